@@ -1,0 +1,50 @@
+/**
+ * `@anyrt/core`: the runtime-agnostic contract of anyrt (byte streams, TCP, files,
+ * subprocesses, tasks and time, one error taxonomy, a capability manifest) and the in-memory
+ * pipes written once against it.
+ * @module
+ */
+export {
+  IoError,
+  type IoErrorKind,
+  type IoErrorOptions,
+  invalidInput,
+  ioErrorKinds,
+  isAbortError,
+  isIoError,
+  unsupported,
+} from "./error.ts";
+export type { File, FileInfo, Fs, OpenOptions, SeekFrom, WriteFileOptions } from "./fs.ts";
+export {
+  type AsyncRead,
+  type AsyncWrite,
+  type Closeable,
+  type Duplex,
+  type OperationOptions,
+  type ReadStream,
+  WOULD_BLOCK,
+  type WriteStream,
+} from "./io.ts";
+export type { ConnectOptions, ListenOptions, Net, SocketAddress, TcpListener, TcpStream } from "./net.ts";
+export { duplex, simplex } from "./pipe.ts";
+export type { ChildProcess, Command, CommandOutput, ExitStatus, Processes, Stdio } from "./process.ts";
+export {
+  type Capability,
+  type CapabilityManifest,
+  capabilities,
+  defineRuntime,
+  noCapabilities,
+  type Runtime,
+  type RuntimeId,
+  type RuntimeParts,
+} from "./runtime.ts";
+export {
+  type Clock,
+  createSpawn,
+  createTime,
+  type JoinHandle,
+  type Spawn,
+  type SpawnOptions,
+  systemClock,
+  type Time,
+} from "./task.ts";

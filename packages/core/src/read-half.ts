@@ -1,0 +1,305 @@
+/**
+ * The read side of a byte stream, written once: `ReadHalf` implements `read` / `tryRead` with
+ * EOF, Busy, cancel safety and close over a pluggable byte store, and producers (a socket's
+ * receive callback, an in-memory pipe's writer) feed it. Adapters use it through
+ * `@anyrt/core/adapter`.
+ * @module
+ */
+import { IoError } from "./error.ts";
+import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
+import { abortReason } from "./signal.ts";
+import { checkBuffer } from "./validate.ts";
+
+/** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
+export interface ByteStore {
+  /** Bytes held. */
+  readonly size: number;
+  /** Moves up to `dst.length` bytes into `dst[0, n)` and returns `n`. */
+  take(dst: Uint8Array): number;
+}
+
+/** Copies `src` into `dst` at `offset`; a plain loop beats `set` for a few bytes. */
+export function copyBytes(src: Uint8Array, dst: Uint8Array, offset: number): void {
+  const length = src.length;
+  if (length <= 32) {
+    for (let i = 0; i < length; i++) dst[offset + i] = src[i] as number;
+  } else {
+    dst.set(src, offset);
+  }
+}
+
+/**
+ * A FIFO of chunks whose ownership was handed over by the producer (it must not touch them
+ * again). `onChunkDone` lets the producer recycle a chunk's memory once it was read completely.
+ */
+export class ChunkQueue implements ByteStore {
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  #offset = 0;
+  #size = 0;
+  readonly #onChunkDone: ((chunk: Uint8Array) => void) | undefined;
+
+  constructor(onChunkDone?: (chunk: Uint8Array) => void) {
+    this.#onChunkDone = onChunkDone;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends a chunk (ownership passes to the queue). Empty chunks are ignored. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+  }
+
+  take(dst: Uint8Array): number {
+    let written = 0;
+    while (written < dst.length && this.#head < this.#chunks.length) {
+      const chunk = this.#chunks[this.#head] as Uint8Array;
+      const available = chunk.length - this.#offset;
+      const count = Math.min(available, dst.length - written);
+      const source =
+        this.#offset === 0 && count === chunk.length ? chunk : chunk.subarray(this.#offset, this.#offset + count);
+      copyBytes(source, dst, written);
+      written += count;
+      if (count === available) {
+        this.#chunks[this.#head] = EMPTY;
+        this.#head++;
+        this.#offset = 0;
+        this.#onChunkDone?.(chunk);
+      } else {
+        this.#offset += count;
+      }
+    }
+    if (this.#head === this.#chunks.length) {
+      this.#chunks = [];
+      this.#head = 0;
+    } else if (this.#head > 1024) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#size -= written;
+    return written;
+  }
+
+  /** Drops everything held. */
+  clear(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#offset = 0;
+    this.#size = 0;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** A fixed-capacity ring of bytes: the store of an in-memory pipe. Memory is allocated lazily. */
+export class RingBuffer implements ByteStore {
+  readonly capacity: number;
+  #bytes: Uint8Array = EMPTY;
+  #start = 0;
+  #size = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Free space in bytes. */
+  get free(): number {
+    return this.capacity - this.#size;
+  }
+
+  /** Copies as much of `src` as fits and returns how many bytes were taken. */
+  put(src: Uint8Array): number {
+    const count = Math.min(src.length, this.capacity - this.#size);
+    if (count === 0) return 0;
+    if (this.#bytes.length === 0) this.#bytes = new Uint8Array(this.capacity);
+    const end = (this.#start + this.#size) % this.capacity;
+    const first = Math.min(count, this.capacity - end);
+    copyBytes(count === src.length && first === count ? src : src.subarray(0, first), this.#bytes, end);
+    if (first < count) copyBytes(src.subarray(first, count), this.#bytes, 0);
+    this.#size += count;
+    return count;
+  }
+
+  take(dst: Uint8Array): number {
+    const count = Math.min(dst.length, this.#size);
+    if (count === 0) return 0;
+    const first = Math.min(count, this.capacity - this.#start);
+    copyBytes(this.#bytes.subarray(this.#start, this.#start + first), dst, 0);
+    if (first < count) copyBytes(this.#bytes.subarray(0, count - first), dst, first);
+    this.#start = (this.#start + count) % this.capacity;
+    this.#size -= count;
+    if (this.#size === 0) this.#start = 0;
+    return count;
+  }
+
+  /** Drops everything held and releases the memory. */
+  clear(): void {
+    this.#bytes = EMPTY;
+    this.#start = 0;
+    this.#size = 0;
+  }
+}
+
+interface PendingRead {
+  readonly buf: Uint8Array;
+  readonly resolve: (n: number) => void;
+  readonly reject: (error: unknown) => void;
+  readonly removeAbort: () => void;
+}
+
+/** Hooks through which a {@link ReadHalf} talks to its producer. */
+export interface ReadHalfHooks {
+  /** Names the stream in error messages, such as `"tcp 127.0.0.1:5000"`. */
+  readonly label: string;
+  /** Called after a read consumed bytes from the store: the producer may have room again. */
+  readonly onConsumed?: (() => void) | undefined;
+  /** Called when a read starts waiting: a paused producer should resume. */
+  readonly onWait?: (() => void) | undefined;
+}
+
+/**
+ * The consumer-facing half of a byte stream over a {@link ByteStore}.
+ *
+ * Consumers call `read` / `tryRead`, which follow the `AsyncRead` contract. Producers put bytes
+ * in the store then call `notify()`, or land them straight in the pending read's buffer
+ * (`waiting`) and call `complete(n)`; they signal the end with `end()` or `fail(error)`. Bytes in
+ * the store are always delivered before EOF or the error. `close()` is the consumer's: pending
+ * and later reads fail with `Closed`.
+ */
+export class ReadHalf {
+  readonly #store: ByteStore;
+  readonly #hooks: ReadHalfHooks;
+  #pending: PendingRead | null = null;
+  #ended = false;
+  #error: unknown = null;
+  #closed = false;
+
+  constructor(store: ByteStore, hooks: ReadHalfHooks) {
+    this.#store = store;
+    this.#hooks = hooks;
+  }
+
+  /** Whether the producer has ended the stream (EOF or error), or the consumer closed it. */
+  get finished(): boolean {
+    return this.#ended || this.#error !== null || this.#closed;
+  }
+
+  /** Whether the consumer closed this half. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The buffer of the pending read, for a producer that can land bytes in it directly. */
+  get waiting(): Uint8Array | null {
+    return this.#pending?.buf ?? null;
+  }
+
+  tryRead(buf: Uint8Array): number {
+    checkBuffer("read", buf);
+    if (this.#closed) throw new IoError("Closed", `read ${this.#hooks.label}: stream is closed`);
+    if (this.#pending !== null) throw new IoError("Busy", `read ${this.#hooks.label}: another read is pending`);
+    if (buf.length === 0) return 0;
+    if (this.#store.size > 0) {
+      const n = this.#store.take(buf);
+      this.#hooks.onConsumed?.();
+      return n;
+    }
+    if (this.#error !== null) throw this.#error;
+    if (this.#ended) return 0;
+    return WOULD_BLOCK;
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    let n: number;
+    try {
+      n = this.tryRead(buf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<number>((resolve, reject) => {
+      let removeAbort = noop;
+      if (signal !== undefined) {
+        const listener = () => {
+          if (this.#pending === pending) {
+            this.#pending = null;
+            reject(abortReason(signal));
+          }
+        };
+        signal.addEventListener("abort", listener, { once: true });
+        removeAbort = () => signal.removeEventListener("abort", listener);
+      }
+      const pending: PendingRead = { buf, resolve, reject, removeAbort };
+      this.#pending = pending;
+      this.#hooks.onWait?.();
+    });
+  }
+
+  /** Producer: the store has new bytes (or nothing changed); satisfies a pending read. */
+  notify(): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    if (this.#store.size > 0) {
+      this.#settle(pending);
+      const n = this.#store.take(pending.buf);
+      pending.resolve(n);
+      this.#hooks.onConsumed?.();
+    } else if (this.#error !== null) {
+      this.#settle(pending);
+      pending.reject(this.#error);
+    } else if (this.#ended) {
+      this.#settle(pending);
+      pending.resolve(0);
+    }
+  }
+
+  /** Producer: `n` bytes were written into {@link waiting}; resolves the pending read with `n`. */
+  complete(n: number): void {
+    const pending = this.#pending;
+    if (pending === null || n <= 0) return;
+    this.#settle(pending);
+    pending.resolve(n);
+  }
+
+  /** Producer: end of stream after the stored bytes. Idempotent; ignored after `fail`. */
+  end(): void {
+    if (this.#ended || this.#error !== null) return;
+    this.#ended = true;
+    this.notify();
+  }
+
+  /** Producer: the stream failed; readers get `error` after the stored bytes. */
+  fail(error: unknown): void {
+    if (this.#ended || this.#error !== null) return;
+    this.#error = error;
+    this.notify();
+  }
+
+  /** Consumer: closes this half. A pending read rejects with `Closed`; stored bytes are dropped. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#settle(pending);
+      pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
+    }
+  }
+
+  #settle(pending: PendingRead): void {
+    this.#pending = null;
+    pending.removeAbort();
+  }
+}
+
+function noop(): void {}
