@@ -1,0 +1,126 @@
+/**
+ * What a conformance case and a conformance target are: cases are defined once, independent of
+ * any test framework, and run against any target (an adapter on a runtime) through a driver.
+ * @module
+ */
+import type { Capability, Duplex, Runtime } from "@anyrt/core";
+
+/**
+ * What a case needs beyond the baseline (tasks and time, which every runtime has): a declared
+ * capability, or `"stream.pair"`, a connected pair of byte streams (see {@link Fixture.openPair}).
+ * `"stream.halfClose"` means the pair supports `shutdown()` as a half-close. `"!tcp.connect"` means
+ * the case applies only to adapters that do *not* declare `tcp.connect` (it checks that the
+ * undeclared capability fails with `Unsupported`).
+ */
+export type Requirement = Capability | `!${Capability}` | "stream.pair" | "stream.halfClose";
+
+/** A connected pair of byte streams with what the pair can do. */
+export interface StreamPair {
+  readonly a: Duplex;
+  readonly b: Duplex;
+}
+
+/**
+ * A fresh, isolated fixture for one case, made by {@link ConformanceTarget.setup} and released by
+ * {@link ConformanceTarget.teardown}.
+ */
+export interface Fixture {
+  /** The runtime under test. */
+  readonly runtime: Runtime;
+  /**
+   * Opens a connected pair of streams for the `stream/*` cases. When absent, the suite opens a
+   * TCP pair on 127.0.0.1 through `runtime.net` if the runtime declares `tcp.connect` and
+   * `tcp.listen`; otherwise stream cases are unsupported.
+   */
+  readonly openPair?: (() => Promise<StreamPair>) | undefined;
+  /**
+   * Whether the pair from {@link openPair} supports half-close. For the TCP pair the runtime's
+   * `tcp.halfClose` decides.
+   */
+  readonly pairHalfClose?: boolean | undefined;
+  /** Overrides of the programs the `process/*` cases run. */
+  readonly programs?: Partial<ConformancePrograms> | undefined;
+}
+
+/**
+ * External programs the `process/*` cases run. The defaults are POSIX tools (`/bin/sh`, `cat`),
+ * present on every machine the suite targets; a target may override them.
+ */
+export interface ConformancePrograms {
+  /** A POSIX shell, run as `[shell, "-c", script]`. Default `"/bin/sh"`. */
+  readonly shell: string;
+  /** A program that copies stdin to stdout. Default `"cat"`. */
+  readonly cat: string;
+}
+
+/**
+ * One adapter on one runtime, as the suite sees it. A third party runs the suite against its own
+ * adapter by writing one of these.
+ */
+export interface ConformanceTarget {
+  /** The runtime id used in reports: `"node"`, `"deno"`, `"bun"`, `"chromium"`, `"workerd"`. */
+  readonly runtime: string;
+  /** The runtime's version, such as `"24.21.0"`. */
+  readonly runtimeVersion: string;
+  /** The adapter's package name, with a `:variant` suffix for wrapped runs. */
+  readonly adapter: string;
+  /** Makes a fresh fixture for one case. */
+  setup(): Promise<Fixture>;
+  /** Releases what {@link setup} made. Called after every case, whatever its outcome. */
+  teardown?(fixture: Fixture): Promise<void>;
+}
+
+/** What a case body receives. */
+export interface CaseContext {
+  readonly runtime: Runtime;
+  /** Opens a connected stream pair (registered for cleanup). */
+  pair(): Promise<StreamPair>;
+  /** Registers cleanup that runs after the case, last registered first, even when it failed. */
+  defer(cleanup: () => unknown): void;
+  /** A fresh temporary directory (created on first use, removed after the case). Needs `fs`. */
+  tempDir(): Promise<string>;
+  /** The programs for the `process/*` cases. */
+  readonly programs: ConformancePrograms;
+  /** An AbortSignal that aborts when the case times out. */
+  readonly signal: AbortSignal;
+}
+
+/** One behaviour, checked. */
+export interface ConformanceCase {
+  /** Stable id, `area/behaviour`, such as `read/eof-repeats-zero`. */
+  readonly id: string;
+  /** One sentence: the behaviour promised. */
+  readonly title: string;
+  /** What the case needs; if the target lacks any of it, the case is reported `unsupported`. */
+  readonly requires: readonly Requirement[];
+  /** The body: resolves when the behaviour holds, throws (an `AssertionError`) when it does not. */
+  run(context: CaseContext): Promise<void>;
+}
+
+/** The area of a case: the part of its id before the first slash. */
+export function areaOf(id: string): string {
+  const slash = id.indexOf("/");
+  return slash === -1 ? id : id.slice(0, slash);
+}
+
+/** A case's outcome in a report. */
+export type CaseStatus = "passed" | "failed" | "unsupported";
+
+/** One case's entry in `reports/conformance.json`. */
+export interface CaseResult {
+  readonly id: string;
+  readonly status: CaseStatus;
+  readonly durationMs: number;
+  /** Why it failed, or which requirement was missing. */
+  readonly error?: string;
+}
+
+/** One target's run in `reports/conformance.json`. */
+export interface RunResult {
+  readonly runtime: string;
+  readonly runtimeVersion: string;
+  readonly adapter: string;
+  /** The target's capability manifest, for the report. */
+  readonly capabilities?: Readonly<Record<string, boolean>>;
+  readonly cases: readonly CaseResult[];
+}

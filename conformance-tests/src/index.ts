@@ -1,0 +1,23 @@
+/**
+ * `@anyrt/conformance`: the anyrt conformance suite. Cases are defined once and run against any
+ * target (an adapter on a runtime) with the framework-free runner or the vitest driver
+ * (`@anyrt/conformance/vitest`).
+ * @module
+ */
+export * as assert from "./assert.ts";
+export {
+  areaOf,
+  type CaseContext,
+  type CaseResult,
+  type CaseStatus,
+  type ConformanceCase,
+  type ConformancePrograms,
+  type ConformanceTarget,
+  type Fixture,
+  type Requirement,
+  type RunResult,
+  type StreamPair,
+} from "./case.ts";
+export { cases } from "./cases/index.ts";
+export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
+export { limitedTarget, memoryTarget, restrictRuntime } from "./targets.ts";

@@ -1,0 +1,178 @@
+/**
+ * The framework-free runner: runs cases against a target one at a time, each with a fresh fixture,
+ * cleanup and a time limit, and returns the results in the report's shape. Drivers (vitest, the
+ * per-runtime entry points) are thin layers over `runCase` and `runSuite`.
+ * @module
+ */
+import type { Capability, Runtime } from "@anyrt/core";
+import type {
+  CaseContext,
+  CaseResult,
+  ConformanceCase,
+  ConformancePrograms,
+  ConformanceTarget,
+  Fixture,
+  Requirement,
+  RunResult,
+  StreamPair,
+} from "./case.ts";
+
+const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat" };
+
+/** Options of {@link runCase} and {@link runSuite}. */
+export interface RunOptions {
+  /** Time limit of one case in milliseconds; default 15000. A case past it fails. */
+  readonly timeoutMs?: number;
+  /** Called after every case, for progress displays. */
+  readonly onResult?: (result: CaseResult, index: number, total: number) => void;
+}
+
+/** Why `fixture` cannot run a case needing `requirement`, or `null` if it can. */
+export function missingRequirement(fixture: Fixture, requirement: Requirement): string | null {
+  const runtime = fixture.runtime;
+  if (requirement.startsWith("!")) {
+    const capability = requirement.slice(1) as Capability;
+    return runtime.supports(capability) ? `applies only to adapters without ${capability}` : null;
+  }
+  switch (requirement) {
+    case "stream.pair":
+      return fixture.openPair !== undefined || tcpPairPossible(runtime) ? null : "no stream pair (needs tcp)";
+    case "stream.halfClose":
+      if (fixture.openPair !== undefined) return fixture.pairHalfClose === true ? null : "pair has no half-close";
+      return tcpPairPossible(runtime) && runtime.supports("tcp.halfClose") ? null : "needs tcp.halfClose";
+    default:
+      return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
+  }
+}
+
+function tcpPairPossible(runtime: Runtime): boolean {
+  return runtime.supports("tcp.connect") && runtime.supports("tcp.listen");
+}
+
+/** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
+export async function openTcpPair(runtime: Runtime): Promise<StreamPair> {
+  const listener = await runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const [a, b] = await Promise.all([
+      runtime.net.connect({ hostname: "127.0.0.1", port: listener.localAddress.port }),
+      listener.accept(),
+    ]);
+    return { a, b };
+  } finally {
+    await listener.close();
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const kind = (error as { kind?: unknown }).kind;
+    return `${error.name}${typeof kind === "string" ? `(${kind})` : ""}: ${error.message}`;
+  }
+  return String(error);
+}
+
+/** Runs one case against a target and reports its result; never throws. */
+export async function runCase(
+  target: ConformanceTarget,
+  testCase: ConformanceCase,
+  options: RunOptions = {},
+): Promise<CaseResult> {
+  const started = performance.now();
+  const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
+  let fixture: Fixture;
+  try {
+    fixture = await target.setup();
+  } catch (error) {
+    return { id: testCase.id, status: "failed", durationMs: elapsed(), error: `setup: ${describeError(error)}` };
+  }
+  const cleanups: (() => unknown)[] = [];
+  try {
+    for (const requirement of testCase.requires) {
+      const missing = missingRequirement(fixture, requirement);
+      if (missing !== null) return { id: testCase.id, status: "unsupported", durationMs: 0, error: missing };
+    }
+    const controller = new AbortController();
+    let tempDir: Promise<string> | undefined;
+    const context: CaseContext = {
+      runtime: fixture.runtime,
+      programs: { ...defaultPrograms, ...fixture.programs },
+      signal: controller.signal,
+      defer: (cleanup) => {
+        cleanups.push(cleanup);
+      },
+      async pair() {
+        const pair = fixture.openPair !== undefined ? await fixture.openPair() : await openTcpPair(fixture.runtime);
+        cleanups.push(
+          () => pair.a.close(),
+          () => pair.b.close(),
+        );
+        return pair;
+      },
+      tempDir() {
+        tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {
+          cleanups.push(() => fixture.runtime.fs.remove(path, { recursive: true }));
+          return path;
+        });
+        return tempDir;
+      },
+    };
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      await Promise.race([testCase.run(context), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return { id: testCase.id, status: "passed", durationMs: elapsed() };
+  } catch (error) {
+    return { id: testCase.id, status: "failed", durationMs: elapsed(), error: describeError(error) };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Cleanup failures must not mask the case's own outcome.
+      }
+    }
+    try {
+      await target.teardown?.(fixture);
+    } catch {
+      // Same: the case's result stands.
+    }
+  }
+}
+
+/** Runs `cases` one after another against `target`. */
+export async function runSuite(
+  target: ConformanceTarget,
+  cases: readonly ConformanceCase[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  const results: CaseResult[] = [];
+  let capabilities: Readonly<Record<string, boolean>> | undefined;
+  try {
+    const fixture = await target.setup();
+    capabilities = { ...fixture.runtime.capabilities };
+    await target.teardown?.(fixture);
+  } catch {
+    // Reported per case by runCase.
+  }
+  for (const [index, testCase] of cases.entries()) {
+    const result = await runCase(target, testCase, options);
+    results.push(result);
+    options.onResult?.(result, index, cases.length);
+  }
+  return {
+    runtime: target.runtime,
+    runtimeVersion: target.runtimeVersion,
+    adapter: target.adapter,
+    ...(capabilities === undefined ? {} : { capabilities }),
+    cases: results,
+  };
+}
