@@ -21,3 +21,4 @@ export {
 export { cases } from "./cases/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
 export { limitedTarget, memoryTarget, restrictRuntime } from "./targets.ts";
+export * from "./report/index.ts";
