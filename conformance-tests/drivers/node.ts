@@ -9,7 +9,15 @@ import { areaOf, type ConformanceTarget, cases, limitedTarget, memoryTarget, run
 /** One line of the driver's stdout protocol. */
 export type DriverMessage =
   | { type: "start"; runtime: string; runtimeVersion: string; adapters: string[] }
-  | { type: "progress"; runtime: string; runtimeVersion: string; adapter: string; area: string; done: number; total: number }
+  | {
+      type: "progress";
+      runtime: string;
+      runtimeVersion: string;
+      adapter: string;
+      area: string;
+      done: number;
+      total: number;
+    }
   | { type: "run"; run: Awaited<ReturnType<typeof runSuite>> }
   | { type: "error"; adapter: string; message: string };
 
@@ -103,7 +111,11 @@ async function main(): Promise<number> {
     try {
       target = await makeTarget(name);
     } catch (error) {
-      emit({ type: "error", adapter: adapterNames[name], message: error instanceof Error ? error.message : String(error) });
+      emit({
+        type: "error",
+        adapter: adapterNames[name],
+        message: error instanceof Error ? error.message : String(error),
+      });
       failures++;
       continue;
     }

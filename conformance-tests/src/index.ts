@@ -19,6 +19,6 @@ export {
   type StreamPair,
 } from "./case.ts";
 export { cases } from "./cases/index.ts";
+export * from "./report/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
 export { limitedTarget, memoryTarget, restrictRuntime } from "./targets.ts";
-export * from "./report/index.ts";

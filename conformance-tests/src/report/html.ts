@@ -41,16 +41,16 @@ export function renderHtml(report: ConformanceReport): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${style}</style>
 </head>
 <body>
 <header>
 <h1>anyrt conformance</h1>
-<p class="meta">generated ${escape(report.generatedAt)} · ${report.runs.length} run${plural(report.runs.length)} · ${
+<p class="meta">generated ${escapeHtml(report.generatedAt)} · ${report.runs.length} run${plural(report.runs.length)} · ${
     all.total
   } case result${plural(all.total)}</p>
-<p class="verdict ${healthy ? "ok" : "bad"}">${escape(verdict)}</p>
+<p class="verdict ${healthy ? "ok" : "bad"}">${escapeHtml(verdict)}</p>
 </header>
 <main>
 ${renderCards(report)}
@@ -69,8 +69,8 @@ function renderCards(report: ConformanceReport): string {
   const cards = report.runs.map((run, index) => {
     const counts = countStatuses(run.cases);
     return `<a class="card ${tone(counts)}" href="#run-${index}">
-<div class="runtime">${escape(run.runtime)} <span>${escape(run.runtimeVersion)}</span></div>
-<div class="adapter">${escape(run.adapter)}</div>
+<div class="runtime">${escapeHtml(run.runtime)} <span>${escapeHtml(run.runtimeVersion)}</span></div>
+<div class="adapter">${escapeHtml(run.adapter)}</div>
 ${bar(counts)}
 <dl><div><dt>passed</dt><dd>${counts.passed}</dd></div><div class="${counts.failed > 0 ? "failed" : ""}"><dt>failed</dt><dd>${
       counts.failed
@@ -86,7 +86,7 @@ function renderNotices(report: ConformanceReport): string {
   if (problems.length > 0) {
     const items = problems.map((problem) => {
       const where = [problem.runtime, problem.runtimeVersion, problem.adapter].filter((part) => part !== undefined);
-      return `<li><b>${escape(where.join(" "))}</b>: <code>${escape(problem.message)}</code></li>`;
+      return `<li><b>${escapeHtml(where.join(" "))}</b>: <code>${escapeHtml(problem.message)}</code></li>`;
     });
     parts.push(`<div class="notice bad"><h3>Available but produced no results</h3><ul>${items.join("")}</ul></div>`);
   }
@@ -94,7 +94,7 @@ function renderNotices(report: ConformanceReport): string {
   if (unavailable.length > 0) {
     const rows = unavailable.map(
       (entry) =>
-        `<tr><td>${escape(entry.runtime)}</td><td>${escape(entry.reason)}</td><td><code>${escape(entry.install)}</code></td></tr>`,
+        `<tr><td>${escapeHtml(entry.runtime)}</td><td>${escapeHtml(entry.reason)}</td><td><code>${escapeHtml(entry.install)}</code></td></tr>`,
     );
     parts.push(`<div class="notice"><h3>Not available on this machine (not failures)</h3>
 <table><thead><tr><th>runtime</th><th>why</th><th>to install</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`);
@@ -104,7 +104,7 @@ function renderNotices(report: ConformanceReport): string {
 
 function runHeading(run: RunResult): string {
   const { runtime, adapter } = runLabel(run);
-  return `${escape(runtime)}<br><span class="adapter">${escape(adapter)}</span>`;
+  return `${escapeHtml(runtime)}<br><span class="adapter">${escapeHtml(adapter)}</span>`;
 }
 
 function renderMatrixTable(report: ConformanceReport): string {
@@ -114,10 +114,10 @@ function renderMatrixTable(report: ConformanceReport): string {
     const cells = report.runs.map((run, index) => {
       const cases = casesInArea(run, area);
       const failed = cases.filter((result) => result.status === "failed").map((result) => result.id);
-      const hint = failed.length > 0 ? ` title="${escape(`failed: ${failed.join(", ")}`)}"` : "";
+      const hint = failed.length > 0 ? ` title="${escapeHtml(`failed: ${failed.join(", ")}`)}"` : "";
       return matrixCell(countStatuses(cases), `#run-${index}`, hint);
     });
-    return `<tr><th scope="row">${escape(area)}</th>${cells.join("")}</tr>`;
+    return `<tr><th scope="row">${escapeHtml(area)}</th>${cells.join("")}</tr>`;
   });
   const totals = report.runs.map((run, index) => matrixCell(countStatuses(run.cases), `#run-${index}`, ""));
   return `<section><h2>Areas × runs</h2>
@@ -128,7 +128,7 @@ function renderMatrixTable(report: ConformanceReport): string {
 }
 
 function matrixCell(counts: StatusCounts, href: string, hint: string): string {
-  return `<td class="${tone(counts)}"${hint}><a href="${href}">${escape(formatCell(counts))}</a></td>`;
+  return `<td class="${tone(counts)}"${hint}><a href="${href}">${escapeHtml(formatCell(counts))}</a></td>`;
 }
 
 function renderCapabilities(report: ConformanceReport): string {
@@ -143,7 +143,7 @@ function renderCapabilities(report: ConformanceReport): string {
       if (declared === undefined) return `<td class="none">?</td>`;
       return declared ? `<td class="ok">✓ declared</td>` : `<td class="unsup">— not declared</td>`;
     });
-    return `<tr><th scope="row"><code>${escape(name)}</code></th>${cells.join("")}</tr>`;
+    return `<tr><th scope="row"><code>${escapeHtml(name)}</code></th>${cells.join("")}</tr>`;
   });
   return `<section><h2>Capability manifests</h2><p class="legend">What each adapter declares; cases needing an undeclared capability are reported unsupported, never passed.</p>
 <div class="scroll"><table class="matrix caps"><thead><tr><th>capability</th>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table></div></section>`;
@@ -159,7 +159,7 @@ function renderCases(report: ConformanceReport): string {
     const rows = sorted.map(caseRow).join("\n");
     const { runtime, adapter } = runLabel(run);
     return `<details id="run-${index}"${counts.failed > 0 ? " open" : ""}>
-<summary><b>${escape(runtime)}</b> ${escape(adapter)} <span class="counts">${counts.passed} passed · <span class="${
+<summary><b>${escapeHtml(runtime)}</b> ${escapeHtml(adapter)} <span class="counts">${counts.passed} passed · <span class="${
       counts.failed > 0 ? "failed" : ""
     }">${counts.failed} failed</span> · ${counts.unsupported} unsupported</span></summary>
 <table class="cases"><thead><tr><th>status</th><th>case</th><th class="num">duration</th><th>error or reason</th></tr></thead>
@@ -170,10 +170,10 @@ function renderCases(report: ConformanceReport): string {
 }
 
 function caseRow(result: CaseResult): string {
-  return `<tr class="${result.status}"><td><span class="status ${result.status}">${result.status}</span></td><td><code>${escape(
+  return `<tr class="${result.status}"><td><span class="status ${result.status}">${result.status}</span></td><td><code>${escapeHtml(
     result.id,
-  )}</code></td><td class="num">${escape(formatDuration(result.durationMs))}</td><td>${
-    result.error === undefined ? "" : `<pre>${escape(result.error)}</pre>`
+  )}</code></td><td class="num">${escapeHtml(formatDuration(result.durationMs))}</td><td>${
+    result.error === undefined ? "" : `<pre>${escapeHtml(result.error)}</pre>`
   }</td></tr>`;
 }
 
@@ -202,7 +202,7 @@ function plural(n: number): string {
   return n === 1 ? "" : "s";
 }
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replaceAll("&", "&amp;")
     .replaceAll("<", "&lt;")

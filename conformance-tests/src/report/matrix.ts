@@ -41,10 +41,7 @@ export function renderMatrix(report: ConformanceReport, options: MatrixOptions =
   if (report.runs.length > 0) {
     const header1 = ["area", ...report.runs.map((run) => runLabel(run).runtime)];
     const header2 = ["", ...report.runs.map((run) => runLabel(run).adapter)];
-    const rows = areas.map((area) => [
-      area,
-      ...report.runs.map((run) => cell(countStatuses(casesInArea(run, area)))),
-    ]);
+    const rows = areas.map((area) => [area, ...report.runs.map((run) => cell(countStatuses(casesInArea(run, area))))]);
     const totals = ["total", ...report.runs.map((run) => cell(countStatuses(run.cases)))];
     const table: (string | Cell)[][] = [header1, header2, ...rows, totals];
     const widths = header1.map((_, column) => Math.max(...table.map((row) => text(row[column] ?? "").length)));
