@@ -1,0 +1,231 @@
+/**
+ * The shared benchmark harness: a benchmark's shape, repetitions in alternating order with the
+ * median taken, the result record written to `reports/bench.json`, and the terminal table.
+ * @module
+ */
+
+/** One timed run of one variant; resolves the measured value in the benchmark's unit. */
+export type Sample = () => Promise<number>;
+
+/** A benchmark ready to run: anyrt's variant, the native baseline and optional extra variants. */
+export interface Benchmark {
+  readonly name: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  /** The target for `ratio` (anyrt relative to the native baseline; higher is always better). */
+  readonly target: number;
+  /** Which anyrt API is measured, in a few words. */
+  readonly anyrtApi: string;
+  /** Which native API is the baseline, in a few words. */
+  readonly nativeApi: string;
+  /** The adapter (or core module) under test, such as `"@anyrt/node"`. */
+  readonly adapter: string;
+  /** anyrt's variant, or a sentence saying why it cannot run (the adapter is missing, ...). */
+  readonly anyrt: Sample | string;
+  readonly native: Sample;
+  /** Further variants; anyrt's ratio to each is reported under `extra`. */
+  readonly extras?: Readonly<Record<string, { readonly api: string; readonly sample: Sample }>>;
+  /** Workload parameters recorded in the report (bytes moved, chunk size, ...). */
+  readonly params: Readonly<Record<string, number | string>>;
+  /** Releases listeners and sockets. */
+  readonly close?: () => Promise<void>;
+}
+
+/** One entry of `reports/bench.json`'s `runs`. */
+export interface BenchResult {
+  readonly runtime: string;
+  readonly runtimeVersion: string;
+  readonly adapter: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly anyrt: number | null;
+  readonly native: number;
+  readonly ratio: number | null;
+  readonly higherIsBetter: boolean;
+  readonly target: number;
+  readonly met: boolean;
+  readonly anyrtApi: string;
+  readonly nativeApi: string;
+  readonly extra: Record<string, { api: string; value: number; ratio: number | null }>;
+  readonly samples: Record<string, number[]>;
+  readonly repetitions: number;
+  readonly params: Readonly<Record<string, number | string>>;
+  readonly skipped?: string;
+}
+
+/** Settings read from the environment, so that a quick run needs no code change. */
+export interface BenchSettings {
+  /** Multiplies every workload size; `ANYRT_BENCH_SCALE`, default 1. */
+  readonly scale: number;
+  /** Timed repetitions per variant after one warm-up; `ANYRT_BENCH_REPS`, default 5. */
+  readonly repetitions: number;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): BenchSettings {
+  const scale = Number(env.ANYRT_BENCH_SCALE ?? "1");
+  const repetitions = Number(env.ANYRT_BENCH_REPS ?? "5");
+  if (!(scale > 0) || !Number.isFinite(scale))
+    throw new Error(`ANYRT_BENCH_SCALE must be > 0, got ${env.ANYRT_BENCH_SCALE}`);
+  if (!Number.isInteger(repetitions) || repetitions < 1) {
+    throw new Error(`ANYRT_BENCH_REPS must be an integer >= 1, got ${env.ANYRT_BENCH_REPS}`);
+  }
+  return { scale, repetitions };
+}
+
+/** `count` scaled by the settings, at least `min`. */
+export function scaled(settings: BenchSettings, count: number, min = 1): number {
+  return Math.max(min, Math.round(count * settings.scale));
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** anyrt relative to a baseline, oriented so that higher is better. */
+function ratioOf(anyrt: number, baseline: number, higherIsBetter: boolean): number {
+  return higherIsBetter ? anyrt / baseline : baseline / anyrt;
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/**
+ * Runs every variant once to warm up, then `repetitions` times, alternating the order (anyrt
+ * first on even rounds, last on odd ones) so that drift in the machine's speed cancels out, and
+ * reports the medians.
+ */
+export async function runBenchmark(
+  bench: Benchmark,
+  settings: BenchSettings,
+  log: (line: string) => void,
+): Promise<BenchResult> {
+  const variants: [string, Sample][] = [];
+  if (typeof bench.anyrt === "function") variants.push(["anyrt", bench.anyrt]);
+  variants.push(["native", bench.native]);
+  for (const [label, extra] of Object.entries(bench.extras ?? {})) variants.push([label, extra.sample]);
+
+  const samples: Record<string, number[]> = Object.fromEntries(variants.map(([label]) => [label, []]));
+  try {
+    for (const [label, sample] of variants) {
+      collectGarbage();
+      const value = await sample();
+      log(`  ${bench.name} warm-up ${label}: ${formatValue(value)} ${bench.unit}`);
+    }
+    for (let round = 0; round < settings.repetitions; round++) {
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      for (const [label, sample] of order) {
+        collectGarbage();
+        const value = await sample();
+        (samples[label] as number[]).push(value);
+      }
+      log(
+        `  ${bench.name} round ${round + 1}/${settings.repetitions}: ` +
+          variants
+            .map(([label]) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`)
+            .join(", "),
+      );
+    }
+  } finally {
+    await bench.close?.();
+  }
+
+  const native = median(samples.native as number[]);
+  const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
+  const ratio = anyrt === null ? null : ratioOf(anyrt, native, bench.higherIsBetter);
+  const extra: BenchResult["extra"] = {};
+  for (const [label, { api }] of Object.entries(bench.extras ?? {})) {
+    const value = median(samples[label] as number[]);
+    extra[label] = {
+      api,
+      value: round(value, 1),
+      ratio: anyrt === null ? null : round(ratioOf(anyrt, value, bench.higherIsBetter), 3),
+    };
+  }
+  const result: BenchResult = {
+    runtime: "node",
+    runtimeVersion: process.versions.node,
+    adapter: bench.adapter,
+    name: bench.name,
+    unit: bench.unit,
+    anyrt: anyrt === null ? null : round(anyrt, 1),
+    native: round(native, 1),
+    ratio: ratio === null ? null : round(ratio, 3),
+    higherIsBetter: bench.higherIsBetter,
+    target: bench.target,
+    met: ratio !== null && ratio >= bench.target,
+    anyrtApi: bench.anyrtApi,
+    nativeApi: bench.nativeApi,
+    extra,
+    samples: Object.fromEntries(
+      Object.entries(samples).map(([label, values]) => [label, values.map((v) => round(v, 1))]),
+    ),
+    repetitions: settings.repetitions,
+    params: bench.params,
+  };
+  return typeof bench.anyrt === "string" ? { ...result, skipped: bench.anyrt } : result;
+}
+
+/** `12345678` as `12.3M`, `54321` as `54.3k`, `1850.4` as `1850`. */
+export function formatValue(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "-";
+  if (value >= 1e7) return `${(value / 1e6).toFixed(1)}M`;
+  if (value >= 1e5) return `${(value / 1e3).toFixed(1)}k`;
+  if (value >= 100) return value.toFixed(0);
+  return value.toFixed(2);
+}
+
+/** The terminal table: one row per benchmark, ratios against the target, extra ratios after. */
+export function formatTable(results: readonly BenchResult[]): string {
+  const header = ["benchmark", "unit", "anyrt", "native", "ratio", "target", "met", "native API / extra ratios"];
+  const rows = results.map((r) => [
+    r.name,
+    r.unit,
+    formatValue(r.anyrt),
+    formatValue(r.native),
+    r.ratio === null ? "-" : r.ratio.toFixed(3),
+    `>= ${r.target}`,
+    r.skipped !== undefined ? "skipped" : r.met ? "yes" : "NO",
+    [
+      r.nativeApi,
+      ...Object.entries(r.extra).map(
+        ([label, e]) => `vs ${label} ${formatValue(e.value)}: ${e.ratio === null ? "-" : e.ratio.toFixed(3)}`,
+      ),
+    ].join("; "),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i >= 2 && i <= 5 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), widths.map((w) => "-".repeat(w)).join("  ")];
+  for (const row of rows) out.push(line(row));
+  for (const r of results) if (r.skipped !== undefined) out.push(`${r.name}: anyrt skipped: ${r.skipped}`);
+  return out.join("\n");
+}
+
+/** Milliseconds from a monotonic clock. */
+export function now(): number {
+  return performance.now();
+}
+
+/** Bytes per `ms` milliseconds as decimal megabytes per second. */
+export function megabytesPerSecond(bytes: number, ms: number): number {
+  return bytes / 1e6 / (ms / 1e3);
+}
+
+/** Operations per `ms` milliseconds as operations per second. */
+export function perSecond(count: number, ms: number): number {
+  return count / (ms / 1e3);
+}

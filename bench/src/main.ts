@@ -1,0 +1,130 @@
+/**
+ * The benchmark runner behind `npm run bench`: runs each benchmark in its own child process (so
+ * one benchmark's JIT state cannot skew the next), then prints the table and writes
+ * `reports/bench.json`.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import {
+  type Benchmark,
+  type BenchResult,
+  type BenchSettings,
+  formatTable,
+  readSettings,
+  runBenchmark,
+} from "./harness.ts";
+import { createPipe16b } from "./pipe-16b.ts";
+import { createPipe64k } from "./pipe-64k.ts";
+import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
+import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
+
+const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
+  "tcp-throughput-64k": createTcpThroughput64k,
+  "tcp-pingpong-1b": createTcpPingpong1b,
+  "pipe-16b": createPipe16b,
+  "pipe-64k": createPipe64k,
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Child mode: runs one benchmark and prints its result as JSON on stdout. */
+async function runChild(name: string): Promise<void> {
+  const create = benchmarks[name];
+  if (create === undefined) throw new Error(`unknown benchmark ${name}`);
+  const settings = readSettings();
+  const result = await runBenchmark(await create(settings), settings, log);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function runInChild(name: string): Promise<BenchResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", name], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      out += text;
+    });
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      if (code !== 0) {
+        reject(new Error(`benchmark ${name} exited with ${signal ?? `code ${code}`}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out.trim()) as BenchResult);
+      } catch (error) {
+        reject(new Error(`benchmark ${name} printed no result: ${String(error)}`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const settings = readSettings();
+  const only = process.env.ANYRT_BENCH_ONLY?.split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const names = only ?? Object.keys(benchmarks);
+  for (const name of names)
+    if (!(name in benchmarks))
+      throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benchmarks).join(", ")}`);
+  log(
+    `anyrt bench on Node ${process.versions.node}: ${names.join(", ")} ` +
+      `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, median reported)`,
+  );
+
+  const results: BenchResult[] = [];
+  let failures = 0;
+  for (const name of names) {
+    const started = performance.now();
+    log(`${name} ...`);
+    try {
+      results.push(await runInChild(name));
+      log(`${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      failures++;
+      log(`${name} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  const reportPath = fileURLToPath(new URL("../../reports/bench.json", import.meta.url));
+  await mkdir(fileURLToPath(new URL("../../reports/", import.meta.url)), { recursive: true });
+  const report = { generatedAt: new Date().toISOString(), scale: settings.scale, runs: results };
+  await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+
+  process.stdout.write(`\n${formatTable(results)}\n\n`);
+  const met = results.filter((r) => r.met).length;
+  process.stdout.write(
+    `${met}/${results.length} targets met` +
+      (failures > 0 ? `, ${failures} benchmark(s) failed` : "") +
+      `; wrote ${reportPath}\n`,
+  );
+  return failures > 0 ? 1 : 0;
+}
+
+const childIndex = process.argv.indexOf("--child");
+if (childIndex !== -1) {
+  const name = process.argv[childIndex + 1] ?? "";
+  runChild(name).then(
+    // Sockets of a failed sample may linger; the result is out, so leave at once.
+    () => process.exit(0),
+    (error: unknown) => {
+      log(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(1);
+    },
+  );
+} else {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exitCode = 1;
+    },
+  );
+}

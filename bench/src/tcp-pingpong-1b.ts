@@ -1,0 +1,91 @@
+/**
+ * `tcp-pingpong-1b`: 1-byte request / response round trips per second over loopback, anyrt
+ * client and server against `node:net` client and server (`'data'` events, `write`, no-delay).
+ * @module
+ */
+import net from "node:net";
+import { type Runtime, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
+import { type Benchmark, type BenchSettings, now, perSecond, scaled } from "./harness.ts";
+import { loadNodeRuntime } from "./node-runtime.ts";
+import { closeServer, HOST, listenNative, nextConnection } from "./tcp-native.ts";
+
+async function nativePingpong(roundTrips: number): Promise<number> {
+  const { server, port } = await listenNative();
+  const accepted = nextConnection(server);
+  const client = net.connect({ host: HOST, port, noDelay: true });
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  const socket = await accepted;
+  socket.setNoDelay(true);
+  client.setNoDelay(true);
+  socket.on("data", (data: Buffer) => socket.write(data));
+  const ping = Buffer.from([1]);
+  let count = 0;
+  const start = now();
+  await new Promise<void>((resolve) => {
+    client.on("data", (data: Buffer) => {
+      count += data.length;
+      if (count >= roundTrips) resolve();
+      else client.write(ping);
+    });
+    client.write(ping);
+  });
+  const elapsed = now() - start;
+  client.destroy();
+  socket.destroy();
+  await closeServer(server);
+  return perSecond(roundTrips, elapsed);
+}
+
+async function writeOne(stream: TcpStream, byte: Uint8Array): Promise<void> {
+  if (stream.tryWrite(byte) === WOULD_BLOCK) await stream.write(byte);
+}
+
+async function readOne(stream: TcpStream, buf: Uint8Array): Promise<number> {
+  let n = stream.tryRead(buf);
+  if (n === WOULD_BLOCK) n = await stream.read(buf);
+  return n;
+}
+
+async function anyrtPingpong(runtime: Runtime, roundTrips: number): Promise<number> {
+  const listener = await runtime.net.listen({ hostname: HOST, port: 0 });
+  const [client, server] = await Promise.all([
+    runtime.net.connect({ hostname: HOST, port: listener.localAddress.port, noDelay: true }),
+    listener.accept(),
+  ]);
+  client.setNoDelay(true);
+  server.setNoDelay(true);
+  const echo = (async () => {
+    const buf = new Uint8Array(1);
+    while ((await readOne(server, buf)) > 0) await writeOne(server, buf);
+  })();
+  const ping = new Uint8Array([1]);
+  const pong = new Uint8Array(1);
+  const start = now();
+  for (let i = 0; i < roundTrips; i++) {
+    await writeOne(client, ping);
+    if ((await readOne(client, pong)) !== 1) throw new Error("tcp-pingpong-1b: unexpected EOF");
+  }
+  const elapsed = now() - start;
+  await client.shutdown();
+  await echo;
+  await Promise.all([client.close(), server.close()]);
+  await listener.close();
+  return perSecond(roundTrips, elapsed);
+}
+
+export async function createTcpPingpong1b(settings: BenchSettings): Promise<Benchmark> {
+  const roundTrips = scaled(settings, 30_000, 100);
+  const runtime = await loadNodeRuntime();
+  return {
+    name: "tcp-pingpong-1b",
+    unit: "round trips/s",
+    higherIsBetter: true,
+    target: 0.9,
+    adapter: typeof runtime === "string" ? "@anyrt/node" : runtime.adapter,
+    anyrtApi: "TcpStream client and server, tryWrite/write + tryRead/read",
+    nativeApi: "node:net client and server, 'data' + write(), noDelay",
+    anyrt: typeof runtime === "string" ? runtime : () => anyrtPingpong(runtime, roundTrips),
+    native: () => nativePingpong(roundTrips),
+    params: { roundTrips, messageBytes: 1 },
+  };
+}
