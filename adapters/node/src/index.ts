@@ -1,1 +1,9 @@
-export {};
+/**
+ * `@anyrt/node`: the anyrt adapter for Node.js 20 and later.
+ * @module
+ */
+export { kindOfCode, toIoError } from "./error.ts";
+export { nodeFs } from "./fs.ts";
+export { nodeProcesses } from "./process.ts";
+export { createNodeRuntime, nodeCapabilities, nodeRuntime } from "./runtime.ts";
+export { nodeNet } from "./tcp.ts";

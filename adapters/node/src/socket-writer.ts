@@ -1,0 +1,233 @@
+/**
+ * The write side of a Node socket or pipe (`net.Socket`, a child's stdin), written once: bounded
+ * buffering, `write` / `tryWrite` with Busy and cancel safety, `flush`, `shutdown` (end) and the
+ * mapping of Node's write errors.
+ * @module
+ */
+import type { Writable } from "node:stream";
+import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
+import { abortReason, checkBuffer, copyBytes, throwIfAborted } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+
+/** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
+const MAX_ACCEPT = 256 * 1024;
+
+interface PendingWrite {
+  readonly buf: Uint8Array;
+  readonly resolve: (n: number) => void;
+  readonly reject: (error: unknown) => void;
+  readonly removeAbort: () => void;
+}
+
+/**
+ * Writes to a Node `Writable` while keeping the `AsyncWrite` contract: a write is accepted only
+ * while Node's buffer is below its high-water mark (so memory stays bounded by that mark plus one
+ * accepted write of at most {@link MAX_ACCEPT} bytes), accepted bytes are copied so the caller may
+ * reuse its buffer at once, and a waiting write aborts without having accepted anything.
+ */
+export class SocketWriter {
+  readonly #stream: Writable;
+  readonly #label: () => string;
+  #pending: PendingWrite | null = null;
+  #error: IoError | null = null;
+  #shutdown: Promise<void> | null = null;
+  #closed = false;
+  #unflushed = 0;
+  readonly #flushWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(stream: Writable, label: () => string) {
+    this.#stream = stream;
+    this.#label = label;
+    stream.on("drain", () => this.#retry());
+    stream.on("error", (error) => this.fail(toIoError(error, `write ${label()}`)));
+    stream.on("close", () => this.fail(new IoError("BrokenPipe", `write ${label()}: the stream is closed`)));
+  }
+
+  /** Bytes accepted but not yet handed to the operating system. */
+  get buffered(): number {
+    return this.#stream.writableLength;
+  }
+
+  /** The stream failed (peer gone, reset): waiting and later writes fail with `error`. */
+  fail(error: IoError): void {
+    if (this.#error === null && this.#shutdown === null) this.#error = error;
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      pending.removeAbort();
+      pending.reject(error);
+    }
+    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+  }
+
+  #check(operation: string): void {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.#label()}: stream is closed`);
+    if (this.#shutdown !== null) {
+      throw new IoError("BrokenPipe", `${operation} ${this.#label()}: write side was shut down`);
+    }
+    if (this.#error !== null) throw this.#error;
+    if (this.#stream.destroyed || !this.#stream.writable) {
+      throw new IoError("BrokenPipe", `${operation} ${this.#label()}: the stream is closed`);
+    }
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    checkBuffer("write", buf);
+    this.#check("write");
+    if (this.#pending !== null) throw new IoError("Busy", `write ${this.#label()}: another write is pending`);
+    return this.#accept(buf);
+  }
+
+  /**
+   * Hands up to {@link MAX_ACCEPT} bytes to Node when its buffer is below its high-water mark.
+   * The bytes are copied: Node keeps a reference to whatever the kernel did not take at once, and
+   * a resolved write must leave the caller free to reuse `buf`.
+   */
+  #accept(buf: Uint8Array): number {
+    const length = buf.length;
+    if (length === 0) return 0;
+    if (this.#stream.writableNeedDrain) return WOULD_BLOCK;
+    const n = Math.min(length, MAX_ACCEPT);
+    const copy = Buffer.allocUnsafe(n);
+    copyBytes(n === length ? buf : buf.subarray(0, n), copy, 0);
+    this.#unflushed++;
+    this.#stream.write(copy, this.#written);
+    return n;
+  }
+
+  readonly #written = (error?: Error | null): void => {
+    this.#unflushed--;
+    if (error) return; // Reported through the 'error' event.
+    if (this.#unflushed === 0) for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
+  };
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    let n: number;
+    try {
+      n = this.tryWrite(buf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<number>((resolve, reject) => {
+      let removeAbort = noop;
+      if (signal !== undefined) {
+        const listener = () => {
+          if (this.#pending === pending) {
+            this.#pending = null;
+            reject(abortReason(signal));
+          }
+        };
+        signal.addEventListener("abort", listener, { once: true });
+        removeAbort = () => signal.removeEventListener("abort", listener);
+      }
+      const pending: PendingWrite = { buf, resolve, reject, removeAbort };
+      this.#pending = pending;
+    });
+  }
+
+  #retry(): void {
+    const pending = this.#pending;
+    if (pending === null) return;
+    let n: number;
+    try {
+      this.#check("write");
+      n = this.#accept(pending.buf);
+    } catch (error) {
+      this.#pending = null;
+      pending.removeAbort();
+      pending.reject(error);
+      return;
+    }
+    if (n === WOULD_BLOCK) return;
+    this.#pending = null;
+    pending.removeAbort();
+    pending.resolve(n);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label()}: stream is closed`));
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#unflushed === 0) return Promise.resolve();
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.#flushWaiters.push(waiter);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const index = this.#flushWaiters.indexOf(waiter);
+          if (index !== -1) this.#flushWaiters.splice(index, 1);
+          reject(abortReason(signal));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label()}: stream is closed`));
+    if (this.#shutdown === null) {
+      if (this.#pending !== null) {
+        return Promise.reject(new IoError("Busy", `shutdown ${this.#label()}: a write is pending`));
+      }
+      const stream = this.#stream;
+      const error = this.#error;
+      this.#shutdown = new Promise<void>((resolve, reject) => {
+        if (error !== null) {
+          reject(error);
+          return;
+        }
+        if (stream.destroyed || stream.writableFinished) {
+          resolve();
+          return;
+        }
+        const onFinish = () => {
+          stream.off("error", onError);
+          resolve();
+        };
+        const onError = (cause: unknown) => {
+          stream.off("finish", onFinish);
+          reject(toIoError(cause, `shutdown ${this.#label()}`));
+        };
+        stream.once("finish", onFinish);
+        stream.once("error", onError);
+        stream.end();
+      });
+      // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
+      this.#shutdown.catch(noop);
+    }
+    const shutdown = this.#shutdown;
+    const signal = options?.signal;
+    if (signal === undefined) return shutdown;
+    try {
+      throwIfAborted(signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbortSignal = () => reject(abortReason(signal));
+      signal.addEventListener("abort", onAbortSignal, { once: true });
+      shutdown.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbortSignal));
+    });
+  }
+
+  /** Marks the writer closed: waiting and later operations fail with `Closed`. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = new IoError("Closed", `write ${this.#label()}: stream was closed while writing`);
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      pending.removeAbort();
+      pending.reject(error);
+    }
+    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,386 @@
+/**
+ * TCP on `node:net`: `TcpStream` reading through `onread` into reused landing buffers (Node's
+ * fastest receive path) and writing with bounded buffering, and `TcpListener` whose accepted
+ * sockets get the same receive path.
+ * @module
+ */
+import net from "node:net";
+import {
+  IoError,
+  isIoError,
+  type ConnectOptions,
+  type ListenOptions,
+  type Net,
+  type OperationOptions,
+  type SocketAddress,
+  type TcpListener,
+  type TcpStream,
+} from "@anyrt/core";
+import { abortReason, ChunkQueue, checkLength, checkPort, copyBytes, ReadHalf, throwIfAborted } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { SocketWriter } from "./socket-writer.ts";
+
+/** Size of one landing buffer handed to `onread`: libuv reads at most 64 KiB at a time. */
+const LANDING_SIZE = 64 * 1024;
+/** Unread bytes queued before the socket stops reading (the kernel then applies backpressure). */
+const READ_HIGH_WATER = 256 * 1024;
+/** Landing buffers kept for reuse once their bytes were read. */
+const SPARE_LANDINGS = 4;
+
+type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+
+/**
+ * The receive side of one socket. Node calls `land` for the buffer of the next read and `received`
+ * with what landed. Bytes go straight into a waiting `read`'s buffer when one is pending (one
+ * copy, no allocation); otherwise the landing buffer itself is queued (no copy) and a spare one
+ * takes its place. Past {@link READ_HIGH_WATER} queued bytes the socket stops reading.
+ */
+class Receiver {
+  readonly queue: ChunkQueue;
+  readonly half: ReadHalf;
+  socket: net.Socket | null = null;
+  #landing: Uint8Array = new Uint8Array(LANDING_SIZE);
+  readonly #spares: Uint8Array[] = [];
+  #paused = false;
+
+  constructor(label: () => string) {
+    this.queue = new ChunkQueue((chunk) => this.#recycle(chunk));
+    const resume = () => this.#resume();
+    this.half = new ReadHalf(this.queue, {
+      get label() {
+        return label();
+      },
+      onConsumed: resume,
+      onWait: resume,
+    });
+  }
+
+  readonly onread: Onread = {
+    buffer: () => this.#landing,
+    callback: (n, buf) => this.#received(n, buf),
+  };
+
+  #received(n: number, buf: Uint8Array): boolean {
+    let offset = 0;
+    const waiting = this.queue.size === 0 ? this.half.waiting : null;
+    if (waiting !== null) {
+      offset = Math.min(n, waiting.length);
+      copyBytes(offset === buf.length ? buf : buf.subarray(0, offset), waiting, 0);
+      this.half.complete(offset);
+    }
+    if (offset < n) {
+      this.queue.push(buf.subarray(offset, n));
+      this.#landing = this.#spares.pop() ?? new Uint8Array(LANDING_SIZE);
+      if (this.queue.size >= READ_HIGH_WATER) {
+        this.#paused = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  #recycle(chunk: Uint8Array): void {
+    if (this.#spares.length < SPARE_LANDINGS && chunk.buffer.byteLength === LANDING_SIZE) {
+      this.#spares.push(new Uint8Array(chunk.buffer, 0, LANDING_SIZE));
+    }
+  }
+
+  #resume(): void {
+    if (!this.#paused || this.queue.size >= READ_HIGH_WATER / 2) return;
+    this.#paused = false;
+    const socket = this.socket;
+    if (socket !== null && !socket.destroyed) socket.resume();
+  }
+}
+
+function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+  return {
+    hostname: address ?? "",
+    port: port ?? 0,
+    family: family === "IPv6" || family === "6" ? 6 : 4,
+  };
+}
+
+/** A connected TCP socket over a `net.Socket` created with {@link Receiver.onread}. */
+class NodeTcpStream implements TcpStream {
+  readonly #socket: net.Socket;
+  readonly #receiver: Receiver;
+  readonly #writer: SocketWriter;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly label: string;
+  #closing: Promise<void> | null = null;
+
+  constructor(socket: net.Socket, receiver: Receiver) {
+    this.#socket = socket;
+    this.#receiver = receiver;
+    receiver.socket = socket;
+    this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
+    this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    this.label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    this.#writer = new SocketWriter(socket, () => this.label);
+    socket.on("end", () => receiver.half.end());
+    socket.on("error", (error) => receiver.half.fail(toIoError(error, `read ${this.label}`)));
+    socket.on("close", () => receiver.half.end());
+    // Flowing mode makes Node emit 'end'; with onread no 'data' event is ever emitted.
+    socket.resume();
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#receiver.half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#receiver.half.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#writer.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#writer.tryWrite(buf);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#writer.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#writer.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    const socket = this.#socket;
+    this.#receiver.half.close();
+    this.#writer.close();
+    this.#closing = new Promise<void>((resolve) => {
+      if (socket.closed) resolve();
+      else socket.once("close", () => resolve());
+    });
+    socket.destroy();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #checkOpen(operation: string): void {
+    if (this.#closing !== null) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+  }
+
+  setNoDelay(enable: boolean): void {
+    this.#checkOpen("setNoDelay");
+    this.#socket.setNoDelay(enable);
+  }
+
+  setKeepAlive(enable: boolean, initialDelayMs = 0): void {
+    this.#checkOpen("setKeepAlive");
+    checkLength("setKeepAlive", "initialDelayMs", initialDelayMs);
+    this.#socket.setKeepAlive(enable, initialDelayMs);
+  }
+}
+
+/** Connects, resolving once the connection is established. */
+function connect(options: ConnectOptions): Promise<TcpStream> {
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
+    checkPort("connect", options.port, 1);
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { port, signal } = options;
+  const what = `connect ${hostname}:${port}`;
+  return new Promise<TcpStream>((resolve, reject) => {
+    const receiver = new Receiver(() => `tcp ${hostname}:${port}`);
+    const socket = net.connect({
+      host: hostname,
+      port,
+      allowHalfOpen: true,
+      noDelay: options.noDelay ?? true,
+      onread: receiver.onread,
+    } as net.NetConnectOpts);
+    const cleanup = () => {
+      socket.off("connect", onConnect);
+      socket.off("error", onError);
+      signal?.removeEventListener("abort", onAbortSignal);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve(new NodeTcpStream(socket, receiver));
+    };
+    const onError = (error: unknown) => {
+      cleanup();
+      socket.destroy();
+      reject(toIoError(error, what));
+    };
+    const onAbortSignal = () => {
+      cleanup();
+      socket.destroy();
+      reject(abortReason(signal as AbortSignal));
+    };
+    socket.once("connect", onConnect);
+    socket.once("error", onError);
+    signal?.addEventListener("abort", onAbortSignal, { once: true });
+  });
+}
+
+/** A `net.Socket` as Node's server hands it over, with its (untyped) native handle. */
+type ServerSocket = net.Socket & { _handle: unknown };
+
+/**
+ * Re-wraps an accepted socket's native handle in a `net.Socket` that reads through `onread`:
+ * `net.Server` has no `onread` option. The server runs with `pauseOnConnect`, so no byte was read
+ * before the hand-over; the original wrapper is destroyed without its handle.
+ */
+function adopt(accepted: ServerSocket): NodeTcpStream {
+  const handle = accepted._handle;
+  accepted._handle = null;
+  accepted.destroy();
+  let label = "tcp";
+  const receiver: Receiver = new Receiver(() => label);
+  const socket = new net.Socket({ handle, allowHalfOpen: true, onread: receiver.onread } as net.SocketConstructorOpts);
+  socket.setNoDelay(true);
+  const stream = new NodeTcpStream(socket, receiver);
+  label = stream.label;
+  return stream;
+}
+
+interface PendingAccept {
+  readonly resolve: (stream: TcpStream) => void;
+  readonly reject: (error: unknown) => void;
+  readonly removeAbort: () => void;
+}
+
+/** A listening `net.Server` whose connections wait in a bounded queue until accepted. */
+class NodeTcpListener implements TcpListener {
+  readonly #server: net.Server;
+  readonly localAddress: SocketAddress;
+  readonly #backlog: number;
+  readonly #ready: NodeTcpStream[] = [];
+  #pending: PendingAccept | null = null;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(server: net.Server, backlog: number) {
+    this.#server = server;
+    this.#backlog = backlog;
+    const address = server.address() as net.AddressInfo;
+    this.localAddress = addressOf(address.address, address.port, address.family);
+    server.on("connection", (socket) => this.#onConnection(socket as ServerSocket));
+  }
+
+  #onConnection(socket: ServerSocket): void {
+    if (this.#closed || this.#ready.length >= this.#backlog) {
+      // The accept queue is full: refuse, as a full kernel backlog would.
+      socket.resetAndDestroy();
+      return;
+    }
+    let stream: NodeTcpStream;
+    try {
+      stream = adopt(socket);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      pending.removeAbort();
+      pending.resolve(stream);
+    } else {
+      this.#ready.push(stream);
+    }
+  }
+
+  accept(options?: OperationOptions): Promise<TcpStream> {
+    const what = `accept on 127.0.0.1:${this.localAddress.port}`;
+    if (this.#closed) return Promise.reject(new IoError("Closed", `${what}: listener is closed`));
+    if (this.#pending !== null) return Promise.reject(new IoError("Busy", `${what}: another accept is pending`));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<TcpStream>((resolve, reject) => {
+      let removeAbort = noop;
+      if (signal !== undefined) {
+        const listener = () => {
+          if (this.#pending === pending) {
+            this.#pending = null;
+            reject(abortReason(signal));
+          }
+        };
+        signal.addEventListener("abort", listener, { once: true });
+        removeAbort = () => signal.removeEventListener("abort", listener);
+      }
+      const pending: PendingAccept = { resolve, reject, removeAbort };
+      this.#pending = pending;
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (isIoError(error, "Closed")) return;
+        throw error;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closed = true;
+    const pending = this.#pending;
+    if (pending !== null) {
+      this.#pending = null;
+      pending.removeAbort();
+      pending.reject(new IoError("Closed", `accept on 127.0.0.1:${this.localAddress.port}: listener was closed`));
+    }
+    const unaccepted = this.#ready.splice(0).map((stream) => stream.close());
+    this.#closing = Promise.all([
+      ...unaccepted,
+      new Promise<void>((resolve) => this.#server.close(() => resolve())),
+    ]).then(() => undefined);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Binds and listens. */
+function listen(options: ListenOptions): Promise<TcpListener> {
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
+    checkPort("listen", options.port, 0);
+    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const backlog = options.backlog ?? 511;
+  return new Promise<TcpListener>((resolve, reject) => {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    const onError = (error: unknown) => {
+      server.close();
+      reject(toIoError(error, `listen ${hostname}:${options.port}`));
+    };
+    server.once("error", onError);
+    server.listen({ host: hostname, port: options.port, backlog }, () => {
+      server.off("error", onError);
+      resolve(new NodeTcpListener(server, backlog));
+    });
+  });
+}
+
+/** The TCP capability on `node:net`. */
+export const nodeNet: Net = { connect, listen };
+
+function noop(): void {}
