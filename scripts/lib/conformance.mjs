@@ -1,0 +1,292 @@
+// The conformance main job, shared by `npm run conformance` and `npm test`: finds the runtimes on
+// this machine, runs each one's driver in turn with live progress, and assembles and writes the report.
+import { execFileSync, spawn } from "node:child_process";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { delimiter, join, resolve, sep } from "node:path";
+import { createInterface } from "node:readline";
+import { bin, root } from "./process.mjs";
+
+/** The Node major the tooling runs on (the `node` devDependency). */
+export const toolingNodeMajor = 24;
+
+/** Where the compiled suite and drivers live; the main job builds nothing itself. */
+export const builtFiles = [
+  resolve(root, "conformance-tests/dist/index.js"),
+  resolve(root, "conformance-tests/drivers/dist/node.js"),
+];
+
+/** Runtimes later issues add, with how to get each; they show as "not available", never as failures. */
+const otherRuntimes = [
+  { runtime: "deno", npm: "deno@2.9.6", binary: bin("deno") },
+  { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun") },
+  { runtime: "chromium", binary: "/usr/bin/chromium", install: "apt-get update && apt-get install -y chromium" },
+  { runtime: "workerd", npm: "workerd@1.20261117.1", binary: bin("workerd") },
+];
+
+/** Throws with the build command when the suite or a driver has not been compiled. */
+export function checkBuilt() {
+  const missing = builtFiles.filter((file) => !existsSync(file));
+  if (missing.length > 0) {
+    throw new Error(
+      `the conformance suite is not built (missing ${missing.map((file) => file.slice(root.length + 1)).join(", ")}); run \`npx tsc -b\` first`,
+    );
+  }
+}
+
+function versionOf(path) {
+  try {
+    return execFileSync(path, ["--version"], { encoding: "utf8", timeout: 15_000 }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function isExecutable(path) {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The Node 24 from devDependencies (`node_modules/.bin/node`). Throws, loudly, when it is missing
+ * or not 24.x: that means the `node` package's install script did not run.
+ */
+export function findToolingNode() {
+  const path = bin("node");
+  if (!existsSync(path)) {
+    throw new Error(
+      `${path} is missing: the install script of the "node" devDependency did not run.\n` +
+        `Run \`npm ci\` with install scripts enabled (package.json "allowScripts" approves "node").`,
+    );
+  }
+  const version = versionOf(path);
+  if (version === null || !version.startsWith(`v${toolingNodeMajor}.`)) {
+    throw new Error(
+      `${path} prints ${version ?? "nothing"}, expected v${toolingNodeMajor}.x; reinstall with \`npm ci\``,
+    );
+  }
+  return { path, version: version.slice(1) };
+}
+
+/**
+ * The machine's own Node: the first `node` on PATH outside any node_modules directory (npm scripts
+ * put node_modules/.bin first), or null when there is none.
+ */
+export function findSystemNode() {
+  for (const directory of (process.env.PATH ?? "").split(delimiter)) {
+    if (directory === "" || directory.split(/[\\/]/).includes("node_modules")) continue;
+    const candidate = join(directory, "node");
+    if (!isExecutable(candidate)) continue;
+    if (realpathSync(candidate).includes(`${sep}node_modules${sep}`)) continue;
+    const version = versionOf(candidate);
+    if (version?.startsWith("v")) return { path: candidate, version: version.slice(1) };
+  }
+  return null;
+}
+
+/**
+ * Which runtimes this machine can run: the Node binaries to drive (Node 24 always, the system
+ * Node when it is another major) and the runtimes that are not available, with how to get them.
+ */
+export function planRuntimes() {
+  const tooling = findToolingNode();
+  const nodes = [tooling];
+  const notes = [];
+  const system = findSystemNode();
+  if (system === null) {
+    notes.push("no system Node on PATH outside node_modules");
+  } else if (system.version.split(".")[0] === tooling.version.split(".")[0]) {
+    notes.push(`system Node ${system.version} (${system.path}) is the same major as ${tooling.version}; run once`);
+  } else {
+    nodes.push(system);
+  }
+  const devDependencies = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")).devDependencies ?? {};
+  const unavailable = otherRuntimes.map((entry) => {
+    const installed = existsSync(entry.binary);
+    const name = entry.npm?.slice(0, entry.npm.lastIndexOf("@"));
+    const install =
+      entry.install ?? (name !== undefined && name in devDependencies ? "npm ci" : `npm i -E -D ${entry.npm}`);
+    return installed
+      ? { runtime: entry.runtime, reason: "installed, but no conformance driver for it yet", install: "—" }
+      : { runtime: entry.runtime, reason: "not installed", install };
+  });
+  return { nodes, unavailable, notes };
+}
+
+/**
+ * Live progress on a stream: one rewritten line on a terminal, one line per finished area
+ * otherwise (CI logs).
+ */
+export function createProgress(stream = process.stderr) {
+  const tty = stream.isTTY === true;
+  let live = "";
+  let pending = null;
+  const describe = (message) =>
+    `${message.runtime} ${message.runtimeVersion}  ${message.adapter}  ${message.area.padEnd(12)} ${message.done}/${message.total}`;
+  const clear = () => {
+    if (tty && live !== "") stream.write("\r\x1b[K");
+  };
+  const flushPending = () => {
+    if (pending !== null) stream.write(`${describe(pending)}\n`);
+    pending = null;
+  };
+  return {
+    /** A `{"type":"progress"}` message from a driver. */
+    update(message) {
+      if (tty) {
+        live = describe(message);
+        const width = stream.columns ?? 120;
+        stream.write(`\r\x1b[K${live.length >= width ? `${live.slice(0, width - 2)}…` : live}`);
+        return;
+      }
+      if (pending !== null && (pending.adapter !== message.adapter || pending.area !== message.area)) flushPending();
+      pending = message;
+    },
+    /** Prints a line above the live progress. */
+    log(text) {
+      clear();
+      if (!tty) flushPending();
+      stream.write(text.endsWith("\n") ? text : `${text}\n`);
+      if (tty && live !== "") stream.write(live);
+    },
+    /** Ends the live line. */
+    end() {
+      clear();
+      live = "";
+      if (!tty) flushPending();
+    },
+  };
+}
+
+function countCases(cases) {
+  const counts = { passed: 0, failed: 0, unsupported: 0 };
+  for (const result of cases) counts[result.status] = (counts[result.status] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Runs the Node driver on `node` ({ path, version }) and collects its runs. Resolves
+ * `{ runs, problems }`: a problem is a target, or the whole runtime, that produced no results.
+ */
+export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000 }) {
+  const args = [builtFiles[1]];
+  if (targets !== undefined) args.push("--targets", targets);
+  if (caseTimeoutMs !== undefined) args.push("--timeout-ms", String(caseTimeoutMs));
+  const label = `node ${node.version}`;
+  const runs = [];
+  const errors = new Map();
+  let expected = null;
+  let stderrTail = "";
+  let timedOut = false;
+  const started = Date.now();
+  progress.log(`▶ ${label} (${node.path})`);
+  return new Promise((resolvePromise) => {
+    const child = spawn(node.path, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const watchdog = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, driverTimeoutMs);
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      let message;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        progress.log(`[${label}] ${line}`);
+        return;
+      }
+      switch (message?.type) {
+        case "start":
+          expected = message.adapters;
+          break;
+        case "progress":
+          progress.update(message);
+          break;
+        case "run": {
+          runs.push(message.run);
+          const counts = countCases(message.run.cases);
+          progress.log(
+            `  ${label}  ${message.run.adapter}: ${counts.passed} passed, ${counts.failed} failed, ${counts.unsupported} unsupported`,
+          );
+          break;
+        }
+        case "error":
+          errors.set(message.adapter, message.message);
+          progress.log(`  ${label}  ${message.adapter}: no results: ${message.message}`);
+          break;
+        default:
+          progress.log(`[${label}] ${line}`);
+      }
+    });
+    child.stderr.on("data", (chunk) => {
+      const text = chunk.toString();
+      stderrTail = (stderrTail + text).slice(-2000);
+      progress.log(text.replace(/\n$/, "").replace(/^/gm, `[${label} stderr] `));
+    });
+    const finish = (exitDescription) => {
+      clearTimeout(watchdog);
+      progress.end();
+      const problems = [];
+      const base = { runtime: "node", runtimeVersion: node.version };
+      const why = timedOut
+        ? `driver killed after ${Math.round(driverTimeoutMs / 1000)} s`
+        : `driver ${exitDescription}${stderrTail.trim() === "" ? "" : `: ${stderrTail.trim()}`}`;
+      if (expected === null) {
+        problems.push({ ...base, message: `no results: ${why}` });
+      } else {
+        for (const adapter of expected) {
+          const run = runs.find((candidate) => candidate.adapter === adapter);
+          if (run === undefined)
+            problems.push({ ...base, adapter, message: errors.get(adapter) ?? `no results: ${why}` });
+          else if (run.cases.length === 0) problems.push({ ...base, adapter, message: "ran zero cases" });
+        }
+      }
+      progress.log(`  ${label} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      resolvePromise({ runs, problems });
+    };
+    child.on("error", (error) => finish(`could not start: ${error.message}`));
+    child.on("close", (code, signal) => finish(signal !== null ? `killed by ${signal}` : `exited with code ${code}`));
+  });
+}
+
+/**
+ * The main job: runs every available runtime sequentially (the machine has two cores) and returns
+ * `{ report, counts }`, where counts sums every case and `problems` counts runtimes or targets that
+ * produced no results.
+ */
+export async function runConformance({ progress = createProgress(), targets, caseTimeoutMs } = {}) {
+  checkBuilt();
+  const plan = planRuntimes();
+  for (const note of plan.notes) progress.log(`note: ${note}`);
+  const runs = [];
+  const problems = [];
+  for (const node of plan.nodes) {
+    const result = await runNodeDriver(node, { progress, targets, caseTimeoutMs });
+    runs.push(...result.runs);
+    problems.push(...result.problems);
+  }
+  const report = { generatedAt: new Date().toISOString(), runs, unavailable: plan.unavailable, problems };
+  const counts = countCases(runs.flatMap((run) => run.cases));
+  return { report, counts: { ...counts, problems: problems.length } };
+}
+
+/** Writes `reports/conformance.json` and `reports/conformance.html`; returns their paths. */
+export async function writeReports(report) {
+  const { renderHtml } = await import("@anyrt/conformance");
+  const directory = resolve(root, "reports");
+  mkdirSync(directory, { recursive: true });
+  const json = join(directory, "conformance.json");
+  const html = join(directory, "conformance.html");
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(html, renderHtml(report));
+  return { json, html };
+}
+
+/** The terminal matrix of `report`. */
+export async function matrixOf(report, { color = false } = {}) {
+  const { renderMatrix } = await import("@anyrt/conformance");
+  return renderMatrix(report, { color });
+}
