@@ -1,0 +1,108 @@
+// `npm test`: type-check, lint and format check, unit tests, and the conformance suite on every
+// runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
+import { bin, root, run } from "./lib/process.mjs";
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
+
+function heading(text) {
+  process.stdout.write(`\n━━ ${text}\n`);
+}
+
+function record(name, { passed = 0, failed = 0, skipped = 0 }) {
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  if (failed > 0) failures.push(`${name}: ${failed} failed`);
+}
+
+/** A check that counts as one: passed or failed. */
+async function check(name, command, args) {
+  heading(`${name}: ${[relative(root, command), ...args].join(" ")}`);
+  const code = await run(command, args);
+  record(name, code === 0 ? { passed: 1 } : { failed: 1 });
+  return code === 0;
+}
+
+async function unitTests() {
+  const output = resolve(root, ".tmp/vitest.json");
+  mkdirSync(resolve(root, ".tmp"), { recursive: true });
+  rmSync(output, { force: true });
+  const args = [
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${relative(root, output)}`,
+    "--passWithNoTests",
+  ];
+  heading(`unit tests: vitest ${args.join(" ")}`);
+  const code = await run(bin("vitest"), args);
+  if (!existsSync(output)) {
+    record("vitest", { failed: 1 });
+    process.stdout.write(`vitest exited with code ${code} and wrote no results\n`);
+    return;
+  }
+  const results = JSON.parse(readFileSync(output, "utf8"));
+  let failed = results.numFailedTests ?? 0;
+  // A test file that fails to load has no failed test in it; count the file itself.
+  for (const file of results.testResults ?? []) {
+    if (file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed")) failed++;
+  }
+  // Unhandled errors fail the run without failing a test; count them once.
+  if (code !== 0 && failed === 0) failed = 1;
+  record("vitest", {
+    passed: results.numPassedTests ?? 0,
+    failed,
+    skipped: (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0),
+  });
+}
+
+async function conformance() {
+  heading("conformance: the suite on every runtime present");
+  try {
+    const { report, counts } = await runConformance();
+    const files = await writeReports(report);
+    process.stdout.write(`\n${await matrixOf(report, { color: process.stdout.isTTY === true })}\n`);
+    process.stdout.write(`wrote ${relative(root, files.json)} and ${relative(root, files.html)}\n`);
+    // A runtime or target that produced no results is a failure, counted once.
+    record("conformance", {
+      passed: counts.passed,
+      failed: counts.failed + counts.problems + (report.runs.length === 0 ? 1 : 0),
+      skipped: counts.unsupported,
+    });
+  } catch (error) {
+    process.stdout.write(`conformance: ${error instanceof Error ? error.message : String(error)}\n`);
+    record("conformance", { failed: 1 });
+  }
+}
+
+async function main() {
+  if (!process.version.startsWith(`v${toolingNodeMajor}.`)) {
+    process.stderr.write(
+      `npm test must run on Node ${toolingNodeMajor} (the "node" devDependency), but this is Node ${process.version} (${process.execPath}).\n` +
+        `npm scripts put node_modules/.bin first on PATH, so node_modules/.bin/node is missing: the install script of the "node" package did not run.\n` +
+        `Run \`npm ci\` with install scripts enabled (package.json "allowScripts" approves "node"), then \`npm test\` again.\n`,
+    );
+    return 1;
+  }
+  await check("typecheck", bin("tsc"), ["-b"]);
+  await check("lint and format", bin("biome"), ["check", "."]);
+  await unitTests();
+  await conformance();
+  if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join("; ")}\n`);
+  process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
+  return totals.failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`test: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
