@@ -23,12 +23,23 @@ export interface Benchmark {
   /** anyrt's variant, or a sentence saying why it cannot run (the adapter is missing, ...). */
   readonly anyrt: Sample | string;
   readonly native: Sample;
-  /** Further variants; anyrt's ratio to each is reported under `extra`. */
-  readonly extras?: Readonly<Record<string, { readonly api: string; readonly sample: Sample }>>;
+  /**
+   * Further variants. For a `baseline` (another native API) `extra.ratio` is anyrt relative to it;
+   * for an `anyrt` variant (a diagnostic, such as anyrt's reader alone) it is that variant
+   * relative to the main native baseline.
+   */
+  readonly extras?: Readonly<Record<string, Extra>>;
   /** Workload parameters recorded in the report (bytes moved, chunk size, ...). */
   readonly params: Readonly<Record<string, number | string>>;
   /** Releases listeners and sockets. */
   readonly close?: () => Promise<void>;
+}
+
+/** A further variant of a benchmark; see {@link Benchmark.extras}. */
+export interface Extra {
+  readonly kind: "baseline" | "anyrt";
+  readonly api: string;
+  readonly sample: Sample;
 }
 
 /** One entry of `reports/bench.json`'s `runs`. */
@@ -46,7 +57,7 @@ export interface BenchResult {
   readonly met: boolean;
   readonly anyrtApi: string;
   readonly nativeApi: string;
-  readonly extra: Record<string, { api: string; value: number; ratio: number | null }>;
+  readonly extra: Record<string, { kind: Extra["kind"]; api: string; value: number; ratio: number | null }>;
   readonly samples: Record<string, number[]>;
   readonly repetitions: number;
   readonly params: Readonly<Record<string, number | string>>;
@@ -144,13 +155,11 @@ export async function runBenchmark(
   const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
   const ratio = anyrt === null ? null : ratioOf(anyrt, native, bench.higherIsBetter);
   const extra: BenchResult["extra"] = {};
-  for (const [label, { api }] of Object.entries(bench.extras ?? {})) {
+  for (const [label, { kind, api }] of Object.entries(bench.extras ?? {})) {
     const value = median(samples[label] as number[]);
-    extra[label] = {
-      api,
-      value: round(value, 1),
-      ratio: anyrt === null ? null : round(ratioOf(anyrt, value, bench.higherIsBetter), 3),
-    };
+    let extraRatio: number | null = ratioOf(value, native, bench.higherIsBetter);
+    if (kind === "baseline") extraRatio = anyrt === null ? null : ratioOf(anyrt, value, bench.higherIsBetter);
+    extra[label] = { kind, api, value: round(value, 1), ratio: extraRatio === null ? null : round(extraRatio, 3) };
   }
   const result: BenchResult = {
     runtime: "node",
@@ -187,7 +196,7 @@ export function formatValue(value: number | null): string {
 
 /** The terminal table: one row per benchmark, ratios against the target, extra ratios after. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ["benchmark", "unit", "anyrt", "native", "ratio", "target", "met", "native API / extra ratios"];
+  const header = ["benchmark", "unit", "anyrt", "native", "ratio", "target", "met", "native baseline"];
   const rows = results.map((r) => [
     r.name,
     r.unit,
@@ -196,12 +205,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     r.ratio === null ? "-" : r.ratio.toFixed(3),
     `>= ${r.target}`,
     r.skipped !== undefined ? "skipped" : r.met ? "yes" : "NO",
-    [
-      r.nativeApi,
-      ...Object.entries(r.extra).map(
-        ([label, e]) => `vs ${label} ${formatValue(e.value)}: ${e.ratio === null ? "-" : e.ratio.toFixed(3)}`,
-      ),
-    ].join("; "),
+    r.nativeApi,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: readonly string[]) =>
@@ -211,7 +215,17 @@ export function formatTable(results: readonly BenchResult[]): string {
       .trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  ")];
   for (const row of rows) out.push(line(row));
-  for (const r of results) if (r.skipped !== undefined) out.push(`${r.name}: anyrt skipped: ${r.skipped}`);
+  for (const r of results) {
+    for (const [label, e] of Object.entries(r.extra)) {
+      const ratio = e.ratio === null ? "-" : e.ratio.toFixed(3);
+      out.push(
+        e.kind === "baseline"
+          ? `${r.name}: anyrt / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
+          : `${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of native`,
+      );
+    }
+    if (r.skipped !== undefined) out.push(`${r.name}: anyrt skipped: ${r.skipped}`);
+  }
   return out.join("\n");
 }
 

@@ -6,7 +6,7 @@
  */
 import net from "node:net";
 import type { AsyncRead, AsyncWrite, Runtime, TcpStream } from "@anyrt/core";
-import { type Benchmark, type BenchSettings, megabytesPerSecond, now, scaled } from "./harness.ts";
+import { type Benchmark, type BenchSettings, type Extra, megabytesPerSecond, now, scaled } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 import { loadNodeRuntime } from "./node-runtime.ts";
 import { closeServer, HOST, listenNative, nextConnection, writeNative } from "./tcp-native.ts";
@@ -109,7 +109,11 @@ export async function createTcpThroughput64k(settings: BenchSettings): Promise<B
   const total = scaled(settings, 16_384, 16) * CHUNK; // 1 GiB at scale 1
   const runtime = await loadNodeRuntime();
   const native = () => nativeThroughput(total, "onread");
-  const dataEvents = { api: "node:net 'data' events", sample: () => nativeThroughput(total, "data") };
+  const dataEvents: Extra = {
+    kind: "baseline",
+    api: "node:net 'data' events",
+    sample: () => nativeThroughput(total, "data"),
+  };
   if (typeof runtime === "string") {
     return {
       name: "tcp-throughput-64k",
@@ -149,10 +153,12 @@ export async function createTcpThroughput64k(settings: BenchSettings): Promise<B
     extras: {
       "data-events": dataEvents,
       "anyrt-client-reads": {
+        kind: "anyrt",
         api: "anyrt, accepted stream writes, connected stream reads",
         sample: () => anyrt("client"),
       },
       "anyrt-read-only": {
+        kind: "anyrt",
         api: "node:net writes, accepted anyrt stream reads",
         sample: () => nativeWriterAnyrtReader(runtime, total),
       },
