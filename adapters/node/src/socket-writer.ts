@@ -11,6 +11,79 @@ import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
 const MAX_ACCEPT = 256 * 1024;
+/** Size of the staging ring that accepted bytes are copied into (allocated on first use). */
+const STAGING_SIZE = 1024 * 1024;
+
+/**
+ * Where accepted bytes wait until Node has written them: a ring of one reused buffer, so that the
+ * steady state allocates nothing. Node completes writes in order, so the region of the oldest
+ * unfinished write is always at the ring's head. A write that does not fit gets its own buffer.
+ */
+class StagingRing {
+  #bytes: Buffer | null = null;
+  #head = 0;
+  #tail = 0;
+  /**
+   * End offsets of the regions handed out, oldest first; -1 marks a standalone buffer or a region
+   * already given back by {@link releaseNewest}.
+   */
+  readonly #ends: number[] = [];
+  #first = 0;
+
+  /** A buffer of `n` bytes that stays untouched until the matching {@link release}. */
+  acquire(n: number): Buffer {
+    this.#bytes ??= Buffer.allocUnsafeSlow(STAGING_SIZE);
+    const empty = this.#first === this.#ends.length;
+    if (empty) {
+      this.#head = 0;
+      this.#tail = 0;
+    }
+    let start = -1;
+    if (this.#tail >= this.#head) {
+      if (STAGING_SIZE - this.#tail >= n) start = this.#tail;
+      else if (this.#head > n) start = 0;
+    } else if (this.#head - this.#tail > n) {
+      start = this.#tail;
+    }
+    if (start === -1) {
+      this.#ends.push(-1);
+      return Buffer.allocUnsafe(n);
+    }
+    this.#tail = start + n;
+    this.#ends.push(this.#tail);
+    return this.#bytes.subarray(start, start + n);
+  }
+
+  /**
+   * The newest acquired buffer is no longer used (Node wrote it synchronously): its region is
+   * reused by the next {@link acquire}, so the steady state copies through one cache-hot region.
+   * Its completion callback still arrives later and calls {@link release}.
+   */
+  releaseNewest(start: number): void {
+    const last = this.#ends.length - 1;
+    if (last < this.#first || this.#ends[last] === -1) return;
+    this.#ends[last] = -1;
+    this.#tail = start;
+  }
+
+  /** Offset of `buffer` in the ring, or -1 for a standalone buffer. */
+  offsetOf(buffer: Buffer): number {
+    return buffer.buffer === this.#bytes?.buffer ? buffer.byteOffset - this.#bytes.byteOffset : -1;
+  }
+
+  /** The oldest acquired buffer is no longer used by Node. */
+  release(): void {
+    const end = this.#ends[this.#first++] as number;
+    if (end !== -1) this.#head = end;
+    if (this.#first === this.#ends.length) {
+      this.#ends.length = 0;
+      this.#first = 0;
+    } else if (this.#first > 1024) {
+      this.#ends.splice(0, this.#first);
+      this.#first = 0;
+    }
+  }
+}
 
 interface PendingWrite {
   readonly buf: Uint8Array;
@@ -33,6 +106,7 @@ export class SocketWriter {
   #shutdown: Promise<void> | null = null;
   #closed = false;
   #unflushed = 0;
+  readonly #staging = new StagingRing();
   readonly #flushWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor(stream: Writable, label: () => string) {
@@ -88,15 +162,22 @@ export class SocketWriter {
     if (length === 0) return 0;
     if (this.#stream.writableNeedDrain) return WOULD_BLOCK;
     const n = Math.min(length, MAX_ACCEPT);
-    const copy = Buffer.allocUnsafe(n);
+    const copy = this.#staging.acquire(n);
     copyBytes(n === length ? buf : buf.subarray(0, n), copy, 0);
     this.#unflushed++;
+    const before = this.#stream.writableLength;
     this.#stream.write(copy, this.#written);
+    if (this.#stream.writableLength === before) {
+      // Written synchronously: Node holds no reference to the copy any more.
+      const start = this.#staging.offsetOf(copy);
+      if (start !== -1) this.#staging.releaseNewest(start);
+    }
     return n;
   }
 
   readonly #written = (error?: Error | null): void => {
     this.#unflushed--;
+    this.#staging.release();
     if (error) return; // Reported through the 'error' event.
     if (this.#unflushed === 0) for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
   };
