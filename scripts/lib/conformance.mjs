@@ -110,7 +110,7 @@ export function planRuntimes() {
     const install =
       entry.install ?? (name !== undefined && name in devDependencies ? "npm ci" : `npm i -E -D ${entry.npm}`);
     return installed
-      ? { runtime: entry.runtime, reason: "installed, but no conformance driver for it yet", install: "—" }
+      ? { runtime: entry.runtime, reason: "installed, but no conformance driver for it yet", install: "" }
       : { runtime: entry.runtime, reason: "not installed", install };
   });
   return { nodes, unavailable, notes };

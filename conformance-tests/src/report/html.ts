@@ -94,7 +94,7 @@ function renderNotices(report: ConformanceReport): string {
   if (unavailable.length > 0) {
     const rows = unavailable.map(
       (entry) =>
-        `<tr><td>${escapeHtml(entry.runtime)}</td><td>${escapeHtml(entry.reason)}</td><td><code>${escapeHtml(entry.install)}</code></td></tr>`,
+        `<tr><td>${escapeHtml(entry.runtime)}</td><td>${escapeHtml(entry.reason)}</td><td>${entry.install === "" ? "—" : `<code>${escapeHtml(entry.install)}</code>`}</td></tr>`,
     );
     parts.push(`<div class="notice"><h3>Not available on this machine (not failures)</h3>
 <table><thead><tr><th>runtime</th><th>why</th><th>to install</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`);

@@ -84,17 +84,14 @@ export function renderMatrix(report: ConformanceReport, options: MatrixOptions =
     lines.push("", "not available (not failures):");
     const width = Math.max(...unavailable.map((entry) => entry.runtime.length));
     for (const entry of unavailable) {
-      lines.push(paint(ansi.dim, `  ${entry.runtime.padEnd(width)}  ${entry.reason}; install: ${entry.install}`));
+      const install = entry.install === "" ? "" : `; install: ${entry.install}`;
+      lines.push(paint(ansi.dim, `  ${entry.runtime.padEnd(width)}  ${entry.reason}${install}`));
     }
   }
 
   const all = countReport(report);
-  lines.push(
-    "",
-    `${all.passed} passed, ${all.failed} failed, ${all.unsupported} unsupported in ${report.runs.length} run${
-      report.runs.length === 1 ? "" : "s"
-    }`,
-  );
+  const runs = `${report.runs.length} run${report.runs.length === 1 ? "" : "s"}`;
+  lines.push("", `cases: ${all.passed} passed · ${all.failed} failed · ${all.unsupported} unsupported across ${runs}`);
   return lines.join("\n");
 
   function cell(counts: ReturnType<typeof countStatuses>): Cell {

@@ -11,7 +11,7 @@ export interface UnavailableRuntime {
   readonly runtime: string;
   /** Why it did not run, such as `"not installed"`. */
   readonly reason: string;
-  /** The command that makes it available, such as `"npm ci"`. */
+  /** The command that makes it available, such as `"npm ci"`; empty when no command would. */
   readonly install: string;
 }
 
