@@ -81,10 +81,12 @@ async function conformance() {
 
 async function main() {
   if (!process.version.startsWith(`v${toolingNodeMajor}.`)) {
+    const why = existsSync(bin("node"))
+      ? `node_modules/.bin/node exists, so this was started outside npm: run \`npm test\` (npm scripts put node_modules/.bin first on PATH).\n`
+      : `npm scripts put node_modules/.bin first on PATH, but node_modules/.bin/node is missing: the install script of the "node" package did not run.\n` +
+        `Run \`npm ci\` with install scripts enabled (package.json "allowScripts" approves "node"), then \`npm test\` again.\n`;
     process.stderr.write(
-      `npm test must run on Node ${toolingNodeMajor} (the "node" devDependency), but this is Node ${process.version} (${process.execPath}).\n` +
-        `npm scripts put node_modules/.bin first on PATH, so node_modules/.bin/node is missing: the install script of the "node" package did not run.\n` +
-        `Run \`npm ci\` with install scripts enabled (package.json "allowScripts" approves "node"), then \`npm test\` again.\n`,
+      `npm test must run on Node ${toolingNodeMajor} (the "node" devDependency), but this is Node ${process.version} (${process.execPath}).\n${why}`,
     );
     return 1;
   }

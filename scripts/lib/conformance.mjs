@@ -235,12 +235,12 @@ export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTi
         ? `driver killed after ${Math.round(driverTimeoutMs / 1000)} s`
         : `driver ${exitDescription}${stderrTail.trim() === "" ? "" : `: ${stderrTail.trim()}`}`;
       if (expected === null) {
-        problems.push({ ...base, message: `no results: ${why}` });
+        problems.push({ ...base, message: why });
       } else {
         for (const adapter of expected) {
           const run = runs.find((candidate) => candidate.adapter === adapter);
           if (run === undefined)
-            problems.push({ ...base, adapter, message: errors.get(adapter) ?? `no results: ${why}` });
+            problems.push({ ...base, adapter, message: errors.get(adapter) ?? why });
           else if (run.cases.length === 0) problems.push({ ...base, adapter, message: "ran zero cases" });
         }
       }
