@@ -239,8 +239,7 @@ export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTi
       } else {
         for (const adapter of expected) {
           const run = runs.find((candidate) => candidate.adapter === adapter);
-          if (run === undefined)
-            problems.push({ ...base, adapter, message: errors.get(adapter) ?? why });
+          if (run === undefined) problems.push({ ...base, adapter, message: errors.get(adapter) ?? why });
           else if (run.cases.length === 0) problems.push({ ...base, adapter, message: "ran zero cases" });
         }
       }
