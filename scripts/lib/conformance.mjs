@@ -138,7 +138,7 @@ export function createProgress(stream = process.stderr) {
     update(message) {
       if (tty) {
         live = describe(message);
-        const width = stream.columns ?? 120;
+        const width = stream.columns > 20 ? stream.columns : 120;
         stream.write(`\r\x1b[K${live.length >= width ? `${live.slice(0, width - 2)}…` : live}`);
         return;
       }
@@ -209,7 +209,7 @@ export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTi
           runs.push(message.run);
           const counts = countCases(message.run.cases);
           progress.log(
-            `  ${label}  ${message.run.adapter}: ${counts.passed} passed, ${counts.failed} failed, ${counts.unsupported} unsupported`,
+            `  ${label}  ${message.run.adapter}: ${counts.passed} passed · ${counts.failed} failed · ${counts.unsupported} unsupported`,
           );
           break;
         }

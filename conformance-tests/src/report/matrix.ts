@@ -39,10 +39,21 @@ export function renderMatrix(report: ConformanceReport, options: MatrixOptions =
   const lines: string[] = [];
 
   if (report.runs.length > 0) {
-    const header1 = ["area", ...report.runs.map((run) => runLabel(run).runtime)];
+    // A runtime's label heads only the first of its adjacent columns, so groups read at a glance.
+    const header1 = [
+      "area",
+      ...report.runs.map((run, index) => {
+        const previous = report.runs[index - 1];
+        const label = runLabel(run).runtime;
+        return previous !== undefined && runLabel(previous).runtime === label ? "" : label;
+      }),
+    ];
     const header2 = ["", ...report.runs.map((run) => runLabel(run).adapter)];
     const rows = areas.map((area) => [area, ...report.runs.map((run) => cell(countStatuses(casesInArea(run, area))))]);
-    const totals = ["total", ...report.runs.map((run) => cell(countStatuses(run.cases)))];
+    const totals: (string | Cell)[] = [
+      { text: "total", code: ansi.bold },
+      ...report.runs.map((run) => cell(countStatuses(run.cases))),
+    ];
     const table: (string | Cell)[][] = [header1, header2, ...rows, totals];
     const widths = header1.map((_, column) => Math.max(...table.map((row) => text(row[column] ?? "").length)));
     const line = (row: readonly (string | Cell)[]) =>
@@ -57,7 +68,7 @@ export function renderMatrix(report: ConformanceReport, options: MatrixOptions =
     lines.push(widths.map((width) => "─".repeat(width)).join("  "));
     for (const row of rows) lines.push(line(row));
     lines.push(widths.map((width) => "─".repeat(width)).join("  "));
-    lines.push(paint(ansi.bold, line(totals)));
+    lines.push(line(totals));
   } else {
     lines.push("no conformance results");
   }
