@@ -52,6 +52,8 @@ export interface BenchResult {
   readonly anyrt: number | null;
   readonly native: number;
   readonly ratio: number | null;
+  /** The median of the per-round ratios (each anyrt sample against the native one next to it). */
+  readonly pairedRatio: number | null;
   readonly higherIsBetter: boolean;
   readonly target: number;
   readonly met: boolean;
@@ -154,6 +156,10 @@ export async function runBenchmark(
   const native = median(samples.native as number[]);
   const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
   const ratio = anyrt === null ? null : ratioOf(anyrt, native, bench.higherIsBetter);
+  const pairs = (samples.anyrt ?? []).map((value, i) =>
+    ratioOf(value, samples.native?.[i] as number, bench.higherIsBetter),
+  );
+  const pairedRatio = pairs.length === 0 ? null : median(pairs);
   const extra: BenchResult["extra"] = {};
   for (const [label, { kind, api }] of Object.entries(bench.extras ?? {})) {
     const value = median(samples[label] as number[]);
@@ -170,6 +176,7 @@ export async function runBenchmark(
     anyrt: anyrt === null ? null : round(anyrt, 1),
     native: round(native, 1),
     ratio: ratio === null ? null : round(ratio, 3),
+    pairedRatio: pairedRatio === null ? null : round(pairedRatio, 3),
     higherIsBetter: bench.higherIsBetter,
     target: bench.target,
     met: ratio !== null && ratio >= bench.target,
@@ -196,13 +203,14 @@ export function formatValue(value: number | null): string {
 
 /** The terminal table: one row per benchmark, ratios against the target, extra ratios after. */
 export function formatTable(results: readonly BenchResult[]): string {
-  const header = ["benchmark", "unit", "anyrt", "native", "ratio", "target", "met", "native baseline"];
+  const header = ["benchmark", "unit", "anyrt", "native", "ratio", "paired", "target", "met", "native baseline"];
   const rows = results.map((r) => [
     r.name,
     r.unit,
     formatValue(r.anyrt),
     formatValue(r.native),
     r.ratio === null ? "-" : r.ratio.toFixed(3),
+    r.pairedRatio === null ? "-" : r.pairedRatio.toFixed(3),
     `>= ${r.target}`,
     r.skipped !== undefined ? "skipped" : r.met ? "yes" : "NO",
     r.nativeApi,
@@ -210,7 +218,7 @@ export function formatTable(results: readonly BenchResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, i) => (i >= 2 && i <= 5 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
+      .map((cell, i) => (i >= 2 && i <= 6 ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number)))
       .join("  ")
       .trimEnd();
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  ")];
