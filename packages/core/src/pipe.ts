@@ -68,15 +68,18 @@ class PipeWriter {
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    const signal = options?.signal;
     let n: number;
     try {
+      if (signal?.aborted) {
+        checkBuffer("write", buf);
+        throw abortReason(signal);
+      }
       n = this.tryWrite(buf);
     } catch (error) {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<number>((resolve, reject) => {
       let removeAbort = noop;
       if (signal !== undefined) {

@@ -218,15 +218,18 @@ export class ReadHalf {
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    const signal = options?.signal;
     let n: number;
     try {
+      if (signal?.aborted) {
+        checkBuffer("read", buf);
+        throw abortReason(signal);
+      }
       n = this.tryRead(buf);
     } catch (error) {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<number>((resolve, reject) => {
       let removeAbort = noop;
       if (signal !== undefined) {

@@ -1,0 +1,89 @@
+// Backpressure of the Node adapter, observed through the memory Node itself accounts to
+// ArrayBuffers: a fast writer to a peer that does not read keeps that memory bounded.
+import { WOULD_BLOCK } from "@anyrt/core";
+import { createNodeRuntime } from "@anyrt/node";
+import { describe, expect, it } from "vitest";
+
+const MiB = 1024 * 1024;
+
+describe("backpressure over TCP", () => {
+  it("a writer to a peer that does not read ends up waiting, with buffered memory bounded", async () => {
+    const runtime = createNodeRuntime();
+    const listener = await runtime.net.listen({ port: 0 });
+    const [client, server] = await Promise.all([
+      runtime.net.connect({ port: listener.localAddress.port }),
+      listener.accept(),
+    ]);
+    try {
+      const chunk = new Uint8Array(64 * 1024);
+      const before = process.memoryUsage().arrayBuffers;
+      let accepted = 0;
+      let pending: Promise<number> | null = null;
+      // Write until a write has to wait; the kernel's socket buffers take a few MiB first.
+      while (accepted < 256 * MiB) {
+        const n = client.tryWrite(chunk);
+        if (n === WOULD_BLOCK) {
+          pending = client.write(chunk);
+          const stillPending = await Promise.race([
+            pending.then(() => false),
+            new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),
+          ]);
+          if (stillPending) break;
+          accepted += await pending;
+          pending = null;
+          continue;
+        }
+        accepted += n;
+      }
+      expect(pending, "a write stays pending while the peer does not read").not.toBeNull();
+      const held = process.memoryUsage().arrayBuffers - before;
+      // The kernel holds most accepted bytes; anyrt's own buffers stay near their high-water marks.
+      expect(held).toBeLessThan(8 * MiB);
+      expect(accepted).toBeLessThan(256 * MiB);
+
+      // Reading drains everything and releases the waiting writer.
+      const buf = new Uint8Array(64 * 1024);
+      let read = 0;
+      const drained = (async () => {
+        while (read < accepted + chunk.length) {
+          let n = server.tryRead(buf);
+          if (n === WOULD_BLOCK) n = await server.read(buf);
+          if (n === 0) break;
+          read += n;
+        }
+      })();
+      expect(await pending).toBeGreaterThan(0);
+      await client.shutdown();
+      await drained;
+      expect(read).toBeGreaterThanOrEqual(accepted);
+    } finally {
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    }
+  });
+
+  it("a reader that stops reading makes the socket stop receiving beyond the high-water mark", async () => {
+    const runtime = createNodeRuntime();
+    const listener = await runtime.net.listen({ port: 0 });
+    const [client, server] = await Promise.all([
+      runtime.net.connect({ port: listener.localAddress.port }),
+      listener.accept(),
+    ]);
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      const chunk = new Uint8Array(64 * 1024);
+      let accepted = 0;
+      const deadline = Date.now() + 2000;
+      while (Date.now() < deadline && accepted < 128 * MiB) {
+        const n = client.tryWrite(chunk);
+        if (n === WOULD_BLOCK) await new Promise((resolve) => setTimeout(resolve, 5));
+        else accepted += n;
+      }
+      const held = process.memoryUsage().arrayBuffers - before;
+      expect(held).toBeLessThan(8 * MiB);
+      expect(accepted).toBeLessThan(128 * MiB);
+      expect(server.tryRead(new Uint8Array(1))).toBe(1);
+    } finally {
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    }
+  });
+});
