@@ -3,7 +3,31 @@
  * @module
  */
 import type { ConformanceCase } from "../case.ts";
+import { capabilityCases } from "./capabilities.ts";
+import { closeCases } from "./close.ts";
+import { errorCases } from "./errors.ts";
+import { fsCases } from "./fs.ts";
+import { peerCases } from "./peer.ts";
+import { processCases } from "./process.ts";
 import { readCases } from "./read.ts";
+import { shutdownCases } from "./shutdown.ts";
+import { taskCases } from "./task.ts";
+import { tcpCases } from "./tcp.ts";
+import { timeCases } from "./time.ts";
+import { writeCases } from "./write.ts";
 
 /** The whole suite. Ids are unique (checked by the suite's own tests). */
-export const cases: readonly ConformanceCase[] = [...readCases];
+export const cases: readonly ConformanceCase[] = [
+  ...readCases,
+  ...writeCases,
+  ...shutdownCases,
+  ...closeCases,
+  ...peerCases,
+  ...tcpCases,
+  ...fsCases,
+  ...processCases,
+  ...taskCases,
+  ...timeCases,
+  ...errorCases,
+  ...capabilityCases,
+];

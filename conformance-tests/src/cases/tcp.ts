@@ -1,0 +1,272 @@
+/** `tcp/*`: TCP through `runtime.net` (addresses, refused and taken ports, listener accept/iterate/close, bad ports, resets). */
+import { isAbortError, type Runtime, type TcpListener, type TcpStream } from "@anyrt/core";
+import { equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
+import type { CaseContext, ConformanceCase } from "../case.ts";
+import { bytes, delay, handled, readExactly, text, waitFor, writeAll, writeUntilFailure } from "./util.ts";
+
+const host = "127.0.0.1";
+
+/** Listens on a free loopback port; the listener is closed after the case. */
+async function listen(ctx: CaseContext): Promise<TcpListener> {
+  const listener = await ctx.runtime.net.listen({ hostname: host, port: 0 });
+  ctx.defer(() => listener.close());
+  return listener;
+}
+
+/** Connects to `port` on loopback; the stream is closed after the case. */
+async function connect(ctx: CaseContext, port: number): Promise<TcpStream> {
+  const stream = await ctx.runtime.net.connect({ hostname: host, port });
+  ctx.defer(() => stream.close());
+  return stream;
+}
+
+/** Accepts one connection; the stream is closed after the case. */
+async function accept(ctx: CaseContext, listener: TcpListener): Promise<TcpStream> {
+  const stream = await listener.accept();
+  ctx.defer(() => stream.close());
+  return stream;
+}
+
+/** A loopback port nobody listens on (bound, then released). */
+async function freePort(runtime: Runtime): Promise<number> {
+  const listener = await runtime.net.listen({ hostname: host, port: 0 });
+  const port = listener.localAddress.port;
+  await listener.close();
+  return port;
+}
+
+const badPorts: readonly unknown[] = [-1, 65536, 1.5, "80", Number.NaN, Number.POSITIVE_INFINITY, null];
+
+export const tcpCases: ConformanceCase[] = [
+  {
+    id: "tcp/listen-port-zero-gets-real-port",
+    title: "listening on port 0 binds a real free port, reported by localAddress, that clients can connect to",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const { port, hostname, family } = listener.localAddress;
+      ok(Number.isInteger(port) && port >= 1 && port <= 65535, `listener port ${port}`);
+      equal(hostname, host, "listener hostname");
+      equal(family, 4, "listener family");
+      const [client] = await Promise.all([connect(ctx, port), accept(ctx, listener)]);
+      equal(client.remoteAddress.port, port, "client's remote port");
+    },
+  },
+  {
+    id: "tcp/accepted-stream-addresses-match",
+    title: "the accepted stream's addresses mirror the client's: remote port is the listener's, and each end's remote is the other's local",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const port = listener.localAddress.port;
+      const [client, server] = await Promise.all([connect(ctx, port), accept(ctx, listener)]);
+      equal(client.remoteAddress.port, port, "client remote port");
+      equal(client.remoteAddress.hostname, host, "client remote hostname");
+      equal(server.localAddress.port, port, "server local port");
+      equal(server.remoteAddress.port, client.localAddress.port, "server remote port vs client local port");
+      equal(server.remoteAddress.hostname, client.localAddress.hostname, "server remote vs client local hostname");
+      equal(client.localAddress.family, 4, "client local family");
+      ok(client.localAddress.port !== port, "the client has its own ephemeral port");
+    },
+  },
+  {
+    id: "tcp/connect-closed-port-is-refused",
+    title: "connecting to a loopback port nobody listens on fails with ConnectionRefused",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const port = await freePort(ctx.runtime);
+      await rejectsWithKind(ctx.runtime.net.connect({ hostname: host, port }), "ConnectionRefused", "connect");
+    },
+  },
+  {
+    id: "tcp/listen-taken-port-is-addr-in-use",
+    title: "listening on a port that is already listened on fails with AddrInUse",
+    requires: ["tcp.listen"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const second = ctx.runtime.net.listen({ hostname: host, port: listener.localAddress.port });
+      second.then((extra) => ctx.defer(() => extra.close()), () => {});
+      await rejectsWithKind(second, "AddrInUse", "second listen on the same port");
+    },
+  },
+  {
+    id: "tcp/listener-iteration-yields-until-closed",
+    title: "iterating a listener yields each incoming connection and ends when the listener is closed",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const accepted: TcpStream[] = [];
+      const loop = (async () => {
+        for await (const stream of listener) {
+          ctx.defer(() => stream.close());
+          accepted.push(stream);
+        }
+      })();
+      handled(loop);
+      const port = listener.localAddress.port;
+      const first = await connect(ctx, port);
+      const second = await connect(ctx, port);
+      await waitFor(() => accepted.length >= 2, "two connections accepted by iteration");
+      await listener.close();
+      await loop;
+      equal(accepted.length, 2, "connections yielded");
+      const remotes = accepted.map((stream) => stream.remoteAddress.port).sort();
+      const locals = [first.localAddress.port, second.localAddress.port].sort();
+      equal(remotes.join(","), locals.join(","), "accepted remote ports vs client ports");
+    },
+  },
+  {
+    id: "tcp/accept-after-close-is-closed",
+    title: "accept on a closed listener fails with Closed, and closing again resolves",
+    requires: ["tcp.listen"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      await listener.close();
+      await rejectsWithKind(listener.accept(), "Closed", "accept after close");
+      await listener.close();
+    },
+  },
+  {
+    id: "tcp/pending-accept-rejects-on-close",
+    title: "an accept pending when the listener is closed rejects with Closed",
+    requires: ["tcp.listen"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const pending = handled(listener.accept());
+      ok(await isPending(pending), "accept must wait while nobody connects");
+      await listener.close();
+      await rejectsWithKind(pending, "Closed", "pending accept");
+    },
+  },
+  {
+    id: "tcp/concurrent-accept-is-busy",
+    title: "a second accept while one is pending fails at once with Busy and does not disturb the first",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const first = listener.accept();
+      first.then((stream) => ctx.defer(() => stream.close()), () => {});
+      await rejectsWithKind(listener.accept(), "Busy", "second concurrent accept");
+      const client = await connect(ctx, listener.localAddress.port);
+      const server = await first;
+      equal(server.remoteAddress.port, client.localAddress.port, "the first accept got the connection");
+    },
+  },
+  {
+    id: "tcp/aborted-accept-loses-no-connection",
+    title: "aborting a pending accept loses no connection: it is delivered by that accept or by the next one",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const port = listener.localAddress.port;
+      const early = new AbortController();
+      const idle = handled(listener.accept({ signal: early.signal }));
+      early.abort();
+      ok(isAbortError(await rejects(idle, "aborted idle accept")), "an aborted accept rejects with the abort reason");
+
+      const controller = new AbortController();
+      const racing = handled(listener.accept({ signal: controller.signal }));
+      const client = await connect(ctx, port);
+      controller.abort();
+      let server: TcpStream;
+      try {
+        server = await racing;
+        ctx.defer(() => server.close());
+      } catch (error) {
+        ok(isAbortError(error), `an aborted accept rejects with the abort reason, got ${String(error)}`);
+        server = await accept(ctx, listener);
+      }
+      equal(server.remoteAddress.port, client.localAddress.port, "the connection that was accepted");
+      await writeAll(client, bytes("hi"));
+      equal(text(await readExactly(server, 2)), "hi", "bytes through the accepted connection");
+    },
+  },
+  {
+    id: "tcp/accepted-stream-survives-listener-close",
+    title: "closing a listener leaves the streams it accepted open in both directions",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
+      await listener.close();
+      await writeAll(client, bytes("ping"));
+      equal(text(await readExactly(server, 4)), "ping", "client to server");
+      await writeAll(server, bytes("pong"));
+      equal(text(await readExactly(client, 4)), "pong", "server to client");
+    },
+  },
+  {
+    id: "tcp/connect-port-out-of-range-is-invalid-input",
+    title: "connect with a port that is not an integer in 1..65535 fails at once with InvalidInput",
+    requires: ["tcp.connect"],
+    async run(ctx) {
+      for (const port of [0, ...badPorts]) {
+        await rejectsWithKind(
+          ctx.runtime.net.connect({ hostname: host, port: port as number }),
+          "InvalidInput",
+          `connect to port ${String(port)}`,
+        );
+      }
+    },
+  },
+  {
+    id: "tcp/listen-port-out-of-range-is-invalid-input",
+    title: "listen with a port that is not an integer in 0..65535 fails at once with InvalidInput",
+    requires: ["tcp.listen"],
+    async run(ctx) {
+      for (const port of badPorts) {
+        const listening = ctx.runtime.net.listen({ hostname: host, port: port as number });
+        listening.then((extra) => ctx.defer(() => extra.close()), () => {});
+        await rejectsWithKind(listening, "InvalidInput", `listen on port ${String(port)}`);
+      }
+    },
+  },
+  {
+    id: "tcp/connect-with-aborted-signal-rejects",
+    title: "connect with an already-aborted signal rejects with the signal's reason",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const controller = new AbortController();
+      const reason = new Error("no connection wanted");
+      controller.abort(reason);
+      const connecting = ctx.runtime.net.connect({ hostname: host, port: listener.localAddress.port, signal: controller.signal });
+      connecting.then((stream) => ctx.defer(() => stream.close()), () => {});
+      equal(await rejects(connecting, "connect with an aborted signal"), reason, "rejection");
+    },
+  },
+  {
+    id: "tcp/socket-options-apply",
+    title: "setNoDelay and setKeepAlive succeed on an open stream, data still flows, and setNoDelay after close fails with Closed",
+    requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
+      client.setNoDelay(false);
+      client.setNoDelay(true);
+      client.setKeepAlive(true, 1000);
+      client.setKeepAlive(false);
+      server.setKeepAlive(true);
+      await writeAll(client, bytes("options"));
+      equal(text(await readExactly(server, 7)), "options", "bytes after setting options");
+      await client.close();
+      ioErrorKind(throws(() => client.setNoDelay(true), "setNoDelay after close"), "Closed", "setNoDelay after close");
+    },
+  },
+  {
+    id: "tcp/write-to-reset-connection-fails",
+    title: "writing to a connection the peer reset (closed with unread data) fails with ConnectionReset or BrokenPipe",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
+      // Unread bytes in the server's receive buffer make its close send RST (not FIN) on most stacks.
+      await writeAll(client, bytes("never read"));
+      await client.flush();
+      await delay(20);
+      await server.close();
+      const error = await writeUntilFailure(client, bytes("still there?"));
+      ioErrorKind(error, ["ConnectionReset", "BrokenPipe"], "write after the peer reset");
+    },
+  },
+];

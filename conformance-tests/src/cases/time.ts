@@ -1,0 +1,155 @@
+/** `time/*`: `runtime.time` (sleep, timeout, a monotonic now); only lower bounds on time are asserted. */
+import { isIoError } from "@anyrt/core";
+import { equal, ok, rejects, rejectsWithKind } from "../assert.ts";
+import type { ConformanceCase } from "../case.ts";
+
+export const timeCases: ConformanceCase[] = [
+  {
+    id: "time/sleep-waits-at-least-ms",
+    title: "sleep(ms) resolves no earlier than about ms milliseconds later",
+    requires: [],
+    async run({ runtime }) {
+      const started = runtime.time.now();
+      await runtime.time.sleep(50);
+      const elapsed = runtime.time.now() - started;
+      // A little slack: hosts round timers to the millisecond.
+      ok(elapsed >= 45, `sleep(50) resolved after ${elapsed} ms`);
+      await runtime.time.sleep(0);
+    },
+  },
+  {
+    id: "time/sleep-abort-rejects-with-reason",
+    title: "sleep rejects with the signal's reason when aborted while waiting, and at once when already aborted",
+    requires: [],
+    async run({ runtime }) {
+      const controller = new AbortController();
+      const sleeping = runtime.time.sleep(60_000, { signal: controller.signal });
+      const reason = new Error("wake up");
+      controller.abort(reason);
+      equal(await rejects(sleeping, "aborted sleep"), reason, "rejection of an aborted sleep");
+      const aborted = new AbortController();
+      aborted.abort();
+      equal(
+        await rejects(runtime.time.sleep(60_000, { signal: aborted.signal }), "sleep with an aborted signal"),
+        aborted.signal.reason,
+        "rejection of a sleep with an already-aborted signal",
+      );
+    },
+  },
+  {
+    id: "time/sleep-invalid-delay-is-invalid-input",
+    title: "sleep with a negative, NaN, infinite or non-number delay fails with InvalidInput",
+    requires: [],
+    async run({ runtime }) {
+      for (const ms of [-1, Number.NaN, Number.POSITIVE_INFINITY, "10", undefined]) {
+        await rejectsWithKind(runtime.time.sleep(ms as number), "InvalidInput", `sleep(${String(ms)})`);
+      }
+    },
+  },
+  {
+    id: "time/timeout-fails-with-timed-out-and-aborts-work",
+    title: "timeout fails with TimedOut when the work takes longer, and aborts the signal given to the work",
+    requires: [],
+    async run({ runtime }) {
+      let inner: AbortSignal | undefined;
+      const error = await rejects(
+        runtime.time.timeout(20, (signal) => {
+          inner = signal;
+          return new Promise<never>(() => {});
+        }),
+        "timeout of never-settling work",
+      );
+      ok(isIoError(error, "TimedOut"), `rejection is an IoError of kind TimedOut: ${String(error)}`);
+      ok(inner !== undefined, "the work was started");
+      equal(inner?.aborted, true, "the work's signal is aborted");
+    },
+  },
+  {
+    id: "time/timeout-zero-with-ready-work-succeeds",
+    title: "timeout(0, work) succeeds when the work is already done",
+    requires: [],
+    async run({ runtime }) {
+      equal(await runtime.time.timeout(0, () => 42), 42, "synchronous work");
+      equal(await runtime.time.timeout(0, () => Promise.resolve("ready")), "ready", "resolved promise");
+    },
+  },
+  {
+    id: "time/timeout-passes-result-and-failure-through",
+    title: "work that settles in time gives timeout its result or its own failure, and its signal is not aborted",
+    requires: [],
+    async run({ runtime }) {
+      let inner: AbortSignal | undefined;
+      const value = await runtime.time.timeout(60_000, async (signal) => {
+        inner = signal;
+        await runtime.time.sleep(5);
+        return "in time";
+      });
+      equal(value, "in time", "result");
+      equal(inner?.aborted, false, "the work's signal after success");
+      const own = new Error("the work's own failure");
+      const error = await rejects(
+        runtime.time.timeout(60_000, async () => {
+          throw own;
+        }),
+        "timeout of failing work",
+      );
+      equal(error, own, "failure");
+    },
+  },
+  {
+    id: "time/timeout-outer-signal-aborts-work",
+    title: "aborting the signal given to timeout rejects with its reason and aborts the work's signal",
+    requires: [],
+    async run({ runtime }) {
+      const controller = new AbortController();
+      let inner: AbortSignal | undefined;
+      const running = runtime.time.timeout(
+        60_000,
+        (signal) => {
+          inner = signal;
+          return new Promise<never>(() => {});
+        },
+        { signal: controller.signal },
+      );
+      const reason = new Error("outer abort");
+      controller.abort(reason);
+      equal(await rejects(running, "timeout with an aborted outer signal"), reason, "rejection");
+      equal(inner?.aborted, true, "the work's signal");
+    },
+  },
+  {
+    id: "time/timeout-invalid-delay-is-invalid-input",
+    title: "timeout with a negative or NaN delay fails with InvalidInput without running the work",
+    requires: [],
+    async run({ runtime }) {
+      let ran = false;
+      for (const ms of [-5, Number.NaN]) {
+        await rejectsWithKind(
+          runtime.time.timeout(ms, () => {
+            ran = true;
+          }),
+          "InvalidInput",
+          `timeout(${ms})`,
+        );
+      }
+      equal(ran, false, "the work ran");
+    },
+  },
+  {
+    id: "time/now-is-monotonic",
+    title: "now() never decreases and advances across a sleep",
+    requires: [],
+    async run({ runtime }) {
+      let previous = runtime.time.now();
+      ok(typeof previous === "number" && Number.isFinite(previous), `now() returned ${previous}`);
+      const first = previous;
+      for (let i = 0; i < 10_000; i++) {
+        const current = runtime.time.now();
+        ok(current >= previous, `now() went back from ${previous} to ${current}`);
+        previous = current;
+      }
+      await runtime.time.sleep(10);
+      ok(runtime.time.now() > first, "now() advanced across sleep(10)");
+    },
+  },
+];

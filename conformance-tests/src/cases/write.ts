@@ -1,0 +1,194 @@
+/** `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite). */
+import { isAbortError, WOULD_BLOCK } from "@anyrt/core";
+import { bytesEqual, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
+import type { ConformanceCase } from "../case.ts";
+import {
+  bytes,
+  countToEnd,
+  delay,
+  detachedBuffer,
+  drainWhile,
+  fillUntilPending,
+  handled,
+  pattern,
+  readExactly,
+  skipExactly,
+  text,
+  writeAll,
+} from "./util.ts";
+
+export const writeCases: ConformanceCase[] = [
+  {
+    id: "write/resolves-count-within-length",
+    title: "a write of a non-empty buffer resolves n, 1 <= n <= length, and those n bytes reach the peer",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const data = pattern(10, 4);
+      const n = await a.write(data);
+      ok(Number.isInteger(n) && n >= 1 && n <= 10, `write of 10 bytes resolved ${n}`);
+      bytesEqual(await readExactly(b, n), data.subarray(0, n), "bytes that reached the peer");
+    },
+  },
+  {
+    id: "write/empty-write-resolves-zero-at-once",
+    title: "a write of an empty buffer resolves 0 without waiting and sends nothing",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const write = handled(a.write(new Uint8Array(0)));
+      ok(!(await isPending(write)), "an empty write must not wait");
+      equal(await write, 0, "empty write");
+      await writeAll(a, bytes("x"));
+      equal(text(await readExactly(b, 1)), "x", "the first byte the peer reads");
+    },
+  },
+  {
+    id: "write/large-write-all-arrives-intact",
+    title: "several MiB written through writeAll while the peer reads arrive complete and in order",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const data = pattern(4 * 1024 * 1024 + 123, 5);
+      const [got] = await Promise.all([readExactly(b, data.length), writeAll(a, data)]);
+      bytesEqual(got, data, "bytes received");
+    },
+  },
+  {
+    id: "write/buffer-reusable-after-write-resolves",
+    title: "once a write resolved the caller may overwrite its buffer: the peer still receives the original bytes",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const original = pattern(16 * 1024, 6);
+      const buf = original.slice();
+      let offset = 0;
+      while (offset < buf.length) {
+        const n = await a.write(buf.subarray(offset));
+        buf.fill(0xff, offset, offset + n);
+        offset += n;
+      }
+      bytesEqual(await readExactly(b, original.length), original, "bytes received");
+    },
+  },
+  {
+    id: "write/backpressure-writer-waits",
+    title: "a writer to a peer that does not read eventually waits, and resumes once the peer reads",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const { written, pending } = await fillUntilPending(a);
+      ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
+      await delay(50);
+      ok(await isPending(pending), "the write must keep waiting while the peer does not read");
+      const drained = drainWhile(b, pending);
+      const n = await pending;
+      ok(n >= 1 && n <= 64 * 1024, `the waiting write resolved ${n}`);
+      const read = await drained;
+      ok(read <= written + n, `peer read ${read} bytes, more than the ${written + n} written`);
+      await skipExactly(b, written + n - read);
+    },
+  },
+  {
+    id: "write/concurrent-write-is-busy",
+    title: "a second write while one is pending fails at once with Busy and does not disturb the first",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const { written, pending } = await fillUntilPending(a);
+      ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
+      await rejectsWithKind(a.write(bytes("second")), "Busy", "second concurrent write");
+      ioErrorKind(throws(() => a.tryWrite(bytes("third")), "tryWrite"), "Busy", "tryWrite during a pending write");
+      ok(await isPending(pending), "the first write is still waiting");
+      const drained = drainWhile(b, pending);
+      const n = await pending;
+      ok(n >= 1 && n <= 64 * 1024, `the first write resolved ${n}`);
+      const read = await drained;
+      await skipExactly(b, written + n - read);
+    },
+  },
+  {
+    id: "write/aborted-pending-write-is-accounted",
+    title: "aborting a waiting write rejects with the reason having written nothing, or resolves what it wrote",
+    requires: ["stream.pair", "stream.halfClose"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const controller = new AbortController();
+      const { written, pending } = await fillUntilPending(a, { signal: controller.signal });
+      ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
+      const reason = new Error("stop writing");
+      controller.abort(reason);
+      let accepted = 0;
+      try {
+        accepted = await pending;
+        ok(accepted >= 1 && accepted <= 64 * 1024, `aborted write resolved ${accepted}`);
+      } catch (error) {
+        equal(error, reason, "rejection of the aborted write");
+      }
+      await a.shutdown();
+      equal(await countToEnd(b), written + accepted, "bytes the peer received");
+    },
+  },
+  {
+    id: "write/already-aborted-signal-writes-nothing",
+    title: "a write with an already-aborted signal rejects at once with the reason and sends nothing",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const controller = new AbortController();
+      controller.abort();
+      const error = await rejects(a.write(bytes("lost"), { signal: controller.signal }), "aborted write");
+      ok(isAbortError(error) && error === controller.signal.reason, "rejects with the signal's reason");
+      await writeAll(a, bytes("kept"));
+      equal(text(await readExactly(b, 4)), "kept", "the first bytes the peer reads");
+    },
+  },
+  {
+    id: "write/flush-resolves",
+    title: "flush resolves once written bytes were handed over, and the peer reads them",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      await writeAll(a, bytes("flushed"));
+      await a.flush();
+      equal(text(await readExactly(b, 7)), "flushed", "bytes after flush");
+      await a.flush();
+    },
+  },
+  {
+    id: "write/try-write-count-or-would-block",
+    title: "tryWrite returns 1..length or WOULD_BLOCK, 0 for an empty buffer, and WOULD_BLOCK once the peer stops reading",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      equal(a.tryWrite(new Uint8Array(0)), 0, "tryWrite of an empty buffer");
+      const chunk = new Uint8Array(64 * 1024).fill(7);
+      let accepted = 0;
+      let n = 0;
+      while (accepted <= 64 * 1024 * 1024) {
+        n = a.tryWrite(chunk);
+        if (n === WOULD_BLOCK) break;
+        ok(Number.isInteger(n) && n >= 1 && n <= chunk.length, `tryWrite of ${chunk.length} bytes returned ${n}`);
+        accepted += n;
+      }
+      equal(n, WOULD_BLOCK, `tryWrite after ${accepted} unread bytes`);
+      await skipExactly(b, accepted);
+    },
+  },
+  {
+    id: "write/bad-buffer-is-invalid-input",
+    title: "write and tryWrite with a non-Uint8Array or a detached buffer fail at once with InvalidInput",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const bad: unknown[] = ["text", new ArrayBuffer(4), [1, 2], new Uint32Array(1), null, undefined, detachedBuffer()];
+      for (const value of bad) {
+        const what = `write(${Object.prototype.toString.call(value)})`;
+        await rejectsWithKind(a.write(value as Uint8Array), "InvalidInput", what);
+        ioErrorKind(throws(() => a.tryWrite(value as Uint8Array), `try${what}`), "InvalidInput", `try${what}`);
+      }
+      await writeAll(a, bytes("ok"));
+      equal(text(await readExactly(b, 2)), "ok", "the stream still works");
+    },
+  },
+];
