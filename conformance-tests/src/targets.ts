@@ -4,14 +4,24 @@
  * unsupported and fail with kind `Unsupported`.
  * @module
  */
-import { type Capability, type CapabilityManifest, defineRuntime, duplex, noCapabilities, type Runtime } from "@anyrt/core";
+import {
+  type Capability,
+  type CapabilityManifest,
+  defineRuntime,
+  duplex,
+  noCapabilities,
+  type Runtime,
+} from "@anyrt/core";
 import type { ConformanceTarget, Fixture } from "./case.ts";
 
 /**
  * The reference target: core's in-memory `duplex` pipe as the stream pair, on a runtime with no
  * I/O capability, hosted by whatever runtime runs the suite.
  */
-export function memoryTarget(host: { runtime: string; runtimeVersion: string }, capacity = 64 * 1024): ConformanceTarget {
+export function memoryTarget(
+  host: { runtime: string; runtimeVersion: string },
+  capacity = 64 * 1024,
+): ConformanceTarget {
   return {
     runtime: host.runtime,
     runtimeVersion: host.runtimeVersion,

@@ -25,14 +25,18 @@ export function defineConformanceSuite(
   const selected = options.cases ?? allCases;
   describe(`${target.adapter} on ${target.runtime} ${target.runtimeVersion}`, () => {
     for (const testCase of selected) {
-      it(`${testCase.id}: ${testCase.title}`, async (context) => {
-        const result = await runCase(target, testCase, options);
-        if (result.status === "unsupported") {
-          context.skip(`unsupported: ${result.error ?? ""}`);
-          return;
-        }
-        if (result.status === "failed") throw new Error(result.error ?? "failed");
-      }, (options.timeoutMs ?? 15_000) + 5_000);
+      it(
+        `${testCase.id}: ${testCase.title}`,
+        async (context) => {
+          const result = await runCase(target, testCase, options);
+          if (result.status === "unsupported") {
+            context.skip(`unsupported: ${result.error ?? ""}`);
+            return;
+          }
+          if (result.status === "failed") throw new Error(result.error ?? "failed");
+        },
+        (options.timeoutMs ?? 15_000) + 5_000,
+      );
     }
   });
 }

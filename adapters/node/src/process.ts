@@ -3,7 +3,7 @@
  * (reads through a bounded queue that pauses the pipe, writes through `SocketWriter`).
  * @module
  */
-import { spawn as spawnChild, type ChildProcess as NodeChild } from "node:child_process";
+import { type ChildProcess as NodeChild, spawn as spawnChild } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import {
   type ChildProcess,
@@ -130,7 +130,8 @@ class NodeChildProcess implements ChildProcess {
   }
 
   kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string") throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
+    if (typeof signal !== "string")
+      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
     if (this.#exited) return;
     try {
       this.#child.kill(signal as NodeJS.Signals);
@@ -161,7 +162,8 @@ function checkCommand(command: Command): void {
   }
   if (command.env !== undefined) {
     for (const [key, value] of Object.entries(command.env)) {
-      if (typeof value !== "string") throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
+      if (typeof value !== "string")
+        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
     }
   }
 }

@@ -6,9 +6,9 @@
  */
 import net from "node:net";
 import {
+  type ConnectOptions,
   IoError,
   isIoError,
-  type ConnectOptions,
   type ListenOptions,
   type Net,
   type OperationOptions,
@@ -16,7 +16,15 @@ import {
   type TcpListener,
   type TcpStream,
 } from "@anyrt/core";
-import { abortReason, ChunkQueue, checkLength, checkPort, copyBytes, ReadHalf, throwIfAborted } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  ChunkQueue,
+  checkLength,
+  checkPort,
+  copyBytes,
+  ReadHalf,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
 

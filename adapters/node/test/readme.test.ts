@@ -22,7 +22,10 @@ describe("README example", () => {
     mkdirSync(scratch, { recursive: true });
     const file = join(scratch, "echo.ts");
     writeFileSync(file, exampleSource());
-    const child = spawn(process.execPath, [file], { env: { ...process.env, PORT: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [file], {
+      env: { ...process.env, PORT: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let out = "";

@@ -135,9 +135,7 @@ class Task<T> implements JoinHandle<T> {
     this.#controller.abort(cause);
     // An abort is deliberate: nobody has to await the handle for it.
     this.#result.catch(() => {});
-    queueMicrotask(() =>
-      this.#settle(() => this.#reject(new IoError("Aborted", "task aborted", { cause }))),
-    );
+    queueMicrotask(() => this.#settle(() => this.#reject(new IoError("Aborted", "task aborted", { cause }))));
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a join handle is awaitable by design.
