@@ -38,7 +38,10 @@ export const capabilityCases: ConformanceCase[] = [
     requires: ["!tcp.listen"],
     async run(ctx) {
       const listening = ctx.runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
-      listening.then((listener) => ctx.defer(() => listener.close()), () => {});
+      listening.then(
+        (listener) => ctx.defer(() => listener.close()),
+        () => {},
+      );
       await rejectsWithKind(listening, "Unsupported", "net.listen");
     },
   },

@@ -24,10 +24,18 @@ export const closeCases: ConformanceCase[] = [
       await a.close();
       await rejectsWithKind(a.read(new Uint8Array(4)), "Closed", "read after close");
       await rejectsWithKind(a.read(new Uint8Array(0)), "Closed", "empty read after close");
-      ioErrorKind(throws(() => a.tryRead(new Uint8Array(4)), "tryRead"), "Closed", "tryRead after close");
+      ioErrorKind(
+        throws(() => a.tryRead(new Uint8Array(4)), "tryRead"),
+        "Closed",
+        "tryRead after close",
+      );
       await rejectsWithKind(a.write(bytes("x")), "Closed", "write after close");
       await rejectsWithKind(a.write(new Uint8Array(0)), "Closed", "empty write after close");
-      ioErrorKind(throws(() => a.tryWrite(bytes("x")), "tryWrite"), "Closed", "tryWrite after close");
+      ioErrorKind(
+        throws(() => a.tryWrite(bytes("x")), "tryWrite"),
+        "Closed",
+        "tryWrite after close",
+      );
       await rejectsWithKind(a.flush(), "Closed", "flush after close");
       await rejectsWithKind(a.shutdown(), "Closed", "shutdown after close");
     },

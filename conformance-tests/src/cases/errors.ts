@@ -60,7 +60,8 @@ export const errorCases: ConformanceCase[] = [
   },
   {
     id: "errors/is-io-error-accepts-foreign-copies",
-    title: "isIoError recognises an IoError from another realm or package copy by its shape or brand, and rejects other values",
+    title:
+      "isIoError recognises an IoError from another realm or package copy by its shape or brand, and rejects other values",
     requires: [],
     async run() {
       const foreign = { name: "IoError", kind: "NotFound", message: "x" };
@@ -112,7 +113,10 @@ export const errorCases: ConformanceCase[] = [
       ctx.defer(() => listener.close());
       const port = listener.localAddress.port;
       const second = ctx.runtime.net.listen({ hostname: "127.0.0.1", port });
-      second.then((extra) => ctx.defer(() => extra.close()), () => {});
+      second.then(
+        (extra) => ctx.defer(() => extra.close()),
+        () => {},
+      );
       const error = await rejects(second, "listen on a taken port");
       ioErrorKind(error, "AddrInUse", "listen on a taken port");
       ok(messageOf(error).includes(String(port)), `message names port ${port}: ${messageOf(error)}`);

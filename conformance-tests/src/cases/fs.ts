@@ -53,7 +53,8 @@ export const fsCases: ConformanceCase[] = [
   },
   {
     id: "fs/missing-path-is-not-found",
-    title: "open, readFile, readTextFile and stat of a missing path, and open with create in a missing directory, fail with NotFound",
+    title:
+      "open, readFile, readTextFile and stat of a missing path, and open with create in a missing directory, fail with NotFound",
     requires: ["fs"],
     async run(ctx) {
       const { fs } = ctx.runtime;
@@ -71,7 +72,8 @@ export const fsCases: ConformanceCase[] = [
   },
   {
     id: "fs/create-new-on-existing-is-already-exists",
-    title: "open with createNew and writeFile with createNew fail with AlreadyExists on an existing file and leave it unchanged",
+    title:
+      "open with createNew and writeFile with createNew fail with AlreadyExists on an existing file and leave it unchanged",
     requires: ["fs"],
     async run(ctx) {
       const { fs } = ctx.runtime;
@@ -245,9 +247,17 @@ export const fsCases: ConformanceCase[] = [
       await file.close();
       await file.close();
       await rejectsWithKind(file.read(new Uint8Array(4)), "Closed", "read");
-      ioErrorKind(throws(() => file.tryRead(new Uint8Array(4)), "tryRead"), "Closed", "tryRead");
+      ioErrorKind(
+        throws(() => file.tryRead(new Uint8Array(4)), "tryRead"),
+        "Closed",
+        "tryRead",
+      );
       await rejectsWithKind(file.write(bytes("x")), "Closed", "write");
-      ioErrorKind(throws(() => file.tryWrite(bytes("x")), "tryWrite"), "Closed", "tryWrite");
+      ioErrorKind(
+        throws(() => file.tryWrite(bytes("x")), "tryWrite"),
+        "Closed",
+        "tryWrite",
+      );
       await rejectsWithKind(file.flush(), "Closed", "flush");
       await rejectsWithKind(file.shutdown(), "Closed", "shutdown");
       await rejectsWithKind(file.seek(0), "Closed", "seek");

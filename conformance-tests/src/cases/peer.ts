@@ -21,7 +21,8 @@ export const peerCases: ConformanceCase[] = [
   },
   {
     id: "peer/write-after-peer-close-fails",
-    title: "writing to a stream whose peer closed eventually fails with BrokenPipe or ConnectionReset, and so does every later write",
+    title:
+      "writing to a stream whose peer closed eventually fails with BrokenPipe or ConnectionReset, and so does every later write",
     requires: ["stream.pair"],
     async run({ pair }) {
       const { a, b } = await pair();

@@ -33,6 +33,12 @@ function sh(ctx: CaseContext, script: string, extra: Partial<Command> = {}): Com
   return { command: ctx.programs.shell, args: ["-c", script], ...extra };
 }
 
+/** A piped standard stream, which must not be `null`. */
+function piped<T>(stream: T | null, name: string): T {
+  ok(stream !== null, `${name} is null although it was piped`);
+  return stream;
+}
+
 function describeStatus(status: ExitStatus): string {
   return JSON.stringify(status);
 }
@@ -67,7 +73,7 @@ export const processCases: ConformanceCase[] = [
     requires: ["process"],
     async run(ctx) {
       const child = await spawn(ctx, sh(ctx, "printf 'hello from the child'"));
-      equal(text(await readAll(child.stdout!)), "hello from the child", "stdout");
+      equal(text(await readAll(piped(child.stdout, "stdout"))), "hello from the child", "stdout");
       equal((await child.status).code, 0, "exit code");
     },
   },
@@ -91,7 +97,10 @@ export const processCases: ConformanceCase[] = [
     requires: ["process"],
     async run(ctx) {
       const child = await spawn(ctx, sh(ctx, "printf out; printf err >&2; printf more"));
-      const [stdout, stderr] = await Promise.all([readAll(child.stdout!), readAll(child.stderr!)]);
+      const [stdout, stderr] = await Promise.all([
+        readAll(piped(child.stdout, "stdout")),
+        readAll(piped(child.stderr, "stderr")),
+      ]);
       equal(text(stdout), "outmore", "stdout");
       equal(text(stderr), "err", "stderr");
     },
@@ -122,14 +131,18 @@ export const processCases: ConformanceCase[] = [
     requires: ["process"],
     async run(ctx) {
       const { process } = ctx.runtime;
-      await rejectsWithKind(process.spawn({ command: "anyrt-conformance-no-such-program" }), "NotFound", "spawn by name");
+      await rejectsWithKind(
+        process.spawn({ command: "anyrt-conformance-no-such-program" }),
+        "NotFound",
+        "spawn by name",
+      );
       await rejectsWithKind(process.spawn({ command: "/anyrt-no-such-dir/program" }), "NotFound", "spawn by path");
       await rejectsWithKind(process.output({ command: "anyrt-conformance-no-such-program" }), "NotFound", "output");
     },
   },
   {
     id: "process/kill-sigterm-reports-signal",
-    title: "kill() sends SIGTERM: the status has signal \"SIGTERM\", code null and success false",
+    title: 'kill() sends SIGTERM: the status has signal "SIGTERM", code null and success false',
     requires: ["process", "process.signals"],
     async run(ctx) {
       const child = await spawn(ctx, { command: ctx.programs.cat, stdout: "null", stderr: "null" });
@@ -140,7 +153,7 @@ export const processCases: ConformanceCase[] = [
   },
   {
     id: "process/kill-named-signal",
-    title: "kill(\"SIGKILL\") ends the child with signal \"SIGKILL\"",
+    title: 'kill("SIGKILL") ends the child with signal "SIGKILL"',
     requires: ["process", "process.signals"],
     async run(ctx) {
       const child = await spawn(ctx, { command: ctx.programs.cat, stdout: "null", stderr: "null" });
@@ -155,10 +168,14 @@ export const processCases: ConformanceCase[] = [
     requires: ["process", "process.signals"],
     async run(ctx) {
       const child = await spawn(ctx, { command: ctx.programs.cat, stdout: "piped", stderr: "null" });
-      ioErrorKind(throws(() => child.kill("SIGNOTREAL"), "kill(SIGNOTREAL)"), "InvalidInput", "kill(SIGNOTREAL)");
-      await writeAll(child.stdin!, bytes("alive"));
-      await child.stdin!.shutdown();
-      equal(text(await readAll(child.stdout!)), "alive", "the child still works");
+      ioErrorKind(
+        throws(() => child.kill("SIGNOTREAL"), "kill(SIGNOTREAL)"),
+        "InvalidInput",
+        "kill(SIGNOTREAL)",
+      );
+      await writeAll(piped(child.stdin, "stdin"), bytes("alive"));
+      await piped(child.stdin, "stdin").shutdown();
+      equal(text(await readAll(piped(child.stdout, "stdout"))), "alive", "the child still works");
       equal((await child.status).code, 0, "exit code");
     },
   },
@@ -182,17 +199,23 @@ export const processCases: ConformanceCase[] = [
     requires: ["process"],
     async run(ctx) {
       const output = await ctx.runtime.process.output(sh(ctx, "printf abc; printf xyz >&2; exit 2"));
-      ok(output.status.code === 2 && output.status.signal === null && !output.status.success, describeStatus(output.status));
+      ok(
+        output.status.code === 2 && output.status.signal === null && !output.status.success,
+        describeStatus(output.status),
+      );
       equal(text(output.stdout), "abc", "stdout");
       equal(text(output.stderr), "xyz", "stderr");
     },
   },
   {
     id: "process/null-stdio-has-no-streams",
-    title: "stdio set to \"null\" gives null streams, and the child still runs",
+    title: 'stdio set to "null" gives null streams, and the child still runs',
     requires: ["process"],
     async run(ctx) {
-      const child = await spawn(ctx, sh(ctx, "printf ignored; exit 4", { stdin: "null", stdout: "null", stderr: "null" }));
+      const child = await spawn(
+        ctx,
+        sh(ctx, "printf ignored; exit 4", { stdin: "null", stdout: "null", stderr: "null" }),
+      );
       ok(child.stdin === null && child.stdout === null && child.stderr === null, "streams are null");
       equal((await child.status).code, 4, "exit code");
     },
@@ -204,9 +227,9 @@ export const processCases: ConformanceCase[] = [
     async run(ctx) {
       const child = await spawn(ctx, { command: ctx.programs.cat });
       const data = pattern(4 * 1024 * 1024, 10);
-      const reading = readAll(child.stdout!);
-      await writeAll(child.stdin!, data);
-      await child.stdin!.shutdown();
+      const reading = readAll(piped(child.stdout, "stdout"));
+      await writeAll(piped(child.stdin, "stdin"), data);
+      await piped(child.stdin, "stdin").shutdown();
       bytesEqual(await reading, data, "cat's output");
     },
   },

@@ -272,7 +272,11 @@ export const readCases: ConformanceCase[] = [
       for (const value of bad) {
         const what = `read(${Object.prototype.toString.call(value)})`;
         await rejectsWithKind(b.read(value as Uint8Array), "InvalidInput", what);
-        ioErrorKind(throws(() => b.tryRead(value as Uint8Array), `try${what}`), "InvalidInput", `try${what}`);
+        ioErrorKind(
+          throws(() => b.tryRead(value as Uint8Array), `try${what}`),
+          "InvalidInput",
+          `try${what}`,
+        );
       }
       await writeAll(a, bytes("x"));
       equal(text(await readExactly(b, 1)), "x", "the stream still works");
@@ -287,7 +291,11 @@ export const readCases: ConformanceCase[] = [
       await writeAll(a, bytes("kept"));
       await delay(20);
       await rejectsWithKind(b.read(detachedBuffer()), "InvalidInput", "read into a detached buffer");
-      ioErrorKind(throws(() => b.tryRead(detachedBuffer()), "tryRead"), "InvalidInput", "tryRead into a detached buffer");
+      ioErrorKind(
+        throws(() => b.tryRead(detachedBuffer()), "tryRead"),
+        "InvalidInput",
+        "tryRead into a detached buffer",
+      );
       equal(text(await readExactly(b, 4)), "kept", "the bytes are still there");
     },
   },

@@ -67,7 +67,11 @@ export const shutdownCases: ConformanceCase[] = [
       await a.shutdown();
       await rejectsWithKind(a.write(bytes("late")), "BrokenPipe", "write after shutdown");
       await rejectsWithKind(a.write(new Uint8Array(0)), "BrokenPipe", "empty write after shutdown");
-      ioErrorKind(throws(() => a.tryWrite(bytes("late")), "tryWrite"), "BrokenPipe", "tryWrite after shutdown");
+      ioErrorKind(
+        throws(() => a.tryWrite(bytes("late")), "tryWrite"),
+        "BrokenPipe",
+        "tryWrite after shutdown",
+      );
       equal(await b.read(new Uint8Array(4)), 0, "the peer reads EOF, not the rejected bytes");
     },
   },

@@ -56,13 +56,18 @@ export const taskCases: ConformanceCase[] = [
         throw rejected;
       });
       equal(await rejects(Promise.resolve(first), "awaiting a throwing task"), thrown, "failure of a throwing task");
-      equal(await rejects(Promise.resolve(second), "awaiting a rejecting task"), rejected, "failure of a rejecting task");
+      equal(
+        await rejects(Promise.resolve(second), "awaiting a rejecting task"),
+        rejected,
+        "failure of a rejecting task",
+      );
       ok(first.finished && second.finished, "failed handles report finished");
     },
   },
   {
     id: "task/abort-rejects-with-aborted",
-    title: "awaiting an aborted task rejects with IoError kind Aborted whose cause is the reason, not with the task's own failure",
+    title:
+      "awaiting an aborted task rejects with IoError kind Aborted whose cause is the reason, not with the task's own failure",
     requires: [],
     async run({ runtime }) {
       const own = new Error("the task's own failure");

@@ -54,7 +54,8 @@ export const tcpCases: ConformanceCase[] = [
   },
   {
     id: "tcp/accepted-stream-addresses-match",
-    title: "the accepted stream's addresses mirror the client's: remote port is the listener's, and each end's remote is the other's local",
+    title:
+      "the accepted stream's addresses mirror the client's: remote port is the listener's, and each end's remote is the other's local",
     requires: ["tcp.listen", "tcp.connect"],
     async run(ctx) {
       const listener = await listen(ctx);
@@ -85,7 +86,10 @@ export const tcpCases: ConformanceCase[] = [
     async run(ctx) {
       const listener = await listen(ctx);
       const second = ctx.runtime.net.listen({ hostname: host, port: listener.localAddress.port });
-      second.then((extra) => ctx.defer(() => extra.close()), () => {});
+      second.then(
+        (extra) => ctx.defer(() => extra.close()),
+        () => {},
+      );
       await rejectsWithKind(second, "AddrInUse", "second listen on the same port");
     },
   },
@@ -145,7 +149,10 @@ export const tcpCases: ConformanceCase[] = [
     async run(ctx) {
       const listener = await listen(ctx);
       const first = listener.accept();
-      first.then((stream) => ctx.defer(() => stream.close()), () => {});
+      first.then(
+        (stream) => ctx.defer(() => stream.close()),
+        () => {},
+      );
       await rejectsWithKind(listener.accept(), "Busy", "second concurrent accept");
       const client = await connect(ctx, listener.localAddress.port);
       const server = await first;
@@ -216,7 +223,10 @@ export const tcpCases: ConformanceCase[] = [
     async run(ctx) {
       for (const port of badPorts) {
         const listening = ctx.runtime.net.listen({ hostname: host, port: port as number });
-        listening.then((extra) => ctx.defer(() => extra.close()), () => {});
+        listening.then(
+          (extra) => ctx.defer(() => extra.close()),
+          () => {},
+        );
         await rejectsWithKind(listening, "InvalidInput", `listen on port ${String(port)}`);
       }
     },
@@ -230,14 +240,22 @@ export const tcpCases: ConformanceCase[] = [
       const controller = new AbortController();
       const reason = new Error("no connection wanted");
       controller.abort(reason);
-      const connecting = ctx.runtime.net.connect({ hostname: host, port: listener.localAddress.port, signal: controller.signal });
-      connecting.then((stream) => ctx.defer(() => stream.close()), () => {});
+      const connecting = ctx.runtime.net.connect({
+        hostname: host,
+        port: listener.localAddress.port,
+        signal: controller.signal,
+      });
+      connecting.then(
+        (stream) => ctx.defer(() => stream.close()),
+        () => {},
+      );
       equal(await rejects(connecting, "connect with an aborted signal"), reason, "rejection");
     },
   },
   {
     id: "tcp/socket-options-apply",
-    title: "setNoDelay and setKeepAlive succeed on an open stream, data still flows, and setNoDelay after close fails with Closed",
+    title:
+      "setNoDelay and setKeepAlive succeed on an open stream, data still flows, and setNoDelay after close fails with Closed",
     requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions"],
     async run(ctx) {
       const listener = await listen(ctx);
@@ -250,7 +268,11 @@ export const tcpCases: ConformanceCase[] = [
       await writeAll(client, bytes("options"));
       equal(text(await readExactly(server, 7)), "options", "bytes after setting options");
       await client.close();
-      ioErrorKind(throws(() => client.setNoDelay(true), "setNoDelay after close"), "Closed", "setNoDelay after close");
+      ioErrorKind(
+        throws(() => client.setNoDelay(true), "setNoDelay after close"),
+        "Closed",
+        "setNoDelay after close",
+      );
     },
   },
   {

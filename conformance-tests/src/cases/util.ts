@@ -117,7 +117,7 @@ export interface FillOptions {
   readonly limit?: number;
   /** Bytes per write; default 64 KiB. */
   readonly chunkSize?: number;
-  /** How long a write must stay pending to count as waiting; default 50 ms. */
+  /** How long a write must stay pending to count as waiting (then confirmed over twice that); default 50 ms. */
   readonly ms?: number;
   /** Passed to every write. */
   readonly signal?: AbortSignal;
@@ -135,7 +135,9 @@ export async function fillUntilPending(writer: AsyncWrite, options: FillOptions 
   let written = 0;
   while (written < limit) {
     const write = writer.write(chunk, writeOptions);
-    const outcome = await settleWithin(write, ms);
+    let outcome = await settleWithin(write, ms);
+    // A busy host can stall a write that is not really waiting: confirm over a longer wait.
+    if (!outcome.settled) outcome = await settleWithin(write, 2 * ms);
     if (!outcome.settled) {
       write.catch(() => {});
       return { written, pending: write };
