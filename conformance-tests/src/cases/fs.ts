@@ -295,4 +295,37 @@ export const fsCases: ConformanceCase[] = [
       equal(await ctx.runtime.fs.readTextFile(path), "keep", "content");
     },
   },
+  {
+    id: "fs/bad-lengths-are-invalid-input",
+    title:
+      "truncate to a negative or fractional length and seek by a non-integer fail with InvalidInput, changing nothing",
+    requires: ["fs"],
+    async run(ctx) {
+      const path = await tempPath(ctx, "lengths.txt");
+      await ctx.runtime.fs.writeFile(path, "abc");
+      const file = await open(ctx, path, { read: true, write: true });
+      await rejectsWithKind(file.truncate(-1), "InvalidInput", "truncate(-1)");
+      await rejectsWithKind(file.truncate(1.5), "InvalidInput", "truncate(1.5)");
+      await rejectsWithKind(file.seek(Number.NaN), "InvalidInput", "seek(NaN)");
+      await rejectsWithKind(file.seek(0.5), "InvalidInput", "seek(0.5)");
+      equal(await file.seek(0, "current"), 0, "position");
+      equal(await ctx.runtime.fs.readTextFile(path), "abc", "content");
+    },
+  },
+  {
+    id: "fs/await-using-closes-file",
+    title: "leaving an `await using` block closes the File",
+    requires: ["fs"],
+    async run(ctx) {
+      const path = await tempPath(ctx, "disposed.txt");
+      let escaped: File | undefined;
+      {
+        await using file = await ctx.runtime.fs.open(path, { write: true, create: true });
+        escaped = file;
+        await writeAll(file, bytes("disposed"));
+      }
+      await rejectsWithKind(escaped.write(bytes("x")), "Closed", "write after the block");
+      equal(await ctx.runtime.fs.readTextFile(path), "disposed", "content");
+    },
+  },
 ];

@@ -2,7 +2,7 @@
 import type { ChildProcess, Command, ExitStatus } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, ok, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
-import { bytes, pattern, readAll, settleWithin, text, writeAll } from "./util.ts";
+import { bytes, pattern, readAll, settleWithin, text, writeAll, writeUntilFailure } from "./util.ts";
 
 /**
  * Spawns `command`; after the case its pipes are closed, and a child still running is killed and
@@ -231,6 +231,17 @@ export const processCases: ConformanceCase[] = [
       await writeAll(piped(child.stdin, "stdin"), data);
       await piped(child.stdin, "stdin").shutdown();
       bytesEqual(await reading, data, "cat's output");
+    },
+  },
+  {
+    id: "process/write-to-exited-child-fails",
+    title: "writing to the stdin of a child that exited fails with BrokenPipe or ConnectionReset",
+    requires: ["process"],
+    async run(ctx) {
+      const child = await spawn(ctx, sh(ctx, "exit 0", { stdout: "null", stderr: "null" }));
+      await child.status;
+      const error = await writeUntilFailure(piped(child.stdin, "stdin"), bytes("nobody reads this"));
+      ioErrorKind(error, ["BrokenPipe", "ConnectionReset"], "write to the stdin of an exited child");
     },
   },
 ];

@@ -315,4 +315,45 @@ export const readCases: ConformanceCase[] = [
       equal(text(buf.subarray(0, n)), "late".slice(0, n), "bytes read");
     },
   },
+  {
+    id: "read/writes-only-the-bytes-it-reports",
+    title: "a read that resolves n writes buf[0, n) only, and never touches the buffer again once settled",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      await writeAll(a, bytes("abcde"));
+      const first = new Uint8Array(16).fill(0xee);
+      const n = await b.read(first);
+      ok(n >= 1 && n <= 5, `read resolved ${n}`);
+      const snapshot = first.slice();
+      ok(
+        first.subarray(n).every((byte) => byte === 0xee),
+        "bytes past n were written",
+      );
+      const rest = await readExactly(b, 5 - n);
+      await writeAll(a, bytes("more bytes"));
+      equal(text(await readExactly(b, 10)), "more bytes", "later bytes");
+      bytesEqual(first, snapshot, "the first buffer after later reads");
+      equal(text(first.subarray(0, n)) + text(rest), "abcde", "bytes read");
+    },
+  },
+  {
+    id: "read/aborted-read-leaves-buffer-untouched",
+    title: "after a pending read was aborted, bytes that arrive later never land in its buffer",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const controller = new AbortController();
+      const abandoned = new Uint8Array(8).fill(0xee);
+      const read = handled(b.read(abandoned, { signal: controller.signal }));
+      controller.abort();
+      ok(isAbortError(await rejects(read, "aborted read")), "rejects with the abort reason");
+      await writeAll(a, bytes("fresh"));
+      equal(text(await readExactly(b, 5)), "fresh", "the next read");
+      ok(
+        abandoned.every((byte) => byte === 0xee),
+        "the aborted read's buffer was written to",
+      );
+    },
+  },
 ];

@@ -291,4 +291,19 @@ export const tcpCases: ConformanceCase[] = [
       ioErrorKind(error, ["ConnectionReset", "BrokenPipe"], "write after the peer reset");
     },
   },
+  {
+    id: "tcp/listener-await-using-closes",
+    title: "leaving an `await using` block closes the listener: accept fails with Closed and its port is refused",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      let escaped: TcpListener | undefined;
+      {
+        await using listener = await ctx.runtime.net.listen({ hostname: host, port: 0 });
+        escaped = listener;
+      }
+      await rejectsWithKind(escaped.accept(), "Closed", "accept after the block");
+      const port = escaped.localAddress.port;
+      await rejectsWithKind(ctx.runtime.net.connect({ hostname: host, port }), "ConnectionRefused", "connect");
+    },
+  },
 ];

@@ -2,6 +2,7 @@
 import { isIoError } from "@anyrt/core";
 import { equal, ok, rejects, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
+import { bytes, readExactly, text, writeAll } from "./util.ts";
 
 export const timeCases: ConformanceCase[] = [
   {
@@ -150,6 +151,27 @@ export const timeCases: ConformanceCase[] = [
       }
       await runtime.time.sleep(10);
       ok(runtime.time.now() > first, "now() advanced across sleep(10)");
+    },
+  },
+  {
+    id: "time/timeout-stops-inner-read",
+    title:
+      "a read given the signal of a timeout stops when it times out: later bytes go to the next read, not the orphaned one",
+    requires: ["stream.pair"],
+    async run({ runtime, pair }) {
+      const { a, b } = await pair();
+      const orphan = new Uint8Array(8).fill(0xee);
+      const error = await rejects(
+        runtime.time.timeout(20, (signal) => b.read(orphan, { signal })),
+        "timeout of a read with nothing to read",
+      );
+      ok(isIoError(error, "TimedOut"), `rejection is an IoError of kind TimedOut: ${String(error)}`);
+      await writeAll(a, bytes("after"));
+      equal(text(await readExactly(b, 5)), "after", "the next read");
+      ok(
+        orphan.every((byte) => byte === 0xee),
+        "bytes landed in the timed-out read's buffer",
+      );
     },
   },
 ];
