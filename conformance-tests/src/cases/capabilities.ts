@@ -1,4 +1,7 @@
-/** `capabilities/*`: the capability manifest, and undeclared capabilities failing with kind `Unsupported`. */
+/**
+ * `capabilities/*`: the capability manifest, and undeclared capabilities failing with kind `Unsupported`.
+ * @module
+ */
 import { capabilities } from "@anyrt/core";
 import { equal, ok, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";

@@ -1,4 +1,7 @@
-/** `close/*`: closing a stream locally (idempotence, use after close, pending operations, `await using`). */
+/**
+ * `close/*`: closing a stream locally (idempotence, use after close, pending operations, `await using`).
+ * @module
+ */
 import { equal, ioErrorKind, isPending, ok, rejectsWithKind, throws } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import { bytes, fillUntilPending, handled, readAll, text, writeAll } from "./util.ts";

@@ -1,4 +1,7 @@
-/** `errors/*`: the one error type (kinds, the cross-realm guard) and messages that say what was attempted on what. */
+/**
+ * `errors/*`: the one error type (kinds, the cross-realm guard) and messages that say what was attempted on what.
+ * @module
+ */
 import { IoError, ioErrorKinds, isAbortError, isIoError } from "@anyrt/core";
 import { equal, ioErrorKind, ok, rejects } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
@@ -60,8 +63,7 @@ export const errorCases: ConformanceCase[] = [
   },
   {
     id: "errors/is-io-error-accepts-foreign-copies",
-    title:
-      "isIoError recognises an IoError from another realm or package copy by its shape or brand, and rejects other values",
+    title: "isIoError recognises an IoError from another realm or package copy, and rejects other values",
     requires: [],
     async run() {
       const foreign = { name: "IoError", kind: "NotFound", message: "x" };

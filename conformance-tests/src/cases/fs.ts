@@ -1,4 +1,8 @@
-/** `fs/*`: files through `runtime.fs` (whole-file helpers, File handles with seek/stat/truncate/sync, directories, errors). */
+/**
+ * `fs/*`: files through `runtime.fs` (whole-file helpers, File handles with seek/stat/truncate/sync, directories,
+ * errors).
+ * @module
+ */
 import type { File, OpenOptions } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
@@ -54,7 +58,7 @@ export const fsCases: ConformanceCase[] = [
   {
     id: "fs/missing-path-is-not-found",
     title:
-      "open, readFile, readTextFile and stat of a missing path, and open with create in a missing directory, fail with NotFound",
+      "open, readFile, readTextFile and stat of a missing path (or create in a missing directory) fail with NotFound",
     requires: ["fs"],
     async run(ctx) {
       const { fs } = ctx.runtime;
@@ -72,8 +76,7 @@ export const fsCases: ConformanceCase[] = [
   },
   {
     id: "fs/create-new-on-existing-is-already-exists",
-    title:
-      "open with createNew and writeFile with createNew fail with AlreadyExists on an existing file and leave it unchanged",
+    title: "open and writeFile with createNew fail with AlreadyExists on an existing file and leave it unchanged",
     requires: ["fs"],
     async run(ctx) {
       const { fs } = ctx.runtime;

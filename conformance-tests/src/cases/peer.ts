@@ -1,4 +1,7 @@
-/** `peer/*`: what one end sees when the other end goes away (drain then EOF, failing writes, waking writers). */
+/**
+ * `peer/*`: what one end sees when the other end goes away (drain then EOF, failing writes, waking writers).
+ * @module
+ */
 import { equal, ioErrorKind, ok, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import { bytes, fillUntilPending, readAll, text, writeAll, writeUntilFailure } from "./util.ts";
@@ -21,8 +24,7 @@ export const peerCases: ConformanceCase[] = [
   },
   {
     id: "peer/write-after-peer-close-fails",
-    title:
-      "writing to a stream whose peer closed eventually fails with BrokenPipe or ConnectionReset, and so does every later write",
+    title: "writes to a stream whose peer closed eventually fail with BrokenPipe or ConnectionReset, and keep failing",
     requires: ["stream.pair"],
     async run({ pair }) {
       const { a, b } = await pair();

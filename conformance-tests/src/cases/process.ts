@@ -1,4 +1,7 @@
-/** `process/*`: subprocesses through `runtime.process` (exit status, piped stdio, env and cwd, signals, output). */
+/**
+ * `process/*`: subprocesses through `runtime.process` (exit status, piped stdio, env and cwd, signals, output).
+ * @module
+ */
 import type { ChildProcess, Command, ExitStatus } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, ok, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";

@@ -1,4 +1,7 @@
-/** `shutdown/*`: half-close over a connected stream pair (the peer drains then reads EOF, and can still write back). */
+/**
+ * `shutdown/*`: half-close over a connected stream pair (the peer drains then reads EOF, and can still write back).
+ * @module
+ */
 import { bytesEqual, equal, ioErrorKind, rejectsWithKind, throws } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import { bytes, pattern, readAll, readExactly, text, writeAll } from "./util.ts";

@@ -1,4 +1,7 @@
-/** `task/*`: spawning tasks through `runtime.tasks` (start without awaiting, results, failures, abort). */
+/**
+ * `task/*`: spawning tasks through `runtime.tasks` (start without awaiting, results, failures, abort).
+ * @module
+ */
 import { isIoError } from "@anyrt/core";
 import { equal, ok, rejects } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
@@ -66,8 +69,7 @@ export const taskCases: ConformanceCase[] = [
   },
   {
     id: "task/abort-rejects-with-aborted",
-    title:
-      "awaiting an aborted task rejects with IoError kind Aborted whose cause is the reason, not with the task's own failure",
+    title: "an aborted task rejects with IoError kind Aborted (cause: the reason), not with the task's own failure",
     requires: [],
     async run({ runtime }) {
       const own = new Error("the task's own failure");

@@ -1,4 +1,8 @@
-/** `tcp/*`: TCP through `runtime.net` (addresses, refused and taken ports, listener accept/iterate/close, bad ports, resets). */
+/**
+ * `tcp/*`: TCP through `runtime.net` (addresses, refused and taken ports, listener accept/iterate/close, bad ports,
+ * resets).
+ * @module
+ */
 import { isAbortError, type Runtime, type TcpListener, type TcpStream } from "@anyrt/core";
 import { equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
@@ -54,8 +58,7 @@ export const tcpCases: ConformanceCase[] = [
   },
   {
     id: "tcp/accepted-stream-addresses-match",
-    title:
-      "the accepted stream's addresses mirror the client's: remote port is the listener's, and each end's remote is the other's local",
+    title: "the accepted stream's addresses mirror the client's: each end's remote address is the other's local one",
     requires: ["tcp.listen", "tcp.connect"],
     async run(ctx) {
       const listener = await listen(ctx);
@@ -254,8 +257,7 @@ export const tcpCases: ConformanceCase[] = [
   },
   {
     id: "tcp/socket-options-apply",
-    title:
-      "setNoDelay and setKeepAlive succeed on an open stream, data still flows, and setNoDelay after close fails with Closed",
+    title: "setNoDelay and setKeepAlive succeed on an open stream, and setNoDelay after close fails with Closed",
     requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions"],
     async run(ctx) {
       const listener = await listen(ctx);

@@ -1,4 +1,7 @@
-/** `time/*`: `runtime.time` (sleep, timeout, a monotonic now); only lower bounds on time are asserted. */
+/**
+ * `time/*`: `runtime.time` (sleep, timeout, a monotonic now); only lower bounds on time are asserted.
+ * @module
+ */
 import { isIoError } from "@anyrt/core";
 import { equal, ok, rejects, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
@@ -155,8 +158,7 @@ export const timeCases: ConformanceCase[] = [
   },
   {
     id: "time/timeout-stops-inner-read",
-    title:
-      "a read given the signal of a timeout stops when it times out: later bytes go to the next read, not the orphaned one",
+    title: "a read given a timeout's signal stops when it times out: later bytes go to the next read, not the orphan",
     requires: ["stream.pair"],
     async run({ runtime, pair }) {
       const { a, b } = await pair();

@@ -1,4 +1,7 @@
-/** `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite). */
+/**
+ * `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite).
+ * @module
+ */
 import { isAbortError, WOULD_BLOCK } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
