@@ -7,9 +7,12 @@
  */
 import { IoError, invalidInput } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
-import { copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
+import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
 import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
+
+/** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
+const HANDOFF_MIN = 8 * 1024;
 
 interface PendingWrite {
   readonly buf: Uint8Array;
@@ -18,21 +21,63 @@ interface PendingWrite {
   readonly removeAbort: () => void;
 }
 
-/** The writing end of one direction of a pipe, feeding the peer's {@link ReadHalf}. */
-class PipeWriter {
+/**
+ * One direction of a pipe: the writing end, and the byte store of the peer's {@link ReadHalf}.
+ *
+ * Bytes move with one copy whenever one side waits for the other: a write lands in a waiting
+ * read's buffer, and a read takes straight from a waiting write's buffer once the ring is empty.
+ * Only bytes written while nobody waits go through the ring (two copies). When a read frees ring
+ * space, the waiting write is retried on the next microtask rather than at once, so that a reader
+ * still in its loop takes the waiting write's bytes directly instead of through the ring.
+ */
+class PipeWriter implements ByteStore {
   readonly #ring: RingBuffer;
   readonly reader: ReadHalf;
   readonly #label: string;
   #pending: PendingWrite | null = null;
+  #retryScheduled = false;
+  /** A large write went straight into a read, and the reader has not read since. */
+  #handedOff = false;
   #shutdown = false;
   #closed = false;
 
   constructor(capacity: number, label: string) {
     this.#ring = new RingBuffer(capacity);
     this.#label = label;
-    this.reader = new ReadHalf(this.#ring, {
+    this.reader = new ReadHalf(this, {
       label,
-      onConsumed: () => this.#retry(),
+      onConsumed: () => this.#scheduleRetry(),
+    });
+  }
+
+  /** Bytes a read can take now: the ring's, then the waiting write's. */
+  get size(): number {
+    const pending = this.#pending;
+    return pending === null ? this.#ring.size : this.#ring.size + pending.buf.length;
+  }
+
+  take(dst: Uint8Array): number {
+    this.#handedOff = false;
+    let n = this.#ring.take(dst);
+    const pending = this.#pending;
+    if (pending !== null && n < dst.length && this.#ring.size === 0) {
+      const count = Math.min(dst.length - n, pending.buf.length);
+      const source = count === pending.buf.length ? pending.buf : pending.buf.subarray(0, count);
+      copyBytes(source, dst, n);
+      n += count;
+      this.#pending = null;
+      pending.removeAbort();
+      pending.resolve(count);
+    }
+    return n;
+  }
+
+  #scheduleRetry(): void {
+    if (this.#pending === null || this.#retryScheduled) return;
+    this.#retryScheduled = true;
+    queueMicrotask(() => {
+      this.#retryScheduled = false;
+      this.#retry();
     });
   }
 
@@ -40,7 +85,7 @@ class PipeWriter {
     checkBuffer("write", buf);
     this.#check();
     if (this.#pending !== null) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    return this.#transfer(buf);
+    return this.#transfer(buf, false);
   }
 
   #check(): void {
@@ -49,8 +94,14 @@ class PipeWriter {
     if (this.reader.closed) throw new IoError("BrokenPipe", `write ${this.#label}: the reading end is closed`);
   }
 
-  /** Moves as much of `buf` as possible: straight into a waiting read, then into the ring. */
-  #transfer(buf: Uint8Array): number {
+  /**
+   * Moves as much of `buf` as possible: straight into a waiting read, then into the ring. Right
+   * after a large write was handed straight to a waiting read, and until that reader reads again,
+   * a large write does not go through the ring: it waits, so that the reader, about to resume,
+   * takes it with one copy (`take`). A retry on the next microtask guarantees it never waits for
+   * longer than that.
+   */
+  #transfer(buf: Uint8Array, fromRetry: boolean): number {
     const length = buf.length;
     if (length === 0) return 0;
     let accepted = 0;
@@ -59,6 +110,9 @@ class PipeWriter {
       accepted = Math.min(length, waiting.length);
       copyBytes(accepted === length ? buf : buf.subarray(0, accepted), waiting, 0);
       this.reader.complete(accepted);
+      if (accepted >= HANDOFF_MIN) this.#handedOff = true;
+    } else if (this.#handedOff && length >= HANDOFF_MIN && !fromRetry) {
+      return WOULD_BLOCK;
     }
     if (accepted < length && this.#ring.free > 0) {
       accepted += this.#ring.put(accepted === 0 ? buf : buf.subarray(accepted));
@@ -94,13 +148,14 @@ class PipeWriter {
       }
       const pending: PendingWrite = { buf, resolve, reject, removeAbort };
       this.#pending = pending;
+      if (this.#handedOff) this.#scheduleRetry();
     });
   }
 
   #retry(): void {
     const pending = this.#pending;
     if (pending === null) return;
-    const n = this.#transfer(pending.buf);
+    const n = this.#transfer(pending.buf, true);
     if (n === WOULD_BLOCK) return;
     this.#pending = null;
     pending.removeAbort();

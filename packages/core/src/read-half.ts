@@ -95,6 +95,9 @@ export class ChunkQueue implements ByteStore {
 
 const EMPTY = new Uint8Array(0);
 
+/** Copies of at most this many bytes use a plain loop over the ring (no views, no garbage). */
+const SMALL_COPY = 64;
+
 /** A fixed-capacity ring of bytes: the store of an in-memory pipe. Memory is allocated lazily. */
 export class RingBuffer implements ByteStore {
   readonly capacity: number;
@@ -117,13 +120,20 @@ export class RingBuffer implements ByteStore {
 
   /** Copies as much of `src` as fits and returns how many bytes were taken. */
   put(src: Uint8Array): number {
-    const count = Math.min(src.length, this.capacity - this.#size);
+    const capacity = this.capacity;
+    const count = Math.min(src.length, capacity - this.#size);
     if (count === 0) return 0;
-    if (this.#bytes.length === 0) this.#bytes = new Uint8Array(this.capacity);
-    const end = (this.#start + this.#size) % this.capacity;
-    const first = Math.min(count, this.capacity - end);
-    copyBytes(count === src.length && first === count ? src : src.subarray(0, first), this.#bytes, end);
-    if (first < count) copyBytes(src.subarray(first, count), this.#bytes, 0);
+    if (this.#bytes.length === 0) this.#bytes = new Uint8Array(capacity);
+    const bytes = this.#bytes;
+    let end = this.#start + this.#size;
+    if (end >= capacity) end -= capacity;
+    if (count <= SMALL_COPY && end + count <= capacity) {
+      for (let i = 0; i < count; i++) bytes[end + i] = src[i] as number;
+    } else {
+      const first = Math.min(count, capacity - end);
+      bytes.set(count === src.length && first === count ? src : src.subarray(0, first), end);
+      if (first < count) bytes.set(src.subarray(first, count), 0);
+    }
     this.#size += count;
     return count;
   }
@@ -131,12 +141,20 @@ export class RingBuffer implements ByteStore {
   take(dst: Uint8Array): number {
     const count = Math.min(dst.length, this.#size);
     if (count === 0) return 0;
-    const first = Math.min(count, this.capacity - this.#start);
-    copyBytes(this.#bytes.subarray(this.#start, this.#start + first), dst, 0);
-    if (first < count) copyBytes(this.#bytes.subarray(0, count - first), dst, first);
-    this.#start = (this.#start + count) % this.capacity;
+    const capacity = this.capacity;
+    const bytes = this.#bytes;
+    let start = this.#start;
+    if (count <= SMALL_COPY && start + count <= capacity) {
+      for (let i = 0; i < count; i++) dst[i] = bytes[start + i] as number;
+    } else {
+      const first = Math.min(count, capacity - start);
+      dst.set(bytes.subarray(start, start + first), 0);
+      if (first < count) dst.set(bytes.subarray(0, count - first), first);
+    }
+    start += count;
+    if (start >= capacity) start -= capacity;
     this.#size -= count;
-    if (this.#size === 0) this.#start = 0;
+    this.#start = this.#size === 0 ? 0 : start;
     return count;
   }
 
