@@ -32,16 +32,20 @@ import { SocketWriter } from "./socket-writer.ts";
 const LANDING_SIZE = 64 * 1024;
 /** Unread bytes queued before the socket stops reading (the kernel then applies backpressure). */
 const READ_HIGH_WATER = 256 * 1024;
+/** Arrivals smaller than this are copied into the queue rather than queued in their landing buffer. */
+const PACK_BELOW = LANDING_SIZE / 4;
 /** Landing buffers kept for reuse once their bytes were read. */
 const SPARE_LANDINGS = 4;
 
 type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
 
 /**
- * The receive side of one socket. Node calls `land` for the buffer of the next read and `received`
- * with what landed. Bytes go straight into a waiting `read`'s buffer when one is pending (one
+ * The receive side of one socket. Node calls `onread.buffer` for the buffer of the next read and
+ * `onread.callback` with what landed. Bytes go straight into a waiting `read`'s buffer when one is pending (one
  * copy, no allocation); otherwise the landing buffer itself is queued (no copy) and a spare one
- * takes its place. Past {@link READ_HIGH_WATER} queued bytes the socket stops reading.
+ * takes its place, unless the arrival is small: then it is copied into the queue's packed blocks,
+ * so that memory held stays proportional to the bytes held. Past {@link READ_HIGH_WATER} queued
+ * bytes the socket stops reading.
  */
 class Receiver {
   readonly queue: ChunkQueue;
@@ -77,8 +81,13 @@ class Receiver {
       this.half.complete(offset);
     }
     if (offset < n) {
-      this.queue.push(buf.subarray(offset, n));
-      this.#landing = this.#spares.pop() ?? new Uint8Array(LANDING_SIZE);
+      if (n - offset >= PACK_BELOW) {
+        this.queue.push(buf.subarray(offset, n));
+        this.#landing = this.#spares.pop() ?? new Uint8Array(LANDING_SIZE);
+      } else {
+        // A small arrival must not pin a whole landing buffer: copy it, keep the landing buffer.
+        this.queue.pushCopy(buf.subarray(offset, n));
+      }
       if (this.queue.size >= READ_HIGH_WATER) {
         this.#paused = true;
         return false;

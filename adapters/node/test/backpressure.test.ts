@@ -86,4 +86,31 @@ describe("backpressure over TCP", () => {
       await Promise.all([client.close(), server.close(), listener.close()]);
     }
   });
+
+  it("many small arrivals that nobody reads hold memory in proportion to their bytes", async () => {
+    const runtime = createNodeRuntime();
+    const listener = await runtime.net.listen({ port: 0 });
+    const [client, server] = await Promise.all([
+      runtime.net.connect({ port: listener.localAddress.port }),
+      listener.accept(),
+    ]);
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      // One byte at a time with a pause, so that each lands in its own read on the server.
+      for (let i = 0; i < 300; i++) {
+        await client.write(new Uint8Array([i & 0xff]));
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      await client.flush();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Pinning a 64 KiB landing buffer per arrival would hold about 19 MiB here.
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB);
+      const buf = new Uint8Array(1024);
+      let read = 0;
+      while (read < 300) read += await server.read(buf);
+      expect(read).toBe(300);
+    } finally {
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    }
+  });
 });

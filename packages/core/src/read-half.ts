@@ -28,15 +28,24 @@ export function copyBytes(src: Uint8Array, dst: Uint8Array, offset: number): voi
   }
 }
 
+/** Size of the blocks that {@link ChunkQueue.pushCopy} packs small chunks into. */
+const PACK_BLOCK = 16 * 1024;
+
 /**
- * A FIFO of chunks whose ownership was handed over by the producer (it must not touch them
- * again). `onChunkDone` lets the producer recycle a chunk's memory once it was read completely.
+ * A FIFO of chunks. `push` hands a chunk's ownership to the queue (the producer must not touch it
+ * again) and `onChunkDone` lets the producer recycle its memory once it was read completely.
+ * `pushCopy` copies small chunks into shared blocks instead, so that many small arrivals hold
+ * memory in proportion to their bytes, not to the buffers they landed in.
  */
 export class ChunkQueue implements ByteStore {
   #chunks: Uint8Array[] = [];
   #head = 0;
   #offset = 0;
   #size = 0;
+  /** The block `pushCopy` fills, how much of it is used, and the index of its last view. */
+  #block: Uint8Array = EMPTY;
+  #blockUsed = 0;
+  #blockView = -1;
   readonly #onChunkDone: ((chunk: Uint8Array) => void) | undefined;
 
   constructor(onChunkDone?: (chunk: Uint8Array) => void) {
@@ -52,6 +61,37 @@ export class ChunkQueue implements ByteStore {
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#size += chunk.length;
+  }
+
+  /** Appends a copy of `bytes`, packed after earlier copies; the caller keeps `bytes`. */
+  pushCopy(bytes: Uint8Array): void {
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (this.#blockUsed === this.#block.length) {
+        this.#block = new Uint8Array(Math.max(PACK_BLOCK, bytes.length - offset));
+        this.#blockUsed = 0;
+        this.#blockView = -1;
+      }
+      const count = Math.min(bytes.length - offset, this.#block.length - this.#blockUsed);
+      const end = this.#blockUsed + count;
+      copyBytes(
+        offset === 0 && count === bytes.length ? bytes : bytes.subarray(offset, offset + count),
+        this.#block,
+        this.#blockUsed,
+      );
+      const last = this.#chunks.length - 1;
+      if (this.#blockView === last && last >= this.#head) {
+        // Grow the block's last view, which still ends where the new bytes begin.
+        const view = this.#chunks[last] as Uint8Array;
+        this.#chunks[last] = this.#block.subarray(view.byteOffset - this.#block.byteOffset, end);
+      } else {
+        this.#chunks.push(this.#block.subarray(this.#blockUsed, end));
+        this.#blockView = this.#chunks.length - 1;
+      }
+      this.#blockUsed = end;
+      this.#size += count;
+      offset += count;
+    }
   }
 
   take(dst: Uint8Array): number {
@@ -76,8 +116,10 @@ export class ChunkQueue implements ByteStore {
     if (this.#head === this.#chunks.length) {
       this.#chunks = [];
       this.#head = 0;
+      this.#blockView = -1;
     } else if (this.#head > 1024) {
       this.#chunks = this.#chunks.slice(this.#head);
+      this.#blockView -= this.#head;
       this.#head = 0;
     }
     this.#size -= written;
@@ -90,6 +132,9 @@ export class ChunkQueue implements ByteStore {
     this.#head = 0;
     this.#offset = 0;
     this.#size = 0;
+    this.#block = EMPTY;
+    this.#blockUsed = 0;
+    this.#blockView = -1;
   }
 }
 
