@@ -11,8 +11,10 @@ import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
 const MAX_ACCEPT = 256 * 1024;
-/** Size of the staging ring that accepted bytes are copied into (allocated on first use). */
-const STAGING_SIZE = 1024 * 1024;
+/** Size of the staging ring that large accepted writes are copied into (allocated on first use). */
+const STAGING_SIZE = 512 * 1024;
+/** Writes up to this size are copied into Node's shared buffer pool instead of the ring. */
+const SMALL_WRITE = 4 * 1024;
 
 /**
  * Where accepted bytes wait until Node has written them: a ring of one reused buffer, so that the
@@ -30,8 +32,16 @@ class StagingRing {
   readonly #ends: number[] = [];
   #first = 0;
 
-  /** A buffer of `n` bytes that stays untouched until the matching {@link release}. */
+  /**
+   * A buffer of `n` bytes that stays untouched until the matching {@link release}. Small ones come
+   * from Node's shared pool, so that a connection that only writes small messages never allocates
+   * the ring.
+   */
   acquire(n: number): Buffer {
+    if (n <= SMALL_WRITE) {
+      this.#ends.push(-1);
+      return Buffer.allocUnsafe(n);
+    }
     this.#bytes ??= Buffer.allocUnsafeSlow(STAGING_SIZE);
     const empty = this.#first === this.#ends.length;
     if (empty) {

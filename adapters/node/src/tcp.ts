@@ -28,31 +28,44 @@ import {
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
 
-/** Size of one landing buffer handed to `onread`: libuv reads at most 64 KiB at a time. */
-const LANDING_SIZE = 64 * 1024;
 /** Unread bytes queued before the socket stops reading (the kernel then applies backpressure). */
 const READ_HIGH_WATER = 256 * 1024;
-/** Arrivals smaller than this are copied into the queue rather than queued in their landing buffer. */
-const PACK_BELOW = LANDING_SIZE / 4;
-/** Landing buffers kept for reuse once their bytes were read. */
-const SPARE_LANDINGS = 4;
+/** Size of the landing buffer every socket shares while its arrivals are small. */
+const SHARED_LANDING_SIZE = 64 * 1024;
+/** Size of a bulk socket's own landing buffer: fewer, larger reads when data streams in. */
+const OWN_LANDING_SIZE = 256 * 1024;
+/** An arrival at least this large makes the socket bulk (it gets its own landing buffer). */
+const GROW_AT = 32 * 1024;
+/** An arrival smaller than this, with nothing queued, makes a bulk socket small again. */
+const SHRINK_BELOW = 4 * 1024;
+/** Rests at least this large are queued in the landing buffer itself instead of copied. */
+const HAND_OVER_AT = 16 * 1024;
+
+/**
+ * The landing buffer that every socket with small arrivals shares. Node lands each read in the
+ * socket's current landing buffer and calls its `onread` callback synchronously right after,
+ * before any other read can happen; a callback copies every byte out of this shared buffer before
+ * it returns, so it serves every socket and an idle connection holds no receive memory.
+ */
+const sharedLanding = new Uint8Array(SHARED_LANDING_SIZE);
 
 type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
 
 /**
- * The receive side of one socket. Node calls `onread.buffer` for the buffer of the next read and
- * `onread.callback` with what landed. Bytes go straight into a waiting `read`'s buffer when one is pending (one
- * copy, no allocation); otherwise the landing buffer itself is queued (no copy) and a spare one
- * takes its place, unless the arrival is small: then it is copied into the queue's packed blocks,
- * so that memory held stays proportional to the bytes held. Past {@link READ_HIGH_WATER} queued
- * bytes the socket stops reading.
+ * The receive side of one socket, with an adaptive landing buffer (Netty's adaptive receive
+ * buffer, in spirit). Bytes go straight into a waiting `read`'s buffer when one is pending (one
+ * copy, no allocation). A socket whose arrivals are small uses the shared landing buffer and copies
+ * what nobody waits for into the queue's packed blocks. A socket receiving bulk data gets its own
+ * 256 KiB landing buffer, so each read syscall takes more, and a large rest is queued in that
+ * buffer itself (no copy) while a spare takes its place. Memory held stays proportional to the
+ * bytes held; past {@link READ_HIGH_WATER} queued bytes the socket stops reading.
  */
 class Receiver {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   socket: net.Socket | null = null;
-  #landing: Uint8Array = new Uint8Array(LANDING_SIZE);
-  readonly #spares: Uint8Array[] = [];
+  #own: Uint8Array | null = null;
+  #spare: Uint8Array | null = null;
   #paused = false;
 
   constructor(label: () => string) {
@@ -68,7 +81,7 @@ class Receiver {
   }
 
   readonly onread: Onread = {
-    buffer: () => this.#landing,
+    buffer: () => this.#own ?? sharedLanding,
     callback: (n, buf) => this.#received(n, buf),
   };
 
@@ -81,24 +94,31 @@ class Receiver {
       this.half.complete(offset);
     }
     if (offset < n) {
-      if (n - offset >= PACK_BELOW) {
+      if (buf === this.#own && n - offset >= HAND_OVER_AT) {
         this.queue.push(buf.subarray(offset, n));
-        this.#landing = this.#spares.pop() ?? new Uint8Array(LANDING_SIZE);
+        this.#own = this.#spare ?? new Uint8Array(OWN_LANDING_SIZE);
+        this.#spare = null;
       } else {
-        // A small arrival must not pin a whole landing buffer: copy it, keep the landing buffer.
         this.queue.pushCopy(buf.subarray(offset, n));
       }
-      if (this.queue.size >= READ_HIGH_WATER) {
-        this.#paused = true;
-        return false;
-      }
+    }
+    if (n >= GROW_AT) {
+      this.#own ??= new Uint8Array(OWN_LANDING_SIZE);
+    } else if (n < SHRINK_BELOW && this.queue.size === 0) {
+      this.#own = null;
+      this.#spare = null;
+    }
+    if (this.queue.size >= READ_HIGH_WATER) {
+      this.#paused = true;
+      return false;
     }
     return true;
   }
 
+  /** A landing buffer queued by {@link #received} was read completely: keep it as the spare. */
   #recycle(chunk: Uint8Array): void {
-    if (this.#spares.length < SPARE_LANDINGS && chunk.buffer.byteLength === LANDING_SIZE) {
-      this.#spares.push(new Uint8Array(chunk.buffer, 0, LANDING_SIZE));
+    if (this.#own !== null && this.#spare === null && chunk.buffer.byteLength === OWN_LANDING_SIZE) {
+      this.#spare = new Uint8Array(chunk.buffer, 0, OWN_LANDING_SIZE);
     }
   }
 

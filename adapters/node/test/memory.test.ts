@@ -1,6 +1,7 @@
-// Backpressure of the Node adapter, observed through the memory Node itself accounts to
-// ArrayBuffers: a fast writer to a peer that does not read keeps that memory bounded.
-import { WOULD_BLOCK } from "@anyrt/core";
+// Memory bounds of the Node adapter, observed through what Node itself accounts to ArrayBuffers:
+// backpressure keeps a fast writer's and a stalled reader's memory bounded, and idle or
+// low-traffic connections hold no receive buffers.
+import { type TcpStream, WOULD_BLOCK } from "@anyrt/core";
 import { createNodeRuntime } from "@anyrt/node";
 import { describe, expect, it } from "vitest";
 
@@ -111,6 +112,29 @@ describe("backpressure over TCP", () => {
       expect(read).toBe(300);
     } finally {
       await Promise.all([client.close(), server.close(), listener.close()]);
+    }
+  });
+
+  it("connections with small traffic share one landing buffer: idle sockets hold no receive memory", async () => {
+    const runtime = createNodeRuntime();
+    const listener = await runtime.net.listen({ port: 0 });
+    const pairs: [TcpStream, TcpStream][] = [];
+    try {
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 100; i++) {
+        const [client, server] = await Promise.all([
+          runtime.net.connect({ port: listener.localAddress.port }),
+          listener.accept(),
+        ]);
+        pairs.push([client, server]);
+        await client.write(new Uint8Array([1, 2, 3]));
+        expect(await server.read(new Uint8Array(8))).toBe(3);
+      }
+      // A landing buffer per socket (64 KiB) would hold more than 12 MiB for these 200 sockets.
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(4 * MiB);
+    } finally {
+      await Promise.all(pairs.flat().map((stream) => stream.close()));
+      await listener.close();
     }
   });
 });
