@@ -6,7 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { abortReason, checkBuffer, copyBytes, throwIfAborted } from "@anyrt/core/adapter";
+import { abortReason, checkBuffer, copyBytes, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
@@ -95,13 +95,6 @@ class StagingRing {
   }
 }
 
-interface PendingWrite {
-  readonly buf: Uint8Array;
-  readonly resolve: (n: number) => void;
-  readonly reject: (error: unknown) => void;
-  readonly removeAbort: () => void;
-}
-
 /**
  * Writes to a Node `Writable` while keeping the `AsyncWrite` contract: a write is accepted only
  * while Node's buffer is below its high-water mark (so memory stays bounded by that mark plus one
@@ -111,7 +104,7 @@ interface PendingWrite {
 export class SocketWriter {
   readonly #stream: Writable;
   readonly #label: () => string;
-  #pending: PendingWrite | null = null;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
   #error: IoError | null = null;
   #shutdown: Promise<void> | null = null;
   #closed = false;
@@ -135,12 +128,7 @@ export class SocketWriter {
   /** The stream failed (peer gone, reset): waiting and later writes fail with `error`. */
   fail(error: IoError): void {
     if (this.#error === null && this.#shutdown === null) this.#error = error;
-    const pending = this.#pending;
-    if (pending !== null) {
-      this.#pending = null;
-      pending.removeAbort();
-      pending.reject(error);
-    }
+    this.#pending.reject(error);
     for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
   }
 
@@ -158,7 +146,7 @@ export class SocketWriter {
   tryWrite(buf: Uint8Array): number {
     checkBuffer("write", buf);
     this.#check("write");
-    if (this.#pending !== null) throw new IoError("Busy", `write ${this.#label()}: another write is pending`);
+    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label()}: another write is pending`);
     return this.#accept(buf);
   }
 
@@ -205,40 +193,21 @@ export class SocketWriter {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    return new Promise<number>((resolve, reject) => {
-      let removeAbort = noop;
-      if (signal !== undefined) {
-        const listener = () => {
-          if (this.#pending === pending) {
-            this.#pending = null;
-            reject(abortReason(signal));
-          }
-        };
-        signal.addEventListener("abort", listener, { once: true });
-        removeAbort = () => signal.removeEventListener("abort", listener);
-      }
-      const pending: PendingWrite = { buf, resolve, reject, removeAbort };
-      this.#pending = pending;
-    });
+    return this.#pending.wait(buf, signal);
   }
 
   #retry(): void {
-    const pending = this.#pending;
+    const pending = this.#pending.data;
     if (pending === null) return;
     let n: number;
     try {
       this.#check("write");
-      n = this.#accept(pending.buf);
+      n = this.#accept(pending);
     } catch (error) {
-      this.#pending = null;
-      pending.removeAbort();
-      pending.reject(error);
+      this.#pending.reject(error);
       return;
     }
-    if (n === WOULD_BLOCK) return;
-    this.#pending = null;
-    pending.removeAbort();
-    pending.resolve(n);
+    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
   }
 
   flush(options?: OperationOptions): Promise<void> {
@@ -265,7 +234,7 @@ export class SocketWriter {
   shutdown(options?: OperationOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label()}: stream is closed`));
     if (this.#shutdown === null) {
-      if (this.#pending !== null) {
+      if (this.#pending.busy) {
         return Promise.reject(new IoError("Busy", `shutdown ${this.#label()}: a write is pending`));
       }
       const stream = this.#stream;
@@ -314,12 +283,7 @@ export class SocketWriter {
     if (this.#closed) return;
     this.#closed = true;
     const error = new IoError("Closed", `write ${this.#label()}: stream was closed while writing`);
-    const pending = this.#pending;
-    if (pending !== null) {
-      this.#pending = null;
-      pending.removeAbort();
-      pending.reject(error);
-    }
+    this.#pending.reject(error);
     for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
   }
 }

@@ -24,6 +24,7 @@ import {
   copyBytes,
   ReadHalf,
   throwIfAborted,
+  WaitSlot,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
@@ -287,19 +288,14 @@ function adopt(accepted: ServerSocket): NodeTcpStream {
   return stream;
 }
 
-interface PendingAccept {
-  readonly resolve: (stream: TcpStream) => void;
-  readonly reject: (error: unknown) => void;
-  readonly removeAbort: () => void;
-}
-
 /** A listening `net.Server` whose connections wait in a bounded queue until accepted. */
 class NodeTcpListener implements TcpListener {
   readonly #server: net.Server;
   readonly localAddress: SocketAddress;
   readonly #backlog: number;
   readonly #ready: NodeTcpStream[] = [];
-  #pending: PendingAccept | null = null;
+  readonly #pending = new WaitSlot<TcpStream>();
+  readonly #label: string;
   #closed = false;
   #closing: Promise<void> | null = null;
 
@@ -308,6 +304,7 @@ class NodeTcpListener implements TcpListener {
     this.#backlog = backlog;
     const address = server.address() as net.AddressInfo;
     this.localAddress = addressOf(address.address, address.port, address.family);
+    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
     server.on("connection", (socket) => this.#onConnection(socket as ServerSocket));
   }
 
@@ -324,39 +321,18 @@ class NodeTcpListener implements TcpListener {
       socket.destroy();
       return;
     }
-    const pending = this.#pending;
-    if (pending !== null) {
-      this.#pending = null;
-      pending.removeAbort();
-      pending.resolve(stream);
-    } else {
-      this.#ready.push(stream);
-    }
+    if (this.#pending.busy) this.#pending.resolve(stream);
+    else this.#ready.push(stream);
   }
 
   accept(options?: OperationOptions): Promise<TcpStream> {
-    const what = `accept on 127.0.0.1:${this.localAddress.port}`;
-    if (this.#closed) return Promise.reject(new IoError("Closed", `${what}: listener is closed`));
-    if (this.#pending !== null) return Promise.reject(new IoError("Busy", `${what}: another accept is pending`));
-    const ready = this.#ready.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
+    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
+    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<TcpStream>((resolve, reject) => {
-      let removeAbort = noop;
-      if (signal !== undefined) {
-        const listener = () => {
-          if (this.#pending === pending) {
-            this.#pending = null;
-            reject(abortReason(signal));
-          }
-        };
-        signal.addEventListener("abort", listener, { once: true });
-        removeAbort = () => signal.removeEventListener("abort", listener);
-      }
-      const pending: PendingAccept = { resolve, reject, removeAbort };
-      this.#pending = pending;
-    });
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    return this.#pending.wait(undefined, signal);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
@@ -373,12 +349,7 @@ class NodeTcpListener implements TcpListener {
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     this.#closed = true;
-    const pending = this.#pending;
-    if (pending !== null) {
-      this.#pending = null;
-      pending.removeAbort();
-      pending.reject(new IoError("Closed", `accept on 127.0.0.1:${this.localAddress.port}: listener was closed`));
-    }
+    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
     const unaccepted = this.#ready.splice(0).map((stream) => stream.close());
     this.#closing = Promise.all([
       ...unaccepted,
@@ -419,5 +390,3 @@ function listen(options: ListenOptions): Promise<TcpListener> {
 
 /** The TCP capability on `node:net`. */
 export const nodeNet: Net = { connect, listen };
-
-function noop(): void {}

@@ -1,9 +1,10 @@
 /**
  * `@anyrt/core/adapter`: building blocks for adapter authors. The read side of a stream
- * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), signal helpers and argument checks, so that
+ * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter.
  * @module
  */
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPort, describe } from "./validate.ts";
+export { WaitSlot } from "./wait-slot.ts";

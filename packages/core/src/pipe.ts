@@ -10,16 +10,10 @@ import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type 
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
 import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
+import { WaitSlot } from "./wait-slot.ts";
 
 /** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
 const HANDOFF_MIN = 8 * 1024;
-
-interface PendingWrite {
-  readonly buf: Uint8Array;
-  readonly resolve: (n: number) => void;
-  readonly reject: (error: unknown) => void;
-  readonly removeAbort: () => void;
-}
 
 /**
  * One direction of a pipe: the writing end, and the byte store of the peer's {@link ReadHalf}.
@@ -34,7 +28,7 @@ class PipeWriter implements ByteStore {
   readonly #ring: RingBuffer;
   readonly reader: ReadHalf;
   readonly #label: string;
-  #pending: PendingWrite | null = null;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
   #retryScheduled = false;
   /** A large write went straight into a read, and the reader has not read since. */
   #handedOff = false;
@@ -52,28 +46,25 @@ class PipeWriter implements ByteStore {
 
   /** Bytes a read can take now: the ring's, then the waiting write's. */
   get size(): number {
-    const pending = this.#pending;
-    return pending === null ? this.#ring.size : this.#ring.size + pending.buf.length;
+    const pending = this.#pending.data;
+    return pending === null ? this.#ring.size : this.#ring.size + pending.length;
   }
 
   take(dst: Uint8Array): number {
     this.#handedOff = false;
     let n = this.#ring.take(dst);
-    const pending = this.#pending;
+    const pending = this.#pending.data;
     if (pending !== null && n < dst.length && this.#ring.size === 0) {
-      const count = Math.min(dst.length - n, pending.buf.length);
-      const source = count === pending.buf.length ? pending.buf : pending.buf.subarray(0, count);
-      copyBytes(source, dst, n);
+      const count = Math.min(dst.length - n, pending.length);
+      copyBytes(count === pending.length ? pending : pending.subarray(0, count), dst, n);
       n += count;
-      this.#pending = null;
-      pending.removeAbort();
-      pending.resolve(count);
+      this.#pending.resolve(count);
     }
     return n;
   }
 
   #scheduleRetry(): void {
-    if (this.#pending === null || this.#retryScheduled) return;
+    if (!this.#pending.busy || this.#retryScheduled) return;
     this.#retryScheduled = true;
     queueMicrotask(() => {
       this.#retryScheduled = false;
@@ -84,7 +75,7 @@ class PipeWriter implements ByteStore {
   tryWrite(buf: Uint8Array): number {
     checkBuffer("write", buf);
     this.#check();
-    if (this.#pending !== null) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
+    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
     return this.#transfer(buf, false);
   }
 
@@ -134,41 +125,16 @@ class PipeWriter implements ByteStore {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    return new Promise<number>((resolve, reject) => {
-      let removeAbort = noop;
-      if (signal !== undefined) {
-        const listener = () => {
-          if (this.#pending === pending) {
-            this.#pending = null;
-            reject(abortReason(signal));
-          }
-        };
-        signal.addEventListener("abort", listener, { once: true });
-        removeAbort = () => signal.removeEventListener("abort", listener);
-      }
-      const pending: PendingWrite = { buf, resolve, reject, removeAbort };
-      this.#pending = pending;
-      if (this.#handedOff) this.#scheduleRetry();
-    });
+    const pending = this.#pending.wait(buf, signal);
+    if (this.#handedOff) this.#scheduleRetry();
+    return pending;
   }
 
   #retry(): void {
-    const pending = this.#pending;
+    const pending = this.#pending.data;
     if (pending === null) return;
-    const n = this.#transfer(pending.buf, true);
-    if (n === WOULD_BLOCK) return;
-    this.#pending = null;
-    pending.removeAbort();
-    pending.resolve(n);
-  }
-
-  /** Fails a waiting write with `error`. */
-  #failPending(error: IoError): void {
-    const pending = this.#pending;
-    if (pending === null) return;
-    this.#pending = null;
-    pending.removeAbort();
-    pending.reject(error);
+    const n = this.#transfer(pending, true);
+    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
   }
 
   flush(): Promise<void> {
@@ -186,7 +152,7 @@ class PipeWriter implements ByteStore {
 
   /** The peer closed its reading end: a waiting writer wakes with `BrokenPipe`. */
   readerClosed(): void {
-    this.#failPending(new IoError("BrokenPipe", `write ${this.#label}: the reading end was closed`));
+    this.#pending.reject(new IoError("BrokenPipe", `write ${this.#label}: the reading end was closed`));
   }
 
   /** This end closed its writing side. */
@@ -194,7 +160,7 @@ class PipeWriter implements ByteStore {
     if (this.#closed) return;
     this.#closed = true;
     this.reader.end();
-    this.#failPending(new IoError("Closed", `write ${this.#label}: stream was closed while writing`));
+    this.#pending.reject(new IoError("Closed", `write ${this.#label}: stream was closed while writing`));
   }
 }
 
@@ -357,5 +323,3 @@ export function duplex(capacity = 64 * 1024): [Duplex, Duplex] {
   const bToA = new PipeWriter(capacity, "duplex pipe");
   return [new PipeEnd(bToA, aToB), new PipeEnd(aToB, bToA)];
 }
-
-function noop(): void {}

@@ -9,6 +9,7 @@ import { IoError } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
 import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
+import { WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
 export interface ByteStore {
@@ -211,13 +212,6 @@ export class RingBuffer implements ByteStore {
   }
 }
 
-interface PendingRead {
-  readonly buf: Uint8Array;
-  readonly resolve: (n: number) => void;
-  readonly reject: (error: unknown) => void;
-  readonly removeAbort: () => void;
-}
-
 /** Hooks through which a {@link ReadHalf} talks to its producer. */
 export interface ReadHalfHooks {
   /** Names the stream in error messages, such as `"tcp 127.0.0.1:5000"`. */
@@ -240,7 +234,7 @@ export interface ReadHalfHooks {
 export class ReadHalf {
   readonly #store: ByteStore;
   readonly #hooks: ReadHalfHooks;
-  #pending: PendingRead | null = null;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
   #ended = false;
   #error: unknown = null;
   #closed = false;
@@ -262,13 +256,13 @@ export class ReadHalf {
 
   /** The buffer of the pending read, for a producer that can land bytes in it directly. */
   get waiting(): Uint8Array | null {
-    return this.#pending?.buf ?? null;
+    return this.#pending.data;
   }
 
   tryRead(buf: Uint8Array): number {
     checkBuffer("read", buf);
     if (this.#closed) throw new IoError("Closed", `read ${this.#hooks.label}: stream is closed`);
-    if (this.#pending !== null) throw new IoError("Busy", `read ${this.#hooks.label}: another read is pending`);
+    if (this.#pending.busy) throw new IoError("Busy", `read ${this.#hooks.label}: another read is pending`);
     if (buf.length === 0) return 0;
     if (this.#store.size > 0) {
       const n = this.#store.take(buf);
@@ -293,48 +287,28 @@ export class ReadHalf {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    return new Promise<number>((resolve, reject) => {
-      let removeAbort = noop;
-      if (signal !== undefined) {
-        const listener = () => {
-          if (this.#pending === pending) {
-            this.#pending = null;
-            reject(abortReason(signal));
-          }
-        };
-        signal.addEventListener("abort", listener, { once: true });
-        removeAbort = () => signal.removeEventListener("abort", listener);
-      }
-      const pending: PendingRead = { buf, resolve, reject, removeAbort };
-      this.#pending = pending;
-      this.#hooks.onWait?.();
-    });
+    const pending = this.#pending.wait(buf, signal);
+    this.#hooks.onWait?.();
+    return pending;
   }
 
   /** Producer: the store has new bytes (or nothing changed); satisfies a pending read. */
   notify(): void {
-    const pending = this.#pending;
-    if (pending === null) return;
+    const buf = this.#pending.data;
+    if (buf === null) return;
     if (this.#store.size > 0) {
-      this.#settle(pending);
-      const n = this.#store.take(pending.buf);
-      pending.resolve(n);
+      this.#pending.resolve(this.#store.take(buf));
       this.#hooks.onConsumed?.();
     } else if (this.#error !== null) {
-      this.#settle(pending);
-      pending.reject(this.#error);
+      this.#pending.reject(this.#error);
     } else if (this.#ended) {
-      this.#settle(pending);
-      pending.resolve(0);
+      this.#pending.resolve(0);
     }
   }
 
   /** Producer: `n` bytes were written into {@link waiting}; resolves the pending read with `n`. */
   complete(n: number): void {
-    const pending = this.#pending;
-    if (pending === null || n <= 0) return;
-    this.#settle(pending);
-    pending.resolve(n);
+    if (n > 0) this.#pending.resolve(n);
   }
 
   /** Producer: end of stream after the stored bytes. Idempotent; ignored after `fail`. */
@@ -355,17 +329,6 @@ export class ReadHalf {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const pending = this.#pending;
-    if (pending !== null) {
-      this.#settle(pending);
-      pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
-    }
-  }
-
-  #settle(pending: PendingRead): void {
-    this.#pending = null;
-    pending.removeAbort();
+    this.#pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
   }
 }
-
-function noop(): void {}

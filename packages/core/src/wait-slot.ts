@@ -1,0 +1,77 @@
+/**
+ * `WaitSlot`: the one pending operation a stream side allows (a read, a write, an accept), with
+ * its cancellation through an AbortSignal written once: an abort empties the slot and rejects
+ * with the signal's reason, so nothing that arrives later can be delivered to the aborted caller.
+ * @module
+ */
+import { abortReason } from "./signal.ts";
+
+interface Waiter<T, D> {
+  readonly data: D;
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
+  readonly removeAbort: () => void;
+}
+
+/**
+ * Holds at most one waiting operation with its data (the caller's buffer, say). Producers look at
+ * `data`, then settle the waiter with `resolve` / `reject`; settling an empty slot does nothing.
+ */
+export class WaitSlot<T, D = undefined> {
+  #waiter: Waiter<T, D> | null = null;
+
+  /** Whether an operation is waiting. */
+  get busy(): boolean {
+    return this.#waiter !== null;
+  }
+
+  /** The waiting operation's data, or `null` when nothing waits. */
+  get data(): D | null {
+    return this.#waiter === null ? null : this.#waiter.data;
+  }
+
+  /**
+   * Parks an operation until it is settled or `signal` aborts (the slot must be empty; callers
+   * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once.
+   */
+  wait(data: D, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<T>((resolve, reject) => {
+      let removeAbort = noop;
+      if (signal !== undefined) {
+        const listener = () => {
+          if (this.#waiter === waiter) {
+            this.#waiter = null;
+            reject(abortReason(signal));
+          }
+        };
+        signal.addEventListener("abort", listener, { once: true });
+        removeAbort = () => signal.removeEventListener("abort", listener);
+      }
+      const waiter: Waiter<T, D> = { data, resolve, reject, removeAbort };
+      this.#waiter = waiter;
+    });
+  }
+
+  /** Empties the slot and resolves its operation with `value`. */
+  resolve(value: T): void {
+    const waiter = this.#take();
+    waiter?.resolve(value);
+  }
+
+  /** Empties the slot and rejects its operation with `error`. */
+  reject(error: unknown): void {
+    const waiter = this.#take();
+    waiter?.reject(error);
+  }
+
+  #take(): Waiter<T, D> | null {
+    const waiter = this.#waiter;
+    if (waiter === null) return null;
+    this.#waiter = null;
+    waiter.removeAbort();
+    return waiter;
+  }
+}
+
+function noop(): void {}
