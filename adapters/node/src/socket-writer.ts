@@ -6,7 +6,7 @@
  */
 import type { Writable } from "node:stream";
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { abortReason, checkBuffer, copyBytes, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
+import { abortReason, attemptOrWait, checkBuffer, copyBytes, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
@@ -181,20 +181,10 @@ export class SocketWriter {
   };
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const signal = options?.signal;
-    let n: number;
-    try {
-      if (signal?.aborted) {
-        checkBuffer("write", buf);
-        throw abortReason(signal);
-      }
-      n = this.tryWrite(buf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    return this.#pending.wait(buf, signal);
+    return attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
   }
+
+  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
 
   #retry(): void {
     const pending = this.#pending.data;

@@ -7,4 +7,4 @@
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPort, describe } from "./validate.ts";
-export { WaitSlot } from "./wait-slot.ts";
+export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

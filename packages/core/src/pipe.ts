@@ -8,9 +8,8 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
-import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
-import { WaitSlot } from "./wait-slot.ts";
+import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
 /** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
 const HANDOFF_MIN = 8 * 1024;
@@ -113,22 +112,12 @@ class PipeWriter implements ByteStore {
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const signal = options?.signal;
-    let n: number;
-    try {
-      if (signal?.aborted) {
-        checkBuffer("write", buf);
-        throw abortReason(signal);
-      }
-      n = this.tryWrite(buf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const pending = this.#pending.wait(buf, signal);
-    if (this.#handedOff) this.#scheduleRetry();
-    return pending;
+    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
+    if (this.#handedOff && this.#pending.busy) this.#scheduleRetry();
+    return result;
   }
+
+  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
 
   #retry(): void {
     const pending = this.#pending.data;

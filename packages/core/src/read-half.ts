@@ -7,9 +7,8 @@
  */
 import { IoError } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
-import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
-import { WaitSlot } from "./wait-slot.ts";
+import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
 export interface ByteStore {
@@ -275,22 +274,12 @@ export class ReadHalf {
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const signal = options?.signal;
-    let n: number;
-    try {
-      if (signal?.aborted) {
-        checkBuffer("read", buf);
-        throw abortReason(signal);
-      }
-      n = this.tryRead(buf);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const pending = this.#pending.wait(buf, signal);
-    this.#hooks.onWait?.();
-    return pending;
+    const result = attemptOrWait(this.#pending, "read", buf, options?.signal, this.#tryRead);
+    if (this.#pending.busy) this.#hooks.onWait?.();
+    return result;
   }
+
+  readonly #tryRead = (buf: Uint8Array): number => this.tryRead(buf);
 
   /** Producer: the store has new bytes (or nothing changed); satisfies a pending read. */
   notify(): void {

@@ -4,7 +4,9 @@
  * with the signal's reason, so nothing that arrives later can be delivered to the aborted caller.
  * @module
  */
+import { WOULD_BLOCK } from "./io.ts";
 import { abortReason } from "./signal.ts";
+import { checkBuffer } from "./validate.ts";
 
 interface Waiter<T, D> {
   readonly data: D;
@@ -75,3 +77,29 @@ export class WaitSlot<T, D = undefined> {
 }
 
 function noop(): void {}
+
+/**
+ * The body of every byte-stream `read` and `write`: an already-aborted signal rejects at once
+ * (after the buffer is checked, so bad input still reports `InvalidInput`) without touching the
+ * stream; otherwise `attempt` (the stream's `tryRead` / `tryWrite`) answers synchronously unless
+ * it returns `WOULD_BLOCK`, and then the operation waits in `slot` until a producer settles it.
+ */
+export function attemptOrWait(
+  slot: WaitSlot<number, Uint8Array>,
+  operation: string,
+  buf: Uint8Array,
+  signal: AbortSignal | undefined,
+  attempt: (buf: Uint8Array) => number,
+): Promise<number> {
+  let n: number;
+  try {
+    if (signal?.aborted) {
+      checkBuffer(operation, buf);
+      throw abortReason(signal);
+    }
+    n = attempt(buf);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return n === WOULD_BLOCK ? slot.wait(buf, signal) : Promise.resolve(n);
+}
