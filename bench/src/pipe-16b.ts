@@ -16,10 +16,10 @@ export function createPipe16b(settings: BenchSettings): Benchmark {
   const chunks = scaled(settings, 2_000_000, 1000);
   const total = chunks * CHUNK;
 
-  const anyrt = async (): Promise<number> => {
+  const anyrt = async (readSize = CHUNK): Promise<number> => {
     const [writer, reader] = duplex(CAPACITY);
     const chunk = new Uint8Array(CHUNK).fill(7);
-    const buf = new Uint8Array(CHUNK);
+    const buf = new Uint8Array(readSize);
     const start = now();
     const [, received] = await Promise.all([writeRepeated(writer, chunk, total), readCounting(reader, buf, total)]);
     const elapsed = now() - start;
@@ -57,8 +57,15 @@ export function createPipe16b(settings: BenchSettings): Benchmark {
     adapter: "@anyrt/core",
     anyrtApi: `duplex(${CAPACITY}) tryWrite/write -> tryRead/read into a 16 B buffer`,
     nativeApi: "stream.PassThrough write() + 'data'",
-    anyrt,
+    anyrt: () => anyrt(),
     native,
+    extras: {
+      "anyrt-64k-reads": {
+        kind: "anyrt",
+        api: "the same 16 B writes, read into a 64 KiB buffer (a parser's BufReader)",
+        sample: () => anyrt(64 * 1024),
+      },
+    },
     params: { chunks, chunkBytes: CHUNK, capacity: CAPACITY },
   };
 }
