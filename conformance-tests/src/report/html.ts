@@ -23,7 +23,10 @@ import {
  *
  * @example
  * ```ts
+ * import { cases, memoryTarget, renderHtml, runSuite } from "@anyrt/conformance";
+ * const run = await runSuite(memoryTarget({ runtime: "node", runtimeVersion: "24.21.0" }), cases);
  * const html = renderHtml({ generatedAt: new Date().toISOString(), runs: [run] });
+ * console.assert(html.startsWith("<!doctype html>"));
  * ```
  */
 export function renderHtml(report: ConformanceReport): string {

@@ -29,7 +29,10 @@ const ansi = { green: "\x1b[32m", red: "\x1b[31m", dim: "\x1b[2m", bold: "\x1b[1
  *
  * @example
  * ```ts
- * console.log(renderMatrix({ generatedAt: new Date().toISOString(), runs: [run] }));
+ * import { cases, memoryTarget, renderMatrix, runSuite } from "@anyrt/conformance";
+ * const run = await runSuite(memoryTarget({ runtime: "node", runtimeVersion: "24.21.0" }), cases);
+ * const matrix = renderMatrix({ generatedAt: new Date().toISOString(), runs: [run] });
+ * console.assert(matrix.includes("read"));
  * ```
  */
 export function renderMatrix(report: ConformanceReport, options: MatrixOptions = {}): string {

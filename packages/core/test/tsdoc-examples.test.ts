@@ -1,0 +1,55 @@
+// Runs every TSDoc `@example` block of every workspace package (core, adapters, the suite) as a
+// test, so that documented examples cannot rot. Examples import packages by name, as users do.
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const scratch = join(root, ".tmp", "tsdoc-examples");
+const sourceDirs = ["packages/core/src", "adapters/node/src", "conformance-tests/src"];
+
+function examplesOf(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  const blocks: string[] = [];
+  for (const match of text.matchAll(/@example\s*\n((?:\s*\*.*\n)*?)\s*\*\//g)) {
+    const body = (match[1] ?? "")
+      .split("\n")
+      .map((line) => line.replace(/^\s*\* ?/, ""))
+      .join("\n");
+    const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
+    if (code !== undefined) blocks.push(code);
+  }
+  return blocks;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => join(dir, file));
+}
+
+describe("TSDoc examples", () => {
+  const all = sourceDirs
+    .flatMap(sourceFiles)
+    .flatMap((file) => examplesOf(join(root, file)).map((code, index) => ({ file, index, code })));
+
+  it("exist", () => {
+    expect(all.length).toBeGreaterThanOrEqual(5);
+  });
+
+  for (const { file, index, code } of all) {
+    // Examples that declare a test suite only run inside a test file of their own.
+    if (code.includes("defineConformanceSuite(")) continue;
+    it(`${file} example ${index + 1} runs`, async () => {
+      mkdirSync(scratch, { recursive: true });
+      const path = join(scratch, `${file.replace(/\W/g, "_")}-${index}.ts`);
+      writeFileSync(
+        path,
+        `const __failures: string[] = [];\nconst __assert = (ok: unknown, ...m: unknown[]) => { if (!ok) __failures.push(m.join(" ") || "assertion"); };\n${code.replaceAll("console.assert(", "__assert(")}\nexport default __failures;\n`,
+      );
+      const failures = ((await import(pathToFileURL(path).href)) as { default: string[] }).default;
+      expect(failures).toEqual([]);
+    });
+  }
+});
