@@ -73,8 +73,9 @@ export interface SpawnOptions {
  * fresh microtask, so that a task never runs inside its spawner's stack.
  *
  * A task whose handle is discarded keeps running (detached). A task's failure never crashes the
- * runtime: it rejects the handle, and if nobody handles that rejection it is reported as an
- * unhandled rejection.
+ * runtime or the process: it rejects the handle, and if nobody has awaited the handle one
+ * macrotask after the failure, it is reported with `console.error` (an abort is deliberate and is
+ * never reported).
  */
 export interface Spawn {
   spawn<T>(task: (signal: AbortSignal) => PromiseLike<T> | T, options?: SpawnOptions): JoinHandle<T>;
@@ -84,6 +85,7 @@ class Task<T> implements JoinHandle<T> {
   readonly #controller = new AbortController();
   readonly #result: Promise<T>;
   #finished = false;
+  #observed = false;
   #reject!: (reason: unknown) => void;
 
   constructor(task: (signal: AbortSignal) => PromiseLike<T> | T, options: SpawnOptions = {}) {
@@ -96,15 +98,17 @@ class Task<T> implements JoinHandle<T> {
         try {
           outcome = task(signal);
         } catch (error) {
-          this.#settle(() => reject(error));
+          this.#settle(() => this.#fail(reject, error));
           return;
         }
         Promise.resolve(outcome).then(
           (value) => this.#settle(() => resolve(value)),
-          (error) => this.#settle(() => reject(error)),
+          (error) => this.#settle(() => this.#fail(reject, error)),
         );
       });
     });
+    // The host never sees an unhandled rejection: an unobserved failure is reported by #fail.
+    this.#result.catch(noop);
     const outer = options.signal;
     if (outer !== undefined) {
       if (outer.aborted) this.abort(abortReason(outer));
@@ -123,6 +127,14 @@ class Task<T> implements JoinHandle<T> {
     return this.#controller.signal;
   }
 
+  /** Rejects the handle; reports the failure if nobody has awaited the handle a macrotask later. */
+  #fail(reject: (reason: unknown) => void, error: unknown): void {
+    reject(error);
+    setTimeout(() => {
+      if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
+    }, 0);
+  }
+
   #settle(settle: () => void): void {
     if (this.#finished) return;
     this.#finished = true;
@@ -133,8 +145,6 @@ class Task<T> implements JoinHandle<T> {
     if (this.#finished || this.#controller.signal.aborted) return;
     const cause = reason ?? new DOMException("The task was aborted", "AbortError");
     this.#controller.abort(cause);
-    // An abort is deliberate: nobody has to await the handle for it.
-    this.#result.catch(() => {});
     queueMicrotask(() => this.#settle(() => this.#reject(new IoError("Aborted", "task aborted", { cause }))));
   }
 
@@ -143,6 +153,7 @@ class Task<T> implements JoinHandle<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    this.#observed = true;
     return this.#result.then(onFulfilled, onRejected);
   }
 }
@@ -215,3 +226,5 @@ export function createTime(clock: Clock = systemClock): Time {
 
   return { now: () => clock.now(), sleep, timeout };
 }
+
+function noop(): void {}

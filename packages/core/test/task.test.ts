@@ -1,0 +1,40 @@
+// Unit tests of core's tasks: an unobserved failure is reported, never an unhandled rejection.
+import { createSpawn } from "@anyrt/core";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe("spawn", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("reports a failure nobody awaits with console.error, without an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const report = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      createSpawn().spawn(() => Promise.reject(new Error("lost")));
+      await tick();
+      await tick();
+      expect(unhandled).toEqual([]);
+      expect(report).toHaveBeenCalledTimes(1);
+      expect(String(report.mock.calls[0]?.[1])).toContain("lost");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("does not report a failure that is awaited, nor an abort", async () => {
+    const report = vi.spyOn(console, "error").mockImplementation(() => {});
+    const spawn = createSpawn();
+    const failing = spawn.spawn(() => Promise.reject(new Error("seen")));
+    await expect(failing).rejects.toThrow("seen");
+    const aborted = spawn.spawn((signal) => new Promise((_, reject) => signal.addEventListener("abort", reject)));
+    aborted.abort();
+    await tick();
+    await tick();
+    expect(report).not.toHaveBeenCalled();
+  });
+});
