@@ -91,6 +91,7 @@ async function main() {
     return 1;
   }
   await check("typecheck", bin("tsc"), ["-b"]);
+  await check("typecheck tests", bin("tsc"), ["-p", "tsconfig.test.json"]);
   await check("lint and format", bin("biome"), ["check", "."]);
   await unitTests();
   await conformance();

@@ -1,21 +1,27 @@
 // Memory bounds of the Node adapter, observed through what Node itself accounts to ArrayBuffers:
 // backpressure keeps a fast writer's and a stalled reader's memory bounded, and idle or
 // low-traffic connections hold no receive buffers.
-import { type TcpStream, WOULD_BLOCK } from "@anyrt/core";
+
+import { openTcpPair } from "@anyrt/conformance";
+import { type Duplex, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
 import { createNodeRuntime } from "@anyrt/node";
 import { describe, expect, it } from "vitest";
 
 const MiB = 1024 * 1024;
 
+/** Runs `body` with a connected TCP pair (client, accepted server) and closes both afterwards. */
+async function withPair(body: (client: Duplex, server: Duplex) => Promise<void>): Promise<void> {
+  const { a, b } = await openTcpPair(createNodeRuntime());
+  try {
+    await body(a, b);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
+}
+
 describe("backpressure over TCP", () => {
   it("a writer to a peer that does not read ends up waiting, with buffered memory bounded", async () => {
-    const runtime = createNodeRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
-    const [client, server] = await Promise.all([
-      runtime.net.connect({ port: listener.localAddress.port }),
-      listener.accept(),
-    ]);
-    try {
+    await withPair(async (client, server) => {
       const chunk = new Uint8Array(64 * 1024);
       const before = process.memoryUsage().arrayBuffers;
       let accepted = 0;
@@ -24,13 +30,14 @@ describe("backpressure over TCP", () => {
       while (accepted < 256 * MiB) {
         const n = client.tryWrite(chunk);
         if (n === WOULD_BLOCK) {
-          pending = client.write(chunk);
+          const write = client.write(chunk);
+          pending = write;
           const stillPending = await Promise.race([
-            pending.then(() => false),
+            write.then(() => false),
             new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 50)),
           ]);
           if (stillPending) break;
-          accepted += await pending;
+          accepted += await write;
           pending = null;
           continue;
         }
@@ -57,19 +64,11 @@ describe("backpressure over TCP", () => {
       await client.shutdown();
       await drained;
       expect(read).toBeGreaterThanOrEqual(accepted);
-    } finally {
-      await Promise.all([client.close(), server.close(), listener.close()]);
-    }
+    });
   });
 
   it("a reader that stops reading makes the socket stop receiving beyond the high-water mark", async () => {
-    const runtime = createNodeRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
-    const [client, server] = await Promise.all([
-      runtime.net.connect({ port: listener.localAddress.port }),
-      listener.accept(),
-    ]);
-    try {
+    await withPair(async (client, server) => {
       const before = process.memoryUsage().arrayBuffers;
       const chunk = new Uint8Array(64 * 1024);
       let accepted = 0;
@@ -83,19 +82,11 @@ describe("backpressure over TCP", () => {
       expect(held).toBeLessThan(8 * MiB);
       expect(accepted).toBeLessThan(128 * MiB);
       expect(server.tryRead(new Uint8Array(1))).toBe(1);
-    } finally {
-      await Promise.all([client.close(), server.close(), listener.close()]);
-    }
+    });
   });
 
   it("many small arrivals that nobody reads hold memory in proportion to their bytes", async () => {
-    const runtime = createNodeRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
-    const [client, server] = await Promise.all([
-      runtime.net.connect({ port: listener.localAddress.port }),
-      listener.accept(),
-    ]);
-    try {
+    await withPair(async (client, server) => {
       const before = process.memoryUsage().arrayBuffers;
       // One byte at a time with a pause, so that each lands in its own read on the server.
       for (let i = 0; i < 300; i++) {
@@ -110,9 +101,7 @@ describe("backpressure over TCP", () => {
       let read = 0;
       while (read < 300) read += await server.read(buf);
       expect(read).toBe(300);
-    } finally {
-      await Promise.all([client.close(), server.close(), listener.close()]);
-    }
+    });
   });
 
   it("connections with small traffic share one landing buffer: idle sockets hold no receive memory", async () => {
