@@ -4,6 +4,8 @@
  * pipes written once against it.
  * @module
  */
+
+export * from "./codec/index.ts";
 export {
   IoError,
   type IoErrorKind,
@@ -48,3 +50,4 @@ export {
   systemClock,
   type Time,
 } from "./task.ts";
+export * from "./util/index.ts";
