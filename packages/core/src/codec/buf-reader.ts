@@ -1,0 +1,343 @@
+/**
+ * `BufReader`: a buffer in front of an `AsyncRead`, with `fill` / `consume`, `readLine`,
+ * `readUntil` (with a maximum) and async iteration over lines. Itself an `AsyncRead`.
+ * @module
+ */
+import { IoError } from "../error.ts";
+import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
+import { copyBytes } from "../read-half.ts";
+import { throwIfAborted } from "../signal.ts";
+import { checkBuffer, describe } from "../validate.ts";
+import { ByteBuffer } from "./byte-buffer.ts";
+import { checkLimit, checkObject, hasClose } from "./internal.ts";
+
+/** Options of the {@link BufReader} constructor. */
+export interface BufReaderOptions {
+  /** Bytes read from the inner stream at a time, an integer >= 1; default 64 KiB. */
+  readonly capacity?: number;
+}
+
+/** Options of {@link BufReader.readUntil}. */
+export interface ReadUntilOptions extends OperationOptions {
+  /**
+   * The longest result accepted, delimiter included, in bytes: an integer >= 1 or `Infinity`;
+   * default 1 MiB. Bounds the memory the reader may buffer while looking for the delimiter.
+   */
+  readonly max?: number;
+}
+
+/** Options of {@link BufReader.readLine} and {@link BufReader.lines}. */
+export interface ReadLineOptions extends OperationOptions {
+  /**
+   * The longest line accepted in bytes, without its `\n`: an integer >= 1 or `Infinity`;
+   * default 1 MiB.
+   */
+  readonly maxLength?: number;
+}
+
+const DEFAULT_MAX = 1024 * 1024;
+const NEWLINE = 0x0a;
+const NEWLINE_NEEDLE = new Uint8Array([NEWLINE]);
+
+/**
+ * A buffered reader over an `AsyncRead`.
+ *
+ * It reads from the inner stream `capacity` bytes at a time and serves smaller reads from its
+ * buffer. `read` / `tryRead` follow the `AsyncRead` contract; a read into a buffer at least as
+ * large as the capacity, made while nothing is buffered, bypasses the buffer. `fill()` /
+ * `buffer` / `consume(n)` give direct access to the buffered bytes.
+ *
+ * **Cancellation safety.** Every method is cancel-safe: bytes are only moved from the inner
+ * stream into the buffer by reads that resolved, and a method consumes them only when it returns
+ * them. A `readLine` / `readUntil` aborted halfway leaves the partial line buffered, and the next
+ * call returns the whole line.
+ *
+ * **Concurrency and close.** One operation at a time: a second while one is pending rejects at
+ * once with `Busy`. `close()` closes the inner stream (when it has `close`) and drops the buffer;
+ * every later operation fails with `Closed`.
+ *
+ * **Lines.** `readLine` strips the `\n` and one `\r` before it; at EOF an unterminated last line
+ * is returned, then `null`: `"a\r\nb"` yields `"a"`, `"b"`, `null`. Invalid UTF-8 fails with
+ * `InvalidData` and consumes nothing.
+ *
+ * @example
+ * ```ts
+ * import { BufReader, simplex } from "@anyrt/core";
+ * const [reader, writer] = simplex(64);
+ * await writer.write(new TextEncoder().encode("a\r\nb"));
+ * await writer.shutdown();
+ * const buffered = new BufReader(reader);
+ * console.assert((await buffered.readLine()) === "a");
+ * console.assert((await buffered.readLine()) === "b");
+ * console.assert((await buffered.readLine()) === null);
+ * ```
+ */
+export class BufReader implements AsyncRead {
+  readonly #inner: AsyncRead;
+  readonly #capacity: number;
+  readonly #buffer: ByteBuffer;
+  /** How far `readUntil` already searched the buffered bytes, and for which delimiter. */
+  #scanned = 0;
+  #scannedFor: Uint8Array = NEWLINE_NEEDLE;
+  #eof = false;
+  #busy = false;
+  #closed = false;
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+
+  constructor(inner: AsyncRead, options: BufReaderOptions = {}) {
+    checkObject("BufReader", "inner", inner, ["read", "tryRead"]);
+    this.#inner = inner;
+    this.#capacity = checkLimit("BufReader", "capacity", options.capacity ?? 64 * 1024);
+    this.#buffer = new ByteBuffer(0);
+  }
+
+  /** The capacity given to the constructor. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** A view of the buffered bytes, valid until the next operation on this reader. */
+  get buffer(): Uint8Array {
+    return this.#buffer.bytes;
+  }
+
+  /**
+   * Returns the buffered bytes, reading from the inner stream first when none are buffered; an
+   * empty view means EOF. Nothing is consumed: call {@link consume}. Cancel-safe.
+   */
+  async fill(options?: OperationOptions): Promise<Uint8Array> {
+    this.#enter("fill", options);
+    try {
+      if (this.#buffer.length === 0) await this.#readMore(options);
+      return this.#buffer.bytes;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /** Marks the first `n` buffered bytes as read (`0 <= n <= buffer.length`). */
+  consume(n: number): void {
+    this.#check("consume");
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > this.#buffer.length) {
+      throw new IoError(
+        "InvalidInput",
+        `consume: n must be an integer in 0..${this.#buffer.length}, got ${describe(n)}`,
+      );
+    }
+    this.#consume(n);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    checkBuffer("read", buf);
+    this.#check("read");
+    if (this.#busy) throw new IoError("Busy", "read BufReader: another operation is pending");
+    if (buf.length === 0) return 0;
+    if (this.#buffer.length === 0) {
+      if (this.#eof) return 0;
+      if (buf.length >= this.#capacity) return this.#inner.tryRead(buf);
+      const n = this.#tryReadMore();
+      if (n === WOULD_BLOCK) return WOULD_BLOCK;
+      if (n === 0) return 0;
+    }
+    return this.#copyOut(buf);
+  }
+
+  async read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    checkBuffer("read", buf);
+    this.#enter("read", options);
+    try {
+      if (buf.length === 0) return 0;
+      if (this.#buffer.length === 0) {
+        if (this.#eof) return 0;
+        if (buf.length >= this.#capacity) return await this.#inner.read(buf, options);
+        if ((await this.#readMore(options)) === 0) return 0;
+      }
+      return this.#copyOut(buf);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Reads up to and including the first `delimiter` (one byte, or a sequence of bytes) and
+   * returns those bytes as a fresh copy; at EOF returns what is left (without a delimiter), then
+   * `null`. When `max` bytes are buffered without a delimiter, rejects with `InvalidData` and
+   * consumes nothing (the bytes stay readable through `read`, `buffer` / `consume`). Cancel-safe:
+   * an aborted call leaves its partial result buffered.
+   */
+  async readUntil(delimiter: number | Uint8Array, options: ReadUntilOptions = {}): Promise<Uint8Array | null> {
+    const needle = checkDelimiter(delimiter);
+    const max = checkLimit("readUntil", "max", options.max ?? DEFAULT_MAX, true);
+    this.#enter("readUntil", options);
+    try {
+      const end = await this.#findEnd(needle, max, options, "readUntil");
+      return end === 0 ? null : this.#take(end);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Reads one line as a string, without its `\n` and one `\r` before it; `null` at EOF. An
+   * unterminated last line is returned at EOF. A line longer than `maxLength` rejects with
+   * `InvalidData` and consumes nothing; so does invalid UTF-8. Cancel-safe: an aborted call
+   * leaves the partial line buffered and the next call returns the whole line.
+   */
+  async readLine(options: ReadLineOptions = {}): Promise<string | null> {
+    const maxLength = checkLimit("readLine", "maxLength", options.maxLength ?? DEFAULT_MAX, true);
+    this.#enter("readLine", options);
+    try {
+      const end = await this.#findEnd(NEWLINE_NEEDLE, maxLength + 1, options, "readLine");
+      if (end === 0) return null;
+      const bytes = this.#buffer.bytes;
+      // `#findEnd` bounded the line (without its `\n`) to `maxLength` bytes.
+      let stop = bytes[end - 1] === NEWLINE ? end - 1 : end;
+      if (stop > 0 && bytes[stop - 1] === 0x0d) stop--;
+      let line: string;
+      try {
+        line = this.#decoder.decode(bytes.subarray(0, stop));
+      } catch (cause) {
+        throw new IoError("InvalidData", "readLine: the line is not valid UTF-8", { cause });
+      }
+      this.#consume(end);
+      return line;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * The remaining lines as an async iterable (see {@link readLine}); ends at EOF, rejects with
+   * the first error. Leaving the loop early leaves the reader open and usable.
+   */
+  async *lines(options: ReadLineOptions = {}): AsyncGenerator<string, void, undefined> {
+    for (;;) {
+      const line = await this.readLine(options);
+      if (line === null) return;
+      yield line;
+    }
+  }
+
+  /** Closes the inner stream (if it has `close`) and drops the buffer. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#buffer.clear();
+    if (hasClose(this.#inner)) await this.#inner.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #check(operation: string): void {
+    if (this.#closed) throw new IoError("Closed", `${operation} BufReader: the reader is closed`);
+  }
+
+  #enter(operation: string, options: OperationOptions | undefined): void {
+    this.#check(operation);
+    if (this.#busy) throw new IoError("Busy", `${operation} BufReader: another operation is pending`);
+    throwIfAborted(options?.signal);
+    this.#busy = true;
+  }
+
+  #consume(n: number): void {
+    this.#buffer.consume(n);
+    this.#scanned = Math.max(0, this.#scanned - n);
+  }
+
+  #take(n: number): Uint8Array {
+    const out = this.#buffer.take(n);
+    this.#scanned = Math.max(0, this.#scanned - n);
+    return out;
+  }
+
+  #copyOut(buf: Uint8Array): number {
+    const n = Math.min(buf.length, this.#buffer.length);
+    const bytes = this.#buffer.bytes;
+    copyBytes(n === bytes.length ? bytes : bytes.subarray(0, n), buf, 0);
+    this.#consume(n);
+    return n;
+  }
+
+  /** One synchronous read into the buffer: bytes added, 0 at EOF, or WOULD_BLOCK. */
+  #tryReadMore(): number {
+    const space = this.#buffer.reserve(this.#capacity);
+    const room = space.length > this.#capacity * 2 ? space.subarray(0, this.#capacity * 2) : space;
+    const n = this.#inner.tryRead(room);
+    if (n === WOULD_BLOCK) return n;
+    return this.#accept(n, room.length);
+  }
+
+  /** Reads at least one byte into the buffer; resolves how many, 0 at EOF. */
+  async #readMore(options: OperationOptions | undefined): Promise<number> {
+    if (this.#eof) return 0;
+    const fast = this.#tryReadMore();
+    if (fast !== WOULD_BLOCK) return fast;
+    const space = this.#buffer.reserve(this.#capacity);
+    const room = space.length > this.#capacity * 2 ? space.subarray(0, this.#capacity * 2) : space;
+    return this.#accept(await this.#inner.read(room, options), room.length);
+  }
+
+  #accept(n: number, room: number): number {
+    if (!(Number.isInteger(n) && n >= 0 && n <= room)) {
+      throw new IoError("InvalidData", `BufReader: the inner stream reported ${n} bytes for a ${room}-byte read`);
+    }
+    if (n === 0) this.#eof = true;
+    else this.#buffer.commit(n);
+    return n;
+  }
+
+  /**
+   * Reads until the buffered bytes contain `needle` or EOF; returns how many bytes the result
+   * spans (through the delimiter), 0 for EOF with nothing buffered.
+   */
+  async #findEnd(needle: Uint8Array, max: number, options: OperationOptions, operation: string): Promise<number> {
+    const first = needle[0] as number;
+    if (!sameBytes(needle, this.#scannedFor)) {
+      this.#scanned = 0;
+      this.#scannedFor = needle;
+    }
+    for (;;) {
+      const buffer = this.#buffer;
+      // Resume the search where the last one stopped, minus a partial delimiter.
+      let from = Math.max(0, this.#scanned - (needle.length - 1));
+      for (;;) {
+        const at = buffer.indexOf(first, from);
+        if (at === -1) break;
+        if (at + needle.length > buffer.length) break;
+        if (matchesAt(buffer.bytes, at, needle)) {
+          const end = at + needle.length;
+          if (end > max) break;
+          return end;
+        }
+        from = at + 1;
+      }
+      this.#scanned = buffer.length;
+      if (buffer.length >= max) {
+        throw new IoError("InvalidData", `${operation}: no delimiter within ${max} bytes`);
+      }
+      if ((await this.#readMore(options)) === 0) return buffer.length;
+    }
+  }
+}
+
+function checkDelimiter(delimiter: unknown): Uint8Array {
+  if (typeof delimiter === "number" && Number.isInteger(delimiter) && delimiter >= 0 && delimiter <= 255) {
+    return new Uint8Array([delimiter]);
+  }
+  if (delimiter instanceof Uint8Array && delimiter.length >= 1) return delimiter.slice();
+  throw new IoError(
+    "InvalidInput",
+    `readUntil: delimiter must be a byte (0..255) or a non-empty Uint8Array, got ${describe(delimiter)}`,
+  );
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || (a.length === b.length && matchesAt(a, 0, b) && a[0] === b[0]);
+}
+
+function matchesAt(bytes: Uint8Array, at: number, needle: Uint8Array): boolean {
+  for (let i = 1; i < needle.length; i++) if (bytes[at + i] !== needle[i]) return false;
+  return true;
+}

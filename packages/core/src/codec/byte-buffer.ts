@@ -1,0 +1,176 @@
+/**
+ * `ByteBuffer`: the growable byte buffer that framed readers decode from and framed writers encode
+ * into. It compacts only when that moves fewer bytes than it frees, so reading a stream through it
+ * costs linear, not quadratic, copying.
+ * @module
+ */
+import { invalidInput } from "../error.ts";
+import { copyBytes } from "../read-half.ts";
+import { checkBuffer } from "../validate.ts";
+
+const EMPTY = new Uint8Array(0);
+
+/** Buffers larger than this that become empty are replaced by a small one again. */
+const SHRINK_ABOVE = 1024 * 1024;
+
+/**
+ * The read-facing view of a {@link ByteBuffer} that a {@link Decoder} sees: the unread bytes,
+ * indexed from 0, and ways to consume them from the front.
+ */
+export interface BufferLike {
+  /** Number of unread bytes. */
+  readonly length: number;
+  /**
+   * A view of the unread bytes. Valid only until the buffer is next consumed or appended to;
+   * copy what must outlive that (or use {@link take}).
+   */
+  readonly bytes: Uint8Array;
+  /** The unread byte at `index` (`0 <= index < length`), as a number. */
+  at(index: number): number;
+  /** Index (relative to the unread bytes) of the first `byte` at or after `from`, or -1. */
+  indexOf(byte: number, from?: number): number;
+  /** Drops `n` bytes from the front (`0 <= n <= length`). */
+  consume(n: number): void;
+  /** Removes the first `n` bytes and returns them as a fresh copy that the caller owns. */
+  take(n: number): Uint8Array;
+}
+
+/**
+ * A growable FIFO of bytes: appended at the back, consumed from the front.
+ *
+ * Consumed space is reclaimed lazily: before appending `n` bytes that do not fit after the unread
+ * ones, the buffer either moves the unread bytes to the front (only when there are no more of them
+ * than the consumed space, so every byte is moved at most about once per time it is read) or grows
+ * to twice its size. {@link take} hands out copies, never views, so frames stay valid however the
+ * buffer is reused.
+ *
+ * @example
+ * ```ts
+ * import { ByteBuffer } from "@anyrt/core";
+ * const buffer = new ByteBuffer();
+ * buffer.append(new TextEncoder().encode("hello world"));
+ * const hello = buffer.take(5);
+ * console.assert(new TextDecoder().decode(hello) === "hello");
+ * console.assert(buffer.length === 6 && buffer.at(0) === 0x20);
+ * ```
+ */
+export class ByteBuffer implements BufferLike {
+  #data: Uint8Array;
+  #start = 0;
+  #end = 0;
+  readonly #initial: number;
+
+  /** @param capacity Initial capacity in bytes (grown on demand); an integer >= 0. */
+  constructor(capacity = 8 * 1024) {
+    if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0) {
+      throw invalidInput(`ByteBuffer: capacity must be an integer >= 0, got ${String(capacity)}`);
+    }
+    this.#initial = capacity;
+    this.#data = capacity === 0 ? EMPTY : new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Bytes the buffer can hold without growing (unread plus free). */
+  get capacity(): number {
+    return this.#data.length;
+  }
+
+  get bytes(): Uint8Array {
+    return this.#data.subarray(this.#start, this.#end);
+  }
+
+  at(index: number): number {
+    return this.#data[this.#start + index] as number;
+  }
+
+  indexOf(byte: number, from = 0): number {
+    const start = this.#start + from;
+    const end = this.#end;
+    if (start >= end) return -1;
+    const data = this.#data;
+    // Searching the whole array avoids a view, but must not scan a large free tail.
+    const found =
+      data.length - end > 4096 ? data.subarray(start, end).indexOf(byte) + start : data.indexOf(byte, start);
+    if (found < start || found >= end) return -1;
+    return found - this.#start;
+  }
+
+  consume(n: number): void {
+    if (!(n >= 0 && n <= this.length)) throw invalidInput(`consume: ${n} is outside 0..${this.length}`);
+    this.#start += n;
+    if (this.#start === this.#end) {
+      this.#start = 0;
+      this.#end = 0;
+      if (this.#data.length > SHRINK_ABOVE && this.#data.length > this.#initial) {
+        this.#data = this.#initial === 0 ? EMPTY : new Uint8Array(this.#initial);
+      }
+    }
+  }
+
+  take(n: number): Uint8Array {
+    if (!(n >= 0 && n <= this.length)) throw invalidInput(`take: ${n} is outside 0..${this.length}`);
+    const start = this.#start;
+    const out = this.#data.slice(start, start + n);
+    this.consume(n);
+    return out;
+  }
+
+  /** Appends a copy of `src`. */
+  append(src: Uint8Array): void {
+    checkBuffer("append", src);
+    const n = src.length;
+    if (n === 0) return;
+    this.reserve(n);
+    copyBytes(src, this.#data, this.#end);
+    this.#end += n;
+  }
+
+  /** Appends one byte. */
+  appendByte(byte: number): void {
+    this.reserve(1);
+    this.#data[this.#end++] = byte;
+  }
+
+  /**
+   * Makes room for at least `n` more bytes after the unread ones and returns that free space
+   * (at least `n` bytes, possibly more). Write into it, then {@link commit} how many were written.
+   */
+  reserve(n: number): Uint8Array {
+    const data = this.#data;
+    if (data.length - this.#end < n) {
+      const length = this.#end - this.#start;
+      if (length + n <= data.length && this.#start >= length) {
+        data.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = new Uint8Array(Math.max(data.length * 2, length + n, 64));
+        grown.set(data.subarray(this.#start, this.#end));
+        this.#data = grown;
+      }
+      this.#start = 0;
+      this.#end = length;
+    }
+    return this.#data.subarray(this.#end);
+  }
+
+  /** Marks `n` bytes of the space returned by {@link reserve} as written. */
+  commit(n: number): void {
+    if (!(n >= 0 && this.#end + n <= this.#data.length)) {
+      throw invalidInput(`commit: ${n} bytes do not fit in the reserved space`);
+    }
+    this.#end += n;
+  }
+
+  /** Drops unread bytes past the first `length` (used to undo a partial append). */
+  truncate(length: number): void {
+    if (length < this.length) this.#end = this.#start + Math.max(0, length);
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#start = 0;
+    this.#end = 0;
+  }
+}

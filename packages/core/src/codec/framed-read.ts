@@ -1,0 +1,147 @@
+/**
+ * `FramedRead`: frames decoded from an `AsyncRead` by a `Decoder`, as an async iterable.
+ * @module
+ */
+import { IoError } from "../error.ts";
+import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
+import { throwIfAborted } from "../signal.ts";
+import { type BufferLike, ByteBuffer } from "./byte-buffer.ts";
+import type { Decoder } from "./codec.ts";
+import { checkLimit, checkObject, hasClose } from "./internal.ts";
+
+/** Options of the {@link FramedRead} constructor. */
+export interface FramedReadOptions {
+  /** Bytes asked of the inner stream per read, an integer >= 1; default 64 KiB. */
+  readonly readSize?: number;
+}
+
+/**
+ * Frames decoded by `decoder` from the bytes of `inner`: call `next()` or iterate with
+ * `for await`.
+ *
+ * **Buffering.** Bytes are read `readSize` at a time into one growable buffer that the decoder
+ * consumes from; consumed space is reclaimed by moving the unread rest to the front only when the
+ * rest is no larger than the space freed, so copying stays linear in the bytes read. Frames are
+ * whatever the decoder returns; the codecs of anyrt return copies (`Uint8Array`) or strings,
+ * never views into this buffer.
+ *
+ * **End and errors.** At EOF the decoder's `decodeEof` drains what it can; bytes left after that
+ * fail with `InvalidData` ("bytes remaining on stream"), never a silent drop. An error (from the
+ * decoder or the inner stream) is delivered once; afterwards the frame stream is over and `next()`
+ * resolves `null` (iteration ends).
+ *
+ * **Cancellation safety.** `next()` is cancel-safe: aborting it loses no byte and no frame.
+ * Bytes read so far stay buffered, and the next call continues where it stopped. An abort is not
+ * an error of the stream: the frame stream goes on.
+ *
+ * **Concurrency and close.** One `next()` at a time (a second rejects with `Busy`). `close()`
+ * closes the inner stream when it has `close`; later calls fail with `Closed`.
+ *
+ * @example
+ * ```ts
+ * import { FramedRead, Lines, simplex } from "@anyrt/core";
+ * const [reader, writer] = simplex(64);
+ * await writer.write(new TextEncoder().encode("one\ntwo\r\nthree"));
+ * await writer.shutdown();
+ * const lines: string[] = [];
+ * for await (const line of new FramedRead(reader, new Lines())) lines.push(line);
+ * console.assert(lines.join(",") === "one,two,three");
+ * ```
+ */
+export class FramedRead<T> implements AsyncIterable<T> {
+  readonly #inner: AsyncRead;
+  readonly #decoder: Decoder<T>;
+  readonly #buffer = new ByteBuffer(0);
+  readonly #readSize: number;
+  #eof = false;
+  #done = false;
+  #busy = false;
+  #closed = false;
+
+  constructor(inner: AsyncRead, decoder: Decoder<T>, options: FramedReadOptions = {}) {
+    checkObject("FramedRead", "inner", inner, ["read", "tryRead"]);
+    checkObject("FramedRead", "decoder", decoder, ["decode"]);
+    this.#inner = inner;
+    this.#decoder = decoder;
+    this.#readSize = checkLimit("FramedRead", "readSize", options.readSize ?? 64 * 1024);
+  }
+
+  /** The decoder (for codecs with state worth inspecting). */
+  get decoder(): Decoder<T> {
+    return this.#decoder;
+  }
+
+  /** Bytes read but not yet decoded into a frame. */
+  get buffer(): BufferLike {
+    return this.#buffer;
+  }
+
+  /**
+   * The next frame, or `null` once the stream ended (at EOF, or after an error was delivered).
+   * Cancel-safe.
+   */
+  async next(options?: OperationOptions): Promise<T | null> {
+    if (this.#closed) throw new IoError("Closed", "next FramedRead: the reader is closed");
+    if (this.#busy) throw new IoError("Busy", "next FramedRead: another next() is pending");
+    throwIfAborted(options?.signal);
+    if (this.#done) return null;
+    this.#busy = true;
+    const buffer = this.#buffer;
+    const decoder = this.#decoder;
+    try {
+      for (;;) {
+        if (!this.#eof) {
+          const frame = decoder.decode(buffer);
+          if (frame !== null) return frame;
+        } else {
+          const frame = decoder.decodeEof === undefined ? decoder.decode(buffer) : decoder.decodeEof(buffer);
+          if (frame !== null) return frame;
+          this.#done = true;
+          if (buffer.length > 0) {
+            throw new IoError("InvalidData", `FramedRead: bytes remaining on stream (${buffer.length} at EOF)`);
+          }
+          return null;
+        }
+        const space = buffer.reserve(this.#readSize);
+        let n = this.#inner.tryRead(space);
+        if (n === WOULD_BLOCK) n = await this.#inner.read(space, options);
+        if (!(Number.isInteger(n) && n >= 0 && n <= space.length)) {
+          throw new IoError(
+            "InvalidData",
+            `FramedRead: the inner stream reported ${n} bytes for a ${space.length}-byte read`,
+          );
+        }
+        if (n === 0) this.#eof = true;
+        else buffer.commit(n);
+      }
+    } catch (error) {
+      // Our own abort is not an error of the stream: the frame stream continues.
+      if (!options?.signal?.aborted) this.#done = true;
+      throw error;
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        const frame = await this.next();
+        return frame === null ? { done: true, value: undefined } : { done: false, value: frame };
+      },
+      return: async (): Promise<IteratorResult<T>> => ({ done: true, value: undefined }),
+    };
+  }
+
+  /** Closes the inner stream (when it has `close`) and drops buffered bytes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#buffer.clear();
+    if (hasClose(this.#inner)) await this.#inner.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

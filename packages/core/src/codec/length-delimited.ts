@@ -1,0 +1,169 @@
+/**
+ * `LengthDelimited`: frames prefixed by a length field, with tokio-util's `length_delimited`
+ * options (field offset, field length 1-8 bytes, endianness, length adjustment, bytes to skip,
+ * maximum frame length).
+ * @module
+ */
+import { IoError, invalidInput } from "../error.ts";
+import { checkBuffer, describe } from "../validate.ts";
+import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
+import type { Decoder, Encoder } from "./codec.ts";
+import { checkLimit } from "./internal.ts";
+
+/** Options of {@link LengthDelimited}; every one is optional. */
+export interface LengthDelimitedOptions {
+  /** Bytes before the length field in the header; default 0. Decoding only. */
+  readonly lengthFieldOffset?: number;
+  /** Size of the length field in bytes, 1 to 8; default 4. */
+  readonly lengthFieldLength?: number;
+  /** Byte order of the length field; default `"big"`. */
+  readonly endian?: "big" | "little";
+  /**
+   * Added to the length field's value to get the number of bytes that follow the header
+   * (decoding); subtracted from the payload length when encoding. Use `-lengthFieldLength` when
+   * the field counts itself. Default 0.
+   */
+  readonly lengthAdjustment?: number;
+  /**
+   * Bytes removed from the front of a frame before it is returned; default
+   * `lengthFieldOffset + lengthFieldLength` (the whole header). Decoding only.
+   */
+  readonly numSkip?: number;
+  /**
+   * The largest length field value accepted when decoding and the largest payload accepted when
+   * encoding; default 8 MiB.
+   */
+  readonly maxFrameLength?: number;
+}
+
+/**
+ * The length-delimited codec, with tokio-util's semantics.
+ *
+ * **Decoding.** Waits for `lengthFieldOffset + lengthFieldLength` header bytes, reads the length
+ * field as an unsigned integer; a value over `maxFrameLength` fails with `InvalidData` (a
+ * negative length after `lengthAdjustment` too). It then skips `numSkip` bytes from the start of
+ * the frame and returns the next `length + lengthAdjustment` bytes as a fresh copy.
+ *
+ * **Encoding.** Writes the length field (`payload.length - lengthAdjustment`, in
+ * `lengthFieldLength` bytes and the chosen byte order), then the payload; `lengthFieldOffset`
+ * and `numSkip` do not apply. A payload over `maxFrameLength`, or whose length does not fit in
+ * the field, fails with `InvalidInput` and writes nothing.
+ *
+ * One instance per stream: the decoder remembers a header it already consumed.
+ *
+ * @example
+ * ```ts
+ * import { ByteBuffer, LengthDelimited } from "@anyrt/core";
+ * const codec = new LengthDelimited({ lengthFieldLength: 2 });
+ * const buffer = new ByteBuffer();
+ * codec.encode(new Uint8Array([7, 8, 9]), buffer);
+ * console.assert(buffer.length === 5 && buffer.at(1) === 3);
+ * const frame = codec.decode(buffer);
+ * console.assert(frame?.length === 3 && frame[0] === 7);
+ * ```
+ */
+export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array> {
+  readonly #offset: number;
+  readonly #fieldLength: number;
+  readonly #little: boolean;
+  readonly #adjustment: number;
+  readonly #skip: number;
+  readonly #max: number;
+  /** The largest value the length field can hold. */
+  readonly #fieldMax: number;
+  /** Bytes the current frame still needs after its header was consumed, or -1 while in a header. */
+  #pending = -1;
+
+  constructor(options: LengthDelimitedOptions = {}) {
+    this.#offset = checkInteger("lengthFieldOffset", options.lengthFieldOffset ?? 0, 0);
+    const fieldLength = options.lengthFieldLength ?? 4;
+    if (typeof fieldLength !== "number" || !Number.isInteger(fieldLength) || fieldLength < 1 || fieldLength > 8) {
+      throw invalidInput(`LengthDelimited: lengthFieldLength must be an integer in 1..8, got ${describe(fieldLength)}`);
+    }
+    this.#fieldLength = fieldLength;
+    const endian = options.endian ?? "big";
+    if (endian !== "big" && endian !== "little") {
+      throw invalidInput(`LengthDelimited: endian must be "big" or "little", got ${describe(endian)}`);
+    }
+    this.#little = endian === "little";
+    this.#adjustment = checkInteger("lengthAdjustment", options.lengthAdjustment ?? 0, Number.MIN_SAFE_INTEGER);
+    this.#skip = checkInteger("numSkip", options.numSkip ?? this.#offset + fieldLength, 0);
+    this.#max = checkLimit("LengthDelimited", "maxFrameLength", options.maxFrameLength ?? 8 * 1024 * 1024);
+    this.#fieldMax = fieldLength >= 7 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * fieldLength) - 1;
+  }
+
+  decode(buf: BufferLike): Uint8Array | null {
+    if (this.#pending === -1) {
+      const headLength = this.#offset + this.#fieldLength;
+      if (buf.length < headLength || buf.length < this.#skip) return null;
+      const length = this.#readField(buf);
+      if (length > this.#max) {
+        throw new IoError("InvalidData", `LengthDelimited: frame length ${length} exceeds the maximum ${this.#max}`);
+      }
+      const adjusted = length + this.#adjustment;
+      if (adjusted < 0) {
+        throw new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
+      }
+      buf.consume(this.#skip);
+      this.#pending = adjusted;
+    }
+    if (buf.length < this.#pending) return null;
+    const frame = buf.take(this.#pending);
+    this.#pending = -1;
+    return frame;
+  }
+
+  encode(item: Uint8Array, dst: ByteBuffer): void {
+    checkBuffer("LengthDelimited.encode", item);
+    const length = item.length;
+    if (length > this.#max) {
+      throw invalidInput(`LengthDelimited: a ${length}-byte frame exceeds the maximum ${this.#max}`);
+    }
+    const field = length - this.#adjustment;
+    if (field < 0 || field > this.#fieldMax) {
+      throw invalidInput(
+        `LengthDelimited: a ${length}-byte frame does not fit a ${this.#fieldLength}-byte length field after adjustment`,
+      );
+    }
+    const size = this.#fieldLength;
+    const space = dst.reserve(size + length);
+    let value = field;
+    if (this.#little) {
+      for (let i = 0; i < size; i++) {
+        space[i] = value % 256;
+        value = Math.floor(value / 256);
+      }
+    } else {
+      for (let i = size - 1; i >= 0; i--) {
+        space[i] = value % 256;
+        value = Math.floor(value / 256);
+      }
+    }
+    if (length <= 32) {
+      for (let i = 0; i < length; i++) space[size + i] = item[i] as number;
+    } else {
+      space.set(item, size);
+    }
+    dst.commit(size + length);
+  }
+
+  #readField(buf: BufferLike): number {
+    const start = this.#offset;
+    const size = this.#fieldLength;
+    let value = 0;
+    // Values past 2^53 lose precision but stay past any maximum, which is all that matters.
+    if (this.#little) {
+      for (let i = size - 1; i >= 0; i--) value = value * 256 + buf.at(start + i);
+    } else {
+      for (let i = 0; i < size; i++) value = value * 256 + buf.at(start + i);
+    }
+    return value;
+  }
+}
+
+function checkInteger(name: string, value: unknown, min: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw invalidInput(`LengthDelimited: ${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}

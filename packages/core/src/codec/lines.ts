@@ -1,0 +1,126 @@
+/**
+ * `Lines`: newline-delimited UTF-8 text, with a maximum line length that fails once per
+ * over-long line and then resumes at the next line.
+ * @module
+ */
+import { IoError } from "../error.ts";
+import { describe } from "../validate.ts";
+import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
+import type { Decoder, Encoder } from "./codec.ts";
+import { checkLimit } from "./internal.ts";
+
+/** Options of {@link Lines}. */
+export interface LinesOptions {
+  /**
+   * The longest line accepted, in bytes without its `\n` (a `\r` before it counts): an integer
+   * >= 1 or `Infinity`; default 1 MiB.
+   */
+  readonly maxLength?: number;
+}
+
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+
+/**
+ * Decodes lines of UTF-8 text and encodes strings as lines (tokio-util's `LinesCodec`).
+ *
+ * **Decoding.** A line ends at `\n`; the `\n` and one `\r` before it are stripped. At EOF an
+ * unterminated last line is emitted (a lone `\r` is not a line). Invalid UTF-8 fails with
+ * `InvalidData`.
+ *
+ * **Maximum length, discard and resume.** When `maxLength` bytes are buffered without a newline,
+ * `decode` fails once with `InvalidData`; the decoder then discards bytes up to and including the
+ * next newline and decodes normally after it. (A `FramedRead` ends its frame stream at the first
+ * error, so drive the decoder yourself to resume.) Searches never rescan bytes already searched.
+ *
+ * **Encoding.** Writes the string's UTF-8 bytes and `\n`.
+ *
+ * One instance per stream: the decoder keeps its search position and discard state.
+ *
+ * @example
+ * ```ts
+ * import { ByteBuffer, Lines, isIoError } from "@anyrt/core";
+ * const lines = new Lines({ maxLength: 4 });
+ * const buffer = new ByteBuffer();
+ * buffer.append(new TextEncoder().encode("far too long\nok\r\n"));
+ * let failure: unknown;
+ * try { lines.decode(buffer); } catch (error) { failure = error; }
+ * console.assert(isIoError(failure, "InvalidData"));
+ * console.assert(lines.decode(buffer) === "ok");
+ * ```
+ */
+export class Lines implements Decoder<string>, Encoder<string> {
+  readonly #maxLength: number;
+  #nextIndex = 0;
+  #discarding = false;
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #encoder = new TextEncoder();
+
+  constructor(options: LinesOptions = {}) {
+    this.#maxLength = checkLimit("Lines", "maxLength", options.maxLength ?? 1024 * 1024, true);
+  }
+
+  decode(buf: BufferLike): string | null {
+    for (;;) {
+      const readTo = Math.min(this.#maxLength + 1, buf.length);
+      let newline = buf.indexOf(NEWLINE, this.#nextIndex);
+      if (newline >= readTo) newline = -1;
+      if (this.#discarding) {
+        if (newline !== -1) {
+          buf.consume(newline + 1);
+          this.#discarding = false;
+          this.#nextIndex = 0;
+        } else {
+          buf.consume(readTo);
+          this.#nextIndex = 0;
+          if (buf.length === 0) return null;
+        }
+      } else if (newline !== -1) {
+        this.#nextIndex = 0;
+        const bytes = buf.bytes;
+        const end = newline > 0 && bytes[newline - 1] === RETURN ? newline - 1 : newline;
+        // Consumed before decoding, so that invalid UTF-8 fails once, not forever.
+        buf.consume(newline + 1);
+        return this.#text(bytes, end);
+      } else if (buf.length > this.#maxLength) {
+        this.#discarding = true;
+        throw new IoError("InvalidData", `Lines: a line is longer than ${this.#maxLength} bytes`);
+      } else {
+        this.#nextIndex = readTo;
+        return null;
+      }
+    }
+  }
+
+  decodeEof(buf: BufferLike): string | null {
+    const line = this.decode(buf);
+    if (line !== null) return line;
+    this.#nextIndex = 0;
+    const length = buf.length;
+    if (length === 0 || (length === 1 && buf.at(0) === RETURN)) {
+      buf.consume(length);
+      return null;
+    }
+    const bytes = buf.bytes;
+    buf.consume(length);
+    return this.#text(bytes, bytes[length - 1] === RETURN ? length - 1 : length);
+  }
+
+  encode(item: string, dst: ByteBuffer): void {
+    if (typeof item !== "string")
+      throw new IoError("InvalidInput", `Lines.encode: expected a string, got ${describe(item)}`);
+    // At most three bytes per UTF-16 unit, plus the newline.
+    const space = dst.reserve(item.length * 3 + 1);
+    const { written } = this.#encoder.encodeInto(item, space);
+    space[written] = NEWLINE;
+    dst.commit(written + 1);
+  }
+
+  #text(bytes: Uint8Array, end: number): string {
+    try {
+      return this.#decoder.decode(bytes.subarray(0, end));
+    } catch (cause) {
+      throw new IoError("InvalidData", "Lines: a line is not valid UTF-8", { cause });
+    }
+  }
+}
