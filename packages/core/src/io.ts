@@ -102,6 +102,17 @@ export interface AsyncWrite {
    */
   tryWrite(buf: Uint8Array): number;
 
+  /**
+   * Optional vectored write: accepts at least one byte of the concatenation of `bufs`, in order,
+   * and resolves how many (`n` counts from the start of `bufs[0]`, across buffer boundaries);
+   * `0` only when every buffer is empty. Every rule of {@link write} applies unchanged
+   * (backpressure, `Busy`, cancel safety, errors, bad input: any element that is not a
+   * `Uint8Array` fails with `InvalidInput` and nothing is written). Streams that can hand several
+   * buffers to the peer or the operating system in one operation implement it; `writeAllVectored`
+   * falls back to one write per buffer when it is absent.
+   */
+  writeVectored?(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number>;
+
   /** Resolves once every accepted byte has been handed to the operating system or the peer. */
   flush(options?: OperationOptions): Promise<void>;
 

@@ -8,6 +8,7 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
+import { abortReason } from "./signal.ts";
 import { checkBuffer } from "./validate.ts";
 import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
@@ -119,6 +120,30 @@ class PipeWriter implements ByteStore {
 
   readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
 
+  /** Moves as much of `bufs` as fits now, in order; waits as `write` does only when nothing fits. */
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    let accepted = 0;
+    try {
+      for (const buf of bufs) checkBuffer("write", buf);
+      if (options?.signal?.aborted) throw abortReason(options.signal);
+      this.#check();
+      if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
+      for (const buf of bufs) {
+        if (buf.length === 0) continue;
+        const n = this.#transfer(buf, false);
+        if (n === WOULD_BLOCK) {
+          if (accepted === 0) return this.write(buf, options);
+          break;
+        }
+        accepted += n;
+        if (n < buf.length) break;
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.resolve(accepted);
+  }
+
   #retry(): void {
     const pending = this.#pending.data;
     if (pending === null) return;
@@ -202,6 +227,10 @@ class PipeWriteEnd implements WriteStream {
     return this.#writer.tryWrite(buf);
   }
 
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#writer.writeVectored(bufs, options);
+  }
+
   flush(): Promise<void> {
     return this.#writer.flush();
   }
@@ -243,6 +272,10 @@ class PipeEnd implements Duplex {
 
   tryWrite(buf: Uint8Array): number {
     return this.#outgoing.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#outgoing.writeVectored(bufs, options);
   }
 
   flush(): Promise<void> {
