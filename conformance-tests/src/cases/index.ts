@@ -5,12 +5,14 @@
 import type { ConformanceCase } from "../case.ts";
 import { capabilityCases } from "./capabilities.ts";
 import { closeCases } from "./close.ts";
+import { copyCases } from "./copy.ts";
 import { errorCases } from "./errors.ts";
 import { fsCases } from "./fs.ts";
 import { peerCases } from "./peer.ts";
 import { processCases } from "./process.ts";
 import { readCases } from "./read.ts";
 import { shutdownCases } from "./shutdown.ts";
+import { splitCases } from "./split.ts";
 import { taskCases } from "./task.ts";
 import { tcpCases } from "./tcp.ts";
 import { timeCases } from "./time.ts";
@@ -23,6 +25,8 @@ export const cases: readonly ConformanceCase[] = [
   ...shutdownCases,
   ...closeCases,
   ...peerCases,
+  ...copyCases,
+  ...splitCases,
   ...tcpCases,
   ...fsCases,
   ...processCases,
