@@ -9,6 +9,8 @@ const areas = [
   "shutdown",
   "close",
   "peer",
+  "copy",
+  "split",
   "tcp",
   "fs",
   "process",
