@@ -113,6 +113,22 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     return frame;
   }
 
+  /**
+   * At EOF: a frame if a whole one is buffered; otherwise a frame whose header was already
+   * consumed fails with `InvalidData` ("bytes remaining on stream"), so that a truncated frame is
+   * never dropped silently even when only its header arrived.
+   */
+  decodeEof(buf: BufferLike): Uint8Array | null {
+    const frame = this.decode(buf);
+    if (frame === null && this.#pending !== -1) {
+      throw new IoError(
+        "InvalidData",
+        `LengthDelimited: bytes remaining on stream (a frame of ${this.#pending} bytes is missing ${this.#pending - buf.length})`,
+      );
+    }
+    return frame;
+  }
+
   encode(item: Uint8Array, dst: ByteBuffer): void {
     checkBuffer("LengthDelimited.encode", item);
     const length = item.length;
