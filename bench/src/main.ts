@@ -15,6 +15,7 @@ import {
   readSettings,
   runBenchmark,
 } from "./harness.ts";
+import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
@@ -25,6 +26,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "tcp-pingpong-1b": createTcpPingpong1b,
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
+  "lines-100mb": createLines100mb,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -79,6 +79,15 @@ export class BufReader implements AsyncRead {
   /** How far `readUntil` already searched the buffered bytes, and for which delimiter. */
   #scanned = 0;
   #scannedFor: Uint8Array = NEWLINE_NEEDLE;
+  /** Bytes consumed so far, and up to which position lines are decoded one by one. */
+  #position = 0;
+  #slowUntil = 0;
+  /** Decoded text of the buffered bytes up to a newline, the next line's index in it, and whether it is ASCII. */
+  #text: string | null = null;
+  #textPosition = 0;
+  #textAscii = false;
+  /** Bytes of ASCII lines already returned from `#text` but not yet consumed from the buffer. */
+  #textBytes = 0;
   #eof = false;
   #busy = false;
   #closed = false;
@@ -98,6 +107,7 @@ export class BufReader implements AsyncRead {
 
   /** A view of the buffered bytes, valid until the next operation on this reader. */
   get buffer(): Uint8Array {
+    this.#settle();
     return this.#buffer.bytes;
   }
 
@@ -187,22 +197,35 @@ export class BufReader implements AsyncRead {
     const maxLength = checkLimit("readLine", "maxLength", options.maxLength ?? DEFAULT_MAX, true);
     this.#enter("readLine", options);
     try {
+      const fast = this.#lineFromText(maxLength);
+      if (fast !== undefined) return fast;
       const end = await this.#findEnd(NEWLINE_NEEDLE, maxLength + 1, options, "readLine");
-      if (end === 0) return null;
-      const bytes = this.#buffer.bytes;
-      // `#findEnd` bounded the line (without its `\n`) to `maxLength` bytes.
-      let stop = bytes[end - 1] === NEWLINE ? end - 1 : end;
-      if (stop > 0 && bytes[stop - 1] === 0x0d) stop--;
-      let line: string;
-      try {
-        line = this.#decoder.decode(bytes.subarray(0, stop));
-      } catch (cause) {
-        throw new IoError("InvalidData", "readLine: the line is not valid UTF-8", { cause });
-      }
-      this.#consume(end);
-      return line;
+      return this.#lineAt(end);
     } finally {
       this.#busy = false;
+    }
+  }
+
+  /**
+   * The synchronous form of {@link readLine}: a line, `null` at EOF, or {@link WOULD_BLOCK} when
+   * no whole line is buffered and the inner stream has nothing ready. Throws what `readLine`
+   * would reject with. A loop that calls `tryReadLine` first and `await readLine` only on
+   * `WOULD_BLOCK` pays one promise per wait instead of one per line.
+   */
+  tryReadLine(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
+    const limit = options?.maxLength;
+    const maxLength = limit === undefined ? DEFAULT_MAX : checkLimit("readLine", "maxLength", limit, true);
+    if (this.#closed || this.#busy) {
+      this.#check("readLine");
+      throw new IoError("Busy", "readLine BufReader: another operation is pending");
+    }
+    const fast = this.#lineFromText(maxLength);
+    if (fast !== undefined) return fast;
+    this.#settle();
+    for (;;) {
+      const end = this.#scan(NEWLINE_NEEDLE, maxLength + 1, "readLine");
+      if (end !== -1) return this.#lineAt(end);
+      if (this.#tryReadMore() === WOULD_BLOCK) return WOULD_BLOCK;
     }
   }
 
@@ -223,6 +246,7 @@ export class BufReader implements AsyncRead {
     if (this.#closed) return;
     this.#closed = true;
     this.#buffer.clear();
+    this.#text = null;
     if (hasClose(this.#inner)) await this.#inner.close();
   }
 
@@ -231,6 +255,7 @@ export class BufReader implements AsyncRead {
   }
 
   #check(operation: string): void {
+    this.#settle();
     if (this.#closed) throw new IoError("Closed", `${operation} BufReader: the reader is closed`);
   }
 
@@ -241,13 +266,27 @@ export class BufReader implements AsyncRead {
     this.#busy = true;
   }
 
+  /** Applies the bytes the fast path consumed lazily (the decoded text stays valid). */
+  #settle(): void {
+    const n = this.#textBytes;
+    if (n === 0) return;
+    this.#textBytes = 0;
+    this.#buffer.consume(n);
+    this.#position += n;
+    this.#scanned = Math.max(0, this.#scanned - n);
+  }
+
   #consume(n: number): void {
     this.#buffer.consume(n);
+    this.#position += n;
+    this.#text = null;
     this.#scanned = Math.max(0, this.#scanned - n);
   }
 
   #take(n: number): Uint8Array {
     const out = this.#buffer.take(n);
+    this.#position += n;
+    this.#text = null;
     this.#scanned = Math.max(0, this.#scanned - n);
     return out;
   }
@@ -288,36 +327,112 @@ export class BufReader implements AsyncRead {
     return n;
   }
 
+  /** Decodes and consumes the line spanning `end` buffered bytes; `null` for 0 (EOF). */
+  #lineAt(end: number): string | null {
+    if (end === 0) return null;
+    const bytes = this.#buffer.bytes;
+    // `#scan` bounded the line (without its `\n`) to `maxLength` bytes.
+    let stop = bytes[end - 1] === NEWLINE ? end - 1 : end;
+    if (stop > 0 && bytes[stop - 1] === 0x0d) stop--;
+    let line: string;
+    try {
+      line = this.#decoder.decode(bytes.subarray(0, stop));
+    } catch (cause) {
+      throw new IoError("InvalidData", "readLine: the line is not valid UTF-8", { cause });
+    }
+    this.#consume(end);
+    return line;
+  }
+
   /**
-   * Reads until the buffered bytes contain `needle` or EOF; returns how many bytes the result
-   * spans (through the delimiter), 0 for EOF with nothing buffered.
+   * The fast path of `readLine`: the buffered bytes up to their last newline are decoded into one
+   * string once, and lines are sliced from it (as `node:readline` does), rather than decoding
+   * every line on its own. Returns `undefined` when it cannot serve the next line (no whole line
+   * buffered, invalid UTF-8, a line over the maximum); the byte-wise path then decides.
    */
-  async #findEnd(needle: Uint8Array, max: number, options: OperationOptions, operation: string): Promise<number> {
+  #lineFromText(maxLength: number): string | undefined {
+    let text = this.#text;
+    const buffer = this.#buffer;
+    if (text === null) {
+      if (this.#position < this.#slowUntil) return undefined;
+      const bytes = buffer.bytes;
+      const last = bytes.lastIndexOf(NEWLINE);
+      if (last < 1) return undefined;
+      try {
+        text = this.#decoder.decode(bytes.subarray(0, last + 1));
+      } catch {
+        this.#slowUntil = this.#position + last + 1;
+        return undefined;
+      }
+      this.#text = text;
+      this.#textAscii = text.length === last + 1;
+      this.#textPosition = 0;
+    }
+    const start = this.#textPosition;
+    const newline = text.indexOf("\n", start);
+    const byteLength = this.#textAscii ? newline - start : buffer.indexOf(NEWLINE);
+    if (newline === -1) {
+      this.#settle();
+      this.#text = null;
+      return undefined;
+    }
+    if (byteLength > maxLength) {
+      this.#settle();
+      return undefined;
+    }
+    let end = newline;
+    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
+    const line = text.slice(start, end);
+    this.#textPosition = newline + 1;
+    if (this.#textAscii) {
+      // Consumed lazily, all at once (see #settle): for ASCII text, offsets match bytes.
+      this.#textBytes += byteLength + 1;
+      if (newline + 1 === text.length) {
+        this.#settle();
+        this.#text = null;
+      }
+    } else {
+      buffer.consume(byteLength + 1);
+      this.#position += byteLength + 1;
+      this.#scanned = Math.max(0, this.#scanned - (byteLength + 1));
+      if (newline + 1 === text.length) this.#text = null;
+    }
+    return line;
+  }
+
+  /**
+   * Searches the buffered bytes for `needle`: how many bytes the result spans (through the
+   * delimiter; all that is left at EOF, 0 for nothing), or -1 when more bytes are needed.
+   */
+  #scan(needle: Uint8Array, max: number, operation: string): number {
     const first = needle[0] as number;
     if (!sameBytes(needle, this.#scannedFor)) {
       this.#scanned = 0;
       this.#scannedFor = needle;
     }
+    const buffer = this.#buffer;
+    // Resume the search where the last one stopped, minus a partial delimiter.
+    let from = Math.max(0, this.#scanned - (needle.length - 1));
     for (;;) {
-      const buffer = this.#buffer;
-      // Resume the search where the last one stopped, minus a partial delimiter.
-      let from = Math.max(0, this.#scanned - (needle.length - 1));
-      for (;;) {
-        const at = buffer.indexOf(first, from);
-        if (at === -1) break;
-        if (at + needle.length > buffer.length) break;
-        if (matchesAt(buffer.bytes, at, needle)) {
-          const end = at + needle.length;
-          if (end > max) break;
-          return end;
-        }
-        from = at + 1;
+      const at = buffer.indexOf(first, from);
+      if (at === -1 || at + needle.length > buffer.length) break;
+      if (matchesAt(buffer.bytes, at, needle)) {
+        const end = at + needle.length;
+        if (end > max) break;
+        return end;
       }
-      this.#scanned = buffer.length;
-      if (buffer.length >= max) {
-        throw new IoError("InvalidData", `${operation}: no delimiter within ${max} bytes`);
-      }
-      if ((await this.#readMore(options)) === 0) return buffer.length;
+      from = at + 1;
+    }
+    this.#scanned = buffer.length;
+    if (buffer.length >= max) throw new IoError("InvalidData", `${operation}: no delimiter within ${max} bytes`);
+    return this.#eof ? buffer.length : -1;
+  }
+
+  async #findEnd(needle: Uint8Array, max: number, options: OperationOptions, operation: string): Promise<number> {
+    for (;;) {
+      const end = this.#scan(needle, max, operation);
+      if (end !== -1) return end;
+      await this.#readMore(options);
     }
   }
 }
