@@ -3,10 +3,12 @@
  * @module
  */
 import type { ConformanceCase } from "../case.ts";
+import { bufferedCases } from "./buffered.ts";
 import { capabilityCases } from "./capabilities.ts";
 import { closeCases } from "./close.ts";
 import { copyCases } from "./copy.ts";
 import { errorCases } from "./errors.ts";
+import { framedCases } from "./framed.ts";
 import { fsCases } from "./fs.ts";
 import { peerCases } from "./peer.ts";
 import { processCases } from "./process.ts";
@@ -34,4 +36,6 @@ export const cases: readonly ConformanceCase[] = [
   ...timeCases,
   ...errorCases,
   ...capabilityCases,
+  ...framedCases,
+  ...bufferedCases,
 ];
