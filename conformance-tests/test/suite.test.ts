@@ -18,6 +18,8 @@ const areas = [
   "time",
   "errors",
   "capabilities",
+  "framed",
+  "buffered",
 ];
 
 describe("the conformance cases", () => {
