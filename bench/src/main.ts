@@ -15,6 +15,7 @@ import {
   readSettings,
   runBenchmark,
 } from "./harness.ts";
+import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
@@ -27,6 +28,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,
+  "length-delimited-decode": createLengthDelimitedDecode,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -31,8 +31,13 @@ export interface BufferLike {
   indexOf(byte: number, from?: number): number;
   /** Drops `n` bytes from the front (`0 <= n <= length`). */
   consume(n: number): void;
-  /** Removes the first `n` bytes and returns them as a fresh copy that the caller owns. */
-  take(n: number): Uint8Array;
+  /**
+   * Drops `skip` bytes, then removes the next `n` and returns them as a fresh copy that the
+   * caller owns (`skip + n <= length`).
+   */
+  take(n: number, skip?: number): Uint8Array;
+  /** The unsigned integer of `size` bytes (1 to 6; 7 and 8 lose precision past 2^53) at `offset`. */
+  uint(offset: number, size: number, littleEndian: boolean): number;
 }
 
 /**
@@ -110,12 +115,30 @@ export class ByteBuffer implements BufferLike {
     }
   }
 
-  take(n: number): Uint8Array {
-    if (!(n >= 0 && n <= this.length)) throw invalidInput(`take: ${n} is outside 0..${this.length}`);
-    const start = this.#start;
+  take(n: number, skip = 0): Uint8Array {
+    if (!(n >= 0 && skip >= 0 && skip + n <= this.length)) {
+      throw invalidInput(`take: ${skip} + ${n} bytes is outside 0..${this.length}`);
+    }
+    const start = this.#start + skip;
     const out = this.#data.slice(start, start + n);
-    this.consume(n);
+    if (start + n === this.#end) this.consume(skip + n);
+    else this.#start = start + n;
     return out;
+  }
+
+  uint(offset: number, size: number, littleEndian: boolean): number {
+    if (!(offset >= 0 && size >= 1 && offset + size <= this.length)) {
+      throw invalidInput(`uint: ${size} bytes at ${offset} are outside 0..${this.length}`);
+    }
+    const data = this.#data;
+    const at = this.#start + offset;
+    let value = 0;
+    if (littleEndian) {
+      for (let i = size - 1; i >= 0; i--) value = value * 256 + (data[at + i] as number);
+    } else {
+      for (let i = 0; i < size; i++) value = value * 256 + (data[at + i] as number);
+    }
+    return value;
   }
 
   /** Appends a copy of `src`. */

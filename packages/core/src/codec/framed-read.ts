@@ -81,15 +81,52 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * Cancel-safe.
    */
   async next(options?: OperationOptions): Promise<T | null> {
-    if (this.#closed) throw new IoError("Closed", "next FramedRead: the reader is closed");
-    if (this.#busy) throw new IoError("Busy", "next FramedRead: another next() is pending");
+    this.#check("next");
     throwIfAborted(options?.signal);
-    if (this.#done) return null;
     this.#busy = true;
+    try {
+      for (;;) {
+        const frame = this.#poll();
+        if (frame !== WOULD_BLOCK) return frame;
+        const space = this.#buffer.reserve(this.#readSize);
+        let n: number;
+        try {
+          n = await this.#inner.read(space, options);
+        } catch (error) {
+          // Our own abort is not an error of the stream: the frame stream continues.
+          if (!options?.signal?.aborted) this.#done = true;
+          throw error;
+        }
+        this.#accept(n, space.length);
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * The synchronous form of {@link next}: a frame, `null` at the end of the frame stream, or
+   * {@link WOULD_BLOCK} when no whole frame is buffered and the inner stream has nothing ready.
+   * Throws what `next` would reject with. Calling `tryNext` first and `await next()` only on
+   * `WOULD_BLOCK` pays one promise per wait instead of one per frame.
+   */
+  tryNext(): T | null | typeof WOULD_BLOCK {
+    this.#check("tryNext");
+    return this.#poll();
+  }
+
+  #check(operation: string): void {
+    if (this.#closed) throw new IoError("Closed", `${operation} FramedRead: the reader is closed`);
+    if (this.#busy) throw new IoError("Busy", `${operation} FramedRead: another next() is pending`);
+  }
+
+  /** Decodes, reading synchronously while the inner stream has bytes ready. */
+  #poll(): T | null | typeof WOULD_BLOCK {
     const buffer = this.#buffer;
     const decoder = this.#decoder;
     try {
       for (;;) {
+        if (this.#done) return null;
         if (!this.#eof) {
           const frame = decoder.decode(buffer);
           if (frame !== null) return frame;
@@ -103,24 +140,23 @@ export class FramedRead<T> implements AsyncIterable<T> {
           return null;
         }
         const space = buffer.reserve(this.#readSize);
-        let n = this.#inner.tryRead(space);
-        if (n === WOULD_BLOCK) n = await this.#inner.read(space, options);
-        if (!(Number.isInteger(n) && n >= 0 && n <= space.length)) {
-          throw new IoError(
-            "InvalidData",
-            `FramedRead: the inner stream reported ${n} bytes for a ${space.length}-byte read`,
-          );
-        }
-        if (n === 0) this.#eof = true;
-        else buffer.commit(n);
+        const n = this.#inner.tryRead(space);
+        if (n === WOULD_BLOCK) return WOULD_BLOCK;
+        this.#accept(n, space.length);
       }
     } catch (error) {
-      // Our own abort is not an error of the stream: the frame stream continues.
-      if (!options?.signal?.aborted) this.#done = true;
+      this.#done = true;
       throw error;
-    } finally {
-      this.#busy = false;
     }
+  }
+
+  #accept(n: number, room: number): void {
+    if (!(Number.isInteger(n) && n >= 0 && n <= room)) {
+      this.#done = true;
+      throw new IoError("InvalidData", `FramedRead: the inner stream reported ${n} bytes for a ${room}-byte read`);
+    }
+    if (n === 0) this.#eof = true;
+    else this.#buffer.commit(n);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

@@ -93,24 +93,28 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   }
 
   decode(buf: BufferLike): Uint8Array | null {
-    if (this.#pending === -1) {
-      const headLength = this.#offset + this.#fieldLength;
-      if (buf.length < headLength || buf.length < this.#skip) return null;
-      const length = this.#readField(buf);
-      if (length > this.#max) {
-        throw new IoError("InvalidData", `LengthDelimited: frame length ${length} exceeds the maximum ${this.#max}`);
-      }
-      const adjusted = length + this.#adjustment;
-      if (adjusted < 0) {
-        throw new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
-      }
-      buf.consume(this.#skip);
-      this.#pending = adjusted;
+    const pending = this.#pending;
+    if (pending !== -1) {
+      if (buf.length < pending) return null;
+      this.#pending = -1;
+      return buf.take(pending);
     }
-    if (buf.length < this.#pending) return null;
-    const frame = buf.take(this.#pending);
-    this.#pending = -1;
-    return frame;
+    const available = buf.length;
+    const skip = this.#skip;
+    if (available < this.#offset + this.#fieldLength || available < skip) return null;
+    // Values past 2^53 lose precision but stay past any maximum, which is all that matters.
+    const length = buf.uint(this.#offset, this.#fieldLength, this.#little);
+    if (length > this.#max) {
+      throw new IoError("InvalidData", `LengthDelimited: frame length ${length} exceeds the maximum ${this.#max}`);
+    }
+    const adjusted = length + this.#adjustment;
+    if (adjusted < 0) {
+      throw new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
+    }
+    if (available - skip >= adjusted) return buf.take(adjusted, skip);
+    buf.consume(skip);
+    this.#pending = adjusted;
+    return null;
   }
 
   /**
@@ -161,19 +165,6 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
       space.set(item, size);
     }
     dst.commit(size + length);
-  }
-
-  #readField(buf: BufferLike): number {
-    const start = this.#offset;
-    const size = this.#fieldLength;
-    let value = 0;
-    // Values past 2^53 lose precision but stay past any maximum, which is all that matters.
-    if (this.#little) {
-      for (let i = size - 1; i >= 0; i--) value = value * 256 + buf.at(start + i);
-    } else {
-      for (let i = 0; i < size; i++) value = value * 256 + buf.at(start + i);
-    }
-    return value;
   }
 }
 
