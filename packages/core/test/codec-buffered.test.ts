@@ -76,13 +76,24 @@ describe("BufReader", () => {
         sizes,
         fc.integer({ min: 1, max: 64 }),
         fc.integer({ min: 1, max: 64 }),
-        async (text, cuts, capacity, pipe) => {
+        fc.boolean(),
+        async (text, cuts, capacity, pipe, useTry) => {
           const expected = referenceLines(text);
           const [reader, writer] = simplex(pipe);
           const writing = writeInPieces(writer, bytes(text), cuts);
           const buffered = new BufReader(reader, { capacity });
           const lines: string[] = [];
-          for await (const line of buffered.lines()) lines.push(line);
+          if (useTry) {
+            // The synchronous fast path first, one await per wait.
+            for (;;) {
+              let line = buffered.tryReadLine();
+              if (line === WOULD_BLOCK) line = await buffered.readLine();
+              if (line === null) break;
+              lines.push(line);
+            }
+          } else {
+            for await (const line of buffered.lines()) lines.push(line);
+          }
           await writing;
           expect(lines).toEqual(expected);
         },
@@ -154,6 +165,22 @@ describe("BufReader", () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it("tryReadLine serves many buffered lines synchronously, mixing with read", async () => {
+    const [reader, writer] = simplex(256);
+    await writer.write(bytes("one\ntwö\r\nthree\nrest"));
+    const buffered = new BufReader(reader);
+    expect(await buffered.readLine()).toBe("one");
+    expect(buffered.tryReadLine()).toBe("twö");
+    const buf = new Uint8Array(3);
+    expect(buffered.tryRead(buf)).toBe(3);
+    expect(new TextDecoder().decode(buf)).toBe("thr");
+    expect(buffered.tryReadLine()).toBe("ee");
+    expect(buffered.tryReadLine()).toBe(WOULD_BLOCK);
+    await writer.shutdown();
+    expect(buffered.tryReadLine()).toBe("rest");
+    expect(buffered.tryReadLine()).toBeNull();
   });
 
   it('"a\\r\\nb" without a trailing newline yields "a", "b", then null', async () => {
