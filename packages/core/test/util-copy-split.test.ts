@@ -19,6 +19,7 @@ import {
   take,
   WOULD_BLOCK,
   writeAll,
+  writeAllVectored,
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -87,6 +88,16 @@ function loggingReader(inner: AsyncRead, log: string[]): AsyncRead {
       if (n === WOULD_BLOCK) log.push("wait");
       return n;
     },
+  };
+}
+
+/** The write side of `stream` as a plain `AsyncWrite`, without `writeVectored`. */
+function bindWriter(stream: AsyncWrite): AsyncWrite {
+  return {
+    write: (buf, options) => stream.write(buf, options),
+    tryWrite: (buf) => stream.tryWrite(buf),
+    flush: (options) => stream.flush(options),
+    shutdown: (options) => stream.shutdown(options),
   };
 }
 
@@ -301,6 +312,27 @@ describe("split", () => {
     expect(await writer.write(new Uint8Array(1))).toBe(1);
     await writer.close();
     expect(kindOf(await rejection(writer.flush()))).toBe("Closed");
+  });
+
+  it("forwards vectored writes, natively or one buffer at a time", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 8 }),
+        fc.boolean(),
+        async (bufs, viaJoin) => {
+          const expected = Uint8Array.from(bufs.flatMap((buf) => [...buf]));
+          const [local, remote] = duplex(64);
+          const writer = viaJoin ? join(local, bindWriter(local)) : split(local).writer;
+          const reading = readToEnd(remote);
+          expect(await writeAllVectored(writer, bufs)).toBe(expected.length);
+          await writer.shutdown();
+          expect(await reading).toEqual(expected);
+        },
+      ),
+      { numRuns: 50 },
+    );
+    const { writer } = split(duplex(8)[0]);
+    expect(kindOf(await rejection(writer.writeVectored?.([null as never]) ?? Promise.resolve()))).toBe("InvalidInput");
   });
 
   it("rejects what is not a duplex stream with InvalidInput", () => {

@@ -6,12 +6,16 @@
 import { IoError } from "../error.ts";
 import type { AsyncRead, AsyncWrite, Closeable, Duplex, OperationOptions, ReadStream, WriteStream } from "../io.ts";
 import { checkReader, checkSignal, checkWriter } from "./check.ts";
+import { writeVectoredOf } from "./write.ts";
 
 /** The halves of a stream, from {@link split}. */
 export interface SplitHalves {
   /** Reads from the stream; `close()` ends this half only. */
   readonly reader: ReadStream;
-  /** Writes to the stream; `close()` shuts the write side down (the peer reads EOF). */
+  /**
+   * Writes to the stream; `close()` shuts the write side down (the peer reads EOF), which waits
+   * for the stream's `shutdown()` (and its flush) to finish.
+   */
   readonly writer: WriteStream;
 }
 
@@ -99,6 +103,11 @@ class SplitWriter extends Half implements WriteStream {
   tryWrite(buf: Uint8Array): number {
     this.check("write");
     return this.owner.stream.tryWrite(buf);
+  }
+
+  async writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    this.check("write");
+    return writeVectoredOf(this.owner.stream, bufs, this.options("write", options));
   }
 
   async flush(options?: OperationOptions): Promise<void> {
@@ -191,6 +200,11 @@ class Joined implements Duplex {
   tryWrite(buf: Uint8Array): number {
     this.#check("write");
     return this.#writer.tryWrite(buf);
+  }
+
+  async writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    this.#check("write");
+    return writeVectoredOf(this.#writer, bufs, options);
   }
 
   async flush(options?: OperationOptions): Promise<void> {

@@ -160,3 +160,23 @@ function advance(bufs: Uint8Array[], n: number): Uint8Array[] {
   if (left > 0) rest[0] = (rest[0] as Uint8Array).subarray(left);
   return rest;
 }
+
+/**
+ * One vectored write on `writer`: its native `writeVectored` when it has one, otherwise a write of
+ * the first non-empty buffer (every buffer is checked first). For wrappers that forward
+ * `writeVectored`.
+ */
+export function writeVectoredOf(
+  writer: AsyncWrite,
+  bufs: readonly Uint8Array[],
+  options: OperationOptions | undefined,
+): Promise<number> {
+  if (writer.writeVectored !== undefined) return writer.writeVectored(bufs, options);
+  try {
+    if (!Array.isArray(bufs)) throw new IoError("InvalidInput", "writeVectored: bufs must be an array");
+    for (const buf of bufs as readonly unknown[]) checkBuffer("writeVectored", buf);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return writer.write(bufs.find((buf) => buf.length > 0) ?? new Uint8Array(0), options);
+}
