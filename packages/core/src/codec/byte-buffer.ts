@@ -132,6 +132,12 @@ export class ByteBuffer implements BufferLike {
     }
     const data = this.#data;
     const at = this.#start + offset;
+    if (size <= 4 && !littleEndian) {
+      // Small integers in 32-bit arithmetic: the common header, and the fastest path.
+      let small = 0;
+      for (let i = 0; i < size; i++) small = (small << 8) | (data[at + i] as number);
+      return small >>> 0;
+    }
     let value = 0;
     if (littleEndian) {
       for (let i = size - 1; i >= 0; i--) value = value * 256 + (data[at + i] as number);
