@@ -58,7 +58,10 @@ const NEWLINE_NEEDLE = new Uint8Array([NEWLINE]);
  *
  * **Lines.** `readLine` strips the `\n` and one `\r` before it; at EOF an unterminated last line
  * is returned, then `null`: `"a\r\nb"` yields `"a"`, `"b"`, `null`. Invalid UTF-8 fails with
- * `InvalidData` and consumes nothing.
+ * `InvalidData` and consumes nothing. `tryReadLine` is the synchronous form (a line, `null`, or
+ * `WOULD_BLOCK`); `lines()` uses it, paying one promise per wait rather than per line. Buffered
+ * text is decoded once per batch of whole lines and lines are sliced from it, as `node:readline`
+ * does, so a line kept for long may keep its batch's text (at most about `capacity`) alive.
  *
  * @example
  * ```ts
@@ -235,7 +238,8 @@ export class BufReader implements AsyncRead {
    */
   async *lines(options: ReadLineOptions = {}): AsyncGenerator<string, void, undefined> {
     for (;;) {
-      const line = await this.readLine(options);
+      let line = options.signal?.aborted ? WOULD_BLOCK : this.tryReadLine(options);
+      if (line === WOULD_BLOCK) line = await this.readLine(options);
       if (line === null) return;
       yield line;
     }

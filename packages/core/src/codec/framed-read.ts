@@ -34,6 +34,9 @@ export interface FramedReadOptions {
  * Bytes read so far stay buffered, and the next call continues where it stopped. An abort is not
  * an error of the stream: the frame stream goes on.
  *
+ * **Fast path.** `tryNext()` returns a frame, `null` or `WOULD_BLOCK` synchronously; call it
+ * first and `await next()` only on `WOULD_BLOCK` to pay one promise per wait, not per frame.
+ *
  * **Concurrency and close.** One `next()` at a time (a second rejects with `Busy`). `close()`
  * closes the inner stream when it has `close`; later calls fail with `Closed`.
  *
