@@ -216,6 +216,26 @@ export class BufReader implements AsyncRead {
    * `WOULD_BLOCK` pays one promise per wait instead of one per line.
    */
   tryReadLine(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
+    // The hot path, small enough to be inlined into the caller's loop: the next line of a decoded
+    // ASCII batch, with the default maximum.
+    const text = this.#text;
+    if (text !== null && this.#textAscii && options === undefined && !this.#busy && !this.#closed) {
+      const start = this.#textPosition;
+      const newline = text.indexOf("\n", start);
+      if (newline !== -1 && newline - start <= DEFAULT_MAX) {
+        this.#textPosition = newline + 1;
+        this.#textBytes += newline - start + 1;
+        if (newline + 1 === text.length) {
+          this.#settle();
+          this.#text = null;
+        }
+        return text.slice(start, newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline);
+      }
+    }
+    return this.#tryReadLineSlow(options);
+  }
+
+  #tryReadLineSlow(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
     const limit = options?.maxLength;
     const maxLength = limit === undefined ? DEFAULT_MAX : checkLimit("readLine", "maxLength", limit, true);
     if (this.#closed || this.#busy) {
