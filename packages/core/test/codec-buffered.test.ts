@@ -246,6 +246,16 @@ describe("BufReader", () => {
     expect(isIoError(error, "InvalidData")).toBe(true);
   });
 
+  it("keeps a byte order mark and non-ASCII text byte for byte, in batches and one by one", async () => {
+    const [reader, writer] = simplex(256);
+    await writer.write(bytes("\uFEFFbom\n\uFEFFagain ✓\nplain\n"));
+    await writer.shutdown();
+    const buffered = new BufReader(reader);
+    const lines: string[] = [];
+    for await (const line of buffered.lines()) lines.push(line);
+    expect(lines).toEqual(["\uFEFFbom", "\uFEFFagain ✓", "plain"]);
+  });
+
   it("invalid UTF-8 in a line fails with InvalidData", async () => {
     const [reader, writer] = simplex(64);
     await writer.write(new Uint8Array([0xff, 0x0a]));

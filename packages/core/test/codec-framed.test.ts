@@ -366,6 +366,11 @@ describe("Lines", () => {
     );
   });
 
+  it("keeps a byte order mark at the start of a line", async () => {
+    const { frames } = await decodeAll(new Lines(), bytes("\uFEFFa\n\uFEFF"), [3], 2);
+    expect(frames).toEqual(["\uFEFFa", "\uFEFF"]);
+  });
+
   it("strips one trailing CR and emits an unterminated last line at EOF", async () => {
     const { frames } = await decodeAll(new Lines(), bytes("a\r\n\r\nb\r"), [2], 3);
     expect(frames).toEqual(["a", "", "b"]);

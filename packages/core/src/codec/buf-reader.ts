@@ -38,6 +38,7 @@ export interface ReadLineOptions extends OperationOptions {
 const DEFAULT_MAX = 1024 * 1024;
 const NEWLINE = 0x0a;
 const NEWLINE_NEEDLE = new Uint8Array([NEWLINE]);
+const LENIENT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * A buffered reader over an `AsyncRead`.
@@ -94,7 +95,7 @@ export class BufReader implements AsyncRead {
   #eof = false;
   #busy = false;
   #closed = false;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(inner: AsyncRead, options: BufReaderOptions = {}) {
     checkObject("BufReader", "inner", inner, ["read", "tryRead"]);
@@ -382,14 +383,22 @@ export class BufReader implements AsyncRead {
       const bytes = buffer.bytes;
       const last = bytes.lastIndexOf(NEWLINE);
       if (last < 1) return undefined;
-      try {
-        text = this.#decoder.decode(bytes.subarray(0, last + 1));
-      } catch {
-        this.#slowUntil = this.#position + last + 1;
-        return undefined;
+      const region = bytes.subarray(0, last + 1);
+      // The lenient decoder is faster; its result is only trusted when it proves the region ASCII
+      // (as many characters as bytes and no U+FFFD: every multi-byte sequence gives fewer
+      // characters, every invalid byte a U+FFFD). Anything else is decoded again, strictly.
+      text = LENIENT.decode(region);
+      const ascii = text.length === region.length && text.indexOf("\uFFFD") === -1;
+      if (!ascii) {
+        try {
+          text = this.#decoder.decode(region);
+        } catch {
+          this.#slowUntil = this.#position + last + 1;
+          return undefined;
+        }
       }
       this.#text = text;
-      this.#textAscii = text.length === last + 1;
+      this.#textAscii = ascii;
       this.#textPosition = 0;
     }
     const start = this.#textPosition;

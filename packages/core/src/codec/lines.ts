@@ -53,7 +53,7 @@ export class Lines implements Decoder<string>, Encoder<string> {
   readonly #maxLength: number;
   #nextIndex = 0;
   #discarding = false;
-  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   readonly #encoder = new TextEncoder();
 
   constructor(options: LinesOptions = {}) {
