@@ -40,6 +40,11 @@ export interface Extra {
   readonly kind: "baseline" | "anyrt";
   readonly api: string;
   readonly sample: Sample;
+  /**
+   * For an `anyrt` extra: the label of another extra to compare it with instead of the main
+   * native baseline (a variant with its own limit, such as a different frame size).
+   */
+  readonly against?: string;
 }
 
 /** One entry of `reports/bench.json`'s `runs`. */
@@ -59,7 +64,10 @@ export interface BenchResult {
   readonly met: boolean;
   readonly anyrtApi: string;
   readonly nativeApi: string;
-  readonly extra: Record<string, { kind: Extra["kind"]; api: string; value: number; ratio: number | null }>;
+  readonly extra: Record<
+    string,
+    { kind: Extra["kind"]; api: string; value: number; ratio: number | null; against?: string }
+  >;
   readonly samples: Record<string, number[]>;
   readonly repetitions: number;
   readonly params: Readonly<Record<string, number | string>>;
@@ -161,11 +169,18 @@ export async function runBenchmark(
   );
   const pairedRatio = pairs.length === 0 ? null : median(pairs);
   const extra: BenchResult["extra"] = {};
-  for (const [label, { kind, api }] of Object.entries(bench.extras ?? {})) {
+  for (const [label, { kind, api, against }] of Object.entries(bench.extras ?? {})) {
     const value = median(samples[label] as number[]);
-    let extraRatio: number | null = ratioOf(value, native, bench.higherIsBetter);
+    const reference = against === undefined ? native : median(samples[against] as number[]);
+    let extraRatio: number | null = ratioOf(value, reference, bench.higherIsBetter);
     if (kind === "baseline") extraRatio = anyrt === null ? null : ratioOf(anyrt, value, bench.higherIsBetter);
-    extra[label] = { kind, api, value: round(value, 1), ratio: extraRatio === null ? null : round(extraRatio, 3) };
+    extra[label] = {
+      kind,
+      api,
+      value: round(value, 1),
+      ratio: extraRatio === null ? null : round(extraRatio, 3),
+      ...(against === undefined ? {} : { against }),
+    };
   }
   const result: BenchResult = {
     runtime: "node",
@@ -229,7 +244,7 @@ export function formatTable(results: readonly BenchResult[]): string {
       out.push(
         e.kind === "baseline"
           ? `${r.name}: anyrt / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
-          : `${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of native`,
+          : `${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of ${e.against ?? "native"}`,
       );
     }
     if (r.skipped !== undefined) out.push(`${r.name}: anyrt skipped: ${r.skipped}`);
