@@ -4,12 +4,11 @@
  * dropping what it holds.
  * @module
  */
-import { IoError, isIoError } from "../error.ts";
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { copyBytes } from "../read-half.ts";
-import { throwIfAborted } from "../signal.ts";
 import { checkBuffer } from "../validate.ts";
-import { checkLimit, checkObject, hasClose, writeOut } from "./internal.ts";
+import { BufferedSink } from "./buffered-sink.ts";
+import { checkLimit, checkObject, writeOut } from "./internal.ts";
 
 /** Options of the {@link BufWriter} constructor. */
 export interface BufWriterOptions {
@@ -51,18 +50,15 @@ export interface BufWriterOptions {
  * console.assert((await reader.read(buf)) === 0);
  * ```
  */
-export class BufWriter implements AsyncWrite {
-  readonly #inner: AsyncWrite;
+export class BufWriter extends BufferedSink implements AsyncWrite {
   readonly #capacity: number;
   #data: Uint8Array | null = null;
   #start = 0;
   #end = 0;
-  #busy = false;
-  #closed = false;
 
   constructor(inner: AsyncWrite, options: BufWriterOptions = {}) {
     checkObject("BufWriter", "inner", inner, ["write", "tryWrite", "flush", "shutdown"]);
-    this.#inner = inner;
+    super("BufWriter", inner);
     this.#capacity = checkLimit("BufWriter", "capacity", options.capacity ?? 64 * 1024);
   }
 
@@ -72,20 +68,19 @@ export class BufWriter implements AsyncWrite {
   }
 
   /** Bytes accepted but not yet written to the inner stream. */
-  get buffered(): number {
+  override get buffered(): number {
     return this.#end - this.#start;
   }
 
   tryWrite(buf: Uint8Array): number {
     checkBuffer("write", buf);
-    this.#check("write");
-    if (this.#busy) throw new IoError("Busy", "write BufWriter: another operation is pending");
+    this.checkIdle("write");
     if (buf.length === 0) return 0;
     if (this.#capacity - this.#end < buf.length && this.buffered > 0) {
       // Push out what the inner stream takes now.
       for (;;) {
         const data = this.#data as Uint8Array;
-        const n = this.#inner.tryWrite(data.subarray(this.#start, this.#end));
+        const n = this.inner.tryWrite(data.subarray(this.#start, this.#end));
         if (n === WOULD_BLOCK || n <= 0) break;
         this.#written(n);
         if (this.buffered === 0) break;
@@ -96,97 +91,33 @@ export class BufWriter implements AsyncWrite {
         this.#start = 0;
       }
     }
-    if (this.buffered === 0 && buf.length >= this.#capacity) return this.#inner.tryWrite(buf);
+    if (this.buffered === 0 && buf.length >= this.#capacity) return this.inner.tryWrite(buf);
     const count = Math.min(buf.length, this.#capacity - this.#end);
     if (count === 0) return WOULD_BLOCK;
     this.#append(count === buf.length ? buf : buf.subarray(0, count));
     return count;
   }
 
-  async write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    checkBuffer("write", buf);
-    this.#enter("write", options);
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     try {
+      checkBuffer("write", buf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.exclusive("write", options, async () => {
       if (buf.length === 0) return 0;
       if (this.#capacity - this.#end < buf.length) {
-        await this.#writeBuffered(options, "write");
-        if (buf.length >= this.#capacity) return await this.#inner.write(buf, options);
+        await this.writeBuffered(options, "write");
+        if (buf.length >= this.#capacity) return await this.inner.write(buf, options);
       }
       this.#append(buf);
       return buf.length;
-    } finally {
-      this.#busy = false;
-    }
+    });
   }
 
-  /** Writes the buffered bytes out, then flushes the inner stream. Cancel-safe (see the class). */
-  async flush(options?: OperationOptions): Promise<void> {
-    this.#enter("flush", options);
-    try {
-      await this.#writeBuffered(options, "flush");
-      await this.#inner.flush(options);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /** Writes the buffered bytes out, then shuts the inner stream down (half-close). */
-  async shutdown(options?: OperationOptions): Promise<void> {
-    this.#enter("shutdown", options);
-    try {
-      await this.#writeBuffered(options, "shutdown");
-      await this.#inner.shutdown(options);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /**
-   * Flushes, then closes the inner stream (when it has `close`). If the flush fails the inner
-   * stream is closed anyway and this rejects with the flush's error. Idempotent: later calls
-   * resolve.
-   */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    if (this.#busy) throw new IoError("Busy", "close BufWriter: another operation is pending");
-    this.#busy = true;
-    let failure: unknown = null;
-    try {
-      await this.#writeBuffered(undefined, "close");
-      await this.#inner.flush();
-    } catch (error) {
-      failure = error;
-    } finally {
-      this.#busy = false;
-      this.#closed = true;
-    }
-    const lost = this.buffered;
+  protected discard(): void {
     this.#data = null;
     this.#start = this.#end = 0;
-    if (hasClose(this.#inner)) await this.#inner.close();
-    if (failure !== null) {
-      const reason = failure instanceof Error ? failure.message : String(failure);
-      throw new IoError(
-        isIoError(failure) ? failure.kind : "Other",
-        `close BufWriter: ${lost} buffered bytes could not be written: ${reason}`,
-        { cause: failure },
-      );
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} BufWriter: the writer is closed`);
-  }
-
-  #enter(operation: string, options: OperationOptions | undefined): void {
-    this.#check(operation);
-    if (this.#busy) throw new IoError("Busy", `${operation} BufWriter: another operation is pending`);
-    throwIfAborted(options?.signal);
-    this.#busy = true;
   }
 
   #append(src: Uint8Array): void {
@@ -200,9 +131,9 @@ export class BufWriter implements AsyncWrite {
     if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
-  async #writeBuffered(options: OperationOptions | undefined, operation: string): Promise<void> {
+  protected async writeBuffered(options: OperationOptions | undefined, operation: string): Promise<void> {
     if (this.buffered === 0) return;
     const data = (this.#data as Uint8Array).subarray(this.#start, this.#end);
-    await writeOut(this.#inner, data, (n) => this.#written(n), options, `${operation} BufWriter`);
+    await writeOut(this.inner, data, (n) => this.#written(n), options, `${operation} BufWriter`);
   }
 }

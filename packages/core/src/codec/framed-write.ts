@@ -3,12 +3,11 @@
  * backpressure: sending awaits the underlying writes.
  * @module
  */
-import { IoError, isIoError } from "../error.ts";
 import type { AsyncWrite, OperationOptions } from "../io.ts";
-import { throwIfAborted } from "../signal.ts";
+import { BufferedSink } from "./buffered-sink.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
 import type { Encoder } from "./codec.ts";
-import { checkLimit, checkObject, hasClose, writeOut } from "./internal.ts";
+import { checkLimit, checkObject, writeOut } from "./internal.ts";
 
 /** Options of the {@link FramedWrite} constructor. */
 export interface FramedWriteOptions {
@@ -50,112 +49,43 @@ export interface FramedWriteOptions {
  * console.assert((await frames.next()) === null);
  * ```
  */
-export class FramedWrite<T> {
-  readonly #inner: AsyncWrite;
+export class FramedWrite<T> extends BufferedSink {
   readonly #encoder: Encoder<T>;
   readonly #buffer = new ByteBuffer(0);
   readonly #highWaterMark: number;
-  #busy = false;
-  #closed = false;
 
   constructor(inner: AsyncWrite, encoder: Encoder<T>, options: FramedWriteOptions = {}) {
     checkObject("FramedWrite", "inner", inner, ["write", "tryWrite", "flush", "shutdown"]);
     checkObject("FramedWrite", "encoder", encoder, ["encode"]);
-    this.#inner = inner;
+    super("FramedWrite", inner);
     this.#encoder = encoder;
     this.#highWaterMark = checkLimit("FramedWrite", "highWaterMark", options.highWaterMark ?? 128 * 1024);
   }
 
   /** Encoded bytes not yet written to the inner stream. */
-  get buffered(): number {
+  override get buffered(): number {
     return this.#buffer.length;
   }
 
   /** Encodes `frame`; writes the buffer out when it reached the high-water mark. */
-  async feed(frame: T, options?: OperationOptions): Promise<void> {
-    this.#enter("feed", options);
-    try {
+  feed(frame: T, options?: OperationOptions): Promise<void> {
+    return this.exclusive("feed", options, async () => {
       this.#encode(frame);
-      if (this.#buffer.length >= this.#highWaterMark) await this.#writeBuffered(options, "feed");
-    } finally {
-      this.#busy = false;
-    }
+      if (this.#buffer.length >= this.#highWaterMark) await this.writeBuffered(options, "feed");
+    });
   }
 
   /** Encodes `frame`, writes everything buffered out, and flushes the inner stream. */
-  async send(frame: T, options?: OperationOptions): Promise<void> {
-    this.#enter("send", options);
-    try {
+  send(frame: T, options?: OperationOptions): Promise<void> {
+    return this.exclusive("send", options, async () => {
       this.#encode(frame);
-      await this.#writeBuffered(options, "send");
-      await this.#inner.flush(options);
-    } finally {
-      this.#busy = false;
-    }
+      await this.writeBuffered(options, "send");
+      await this.inner.flush(options);
+    });
   }
 
-  /** Writes everything buffered out and flushes the inner stream. */
-  async flush(options?: OperationOptions): Promise<void> {
-    this.#enter("flush", options);
-    try {
-      await this.#writeBuffered(options, "flush");
-      await this.#inner.flush(options);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /** Flushes, then shuts the inner stream down (half-close: the peer reads EOF after the frames). */
-  async shutdown(options?: OperationOptions): Promise<void> {
-    this.#enter("shutdown", options);
-    try {
-      await this.#writeBuffered(options, "shutdown");
-      await this.#inner.shutdown(options);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /**
-   * Flushes, then closes the inner stream (when it has `close`). If the flush fails, the stream
-   * is closed anyway and this rejects with the flush's error. Idempotent.
-   */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    if (this.#busy) throw new IoError("Busy", "close FramedWrite: another operation is pending");
-    this.#busy = true;
-    let failure: unknown = null;
-    try {
-      await this.#writeBuffered(undefined, "close");
-      await this.#inner.flush();
-    } catch (error) {
-      failure = error;
-    } finally {
-      this.#busy = false;
-      this.#closed = true;
-    }
-    const lost = this.#buffer.length;
+  protected discard(): void {
     this.#buffer.clear();
-    if (hasClose(this.#inner)) await this.#inner.close();
-    if (failure !== null) {
-      const reason = failure instanceof Error ? failure.message : String(failure);
-      throw new IoError(
-        isIoError(failure) ? failure.kind : "Other",
-        `close FramedWrite: ${lost} encoded bytes could not be written: ${reason}`,
-        { cause: failure },
-      );
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
-  #enter(operation: string, options: OperationOptions | undefined): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} FramedWrite: the writer is closed`);
-    if (this.#busy) throw new IoError("Busy", `${operation} FramedWrite: another operation is pending`);
-    throwIfAborted(options?.signal);
-    this.#busy = true;
   }
 
   #encode(frame: T): void {
@@ -168,9 +98,9 @@ export class FramedWrite<T> {
     }
   }
 
-  async #writeBuffered(options: OperationOptions | undefined, operation: string): Promise<void> {
+  protected async writeBuffered(options: OperationOptions | undefined, operation: string): Promise<void> {
     const buffer = this.#buffer;
     if (buffer.length === 0) return;
-    await writeOut(this.#inner, buffer.bytes, (n) => buffer.consume(n), options, `${operation} FramedWrite`);
+    await writeOut(this.inner, buffer.bytes, (n) => buffer.consume(n), options, `${operation} FramedWrite`);
   }
 }
