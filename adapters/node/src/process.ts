@@ -85,6 +85,10 @@ class PipeWriter implements WriteStream {
     return this.#writer.tryWrite(buf);
   }
 
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#writer.writeVectored(bufs, options);
+  }
+
   flush(options?: OperationOptions): Promise<void> {
     return this.#writer.flush(options);
   }

@@ -180,6 +180,10 @@ class NodeTcpStream implements TcpStream {
     return this.#writer.tryWrite(buf);
   }
 
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#writer.writeVectored(bufs, options);
+  }
+
   flush(options?: OperationOptions): Promise<void> {
     return this.#writer.flush(options);
   }

@@ -2,7 +2,7 @@
  * `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite).
  * @module
  */
-import { isAbortError, WOULD_BLOCK } from "@anyrt/core";
+import { isAbortError, WOULD_BLOCK, writeAllVectored } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import {
@@ -20,6 +20,54 @@ import {
 } from "./util.ts";
 
 export const writeCases: ConformanceCase[] = [
+  {
+    id: "write/vectored-write-keeps-order",
+    title:
+      "vectored writes (the stream's writeVectored, or writeAllVectored's fallback) deliver several buffers in order",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const parts = [bytes("ab"), new Uint8Array(0), bytes("cde"), pattern(100_000, 5)];
+      const expected = new Uint8Array(100_005);
+      expected.set(bytes("abcde"));
+      expected.set(pattern(100_000, 5), 5);
+      const received = readExactly(b, expected.length);
+      let offset = 0;
+      while (offset < expected.length) {
+        const rest: Uint8Array[] = [];
+        let skip = offset;
+        for (const part of parts) {
+          if (skip >= part.length) skip -= part.length;
+          else {
+            rest.push(part.subarray(skip));
+            skip = 0;
+          }
+        }
+        // The stream's own writeVectored when it has one; else the helper, which writes them all.
+        const n = a.writeVectored !== undefined ? await a.writeVectored(rest) : await writeAllVectored(a, rest);
+        ok(n >= 1 && n <= expected.length - offset, `writeVectored returned ${n}`);
+        offset += n;
+      }
+      bytesEqual(await received, expected, "bytes the peer read");
+    },
+  },
+  {
+    id: "write/vectored-write-bad-input",
+    title:
+      "a vectored write with an element that is not a Uint8Array fails at once with InvalidInput and writes nothing",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const bad = [bytes("lost"), "x" as unknown as Uint8Array];
+      await rejectsWithKind(
+        a.writeVectored !== undefined ? a.writeVectored(bad) : writeAllVectored(a, bad),
+        "InvalidInput",
+        "writeVectored with a string element",
+      );
+      await a.write(bytes("kept"));
+      equal(text(await readExactly(b, 4)), "kept", "the first bytes the peer reads");
+    },
+  },
   {
     id: "write/resolves-count-within-length",
     title: "a write of a non-empty buffer resolves n, 1 <= n <= length, and those n bytes reach the peer",
