@@ -10,6 +10,7 @@ import { throwIfAborted } from "../signal.ts";
 import { checkBuffer, describe } from "../validate.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
 import { checkLimit, checkObject, hasClose } from "./internal.ts";
+import { LineBatch } from "./line-batch.ts";
 
 /** Options of the {@link BufReader} constructor. */
 export interface BufReaderOptions {
@@ -38,7 +39,6 @@ export interface ReadLineOptions extends OperationOptions {
 const DEFAULT_MAX = 1024 * 1024;
 const NEWLINE = 0x0a;
 const NEWLINE_NEEDLE = new Uint8Array([NEWLINE]);
-const LENIENT = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * A buffered reader over an `AsyncRead`.
@@ -83,14 +83,9 @@ export class BufReader implements AsyncRead {
   /** How far `readUntil` already searched the buffered bytes, and for which delimiter. */
   #scanned = 0;
   #scannedFor: Uint8Array = NEWLINE_NEEDLE;
-  /** Bytes consumed so far, and up to which position lines are decoded one by one. */
-  #position = 0;
-  #slowUntil = 0;
-  /** Decoded text of the buffered bytes up to a newline, the next line's index in it, and whether it is ASCII. */
-  #text: string | null = null;
-  #textPosition = 0;
-  #textAscii = false;
-  /** Bytes of ASCII lines already returned from `#text` but not yet consumed from the buffer. */
+  /** Decoded text of the buffered bytes up to a newline, which lines are sliced from. */
+  readonly #batch = new LineBatch();
+  /** Bytes of ASCII lines already returned from the batch but not yet consumed from the buffer. */
   #textBytes = 0;
   #eof = false;
   #busy = false;
@@ -219,18 +214,14 @@ export class BufReader implements AsyncRead {
   tryReadLine(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
     // The hot path, small enough to be inlined into the caller's loop: the next line of a decoded
     // ASCII batch, with the default maximum.
-    const text = this.#text;
-    if (text !== null && this.#textAscii && options === undefined && !this.#busy && !this.#closed) {
-      const start = this.#textPosition;
-      const newline = text.indexOf("\n", start);
-      if (newline !== -1 && newline - start <= DEFAULT_MAX) {
-        this.#textPosition = newline + 1;
-        this.#textBytes += newline - start + 1;
-        if (newline + 1 === text.length) {
-          this.#settle();
-          this.#text = null;
-        }
-        return text.slice(start, newline > start && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline);
+    const batch = this.#batch;
+    if (batch.text !== null && batch.ascii && options === undefined && !this.#busy && !this.#closed) {
+      const line = batch.next(DEFAULT_MAX, this.#buffer);
+      if (line !== undefined) {
+        // Consumed lazily, all at once (see #settle): for ASCII text, offsets match bytes.
+        this.#textBytes += batch.bytes;
+        if (batch.text === null) this.#settle();
+        return line;
       }
     }
     return this.#tryReadLineSlow(options);
@@ -271,7 +262,7 @@ export class BufReader implements AsyncRead {
     if (this.#closed) return;
     this.#closed = true;
     this.#buffer.clear();
-    this.#text = null;
+    this.#batch.text = null;
     if (hasClose(this.#inner)) await this.#inner.close();
   }
 
@@ -297,21 +288,18 @@ export class BufReader implements AsyncRead {
     if (n === 0) return;
     this.#textBytes = 0;
     this.#buffer.consume(n);
-    this.#position += n;
     this.#scanned = Math.max(0, this.#scanned - n);
   }
 
   #consume(n: number): void {
     this.#buffer.consume(n);
-    this.#position += n;
-    this.#text = null;
+    this.#batch.skip(n);
     this.#scanned = Math.max(0, this.#scanned - n);
   }
 
   #take(n: number): Uint8Array {
     const out = this.#buffer.take(n);
-    this.#position += n;
-    this.#text = null;
+    this.#batch.skip(n);
     this.#scanned = Math.max(0, this.#scanned - n);
     return out;
   }
@@ -371,64 +359,29 @@ export class BufReader implements AsyncRead {
 
   /**
    * The fast path of `readLine`: the buffered bytes up to their last newline are decoded into one
-   * string once, and lines are sliced from it (as `node:readline` does), rather than decoding
-   * every line on its own. Returns `undefined` when it cannot serve the next line (no whole line
-   * buffered, invalid UTF-8, a line over the maximum); the byte-wise path then decides.
+   * string once, and lines are sliced from it (see `LineBatch`). Returns `undefined` when it
+   * cannot serve the next line (no whole line buffered, invalid UTF-8, a line over the maximum);
+   * the byte-wise path then decides.
    */
   #lineFromText(maxLength: number): string | undefined {
-    let text = this.#text;
+    const batch = this.#batch;
     const buffer = this.#buffer;
-    if (text === null) {
-      if (this.#position < this.#slowUntil) return undefined;
-      const bytes = buffer.bytes;
-      const last = bytes.lastIndexOf(NEWLINE);
-      if (last < 1) return undefined;
-      const region = bytes.subarray(0, last + 1);
-      // The lenient decoder is faster; its result is only trusted when it proves the region ASCII
-      // (as many characters as bytes and no U+FFFD: every multi-byte sequence gives fewer
-      // characters, every invalid byte a U+FFFD). Anything else is decoded again, strictly.
-      text = LENIENT.decode(region);
-      const ascii = text.length === region.length && text.indexOf("\uFFFD") === -1;
-      if (!ascii) {
-        try {
-          text = this.#decoder.decode(region);
-        } catch {
-          this.#slowUntil = this.#position + last + 1;
-          return undefined;
-        }
-      }
-      this.#text = text;
-      this.#textAscii = ascii;
-      this.#textPosition = 0;
-    }
-    const start = this.#textPosition;
-    const newline = text.indexOf("\n", start);
-    const byteLength = this.#textAscii ? newline - start : buffer.indexOf(NEWLINE);
-    if (newline === -1) {
+    if (batch.text === null) {
       this.#settle();
-      this.#text = null;
-      return undefined;
+      if (!batch.load(buffer.bytes)) return undefined;
     }
-    if (byteLength > maxLength) {
+    const line = batch.next(maxLength, buffer);
+    if (line === undefined) {
       this.#settle();
       return undefined;
     }
-    let end = newline;
-    if (end > start && text.charCodeAt(end - 1) === 0x0d) end--;
-    const line = text.slice(start, end);
-    this.#textPosition = newline + 1;
-    if (this.#textAscii) {
+    if (batch.ascii) {
       // Consumed lazily, all at once (see #settle): for ASCII text, offsets match bytes.
-      this.#textBytes += byteLength + 1;
-      if (newline + 1 === text.length) {
-        this.#settle();
-        this.#text = null;
-      }
+      this.#textBytes += batch.bytes;
+      if (batch.text === null) this.#settle();
     } else {
-      buffer.consume(byteLength + 1);
-      this.#position += byteLength + 1;
-      this.#scanned = Math.max(0, this.#scanned - (byteLength + 1));
-      if (newline + 1 === text.length) this.#text = null;
+      buffer.consume(batch.bytes);
+      this.#scanned = Math.max(0, this.#scanned - batch.bytes);
     }
     return line;
   }

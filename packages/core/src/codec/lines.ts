@@ -8,6 +8,7 @@ import { describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 import { checkLimit } from "./internal.ts";
+import { LineBatch } from "./line-batch.ts";
 
 /** Options of {@link Lines}. */
 export interface LinesOptions {
@@ -33,9 +34,15 @@ const RETURN = 0x0d;
  * next newline and decodes normally after it. (A `FramedRead` ends its frame stream at the first
  * error, so drive the decoder yourself to resume.) Searches never rescan bytes already searched.
  *
+ * **Batches.** The buffered bytes up to their last newline are decoded into one string at once
+ * and lines are sliced from it, as `node:readline` does (a line kept for long may keep its
+ * batch's text alive). A batch that is not valid UTF-8 is decoded line by line instead, so that
+ * the error comes at the line that holds the invalid bytes, after the lines before it.
+ *
  * **Encoding.** Writes the string's UTF-8 bytes and `\n`.
  *
- * One instance per stream: the decoder keeps its search position and discard state.
+ * One instance per stream, and nothing but the decoder consumes from the buffer it decodes: it
+ * keeps its search position, discard state and decoded batch.
  *
  * @example
  * ```ts
@@ -53,6 +60,9 @@ export class Lines implements Decoder<string>, Encoder<string> {
   readonly #maxLength: number;
   #nextIndex = 0;
   #discarding = false;
+  readonly #batch = new LineBatch();
+  /** The buffer the batch was decoded from. */
+  #batchBuffer: BufferLike | null = null;
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   readonly #encoder = new TextEncoder();
 
@@ -61,6 +71,20 @@ export class Lines implements Decoder<string>, Encoder<string> {
   }
 
   decode(buf: BufferLike): string | null {
+    const batch = this.#batch;
+    if (batch.text !== null && buf === this.#batchBuffer) {
+      const line = batch.next(this.#maxLength, buf);
+      if (line !== undefined) {
+        buf.consume(batch.bytes);
+        return line;
+      }
+    }
+    return this.#decodeSlow(buf);
+  }
+
+  #decodeSlow(buf: BufferLike): string | null {
+    const batch = this.#batch;
+    batch.text = null;
     for (;;) {
       const readTo = Math.min(this.#maxLength + 1, buf.length);
       let newline = buf.indexOf(NEWLINE, this.#nextIndex);
@@ -68,19 +92,29 @@ export class Lines implements Decoder<string>, Encoder<string> {
       if (this.#discarding) {
         if (newline !== -1) {
           buf.consume(newline + 1);
+          batch.skip(newline + 1);
           this.#discarding = false;
           this.#nextIndex = 0;
         } else {
           buf.consume(readTo);
+          batch.skip(readTo);
           this.#nextIndex = 0;
           if (buf.length === 0) return null;
         }
       } else if (newline !== -1) {
         this.#nextIndex = 0;
         const bytes = buf.bytes;
+        if (batch.load(bytes)) {
+          // The first line of the batch is this one, within the maximum.
+          this.#batchBuffer = buf;
+          const line = batch.next(this.#maxLength, buf) as string;
+          buf.consume(batch.bytes);
+          return line;
+        }
         const end = newline > 0 && bytes[newline - 1] === RETURN ? newline - 1 : newline;
         // Consumed before decoding, so that invalid UTF-8 fails once, not forever.
         buf.consume(newline + 1);
+        batch.skip(newline + 1);
         return this.#text(bytes, end);
       } else if (buf.length > this.#maxLength) {
         this.#discarding = true;
@@ -97,6 +131,7 @@ export class Lines implements Decoder<string>, Encoder<string> {
     if (line !== null) return line;
     this.#nextIndex = 0;
     const length = buf.length;
+    this.#batch.skip(length);
     if (length === 0 || (length === 1 && buf.at(0) === RETURN)) {
       buf.consume(length);
       return null;
