@@ -1,8 +1,9 @@
 /**
  * `lines-100mb`: 100 MB of text lines (20 to 120 characters, generated in memory) read as strings
  * through `BufReader.readLine` over an in-memory `AsyncRead`, against Node's `readline` over a
- * `Readable` of the same bytes, in MB/s. Extras: the `Lines` codec through `FramedRead`, and
- * `BufReader` over core's `duplex` pipe (with a writer task).
+ * `Readable` of the same bytes, in MB/s. Extras: the `Lines` codec through `FramedRead` (with
+ * `tryNext` / `next`, and with `for await`), and `BufReader` over core's `duplex` pipe (with a
+ * writer task).
  * @module
  */
 
@@ -74,6 +75,23 @@ export function createLines100mb(settings: BenchSettings): Benchmark {
 
   const framed = async (): Promise<number> => {
     const start = now();
+    const frames = new FramedRead(memoryReader(data), new Lines());
+    let count = 0;
+    let chars = 0;
+    for (;;) {
+      let line = frames.tryNext();
+      if (line === WOULD_BLOCK) line = await frames.next();
+      if (line === null) break;
+      count++;
+      chars += line.length;
+    }
+    const elapsed = now() - start;
+    check(count, chars, "FramedRead");
+    return megabytesPerSecond(total, elapsed);
+  };
+
+  const framedForAwait = async (): Promise<number> => {
+    const start = now();
     let count = 0;
     let chars = 0;
     for await (const line of new FramedRead(memoryReader(data), new Lines())) {
@@ -81,7 +99,7 @@ export function createLines100mb(settings: BenchSettings): Benchmark {
       chars += line.length;
     }
     const elapsed = now() - start;
-    check(count, chars, "FramedRead");
+    check(count, chars, "FramedRead for await");
     return megabytesPerSecond(total, elapsed);
   };
 
@@ -156,7 +174,16 @@ export function createLines100mb(settings: BenchSettings): Benchmark {
             },
           }
         : {}),
-      framedLines: { kind: "anyrt", api: "FramedRead(Lines) over the same reader", sample: framed },
+      framedLines: {
+        kind: "anyrt",
+        api: "FramedRead(Lines) tryNext / next over the same reader",
+        sample: framed,
+      },
+      framedLinesForAwait: {
+        kind: "anyrt",
+        api: "FramedRead(Lines) with for await (one promise per line) over the same reader",
+        sample: framedForAwait,
+      },
     },
     params: { bytes: total, lines, chunkBytes: CHUNK },
   };

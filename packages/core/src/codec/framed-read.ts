@@ -162,11 +162,22 @@ export class FramedRead<T> implements AsyncIterable<T> {
     else this.#buffer.commit(n);
   }
 
+  /**
+   * Iterates over the frames. A frame already decodable is delivered without waiting on the inner
+   * stream (`tryNext` first, `next()` only on `WOULD_BLOCK`).
+   */
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    const result = (frame: T | null): IteratorResult<T> =>
+      frame === null ? { done: true, value: undefined } : { done: false, value: frame };
     return {
-      next: async (): Promise<IteratorResult<T>> => {
-        const frame = await this.next();
-        return frame === null ? { done: true, value: undefined } : { done: false, value: frame };
+      next: (): Promise<IteratorResult<T>> => {
+        let frame: T | null | typeof WOULD_BLOCK;
+        try {
+          frame = this.tryNext();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return frame === WOULD_BLOCK ? this.next().then(result) : Promise.resolve(result(frame));
       },
       return: async (): Promise<IteratorResult<T>> => ({ done: true, value: undefined }),
     };
