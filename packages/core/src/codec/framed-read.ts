@@ -89,7 +89,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
     this.#busy = true;
     try {
       for (;;) {
-        const frame = this.#poll();
+        const frame = this.#poll(false);
         if (frame !== WOULD_BLOCK) return frame;
         const space = this.#buffer.reserve(this.#readSize);
         let n: number;
@@ -114,8 +114,19 @@ export class FramedRead<T> implements AsyncIterable<T> {
    * `WOULD_BLOCK` pays one promise per wait instead of one per frame.
    */
   tryNext(): T | null | typeof WOULD_BLOCK {
-    this.#check("tryNext");
-    return this.#poll();
+    // The hot path, small enough to be inlined into the caller's loop: a frame already buffered.
+    if (this.#closed || this.#busy || this.#done || this.#eof) {
+      this.#check("tryNext");
+      return this.#poll(false);
+    }
+    let frame: T | null;
+    try {
+      frame = this.#decoder.decode(this.#buffer);
+    } catch (error) {
+      this.#done = true;
+      throw error;
+    }
+    return frame !== null ? frame : this.#poll(true);
   }
 
   #check(operation: string): void {
@@ -123,14 +134,19 @@ export class FramedRead<T> implements AsyncIterable<T> {
     if (this.#busy) throw new IoError("Busy", `${operation} FramedRead: another next() is pending`);
   }
 
-  /** Decodes, reading synchronously while the inner stream has bytes ready. */
-  #poll(): T | null | typeof WOULD_BLOCK {
+  /**
+   * Decodes, reading synchronously while the inner stream has bytes ready. With `decoded`, the
+   * decoder was just asked (and needs more bytes): read first.
+   */
+  #poll(decoded: boolean): T | null | typeof WOULD_BLOCK {
     const buffer = this.#buffer;
     const decoder = this.#decoder;
     try {
       for (;;) {
         if (this.#done) return null;
-        if (!this.#eof) {
+        if (decoded) {
+          decoded = false;
+        } else if (!this.#eof) {
           const frame = decoder.decode(buffer);
           if (frame !== null) return frame;
         } else {
