@@ -85,8 +85,11 @@ export class BufReader implements AsyncRead {
   #scannedFor: Uint8Array = NEWLINE_NEEDLE;
   /** Decoded text of the buffered bytes up to a newline, which lines are sliced from. */
   readonly #batch = new LineBatch();
-  /** Bytes of ASCII lines already returned from the batch but not yet consumed from the buffer. */
-  #textBytes = 0;
+  /**
+   * How far (an index into an ASCII batch's text, so a byte count) the buffer was consumed: lines
+   * returned from the batch beyond it are consumed lazily, all at once (see #settle).
+   */
+  #settled = 0;
   #eof = false;
   #busy = false;
   #closed = false;
@@ -218,8 +221,6 @@ export class BufReader implements AsyncRead {
     if (batch.text !== null && batch.ascii && options === undefined && !this.#busy && !this.#closed) {
       const line = batch.next(DEFAULT_MAX, this.#buffer);
       if (line !== undefined) {
-        // Consumed lazily, all at once (see #settle): for ASCII text, offsets match bytes.
-        this.#textBytes += batch.bytes;
         if (batch.text === null) this.#settle();
         return line;
       }
@@ -284,9 +285,10 @@ export class BufReader implements AsyncRead {
 
   /** Applies the bytes the fast path consumed lazily (the decoded text stays valid). */
   #settle(): void {
-    const n = this.#textBytes;
-    if (n === 0) return;
-    this.#textBytes = 0;
+    const batch = this.#batch;
+    const n = batch.index - this.#settled;
+    if (n === 0 || !batch.ascii) return;
+    this.#settled = batch.index;
     this.#buffer.consume(n);
     this.#scanned = Math.max(0, this.#scanned - n);
   }
@@ -369,6 +371,7 @@ export class BufReader implements AsyncRead {
     if (batch.text === null) {
       this.#settle();
       if (!batch.load(buffer.bytes)) return undefined;
+      this.#settled = 0;
     }
     const line = batch.next(maxLength, buffer);
     if (line === undefined) {
@@ -377,7 +380,6 @@ export class BufReader implements AsyncRead {
     }
     if (batch.ascii) {
       // Consumed lazily, all at once (see #settle): for ASCII text, offsets match bytes.
-      this.#textBytes += batch.bytes;
       if (batch.text === null) this.#settle();
     } else {
       buffer.consume(batch.bytes);

@@ -22,7 +22,7 @@ const STRICT = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 export class LineBatch {
   /** The decoded text (it ends with a newline), or `null` when no batch is loaded. */
   text: string | null = null;
-  /** Index in `text` of the next line. */
+  /** Index in `text` of the next line (after the last one once the batch is dropped by `next`). */
   index = 0;
   /** Whether `text` is ASCII, so that its character offsets are byte offsets. */
   ascii = false;
@@ -80,8 +80,8 @@ export class LineBatch {
     const length = this.ascii ? newline - start : buf.indexOf(NEWLINE);
     if (length > maxLength) return undefined;
     this.bytes = length + 1;
+    this.index = newline + 1;
     if (newline + 1 === text.length) this.text = null;
-    else this.index = newline + 1;
     return text.slice(start, newline > start && text.charCodeAt(newline - 1) === RETURN ? newline - 1 : newline);
   }
 }
