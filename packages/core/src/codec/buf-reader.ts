@@ -202,7 +202,7 @@ export class BufReader implements AsyncRead {
       const fast = this.#lineFromText(maxLength);
       if (fast !== undefined) return fast;
       const end = await this.#findEnd(NEWLINE_NEEDLE, maxLength + 1, options, "readLine");
-      return this.#lineAt(end);
+      return this.#lineAfterRead(end, maxLength);
     } finally {
       this.#busy = false;
     }
@@ -217,8 +217,9 @@ export class BufReader implements AsyncRead {
   tryReadLine(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
     // The hot path, small enough to be inlined into the caller's loop: the next line of a decoded
     // ASCII batch, with the default maximum.
+    // (A closed reader has no batch: close() drops it.)
     const batch = this.#batch;
-    if (batch.text !== null && batch.ascii && options === undefined && !this.#busy && !this.#closed) {
+    if (options === undefined && batch.text !== null && batch.ascii && !this.#busy) {
       const line = batch.next(DEFAULT_MAX, this.#buffer);
       if (line !== undefined) {
         if (batch.text === null) this.#settle();
@@ -240,7 +241,7 @@ export class BufReader implements AsyncRead {
     this.#settle();
     for (;;) {
       const end = this.#scan(NEWLINE_NEEDLE, maxLength + 1, "readLine");
-      if (end !== -1) return this.#lineAt(end);
+      if (end !== -1) return this.#lineAfterRead(end, maxLength);
       if (this.#tryReadMore() === WOULD_BLOCK) return WOULD_BLOCK;
     }
   }
@@ -340,6 +341,18 @@ export class BufReader implements AsyncRead {
     if (n === 0) this.#eof = true;
     else this.#buffer.commit(n);
     return n;
+  }
+
+  /**
+   * The line spanning `end` buffered bytes, once reads made one whole: through a new batch when
+   * it ends in a newline (the batch then holds the lines read with it), else on its own.
+   */
+  #lineAfterRead(end: number, maxLength: number): string | null {
+    if (end > 0 && this.#buffer.at(end - 1) === NEWLINE) {
+      const line = this.#lineFromText(maxLength);
+      if (line !== undefined) return line;
+    }
+    return this.#lineAt(end);
   }
 
   /** Decodes and consumes the line spanning `end` buffered bytes; `null` for 0 (EOF). */
