@@ -104,6 +104,12 @@ export class ByteBuffer implements BufferLike {
   }
 
   consume(n: number): void {
+    // The common case first: part of the unread bytes (a frame or line at a time).
+    const start = this.#start + n;
+    if (n >= 0 && start < this.#end) {
+      this.#start = start;
+      return;
+    }
     if (!(n >= 0 && n <= this.length)) throw invalidInput(`consume: ${n} is outside 0..${this.length}`);
     this.#start += n;
     if (this.#start === this.#end) {
