@@ -14,46 +14,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const encoder = new TextEncoder();
-const bytes = (text: string) => encoder.encode(text);
-
-/**
- * Writes `data` in pieces of the given sizes (cycled), then shuts the writer down. A size of 0
- * makes an empty write followed by a 1-byte one, so that every round makes progress.
- */
-async function writeInPieces(writer: AsyncWrite, data: Uint8Array, sizes: readonly number[]): Promise<void> {
-  let offset = 0;
-  let i = 0;
-  while (offset < data.length) {
-    let size = sizes[i++ % sizes.length] as number;
-    if (size === 0) {
-      expect(await writer.write(new Uint8Array(0))).toBe(0);
-      size = 1;
-    }
-    const piece = data.subarray(offset, Math.min(data.length, offset + size));
-    let done = 0;
-    do {
-      done += await writer.write(piece.subarray(done));
-    } while (done < piece.length);
-    offset += piece.length;
-  }
-  await writer.shutdown();
-}
-
-const settled = async (promise: Promise<unknown>) => {
-  let done = false;
-  promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  return done;
-};
+import { bytes, settled, writeInPieces } from "./support.ts";
 
 /** The reference: lines of `text` as readLine defines them. */
 function referenceLines(text: string): string[] {

@@ -3,7 +3,6 @@
 // reference header parser, Lines and AnyDelimiter discard-and-resume, partial frames at EOF.
 import {
   AnyDelimiter,
-  type AsyncWrite,
   ByteBuffer,
   Bytes,
   type Decoder,
@@ -21,29 +20,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const encoder = new TextEncoder();
-const bytes = (text: string) => encoder.encode(text);
-
-/** Writes `data` in pieces of the given sizes (cycled); 0 means an empty write, then a 1-byte one. */
-async function writeInPieces(writer: AsyncWrite, data: Uint8Array, sizes: readonly number[]): Promise<void> {
-  let offset = 0;
-  let i = 0;
-  while (offset < data.length) {
-    let size = sizes[i++ % sizes.length] as number;
-    if (size === 0) {
-      expect(await writer.write(new Uint8Array(0))).toBe(0);
-      size = 1;
-    }
-    const piece = data.subarray(offset, Math.min(data.length, offset + size));
-    let done = 0;
-    do {
-      done += await writer.write(piece.subarray(done));
-    } while (done < piece.length);
-    offset += piece.length;
-  }
-  await writer.shutdown();
-}
+import { bytes, writeInPieces } from "./support.ts";
 
 /** Every frame of `decoder` over `data` cut into the given writes and read `readSize` at a time. */
 async function decodeAll<T>(

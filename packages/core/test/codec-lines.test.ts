@@ -14,8 +14,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const bytes = (text: string) => new TextEncoder().encode(text);
+import { bytes } from "./support.ts";
 
 /**
  * An `AsyncRead` over `data` whose reads return the given sizes (cycled) and whose `tryRead`

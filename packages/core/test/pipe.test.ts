@@ -3,20 +3,7 @@
 import { duplex, IoError, isIoError, simplex, WOULD_BLOCK } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const settled = async (promise: Promise<unknown>) => {
-  let done = false;
-  promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  return done;
-};
+import { settled } from "./support.ts";
 
 describe("simplex", () => {
   it("accepts at most the capacity, then waits until the reader drains", async () => {

@@ -9,7 +9,6 @@ import {
   copyBidirectional,
   duplex,
   IoError,
-  isIoError,
   join,
   readToEnd,
   repeat,
@@ -23,28 +22,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const kindOf = (error: unknown) => (isIoError(error) ? error.kind : String(error));
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "resolved",
-    (e: unknown) => e,
-  );
-const tick = (ms = 1) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  promise.then(
-    () => {
-      done = true;
-    },
-    () => {
-      done = true;
-    },
-  );
-  await tick(5);
-  return done;
-}
+import { kindOf, rejection, settled, tick } from "./support.ts";
 
 /** Writes `data` in chunks of the given sizes, then shuts down. */
 async function feed(writer: AsyncWrite, data: Uint8Array, sizes: readonly number[]): Promise<void> {

@@ -5,7 +5,6 @@ import {
   type AsyncRead,
   type AsyncWrite,
   IoError,
-  isIoError,
   type NumericFormat,
   readExact,
   readNumber,
@@ -19,13 +18,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const kindOf = (error: unknown) => (isIoError(error) ? error.kind : String(error));
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "resolved",
-    (e: unknown) => e,
-  );
+import { kindOf, rejection } from "./support.ts";
 
 /** Cuts every read of `inner` to the next size of `sizes` (0 means "tryRead would block"). */
 function choppedReader(inner: AsyncRead, sizes: readonly number[]): AsyncRead {

@@ -7,7 +7,6 @@ import {
   chunks,
   empty,
   IoError,
-  isIoError,
   readExact,
   readToEnd,
   repeat,
@@ -18,13 +17,7 @@ import {
 } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-
-const kindOf = (error: unknown) => (isIoError(error) ? error.kind : String(error));
-const rejection = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "resolved",
-    (e: unknown) => e,
-  );
+import { kindOf, rejection } from "./support.ts";
 
 /** A reader over `data` that serves at most `step` bytes per read and blocks every other tryRead. */
 function stepReader(data: Uint8Array, step: number): AsyncRead {
