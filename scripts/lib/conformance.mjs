@@ -12,13 +12,28 @@ export const toolingNodeMajor = 24;
 /** Where the compiled suite and drivers live; the main job builds nothing itself. */
 export const builtFiles = [
   resolve(root, "conformance-tests/dist/index.js"),
-  resolve(root, "conformance-tests/drivers/dist/node.js"),
+  ...["node", "deno", "bun"].map((runtime) => driverFile(runtime)),
 ];
 
-/** Runtimes later issues add, with how to get each; they show as "not available", never as failures. */
+/** The compiled driver that runs the suite natively on `runtime`. */
+function driverFile(runtime) {
+  return resolve(root, `conformance-tests/drivers/dist/${runtime}.js`);
+}
+
+/** How to start each runtime on a script: Deno needs permissions; Node and Bun take the file. */
+const launchers = {
+  node: (script) => [script],
+  deno: (script) => ["run", "--allow-all", script],
+  bun: (script) => [script],
+};
+
+/**
+ * Runtimes besides Node, with how to get each. Those with a driver run when installed; the rest,
+ * and any not installed, show as "not available", never as failures.
+ */
 const otherRuntimes = [
-  { runtime: "deno", npm: "deno@2.9.6", binary: bin("deno") },
-  { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun") },
+  { runtime: "deno", npm: "deno@2.9.6", binary: bin("deno"), driver: true },
+  { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun"), driver: true },
   { runtime: "chromium", binary: "/usr/bin/chromium", install: "apt-get update && apt-get install -y chromium" },
   { runtime: "workerd", npm: "workerd@1.20261117.1", binary: bin("workerd") },
 ];
@@ -87,9 +102,15 @@ export function findSystemNode() {
   return null;
 }
 
+/** `1.4.5` from `deno 2.9.6 (stable, ...)`, `1.4.5` or `v24.21.0`. */
+function versionNumber(output) {
+  return /\d+\.\d+\.\d+\S*/.exec(output)?.[0] ?? output.split("\n")[0];
+}
+
 /**
- * Which runtimes this machine can run: the Node binaries to drive (Node 24 always, the system
- * Node when it is another major) and the runtimes that are not available, with how to get them.
+ * Which runtimes this machine can run: the drivers to start (Node 24 always, the system Node when
+ * it is another major, then every other runtime with a driver that is installed) and the runtimes
+ * that are not available, with how to get them.
  */
 export function planRuntimes() {
   const tooling = findToolingNode();
@@ -103,17 +124,29 @@ export function planRuntimes() {
   } else {
     nodes.push(system);
   }
+  const drivers = nodes.map((node) => ({ runtime: "node", ...node }));
   const devDependencies = JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")).devDependencies ?? {};
-  const unavailable = otherRuntimes.map((entry) => {
-    const installed = existsSync(entry.binary);
+  const unavailable = [];
+  for (const entry of otherRuntimes) {
+    const version = existsSync(entry.binary) ? versionOf(entry.binary) : null;
+    if (version !== null && entry.driver) {
+      drivers.push({ runtime: entry.runtime, path: entry.binary, version: versionNumber(version) });
+      continue;
+    }
     const name = entry.npm?.slice(0, entry.npm.lastIndexOf("@"));
     const install =
       entry.install ?? (name !== undefined && name in devDependencies ? "npm ci" : `npm i -E -D ${entry.npm}`);
-    return installed
-      ? { runtime: entry.runtime, reason: "installed, but no conformance driver for it yet", install: "" }
-      : { runtime: entry.runtime, reason: "not installed", install };
-  });
-  return { nodes, unavailable, notes };
+    unavailable.push(
+      version !== null
+        ? { runtime: entry.runtime, reason: "installed, but no conformance driver for it yet", install: "" }
+        : {
+            runtime: entry.runtime,
+            reason: existsSync(entry.binary) ? "installed, but does not start" : "not installed",
+            install,
+          },
+    );
+  }
+  return { drivers, unavailable, notes };
 }
 
 /**
@@ -168,23 +201,24 @@ function countCases(cases) {
 }
 
 /**
- * Runs the Node driver on `node` ({ path, version }) and collects its runs. Resolves
- * `{ runs, problems }`: a problem is a target, or the whole runtime, that produced no results.
+ * Runs the driver of `driver` ({ runtime, path, version }) on that runtime and collects its runs.
+ * Resolves `{ runs, problems }`: a problem is a target, or the whole runtime, that produced no results.
  */
-export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000 }) {
-  const args = [builtFiles[1]];
-  if (targets !== undefined) args.push("--targets", targets);
+export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000 }) {
+  const args = launchers[driver.runtime](driverFile(driver.runtime));
+  const selected = targetsFor(driver.runtime, targets);
+  if (selected !== undefined) args.push("--targets", selected);
   if (caseTimeoutMs !== undefined) args.push("--timeout-ms", String(caseTimeoutMs));
-  const label = `node ${node.version}`;
+  const label = `${driver.runtime} ${driver.version}`;
   const runs = [];
   const errors = new Map();
   let expected = null;
   let stderrTail = "";
   let timedOut = false;
   const started = Date.now();
-  progress.log(`▶ ${label} (${node.path})`);
+  progress.log(`▶ ${label} (${driver.path})`);
   return new Promise((resolvePromise) => {
-    const child = spawn(node.path, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(driver.path, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     const watchdog = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
@@ -230,7 +264,7 @@ export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTi
       clearTimeout(watchdog);
       progress.end();
       const problems = [];
-      const base = { runtime: "node", runtimeVersion: node.version };
+      const base = { runtime: driver.runtime, runtimeVersion: driver.version };
       const why = timedOut
         ? `driver killed after ${Math.round(driverTimeoutMs / 1000)} s`
         : `driver ${exitDescription}${stderrTail.trim() === "" ? "" : `: ${stderrTail.trim()}`}`;
@@ -252,6 +286,19 @@ export function runNodeDriver(node, { progress, targets, caseTimeoutMs, driverTi
 }
 
 /**
+ * The driver targets to run on `runtime` from the `--targets` list given to the main job (names of
+ * runtimes select that runtime's own adapter; `memory` and `limited` apply to every runtime), or
+ * undefined for all of them. Runtimes whose adapter is not written yet run only the memory pair.
+ */
+function targetsFor(runtime, targets) {
+  const pending = { deno: "memory", bun: "memory" };
+  if (targets === undefined) return pending[runtime];
+  const runtimes = ["node", "deno", "bun"];
+  const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
+  return names.length === 0 ? "" : names.join(",");
+}
+
+/**
  * The main job: runs every available runtime sequentially (the machine has two cores) and returns
  * `{ report, counts }`, where counts sums every case and `problems` counts runtimes or targets that
  * produced no results.
@@ -262,8 +309,9 @@ export async function runConformance({ progress = createProgress(), targets, cas
   for (const note of plan.notes) progress.log(`note: ${note}`);
   const runs = [];
   const problems = [];
-  for (const node of plan.nodes) {
-    const result = await runNodeDriver(node, { progress, targets, caseTimeoutMs });
+  for (const driver of plan.drivers) {
+    if (targetsFor(driver.runtime, targets) === "") continue;
+    const result = await runDriver(driver, { progress, targets, caseTimeoutMs });
     runs.push(...result.runs);
     problems.push(...result.problems);
   }
