@@ -1,10 +1,11 @@
 /**
- * The benchmark runner behind `npm run bench`: runs each benchmark in its own child process (so
- * one benchmark's JIT state cannot skew the next), then prints the table and writes
- * `reports/bench.json`.
+ * The benchmark runner behind `npm run bench`: runs each benchmark on each runtime available (Node,
+ * Deno, Bun) in its own child process (so one benchmark's JIT state cannot skew the next), then
+ * prints the table and writes `reports/bench.json`.
  * @module
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import {
@@ -15,6 +16,7 @@ import {
   readSettings,
   runBenchmark,
 } from "./harness.ts";
+import type { RuntimeId } from "./host.ts";
 import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
@@ -33,7 +35,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Child mode: runs one benchmark and prints its result as JSON on stdout. */
+/** Child mode: runs one benchmark on this runtime and prints its result as JSON on stdout. */
 async function runChild(name: string): Promise<void> {
   const create = benchmarks[name];
   if (create === undefined) throw new Error(`unknown benchmark ${name}`);
@@ -42,9 +44,40 @@ async function runChild(name: string): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runInChild(name: string): Promise<BenchResult> {
+/** A runtime to benchmark on and how to start this file on it with a collector the harness can call. */
+interface Launcher {
+  readonly runtime: RuntimeId;
+  readonly command: string;
+  readonly args: readonly string[];
+}
+
+const binDirectory = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
+
+/**
+ * Node (this process's binary, Node 24 from devDependencies), then Deno and Bun when their
+ * devDependencies are installed; `ANYRT_BENCH_RUNTIMES=node,deno` picks some.
+ */
+function launchers(): Launcher[] {
+  const all: Launcher[] = [{ runtime: "node", command: process.execPath, args: ["--expose-gc"] }];
+  const deno = `${binDirectory}deno`;
+  const bun = `${binDirectory}bun`;
+  if (existsSync(deno))
+    all.push({ runtime: "deno", command: deno, args: ["run", "--allow-all", "--v8-flags=--expose-gc"] });
+  if (existsSync(bun)) all.push({ runtime: "bun", command: bun, args: [] });
+  const wanted = process.env.ANYRT_BENCH_RUNTIMES?.split(",").map((name) => name.trim());
+  if (wanted === undefined) return all;
+  const unknown = wanted.filter((name) => !all.some((launcher) => launcher.runtime === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `ANYRT_BENCH_RUNTIMES names ${unknown.join(", ")}; available: ${all.map((l) => l.runtime).join(", ")}`,
+    );
+  }
+  return all.filter((launcher) => wanted.includes(launcher.runtime));
+}
+
+function runInChild(launcher: Launcher, name: string): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", name], {
+    const child = spawn(launcher.command, [...launcher.args, fileURLToPath(import.meta.url), "--child", name], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -55,13 +88,14 @@ function runInChild(name: string): Promise<BenchResult> {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       if (code !== 0) {
-        reject(new Error(`benchmark ${name} exited with ${signal ?? `code ${code}`}`));
+        reject(new Error(`benchmark ${name} on ${launcher.runtime} exited with ${signal ?? `code ${code}`}`));
         return;
       }
       try {
-        resolve(JSON.parse(out.trim()) as BenchResult);
+        // The result is the last line: a runtime may print warnings before it.
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as BenchResult);
       } catch (error) {
-        reject(new Error(`benchmark ${name} printed no result: ${String(error)}`));
+        reject(new Error(`benchmark ${name} on ${launcher.runtime} printed no result: ${String(error)}`));
       }
     });
   });
@@ -76,22 +110,27 @@ async function main(): Promise<number> {
   for (const name of names)
     if (!(name in benchmarks))
       throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benchmarks).join(", ")}`);
+  const runtimes = launchers();
   log(
-    `anyrt bench on Node ${process.versions.node}: ${names.join(", ")} ` +
+    `anyrt bench on ${runtimes.map((launcher) => launcher.runtime).join(", ")}: ${names.join(", ")} ` +
       `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, median reported)`,
   );
 
+  // Runtime by runtime, each benchmark in its own process, one at a time: the machine has two
+  // cores and a benchmark needs both (writer and reader, or client and server).
   const results: BenchResult[] = [];
   let failures = 0;
-  for (const name of names) {
-    const started = performance.now();
-    log(`${name} ...`);
-    try {
-      results.push(await runInChild(name));
-      log(`${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    } catch (error) {
-      failures++;
-      log(`${name} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  for (const launcher of runtimes) {
+    for (const name of names) {
+      const started = performance.now();
+      log(`${launcher.runtime} ${name} ...`);
+      try {
+        results.push(await runInChild(launcher, name));
+        log(`${launcher.runtime} ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        failures++;
+        log(`${launcher.runtime} ${name} FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
 

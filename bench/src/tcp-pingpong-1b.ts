@@ -1,13 +1,16 @@
 /**
  * `tcp-pingpong-1b`: 1-byte request / response round trips per second over loopback, anyrt
- * client and server against `node:net` client and server (`'data'` events, `write`, no-delay).
+ * client and server against the runtime's native client and server: `node:net` on Node, `conn.read`
+ * / `conn.write` on Deno, the better of `Bun.connect` / `Bun.listen` handlers and `node:net` on Bun.
  * @module
  */
 import net from "node:net";
 import { type Runtime, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
-import { type Benchmark, type BenchSettings, now, perSecond, scaled } from "./harness.ts";
-import { loadNodeRuntime } from "./node-runtime.ts";
+import { type Benchmark, type BenchSettings, type Extra, now, perSecond, type Sample, scaled } from "./harness.ts";
+import { adapterName, host, loadAdapterRuntime } from "./host.ts";
 import { closeServer, HOST, listenNative, nextConnection } from "./tcp-native.ts";
+import { pingpongBun } from "./tcp-native-bun.ts";
+import { pingpongDeno } from "./tcp-native-deno.ts";
 
 async function nativePingpong(roundTrips: number): Promise<number> {
   const { server, port } = await listenNative();
@@ -73,19 +76,51 @@ async function anyrtPingpong(runtime: Runtime, roundTrips: number): Promise<numb
   return perSecond(roundTrips, elapsed);
 }
 
+/** The runtime's native baseline and the other native variants measured next to it. */
+function nativeBaselines(roundTrips: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
+  const nodeNet = (api: string, candidate: boolean): Extra => ({
+    kind: "baseline",
+    api,
+    sample: () => nativePingpong(roundTrips),
+    candidate,
+  });
+  switch (host.runtime) {
+    case "node":
+      return {
+        api: "node:net client and server, 'data' + write(), noDelay",
+        sample: () => nativePingpong(roundTrips),
+        extras: {},
+      };
+    case "deno":
+      return {
+        api: "Deno.connect / Deno.listen, conn.write + conn.read into a reused buffer",
+        sample: async () => perSecond(roundTrips, await pingpongDeno(roundTrips)),
+        extras: { "node-net": nodeNet("node:net in Deno, 'data' + write()", false) },
+      };
+    case "bun":
+      return {
+        api: "Bun.connect / Bun.listen handlers, data + write()",
+        sample: async () => perSecond(roundTrips, await pingpongBun(roundTrips)),
+        extras: { "node-net": nodeNet("node:net in Bun, 'data' + write()", true) },
+      };
+  }
+}
+
 export async function createTcpPingpong1b(settings: BenchSettings): Promise<Benchmark> {
   const roundTrips = scaled(settings, 30_000, 100);
-  const runtime = await loadNodeRuntime();
+  const runtime = await loadAdapterRuntime();
+  const baselines = nativeBaselines(roundTrips);
   return {
     name: "tcp-pingpong-1b",
     unit: "round trips/s",
     higherIsBetter: true,
     target: 0.9,
-    adapter: typeof runtime === "string" ? "@anyrt/node" : runtime.adapter,
+    adapter: adapterName,
     anyrtApi: "TcpStream client and server, tryWrite/write + tryRead/read",
-    nativeApi: "node:net client and server, 'data' + write(), noDelay",
+    nativeApi: baselines.api,
     anyrt: typeof runtime === "string" ? runtime : () => anyrtPingpong(runtime, roundTrips),
-    native: () => nativePingpong(roundTrips),
+    native: baselines.sample,
+    extras: baselines.extras,
     params: { roundTrips, messageBytes: 1 },
   };
 }

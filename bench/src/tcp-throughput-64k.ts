@@ -1,15 +1,26 @@
 /**
  * `tcp-throughput-64k`: about 1 GiB over loopback in 64 KiB writes, read with one reused 64 KiB
- * buffer; anyrt's `TcpStream` against `node:net` with `onread` (the fastest receive path), and
- * also against `'data'` events and with the anyrt reader on the other end of the connection.
+ * buffer; anyrt's `TcpStream` against the runtime's fastest native path: `node:net` with `onread`
+ * on Node, the better of `conn.read` and a BYOB reader on Deno, the better of `Bun.connect` /
+ * `Bun.listen` handlers and `node:net` on Bun.
  * @module
  */
 import net from "node:net";
 import type { AsyncRead, AsyncWrite, Runtime, TcpStream } from "@anyrt/core";
-import { type Benchmark, type BenchSettings, type Extra, megabytesPerSecond, now, scaled } from "./harness.ts";
+import {
+  type Benchmark,
+  type BenchSettings,
+  type Extra,
+  megabytesPerSecond,
+  now,
+  type Sample,
+  scaled,
+} from "./harness.ts";
+import { adapterName, host, loadAdapterRuntime } from "./host.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
-import { loadNodeRuntime } from "./node-runtime.ts";
 import { closeServer, HOST, listenNative, nextConnection, writeNative } from "./tcp-native.ts";
+import { throughputBun } from "./tcp-native-bun.ts";
+import { denoPair, readDeno, readDenoByob, writeDeno } from "./tcp-native-deno.ts";
 
 const CHUNK = 64 * 1024;
 
@@ -105,30 +116,75 @@ async function nativeWriterAnyrtReader(runtime: Runtime, total: number): Promise
   return megabytesPerSecond(total, elapsed);
 }
 
+/** Deno's native pair: the client writes with `conn.write`, the accepted conn reads. */
+async function denoThroughput(total: number, reader: "read" | "byob"): Promise<number> {
+  const pair = await denoPair();
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const start = now();
+  const [, received] = await Promise.all([
+    writeDeno(pair.client, chunk, total),
+    reader === "read" ? readDeno(pair.server, new Uint8Array(CHUNK), total) : readDenoByob(pair.server, CHUNK, total),
+  ]);
+  const elapsed = now() - start;
+  pair.close();
+  if (received !== total) throw new Error(`tcp-throughput-64k: read ${received} of ${total} bytes`);
+  return megabytesPerSecond(total, elapsed);
+}
+
+/** The runtime's native baseline and the other native variants measured next to it. */
+function nativeBaselines(total: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
+  const nodeNet = (api: string, candidate: boolean): Extra => ({
+    kind: "baseline",
+    api,
+    sample: () => nativeThroughput(total, "data"),
+    candidate,
+  });
+  switch (host.runtime) {
+    case "node":
+      return {
+        api: "node:net connect({ onread }) reused 64 KiB buffer",
+        sample: () => nativeThroughput(total, "onread"),
+        extras: { "data-events": nodeNet("node:net 'data' events", false) },
+      };
+    case "deno":
+      return {
+        api: "Deno.connect, conn.read into a reused 64 KiB buffer",
+        sample: () => denoThroughput(total, "read"),
+        extras: {
+          "byob-reader": {
+            kind: "baseline",
+            api: "Deno.connect, BYOB reader on conn.readable",
+            sample: () => denoThroughput(total, "byob"),
+            candidate: true,
+          },
+          "node-net": nodeNet("node:net in Deno, 'data' events", false),
+        },
+      };
+    case "bun":
+      return {
+        api: "Bun.connect / Bun.listen handlers, write + drain",
+        sample: async () => megabytesPerSecond(total, await throughputBun(new Uint8Array(CHUNK).fill(7), total)),
+        extras: { "node-net": nodeNet("node:net in Bun, 'data' events", true) },
+      };
+  }
+}
+
 export async function createTcpThroughput64k(settings: BenchSettings): Promise<Benchmark> {
   const total = scaled(settings, 16_384, 16) * CHUNK; // 1 GiB at scale 1
-  const runtime = await loadNodeRuntime();
-  const native = () => nativeThroughput(total, "onread");
-  const dataEvents: Extra = {
-    kind: "baseline",
-    api: "node:net 'data' events",
-    sample: () => nativeThroughput(total, "data"),
+  const runtime = await loadAdapterRuntime();
+  const baselines = nativeBaselines(total);
+  const common = {
+    name: "tcp-throughput-64k",
+    unit: "MB/s",
+    higherIsBetter: true,
+    target: 0.95,
+    adapter: adapterName,
+    anyrtApi: "TcpStream tryWrite/write -> accepted TcpStream tryRead/read",
+    nativeApi: baselines.api,
+    native: baselines.sample,
+    params: { bytes: total, chunkBytes: CHUNK },
   };
-  if (typeof runtime === "string") {
-    return {
-      name: "tcp-throughput-64k",
-      unit: "MB/s",
-      higherIsBetter: true,
-      target: 0.95,
-      adapter: "@anyrt/node",
-      anyrtApi: "TcpStream tryWrite/write -> accepted TcpStream tryRead/read",
-      nativeApi: "node:net connect({ onread }) reused 64 KiB buffer",
-      anyrt: runtime,
-      native,
-      extras: { "data-events": dataEvents },
-      params: { bytes: total, chunkBytes: CHUNK },
-    };
-  }
+  if (typeof runtime === "string") return { ...common, anyrt: runtime, extras: baselines.extras };
 
   const anyrt = async (reader: "server" | "client"): Promise<number> => {
     const pair = await anyrtPair(runtime);
@@ -140,29 +196,20 @@ export async function createTcpThroughput64k(settings: BenchSettings): Promise<B
       await pair.close();
     }
   };
-  return {
-    name: "tcp-throughput-64k",
-    unit: "MB/s",
-    higherIsBetter: true,
-    target: 0.95,
-    adapter: runtime.adapter,
-    anyrtApi: "TcpStream tryWrite/write -> accepted TcpStream tryRead/read",
-    nativeApi: "node:net connect({ onread }) reused 64 KiB buffer",
-    anyrt: () => anyrt("server"),
-    native,
-    extras: {
-      "data-events": dataEvents,
-      "anyrt-client-reads": {
-        kind: "anyrt",
-        api: "anyrt, accepted stream writes, connected stream reads",
-        sample: () => anyrt("client"),
-      },
-      "anyrt-read-only": {
-        kind: "anyrt",
-        api: "node:net writes, accepted anyrt stream reads",
-        sample: () => nativeWriterAnyrtReader(runtime, total),
-      },
+  const extras: Record<string, Extra> = {
+    ...baselines.extras,
+    "anyrt-client-reads": {
+      kind: "anyrt",
+      api: "anyrt, accepted stream writes, connected stream reads",
+      sample: () => anyrt("client"),
     },
-    params: { bytes: total, chunkBytes: CHUNK },
   };
+  if (host.runtime === "node") {
+    extras["anyrt-read-only"] = {
+      kind: "anyrt",
+      api: "node:net writes, accepted anyrt stream reads",
+      sample: () => nativeWriterAnyrtReader(runtime, total),
+    };
+  }
+  return { ...common, anyrt: () => anyrt("server"), extras };
 }

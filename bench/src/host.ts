@@ -1,0 +1,48 @@
+/**
+ * The runtime this benchmark process runs on (Node, Deno or Bun: `npm run bench` starts each),
+ * its garbage collector, and its anyrt adapter, loaded without a compile-time dependency on the
+ * adapter's exports so that the native baselines still run while an adapter is missing.
+ * @module
+ */
+import type { Runtime } from "@anyrt/core";
+
+/** The runtimes the benchmarks run on. */
+export type RuntimeId = "node" | "deno" | "bun";
+
+interface Globals {
+  Deno?: { version: { deno: string } };
+  Bun?: { version: string; gc(force: boolean): void };
+  gc?: () => void;
+}
+
+const globals = globalThis as Globals;
+
+/** The runtime running this process, with its version. */
+export const host: { readonly runtime: RuntimeId; readonly runtimeVersion: string } =
+  globals.Deno !== undefined
+    ? { runtime: "deno", runtimeVersion: globals.Deno.version.deno }
+    : globals.Bun !== undefined
+      ? { runtime: "bun", runtimeVersion: globals.Bun.version }
+      : { runtime: "node", runtimeVersion: process.versions.node };
+
+/** Runs a full collection where the runtime allows it (`--expose-gc` on Node and Deno, `Bun.gc`). */
+export function collectGarbage(): void {
+  if (globals.Bun !== undefined) globals.Bun.gc(true);
+  else globals.gc?.();
+}
+
+/** The package name of this runtime's adapter. */
+export const adapterName = `@anyrt/${host.runtime}`;
+
+/** This runtime's adapter as a `Runtime`, or a sentence saying why it is not available. */
+export async function loadAdapterRuntime(): Promise<Runtime | string> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(adapterName)) as Record<string, unknown>;
+  } catch (error) {
+    return `cannot load ${adapterName} (${error instanceof Error ? error.message : String(error)})`;
+  }
+  const create = `create${host.runtime[0]?.toUpperCase()}${host.runtime.slice(1)}Runtime`;
+  if (typeof module[create] === "function") return (module[create] as () => Runtime)();
+  return `${adapterName} does not export ${create}() yet`;
+}
