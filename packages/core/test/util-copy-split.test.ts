@@ -292,6 +292,27 @@ describe("split", () => {
     expect(kindOf(await rejection(writer.flush()))).toBe("Closed");
   });
 
+  it("honours the caller's signal on every operation, reused or new, together with close()", async () => {
+    const [local, remote] = duplex(64);
+    const { reader } = split(local);
+    const first = new AbortController();
+    await remote.write(new Uint8Array([1]));
+    expect(await reader.read(new Uint8Array(4), { signal: first.signal })).toBe(1);
+    // The same signal again: aborting it now rejects the pending read with its reason.
+    const aborted = reader.read(new Uint8Array(4), { signal: first.signal });
+    first.abort(new Error("first"));
+    expect(((await rejection(aborted)) as Error).message).toBe("first");
+    // A new signal is honoured too, and the bytes the aborted read did not take are still there.
+    const second = new AbortController();
+    const reading = reader.read(new Uint8Array(4), { signal: second.signal });
+    await remote.write(new Uint8Array([2]));
+    expect(await reading).toBe(1);
+    // close() rejects a pending read that carries a caller's signal with Closed.
+    const pending = reader.read(new Uint8Array(4), { signal: second.signal });
+    await reader.close();
+    expect(kindOf(await rejection(pending))).toBe("Closed");
+  });
+
   it("forwards vectored writes, natively or one buffer at a time", async () => {
     await fc.assert(
       fc.asyncProperty(
