@@ -83,6 +83,17 @@ describe("take", () => {
     expect(() => take({} as AsyncRead, 1)).toThrow(IoError);
   });
 
+  it("keeps the wrapped reader reachable, typed, to read past the limit or close it", async () => {
+    const [reader, writer] = simplex(16);
+    const limited = take(reader, 2);
+    await writer.write(new Uint8Array([1, 2, 3]));
+    expect([...(await readWithSizes(limited, [8]))]).toEqual([1, 2]);
+    expect(limited.inner).toBe(reader);
+    expect(limited.inner.tryRead(new Uint8Array(8))).toBe(1);
+    await limited.inner.close();
+    expect(kindOf(await rejection(writer.write(new Uint8Array(1))))).toBe("BrokenPipe");
+  });
+
   it("fails with InvalidData when the inner reader overruns, and InvalidInput for a bad buffer", async () => {
     const liar: AsyncRead = { read: async () => 99, tryRead: () => 99 };
     expect(kindOf(await rejection(take(liar, 10).read(new Uint8Array(4))))).toBe("InvalidData");
@@ -119,6 +130,18 @@ describe("chain", () => {
 
   it("rejects parts that are not readers with InvalidInput", () => {
     expect(() => chain(empty(), null as unknown as AsyncRead)).toThrow(IoError);
+  });
+
+  it("keeps its parts reachable, typed, so that their owner can close them", async () => {
+    const [first, toFirst] = simplex(16);
+    const [second, toSecond] = simplex(16);
+    const chained = chain(first, second);
+    expect(chained.first).toBe(first);
+    expect(chained.second).toBe(second);
+    await chained.first.close();
+    await chained.second.close();
+    expect(kindOf(await rejection(toFirst.write(new Uint8Array(1))))).toBe("BrokenPipe");
+    expect(kindOf(await rejection(toSecond.write(new Uint8Array(1))))).toBe("BrokenPipe");
   });
 });
 

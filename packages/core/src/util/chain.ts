@@ -6,14 +6,30 @@ import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { checkBuffer } from "../validate.ts";
 import { checkReadCount, checkReader } from "./check.ts";
 
-class ChainReader implements AsyncRead {
-  readonly #first: AsyncRead;
-  readonly #second: AsyncRead;
+/** The reader returned by {@link chain}. */
+export interface Chain<A extends AsyncRead = AsyncRead, B extends AsyncRead = AsyncRead> extends AsyncRead {
+  /** The reader read first, to close it when done. */
+  readonly first: A;
+  /** The reader read after `first`'s EOF, to close it when done. */
+  readonly second: B;
+}
+
+class ChainReader<A extends AsyncRead, B extends AsyncRead> implements Chain<A, B> {
+  readonly #first: A;
+  readonly #second: B;
   #onSecond = false;
 
-  constructor(first: AsyncRead, second: AsyncRead) {
+  constructor(first: A, second: B) {
     this.#first = first;
     this.#second = second;
+  }
+
+  get first(): A {
+    return this.#first;
+  }
+
+  get second(): B {
+    return this.#second;
   }
 
   async read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
@@ -46,7 +62,7 @@ class ChainReader implements AsyncRead {
  *
  * Only a read of a non-empty buffer that resolves `0` counts as `first`'s EOF: a zero-length read
  * resolves `0` at once and does not move on to `second`. **Cancel safety:** that of the part being
- * read. Closing the parts is up to their owner.
+ * read. Closing the parts is up to their owner; they stay reachable as `first` and `second`.
  *
  * @example
  * ```ts
@@ -55,7 +71,7 @@ class ChainReader implements AsyncRead {
  * console.assert(bytes.join(",") === "1,1,2,2,2");
  * ```
  */
-export function chain(first: AsyncRead, second: AsyncRead): AsyncRead {
+export function chain<A extends AsyncRead, B extends AsyncRead>(first: A, second: B): Chain<A, B> {
   checkReader("chain", first);
   checkReader("chain", second);
   return new ChainReader(first, second);

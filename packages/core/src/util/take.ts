@@ -7,22 +7,31 @@ import { checkBuffer } from "../validate.ts";
 import { checkInteger, checkReadCount, checkReader } from "./check.ts";
 
 /** The reader returned by {@link take}. */
-export interface Take extends AsyncRead {
+export interface Take<R extends AsyncRead = AsyncRead> extends AsyncRead {
   /** Bytes that may still be read before this reader reports EOF. */
   readonly remaining: number;
+  /**
+   * The wrapped reader, to close it or to read on past the limit (what was not read through the
+   * limit is still there).
+   */
+  readonly inner: R;
 }
 
-class TakeReader implements Take {
-  readonly #inner: AsyncRead;
+class TakeReader<R extends AsyncRead> implements Take<R> {
+  readonly #inner: R;
   #remaining: number;
 
-  constructor(inner: AsyncRead, limit: number) {
+  constructor(inner: R, limit: number) {
     this.#inner = inner;
     this.#remaining = limit;
   }
 
   get remaining(): number {
     return this.#remaining;
+  }
+
+  get inner(): R {
+    return this.#inner;
   }
 
   #limit(buf: Uint8Array): Uint8Array {
@@ -56,7 +65,7 @@ class TakeReader implements Take {
  *
  * Reads never ask `reader` for more than the remaining limit, so no byte past the limit is
  * consumed. **Cancel safety:** that of `reader` (an aborted read consumed nothing from the limit).
- * Closing is up to the owner of `reader`.
+ * Closing is up to the owner of `reader`, which stays reachable as `inner`.
  *
  * @example
  * ```ts
@@ -64,9 +73,10 @@ class TakeReader implements Take {
  * const five = take(repeat(7), 5);
  * const bytes = await readToEnd(five);
  * console.assert(bytes.length === 5 && bytes[4] === 7 && five.remaining === 0);
+ * console.assert(five.inner.tryRead(new Uint8Array(3)) === 3); // past the limit, read directly
  * ```
  */
-export function take(reader: AsyncRead, limit: number): Take {
+export function take<R extends AsyncRead>(reader: R, limit: number): Take<R> {
   checkReader("take", reader);
   checkInteger("take", "limit", limit, 0, Number.MAX_SAFE_INTEGER);
   return new TakeReader(reader, limit);
