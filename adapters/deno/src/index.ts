@@ -1,5 +1,11 @@
 /**
- * `@anyrt/deno`: the anyrt adapter for Deno, on Deno's native APIs.
+ * `@anyrt/deno`: the anyrt adapter for Deno 2, on Deno's native APIs (`Deno.connect`,
+ * `Deno.listen`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
  * @module
  */
-export {};
+export { createHeapClock, hostTimer, type NativeTimer } from "./clock.ts";
+export { kindOfCode, kindOfError, toIoError } from "./error.ts";
+export { denoFs } from "./fs.ts";
+export { denoProcesses } from "./process.ts";
+export { createDenoRuntime, denoCapabilities, denoRuntime } from "./runtime.ts";
+export { denoNet } from "./tcp.ts";

@@ -1,0 +1,122 @@
+/**
+ * Maps Deno's native errors (the `Deno.errors.*` classes, and the errno `code` Deno puts on OS
+ * errors that have no class of their own) onto anyrt's closed `IoErrorKind` set, keeping the
+ * native error as `cause` and saying what was attempted on what.
+ * @module
+ */
+import { IoError, type IoErrorKind, isIoError } from "@anyrt/core";
+import { match, P } from "ts-pattern";
+
+/**
+ * The `IoErrorKind` of an errno name such as `"ENOTEMPTY"`, for OS errors that Deno reports as a
+ * plain `Error` (or a `TypeError`) with a `code` instead of a `Deno.errors` class.
+ */
+export function kindOfCode(code: string | undefined): IoErrorKind {
+  return match(code)
+    .with("ENOENT", "ENOTDIR", () => "NotFound" as const)
+    .with("EACCES", "EPERM", () => "PermissionDenied" as const)
+    .with("ECONNREFUSED", () => "ConnectionRefused" as const)
+    .with("ECONNRESET", () => "ConnectionReset" as const)
+    .with("ECONNABORTED", () => "ConnectionAborted" as const)
+    .with("ENOTCONN", () => "NotConnected" as const)
+    .with("EADDRINUSE", () => "AddrInUse" as const)
+    .with("EADDRNOTAVAIL", "EHOSTUNREACH", "ENETUNREACH", () => "AddrNotAvailable" as const)
+    .with("EPIPE", () => "BrokenPipe" as const)
+    .with("EEXIST", "ENOTEMPTY", () => "AlreadyExists" as const)
+    .with("ETIMEDOUT", () => "TimedOut" as const)
+    .with("EINVAL", "EISDIR", "EBADF", "ENAMETOOLONG", () => "InvalidInput" as const)
+    .with("EILSEQ", () => "InvalidData" as const)
+    .with("ENOSYS", "ENOTSUP", "EOPNOTSUPP", () => "Unsupported" as const)
+    .with("EBUSY", "ETXTBSY", () => "Busy" as const)
+    .otherwise(() => "Other" as const);
+}
+
+/**
+ * The `IoErrorKind` of a native Deno error. The `Deno.errors` class decides first; an error
+ * without one is classified by its errno `code`, then by what it is (`TypeError` and
+ * `RangeError` are Deno's bad-argument errors, a failed DNS lookup is `NotFound`).
+ *
+ * - `NotFound`, `NotADirectory` → `NotFound`; `PermissionDenied`, `NotCapable` (a Deno permission
+ *   that was not granted) → `PermissionDenied`.
+ * - `ConnectionRefused`, `ConnectionReset`, `ConnectionAborted`, `NotConnected`, `AddrInUse`,
+ *   `AddrNotAvailable`, `BrokenPipe`, `AlreadyExists`, `InvalidData`, `TimedOut`, `WriteZero`,
+ *   `UnexpectedEof`, `Busy` → the kind of the same name; `NetworkUnreachable` → `AddrNotAvailable`.
+ * - `BadResource` (a resource id used after close) → `Closed`; `Interrupted` (an operation
+ *   cancelled because its resource was closed) → `Aborted`; `NotSupported` → `Unsupported`;
+ *   `IsADirectory` → `InvalidInput`; `WouldBlock`, `Http`, `FilesystemLoop` → `Other`.
+ */
+export function kindOfError(error: unknown): IoErrorKind {
+  const errors = Deno.errors;
+  return match(error)
+    .with(P.instanceOf(errors.NotFound), P.instanceOf(errors.NotADirectory), () => "NotFound" as const)
+    .with(P.instanceOf(errors.PermissionDenied), P.instanceOf(errors.NotCapable), () => "PermissionDenied" as const)
+    .with(P.instanceOf(errors.ConnectionRefused), () => "ConnectionRefused" as const)
+    .with(P.instanceOf(errors.ConnectionReset), () => "ConnectionReset" as const)
+    .with(P.instanceOf(errors.ConnectionAborted), () => "ConnectionAborted" as const)
+    .with(P.instanceOf(errors.NotConnected), () => "NotConnected" as const)
+    .with(P.instanceOf(errors.AddrInUse), () => "AddrInUse" as const)
+    .with(
+      P.instanceOf(errors.AddrNotAvailable),
+      P.instanceOf(errors.NetworkUnreachable),
+      () => "AddrNotAvailable" as const,
+    )
+    .with(P.instanceOf(errors.BrokenPipe), () => "BrokenPipe" as const)
+    .with(P.instanceOf(errors.AlreadyExists), () => "AlreadyExists" as const)
+    .with(P.instanceOf(errors.InvalidData), () => "InvalidData" as const)
+    .with(P.instanceOf(errors.TimedOut), () => "TimedOut" as const)
+    .with(P.instanceOf(errors.WriteZero), () => "WriteZero" as const)
+    .with(P.instanceOf(errors.UnexpectedEof), () => "UnexpectedEof" as const)
+    .with(P.instanceOf(errors.Busy), () => "Busy" as const)
+    .with(P.instanceOf(errors.BadResource), () => "Closed" as const)
+    .with(P.instanceOf(errors.Interrupted), () => "Aborted" as const)
+    .with(P.instanceOf(errors.NotSupported), () => "Unsupported" as const)
+    .with(P.instanceOf(errors.IsADirectory), () => "InvalidInput" as const)
+    .with(
+      P.instanceOf(errors.WouldBlock),
+      P.instanceOf(errors.Http),
+      P.instanceOf(errors.FilesystemLoop),
+      () => "Other" as const,
+    )
+    .with({ code: P.string }, (e) => {
+      const kind = kindOfCode(e.code);
+      return kind === "Other" && e instanceof TypeError ? "InvalidInput" : kind;
+    })
+    .with(P.instanceOf(TypeError), P.instanceOf(RangeError), () => "InvalidInput" as const)
+    .with({ message: P.string.includes("failed to lookup address") }, () => "NotFound" as const)
+    .otherwise(() => "Other" as const);
+}
+
+const phrases: Record<IoErrorKind, string> = {
+  NotFound: "not found",
+  PermissionDenied: "permission denied",
+  ConnectionRefused: "connection refused",
+  ConnectionReset: "connection reset by peer",
+  ConnectionAborted: "connection aborted",
+  NotConnected: "not connected",
+  AddrInUse: "address already in use",
+  AddrNotAvailable: "address not available",
+  BrokenPipe: "broken pipe",
+  AlreadyExists: "already exists",
+  TimedOut: "timed out",
+  WriteZero: "write returned zero",
+  UnexpectedEof: "unexpected end of stream",
+  InvalidInput: "invalid input",
+  InvalidData: "invalid data",
+  Unsupported: "unsupported",
+  Busy: "resource busy",
+  Closed: "closed",
+  Aborted: "aborted",
+  Other: "failed",
+};
+
+/**
+ * Wraps a native Deno error as an `IoError` whose message is `"<operation>: <what happened>
+ * (<native detail>)"`, for example `connect 127.0.0.1:1: connection refused (ConnectionRefused:
+ * Connection refused (os error 111))`. An `IoError` passes through unchanged.
+ */
+export function toIoError(error: unknown, operation: string): IoError {
+  if (isIoError(error)) return error;
+  const kind = kindOfError(error);
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new IoError(kind, `${operation}: ${phrases[kind]} (${detail})`, { cause: error });
+}

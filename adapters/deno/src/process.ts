@@ -1,0 +1,290 @@
+/**
+ * Subprocesses on `Deno.Command`: a `ChildProcess` whose stdio pipes are anyrt streams (stdout and
+ * stderr read on demand from the child's `ReadableStream`, stdin written through the staging
+ * {@link Sender}), exit statuses and signals, and `output()` on Deno's native `output()`.
+ * @module
+ */
+import {
+  type ChildProcess,
+  type Command,
+  type CommandOutput,
+  type ExitStatus,
+  IoError,
+  type OperationOptions,
+  type Processes,
+  type ReadStream,
+  type WriteStream,
+} from "@anyrt/core";
+import { ChunkQueue, describe, ReadHalf } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { Sender } from "./sender.ts";
+
+/** Chunks at least this large are queued as Deno delivered them; smaller ones are packed. */
+const KEEP_CHUNK_AT = 16 * 1024;
+
+/**
+ * A child's stdout or stderr as an anyrt `ReadStream`. A native read of the pipe runs only while
+ * an anyrt read waits (the pipe's own buffer is the backpressure); a chunk that arrives after its
+ * read was aborted is queued for the next read, so aborts lose no byte.
+ */
+class PipeReader implements ReadStream {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #queue = new ChunkQueue();
+  readonly #half: ReadHalf;
+  readonly #label: string;
+  #reading = false;
+
+  constructor(stream: ReadableStream<Uint8Array>, label: string) {
+    this.#reader = stream.getReader();
+    this.#label = label;
+    this.#half = new ReadHalf(this.#queue, { label, onWait: () => this.#pull() });
+  }
+
+  #pull(): void {
+    if (this.#reading || this.#half.finished || this.#half.waiting === null) return;
+    this.#reading = true;
+    this.#reader.read().then(
+      (result) => {
+        this.#reading = false;
+        if (this.#half.closed) return;
+        if (result.done) {
+          this.#half.end();
+          return;
+        }
+        const chunk = result.value;
+        if (chunk.length >= KEEP_CHUNK_AT) this.#queue.push(chunk);
+        else this.#queue.pushCopy(chunk);
+        this.#half.notify();
+        this.#pull();
+      },
+      (error: unknown) => {
+        this.#reading = false;
+        if (!this.#half.closed) this.#half.fail(toIoError(error, `read ${this.#label}`));
+      },
+    );
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#half.tryRead(buf);
+  }
+
+  close(): Promise<void> {
+    if (!this.#half.closed) {
+      this.#half.close();
+      this.#queue.clear();
+      this.#reader.cancel().catch(noop);
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * A child's stdin as an anyrt `WriteStream` over the pipe's `WritableStream`: `shutdown()`
+ * flushes, then closes the pipe, giving the child EOF.
+ */
+class PipeWriter implements WriteStream {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #sender: Sender;
+  #closed = false;
+
+  constructor(stream: WritableStream<Uint8Array>, label: string) {
+    const writer = stream.getWriter();
+    this.#writer = writer;
+    this.#sender = new Sender(
+      {
+        // Deno's pipe sink writes the whole chunk before the promise resolves, and keeps no
+        // reference to it afterwards, so staged bytes can be handed over without a copy.
+        write: (buf) => writer.write(buf).then(() => buf.length),
+        closeWrite: () => writer.close(),
+      },
+      () => label,
+    );
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#sender.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#sender.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#sender.writeVectored(bufs, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#sender.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#sender.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#sender.close();
+      this.#writer.abort().catch(noop);
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** A `Deno.CommandStatus` as anyrt's: a child ended by a signal has code `null`. */
+function exitStatus(status: Deno.CommandStatus): ExitStatus {
+  if (status.signal !== null) return { code: null, signal: status.signal, success: false };
+  return { code: status.code, signal: null, success: status.code === 0 };
+}
+
+/**
+ * A running child. `kill(name)` sends a named signal (`InvalidInput` for a name Deno does not
+ * know); killing a child that already exited does nothing. Disposing it kills it with `SIGKILL`,
+ * waits for its exit and closes its pipes.
+ */
+class DenoChildProcess implements ChildProcess {
+  readonly #child: Deno.ChildProcess;
+  readonly pid: number;
+  readonly stdin: WriteStream | null;
+  readonly stdout: ReadStream | null;
+  readonly stderr: ReadStream | null;
+  readonly status: Promise<ExitStatus>;
+  #exited = false;
+
+  constructor(child: Deno.ChildProcess, command: Command, name: string) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.stdin = piped(command.stdin) ? new PipeWriter(child.stdin, `stdin of ${name}`) : null;
+    this.stdout = piped(command.stdout) ? new PipeReader(child.stdout, `stdout of ${name}`) : null;
+    this.stderr = piped(command.stderr) ? new PipeReader(child.stderr, `stderr of ${name}`) : null;
+    this.status = child.status.then((status) => {
+      this.#exited = true;
+      return exitStatus(status);
+    });
+  }
+
+  kill(signal = "SIGTERM"): void {
+    if (typeof signal !== "string") {
+      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
+    }
+    if (this.#exited) return;
+    try {
+      this.#child.kill(signal as Deno.Signal);
+    } catch (error) {
+      // The child exited before its status promise settled: killing it does nothing.
+      if (error instanceof TypeError && error.message.includes("already terminated")) return;
+      throw toIoError(error, `kill ${this.pid} with ${signal}`);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGKILL");
+    await this.status;
+    await Promise.all([this.stdin?.close(), this.stdout?.close(), this.stderr?.close()]);
+  }
+}
+
+function piped(stdio: Command["stdin"]): boolean {
+  return stdio === undefined || stdio === "piped";
+}
+
+function checkCommand(command: Command): void {
+  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
+  if (typeof command.command !== "string" || command.command.length === 0) {
+    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
+  }
+  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
+    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
+  }
+  if (command.cwd !== undefined && typeof command.cwd !== "string") {
+    throw new IoError("InvalidInput", `spawn ${command.command}: cwd must be a string`);
+  }
+  for (const stdio of [command.stdin, command.stdout, command.stderr]) {
+    if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
+      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
+    }
+  }
+  if (command.env !== undefined) {
+    if (typeof command.env !== "object" || command.env === null) {
+      throw new IoError("InvalidInput", `spawn ${command.command}: env must be an object`);
+    }
+    for (const [key, value] of Object.entries(command.env)) {
+      if (typeof value !== "string") {
+        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
+      }
+    }
+  }
+}
+
+/** anyrt's command as `Deno.CommandOptions`. */
+function commandOptions(command: Command): Deno.CommandOptions {
+  const options: Deno.CommandOptions = {
+    args: [...(command.args ?? [])],
+    clearEnv: command.clearEnv === true,
+    stdin: command.stdin ?? "piped",
+    stdout: command.stdout ?? "piped",
+    stderr: command.stderr ?? "piped",
+  };
+  if (command.cwd !== undefined) options.cwd = command.cwd;
+  if (command.env !== undefined) options.env = { ...command.env };
+  return options;
+}
+
+function spawn(command: Command): Promise<ChildProcess> {
+  try {
+    checkCommand(command);
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(command.command, commandOptions(command)).spawn();
+    } catch (error) {
+      throw toIoError(error, `spawn ${command.command}`);
+    }
+    return Promise.resolve(new DenoChildProcess(child, command, command.command));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const empty = new Uint8Array(0);
+
+/** Runs the command to completion with Deno's native `output()`; stdin defaults to `"null"`. */
+async function output(command: Command): Promise<CommandOutput> {
+  checkCommand(command);
+  const options = commandOptions({ stdin: "null", ...command });
+  let result: Deno.CommandOutput;
+  try {
+    result = await new Deno.Command(command.command, options).output();
+  } catch (error) {
+    throw toIoError(error, `spawn ${command.command}`);
+  }
+  // Deno's getters throw for a stream that was not piped.
+  return {
+    status: exitStatus(result),
+    stdout: options.stdout === "piped" ? result.stdout : empty,
+    stderr: options.stderr === "piped" ? result.stderr : empty,
+  };
+}
+
+/**
+ * The subprocess capability on `Deno.Command` (needs `--allow-run`). Stdio defaults to
+ * `"piped"`; a missing program fails with `NotFound`, a non-executable one with
+ * `PermissionDenied`.
+ *
+ * Cancel safety: reads of `stdout` / `stderr` are cancel-safe (an aborted read loses no byte);
+ * writes to `stdin` follow the `AsyncWrite` rules (an aborted waiting write accepted nothing).
+ */
+export const denoProcesses: Processes = { spawn, output };
+
+function noop(): void {}

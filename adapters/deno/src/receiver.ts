@@ -1,0 +1,180 @@
+/**
+ * The read side of a Deno connection, on demand: a native `conn.read` runs only while an anyrt
+ * read waits, straight into the caller's buffer when that is large and the read cannot be aborted,
+ * otherwise into an adaptive landing buffer whose surplus the kit's `ChunkQueue` keeps.
+ * @module
+ */
+import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
+import { ChunkQueue, copyBytes, ReadHalf } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { acquire, release } from "./pool.ts";
+
+/** A caller's buffer at least this large is read into directly when the read has no signal. */
+const DIRECT_AT = 16 * 1024;
+/** Landing buffer sizes: a connection starts small and grows while reads fill its buffer. */
+const LANDING_MIN = 16 * 1024;
+const LANDING_MAX = 256 * 1024;
+/** Rests at least this large are queued in the landing buffer itself instead of copied. */
+const HAND_OVER_AT = 16 * 1024;
+/** What the receiver reads from: `Deno.Conn`'s `read`. */
+export interface ReadInto {
+  /** Reads into `buf[0, n)` and resolves `n`, or `null` at EOF. */
+  read(buf: Uint8Array): Promise<number | null>;
+}
+
+/**
+ * The receive side of one connection. Reading is demand-driven: the kernel's receive buffer holds
+ * whatever nobody asked for, which is the backpressure, and an idle connection holds no landing
+ * buffer and no native read. At most one native read is in flight.
+ *
+ * - A waiting read with a buffer of at least {@link DIRECT_AT} bytes and no signal gets the native
+ *   read into its own buffer: no copy. Without a signal the read can only end by completing or by
+ *   `close()`, so the native read never writes into a buffer whose read was aborted.
+ * - Any other waiting read gets a native read into a pooled landing buffer; what does not fit the
+ *   caller's buffer (or everything, if the read was aborted meanwhile) is queued for later reads,
+ *   so an aborted read loses no byte.
+ */
+export class Receiver {
+  readonly queue: ChunkQueue;
+  readonly half: ReadHalf;
+  readonly #source: ReadInto;
+  readonly #label: () => string;
+  #reading = false;
+  /** Whether the read being started may use the direct path (set around `half.read`). */
+  #direct = false;
+  /** The waiting read's buffer when that read may use the direct path. */
+  #directBuf: Uint8Array | null = null;
+  #aheadScheduled = false;
+  #landingSize = LANDING_MIN;
+  /** Landing buffers queued as they are (not the queue's own packing blocks). */
+  readonly #handedOver = new Set<ArrayBufferLike>();
+
+  constructor(source: ReadInto, label: () => string) {
+    this.#source = source;
+    this.#label = label;
+    // A landing buffer handed to the queue goes back to the pool once it was read completely.
+    this.queue = new ChunkQueue((chunk) => {
+      if (this.#handedOver.delete(chunk.buffer)) release(chunk.buffer);
+    });
+    this.half = new ReadHalf(this.queue, {
+      get label() {
+        return label();
+      },
+      onWait: () => {
+        this.#directBuf = this.#direct ? this.half.waiting : null;
+        this.#pull();
+      },
+    });
+  }
+
+  /** `AsyncRead.read`: see the class comment for the paths a read takes. */
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    this.#direct = options?.signal === undefined && buf instanceof Uint8Array && buf.length >= DIRECT_AT;
+    try {
+      return this.half.read(buf, options);
+    } finally {
+      this.#direct = false;
+    }
+  }
+
+  /**
+   * `AsyncRead.tryRead`: what the queue holds. When it would block, a native read into a landing
+   * buffer starts a microtask later (so that bytes arrive for a later `tryRead`), unless a `read`
+   * called meanwhile started one for itself, possibly into its own buffer.
+   */
+  tryRead(buf: Uint8Array): number {
+    const n = this.half.tryRead(buf);
+    if (n === WOULD_BLOCK && !this.#reading && !this.#aheadScheduled) {
+      this.#aheadScheduled = true;
+      queueMicrotask(this.#readAhead);
+    }
+    return n;
+  }
+
+  readonly #readAhead = (): void => {
+    this.#aheadScheduled = false;
+    this.#pull(true);
+  };
+
+  /**
+   * Starts a native read for the waiting read (or, with `ahead`, for a later `tryRead`), unless
+   * one is in flight.
+   */
+  #pull(ahead = false): void {
+    if (this.#reading || this.half.finished) return;
+    const waiting = this.half.waiting;
+    if (waiting === null && !ahead) return;
+    this.#reading = true;
+    if (waiting !== null && waiting === this.#directBuf) {
+      this.#source.read(waiting).then(
+        (n) => this.#readDirect(waiting, n),
+        (error) => this.#failed(error),
+      );
+    } else {
+      const landing = acquire(this.#landingSize);
+      this.#source.read(landing).then(
+        (n) => this.#landed(landing, n),
+        (error) => {
+          release(landing.buffer);
+          this.#failed(error);
+        },
+      );
+    }
+  }
+
+  #readDirect(buf: Uint8Array, n: number | null): void {
+    this.#reading = false;
+    if (n === null) {
+      this.half.end();
+    } else if (n > 0 && this.half.waiting === buf) {
+      this.half.complete(n);
+    } else if (n === 0) {
+      this.#pull();
+    }
+    // Otherwise the read was settled by close(): the bytes went to a stream that is closed.
+  }
+
+  #landed(landing: Uint8Array, n: number | null): void {
+    this.#reading = false;
+    if (this.half.closed || n === null) {
+      release(landing.buffer);
+      if (n === null) this.half.end();
+      return;
+    }
+    let offset = 0;
+    const waiting = this.queue.size === 0 ? this.half.waiting : null;
+    if (waiting !== null && n > 0) {
+      offset = Math.min(n, waiting.length);
+      copyBytes(landing.subarray(0, offset), waiting, 0);
+      this.half.complete(offset);
+    }
+    if (n - offset >= HAND_OVER_AT) {
+      this.queue.push(landing.subarray(offset, n));
+      this.#handedOver.add(landing.buffer);
+    } else {
+      if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
+      release(landing.buffer);
+    }
+    if (n === landing.length) {
+      // The read filled the buffer: more was probably waiting. Read more per call from now on.
+      this.#landingSize = Math.min(LANDING_MAX, this.#landingSize * 4);
+    } else if (n < LANDING_MIN / 4 && this.queue.size === 0) {
+      this.#landingSize = LANDING_MIN;
+    }
+    this.half.notify();
+    this.#pull();
+  }
+
+  #failed(error: unknown): void {
+    this.#reading = false;
+    if (this.half.closed) return;
+    this.half.fail(toIoError(error, `read ${this.#label()}`));
+  }
+
+  /** Closes the read side: a waiting read rejects with `Closed`; queued bytes are dropped. */
+  close(): void {
+    this.half.close();
+    this.queue.clear();
+    this.#handedOver.clear();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The Deno runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * capability manifest and its multiplexing clock, built with core's `defineRuntime`.
+ * @module
+ */
+import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { createHeapClock } from "./clock.ts";
+import { denoFs } from "./fs.ts";
+import { denoProcesses } from "./process.ts";
+import { denoNet } from "./tcp.ts";
+
+/**
+ * Everything this adapter supports on Deno 2.
+ *
+ * `tcp.socketOptions` is `false`: `Deno.TcpConn.setKeepAlive(enable)` has no delay parameter, so
+ * `setKeepAlive(enable, initialDelayMs)` cannot be honoured as the contract says, and `setNoDelay`
+ * / `setKeepAlive` fail with `Unsupported`. Nagle's algorithm is still disabled at connect
+ * (`ConnectOptions.noDelay`) and on accepted connections. `process.signals` is `false` on Windows,
+ * where Deno delivers only `SIGKILL` / `SIGTERM`.
+ */
+export const denoCapabilities: CapabilityManifest = Object.freeze({
+  "tcp.connect": true,
+  "tcp.listen": true,
+  "tcp.halfClose": true,
+  "tcp.socketOptions": false,
+  fs: true,
+  process: true,
+  "process.signals": Deno.build.os !== "windows",
+});
+
+/**
+ * Creates the anyrt {@link Runtime} for Deno. Its `time` runs every sleep and timeout of the
+ * runtime on one native timer (see {@link createHeapClock}). Needs `--allow-net`, `--allow-read`,
+ * `--allow-write` and `--allow-run` for the capabilities it declares; without a permission the
+ * operation fails with `PermissionDenied`.
+ *
+ * @example
+ * ```ts
+ * import { createDenoRuntime } from "@anyrt/deno";
+ * const runtime = createDenoRuntime();
+ * console.assert(runtime.supports("tcp.halfClose"));
+ * await runtime.time.sleep(1);
+ * ```
+ */
+export function createDenoRuntime(): Runtime {
+  return defineRuntime({
+    id: "deno",
+    version: Deno.version.deno,
+    adapter: "@anyrt/deno",
+    capabilities: denoCapabilities,
+    net: denoNet,
+    fs: denoFs,
+    process: denoProcesses,
+    clock: createHeapClock(),
+  });
+}
+
+/** The shared Deno runtime. */
+export const denoRuntime: Runtime = createDenoRuntime();

@@ -1,0 +1,308 @@
+/**
+ * TCP on `Deno.connect` / `Deno.listen`: `TcpStream` over a `Deno.TcpConn` (reads through the
+ * on-demand {@link Receiver}, writes through the staging {@link Sender}, half-close with
+ * `closeWrite`), and `TcpListener` whose accept queue is bounded by `backlog`.
+ * @module
+ */
+import {
+  type ConnectOptions,
+  IoError,
+  isIoError,
+  type ListenOptions,
+  type Net,
+  type OperationOptions,
+  type SocketAddress,
+  type TcpListener,
+  type TcpStream,
+} from "@anyrt/core";
+import { abortReason, checkLength, checkPort, describe, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { Receiver } from "./receiver.ts";
+import { Sender } from "./sender.ts";
+
+function addressOf(addr: Deno.Addr): SocketAddress {
+  const net = addr as Deno.NetAddr;
+  const hostname = typeof net.hostname === "string" ? net.hostname : "";
+  return { hostname, port: typeof net.port === "number" ? net.port : 0, family: hostname.includes(":") ? 6 : 4 };
+}
+
+/**
+ * A connected TCP socket over a `Deno.TcpConn`.
+ *
+ * Reads are cancel-safe and at most one is in flight (`Busy` otherwise); see {@link Receiver} for
+ * the read paths. Writes are accepted into a bounded staging ring (see {@link Sender}): a write
+ * that waits for room and is aborted accepted nothing. `shutdown()` flushes, then sends FIN with
+ * `closeWrite()`; reading continues until the peer's FIN. `close()` releases the socket at once;
+ * pending operations reject with `Closed`.
+ *
+ * `setNoDelay` and `setKeepAlive` fail with `Unsupported`: Deno's `setKeepAlive` cannot set the
+ * keep-alive delay, so the adapter does not declare `tcp.socketOptions` (see the README). Nagle's
+ * algorithm is disabled at connect and accept (`ConnectOptions.noDelay`, default `true`).
+ */
+class DenoTcpStream implements TcpStream {
+  readonly #conn: Deno.TcpConn;
+  readonly #receiver: Receiver;
+  readonly #sender: Sender;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly label: string;
+  #closed = false;
+
+  constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    this.localAddress = addressOf(conn.localAddr);
+    this.remoteAddress = addressOf(conn.remoteAddr);
+    const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    this.label = label;
+    this.#receiver = new Receiver(conn, () => label);
+    this.#sender = new Sender(conn, () => label);
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#receiver.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#receiver.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#sender.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#sender.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#sender.writeVectored(bufs, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#sender.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#sender.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#receiver.close();
+      this.#sender.close();
+      try {
+        this.#conn.close();
+      } catch {
+        // Deno already released the resource: closing is idempotent.
+      }
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  setNoDelay(_enable: boolean): void {
+    throw new IoError("Unsupported", `setNoDelay ${this.label}: tcp.socketOptions is not supported by @anyrt/deno`);
+  }
+
+  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
+    throw new IoError("Unsupported", `setKeepAlive ${this.label}: tcp.socketOptions is not supported by @anyrt/deno`);
+  }
+}
+
+/** Sets TCP_NODELAY on a fresh connection; a connection that is already gone is left alone. */
+function setNoDelay(conn: Deno.TcpConn, enable: boolean): void {
+  try {
+    conn.setNoDelay(enable);
+  } catch {
+    // The peer may have reset the connection already; the first read or write reports it.
+  }
+}
+
+/** Connects, resolving once the connection is established. */
+function connect(options: ConnectOptions): Promise<TcpStream> {
+  let hostname: string;
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
+    checkPort("connect", options.port, 1);
+    hostname = options.hostname ?? "127.0.0.1";
+    if (typeof hostname !== "string" || hostname.length === 0) {
+      throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
+    }
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { port, signal } = options;
+  const noDelay = options.noDelay ?? true;
+  const connecting = Deno.connect({ hostname, port, transport: "tcp" }).then(
+    (conn) => {
+      setNoDelay(conn, noDelay);
+      return new DenoTcpStream(conn);
+    },
+    (error: unknown) => {
+      throw toIoError(error, `connect ${hostname}:${port}`);
+    },
+  );
+  if (signal === undefined) return connecting;
+  // Deno.connect takes no signal: an abort rejects at once, and a connection made later is closed.
+  return new Promise<TcpStream>((resolve, reject) => {
+    let aborted = false;
+    const onAbortSignal = () => {
+      aborted = true;
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbortSignal, { once: true });
+    connecting.then(
+      (stream) => {
+        signal.removeEventListener("abort", onAbortSignal);
+        if (aborted) stream.close();
+        else resolve(stream);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbortSignal);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A listening `Deno.TcpListener`. Connections are accepted natively ahead of `accept()`, up to
+ * `backlog` of them; beyond that the native accept pauses and further connections wait in the
+ * kernel's queue (whose length Deno fixes). At most one native accept is in flight, so an aborted
+ * `accept` loses no connection: it waits in the queue for the next one.
+ */
+class DenoTcpListener implements TcpListener {
+  readonly #listener: Deno.TcpListener;
+  readonly localAddress: SocketAddress;
+  readonly #backlog: number;
+  readonly #ready: DenoTcpStream[] = [];
+  readonly #pending = new WaitSlot<TcpStream>();
+  readonly #label: string;
+  /** The native accept in flight, settled either way; `null` when none is. */
+  #accepting: Promise<void> | null = null;
+  #error: IoError | null = null;
+  #closed = false;
+
+  constructor(listener: Deno.TcpListener, backlog: number) {
+    this.#listener = listener;
+    this.#backlog = backlog;
+    this.localAddress = addressOf(listener.addr);
+    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
+    this.#acceptAhead();
+  }
+
+  /** Starts a native accept unless one is in flight or the queue is full. */
+  #acceptAhead(): void {
+    if (this.#accepting !== null || this.#closed || this.#error !== null || this.#ready.length >= this.#backlog) return;
+    this.#accepting = this.#listener.accept().then(
+      (conn) => {
+        this.#accepting = null;
+        if (this.#closed) {
+          conn.close();
+          return;
+        }
+        setNoDelay(conn, true);
+        const stream = new DenoTcpStream(conn);
+        if (this.#pending.busy) this.#pending.resolve(stream);
+        else this.#ready.push(stream);
+        this.#acceptAhead();
+      },
+      (error: unknown) => {
+        this.#accepting = null;
+        if (this.#closed) return;
+        // Reported to the waiting accept, or to the next one; the accept after that tries again.
+        const failure = toIoError(error, this.#label);
+        if (this.#pending.busy) this.#pending.reject(failure);
+        else this.#error = failure;
+      },
+    );
+  }
+
+  accept(options?: OperationOptions): Promise<TcpStream> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
+    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) {
+      this.#acceptAhead();
+      return Promise.resolve(ready);
+    }
+    const error = this.#error;
+    if (error !== null) {
+      this.#error = null;
+      this.#acceptAhead();
+      return Promise.reject(error);
+    }
+    const waiting = this.#pending.wait(undefined, signal);
+    this.#acceptAhead();
+    return waiting;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (isIoError(error, "Closed")) return;
+        throw error;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
+    const unaccepted = this.#ready.splice(0).map((stream) => stream.close());
+    try {
+      this.#listener.close();
+    } catch {
+      // Already released.
+    }
+    // Deno releases the socket once the native accept in flight has been cancelled: until then
+    // the port still takes connections (and resets them), so wait for it.
+    return Promise.all([...unaccepted, this.#accepting]).then(() => undefined);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Binds and listens. */
+function listen(options: ListenOptions): Promise<TcpListener> {
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
+    checkPort("listen", options.port, 0);
+    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+    const hostname = options.hostname ?? "127.0.0.1";
+    if (typeof hostname !== "string" || hostname.length === 0) {
+      throw new IoError("InvalidInput", `listen: hostname must be a non-empty string, got ${describe(hostname)}`);
+    }
+    let listener: Deno.TcpListener;
+    try {
+      listener = Deno.listen({ hostname, port: options.port, transport: "tcp" });
+    } catch (error) {
+      throw toIoError(error, `listen ${hostname}:${options.port}`);
+    }
+    return Promise.resolve(new DenoTcpListener(listener, Math.max(1, options.backlog ?? 511)));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * The TCP capability on `Deno.connect` / `Deno.listen` (needs `--allow-net`).
+ *
+ * `connect` checks its arguments at once (`InvalidInput`), honours an abort signal (Deno's connect
+ * takes none: the rejection is immediate and a connection made later is closed), and maps
+ * failures: `ConnectionRefused`, `NotFound` for a host name that does not resolve, `TimedOut`.
+ * `listen` binds synchronously and fails with `AddrInUse`, `AddrNotAvailable`, `PermissionDenied`.
+ */
+export const denoNet: Net = { connect, listen };
