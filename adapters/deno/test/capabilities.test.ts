@@ -1,0 +1,53 @@
+// What the Deno adapter declares, and that what it does not declare fails with Unsupported.
+import { capabilities, isIoError } from "@anyrt/core";
+import { createDenoRuntime, denoCapabilities, denoRuntime } from "@anyrt/deno";
+import { describe, expect, it } from "vitest";
+
+describe("Deno capabilities", () => {
+  it("declares TCP with half-close, files, subprocesses and (off Windows) signals", () => {
+    expect(denoCapabilities).toEqual({
+      "tcp.connect": true,
+      "tcp.listen": true,
+      "tcp.halfClose": true,
+      "tcp.socketOptions": false,
+      fs: true,
+      process: true,
+      "process.signals": Deno.build.os !== "windows",
+    });
+    expect(Object.keys(denoCapabilities).sort()).toEqual([...capabilities].sort());
+    expect(Object.isFrozen(denoCapabilities)).toBe(true);
+  });
+
+  it("names itself with Deno's version", () => {
+    const runtime = createDenoRuntime();
+    expect(runtime.id).toBe("deno");
+    expect(runtime.version).toBe(Deno.version.deno);
+    expect(runtime.adapter).toBe("@anyrt/deno");
+    expect(denoRuntime.supports("tcp.halfClose")).toBe(true);
+    expect(denoRuntime.supports("tcp.socketOptions")).toBe(false);
+  });
+
+  it("setNoDelay and setKeepAlive fail with Unsupported, and the stream keeps working", async () => {
+    const runtime = createDenoRuntime();
+    const listener = await runtime.net.listen({ port: 0 });
+    const [client, server] = await Promise.all([
+      runtime.net.connect({ port: listener.localAddress.port }),
+      listener.accept(),
+    ]);
+    try {
+      expect(() => client.setNoDelay(false)).toThrow(expect.objectContaining({ kind: "Unsupported" }));
+      let error: unknown;
+      try {
+        client.setKeepAlive(true, 1000);
+      } catch (e) {
+        error = e;
+      }
+      expect(isIoError(error, "Unsupported")).toBe(true);
+      expect(String(error)).toContain("tcp.socketOptions");
+      await client.write(new TextEncoder().encode("ok"));
+      expect(await server.read(new Uint8Array(8))).toBe(2);
+    } finally {
+      await Promise.all([client.close(), server.close(), listener.close()]);
+    }
+  });
+});
