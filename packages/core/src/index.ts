@@ -50,4 +50,5 @@ export {
   systemClock,
   type Time,
 } from "./task.ts";
+export * from "./sync/index.ts";
 export * from "./util/index.ts";
