@@ -1,5 +1,10 @@
 /**
- * `@anyrt/bun`: the anyrt adapter for Bun, on Bun's native APIs.
+ * `@anyrt/bun`: the anyrt adapter for Bun, on Bun's native APIs (`Bun.connect` / `Bun.listen`,
+ * `Bun.spawn`, `Bun.file` / `Bun.write`).
  * @module
  */
-export {};
+export { kindOfCode, toIoError } from "./error.ts";
+export { bunFs } from "./fs.ts";
+export { bunProcesses } from "./process.ts";
+export { bunCapabilities, bunRuntime, createBunRuntime } from "./runtime.ts";
+export { bunNet } from "./tcp.ts";

@@ -1,0 +1,50 @@
+/**
+ * The Bun runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * capability manifest, built with core's `defineRuntime`.
+ * @module
+ */
+import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { bunFs } from "./fs.ts";
+import { bunProcesses } from "./process.ts";
+import { bunNet } from "./tcp.ts";
+
+/**
+ * Everything this adapter supports on Bun: every capability anyrt defines, all on Bun's native
+ * APIs (files partly on `node:fs/promises`, see `bunFs`). `process.signals` is declared off on
+ * Windows, where `kill(name)` cannot deliver POSIX signals.
+ */
+export const bunCapabilities: CapabilityManifest = Object.freeze({
+  "tcp.connect": true,
+  "tcp.listen": true,
+  "tcp.halfClose": true,
+  "tcp.socketOptions": true,
+  fs: true,
+  process: true,
+  "process.signals": process.platform !== "win32",
+});
+
+/**
+ * Creates the anyrt {@link Runtime} for Bun. Capabilities are stateless: every runtime made here
+ * shares the same native primitives; tasks and time are core's defaults on Bun's timers.
+ *
+ * @example
+ * ```ts
+ * import { createBunRuntime } from "@anyrt/bun";
+ * const runtime = createBunRuntime();
+ * console.assert(runtime.id === "bun" && runtime.supports("tcp.halfClose"));
+ * ```
+ */
+export function createBunRuntime(): Runtime {
+  return defineRuntime({
+    id: "bun",
+    version: Bun.version,
+    adapter: "@anyrt/bun",
+    capabilities: bunCapabilities,
+    net: bunNet,
+    fs: bunFs,
+    process: bunProcesses,
+  });
+}
+
+/** The shared Bun runtime. */
+export const bunRuntime: Runtime = createBunRuntime();

@@ -1,0 +1,517 @@
+/**
+ * TCP on Bun's native sockets (`Bun.connect` / `Bun.listen`, not `node:net`): a `TcpStream` fed by
+ * the socket's `data` handler and written with `socket.write`, retried on `drain`, and a
+ * `TcpListener` whose connections wait in a bounded queue until accepted.
+ * @module
+ */
+import {
+  type ConnectOptions,
+  IoError,
+  isIoError,
+  type ListenOptions,
+  type Net,
+  type OperationOptions,
+  type SocketAddress,
+  type TcpListener,
+  type TcpStream,
+  WOULD_BLOCK,
+} from "@anyrt/core";
+import {
+  abortReason,
+  attemptOrWait,
+  ChunkQueue,
+  checkBuffer,
+  checkLength,
+  checkPort,
+  copyBytes,
+  ReadHalf,
+  throwIfAborted,
+  WaitSlot,
+} from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+
+/** Unread bytes queued before the socket is paused (the kernel then applies backpressure). */
+const READ_HIGH_WATER = 256 * 1024;
+/** The most bytes one vectored write gathers into a single `socket.write`. */
+const GATHER_SIZE = 64 * 1024;
+
+/**
+ * Where `writeVectored` gathers buffers. `socket.write` copies what it accepts before returning
+ * (to the kernel, or to Bun's cork buffer inside a handler) and never keeps the rest, so one
+ * buffer serves every socket.
+ */
+const gathered = new Uint8Array(GATHER_SIZE);
+
+type BunSocket = Bun.Socket<BunTcpStream>;
+
+const unknownAddress: SocketAddress = Object.freeze({ hostname: "", port: 0, family: 4 });
+
+function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+  return {
+    hostname: address ?? "",
+    port: port ?? 0,
+    family: family === "IPv6" || (family === undefined && address?.includes(":") === true) ? 6 : 4,
+  };
+}
+
+/**
+ * A connected TCP socket over a native Bun socket.
+ *
+ * **Reading.** Bun calls the `data` handler with a fresh buffer per arrival and never touches it
+ * again (checked by this package's tests), so an arrival nobody waits for is queued as it is, no
+ * copy; one that a pending `read` waits for is copied straight into the caller's buffer. Past
+ * {@link READ_HIGH_WATER} unread bytes the socket is paused. `read` is cancel-safe (the kit's
+ * `ReadHalf`).
+ *
+ * **Writing.** `socket.write` is unbuffered: it returns how many bytes the kernel took, possibly
+ * fewer than offered, and keeps none of the rest. A write resolves with that count; a write that
+ * got nothing waits for the `drain` handler and tries again, so an aborted waiting write accepted
+ * nothing. Accepted bytes are already in the kernel: `flush` has nothing to wait for, and memory
+ * held for writing is none beyond the kernel's send buffer.
+ *
+ * **Half-close.** `shutdown()` is `socket.shutdown()` (FIN); sockets run with `allowHalfOpen`, so
+ * the peer's FIN (the `end` handler) ends reading only, and writing continues.
+ */
+class BunTcpStream implements TcpStream {
+  localAddress: SocketAddress = unknownAddress;
+  remoteAddress: SocketAddress = unknownAddress;
+  label: string;
+  #socket: BunSocket | null = null;
+  readonly #queue = new ChunkQueue();
+  readonly #half: ReadHalf;
+  #paused = false;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
+  /** The last write was partial or took nothing: the next waits for `drain`. */
+  #blocked = false;
+  #shutdown = false;
+  /** Why the connection failed (reset, broken pipe); later writes fail with it. */
+  #failure: IoError | null = null;
+  /** Bun closed the socket (both directions done, reset, or our own close). */
+  #gone = false;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #whenGone: (() => void) | null = null;
+
+  constructor(label: string) {
+    this.label = label;
+    const resume = () => this.#resume();
+    const stream = this;
+    this.#half = new ReadHalf(this.#queue, {
+      get label() {
+        return stream.label;
+      },
+      onConsumed: resume,
+      onWait: resume,
+    });
+  }
+
+  /** The handlers shared by every socket; `socket.data` is the stream. */
+  static readonly handlers: Bun.SocketHandler<BunTcpStream> = {
+    open(socket) {
+      socket.data.#attach(socket);
+    },
+    data(socket, data) {
+      socket.data.#received(data);
+    },
+    drain(socket) {
+      socket.data.#drained();
+    },
+    end(socket) {
+      socket.data.#half.end();
+    },
+    close(socket, error) {
+      // A socket refused by a full accept queue never got a stream.
+      const stream = socket.data as BunTcpStream | undefined;
+      if (stream !== undefined) stream.#socketClosed(error);
+    },
+    error(socket, error) {
+      // Called when one of these handlers threw: a bug, surfaced to both directions.
+      const stream = socket.data as BunTcpStream | undefined;
+      if (stream !== undefined) stream.#socketClosed(error);
+    },
+  };
+
+  /** The stream of a socket accepted by a listener (called from the listener's `open`). */
+  static adopt(socket: BunSocket): BunTcpStream {
+    const stream = new BunTcpStream("tcp");
+    socket.data = stream;
+    stream.#attach(socket);
+    stream.label = `tcp ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
+    return stream;
+  }
+
+  #attach(socket: BunSocket): void {
+    this.#socket = socket;
+    this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
+    this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+  }
+
+  #received(data: Uint8Array): void {
+    const queue = this.#queue;
+    if (queue.size === 0) {
+      const waiting = this.#half.waiting;
+      if (waiting !== null) {
+        const n = Math.min(data.length, waiting.length);
+        copyBytes(n === data.length ? data : data.subarray(0, n), waiting, 0);
+        this.#half.complete(n);
+        if (n < data.length) queue.push(data.subarray(n));
+        return;
+      }
+    }
+    queue.push(data);
+    if (queue.size >= READ_HIGH_WATER && !this.#paused) {
+      this.#paused = true;
+      this.#socket?.pause();
+    }
+  }
+
+  #resume(): void {
+    if (!this.#paused || this.#queue.size >= READ_HIGH_WATER / 2) return;
+    this.#paused = false;
+    if (!this.#gone) this.#socket?.resume();
+  }
+
+  #drained(): void {
+    this.#blocked = false;
+    const buf = this.#pending.data;
+    if (buf === null) return;
+    let n: number;
+    try {
+      this.#check("write");
+      n = this.#send(buf, buf.length);
+    } catch (error) {
+      this.#pending.reject(error);
+      return;
+    }
+    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
+  }
+
+  #socketClosed(error: Error | undefined): void {
+    this.#gone = true;
+    if (error === undefined) {
+      this.#half.end();
+    } else {
+      this.#half.fail(toIoError(error, `read ${this.label}`));
+      this.#failure ??= toIoError(error, `write ${this.label}`);
+    }
+    this.#pending.reject(this.#failure ?? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`));
+    const whenGone = this.#whenGone;
+    this.#whenGone = null;
+    whenGone?.();
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#half.tryRead(buf);
+  }
+
+  #check(operation: string): void {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.#shutdown) throw new IoError("BrokenPipe", `${operation} ${this.label}: write side was shut down`);
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#gone) throw new IoError("BrokenPipe", `${operation} ${this.label}: the connection is closed`);
+  }
+
+  /** Offers `buf[0, length)` to the socket: the count the kernel took, or `WOULD_BLOCK`. */
+  #send(buf: Uint8Array, length: number): number {
+    if (length === 0) return 0;
+    if (this.#blocked) return WOULD_BLOCK;
+    const n = (this.#socket as BunSocket).write(buf, 0, length);
+    if (n > 0) {
+      if (n < length) this.#blocked = true;
+      return n;
+    }
+    if (n === 0) {
+      this.#blocked = true;
+      return WOULD_BLOCK;
+    }
+    // -1: Bun already closed the socket; its `close` handler has not run yet.
+    throw this.#failure ?? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    checkBuffer("write", buf);
+    this.#check("write");
+    if (this.#pending.busy) throw new IoError("Busy", `write ${this.label}: another write is pending`);
+    return this.#send(buf, buf.length);
+  }
+
+  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
+  }
+
+  /** Gathers up to 64 KiB of `bufs` into one `socket.write` (one system call). */
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    let n: number;
+    let first: Uint8Array | undefined;
+    try {
+      if (!Array.isArray(bufs)) throw new IoError("InvalidInput", `write ${this.label}: bufs must be an array`);
+      for (const buf of bufs) checkBuffer("write", buf);
+      throwIfAborted(options?.signal);
+      this.#check("write");
+      if (this.#pending.busy) throw new IoError("Busy", `write ${this.label}: another write is pending`);
+      let total = 0;
+      for (const buf of bufs) {
+        if (buf.length === 0) continue;
+        first ??= buf;
+        const count = Math.min(buf.length, GATHER_SIZE - total);
+        if (count === 0) break;
+        copyBytes(count === buf.length ? buf : buf.subarray(0, count), gathered, total);
+        total += count;
+      }
+      if (first === undefined) return Promise.resolve(0);
+      n = first.length === total ? this.#send(first, total) : this.#send(gathered, total);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    // Nothing fits now: wait as a plain write of the first non-empty buffer does.
+    return this.write(first, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.label}: stream is closed`));
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    // Accepted bytes are in the kernel already; this only pushes out Bun's cork buffer.
+    if (!this.#gone) this.#socket?.flush();
+    return Promise.resolve();
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.label}: stream is closed`));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (!this.#shutdown) {
+      if (this.#pending.busy) {
+        return Promise.reject(new IoError("Busy", `shutdown ${this.label}: a write is pending`));
+      }
+      if (this.#failure !== null) return Promise.reject(this.#failure);
+      this.#shutdown = true;
+      const socket = this.#socket;
+      if (!this.#gone && socket !== null) {
+        socket.flush();
+        socket.shutdown();
+      }
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closed = true;
+    this.#half.close();
+    this.#queue.clear();
+    this.#pending.reject(new IoError("Closed", `write ${this.label}: stream was closed while writing`));
+    const socket = this.#socket;
+    if (this.#gone || socket === null) {
+      this.#closing = Promise.resolve();
+    } else {
+      this.#closing = new Promise<void>((resolve) => {
+        this.#whenGone = resolve;
+      });
+      // close(2): FIN after what the kernel holds, or RST when received bytes were never read.
+      socket.end();
+    }
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #checkOpen(operation: string): BunSocket | null {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    return this.#gone ? null : this.#socket;
+  }
+
+  setNoDelay(enable: boolean): void {
+    this.#checkOpen("setNoDelay")?.setNoDelay(enable === true);
+  }
+
+  setKeepAlive(enable: boolean, initialDelayMs = 0): void {
+    const socket = this.#checkOpen("setKeepAlive");
+    checkLength("setKeepAlive", "initialDelayMs", initialDelayMs);
+    socket?.setKeepAlive(enable === true, initialDelayMs);
+  }
+}
+
+/** Connects with `Bun.connect`, resolving once the connection is established. */
+function connect(options: ConnectOptions): Promise<TcpStream> {
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
+    checkPort("connect", options.port, 1);
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { port, signal } = options;
+  const noDelay = options.noDelay ?? true;
+  const what = `connect ${hostname}:${port}`;
+  const stream = new BunTcpStream(`tcp ${hostname}:${port}`);
+  return new Promise<TcpStream>((resolve, reject) => {
+    let settled = false;
+    const onAbortSignal = () => {
+      if (settled) return;
+      settled = true;
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener("abort", onAbortSignal, { once: true });
+    let connecting: Promise<BunSocket>;
+    try {
+      connecting = Bun.connect<BunTcpStream>({
+        hostname,
+        port,
+        allowHalfOpen: true,
+        data: stream,
+        socket: BunTcpStream.handlers,
+      });
+    } catch (error) {
+      connecting = Promise.reject(error);
+    }
+    connecting.then(
+      (socket) => {
+        signal?.removeEventListener("abort", onAbortSignal);
+        if (settled) {
+          // Aborted while connecting: nobody will ever see this stream.
+          socket.terminate();
+          return;
+        }
+        settled = true;
+        socket.setNoDelay(noDelay);
+        resolve(stream);
+      },
+      (error: unknown) => {
+        signal?.removeEventListener("abort", onAbortSignal);
+        if (settled) return;
+        settled = true;
+        reject(toIoError(error, what));
+      },
+    );
+  });
+}
+
+/**
+ * A `Bun.listen` server. Bun accepts every connection as it arrives; connections wait in a queue
+ * bounded by `backlog` until `accept()` takes them, and past it are refused with a reset, as a
+ * full kernel backlog would. `close()` stops listening (the port is free again) and closes the
+ * connections nobody accepted; accepted streams stay open.
+ */
+class BunTcpListener implements TcpListener {
+  readonly localAddress: SocketAddress;
+  readonly #server: Bun.TCPSocketListener<BunTcpStream>;
+  readonly #backlog: number;
+  readonly #ready: BunTcpStream[] = [];
+  readonly #pending = new WaitSlot<TcpStream>();
+  readonly #label: string;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(hostname: string, port: number, backlog: number) {
+    this.#backlog = backlog;
+    this.#server = Bun.listen<BunTcpStream>({
+      hostname,
+      port,
+      allowHalfOpen: true,
+      exclusive: true,
+      socket: { ...BunTcpStream.handlers, open: (socket) => this.#onOpen(socket) },
+    });
+    const bound = this.#server.hostname;
+    this.localAddress = addressOf(bound, this.#server.port, bound.includes(":") ? "IPv6" : "IPv4");
+    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
+  }
+
+  #onOpen(socket: BunSocket): void {
+    if (this.#closed || this.#ready.length >= this.#backlog) {
+      socket.terminate();
+      return;
+    }
+    const stream = BunTcpStream.adopt(socket);
+    socket.setNoDelay(true);
+    if (this.#pending.busy) this.#pending.resolve(stream);
+    else this.#ready.push(stream);
+  }
+
+  accept(options?: OperationOptions): Promise<TcpStream> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
+    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    return this.#pending.wait(undefined, signal);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (isIoError(error, "Closed")) return;
+        throw error;
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    this.#closed = true;
+    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
+    // stop(false): stop listening, leave accepted connections open.
+    this.#server.stop(false);
+    this.#closing = Promise.all(this.#ready.splice(0).map((stream) => stream.close())).then(() => undefined);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Binds and listens with `Bun.listen`. */
+function listen(options: ListenOptions): Promise<TcpListener> {
+  try {
+    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
+    checkPort("listen", options.port, 0);
+    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  try {
+    return Promise.resolve(new BunTcpListener(hostname, options.port, options.backlog ?? 511));
+  } catch (error) {
+    return Promise.reject(toIoError(error, `listen ${hostname}:${options.port}`));
+  }
+}
+
+/**
+ * The TCP capability on Bun's native sockets (`Bun.connect` / `Bun.listen` with
+ * `allowHalfOpen: true`).
+ *
+ * `connect` resolves once the connection is established; aborting its signal rejects with the
+ * signal's reason and drops a connection that completes later. `listen` binds at once (Bun binds
+ * synchronously) and fails with `AddrInUse` / `AddrNotAvailable` / `PermissionDenied`. Streams
+ * and listeners follow the `TcpStream` / `TcpListener` contracts: `read`, `write` and `accept` are
+ * cancel-safe (an aborted read loses no byte, an aborted waiting write accepted nothing, an
+ * aborted accept loses no connection).
+ *
+ * @example
+ * ```ts
+ * import { bunNet } from "@anyrt/bun";
+ * const listener = await bunNet.listen({ port: 0 });
+ * const client = await bunNet.connect({ port: listener.localAddress.port });
+ * const server = await listener.accept();
+ * await client.write(new TextEncoder().encode("hi"));
+ * console.assert((await server.read(new Uint8Array(8))) === 2);
+ * await Promise.all([client.close(), server.close(), listener.close()]);
+ * ```
+ */
+export const bunNet: Net = { connect, listen };
