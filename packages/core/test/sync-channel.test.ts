@@ -68,6 +68,7 @@ describe("channel", () => {
 
   it("delivers undefined, null and thenables as values, distinct from the end", async () => {
     const { sender, receiver } = channel<unknown>(4);
+    // biome-ignore lint/suspicious/noThenProperty: a thenable value must travel unadopted.
     const thenable = { then: () => "not adopted" };
     sender.trySend(undefined);
     sender.trySend(null);
