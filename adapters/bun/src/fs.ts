@@ -247,7 +247,11 @@ function readBytes(path: string): Promise<Uint8Array> {
  *
  * Signals: an aborted whole-file read rejects with the signal's reason at once (the read itself
  * finishes in the background); a native `writeFile` checks its signal before it starts and
- * cannot be interrupted once it has (the `node:fs` fallback stops between chunks).
+ * cannot be interrupted once it has (the `node:fs` fallback stops between chunks). `File`
+ * operations check their signal before they start and then run to completion (a disk operation
+ * in the thread pool cannot be taken back); an operation rejected by its signal did nothing, one
+ * that resolved moved the position by what it reports. One operation per file at a time: a second
+ * fails with `Busy`.
  *
  * @example
  * ```ts
