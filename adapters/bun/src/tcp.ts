@@ -318,6 +318,8 @@ class BunTcpStream implements TcpStream {
       });
       // close(2): FIN after what the kernel holds, or RST when received bytes were never read.
       socket.end();
+      // Bun runs the close handler inside end(); should it ever not, a closed socket is closed.
+      if (socket.readyState === 0 || socket.readyState === -1) this.#socketClosed(undefined);
     }
     return this.#closing;
   }
