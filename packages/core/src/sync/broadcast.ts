@@ -7,8 +7,7 @@
 import { IoError } from "../error.ts";
 import type { OperationOptions } from "../io.ts";
 import { checkInteger } from "../util/check.ts";
-import { CHANNEL_EMPTY, DONE, DONE_PROMISE, MAX_CAPACITY } from "./channel.ts";
-import { nextPowerOfTwo } from "./ring.ts";
+import { CHANNEL_EMPTY, DONE, DONE_PROMISE, MAX_CAPACITY, nextPowerOfTwo } from "./channel.ts";
 import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /**

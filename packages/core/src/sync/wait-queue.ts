@@ -42,15 +42,12 @@ export class Waiter<R, D> {
 export class WaitQueue<R, D = undefined> {
   #head: Waiter<R, D> | null = null;
   #tail: Waiter<R, D> | null = null;
-  #length = 0;
+  /** How many waiters are queued (a plain field: hot paths read it to skip the queue). */
+  length = 0;
   readonly afterAbort: (() => void) | undefined;
 
   constructor(afterAbort?: () => void) {
     this.afterAbort = afterAbort;
-  }
-
-  get length(): number {
-    return this.#length;
   }
 
   /** The first waiter, still queued, or `null`. */
@@ -74,7 +71,7 @@ export class WaitQueue<R, D = undefined> {
     if (tail === null) this.#head = waiter;
     else tail.next = waiter;
     this.#tail = waiter;
-    this.#length++;
+    this.length++;
     signal?.addEventListener("abort", waiter);
     return promise;
   }
@@ -117,7 +114,7 @@ export class WaitQueue<R, D = undefined> {
     waiter.prev = null;
     waiter.next = null;
     waiter.queue = null;
-    this.#length--;
+    this.length--;
   }
 }
 
