@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { createChannel1m } from "./channel-1m.ts";
 import {
   type Benchmark,
   type BenchResult,
@@ -31,6 +32,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,
   "length-delimited-decode": createLengthDelimitedDecode,
+  "channel-1m": createChannel1m,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
