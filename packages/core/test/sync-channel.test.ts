@@ -259,6 +259,19 @@ describe("channel", () => {
       expect(await pending).toEqual({ value: 9, done: false });
     });
 
+    it("a receive whose signal aborted is passed over even before its own listener runs", async () => {
+      const { sender, receiver } = channel<number>(1);
+      const controller = new AbortController();
+      const reason = new Error("stop");
+      // A listener registered first runs while the receive is still queued, with the signal aborted.
+      controller.signal.addEventListener("abort", () => sender.trySend(1));
+      const aborted = receiver.receive({ signal: controller.signal });
+      const next = receiver.receive();
+      controller.abort(reason);
+      expect(await rejection(aborted)).toBe(reason);
+      expect(await next).toEqual({ value: 1, done: false });
+    });
+
     it("a send accepted keeps its value even when its signal aborts in the same turn", async () => {
       const { sender, receiver } = channel<number>(1);
       sender.trySend(1);

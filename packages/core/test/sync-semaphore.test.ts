@@ -150,6 +150,19 @@ describe("Semaphore", () => {
     expect(semaphore.available).toBe(0);
   });
 
+  it("a permit released from another listener of the aborting signal goes to the next waiter", async () => {
+    const semaphore = new Semaphore(1);
+    const held = semaphore.tryAcquire() as Permit;
+    const controller = new AbortController();
+    controller.signal.addEventListener("abort", () => held.release());
+    const aborted = semaphore.acquire({ signal: controller.signal });
+    const next = semaphore.acquire();
+    controller.abort();
+    expect(kindOf(await rejection(aborted))).not.toBe("resolved");
+    expect((await next).permits).toBe(1);
+    expect(semaphore.available).toBe(0);
+  });
+
   it("an already aborted signal rejects without taking a permit", async () => {
     const semaphore = new Semaphore(1);
     const reason = new Error("stop");

@@ -7,7 +7,7 @@
 import { IoError, invalidInput } from "../error.ts";
 import type { OperationOptions } from "../io.ts";
 import { checkInteger } from "../util/check.ts";
-import { signalOf, type Waiter, WaitQueue } from "./wait-queue.ts";
+import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /**
  * Returned by `tryReceive` when no value is ready now but more may come: `receive` would wait.
@@ -210,8 +210,11 @@ class ChannelSender<T> implements Sender<T> {
     const size = state.size;
     // A receiver waits only while the ring is empty: hand the value over directly.
     if (size === 0 && state.receivers.length > 0) {
-      (state.receivers.shift() as Waiter<IteratorResult<T, undefined>, undefined>).resolve({ value, done: false });
-      return true;
+      const receiver = state.receivers.shift();
+      if (receiver !== null) {
+        receiver.resolve({ value, done: false });
+        return true;
+      }
     }
     // Senders wait only while the ring is full, so room means nobody is ahead of this value.
     if (size < state.capacity) {
@@ -284,9 +287,11 @@ class ChannelReceiver<T> implements Receiver<T> {
       const value = state.shift();
       // The first waiting sender takes the freed slot, so that waiting senders keep their order.
       if (state.senders.length > 0) {
-        const sender = state.senders.shift() as Waiter<void, T>;
-        state.push(sender.data);
-        sender.resolve();
+        const sender = state.senders.shift();
+        if (sender !== null) {
+          state.push(sender.data);
+          sender.resolve();
+        }
       }
       return value;
     }

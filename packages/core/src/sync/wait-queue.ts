@@ -50,9 +50,26 @@ export class WaitQueue<R, D = undefined> {
     this.afterAbort = afterAbort;
   }
 
-  /** The first waiter, still queued, or `null`. */
+  /** The first waiter whose signal has not aborted, still queued, or `null`. */
   peek(): Waiter<R, D> | null {
+    this.#dropAborted();
     return this.#head;
+  }
+
+  /**
+   * Rejects the waiters at the head whose signal has aborted but whose listener has not run yet
+   * (another listener of the same signal, called first, is handing out a value): a waiter whose
+   * signal aborted is never given anything, so the value goes to the next one.
+   */
+  #dropAborted(): void {
+    let waiter = this.#head;
+    while (waiter?.signal?.aborted === true) {
+      const signal = waiter.signal;
+      this.unlink(waiter);
+      signal.removeEventListener("abort", waiter);
+      waiter.reject(abortReason(signal));
+      waiter = this.#head;
+    }
   }
 
   /**
@@ -76,8 +93,12 @@ export class WaitQueue<R, D = undefined> {
     return promise;
   }
 
-  /** Removes the first waiter (and its abort listener) for the caller to settle, or `null`. */
+  /**
+   * Removes the first waiter whose signal has not aborted (and its abort listener) for the caller
+   * to settle, or `null`. `length > 0` does not promise a waiter: check for `null`.
+   */
   shift(): Waiter<R, D> | null {
+    this.#dropAborted();
     const waiter = this.#head;
     if (waiter === null) return null;
     this.unlink(waiter);
@@ -98,7 +119,8 @@ export class WaitQueue<R, D = undefined> {
       if (owner === undefined || waiter.owner === owner) {
         this.unlink(waiter);
         waiter.signal?.removeEventListener("abort", waiter);
-        waiter.reject(error);
+        const signal = waiter.signal;
+        waiter.reject(signal?.aborted === true ? abortReason(signal) : error);
       }
       waiter = next;
     }
