@@ -46,6 +46,22 @@ export const shutdownCases: ConformanceCase[] = [
     },
   },
   {
+    id: "shutdown/peer-writes-large-after-fin",
+    title: "after our shutdown the peer writes 1 MiB back (through backpressure) and we read all of it, then EOF",
+    requires: ["stream.pair", "stream.halfClose"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      await a.shutdown();
+      equal(await b.read(new Uint8Array(8)), 0, "the peer reads EOF first");
+      // More than any socket buffer: the peer's writes must wait for drain after our FIN.
+      const data = pattern(1024 * 1024, 5);
+      const reading = readAll(a);
+      await writeAll(b, data);
+      await b.shutdown();
+      bytesEqual(await reading, data, "reply read after our shutdown");
+    },
+  },
+  {
     id: "shutdown/idempotent",
     title: "calling shutdown again resolves again and changes nothing",
     requires: ["stream.pair", "stream.halfClose"],

@@ -1,13 +1,16 @@
-// Runs every TSDoc `@example` block of every workspace package (core, adapters, the suite) as a
-// test, so that documented examples cannot rot. Examples import packages by name, as users do.
+// Runs every TSDoc `@example` block of every workspace package (core, the suite, and the adapter of
+// the runtime running the test) as a test, so that documented examples cannot rot. Examples import
+// packages by name, as users do.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const scratch = join(root, ".tmp", "tsdoc-examples");
-const sourceDirs = ["packages/core/src", "adapters/node/src", "conformance-tests/src"];
+/** npm test runs this file on Node, inside Deno and inside Bun: each runs its own adapter's examples. */
+const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
+const scratch = join(root, ".tmp", `tsdoc-examples-${runtime}`);
+const sourceDirs = ["packages/core/src", "conformance-tests/src", `adapters/${runtime}/src`];
 
 function examplesOf(path: string): string[] {
   const text = readFileSync(path, "utf8");
