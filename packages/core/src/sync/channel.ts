@@ -109,6 +109,30 @@ export interface Receiver<T> extends AsyncIterable<T>, Disposable {
   /**
    * Receives synchronously: the next value, {@link CHANNEL_EMPTY} when `receive` would wait, or
    * {@link CHANNEL_END} at the end. Throws `Closed` after `close()`.
+   *
+   * @example
+   * ```ts
+   * // The fast path of a hot loop: the synchronous forms first, one await only when they would wait.
+   * import { CHANNEL_EMPTY, CHANNEL_END, channel } from "@anyrt/core";
+   * const { sender, receiver } = channel<number>(64);
+   * const producer = (async () => {
+   *   for (let i = 0; i < 1000; i++) if (!sender.trySend(i)) await sender.send(i);
+   *   sender.close();
+   * })();
+   * let sum = 0;
+   * for (;;) {
+   *   let value = receiver.tryReceive();
+   *   if (value === CHANNEL_END) break;
+   *   if (value === CHANNEL_EMPTY) {
+   *     const result = await receiver.receive();
+   *     if (result.done) break;
+   *     value = result.value;
+   *   }
+   *   sum += value;
+   * }
+   * await producer;
+   * console.assert(sum === 499500);
+   * ```
    */
   tryReceive(): T | typeof CHANNEL_EMPTY | typeof CHANNEL_END;
   /**
