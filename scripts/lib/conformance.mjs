@@ -291,7 +291,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
  * undefined for all of them. Runtimes whose adapter is not written yet run only the memory pair.
  */
 function targetsFor(runtime, targets) {
-  const pending = { deno: "memory", bun: "memory" };
+  const pending = { deno: "memory" };
   if (targets === undefined) return pending[runtime];
   const runtimes = ["node", "deno", "bun"];
   const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
