@@ -1,5 +1,5 @@
 // Unit and property tests of core's Semaphore: FIFO fairness, disposable permits, bad counts,
-// close, and permits conserved under random acquires, aborts and releases.
+// close, and permits conserved under random acquires, aborts, releases and forgets.
 import { type Permit, Semaphore } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -85,13 +85,16 @@ describe("Semaphore", () => {
       expect(kindOf(await rejection(semaphore.acquire(n as number)))).toBe("InvalidInput");
       expect(kindOf(catching(() => semaphore.tryAcquire(n as number)))).toBe("InvalidInput");
     }
-    // Releasing what was not acquired.
+    // Releasing what was not acquired, or what a guard still holds.
     expect(kindOf(catching(() => semaphore.release()))).toBe("InvalidInput");
-    semaphore.tryAcquire(1);
+    const permit = semaphore.tryAcquire(1) as Permit;
+    expect(kindOf(catching(() => semaphore.release(1)))).toBe("InvalidInput");
+    permit.forget();
     expect(kindOf(catching(() => semaphore.release(2)))).toBe("InvalidInput");
     expect(kindOf(catching(() => semaphore.release(0)))).toBe("InvalidInput");
     semaphore.release(1);
     expect(semaphore.available).toBe(2);
+    expect(kindOf(catching(() => semaphore.release(1)))).toBe("InvalidInput");
   });
 
   it("addPermits raises the total and wakes waiters it satisfies", async () => {
@@ -176,12 +179,16 @@ describe("Semaphore", () => {
       | { kind: "tryAcquire"; n: number }
       | { kind: "abort"; index: number }
       | { kind: "release"; index: number }
+      | { kind: "forget"; index: number }
+      | { kind: "releaseForgotten"; n: number }
       | { kind: "flush" };
     const op: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant("acquire" as const), n: fc.integer({ min: 1, max: 4 }), abortable: fc.boolean() }),
       fc.record({ kind: fc.constant("tryAcquire" as const), n: fc.integer({ min: 1, max: 4 }) }),
       fc.record({ kind: fc.constant("abort" as const), index: fc.nat() }),
       fc.record({ kind: fc.constant("release" as const), index: fc.nat() }),
+      fc.record({ kind: fc.constant("forget" as const), index: fc.nat() }),
+      fc.record({ kind: fc.constant("releaseForgotten" as const), n: fc.integer({ min: 1, max: 4 }) }),
       fc.record({ kind: fc.constant("flush" as const) }),
     );
     await fc.assert(
@@ -194,10 +201,11 @@ describe("Semaphore", () => {
         const granted: number[] = [];
         const aborted = new Set<number>();
         let issued = 0;
+        let forgotten = 0;
 
         const check = () => {
           const holding = held.reduce((sum, permit) => sum + permit.permits, 0);
-          expect(semaphore.available + holding).toBe(total);
+          expect(semaphore.available + holding + forgotten).toBe(total);
           expect(semaphore.available).toBeGreaterThanOrEqual(0);
           // Nobody asks for more than the total, so all permits free and a waiter is a stall.
           if (semaphore.available === total) expect(semaphore.waiting).toBe(0);
@@ -242,6 +250,22 @@ describe("Semaphore", () => {
             case "release":
               if (held.length > 0) held.splice(step.index % held.length, 1)[0]?.release();
               break;
+            case "forget": {
+              const permit = held.length > 0 ? held.splice(step.index % held.length, 1)[0] : undefined;
+              if (permit !== undefined) {
+                forgotten += permit.permits;
+                permit.forget();
+              }
+              break;
+            }
+            case "releaseForgotten":
+              if (step.n <= forgotten) {
+                semaphore.release(step.n);
+                forgotten -= step.n;
+              } else {
+                expect(kindOf(catching(() => semaphore.release(step.n)))).toBe("InvalidInput");
+              }
+              break;
             case "flush":
               await flush();
               break;
@@ -252,6 +276,9 @@ describe("Semaphore", () => {
         }
 
         // Release everything, repeatedly, until every acquire is granted or was aborted.
+        if (forgotten > 0) semaphore.release(forgotten);
+        forgotten = 0;
+        await flush();
         while (held.length > 0 || semaphore.waiting > 0) {
           expect(held.length).toBeGreaterThan(0); // else the waiters are stalled
           for (const permit of held.splice(0)) permit.release();

@@ -43,11 +43,14 @@ class Guard implements Permit {
     this.#semaphore = null;
     const permits = this.#permits;
     this.#permits = 0;
-    semaphore.release(permits);
+    returnPermits(semaphore, permits);
   }
 
   forget(): void {
+    const semaphore = this.#semaphore;
+    if (semaphore === null) return;
     this.#semaphore = null;
+    forgetPermits(semaphore, this.#permits);
     this.#permits = 0;
   }
 
@@ -55,6 +58,11 @@ class Guard implements Permit {
     this.release();
   }
 }
+
+/** Hands a guard's permits back (set in the static block of {@link Semaphore}). */
+let returnPermits: (semaphore: Semaphore, n: number) => void;
+/** Counts a guard's permits as forgotten, so that `Semaphore.release` may return them. */
+let forgetPermits: (semaphore: Semaphore, n: number) => void;
 
 /**
  * A semaphore of `permits` permits (an integer in `0..2^53-1`).
@@ -68,7 +76,7 @@ class Guard implements Permit {
  * the next waiter.
  *
  * **Errors.** A count that is not an integer `>= 1`, an `acquire(n)` with `n > total` (it could
- * never succeed), and a `release(n)` of more permits than are held fail at once with
+ * never succeed), and a `release(n)` of more permits than were forgotten fail at once with
  * `InvalidInput`. After `close()`, acquires fail with `Closed` (waiting ones at once); releases
  * are still accepted, so that guards can be disposed.
  *
@@ -92,7 +100,16 @@ export class Semaphore {
   #available: number;
   #total: number;
   #closed = false;
+  /** Permits detached from their guards by `forget()`: what `release(n)` may return. */
+  #forgotten = 0;
   readonly #waiting: WaitQueue<Permit, number>;
+
+  static {
+    returnPermits = (semaphore, n) => semaphore.#return(n);
+    forgetPermits = (semaphore, n) => {
+      semaphore.#forgotten += n;
+    };
+  }
 
   constructor(permits: number) {
     this.#available = checkInteger("Semaphore", "permits", permits, 0, MAX_PERMITS);
@@ -169,17 +186,23 @@ export class Semaphore {
   }
 
   /**
-   * Returns `n` permits that were acquired and forgotten (`Permit.forget()`); `Permit.release()`
-   * calls it. Fails with `InvalidInput` when more permits would be free than the total.
+   * Returns `n` permits that were acquired and then detached from their guard with
+   * `Permit.forget()`. Fails with `InvalidInput` when fewer than `n` permits are forgotten (a
+   * release without an acquire); permits still held by a guard are returned by the guard.
    */
   release(n = 1): void {
     checkInteger("semaphore release", "permits", n, 1, MAX_PERMITS);
-    if (this.#available + n > this.#total) {
+    if (n > this.#forgotten) {
       throw new IoError(
         "InvalidInput",
-        `semaphore release: ${n} permits released, only ${this.#total - this.#available} are held`,
+        `semaphore release: ${n} permits released, only ${this.#forgotten} were acquired and forgotten`,
       );
     }
+    this.#forgotten -= n;
+    this.#return(n);
+  }
+
+  #return(n: number): void {
     this.#available += n;
     this.#grant();
   }
