@@ -1,7 +1,9 @@
 /**
  * `channel-1m`: a million messages through core's bounded `channel` (one producer, one consumer)
  * against a plain array used as a queue, in messages per second. The issue asks for at most twice
- * the array's time (ratio >= 0.5).
+ * the array's time (ratio >= 0.5). The headline array is the idiomatic queue (`push` / `shift`);
+ * a tight `push` / read-index loop, which only works because this workload drains in whole
+ * batches, is reported beside it as the floor no queue can beat.
  * @module
  */
 import { CHANNEL_EMPTY, CHANNEL_END, channel } from "@anyrt/core";
@@ -87,19 +89,16 @@ export function createChannel1m(settings: BenchSettings): Benchmark {
   /** The same with a read index instead of `shift`, the array emptied once drained. */
   const arrayIndex = async (): Promise<number> => {
     const queue: number[] = [];
-    let head = 0;
     let sum = 0;
-    const drain = () => {
-      while (head < queue.length) sum += queue[head++] as number;
-      queue.length = 0;
-      head = 0;
-    };
     const start = now();
     for (let i = 0; i < messages; i++) {
       queue.push(i);
-      if (queue.length === CAPACITY) drain();
+      if (queue.length === CAPACITY) {
+        for (let head = 0; head < CAPACITY; head++) sum += queue[head] as number;
+        queue.length = 0;
+      }
     }
-    drain();
+    for (let head = 0; head < queue.length; head++) sum += queue[head] as number;
     const elapsed = now() - start;
     check(sum);
     return perSecond(messages, elapsed);
@@ -120,7 +119,6 @@ export function createChannel1m(settings: BenchSettings): Benchmark {
         kind: "baseline",
         api: `array push / read index, drained every ${CAPACITY}`,
         sample: arrayIndex,
-        candidate: true,
       },
       "anyrt-for-await": {
         kind: "anyrt",
