@@ -20,8 +20,8 @@ function examplesOf(path: string): string[] {
       .split("\n")
       .map((line) => line.replace(/^\s*\* ?/, ""))
       .join("\n");
-    const code = /```ts\n([\s\S]*?)```/.exec(body)?.[1];
-    if (code !== undefined) blocks.push(code);
+    // Every block after the first `@example` of a comment: a comment may have several.
+    for (const code of body.matchAll(/```ts\n([\s\S]*?)```/g)) blocks.push(code[1] ?? "");
   }
   return blocks;
 }
