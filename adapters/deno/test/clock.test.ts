@@ -41,7 +41,9 @@ describe("heap clock", () => {
     const start = native.now();
     const woke: number[] = [];
     await Promise.all(
-      Array.from({ length: 10_000 }, (_, i) => time.sleep(i % 20).then(() => woke.push(native.now() - start - (i % 20)))),
+      Array.from({ length: 10_000 }, (_, i) =>
+        time.sleep(i % 20).then(() => woke.push(native.now() - start - (i % 20))),
+      ),
     );
     expect(woke.length).toBe(10_000);
     expect(Math.min(...woke)).toBeGreaterThanOrEqual(0);

@@ -61,9 +61,7 @@ describe("Deno error mapping", () => {
   it("maps Deno's argument errors to InvalidInput and a failed DNS lookup to NotFound", () => {
     expect(kindOfError(new TypeError("Invalid signal: SIGNOTREAL"))).toBe("InvalidInput");
     expect(kindOfError(new RangeError("Invalid port (out of range): 70000"))).toBe("InvalidInput");
-    expect(kindOfError(new Error("failed to lookup address information: Name or service not known"))).toBe(
-      "NotFound",
-    );
+    expect(kindOfError(new Error("failed to lookup address information: Name or service not known"))).toBe("NotFound");
     expect(kindOfError("a string")).toBe("Other");
   });
 
