@@ -40,6 +40,7 @@ export {
   type RuntimeId,
   type RuntimeParts,
 } from "./runtime.ts";
+export * from "./sync/index.ts";
 export {
   type Clock,
   createSpawn,
@@ -50,5 +51,4 @@ export {
   systemClock,
   type Time,
 } from "./task.ts";
-export * from "./sync/index.ts";
 export * from "./util/index.ts";
