@@ -9,7 +9,14 @@ import { areaOf, type ConformanceTarget, cases, limitedTarget, memoryTarget, run
 
 /** One line of the driver's stdout protocol. */
 export type DriverMessage =
-  | { type: "start"; runtime: string; runtimeVersion: string; adapters: string[] }
+  | {
+      type: "start";
+      runtime: string;
+      runtimeVersion: string;
+      adapters: string[];
+      /** The adapter `@anyrt/auto` resolved to natively on this runtime, or why it could not load. */
+      auto: { adapter: string } | { error: string };
+    }
   | {
       type: "progress";
       runtime: string;
@@ -97,6 +104,20 @@ export async function loadTarget(specifier: string, exportName: string): Promise
   return (make as () => ConformanceTarget)();
 }
 
+/**
+ * Imports `@anyrt/auto` the way a user's code would, in this runtime's own module resolution, and
+ * says which adapter its export conditions chose (the main job checks it is this runtime's).
+ */
+async function resolveAuto(): Promise<{ adapter: string } | { error: string }> {
+  const specifier = "@anyrt/auto";
+  try {
+    const module = (await import(specifier)) as { runtime?: { adapter?: unknown } };
+    return { adapter: String(module.runtime?.adapter) };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** Runs the driver: every selected target in turn, reporting on stdout. Exits the process. */
 export function runDriver(host: Host): void {
   const emit = (message: DriverMessage): void => host.writeLine(`${JSON.stringify(message)}\n`);
@@ -122,6 +143,7 @@ export function runDriver(host: Host): void {
       runtime: host.runtime,
       runtimeVersion: host.runtimeVersion,
       adapters: targets.map((name) => names[name]),
+      auto: await resolveAuto(),
     });
     let failures = 0;
     for (const name of targets) {

@@ -213,6 +213,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
   const runs = [];
   const errors = new Map();
   let expected = null;
+  let auto = null;
   let stderrTail = "";
   let timedOut = false;
   const started = Date.now();
@@ -235,6 +236,8 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
       switch (message?.type) {
         case "start":
           expected = message.adapters;
+          auto = message.auto;
+          progress.log(`  ${label}  @anyrt/auto resolves to ${auto?.adapter ?? `nothing: ${auto?.error}`}`);
           break;
         case "progress":
           progress.update(message);
@@ -277,6 +280,15 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
           else if (run.cases.length === 0) problems.push({ ...base, adapter, message: "ran zero cases" });
         }
       }
+      // `@anyrt/auto` must choose this runtime's own adapter through its export conditions.
+      const wanted = `@anyrt/${driver.runtime}`;
+      if (auto !== null && auto?.adapter !== wanted) {
+        problems.push({
+          ...base,
+          adapter: "@anyrt/auto",
+          message: `resolved to ${auto?.adapter ?? `nothing (${auto?.error})`}, expected ${wanted}`,
+        });
+      }
       progress.log(`  ${label} done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       resolvePromise({ runs, problems });
     };
@@ -288,11 +300,10 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
 /**
  * The driver targets to run on `runtime` from the `--targets` list given to the main job (names of
  * runtimes select that runtime's own adapter; `memory` and `limited` apply to every runtime), or
- * undefined for all of them. Runtimes whose adapter is not written yet run only the memory pair.
+ * undefined for all of them.
  */
 function targetsFor(runtime, targets) {
-  const pending = { deno: "memory" };
-  if (targets === undefined) return pending[runtime];
+  if (targets === undefined) return undefined;
   const runtimes = ["node", "deno", "bun"];
   const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
   return names.length === 0 ? "" : names.join(",");
