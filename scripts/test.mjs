@@ -1,5 +1,5 @@
-// `npm test`: type-check, lint and format check, unit tests, and the conformance suite on every
-// runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
+// `npm test`: type-check, lint and format check, unit tests on Node, Deno and Bun, and the
+// conformance suite on every runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
@@ -27,21 +27,35 @@ async function check(name, command, args) {
   return code === 0;
 }
 
-async function unitTests() {
-  const output = resolve(root, ".tmp/vitest.json");
+/**
+ * How vitest starts on each runtime: on Node from devDependencies, and inside Deno and Bun so that
+ * core's tests (and each adapter's own) run on that runtime's workers, not on Node's.
+ */
+const vitestHosts = {
+  node: { command: bin("vitest"), args: [] },
+  deno: { command: bin("deno"), args: ["run", "--allow-all", "node_modules/vitest/vitest.mjs"] },
+  bun: { command: bin("bun"), args: ["--bun", "node_modules/vitest/vitest.mjs"] },
+};
+
+async function unitTests(runtime) {
+  const name = `vitest on ${runtime}`;
+  const host = vitestHosts[runtime];
+  const output = resolve(root, `.tmp/vitest-${runtime}.json`);
   mkdirSync(resolve(root, ".tmp"), { recursive: true });
   rmSync(output, { force: true });
   const args = [
+    ...host.args,
     "run",
     "--reporter=default",
     "--reporter=json",
     `--outputFile.json=${relative(root, output)}`,
     "--passWithNoTests",
   ];
-  heading(`unit tests: vitest ${args.join(" ")}`);
-  const code = await run(bin("vitest"), args);
+  heading(`unit tests on ${runtime}: ${[relative(root, host.command), ...args].join(" ")}`);
+  // The host test checks that its workers really run on the runtime named here.
+  const code = await run(host.command, args, { env: { ...process.env, ANYRT_TEST_RUNTIME: runtime } });
   if (!existsSync(output)) {
-    record("vitest", { failed: 1 });
+    record(name, { failed: 1 });
     process.stdout.write(`vitest exited with code ${code} and wrote no results\n`);
     return;
   }
@@ -53,7 +67,7 @@ async function unitTests() {
   }
   // Unhandled errors fail the run without failing a test; count them once.
   if (code !== 0 && failed === 0) failed = 1;
-  record("vitest", {
+  record(name, {
     passed: results.numPassedTests ?? 0,
     failed,
     skipped: (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0),
@@ -92,8 +106,14 @@ async function main() {
   }
   await check("typecheck", bin("tsc"), ["-b"]);
   await check("typecheck tests", bin("tsc"), ["-p", "tsconfig.test.json"]);
+  // The Deno and Bun adapters' tests use their runtime's globals and have their own tsconfig.
+  for (const runtime of ["deno", "bun"]) {
+    await check(`typecheck ${runtime} tests`, bin("tsc"), ["-p", `adapters/${runtime}/tsconfig.test.json`]);
+  }
+  // tsc checks the Deno adapter against @types/deno; `deno check` against Deno's own declarations.
+  await check("deno check", bin("deno"), ["check", "adapters/deno/src/index.ts"]);
   await check("lint and format", bin("biome"), ["check", "."]);
-  await unitTests();
+  for (const runtime of Object.keys(vitestHosts)) await unitTests(runtime);
   await conformance();
   if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join("; ")}\n`);
   process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);
