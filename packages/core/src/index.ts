@@ -41,14 +41,15 @@ export {
   type RuntimeParts,
 } from "./runtime.ts";
 export * from "./sync/index.ts";
+export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions, systemClock } from "./task.ts";
 export {
-  type Clock,
-  createSpawn,
   createTime,
-  type JoinHandle,
-  type Spawn,
-  type SpawnOptions,
-  systemClock,
+  type Interval,
+  type IntervalOptions,
+  type MissedTick,
+  type ShieldOptions,
   type Time,
-} from "./task.ts";
+} from "./time.ts";
+export { TimerEntry, TimerQueue } from "./timer-queue.ts";
 export * from "./util/index.ts";
+export { createVirtualClock, type VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";

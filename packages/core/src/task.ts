@@ -3,9 +3,8 @@
  * derived once from the `Clock` primitive an adapter supplies.
  * @module
  */
-import { IoError, invalidInput } from "./error.ts";
-import type { OperationOptions } from "./io.ts";
-import { abortReason, onAbort, throwIfAborted } from "./signal.ts";
+import { IoError } from "./error.ts";
+import { abortReason, onAbort } from "./signal.ts";
 
 /**
  * The timer primitive of a runtime: the only thing about time an adapter must supply. The
@@ -26,24 +25,6 @@ export const systemClock: Clock = {
     return () => clearTimeout(timer);
   },
 };
-
-/** Time functions derived from a {@link Clock}. */
-export interface Time {
-  /** Monotonic milliseconds; see {@link Clock.now}. */
-  now(): number;
-  /**
-   * Resolves after `ms` milliseconds. `ms` must be a finite number `>= 0` (`InvalidInput`
-   * otherwise). An abort rejects with the signal's reason and cancels the timer.
-   */
-  sleep(ms: number, options?: OperationOptions): Promise<void>;
-  /**
-   * Runs `work` with a signal that aborts after `ms` milliseconds; if `work` has not settled by
-   * then, rejects with kind `TimedOut`. The signal is threaded into `work` so that its I/O
-   * really stops. `work` that settles first wins, even with `ms === 0` for work that is already
-   * done. An outer `options.signal` aborts both.
-   */
-  timeout<T>(ms: number, work: (signal: AbortSignal) => PromiseLike<T> | T, options?: OperationOptions): Promise<T>;
-}
 
 /**
  * A handle to a spawned task. Await it (it is a thenable) for the task's result.
@@ -81,42 +62,85 @@ export interface Spawn {
   spawn<T>(task: (signal: AbortSignal) => PromiseLike<T> | T, options?: SpawnOptions): JoinHandle<T>;
 }
 
-class Task<T> implements JoinHandle<T> {
+/**
+ * How a task ended, for the owner of a task ({@link TaskHooks}): `"value"` and `"failure"` when its
+ * function settled before any abort, `"aborted"` when it was aborted first (whatever the function
+ * did afterwards: the cancellation won).
+ * @internal
+ */
+export type TaskEnd = "value" | "failure" | "aborted";
+
+/**
+ * What a task group needs from a task: start it later (a concurrency limit), and learn when its
+ * function has really ended (which an abort does not wait for: the handle rejects at once).
+ * @internal
+ */
+export interface TaskHooks {
+  /** The task waits for {@link Task.start} instead of starting on the next microtask. */
+  readonly deferred: boolean;
+  /** Called once, when the function has settled, or when the task was aborted before it started. */
+  ended(task: Task<unknown>, end: TaskEnd, outcome: unknown): void;
+}
+
+/** The default task: a promise job on the host's microtask queue, with an abortable handle. */
+export class Task<T> implements JoinHandle<T> {
   readonly #controller = new AbortController();
   readonly #result: Promise<T>;
+  readonly #hooks: TaskHooks | undefined;
+  #function: ((signal: AbortSignal) => PromiseLike<T> | T) | null;
   #finished = false;
   #observed = false;
+  #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
+  #removeOuter: (() => void) | null = null;
 
-  constructor(task: (signal: AbortSignal) => PromiseLike<T> | T, options: SpawnOptions = {}) {
-    const { signal } = this.#controller;
+  constructor(task: (signal: AbortSignal) => PromiseLike<T> | T, options: SpawnOptions = {}, hooks?: TaskHooks) {
+    this.#function = task;
+    this.#hooks = hooks;
+    if (hooks !== undefined) this.#observed = true;
     this.#result = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
       this.#reject = reject;
-      queueMicrotask(() => {
-        if (this.#finished) return;
-        let outcome: PromiseLike<T> | T;
-        try {
-          outcome = task(signal);
-        } catch (error) {
-          this.#settle(() => this.#fail(reject, error));
-          return;
-        }
-        Promise.resolve(outcome).then(
-          (value) => this.#settle(() => resolve(value)),
-          (error) => this.#settle(() => this.#fail(reject, error)),
-        );
-      });
     });
     // The host never sees an unhandled rejection: an unobserved failure is reported by #fail.
     this.#result.catch(noop);
+    if (hooks?.deferred !== true) queueMicrotask(() => this.start());
     const outer = options.signal;
     if (outer !== undefined) {
       if (outer.aborted) this.abort(abortReason(outer));
-      else {
-        const remove = onAbort(outer, (reason) => this.abort(reason));
-        this.#result.then(remove, remove);
-      }
+      else this.#removeOuter = onAbort(outer, (reason) => this.abort(reason));
     }
+  }
+
+  /** Runs the task's function (once; not after an abort). */
+  start(): void {
+    const task = this.#function;
+    if (task === null) return;
+    this.#function = null;
+    const signal = this.#controller.signal;
+    let outcome: PromiseLike<T> | T;
+    try {
+      outcome = task(signal);
+    } catch (error) {
+      this.#end("failure", error);
+      return;
+    }
+    Promise.resolve(outcome).then(
+      (value) => this.#end("value", value),
+      (error) => this.#end("failure", error),
+    );
+  }
+
+  #end(end: TaskEnd, outcome: unknown): void {
+    const aborted = this.#controller.signal.aborted;
+    if (!this.#finished && !aborted) {
+      this.#finished = true;
+      this.#removeOuter?.();
+      this.#removeOuter = null;
+      if (end === "value") this.#resolve(outcome as T);
+      else this.#fail(outcome);
+    }
+    this.#hooks?.ended(this as Task<unknown>, aborted ? "aborted" : end, outcome);
   }
 
   get finished(): boolean {
@@ -128,24 +152,29 @@ class Task<T> implements JoinHandle<T> {
   }
 
   /** Rejects the handle; reports the failure if nobody has awaited the handle a macrotask later. */
-  #fail(reject: (reason: unknown) => void, error: unknown): void {
-    reject(error);
+  #fail(error: unknown): void {
+    this.#reject(error);
+    if (this.#observed) return;
     setTimeout(() => {
       if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
     }, 0);
-  }
-
-  #settle(settle: () => void): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    settle();
   }
 
   abort(reason?: unknown): void {
     if (this.#finished || this.#controller.signal.aborted) return;
     const cause = reason ?? new DOMException("The task was aborted", "AbortError");
     this.#controller.abort(cause);
-    queueMicrotask(() => this.#settle(() => this.#reject(new IoError("Aborted", "task aborted", { cause }))));
+    this.#removeOuter?.();
+    this.#removeOuter = null;
+    const neverStarted = this.#function !== null;
+    this.#function = null;
+    queueMicrotask(() => {
+      if (!this.#finished) {
+        this.#finished = true;
+        this.#reject(new IoError("Aborted", "task aborted", { cause }));
+      }
+      if (neverStarted) this.#hooks?.ended(this as Task<unknown>, "aborted", cause);
+    });
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a join handle is awaitable by design.
@@ -163,68 +192,6 @@ export function createSpawn(): Spawn {
   return { spawn: (task, options) => new Task(task, options) };
 }
 
-function checkDelay(operation: string, ms: number): void {
-  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw invalidInput(`${operation}: delay must be a finite number >= 0, got ${String(ms)}`);
-  }
-}
-
-/** Derives {@link Time} from a {@link Clock}. */
-export function createTime(clock: Clock = systemClock): Time {
-  const sleep = (ms: number, options: OperationOptions = {}): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      checkDelay("sleep", ms);
-      throwIfAborted(options.signal);
-      const removeAbort = onAbort(options.signal, (reason) => {
-        cancel();
-        reject(reason);
-      });
-      const cancel = clock.schedule(ms, () => {
-        removeAbort();
-        resolve();
-      });
-    });
-
-  const timeout = <T>(
-    ms: number,
-    work: (signal: AbortSignal) => PromiseLike<T> | T,
-    options: OperationOptions = {},
-  ): Promise<T> =>
-    new Promise<T>((resolve, reject) => {
-      checkDelay("timeout", ms);
-      throwIfAborted(options.signal);
-      const controller = new AbortController();
-      let done = false;
-      const finish = (settle: () => void) => {
-        if (done) return;
-        done = true;
-        cancel();
-        removeAbort();
-        settle();
-      };
-      const removeAbort = onAbort(options.signal, (reason) => {
-        controller.abort(reason);
-        finish(() => reject(reason));
-      });
-      const cancel = clock.schedule(ms, () => {
-        const error = new IoError("TimedOut", `timed out after ${ms} ms`);
-        controller.abort(error);
-        finish(() => reject(error));
-      });
-      let outcome: PromiseLike<T> | T;
-      try {
-        outcome = work(controller.signal);
-      } catch (error) {
-        finish(() => reject(error));
-        return;
-      }
-      Promise.resolve(outcome).then(
-        (value) => finish(() => resolve(value)),
-        (error) => finish(() => reject(error)),
-      );
-    });
-
-  return { now: () => clock.now(), sleep, timeout };
-}
+export { createTime, type Time } from "./time.ts";
 
 function noop(): void {}
