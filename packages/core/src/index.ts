@@ -42,6 +42,7 @@ export {
 } from "./runtime.ts";
 export * from "./sync/index.ts";
 export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions, systemClock } from "./task.ts";
+export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
 export {
   createTime,
   type Interval,

@@ -63,12 +63,11 @@ export interface Spawn {
 }
 
 /**
- * How a task ended, for the owner of a task ({@link TaskHooks}): `"value"` and `"failure"` when its
- * function settled before any abort, `"aborted"` when it was aborted first (whatever the function
- * did afterwards: the cancellation won).
+ * How a task's function ended, for the owner of a task ({@link TaskHooks}): it returned a value,
+ * it failed, or it never ran (aborted before it started).
  * @internal
  */
-export type TaskEnd = "value" | "failure" | "aborted";
+export type TaskEnd = "value" | "failure" | "never-started";
 
 /**
  * What a task group needs from a task: start it later (a concurrency limit), and learn when its
@@ -78,8 +77,11 @@ export type TaskEnd = "value" | "failure" | "aborted";
 export interface TaskHooks {
   /** The task waits for {@link Task.start} instead of starting on the next microtask. */
   readonly deferred: boolean;
-  /** Called once, when the function has settled, or when the task was aborted before it started. */
-  ended(task: Task<unknown>, end: TaskEnd, outcome: unknown): void;
+  /**
+   * Called once, when the function has settled, or when the task was aborted before it started;
+   * `aborted` tells whether the task's signal had aborted by then.
+   */
+  ended(task: Task<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void;
 }
 
 /** The default task: a promise job on the host's microtask queue, with an abortable handle. */
@@ -140,7 +142,7 @@ export class Task<T> implements JoinHandle<T> {
       if (end === "value") this.#resolve(outcome as T);
       else this.#fail(outcome);
     }
-    this.#hooks?.ended(this as Task<unknown>, aborted ? "aborted" : end, outcome);
+    this.#hooks?.ended(this as Task<unknown>, end, outcome, aborted);
   }
 
   get finished(): boolean {
@@ -173,7 +175,7 @@ export class Task<T> implements JoinHandle<T> {
         this.#finished = true;
         this.#reject(new IoError("Aborted", "task aborted", { cause }));
       }
-      if (neverStarted) this.#hooks?.ended(this as Task<unknown>, "aborted", cause);
+      if (neverStarted) this.#hooks?.ended(this as Task<unknown>, "never-started", cause, true);
     });
   }
 

@@ -1,0 +1,325 @@
+/**
+ * Task groups (structured concurrency, as Trio's nursery, AnyIO's `TaskGroup` and tokio's
+ * `JoinSet`): children that cannot outlive their group, fail together, and can be limited.
+ * @module
+ */
+import { IoError, isAbortError, isIoError } from "./error.ts";
+import { abortReason } from "./signal.ts";
+import { type JoinHandle, type SpawnOptions, Task, type TaskEnd, type TaskHooks } from "./task.ts";
+import { checkInteger, checkSignal } from "./util/check.ts";
+
+/** Options of {@link TaskGroup} and {@link taskGroup}. */
+export interface TaskGroupOptions {
+  /** At most this many children run at once (an integer `>= 1`); the rest wait in FIFO order. */
+  readonly limit?: number | undefined;
+  /** Aborting this signal aborts the group (every child, running or queued). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+type Settle<T> = {
+  resolve: (result: IteratorResult<T, undefined>) => void;
+  reject: (error: unknown) => void;
+};
+
+/**
+ * A group of child tasks. Children are spawned with {@link TaskGroup.spawn}; each gets its own
+ * signal, which aborts when the child's handle is aborted or the group is.
+ *
+ * **Failure.** The first child failure (a child that throws or rejects) aborts every other
+ * child and the group's {@link TaskGroup.signal} (reason: that failure); {@link TaskGroup.join}
+ * then rejects with that failure once every child has ended, and {@link TaskGroup.failures}
+ * lists every failure in the order they happened (as Trio's exception group). An aborted child
+ * that rejects with its cancellation (its abort reason, an `AbortError`, an `IoError` of kind
+ * `Aborted` or `TimedOut`) is not a failure; one that fails otherwise while unwinding (a broken
+ * cleanup) is.
+ *
+ * **Ending.** The group ends only when every child has ended: their functions have settled, not
+ * merely their handles (an aborted handle rejects at once). `[Symbol.asyncDispose]` (an
+ * `await using` declaration) aborts every child still running or queued, waits for them all, and
+ * rethrows the first failure if no `join`/`next` has delivered it, so that no failure is
+ * silently lost. A failure nobody ever collects (no join, no dispose) is reported with
+ * `console.error` a macrotask after it happened. After the group has ended, `spawn` throws
+ * `Closed`.
+ *
+ * **Results** are kept in completion order until taken with {@link TaskGroup.next} (or a
+ * `for await` loop). A long-lived group whose results nobody takes keeps one entry per finished
+ * child: give it children that return nothing, or take the results.
+ *
+ * **Limit.** With `limit: n`, at most `n` children run; the others wait, in the order they
+ * were spawned, and start as running ones end. A queued child that is aborted never starts.
+ *
+ * Children do not crash the process: a child's failure belongs to the group (it is not
+ * reported as an unobserved task failure), and its handle still rejects with it.
+ *
+ * @example
+ * ```ts
+ * import { TaskGroup } from "@anyrt/core";
+ * await using group = new TaskGroup({ limit: 2 });
+ * for (const ms of [30, 10, 20]) {
+ *   group.spawn(() => new Promise((resolve) => setTimeout(() => resolve(ms), ms)));
+ * }
+ * const order: number[] = [];
+ * for await (const value of group) order.push(value as number);
+ * console.assert(order.length === 3 && group.size === 0);
+ * ```
+ */
+export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T, undefined> {
+  readonly #controller = new AbortController();
+  readonly #limit: number;
+  readonly #outer: AbortSignal | undefined;
+  /** Children whose function has not ended (running or queued). */
+  readonly #alive = new Set<Task<unknown>>();
+  /** Children waiting for a slot, in spawn order; `#queueHead` skips the started ones. */
+  #queue: Task<unknown>[] = [];
+  #queueHead = 0;
+  /** Children that hold no slot: queued, or aborted before they could take one. */
+  readonly #waiting = new Set<Task<unknown>>();
+  #running = 0;
+  readonly #results: T[] = [];
+  #resultsHead = 0;
+  readonly #failures: unknown[] = [];
+  #failureDelivered = false;
+  #ended = false;
+  readonly #nextWaiters: Settle<T>[] = [];
+  readonly #endWaiters: (() => void)[] = [];
+  readonly #hooks: TaskHooks;
+
+  constructor(options: TaskGroupOptions = {}) {
+    this.#limit =
+      options.limit === undefined
+        ? Number.POSITIVE_INFINITY
+        : checkInteger("TaskGroup", "limit", options.limit, 1, Number.MAX_SAFE_INTEGER);
+    const outer = checkSignal("TaskGroup", options.signal);
+    this.#outer = outer;
+    this.#hooks = {
+      deferred: true,
+      ended: (task, end, outcome, aborted) => this.#childEnded(task, end, outcome, aborted),
+    };
+    if (outer?.aborted) this.abort(abortReason(outer));
+    else outer?.addEventListener("abort", this);
+  }
+
+  /** Aborted when the group is aborted: by a failure, {@link abort}, disposal or its signal. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Children that have not ended (running or queued). */
+  get size(): number {
+    return this.#alive.size;
+  }
+
+  /** Children running now (at most the limit). */
+  get running(): number {
+    return this.#running;
+  }
+
+  /** Every child failure so far, in the order they happened. */
+  get failures(): readonly unknown[] {
+    return this.#failures;
+  }
+
+  /**
+   * Starts `task` as a child of the group (or queues it when the limit is reached). Returns its
+   * handle, which can abort that child alone. Throws `Closed` after the group has ended; a child
+   * spawned into an aborted group is aborted at once (its handle rejects with `Aborted`).
+   */
+  spawn<R extends T>(task: (signal: AbortSignal) => PromiseLike<R> | R, options?: SpawnOptions): JoinHandle<R> {
+    if (this.#ended) throw new IoError("Closed", "task group spawn: the group has ended");
+    const child = new Task<R>(task, options, this.#hooks);
+    this.#alive.add(child as Task<unknown>);
+    const signal = this.#controller.signal;
+    if (signal.aborted) {
+      this.#waiting.add(child as Task<unknown>);
+      child.abort(signal.reason);
+    } else if (this.#running < this.#limit) this.#start(child as Task<unknown>);
+    else {
+      this.#waiting.add(child as Task<unknown>);
+      this.#queue.push(child as Task<unknown>);
+    }
+    return child;
+  }
+
+  #start(child: Task<unknown>): void {
+    this.#running++;
+    queueMicrotask(() => child.start());
+  }
+
+  /** Aborts the group: every child, running or queued. Idempotent. */
+  abort(reason?: unknown): void {
+    const controller = this.#controller;
+    if (controller.signal.aborted) return;
+    controller.abort(reason ?? new DOMException("The task group was aborted", "AbortError"));
+    this.#outer?.removeEventListener("abort", this);
+    for (const child of this.#alive) child.abort(controller.signal.reason);
+  }
+
+  /** The outer signal aborted. */
+  handleEvent(): void {
+    this.abort(abortReason(this.#outer as AbortSignal));
+  }
+
+  #childEnded(child: Task<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void {
+    if (!this.#alive.delete(child)) return;
+    // A queued child aborted before it started never held a slot.
+    if (!this.#waiting.delete(child)) this.#running--;
+    if (end === "value" && !aborted) this.#pushResult(outcome as T);
+    else if (end === "failure" && !(aborted && isCancellation(outcome, child.signal.reason))) this.#fail(outcome);
+    this.#startQueued();
+    if (this.#alive.size === 0) this.#end();
+  }
+
+  #startQueued(): void {
+    const queue = this.#queue;
+    while (this.#running < this.#limit && this.#queueHead < queue.length) {
+      const child = queue[this.#queueHead] as Task<unknown>;
+      queue[this.#queueHead] = undefined as unknown as Task<unknown>;
+      this.#queueHead++;
+      // An aborted child keeps its place in `#waiting` until its end is reported.
+      if (!this.#waiting.has(child) || child.signal.aborted) continue;
+      this.#waiting.delete(child);
+      this.#start(child);
+    }
+    if (this.#queueHead === queue.length) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+  }
+
+  #pushResult(value: T): void {
+    const waiter = this.#nextWaiters.shift();
+    if (waiter !== undefined) waiter.resolve({ value, done: false });
+    else this.#results.push(value);
+  }
+
+  #fail(error: unknown): void {
+    this.#failures.push(error);
+    if (this.#failures.length > 1) return;
+    this.abort(error);
+    for (const waiter of this.#nextWaiters.splice(0)) {
+      this.#failureDelivered = true;
+      waiter.reject(error);
+    }
+    setTimeout(() => {
+      if (!this.#failureDelivered) console.error("anyrt: a task group failed and nobody joined it:", error);
+    }, 0);
+  }
+
+  #end(): void {
+    if (this.#alive.size > 0) return;
+    for (const waiter of this.#nextWaiters.splice(0)) waiter.resolve({ value: undefined, done: true });
+    for (const resolve of this.#endWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves when no child is alive (at once if none is). */
+  #idle(): Promise<void> {
+    if (this.#alive.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#endWaiters.push(resolve));
+  }
+
+  /** The first failure, marked as delivered. */
+  #deliverFailure(): unknown {
+    this.#failureDelivered = true;
+    return this.#failures[0];
+  }
+
+  /**
+   * The next child result in completion order: `{ done: true }` once every child has ended and
+   * every result was taken; rejects with the first failure once a child has failed.
+   *
+   * **Cancel safety:** there is no signal; a result is only ever handed to one `next()`.
+   */
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#failures.length > 0) return Promise.reject(this.#deliverFailure());
+    if (this.#resultsHead < this.#results.length) {
+      const value = this.#results[this.#resultsHead] as T;
+      this.#results[this.#resultsHead++] = undefined as T;
+      if (this.#resultsHead === this.#results.length) {
+        this.#results.length = 0;
+        this.#resultsHead = 0;
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.#alive.size === 0) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => this.#nextWaiters.push({ resolve, reject }));
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return { next: () => this.next() };
+  }
+
+  /**
+   * Waits until every child has ended (children may still spawn children meanwhile), then
+   * closes the group. Rejects with the first failure if a child failed, or with an `IoError` of
+   * kind `Aborted` (cause: the reason) if the group was aborted from outside.
+   */
+  async join(): Promise<void> {
+    await this.#idle();
+    this.#ended = true;
+    if (this.#failures.length > 0) throw this.#deliverFailure();
+    const signal = this.#controller.signal;
+    if (signal.aborted) throw new IoError("Aborted", "task group aborted", { cause: signal.reason });
+  }
+
+  /** Aborts every child, waits for all of them, and rethrows an undelivered failure. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.abort();
+    await this.#idle();
+    this.#ended = true;
+    this.#outer?.removeEventListener("abort", this);
+    if (this.#failures.length > 0 && !this.#failureDelivered) throw this.#deliverFailure();
+  }
+}
+
+/**
+ * Runs `body` with a new {@link TaskGroup} and returns its result once every child has ended,
+ * the nursery form: no child outlives the call. When a child fails, the group's signal aborts
+ * (thread `group.signal` into the body's own waits), the siblings are aborted, and the call
+ * rejects with the first failure (all are in `group.failures`). When `body` throws, every child
+ * is aborted and the call rejects with `body`'s error once they have ended.
+ *
+ * Why both forms: `taskGroup(body)` makes the scope impossible to leak and reads like Trio;
+ * `new TaskGroup()` with `await using` suits a group that lives in an object or a loop, and is
+ * the one that offers results in completion order.
+ *
+ * @example
+ * ```ts
+ * import { taskGroup } from "@anyrt/core";
+ * const failure = new Error("boom");
+ * let siblingAborted = false;
+ * const error = await taskGroup(async (group) => {
+ *   group.spawn((signal) => new Promise((resolve) => {
+ *     signal.addEventListener("abort", () => { siblingAborted = true; resolve(undefined); });
+ *   }));
+ *   group.spawn(async () => { throw failure; });
+ * }).catch((e) => e);
+ * console.assert(error === failure && siblingAborted);
+ * ```
+ */
+export async function taskGroup<R, T = unknown>(
+  body: (group: TaskGroup<T>) => PromiseLike<R> | R,
+  options?: TaskGroupOptions,
+): Promise<R> {
+  const group = new TaskGroup<T>(options);
+  let result: R;
+  try {
+    result = await body(group);
+  } catch (error) {
+    group.abort(error);
+    await group[Symbol.asyncDispose]().catch(noop);
+    throw error;
+  }
+  await group.join();
+  return result;
+}
+
+/**
+ * Whether an aborted child's rejection is just its cancellation (its abort reason, an
+ * `AbortError`, an `IoError` of kind `Aborted`) rather than a failure of its own, such as a
+ * cleanup that broke while unwinding.
+ */
+function isCancellation(error: unknown, reason: unknown): boolean {
+  return error === reason || isAbortError(error) || isIoError(error, "Aborted") || isIoError(error, "TimedOut");
+}
+
+function noop(): void {}
