@@ -13,9 +13,18 @@ function deferred<T = void>() {
   return { promise, resolve };
 }
 
-/** Settles with `value` when `signal` aborts, after `unwind` more turns. */
+/** Resolves when `signal` aborts, after calling `onAbort`. */
 function untilAborted(signal: AbortSignal, onAbort?: () => void): Promise<void> {
-  return new Promise((resolve) => signal.addEventListener("abort", () => (onAbort?.(), resolve()), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener(
+      "abort",
+      () => {
+        onAbort?.();
+        resolve();
+      },
+      { once: true },
+    ),
+  );
 }
 
 describe("taskGroup", () => {
@@ -28,9 +37,17 @@ describe("taskGroup", () => {
     const ended: number[] = [];
     let settled = false;
     const running = taskGroup(async (group) => {
-      gates.forEach((gate, i) => group.spawn(async () => (await gate.promise, ended.push(i))));
+      for (const [i, gate] of gates.entries()) {
+        group.spawn(async () => {
+          await gate.promise;
+          ended.push(i);
+        });
+      }
       return "body";
-    }).then((value) => ((settled = true), value));
+    }).then((value) => {
+      settled = true;
+      return value;
+    });
     await macrotask();
     expect(settled).toBe(false);
     gates[1]?.resolve();
@@ -52,7 +69,10 @@ describe("taskGroup", () => {
         unwound = true;
       });
       group.spawn(() => Promise.reject(new Error("fail")));
-    }).catch((error: unknown) => ((settled = true), error));
+    }).catch((error: unknown) => {
+      settled = true;
+      return error;
+    });
     await macrotask();
     expect(settled).toBe(false);
     unwind.resolve();
@@ -127,15 +147,15 @@ describe("taskGroup", () => {
     let peak = 0;
     let running = 0;
     const group = new TaskGroup<number>({ limit: 2 });
-    gates.forEach((gate, i) =>
+    for (const [i, gate] of gates.entries()) {
       group.spawn(async () => {
         started.push(i);
         peak = Math.max(peak, ++running);
         await gate.promise;
         running--;
         return i;
-      }),
-    );
+      });
+    }
     await macrotask();
     expect(started).toEqual([0, 1]);
     expect(group.running).toBe(2);
@@ -170,7 +190,12 @@ describe("taskGroup", () => {
   it("gives results in completion order through next() and for await", async () => {
     const gates = [deferred(), deferred(), deferred()];
     const group = new TaskGroup<number>();
-    gates.forEach((gate, i) => group.spawn(async () => (await gate.promise, i)));
+    for (const [i, gate] of gates.entries()) {
+      group.spawn(async () => {
+        await gate.promise;
+        return i;
+      });
+    }
     const pending = group.next();
     gates[2]?.resolve();
     expect(await pending).toEqual({ value: 2, done: false });
