@@ -1,7 +1,8 @@
 /**
  * A `Clock` that multiplexes every scheduled callback onto one native timer: a binary min-heap of
- * deadlines, with the host's timer armed only for the earliest one. Deno's timers cost about
- * 1.8 µs and 565 bytes each; a heap entry costs a few dozen bytes and no native call.
+ * deadlines, with the host's timer armed only for the earliest one. A Deno timer costs a native
+ * call and a few hundred bytes (scheduling and firing one measured 2.5-3.5 µs on the development
+ * machine); a heap entry costs a few dozen bytes and no native call (0.5-0.75 µs).
  * @module
  */
 import type { Clock } from "@anyrt/core";
@@ -37,7 +38,9 @@ function before(a: Entry, b: Entry): boolean {
  * were scheduled; each runs no earlier than its deadline (measured with `now()`), and an
  * exception thrown by one does not stop the others (it is rethrown asynchronously, as a timer's
  * would be). A cancelled entry is dropped lazily; when most of the heap is cancelled entries it
- * is compacted, so memory stays proportional to the live entries.
+ * is compacted, so memory stays proportional to the live entries. `pending` is the number of
+ * live (scheduled, not yet run or cancelled) callbacks. The clock is not tied to Deno: `native`
+ * can be any host timer.
  *
  * @example
  * ```ts

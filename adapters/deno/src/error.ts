@@ -10,6 +10,12 @@ import { match, P } from "ts-pattern";
 /**
  * The `IoErrorKind` of an errno name such as `"ENOTEMPTY"`, for OS errors that Deno reports as a
  * plain `Error` (or a `TypeError`) with a `code` instead of a `Deno.errors` class.
+ *
+ * @example
+ * ```ts
+ * import { kindOfCode } from "@anyrt/deno";
+ * console.assert(kindOfCode("ENOTEMPTY") === "AlreadyExists");
+ * ```
  */
 export function kindOfCode(code: string | undefined): IoErrorKind {
   return match(code)
@@ -44,6 +50,13 @@ export function kindOfCode(code: string | undefined): IoErrorKind {
  * - `BadResource` (a resource id used after close) → `Closed`; `Interrupted` (an operation
  *   cancelled because its resource was closed) → `Aborted`; `NotSupported` → `Unsupported`;
  *   `IsADirectory` → `InvalidInput`; `WouldBlock`, `Http`, `FilesystemLoop` → `Other`.
+ *
+ * @example
+ * ```ts
+ * import { kindOfError } from "@anyrt/deno";
+ * console.assert(kindOfError(new Deno.errors.BrokenPipe("EPIPE")) === "BrokenPipe");
+ * console.assert(kindOfError(new Deno.errors.NotCapable("no --allow-net")) === "PermissionDenied");
+ * ```
  */
 export function kindOfError(error: unknown): IoErrorKind {
   const errors = Deno.errors;
@@ -113,6 +126,14 @@ const phrases: Record<IoErrorKind, string> = {
  * Wraps a native Deno error as an `IoError` whose message is `"<operation>: <what happened>
  * (<native detail>)"`, for example `connect 127.0.0.1:1: connection refused (ConnectionRefused:
  * Connection refused (os error 111))`. An `IoError` passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * import { toIoError } from "@anyrt/deno";
+ * const native = await Deno.open("/anyrt-missing-file").catch((e) => e);
+ * const error = toIoError(native, "open /anyrt-missing-file");
+ * console.assert(error.kind === "NotFound" && error.cause === native);
+ * ```
  */
 export function toIoError(error: unknown, operation: string): IoError {
   if (isIoError(error)) return error;

@@ -224,6 +224,15 @@ function signalOption(options: OperationOptions | undefined): { signal?: AbortSi
  * Cancel safety: `readFile`, `readTextFile` and `writeFile` take a signal that Deno honours; an
  * aborted `writeFile` may have written part of the file. `File` operations check their signal
  * only before they start (a started disk operation runs to its end).
+ *
+ * @example
+ * ```ts
+ * import { denoFs } from "@anyrt/deno";
+ * const dir = await denoFs.makeTempDir();
+ * await denoFs.writeFile(`${dir}/note.txt`, "hello");
+ * console.assert((await denoFs.readTextFile(`${dir}/note.txt`)) === "hello");
+ * await denoFs.remove(dir, { recursive: true });
+ * ```
  */
 export const denoFs: Fs = {
   open: (path, options = {}) =>

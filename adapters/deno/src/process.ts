@@ -284,6 +284,13 @@ async function output(command: Command): Promise<CommandOutput> {
  *
  * Cancel safety: reads of `stdout` / `stderr` are cancel-safe (an aborted read loses no byte);
  * writes to `stdin` follow the `AsyncWrite` rules (an aborted waiting write accepted nothing).
+ *
+ * @example
+ * ```ts
+ * import { denoProcesses } from "@anyrt/deno";
+ * const { status, stdout } = await denoProcesses.output({ command: "/bin/sh", args: ["-c", "printf hi; exit 3"] });
+ * console.assert(status.code === 3 && new TextDecoder().decode(stdout) === "hi");
+ * ```
  */
 export const denoProcesses: Processes = { spawn, output };
 

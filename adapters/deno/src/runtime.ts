@@ -55,5 +55,5 @@ export function createDenoRuntime(): Runtime {
   });
 }
 
-/** The shared Deno runtime. */
+/** The shared Deno runtime, made by {@link createDenoRuntime} when this module loads. */
 export const denoRuntime: Runtime = createDenoRuntime();

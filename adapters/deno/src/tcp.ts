@@ -304,5 +304,19 @@ function listen(options: ListenOptions): Promise<TcpListener> {
  * takes none: the rejection is immediate and a connection made later is closed), and maps
  * failures: `ConnectionRefused`, `NotFound` for a host name that does not resolve, `TimedOut`.
  * `listen` binds synchronously and fails with `AddrInUse`, `AddrNotAvailable`, `PermissionDenied`.
+ *
+ * @example
+ * ```ts
+ * import { denoNet } from "@anyrt/deno";
+ * const listener = await denoNet.listen({ port: 0 });
+ * const client = await denoNet.connect({ port: listener.localAddress.port });
+ * const server = await listener.accept();
+ * await client.write(new TextEncoder().encode("ping"));
+ * await client.shutdown();
+ * const buf = new Uint8Array(16);
+ * console.assert((await server.read(buf)) === 4);
+ * console.assert((await server.read(buf)) === 0); // EOF after the client's shutdown
+ * await Promise.all([client.close(), server.close(), listener.close()]);
+ * ```
  */
 export const denoNet: Net = { connect, listen };
