@@ -3,7 +3,6 @@
  * `Deno.listen`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
  * @module
  */
-export { createHeapClock, hostTimer, type NativeTimer } from "./clock.ts";
 export { kindOfCode, kindOfError, toIoError } from "./error.ts";
 export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";

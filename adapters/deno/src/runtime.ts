@@ -1,10 +1,9 @@
 /**
  * The Deno runtime object: the TCP, file and subprocess capabilities of this adapter with its
- * capability manifest and its multiplexing clock, built with core's `defineRuntime`.
+ * capability manifest, built with core's `defineRuntime`.
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
-import { createHeapClock } from "./clock.ts";
 import { denoFs } from "./fs.ts";
 import { denoProcesses } from "./process.ts";
 import { denoNet } from "./tcp.ts";
@@ -29,8 +28,9 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
 });
 
 /**
- * Creates the anyrt {@link Runtime} for Deno. Its `time` runs every sleep and timeout of the
- * runtime on one native timer (see {@link createHeapClock}). Needs `--allow-net`, `--allow-read`,
+ * Creates the anyrt {@link Runtime} for Deno. Its `time` is core's, on the host's `setTimeout`:
+ * core multiplexes every sleep, timeout and interval of a runtime onto one native timer, which
+ * matters on Deno, whose timers cost several times Node's. Needs `--allow-net`, `--allow-read`,
  * `--allow-write` and `--allow-run` for the capabilities it declares; without a permission the
  * operation fails with `PermissionDenied`.
  *
@@ -51,7 +51,6 @@ export function createDenoRuntime(): Runtime {
     net: denoNet,
     fs: denoFs,
     process: denoProcesses,
-    clock: createHeapClock(),
   });
 }
 
