@@ -13,6 +13,7 @@ import {
   type OperationOptions,
   type Processes,
   type ReadStream,
+  WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
 import { ChunkQueue, describe, ReadHalf } from "@anyrt/core/adapter";
@@ -24,8 +25,9 @@ const KEEP_CHUNK_AT = 16 * 1024;
 
 /**
  * A child's stdout or stderr as an anyrt `ReadStream`. A native read of the pipe runs only while
- * an anyrt read waits (the pipe's own buffer is the backpressure); a chunk that arrives after its
- * read was aborted is queued for the next read, so aborts lose no byte.
+ * an anyrt read waits, or after a `tryRead` found nothing (the pipe's own buffer is the
+ * backpressure); a chunk that arrives after its read was aborted is queued for the next read, so
+ * aborts lose no byte.
  */
 class PipeReader implements ReadStream {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
@@ -40,8 +42,9 @@ class PipeReader implements ReadStream {
     this.#half = new ReadHalf(this.#queue, { label, onWait: () => this.#pull() });
   }
 
-  #pull(): void {
-    if (this.#reading || this.#half.finished || this.#half.waiting === null) return;
+  /** Starts a native read for the waiting read (or, with `ahead`, for a later `tryRead`). */
+  #pull(ahead = false): void {
+    if (this.#reading || this.#half.finished || (this.#half.waiting === null && !ahead)) return;
     this.#reading = true;
     this.#reader.read().then(
       (result) => {
@@ -68,8 +71,11 @@ class PipeReader implements ReadStream {
     return this.#half.read(buf, options);
   }
 
+  /** What the queue holds; when that would block, a native read starts for a later `tryRead`. */
   tryRead(buf: Uint8Array): number {
-    return this.#half.tryRead(buf);
+    const n = this.#half.tryRead(buf);
+    if (n === WOULD_BLOCK) this.#pull(true);
+    return n;
   }
 
   close(): Promise<void> {
