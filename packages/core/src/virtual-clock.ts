@@ -19,7 +19,10 @@ export interface VirtualClock extends Clock {
    * next timer before time moves on. Resolves when time has reached `now() + ms`.
    */
   advance(ms: number): Promise<void>;
-  /** Like {@link advance} up to the last scheduled deadline, until nothing is scheduled. */
+  /**
+   * Lets pending microtasks run, then advances from deadline to deadline until nothing is
+   * scheduled (timers that reschedule themselves forever make it fail after a million callbacks).
+   */
   runAll(): Promise<void>;
 }
 
@@ -115,6 +118,7 @@ export function createVirtualClock(options: VirtualClockOptions = {}): VirtualCl
       return runUntil(now + ms);
     },
     async runAll() {
+      await settle();
       for (let next = queue.peek(); next !== null; next = queue.peek()) await runUntil(next.deadline);
       await settle();
     },
