@@ -18,6 +18,7 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
   "tcp.listen": true,
   "tcp.halfClose": true,
   "tcp.socketOptions": true,
+  "tcp.keepAliveDelay": true,
   fs: true,
   process: true,
   "process.signals": process.platform !== "win32",

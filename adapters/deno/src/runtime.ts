@@ -11,17 +11,17 @@ import { denoNet } from "./tcp.ts";
 /**
  * Everything this adapter supports on Deno 2.
  *
- * `tcp.socketOptions` is `false`: `Deno.TcpConn.setKeepAlive(enable)` has no delay parameter, so
- * `setKeepAlive(enable, initialDelayMs)` cannot be honoured as the contract says, and `setNoDelay`
- * / `setKeepAlive` fail with `Unsupported`. Nagle's algorithm is still disabled at connect
- * (`ConnectOptions.noDelay`) and on accepted connections. `process.signals` is `false` on Windows,
- * where Deno delivers only `SIGKILL` / `SIGTERM`.
+ * `tcp.keepAliveDelay` is `false`: `Deno.TcpConn.setKeepAlive(enable)` has no delay parameter, so
+ * `setKeepAlive(enable, initialDelayMs)` fails with `Unsupported` rather than ignore the delay
+ * (`setNoDelay` and `setKeepAlive(enable)` work). `process.signals` is `false` on Windows, where
+ * Deno delivers only `SIGKILL` / `SIGTERM`.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
   "tcp.connect": true,
   "tcp.listen": true,
   "tcp.halfClose": true,
-  "tcp.socketOptions": false,
+  "tcp.socketOptions": true,
+  "tcp.keepAliveDelay": false,
   fs: true,
   process: true,
   "process.signals": Deno.build.os !== "windows",

@@ -35,9 +35,10 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  * `closeWrite()`; reading continues until the peer's FIN. `close()` releases the socket at once;
  * pending operations reject with `Closed`.
  *
- * `setNoDelay` and `setKeepAlive` fail with `Unsupported`: Deno's `setKeepAlive` cannot set the
- * keep-alive delay, so the adapter does not declare `tcp.socketOptions` (see the README). Nagle's
- * algorithm is disabled at connect and accept (`ConnectOptions.noDelay`, default `true`).
+ * `setNoDelay` and `setKeepAlive(enable)` apply at once; Deno's `setKeepAlive` cannot set the
+ * keep-alive delay, so the adapter does not declare `tcp.keepAliveDelay` and a given delay fails
+ * with `Unsupported`. Nagle's algorithm is disabled at connect and accept (`ConnectOptions.noDelay`,
+ * default `true`).
  */
 class DenoTcpStream implements TcpStream {
   readonly #conn: Deno.TcpConn;
@@ -104,12 +105,32 @@ class DenoTcpStream implements TcpStream {
     return this.close();
   }
 
-  setNoDelay(_enable: boolean): void {
-    throw new IoError("Unsupported", `setNoDelay ${this.label}: tcp.socketOptions is not supported by @anyrt/deno`);
+  setNoDelay(enable: boolean): void {
+    this.#setOption("setNoDelay", () => this.#conn.setNoDelay(enable === true));
   }
 
-  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
-    throw new IoError("Unsupported", `setKeepAlive ${this.label}: tcp.socketOptions is not supported by @anyrt/deno`);
+  /**
+   * Enables or disables keep-alive. Deno's `setKeepAlive(enable)` has no delay parameter, so a
+   * given `initialDelayMs` fails with `Unsupported` (`tcp.keepAliveDelay` is not declared) rather
+   * than being ignored.
+   */
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    if (initialDelayMs !== undefined) {
+      throw new IoError(
+        "Unsupported",
+        `setKeepAlive ${this.label}: an initial delay (tcp.keepAliveDelay) is not supported by @anyrt/deno: Deno.TcpConn.setKeepAlive takes none`,
+      );
+    }
+    this.#setOption("setKeepAlive", () => this.#conn.setKeepAlive(enable === true));
+  }
+
+  #setOption(operation: string, apply: () => void): void {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    try {
+      apply();
+    } catch (error) {
+      throw toIoError(error, `${operation} ${this.label}`);
+    }
   }
 }
 

@@ -14,6 +14,7 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
   "tcp.listen": true,
   "tcp.halfClose": true,
   "tcp.socketOptions": true,
+  "tcp.keepAliveDelay": true,
   fs: true,
   process: true,
   "process.signals": process.platform !== "win32",

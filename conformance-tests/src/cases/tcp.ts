@@ -264,7 +264,7 @@ export const tcpCases: ConformanceCase[] = [
       const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
       client.setNoDelay(false);
       client.setNoDelay(true);
-      client.setKeepAlive(true, 1000);
+      client.setKeepAlive(true);
       client.setKeepAlive(false);
       server.setKeepAlive(true);
       await writeAll(client, bytes("options"));
@@ -275,6 +275,42 @@ export const tcpCases: ConformanceCase[] = [
         "Closed",
         "setNoDelay after close",
       );
+    },
+  },
+  {
+    id: "tcp/keep-alive-delay-applies",
+    title: "setKeepAlive with an initial delay succeeds on an open stream and fails with Closed after close",
+    requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions", "tcp.keepAliveDelay"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
+      client.setKeepAlive(true, 1000);
+      server.setKeepAlive(true, 30_000);
+      await writeAll(client, bytes("probe"));
+      equal(text(await readExactly(server, 5)), "probe", "bytes after setting the delay");
+      await client.close();
+      ioErrorKind(
+        throws(() => client.setKeepAlive(true, 1000), "setKeepAlive after close"),
+        "Closed",
+        "setKeepAlive after close",
+      );
+    },
+  },
+  {
+    id: "tcp/undeclared-keep-alive-delay-is-unsupported",
+    title: "without tcp.keepAliveDelay a given delay fails with Unsupported, keep-alive on/off still works",
+    requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions", "!tcp.keepAliveDelay"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
+      ioErrorKind(
+        throws(() => client.setKeepAlive(true, 1000), "setKeepAlive with a delay"),
+        "Unsupported",
+        "delay",
+      );
+      client.setKeepAlive(true);
+      await writeAll(client, bytes("still"));
+      equal(text(await readExactly(server, 5)), "still", "bytes after the refused delay");
     },
   },
   {

@@ -48,8 +48,10 @@ export interface TcpStream extends Duplex {
    */
   setNoDelay(enable: boolean): void;
   /**
-   * Enables or disables TCP keep-alive, with an optional initial delay in milliseconds. Fails
-   * with `Unsupported` when the adapter does not declare `tcp.socketOptions`.
+   * Enables or disables TCP keep-alive, with an optional initial delay in milliseconds (the idle
+   * time before the first probe). Fails with `Unsupported` when the adapter does not declare
+   * `tcp.socketOptions`, or when a delay is given and it does not declare `tcp.keepAliveDelay`
+   * (a delay is never silently ignored), and with `Closed` after close.
    */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void;
 }

@@ -17,7 +17,9 @@ import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time
  * - `tcp.connect`: `net.connect` opens TCP connections.
  * - `tcp.listen`: `net.listen` accepts TCP connections.
  * - `tcp.halfClose`: `shutdown()` on a TCP stream sends FIN and keeps the read side open.
- * - `tcp.socketOptions`: `setNoDelay` / `setKeepAlive` take effect.
+ * - `tcp.socketOptions`: `setNoDelay` / `setKeepAlive(enable)` take effect.
+ * - `tcp.keepAliveDelay`: `setKeepAlive(true, initialDelayMs)` sets the idle time before the first
+ *   probe; where it is not declared, passing a delay fails with `Unsupported`.
  * - `fs`: the `fs` capability (files and directories).
  * - `process`: the `process` capability (subprocesses with piped stdio).
  * - `process.signals`: `kill(signal)` delivers named POSIX signals.
@@ -27,6 +29,7 @@ export const capabilities = [
   "tcp.listen",
   "tcp.halfClose",
   "tcp.socketOptions",
+  "tcp.keepAliveDelay",
   "fs",
   "process",
   "process.signals",
