@@ -22,6 +22,8 @@ import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
+import { createSleepAbort100k } from "./sleep-abort-100k.ts";
+import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
 
@@ -33,6 +35,8 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "lines-100mb": createLines100mb,
   "length-delimited-decode": createLengthDelimitedDecode,
   "channel-1m": createChannel1m,
+  "spawn-1m": createSpawn1m,
+  "sleep-abort-100k": createSleepAbort100k,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
