@@ -168,4 +168,69 @@ export const taskCases: ConformanceCase[] = [
       await waitFor(() => done, "the detached task to finish");
     },
   },
+  {
+    id: "task/many-concurrent-tasks",
+    title: "ten thousand concurrent tasks all run and deliver their own results",
+    requires: [],
+    async run({ runtime }) {
+      const handles = Array.from({ length: 10_000 }, (_, i) =>
+        runtime.tasks.spawn(async () => {
+          await null;
+          return i;
+        }),
+      );
+      const results = await Promise.all(handles);
+      ok(
+        results.every((value, i) => value === i),
+        "a task delivered another task's result",
+      );
+    },
+  },
+  {
+    id: "task/abort-is-asynchronous",
+    title: "abort() returns before the handle settles; the task's signal is aborted at once",
+    requires: [],
+    async run({ runtime }) {
+      const handle = runtime.tasks.spawn((signal) => untilAborted(signal));
+      await delay(1);
+      let settled = false;
+      Promise.resolve(handle).then(
+        () => {
+          settled = true;
+        },
+        () => {
+          settled = true;
+        },
+      );
+      handle.abort();
+      equal(settled, false, "settled inside abort()");
+      equal(handle.signal.aborted, true, "the signal right after abort()");
+      await rejects(Promise.resolve(handle), "awaiting an aborted task");
+      equal(settled, true, "settled after awaiting");
+    },
+  },
+  {
+    id: "task/sleeping-task-aborted",
+    title:
+      "a task sleeping with its signal is woken by abort: the sleep rejects inside the task and the handle with Aborted",
+    requires: [],
+    async run({ runtime }) {
+      let inside: unknown;
+      const handle = runtime.tasks.spawn(async (signal) => {
+        try {
+          await runtime.time.sleep(60_000, { signal });
+        } catch (error) {
+          inside = error;
+          throw error;
+        }
+      });
+      await delay(5);
+      const reason = new Error("wake");
+      handle.abort(reason);
+      const error = await rejects(Promise.resolve(handle), "awaiting an aborted sleeping task");
+      ok(isIoError(error, "Aborted"), `rejection is an IoError of kind Aborted: ${String(error)}`);
+      await waitFor(() => inside !== undefined, "the sleep inside the task to reject");
+      equal(inside, reason, "the sleep's rejection inside the task");
+    },
+  },
 ];

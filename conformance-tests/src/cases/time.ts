@@ -1,11 +1,12 @@
 /**
- * `time/*`: `runtime.time` (sleep, timeout, a monotonic now); only lower bounds on time are asserted.
+ * `time/*`: `runtime.time` (sleep, timeout and the other cancel scopes, interval, yieldNow, a monotonic
+ * now); only lower bounds and orderings of time are asserted.
  * @module
  */
 import { isIoError } from "@anyrt/core";
 import { equal, ok, rejects, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
-import { bytes, readExactly, text, writeAll } from "./util.ts";
+import { bytes, readExactly, text, waitFor, writeAll } from "./util.ts";
 
 export const timeCases: ConformanceCase[] = [
   {
@@ -174,6 +175,169 @@ export const timeCases: ConformanceCase[] = [
         orphan.every((byte) => byte === 0xee),
         "bytes landed in the timed-out read's buffer",
       );
+    },
+  },
+  {
+    id: "time/sleeps-resolve-in-deadline-order",
+    title:
+      "sleeps resolve in deadline order, equal delays in the order they were made, and aborting one spares the others",
+    requires: [],
+    async run({ runtime }) {
+      const order: string[] = [];
+      const controller = new AbortController();
+      const sleeps = [
+        runtime.time.sleep(30).then(() => order.push("30")),
+        runtime.time.sleep(10).then(() => order.push("10a")),
+        runtime.time.sleep(20, { signal: controller.signal }).then(
+          () => order.push("aborted one resolved"),
+          () => order.push("aborted"),
+        ),
+        runtime.time.sleep(10).then(() => order.push("10b")),
+        runtime.time.sleep(0).then(() => order.push("0")),
+      ];
+      controller.abort();
+      await Promise.all(sleeps);
+      equal(order.join(), "aborted,0,10a,10b,30", "order of settlement");
+    },
+  },
+  {
+    id: "time/move-on-after-gives-undefined",
+    title: "moveOnAfter resolves undefined and aborts the work when its time is up, and gives the result otherwise",
+    requires: [],
+    async run({ runtime }) {
+      let inner: AbortSignal | undefined;
+      const late = await runtime.time.moveOnAfter(20, (signal) => {
+        inner = signal;
+        return runtime.time.sleep(60_000, { signal }).then(() => "late");
+      });
+      equal(late, undefined, "result of work that ran out of time");
+      equal(inner?.aborted, true, "the work's signal");
+      ok(isIoError(inner?.reason, "TimedOut"), `the work's abort reason is TimedOut: ${String(inner?.reason)}`);
+      equal(await runtime.time.moveOnAfter(60_000, () => "early"), "early", "result of work in time");
+    },
+  },
+  {
+    id: "time/nested-timeout-reports-the-outer",
+    title:
+      "an inner timeout cannot outlast the outer one: the outer firing aborts the inner work and is reported as the outer's",
+    requires: [],
+    async run({ runtime }) {
+      let innerError: unknown;
+      let innerSignal: AbortSignal | undefined;
+      const started = runtime.time.now();
+      const error = await rejects(
+        runtime.time.timeout(20, (outer) =>
+          runtime.time
+            .timeout(
+              60_000,
+              (signal) => {
+                innerSignal = signal;
+                return runtime.time.sleep(60_000, { signal });
+              },
+              { signal: outer },
+            )
+            .catch((e: unknown) => {
+              innerError = e;
+              throw e;
+            }),
+        ),
+        "nested timeouts",
+      );
+      ok(isIoError(error, "TimedOut"), `rejection is an IoError of kind TimedOut: ${String(error)}`);
+      equal(innerError, error, "the inner scope's rejection is the outer's error");
+      equal(innerSignal?.aborted, true, "the inner work's signal");
+      ok(runtime.time.now() - started < 30_000, "the inner deadline extended the outer one");
+    },
+  },
+  {
+    id: "time/shield-finishes-after-outer-abort",
+    title: "shielded cleanup runs to the end after the outer scope was aborted, and its own timeout bounds it",
+    requires: [],
+    async run({ runtime }) {
+      const controller = new AbortController();
+      let cleaned = false;
+      const scope = runtime.time.timeout(
+        60_000,
+        async (signal) => {
+          try {
+            await runtime.time.sleep(60_000, { signal });
+          } finally {
+            await runtime.time.shield(async (shielded) => {
+              await runtime.time.sleep(10, { signal: shielded });
+              cleaned = true;
+            });
+          }
+        },
+        { signal: controller.signal },
+      );
+      await runtime.time.sleep(5);
+      controller.abort(new Error("outer"));
+      await rejects(scope, "aborted scope");
+      await waitFor(() => cleaned, "the shielded cleanup to finish");
+      const stuck = await rejects(
+        runtime.time.shield((signal) => runtime.time.sleep(60_000, { signal }), { timeout: 10 }),
+        "a shield with a timeout",
+      );
+      ok(isIoError(stuck, "TimedOut"), `a stuck shield fails with TimedOut: ${String(stuck)}`);
+    },
+  },
+  {
+    id: "time/interval-ticks-first-at-once-then-every-period",
+    title: "interval ticks at once, then no earlier than each period, and return() ends it",
+    requires: [],
+    async run({ runtime }) {
+      const started = runtime.time.now();
+      const interval = runtime.time.interval(20);
+      const first = await interval.next();
+      equal(first.done, false, "first tick done");
+      ok((first.value as number) <= runtime.time.now(), "the first tick is not in the future");
+      ok(runtime.time.now() - started < 15, "the first tick was immediate");
+      const second = await interval.next();
+      ok(runtime.time.now() - started >= 19, `second tick after ${runtime.time.now() - started} ms`);
+      equal((second.value as number) - (first.value as number), 20, "tick spacing");
+      await interval.return();
+      equal((await interval.next()).done, true, "next() after return()");
+    },
+  },
+  {
+    id: "time/interval-invalid-period-is-invalid-input",
+    title: "interval with a period of 0, negative or NaN fails with InvalidInput at once",
+    requires: [],
+    async run({ runtime }) {
+      for (const period of [0, -5, Number.NaN]) {
+        const error = await rejects(async () => runtime.time.interval(period), `interval(${period})`);
+        ok(isIoError(error, "InvalidInput"), `interval(${period}) failed with ${String(error)}`);
+      }
+    },
+  },
+  {
+    id: "time/interval-abort-rejects-pending-tick",
+    title: "aborting an interval's signal rejects the pending tick with the reason",
+    requires: [],
+    async run({ runtime }) {
+      const controller = new AbortController();
+      const interval = runtime.time.interval(60_000, { signal: controller.signal, missedTick: "skip" });
+      await interval.next();
+      const pending = interval.next();
+      const reason = new Error("stop");
+      controller.abort(reason);
+      equal(await rejects(pending, "pending tick"), reason, "rejection of the pending tick");
+    },
+  },
+  {
+    id: "time/yield-now-lets-ready-tasks-run",
+    title: "yieldNow lets spawned tasks and a long microtask chain run before the caller continues",
+    requires: [],
+    async run({ runtime }) {
+      const order: string[] = [];
+      runtime.tasks.spawn(async () => {
+        for (let i = 0; i < 1000; i++) await null;
+        order.push("task");
+      });
+      queueMicrotask(() => order.push("microtask"));
+      await runtime.time.yieldNow();
+      order.push("after yield");
+      equal(order.join(), "microtask,task,after yield", "order");
     },
   },
 ];
