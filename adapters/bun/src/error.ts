@@ -1,11 +1,27 @@
 /**
  * Maps Bun's native errors onto anyrt's closed `IoErrorKind` set. Bun's socket, spawn and file
  * errors carry Node-style `code`s (`"ECONNREFUSED"`, `"ENOENT"`) and `errno`; the native error is
- * kept as `cause` and the message says what was attempted on what.
+ * kept as `cause` and the message says what was attempted on what. The POSIX codes come from the
+ * kit's table; the Node-style codes Bun adds are listed here.
  * @module
  */
-import { IoError, type IoErrorKind, isIoError } from "@anyrt/core";
-import { match, P } from "ts-pattern";
+import type { IoError, IoErrorKind } from "@anyrt/core";
+import { errnoIoError, errnoTable, kindOfErrno } from "@anyrt/core/adapter";
+
+const codes = errnoTable({
+  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA", "ESRCH"],
+  BrokenPipe: ["ERR_SOCKET_CLOSED", "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
+  InvalidInput: [
+    "ENAMETOOLONG",
+    "ERR_INVALID_ARG_TYPE",
+    "ERR_INVALID_ARG_VALUE",
+    "ERR_OUT_OF_RANGE",
+    "ERR_SOCKET_BAD_PORT",
+    "ERR_UNKNOWN_SIGNAL",
+  ],
+  InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
+  Aborted: ["ABORT_ERR"],
+});
 
 /**
  * The `IoErrorKind` of a Bun error code such as `"ECONNREFUSED"`; `"Other"` for an unknown or
@@ -18,65 +34,8 @@ import { match, P } from "ts-pattern";
  * ```
  */
 export function kindOfCode(code: string | undefined): IoErrorKind {
-  return match(code)
-    .with("ENOENT", "ENOTDIR", "ENOTFOUND", "EAI_NONAME", "EAI_NODATA", "ESRCH", () => "NotFound" as const)
-    .with("EACCES", "EPERM", () => "PermissionDenied" as const)
-    .with("ECONNREFUSED", () => "ConnectionRefused" as const)
-    .with("ECONNRESET", () => "ConnectionReset" as const)
-    .with("ECONNABORTED", () => "ConnectionAborted" as const)
-    .with("ENOTCONN", () => "NotConnected" as const)
-    .with("EADDRINUSE", () => "AddrInUse" as const)
-    .with("EADDRNOTAVAIL", "EHOSTUNREACH", "ENETUNREACH", () => "AddrNotAvailable" as const)
-    .with(
-      "EPIPE",
-      "ERR_SOCKET_CLOSED",
-      "ERR_STREAM_WRITE_AFTER_END",
-      "ERR_STREAM_DESTROYED",
-      () => "BrokenPipe" as const,
-    )
-    .with("EEXIST", "ENOTEMPTY", () => "AlreadyExists" as const)
-    .with("ETIMEDOUT", () => "TimedOut" as const)
-    .with(
-      "EINVAL",
-      "EISDIR",
-      "EBADF",
-      "ENAMETOOLONG",
-      "ERR_INVALID_ARG_TYPE",
-      "ERR_INVALID_ARG_VALUE",
-      "ERR_OUT_OF_RANGE",
-      "ERR_SOCKET_BAD_PORT",
-      "ERR_UNKNOWN_SIGNAL",
-      () => "InvalidInput" as const,
-    )
-    .with("EILSEQ", "ERR_ENCODING_INVALID_ENCODED_DATA", () => "InvalidData" as const)
-    .with("ENOSYS", "ENOTSUP", "EOPNOTSUPP", () => "Unsupported" as const)
-    .with("EBUSY", "ETXTBSY", () => "Busy" as const)
-    .with("ABORT_ERR", () => "Aborted" as const)
-    .otherwise(() => "Other" as const);
+  return kindOfErrno(codes, code);
 }
-
-const phrases: Record<IoErrorKind, string> = {
-  NotFound: "not found",
-  PermissionDenied: "permission denied",
-  ConnectionRefused: "connection refused",
-  ConnectionReset: "connection reset by peer",
-  ConnectionAborted: "connection aborted",
-  NotConnected: "not connected",
-  AddrInUse: "address already in use",
-  AddrNotAvailable: "address not available",
-  BrokenPipe: "broken pipe",
-  AlreadyExists: "already exists",
-  TimedOut: "timed out",
-  WriteZero: "write returned zero",
-  UnexpectedEof: "unexpected end of stream",
-  InvalidInput: "invalid input",
-  InvalidData: "invalid data",
-  Unsupported: "unsupported",
-  Busy: "resource busy",
-  Closed: "closed",
-  Aborted: "aborted",
-  Other: "failed",
-};
 
 /**
  * Wraps a native Bun error as an `IoError` whose message is `"<operation>: <what happened>
@@ -91,11 +50,5 @@ const phrases: Record<IoErrorKind, string> = {
  * ```
  */
 export function toIoError(error: unknown, operation: string): IoError {
-  if (isIoError(error)) return error;
-  const code = match(error)
-    .with({ code: P.string }, (e) => e.code)
-    .otherwise(() => undefined);
-  const kind = kindOfCode(code);
-  const detail = code === undefined ? (error instanceof Error ? error.message : String(error)) : code;
-  return new IoError(kind, `${operation}: ${phrases[kind]} (${detail})`, { cause: error });
+  return errnoIoError(codes, error, operation);
 }

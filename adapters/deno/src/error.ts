@@ -1,11 +1,16 @@
 /**
  * Maps Deno's native errors (the `Deno.errors.*` classes, and the errno `code` Deno puts on OS
  * errors that have no class of their own) onto anyrt's closed `IoErrorKind` set, keeping the
- * native error as `cause` and saying what was attempted on what.
+ * native error as `cause` and saying what was attempted on what. The errno table and the wording
+ * are the kit's; the `Deno.errors` classes are mapped here.
  * @module
  */
-import { IoError, type IoErrorKind, isIoError } from "@anyrt/core";
+import { type IoError, type IoErrorKind, isIoError } from "@anyrt/core";
+import { errnoTable, kindOfErrno, nativeIoError } from "@anyrt/core/adapter";
 import { match, P } from "ts-pattern";
+
+/** The kit's POSIX table plus the codes Deno reports that it lacks. */
+const codes = errnoTable({ InvalidInput: ["ENAMETOOLONG"] });
 
 /**
  * The `IoErrorKind` of an errno name such as `"ENOTEMPTY"`, for OS errors that Deno reports as a
@@ -18,23 +23,7 @@ import { match, P } from "ts-pattern";
  * ```
  */
 export function kindOfCode(code: string | undefined): IoErrorKind {
-  return match(code)
-    .with("ENOENT", "ENOTDIR", () => "NotFound" as const)
-    .with("EACCES", "EPERM", () => "PermissionDenied" as const)
-    .with("ECONNREFUSED", () => "ConnectionRefused" as const)
-    .with("ECONNRESET", () => "ConnectionReset" as const)
-    .with("ECONNABORTED", () => "ConnectionAborted" as const)
-    .with("ENOTCONN", () => "NotConnected" as const)
-    .with("EADDRINUSE", () => "AddrInUse" as const)
-    .with("EADDRNOTAVAIL", "EHOSTUNREACH", "ENETUNREACH", () => "AddrNotAvailable" as const)
-    .with("EPIPE", () => "BrokenPipe" as const)
-    .with("EEXIST", "ENOTEMPTY", () => "AlreadyExists" as const)
-    .with("ETIMEDOUT", () => "TimedOut" as const)
-    .with("EINVAL", "EISDIR", "EBADF", "ENAMETOOLONG", () => "InvalidInput" as const)
-    .with("EILSEQ", () => "InvalidData" as const)
-    .with("ENOSYS", "ENOTSUP", "EOPNOTSUPP", () => "Unsupported" as const)
-    .with("EBUSY", "ETXTBSY", () => "Busy" as const)
-    .otherwise(() => "Other" as const);
+  return kindOfErrno(codes, code);
 }
 
 /**
@@ -99,29 +88,6 @@ export function kindOfError(error: unknown): IoErrorKind {
     .otherwise(() => "Other" as const);
 }
 
-const phrases: Record<IoErrorKind, string> = {
-  NotFound: "not found",
-  PermissionDenied: "permission denied",
-  ConnectionRefused: "connection refused",
-  ConnectionReset: "connection reset by peer",
-  ConnectionAborted: "connection aborted",
-  NotConnected: "not connected",
-  AddrInUse: "address already in use",
-  AddrNotAvailable: "address not available",
-  BrokenPipe: "broken pipe",
-  AlreadyExists: "already exists",
-  TimedOut: "timed out",
-  WriteZero: "write returned zero",
-  UnexpectedEof: "unexpected end of stream",
-  InvalidInput: "invalid input",
-  InvalidData: "invalid data",
-  Unsupported: "unsupported",
-  Busy: "resource busy",
-  Closed: "closed",
-  Aborted: "aborted",
-  Other: "failed",
-};
-
 /**
  * Wraps a native Deno error as an `IoError` whose message is `"<operation>: <what happened>
  * (<native detail>)"`, for example `connect 127.0.0.1:1: connection refused (ConnectionRefused:
@@ -139,5 +105,5 @@ export function toIoError(error: unknown, operation: string): IoError {
   if (isIoError(error)) return error;
   const kind = kindOfError(error);
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new IoError(kind, `${operation}: ${phrases[kind]} (${detail})`, { cause: error });
+  return nativeIoError(kind, operation, detail, error);
 }

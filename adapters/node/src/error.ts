@@ -1,76 +1,37 @@
 /**
  * Maps Node's native errors (`err.code`, errno names) onto anyrt's closed `IoErrorKind` set, keeping
- * the native error as `cause` and saying what was attempted on what.
+ * the native error as `cause` and saying what was attempted on what. The POSIX codes come from the
+ * kit's table; Node's own `ERR_*` codes and DNS codes are added here.
  * @module
  */
-import { IoError, type IoErrorKind, isIoError } from "@anyrt/core";
-import { match, P } from "ts-pattern";
+import type { IoError, IoErrorKind } from "@anyrt/core";
+import { errnoIoError, errnoTable, kindOfErrno } from "@anyrt/core/adapter";
+
+const codes = errnoTable({
+  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA"],
+  NotConnected: ["ERR_SOCKET_CLOSED_BEFORE_CONNECTION"],
+  BrokenPipe: ["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
+  TimedOut: ["ERR_SOCKET_CONNECTION_TIMEOUT"],
+  InvalidInput: [
+    "ERR_INVALID_ARG_TYPE",
+    "ERR_INVALID_ARG_VALUE",
+    "ERR_OUT_OF_RANGE",
+    "ERR_SOCKET_BAD_PORT",
+    "ERR_UNKNOWN_SIGNAL",
+  ],
+  InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
+  Aborted: ["ABORT_ERR"],
+});
 
 /** The `IoErrorKind` of a Node error code such as `"ECONNREFUSED"`. */
 export function kindOfCode(code: string | undefined): IoErrorKind {
-  return match(code)
-    .with("ENOENT", "ENOTDIR", "ENOTFOUND", "EAI_NONAME", "EAI_NODATA", () => "NotFound" as const)
-    .with("EACCES", "EPERM", () => "PermissionDenied" as const)
-    .with("ECONNREFUSED", () => "ConnectionRefused" as const)
-    .with("ECONNRESET", () => "ConnectionReset" as const)
-    .with("ECONNABORTED", () => "ConnectionAborted" as const)
-    .with("ENOTCONN", "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", () => "NotConnected" as const)
-    .with("EADDRINUSE", () => "AddrInUse" as const)
-    .with("EADDRNOTAVAIL", "EHOSTUNREACH", "ENETUNREACH", () => "AddrNotAvailable" as const)
-    .with("EPIPE", "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED", () => "BrokenPipe" as const)
-    .with("EEXIST", "ENOTEMPTY", () => "AlreadyExists" as const)
-    .with("ETIMEDOUT", "ERR_SOCKET_CONNECTION_TIMEOUT", () => "TimedOut" as const)
-    .with(
-      "EINVAL",
-      "EISDIR",
-      "EBADF",
-      "ERR_INVALID_ARG_TYPE",
-      "ERR_INVALID_ARG_VALUE",
-      "ERR_OUT_OF_RANGE",
-      "ERR_SOCKET_BAD_PORT",
-      "ERR_UNKNOWN_SIGNAL",
-      () => "InvalidInput" as const,
-    )
-    .with("EILSEQ", "ERR_ENCODING_INVALID_ENCODED_DATA", () => "InvalidData" as const)
-    .with("ENOSYS", "ENOTSUP", "EOPNOTSUPP", () => "Unsupported" as const)
-    .with("EBUSY", "ETXTBSY", () => "Busy" as const)
-    .with("ABORT_ERR", () => "Aborted" as const)
-    .otherwise(() => "Other" as const);
+  return kindOfErrno(codes, code);
 }
-
-const phrases: Record<IoErrorKind, string> = {
-  NotFound: "not found",
-  PermissionDenied: "permission denied",
-  ConnectionRefused: "connection refused",
-  ConnectionReset: "connection reset by peer",
-  ConnectionAborted: "connection aborted",
-  NotConnected: "not connected",
-  AddrInUse: "address already in use",
-  AddrNotAvailable: "address not available",
-  BrokenPipe: "broken pipe",
-  AlreadyExists: "already exists",
-  TimedOut: "timed out",
-  WriteZero: "write returned zero",
-  UnexpectedEof: "unexpected end of stream",
-  InvalidInput: "invalid input",
-  InvalidData: "invalid data",
-  Unsupported: "unsupported",
-  Busy: "resource busy",
-  Closed: "closed",
-  Aborted: "aborted",
-  Other: "failed",
-};
 
 /**
  * Wraps a native Node error as an `IoError` whose message is `"<operation>: <what happened>"`, for
  * example `connect 127.0.0.1:1: connection refused (ECONNREFUSED)`. An `IoError` passes through.
  */
 export function toIoError(error: unknown, operation: string): IoError {
-  if (isIoError(error)) return error;
-  const code = match(error)
-    .with({ code: P.string }, (e) => e.code)
-    .otherwise(() => undefined);
-  const kind = kindOfCode(code);
-  const detail = code === undefined ? (error instanceof Error ? error.message : String(error)) : code;
-  return new IoError(kind, `${operation}: ${phrases[kind]} (${detail})`, { cause: error });
+  return errnoIoError(codes, error, operation);
 }

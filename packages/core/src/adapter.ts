@@ -1,9 +1,18 @@
 /**
  * `@anyrt/core/adapter`: building blocks for adapter authors. The read side of a stream
  * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
- * EOF, Busy, cancel safety and bad-input handling are written once for every adapter.
+ * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
+ * table and native-error wording every adapter shares.
  * @module
  */
+export {
+  type ErrnoTable,
+  errnoIoError,
+  errnoTable,
+  kindOfErrno,
+  nativeIoError,
+  posixErrno,
+} from "./errno.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPort, describe } from "./validate.ts";
