@@ -5,7 +5,7 @@
  */
 import { IoError, isAbortError, isIoError } from "./error.ts";
 import { abortReason } from "./signal.ts";
-import { type JoinHandle, type SpawnOptions, Task, type TaskEnd, type TaskHooks } from "./task.ts";
+import { type JoinHandle, type SpawnOptions, scheduleStart, Task, type TaskEnd, type TaskHooks } from "./task.ts";
 import { checkInteger, checkSignal } from "./util/check.ts";
 
 /** Options of {@link TaskGroup} and {@link taskGroup}. */
@@ -142,7 +142,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
 
   #start(child: Task<unknown>): void {
     this.#running++;
-    queueMicrotask(() => child.start());
+    scheduleStart(child);
   }
 
   /** Aborts the group: every child, running or queued. Idempotent. */
