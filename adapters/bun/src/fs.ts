@@ -8,26 +8,9 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, mkdir, mkdtemp, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type File,
-  type FileInfo,
-  type Fs,
-  IoError,
-  type OpenOptions,
-  type OperationOptions,
-  type SeekFrom,
-  WOULD_BLOCK,
-  type WriteFileOptions,
-} from "@anyrt/core";
-import { abortReason, checkBuffer, describe, throwIfAborted } from "@anyrt/core/adapter";
+import { type File, type FileInfo, type Fs, IoError, type OpenOptions, type WriteFileOptions } from "@anyrt/core";
+import { abortReason, checkBuffer, checkPath, OpenFile, positionedOps, throwIfAborted } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-
-/** Throws `InvalidInput` unless `path` is a non-empty string without NUL bytes. */
-function invalidPath(operation: string, path: unknown): asserts path is string {
-  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
-    throw new IoError("InvalidInput", `${operation}: path must be a non-empty string, got ${describe(path)}`);
-  }
-}
 
 function info(stats: Stats): FileInfo {
   return {
@@ -54,8 +37,8 @@ function flagsOf(options: OpenOptions): number {
 }
 
 /**
- * An open file over a `node:fs/promises` `FileHandle`, with its position kept here so that seek,
- * read and write agree.
+ * An open file: the kit's `OpenFile` over a `node:fs/promises` `FileHandle`, with its position
+ * kept in JavaScript (`positionedOps`) so that seek, read and write agree.
  *
  * Fallback: Bun's own file API has no open handle. `Bun.file(path).slice(a, b)` reads a range but
  * opens the file again for every read (so a file that was unlinked or replaced while open reads
@@ -63,145 +46,8 @@ function flagsOf(options: OpenOptions): number {
  * write, `truncate`, `sync` or shared position. A `FileHandle` is one descriptor with `pread` /
  * `pwrite`, `ftruncate` and `fsync`, which is what `File` promises.
  */
-class HandleFile implements File {
-  readonly path: string;
-  readonly #handle: FileHandle;
-  readonly #append: boolean;
-  #position = 0;
-  #busy = false;
-  #closed = false;
-  #closing: Promise<void> | null = null;
-
-  constructor(path: string, handle: FileHandle, append: boolean) {
-    this.path = path;
-    this.#handle = handle;
-    this.#append = append;
-  }
-
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.path}: file is closed`);
-    if (this.#busy) throw new IoError("Busy", `${operation} ${this.path}: another operation is in flight`);
-  }
-
-  /** Runs one operation at a time; file operations are not interleaved. */
-  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    this.#check(operation);
-    this.#busy = true;
-    try {
-      return await body();
-    } catch (error) {
-      throw toIoError(error, `${operation} ${this.path}`);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    try {
-      checkBuffer("read", buf);
-      throwIfAborted(options?.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run("read", async () => {
-      if (buf.length === 0) return 0;
-      const { bytesRead } = await this.#handle.read(buf, 0, buf.length, this.#position);
-      this.#position += bytesRead;
-      return bytesRead;
-    });
-  }
-
-  tryRead(buf: Uint8Array): number {
-    checkBuffer("read", buf);
-    this.#check("read");
-    // Disk reads always go through the thread pool; an empty buffer is the only instant answer.
-    return buf.length === 0 ? 0 : WOULD_BLOCK;
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    try {
-      checkBuffer("write", buf);
-      throwIfAborted(options?.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run("write", async () => {
-      if (buf.length === 0) return 0;
-      if (this.#append) {
-        const { bytesWritten } = await this.#handle.write(buf, 0, buf.length, null);
-        this.#position = (await this.#handle.stat()).size;
-        return bytesWritten;
-      }
-      const { bytesWritten } = await this.#handle.write(buf, 0, buf.length, this.#position);
-      this.#position += bytesWritten;
-      return bytesWritten;
-    });
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check("write");
-    return buf.length === 0 ? 0 : WOULD_BLOCK;
-  }
-
-  flush(): Promise<void> {
-    // Writes go straight to the operating system; there is no user-space buffer to flush.
-    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.path}: file is closed`));
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.flush();
-  }
-
-  seek(offset: number, whence: SeekFrom = "start"): Promise<number> {
-    return this.#run("seek", async () => {
-      if (typeof offset !== "number" || !Number.isInteger(offset)) {
-        throw new IoError("InvalidInput", `seek ${this.path}: offset must be an integer, got ${String(offset)}`);
-      }
-      const base =
-        whence === "start"
-          ? 0
-          : whence === "current"
-            ? this.#position
-            : whence === "end"
-              ? (await this.#handle.stat()).size
-              : Number.NaN;
-      if (Number.isNaN(base)) throw new IoError("InvalidInput", `seek ${this.path}: unknown whence ${String(whence)}`);
-      const position = base + offset;
-      if (position < 0) throw new IoError("InvalidInput", `seek ${this.path}: position ${position} is negative`);
-      this.#position = position;
-      return position;
-    });
-  }
-
-  stat(): Promise<FileInfo> {
-    return this.#run("stat", async () => info(await this.#handle.stat()));
-  }
-
-  truncate(length = 0): Promise<void> {
-    return this.#run("truncate", async () => {
-      if (!Number.isInteger(length) || length < 0) {
-        throw new IoError("InvalidInput", `truncate ${this.path}: length must be an integer >= 0`);
-      }
-      await this.#handle.truncate(length);
-    });
-  }
-
-  sync(): Promise<void> {
-    return this.#run("sync", () => this.#handle.sync());
-  }
-
-  close(): Promise<void> {
-    if (this.#closing !== null) return this.#closing;
-    this.#closed = true;
-    this.#closing = this.#handle.close().catch(() => {});
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+function openFile(path: string, handle: FileHandle, append: boolean): File {
+  return new OpenFile(path, positionedOps(handle, append, info), toIoError);
 }
 
 /**
@@ -265,15 +111,15 @@ function readBytes(path: string): Promise<Uint8Array> {
 export const bunFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
-      invalidPath("open", path);
+      checkPath("open", path);
       const handle = await open(path, flagsOf(options), options.mode ?? 0o666);
-      return new HandleFile(path, handle, options.append === true);
+      return openFile(path, handle, options.append === true);
     }),
   readFile: (path, options) =>
     wrap(
       `read ${path}`,
       async () => {
-        invalidPath("readFile", path);
+        checkPath("readFile", path);
         return readBytes(path);
       },
       options?.signal,
@@ -282,7 +128,7 @@ export const bunFs: Fs = {
     wrap(
       `read ${path}`,
       async () => {
-        invalidPath("readTextFile", path);
+        checkPath("readTextFile", path);
         const data = await readBytes(path);
         try {
           return fatalDecoder.decode(data);
@@ -294,7 +140,7 @@ export const bunFs: Fs = {
     ),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${path}`, async () => {
-      invalidPath("writeFile", path);
+      checkPath("writeFile", path);
       if (typeof data !== "string") checkBuffer("writeFile", data);
       throwIfAborted(options.signal);
       if (options.append !== true && options.createNew !== true && options.mode === undefined) {
@@ -310,12 +156,12 @@ export const bunFs: Fs = {
     }),
   stat: (path) =>
     wrap(`stat ${path}`, async () => {
-      invalidPath("stat", path);
+      checkPath("stat", path);
       return info(await Bun.file(path).stat());
     }),
   remove: (path, options = {}) =>
     wrap(`remove ${path}`, async () => {
-      invalidPath("remove", path);
+      checkPath("remove", path);
       const stats = await stat(path);
       if (stats.isDirectory() && options.recursive !== true) {
         await rmdir(path);
@@ -325,7 +171,7 @@ export const bunFs: Fs = {
     }),
   mkdir: (path, options = {}) =>
     wrap(`mkdir ${path}`, async () => {
-      invalidPath("mkdir", path);
+      checkPath("mkdir", path);
       await mkdir(path, { recursive: options.recursive === true });
     }),
   makeTempDir: (prefix = "anyrt-") =>

@@ -4,25 +4,16 @@
  * @module
  */
 import {
-  type File,
   type FileInfo,
   type Fs,
   IoError,
   type OpenOptions,
   type OperationOptions,
   type SeekFrom,
-  WOULD_BLOCK,
   type WriteFileOptions,
 } from "@anyrt/core";
-import { abortReason, checkBuffer, describe, throwIfAborted } from "@anyrt/core/adapter";
+import { abortReason, checkBuffer, checkPath, type FileOps, OpenFile, throwIfAborted } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-
-/** Throws `InvalidInput` unless `path` is a non-empty string without NUL bytes. */
-function checkPath(operation: string, path: unknown): asserts path is string {
-  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
-    throw new IoError("InvalidInput", `${operation}: path must be a non-empty string, got ${describe(path)}`);
-  }
-}
 
 function info(stats: Deno.FileInfo): FileInfo {
   return {
@@ -61,142 +52,30 @@ const seekModes: Record<SeekFrom, Deno.SeekMode> = {
 };
 
 /**
- * An open file over a `Deno.FsFile`. One operation runs at a time (a second fails with `Busy`);
- * the position is the kernel's, so a file opened with `append` writes at the end wherever it was
- * seeked to. `tryRead` / `tryWrite` return `WOULD_BLOCK` for non-empty buffers: Deno's file I/O
+ * The primitives of an open file for the kit's `OpenFile` (one operation at a time, a second
+ * fails with `Busy`). The position is the kernel's, so a file opened with `append` writes at the
+ * end wherever it was seeked to. `tryRead` / `tryWrite` return `WOULD_BLOCK` for non-empty buffers: Deno's file I/O
  * is asynchronous, and a synchronous read would block the event loop.
  */
-class DenoFile implements File {
-  readonly path: string;
-  readonly #file: Deno.FsFile;
-  #busy = false;
-  #closed = false;
-
-  constructor(path: string, file: Deno.FsFile) {
-    this.path = path;
-    this.#file = file;
-  }
-
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.path}: file is closed`);
-    if (this.#busy) throw new IoError("Busy", `${operation} ${this.path}: another operation is in flight`);
-  }
-
-  /** Runs one operation at a time, mapping native errors. */
-  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
-    this.#check(operation);
-    this.#busy = true;
-    try {
-      return await body();
-    } catch (error) {
-      throw toIoError(error, `${operation} ${this.path}`);
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    try {
-      checkBuffer("read", buf);
-      throwIfAborted(options?.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run("read", async () => {
-      if (buf.length === 0) return 0;
-      return (await this.#file.read(buf)) ?? 0;
-    });
-  }
-
-  tryRead(buf: Uint8Array): number {
-    checkBuffer("read", buf);
-    this.#check("read");
-    return buf.length === 0 ? 0 : WOULD_BLOCK;
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    try {
-      checkBuffer("write", buf);
-      throwIfAborted(options?.signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#run("write", async () => (buf.length === 0 ? 0 : await this.#file.write(buf)));
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check("write");
-    return buf.length === 0 ? 0 : WOULD_BLOCK;
-  }
-
-  flush(): Promise<void> {
-    // Writes go straight to the operating system; there is no user-space buffer to flush.
-    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.path}: file is closed`));
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.flush();
-  }
-
-  seek(offset: number, whence: SeekFrom = "start"): Promise<number> {
-    return this.#run("seek", async () => {
-      if (typeof offset !== "number" || !Number.isSafeInteger(offset)) {
-        throw new IoError("InvalidInput", `seek ${this.path}: offset must be an integer, got ${describe(offset)}`);
-      }
-      const mode = Object.hasOwn(seekModes, whence) ? seekModes[whence] : undefined;
-      if (mode === undefined)
-        throw new IoError("InvalidInput", `seek ${this.path}: unknown whence ${describe(whence)}`);
-      if (offset < 0 && whence !== "start") {
-        // The kernel refuses a negative position with EINVAL; check first for a clear message.
-        const base =
-          whence === "current" ? await this.#file.seek(0, Deno.SeekMode.Current) : (await this.#file.stat()).size;
-        if (base + offset < 0) {
-          throw new IoError("InvalidInput", `seek ${this.path}: position ${base + offset} is negative`);
-        }
-      } else if (offset < 0) {
-        throw new IoError("InvalidInput", `seek ${this.path}: position ${offset} is negative`);
-      }
-      return await this.#file.seek(offset, mode);
-    });
-  }
-
-  stat(): Promise<FileInfo> {
-    return this.#run("stat", async () => info(await this.#file.stat()));
-  }
-
-  truncate(length = 0): Promise<void> {
-    return this.#run("truncate", async () => {
-      if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) {
-        throw new IoError(
-          "InvalidInput",
-          `truncate ${this.path}: length must be an integer >= 0, got ${describe(length)}`,
-        );
-      }
-      await this.#file.truncate(length);
-    });
-  }
-
-  sync(): Promise<void> {
-    return this.#run("sync", () => this.#file.sync());
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
+function denoFileOps(file: Deno.FsFile): FileOps {
+  return {
+    read: async (buf) => (await file.read(buf)) ?? 0,
+    write: (buf) => file.write(buf),
+    base: async (whence) =>
+      whence === "current" ? await file.seek(0, Deno.SeekMode.Current) : (await file.stat()).size,
+    seek: (offset, whence) => file.seek(offset, seekModes[whence]),
+    stat: async () => info(await file.stat()),
+    truncate: (length) => file.truncate(length),
+    sync: () => file.sync(),
+    close() {
       try {
-        this.#file.close();
+        file.close();
       } catch {
         // Already released by Deno: closing is idempotent.
       }
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Runs `body`, mapping native errors; an abort rejects with the signal's reason (the web's rule). */
@@ -238,7 +117,7 @@ export const denoFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${String(path)}`, undefined, async () => {
       checkPath("open", path);
-      return new DenoFile(path, await Deno.open(path, denoOpenOptions(options)));
+      return new OpenFile(path, denoFileOps(await Deno.open(path, denoOpenOptions(options))), toIoError);
     }),
   readFile: (path, options) =>
     wrap(`read ${String(path)}`, options?.signal, async () => {

@@ -2,7 +2,8 @@
  * `@anyrt/core/adapter`: building blocks for adapter authors. The read side of a stream
  * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
- * table and native-error wording every adapter shares.
+ * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
+ * runtime's file primitives.
  * @module
  */
 export {
@@ -13,7 +14,8 @@ export {
   nativeIoError,
   posixErrno,
 } from "./errno.ts";
+export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, throwIfAborted } from "./signal.ts";
-export { checkBuffer, checkLength, checkPort, describe } from "./validate.ts";
+export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

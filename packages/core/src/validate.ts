@@ -48,6 +48,13 @@ export function checkLength(
   }
 }
 
+/** Throws `InvalidInput` unless `path` is a non-empty string without NUL bytes. */
+export function checkPath(operation: string, path: unknown): asserts path is string {
+  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
+    throw invalidInput(`${operation}: path must be a non-empty string, got ${describe(path)}`);
+  }
+}
+
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
