@@ -50,6 +50,7 @@ export {
   type MissedTick,
   type ShieldOptions,
   type Time,
+  type Timer,
 } from "./time.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
 export * from "./util/index.ts";

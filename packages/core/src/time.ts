@@ -50,6 +50,25 @@ export interface Interval extends AsyncIterableIterator<number, undefined> {
   return(): Promise<IteratorResult<number, undefined>>;
 }
 
+/**
+ * A sleep with a handle, as tokio's `Sleep`: await it (it is a thenable) to wait until its
+ * deadline, or `cancel()` it. Cancelling needs no `AbortSignal`, and a timer nobody awaits
+ * allocates no promise: creating and cancelling one costs a heap entry, which makes it the
+ * cheapest way to arm a deadline that usually does not fire.
+ *
+ * **Cancel safety:** `cancel()` removes the entry at once (its memory is released then); an
+ * awaiter rejects with the reason (an `AbortError` DOMException by default). Cancelling a
+ * timer that has fired, or twice, changes nothing.
+ */
+export interface Timer extends PromiseLike<void> {
+  /** The clock time (`Time.now()` milliseconds) at which the timer fires. */
+  readonly deadline: number;
+  /** Whether the timer has fired or been cancelled. */
+  readonly done: boolean;
+  /** Stops the timer; an awaiter rejects with `reason`. Idempotent. */
+  cancel(reason?: unknown): void;
+}
+
 /** Time functions derived from a {@link Clock}; see {@link createTime}. */
 export interface Time {
   /** Monotonic milliseconds; see {@link Clock.now}. */
@@ -62,6 +81,11 @@ export interface Time {
    * timer at once (its memory is released then, not at the deadline).
    */
   sleep(ms: number, options?: OperationOptions): Promise<void>;
+  /**
+   * A {@link Timer} firing after `ms` milliseconds (a finite number `>= 0`, `InvalidInput`
+   * otherwise, thrown at once): a sleep cancelled by a method rather than a signal.
+   */
+  timer(ms: number): Timer;
   /** Like {@link sleep}, until the clock reads `deadline` (resolves at once if it has passed). */
   sleepUntil(deadline: number, options?: OperationOptions): Promise<void>;
   /**
@@ -163,6 +187,61 @@ class Sleep extends TimerEntry {
     if (this.index < 0) return;
     this.queue.remove(this);
     this.reject(abortReason(this.signal as AbortSignal));
+  }
+}
+
+/** One timer handle: its own heap entry; its promise is made only when someone awaits it. */
+class TimerHandle extends TimerEntry implements Timer {
+  readonly #queue: TimerQueue;
+  /** 0 pending, 1 fired, 2 cancelled. */
+  #state = 0;
+  #reason: unknown;
+  #promise: Promise<void> | null = null;
+  #resolve: () => void = noop;
+  #reject: (reason: unknown) => void = noop;
+
+  constructor(queue: TimerQueue) {
+    super();
+    this.#queue = queue;
+  }
+
+  get done(): boolean {
+    return this.#state !== 0;
+  }
+
+  fire(): void {
+    this.#state = 1;
+    this.#resolve();
+  }
+
+  cancel(reason?: unknown): void {
+    if (this.#state !== 0) return;
+    this.#state = 2;
+    this.#queue.remove(this);
+    this.#reason = reason;
+    if (this.#promise !== null) this.#reject(this.#cancelReason());
+  }
+
+  #cancelReason(): unknown {
+    return this.#reason ?? new DOMException("The timer was cancelled", "AbortError");
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a timer is awaitable by design.
+  then<R1 = void, R2 = never>(
+    onFulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#promise === null) {
+      if (this.#state === 1) this.#promise = Promise.resolve();
+      else if (this.#state === 2) this.#promise = Promise.reject(this.#cancelReason());
+      else {
+        this.#promise = new Promise<void>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+        });
+      }
+    }
+    return this.#promise.then(onFulfilled, onRejected);
   }
 }
 
@@ -388,6 +467,11 @@ export function createTime(clock: Clock = systemClock): Time {
   const time: Time = {
     now: () => clock.now(),
     sleep: (ms, options) => guard(() => sleepUntil(clock.now() + checkDelay("sleep", ms), options)),
+    timer(ms) {
+      const timer = new TimerHandle(queue);
+      queue.insert(timer, clock.now() + checkDelay("timer", ms));
+      return timer;
+    },
     sleepUntil: (deadline, options) => guard(() => sleepUntil(checkDeadline("sleepUntil", deadline), options)),
     timeout: <T>(ms: number, work: Work<T>, options?: OperationOptions) =>
       guard(() => {

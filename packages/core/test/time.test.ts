@@ -189,6 +189,38 @@ describe("sleep", () => {
   });
 });
 
+describe("timer", () => {
+  it("fires at its deadline for an awaiter; cancel rejects an awaiter with the reason and frees the entry", async () => {
+    const { clock, time } = setup();
+    const fired = time.timer(10);
+    expect(fired.deadline).toBe(10);
+    let done = false;
+    void Promise.resolve(fired).then(() => {
+      done = true;
+    });
+    await clock.advance(9);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    expect(done && fired.done).toBe(true);
+    const cancelled = time.timer(10);
+    const awaited = rejection(Promise.resolve(cancelled));
+    const reason = new Error("stop");
+    cancelled.cancel(reason);
+    cancelled.cancel(new Error("again"));
+    expect(await awaited).toBe(reason);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("a timer cancelled before anyone awaits it rejects a later awaiter with an AbortError", async () => {
+    const { time } = setup();
+    const timer = time.timer(10);
+    timer.cancel();
+    const error = await rejection(Promise.resolve(timer));
+    expect((error as DOMException).name).toBe("AbortError");
+    expect(() => time.timer(-1)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+  });
+});
+
 describe("cancel scopes", () => {
   const forever = (signal: AbortSignal) =>
     new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
