@@ -228,6 +228,7 @@ class TimerHandle extends TimerEntry implements Timer {
 
   // biome-ignore lint/suspicious/noThenProperty: a timer is awaitable by design.
   then<R1 = void, R2 = never>(
+    // biome-ignore lint/suspicious/noConfusingVoidType: PromiseLike<void> hands its callback a void value.
     onFulfilled?: ((value: void) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
