@@ -7,7 +7,6 @@
 import {
   type ConnectOptions,
   IoError,
-  isIoError,
   type ListenOptions,
   type Net,
   type OperationOptions,
@@ -17,12 +16,14 @@ import {
   WOULD_BLOCK,
 } from "@anyrt/core";
 import {
+  AcceptQueue,
   abortReason,
   attemptOrWait,
   ChunkQueue,
   checkBuffer,
+  checkConnectOptions,
   checkLength,
-  checkPort,
+  checkListenOptions,
   copyBytes,
   ReadHalf,
   throwIfAborted,
@@ -347,8 +348,7 @@ class BunTcpStream implements TcpStream {
 /** Connects with `Bun.connect`, resolving once the connection is established. */
 function connect(options: ConnectOptions): Promise<TcpStream> {
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
-    checkPort("connect", options.port, 1);
+    checkConnectOptions(options);
     throwIfAborted(options.signal);
   } catch (error) {
     return Promise.reject(error);
@@ -409,15 +409,10 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
 class BunTcpListener implements TcpListener {
   readonly localAddress: SocketAddress;
   readonly #server: Bun.TCPSocketListener<BunTcpStream>;
-  readonly #backlog: number;
-  readonly #ready: BunTcpStream[] = [];
-  readonly #pending = new WaitSlot<TcpStream>();
-  readonly #label: string;
-  #closed = false;
+  readonly #queue: AcceptQueue<BunTcpStream>;
   #closing: Promise<void> | null = null;
 
   constructor(hostname: string, port: number, backlog: number) {
-    this.#backlog = backlog;
     this.#server = Bun.listen<BunTcpStream>({
       hostname,
       port,
@@ -427,48 +422,33 @@ class BunTcpListener implements TcpListener {
     });
     const bound = this.#server.hostname;
     this.localAddress = addressOf(bound, this.#server.port, bound.includes(":") ? "IPv6" : "IPv4");
-    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
+    this.#queue = new AcceptQueue(`accept on ${this.localAddress.hostname}:${this.localAddress.port}`, backlog);
   }
 
   #onOpen(socket: BunSocket): void {
-    if (this.#closed || this.#ready.length >= this.#backlog) {
+    if (this.#queue.refusing) {
       socket.terminate();
       return;
     }
     const stream = BunTcpStream.adopt(socket);
     socket.setNoDelay(true);
-    if (this.#pending.busy) this.#pending.resolve(stream);
-    else this.#ready.push(stream);
+    this.#queue.push(stream);
   }
 
   accept(options?: OperationOptions): Promise<TcpStream> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
-    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const ready = this.#ready.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return this.#pending.wait(undefined, signal);
+    return this.#queue.accept(options?.signal);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (isIoError(error, "Closed")) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    this.#closed = true;
-    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
+    const unaccepted = this.#queue.close();
     // stop(false): stop listening, leave accepted connections open.
     this.#server.stop(false);
-    this.#closing = Promise.all(this.#ready.splice(0).map((stream) => stream.close())).then(() => undefined);
+    this.#closing = unaccepted;
     return this.#closing;
   }
 
@@ -480,9 +460,7 @@ class BunTcpListener implements TcpListener {
 /** Binds and listens with `Bun.listen`. */
 function listen(options: ListenOptions): Promise<TcpListener> {
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
-    checkPort("listen", options.port, 0);
-    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+    checkListenOptions(options);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -7,7 +7,6 @@
 import {
   type ConnectOptions,
   IoError,
-  isIoError,
   type ListenOptions,
   type Net,
   type OperationOptions,
@@ -15,7 +14,14 @@ import {
   type TcpListener,
   type TcpStream,
 } from "@anyrt/core";
-import { abortReason, checkLength, checkPort, describe, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
+import {
+  AcceptQueue,
+  abortReason,
+  checkConnectOptions,
+  checkListenOptions,
+  describe,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { Receiver } from "./receiver.ts";
 import { Sender } from "./sender.ts";
@@ -147,8 +153,7 @@ function setNoDelay(conn: Deno.TcpConn, enable: boolean): void {
 function connect(options: ConnectOptions): Promise<TcpStream> {
   let hostname: string;
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
-    checkPort("connect", options.port, 1);
+    checkConnectOptions(options);
     hostname = options.hostname ?? "127.0.0.1";
     if (typeof hostname !== "string" || hostname.length === 0) {
       throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
@@ -200,87 +205,53 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
 class DenoTcpListener implements TcpListener {
   readonly #listener: Deno.TcpListener;
   readonly localAddress: SocketAddress;
-  readonly #backlog: number;
-  readonly #ready: DenoTcpStream[] = [];
-  readonly #pending = new WaitSlot<TcpStream>();
+  readonly #queue: AcceptQueue<DenoTcpStream>;
   readonly #label: string;
   /** The native accept in flight, settled either way; `null` when none is. */
   #accepting: Promise<void> | null = null;
-  #error: IoError | null = null;
-  #closed = false;
 
   constructor(listener: Deno.TcpListener, backlog: number) {
     this.#listener = listener;
-    this.#backlog = backlog;
     this.localAddress = addressOf(listener.addr);
     this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
+    this.#queue = new AcceptQueue(this.#label, backlog, () => this.#acceptAhead());
     this.#acceptAhead();
   }
 
-  /** Starts a native accept unless one is in flight or the queue is full. */
+  /** Starts a native accept unless one is in flight, the queue is full or a failure is held. */
   #acceptAhead(): void {
-    if (this.#accepting !== null || this.#closed || this.#error !== null || this.#ready.length >= this.#backlog) return;
+    if (this.#accepting !== null || this.#queue.refusing || this.#queue.failed) return;
     this.#accepting = this.#listener.accept().then(
       (conn) => {
         this.#accepting = null;
-        if (this.#closed) {
+        if (this.#queue.closed) {
           conn.close();
           return;
         }
         setNoDelay(conn, true);
-        const stream = new DenoTcpStream(conn);
-        if (this.#pending.busy) this.#pending.resolve(stream);
-        else this.#ready.push(stream);
+        this.#queue.push(new DenoTcpStream(conn));
         this.#acceptAhead();
       },
       (error: unknown) => {
         this.#accepting = null;
-        if (this.#closed) return;
+        if (this.#queue.closed) return;
         // Reported to the waiting accept, or to the next one; the accept after that tries again.
-        const failure = toIoError(error, this.#label);
-        if (this.#pending.busy) this.#pending.reject(failure);
-        else this.#error = failure;
+        this.#queue.fail(toIoError(error, this.#label));
       },
     );
   }
 
   accept(options?: OperationOptions): Promise<TcpStream> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
-    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const ready = this.#ready.shift();
-    if (ready !== undefined) {
-      this.#acceptAhead();
-      return Promise.resolve(ready);
-    }
-    const error = this.#error;
-    if (error !== null) {
-      this.#error = null;
-      this.#acceptAhead();
-      return Promise.reject(error);
-    }
-    const waiting = this.#pending.wait(undefined, signal);
-    this.#acceptAhead();
-    return waiting;
+    return this.#queue.accept(options?.signal);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (isIoError(error, "Closed")) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
-    const unaccepted = this.#ready.splice(0).map((stream) => stream.close());
+    if (this.#queue.closed) return Promise.resolve();
+    const unaccepted = this.#queue.close();
     try {
       this.#listener.close();
     } catch {
@@ -288,7 +259,7 @@ class DenoTcpListener implements TcpListener {
     }
     // Deno releases the socket once the native accept in flight has been cancelled: until then
     // the port still takes connections (and resets them), so wait for it.
-    return Promise.all([...unaccepted, this.#accepting]).then(() => undefined);
+    return Promise.all([unaccepted, this.#accepting]).then(() => undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -299,9 +270,7 @@ class DenoTcpListener implements TcpListener {
 /** Binds and listens. */
 function listen(options: ListenOptions): Promise<TcpListener> {
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
-    checkPort("listen", options.port, 0);
-    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+    checkListenOptions(options);
     const hostname = options.hostname ?? "127.0.0.1";
     if (typeof hostname !== "string" || hostname.length === 0) {
       throw new IoError("InvalidInput", `listen: hostname must be a non-empty string, got ${describe(hostname)}`);

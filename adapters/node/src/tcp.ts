@@ -8,7 +8,6 @@ import net from "node:net";
 import {
   type ConnectOptions,
   IoError,
-  isIoError,
   type ListenOptions,
   type Net,
   type OperationOptions,
@@ -17,14 +16,15 @@ import {
   type TcpStream,
 } from "@anyrt/core";
 import {
+  AcceptQueue,
   abortReason,
   ChunkQueue,
+  checkConnectOptions,
   checkLength,
-  checkPort,
+  checkListenOptions,
   copyBytes,
   ReadHalf,
   throwIfAborted,
-  WaitSlot,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
@@ -228,8 +228,7 @@ class NodeTcpStream implements TcpStream {
 /** Connects, resolving once the connection is established. */
 function connect(options: ConnectOptions): Promise<TcpStream> {
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
-    checkPort("connect", options.port, 1);
+    checkConnectOptions(options);
     throwIfAborted(options.signal);
   } catch (error) {
     return Promise.reject(error);
@@ -292,28 +291,23 @@ function adopt(accepted: ServerSocket): NodeTcpStream {
   return stream;
 }
 
-/** A listening `net.Server` whose connections wait in a bounded queue until accepted. */
+/** A listening `net.Server` whose connections wait in the kit's bounded `AcceptQueue` until accepted. */
 class NodeTcpListener implements TcpListener {
   readonly #server: net.Server;
   readonly localAddress: SocketAddress;
-  readonly #backlog: number;
-  readonly #ready: NodeTcpStream[] = [];
-  readonly #pending = new WaitSlot<TcpStream>();
-  readonly #label: string;
-  #closed = false;
+  readonly #queue: AcceptQueue<NodeTcpStream>;
   #closing: Promise<void> | null = null;
 
   constructor(server: net.Server, backlog: number) {
     this.#server = server;
-    this.#backlog = backlog;
     const address = server.address() as net.AddressInfo;
     this.localAddress = addressOf(address.address, address.port, address.family);
-    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
+    this.#queue = new AcceptQueue(`accept on ${this.localAddress.hostname}:${this.localAddress.port}`, backlog);
     server.on("connection", (socket) => this.#onConnection(socket as ServerSocket));
   }
 
   #onConnection(socket: ServerSocket): void {
-    if (this.#closed || this.#ready.length >= this.#backlog) {
+    if (this.#queue.refusing) {
       // The accept queue is full: refuse, as a full kernel backlog would.
       socket.resetAndDestroy();
       return;
@@ -325,38 +319,21 @@ class NodeTcpListener implements TcpListener {
       socket.destroy();
       return;
     }
-    if (this.#pending.busy) this.#pending.resolve(stream);
-    else this.#ready.push(stream);
+    this.#queue.push(stream);
   }
 
   accept(options?: OperationOptions): Promise<TcpStream> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
-    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const ready = this.#ready.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return this.#pending.wait(undefined, signal);
+    return this.#queue.accept(options?.signal);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (isIoError(error, "Closed")) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
-    this.#closed = true;
-    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
-    const unaccepted = this.#ready.splice(0).map((stream) => stream.close());
     this.#closing = Promise.all([
-      ...unaccepted,
+      this.#queue.close(),
       new Promise<void>((resolve) => this.#server.close(() => resolve())),
     ]).then(() => undefined);
     return this.#closing;
@@ -370,9 +347,7 @@ class NodeTcpListener implements TcpListener {
 /** Binds and listens. */
 function listen(options: ListenOptions): Promise<TcpListener> {
   try {
-    if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
-    checkPort("listen", options.port, 0);
-    if (options.backlog !== undefined) checkLength("listen", "backlog", options.backlog, 65535);
+    checkListenOptions(options);
   } catch (error) {
     return Promise.reject(error);
   }

@@ -3,9 +3,10 @@
  * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
- * runtime's file primitives.
+ * runtime's file primitives; and the accept queue of a listener (`AcceptQueue`).
  * @module
  */
+export { AcceptQueue, checkConnectOptions, checkListenOptions } from "./accept-queue.ts";
 export {
   type ErrnoTable,
   errnoIoError,

@@ -1,0 +1,146 @@
+/**
+ * `AcceptQueue`: the accept side of a listener, written once. Connections the runtime has accepted
+ * wait here, at most `backlog` of them, until `accept()` takes them; one `accept` may wait at a
+ * time (`Busy` otherwise), an aborted `accept` loses no connection, and `close()` rejects the
+ * waiting `accept` with `Closed` and closes the connections nobody took. Also the argument checks
+ * of `connect` and `listen`, which every adapter makes the same way.
+ * @module
+ */
+import { IoError, isIoError } from "./error.ts";
+import type { ConnectOptions, ListenOptions } from "./net.ts";
+import { abortReason } from "./signal.ts";
+import { checkLength, checkPort } from "./validate.ts";
+import { WaitSlot } from "./wait-slot.ts";
+
+/**
+ * A bounded queue of accepted connections with one cancellable waiting `accept`.
+ *
+ * The runtime's side offers connections with {@link AcceptQueue.push} (after checking
+ * {@link AcceptQueue.refusing}: a full or closed queue refuses, as a full kernel backlog would) and
+ * native accept failures with {@link AcceptQueue.fail}. `onTake`, when given, runs after every
+ * `accept` that took a connection or a failure or started to wait: an adapter that accepts natively
+ * on demand (one native accept in flight) starts the next one there.
+ *
+ * @example
+ * ```ts
+ * import { AcceptQueue } from "@anyrt/core/adapter";
+ * const queue = new AcceptQueue<{ close(): Promise<void> }>("accept on test", 1);
+ * const waiting = queue.accept();
+ * queue.push({ close: async () => {} });
+ * await waiting;
+ * queue.push({ close: async () => {} });
+ * console.assert(queue.refusing); // backlog of 1 reached
+ * await queue.close();
+ * console.assert((await queue.accept().catch((e) => e.kind)) === "Closed");
+ * ```
+ */
+export class AcceptQueue<S extends { close(): Promise<void> }> {
+  readonly #label: string;
+  readonly #backlog: number;
+  readonly #onTake: (() => void) | undefined;
+  readonly #ready: S[] = [];
+  readonly #pending = new WaitSlot<S>();
+  #error: IoError | null = null;
+  #closed = false;
+
+  /** `label` begins error messages (`"accept on 127.0.0.1:8080"`). */
+  constructor(label: string, backlog: number, onTake?: () => void) {
+    this.#label = label;
+    this.#backlog = backlog;
+    this.#onTake = onTake;
+  }
+
+  /** Whether `close` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether a new connection must be refused: the queue is closed or holds `backlog` connections. */
+  get refusing(): boolean {
+    return this.#closed || this.#ready.length >= this.#backlog;
+  }
+
+  /** Whether a native accept failure is held for the next `accept`. */
+  get failed(): boolean {
+    return this.#error !== null;
+  }
+
+  /** Hands `stream` to the waiting `accept`, or queues it for the next one. */
+  push(stream: S): void {
+    if (this.#pending.busy) this.#pending.resolve(stream);
+    else this.#ready.push(stream);
+  }
+
+  /** Reports a native accept failure to the waiting `accept`, or holds it for the next one. */
+  fail(error: IoError): void {
+    if (this.#pending.busy) this.#pending.reject(error);
+    else this.#error = error;
+  }
+
+  /**
+   * The next connection: a queued one at once, else a held failure, else waits. Rejects with
+   * `Closed` after `close`, `Busy` while another `accept` waits, and the signal's reason when
+   * `signal` aborts (cancel-safe: a connection arriving later waits for the next `accept`).
+   */
+  accept(signal?: AbortSignal): Promise<S> {
+    if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
+    if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const ready = this.#ready.shift();
+    if (ready !== undefined) {
+      this.#onTake?.();
+      return Promise.resolve(ready);
+    }
+    const error = this.#error;
+    if (error !== null) {
+      this.#error = null;
+      this.#onTake?.();
+      return Promise.reject(error);
+    }
+    const waiting = this.#pending.wait(undefined, signal);
+    this.#onTake?.();
+    return waiting;
+  }
+
+  /** Accepts until the queue is closed (then ends); any other failure is thrown. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<S, void, undefined> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (isIoError(error, "Closed")) return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Closes the queue: the waiting `accept` rejects with `Closed`, later ones too, and the queued
+   * connections are closed (the promise settles when they are). Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
+    return Promise.all(this.#ready.splice(0).map((stream) => stream.close())).then(() => undefined);
+  }
+}
+
+/**
+ * Checks the options of `Net.connect` (an object with a port in 1..65535) and throws
+ * `InvalidInput` otherwise. The host name and the signal are the caller's to check.
+ */
+export function checkConnectOptions(options: unknown): asserts options is ConnectOptions {
+  if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
+  checkPort("connect", (options as ConnectOptions).port, 1);
+}
+
+/**
+ * Checks the options of `Net.listen` (an object with a port in 0..65535 and, if given, a backlog in
+ * 0..65535) and throws `InvalidInput` otherwise.
+ */
+export function checkListenOptions(options: unknown): asserts options is ListenOptions {
+  if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
+  const { port, backlog } = options as ListenOptions;
+  checkPort("listen", port, 0);
+  if (backlog !== undefined) checkLength("listen", "backlog", backlog, 65535);
+}
