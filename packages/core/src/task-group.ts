@@ -164,7 +164,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     // A queued child aborted before it started never held a slot.
     if (!this.#waiting.delete(child)) this.#running--;
     if (end === "value" && !aborted) this.#pushResult(outcome as T);
-    else if (end === "failure" && !(aborted && isCancellation(outcome, child.signal.reason))) this.#fail(outcome);
+    else if (end === "failure" && !(aborted && isCancellation(outcome, child.abortReason))) this.#fail(outcome);
     this.#startQueued();
     if (this.#alive.size === 0) this.#end();
   }
@@ -176,7 +176,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
       queue[this.#queueHead] = undefined as unknown as Task<unknown>;
       this.#queueHead++;
       // An aborted child keeps its place in `#waiting` until its end is reported.
-      if (!this.#waiting.has(child) || child.signal.aborted) continue;
+      if (!this.#waiting.has(child) || child.aborted) continue;
       this.#waiting.delete(child);
       this.#start(child);
     }

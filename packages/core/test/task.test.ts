@@ -37,4 +37,27 @@ describe("spawn", () => {
     await tick();
     expect(report).not.toHaveBeenCalled();
   });
+
+  it("a task that declares no parameter gets no signal, yet its handle's signal and abort behave the same", async () => {
+    const spawn = createSpawn();
+    let received: unknown = "not called";
+    const bare = spawn.spawn(function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: checks what the function was called with.
+      received = arguments.length;
+      return new Promise(() => {});
+    });
+    await tick();
+    expect(received).toBe(0);
+    const reason = new Error("stop");
+    bare.abort(reason);
+    expect(bare.signal.aborted).toBe(true);
+    expect(bare.signal.reason).toBe(reason);
+    await expect(bare).rejects.toMatchObject({ kind: "Aborted", cause: reason });
+    let seen: AbortSignal | undefined;
+    const declared = spawn.spawn((signal) => {
+      seen = signal;
+    });
+    await declared;
+    expect(seen).toBe(declared.signal);
+  });
 });
