@@ -22,9 +22,11 @@ import {
   attemptOrWait,
   ChunkQueue,
   checkBuffer,
+  checkCommand,
   copyBytes,
-  describe,
+  outputOf,
   ReadHalf,
+  SpawnedChild,
   throwIfAborted,
   WaitSlot,
 } from "@anyrt/core/adapter";
@@ -295,79 +297,33 @@ type BunProcess = Bun.Subprocess<
   "pipe" | "inherit" | "ignore"
 >;
 
-class BunChildProcess implements ChildProcess {
-  readonly #process: BunProcess;
-  readonly pid: number;
-  readonly stdin: WriteStream | null;
-  readonly stdout: ReadStream | null;
-  readonly stderr: ReadStream | null;
-  readonly status: Promise<ExitStatus>;
-
-  constructor(proc: BunProcess, name: string, piped: { stdin: boolean; stdout: boolean; stderr: boolean }) {
-    this.#process = proc;
-    this.pid = proc.pid;
-    this.stdin = piped.stdin ? new PipeWriter(proc.stdin as Bun.FileSink, `stdin of ${name}`) : null;
-    this.stdout = piped.stdout ? new PipeReader(proc.stdout as ReadableStream<Uint8Array>, `stdout of ${name}`) : null;
-    this.stderr = piped.stderr ? new PipeReader(proc.stderr as ReadableStream<Uint8Array>, `stderr of ${name}`) : null;
-    this.status = proc.exited.then(
-      () => this.#exitStatus(),
-      () => this.#exitStatus(),
-    );
-  }
-
-  #exitStatus(): ExitStatus {
-    const code = this.#process.exitCode;
-    const signal = this.#process.signalCode;
+/** A running child: the kit's `SpawnedChild` over a Bun subprocess. */
+function childOf(
+  proc: BunProcess,
+  name: string,
+  piped: { stdin: boolean; stdout: boolean; stderr: boolean },
+): ChildProcess {
+  const exitStatus = (): ExitStatus => {
+    const code = proc.exitCode;
+    const signal = proc.signalCode;
     return {
       code,
       signal: code === null && signal !== null ? String(signal) : null,
       success: code === 0,
     };
-  }
-
-  get #exited(): boolean {
-    return this.#process.exitCode !== null || this.#process.signalCode !== null;
-  }
-
-  kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string") {
-      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
-    }
-    if (this.#exited) return;
-    try {
-      this.#process.kill(signal as NodeJS.Signals);
-    } catch (error) {
-      throw toIoError(error, `kill ${this.pid} with ${signal}`);
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.kill("SIGKILL");
-    await this.status;
-    await Promise.all([this.stdin?.close(), this.stdout?.close(), this.stderr?.close()]);
-  }
-}
-
-function checkCommand(command: Command): void {
-  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
-  if (typeof command.command !== "string" || command.command.length === 0) {
-    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
-  }
-  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
-    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
-  }
-  for (const stdio of [command.stdin, command.stdout, command.stderr]) {
-    if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
-      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
-    }
-  }
-  if (command.env !== undefined) {
-    for (const [key, value] of Object.entries(command.env)) {
-      if (typeof value !== "string") {
-        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
-      }
-    }
-  }
+  };
+  return new SpawnedChild(
+    {
+      pid: proc.pid,
+      stdin: piped.stdin ? new PipeWriter(proc.stdin as Bun.FileSink, `stdin of ${name}`) : null,
+      stdout: piped.stdout ? new PipeReader(proc.stdout as ReadableStream<Uint8Array>, `stdout of ${name}`) : null,
+      stderr: piped.stderr ? new PipeReader(proc.stderr as ReadableStream<Uint8Array>, `stderr of ${name}`) : null,
+      status: proc.exited.then(exitStatus, exitStatus),
+      exited: () => proc.exitCode !== null || proc.signalCode !== null,
+      kill: (signal) => proc.kill(signal as NodeJS.Signals),
+    },
+    toIoError,
+  );
 }
 
 function stdioOf(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
@@ -395,7 +351,7 @@ function spawn(command: Command): Promise<ChildProcess> {
         : { env: command.clearEnv === true ? { ...command.env } : { ...process.env, ...command.env } }),
     }) as BunProcess;
     return Promise.resolve(
-      new BunChildProcess(proc, name, {
+      childOf(proc, name, {
         stdin: stdin === "pipe",
         stdout: stdout === "pipe",
         stderr: stderr === "pipe",
@@ -408,31 +364,8 @@ function spawn(command: Command): Promise<ChildProcess> {
   }
 }
 
-async function collect(stream: ReadStream | null): Promise<Uint8Array> {
-  if (stream === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(64 * 1024);
-  for (;;) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    chunks.push(buf.slice(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-async function output(command: Command): Promise<CommandOutput> {
-  const child = await spawn({ stdin: "null", ...command });
-  const [stdout, stderr, status] = await Promise.all([collect(child.stdout), collect(child.stderr), child.status]);
-  return { status, stdout, stderr };
+function output(command: Command): Promise<CommandOutput> {
+  return outputOf(spawn, command);
 }
 
 function noop(): void {}

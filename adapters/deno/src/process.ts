@@ -9,14 +9,13 @@ import {
   type Command,
   type CommandOutput,
   type ExitStatus,
-  IoError,
   type OperationOptions,
   type Processes,
   type ReadStream,
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, describe, ReadHalf } from "@anyrt/core/adapter";
+import { ChunkQueue, checkCommand, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { Sender } from "./sender.ts";
 
@@ -156,82 +155,39 @@ function exitStatus(status: Deno.CommandStatus): ExitStatus {
 }
 
 /**
- * A running child. `kill(name)` sends a named signal (`InvalidInput` for a name Deno does not
- * know); killing a child that already exited does nothing. Disposing it kills it with `SIGKILL`,
- * waits for its exit and closes its pipes.
+ * A running child: the kit's `SpawnedChild` over a `Deno.ChildProcess`. `kill(name)` sends a
+ * named signal (`InvalidInput` for a name Deno does not know); killing a child that already exited
+ * does nothing. Disposing it kills it with `SIGKILL`, waits for its exit and closes its pipes.
  */
-class DenoChildProcess implements ChildProcess {
-  readonly #child: Deno.ChildProcess;
-  readonly pid: number;
-  readonly stdin: WriteStream | null;
-  readonly stdout: ReadStream | null;
-  readonly stderr: ReadStream | null;
-  readonly status: Promise<ExitStatus>;
-  #exited = false;
-
-  constructor(child: Deno.ChildProcess, command: Command, name: string) {
-    this.#child = child;
-    this.pid = child.pid;
-    this.stdin = piped(command.stdin) ? new PipeWriter(child.stdin, `stdin of ${name}`) : null;
-    this.stdout = piped(command.stdout) ? new PipeReader(child.stdout, `stdout of ${name}`) : null;
-    this.stderr = piped(command.stderr) ? new PipeReader(child.stderr, `stderr of ${name}`) : null;
-    this.status = child.status.then((status) => {
-      this.#exited = true;
-      return exitStatus(status);
-    });
-  }
-
-  kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string") {
-      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
-    }
-    if (this.#exited) return;
-    try {
-      this.#child.kill(signal as Deno.Signal);
-    } catch (error) {
-      // The child exited before its status promise settled: killing it does nothing.
-      if (error instanceof TypeError && error.message.includes("already terminated")) return;
-      throw toIoError(error, `kill ${this.pid} with ${signal}`);
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.kill("SIGKILL");
-    await this.status;
-    await Promise.all([this.stdin?.close(), this.stdout?.close(), this.stderr?.close()]);
-  }
+function childOf(child: Deno.ChildProcess, command: Command, name: string): ChildProcess {
+  let exited = false;
+  return new SpawnedChild(
+    {
+      pid: child.pid,
+      stdin: piped(command.stdin) ? new PipeWriter(child.stdin, `stdin of ${name}`) : null,
+      stdout: piped(command.stdout) ? new PipeReader(child.stdout, `stdout of ${name}`) : null,
+      stderr: piped(command.stderr) ? new PipeReader(child.stderr, `stderr of ${name}`) : null,
+      status: child.status.then((status) => {
+        exited = true;
+        return exitStatus(status);
+      }),
+      exited: () => exited,
+      kill: (signal) => {
+        try {
+          child.kill(signal as Deno.Signal);
+        } catch (error) {
+          // The child exited before its status promise settled: killing it does nothing.
+          if (error instanceof TypeError && error.message.includes("already terminated")) return;
+          throw error;
+        }
+      },
+    },
+    toIoError,
+  );
 }
 
 function piped(stdio: Command["stdin"]): boolean {
   return stdio === undefined || stdio === "piped";
-}
-
-function checkCommand(command: Command): void {
-  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
-  if (typeof command.command !== "string" || command.command.length === 0) {
-    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
-  }
-  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
-    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
-  }
-  if (command.cwd !== undefined && typeof command.cwd !== "string") {
-    throw new IoError("InvalidInput", `spawn ${command.command}: cwd must be a string`);
-  }
-  for (const stdio of [command.stdin, command.stdout, command.stderr]) {
-    if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
-      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
-    }
-  }
-  if (command.env !== undefined) {
-    if (typeof command.env !== "object" || command.env === null) {
-      throw new IoError("InvalidInput", `spawn ${command.command}: env must be an object`);
-    }
-    for (const [key, value] of Object.entries(command.env)) {
-      if (typeof value !== "string") {
-        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
-      }
-    }
-  }
 }
 
 /** anyrt's command as `Deno.CommandOptions`. */
@@ -257,7 +213,7 @@ function spawn(command: Command): Promise<ChildProcess> {
     } catch (error) {
       throw toIoError(error, `spawn ${command.command}`);
     }
-    return Promise.resolve(new DenoChildProcess(child, command, command.command));
+    return Promise.resolve(childOf(child, command, command.command));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -5,20 +5,18 @@
  */
 import { type ChildProcess as NodeChild, spawn as spawnChild } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
-import {
-  type ChildProcess,
-  type Command,
-  type CommandOutput,
-  type ExitStatus,
-  IoError,
-  type OperationOptions,
-  type Processes,
-  type ReadStream,
-  type Stdio,
-  WOULD_BLOCK,
-  type WriteStream,
+import type {
+  ChildProcess,
+  Command,
+  CommandOutput,
+  ExitStatus,
+  OperationOptions,
+  Processes,
+  ReadStream,
+  Stdio,
+  WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, describe, ReadHalf } from "@anyrt/core/adapter";
+import { ChunkQueue, checkCommand, outputOf, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
 
@@ -108,68 +106,30 @@ class PipeWriter implements WriteStream {
   }
 }
 
-class NodeChildProcess implements ChildProcess {
-  readonly #child: NodeChild;
-  readonly pid: number;
-  readonly stdin: WriteStream | null;
-  readonly stdout: ReadStream | null;
-  readonly stderr: ReadStream | null;
-  readonly status: Promise<ExitStatus>;
-  #exited = false;
-
-  constructor(child: NodeChild, name: string) {
-    this.#child = child;
-    this.pid = child.pid as number;
-    this.stdin = child.stdin === null ? null : new PipeWriter(child.stdin, `stdin of ${name}`);
-    this.stdout = child.stdout === null ? null : new PipeReader(child.stdout, `stdout of ${name}`);
-    this.stderr = child.stderr === null ? null : new PipeReader(child.stderr, `stderr of ${name}`);
-    this.status = new Promise<ExitStatus>((resolve) => {
-      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-        this.#exited = true;
-        resolve({ code, signal, success: code === 0 });
-      };
-      if (child.exitCode !== null || child.signalCode !== null) finish(child.exitCode, child.signalCode);
-      else child.once("exit", finish);
-    });
-  }
-
-  kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string")
-      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
-    if (this.#exited) return;
-    try {
-      this.#child.kill(signal as NodeJS.Signals);
-    } catch (error) {
-      throw toIoError(error, `kill ${this.pid} with ${signal}`);
-    }
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.kill("SIGKILL");
-    await this.status;
-    await Promise.all([this.stdin?.close(), this.stdout?.close(), this.stderr?.close()]);
-  }
-}
-
-function checkCommand(command: Command): void {
-  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
-  if (typeof command.command !== "string" || command.command.length === 0) {
-    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
-  }
-  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
-    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
-  }
-  for (const stdio of [command.stdin, command.stdout, command.stderr]) {
-    if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
-      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
-    }
-  }
-  if (command.env !== undefined) {
-    for (const [key, value] of Object.entries(command.env)) {
-      if (typeof value !== "string")
-        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
-    }
-  }
+/** A running child: the kit's `SpawnedChild` over a `node:child_process` child. */
+function childOf(child: NodeChild, name: string): ChildProcess {
+  let exited = false;
+  return new SpawnedChild(
+    {
+      pid: child.pid as number,
+      stdin: child.stdin === null ? null : new PipeWriter(child.stdin, `stdin of ${name}`),
+      stdout: child.stdout === null ? null : new PipeReader(child.stdout, `stdout of ${name}`),
+      stderr: child.stderr === null ? null : new PipeReader(child.stderr, `stderr of ${name}`),
+      status: new Promise<ExitStatus>((resolve) => {
+        const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+          exited = true;
+          resolve({ code, signal, success: code === 0 });
+        };
+        if (child.exitCode !== null || child.signalCode !== null) finish(child.exitCode, child.signalCode);
+        else child.once("exit", finish);
+      }),
+      exited: () => exited,
+      kill: (signal) => {
+        child.kill(signal as NodeJS.Signals);
+      },
+    },
+    toIoError,
+  );
 }
 
 function stdioOf(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
@@ -200,7 +160,7 @@ function spawn(command: Command): Promise<ChildProcess> {
       child.off("error", onError);
       // Later errors (a failed kill) surface through the calls that caused them.
       child.on("error", () => {});
-      resolve(new NodeChildProcess(child, name));
+      resolve(childOf(child, name));
     };
     const onError = (error: unknown) => {
       child.off("spawn", onSpawn);
@@ -211,31 +171,8 @@ function spawn(command: Command): Promise<ChildProcess> {
   });
 }
 
-async function collect(stream: ReadStream | null): Promise<Uint8Array> {
-  if (stream === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(64 * 1024);
-  for (;;) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    chunks.push(buf.slice(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
-}
-
-async function output(command: Command): Promise<CommandOutput> {
-  const child = await spawn({ stdin: "null", ...command });
-  const [stdout, stderr, status] = await Promise.all([collect(child.stdout), collect(child.stderr), child.status]);
-  return { status, stdout, stderr };
+function output(command: Command): Promise<CommandOutput> {
+  return outputOf(spawn, command);
 }
 
 /** The subprocess capability on `node:child_process`. */

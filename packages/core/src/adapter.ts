@@ -3,10 +3,12 @@
  * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
- * runtime's file primitives; and the accept queue of a listener (`AcceptQueue`).
+ * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
+ * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`).
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions } from "./accept-queue.ts";
+export { type ChildParts, checkCommand, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
   errnoIoError,

@@ -1,0 +1,170 @@
+/**
+ * Child processes for adapter authors: the checks of a `Command` every adapter makes, the
+ * `ChildProcess` object over a runtime's process (`SpawnedChild`: `kill` with its argument check,
+ * a no-op after exit, and disposal), and `output()` on top of `spawn` for runtimes without a
+ * native one.
+ * @module
+ */
+import { IoError } from "./error.ts";
+import type { ReadStream, WriteStream } from "./io.ts";
+import { WOULD_BLOCK } from "./io.ts";
+import type { ChildProcess, Command, CommandOutput, ExitStatus } from "./process.ts";
+import { describe } from "./validate.ts";
+
+/**
+ * Throws `InvalidInput` unless `command` is a well-formed `Command`: a non-empty program name,
+ * `args` an array of strings, `cwd` a string, each stdio `"piped"`, `"inherit"` or `"null"`, and
+ * `env` an object of strings.
+ *
+ * @example
+ * ```ts
+ * import { checkCommand } from "@anyrt/core/adapter";
+ * let kind = "";
+ * try { checkCommand({ command: "ls", args: [1 as never] }); } catch (e) { kind = (e as { kind: string }).kind; }
+ * console.assert(kind === "InvalidInput");
+ * ```
+ */
+export function checkCommand(command: Command): void {
+  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
+  if (typeof command.command !== "string" || command.command.length === 0) {
+    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
+  }
+  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
+    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
+  }
+  if (command.cwd !== undefined && typeof command.cwd !== "string") {
+    throw new IoError("InvalidInput", `spawn ${command.command}: cwd must be a string`);
+  }
+  for (const stdio of [command.stdin, command.stdout, command.stderr]) {
+    if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
+      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
+    }
+  }
+  if (command.env !== undefined) {
+    if (typeof command.env !== "object" || command.env === null) {
+      throw new IoError("InvalidInput", `spawn ${command.command}: env must be an object`);
+    }
+    for (const [key, value] of Object.entries(command.env)) {
+      if (typeof value !== "string") {
+        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
+      }
+    }
+  }
+}
+
+/** What a runtime provides for a spawned child. */
+export interface ChildParts {
+  readonly pid: number;
+  readonly stdin: WriteStream | null;
+  readonly stdout: ReadStream | null;
+  readonly stderr: ReadStream | null;
+  /** Resolves once the child has exited; never rejects. */
+  readonly status: Promise<ExitStatus>;
+  /** Whether the child is known to have exited (then `kill` does nothing). */
+  exited(): boolean;
+  /** Sends the named signal; a native failure is mapped with the adapter's `toIoError`. */
+  kill(signal: string): void;
+}
+
+/**
+ * A `ChildProcess` over `parts`. `kill(name)` fails with `InvalidInput` for a non-string, does
+ * nothing once the child exited, and maps a native failure as `"kill <pid> with <signal>"`.
+ * Disposing kills the child with `SIGKILL`, waits for its exit and closes its pipes.
+ *
+ * @example
+ * ```ts
+ * import { SpawnedChild } from "@anyrt/core/adapter";
+ * import { IoError } from "@anyrt/core";
+ * const sent: string[] = [];
+ * const child = new SpawnedChild({
+ *   pid: 42, stdin: null, stdout: null, stderr: null,
+ *   status: Promise.resolve({ code: 0, signal: null, success: true }),
+ *   exited: () => sent.length > 0,
+ *   kill: (signal) => { sent.push(signal); },
+ * }, (error) => error as IoError);
+ * child.kill();
+ * child.kill("SIGKILL"); // exited: nothing sent
+ * console.assert(sent.join() === "SIGTERM");
+ * ```
+ */
+export class SpawnedChild implements ChildProcess {
+  readonly pid: number;
+  readonly stdin: WriteStream | null;
+  readonly stdout: ReadStream | null;
+  readonly stderr: ReadStream | null;
+  readonly status: Promise<ExitStatus>;
+  readonly #parts: ChildParts;
+  readonly #toIoError: (error: unknown, operation: string) => IoError;
+
+  constructor(parts: ChildParts, toIoError: (error: unknown, operation: string) => IoError) {
+    this.pid = parts.pid;
+    this.stdin = parts.stdin;
+    this.stdout = parts.stdout;
+    this.stderr = parts.stderr;
+    this.status = parts.status;
+    this.#parts = parts;
+    this.#toIoError = toIoError;
+  }
+
+  kill(signal = "SIGTERM"): void {
+    if (typeof signal !== "string") {
+      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
+    }
+    if (this.#parts.exited()) return;
+    try {
+      this.#parts.kill(signal);
+    } catch (error) {
+      throw this.#toIoError(error, `kill ${this.pid} with ${signal}`);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.kill("SIGKILL");
+    await this.status;
+    await Promise.all([this.stdin?.close(), this.stdout?.close(), this.stderr?.close()]);
+  }
+}
+
+/**
+ * `Processes.output` on top of `spawn`: runs `command` (stdin defaults to `"null"`) and collects
+ * all of stdout and stderr, without a size limit, and the exit status.
+ *
+ * @example
+ * ```ts
+ * import { outputOf } from "@anyrt/core/adapter";
+ * const output = await outputOf(async () => ({
+ *   pid: 1, stdin: null, stdout: null, stderr: null, kill() {}, async [Symbol.asyncDispose]() {},
+ *   status: Promise.resolve({ code: 3, signal: null, success: false }),
+ * }), { command: "x" });
+ * console.assert(output.status.code === 3 && output.stdout.length === 0);
+ * ```
+ */
+export async function outputOf(
+  spawn: (command: Command) => Promise<ChildProcess>,
+  command: Command,
+): Promise<CommandOutput> {
+  const child = await spawn({ stdin: "null", ...command });
+  const [stdout, stderr, status] = await Promise.all([collect(child.stdout), collect(child.stderr), child.status]);
+  return { status, stdout, stderr };
+}
+
+async function collect(stream: ReadStream | null): Promise<Uint8Array> {
+  if (stream === null) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const buf = new Uint8Array(64 * 1024);
+  for (;;) {
+    let n = stream.tryRead(buf);
+    if (n === WOULD_BLOCK) n = await stream.read(buf);
+    if (n === 0) break;
+    chunks.push(buf.slice(0, n));
+    total += n;
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
