@@ -11,6 +11,9 @@ import { type Clock, systemClock } from "./task.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
 import { checkSignal } from "./util/check.ts";
 
+/** Listener options shared by every wait, so that adding a listener allocates nothing. */
+const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
+
 /**
  * What an {@link Interval} does with ticks it could not deliver on time (the consumer was slow or
  * the host was busy), as tokio's `MissedTickBehavior`:
@@ -337,7 +340,7 @@ class IntervalTimer extends TimerEntry implements Interval {
     this.#missedTick = missedTick;
     this.#signal = signal;
     this.#next = queue.now();
-    signal?.addEventListener("abort", this);
+    signal?.addEventListener("abort", this, ONCE);
   }
 
   [Symbol.asyncIterator](): this {
@@ -429,7 +432,8 @@ export function createTime(clock: Clock = systemClock): Time {
         sleep.reject = reject;
       });
       queue.insert(sleep, deadline);
-      signal?.addEventListener("abort", sleep);
+      // `once`: an aborted signal that lives on must not keep the sleep reachable.
+      signal?.addEventListener("abort", sleep, ONCE);
       return promise;
     } catch (error) {
       return Promise.reject(error);
@@ -452,7 +456,7 @@ export function createTime(clock: Clock = systemClock): Time {
       scope.reject = reject;
     });
     queue.insert(scope, deadline);
-    outer?.addEventListener("abort", scope);
+    outer?.addEventListener("abort", scope, ONCE);
     scope.run(work);
     return promise;
   };
