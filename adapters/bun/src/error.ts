@@ -2,26 +2,20 @@
  * Maps Bun's native errors onto anyrt's closed `IoErrorKind` set. Bun's socket, spawn and file
  * errors carry Node-style `code`s (`"ECONNREFUSED"`, `"ENOENT"`) and `errno`; the native error is
  * kept as `cause` and the message says what was attempted on what. The POSIX codes come from the
- * kit's table; the Node-style codes Bun adds are listed here.
+ * kit's tables (POSIX and Node-style); the few codes only Bun reports are listed here.
  * @module
  */
 import type { IoError, IoErrorKind } from "@anyrt/core";
-import { errnoIoError, errnoTable, kindOfErrno } from "@anyrt/core/adapter";
+import { errnoIoError, errnoTable, kindOfErrno, nodeStyleErrno } from "@anyrt/core/adapter";
 
-const codes = errnoTable({
-  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA", "ESRCH"],
-  BrokenPipe: ["ERR_SOCKET_CLOSED", "ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
-  InvalidInput: [
-    "ENAMETOOLONG",
-    "ERR_INVALID_ARG_TYPE",
-    "ERR_INVALID_ARG_VALUE",
-    "ERR_OUT_OF_RANGE",
-    "ERR_SOCKET_BAD_PORT",
-    "ERR_UNKNOWN_SIGNAL",
-  ],
-  InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
-  Aborted: ["ABORT_ERR"],
-});
+const codes = errnoTable(
+  {
+    NotFound: ["ESRCH"],
+    BrokenPipe: ["ERR_SOCKET_CLOSED"],
+    InvalidInput: ["ENAMETOOLONG"],
+  },
+  nodeStyleErrno,
+);
 
 /**
  * The `IoErrorKind` of a Bun error code such as `"ECONNREFUSED"`; `"Other"` for an unknown or

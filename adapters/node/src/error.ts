@@ -1,27 +1,19 @@
 /**
  * Maps Node's native errors (`err.code`, errno names) onto anyrt's closed `IoErrorKind` set, keeping
  * the native error as `cause` and saying what was attempted on what. The POSIX codes come from the
- * kit's table; Node's own `ERR_*` codes and DNS codes are added here.
+ * kit's tables (POSIX and Node-style); only the socket codes no other runtime reports are added here.
  * @module
  */
 import type { IoError, IoErrorKind } from "@anyrt/core";
-import { errnoIoError, errnoTable, kindOfErrno } from "@anyrt/core/adapter";
+import { errnoIoError, errnoTable, kindOfErrno, nodeStyleErrno } from "@anyrt/core/adapter";
 
-const codes = errnoTable({
-  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA"],
-  NotConnected: ["ERR_SOCKET_CLOSED_BEFORE_CONNECTION"],
-  BrokenPipe: ["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
-  TimedOut: ["ERR_SOCKET_CONNECTION_TIMEOUT"],
-  InvalidInput: [
-    "ERR_INVALID_ARG_TYPE",
-    "ERR_INVALID_ARG_VALUE",
-    "ERR_OUT_OF_RANGE",
-    "ERR_SOCKET_BAD_PORT",
-    "ERR_UNKNOWN_SIGNAL",
-  ],
-  InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
-  Aborted: ["ABORT_ERR"],
-});
+const codes = errnoTable(
+  {
+    NotConnected: ["ERR_SOCKET_CLOSED_BEFORE_CONNECTION"],
+    TimedOut: ["ERR_SOCKET_CONNECTION_TIMEOUT"],
+  },
+  nodeStyleErrno,
+);
 
 /** The `IoErrorKind` of a Node error code such as `"ECONNREFUSED"`. */
 export function kindOfCode(code: string | undefined): IoErrorKind {

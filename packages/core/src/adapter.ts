@@ -15,6 +15,7 @@ export {
   errnoTable,
   kindOfErrno,
   nativeIoError,
+  nodeStyleErrno,
   posixErrno,
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";

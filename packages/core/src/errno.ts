@@ -42,8 +42,8 @@ export const posixErrno: ErrnoTable = table({
 });
 
 /**
- * Builds an {@link ErrnoTable}: the POSIX table plus an adapter's own codes, grouped by kind
- * (an adapter's code overrides a POSIX one of the same name).
+ * Builds an {@link ErrnoTable}: `base` (the POSIX table unless given) plus an adapter's own codes,
+ * grouped by kind (an adapter's code overrides one of the same name in `base`).
  *
  * @example
  * ```ts
@@ -53,9 +53,31 @@ export const posixErrno: ErrnoTable = table({
  * console.assert(kindOfErrno(codes, "ECONNREFUSED") === "ConnectionRefused");
  * ```
  */
-export function errnoTable(extra: Readonly<Partial<Record<IoErrorKind, readonly string[]>>>): ErrnoTable {
-  return Object.freeze(Object.assign(Object.create(null) as Record<string, IoErrorKind>, posixErrno, table(extra)));
+export function errnoTable(
+  extra: Readonly<Partial<Record<IoErrorKind, readonly string[]>>>,
+  base: ErrnoTable = posixErrno,
+): ErrnoTable {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, IoErrorKind>, base, table(extra)));
 }
+
+/**
+ * The POSIX table plus the codes of Node's API family, which Bun's Node-compatible errors carry
+ * too: DNS failures (`ENOTFOUND`, `EAI_*`), stream errors, argument errors (`ERR_INVALID_ARG_*`)
+ * and `ABORT_ERR`.
+ */
+export const nodeStyleErrno: ErrnoTable = errnoTable({
+  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA"],
+  BrokenPipe: ["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
+  InvalidInput: [
+    "ERR_INVALID_ARG_TYPE",
+    "ERR_INVALID_ARG_VALUE",
+    "ERR_OUT_OF_RANGE",
+    "ERR_SOCKET_BAD_PORT",
+    "ERR_UNKNOWN_SIGNAL",
+  ],
+  InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
+  Aborted: ["ABORT_ERR"],
+});
 
 /** The kind of `code` in `codes`; `"Other"` for an unknown or missing code. */
 export function kindOfErrno(codes: ErrnoTable, code: string | undefined): IoErrorKind {

@@ -1,5 +1,5 @@
 import { IoError, ioErrorKinds } from "@anyrt/core";
-import { errnoIoError, errnoTable, kindOfErrno, nativeIoError, posixErrno } from "@anyrt/core/adapter";
+import { errnoIoError, errnoTable, kindOfErrno, nativeIoError, nodeStyleErrno, posixErrno } from "@anyrt/core/adapter";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -29,6 +29,18 @@ describe("errno table", () => {
     expect(kindOfErrno(codes, "EPIPE")).toBe("Other");
     expect(kindOfErrno(codes, "ENOENT")).toBe("NotFound");
     expect(kindOfErrno(posixErrno, "EPIPE")).toBe("BrokenPipe");
+  });
+});
+
+describe("Node-style codes", () => {
+  it("extend the POSIX table and can be extended again", () => {
+    expect(kindOfErrno(nodeStyleErrno, "ERR_INVALID_ARG_TYPE")).toBe("InvalidInput");
+    expect(kindOfErrno(nodeStyleErrno, "EAI_NONAME")).toBe("NotFound");
+    expect(kindOfErrno(nodeStyleErrno, "ECONNRESET")).toBe("ConnectionReset");
+    expect(kindOfErrno(posixErrno, "ABORT_ERR")).toBe("Other");
+    const codes = errnoTable({ NotFound: ["ESRCH"] }, nodeStyleErrno);
+    expect(kindOfErrno(codes, "ESRCH")).toBe("NotFound");
+    expect(kindOfErrno(codes, "ABORT_ERR")).toBe("Aborted");
   });
 });
 
