@@ -340,4 +340,24 @@ export const timeCases: ConformanceCase[] = [
       equal(order.join(), "microtask,task,after yield", "order");
     },
   },
+  {
+    id: "time/timer-fires-or-cancels",
+    title:
+      "a timer handle fires for its awaiter no earlier than its delay; cancel() rejects an awaiter with the reason",
+    requires: [],
+    async run({ runtime }) {
+      const started = runtime.time.now();
+      const timer = runtime.time.timer(20);
+      ok(timer.deadline >= started + 20, `deadline ${timer.deadline} for a 20 ms timer made at ${started}`);
+      await timer;
+      ok(runtime.time.now() - started >= 19, `timer(20) fired after ${runtime.time.now() - started} ms`);
+      equal(timer.done, true, "done after firing");
+      const cancelled = runtime.time.timer(60_000);
+      const waiting = rejects(Promise.resolve(cancelled), "a cancelled timer");
+      const reason = new Error("cancel");
+      cancelled.cancel(reason);
+      equal(await waiting, reason, "rejection of a cancelled timer");
+      for (let i = 0; i < 10_000; i++) runtime.time.timer(60_000).cancel();
+    },
+  },
 ];
