@@ -9,7 +9,15 @@ import { type FileHandle, mkdir, mkdtemp, open, rm, rmdir, stat, writeFile } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type File, type FileInfo, type Fs, IoError, type OpenOptions, type WriteFileOptions } from "@anyrt/core";
-import { abortReason, checkBuffer, checkPath, OpenFile, positionedOps, throwIfAborted } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  checkBuffer,
+  checkPath,
+  OpenFile,
+  positionedOps,
+  raceSignal,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 function info(stats: Stats): FileInfo {
@@ -58,14 +66,7 @@ function openFile(path: string, handle: FileHandle, append: boolean): File {
 async function wrap<T>(operation: string, body: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   try {
     throwIfAborted(signal);
-    if (signal === undefined) return await body();
-    return await new Promise<T>((resolve, reject) => {
-      const onAbortSignal = () => reject(abortReason(signal));
-      signal.addEventListener("abort", onAbortSignal, { once: true });
-      body()
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbortSignal));
-    });
+    return await raceSignal(body(), signal);
   } catch (error) {
     if (signal?.aborted && error === abortReason(signal)) throw error;
     throw toIoError(error, operation);

@@ -18,7 +18,6 @@ import {
   type WriteStream,
 } from "@anyrt/core";
 import {
-  abortReason,
   attemptOrWait,
   ChunkQueue,
   checkBuffer,
@@ -26,6 +25,7 @@ import {
   copyBytes,
   outputOf,
   ReadHalf,
+  raceSignal,
   SpawnedChild,
   throwIfAborted,
   WaitSlot,
@@ -235,7 +235,7 @@ class PipeWriter implements WriteStream {
   flush(options?: OperationOptions): Promise<void> {
     if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label}: stream is closed`));
     if (this.#failure !== null) return Promise.reject(this.#failure);
-    return withSignal(this.#drain("flush"), options?.signal);
+    return raceSignal(this.#drain("flush"), options?.signal);
   }
 
   shutdown(options?: OperationOptions): Promise<void> {
@@ -259,7 +259,7 @@ class PipeWriter implements WriteStream {
       // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
       this.#shutdown.catch(noop);
     }
-    return withSignal(this.#shutdown, options?.signal);
+    return raceSignal(this.#shutdown, options?.signal);
   }
 
   close(): Promise<void> {
@@ -278,17 +278,6 @@ class PipeWriter implements WriteStream {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** `promise`, or the signal's reason if it aborts first (the operation itself goes on). */
-function withSignal(promise: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<void>((resolve, reject) => {
-    const onAbortSignal = () => reject(abortReason(signal));
-    signal.addEventListener("abort", onAbortSignal, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbortSignal));
-  });
 }
 
 type BunProcess = Bun.Subprocess<

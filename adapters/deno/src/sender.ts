@@ -5,7 +5,15 @@
  * @module
  */
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { abortReason, attemptOrWait, checkBuffer, copyBytes, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  attemptOrWait,
+  checkBuffer,
+  copyBytes,
+  raceSignal,
+  throwIfAborted,
+  WaitSlot,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { acquire, release } from "./pool.ts";
 
@@ -288,19 +296,7 @@ export class Sender {
       // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
       this.#shutdown.catch(noop);
     }
-    const shutdown = this.#shutdown;
-    const signal = options?.signal;
-    if (signal === undefined) return shutdown;
-    try {
-      throwIfAborted(signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<void>((resolve, reject) => {
-      const onAbortSignal = () => reject(abortReason(signal));
-      signal.addEventListener("abort", onAbortSignal, { once: true });
-      shutdown.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbortSignal));
-    });
+    return raceSignal(this.#shutdown, options?.signal);
   }
 
   /** Marks the writer closed: waiting and later operations fail with `Closed`. */

@@ -6,7 +6,15 @@
  */
 import type { Writable } from "node:stream";
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { abortReason, attemptOrWait, checkBuffer, copyBytes, throwIfAborted, WaitSlot } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  attemptOrWait,
+  checkBuffer,
+  copyBytes,
+  raceSignal,
+  throwIfAborted,
+  WaitSlot,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
@@ -286,19 +294,7 @@ export class SocketWriter {
       // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
       this.#shutdown.catch(noop);
     }
-    const shutdown = this.#shutdown;
-    const signal = options?.signal;
-    if (signal === undefined) return shutdown;
-    try {
-      throwIfAborted(signal);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return new Promise<void>((resolve, reject) => {
-      const onAbortSignal = () => reject(abortReason(signal));
-      signal.addEventListener("abort", onAbortSignal, { once: true });
-      shutdown.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbortSignal));
-    });
+    return raceSignal(this.#shutdown, options?.signal);
   }
 
   /** Marks the writer closed: waiting and later operations fail with `Closed`. */

@@ -20,6 +20,6 @@ export {
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
-export { abortReason, onAbort, throwIfAborted } from "./signal.ts";
+export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

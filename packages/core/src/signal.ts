@@ -1,6 +1,6 @@
 /**
  * Small AbortSignal helpers shared by core and adapters: the web's abort reason, and waiting on a
- * promise or a callback registration with cancellation.
+ * promise (`raceSignal`) or a callback registration with cancellation.
  * @module
  */
 
@@ -23,6 +23,31 @@ export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unkno
   const listener = () => onAbort(abortReason(signal));
   signal.addEventListener("abort", listener, { once: true });
   return () => signal.removeEventListener("abort", listener);
+}
+
+/**
+ * `promise`, or the signal's reason as soon as `signal` aborts, whichever comes first. The
+ * operation behind `promise` goes on either way (use it for operations that cannot be taken
+ * back, such as a drain or a half-close in progress); an already-aborted signal rejects at once.
+ * Without a signal, `promise` itself is returned.
+ *
+ * @example
+ * ```ts
+ * import { raceSignal } from "@anyrt/core/adapter";
+ * const never = new Promise<void>(() => {});
+ * const reason = new Error("stop");
+ * console.assert((await raceSignal(never, AbortSignal.abort(reason)).catch((e) => e)) === reason);
+ * console.assert((await raceSignal(Promise.resolve(1))) === 1);
+ * ```
+ */
+export function raceSignal<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbortSignal = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbortSignal, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbortSignal));
+  });
 }
 
 function noop(): void {}
