@@ -6,12 +6,12 @@
  */
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
 import {
-  abortReason,
   attemptOrWait,
   checkBuffer,
   copyBytes,
   raceSignal,
   throwIfAborted,
+  WaitList,
   WaitSlot,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -31,11 +31,6 @@ export interface WriteSink {
   closeWrite(): Promise<void>;
 }
 
-interface FlushWaiter {
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 /**
  * Writes to a {@link WriteSink} while keeping the `AsyncWrite` contract.
  *
@@ -51,7 +46,7 @@ export class Sender {
   readonly #sink: WriteSink;
   readonly #label: () => string;
   readonly #pending = new WaitSlot<number, Uint8Array>();
-  readonly #flushWaiters: FlushWaiter[] = [];
+  readonly #flushes = new WaitList();
   #ring: Uint8Array | null = null;
   #start = 0;
   #size = 0;
@@ -75,7 +70,7 @@ export class Sender {
   fail(error: IoError): void {
     if (this.#error === null && this.#shutdown === null) this.#error = error;
     this.#pending.reject(error);
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+    this.#flushes.rejectAll(error);
   }
 
   #check(operation: string): void {
@@ -238,7 +233,7 @@ export class Sender {
       release(this.#ring.buffer);
       this.#ring = null;
     }
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
+    this.#flushes.resolveAll();
   }
 
   /** A write waiting for room takes what fits now. */
@@ -260,21 +255,7 @@ export class Sender {
     if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label()}: stream is closed`));
     if (this.#error !== null) return Promise.reject(this.#error);
     if (!this.#writing && this.#size === 0) return Promise.resolve();
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter: FlushWaiter = { resolve, reject };
-      this.#flushWaiters.push(waiter);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const index = this.#flushWaiters.indexOf(waiter);
-          if (index !== -1) this.#flushWaiters.splice(index, 1);
-          reject(abortReason(signal));
-        },
-        { once: true },
-      );
-    });
+    return this.#flushes.wait(options?.signal);
   }
 
   shutdown(options?: OperationOptions): Promise<void> {
@@ -305,7 +286,7 @@ export class Sender {
     this.#closed = true;
     const error = new IoError("Closed", `write ${this.#label()}: stream was closed while writing`);
     this.#pending.reject(error);
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+    this.#flushes.rejectAll(error);
     // A native write may still read the ring: leave it to the garbage collector.
     this.#ring = null;
     this.#size = 0;

@@ -7,12 +7,12 @@
 import type { Writable } from "node:stream";
 import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
 import {
-  abortReason,
   attemptOrWait,
   checkBuffer,
   copyBytes,
   raceSignal,
   throwIfAborted,
+  WaitList,
   WaitSlot,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -118,7 +118,7 @@ export class SocketWriter {
   #closed = false;
   #unflushed = 0;
   readonly #staging = new StagingRing();
-  readonly #flushWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+  readonly #flushes = new WaitList();
 
   constructor(stream: Writable, label: () => string) {
     this.#stream = stream;
@@ -137,7 +137,7 @@ export class SocketWriter {
   fail(error: IoError): void {
     if (this.#error === null && this.#shutdown === null) this.#error = error;
     this.#pending.reject(error);
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+    this.#flushes.rejectAll(error);
   }
 
   #check(operation: string): void {
@@ -200,7 +200,7 @@ export class SocketWriter {
     this.#unflushed--;
     this.#staging.release();
     if (error) return; // Reported through the 'error' event.
-    if (this.#unflushed === 0) for (const waiter of this.#flushWaiters.splice(0)) waiter.resolve();
+    if (this.#unflushed === 0) this.#flushes.resolveAll();
   };
 
   /** Writes several buffers as one: see `AsyncWrite.writeVectored`. */
@@ -245,21 +245,7 @@ export class SocketWriter {
     if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label()}: stream is closed`));
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#unflushed === 0) return Promise.resolve();
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const waiter = { resolve, reject };
-      this.#flushWaiters.push(waiter);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const index = this.#flushWaiters.indexOf(waiter);
-          if (index !== -1) this.#flushWaiters.splice(index, 1);
-          reject(abortReason(signal));
-        },
-        { once: true },
-      );
-    });
+    return this.#flushes.wait(options?.signal);
   }
 
   shutdown(options?: OperationOptions): Promise<void> {
@@ -303,7 +289,7 @@ export class SocketWriter {
     this.#closed = true;
     const error = new IoError("Closed", `write ${this.#label()}: stream was closed while writing`);
     this.#pending.reject(error);
-    for (const waiter of this.#flushWaiters.splice(0)) waiter.reject(error);
+    this.#flushes.rejectAll(error);
   }
 }
 

@@ -22,4 +22,5 @@ export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
+export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";
