@@ -1,5 +1,5 @@
-// Helpers shared by core's unit tests: text bytes, settling checks, error kinds, and a writer that
-// cuts data into pieces of given sizes.
+// Helpers shared by core's unit tests: text bytes, settling checks, error kinds, microtask flushing,
+// catching a throw, and a writer that cuts data into pieces of given sizes.
 import { type AsyncWrite, isIoError } from "@anyrt/core";
 import { expect } from "vitest";
 
@@ -17,6 +17,21 @@ export const rejection = (promise: Promise<unknown>): Promise<unknown> =>
     () => "resolved",
     (e: unknown) => e,
   );
+
+/** Lets ten rounds of microtasks run (promise chains settle without a timer). */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+/** What `fn` throws, or the string "returned". */
+export function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return "returned";
+}
 
 /** Resolves after `ms` milliseconds of real time. */
 export const tick = (ms = 1): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

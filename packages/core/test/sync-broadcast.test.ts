@@ -3,11 +3,7 @@
 import { type BroadcastReceiver, broadcast, CHANNEL_EMPTY } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { kindOf, rejection, settled } from "./support.ts";
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+import { catching, flush, kindOf, rejection, settled } from "./support.ts";
 
 describe("broadcast", () => {
   it("gives every value to every receiver", async () => {
@@ -230,12 +226,3 @@ describe("broadcast", () => {
     );
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return "returned";
-}

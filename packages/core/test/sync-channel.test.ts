@@ -4,13 +4,9 @@
 import { CHANNEL_EMPTY, CHANNEL_END, channel, IoError, isIoError } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { kindOf, rejection, settled } from "./support.ts";
+import { catching, flush, kindOf, rejection, settled } from "./support.ts";
 
 /** Lets every promise reaction that is ready run (a few microtask hops). */
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
-
 describe("channel", () => {
   it("queues up to its capacity, then send waits until a receive makes room", async () => {
     const { sender, receiver } = channel<number>(2);
@@ -410,15 +406,6 @@ describe("channel", () => {
     );
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return "returned";
-}
 
 function isAbort(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === "AbortError";

@@ -3,7 +3,7 @@
 // lock or a notification.
 import { Barrier, Mutex, type MutexGuard, Notify } from "@anyrt/core";
 import { describe, expect, it } from "vitest";
-import { kindOf, rejection, settled } from "./support.ts";
+import { catching, kindOf, rejection, settled } from "./support.ts";
 
 describe("Mutex", () => {
   it("lets one holder at a time through, in FIFO order", async () => {
@@ -191,12 +191,3 @@ describe("Barrier", () => {
     }
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return "returned";
-}

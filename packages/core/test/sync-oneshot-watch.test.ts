@@ -2,7 +2,7 @@
 // sees when the other closes, and aborts that never take the value away.
 import { CHANNEL_EMPTY, oneshot, watch } from "@anyrt/core";
 import { describe, expect, it } from "vitest";
-import { kindOf, rejection, settled } from "./support.ts";
+import { catching, kindOf, rejection, settled } from "./support.ts";
 
 describe("oneshot", () => {
   it("delivers one value to a receive that waits or comes later", async () => {
@@ -196,12 +196,3 @@ describe("watch", () => {
     expect(await receiver.changed()).toBe(true);
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return "returned";
-}

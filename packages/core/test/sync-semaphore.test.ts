@@ -3,11 +3,7 @@
 import { type Permit, Semaphore } from "@anyrt/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { kindOf, rejection, settled } from "./support.ts";
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-}
+import { catching, flush, kindOf, rejection, settled } from "./support.ts";
 
 describe("Semaphore", () => {
   it("grants free permits at once and makes the rest wait", async () => {
@@ -295,12 +291,3 @@ describe("Semaphore", () => {
     );
   });
 });
-
-function catching(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  return "returned";
-}
