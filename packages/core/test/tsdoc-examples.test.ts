@@ -32,10 +32,20 @@ function sourceFiles(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
+/** The runtime-neutral package READMEs: their ```ts blocks are examples too. */
+const readmes = ["packages/core/README.md"];
+
+function readmeBlocks(file: string): string[] {
+  return [...readFileSync(join(root, file), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
+}
+
 describe("TSDoc examples", () => {
-  const all = sourceDirs
-    .flatMap(sourceFiles)
-    .flatMap((file) => examplesOf(join(root, file)).map((code, index) => ({ file, index, code })));
+  const all = [
+    ...sourceDirs
+      .flatMap(sourceFiles)
+      .flatMap((file) => examplesOf(join(root, file)).map((code, index) => ({ file, index, code }))),
+    ...readmes.flatMap((file) => readmeBlocks(file).map((code, index) => ({ file, index, code }))),
+  ];
 
   it("exist", () => {
     expect(all.length).toBeGreaterThanOrEqual(5);
