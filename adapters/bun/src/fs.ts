@@ -8,15 +8,18 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, mkdir, mkdtemp, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type File, type FileInfo, type Fs, IoError, type OpenOptions, type WriteFileOptions } from "@anyrt/core";
+import { type File, type FileInfo, type Fs, IoError, type WriteFileOptions } from "@anyrt/core";
 import {
   abortReason,
   checkBuffer,
   checkPath,
+  checkTempPrefix,
   OpenFile,
+  openFlags,
   positionedOps,
   raceSignal,
   throwIfAborted,
+  writeFileFlag,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
@@ -28,20 +31,6 @@ function info(stats: Stats): FileInfo {
     size: stats.size,
     mtime: stats.mtime ?? null,
   };
-}
-
-function flagsOf(options: OpenOptions): number {
-  const write = options.write === true || options.append === true;
-  const read = options.read === true || !write;
-  if ((options.create || options.createNew || options.truncate) && !write) {
-    throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
-  }
-  let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
-  if (options.append) flags |= constants.O_APPEND;
-  if (options.truncate) flags |= constants.O_TRUNC;
-  if (options.createNew) flags |= constants.O_CREAT | constants.O_EXCL;
-  else if (options.create) flags |= constants.O_CREAT;
-  return flags;
 }
 
 /**
@@ -113,7 +102,7 @@ export const bunFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
       checkPath("open", path);
-      const handle = await open(path, flagsOf(options), options.mode ?? 0o666);
+      const handle = await open(path, openFlags(options, constants), options.mode ?? 0o666);
       return openFile(path, handle, options.append === true);
     }),
   readFile: (path, options) =>
@@ -148,9 +137,8 @@ export const bunFs: Fs = {
         await Bun.write(path, data, { createPath: false });
         return;
       }
-      const flag = options.createNew ? (options.append ? "ax" : "wx") : options.append ? "a" : "w";
       await writeFile(path, data, {
-        flag,
+        flag: writeFileFlag(options),
         mode: options.mode ?? 0o666,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -177,9 +165,7 @@ export const bunFs: Fs = {
     }),
   makeTempDir: (prefix = "anyrt-") =>
     wrap("makeTempDir", async () => {
-      if (typeof prefix !== "string" || prefix.includes("/")) {
-        throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
-      }
+      checkTempPrefix(prefix);
       return mkdtemp(join(tmpdir(), prefix));
     }),
 };

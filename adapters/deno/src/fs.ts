@@ -12,7 +12,16 @@ import {
   type SeekFrom,
   type WriteFileOptions,
 } from "@anyrt/core";
-import { abortReason, checkBuffer, checkPath, type FileOps, OpenFile, throwIfAborted } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  checkBuffer,
+  checkPath,
+  checkTempPrefix,
+  type FileOps,
+  OpenFile,
+  openAccess,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 function info(stats: Deno.FileInfo): FileInfo {
@@ -27,14 +36,9 @@ function info(stats: Deno.FileInfo): FileInfo {
 
 /** anyrt's open options as Deno's, with the contract's checks (create needs write, ...). */
 function denoOpenOptions(options: OpenOptions): Deno.OpenOptions {
-  if (typeof options !== "object" || options === null)
-    throw new IoError("InvalidInput", "open: options must be an object");
-  const write = options.write === true || options.append === true;
-  if ((options.create || options.createNew || options.truncate) && !write) {
-    throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
-  }
+  const { read } = openAccess(options);
   const denoOptions: Deno.OpenOptions = {
-    read: options.read === true || !write,
+    read,
     write: options.write === true,
     append: options.append === true,
     truncate: options.truncate === true,
@@ -167,9 +171,7 @@ export const denoFs: Fs = {
     }),
   makeTempDir: (prefix = "anyrt-") =>
     wrap("makeTempDir", undefined, async () => {
-      if (typeof prefix !== "string" || prefix.includes("/")) {
-        throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
-      }
+      checkTempPrefix(prefix);
       return await Deno.makeTempDir({ prefix });
     }),
 };

@@ -7,8 +7,16 @@ import { constants } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FileInfo, type Fs, IoError, type OpenOptions, type WriteFileOptions } from "@anyrt/core";
-import { checkBuffer, checkPath, OpenFile, positionedOps } from "@anyrt/core/adapter";
+import { type FileInfo, type Fs, IoError, type WriteFileOptions } from "@anyrt/core";
+import {
+  checkBuffer,
+  checkPath,
+  checkTempPrefix,
+  OpenFile,
+  openFlags,
+  positionedOps,
+  writeFileFlag,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 function info(stats: import("node:fs").Stats, isSymlink = false): FileInfo {
@@ -19,20 +27,6 @@ function info(stats: import("node:fs").Stats, isSymlink = false): FileInfo {
     size: stats.size,
     mtime: stats.mtime ?? null,
   };
-}
-
-function flagsOf(options: OpenOptions): number {
-  const write = options.write === true || options.append === true;
-  const read = options.read === true || !write;
-  if ((options.create || options.createNew || options.truncate) && !write) {
-    throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
-  }
-  let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
-  if (options.append) flags |= constants.O_APPEND;
-  if (options.truncate) flags |= constants.O_TRUNC;
-  if (options.createNew) flags |= constants.O_CREAT | constants.O_EXCL;
-  else if (options.create) flags |= constants.O_CREAT;
-  return flags;
 }
 
 async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
@@ -50,7 +44,7 @@ export const nodeFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
       checkPath("open", path);
-      const handle = await open(path, flagsOf(options), options.mode ?? 0o666);
+      const handle = await open(path, openFlags(options, constants), options.mode ?? 0o666);
       return new OpenFile(path, positionedOps(handle, options.append === true, info), toIoError);
     }),
   readFile: (path, options) =>
@@ -73,9 +67,8 @@ export const nodeFs: Fs = {
     wrap(`write ${path}`, async () => {
       checkPath("writeFile", path);
       if (typeof data !== "string") checkBuffer("writeFile", data);
-      const flag = options.createNew ? (options.append ? "ax" : "wx") : options.append ? "a" : "w";
       await writeFile(path, data, {
-        flag,
+        flag: writeFileFlag(options),
         mode: options.mode ?? 0o666,
         ...(options.signal ? { signal: options.signal } : {}),
       });
@@ -102,9 +95,7 @@ export const nodeFs: Fs = {
     }),
   makeTempDir: (prefix = "anyrt-") =>
     wrap("makeTempDir", async () => {
-      if (typeof prefix !== "string" || prefix.includes("/")) {
-        throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
-      }
+      checkTempPrefix(prefix);
       return mkdtemp(join(tmpdir(), prefix));
     }),
 };

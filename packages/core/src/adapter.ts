@@ -19,6 +19,13 @@ export {
   posixErrno,
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
+export {
+  checkTempPrefix,
+  type OpenFlagConstants,
+  openAccess,
+  openFlags,
+  writeFileFlag,
+} from "./open-options.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";

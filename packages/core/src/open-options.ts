@@ -1,0 +1,76 @@
+/**
+ * `OpenOptions` and the other file-system arguments as every adapter reads them: the access an
+ * open asks for (with the contract's checks: create, createNew and truncate need write), the
+ * POSIX `open(2)` flags and `fopen`-style write flags for runtimes whose file API takes those
+ * (the runtime passes its own flag constants in), and the `makeTempDir` prefix check.
+ * @module
+ */
+import { IoError } from "./error.ts";
+import type { OpenOptions, WriteFileOptions } from "./fs.ts";
+
+/**
+ * The access `options` asks for: `write` when `write` or `append` is set, `read` when asked for
+ * or when nothing is written. Throws `InvalidInput` for options that are not an object, and for
+ * `create`, `createNew` or `truncate` without write access.
+ *
+ * @example
+ * ```ts
+ * import { openAccess } from "@anyrt/core/adapter";
+ * const access = openAccess({ append: true });
+ * console.assert(access.write && !access.read);
+ * ```
+ */
+export function openAccess(options: OpenOptions): { readonly read: boolean; readonly write: boolean } {
+  if (typeof options !== "object" || options === null) {
+    throw new IoError("InvalidInput", "open: options must be an object");
+  }
+  const write = options.write === true || options.append === true;
+  if ((options.create || options.createNew || options.truncate) && !write) {
+    throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
+  }
+  return { read: options.read === true || !write, write };
+}
+
+/** The `open(2)` flag values of the runtime (`node:fs` `constants`, for example). */
+export interface OpenFlagConstants {
+  readonly O_RDONLY: number;
+  readonly O_WRONLY: number;
+  readonly O_RDWR: number;
+  readonly O_APPEND: number;
+  readonly O_TRUNC: number;
+  readonly O_CREAT: number;
+  readonly O_EXCL: number;
+}
+
+/**
+ * `options` as `open(2)` flags built from the runtime's `constants`, with the checks of
+ * {@link openAccess}.
+ *
+ * @example
+ * ```ts
+ * import { openFlags } from "@anyrt/core/adapter";
+ * const c = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_APPEND: 1024, O_TRUNC: 512, O_CREAT: 64, O_EXCL: 128 };
+ * console.assert(openFlags({ write: true, createNew: true }, c) === (1 | 64 | 128));
+ * ```
+ */
+export function openFlags(options: OpenOptions, constants: OpenFlagConstants): number {
+  const { read, write } = openAccess(options);
+  let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
+  if (options.append) flags |= constants.O_APPEND;
+  if (options.truncate) flags |= constants.O_TRUNC;
+  if (options.createNew) flags |= constants.O_CREAT | constants.O_EXCL;
+  else if (options.create) flags |= constants.O_CREAT;
+  return flags;
+}
+
+/** The `fopen`-style flag of a whole-file write: `"w"`, `"a"`, or with `createNew` `"wx"` / `"ax"`. */
+export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax" {
+  return options.createNew ? (options.append ? "ax" : "wx") : options.append ? "a" : "w";
+}
+
+/** Throws `InvalidInput` unless `prefix` (of `makeTempDir`) is a string without `/`. */
+export function checkTempPrefix(prefix: unknown): asserts prefix is string {
+  if (typeof prefix !== "string" || prefix.includes("/")) {
+    throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
+  }
+}
