@@ -13,7 +13,6 @@ import {
   type OperationOptions,
   type Processes,
   type ReadStream,
-  type Stdio,
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
@@ -23,6 +22,7 @@ import {
   checkBuffer,
   checkCommand,
   copyBytes,
+  nodeStyleStdio,
   outputOf,
   ReadHalf,
   raceSignal,
@@ -315,10 +315,6 @@ function childOf(
   );
 }
 
-function stdioOf(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
-  return stdio === "inherit" ? "inherit" : stdio === "null" ? "ignore" : "pipe";
-}
-
 function spawn(command: Command): Promise<ChildProcess> {
   try {
     checkCommand(command);
@@ -326,9 +322,9 @@ function spawn(command: Command): Promise<ChildProcess> {
     return Promise.reject(error);
   }
   const name = command.command;
-  const stdin = stdioOf(command.stdin);
-  const stdout = stdioOf(command.stdout);
-  const stderr = stdioOf(command.stderr);
+  const stdin = nodeStyleStdio(command.stdin);
+  const stdout = nodeStyleStdio(command.stdout);
+  const stderr = nodeStyleStdio(command.stderr);
   try {
     const proc = Bun.spawn([name, ...(command.args ?? [])], {
       stdin,

@@ -13,10 +13,9 @@ import type {
   OperationOptions,
   Processes,
   ReadStream,
-  Stdio,
   WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, checkCommand, outputOf, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
+import { ChunkQueue, checkCommand, nodeStyleStdio, outputOf, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { SocketWriter } from "./socket-writer.ts";
 
@@ -132,10 +131,6 @@ function childOf(child: NodeChild, name: string): ChildProcess {
   );
 }
 
-function stdioOf(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
-  return stdio === "inherit" ? "inherit" : stdio === "null" ? "ignore" : "pipe";
-}
-
 function spawn(command: Command): Promise<ChildProcess> {
   try {
     checkCommand(command);
@@ -149,7 +144,7 @@ function spawn(command: Command): Promise<ChildProcess> {
       child = spawnChild(command.command, command.args ?? [], {
         cwd: command.cwd,
         env: command.clearEnv ? { ...command.env } : { ...process.env, ...command.env },
-        stdio: [stdioOf(command.stdin), stdioOf(command.stdout), stdioOf(command.stderr)],
+        stdio: [nodeStyleStdio(command.stdin), nodeStyleStdio(command.stdout), nodeStyleStdio(command.stderr)],
         windowsHide: true,
       });
     } catch (error) {

@@ -8,7 +8,7 @@
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions } from "./accept-queue.ts";
-export { type ChildParts, checkCommand, outputOf, SpawnedChild } from "./child.ts";
+export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
   errnoIoError,

@@ -8,7 +8,7 @@
 import { IoError } from "./error.ts";
 import type { ReadStream, WriteStream } from "./io.ts";
 import { WOULD_BLOCK } from "./io.ts";
-import type { ChildProcess, Command, CommandOutput, ExitStatus } from "./process.ts";
+import type { ChildProcess, Command, CommandOutput, ExitStatus, Stdio } from "./process.ts";
 import { describe } from "./validate.ts";
 
 /**
@@ -50,6 +50,14 @@ export function checkCommand(command: Command): void {
       }
     }
   }
+}
+
+/**
+ * A `Stdio` setting in the vocabulary of Node's `child_process` (which Bun's `spawn` shares):
+ * `"piped"` (the default) is `"pipe"`, `"null"` is `"ignore"`.
+ */
+export function nodeStyleStdio(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
+  return stdio === "inherit" ? "inherit" : stdio === "null" ? "ignore" : "pipe";
 }
 
 /** What a runtime provides for a spawned child. */

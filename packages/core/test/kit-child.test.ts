@@ -1,5 +1,5 @@
 import { type ChildProcess, IoError } from "@anyrt/core";
-import { type ChildParts, checkCommand, outputOf, SpawnedChild } from "@anyrt/core/adapter";
+import { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 const mapped = (error: unknown, operation: string) =>
@@ -33,6 +33,17 @@ describe("checkCommand", () => {
       expect(() => checkCommand(bad as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     }
     expect(() => checkCommand({ command: "x", args: ["a"], cwd: "/", env: { A: "1" }, stdin: "null" })).not.toThrow();
+  });
+});
+
+describe("nodeStyleStdio", () => {
+  it("names stdio settings as child_process does", () => {
+    expect([undefined, "piped", "inherit", "null"].map((s) => nodeStyleStdio(s as never))).toEqual([
+      "pipe",
+      "pipe",
+      "inherit",
+      "ignore",
+    ]);
   });
 });
 
