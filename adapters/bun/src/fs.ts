@@ -8,12 +8,13 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, mkdir, mkdtemp, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type File, type FileInfo, type Fs, IoError, type WriteFileOptions } from "@anyrt/core";
+import type { File, FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
 import {
   abortReason,
   checkBuffer,
   checkPath,
   checkTempPrefix,
+  decodeTextFile,
   OpenFile,
   openFlags,
   positionedOps,
@@ -61,8 +62,6 @@ async function wrap<T>(operation: string, body: () => Promise<T>, signal?: Abort
     throw toIoError(error, operation);
   }
 }
-
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Bun's native whole-file read. */
 function readBytes(path: string): Promise<Uint8Array> {
@@ -120,11 +119,7 @@ export const bunFs: Fs = {
       async () => {
         checkPath("readTextFile", path);
         const data = await readBytes(path);
-        try {
-          return fatalDecoder.decode(data);
-        } catch (error) {
-          throw new IoError("InvalidData", `read ${path}: the file is not valid UTF-8`, { cause: error });
-        }
+        return decodeTextFile(path, data);
       },
       options?.signal,
     ),

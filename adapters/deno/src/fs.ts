@@ -3,20 +3,13 @@
  * natively), and the whole-file helpers on `Deno.readFile`, `Deno.writeFile` and friends.
  * @module
  */
-import {
-  type FileInfo,
-  type Fs,
-  IoError,
-  type OpenOptions,
-  type OperationOptions,
-  type SeekFrom,
-  type WriteFileOptions,
-} from "@anyrt/core";
+import type { FileInfo, Fs, OpenOptions, OperationOptions, SeekFrom, WriteFileOptions } from "@anyrt/core";
 import {
   abortReason,
   checkBuffer,
   checkPath,
   checkTempPrefix,
+  decodeTextFile,
   type FileOps,
   OpenFile,
   openAccess,
@@ -93,8 +86,6 @@ async function wrap<T>(operation: string, signal: AbortSignal | undefined, body:
   }
 }
 
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-
 /** Deno's `signal` option, present only when there is a signal (`exactOptionalPropertyTypes`). */
 function signalOption(options: OperationOptions | undefined): { signal?: AbortSignal } {
   return options?.signal === undefined ? {} : { signal: options.signal };
@@ -132,11 +123,7 @@ export const denoFs: Fs = {
     wrap(`read ${String(path)}`, options?.signal, async () => {
       checkPath("readTextFile", path);
       const data = await Deno.readFile(path, signalOption(options));
-      try {
-        return fatalDecoder.decode(data);
-      } catch (error) {
-        throw new IoError("InvalidData", `read ${path}: the file is not valid UTF-8`, { cause: error });
-      }
+      return decodeTextFile(path, data);
     }),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${String(path)}`, options.signal, async () => {

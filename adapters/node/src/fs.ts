@@ -7,11 +7,12 @@ import { constants } from "node:fs";
 import { mkdir, mkdtemp, open, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FileInfo, type Fs, IoError, type WriteFileOptions } from "@anyrt/core";
+import type { FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
 import {
   checkBuffer,
   checkPath,
   checkTempPrefix,
+  decodeTextFile,
   OpenFile,
   openFlags,
   positionedOps,
@@ -37,8 +38,6 @@ async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
-
 /** The file-system capability on `node:fs/promises`. */
 export const nodeFs: Fs = {
   open: (path, options = {}) =>
@@ -57,11 +56,7 @@ export const nodeFs: Fs = {
     wrap(`read ${path}`, async () => {
       checkPath("readTextFile", path);
       const data = await readFile(path, options?.signal ? { signal: options.signal } : {});
-      try {
-        return fatalDecoder.decode(data);
-      } catch (error) {
-        throw new IoError("InvalidData", `read ${path}: the file is not valid UTF-8`, { cause: error });
-      }
+      return decodeTextFile(path, data);
     }),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${path}`, async () => {

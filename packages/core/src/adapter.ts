@@ -21,6 +21,7 @@ export {
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
 export {
   checkTempPrefix,
+  decodeTextFile,
   type OpenFlagConstants,
   openAccess,
   openFlags,

@@ -2,7 +2,8 @@
  * `OpenOptions` and the other file-system arguments as every adapter reads them: the access an
  * open asks for (with the contract's checks: create, createNew and truncate need write), the
  * POSIX `open(2)` flags and `fopen`-style write flags for runtimes whose file API takes those
- * (the runtime passes its own flag constants in), and the `makeTempDir` prefix check.
+ * (the runtime passes its own flag constants in), the `makeTempDir` prefix check, and the UTF-8
+ * check of `readTextFile`.
  * @module
  */
 import { IoError } from "./error.ts";
@@ -72,5 +73,27 @@ export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax
 export function checkTempPrefix(prefix: unknown): asserts prefix is string {
   if (typeof prefix !== "string" || prefix.includes("/")) {
     throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
+  }
+}
+
+const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The text of a file read whole (`readTextFile`): `data` decoded as UTF-8, or `InvalidData` when it
+ * is not valid UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { decodeTextFile } from "@anyrt/core/adapter";
+ * console.assert(decodeTextFile("a.txt", new Uint8Array([104, 105])) === "hi");
+ * const error = (() => { try { decodeTextFile("b.bin", new Uint8Array([0xff])); } catch (e) { return e as { kind: string }; } })();
+ * console.assert(error?.kind === "InvalidData");
+ * ```
+ */
+export function decodeTextFile(path: string, data: Uint8Array): string {
+  try {
+    return fatalDecoder.decode(data);
+  } catch (error) {
+    throw new IoError("InvalidData", `read ${path}: the file is not valid UTF-8`, { cause: error });
   }
 }

@@ -1,4 +1,4 @@
-import { checkTempPrefix, openAccess, openFlags, writeFileFlag } from "@anyrt/core/adapter";
+import { checkTempPrefix, decodeTextFile, openAccess, openFlags, writeFileFlag } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 const c = { O_RDONLY: 0, O_WRONLY: 1, O_RDWR: 2, O_APPEND: 1024, O_TRUNC: 512, O_CREAT: 64, O_EXCL: 128 };
@@ -29,5 +29,12 @@ describe("open options", () => {
     expect(() => checkTempPrefix("a/b")).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     expect(() => checkTempPrefix(1)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     expect(() => checkTempPrefix("anyrt-")).not.toThrow();
+  });
+
+  it("decodes whole files as strict UTF-8", () => {
+    expect(decodeTextFile("f", new TextEncoder().encode("héllo"))).toBe("héllo");
+    expect(() => decodeTextFile("f", new Uint8Array([0xc3]))).toThrow(
+      expect.objectContaining({ kind: "InvalidData", message: "read f: the file is not valid UTF-8" }),
+    );
   });
 });
