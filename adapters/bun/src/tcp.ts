@@ -25,6 +25,7 @@ import {
   checkLength,
   checkListenOptions,
   copyBytes,
+  QueuedListener,
   ReadHalf,
   throwIfAborted,
   WaitSlot,
@@ -406,55 +407,29 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
  * full kernel backlog would. `close()` stops listening (the port is free again) and closes the
  * connections nobody accepted; accepted streams stay open.
  */
-class BunTcpListener implements TcpListener {
-  readonly localAddress: SocketAddress;
-  readonly #server: Bun.TCPSocketListener<BunTcpStream>;
-  readonly #queue: AcceptQueue<BunTcpStream>;
-  #closing: Promise<void> | null = null;
-
-  constructor(hostname: string, port: number, backlog: number) {
-    this.#server = Bun.listen<BunTcpStream>({
-      hostname,
-      port,
-      allowHalfOpen: true,
-      exclusive: true,
-      socket: { ...BunTcpStream.handlers, open: (socket) => this.#onOpen(socket) },
-    });
-    const bound = this.#server.hostname;
-    this.localAddress = addressOf(bound, this.#server.port, bound.includes(":") ? "IPv6" : "IPv4");
-    this.#queue = new AcceptQueue(`accept on ${this.localAddress.hostname}:${this.localAddress.port}`, backlog);
-  }
-
-  #onOpen(socket: BunSocket): void {
-    if (this.#queue.refusing) {
+function bunListener(hostname: string, port: number, backlog: number): TcpListener {
+  let queue: AcceptQueue<BunTcpStream> | null = null;
+  const onOpen = (socket: BunSocket): void => {
+    if (queue === null || queue.refusing) {
       socket.terminate();
       return;
     }
     const stream = BunTcpStream.adopt(socket);
     socket.setNoDelay(true);
-    this.#queue.push(stream);
-  }
-
-  accept(options?: OperationOptions): Promise<TcpStream> {
-    return this.#queue.accept(options?.signal);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  close(): Promise<void> {
-    if (this.#closing !== null) return this.#closing;
-    const unaccepted = this.#queue.close();
-    // stop(false): stop listening, leave accepted connections open.
-    this.#server.stop(false);
-    this.#closing = unaccepted;
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+    queue.push(stream);
+  };
+  const server = Bun.listen<BunTcpStream>({
+    hostname,
+    port,
+    allowHalfOpen: true,
+    exclusive: true,
+    socket: { ...BunTcpStream.handlers, open: onOpen },
+  });
+  const bound = server.hostname;
+  const localAddress = addressOf(bound, server.port, bound.includes(":") ? "IPv6" : "IPv4");
+  queue = new AcceptQueue(`accept on ${localAddress.hostname}:${localAddress.port}`, backlog);
+  // stop(false): stop listening, leave accepted connections open.
+  return new QueuedListener(localAddress, queue, () => server.stop(false));
 }
 
 /** Binds and listens with `Bun.listen`. */
@@ -466,7 +441,7 @@ function listen(options: ListenOptions): Promise<TcpListener> {
   }
   const hostname = options.hostname ?? "127.0.0.1";
   try {
-    return Promise.resolve(new BunTcpListener(hostname, options.port, options.backlog ?? 511));
+    return Promise.resolve(bunListener(hostname, options.port, options.backlog ?? 511));
   } catch (error) {
     return Promise.reject(toIoError(error, `listen ${hostname}:${options.port}`));
   }

@@ -20,6 +20,7 @@ import {
   checkConnectOptions,
   checkListenOptions,
   describe,
+  QueuedListener,
   throwIfAborted,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -202,69 +203,45 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
  * kernel's queue (whose length Deno fixes). At most one native accept is in flight, so an aborted
  * `accept` loses no connection: it waits in the queue for the next one.
  */
-class DenoTcpListener implements TcpListener {
-  readonly #listener: Deno.TcpListener;
-  readonly localAddress: SocketAddress;
-  readonly #queue: AcceptQueue<DenoTcpStream>;
-  readonly #label: string;
+function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener {
+  const localAddress = addressOf(listener.addr);
+  const label = `accept on ${localAddress.hostname}:${localAddress.port}`;
   /** The native accept in flight, settled either way; `null` when none is. */
-  #accepting: Promise<void> | null = null;
-
-  constructor(listener: Deno.TcpListener, backlog: number) {
-    this.#listener = listener;
-    this.localAddress = addressOf(listener.addr);
-    this.#label = `accept on ${this.localAddress.hostname}:${this.localAddress.port}`;
-    this.#queue = new AcceptQueue(this.#label, backlog, () => this.#acceptAhead());
-    this.#acceptAhead();
-  }
-
+  let accepting: Promise<void> | null = null;
   /** Starts a native accept unless one is in flight, the queue is full or a failure is held. */
-  #acceptAhead(): void {
-    if (this.#accepting !== null || this.#queue.refusing || this.#queue.failed) return;
-    this.#accepting = this.#listener.accept().then(
+  const acceptAhead = (): void => {
+    if (accepting !== null || queue.refusing || queue.failed) return;
+    accepting = listener.accept().then(
       (conn) => {
-        this.#accepting = null;
-        if (this.#queue.closed) {
+        accepting = null;
+        if (queue.closed) {
           conn.close();
           return;
         }
         setNoDelay(conn, true);
-        this.#queue.push(new DenoTcpStream(conn));
-        this.#acceptAhead();
+        queue.push(new DenoTcpStream(conn));
+        acceptAhead();
       },
       (error: unknown) => {
-        this.#accepting = null;
-        if (this.#queue.closed) return;
+        accepting = null;
+        if (queue.closed) return;
         // Reported to the waiting accept, or to the next one; the accept after that tries again.
-        this.#queue.fail(toIoError(error, this.#label));
+        queue.fail(toIoError(error, label));
       },
     );
-  }
-
-  accept(options?: OperationOptions): Promise<TcpStream> {
-    return this.#queue.accept(options?.signal);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  close(): Promise<void> {
-    if (this.#queue.closed) return Promise.resolve();
-    const unaccepted = this.#queue.close();
+  };
+  const queue = new AcceptQueue<DenoTcpStream>(label, backlog, acceptAhead);
+  acceptAhead();
+  return new QueuedListener(localAddress, queue, () => {
     try {
-      this.#listener.close();
+      listener.close();
     } catch {
       // Already released.
     }
     // Deno releases the socket once the native accept in flight has been cancelled: until then
     // the port still takes connections (and resets them), so wait for it.
-    return Promise.all([unaccepted, this.#accepting]).then(() => undefined);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+    return accepting;
+  });
 }
 
 /** Binds and listens. */
@@ -281,7 +258,7 @@ function listen(options: ListenOptions): Promise<TcpListener> {
     } catch (error) {
       throw toIoError(error, `listen ${hostname}:${options.port}`);
     }
-    return Promise.resolve(new DenoTcpListener(listener, Math.max(1, options.backlog ?? 511)));
+    return Promise.resolve(denoListener(listener, Math.max(1, options.backlog ?? 511)));
   } catch (error) {
     return Promise.reject(error);
   }

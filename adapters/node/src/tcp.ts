@@ -23,6 +23,7 @@ import {
   checkLength,
   checkListenOptions,
   copyBytes,
+  QueuedListener,
   ReadHalf,
   throwIfAborted,
 } from "@anyrt/core/adapter";
@@ -291,23 +292,17 @@ function adopt(accepted: ServerSocket): NodeTcpStream {
   return stream;
 }
 
-/** A listening `net.Server` whose connections wait in the kit's bounded `AcceptQueue` until accepted. */
-class NodeTcpListener implements TcpListener {
-  readonly #server: net.Server;
-  readonly localAddress: SocketAddress;
-  readonly #queue: AcceptQueue<NodeTcpStream>;
-  #closing: Promise<void> | null = null;
-
-  constructor(server: net.Server, backlog: number) {
-    this.#server = server;
-    const address = server.address() as net.AddressInfo;
-    this.localAddress = addressOf(address.address, address.port, address.family);
-    this.#queue = new AcceptQueue(`accept on ${this.localAddress.hostname}:${this.localAddress.port}`, backlog);
-    server.on("connection", (socket) => this.#onConnection(socket as ServerSocket));
-  }
-
-  #onConnection(socket: ServerSocket): void {
-    if (this.#queue.refusing) {
+/**
+ * A listening `net.Server` whose connections wait in the kit's bounded `AcceptQueue` until
+ * accepted; past `backlog` they are refused with a reset, as a full kernel backlog would.
+ */
+function listenerOf(server: net.Server, backlog: number): TcpListener {
+  const address = server.address() as net.AddressInfo;
+  const localAddress = addressOf(address.address, address.port, address.family);
+  const queue = new AcceptQueue<NodeTcpStream>(`accept on ${localAddress.hostname}:${localAddress.port}`, backlog);
+  server.on("connection", (accepted) => {
+    const socket = accepted as ServerSocket;
+    if (queue.refusing) {
       // The accept queue is full: refuse, as a full kernel backlog would.
       socket.resetAndDestroy();
       return;
@@ -319,29 +314,9 @@ class NodeTcpListener implements TcpListener {
       socket.destroy();
       return;
     }
-    this.#queue.push(stream);
-  }
-
-  accept(options?: OperationOptions): Promise<TcpStream> {
-    return this.#queue.accept(options?.signal);
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
-    return this.#queue[Symbol.asyncIterator]();
-  }
-
-  close(): Promise<void> {
-    if (this.#closing !== null) return this.#closing;
-    this.#closing = Promise.all([
-      this.#queue.close(),
-      new Promise<void>((resolve) => this.#server.close(() => resolve())),
-    ]).then(() => undefined);
-    return this.#closing;
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+    queue.push(stream);
+  });
+  return new QueuedListener(localAddress, queue, () => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
 /** Binds and listens. */
@@ -362,7 +337,7 @@ function listen(options: ListenOptions): Promise<TcpListener> {
     server.once("error", onError);
     server.listen({ host: hostname, port: options.port, backlog }, () => {
       server.off("error", onError);
-      resolve(new NodeTcpListener(server, backlog));
+      resolve(listenerOf(server, backlog));
     });
   });
 }

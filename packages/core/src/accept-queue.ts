@@ -3,11 +3,13 @@
  * wait here, at most `backlog` of them, until `accept()` takes them; one `accept` may wait at a
  * time (`Busy` otherwise), an aborted `accept` loses no connection, and `close()` rejects the
  * waiting `accept` with `Closed` and closes the connections nobody took. Also the argument checks
- * of `connect` and `listen`, which every adapter makes the same way.
+ * of `connect` and `listen`, which every adapter makes the same way, and `QueuedListener`, the
+ * `TcpListener` over an accept queue.
  * @module
  */
 import { IoError, isIoError } from "./error.ts";
-import type { ConnectOptions, ListenOptions } from "./net.ts";
+import type { OperationOptions } from "./io.ts";
+import type { ConnectOptions, ListenOptions, SocketAddress, TcpListener, TcpStream } from "./net.ts";
 import { abortReason } from "./signal.ts";
 import { checkLength, checkPort } from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
@@ -122,6 +124,57 @@ export class AcceptQueue<S extends { close(): Promise<void> }> {
     this.#closed = true;
     this.#pending.reject(new IoError("Closed", `${this.#label}: listener was closed`));
     return Promise.all(this.#ready.splice(0).map((stream) => stream.close())).then(() => undefined);
+  }
+}
+
+/**
+ * A `TcpListener` whose `accept` and async iteration are `queue`'s. `close()` closes the queue
+ * (rejecting a waiting `accept` with `Closed`, closing the connections nobody accepted) and then
+ * calls `stop`, the runtime's "stop listening"; it settles when both are done and returns the same
+ * promise when called again.
+ *
+ * @example
+ * ```ts
+ * import { AcceptQueue, QueuedListener } from "@anyrt/core/adapter";
+ * import type { TcpStream } from "@anyrt/core";
+ * const queue = new AcceptQueue<TcpStream>("accept on test", 8);
+ * let stopped = 0;
+ * const listener = new QueuedListener({ hostname: "127.0.0.1", port: 1, family: 4 }, queue, () => {
+ *   stopped++;
+ * });
+ * await Promise.all([listener.close(), listener.close()]);
+ * console.assert(stopped === 1 && (await listener.accept().catch((e) => e.kind)) === "Closed");
+ * ```
+ */
+export class QueuedListener<S extends TcpStream = TcpStream> implements TcpListener {
+  readonly localAddress: SocketAddress;
+  readonly #queue: AcceptQueue<S>;
+  readonly #stop: () => unknown;
+  #closing: Promise<void> | null = null;
+
+  constructor(localAddress: SocketAddress, queue: AcceptQueue<S>, stop: () => unknown) {
+    this.localAddress = localAddress;
+    this.#queue = queue;
+    this.#stop = stop;
+  }
+
+  accept(options?: OperationOptions): Promise<TcpStream> {
+    return this.#queue.accept(options?.signal);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+    return this.#queue[Symbol.asyncIterator]();
+  }
+
+  close(): Promise<void> {
+    if (this.#closing !== null) return this.#closing;
+    const unaccepted = this.#queue.close();
+    this.#closing = Promise.all([unaccepted, this.#stop()]).then(() => undefined);
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 

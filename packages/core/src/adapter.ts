@@ -7,7 +7,7 @@
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`).
  * @module
  */
-export { AcceptQueue, checkConnectOptions, checkListenOptions } from "./accept-queue.ts";
+export { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "./accept-queue.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,

@@ -1,5 +1,6 @@
+import type { TcpStream } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
-import { AcceptQueue, checkConnectOptions, checkListenOptions } from "@anyrt/core/adapter";
+import { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 class Conn {
@@ -78,6 +79,37 @@ describe("AcceptQueue", () => {
     expect(left.closed).toBe(true);
     expect(queue.refusing && queue.closed).toBe(true);
     await expect(queue.accept()).rejects.toMatchObject({ kind: "Closed", message: "accept on q: listener is closed" });
+  });
+});
+
+describe("QueuedListener", () => {
+  it("accepts from its queue, and closes the queue before stopping, once", async () => {
+    const queue = new AcceptQueue<TcpStream>("accept on l", 4);
+    const events: string[] = [];
+    let stopped!: () => void;
+    const listener = new QueuedListener({ hostname: "::1", port: 9, family: 6 }, queue, () => {
+      events.push(`stop closed=${queue.closed}`);
+      return new Promise<void>((resolve) => {
+        stopped = resolve;
+      });
+    });
+    const conn = new Conn(1) as unknown as TcpStream;
+    queue.push(conn);
+    expect(await listener.accept()).toBe(conn);
+    const closing = listener.close();
+    expect(listener.close()).toBe(closing);
+    expect(events).toEqual(["stop closed=true"]);
+    let done = false;
+    void closing.then(() => {
+      done = true;
+    });
+    await Promise.resolve();
+    expect(done).toBe(false);
+    stopped();
+    await closing;
+    const seen: unknown[] = [];
+    for await (const stream of listener) seen.push(stream);
+    expect(seen).toEqual([]);
   });
 });
 
