@@ -7,8 +7,8 @@
  */
 import { IoError } from "./error.ts";
 import type { ReadStream, WriteStream } from "./io.ts";
-import { WOULD_BLOCK } from "./io.ts";
 import type { ChildProcess, Command, CommandOutput, ExitStatus, Stdio } from "./process.ts";
+import { readToEnd } from "./util/read.ts";
 import { describe } from "./validate.ts";
 
 /**
@@ -135,7 +135,8 @@ export class SpawnedChild implements ChildProcess {
 
 /**
  * `Processes.output` on top of `spawn`: runs `command` (stdin defaults to `"null"`) and collects
- * all of stdout and stderr, without a size limit, and the exit status.
+ * all of stdout and stderr (up to 4 GiB each, the most one `Uint8Array` holds, through
+ * `readToEnd`), and the exit status.
  *
  * @example
  * ```ts
@@ -156,23 +157,7 @@ export async function outputOf(
   return { status, stdout, stderr };
 }
 
-async function collect(stream: ReadStream | null): Promise<Uint8Array> {
-  if (stream === null) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(64 * 1024);
-  for (;;) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    chunks.push(buf.slice(0, n));
-    total += n;
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+/** All of a child's output stream: as much as one `Uint8Array` can hold (`readToEnd`'s maximum). */
+function collect(stream: ReadStream | null): Promise<Uint8Array> {
+  return stream === null ? Promise.resolve(new Uint8Array(0)) : readToEnd(stream, { maxBytes: 2 ** 32 });
 }
