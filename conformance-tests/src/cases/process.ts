@@ -2,7 +2,7 @@
  * `process/*`: subprocesses through `runtime.process` (exit status, piped stdio, env and cwd, signals, output).
  * @module
  */
-import type { ChildProcess, Command, ExitStatus } from "@anyrt/core";
+import { type ChildProcess, type Command, type ExitStatus, WOULD_BLOCK } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, ok, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
 import { bytes, pattern, readAll, settleWithin, text, writeAll, writeUntilFailure } from "./util.ts";
@@ -77,6 +77,30 @@ export const processCases: ConformanceCase[] = [
     async run(ctx) {
       const child = await spawn(ctx, sh(ctx, "printf 'hello from the child'"));
       equal(text(await readAll(piped(child.stdout, "stdout"))), "hello from the child", "stdout");
+      equal((await child.status).code, 0, "exit code");
+    },
+  },
+  {
+    id: "process/stdout-try-read-polling-sees-output",
+    title: "polling child.stdout with tryRead alone (never read) sees every byte, then EOF",
+    requires: ["process"],
+    async run(ctx) {
+      const child = await spawn(ctx, sh(ctx, "printf 'polled'"));
+      const stdout = piped(child.stdout, "stdout");
+      const buf = new Uint8Array(64);
+      let received = "";
+      const deadline = ctx.runtime.time.now() + 5000;
+      for (;;) {
+        const n = stdout.tryRead(buf);
+        if (n === 0) break;
+        if (n === WOULD_BLOCK) {
+          ok(ctx.runtime.time.now() < deadline, `no EOF after 5 s of polling; got ${JSON.stringify(received)}`);
+          await ctx.runtime.time.sleep(5);
+          continue;
+        }
+        received += text(buf.subarray(0, n));
+      }
+      equal(received, "polled", "stdout read by polling");
       equal((await child.status).code, 0, "exit code");
     },
   },
