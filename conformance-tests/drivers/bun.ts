@@ -3,7 +3,7 @@
  * Bun adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, loadTarget, runDriver } from "./driver.ts";
 
 /** The part of the `Bun` global this driver uses (the driver compiles with `tsc`, not `bun`). */
 declare const Bun: { readonly version: string };
@@ -16,4 +16,5 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/bun", load: () => loadTarget("@anyrt/bun/conformance", "bunConformanceTarget") },
+  extras: [compatTargets],
 });

@@ -3,7 +3,7 @@
  * against the Deno adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, loadTarget, runDriver } from "./driver.ts";
 
 /** The part of the `Deno` namespace this driver uses (the driver compiles with `tsc`, not `deno`). */
 declare const Deno: {
@@ -29,4 +29,5 @@ runDriver({
   writeError: (text) => writeAllSync(Deno.stderr, text),
   exit: (code) => Deno.exit(code),
   adapter: { name: "@anyrt/deno", load: () => loadTarget("@anyrt/deno/conformance", "denoConformanceTarget") },
+  extras: [compatTargets],
 });

@@ -43,13 +43,44 @@ export interface Host {
   exit(code: number): never;
   /** The runtime's own adapter, by package name, and how to make its target. */
   readonly adapter: { readonly name: string; readonly load: () => Promise<ConformanceTarget> };
+  /** Packages that add runs around the runtime's own adapter on this runtime (see {@link ExtraTargets}). */
+  readonly extras?: readonly ExtraTargets[] | undefined;
 }
 
-const targetNames = ["native", "memory", "limited"] as const;
-type TargetName = (typeof targetNames)[number];
+/**
+ * A group of further runs a package offers: its module exports `exportName`, a function from the
+ * runtime's own adapter target to more targets (bridges that wrap it, executors that replace it).
+ * Selected by `group` in `--targets`; every target it returns is its own run in the report.
+ */
+export interface ExtraTargets {
+  /** The name in `--targets`, such as `compat`. */
+  readonly group: string;
+  /** The package that owns the group, named in the report if its module cannot load. */
+  readonly adapter: string;
+  readonly specifier: string;
+  readonly exportName: string;
+}
+
+/** The packages whose extra runs every driver offers: the compat bridges and the Effect executor. */
+export const compatTargets: ExtraTargets = {
+  group: "compat",
+  adapter: "@anyrt/compat",
+  specifier: "@anyrt/compat/conformance",
+  exportName: "compatConformanceTargets",
+};
+export const effectTargets: ExtraTargets = {
+  group: "effect",
+  adapter: "@anyrt/effect",
+  specifier: "@anyrt/effect/conformance",
+  exportName: "effectConformanceTargets",
+};
+
+const builtInTargets = ["native", "memory", "limited"] as const;
+type TargetName = (typeof builtInTargets)[number] | (string & {});
 
 function usage(host: Host): string {
-  return `usage: ${host.runtime} conformance-tests/drivers/dist/${host.runtime}.js [--targets ${host.runtime},memory,limited] [--timeout-ms N]
+  const names = [host.runtime, "memory", "limited", ...(host.extras ?? []).map((extra) => extra.group)].join(",");
+  return `usage: ${host.runtime} conformance-tests/drivers/dist/${host.runtime}.js [--targets ${names}] [--timeout-ms N]
 
 Runs the anyrt conformance suite on this ${host.runtime} and prints JSON lines on stdout:
 {"type":"progress",...} after every case and {"type":"run","run":RunResult} per target.`;
@@ -57,9 +88,14 @@ Runs the anyrt conformance suite on this ${host.runtime} and prints JSON lines o
 
 function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number | undefined } {
   // The runtime's own name selects its adapter: `--targets deno,memory` on Deno.
+  const groups = (host.extras ?? []).map((extra) => extra.group);
   const byName = (name: string): TargetName | undefined =>
-    name === host.runtime ? "native" : name === "memory" || name === "limited" ? name : undefined;
-  let targets: TargetName[] = [...targetNames];
+    name === host.runtime
+      ? "native"
+      : name === "memory" || name === "limited" || groups.includes(name)
+        ? name
+        : undefined;
+  let targets: TargetName[] = [...builtInTargets, ...groups];
   let timeoutMs: number | undefined;
   const argv = host.args;
   for (let index = 0; index < argv.length; index++) {
@@ -69,7 +105,8 @@ function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number 
       const names = value.split(",").filter((name) => name !== "");
       const unknown = names.filter((name) => byName(name) === undefined);
       if (unknown.length > 0) {
-        throw new Error(`unknown target ${unknown.join(", ")}; known: ${host.runtime}, memory, limited`);
+        const known = [host.runtime, "memory", "limited", ...groups].join(", ");
+        throw new Error(`unknown target ${unknown.join(", ")}; known: ${known}`);
       }
       targets = names.map((name) => byName(name) as TargetName);
       index++;
@@ -118,40 +155,78 @@ async function resolveAuto(): Promise<{ adapter: string } | { error: string }> {
   }
 }
 
+/** One run the driver will make: the adapter name it reports under and how to make its target. */
+interface PlannedRun {
+  readonly adapter: string;
+  readonly make: () => Promise<ConformanceTarget>;
+}
+
+/**
+ * The runs of an extra group: its module's targets around the runtime's own adapter. A module
+ * that cannot load, or a function that throws, becomes one run that fails to start, reported
+ * under the package's name, so that a broken package is never silently absent from the report.
+ */
+async function planExtras(extra: ExtraTargets, host: Host): Promise<PlannedRun[]> {
+  try {
+    const module = (await import(extra.specifier)) as Record<string, unknown>;
+    const make = module[extra.exportName];
+    if (typeof make !== "function") throw new Error(`${extra.specifier} does not export ${extra.exportName}()`);
+    const base = await host.adapter.load();
+    const targets = (await (make as (base: ConformanceTarget) => Promise<ConformanceTarget[]> | ConformanceTarget[])(
+      base,
+    )) as ConformanceTarget[];
+    return targets.map((target) => ({ adapter: target.adapter, make: async () => target }));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = `cannot load ${extra.specifier} (is it built? run \`npx tsc -b\`): ${reason}`;
+    return [{ adapter: extra.adapter, make: () => Promise.reject(new Error(message)) }];
+  }
+}
+
 /** Runs the driver: every selected target in turn, reporting on stdout. Exits the process. */
 export function runDriver(host: Host): void {
   const emit = (message: DriverMessage): void => host.writeLine(`${JSON.stringify(message)}\n`);
-  const names: Record<TargetName, string> = {
-    native: host.adapter.name,
-    memory: "@anyrt/core:memory-pipe",
-    limited: `${host.adapter.name}:limited`,
-  };
-  const make = async (name: TargetName): Promise<ConformanceTarget> => {
+  const plan = async (name: TargetName): Promise<PlannedRun[]> => {
     switch (name) {
       case "native":
-        return host.adapter.load();
+        return [{ adapter: host.adapter.name, make: () => host.adapter.load() }];
       case "memory":
-        return memoryTarget(host);
+        return [{ adapter: "@anyrt/core:memory-pipe", make: async () => memoryTarget(host) }];
       case "limited":
-        return limitedTarget(await host.adapter.load(), ["fs"]);
+        return [
+          {
+            adapter: `${host.adapter.name}:limited`,
+            make: async () => limitedTarget(await host.adapter.load(), ["fs"]),
+          },
+        ];
+      default: {
+        const extra = (host.extras ?? []).find((candidate) => candidate.group === name);
+        return extra === undefined ? [] : planExtras(extra, host);
+      }
     }
   };
   const main = async (): Promise<number> => {
     const { targets, timeoutMs } = parseArguments(host);
+    const runs: PlannedRun[] = [];
+    for (const name of targets) runs.push(...(await plan(name)));
     emit({
       type: "start",
       runtime: host.runtime,
       runtimeVersion: host.runtimeVersion,
-      adapters: targets.map((name) => names[name]),
+      adapters: runs.map((run) => run.adapter),
       auto: await resolveAuto(),
     });
     let failures = 0;
-    for (const name of targets) {
+    for (const planned of runs) {
       let target: ConformanceTarget;
       try {
-        target = await make(name);
+        target = await planned.make();
       } catch (error) {
-        emit({ type: "error", adapter: names[name], message: error instanceof Error ? error.message : String(error) });
+        emit({
+          type: "error",
+          adapter: planned.adapter,
+          message: error instanceof Error ? error.message : String(error),
+        });
         failures++;
         continue;
       }

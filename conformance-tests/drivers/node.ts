@@ -3,7 +3,7 @@
  * Node adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, effectTargets, loadTarget, runDriver } from "./driver.ts";
 
 runDriver({
   runtime: "node",
@@ -13,4 +13,5 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/node", load: () => loadTarget("@anyrt/node/conformance", "nodeConformanceTarget") },
+  extras: [compatTargets, effectTargets],
 });

@@ -1,0 +1,2 @@
+// Placeholder while the adapter is being built (issue 8); it exports nothing yet.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder while the adapter is being built (issue 6); it exports nothing yet.
+export {};
