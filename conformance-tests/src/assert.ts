@@ -58,8 +58,11 @@ export function ioErrorKind(error: unknown, kind: IoErrorKind | readonly IoError
   }
 }
 
-/** Awaits `promise`, which must reject; returns the rejection. */
-export async function rejects(promise: Promise<unknown> | (() => Promise<unknown>), what: string): Promise<unknown> {
+/** Awaits `promise` (or a thenable such as a join handle), which must reject; returns the rejection. */
+export async function rejects(
+  promise: PromiseLike<unknown> | (() => PromiseLike<unknown>),
+  what: string,
+): Promise<unknown> {
   try {
     const value = await (typeof promise === "function" ? promise() : promise);
     throw new AssertionError(`${what}: expected a rejection, got ${show(value)}`);
@@ -71,7 +74,7 @@ export async function rejects(promise: Promise<unknown> | (() => Promise<unknown
 
 /** Awaits `promise`, which must reject with an `IoError` of `kind`; returns the error. */
 export async function rejectsWithKind(
-  promise: Promise<unknown> | (() => Promise<unknown>),
+  promise: PromiseLike<unknown> | (() => PromiseLike<unknown>),
   kind: IoErrorKind | readonly IoErrorKind[],
   what: string,
 ): Promise<unknown> {

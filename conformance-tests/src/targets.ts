@@ -58,6 +58,7 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
     fs: runtime.fs,
     process: runtime.process,
     tasks: runtime.tasks,
+    blocking: runtime.blocking,
     clock: { now: () => runtime.time.now(), schedule: scheduleOn(runtime) },
   });
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { type BlockingPool, type BlockingPoolOptions, createWebWorkerPool } from "@anyrt/core/adapter";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunNet } from "./tcp.ts";
@@ -22,7 +23,28 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
   fs: true,
   process: true,
   "process.signals": process.platform !== "win32",
+  blocking: true,
 });
+
+/** Options of {@link createBunRuntime}. */
+export interface BunRuntimeOptions {
+  /**
+   * Gives this runtime a `spawnBlocking` pool of its own (`size`, `idleTimeoutMs`). Without it,
+   * every runtime shares one process-wide pool: module Web Workers, as many as `navigator.hardwareConcurrency`, idle ones unreferenced and ended after 10 s.
+   */
+  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
+}
+
+let sharedPool: BlockingPool | undefined;
+
+/** The process-wide pool (made on first use; it starts no thread before a task comes), or a new one. */
+function blockingPool(options: Partial<BlockingPoolOptions> | undefined): BlockingPool {
+  if (options === undefined) {
+    sharedPool ??= createWebWorkerPool();
+    return sharedPool;
+  }
+  return createWebWorkerPool({ ...options });
+}
 
 /**
  * Creates the anyrt {@link Runtime} for Bun. Capabilities are stateless: every runtime made here
@@ -35,7 +57,7 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
  * console.assert(runtime.id === "bun" && runtime.supports("tcp.halfClose"));
  * ```
  */
-export function createBunRuntime(): Runtime {
+export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
   return defineRuntime({
     id: "bun",
     version: Bun.version,
@@ -44,6 +66,7 @@ export function createBunRuntime(): Runtime {
     net: bunNet,
     fs: bunFs,
     process: bunProcesses,
+    blocking: blockingPool(options.blocking),
   });
 }
 

@@ -2,8 +2,10 @@
  * `@anyrt/node`: the anyrt adapter for Node.js 20 and later.
  * @module
  */
+
+export { createNodeBlockingPool, nodeWorkerFactory } from "./blocking.ts";
 export { kindOfCode, toIoError } from "./error.ts";
 export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
-export { createNodeRuntime, nodeCapabilities, nodeRuntime } from "./runtime.ts";
+export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeRuntime } from "./runtime.ts";
 export { nodeNet } from "./tcp.ts";

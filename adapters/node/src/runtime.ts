@@ -4,6 +4,8 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import type { BlockingPool, BlockingPoolOptions } from "@anyrt/core/adapter";
+import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
 import { nodeNet } from "./tcp.ts";
@@ -18,7 +20,28 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
   fs: true,
   process: true,
   "process.signals": process.platform !== "win32",
+  blocking: true,
 });
+
+/** Options of {@link createNodeRuntime}. */
+export interface NodeRuntimeOptions {
+  /**
+   * Gives this runtime a `spawnBlocking` pool of its own (`size`, `idleTimeoutMs`). Without it,
+   * every runtime shares one process-wide pool: size `os.availableParallelism()`, idle workers unreferenced and ended after 10 s.
+   */
+  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
+}
+
+let sharedPool: BlockingPool | undefined;
+
+/** The process-wide pool (made on first use; it starts no thread before a task comes), or a new one. */
+function blockingPool(options: Partial<BlockingPoolOptions> | undefined): BlockingPool {
+  if (options === undefined) {
+    sharedPool ??= createNodeBlockingPool();
+    return sharedPool;
+  }
+  return createNodeBlockingPool({ ...options });
+}
 
 /**
  * Creates the anyrt {@link Runtime} for Node.
@@ -30,7 +53,7 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
  * console.assert(runtime.supports("tcp.halfClose"));
  * ```
  */
-export function createNodeRuntime(): Runtime {
+export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
   return defineRuntime({
     id: "node",
     version: process.versions.node,
@@ -39,6 +62,7 @@ export function createNodeRuntime(): Runtime {
     net: nodeNet,
     fs: nodeFs,
     process: nodeProcesses,
+    blocking: blockingPool(options.blocking),
   });
 }
 

@@ -75,6 +75,16 @@ export const capabilityCases: ConformanceCase[] = [
     },
   },
   {
+    id: "capabilities/undeclared-blocking-is-unsupported",
+    title: "spawnBlocking on a runtime without blocking rejects with Unsupported, and poolSize is 0",
+    requires: ["!blocking"],
+    async run({ runtime }) {
+      equal(runtime.blocking.poolSize, 0, "blocking.poolSize");
+      const module = "data:text/javascript,export default () => 1";
+      await rejectsWithKind(runtime.blocking.spawnBlocking({ module }), "Unsupported", "blocking.spawnBlocking");
+    },
+  },
+  {
     id: "capabilities/unsupported-error-names-the-capability",
     title: "the Unsupported error names the capability that is missing",
     requires: ["!tcp.connect"],

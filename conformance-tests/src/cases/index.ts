@@ -3,6 +3,7 @@
  * @module
  */
 import type { ConformanceCase } from "../case.ts";
+import { blockingCases } from "./blocking.ts";
 import { bufferedCases } from "./buffered.ts";
 import { capabilityCases } from "./capabilities.ts";
 import { closeCases } from "./close.ts";
@@ -34,6 +35,7 @@ export const cases: readonly ConformanceCase[] = [
   ...processCases,
   ...taskCases,
   ...timeCases,
+  ...blockingCases,
   ...errorCases,
   ...capabilityCases,
   ...framedCases,

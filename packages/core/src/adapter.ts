@@ -4,10 +4,24 @@
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
  * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
- * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`).
+ * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
+ * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`).
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "./accept-queue.ts";
+export {
+  type BlockingEndpoint,
+  BlockingPool,
+  type BlockingPoolOptions,
+  createWebWorkerPool,
+  serveBlockingRequests,
+  unsupportedBlocking,
+  type WebWorkerOptions,
+  type WorkerEvents,
+  type WorkerFactory,
+  type WorkerPort,
+  webWorkerFactory,
+} from "./blocking.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,

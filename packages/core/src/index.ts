@@ -5,6 +5,7 @@
  * @module
  */
 
+export { type Blocking, type BlockingTask, type Transfer, transfer } from "./blocking.ts";
 export * from "./codec/index.ts";
 export {
   IoError,

@@ -4,6 +4,7 @@
  * capability fails the same way, with kind `Unsupported`.
  * @module
  */
+import { type Blocking, unsupportedBlocking } from "./blocking.ts";
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Net } from "./net.ts";
@@ -23,6 +24,7 @@ import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time
  * - `fs`: the `fs` capability (files and directories).
  * - `process`: the `process` capability (subprocesses with piped stdio).
  * - `process.signals`: `kill(signal)` delivers named POSIX signals.
+ * - `blocking`: `blocking.spawnBlocking` runs tasks on a pool of worker threads.
  */
 export const capabilities = [
   "tcp.connect",
@@ -33,6 +35,7 @@ export const capabilities = [
   "fs",
   "process",
   "process.signals",
+  "blocking",
 ] as const;
 
 /** One capability id; see {@link capabilities}. */
@@ -68,6 +71,8 @@ export interface Runtime {
   readonly process: Processes;
   readonly tasks: Spawn;
   readonly time: Time;
+  /** Work on worker threads (the `blocking` capability); without it every task rejects `Unsupported`. */
+  readonly blocking: Blocking;
 }
 
 /** What an adapter hands to {@link defineRuntime}: its identity, manifest and primitives. */
@@ -83,6 +88,8 @@ export interface RuntimeParts {
   readonly clock?: Clock | undefined;
   /** The task primitive; default promise tasks ({@link createSpawn}). */
   readonly tasks?: Spawn | undefined;
+  /** The worker-thread pool (usually a `BlockingPool` from `@anyrt/core/adapter`). */
+  readonly blocking?: Blocking | undefined;
 }
 
 /** A manifest with every capability `false`; spread it and set what the adapter supports. */
@@ -152,5 +159,6 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     process,
     tasks: parts.tasks ?? createSpawn(),
     time: createTime(parts.clock ?? systemClock),
+    blocking: declared.blocking && parts.blocking !== undefined ? parts.blocking : unsupportedBlocking(parts.adapter),
   });
 }
