@@ -1,11 +1,126 @@
 /**
  * The conformance runs of `@anyrt/compat`: the suite's stream cases again through every bridge.
  * The drivers load this module and run each returned target after the runtime's own adapter.
+ * Each target keeps the wrapped fixture's runtime (and so its capabilities); only the stream pair
+ * is bridged.
  * @module
  */
-import type { ConformanceTarget } from "@anyrt/conformance";
 
-/** The bridged targets on this runtime, built around `base` (the runtime's own adapter). None yet. */
-export function compatConformanceTargets(_base: ConformanceTarget): ConformanceTarget[] {
-  return [];
+import { type ConformanceTarget, type Fixture, memoryTarget, openTcpPair, type StreamPair } from "@anyrt/conformance";
+import type { Duplex } from "@anyrt/core";
+import { fromWebDuplex, toWebDuplex } from "./web-duplex.ts";
+
+/** How a target's pair is bridged: each end of the inner pair goes through `bridge`. */
+type Bridge = (stream: Duplex) => Duplex;
+
+/**
+ * Wraps `target` so that both ends of each stream pair go through `bridge`. The runtime and its
+ * capabilities stay; a fixture without `openPair` gets the suite's TCP pair, bridged.
+ */
+function bridgedTarget(target: ConformanceTarget, variant: string, bridge: Bridge): ConformanceTarget {
+  const adapter = `@anyrt/compat:${variant}`;
+  return {
+    runtime: target.runtime,
+    runtimeVersion: target.runtimeVersion,
+    adapter,
+    async setup(): Promise<Fixture> {
+      const inner = await target.setup();
+      const open = inner.openPair ?? (() => openTcpPair(inner.runtime));
+      const halfClose =
+        inner.openPair !== undefined ? inner.pairHalfClose === true : inner.runtime.supports("tcp.halfClose");
+      const fixture: Fixture & { inner: Fixture } = {
+        ...inner,
+        inner,
+        pairHalfClose: halfClose,
+        async openPair(): Promise<StreamPair> {
+          const { a, b } = await open();
+          return { a: bridge(a), b: bridge(b) };
+        },
+      };
+      return fixture;
+    },
+    async teardown(fixture) {
+      await target.teardown?.((fixture as Fixture & { inner: Fixture }).inner);
+    },
+  };
+}
+
+/** anyrt → Web `{ readable, writable }` → anyrt. */
+const webRoundTrip: Bridge = (stream) => fromWebDuplex(toWebDuplex(stream));
+
+/** A target whose pairs are two connected `node:net` sockets (`allowHalfOpen`), read through `fromNodeDuplex`. */
+function nodeSocketTarget(
+  base: ConformanceTarget,
+  fromNodeDuplex: typeof import("./node.ts").fromNodeDuplex,
+): ConformanceTarget {
+  return {
+    runtime: base.runtime,
+    runtimeVersion: base.runtimeVersion,
+    adapter: "@anyrt/compat:node-socket",
+    async setup(): Promise<Fixture> {
+      const inner = await base.setup();
+      const net = await import("node:net");
+      const fixture: Fixture & { inner: Fixture } = {
+        ...inner,
+        inner,
+        pairHalfClose: true,
+        async openPair(): Promise<StreamPair> {
+          const server = net.createServer({ allowHalfOpen: true });
+          await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(0, "127.0.0.1", () => resolve());
+          });
+          const address = server.address();
+          const port = typeof address === "object" && address !== null ? address.port : 0;
+          const accepted = new Promise<import("node:net").Socket>((resolve) => server.once("connection", resolve));
+          const client = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+          await new Promise<void>((resolve, reject) => {
+            client.once("connect", resolve);
+            client.once("error", reject);
+          });
+          const socket = await accepted;
+          server.close();
+          return { a: fromNodeDuplex(client), b: fromNodeDuplex(socket) };
+        },
+      };
+      return fixture;
+    },
+    async teardown(fixture) {
+      await base.teardown?.((fixture as Fixture & { inner: Fixture }).inner);
+    },
+  };
+}
+
+/**
+ * The bridged targets on this runtime, built around `base` (the runtime's own adapter, real TCP
+ * on 127.0.0.1) and core's in-memory pipe:
+ *
+ * - `@anyrt/compat:web-streams` / `web-streams-memory`: each end through `toWebDuplex` then
+ *   `fromWebDuplex` (anyrt → Web → anyrt), over TCP and over the pipe;
+ * - `@anyrt/compat:node-duplex` / `node-duplex-memory`: each end through `toNodeDuplex` then
+ *   `fromNodeDuplex` (anyrt → Node → anyrt), where `node:stream` exists (Node, Deno, Bun);
+ * - `@anyrt/compat:node-socket`: `node:net` sockets read and written through `fromNodeDuplex`.
+ */
+export async function compatConformanceTargets(base: ConformanceTarget): Promise<ConformanceTarget[]> {
+  const memory = memoryTarget({ runtime: base.runtime, runtimeVersion: base.runtimeVersion });
+  const targets = [
+    bridgedTarget(base, "web-streams", webRoundTrip),
+    bridgedTarget(memory, "web-streams-memory", webRoundTrip),
+  ];
+  let node: typeof import("./node.ts") | undefined;
+  try {
+    node = await import("./node.ts");
+  } catch {
+    // No node:stream on this runtime: the Node bridges cannot run here.
+  }
+  if (node !== undefined) {
+    const { fromNodeDuplex, toNodeDuplex } = node;
+    const nodeRoundTrip: Bridge = (stream) => fromNodeDuplex(toNodeDuplex(stream));
+    targets.push(
+      bridgedTarget(base, "node-duplex", nodeRoundTrip),
+      bridgedTarget(memory, "node-duplex-memory", nodeRoundTrip),
+      nodeSocketTarget(base, fromNodeDuplex),
+    );
+  }
+  return targets;
 }

@@ -1,0 +1,526 @@
+/**
+ * Node streams → anyrt: the read side over `'data'` events (paused past a high-water mark), the
+ * write side over `write` / `'drain'`. Uses only the stream object's own methods, never
+ * `node:stream`, so that `compat()` in the main entry can bridge a Node stream on any runtime.
+ * @module
+ */
+import {
+  type Duplex,
+  IoError,
+  invalidInput,
+  type OperationOptions,
+  type ReadStream,
+  WOULD_BLOCK,
+  type WriteStream,
+} from "@anyrt/core";
+import { attemptOrWait, ChunkQueue, checkBuffer, describe, ReadHalf, WaitList, WaitSlot } from "@anyrt/core/adapter";
+import { closedError, noop, toIoError } from "./errors.ts";
+import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
+import { sizeOption } from "./web-readable.ts";
+
+type Listener = (...args: never[]) => void;
+
+/** The members of a Node `stream.Readable` the bridge uses (structurally, any realm). */
+export interface NodeReadableLike {
+  on(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(error?: Error): unknown;
+  readonly readable: boolean;
+  readonly readableEnded?: boolean;
+  readonly readableObjectMode?: boolean;
+}
+
+/** The members of a Node `stream.Writable` the bridge uses (structurally, any realm). */
+export interface NodeWritableLike {
+  on(event: string, listener: Listener): unknown;
+  once(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(callback?: () => void): unknown;
+  destroy(error?: Error): unknown;
+  readonly writable: boolean;
+  readonly writableLength?: number;
+  readonly writableHighWaterMark?: number;
+  readonly writableNeedDrain?: boolean;
+  readonly writableEnded?: boolean;
+  readonly writableFinished?: boolean;
+  readonly destroyed?: boolean;
+}
+
+/** A Node `stream.Duplex` (a `net.Socket`, a `PassThrough`, ...). */
+export interface NodeDuplexLike extends NodeReadableLike, NodeWritableLike {
+  on(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  destroy(error?: Error): unknown;
+}
+
+/** Options of {@link fromNodeReadable} and the read side of {@link fromNodeDuplex}. */
+export interface FromNodeReadableOptions {
+  /**
+   * Bytes that may wait in the bridge before it pauses the stream (on top of the stream's own
+   * buffer). Default 256 KiB; `1..2^30`.
+   */
+  readonly readAhead?: number | undefined;
+  /** Names the stream in error messages. Default `"node stream"`. */
+  readonly label?: string | undefined;
+}
+
+/** Options of {@link fromNodeWritable} and the write side of {@link fromNodeDuplex}. */
+export interface FromNodeWritableOptions {
+  /** The most bytes one write copies and hands to the stream. Default 64 KiB; `1..2^30`. */
+  readonly maxChunkSize?: number | undefined;
+  /** Names the stream in error messages. Default `"node stream"`. */
+  readonly label?: string | undefined;
+}
+
+const DEFAULT_NODE_READ_AHEAD = 256 * 1024;
+const DEFAULT_NODE_CHUNK = 64 * 1024;
+
+/** The read side over `'data'` events. @internal */
+export class NodeReadSide {
+  readonly #stream: NodeReadableLike;
+  readonly #queue = new ChunkQueue();
+  readonly #half: ReadHalf;
+  readonly #label: string;
+  readonly #readAhead: number;
+  #paused = false;
+
+  constructor(stream: NodeReadableLike, label: string, readAhead: number) {
+    this.#stream = stream;
+    this.#label = label;
+    this.#readAhead = readAhead;
+    this.#half = new ReadHalf(this.#queue, { label, onConsumed: this.#onConsumed });
+    stream.on("error", this.#onError);
+    stream.on("end", this.#onEnd);
+    stream.on("close", this.#onClose);
+    if (stream.readableEnded === true) this.#half.end();
+    else stream.on("data", this.#onData);
+  }
+
+  readonly #onData = (chunk: unknown): void => {
+    if (this.#half.finished) return;
+    if (!(chunk instanceof Uint8Array)) {
+      const error = new IoError(
+        "InvalidData",
+        `read ${this.#label}: expected Buffer chunks, got ${describe(chunk)} (is setEncoding or objectMode on?)`,
+      );
+      this.#half.fail(error);
+      this.#stream.destroy(error);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#half.notify();
+    if (!this.#paused && this.#queue.size >= this.#readAhead) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+  };
+
+  readonly #onConsumed = (): void => {
+    if (this.#paused && this.#queue.size < this.#readAhead >> 1) {
+      this.#paused = false;
+      this.#stream.resume();
+    }
+  };
+
+  readonly #onEnd = (): void => this.#half.end();
+
+  readonly #onError = (error: unknown): void => this.#half.fail(toIoError(error, `read ${this.#label}`));
+
+  readonly #onClose = (): void => {
+    // Destroyed before its end without an error: the bytes stop short.
+    this.#half.fail(new IoError("ConnectionAborted", `read ${this.#label}: the stream was destroyed before its end`));
+  };
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#half.tryRead(buf);
+  }
+
+  /** Stops reading: pending and later reads fail with `Closed`. */
+  close(): void {
+    this.#half.close();
+    this.#queue.clear();
+    this.#stream.removeListener("data", this.#onData);
+  }
+}
+
+/** The write side over `write` / `'drain'`. @internal */
+export class NodeWriteSide {
+  readonly #stream: NodeWritableLike;
+  readonly #label: string;
+  readonly #maxChunk: number;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
+  readonly #flushes = new WaitList();
+  #outstanding = 0;
+  #error: IoError | null = null;
+  #watchingDrain = false;
+  #shutdown: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(stream: NodeWritableLike, label: string, maxChunk: number) {
+    this.#stream = stream;
+    this.#label = label;
+    this.#maxChunk = maxChunk;
+    stream.on("error", this.#onFailure);
+    stream.on("close", this.#onClose);
+  }
+
+  readonly #onFailure = (error: unknown): void => {
+    if (this.#error !== null) return;
+    this.#error = toIoError(error, `write ${this.#label}`);
+    this.#pending.reject(this.#error);
+    this.#flushes.rejectAll(this.#error);
+  };
+
+  readonly #onClose = (): void => {
+    if (this.#stream.writableFinished === true) return;
+    this.#onFailure(new IoError("BrokenPipe", `write ${this.#label}: the stream was destroyed`));
+  };
+
+  readonly #onWritten = (error?: Error | null): void => {
+    if (error) {
+      this.#onFailure(error);
+      return;
+    }
+    if (--this.#outstanding === 0) this.#flushes.resolveAll();
+  };
+
+  #check(): void {
+    if (this.#closed) throw closedError("write", this.#label);
+    if (this.#error !== null) throw this.#error;
+    if (this.#shutdown !== null || this.#stream.writableEnded === true) {
+      throw new IoError("BrokenPipe", `write ${this.#label}: write side was shut down`);
+    }
+    if (this.#stream.destroyed === true || !this.#stream.writable) {
+      throw new IoError("BrokenPipe", `write ${this.#label}: the stream is no longer writable`);
+    }
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    checkBuffer("write", buf);
+    this.#check();
+    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
+    return this.#transfer(buf);
+  }
+
+  #transfer(buf: Uint8Array): number {
+    if (buf.length === 0) return 0;
+    const stream = this.#stream;
+    const needDrain =
+      stream.writableNeedDrain ?? (stream.writableLength ?? 0) >= (stream.writableHighWaterMark ?? 16384);
+    if (needDrain) return WOULD_BLOCK;
+    const n = Math.min(buf.length, this.#maxChunk);
+    this.#outstanding++;
+    // A copy: Node keeps the chunk until it is written, and the caller may reuse `buf` at once.
+    stream.write(buf.slice(0, n), this.#onWritten);
+    return n;
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
+    if (this.#pending.busy) this.#watchDrain();
+    return result;
+  }
+
+  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
+
+  #watchDrain(): void {
+    if (this.#watchingDrain) return;
+    this.#watchingDrain = true;
+    this.#stream.once("drain", this.#retry);
+  }
+
+  readonly #retry = (): void => {
+    this.#watchingDrain = false;
+    const buf = this.#pending.data;
+    if (buf === null) return;
+    let n: number;
+    try {
+      this.#check();
+      n = this.#transfer(buf);
+    } catch (error) {
+      this.#pending.reject(error);
+      return;
+    }
+    if (n === WOULD_BLOCK) this.#watchDrain();
+    else this.#pending.resolve(n);
+  };
+
+  flush(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("flush", this.#label));
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#outstanding === 0) return Promise.resolve();
+    return this.#flushes.wait(options?.signal);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("shutdown", this.#label));
+    if (this.#shutdown === null) {
+      if (this.#error !== null) return Promise.reject(this.#error);
+      this.#shutdown = this.flush().then(() => this.#end());
+      this.#shutdown.catch(noop);
+    }
+    const shutdown = this.#shutdown;
+    const signal = options?.signal;
+    if (signal === undefined) return shutdown;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      shutdown.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  #end(): Promise<void> {
+    const stream = this.#stream;
+    if (stream.writableFinished === true) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const onFinish = () => {
+        stream.removeListener("error", onError);
+        resolve();
+      };
+      const onError = (error: unknown) => {
+        stream.removeListener("finish", onFinish);
+        reject(toIoError(error, `shutdown ${this.#label}`));
+      };
+      stream.once("finish", onFinish);
+      stream.once("error", onError);
+      if (stream.writableEnded !== true) stream.end();
+    });
+  }
+
+  /** Stops writing: pending and later writes fail with `Closed`. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const error = closedError("write", this.#label);
+    this.#pending.reject(error);
+    this.#flushes.rejectAll(error);
+    this.#stream.removeListener("drain", this.#retry);
+  }
+}
+
+class NodeReadStream implements ReadStream {
+  readonly #stream: NodeReadableLike;
+  readonly #side: NodeReadSide;
+
+  constructor(stream: NodeReadableLike, side: NodeReadSide) {
+    this.#stream = stream;
+    this.#side = side;
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#side.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#side.tryRead(buf);
+  }
+
+  close(): Promise<void> {
+    this.#side.close();
+    this.#stream.destroy();
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+class NodeWriteStream implements WriteStream {
+  readonly #stream: NodeWritableLike;
+  readonly #side: NodeWriteSide;
+
+  constructor(stream: NodeWritableLike, side: NodeWriteSide) {
+    this.#stream = stream;
+    this.#side = side;
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#side.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#side.tryWrite(buf);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#side.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#side.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    this.#side.close();
+    this.#stream.destroy();
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+class NodeDuplexStream implements Duplex {
+  readonly #stream: NodeDuplexLike;
+  readonly #reader: NodeReadSide;
+  readonly #writer: NodeWriteSide;
+
+  constructor(stream: NodeDuplexLike, reader: NodeReadSide, writer: NodeWriteSide) {
+    this.#stream = stream;
+    this.#reader = reader;
+    this.#writer = writer;
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#reader.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#reader.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#writer.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#writer.tryWrite(buf);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#writer.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#writer.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    this.#reader.close();
+    this.#writer.close();
+    this.#stream.destroy();
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function readSide(operation: string, stream: NodeReadableLike, options: FromNodeReadableOptions): NodeReadSide {
+  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
+  if (stream.readableObjectMode === true) throw invalidInput(`${operation}: the stream is in object mode`);
+  return new NodeReadSide(stream, options.label ?? "node stream", readAhead);
+}
+
+function writeSide(operation: string, stream: NodeWritableLike, options: FromNodeWritableOptions): NodeWriteSide {
+  const maxChunk = sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
+  return new NodeWriteSide(stream, options.label ?? "node stream", maxChunk);
+}
+
+/**
+ * Reads a Node `stream.Readable` (a file stream, `process.stdin`, a child's stdout, a socket's
+ * read side) as an anyrt `ReadStream`.
+ *
+ * The bridge listens to `'data'` (the stream flows at once) and queues the `Buffer`s without a
+ * copy; past `readAhead` unread bytes it pauses the stream and resumes it once half of them were
+ * read, so memory stays bounded by `readAhead` plus the stream's own high-water mark. Reads
+ * follow the `AsyncRead` contract (`0` at `'end'`, `Busy`, cancel-safe). `'error'` rejects reads
+ * after the queued bytes with the mapped `IoError` (an `IoError` keeps its kind; `ECONNRESET`
+ * becomes `ConnectionReset`); a stream destroyed before its end without an error rejects with
+ * `ConnectionAborted`; string or object chunks fail with `InvalidData`. `close()` destroys the
+ * stream. Works with the `node:stream` of Node, Deno and Bun, without importing it.
+ *
+ * @example
+ * ```ts
+ * import { Readable } from "node:stream";
+ * import { readToString } from "@anyrt/core";
+ * import { fromNodeReadable } from "@anyrt/compat/node";
+ * const text = await readToString(fromNodeReadable(Readable.from([Buffer.from("from node")])));
+ * console.assert(text === "from node");
+ * ```
+ */
+export function fromNodeReadable(stream: NodeReadableLike, options: FromNodeReadableOptions = {}): ReadStream {
+  const operation = "fromNodeReadable";
+  if (!isNodeReadable(stream)) {
+    throw invalidInput(`${operation}: expected a Node stream.Readable, got ${describe(stream)}`);
+  }
+  return new NodeReadStream(stream, readSide(operation, stream, options));
+}
+
+/**
+ * Writes to a Node `stream.Writable` (a file stream, `process.stdout`, a child's stdin) as an
+ * anyrt `WriteStream`.
+ *
+ * A write accepts bytes only while the stream does not need a `'drain'` (its own high-water mark
+ * is the backpressure; Node's ignored `write() === false` never happens here), copies at most
+ * `maxChunkSize` of them (so the caller may reuse its buffer at once) and waits for `'drain'`
+ * otherwise; it is cancel-safe. `flush()` resolves when every accepted chunk's write callback
+ * has run; `shutdown()` flushes, calls `end()` and resolves on `'finish'` (idempotent; a write
+ * after it fails with `BrokenPipe`); `close()` destroys the stream. `'error'` rejects waiting
+ * and later operations with the mapped `IoError` (`EPIPE` is `BrokenPipe`, a write after
+ * `end()` too).
+ *
+ * @example
+ * ```ts
+ * import { PassThrough } from "node:stream";
+ * import { writeAll } from "@anyrt/core";
+ * import { fromNodeWritable } from "@anyrt/compat/node";
+ * const sink = new PassThrough();
+ * const writer = fromNodeWritable(sink);
+ * await writeAll(writer, Buffer.from("to node"));
+ * await writer.shutdown();
+ * console.assert(sink.read().toString() === "to node");
+ * ```
+ */
+export function fromNodeWritable(stream: NodeWritableLike, options: FromNodeWritableOptions = {}): WriteStream {
+  const operation = "fromNodeWritable";
+  if (!isNodeWritable(stream)) {
+    throw invalidInput(`${operation}: expected a Node stream.Writable, got ${describe(stream)}`);
+  }
+  return new NodeWriteStream(stream, writeSide(operation, stream, options));
+}
+
+/**
+ * Reads and writes a Node `stream.Duplex` (a `net.Socket`, a `tls.TLSSocket`, a `PassThrough`)
+ * as one anyrt `Duplex`: the read side of {@link fromNodeReadable} and the write side of
+ * {@link fromNodeWritable}. `shutdown()` ends the writable side only (a socket sends FIN and
+ * goes on reading); for the peer's FIN not to end our writable side too, the stream needs
+ * `allowHalfOpen: true` (Node's default for `net.Socket` is `false`, which makes Node end our
+ * side when the peer's end arrives: later writes then fail with `BrokenPipe`). `close()`
+ * destroys the stream.
+ *
+ * @example
+ * ```ts
+ * import { PassThrough } from "node:stream";
+ * import { readExact, writeAll } from "@anyrt/core";
+ * import { fromNodeDuplex } from "@anyrt/compat/node";
+ * const loop = fromNodeDuplex(new PassThrough());
+ * await writeAll(loop, Buffer.from("echo"));
+ * const buf = new Uint8Array(4);
+ * await readExact(loop, buf);
+ * console.assert(Buffer.from(buf).toString() === "echo");
+ * await loop.close();
+ * ```
+ */
+export function fromNodeDuplex(
+  stream: NodeDuplexLike,
+  options: FromNodeReadableOptions & FromNodeWritableOptions = {},
+): Duplex {
+  const operation = "fromNodeDuplex";
+  if (!isNodeDuplex(stream)) {
+    throw invalidInput(`${operation}: expected a Node stream.Duplex, got ${describe(stream)}`);
+  }
+  const writer = writeSide(operation, stream, options);
+  return new NodeDuplexStream(stream, readSide(operation, stream, options), writer);
+}

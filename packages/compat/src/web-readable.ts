@@ -1,0 +1,278 @@
+/**
+ * Web `ReadableStream` ⇄ anyrt `AsyncRead`. `fromWebReadable` reads a default or byte stream
+ * (with a BYOB reader into recycled landing buffers when the stream supports it);
+ * `toWebReadable` exposes any `AsyncRead` as a byte stream whose pulls read straight into the
+ * consumer's (or the auto-allocated) view.
+ * @module
+ */
+import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
+import { checkLength, describe } from "@anyrt/core/adapter";
+import { noop, toIoError } from "./errors.ts";
+import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
+import { isAnyrtRead, isWebReadable } from "./shapes.ts";
+
+/** Default size of a landing buffer (BYOB) and of an auto-allocated chunk: 64 KiB. */
+export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+
+/** Options of {@link fromWebReadable}. */
+export interface FromWebReadableOptions {
+  /**
+   * Bytes that may wait in the bridge before it stops pulling from the stream (on top of the
+   * stream's own queue). Default 64 KiB; `1..2^30`.
+   */
+  readonly readAhead?: number | undefined;
+  /** Size of the landing buffers of a BYOB reader. Default 64 KiB; `1..2^30`. */
+  readonly chunkSize?: number | undefined;
+  /** Names the stream in error messages. Default `"web stream"`. */
+  readonly label?: string | undefined;
+}
+
+/** Turns a chunk of a default Web stream into bytes: any `ArrayBufferView` or `ArrayBuffer`. */
+export function chunkBytes(value: unknown, label: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  // Another realm's Uint8Array fails instanceof but still has the shape of one.
+  const view = value as { buffer?: unknown; byteOffset?: unknown; byteLength?: unknown };
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    typeof view.byteOffset === "number" &&
+    typeof view.byteLength === "number" &&
+    typeof view.buffer === "object"
+  ) {
+    return new Uint8Array(view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
+  }
+  throw new IoError("InvalidData", `read ${label}: expected a chunk of bytes (Uint8Array), got ${describe(value)}`);
+}
+
+/** A byte stream read with a BYOB reader into landing buffers that are recycled once read. */
+class ByobSource implements PullSource {
+  readonly #reader: ReadableStreamBYOBReader;
+  readonly #chunkSize: number;
+  #spare: ArrayBuffer[] = [];
+
+  constructor(reader: ReadableStreamBYOBReader, chunkSize: number) {
+    this.#reader = reader;
+    this.#chunkSize = chunkSize;
+  }
+
+  pull(): Promise<PullResult> {
+    const buffer = this.#spare.pop() ?? new ArrayBuffer(this.#chunkSize);
+    return this.#reader.read(new Uint8Array(buffer, 0, this.#chunkSize));
+  }
+
+  bytes(value: unknown): Uint8Array {
+    return value as Uint8Array;
+  }
+
+  recycle(chunk: Uint8Array): void {
+    const buffer = chunk.buffer as ArrayBuffer;
+    if (buffer.byteLength === this.#chunkSize && this.#spare.length < 2) this.#spare.push(buffer);
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.#reader.cancel(reason);
+  }
+}
+
+/** A default stream (or a byte stream without BYOB support) read chunk by chunk. */
+class DefaultSource implements PullSource {
+  readonly #reader: ReadableStreamDefaultReader<unknown>;
+  readonly #label: string;
+
+  constructor(reader: ReadableStreamDefaultReader<unknown>, label: string) {
+    this.#reader = reader;
+    this.#label = label;
+  }
+
+  pull(): Promise<PullResult> {
+    return this.#reader.read();
+  }
+
+  bytes(value: unknown): Uint8Array {
+    return chunkBytes(value, this.#label);
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    return this.#reader.cancel(reason);
+  }
+}
+
+/** Checks a size option: an integer in `1..2^30`, or the default when absent. */
+export function sizeOption(operation: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  checkLength(operation, name, value, 2 ** 30);
+  if (value === 0) throw invalidInput(`${operation}: ${name} must be at least 1, got 0`);
+  return value;
+}
+
+/** Locks `stream` with a BYOB reader when it is a byte stream, else with a default reader. */
+function sourceOf(stream: ReadableStream, label: string, chunkSize: number): PullSource {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    // Not a byte stream (TypeError): read it chunk by chunk.
+  }
+  return byob !== undefined
+    ? new ByobSource(byob, chunkSize)
+    : new DefaultSource(stream.getReader() as ReadableStreamDefaultReader<unknown>, label);
+}
+
+/**
+ * Reads a Web `ReadableStream` of bytes as an anyrt `ReadStream`.
+ *
+ * The stream is locked at once and read ahead by at most `readAhead` bytes (plus one chunk):
+ * a byte stream through a BYOB reader into two recycled landing buffers of `chunkSize` bytes, a
+ * default stream chunk by chunk (chunks must be `Uint8Array`s or other `ArrayBufferView`s; they
+ * are queued without a copy, so the source must not modify a chunk after enqueueing it, as the
+ * Streams standard expects). Reads follow the `AsyncRead` contract: at least one byte, `0` at
+ * the stream's end (and again after), `Busy` for a second read, cancel-safe (an aborted read
+ * leaves the bytes for the next one and does not cancel the stream).
+ *
+ * The stream's error rejects reads after the bytes queued before it, as an `IoError` (an
+ * `IoError` keeps its kind, an `AbortError` becomes `Aborted`, Node errno codes are mapped, a
+ * chunk that is not bytes is `InvalidData`). `close()` cancels the stream with an `AbortError`
+ * (the source's `cancel` runs) and fails pending and later reads with `Closed`.
+ *
+ * Bad input fails at once with `InvalidInput`: something that is not a `ReadableStream`, a
+ * locked stream, a size out of range.
+ *
+ * @example
+ * ```ts
+ * import { readToString } from "@anyrt/core";
+ * import { fromWebReadable } from "@anyrt/compat";
+ * const stream = new Blob(["hello web"]).stream();
+ * console.assert((await readToString(fromWebReadable(stream))) === "hello web");
+ * ```
+ */
+export function fromWebReadable(stream: ReadableStream, options: FromWebReadableOptions = {}): ReadStream {
+  const operation = "fromWebReadable";
+  if (!isWebReadable(stream)) throw invalidInput(`${operation}: expected a ReadableStream, got ${describe(stream)}`);
+  if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another reader`);
+  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
+  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  const label = options.label ?? "web stream";
+  return new PulledReader(sourceOf(stream, label, chunkSize), label, readAhead);
+}
+
+/** Options of {@link toWebReadable}. */
+export interface ToWebReadableOptions {
+  /**
+   * Size of the chunk the stream allocates for a default reader (`autoAllocateChunkSize`); a
+   * BYOB reader's view is used as it is. Default 64 KiB; `1..2^30`.
+   */
+  readonly chunkSize?: number | undefined;
+  /**
+   * Whether cancelling the stream closes the reader (when it has `close()`). Default `true`:
+   * cancelling reaches the source.
+   */
+  readonly closeOnCancel?: boolean | undefined;
+}
+
+/** The reader's `close()`, when it is closeable. */
+function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
+  const close = (reader as { close?: unknown }).close;
+  return typeof close === "function" ? () => (close as () => Promise<void>).call(reader) : undefined;
+}
+
+/**
+ * Exposes an anyrt `AsyncRead` as a Web `ReadableStream` of type `"bytes"`.
+ *
+ * Every pull reads the reader straight into the view the consumer asked for: a BYOB reader's own
+ * buffer (no copy in the bridge), or a chunk of `chunkSize` bytes the stream allocates for a
+ * default reader. The stream's high-water mark is 0: nothing is read before a consumer asks, so
+ * memory is bounded by the consumer's reads (a slow consumer never makes the bridge buffer a
+ * whole file, unlike nodejs/node#46347). `tryRead` is tried first, so that bytes already
+ * available cost no promise in the bridge.
+ *
+ * The reader's EOF closes the stream; its error errors the stream with the `IoError` (so a round
+ * trip back through {@link fromWebReadable} keeps its kind). Cancelling the stream aborts the
+ * pending read (cancel-safe: no byte is lost in the reader) and closes the reader when it has
+ * `close()` (unless `closeOnCancel` is `false`). The bridge never calls the controller after the
+ * stream was cancelled or errored, so no late failure can become an uncaught exception
+ * (nodejs/node#54205).
+ *
+ * @example
+ * ```ts
+ * import { simplex } from "@anyrt/core";
+ * import { toWebReadable } from "@anyrt/compat";
+ * const [reader, writer] = simplex();
+ * await writer.write(new TextEncoder().encode("bytes"));
+ * await writer.shutdown();
+ * console.assert((await new Response(toWebReadable(reader)).text()) === "bytes");
+ * ```
+ */
+export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions = {}): ReadableStream<Uint8Array> {
+  const operation = "toWebReadable";
+  if (!isAnyrtRead(reader)) {
+    throw invalidInput(`${operation}: expected an anyrt AsyncRead, got ${describe(reader)}`);
+  }
+  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  const close = options.closeOnCancel === false ? undefined : closerOf(reader);
+  const aborter = new AbortController();
+  const readOptions = { signal: aborter.signal };
+  let done = false;
+  let request: ReadableStreamBYOBRequest | null = null;
+  let controller!: ReadableByteStreamController;
+
+  const finish = (n: number): void => {
+    const current = request;
+    request = null;
+    if (done || current === null) return;
+    if (n === 0) {
+      done = true;
+      controller.close();
+      current.respond(0);
+    } else {
+      current.respond(n);
+    }
+  };
+  const fail = (error: unknown): void => {
+    request = null;
+    if (done) return;
+    done = true;
+    controller.error(toIoError(error, "read"));
+  };
+
+  return new ReadableStream(
+    {
+      type: "bytes",
+      autoAllocateChunkSize: chunkSize,
+      start(c) {
+        controller = c;
+      },
+      pull(c): Promise<void> | undefined {
+        const byobRequest = c.byobRequest;
+        if (byobRequest === null || byobRequest.view === null) {
+          // Not reachable with autoAllocateChunkSize; kept so a non-conforming host fails loudly.
+          fail(new IoError("Unsupported", `${operation}: the host gave no BYOB request to read into`));
+          return undefined;
+        }
+        const view = byobRequest.view;
+        const buf = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        request = byobRequest;
+        let n: number;
+        try {
+          n = reader.tryRead(buf);
+        } catch (error) {
+          fail(error);
+          return undefined;
+        }
+        if (n !== WOULD_BLOCK) {
+          finish(n);
+          return undefined;
+        }
+        return reader.read(buf, readOptions).then(finish, fail);
+      },
+      cancel(reason) {
+        done = true;
+        request = null;
+        aborter.abort(reason);
+        return close?.().catch(noop);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}

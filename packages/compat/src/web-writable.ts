@@ -1,0 +1,321 @@
+/**
+ * Web `WritableStream` ⇄ anyrt `AsyncWrite`. `fromWebWritable` writes through a stream's writer
+ * while its `desiredSize` allows (backpressure from the stream's own queuing strategy);
+ * `toWebWritable` exposes any `AsyncWrite` as a `WritableStream` with a byte-length high-water
+ * mark.
+ * @module
+ */
+import {
+  type AsyncWrite,
+  IoError,
+  invalidInput,
+  type OperationOptions,
+  WOULD_BLOCK,
+  type WriteStream,
+  writeAll,
+} from "@anyrt/core";
+import { attemptOrWait, checkBuffer, describe, WaitList, WaitSlot } from "@anyrt/core/adapter";
+import { closedError, noop, toIoError } from "./errors.ts";
+import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
+import { chunkBytes, DEFAULT_CHUNK_SIZE, sizeOption } from "./web-readable.ts";
+
+/** Options of {@link fromWebWritable}. */
+export interface FromWebWritableOptions {
+  /**
+   * The most bytes one write hands to the stream as one chunk. Each chunk is a copy (the stream
+   * owns it), so with a chunk-counting strategy memory is bounded by the high-water mark times
+   * this. Default 64 KiB; `1..2^30`.
+   */
+  readonly maxChunkSize?: number | undefined;
+  /** Names the stream in error messages. Default `"web stream"`. */
+  readonly label?: string | undefined;
+}
+
+/**
+ * The write side over a `WritableStreamDefaultWriter`: accepts bytes while `desiredSize > 0`,
+ * waits on `ready` otherwise, and counts the chunks the sink has not finished for `flush`.
+ * @internal
+ */
+export class WebWriteSide implements AsyncWrite {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #label: string;
+  readonly #maxChunk: number;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
+  readonly #flushes = new WaitList();
+  #outstanding = 0;
+  #error: IoError | null = null;
+  #watchingReady = false;
+  #shutdown: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(stream: WritableStream<Uint8Array>, label: string, maxChunk: number) {
+    this.#writer = stream.getWriter();
+    this.#label = label;
+    this.#maxChunk = maxChunk;
+    this.#writer.closed.then(noop, this.#onFailure);
+  }
+
+  readonly #onFailure = (error: unknown): void => {
+    if (this.#error !== null) return;
+    this.#error = toIoError(error, `write ${this.#label}`);
+    this.#pending.reject(this.#error);
+    this.#flushes.rejectAll(this.#error);
+  };
+
+  readonly #onWritten = (): void => {
+    if (--this.#outstanding === 0) this.#flushes.resolveAll();
+  };
+
+  #check(): void {
+    if (this.#closed) throw closedError("write", this.#label);
+    if (this.#error !== null) throw this.#error;
+    if (this.#shutdown !== null) throw new IoError("BrokenPipe", `write ${this.#label}: write side was shut down`);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    checkBuffer("write", buf);
+    this.#check();
+    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
+    return this.#transfer(buf);
+  }
+
+  #transfer(buf: Uint8Array): number {
+    if (buf.length === 0) return 0;
+    const desired = this.#writer.desiredSize;
+    if (desired === null) {
+      // Errored or closing: `closed` will say why; until then the write side is gone.
+      throw this.#error ?? new IoError("BrokenPipe", `write ${this.#label}: the stream is closing or errored`);
+    }
+    if (desired <= 0) return WOULD_BLOCK;
+    const n = Math.min(buf.length, this.#maxChunk);
+    this.#outstanding++;
+    this.#writer.write(buf.slice(0, n)).then(this.#onWritten, this.#onFailure);
+    return n;
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
+    if (this.#pending.busy) this.#watchReady();
+    return result;
+  }
+
+  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
+
+  #watchReady(): void {
+    if (this.#watchingReady) return;
+    this.#watchingReady = true;
+    this.#writer.ready.then(this.#retry, (error: unknown) => {
+      this.#watchingReady = false;
+      this.#onFailure(error);
+    });
+  }
+
+  readonly #retry = (): void => {
+    this.#watchingReady = false;
+    const buf = this.#pending.data;
+    if (buf === null) return;
+    let n: number;
+    try {
+      this.#check();
+      n = this.#transfer(buf);
+    } catch (error) {
+      this.#pending.reject(error);
+      return;
+    }
+    if (n === WOULD_BLOCK) this.#watchReady();
+    else this.#pending.resolve(n);
+  };
+
+  flush(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("flush", this.#label));
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#outstanding === 0) return Promise.resolve();
+    return this.#flushes.wait(options?.signal);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError("shutdown", this.#label));
+    if (this.#shutdown === null) {
+      if (this.#error !== null) return Promise.reject(this.#error);
+      this.#shutdown = this.flush().then(() => this.#writer.close());
+      this.#shutdown.catch(noop);
+    }
+    const shutdown = this.#shutdown;
+    if (options?.signal === undefined) return shutdown;
+    return raceAbort(shutdown, options.signal);
+  }
+
+  /** Aborts the stream (the sink's `abort` runs) and fails pending and later operations with `Closed`. */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    const error = closedError("write", this.#label);
+    this.#pending.reject(error);
+    this.#flushes.rejectAll(error);
+    this.#writer.abort(new DOMException(`${this.#label} was closed`, "AbortError")).catch(noop);
+    return Promise.resolve();
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+class WebWriteStream implements WriteStream {
+  readonly #side: WebWriteSide;
+
+  constructor(side: WebWriteSide) {
+    this.#side = side;
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#side.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#side.tryWrite(buf);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#side.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#side.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    return this.#side.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Checks the arguments of the Web writable bridges and locks the stream's writer. */
+export function webWriteSide(operation: string, stream: unknown, options: FromWebWritableOptions): WebWriteSide {
+  if (!isWebWritable(stream)) throw invalidInput(`${operation}: expected a WritableStream, got ${describe(stream)}`);
+  if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another writer`);
+  const maxChunk = sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
+  return new WebWriteSide(stream as WritableStream<Uint8Array>, options.label ?? "web stream", maxChunk);
+}
+
+/**
+ * Writes to a Web `WritableStream` as an anyrt `WriteStream`.
+ *
+ * The stream is locked at once. A write accepts bytes only while the writer's `desiredSize` is
+ * positive (the stream's own queuing strategy is the backpressure) and hands them over as one
+ * copied chunk of at most `maxChunkSize` bytes; otherwise it waits for `writer.ready`. So the
+ * caller may reuse its buffer as soon as a write resolves, and memory is bounded by the stream's
+ * high-water mark. Writes are cancel-safe (an aborted waiting write accepted nothing).
+ *
+ * `flush()` resolves when the sink has finished every chunk accepted so far. `shutdown()` flushes
+ * and closes the stream (the sink's `close` runs: the peer reads EOF); it is idempotent, and a
+ * write after it fails with `BrokenPipe`. `close()` aborts the stream (the sink's `abort` runs)
+ * without waiting for queued chunks. A failure of the stream or its sink rejects the waiting and
+ * later operations with the mapped `IoError` (an `IoError` keeps its kind).
+ *
+ * @example
+ * ```ts
+ * import { writeAll } from "@anyrt/core";
+ * import { fromWebWritable } from "@anyrt/compat";
+ * const chunks: Uint8Array[] = [];
+ * const writer = fromWebWritable(new WritableStream({ write: (chunk) => void chunks.push(chunk) }));
+ * await writeAll(writer, new TextEncoder().encode("sent"));
+ * await writer.shutdown();
+ * console.assert(new TextDecoder().decode(chunks[0]) === "sent");
+ * ```
+ */
+export function fromWebWritable(stream: WritableStream, options: FromWebWritableOptions = {}): WriteStream {
+  return new WebWriteStream(webWriteSide("fromWebWritable", stream, options));
+}
+
+/** Options of {@link toWebWritable}. */
+export interface ToWebWritableOptions {
+  /** High-water mark of the stream's queue in bytes. Default 64 KiB; `1..2^30`. */
+  readonly highWaterMark?: number | undefined;
+  /** Whether aborting the stream closes the writer (when it has `close()`). Default `true`. */
+  readonly closeOnAbort?: boolean | undefined;
+}
+
+/**
+ * Exposes an anyrt `AsyncWrite` as a Web `WritableStream` of `Uint8Array` chunks.
+ *
+ * The stream counts its queue in bytes (high-water mark `highWaterMark`), and each chunk's write
+ * resolves once the writer accepted all of it and flushed it (so "written" means handed to the
+ * operating system or the peer, and an `abort` right after loses nothing that was written).
+ * `tryWrite` is tried first: a writer with room costs no promise per chunk beyond the stream's.
+ * `close()` on the stream shuts the writer down (half-close); `abort(reason)` aborts the chunk in
+ * progress (through the controller's signal, where the host has one) and closes the writer. A
+ * writer failure errors the stream with its `IoError`. A chunk that is not bytes errors the
+ * stream with `InvalidInput`.
+ *
+ * @example
+ * ```ts
+ * import { readToString, simplex } from "@anyrt/core";
+ * import { toWebWritable } from "@anyrt/compat";
+ * const [reader, writer] = simplex();
+ * const done = readToString(reader);
+ * await new Blob(["piped"]).stream().pipeTo(toWebWritable(writer));
+ * console.assert((await done) === "piped");
+ * ```
+ */
+export function toWebWritable(writer: AsyncWrite, options: ToWebWritableOptions = {}): WritableStream<Uint8Array> {
+  const operation = "toWebWritable";
+  if (!isAnyrtWrite(writer)) {
+    throw invalidInput(`${operation}: expected an anyrt AsyncWrite, got ${describe(writer)}`);
+  }
+  const highWaterMark = sizeOption(operation, "highWaterMark", options.highWaterMark, DEFAULT_CHUNK_SIZE);
+  const closeWriter = (writer as { close?: unknown }).close;
+  const close =
+    options.closeOnAbort === false || typeof closeWriter !== "function"
+      ? undefined
+      : () => (closeWriter as () => Promise<void>).call(writer);
+  return new WritableStream<Uint8Array>(
+    {
+      write(chunk, controller): Promise<void> {
+        let bytes: Uint8Array;
+        try {
+          bytes = chunkBytes(chunk, "chunk");
+        } catch (error) {
+          return Promise.reject(
+            new IoError("InvalidInput", `${operation}: expected Uint8Array chunks, got ${describe(chunk)}`, {
+              cause: error,
+            }),
+          );
+        }
+        return writeChunk(writer, bytes, (controller as { signal?: AbortSignal }).signal);
+      },
+      close() {
+        return writer.shutdown();
+      },
+      abort() {
+        return close?.();
+      },
+    },
+    { highWaterMark, size: (chunk) => (chunk as Uint8Array).byteLength },
+  );
+}
+
+/** Writes all of `bytes` (tryWrite first), then flushes. */
+async function writeChunk(writer: AsyncWrite, bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  let offset = 0;
+  try {
+    while (offset < bytes.length) {
+      const n = writer.tryWrite(offset === 0 ? bytes : bytes.subarray(offset));
+      if (n === WOULD_BLOCK) break;
+      offset += n;
+    }
+  } catch (error) {
+    throw toIoError(error, "write");
+  }
+  const options = signal === undefined ? undefined : { signal };
+  if (offset < bytes.length) await writeAll(writer, bytes.subarray(offset), options);
+  await writer.flush(options);
+}
