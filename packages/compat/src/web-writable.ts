@@ -299,7 +299,14 @@ export function toWebWritable(writer: AsyncWrite, options: ToWebWritableOptions 
         return close?.();
       },
     },
-    { highWaterMark, size: (chunk) => (chunk as Uint8Array).byteLength },
+    {
+      highWaterMark,
+      // Anything that is not bytes counts 0 here and is refused by `write` with InvalidInput.
+      size: (chunk) => {
+        const length = (chunk as { byteLength?: unknown } | null)?.byteLength;
+        return typeof length === "number" ? length : 0;
+      },
+    },
   );
 }
 

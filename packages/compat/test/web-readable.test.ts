@@ -124,7 +124,8 @@ describe("toWebReadable", () => {
     await byob.read(new Uint8Array(1024));
     await delay(30);
     expect(source.produced).toBe(1024);
-    const reader = (byob.releaseLock(), stream.getReader());
+    byob.releaseLock();
+    const reader = stream.getReader();
     await reader.read();
     await delay(30);
     expect(source.produced).toBe(1024 + 16 * 1024);
