@@ -75,6 +75,9 @@ export function compat(x: WritableStream | NodeWritableLike): WriteStream;
 export function compat<T extends AsyncRead | AsyncWrite>(x: T): T;
 export function compat(x: Compatible): AsyncRead | AsyncWrite;
 export function compat(x: unknown): AsyncRead | AsyncWrite {
+  if ((typeof x !== "object" && typeof x !== "function") || x === null || x instanceof Uint8Array) {
+    throw invalidInput(`compat: expected a stream or an iterable of Uint8Array chunks, got ${describe(x)}`);
+  }
   return match(x)
     .when(isAnyrtRead, (stream) => stream)
     .when(isAnyrtWrite, (stream) => stream)
@@ -84,9 +87,6 @@ export function compat(x: unknown): AsyncRead | AsyncWrite {
     .when(isNodeDuplex, (stream) => fromNodeDuplex(stream))
     .when(isNodeReadable, (stream) => fromNodeReadable(stream))
     .when(isNodeWritable, (stream) => fromNodeWritable(stream))
-    .with(P.union(P.string, P.instanceOf(Uint8Array)), (value) => {
-      throw invalidInput(`compat: expected a stream or an iterable of Uint8Array chunks, got ${describe(value)}`);
-    })
     .with(asyncIterablePattern, iterablePattern, (iterable) =>
       fromAsyncIterable(iterable as AsyncIterable<Uint8Array> | Iterable<Uint8Array>),
     )

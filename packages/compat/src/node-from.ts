@@ -419,7 +419,6 @@ class NodeDuplexStream implements Duplex {
 
 function readSide(operation: string, stream: NodeReadableLike, options: FromNodeReadableOptions): NodeReadSide {
   const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
-  if (stream.readableObjectMode === true) throw invalidInput(`${operation}: the stream is in object mode`);
   return new NodeReadSide(stream, options.label ?? "node stream", readAhead);
 }
 
