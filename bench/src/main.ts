@@ -9,6 +9,9 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createChannel1m } from "./channel-1m.ts";
+import { createCompatFromNodeSocket } from "./compat-from-node-socket.ts";
+import { createCompatFromWebReadable } from "./compat-from-web-readable.ts";
+import { createCompatToWebReadable } from "./compat-to-web-readable.ts";
 import {
   type Benchmark,
   type BenchResult,
@@ -37,6 +40,9 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "channel-1m": createChannel1m,
   "spawn-1m": createSpawn1m,
   "sleep-abort-100k": createSleepAbort100k,
+  "compat-from-node-socket": createCompatFromNodeSocket,
+  "compat-to-web-readable": createCompatToWebReadable,
+  "compat-from-web-readable": createCompatFromWebReadable,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
