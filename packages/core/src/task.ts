@@ -89,13 +89,48 @@ export interface TaskHooks {
   ended(task: Task<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void;
 }
 
-/** The default task: a promise job on the host's microtask queue, with an abortable handle. */
-export class Task<T> implements JoinHandle<T> {
+/** `Promise.prototype.then`, for anyrt's own reactions to a handle. */
+const promiseThen = Promise.prototype.then;
+
+/** True while anyrt itself reacts to a handle: that must not count as someone observing it. */
+let reactingInternally = false;
+
+/** Marks `promise`'s rejection handled, without counting as an observer. */
+function handleInternally(promise: Promise<unknown>): void {
+  reactingInternally = true;
+  try {
+    promiseThen.call(promise, undefined, noop);
+  } finally {
+    reactingInternally = false;
+  }
+}
+
+/**
+ * The default task: a promise job on the host's microtask queue, with an abortable handle.
+ *
+ * The handle is itself a native promise (a subclass whose derived promises are plain `Promise`s),
+ * so `await handle` and `Promise.all(handles)` take the engines' fast paths instead of adopting a
+ * thenable (decision note 0004). Every way of observing a promise (`await`, `then` / `catch` /
+ * `finally`, `Promise.all` and its siblings, `Promise.resolve`) reads its `constructor`; the
+ * handle's `constructor` is a getter that records the observation and answers `Promise`, which
+ * is how an unobserved failure is told from an awaited one without a `then` of its own.
+ */
+export class Task<T> extends Promise<T> implements JoinHandle<T> {
+  static {
+    Object.defineProperty(Task, Symbol.species, { get: () => Promise, configurable: true });
+    Object.defineProperty(Task.prototype, "constructor", {
+      get(this: Task<unknown>): PromiseConstructor {
+        if (!reactingInternally && #observed in this) this.#observed = true;
+        return Promise;
+      },
+      configurable: true,
+    });
+  }
+
   /** Made when the task starts or someone reads the signal, whichever comes first. */
   #controller: AbortController | null = null;
   #aborted = false;
   #reason: unknown;
-  readonly #result: Promise<T>;
   readonly #hooks: TaskHooks | undefined;
   #function: ((signal: AbortSignal) => PromiseLike<T> | T) | null;
   #finished = false;
@@ -105,13 +140,17 @@ export class Task<T> implements JoinHandle<T> {
   #removeOuter: (() => void) | null = null;
 
   constructor(task: (signal: AbortSignal) => PromiseLike<T> | T, options: SpawnOptions = {}, hooks?: TaskHooks) {
+    let resolve!: (value: T) => void;
+    let reject!: (reason: unknown) => void;
+    super((onValue, onFailure) => {
+      resolve = onValue;
+      reject = onFailure;
+    });
+    this.#resolve = resolve;
+    this.#reject = reject;
     this.#function = task;
     this.#hooks = hooks;
     if (hooks !== undefined) this.#observed = true;
-    this.#result = new Promise<T>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
     if (hooks?.deferred !== true) scheduleStart(this as Task<unknown>);
     const outer = options.signal;
     if (outer !== undefined) {
@@ -180,9 +219,9 @@ export class Task<T> implements JoinHandle<T> {
 
   /** Rejects the handle; reports the failure if nobody has awaited the handle a macrotask later. */
   #fail(error: unknown): void {
-    // The host never sees an unhandled rejection: an unobserved failure is reported below.
-    this.#result.catch(noop);
     this.#reject(error);
+    // The host never sees an unhandled rejection: an unobserved failure is reported below.
+    handleInternally(this);
     if (this.#observed) return;
     setTimeout(() => {
       if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
@@ -202,20 +241,11 @@ export class Task<T> implements JoinHandle<T> {
     queueMicrotask(() => {
       if (!this.#finished) {
         this.#finished = true;
-        this.#result.catch(noop);
         this.#reject(new IoError("Aborted", "task aborted", { cause }));
+        handleInternally(this);
       }
       if (neverStarted) this.#hooks?.ended(this as Task<unknown>, "never-started", cause, true);
     });
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: a join handle is awaitable by design.
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this.#observed = true;
-    return this.#result.then(onFulfilled, onRejected);
   }
 }
 

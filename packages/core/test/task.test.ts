@@ -54,4 +54,43 @@ describe("spawn", () => {
     expect((received[0] as AbortSignal).reason).toBe(reason);
     await expect(wrapped).rejects.toMatchObject({ kind: "Aborted", cause: reason });
   });
+
+  it("does not report a failure observed in any of the ways a promise can be, before or after it failed", async () => {
+    const report = vi.spyOn(console, "error").mockImplementation(() => {});
+    const spawn = createSpawn();
+    const fail = () => Promise.reject(new Error("observed"));
+    const observers: Array<(handle: PromiseLike<unknown>) => unknown> = [
+      async (handle) => {
+        try {
+          await handle;
+        } catch {}
+      },
+      (handle) => handle.then(undefined, () => {}),
+      (handle) => (handle as Promise<unknown>).catch(() => {}),
+      (handle) => (handle as Promise<unknown>).finally(() => {}).catch(() => {}),
+      (handle) => Promise.all([handle]).catch(() => {}),
+      (handle) => Promise.allSettled([handle]),
+      (handle) => Promise.race([handle]).catch(() => {}),
+      (handle) => Promise.any([handle]).catch(() => {}),
+      (handle) => Promise.resolve(handle).catch(() => {}),
+    ];
+    for (const observe of observers) observe(spawn.spawn(fail));
+    const late = observers.map(() => spawn.spawn(fail));
+    await Promise.resolve();
+    await Promise.resolve();
+    late.forEach((handle, index) => observers[index]?.(handle));
+    await tick();
+    await tick();
+    expect(report).not.toHaveBeenCalled();
+  });
+
+  it("is a native promise whose derived promises are plain Promises", async () => {
+    const handle = createSpawn().spawn(() => 1);
+    expect(handle).toBeInstanceOf(Promise);
+    expect(Promise.resolve(handle)).toBe(handle);
+    const derived = handle.then((value) => value + 1);
+    expect(Object.getPrototypeOf(derived)).toBe(Promise.prototype);
+    expect(await derived).toBe(2);
+    expect(await handle).toBe(1);
+  });
 });
