@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
-import { type BlockingPool, type BlockingPoolOptions, createWebWorkerPool } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunNet } from "./tcp.ts";
@@ -26,25 +26,14 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
   blocking: true,
 });
 
-/** Options of {@link createBunRuntime}. */
-export interface BunRuntimeOptions {
-  /**
-   * Gives this runtime a `spawnBlocking` pool of its own (`size`, `idleTimeoutMs`). Without it,
-   * every runtime shares one process-wide pool: module Web Workers, as many as `navigator.hardwareConcurrency`, idle ones unreferenced and ended after 10 s.
-   */
-  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
-}
+/**
+ * Options of {@link createBunRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
+ * own; without it every runtime shares one (module Web Workers, as many as
+ * `navigator.hardwareConcurrency`, unreferenced while idle and ended after 10 s).
+ */
+export type BunRuntimeOptions = BlockingRuntimeOptions;
 
-let sharedPool: BlockingPool | undefined;
-
-/** The process-wide pool (made on first use; it starts no thread before a task comes), or a new one. */
-function blockingPool(options: Partial<BlockingPoolOptions> | undefined): BlockingPool {
-  if (options === undefined) {
-    sharedPool ??= createWebWorkerPool();
-    return sharedPool;
-  }
-  return createWebWorkerPool({ ...options });
-}
+const blockingPool = blockingPools(createWebWorkerPool);
 
 /**
  * Creates the anyrt {@link Runtime} for Bun. Capabilities are stateless: every runtime made here

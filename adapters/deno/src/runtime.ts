@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
-import { type BlockingPool, type BlockingPoolOptions, createWebWorkerPool } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { denoFs } from "./fs.ts";
 import { denoProcesses } from "./process.ts";
 import { denoNet } from "./tcp.ts";
@@ -29,32 +29,21 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
   blocking: true,
 });
 
-/** Options of {@link createDenoRuntime}. */
-export interface DenoRuntimeOptions {
-  /**
-   * Gives this runtime a `spawnBlocking` pool of its own (`size`, `idleTimeoutMs`). Without it,
-   * every runtime shares one process-wide pool: module Web Workers, as many as `navigator.hardwareConcurrency`; Deno cannot unreference a worker, so an idle one ends after 100 ms instead of keeping the process alive.
-   */
-  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
-}
+/**
+ * Options of {@link createDenoRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
+ * own; without it every runtime shares one (module Web Workers, as many as
+ * `navigator.hardwareConcurrency`; an idle one ends after 100 ms).
+ */
+export type DenoRuntimeOptions = BlockingRuntimeOptions;
 
 /**
- * Deno's pool: an idle worker would keep the process alive (Deno cannot unreference one), so it
+ * Deno's pools: an idle worker would keep the process alive (Deno cannot unreference one), so it
  * ends after 100 ms; and Deno detaches transferred buffers even when the clone then fails, so a
  * message with a transfer list is checked first.
  */
 const denoPool = { idleTimeoutMs: 100, checkCloneable: true } as const;
 
-let sharedPool: BlockingPool | undefined;
-
-/** The process-wide pool (made on first use; it starts no thread before a task comes), or a new one. */
-function blockingPool(options: Partial<BlockingPoolOptions> | undefined): BlockingPool {
-  if (options === undefined) {
-    sharedPool ??= createWebWorkerPool(denoPool);
-    return sharedPool;
-  }
-  return createWebWorkerPool({ ...denoPool, ...options });
-}
+const blockingPool = blockingPools((options) => createWebWorkerPool({ ...denoPool, ...options }));
 
 /**
  * Creates the anyrt {@link Runtime} for Deno. Its `time` is core's, on the host's `setTimeout`:

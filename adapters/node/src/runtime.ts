@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
-import type { BlockingPool, BlockingPoolOptions } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools } from "@anyrt/core/adapter";
 import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
@@ -23,25 +23,14 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
   blocking: true,
 });
 
-/** Options of {@link createNodeRuntime}. */
-export interface NodeRuntimeOptions {
-  /**
-   * Gives this runtime a `spawnBlocking` pool of its own (`size`, `idleTimeoutMs`). Without it,
-   * every runtime shares one process-wide pool: size `os.availableParallelism()`, idle workers unreferenced and ended after 10 s.
-   */
-  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
-}
+/**
+ * Options of {@link createNodeRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
+ * own; without it every runtime shares one (`os.availableParallelism()` workers, unreferenced
+ * while idle and ended after 10 s).
+ */
+export type NodeRuntimeOptions = BlockingRuntimeOptions;
 
-let sharedPool: BlockingPool | undefined;
-
-/** The process-wide pool (made on first use; it starts no thread before a task comes), or a new one. */
-function blockingPool(options: Partial<BlockingPoolOptions> | undefined): BlockingPool {
-  if (options === undefined) {
-    sharedPool ??= createNodeBlockingPool();
-    return sharedPool;
-  }
-  return createNodeBlockingPool({ ...options });
-}
+const blockingPool = blockingPools(createNodeBlockingPool);
 
 /**
  * Creates the anyrt {@link Runtime} for Node.

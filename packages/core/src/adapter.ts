@@ -13,6 +13,8 @@ export {
   type BlockingEndpoint,
   BlockingPool,
   type BlockingPoolOptions,
+  type BlockingRuntimeOptions,
+  blockingPools,
   createWebWorkerPool,
   serveBlockingRequests,
   unsupportedBlocking,

@@ -527,6 +527,30 @@ export class BlockingPool implements Blocking {
   }
 }
 
+/** What a runtime factory accepts about its `spawnBlocking` pool (`createNodeRuntime(options)` and the others). */
+export interface BlockingRuntimeOptions {
+  /**
+   * Gives the runtime a pool of its own (`size`, `idleTimeoutMs`). Without it, every runtime the
+   * adapter makes shares one process-wide pool, made on first use.
+   */
+  readonly blocking?: Partial<BlockingPoolOptions> | undefined;
+}
+
+/**
+ * An adapter's pools: `pools(options)` answers the process-wide pool (made by `make` the first
+ * time; it starts no thread before work comes) when `options` is undefined, and a new pool otherwise.
+ */
+export function blockingPools(
+  make: (options: Partial<BlockingPoolOptions>) => BlockingPool,
+): (options: Partial<BlockingPoolOptions> | undefined) => BlockingPool {
+  let shared: BlockingPool | undefined;
+  return (options) => {
+    if (options !== undefined) return make(options);
+    shared ??= make({});
+    return shared;
+  };
+}
+
 /** The `Blocking` of a runtime without the capability: every task rejects with `Unsupported`. */
 export function unsupportedBlocking(adapter: string): Blocking {
   return {
