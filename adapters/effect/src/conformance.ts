@@ -1,11 +1,22 @@
 /**
  * The conformance runs of `@anyrt/effect`: the suite against the runtime whose tasks are Effect
- * fibers. The drivers load this module and run each returned target after the runtime's own adapter.
+ * fibers and whose I/O is `@effect/platform-node`'s. The drivers load this module and run each
+ * returned target after the runtime's own adapter.
  * @module
  */
 import type { ConformanceTarget } from "@anyrt/conformance";
+import { createEffectNodeRuntime, nodeServicesContext } from "./node.ts";
 
-/** The Effect targets on this runtime. None yet. */
-export function effectConformanceTargets(_base: ConformanceTarget): ConformanceTarget[] {
-  return [];
+/** The Effect targets on this runtime: the Effect runtime on Node (none elsewhere). */
+export function effectConformanceTargets(base: ConformanceTarget): ConformanceTarget[] {
+  if (base.runtime !== "node") return [];
+  const context = nodeServicesContext();
+  return [
+    {
+      runtime: "node",
+      runtimeVersion: process.versions.node,
+      adapter: "@anyrt/effect",
+      setup: async () => ({ runtime: createEffectNodeRuntime(await context) }),
+    },
+  ];
 }

@@ -1,0 +1,172 @@
+/**
+ * TCP for the Effect runtime on Node, through `@effect/platform-node`: connections are Effect
+ * sockets made by `NodeSocket.fromDuplex` over a `node:net` connection opened with half-close
+ * allowed, listeners are `NodeSocketServer.make` servers whose handler queues each connection in
+ * core's `AcceptQueue`. Reads and writes go through Effect's socket reader and writer.
+ * @module
+ */
+import * as NodeNet from "node:net";
+import type { ConnectOptions, ListenOptions, Net, SocketAddress, TcpListener, TcpStream } from "@anyrt/core";
+import { IoError } from "@anyrt/core";
+import { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "@anyrt/core/adapter";
+import * as NodeSocket from "@effect/platform-node/NodeSocket";
+import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer";
+import * as Cause from "effect/Cause";
+import type * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Scope from "effect/Scope";
+import * as Socket from "effect/socket/Socket";
+import { toIoError } from "./error.ts";
+import { openSocketStream, type SocketDetails } from "./socket-stream.ts";
+
+function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+  return { hostname: address ?? "", port: port ?? 0, family: family === "IPv6" ? 6 : 4 };
+}
+
+/** What Effect's socket does not say about a `node:net` connection. */
+function detailsOf(conn: NodeNet.Socket): SocketDetails {
+  return {
+    localAddress: addressOf(conn.localAddress, conn.localPort, conn.localFamily),
+    remoteAddress: addressOf(conn.remoteAddress, conn.remotePort, conn.remoteFamily),
+    setNoDelay: (enable) => {
+      conn.setNoDelay(enable);
+    },
+    setKeepAlive: (enable, initialDelayMs) => {
+      conn.setKeepAlive(enable, initialDelayMs ?? 0);
+    },
+    flush: () =>
+      conn.writableLength === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => {
+            conn.write(new Uint8Array(0), (error) => (error ? reject(error) : resolve()));
+          }),
+    onClose: (callback) => {
+      let failure: unknown;
+      conn.on("error", (error) => {
+        failure ??= error;
+      });
+      conn.once("close", () => callback(failure));
+    },
+  };
+}
+
+function hostOf(hostname: string | undefined): string {
+  return hostname ?? "127.0.0.1";
+}
+
+/**
+ * The `Net` of the Effect runtime on Node. `connect` and `listen` check their arguments as every
+ * adapter does (`InvalidInput` at once); an abort of `connect`'s signal interrupts the opening
+ * fiber, which destroys the half-open connection, and rejects with the signal's reason.
+ */
+export function effectNodeNet(context: Context.Context<never>): Net {
+  const run = Effect.runPromiseExitWith(context);
+  return {
+    async connect(options: ConnectOptions): Promise<TcpStream> {
+      checkConnectOptions(options);
+      const signal = options.signal;
+      if (signal?.aborted) throw signal.reason;
+      const host = hostOf(options.hostname);
+      const label = `${host}:${options.port}`;
+      let conn: NodeNet.Socket | undefined;
+      const open = Effect.acquireRelease(
+        Effect.callback<NodeNet.Socket, Socket.SocketError>((resume) => {
+          const socket = NodeNet.createConnection({
+            host,
+            port: options.port,
+            allowHalfOpen: true,
+            noDelay: options.noDelay ?? true,
+          });
+          conn = socket;
+          const onError = (cause: Error) =>
+            resume(
+              Effect.fail(new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause }) })),
+            );
+          socket.once("error", onError);
+          socket.once("connect", () => {
+            socket.off("error", onError);
+            resume(Effect.succeed(socket));
+          });
+          return Effect.sync(() => socket.destroy());
+        }),
+        (socket) => Effect.sync(() => socket.destroy()),
+      );
+      const exit = await run(
+        Effect.flatMap(NodeSocket.fromDuplex(open), (socket) =>
+          openSocketStream(socket, context, label, () => detailsOf(conn as NodeNet.Socket)),
+        ),
+        signal === undefined ? undefined : { signal },
+      );
+      if (Exit.isSuccess(exit)) return exit.value;
+      if (signal?.aborted) throw signal.reason;
+      throw failureOf(exit, `connect ${label}`);
+    },
+
+    async listen(options: ListenOptions): Promise<TcpListener> {
+      checkListenOptions(options);
+      const host = hostOf(options.hostname);
+      const label = `accept on ${host}:${options.port}`;
+      const queue = new AcceptQueue<TcpStream>(label, options.backlog ?? 511);
+      const scope = Scope.makeUnsafe();
+      const handler = (socket: Socket.Socket) =>
+        Effect.gen(function* () {
+          const conn = yield* NodeSocket.NetSocket;
+          if (queue.refusing) {
+            conn.destroy();
+            return;
+          }
+          const details = detailsOf(conn);
+          const peer = `${details.remoteAddress.hostname}:${details.remoteAddress.port}`;
+          const stream = yield* openSocketStream(socket, context, peer, () => details);
+          if (queue.refusing) yield* Effect.promise(() => stream.close());
+          else queue.push(stream);
+        });
+      const start = Effect.gen(function* () {
+        const server = yield* NodeSocketServer.make({
+          host,
+          port: options.port,
+          allowHalfOpen: true,
+          ...(options.backlog === undefined ? {} : { backlog: options.backlog }),
+        });
+        yield* Effect.forkIn(
+          Effect.catchCause(
+            // The server provides `NetSocket` to each connection's handler itself.
+            server.run(handler) as Effect.Effect<never, unknown>,
+            (cause) => Effect.sync(() => queue.fail(toIoError(Cause.squash(cause), label))),
+          ),
+          scope,
+        );
+        return server.address;
+      });
+      const exit = await run(Scope.provide(start, scope));
+      if (!Exit.isSuccess(exit)) {
+        await Effect.runPromise(Scope.close(scope, Exit.void));
+        throw failureOf(exit, `listen ${host}:${options.port}`);
+      }
+      const address = exit.value;
+      const localAddress: SocketAddress =
+        address._tag === "UnixPathAddress"
+          ? { hostname: address.path, port: 0, family: 4 }
+          : {
+              hostname: host,
+              port: address.port,
+              family: address._tag === "InetAddressV6" ? 6 : 4,
+            };
+      // Node's `server.close()` stops listening at once but calls back only when every accepted
+      // connection has ended, and accepted streams outlive their listener: stop waits for the
+      // scope's finalizers to have run up to that call (a macrotask), not for the callback.
+      return new QueuedListener(localAddress, queue, () => {
+        Effect.runFork(Scope.close(scope, Exit.void));
+        return new Promise((resolve) => setTimeout(resolve, 0));
+      });
+    },
+  };
+}
+
+function failureOf(exit: Exit.Exit<unknown, unknown>, operation: string): IoError {
+  if (exit._tag === "Success") return new IoError("Other", `${operation}: no failure`);
+  const reason = exit.cause.reasons.find((candidate) => candidate._tag === "Fail");
+  const error = reason?._tag === "Fail" ? reason.error : exit.cause;
+  return toIoError(error, operation);
+}

@@ -1,0 +1,44 @@
+/**
+ * `@anyrt/effect/node`: the Effect runtime on Node with `@effect/platform-node`'s services
+ * (`NodeFileSystem`, `NodeChildProcessSpawner`) and Effect's Node sockets for TCP.
+ * @module
+ */
+import type { Runtime } from "@anyrt/core";
+import * as NodeServices from "@effect/platform-node/NodeServices";
+import type * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import { effectNodeNet } from "./node-net.ts";
+import { createEffectRuntime } from "./runtime.ts";
+
+export { effectNodeNet } from "./node-net.ts";
+
+/**
+ * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
+ * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
+ * socket options and keep-alive delay.
+ */
+export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
+  return createEffectRuntime(context, {
+    id: "node",
+    version: process.versions.node,
+    net: { net: effectNodeNet(context), halfClose: true, socketOptions: true, keepAliveDelay: true },
+  });
+}
+
+/**
+ * The context of `@effect/platform-node`'s `NodeServices.layer` (FileSystem, ChildProcessSpawner,
+ * Path, Stdio, Terminal), built once; the layer's scope is never closed (its services hold no
+ * resources of their own).
+ *
+ * @example
+ * ```ts
+ * import { createEffectNodeRuntime, nodeServicesContext } from "@anyrt/effect/node";
+ * const runtime = createEffectNodeRuntime(await nodeServicesContext());
+ * console.assert(runtime.supports("fs") && runtime.supports("tcp.connect"));
+ * ```
+ */
+export async function nodeServicesContext(): Promise<Context.Context<never>> {
+  const context = await Effect.runPromise(Effect.scoped(Layer.build(NodeServices.layer)));
+  return context as Context.Context<never>;
+}

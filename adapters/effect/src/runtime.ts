@@ -1,0 +1,92 @@
+/**
+ * The Effect runtime: an anyrt `Runtime` whose tasks are Effect fibers, whose time is Effect's
+ * `Clock`, and whose files and subprocesses are Effect's `FileSystem` and `ChildProcessSpawner`
+ * services, all taken from one Effect context. TCP comes from a `Net` the caller passes (on Node,
+ * `effectNodeNet`, Effect's own sockets), because Effect has no service for opening connections.
+ * @module
+ */
+import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as FileSystem from "effect/FileSystem";
+import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner";
+import { effectClock } from "./clock.ts";
+import { effectFs } from "./fs.ts";
+import { effectProcesses } from "./process.ts";
+import { effectSpawn } from "./task.ts";
+
+/** Options of {@link createEffectRuntime}. */
+export interface EffectRuntimeOptions {
+  /** TCP, with what it supports; absent: TCP is undeclared. */
+  readonly net?:
+    | {
+        readonly net: Net;
+        readonly halfClose: boolean;
+        readonly socketOptions: boolean;
+        readonly keepAliveDelay: boolean;
+      }
+    | undefined;
+  /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
+  readonly id?: string | undefined;
+  readonly version?: string | undefined;
+}
+
+/**
+ * Creates an anyrt `Runtime` on the Effect `context`: `spawn` forks a fiber with it, time runs on
+ * its `Clock` (a `TestClock` there drives anyrt's sleeps and timeouts), `fs` is declared when it
+ * holds a `FileSystem`, `process` when it holds a `ChildProcessSpawner` (then `process.signals`
+ * too: Effect's `kill` takes a signal name). Task groups are core's promise tasks (see the README).
+ *
+ * @example
+ * ```ts
+ * import { Context } from "effect";
+ * import { createEffectRuntime } from "@anyrt/effect";
+ * const runtime = createEffectRuntime(Context.empty());
+ * console.assert((await runtime.tasks.spawn(async () => 1)) === 1);
+ * console.assert(!runtime.supports("fs"));
+ * ```
+ */
+export function createEffectRuntime(context: Context.Context<never>, options: EffectRuntimeOptions = {}): Runtime {
+  const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
+  const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
+  const net = options.net;
+  const capabilities: CapabilityManifest = {
+    ...noCapabilities,
+    "tcp.connect": net !== undefined,
+    "tcp.listen": net !== undefined,
+    "tcp.halfClose": net?.halfClose === true,
+    "tcp.socketOptions": net?.socketOptions === true,
+    "tcp.keepAliveDelay": net?.keepAliveDelay === true,
+    fs: hasFs,
+    process: hasProcess,
+    "process.signals": hasProcess,
+  };
+  const host = globalThis as { process?: { versions?: { node?: string } } };
+  return defineRuntime({
+    id: options.id ?? "node",
+    version: options.version ?? host.process?.versions?.node ?? "unknown",
+    adapter: "@anyrt/effect",
+    capabilities,
+    net: net?.net,
+    fs: hasFs ? effectFs(context) : undefined,
+    process: hasProcess ? effectProcesses(context) : undefined,
+    tasks: effectSpawn(context),
+    clock: effectClock(context),
+  });
+}
+
+/**
+ * The Effect runtime on the current fiber's context, as an Effect: inside `it.effect` with a
+ * `TestClock`, the runtime's timers follow that clock.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { makeEffectRuntime } from "@anyrt/effect";
+ * const runtime = await Effect.runPromise(makeEffectRuntime());
+ * console.assert(runtime.adapter === "@anyrt/effect");
+ * ```
+ */
+export function makeEffectRuntime(options: EffectRuntimeOptions = {}): Effect.Effect<Runtime> {
+  return Effect.map(Effect.context<never>(), (context) => createEffectRuntime(context, options));
+}

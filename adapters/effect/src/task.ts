@@ -1,0 +1,202 @@
+/**
+ * anyrt tasks as Effect fibers: `effectSpawn(context)` is core's `Spawn` whose every task runs in a
+ * fiber of its own, forked with the given Effect context, and `FiberTask` is its `JoinHandle`. An
+ * abort interrupts the fiber; the fiber's interruption (by `abort`, by `Fiber.interrupt`, by a
+ * closing scope) aborts the signal the task sees.
+ * @module
+ */
+import type { JoinHandle, Spawn, SpawnOptions } from "@anyrt/core";
+import { IoError } from "@anyrt/core";
+import * as Cause from "effect/Cause";
+import type * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import type * as Exit from "effect/Exit";
+import type * as Fiber from "effect/Fiber";
+
+/** 0 running, 1 resolved, 2 failed, 3 aborted. */
+type State = 0 | 1 | 2 | 3;
+
+function defaultReason(): DOMException {
+  return new DOMException("The task was aborted", "AbortError");
+}
+
+/**
+ * The join handle of a task running in an Effect fiber. It follows core's `JoinHandle` contract:
+ * await it for the result; `abort(reason)` is idempotent, aborts the task's signal at once,
+ * interrupts the fiber, and makes awaiting reject with an `IoError` of kind `Aborted` whose `cause`
+ * is the reason (the task's own failure is never confused with it); aborting a finished task
+ * changes nothing. A failure nobody awaited one macrotask later is reported with `console.error`.
+ *
+ * `fiber` is the Effect fiber: `Fiber.join(handle.fiber)` gives the result (failing with the
+ * task's error, or interrupted after an abort), and `Fiber.interrupt(handle.fiber)` aborts the
+ * task as `abort()` does (the reason is then an `AbortError` DOMException).
+ *
+ * @example
+ * ```ts
+ * import { Context, Fiber, Effect } from "effect";
+ * import { effectSpawn } from "@anyrt/effect";
+ * const { spawn } = effectSpawn(Context.empty());
+ * const handle = spawn(async () => 42);
+ * console.assert((await handle) === 42);
+ * console.assert((await Effect.runPromise(Fiber.join(handle.fiber as Fiber.Fiber<number, unknown>))) === 42);
+ * ```
+ */
+export class FiberTask<T> implements JoinHandle<T> {
+  /** The fiber running the task. */
+  readonly fiber: Fiber.Fiber<T, unknown>;
+  #controller: AbortController | null = null;
+  #reason: unknown;
+  #aborting = false;
+  #state: State = 0;
+  #outcome: unknown;
+  #observed = false;
+  #promise: Promise<T> | null = null;
+  #resolve: ((value: T) => void) | null = null;
+  #reject: ((reason: unknown) => void) | null = null;
+  #removeOuter: (() => void) | null = null;
+
+  constructor(
+    context: Context.Context<never>,
+    task: (signal: AbortSignal) => PromiseLike<T> | T,
+    options: SpawnOptions | undefined,
+  ) {
+    const body = Effect.callback<T, unknown>((resume) => {
+      let outcome: PromiseLike<T> | T;
+      try {
+        outcome = task(this.signal);
+      } catch (error) {
+        resume(Effect.fail(error));
+        return;
+      }
+      if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
+        resume(Effect.succeed(outcome as T));
+        return;
+      }
+      (outcome as PromiseLike<T>).then(
+        (value) => resume(Effect.succeed(value)),
+        (error) => resume(Effect.fail(error)),
+      );
+      return Effect.sync(() => this.#interrupted());
+    });
+    // The task starts on Effect's scheduler, after the spawner's stack has returned, as a fiber
+    // forked without `startImmediately` does.
+    this.fiber = Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, body));
+    this.fiber.addObserver((exit) => this.#settle(exit));
+    const outer = options?.signal;
+    if (outer !== undefined && this.#state === 0) {
+      if (outer.aborted) this.abort(outer.reason);
+      else {
+        const onAbort = () => this.abort(outer.reason);
+        outer.addEventListener("abort", onAbort, { once: true });
+        this.#removeOuter = () => outer.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+
+  get signal(): AbortSignal {
+    let controller = this.#controller;
+    if (controller === null) {
+      controller = new AbortController();
+      this.#controller = controller;
+      if (this.#aborting) controller.abort(this.#reason);
+    }
+    return controller.signal;
+  }
+
+  get finished(): boolean {
+    return this.#state !== 0;
+  }
+
+  /** The fiber was interrupted while the task ran: its signal aborts (with the abort's reason). */
+  #interrupted(): void {
+    if (!this.#aborting) {
+      this.#aborting = true;
+      this.#reason = defaultReason();
+    }
+    this.#controller?.abort(this.#reason);
+  }
+
+  #settle(exit: Exit.Exit<T, unknown>): void {
+    if (this.#state !== 0) return;
+    this.#removeOuter?.();
+    this.#removeOuter = null;
+    if (exit._tag === "Success") {
+      this.#finish(1, exit.value);
+      return;
+    }
+    const cause = exit.cause;
+    if (Cause.hasInterruptsOnly(cause)) {
+      this.#interrupted();
+      this.#finish(3, new IoError("Aborted", "task aborted", { cause: this.#reason }));
+      return;
+    }
+    const error = Cause.findErrorOption(cause);
+    this.#finish(2, error._tag === "Some" ? error.value : Cause.squash(cause));
+  }
+
+  #finish(state: State, outcome: unknown): void {
+    this.#state = state;
+    this.#outcome = outcome;
+    if (state === 1) this.#resolve?.(outcome as T);
+    else this.#reject?.(outcome);
+    this.#resolve = null;
+    this.#reject = null;
+    if (state === 2 && !this.#observed) {
+      setTimeout(() => {
+        if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", outcome);
+      }, 0);
+    }
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#state !== 0 || this.#aborting) return;
+    this.#aborting = true;
+    this.#reason = reason ?? defaultReason();
+    this.#controller?.abort(this.#reason);
+    this.#removeOuter?.();
+    this.#removeOuter = null;
+    this.fiber.interruptUnsafe();
+  }
+
+  #result(): Promise<T> {
+    if (this.#promise !== null) return this.#promise;
+    if (this.#state === 1) this.#promise = Promise.resolve(this.#outcome as T);
+    else if (this.#state !== 0) this.#promise = Promise.reject(this.#outcome);
+    else {
+      this.#promise = new Promise<T>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+      });
+    }
+    return this.#promise;
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: a join handle is awaitable by design.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#observed = true;
+    return this.#result().then(onFulfilled, onRejected);
+  }
+}
+
+/**
+ * Core's `Spawn` on Effect fibers: each task runs in its own fiber forked with `context` (so it
+ * sees the services, the `Clock` and the `Scheduler` there, a `TestClock` included). Tasks are
+ * detached: a discarded handle keeps its fiber running. See {@link FiberTask} for the handle.
+ *
+ * @example
+ * ```ts
+ * import { Context } from "effect";
+ * import { effectSpawn } from "@anyrt/effect";
+ * const tasks = effectSpawn(Context.empty());
+ * const handle = tasks.spawn((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))));
+ * handle.abort(new Error("stop"));
+ * const error = await Promise.resolve(handle).catch((e) => e);
+ * console.assert(error.kind === "Aborted");
+ * ```
+ */
+export function effectSpawn(context: Context.Context<never>): Spawn {
+  return { spawn: (task, options) => new FiberTask(context, task, options) };
+}
