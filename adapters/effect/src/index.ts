@@ -6,7 +6,19 @@
  */
 export { effectClock } from "./clock.ts";
 export { toIoError, toPlatformError, toSocketError } from "./error.ts";
+export { fromAbortable, fromFiber, toAbortable, toFiber } from "./fiber.ts";
 export { effectFs } from "./fs.ts";
+export { layerChildProcessSpawner, makeChildProcessSpawner } from "./platform/child-process.ts";
+export { layerFileSystem, makeFileSystem } from "./platform/file-system.ts";
+export { layerPlatform } from "./platform/layer.ts";
+export {
+  fromTcpStream,
+  layerSocket,
+  layerSocketServer,
+  makeSocket,
+  makeSocketServer,
+  type SocketOptions,
+} from "./platform/socket.ts";
 export { effectProcesses } from "./process.ts";
 export { createEffectRuntime, type EffectRuntimeOptions, makeEffectRuntime } from "./runtime.ts";
 export {

@@ -55,32 +55,42 @@ export class FiberTask<T> implements JoinHandle<T> {
   #reject: ((reason: unknown) => void) | null = null;
   #removeOuter: (() => void) | null = null;
 
+  /**
+   * A handle for `task` run in a fiber forked with `context`, or, when `task` is `null`, for the
+   * fiber `adopt` returns (the handle of an Effect fiber that was not started by anyrt).
+   * @internal
+   */
   constructor(
     context: Context.Context<never>,
-    task: (signal: AbortSignal) => PromiseLike<T> | T,
+    task: ((signal: AbortSignal) => PromiseLike<T> | T) | null,
     options: SpawnOptions | undefined,
+    adopt?: Fiber.Fiber<T, unknown>,
   ) {
-    const body = Effect.callback<T, unknown>((resume) => {
-      let outcome: PromiseLike<T> | T;
-      try {
-        outcome = task(this.signal);
-      } catch (error) {
-        resume(Effect.fail(error));
-        return;
-      }
-      if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
-        resume(Effect.succeed(outcome as T));
-        return;
-      }
-      (outcome as PromiseLike<T>).then(
-        (value) => resume(Effect.succeed(value)),
-        (error) => resume(Effect.fail(error)),
-      );
-      return Effect.sync(() => this.#interrupted());
-    });
-    // The task starts on Effect's scheduler, after the spawner's stack has returned, as a fiber
-    // forked without `startImmediately` does.
-    this.fiber = Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, body));
+    if (task === null) {
+      this.fiber = adopt as Fiber.Fiber<T, unknown>;
+    } else {
+      const body = Effect.callback<T, unknown>((resume) => {
+        let outcome: PromiseLike<T> | T;
+        try {
+          outcome = task(this.signal);
+        } catch (error) {
+          resume(Effect.fail(error));
+          return;
+        }
+        if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
+          resume(Effect.succeed(outcome as T));
+          return;
+        }
+        (outcome as PromiseLike<T>).then(
+          (value) => resume(Effect.succeed(value)),
+          (error) => resume(Effect.fail(error)),
+        );
+        return Effect.sync(() => this.#interrupted());
+      });
+      // The task starts on Effect's scheduler, after the spawner's stack has returned, as a fiber
+      // forked without `startImmediately` does.
+      this.fiber = Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, body));
+    }
     this.fiber.addObserver((exit) => this.#settle(exit));
     const outer = options?.signal;
     if (outer !== undefined && this.#state === 0) {

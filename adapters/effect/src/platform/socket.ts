@@ -1,0 +1,215 @@
+/**
+ * Effect's `Socket` and `SocketServer` services on any anyrt `Runtime`: the reader pulls with
+ * anyrt reads (cancel-safe, so an interrupted pull loses no byte), the writer writes with anyrt
+ * writes (their backpressure), and releasing the writer half-closes the stream with `shutdown()`.
+ * This gives Effect programs TCP on Deno, Bun and every runtime anyrt has an adapter for.
+ * @module
+ */
+import type { ConnectOptions, ListenOptions, Runtime, TcpStream } from "@anyrt/core";
+import { isIoError, WOULD_BLOCK } from "@anyrt/core";
+import type { NonEmptyReadonlyArray } from "effect/Array";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Latch from "effect/Latch";
+import * as Layer from "effect/Layer";
+import * as NetAddress from "effect/net/NetAddress";
+import * as Scope from "effect/Scope";
+import * as Socket from "effect/socket/Socket";
+import * as SocketServer from "effect/socket/SocketServer";
+import { toSocketError } from "../error.ts";
+
+/** Options of {@link makeSocket}: where to connect, and the size of each read. */
+export interface SocketOptions extends Omit<ConnectOptions, "signal"> {
+  /** The largest chunk one pull returns; default 64 KiB. */
+  readonly chunkSize?: number | undefined;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * An Effect `Socket` over an anyrt stream that `open` makes when the reader is acquired (and closes
+ * when the reader's scope closes, failing a pull in flight). `pull` yields what one read gives
+ * (several chunks when more is ready at once) and fails with a `SocketCloseError` of code 1000 at
+ * EOF, as Effect's sockets do; a failed read is a `SocketReadError` whose cause is the `IoError`.
+ */
+export function fromTcpStream(
+  open: Effect.Effect<TcpStream, Socket.SocketError>,
+  chunkSize = 64 * 1024,
+): Socket.Socket {
+  let current: TcpStream | undefined;
+  const latch = Latch.makeUnsafe(false);
+  const reader: Socket.Socket["reader"] = Effect.gen(function* () {
+    const scope = yield* Effect.scope;
+    const stream = yield* open;
+    let closed = false;
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.promise(() => {
+        closed = true;
+        latch.closeUnsafe();
+        if (current === stream) current = undefined;
+        return stream.close();
+      }),
+    );
+    current = stream;
+    latch.openUnsafe();
+    const take = (buf: Uint8Array, n: number): NonEmptyReadonlyArray<Uint8Array> => {
+      const chunks: [Uint8Array, ...Uint8Array[]] = [buf.subarray(0, n)];
+      // Whatever else is ready joins this pull, without waiting.
+      while (n === buf.length) {
+        buf = new Uint8Array(chunkSize);
+        n = stream.tryRead(buf);
+        if (n <= 0) break;
+        chunks.push(buf.subarray(0, n));
+      }
+      return chunks;
+    };
+    const eof = new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1000 }) });
+    const pull: Socket.Reader["pull"] = Effect.suspend(() => {
+      if (closed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) }));
+      const buf = new Uint8Array(chunkSize);
+      let n: number;
+      try {
+        n = stream.tryRead(buf);
+      } catch (error) {
+        return Effect.fail(toSocketError(error, "read"));
+      }
+      if (n > 0) return Effect.succeed(take(buf, n));
+      if (n === 0) return Effect.fail(eof);
+      return Effect.flatMap(
+        Effect.tryPromise({
+          try: (signal) => stream.read(buf, { signal }),
+          catch: (error) =>
+            isIoError(error, "Closed")
+              ? new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) })
+              : toSocketError(error, "read"),
+        }),
+        (count) => (count === 0 ? Effect.fail(eof) : Effect.succeed(take(buf, count))),
+      );
+    });
+    return { pull, upgrade: Socket.SocketUpgradeError.unsupported };
+  });
+
+  const writeBytes = (stream: TcpStream, bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> => {
+    try {
+      const n = stream.tryWrite(bytes);
+      if (n === bytes.length) return Effect.void;
+      const rest = n === WOULD_BLOCK ? bytes : bytes.subarray(n);
+      return Effect.tryPromise({
+        try: async (signal) => {
+          let offset = 0;
+          while (offset < rest.length) offset += await stream.write(rest.subarray(offset), { signal });
+        },
+        catch: (error) => toSocketError(error, "write"),
+      });
+    } catch (error) {
+      return Effect.fail(toSocketError(error, "write"));
+    }
+  };
+  const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
+    Effect.suspend(() => {
+      const stream = current;
+      if (stream === undefined) return latch.whenOpen(write(chunk));
+      if (Socket.isCloseEvent(chunk)) return Effect.promise(() => stream.close());
+      return writeBytes(stream, typeof chunk === "string" ? encoder.encode(chunk) : chunk);
+    });
+  const writeAll = (chunks: NonEmptyReadonlyArray<Uint8Array | string>): Effect.Effect<void, Socket.SocketError> =>
+    Effect.forEach(chunks, (chunk) => write(chunk), { discard: true });
+  const writer: Socket.Socket["writer"] = Effect.acquireRelease(Effect.succeed({ write, writeAll }), () =>
+    Effect.promise(() => (current === undefined ? Promise.resolve() : current.shutdown().catch(() => {}))),
+  );
+  return Socket.make({ reader, writer });
+}
+
+/**
+ * An Effect `Socket` that connects with `runtime.net.connect(options)` when its reader is
+ * acquired. Interrupting the acquisition aborts the connect. A failed connect is a
+ * `SocketOpenError` whose cause is the `IoError` (`ConnectionRefused`, ...).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Socket } from "effect";
+ * import { nodeRuntime } from "@anyrt/node";
+ * import { makeSocket } from "@anyrt/effect";
+ * const socket = makeSocket(nodeRuntime, { port: 1 });
+ * const exit = await Effect.runPromiseExit(Effect.scoped(socket.reader));
+ * console.assert(exit._tag === "Failure");
+ * ```
+ */
+export function makeSocket(runtime: Runtime, options: SocketOptions): Socket.Socket {
+  const { chunkSize, ...connect } = options;
+  return fromTcpStream(
+    Effect.tryPromise({
+      try: (signal) => runtime.net.connect({ ...connect, signal }),
+      catch: (error) => toSocketError(error, "open"),
+    }),
+    chunkSize,
+  );
+}
+
+/** {@link makeSocket} as a layer of Effect's `Socket` service. */
+export function layerSocket(runtime: Runtime, options: SocketOptions): Layer.Layer<Socket.Socket> {
+  return Layer.succeed(Socket.Socket)(makeSocket(runtime, options));
+}
+
+/**
+ * An Effect `SocketServer` on `runtime.net.listen(options)`, listening until the scope closes.
+ * `run(handler)` accepts connections and runs the handler for each in a fiber of its own, with
+ * the connection as an Effect `Socket`; interrupting `run` interrupts the handlers. A failed
+ * listen is a `SocketServerOpenError` whose cause is the `IoError` (`AddrInUse`, ...).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect";
+ * import { nodeRuntime } from "@anyrt/node";
+ * import { makeSocketServer } from "@anyrt/effect";
+ * const port = await Effect.runPromise(Effect.scoped(Effect.map(makeSocketServer(nodeRuntime, { port: 0 }), (s) => s.address)));
+ * console.assert(port._tag === "InetAddressV4");
+ * ```
+ */
+export function makeSocketServer(
+  runtime: Runtime,
+  options: ListenOptions,
+): Effect.Effect<SocketServer.SocketServer["Service"], SocketServer.SocketServerError, Scope.Scope> {
+  return Effect.gen(function* () {
+    const listener = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => runtime.net.listen(options),
+        catch: (cause) =>
+          new SocketServer.SocketServerError({ reason: new SocketServer.SocketServerOpenError({ cause }) }),
+      }),
+      (listener) => Effect.promise(() => listener.close()),
+    );
+    const local = listener.localAddress;
+    const address = NetAddress.inetAddressFromIpStringUnsafe(local.hostname, local.port);
+    const run = <R, E, _>(handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>) =>
+      Effect.gen(function* () {
+        const handlers = yield* Scope.make();
+        const forkHandler = (stream: TcpStream) =>
+          Effect.forkIn(
+            Effect.ignore(handler(fromTcpStream(Effect.succeed(stream)))).pipe(
+              Effect.ensuring(Effect.promise(() => stream.close())),
+            ),
+            handlers,
+          );
+        return yield* Effect.tryPromise({
+          try: (signal) => listener.accept({ signal }),
+          catch: (cause) =>
+            new SocketServer.SocketServerError({ reason: new SocketServer.SocketServerUnknownError({ cause }) }),
+        }).pipe(
+          Effect.flatMap(forkHandler),
+          Effect.forever,
+          Effect.onExit(() => Scope.close(handlers, Exit.void)),
+        );
+      }) as Effect.Effect<never, SocketServer.SocketServerError, R>;
+    return SocketServer.SocketServer.of({ address, run });
+  });
+}
+
+/** {@link makeSocketServer} as a layer of Effect's `SocketServer` service. */
+export function layerSocketServer(
+  runtime: Runtime,
+  options: ListenOptions,
+): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError> {
+  return Layer.effect(SocketServer.SocketServer)(makeSocketServer(runtime, options));
+}
