@@ -4,7 +4,7 @@ import { createDenoRuntime, denoCapabilities, denoRuntime } from "@anyrt/deno";
 import { describe, expect, it } from "vitest";
 
 describe("Deno capabilities", () => {
-  it("declares TCP with half-close, files, subprocesses and (off Windows) signals", () => {
+  it("declares TCP with half-close, files, subprocesses, worker threads and (off Windows) signals", () => {
     expect(denoCapabilities).toEqual({
       "tcp.connect": true,
       "tcp.listen": true,
@@ -14,6 +14,7 @@ describe("Deno capabilities", () => {
       fs: true,
       process: true,
       "process.signals": Deno.build.os !== "windows",
+      blocking: true,
     });
     expect(Object.keys(denoCapabilities).sort()).toEqual([...capabilities].sort());
     expect(Object.isFrozen(denoCapabilities)).toBe(true);
