@@ -68,6 +68,12 @@ export interface ConformanceTarget {
   setup(): Promise<Fixture>;
   /** Releases what {@link setup} made. Called after every case, whatever its outcome. */
   teardown?(fixture: Fixture): Promise<void>;
+  /**
+   * The cases this target is about, when not all: a wrapper that changes only the stream pair
+   * (a bridge) selects the cases that use it, since the rest would repeat its inner target's
+   * run. Cases left out are not part of the run at all (not reported as passed or unsupported).
+   */
+  readonly selects?: ((testCase: ConformanceCase) => boolean) | undefined;
 }
 
 /** What a case body receives. */

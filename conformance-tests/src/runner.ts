@@ -163,10 +163,11 @@ export async function runSuite(
   } catch {
     // Reported per case by runCase.
   }
-  for (const [index, testCase] of cases.entries()) {
+  const selected = target.selects === undefined ? cases : cases.filter(target.selects);
+  for (const [index, testCase] of selected.entries()) {
     const result = await runCase(target, testCase, options);
     results.push(result);
-    options.onResult?.(result, index, cases.length);
+    options.onResult?.(result, index, selected.length);
   }
   return {
     runtime: target.runtime,

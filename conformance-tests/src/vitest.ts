@@ -22,7 +22,8 @@ export function defineConformanceSuite(
   target: ConformanceTarget,
   options: RunOptions & { readonly cases?: readonly ConformanceCase[] } = {},
 ): void {
-  const selected = options.cases ?? allCases;
+  const given = options.cases ?? allCases;
+  const selected = target.selects === undefined ? given : given.filter(target.selects);
   describe(`${target.adapter} on ${target.runtime} ${target.runtimeVersion}`, () => {
     for (const testCase of selected) {
       it(
