@@ -62,6 +62,7 @@ export function toIoError(error: unknown, operation: string): IoError {
     if (reason._tag === "BadArgument") {
       return new IoError("InvalidInput", `${operation}: ${reason.message}`, { cause: error });
     }
+    if (isIoError(reason.cause)) return reason.cause;
     const native = codeOf(reason.cause);
     const kind = kindOfCause(reason.cause) ?? kindOfTag[reason._tag];
     return nativeIoError(kind, operation, native ?? reason._tag, error);

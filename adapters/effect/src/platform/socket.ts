@@ -115,8 +115,12 @@ export function fromTcpStream(
     });
   const writeAll = (chunks: NonEmptyReadonlyArray<Uint8Array | string>): Effect.Effect<void, Socket.SocketError> =>
     Effect.forEach(chunks, (chunk) => write(chunk), { discard: true });
+  // Releasing the writer starts the half-close and does not wait for it, as Node's `end()` does in
+  // Effect's own sockets: a peer that never reads must not hang the scope.
   const writer: Socket.Socket["writer"] = Effect.acquireRelease(Effect.succeed({ write, writeAll }), () =>
-    Effect.promise(() => (current === undefined ? Promise.resolve() : current.shutdown().catch(() => {}))),
+    Effect.sync(() => {
+      current?.shutdown().catch(() => {});
+    }),
   );
   return Socket.make({ reader, writer });
 }
