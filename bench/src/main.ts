@@ -12,6 +12,8 @@ import { createChannel1m } from "./channel-1m.ts";
 import { createCompatFromNodeSocket } from "./compat-from-node-socket.ts";
 import { createCompatFromWebReadable } from "./compat-from-web-readable.ts";
 import { createCompatToWebReadable } from "./compat-to-web-readable.ts";
+import { createEffectSocketThroughput } from "./effect-socket-throughput.ts";
+import { createEffectSpawn1m } from "./effect-spawn-1m.ts";
 import {
   type Benchmark,
   type BenchResult,
@@ -43,6 +45,8 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "compat-from-node-socket": createCompatFromNodeSocket,
   "compat-to-web-readable": createCompatToWebReadable,
   "compat-from-web-readable": createCompatFromWebReadable,
+  "effect-spawn-1m": createEffectSpawn1m,
+  "effect-socket-throughput": createEffectSocketThroughput,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
