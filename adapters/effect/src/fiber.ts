@@ -28,7 +28,11 @@ import { FiberTask } from "./task.ts";
  * ```
  */
 export function toFiber<T>(handle: JoinHandle<T>): Fiber.Fiber<T, unknown> {
-  if (handle instanceof FiberTask) return handle.fiber as Fiber.Fiber<T, unknown>;
+  if (handle instanceof FiberTask) {
+    // Whoever takes the fiber observes the task: its failure is theirs, not unreported.
+    handle.then(undefined, () => {});
+    return handle.fiber as Fiber.Fiber<T, unknown>;
+  }
   return Effect.runFork(
     Effect.callback<T, unknown>((resume) => {
       handle.then(
@@ -57,7 +61,7 @@ export function toFiber<T>(handle: JoinHandle<T>): Fiber.Fiber<T, unknown> {
  * ```
  */
 export function fromFiber<A, E>(fiber: Fiber.Fiber<A, E>): JoinHandle<A> {
-  return new FiberTask<A>(Context.empty(), null, undefined, fiber as Fiber.Fiber<A, unknown>);
+  return new FiberTask<A>(Effect.runFork, null, undefined, fiber as Fiber.Fiber<A, unknown>);
 }
 
 /**

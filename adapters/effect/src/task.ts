@@ -8,10 +8,11 @@
 import type { JoinHandle, Spawn, SpawnOptions } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import * as Cause from "effect/Cause";
-import type * as Context from "effect/Context";
+import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type * as Exit from "effect/Exit";
 import type * as Fiber from "effect/Fiber";
+import * as Scheduler from "effect/Scheduler";
 
 /** 0 running, 1 resolved, 2 failed, 3 aborted. */
 type State = 0 | 1 | 2 | 3;
@@ -54,6 +55,31 @@ export class FiberTask<T> implements JoinHandle<T> {
   #resolve: ((value: T) => void) | null = null;
   #reject: ((reason: unknown) => void) | null = null;
   #removeOuter: (() => void) | null = null;
+  #task: ((signal: AbortSignal) => PromiseLike<T> | T) | null = null;
+  #resume: ((effect: Effect.Effect<T, unknown>) => void) | null = null;
+
+  /** Runs the task's function (once; never after the fiber ended). @internal */
+  start(): void {
+    const task = this.#task;
+    const resume = this.#resume;
+    this.#task = null;
+    if (task === null || resume === null || this.#state !== 0 || this.#aborting) return;
+    let outcome: PromiseLike<T> | T;
+    try {
+      outcome = task(this.signal);
+    } catch (error) {
+      resume(Effect.fail(error));
+      return;
+    }
+    if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
+      resume(Effect.succeed(outcome as T));
+      return;
+    }
+    (outcome as PromiseLike<T>).then(
+      (value) => resume(Effect.succeed(value)),
+      (error) => resume(Effect.fail(error)),
+    );
+  }
 
   /**
    * A handle for `task` run in a fiber forked with `context`, or, when `task` is `null`, for the
@@ -61,7 +87,7 @@ export class FiberTask<T> implements JoinHandle<T> {
    * @internal
    */
   constructor(
-    context: Context.Context<never>,
+    run: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>,
     task: ((signal: AbortSignal) => PromiseLike<T> | T) | null,
     options: SpawnOptions | undefined,
     adopt?: Fiber.Fiber<T, unknown>,
@@ -69,27 +95,16 @@ export class FiberTask<T> implements JoinHandle<T> {
     if (task === null) {
       this.fiber = adopt as Fiber.Fiber<T, unknown>;
     } else {
+      this.#task = task;
+      // The fiber suspends at once; the task's function starts on the next microtask (with every
+      // task spawned since), after the spawner's stack has returned. Starting it from the fiber's
+      // scheduler instead (`yieldNow`) would cost a host callback and an async resource per task.
       const body = Effect.callback<T, unknown>((resume) => {
-        let outcome: PromiseLike<T> | T;
-        try {
-          outcome = task(this.signal);
-        } catch (error) {
-          resume(Effect.fail(error));
-          return;
-        }
-        if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
-          resume(Effect.succeed(outcome as T));
-          return;
-        }
-        (outcome as PromiseLike<T>).then(
-          (value) => resume(Effect.succeed(value)),
-          (error) => resume(Effect.fail(error)),
-        );
+        this.#resume = resume;
+        scheduleStart(this as FiberTask<unknown>);
         return Effect.sync(() => this.#interrupted());
       });
-      // The task starts on Effect's scheduler, after the spawner's stack has returned, as a fiber
-      // forked without `startImmediately` does.
-      this.fiber = Effect.runForkWith(context)(Effect.andThen(Effect.yieldNow, body));
+      this.fiber = run(body);
     }
     this.fiber.addObserver((exit) => this.#settle(exit));
     const outer = options?.signal;
@@ -191,6 +206,25 @@ export class FiberTask<T> implements JoinHandle<T> {
   }
 }
 
+/** Tasks waiting to start; one microtask starts every task spawned since, in spawn order. */
+let startQueue: FiberTask<unknown>[] = [];
+let startScheduled = false;
+
+function startAll(): void {
+  startScheduled = false;
+  const queue = startQueue;
+  startQueue = [];
+  for (let i = 0; i < queue.length; i++) (queue[i] as FiberTask<unknown>).start();
+}
+
+function scheduleStart(task: FiberTask<unknown>): void {
+  startQueue.push(task);
+  if (!startScheduled) {
+    startScheduled = true;
+    queueMicrotask(startAll);
+  }
+}
+
 /**
  * Core's `Spawn` on Effect fibers: each task runs in its own fiber forked with `context` (so it
  * sees the services, the `Clock` and the `Scheduler` there, a `TestClock` included). Tasks are
@@ -208,5 +242,25 @@ export class FiberTask<T> implements JoinHandle<T> {
  * ```
  */
 export function effectSpawn(context: Context.Context<never>): Spawn {
-  return { spawn: (task, options) => new FiberTask(context, task, options) };
+  const run = Effect.runForkWith(withSharedDispatcher(context));
+  return { spawn: (task, options) => new FiberTask(run, task, options) };
+}
+
+/**
+ * `context` with a `Scheduler` whose dispatcher is made once. Every root fiber makes its own
+ * dispatcher, so a million tasks would each schedule their own host callback; forked children
+ * share their parent's dispatcher, and tasks spawned on one runtime now share one too.
+ */
+function withSharedDispatcher(context: Context.Context<never>): Context.Context<never> {
+  const scheduler = Context.get(context, Scheduler.Scheduler);
+  let dispatcher: Scheduler.SchedulerDispatcher | undefined;
+  const shared: Scheduler.Scheduler = {
+    executionMode: scheduler.executionMode,
+    shouldYield: (fiber) => scheduler.shouldYield(fiber),
+    makeDispatcher: () => {
+      dispatcher ??= scheduler.makeDispatcher();
+      return dispatcher;
+    },
+  };
+  return Context.add(context, Scheduler.Scheduler, shared);
 }
