@@ -53,39 +53,67 @@ export function fromTcpStream(
     );
     current = stream;
     latch.openUnsafe();
-    const take = (buf: Uint8Array, n: number): NonEmptyReadonlyArray<Uint8Array> => {
-      const chunks: [Uint8Array, ...Uint8Array[]] = [buf.subarray(0, n)];
-      // Whatever else is ready joins this pull, without waiting.
-      while (n === buf.length) {
-        buf = new Uint8Array(chunkSize);
-        n = stream.tryRead(buf);
-        if (n <= 0) break;
-        chunks.push(buf.subarray(0, n));
-      }
-      return chunks;
-    };
     const eof = new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1000 }) });
+    const mapRead = (error: unknown) =>
+      isIoError(error, "Closed")
+        ? new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) })
+        : toSocketError(error, "read");
+    // A read still in flight when its pull was interrupted: the next pull takes its outcome, so
+    // an interrupted pull loses no byte and no AbortSignal is made per pull.
+    type Resume = (effect: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError>) => void;
+    interface Inflight {
+      outcome: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError> | null;
+      waiter: Resume | null;
+    }
+    let inflight: Inflight | null = null;
+    const settle = (
+      buf: Uint8Array,
+      n: number,
+    ): Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError> =>
+      n === 0 ? Effect.fail(eof) : Effect.succeed([buf.subarray(0, n)]);
+    const awaitRead = (read: Inflight) =>
+      Effect.callback<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError>((resume) => {
+        if (read.outcome !== null) {
+          inflight = null;
+          resume(read.outcome);
+          return;
+        }
+        read.waiter = resume;
+        return Effect.sync(() => {
+          if (read.waiter === resume) read.waiter = null;
+        });
+      });
+    const startRead = (buf: Uint8Array): Inflight => {
+      const read: Inflight = { outcome: null, waiter: null };
+      const finish = (outcome: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError>) => {
+        const waiter = read.waiter;
+        if (waiter === null) {
+          read.outcome = outcome;
+          return;
+        }
+        read.waiter = null;
+        inflight = null;
+        waiter(outcome);
+      };
+      stream.read(buf).then(
+        (n) => finish(settle(buf, n)),
+        (error: unknown) => finish(Effect.fail(mapRead(error))),
+      );
+      return read;
+    };
     const pull: Socket.Reader["pull"] = Effect.suspend(() => {
       if (closed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) }));
+      if (inflight !== null) return awaitRead(inflight);
       const buf = new Uint8Array(chunkSize);
       let n: number;
       try {
         n = stream.tryRead(buf);
       } catch (error) {
-        return Effect.fail(toSocketError(error, "read"));
+        return Effect.fail(mapRead(error));
       }
-      if (n > 0) return Effect.succeed(take(buf, n));
-      if (n === 0) return Effect.fail(eof);
-      return Effect.flatMap(
-        Effect.tryPromise({
-          try: (signal) => stream.read(buf, { signal }),
-          catch: (error) =>
-            isIoError(error, "Closed")
-              ? new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) })
-              : toSocketError(error, "read"),
-        }),
-        (count) => (count === 0 ? Effect.fail(eof) : Effect.succeed(take(buf, count))),
-      );
+      if (n !== WOULD_BLOCK) return settle(buf, n);
+      inflight = startRead(buf);
+      return awaitRead(inflight);
     });
     return { pull, upgrade: Socket.SocketUpgradeError.unsupported };
   });
