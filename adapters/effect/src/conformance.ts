@@ -11,6 +11,8 @@ import { createEffectNodeRuntime, nodeServicesContext } from "./node.ts";
 export function effectConformanceTargets(base: ConformanceTarget): ConformanceTarget[] {
   if (base.runtime !== "node") return [];
   const context = nodeServicesContext();
+  // Awaited by every setup; a failure is reported there, not as an unhandled rejection.
+  context.catch(() => {});
   return [
     {
       runtime: "node",
