@@ -101,38 +101,89 @@ export function fromTcpStream(
       );
       return read;
     };
+    // A buffer a `tryRead` found nothing for is kept for the next one.
+    let spare: Uint8Array | null = null;
+    const buffer = () => {
+      const buf = spare ?? new Uint8Array(chunkSize);
+      spare = null;
+      return buf;
+    };
     const pull: Socket.Reader["pull"] = Effect.suspend(() => {
       if (closed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) }));
       if (inflight !== null) return awaitRead(inflight);
-      const buf = new Uint8Array(chunkSize);
+      const buf = buffer();
       let n: number;
       try {
         n = stream.tryRead(buf);
       } catch (error) {
         return Effect.fail(mapRead(error));
       }
-      if (n !== WOULD_BLOCK) return settle(buf, n);
-      inflight = startRead(buf);
-      return awaitRead(inflight);
+      if (n === WOULD_BLOCK) {
+        inflight = startRead(buf);
+        return awaitRead(inflight);
+      }
+      if (n < buf.length) return settle(buf, n);
+      // A full buffer: whatever else is ready joins this pull, without waiting.
+      const chunks: [Uint8Array, ...Uint8Array[]] = [buf];
+      while (chunks.length < 16) {
+        const next = buffer();
+        let more: number;
+        try {
+          more = next.length === 0 ? 0 : stream.tryRead(next);
+        } catch {
+          // The error is the next pull's: tryRead throws it again.
+          break;
+        }
+        if (more <= 0) {
+          if (more === WOULD_BLOCK) spare = next;
+          break;
+        }
+        chunks.push(more === next.length ? next : next.subarray(0, more));
+        if (more < next.length) break;
+      }
+      return Effect.succeed(chunks);
     });
     return { pull, upgrade: Socket.SocketUpgradeError.unsupported };
   });
 
+  // What a write could not hand over at once is written by a promise chain that an interrupted
+  // write leaves running (the bytes were accepted, as `node:net`'s buffer accepts them for Effect's
+  // own sockets); the next write waits for it first. No AbortSignal is made per write.
+  let backlog: Promise<void> | null = null;
+  const awaitPromise = (promise: Promise<void>) =>
+    Effect.callback<void, Socket.SocketError>((resume) => {
+      promise.then(
+        () => resume(Effect.void),
+        (error: unknown) => resume(Effect.fail(toSocketError(error, "write"))),
+      );
+    });
   const writeBytes = (stream: TcpStream, bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> => {
+    const waiting = backlog;
+    if (waiting !== null)
+      return Effect.andThen(
+        awaitPromise(waiting),
+        Effect.suspend(() => writeBytes(stream, bytes)),
+      );
+    let n: number;
     try {
-      const n = stream.tryWrite(bytes);
-      if (n === bytes.length) return Effect.void;
-      const rest = n === WOULD_BLOCK ? bytes : bytes.subarray(n);
-      return Effect.tryPromise({
-        try: async (signal) => {
-          let offset = 0;
-          while (offset < rest.length) offset += await stream.write(rest.subarray(offset), { signal });
-        },
-        catch: (error) => toSocketError(error, "write"),
-      });
+      n = stream.tryWrite(bytes);
     } catch (error) {
       return Effect.fail(toSocketError(error, "write"));
     }
+    if (n === bytes.length) return Effect.void;
+    const rest = (n === WOULD_BLOCK ? bytes : bytes.subarray(n)).slice();
+    const pending = (async () => {
+      let offset = 0;
+      while (offset < rest.length) offset += await stream.write(offset === 0 ? rest : rest.subarray(offset));
+    })();
+    backlog = pending;
+    pending.then(
+      () => {
+        if (backlog === pending) backlog = null;
+      },
+      () => {},
+    );
+    return awaitPromise(pending);
   };
   const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
     Effect.suspend(() => {
