@@ -4,8 +4,10 @@
  * joined with `Fiber.joinAll`, each awaiting one resolved promise; tasks per second. The issue asks
  * for at most 1.1x the baseline's time (ratio >= 0.909) and heap. Effect 4 creates a
  * `node:async_hooks` `AsyncResource` per fork and per suspension wherever `process.getBuiltinModule`
- * exists (Node, Deno, Bun); both sides pay it. The heap held per pending task is recorded in
- * `params`.
+ * exists (Node, Deno, Bun); both sides pay it. anyrt's contract hands every task its own
+ * `AbortSignal`, which costs more than a fork (about 3.5 us on Node): the `fork-plus-abort-signal`
+ * baseline adds one per fiber to show what remains of anyrt's own overhead. The heap held per
+ * pending task is recorded in `params`.
  * @module
  */
 import { createEffectRuntime } from "@anyrt/effect";
@@ -81,6 +83,25 @@ export async function createEffectSpawn1m(settings: BenchSettings): Promise<Benc
     return perSecond(tasks, elapsed);
   };
 
+  /** The baseline plus what anyrt's contract adds: every task gets its own AbortSignal. */
+  const withSignals = async (): Promise<number> => {
+    const start = now();
+    const results = await Effect.runPromise(
+      Effect.gen(function* () {
+        const fibers = new Array<Fiber.Fiber<number>>(tasks);
+        const signals = new Array<AbortSignal>(tasks);
+        for (let i = 0; i < tasks; i++) {
+          signals[i] = new AbortController().signal;
+          fibers[i] = yield* Effect.forkChild(effectTask);
+        }
+        return yield* Fiber.joinAll(fibers);
+      }),
+    );
+    const elapsed = now() - start;
+    if (results.length !== tasks) throw new Error("effect-spawn-1m: lost results");
+    return perSecond(tasks, elapsed);
+  };
+
   const heapTasks = scaled(settings, 100_000, 1000);
   const anyrtBytesPerTask = await heapPerTask(
     heapTasks,
@@ -108,6 +129,11 @@ export async function createEffectSpawn1m(settings: BenchSettings): Promise<Benc
         kind: "baseline",
         api: "Effect.forkChild(..., { startImmediately: true }) x N, Fiber.joinAll",
         sample: immediate,
+      },
+      "fork-plus-abort-signal": {
+        kind: "baseline",
+        api: "Effect.forkChild x N plus one AbortController per task (what anyrt's spawn contract adds), Fiber.joinAll",
+        sample: withSignals,
       },
     },
     params: { tasks, heapTasks, anyrtBytesPerTask, nativeBytesPerTask },

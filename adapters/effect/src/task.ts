@@ -21,12 +21,34 @@ function defaultReason(): DOMException {
   return new DOMException("The task was aborted", "AbortError");
 }
 
+/** `Promise.prototype.then`, for this module's own reactions to a handle. */
+const promiseThen = Promise.prototype.then;
+
+/** True while this module reacts to a handle: that must not count as someone observing it. */
+let reactingInternally = false;
+
+function noop(): void {}
+
+/** Marks `promise`'s rejection handled, without counting as an observer. */
+function handleInternally(promise: Promise<unknown>): void {
+  reactingInternally = true;
+  try {
+    promiseThen.call(promise, undefined, noop);
+  } finally {
+    reactingInternally = false;
+  }
+}
+
 /**
  * The join handle of a task running in an Effect fiber. It follows core's `JoinHandle` contract:
  * await it for the result; `abort(reason)` is idempotent, aborts the task's signal at once,
  * interrupts the fiber, and makes awaiting reject with an `IoError` of kind `Aborted` whose `cause`
  * is the reason (the task's own failure is never confused with it); aborting a finished task
  * changes nothing. A failure nobody awaited one macrotask later is reported with `console.error`.
+ *
+ * The handle is a native promise (as core's tasks are, decision note 0004): `await handle` and
+ * `Promise.all(handles)` take the engines' fast paths; its `constructor` getter records that
+ * someone observed it.
  *
  * `fiber` is the Effect fiber: `Fiber.join(handle.fiber)` gives the result (failing with the
  * task's error, or interrupted after an abort), and `Fiber.interrupt(handle.fiber)` aborts the
@@ -42,18 +64,27 @@ function defaultReason(): DOMException {
  * console.assert((await Effect.runPromise(Fiber.join(handle.fiber as Fiber.Fiber<number, unknown>))) === 42);
  * ```
  */
-export class FiberTask<T> implements JoinHandle<T> {
+export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
+  static {
+    Object.defineProperty(FiberTask, Symbol.species, { get: () => Promise, configurable: true });
+    Object.defineProperty(FiberTask.prototype, "constructor", {
+      get(this: FiberTask<unknown>): PromiseConstructor {
+        if (!reactingInternally && #observed in this) this.#observed = true;
+        return Promise;
+      },
+      configurable: true,
+    });
+  }
+
   /** The fiber running the task. */
   readonly fiber: Fiber.Fiber<T, unknown>;
   #controller: AbortController | null = null;
   #reason: unknown;
   #aborting = false;
   #state: State = 0;
-  #outcome: unknown;
   #observed = false;
-  #promise: Promise<T> | null = null;
-  #resolve: ((value: T) => void) | null = null;
-  #reject: ((reason: unknown) => void) | null = null;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (reason: unknown) => void;
   #removeOuter: (() => void) | null = null;
   #task: ((signal: AbortSignal) => PromiseLike<T> | T) | null = null;
   #resume: ((effect: Effect.Effect<T, unknown>) => void) | null = null;
@@ -92,6 +123,14 @@ export class FiberTask<T> implements JoinHandle<T> {
     options: SpawnOptions | undefined,
     adopt?: Fiber.Fiber<T, unknown>,
   ) {
+    let resolve!: (value: T) => void;
+    let reject!: (reason: unknown) => void;
+    super((onValue, onFailure) => {
+      resolve = onValue;
+      reject = onFailure;
+    });
+    this.#resolve = resolve;
+    this.#reject = reject;
     if (task === null) {
       this.fiber = adopt as Fiber.Fiber<T, unknown>;
     } else {
@@ -161,11 +200,13 @@ export class FiberTask<T> implements JoinHandle<T> {
 
   #finish(state: State, outcome: unknown): void {
     this.#state = state;
-    this.#outcome = outcome;
-    if (state === 1) this.#resolve?.(outcome as T);
-    else this.#reject?.(outcome);
-    this.#resolve = null;
-    this.#reject = null;
+    if (state === 1) {
+      this.#resolve(outcome as T);
+      return;
+    }
+    this.#reject(outcome);
+    // The host never sees an unhandled rejection: an unobserved failure is reported below.
+    handleInternally(this);
     if (state === 2 && !this.#observed) {
       setTimeout(() => {
         if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", outcome);
@@ -181,28 +222,6 @@ export class FiberTask<T> implements JoinHandle<T> {
     this.#removeOuter?.();
     this.#removeOuter = null;
     this.fiber.interruptUnsafe();
-  }
-
-  #result(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
-    if (this.#state === 1) this.#promise = Promise.resolve(this.#outcome as T);
-    else if (this.#state !== 0) this.#promise = Promise.reject(this.#outcome);
-    else {
-      this.#promise = new Promise<T>((resolve, reject) => {
-        this.#resolve = resolve;
-        this.#reject = reject;
-      });
-    }
-    return this.#promise;
-  }
-
-  // biome-ignore lint/suspicious/noThenProperty: a join handle is awaitable by design.
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this.#observed = true;
-    return this.#result().then(onFulfilled, onRejected);
   }
 }
 
