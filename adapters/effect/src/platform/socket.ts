@@ -96,22 +96,34 @@ export function fromTcpStream(
         waiter(outcome);
       };
       stream.read(buf).then(
-        (n) => finish(settle(buf, n)),
+        (n) => {
+          consume(n);
+          finish(settle(buf, n));
+        },
         (error: unknown) => finish(Effect.fail(mapRead(error))),
       );
       return read;
     };
-    // A buffer a `tryRead` found nothing for is kept for the next one.
-    let spare: Uint8Array | null = null;
-    const buffer = () => {
-      const buf = spare ?? new Uint8Array(chunkSize);
-      spare = null;
-      return buf;
+    // Reads land in windows of one large slab, each read taking only the bytes it got (as Node's
+    // buffer pool does), rather than in a fresh zero-filled buffer per pull: a chunk handed out is
+    // a view that is never written again.
+    let slab = new Uint8Array(0);
+    let slabOffset = 0;
+    const slabSize = Math.max(1024 * 1024, chunkSize);
+    const window = () => {
+      if (slab.length - slabOffset < chunkSize) {
+        slab = new Uint8Array(slabSize);
+        slabOffset = 0;
+      }
+      return slab.subarray(slabOffset, slabOffset + chunkSize);
+    };
+    const consume = (n: number) => {
+      slabOffset += n;
     };
     const pull: Socket.Reader["pull"] = Effect.suspend(() => {
       if (closed) return Effect.fail(new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1006 }) }));
       if (inflight !== null) return awaitRead(inflight);
-      const buf = buffer();
+      const buf = window();
       let n: number;
       try {
         n = stream.tryRead(buf);
@@ -122,23 +134,22 @@ export function fromTcpStream(
         inflight = startRead(buf);
         return awaitRead(inflight);
       }
+      consume(n);
       if (n < buf.length) return settle(buf, n);
-      // A full buffer: whatever else is ready joins this pull, without waiting.
+      // A full window: whatever else is ready joins this pull, without waiting.
       const chunks: [Uint8Array, ...Uint8Array[]] = [buf];
       while (chunks.length < 16) {
-        const next = buffer();
+        const next = window();
         let more: number;
         try {
-          more = next.length === 0 ? 0 : stream.tryRead(next);
+          more = stream.tryRead(next);
         } catch {
           // The error is the next pull's: tryRead throws it again.
           break;
         }
-        if (more <= 0) {
-          if (more === WOULD_BLOCK) spare = next;
-          break;
-        }
-        chunks.push(more === next.length ? next : next.subarray(0, more));
+        if (more <= 0) break;
+        consume(more);
+        chunks.push(next.subarray(0, more));
         if (more < next.length) break;
       }
       return Effect.succeed(chunks);
