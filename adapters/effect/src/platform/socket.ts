@@ -31,6 +31,8 @@ const encoder = new TextEncoder();
  * when the reader's scope closes, failing a pull in flight). `pull` yields what one read gives
  * (several chunks when more is ready at once) and fails with a `SocketCloseError` of code 1000 at
  * EOF, as Effect's sockets do; a failed read is a `SocketReadError` whose cause is the `IoError`.
+ * Chunks are views into shared slabs of 1 MiB (as Node's `Buffer`s are views into its pool): a
+ * consumer that keeps many small chunks for long should copy them, or it keeps their slabs alive.
  */
 export function fromTcpStream(
   open: Effect.Effect<TcpStream, Socket.SocketError>,
