@@ -159,7 +159,7 @@ export interface SinkOptions extends BridgeOptions {
  *
  * @example
  * ```ts
- * import { Sink } from "effect";
+ * import { Effect, Sink } from "effect";
  * import { fromSink } from "@anyrt/effect";
  * const seen: number[] = [];
  * const writer = fromSink(Sink.forEach((chunk: Uint8Array) => Effect.sync(() => seen.push(...chunk))));

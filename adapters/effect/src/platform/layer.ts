@@ -20,7 +20,7 @@ import { layerFileSystem } from "./file-system.ts";
  * import { Effect, FileSystem } from "effect";
  * import { nodeRuntime } from "@anyrt/node";
  * import { layerPlatform } from "@anyrt/effect";
- * const program = Effect.flatMap(FileSystem.FileSystem.asEffect(), (fs) => fs.makeTempDirectory());
+ * const program = Effect.flatMap(Effect.service(FileSystem.FileSystem), (fs) => fs.makeTempDirectory());
  * const dir = await Effect.runPromise(Effect.provide(program, layerPlatform(nodeRuntime)));
  * console.assert(typeof dir === "string");
  * ```
