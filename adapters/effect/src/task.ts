@@ -141,7 +141,7 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
       const body = Effect.callback<T, unknown>((resume) => {
         this.#resume = resume;
         scheduleStart(this as FiberTask<unknown>);
-        return Effect.sync(() => this.#interrupted());
+        // No cancel effect: an interrupted fiber exits at once, and `#settle` aborts the signal.
       });
       this.fiber = run(body);
     }
