@@ -78,7 +78,7 @@ describe("spawn", () => {
     const late = observers.map(() => spawn.spawn(fail));
     await Promise.resolve();
     await Promise.resolve();
-    late.forEach((handle, index) => observers[index]?.(handle));
+    for (const [index, handle] of late.entries()) observers[index]?.(handle);
     await tick();
     await tick();
     expect(report).not.toHaveBeenCalled();
