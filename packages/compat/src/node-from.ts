@@ -13,7 +13,16 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { attemptOrWait, ChunkQueue, checkBuffer, describe, ReadHalf, WaitList, WaitSlot } from "@anyrt/core/adapter";
+import {
+  attemptOrWait,
+  ChunkQueue,
+  checkBuffer,
+  copyBytes,
+  describe,
+  ReadHalf,
+  WaitList,
+  WaitSlot,
+} from "@anyrt/core/adapter";
 import { closedError, noop, toIoError } from "./errors.ts";
 import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
 import { sizeOption } from "./web-readable.ts";
@@ -110,8 +119,18 @@ export class NodeReadSide {
       this.#stream.destroy(error);
       return;
     }
-    this.#queue.push(chunk);
-    this.#half.notify();
+    const waiting = this.#queue.size === 0 ? this.#half.waiting : null;
+    if (waiting !== null) {
+      // A read waits for exactly this: land the bytes in its buffer, queue only the rest.
+      const n = Math.min(chunk.length, waiting.length);
+      copyBytes(n === chunk.length ? chunk : chunk.subarray(0, n), waiting, 0);
+      this.#half.complete(n);
+      if (n === chunk.length) return;
+      this.#queue.push(chunk.subarray(n));
+    } else {
+      this.#queue.push(chunk);
+      this.#half.notify();
+    }
     if (!this.#paused && this.#queue.size >= this.#readAhead) {
       this.#paused = true;
       this.#stream.pause();
