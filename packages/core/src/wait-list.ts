@@ -4,11 +4,13 @@
  * once when the condition is met or the stream fails.
  * @module
  */
-import { abortReason } from "./signal.ts";
+import { abortReason, onAbort } from "./signal.ts";
 
 interface Waiter {
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+  /** Removes the waiter's abort listener: a long-lived signal must not collect one per wait. */
+  removeListener: () => void;
 }
 
 /**
@@ -39,17 +41,13 @@ export class WaitList {
   wait(signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter = { resolve, reject, removeListener: noop };
       this.#waiters.push(waiter);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          const index = this.#waiters.indexOf(waiter);
-          if (index !== -1) this.#waiters.splice(index, 1);
-          reject(abortReason(signal));
-        },
-        { once: true },
-      );
+      waiter.removeListener = onAbort(signal, (reason) => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index !== -1) this.#waiters.splice(index, 1);
+        reject(reason);
+      });
     });
   }
 
@@ -58,7 +56,10 @@ export class WaitList {
     if (this.#waiters.length === 0) return;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const waiter of waiters) waiter.resolve();
+    for (const waiter of waiters) {
+      waiter.removeListener();
+      waiter.resolve();
+    }
   }
 
   /** Rejects every waiting operation with `error`. */
@@ -66,6 +67,11 @@ export class WaitList {
     if (this.#waiters.length === 0) return;
     const waiters = this.#waiters;
     this.#waiters = [];
-    for (const waiter of waiters) waiter.reject(error);
+    for (const waiter of waiters) {
+      waiter.removeListener();
+      waiter.reject(error);
+    }
   }
 }
+
+function noop(): void {}

@@ -30,4 +30,29 @@ describe("WaitList", () => {
     await expect(list.wait(AbortSignal.abort(new Error("early")))).rejects.toThrow("early");
     expect(list.size).toBe(0);
   });
+
+  it("leaves no abort listener behind on a long-lived signal once a wait is settled", async () => {
+    const list = new WaitList();
+    const signal = new AbortController().signal;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<AbortSignal["addEventListener"]>) => {
+      listeners++;
+      add(...args);
+    }) as AbortSignal["addEventListener"];
+    signal.removeEventListener = ((...args: Parameters<AbortSignal["removeEventListener"]>) => {
+      listeners--;
+      remove(...args);
+    }) as AbortSignal["removeEventListener"];
+    for (let i = 0; i < 20; i++) {
+      const resolved = list.wait(signal);
+      list.resolveAll();
+      await resolved;
+      const rejected = list.wait(signal).catch(() => {});
+      list.rejectAll(new Error("reset"));
+      await rejected;
+    }
+    expect(listeners).toBe(0);
+  });
 });
