@@ -11,8 +11,11 @@ import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
 import { isAnyrtRead, isWebReadable } from "./shapes.ts";
 
-/** Default size of a landing buffer (BYOB) and of an auto-allocated chunk: 64 KiB. */
+/** Default auto-allocated chunk of `toWebReadable` and largest write chunk of `fromWebWritable`: 64 KiB. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+
+/** Default largest landing buffer of a BYOB reader in {@link fromWebReadable}: 256 KiB. */
+const MAX_LANDING = 256 * 1024;
 
 /** Options of {@link fromWebReadable}. */
 export interface FromWebReadableOptions {
@@ -21,7 +24,10 @@ export interface FromWebReadableOptions {
    * stream's own queue). Default 64 KiB; `1..2^30`.
    */
   readonly readAhead?: number | undefined;
-  /** Size of the landing buffers of a BYOB reader. Default 64 KiB; `1..2^30`. */
+  /**
+   * The largest landing buffer of a BYOB reader: landing buffers start at 64 KiB (or this, if
+   * smaller) and double while reads fill them. Default 256 KiB; `1..2^30`.
+   */
   readonly chunkSize?: number | undefined;
   /** Names the stream in error messages. Default `"web stream"`. */
   readonly label?: string | undefined;
@@ -46,29 +52,48 @@ export function chunkBytes(value: unknown, label: string): Uint8Array {
   throw new IoError("InvalidData", `read ${label}: expected a chunk of bytes (Uint8Array), got ${describe(value)}`);
 }
 
-/** A byte stream read with a BYOB reader into landing buffers that are recycled once read. */
+/** The first landing buffer of a BYOB reader; it grows while reads fill it, up to `chunkSize`. */
+const FIRST_LANDING = 64 * 1024;
+
+/**
+ * A byte stream read with a BYOB reader into landing buffers that are recycled once read. A read
+ * that fills its landing buffer doubles the next one (up to `chunkSize`): a fast source then
+ * costs one stream read per several consumer reads; a read that fills under a quarter halves it.
+ */
 class ByobSource implements PullSource {
   readonly #reader: ReadableStreamBYOBReader;
-  readonly #chunkSize: number;
+  readonly #maxSize: number;
+  #size: number;
   #spare: ArrayBuffer[] = [];
 
   constructor(reader: ReadableStreamBYOBReader, chunkSize: number) {
     this.#reader = reader;
-    this.#chunkSize = chunkSize;
+    this.#maxSize = chunkSize;
+    this.#size = Math.min(FIRST_LANDING, chunkSize);
   }
 
   pull(): Promise<PullResult> {
-    const buffer = this.#spare.pop() ?? new ArrayBuffer(this.#chunkSize);
-    return this.#reader.read(new Uint8Array(buffer, 0, this.#chunkSize));
+    const size = this.#size;
+    const buffer = this.#spare.pop() ?? new ArrayBuffer(size);
+    return this.#reader.read(new Uint8Array(buffer, 0, size));
   }
 
   bytes(value: unknown): Uint8Array {
-    return value as Uint8Array;
+    const chunk = value as Uint8Array;
+    const size = this.#size;
+    if (chunk.byteLength === size && size < this.#maxSize) this.#resize(Math.min(size * 2, this.#maxSize));
+    else if (chunk.byteLength * 4 < size && size > FIRST_LANDING) this.#resize(Math.max(size >> 1, FIRST_LANDING));
+    return chunk;
+  }
+
+  #resize(size: number): void {
+    this.#size = size;
+    this.#spare = [];
   }
 
   recycle(chunk: Uint8Array): void {
     const buffer = chunk.buffer as ArrayBuffer;
-    if (buffer.byteLength === this.#chunkSize && this.#spare.length < 2) this.#spare.push(buffer);
+    if (buffer.byteLength === this.#size && this.#spare.length < 2) this.#spare.push(buffer);
   }
 
   cancel(reason: unknown): Promise<void> {
@@ -124,7 +149,8 @@ function sourceOf(stream: ReadableStream, label: string, chunkSize: number): Pul
  * Reads a Web `ReadableStream` of bytes as an anyrt `ReadStream`.
  *
  * The stream is locked at once and read ahead by at most `readAhead` bytes (plus one chunk):
- * a byte stream through a BYOB reader into two recycled landing buffers of `chunkSize` bytes, a
+ * a byte stream through a BYOB reader into recycled landing buffers (64 KiB, doubling while
+ * reads fill them, up to `chunkSize`), a
  * default stream chunk by chunk (chunks must be `Uint8Array`s or other `ArrayBufferView`s; they
  * are queued without a copy, so the source must not modify a chunk after enqueueing it, as the
  * Streams standard expects). Reads follow the `AsyncRead` contract: at least one byte, `0` at
@@ -152,7 +178,7 @@ export function fromWebReadable(stream: ReadableStream, options: FromWebReadable
   if (!isWebReadable(stream)) throw invalidInput(`${operation}: expected a ReadableStream, got ${describe(stream)}`);
   if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another reader`);
   const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, MAX_LANDING);
   const label = options.label ?? "web stream";
   return new PulledReader(sourceOf(stream, label, chunkSize), label, readAhead);
 }
