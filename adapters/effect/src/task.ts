@@ -5,8 +5,8 @@
  * closing scope) aborts the signal the task sees.
  * @module
  */
-import type { JoinHandle, Spawn, SpawnOptions } from "@anyrt/core";
-import { IoError } from "@anyrt/core";
+import type { GroupChild, Spawn, SpawnOptions, TaskEnd, TaskHooks } from "@anyrt/core";
+import { IoError, scheduleStart } from "@anyrt/core";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -64,7 +64,7 @@ function handleInternally(promise: Promise<unknown>): void {
  * console.assert((await Effect.runPromise(Fiber.join(handle.fiber as Fiber.Fiber<number, unknown>))) === 42);
  * ```
  */
-export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
+export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
   static {
     Object.defineProperty(FiberTask, Symbol.species, { get: () => Promise, configurable: true });
     Object.defineProperty(FiberTask.prototype, "constructor", {
@@ -88,28 +88,62 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
   #removeOuter: (() => void) | null = null;
   #task: ((signal: AbortSignal) => PromiseLike<T> | T) | null = null;
   #resume: ((effect: Effect.Effect<T, unknown>) => void) | null = null;
+  /** The task group that owns this task, if any. */
+  readonly #hooks: TaskHooks | undefined;
+  /** `start()` came before the fiber ran its body: the body starts the task. */
+  #startRequested = false;
 
-  /** Runs the task's function (once; never after the fiber ended). @internal */
+  /**
+   * Runs the task's function (once; never after an abort). A task group calls it when the child
+   * may run; other tasks start on their own.
+   */
   start(): void {
     const task = this.#task;
+    if (task === null || this.#state !== 0 || this.#aborting) return;
     const resume = this.#resume;
+    if (resume === null) {
+      this.#startRequested = true;
+      return;
+    }
     this.#task = null;
-    if (task === null || resume === null || this.#state !== 0 || this.#aborting) return;
     let outcome: PromiseLike<T> | T;
     try {
       outcome = task(this.signal);
     } catch (error) {
       resume(Effect.fail(error));
+      this.#functionEnded("failure", error);
       return;
     }
     if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
       resume(Effect.succeed(outcome as T));
+      this.#functionEnded("value", outcome);
       return;
     }
     (outcome as PromiseLike<T>).then(
-      (value) => resume(Effect.succeed(value)),
-      (error) => resume(Effect.fail(error)),
+      (value) => {
+        resume(Effect.succeed(value));
+        this.#functionEnded("value", value);
+      },
+      (error) => {
+        resume(Effect.fail(error));
+        this.#functionEnded("failure", error);
+      },
     );
+  }
+
+  /** Tells the owning group that the function has settled (after an interruption too). */
+  #functionEnded(end: TaskEnd, outcome: unknown): void {
+    this.#hooks?.ended(this as FiberTask<unknown>, end, outcome, this.#aborting);
+  }
+
+  /** Whether the task was aborted or its fiber interrupted. */
+  get aborted(): boolean {
+    return this.#aborting;
+  }
+
+  /** The abort's reason. */
+  get abortReason(): unknown {
+    return this.#reason;
   }
 
   /**
@@ -122,6 +156,7 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
     task: ((signal: AbortSignal) => PromiseLike<T> | T) | null,
     options: SpawnOptions | undefined,
     adopt?: Fiber.Fiber<T, unknown>,
+    hooks?: TaskHooks,
   ) {
     let resolve!: (value: T) => void;
     let reject!: (reason: unknown) => void;
@@ -131,6 +166,9 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
     });
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#hooks = hooks;
+    // A group's child belongs to the group: its failure is the group's, never "unobserved".
+    if (hooks !== undefined) this.#observed = true;
     if (task === null) {
       this.fiber = adopt as Fiber.Fiber<T, unknown>;
     } else {
@@ -140,7 +178,8 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
       // scheduler instead (`yieldNow`) would cost a host callback and an async resource per task.
       const body = Effect.callback<T, unknown>((resume) => {
         this.#resume = resume;
-        scheduleStart(this as FiberTask<unknown>);
+        if (hooks?.deferred !== true) scheduleStart(this as FiberTask<unknown>);
+        else if (this.#startRequested) this.start();
         // No cancel effect: an interrupted fiber exits at once, and `#settle` aborts the signal.
       });
       this.fiber = run(body);
@@ -192,6 +231,11 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
     if (Cause.hasInterruptsOnly(cause)) {
       this.#interrupted();
       this.#finish(3, new IoError("Aborted", "task aborted", { cause: this.#reason }));
+      if (this.#task !== null) {
+        // Interrupted before its function ran: it never will.
+        this.#task = null;
+        this.#hooks?.ended(this as FiberTask<unknown>, "never-started", this.#reason, true);
+      }
       return;
     }
     const error = Cause.findErrorOption(cause);
@@ -225,25 +269,6 @@ export class FiberTask<T> extends Promise<T> implements JoinHandle<T> {
   }
 }
 
-/** Tasks waiting to start; one microtask starts every task spawned since, in spawn order. */
-let startQueue: FiberTask<unknown>[] = [];
-let startScheduled = false;
-
-function startAll(): void {
-  startScheduled = false;
-  const queue = startQueue;
-  startQueue = [];
-  for (let i = 0; i < queue.length; i++) (queue[i] as FiberTask<unknown>).start();
-}
-
-function scheduleStart(task: FiberTask<unknown>): void {
-  startQueue.push(task);
-  if (!startScheduled) {
-    startScheduled = true;
-    queueMicrotask(startAll);
-  }
-}
-
 /**
  * Core's `Spawn` on Effect fibers: each task runs in its own fiber forked with `context` (so it
  * sees the services, the `Clock` and the `Scheduler` there, a `TestClock` included). Tasks are
@@ -262,7 +287,10 @@ function scheduleStart(task: FiberTask<unknown>): void {
  */
 export function effectSpawn(context: Context.Context<never>): Spawn {
   const run = Effect.runForkWith(withSharedDispatcher(context));
-  return { spawn: (task, options) => new FiberTask(run, task, options) };
+  return {
+    spawn: (task, options) => new FiberTask(run, task, options),
+    spawnChild: (task, options, hooks) => new FiberTask(run, task, options, undefined, hooks),
+  };
 }
 
 /**

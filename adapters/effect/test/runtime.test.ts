@@ -1,7 +1,7 @@
 // The Effect runtime's own behaviour beyond the conformance suite: timers on Effect's Clock
 // (driven by TestClock), tasks as fibers (interruption both ways), and the runtime built from the
 // current fiber's context.
-import { createSpawn, isIoError } from "@anyrt/core";
+import { createSpawn, isIoError, TaskGroup, taskGroup } from "@anyrt/core";
 import { assert, describe, it } from "@effect/vitest";
 import { Context, Effect, Fiber } from "effect";
 import { TestClock } from "effect/testing";
@@ -186,4 +186,90 @@ describe("bridges between join handles, fibers, promises and Effects", () => {
       assert.strictEqual(yield* Effect.promise(() => toAbortable(Effect.succeed(3))()), 3);
     }),
   );
+});
+
+describe("task groups on the Effect runtime", () => {
+  it("runs a group's children as fibers: the first failure interrupts the siblings, and the group ends with their functions", async () => {
+    const runtime = createEffectRuntime(Context.empty());
+    const failure = new Error("child failed");
+    const children: FiberTask<unknown>[] = [];
+    let siblingCleanedUp = false;
+    const error = await taskGroup(
+      (group) => {
+        children.push(
+          group.spawn(
+            (signal) =>
+              new Promise((resolve) =>
+                signal.addEventListener("abort", () =>
+                  // Cleanup that takes a while: the group must wait for it.
+                  setTimeout(() => {
+                    siblingCleanedUp = true;
+                    resolve(undefined);
+                  }, 20),
+                ),
+              ),
+          ) as FiberTask<unknown>,
+        );
+        children.push(
+          group.spawn(async () => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            throw failure;
+          }) as unknown as FiberTask<unknown>,
+        );
+      },
+      { tasks: runtime.tasks },
+    ).catch((e: unknown) => e);
+    assert.strictEqual(error, failure);
+    assert.isTrue(siblingCleanedUp, "the group ended before the aborted sibling's function did");
+    for (const child of children) assert.instanceOf(child, FiberTask);
+    const sibling = await Effect.runPromise(
+      Effect.exit(Fiber.join(children[0]?.fiber as Fiber.Fiber<unknown, unknown>)),
+    );
+    assert.strictEqual(sibling._tag, "Failure", "the sibling's fiber was not interrupted");
+  });
+
+  it("keeps a limit: queued children start as running ones end, and an aborted queued child never starts", async () => {
+    const runtime = createEffectRuntime(Context.empty());
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    await using group = new TaskGroup<number>({ limit: 2, tasks: runtime.tasks });
+    const spawnOne = (n: number) =>
+      group.spawn(async () => {
+        started.push(n);
+        running++;
+        most = Math.max(most, running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return n;
+      });
+    for (const n of [1, 2, 3]) spawnOne(n);
+    const dropped = spawnOne(4);
+    spawnOne(5);
+    dropped.abort();
+    const results: number[] = [];
+    for await (const value of group) results.push(value);
+    assert.deepStrictEqual(results.sort(), [1, 2, 3, 5]);
+    assert.deepStrictEqual(started.sort(), [1, 2, 3, 5]);
+    assert.strictEqual(most, 2);
+  });
+
+  it("interrupting a child's fiber aborts that child alone; the group goes on", async () => {
+    const runtime = createEffectRuntime(Context.empty());
+    const value = await taskGroup(
+      async (group) => {
+        const victim = group.spawn(
+          (signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))),
+        ) as FiberTask<unknown>;
+        const survivor = group.spawn(async () => 7);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await Effect.runPromise(Fiber.interrupt(victim.fiber));
+        const outcome = await Promise.resolve(victim).catch((e: unknown) => e);
+        assert.isTrue(isIoError(outcome, "Aborted"), String(outcome));
+        return survivor;
+      },
+      { tasks: runtime.tasks },
+    );
+    assert.strictEqual(value, 7);
+  });
 });

@@ -42,7 +42,18 @@ export {
   type RuntimeParts,
 } from "./runtime.ts";
 export * from "./sync/index.ts";
-export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions, systemClock } from "./task.ts";
+export {
+  type Clock,
+  createSpawn,
+  type GroupChild,
+  type JoinHandle,
+  type Spawn,
+  type SpawnOptions,
+  scheduleStart,
+  systemClock,
+  type TaskEnd,
+  type TaskHooks,
+} from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
 export {
   createTime,

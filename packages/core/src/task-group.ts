@@ -5,7 +5,16 @@
  */
 import { IoError, isAbortError, isIoError } from "./error.ts";
 import { abortReason } from "./signal.ts";
-import { type JoinHandle, type SpawnOptions, scheduleStart, Task, type TaskEnd, type TaskHooks } from "./task.ts";
+import {
+  type GroupChild,
+  type JoinHandle,
+  type Spawn,
+  type SpawnOptions,
+  scheduleStart,
+  Task,
+  type TaskEnd,
+  type TaskHooks,
+} from "./task.ts";
 import { checkInteger, checkSignal } from "./util/check.ts";
 
 /** Options of {@link TaskGroup} and {@link taskGroup}. */
@@ -14,6 +23,12 @@ export interface TaskGroupOptions {
   readonly limit?: number | undefined;
   /** Aborting this signal aborts the group (every child, running or queued). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The executor the children run on, usually `runtime.tasks`: where it can run group children
+   * (`Spawn.spawnChild`, as `@anyrt/effect`'s fibers do), the children are its tasks; otherwise,
+   * and by default, they are core's promise tasks.
+   */
+  readonly tasks?: Spawn | undefined;
 }
 
 type Settle<T> = {
@@ -68,21 +83,24 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
   readonly #limit: number;
   readonly #outer: AbortSignal | undefined;
   /** Children whose function has not ended (running or queued). */
-  readonly #alive = new Set<Task<unknown>>();
+  readonly #alive = new Set<GroupChild<unknown>>();
   /** Children waiting for a slot, in spawn order; `#queueHead` skips the started ones. */
-  #queue: Task<unknown>[] = [];
+  #queue: GroupChild<unknown>[] = [];
   #queueHead = 0;
   /** Children that hold no slot: queued, or aborted before they could take one. */
-  readonly #waiting = new Set<Task<unknown>>();
+  readonly #waiting = new Set<GroupChild<unknown>>();
   #running = 0;
   readonly #results: T[] = [];
   #resultsHead = 0;
   readonly #failures: unknown[] = [];
   #failureDelivered = false;
+  /** A `join()` or disposal is waiting for the children: it will deliver a failure. */
+  #collecting = false;
   #ended = false;
   readonly #nextWaiters: Settle<T>[] = [];
   readonly #endWaiters: (() => void)[] = [];
   readonly #hooks: TaskHooks;
+  readonly #tasks: Spawn | undefined;
 
   constructor(options: TaskGroupOptions = {}) {
     this.#limit =
@@ -91,6 +109,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
         : checkInteger("TaskGroup", "limit", options.limit, 1, Number.MAX_SAFE_INTEGER);
     const outer = checkSignal("TaskGroup", options.signal);
     this.#outer = outer;
+    this.#tasks = options.tasks?.spawnChild === undefined ? undefined : options.tasks;
     this.#hooks = {
       deferred: true,
       ended: (task, end, outcome, aborted) => this.#childEnded(task, end, outcome, aborted),
@@ -126,21 +145,25 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
    */
   spawn<R extends T>(task: (signal: AbortSignal) => PromiseLike<R> | R, options?: SpawnOptions): JoinHandle<R> {
     if (this.#ended) throw new IoError("Closed", "task group spawn: the group has ended");
-    const child = new Task<R>(task, options, this.#hooks);
-    this.#alive.add(child as Task<unknown>);
+    const tasks = this.#tasks;
+    const child: GroupChild<R> =
+      tasks?.spawnChild === undefined
+        ? new Task<R>(task, options, this.#hooks)
+        : tasks.spawnChild(task, options ?? {}, this.#hooks);
+    this.#alive.add(child as GroupChild<unknown>);
     const signal = this.#controller.signal;
     if (signal.aborted) {
-      this.#waiting.add(child as Task<unknown>);
+      this.#waiting.add(child as GroupChild<unknown>);
       child.abort(signal.reason);
-    } else if (this.#running < this.#limit) this.#start(child as Task<unknown>);
+    } else if (this.#running < this.#limit) this.#start(child as GroupChild<unknown>);
     else {
-      this.#waiting.add(child as Task<unknown>);
-      this.#queue.push(child as Task<unknown>);
+      this.#waiting.add(child as GroupChild<unknown>);
+      this.#queue.push(child as GroupChild<unknown>);
     }
     return child;
   }
 
-  #start(child: Task<unknown>): void {
+  #start(child: GroupChild<unknown>): void {
     this.#running++;
     scheduleStart(child);
   }
@@ -159,7 +182,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     this.abort(abortReason(this.#outer as AbortSignal));
   }
 
-  #childEnded(child: Task<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void {
+  #childEnded(child: GroupChild<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void {
     if (!this.#alive.delete(child)) return;
     // A queued child aborted before it started never held a slot.
     if (!this.#waiting.delete(child)) this.#running--;
@@ -172,8 +195,8 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
   #startQueued(): void {
     const queue = this.#queue;
     while (this.#running < this.#limit && this.#queueHead < queue.length) {
-      const child = queue[this.#queueHead] as Task<unknown>;
-      queue[this.#queueHead] = undefined as unknown as Task<unknown>;
+      const child = queue[this.#queueHead] as GroupChild<unknown>;
+      queue[this.#queueHead] = undefined as unknown as GroupChild<unknown>;
       this.#queueHead++;
       // An aborted child keeps its place in `#waiting` until its end is reported.
       if (!this.#waiting.has(child) || child.aborted) continue;
@@ -201,7 +224,9 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
       waiter.reject(error);
     }
     setTimeout(() => {
-      if (!this.#failureDelivered) console.error("anyrt: a task group failed and nobody joined it:", error);
+      if (!this.#failureDelivered && !this.#collecting) {
+        console.error("anyrt: a task group failed and nobody joined it:", error);
+      }
     }, 0);
   }
 
@@ -254,6 +279,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
    * kind `Aborted` (cause: the reason) if the group was aborted from outside.
    */
   async join(): Promise<void> {
+    this.#collecting = true;
     await this.#idle();
     this.#ended = true;
     if (this.#failures.length > 0) throw this.#deliverFailure();
@@ -263,6 +289,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
 
   /** Aborts every child, waits for all of them, and rethrows an undelivered failure. */
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#collecting = true;
     this.abort();
     await this.#idle();
     this.#ended = true;

@@ -65,28 +65,48 @@ export interface SpawnOptions {
  */
 export interface Spawn {
   spawn<T>(task: (signal: AbortSignal) => PromiseLike<T> | T, options?: SpawnOptions): JoinHandle<T>;
+  /**
+   * Runs `task` as a child of a task group ({@link TaskGroupOptions.tasks}), for executors whose
+   * own tasks should be the group's children (such as Effect fibers). Optional: a group on a
+   * `Spawn` without it runs its children as core's promise tasks. The child starts only when the
+   * group calls {@link GroupChild.start} when `hooks.deferred`, and reports to `hooks.ended` once,
+   * when its function has settled or when it was aborted before it started.
+   */
+  spawnChild?<T>(
+    task: (signal: AbortSignal) => PromiseLike<T> | T,
+    options: SpawnOptions,
+    hooks: TaskHooks,
+  ): GroupChild<T>;
+}
+
+/** A task as a task group drives it: a {@link JoinHandle} that starts on request. */
+export interface GroupChild<T> extends JoinHandle<T> {
+  /** Runs the task's function (once; never after an abort). */
+  start(): void;
+  /** Whether the task was aborted (without making its signal). */
+  readonly aborted: boolean;
+  /** The abort's reason (without making its signal). */
+  readonly abortReason: unknown;
 }
 
 /**
  * How a task's function ended, for the owner of a task ({@link TaskHooks}): it returned a value,
  * it failed, or it never ran (aborted before it started).
- * @internal
  */
 export type TaskEnd = "value" | "failure" | "never-started";
 
 /**
  * What a task group needs from a task: start it later (a concurrency limit), and learn when its
  * function has really ended (which an abort does not wait for: the handle rejects at once).
- * @internal
  */
 export interface TaskHooks {
-  /** The task waits for {@link Task.start} instead of starting on the next microtask. */
+  /** The task waits for {@link GroupChild.start} instead of starting on the next microtask. */
   readonly deferred: boolean;
   /**
    * Called once, when the function has settled, or when the task was aborted before it started;
    * `aborted` tells whether the task's signal had aborted by then.
    */
-  ended(task: Task<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void;
+  ended(task: GroupChild<unknown>, end: TaskEnd, outcome: unknown, aborted: boolean): void;
 }
 
 /** `Promise.prototype.then`, for anyrt's own reactions to a handle. */
@@ -115,7 +135,7 @@ function handleInternally(promise: Promise<unknown>): void {
  * handle's `constructor` is a getter that records the observation and answers `Promise`, which
  * is how an unobserved failure is told from an awaited one without a `then` of its own.
  */
-export class Task<T> extends Promise<T> implements JoinHandle<T> {
+export class Task<T> extends Promise<T> implements GroupChild<T> {
   static {
     Object.defineProperty(Task, Symbol.species, { get: () => Promise, configurable: true });
     Object.defineProperty(Task.prototype, "constructor", {
@@ -254,7 +274,7 @@ export class Task<T> extends Promise<T> implements JoinHandle<T> {
  * task (1.3 µs on Node, whose microtask hook tracks async context); one microtask starts every
  * task spawned since, in spawn order, each after its spawner's stack has returned.
  */
-let startQueue: Task<unknown>[] = [];
+let startQueue: { start(): void }[] = [];
 let startScheduled = false;
 
 function startAll(): void {
@@ -262,11 +282,14 @@ function startAll(): void {
   const queue = startQueue;
   startQueue = [];
   // `start` catches what the task's function throws, so no task can stop the others from starting.
-  for (let i = 0; i < queue.length; i++) (queue[i] as Task<unknown>).start();
+  for (let i = 0; i < queue.length; i++) (queue[i] as { start(): void }).start();
 }
 
-/** Starts `task` on the next microtask. @internal */
-export function scheduleStart(task: Task<unknown>): void {
+/**
+ * Starts `task` on the next microtask, in one batch with every task scheduled since (for
+ * executors' own tasks too: one host microtask per batch, not per task).
+ */
+export function scheduleStart(task: { start(): void }): void {
   startQueue.push(task);
   if (!startScheduled) {
     startScheduled = true;

@@ -253,6 +253,21 @@ describe("taskGroup", () => {
     }
   });
 
+  it("a failure is not reported while join() waits for a sibling that is slow to unwind", async () => {
+    const report = vi.spyOn(console, "error").mockImplementation(() => {});
+    const failure = new Error("early failure");
+    const error = await taskGroup((group) => {
+      group.spawn(
+        (signal) =>
+          new Promise((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, 20), { once: true })),
+      );
+      group.spawn(() => Promise.reject(failure));
+    }).catch((e: unknown) => e);
+    expect(error).toBe(failure);
+    await macrotask();
+    expect(report).not.toHaveBeenCalled();
+  });
+
   it("a failure of a group nobody joins is reported with console.error", async () => {
     const report = vi.spyOn(console, "error").mockImplementation(() => {});
     new TaskGroup().spawn(() => Promise.reject(new Error("nobody joins")));
