@@ -5,7 +5,7 @@
  * and close.
  * @module
  */
-import { type OperationOptions, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
+import type { OperationOptions, ReadStream } from "@anyrt/core";
 import { ChunkQueue, ReadHalf } from "@anyrt/core/adapter";
 import { noop, toIoError } from "./errors.ts";
 
@@ -110,8 +110,7 @@ export class PulledReader implements ReadStream {
   }
 
   tryRead(buf: Uint8Array): number {
-    const n = this.#half.tryRead(buf);
-    return n === WOULD_BLOCK ? WOULD_BLOCK : n;
+    return this.#half.tryRead(buf);
   }
 
   /** Closes the read side: pending reads reject with `Closed`, and the source is cancelled. */
