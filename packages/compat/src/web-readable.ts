@@ -277,7 +277,8 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
           return undefined;
         }
         const view = byobRequest.view;
-        const buf = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+        // A byte stream's request view is a Uint8Array; anything else is viewed as one.
+        const buf = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
         request = byobRequest;
         let n: number;
         try {
