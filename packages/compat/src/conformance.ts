@@ -2,13 +2,28 @@
  * The conformance runs of `@anyrt/compat`: the suite's stream cases again through every bridge.
  * The drivers load this module and run each returned target after the runtime's own adapter.
  * Each target keeps the wrapped fixture's runtime (and so its capabilities); only the stream pair
- * is bridged.
+ * is bridged, and each run is the cases that use that pair.
  * @module
  */
 
-import { type ConformanceTarget, type Fixture, memoryTarget, openTcpPair, type StreamPair } from "@anyrt/conformance";
+import {
+  type ConformanceCase,
+  type ConformanceTarget,
+  type Fixture,
+  memoryTarget,
+  openTcpPair,
+  type StreamPair,
+} from "@anyrt/conformance";
 import type { Duplex } from "@anyrt/core";
 import { fromWebDuplex, toWebDuplex } from "./web-duplex.ts";
+
+/**
+ * The cases a bridge is about: those that use the stream pair. The others (TCP listeners, files,
+ * processes, tasks) never touch a bridge and would only repeat the wrapped target's own run.
+ */
+function usesStreamPair(testCase: ConformanceCase): boolean {
+  return testCase.requires.some((requirement) => requirement === "stream.pair" || requirement === "stream.halfClose");
+}
 
 /** How a target's pair is bridged: each end of the inner pair goes through `bridge`. */
 type Bridge = (stream: Duplex) => Duplex;
@@ -23,6 +38,7 @@ function bridgedTarget(target: ConformanceTarget, variant: string, bridge: Bridg
     runtime: target.runtime,
     runtimeVersion: target.runtimeVersion,
     adapter,
+    selects: usesStreamPair,
     async setup(): Promise<Fixture> {
       const inner = await target.setup();
       const open = inner.openPair ?? (() => openTcpPair(inner.runtime));
@@ -57,6 +73,7 @@ function nodeSocketTarget(
     runtime: base.runtime,
     runtimeVersion: base.runtimeVersion,
     adapter: "@anyrt/compat:node-socket",
+    selects: usesStreamPair,
     async setup(): Promise<Fixture> {
       const inner = await base.setup();
       const net = await import("node:net");
