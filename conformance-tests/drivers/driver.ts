@@ -45,6 +45,12 @@ export interface Host {
   readonly adapter: { readonly name: string; readonly load: () => Promise<ConformanceTarget> };
   /** Packages that add runs around the runtime's own adapter on this runtime (see {@link ExtraTargets}). */
   readonly extras?: readonly ExtraTargets[] | undefined;
+  /**
+   * Which adapter `@anyrt/auto` resolves to, for a host whose bundle cannot import a specifier
+   * held in a variable (workerd, browsers): it imports `@anyrt/auto` statically. By default the
+   * driver imports it dynamically.
+   */
+  readonly resolveAuto?: (() => Promise<{ adapter: string } | { error: string }>) | undefined;
 }
 
 /**
@@ -185,6 +191,22 @@ async function planExtras(extra: ExtraTargets, host: Host): Promise<PlannedRun[]
 
 /** Runs the driver: every selected target in turn, reporting on stdout. Exits the process. */
 export function runDriver(host: Host): void {
+  // Exit explicitly: a case that leaks a handle must not keep the driver (and its parent) waiting.
+  runTargets(host).then(
+    (code) => host.exit(code),
+    (error: unknown) => {
+      host.writeError(`${error instanceof Error ? error.message : String(error)}\n`);
+      host.exit(2);
+    },
+  );
+}
+
+/**
+ * Runs every selected target in turn, reporting through `host.writeLine`, and resolves the exit
+ * code (0 when no case failed) without exiting: for hosts that are not a process of their own,
+ * such as a worker answering a request.
+ */
+export function runTargets(host: Host): Promise<number> {
   const emit = (message: DriverMessage): void => host.writeLine(`${JSON.stringify(message)}\n`);
   const plan = async (name: TargetName): Promise<PlannedRun[]> => {
     switch (name) {
@@ -214,7 +236,7 @@ export function runDriver(host: Host): void {
       runtime: host.runtime,
       runtimeVersion: host.runtimeVersion,
       adapters: runs.map((run) => run.adapter),
-      auto: await resolveAuto(),
+      auto: await (host.resolveAuto ?? resolveAuto)(),
     });
     let failures = 0;
     for (const planned of runs) {
@@ -249,12 +271,5 @@ export function runDriver(host: Host): void {
     }
     return failures === 0 ? 0 : 1;
   };
-  // Exit explicitly: a case that leaks a handle must not keep the driver (and its parent) waiting.
-  main().then(
-    (code) => host.exit(code),
-    (error: unknown) => {
-      host.writeError(`${error instanceof Error ? error.message : String(error)}\n`);
-      host.exit(2);
-    },
-  );
+  return main();
 }

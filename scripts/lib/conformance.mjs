@@ -12,7 +12,8 @@ export const toolingNodeMajor = 24;
 /** Where the compiled suite and drivers live; the main job builds nothing itself. */
 export const builtFiles = [
   resolve(root, "conformance-tests/dist/index.js"),
-  ...["node", "deno", "bun"].map((runtime) => driverFile(runtime)),
+  ...["node", "deno", "bun", "workerd"].map((runtime) => driverFile(runtime)),
+  resolve(root, "conformance-tests/drivers/dist/workerd-worker.js"),
 ];
 
 /** The compiled driver that runs the suite natively on `runtime`. */
@@ -28,6 +29,20 @@ const launchers = {
 };
 
 /**
+ * Drivers that run on the tooling Node and start their runtime themselves: the workerd driver
+ * bundles the suite, serves it with `workerd serve` and relays the results (see
+ * conformance-tests/drivers/workerd.ts).
+ */
+const hostedDrivers = new Set(["workerd"]);
+
+/** The command and arguments that start the driver of `driver`. */
+function driverCommand(driver) {
+  const script = driverFile(driver.runtime);
+  if (hostedDrivers.has(driver.runtime)) return [process.execPath, [script]];
+  return [driver.path, launchers[driver.runtime](script)];
+}
+
+/**
  * Runtimes besides Node, with how to get each. Those with a driver run when installed; the rest,
  * and any not installed, show as "not available", never as failures.
  */
@@ -35,7 +50,7 @@ const otherRuntimes = [
   { runtime: "deno", npm: "deno@2.9.6", binary: bin("deno"), driver: true },
   { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun"), driver: true },
   { runtime: "chromium", binary: "/usr/bin/chromium", install: "apt-get update && apt-get install -y chromium" },
-  { runtime: "workerd", npm: "workerd@1.20261117.1", binary: bin("workerd") },
+  { runtime: "workerd", npm: "workerd@1.20261117.1", binary: bin("workerd"), driver: true },
 ];
 
 /** Throws with the build command when the suite or a driver has not been compiled. */
@@ -104,7 +119,7 @@ export function findSystemNode() {
 
 /** `1.4.5` from `deno 2.9.6 (stable, ...)`, `1.4.5` or `v24.21.0`. */
 function versionNumber(output) {
-  return /\d+\.\d+\.\d+\S*/.exec(output)?.[0] ?? output.split("\n")[0];
+  return /\d+\.\d+\.\d+\S*|\d{4}-\d{2}-\d{2}/.exec(output)?.[0] ?? output.split("\n")[0];
 }
 
 /**
@@ -205,7 +220,7 @@ function countCases(cases) {
  * Resolves `{ runs, problems }`: a problem is a target, or the whole runtime, that produced no results.
  */
 export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000 }) {
-  const args = launchers[driver.runtime](driverFile(driver.runtime));
+  const [command, args] = driverCommand(driver);
   const selected = targetsFor(driver.runtime, targets);
   if (selected !== undefined) args.push("--targets", selected);
   if (caseTimeoutMs !== undefined) args.push("--timeout-ms", String(caseTimeoutMs));
@@ -219,7 +234,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
   const started = Date.now();
   progress.log(`▶ ${label} (${driver.path})`);
   return new Promise((resolvePromise) => {
-    const child = spawn(driver.path, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
     const watchdog = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
@@ -304,7 +319,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
  */
 function targetsFor(runtime, targets) {
   if (targets === undefined) return undefined;
-  const runtimes = ["node", "deno", "bun"];
+  const runtimes = ["node", "deno", "bun", "workerd"];
   const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
   return names.length === 0 ? "" : names.join(",");
 }

@@ -1,2 +1,8 @@
-// Placeholder while the adapter is being built (issue 6); it exports nothing yet.
-export {};
+/**
+ * `@anyrt/workerd`: the anyrt adapter for Cloudflare Workers (workerd), on `connect()` from
+ * `cloudflare:sockets`, with workerd's socket errors mapped onto `IoError` kinds.
+ * @module
+ */
+export { kindOfError, toIoError } from "./error.ts";
+export { createWorkerdRuntime, workerdCapabilities, workerdRuntime } from "./runtime.ts";
+export { workerdNet } from "./tcp.ts";

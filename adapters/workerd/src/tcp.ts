@@ -1,0 +1,301 @@
+/**
+ * TCP on `connect()` from `cloudflare:sockets`: a `TcpStream` over a workerd `Socket` (reads on
+ * demand from its `readable`, writes through the staging {@link Sender} into its `writable`,
+ * half-close by closing the writer of a socket opened with `allowHalfOpen: true`). workerd cannot
+ * listen, so `listen` is not part of this capability.
+ * @module
+ */
+import { connect as cfConnect, type Socket } from "cloudflare:sockets";
+import {
+  type ConnectOptions,
+  IoError,
+  type Net,
+  type OperationOptions,
+  type SocketAddress,
+  type TcpStream,
+  WOULD_BLOCK,
+} from "@anyrt/core";
+import { abortReason, ChunkQueue, checkConnectOptions, describe, ReadHalf, throwIfAborted } from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { Sender } from "./sender.ts";
+
+/**
+ * The read side of a workerd socket, on demand: one `reader.read()` of the socket's `readable` runs
+ * only while an anyrt read waits (or once after a `tryRead` that would block), and the chunk it
+ * returns is queued as it is, so a short caller's buffer loses nothing and an aborted read loses no
+ * byte. The stream's own queue and the kernel hold what nobody asked for: that is the backpressure.
+ */
+class Receiver {
+  readonly queue = new ChunkQueue();
+  readonly half: ReadHalf;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #label: () => string;
+  #reading = false;
+  #aheadScheduled = false;
+
+  readonly #onEnd: () => void;
+
+  constructor(readable: ReadableStream<Uint8Array>, label: () => string, onEnd: () => void) {
+    this.#reader = readable.getReader();
+    this.#label = label;
+    this.#onEnd = onEnd;
+    this.half = new ReadHalf(this.queue, {
+      get label() {
+        return label();
+      },
+      onWait: () => this.#pull(),
+    });
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    const n = this.half.tryRead(buf);
+    if (n === WOULD_BLOCK && !this.#reading && !this.#aheadScheduled) {
+      this.#aheadScheduled = true;
+      queueMicrotask(() => {
+        this.#aheadScheduled = false;
+        this.#pull(true);
+      });
+    }
+    return n;
+  }
+
+  #pull(ahead = false): void {
+    if (this.#reading || this.half.finished || this.half.closed) return;
+    if (this.half.waiting === null && !ahead) return;
+    this.#reading = true;
+    this.#reader.read().then(
+      (result) => {
+        this.#reading = false;
+        if (this.half.closed) return;
+        if (result.done) {
+          this.half.end();
+          this.#onEnd();
+          return;
+        }
+        const chunk = result.value;
+        if (chunk.length > 0) this.queue.push(chunk);
+        this.half.notify();
+        this.#pull();
+      },
+      (error: unknown) => {
+        this.#reading = false;
+        if (this.half.closed) return;
+        this.half.fail(toIoError(error, `read ${this.#label()}`));
+      },
+    );
+  }
+
+  close(): void {
+    this.half.close();
+    this.queue.clear();
+    this.#reader.cancel().catch(noop);
+  }
+}
+
+/**
+ * A connected TCP socket over a workerd `Socket` opened with `allowHalfOpen: true`.
+ *
+ * Reads are cancel-safe and at most one is in flight (`Busy` otherwise). Writes are accepted into a
+ * bounded staging ring drained by one `writer.write()` at a time (see {@link Sender}): a write that
+ * waits for room and is aborted accepted nothing. `shutdown()` flushes, then closes the writer,
+ * which sends FIN; reading continues until the peer's FIN. `close()` closes the socket at once;
+ * pending operations reject with `Closed`. Socket options are not offered by workerd
+ * (`tcp.socketOptions` is not declared): `setNoDelay` / `setKeepAlive` fail with `Unsupported`.
+ */
+class WorkerdTcpStream implements TcpStream {
+  readonly #socket: Socket;
+  readonly #receiver: Receiver;
+  readonly #sender: Sender;
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly label: string;
+  #closed = false;
+  #readEnded = false;
+  #writeEnded = false;
+  /** The adapter released the socket itself after both halves ended (see {@link #released}). */
+  #released = false;
+
+  constructor(socket: Socket, remote: SocketAddress) {
+    this.#socket = socket;
+    this.remoteAddress = remote;
+    // workerd does not say which local address a socket has.
+    this.localAddress = { hostname: "", port: 0, family: remote.family };
+    const label = `tcp ${remote.hostname}:${remote.port}`;
+    this.label = label;
+    this.#receiver = new Receiver(
+      socket.readable,
+      () => label,
+      () => {
+        this.#readEnded = true;
+        this.#releaseWhenDone();
+      },
+    );
+    const writer = socket.writable.getWriter();
+    this.#sender = new Sender(
+      {
+        write: (buf) => writer.write(buf).then(() => buf.length),
+        closeWrite: () =>
+          writer.close().then(() => {
+            this.#writeEnded = true;
+            this.#releaseWhenDone();
+          }),
+      },
+      () => label,
+    );
+    // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
+    // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.
+    socket.closed.catch((error: unknown) => {
+      if (this.#closed || this.#released || error === undefined) return;
+      const ioError = toIoError(error, label);
+      this.#receiver.half.fail(ioError);
+      this.#sender.fail(ioError);
+    });
+  }
+
+  /**
+   * workerd#5653: with `allowHalfOpen`, a socket whose peer sent FIN and whose writer was closed
+   * never settles `closed` and is not released. Once both halves have ended, the adapter closes
+   * it (nothing is left to send or receive), so it does not linger until `close()`.
+   */
+  #releaseWhenDone(): void {
+    if (!this.#readEnded || !this.#writeEnded || this.#released || this.#closed) return;
+    this.#released = true;
+    this.#socket.close().catch(noop);
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#receiver.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#receiver.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#sender.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#sender.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#sender.writeVectored(bufs, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#sender.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#sender.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#receiver.close();
+      this.#sender.close();
+      if (!this.#released) this.#socket.close().catch(noop);
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  setNoDelay(_enable: boolean): void {
+    this.#unsupported("setNoDelay");
+  }
+
+  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
+    this.#unsupported("setKeepAlive");
+  }
+
+  #unsupported(operation: string): never {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    throw new IoError(
+      "Unsupported",
+      `${operation} ${this.label}: socket options (tcp.socketOptions) are not supported by @anyrt/workerd: workerd's sockets have none`,
+    );
+  }
+}
+
+function noop(): void {}
+
+/** Connects, resolving once workerd reports the socket open. */
+function connect(options: ConnectOptions): Promise<TcpStream> {
+  let hostname: string;
+  try {
+    checkConnectOptions(options);
+    hostname = options.hostname ?? "127.0.0.1";
+    if (typeof hostname !== "string" || hostname.length === 0) {
+      throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
+    }
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const { port, signal } = options;
+  const operation = `connect ${hostname}:${port}`;
+  let socket: Socket;
+  try {
+    socket = cfConnect({ hostname, port }, { allowHalfOpen: true, secureTransport: "off" });
+  } catch (error) {
+    return Promise.reject(toIoError(error, operation));
+  }
+  const remote: SocketAddress = { hostname, port, family: hostname.includes(":") ? 6 : 4 };
+  const connecting = socket.opened.then(
+    () => new WorkerdTcpStream(socket, remote) as TcpStream,
+    (error: unknown) => {
+      socket.close().catch(noop);
+      throw toIoError(error, operation);
+    },
+  );
+  if (signal === undefined) return connecting;
+  return new Promise<TcpStream>((resolve, reject) => {
+    const onAbort = () => {
+      socket.close().catch(noop);
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    connecting.then(
+      (stream) => {
+        signal.removeEventListener("abort", onAbort);
+        if (signal.aborted) stream.close();
+        else resolve(stream);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * The TCP capability on workerd's `connect()` (the worker's `globalOutbound` decides which
+ * addresses it may reach). `connect` checks its arguments at once (`InvalidInput`), honours an
+ * abort signal (the socket is closed), and maps failures (`ConnectionRefused`, `PermissionDenied`
+ * when the outbound network forbids the address, `NotFound`, `TimedOut`). There is no `listen`:
+ * workerd cannot accept connections, and `tcp.listen` is not declared.
+ *
+ * @example
+ * ```ts
+ * import { workerdNet } from "@anyrt/workerd";
+ * const stream = await workerdNet.connect({ hostname: "127.0.0.1", port: 6379 });
+ * await stream.write(new TextEncoder().encode("PING\r\n"));
+ * const buf = new Uint8Array(64);
+ * const n = await stream.read(buf); // "+PONG\r\n"
+ * await stream.close();
+ * ```
+ */
+export const workerdNet: Net = {
+  connect,
+  listen: () => Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)")),
+};

@@ -1,0 +1,56 @@
+/**
+ * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
+ * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&version=V&args=JSON`
+ * runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
+ * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
+ * @module
+ */
+import * as auto from "@anyrt/auto";
+import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
+import { runTargets } from "./driver.ts";
+
+const encoder = new TextEncoder();
+
+function run(url: URL): Response {
+  const relay = { hostname: "127.0.0.1", port: Number(url.searchParams.get("relay")) };
+  const runtimeVersion = url.searchParams.get("version") ?? "unknown";
+  const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  let chain: Promise<void> = Promise.resolve();
+  const write = (text: string): void => {
+    chain = chain.then(() => writer.write(encoder.encode(text))).catch(() => undefined);
+  };
+  const line = (message: object): void => write(`${JSON.stringify(message)}\n`);
+  const done = runTargets({
+    runtime: "workerd",
+    runtimeVersion,
+    args,
+    writeLine: write,
+    writeError: (text) => line({ type: "stderr", text }),
+    exit: (code) => {
+      // `--help` asks to exit: end the answer with that code.
+      line({ type: "exit", code });
+      throw new Error("exit");
+    },
+    adapter: { name: "@anyrt/workerd", load: async () => workerdConformanceTarget(relay, runtimeVersion) },
+    resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
+  }).then(
+    (code) => line({ type: "exit", code }),
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== "exit") line({ type: "stderr", text: `${message}\n` });
+      line({ type: "exit", code: 2 });
+    },
+  );
+  void done.then(() => chain).then(() => writer.close());
+  return new Response(readable, { headers: { "content-type": "application/x-ndjson" } });
+}
+
+export default {
+  fetch(request: Request): Response {
+    const url = new URL(request.url);
+    if (url.pathname === "/run") return run(url);
+    return new Response("ok\n");
+  },
+};

@@ -1,0 +1,240 @@
+/**
+ * The conformance driver for workerd. It runs on Node (the host) and runs the suite **inside**
+ * workerd, printing the same JSON-lines protocol as the other drivers (see `driver.ts`):
+ *
+ * 1. Bundles `dist/workerd-worker.js` (the suite, `@anyrt/workerd`, `@anyrt/auto`) with esbuild
+ *    and the conditions `workerd`, `worker`, `browser`, `cloudflare:*` left external.
+ * 2. Starts the **rendezvous relay** on 127.0.0.1 (below): workerd cannot listen, so a stream
+ *    pair is two outbound connections from the worker that the host splices together.
+ * 3. Writes a capnp config (the worker's `globalOutbound` is a network service allowing
+ *    `public`, `private` and `local`, without which `connect()` may not reach 127.0.0.1), starts
+ *    `workerd serve` on a free 127.0.0.1 port, and asks it `GET /run`; the worker streams the
+ *    protocol lines back as the response body, which this driver copies to stdout.
+ *
+ * The relay: each connection first sends a 32-byte token; the first connection with a token
+ * waits (its later bytes buffered, with backpressure) until a second one with the same token
+ * arrives, then the two are piped both ways. Half-close is forwarded: when one side sends FIN,
+ * the relay ends its write side to the other (`allowHalfOpen`), and the other direction keeps
+ * flowing. An error (reset) on one side resets the other. So the pair behaves as one TCP
+ * connection between `a` and `b`, with the relay's buffering in between.
+ *
+ * Usage: `node conformance-tests/drivers/dist/workerd.js [--targets workerd,memory,limited] [--timeout-ms N]`.
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const TOKEN_LENGTH = 32;
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../../..");
+
+/** Starts the rendezvous relay on 127.0.0.1 and resolves its port. */
+export function startRelay(): Promise<{ server: Server; port: number }> {
+  const waiting = new Map<string, Socket>();
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    let head = Buffer.alloc(0);
+    socket.on("error", () => undefined);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < TOKEN_LENGTH) return;
+      socket.off("data", onData);
+      socket.pause();
+      const token = head.subarray(0, TOKEN_LENGTH).toString("latin1");
+      const rest = head.subarray(TOKEN_LENGTH);
+      if (rest.length > 0) socket.unshift(rest);
+      const peer = waiting.get(token);
+      if (peer === undefined) {
+        waiting.set(token, socket);
+        socket.once("close", () => {
+          if (waiting.get(token) === socket) waiting.delete(token);
+        });
+        return;
+      }
+      waiting.delete(token);
+      splice(peer, socket);
+    };
+    socket.on("data", onData);
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolvePromise({ server, port: typeof address === "object" && address !== null ? address.port : 0 });
+    });
+  });
+}
+
+/** Pipes `a` and `b` both ways: FIN as FIN (half-close), an error as a reset of the other side. */
+function splice(a: Socket, b: Socket): void {
+  const oneWay = (from: Socket, to: Socket): void => {
+    from.pipe(to, { end: true });
+    from.on("error", () => {
+      if (!to.destroyed) to.resetAndDestroy();
+    });
+    // A side closed without an error after its FIN: the other keeps its own write side open.
+    from.on("close", (hadError) => {
+      if (hadError && !to.destroyed) to.resetAndDestroy();
+    });
+  };
+  oneWay(a, b);
+  oneWay(b, a);
+  a.resume();
+  b.resume();
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** The capnp config: the worker, its outbound network, and the HTTP socket on `port`. */
+export function workerdConfig(port: number, worker = "worker.js"): string {
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "net", network = (allow = ["public", "private", "local"])),
+  ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+);
+const worker :Workerd.Worker = (
+  modules = [ (name = "worker.js", esModule = embed "${worker}") ],
+  compatibilityDate = "2025-11-01",
+  globalOutbound = "net",
+);
+`;
+}
+
+/** Bundles `entry` for workerd into `outfile`. */
+export async function bundleForWorkerd(entry: string, outfile: string): Promise<void> {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    mainFields: ["module", "main"],
+    external: ["cloudflare:*", "node:*"],
+    // workerd leaves `import.meta.url` undefined; core's blocking pool resolves its worker script
+    // against it at load time (and never starts one here: workerd declares no \`blocking\`).
+    define: { "import.meta.url": JSON.stringify("file:///worker.js") },
+    logLevel: "error",
+  });
+}
+
+/** Starts `workerd serve` on a config in `directory`; resolves once it answers HTTP on `port`. */
+export async function startWorkerd(directory: string, port: number): Promise<{ stop(): void; stderr(): string }> {
+  const binary = resolve(root, "node_modules/.bin/workerd");
+  let stderr = "";
+  const child = spawn(binary, ["serve", join(directory, "config.capnp")], {
+    cwd: directory,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`workerd exited before serving: ${stderr.trim()}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/`);
+      await response.text();
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`workerd did not answer on 127.0.0.1:${port} within 30 s: ${stderr.trim()}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    stop: () => {
+      if (!exited) child.kill("SIGKILL");
+    },
+    stderr: () => stderr,
+  };
+}
+
+/** The version `workerd --version` prints, such as `2026-11-17`. */
+async function workerdVersion(): Promise<string> {
+  const { execFileSync } = await import("node:child_process");
+  const output = execFileSync(resolve(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" });
+  return /\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+/.exec(output)?.[0] ?? output.trim();
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const directory = mkdtempSync(join(tmpdir(), "anyrt-workerd-"));
+  const relay = await startRelay();
+  let workerd: { stop(): void; stderr(): string } | undefined;
+  try {
+    await bundleForWorkerd(join(here, "workerd-worker.js"), join(directory, "worker.js"));
+    const port = await freePort();
+    writeFileSync(join(directory, "config.capnp"), workerdConfig(port));
+    workerd = await startWorkerd(directory, port);
+    const version = await workerdVersion();
+    const query = new URLSearchParams({ relay: String(relay.port), version, args: JSON.stringify(args) });
+    const response = await fetch(`http://127.0.0.1:${port}/run?${query}`);
+    if (response.body === null) throw new Error(`workerd answered ${response.status} without a body`);
+    const decoder = new TextDecoder();
+    let buffered = "";
+    let code = 2;
+    for await (const chunk of response.body) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf("\n");
+        let message: { type?: string; code?: number; text?: string } | undefined;
+        try {
+          message = JSON.parse(line) as typeof message;
+        } catch {
+          message = undefined;
+        }
+        if (message?.type === "exit") code = message.code ?? 2;
+        else if (message?.type === "stderr") process.stderr.write(message.text ?? "");
+        else process.stdout.write(`${line}\n`);
+      }
+    }
+    if (code === 2 && workerd.stderr().trim() !== "") process.stderr.write(workerd.stderr());
+    return code;
+  } finally {
+    workerd?.stop();
+    relay.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}
