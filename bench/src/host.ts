@@ -23,7 +23,9 @@ export const host: { readonly runtime: RuntimeId; readonly runtimeVersion: strin
     ? { runtime: "deno", runtimeVersion: globals.Deno.version.deno }
     : globals.Bun !== undefined
       ? { runtime: "bun", runtimeVersion: globals.Bun.version }
-      : { runtime: "node", runtimeVersion: process.versions.node };
+      : // Inside workerd (the workerd benchmarks' worker) there is no `process`: the worker reports its
+        // own runtime and version in the result.
+        { runtime: "node", runtimeVersion: globalThis.process?.versions?.node ?? "unknown" };
 
 /** Runs a full collection where the runtime allows it (`--expose-gc` on Node and Deno, `Bun.gc`). */
 export function collectGarbage(): void {

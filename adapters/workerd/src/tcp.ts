@@ -19,26 +19,49 @@ import { abortReason, ChunkQueue, checkConnectOptions, describe, ReadHalf, throw
 import { toIoError } from "./error.ts";
 import { Sender } from "./sender.ts";
 
+/** Landing buffer size of a BYOB read: the most one native read returns. */
+const LANDING = 64 * 1024;
+
+/** What the receiver reads with: the socket's BYOB reader when workerd offers one, or its default reader. */
+type SocketReader =
+  | { readonly byob: true; readonly reader: ReadableStreamBYOBReader }
+  | { readonly byob: false; readonly reader: ReadableStreamDefaultReader<Uint8Array> };
+
+function readerOf(readable: ReadableStream<Uint8Array>): SocketReader {
+  try {
+    return { byob: true, reader: readable.getReader({ mode: "byob" }) as ReadableStreamBYOBReader };
+  } catch {
+    return { byob: false, reader: readable.getReader() };
+  }
+}
+
 /**
- * The read side of a workerd socket, on demand: one `reader.read()` of the socket's `readable` runs
- * only while an anyrt read waits (or once after a `tryRead` that would block), and the chunk it
- * returns is queued as it is, so a short caller's buffer loses nothing and an aborted read loses no
- * byte. The stream's own queue and the kernel hold what nobody asked for: that is the backpressure.
+ * The read side of a workerd socket, on demand: one native read of the socket's `readable` runs
+ * only while an anyrt read waits (or once after a `tryRead` that would block). With workerd's BYOB
+ * reader the native read lands in a 64 KiB buffer of the adapter (a BYOB read transfers its buffer,
+ * so it is never the caller's); the bytes are queued as they landed (no copy) and the caller's
+ * reads copy them out, so a short caller's buffer loses nothing and an aborted read loses no byte.
+ * A landing buffer whose bytes were all read is reused. The stream's own queue and the kernel hold
+ * what nobody asked for: that is the backpressure.
  */
 class Receiver {
-  readonly queue = new ChunkQueue();
+  readonly queue: ChunkQueue;
   readonly half: ReadHalf;
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: SocketReader;
   readonly #label: () => string;
+  readonly #onEnd: () => void;
   #reading = false;
   #aheadScheduled = false;
-
-  readonly #onEnd: () => void;
+  /** A landing buffer whose bytes were all consumed, ready for the next BYOB read. */
+  #spare: ArrayBuffer | null = null;
 
   constructor(readable: ReadableStream<Uint8Array>, label: () => string, onEnd: () => void) {
-    this.#reader = readable.getReader();
+    this.#reader = readerOf(readable);
     this.#label = label;
     this.#onEnd = onEnd;
+    this.queue = new ChunkQueue((chunk) => {
+      if (chunk.buffer.byteLength === LANDING && chunk.buffer instanceof ArrayBuffer) this.#spare = chunk.buffer;
+    });
     this.half = new ReadHalf(this.queue, {
       get label() {
         return label();
@@ -63,11 +86,19 @@ class Receiver {
     return n;
   }
 
+  #nativeRead(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const source = this.#reader;
+    if (!source.byob) return source.reader.read();
+    const landing = this.#spare ?? new ArrayBuffer(LANDING);
+    this.#spare = null;
+    return source.reader.read(new Uint8Array(landing)) as Promise<ReadableStreamReadResult<Uint8Array>>;
+  }
+
   #pull(ahead = false): void {
     if (this.#reading || this.half.finished || this.half.closed) return;
     if (this.half.waiting === null && !ahead) return;
     this.#reading = true;
-    this.#reader.read().then(
+    this.#nativeRead().then(
       (result) => {
         this.#reading = false;
         if (this.half.closed) return;
@@ -92,7 +123,7 @@ class Receiver {
   close(): void {
     this.half.close();
     this.queue.clear();
-    this.#reader.cancel().catch(noop);
+    this.#reader.reader.cancel().catch(noop);
   }
 }
 

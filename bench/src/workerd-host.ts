@@ -1,0 +1,85 @@
+/**
+ * Runs one workerd benchmark from Node: `node bench/dist/workerd-host.js --child <name>` bundles
+ * `workerd-bench-worker.js` for workerd, starts the rendezvous relay and `workerd serve` (the same
+ * helpers as the workerd conformance driver, `conformance-tests/drivers/workerd.ts`), asks the
+ * worker to run the benchmark and prints its `BenchResult` as one JSON line, as `main.ts`'s
+ * children do. The worker's log lines go to stderr.
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readSettings } from "./harness.ts";
+
+/** The helpers of the workerd conformance driver this host reuses. */
+interface WorkerdDriver {
+  startRelay(): Promise<{ server: Server; port: number }>;
+  workerdConfig(port: number): string;
+  bundleForWorkerd(entry: string, outfile: string): Promise<void>;
+  startWorkerd(directory: string, port: number): Promise<{ stop(): void; stderr(): string }>;
+}
+
+/** The names `main.ts` may run on workerd. */
+export const workerdBenchmarks = ["tcp-throughput-64k", "tcp-pingpong-1b"] as const;
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function run(name: string): Promise<void> {
+  const settings = readSettings();
+  const driverPath = join(root, "conformance-tests/drivers/dist/workerd.js");
+  const driver = (await import(driverPath)) as WorkerdDriver;
+  const directory = mkdtempSync(join(tmpdir(), "anyrt-workerd-bench-"));
+  const relay = await driver.startRelay();
+  let workerd: { stop(): void; stderr(): string } | undefined;
+  try {
+    await driver.bundleForWorkerd(join(root, "bench/dist/workerd-bench-worker.js"), join(directory, "worker.js"));
+    const port = await freePort();
+    writeFileSync(join(directory, "config.capnp"), driver.workerdConfig(port));
+    workerd = await driver.startWorkerd(directory, port);
+    const output = execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" });
+    const version = /\d{4}-\d{2}-\d{2}/.exec(output)?.[0] ?? output.trim();
+    const query = new URLSearchParams({
+      name,
+      scale: String(settings.scale),
+      reps: String(settings.repetitions),
+      relay: String(relay.port),
+      version,
+    });
+    const response = await fetch(`http://127.0.0.1:${port}/bench?${query}`);
+    const answer = (await response.json()) as { result?: unknown; error?: string; log?: string[] };
+    for (const line of answer.log ?? []) process.stderr.write(`${line}\n`);
+    if (answer.result === undefined) throw new Error(`${answer.error ?? "no result"}\n${workerd.stderr()}`);
+    process.stdout.write(`${JSON.stringify(answer.result)}\n`);
+  } finally {
+    workerd?.stop();
+    relay.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const childIndex = process.argv.indexOf("--child");
+if (childIndex !== -1) {
+  const name = process.argv[childIndex + 1] ?? "";
+  run(name).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${name} on workerd: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
