@@ -31,6 +31,7 @@ import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
+import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
   "tcp-throughput-64k": createTcpThroughput64k,
@@ -62,9 +63,14 @@ async function runChild(name: string): Promise<void> {
 
 /** A runtime to benchmark on and how to start this file on it with a collector the harness can call. */
 interface Launcher {
-  readonly runtime: RuntimeId;
+  readonly runtime: RuntimeId | "workerd";
   readonly command: string;
   readonly args: readonly string[];
+  /**
+   * The script the child runs instead of this file, with the benchmarks it offers: workerd's
+   * benchmarks run inside workerd, started from Node by `workerd-host.ts`.
+   */
+  readonly script?: { readonly path: string; readonly benchmarks: readonly string[] };
 }
 
 const binDirectory = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
@@ -80,6 +86,15 @@ function launchers(): Launcher[] {
   if (existsSync(deno))
     all.push({ runtime: "deno", command: deno, args: ["run", "--allow-all", "--v8-flags=--expose-gc"] });
   if (existsSync(bun)) all.push({ runtime: "bun", command: bun, args: [] });
+  if (existsSync(`${binDirectory}workerd`)) {
+    const path = fileURLToPath(new URL("./workerd-host.js", import.meta.url));
+    all.push({
+      runtime: "workerd",
+      command: process.execPath,
+      args: [],
+      script: { path, benchmarks: workerdBenchmarks },
+    });
+  }
   const wanted = process.env.ANYRT_BENCH_RUNTIMES?.split(",").map((name) => name.trim());
   if (wanted === undefined) return all;
   const unknown = wanted.filter((name) => !all.some((launcher) => launcher.runtime === name));
@@ -93,7 +108,8 @@ function launchers(): Launcher[] {
 
 function runInChild(launcher: Launcher, name: string): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(launcher.command, [...launcher.args, fileURLToPath(import.meta.url), "--child", name], {
+    const script = launcher.script?.path ?? fileURLToPath(import.meta.url);
+    const child = spawn(launcher.command, [...launcher.args, script, "--child", name], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -138,6 +154,7 @@ async function main(): Promise<number> {
   let failures = 0;
   for (const launcher of runtimes) {
     for (const name of names) {
+      if (launcher.script !== undefined && !launcher.script.benchmarks.includes(name)) continue;
       const started = performance.now();
       log(`${launcher.runtime} ${name} ...`);
       try {
