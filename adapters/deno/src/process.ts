@@ -1,7 +1,7 @@
 /**
  * Subprocesses on `Deno.Command`: a `ChildProcess` whose stdio pipes are anyrt streams (stdout and
  * stderr read on demand from the child's `ReadableStream`, stdin written through the staging
- * {@link Sender}), exit statuses and signals, and `output()` on Deno's native `output()`.
+ * {@link StagedWriter}), exit statuses and signals, and `output()` on Deno's native `output()`.
  * @module
  */
 import {
@@ -15,9 +15,8 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, checkCommand, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
+import { ChunkQueue, checkCommand, ReadHalf, SpawnedChild, StagedWriter } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { Sender } from "./sender.ts";
 
 /** Chunks at least this large are queued as Deno delivered them; smaller ones are packed. */
 const KEEP_CHUNK_AT = 16 * 1024;
@@ -97,13 +96,13 @@ class PipeReader implements ReadStream {
  */
 class PipeWriter implements WriteStream {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #sender: Sender;
+  readonly #sender: StagedWriter;
   #closed = false;
 
   constructor(stream: WritableStream<Uint8Array>, label: string) {
     const writer = stream.getWriter();
     this.#writer = writer;
-    this.#sender = new Sender(
+    this.#sender = new StagedWriter(
       {
         // Deno's pipe sink writes the whole chunk before the promise resolves, and keeps no
         // reference to it afterwards, so staged bytes can be handed over without a copy.
@@ -111,6 +110,7 @@ class PipeWriter implements WriteStream {
         closeWrite: () => writer.close(),
       },
       () => label,
+      toIoError,
     );
   }
 

@@ -5,9 +5,8 @@
  * @module
  */
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { ChunkQueue, copyBytes, ReadHalf } from "@anyrt/core/adapter";
+import { acquireBuffer, ChunkQueue, copyBytes, ReadHalf, releaseBuffer } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { acquire, release } from "./pool.ts";
 
 /** A caller's buffer at least this large is read into directly when the read has no signal. */
 const DIRECT_AT = 16 * 1024;
@@ -54,7 +53,7 @@ export class Receiver {
     this.#label = label;
     // A landing buffer handed to the queue goes back to the pool once it was read completely.
     this.queue = new ChunkQueue((chunk) => {
-      if (this.#handedOver.delete(chunk.buffer)) release(chunk.buffer);
+      if (this.#handedOver.delete(chunk.buffer)) releaseBuffer(chunk.buffer);
     });
     this.half = new ReadHalf(this.queue, {
       get label() {
@@ -111,11 +110,11 @@ export class Receiver {
         (error) => this.#failed(error),
       );
     } else {
-      const landing = acquire(this.#landingSize);
+      const landing = acquireBuffer(this.#landingSize);
       this.#source.read(landing).then(
         (n) => this.#landed(landing, n),
         (error) => {
-          release(landing.buffer);
+          releaseBuffer(landing.buffer);
           this.#failed(error);
         },
       );
@@ -137,7 +136,7 @@ export class Receiver {
   #landed(landing: Uint8Array, n: number | null): void {
     this.#reading = false;
     if (this.half.closed || n === null) {
-      release(landing.buffer);
+      releaseBuffer(landing.buffer);
       if (n === null) this.half.end();
       return;
     }
@@ -153,7 +152,7 @@ export class Receiver {
       this.#handedOver.add(landing.buffer);
     } else {
       if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
-      release(landing.buffer);
+      releaseBuffer(landing.buffer);
     }
     if (n === landing.length) {
       // The read filled the buffer: more was probably waiting. Read more per call from now on.

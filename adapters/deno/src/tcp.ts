@@ -1,6 +1,6 @@
 /**
  * TCP on `Deno.connect` / `Deno.listen`: `TcpStream` over a `Deno.TcpConn` (reads through the
- * on-demand {@link Receiver}, writes through the staging {@link Sender}, half-close with
+ * on-demand {@link Receiver}, writes through the staging {@link StagedWriter}, half-close with
  * `closeWrite`), and `TcpListener` whose accept queue is bounded by `backlog`.
  * @module
  */
@@ -21,11 +21,11 @@ import {
   checkListenOptions,
   describe,
   QueuedListener,
+  StagedWriter,
   throwIfAborted,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 import { Receiver } from "./receiver.ts";
-import { Sender } from "./sender.ts";
 
 function addressOf(addr: Deno.Addr): SocketAddress {
   const net = addr as Deno.NetAddr;
@@ -37,7 +37,7 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  * A connected TCP socket over a `Deno.TcpConn`.
  *
  * Reads are cancel-safe and at most one is in flight (`Busy` otherwise); see {@link Receiver} for
- * the read paths. Writes are accepted into a bounded staging ring (see {@link Sender}): a write
+ * the read paths. Writes are accepted into a bounded staging ring (see {@link StagedWriter}): a write
  * that waits for room and is aborted accepted nothing. `shutdown()` flushes, then sends FIN with
  * `closeWrite()`; reading continues until the peer's FIN. `close()` releases the socket at once;
  * pending operations reject with `Closed`.
@@ -50,7 +50,7 @@ function addressOf(addr: Deno.Addr): SocketAddress {
 class DenoTcpStream implements TcpStream {
   readonly #conn: Deno.TcpConn;
   readonly #receiver: Receiver;
-  readonly #sender: Sender;
+  readonly #sender: StagedWriter;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
@@ -63,7 +63,7 @@ class DenoTcpStream implements TcpStream {
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
     this.#receiver = new Receiver(conn, () => label);
-    this.#sender = new Sender(conn, () => label);
+    this.#sender = new StagedWriter(conn, () => label, toIoError);
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {

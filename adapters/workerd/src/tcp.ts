@@ -1,6 +1,6 @@
 /**
  * TCP on `connect()` from `cloudflare:sockets`: a `TcpStream` over a workerd `Socket` (reads on
- * demand from its `readable`, writes through the staging {@link Sender} into its `writable`,
+ * demand from its `readable`, writes through the staging {@link StagedWriter} into its `writable`,
  * half-close by closing the writer of a socket opened with `allowHalfOpen: true`). workerd cannot
  * listen, so `listen` is not part of this capability.
  * @module
@@ -15,9 +15,16 @@ import {
   type TcpStream,
   WOULD_BLOCK,
 } from "@anyrt/core";
-import { abortReason, ChunkQueue, checkConnectOptions, describe, ReadHalf, throwIfAborted } from "@anyrt/core/adapter";
+import {
+  abortReason,
+  ChunkQueue,
+  checkConnectOptions,
+  describe,
+  ReadHalf,
+  StagedWriter,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { Sender } from "./sender.ts";
 
 /** Landing buffer size of a BYOB read: the most one native read returns. */
 const LANDING = 64 * 1024;
@@ -131,7 +138,7 @@ class Receiver {
  * A connected TCP socket over a workerd `Socket` opened with `allowHalfOpen: true`.
  *
  * Reads are cancel-safe and at most one is in flight (`Busy` otherwise). Writes are accepted into a
- * bounded staging ring drained by one `writer.write()` at a time (see {@link Sender}): a write that
+ * bounded staging ring drained by one `writer.write()` at a time (see {@link StagedWriter}): a write that
  * waits for room and is aborted accepted nothing. `shutdown()` flushes, then closes the writer,
  * which sends FIN; reading continues until the peer's FIN. `close()` closes the socket at once;
  * pending operations reject with `Closed`. Socket options are not offered by workerd
@@ -140,7 +147,7 @@ class Receiver {
 class WorkerdTcpStream implements TcpStream {
   readonly #socket: Socket;
   readonly #receiver: Receiver;
-  readonly #sender: Sender;
+  readonly #sender: StagedWriter;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
@@ -166,7 +173,7 @@ class WorkerdTcpStream implements TcpStream {
       },
     );
     const writer = socket.writable.getWriter();
-    this.#sender = new Sender(
+    this.#sender = new StagedWriter(
       {
         write: (buf) => writer.write(buf).then(() => buf.length),
         closeWrite: () =>
@@ -176,6 +183,7 @@ class WorkerdTcpStream implements TcpStream {
           }),
       },
       () => label,
+      toIoError,
     );
     // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
     // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.

@@ -24,6 +24,7 @@ export {
   type WorkerPort,
   webWorkerFactory,
 } from "./blocking.ts";
+export { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
@@ -45,6 +46,7 @@ export {
 } from "./open-options.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
+export { StagedWriter, type WriteSink } from "./staged-writer.ts";
 export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

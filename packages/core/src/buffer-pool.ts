@@ -1,7 +1,7 @@
 /**
- * A pool of reusable byte buffers shared by every connection of this adapter: landing buffers
- * for receives and staging rings for sends are taken while in use and given back when idle, so
- * an idle connection holds none and a busy one reuses cache-warm memory instead of allocating.
+ * A pool of reusable byte buffers shared by every connection in the process: landing buffers for
+ * receives and staging rings for sends are taken while in use and given back when idle, so an
+ * idle connection holds none and a busy one reuses cache-warm memory instead of allocating.
  * @module
  */
 
@@ -11,7 +11,7 @@ const LIMIT = 16;
 const free = new Map<number, Uint8Array[]>();
 
 /** A buffer of exactly `size` bytes, from the pool when one is free. Its contents are undefined. */
-export function acquire(size: number): Uint8Array {
+export function acquireBuffer(size: number): Uint8Array {
   return free.get(size)?.pop() ?? new Uint8Array(size);
 }
 
@@ -19,7 +19,7 @@ export function acquire(size: number): Uint8Array {
  * Gives `buffer` back. The caller must not use it (or any view of it) afterwards, and no native
  * operation may still be writing into or reading from it.
  */
-export function release(buffer: ArrayBufferLike): void {
+export function releaseBuffer(buffer: ArrayBufferLike): void {
   const size = buffer.byteLength;
   let list = free.get(size);
   if (list === undefined) {

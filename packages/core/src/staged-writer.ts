@@ -1,21 +1,18 @@
 /**
- * The write side of a Deno connection or pipe, written once: accepted bytes are copied into a
- * bounded staging ring that one native write at a time drains, which gives `tryWrite` (Deno has
- * no synchronous socket write), Busy, cancel safety, `flush`, `shutdown` and bounded memory.
+ * `StagedWriter`: the write side of a connection or pipe whose runtime writes only asynchronously
+ * (Deno's `conn.write`, a `WritableStream` writer on Deno or workerd), written once. Accepted
+ * bytes are copied into a bounded staging ring that one native write at a time drains, which gives
+ * `tryWrite`, Busy, cancel safety, `flush`, `shutdown` and bounded memory.
  * @module
  */
-import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import {
-  attemptOrWait,
-  checkBuffer,
-  copyBytes,
-  raceSignal,
-  throwIfAborted,
-  WaitList,
-  WaitSlot,
-} from "@anyrt/core/adapter";
-import { toIoError } from "./error.ts";
-import { acquire, release } from "./pool.ts";
+import { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
+import { IoError } from "./error.ts";
+import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
+import { copyBytes } from "./read-half.ts";
+import { raceSignal, throwIfAborted } from "./signal.ts";
+import { checkBuffer } from "./validate.ts";
+import { WaitList } from "./wait-list.ts";
+import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
 /** Ring sizes: a stream starts with a small ring and grows it while writes outpace the drain. */
 const RING_MIN = 16 * 1024;
@@ -23,7 +20,7 @@ const RING_MAX = 256 * 1024;
 /** A write at least this large, into an empty ring, without a signal, skips the copy. */
 const DIRECT_AT = 64 * 1024;
 
-/** Where the sender's bytes go: `Deno.Conn` (`write`, `closeWrite`) or a pipe's writer. */
+/** Where a {@link StagedWriter}'s bytes go: a connection (`Deno.Conn`) or a stream's writer. */
 export interface WriteSink {
   /** Writes a prefix of `buf` and resolves its length (at least 1 for a non-empty `buf`). */
   write(buf: Uint8Array): Promise<number>;
@@ -42,9 +39,10 @@ export interface WriteSink {
  * native write as it is (no copy) and resolves with the count the native write reports; it cannot
  * be aborted (it has no signal) and `close()` rejects it with `Closed`.
  */
-export class Sender {
+export class StagedWriter {
   readonly #sink: WriteSink;
   readonly #label: () => string;
+  readonly #toIoError: (error: unknown, operation: string) => IoError;
   readonly #pending = new WaitSlot<number, Uint8Array>();
   readonly #flushes = new WaitList();
   #ring: Uint8Array | null = null;
@@ -56,9 +54,14 @@ export class Sender {
   #shutdown: Promise<void> | null = null;
   #closed = false;
 
-  constructor(sink: WriteSink, label: () => string) {
+  /**
+   * `label` names the stream in error messages (`write 127.0.0.1:80`); `toIoError` maps the
+   * runtime's native write errors onto kinds.
+   */
+  constructor(sink: WriteSink, label: () => string, toIoError: (error: unknown, operation: string) => IoError) {
     this.#sink = sink;
     this.#label = label;
+    this.#toIoError = toIoError;
   }
 
   /** Bytes accepted but not yet written natively. */
@@ -155,7 +158,7 @@ export class Sender {
     if (length === 0) return 0;
     let ring = this.#ring;
     if (ring === null) {
-      ring = acquire(RING_MIN);
+      ring = acquireBuffer(RING_MIN);
       this.#ring = ring;
       this.#start = 0;
     } else if (this.#size + length > ring.length && ring.length < RING_MAX) {
@@ -180,11 +183,11 @@ export class Sender {
    */
   #grow(capacity: number): Uint8Array {
     const old = this.#ring as Uint8Array;
-    const ring = acquire(capacity);
+    const ring = acquireBuffer(capacity);
     const first = Math.min(this.#size, old.length - this.#start);
     ring.set(old.subarray(this.#start, this.#start + first), 0);
     if (first < this.#size) ring.set(old.subarray(0, this.#size - first), first);
-    if (!this.#writing) release(old.buffer);
+    if (!this.#writing) releaseBuffer(old.buffer);
     this.#ring = ring;
     this.#start = 0;
     return ring;
@@ -210,7 +213,7 @@ export class Sender {
       if (this.#start >= ring.length) this.#start -= ring.length;
     } else {
       // The ring grew while this write was in flight: its bytes are the new ring's head.
-      release(ring.buffer);
+      releaseBuffer(ring.buffer);
       this.#start = n;
     }
     this.#size -= n;
@@ -223,14 +226,14 @@ export class Sender {
   #failed(error: unknown): void {
     this.#writing = false;
     if (this.#closed) return;
-    this.fail(toIoError(error, `write ${this.#label()}`));
+    this.fail(this.#toIoError(error, `write ${this.#label()}`));
   }
 
   /** After a native write: settles flush waiters, and gives an empty ring back to the pool. */
   #drained(): void {
     if (this.#writing || this.#size > 0) return;
     if (this.#ring !== null) {
-      release(this.#ring.buffer);
+      releaseBuffer(this.#ring.buffer);
       this.#ring = null;
     }
     this.#flushes.resolveAll();
@@ -268,7 +271,7 @@ export class Sender {
       this.#shutdown = drained.then(
         () =>
           this.#sink.closeWrite().catch((error: unknown) => {
-            throw toIoError(error, `shutdown ${this.#label()}`);
+            throw this.#toIoError(error, `shutdown ${this.#label()}`);
           }),
         (error: unknown) => {
           throw error;
