@@ -1,2 +1,0 @@
-// Placeholder while the adapter is being built (issue 6); it exports nothing yet.
-export {};
