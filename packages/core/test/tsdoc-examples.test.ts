@@ -1,5 +1,6 @@
-// Runs every TSDoc `@example` block of every workspace package (core, the suite, and the adapter of
-// the runtime running the test) as a test, so that documented examples cannot rot. Examples import
+// Runs every TSDoc `@example` block of every workspace package (core, the suite, compat, and the
+// adapter of the runtime running the test; the Effect adapter's on Node) and the ts blocks of the
+// runtime-neutral READMEs as tests, so that documented examples cannot rot. Examples import
 // packages by name, as users do.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -10,7 +11,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** npm test runs this file on Node, inside Deno and inside Bun: each runs its own adapter's examples. */
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const scratch = join(root, ".tmp", `tsdoc-examples-${runtime}`);
-const sourceDirs = ["packages/core/src", "conformance-tests/src", `adapters/${runtime}/src`];
+const sourceDirs = [
+  "packages/core/src",
+  "conformance-tests/src",
+  "packages/compat/src",
+  `adapters/${runtime}/src`,
+  // Effect's platform layers run on Deno and Bun through their own test (cross-runtime.test.ts);
+  // its examples use @effect/vitest and Node's platform package.
+  ...(runtime === "node" ? ["adapters/effect/src"] : []),
+];
 
 function examplesOf(path: string): string[] {
   const text = readFileSync(path, "utf8");
@@ -33,7 +42,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** The runtime-neutral package READMEs: their ```ts blocks are examples too. */
-const readmes = ["packages/core/README.md"];
+const readmes = ["packages/core/README.md", "packages/compat/README.md"];
 
 function readmeBlocks(file: string): string[] {
   return [...readFileSync(join(root, file), "utf8").matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? "");
