@@ -6,7 +6,7 @@
  * @module
  */
 import type { GroupChild, Spawn, SpawnOptions, TaskEnd, TaskHooks } from "@anyrt/core";
-import { IoError, scheduleStart } from "@anyrt/core";
+import { defineJoinHandleClass, handleInternally, IoError, scheduleStart } from "@anyrt/core";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -19,24 +19,6 @@ type State = 0 | 1 | 2 | 3;
 
 function defaultReason(): DOMException {
   return new DOMException("The task was aborted", "AbortError");
-}
-
-/** `Promise.prototype.then`, for this module's own reactions to a handle. */
-const promiseThen = Promise.prototype.then;
-
-/** True while this module reacts to a handle: that must not count as someone observing it. */
-let reactingInternally = false;
-
-function noop(): void {}
-
-/** Marks `promise`'s rejection handled, without counting as an observer. */
-function handleInternally(promise: Promise<unknown>): void {
-  reactingInternally = true;
-  try {
-    promiseThen.call(promise, undefined, noop);
-  } finally {
-    reactingInternally = false;
-  }
 }
 
 /**
@@ -66,13 +48,8 @@ function handleInternally(promise: Promise<unknown>): void {
  */
 export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
   static {
-    Object.defineProperty(FiberTask, Symbol.species, { get: () => Promise, configurable: true });
-    Object.defineProperty(FiberTask.prototype, "constructor", {
-      get(this: FiberTask<unknown>): PromiseConstructor {
-        if (!reactingInternally && #observed in this) this.#observed = true;
-        return Promise;
-      },
-      configurable: true,
+    defineJoinHandleClass(FiberTask, (task) => {
+      if (#observed in task) task.#observed = true;
     });
   }
 

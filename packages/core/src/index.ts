@@ -45,7 +45,9 @@ export * from "./sync/index.ts";
 export {
   type Clock,
   createSpawn,
+  defineJoinHandleClass,
   type GroupChild,
+  handleInternally,
   type JoinHandle,
   type Spawn,
   type SpawnOptions,

@@ -115,14 +115,39 @@ const promiseThen = Promise.prototype.then;
 /** True while anyrt itself reacts to a handle: that must not count as someone observing it. */
 let reactingInternally = false;
 
-/** Marks `promise`'s rejection handled, without counting as an observer. */
-function handleInternally(promise: Promise<unknown>): void {
+/**
+ * Marks a join handle's rejection handled (so the host never sees an unhandled rejection),
+ * without counting as an observer of the handle (see {@link defineJoinHandleClass}).
+ */
+export function handleInternally(promise: Promise<unknown>): void {
   reactingInternally = true;
   try {
     promiseThen.call(promise, undefined, noop);
   } finally {
     reactingInternally = false;
   }
+}
+
+/**
+ * Makes a `Promise` subclass a join-handle class: its derived promises are plain `Promise`s
+ * (`Symbol.species`), and every way of observing an instance (`await`, `then` / `catch` /
+ * `finally`, `Promise.all` and its siblings, `Promise.resolve`, all of which read `constructor`)
+ * calls `observe(instance)`, except anyrt's own {@link handleInternally}. That is how an
+ * unobserved failure is told from an awaited one (decision note 0004). Call it from the class's
+ * static block, where `observe` can set a private field.
+ */
+export function defineJoinHandleClass<H extends Promise<unknown>>(
+  handleClass: abstract new (...args: never[]) => H,
+  observe: (handle: H) => void,
+): void {
+  Object.defineProperty(handleClass, Symbol.species, { get: () => Promise, configurable: true });
+  Object.defineProperty(handleClass.prototype, "constructor", {
+    get(this: H): PromiseConstructor {
+      if (!reactingInternally) observe(this);
+      return Promise;
+    },
+    configurable: true,
+  });
 }
 
 /**
@@ -137,13 +162,8 @@ function handleInternally(promise: Promise<unknown>): void {
  */
 export class Task<T> extends Promise<T> implements GroupChild<T> {
   static {
-    Object.defineProperty(Task, Symbol.species, { get: () => Promise, configurable: true });
-    Object.defineProperty(Task.prototype, "constructor", {
-      get(this: Task<unknown>): PromiseConstructor {
-        if (!reactingInternally && #observed in this) this.#observed = true;
-        return Promise;
-      },
-      configurable: true,
+    defineJoinHandleClass(Task, (task) => {
+      if (#observed in task) task.#observed = true;
     });
   }
 
