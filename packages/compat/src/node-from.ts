@@ -13,19 +13,11 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import {
-  attemptOrWait,
-  ChunkQueue,
-  checkBuffer,
-  copyBytes,
-  describe,
-  ReadHalf,
-  WaitList,
-  WaitSlot,
-} from "@anyrt/core/adapter";
-import { closedError, noop, toIoError } from "./errors.ts";
+import { ChunkQueue, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
+import { toIoError } from "./errors.ts";
 import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
 import { sizeOption } from "./web-readable.ts";
+import { WriteSide } from "./write-side.ts";
 
 type Listener = (...args: never[]) => void;
 
@@ -170,133 +162,54 @@ export class NodeReadSide {
 }
 
 /** The write side over `write` / `'drain'`. @internal */
-export class NodeWriteSide {
+export class NodeWriteSide extends WriteSide {
   readonly #stream: NodeWritableLike;
-  readonly #label: string;
-  readonly #maxChunk: number;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
-  readonly #flushes = new WaitList();
-  #outstanding = 0;
-  #error: IoError | null = null;
-  #watchingDrain = false;
-  #shutdown: Promise<void> | null = null;
-  #closed = false;
+  #drainListener: (() => void) | null = null;
 
   constructor(stream: NodeWritableLike, label: string, maxChunk: number) {
+    super(label, maxChunk);
     this.#stream = stream;
-    this.#label = label;
-    this.#maxChunk = maxChunk;
-    stream.on("error", this.#onFailure);
+    stream.on("error", this.failed);
     stream.on("close", this.#onClose);
   }
 
-  readonly #onFailure = (error: unknown): void => {
-    if (this.#error !== null) return;
-    this.#error = toIoError(error, `write ${this.#label}`);
-    this.#pending.reject(this.#error);
-    this.#flushes.rejectAll(this.#error);
-  };
-
   readonly #onClose = (): void => {
     if (this.#stream.writableFinished === true) return;
-    this.#onFailure(new IoError("BrokenPipe", `write ${this.#label}: the stream was destroyed`));
+    this.failed(new IoError("BrokenPipe", `write ${this.label}: the stream was destroyed`));
   };
 
   readonly #onWritten = (error?: Error | null): void => {
-    if (error) {
-      this.#onFailure(error);
-      return;
-    }
-    if (--this.#outstanding === 0) this.#flushes.resolveAll();
+    if (error) this.failed(error);
+    else this.written();
   };
 
-  #check(): void {
-    if (this.#closed) throw closedError("write", this.#label);
-    if (this.#error !== null) throw this.#error;
-    if (this.#shutdown !== null || this.#stream.writableEnded === true) {
-      throw new IoError("BrokenPipe", `write ${this.#label}: write side was shut down`);
+  protected override checkSink(): void {
+    const stream = this.#stream;
+    if (stream.writableEnded === true) {
+      throw new IoError("BrokenPipe", `write ${this.label}: write side was shut down`);
     }
-    if (this.#stream.destroyed === true || !this.#stream.writable) {
-      throw new IoError("BrokenPipe", `write ${this.#label}: the stream is no longer writable`);
+    if (stream.destroyed === true || !stream.writable) {
+      throw new IoError("BrokenPipe", `write ${this.label}: the stream is no longer writable`);
     }
   }
 
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check();
-    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    return this.#transfer(buf);
-  }
-
-  #transfer(buf: Uint8Array): number {
-    if (buf.length === 0) return 0;
+  protected offer(buf: Uint8Array): number | typeof WOULD_BLOCK {
     const stream = this.#stream;
     const needDrain =
       stream.writableNeedDrain ?? (stream.writableLength ?? 0) >= (stream.writableHighWaterMark ?? 16384);
     if (needDrain) return WOULD_BLOCK;
-    const n = Math.min(buf.length, this.#maxChunk);
-    this.#outstanding++;
+    const n = Math.min(buf.length, this.maxChunk);
     // A copy: Node keeps the chunk until it is written, and the caller may reuse `buf` at once.
     stream.write(buf.slice(0, n), this.#onWritten);
     return n;
   }
 
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
-    if (this.#pending.busy) this.#watchDrain();
-    return result;
+  protected whenWritable(retry: () => void): void {
+    this.#drainListener = retry;
+    this.#stream.once("drain", retry);
   }
 
-  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
-
-  #watchDrain(): void {
-    if (this.#watchingDrain) return;
-    this.#watchingDrain = true;
-    this.#stream.once("drain", this.#retry);
-  }
-
-  readonly #retry = (): void => {
-    this.#watchingDrain = false;
-    const buf = this.#pending.data;
-    if (buf === null) return;
-    let n: number;
-    try {
-      this.#check();
-      n = this.#transfer(buf);
-    } catch (error) {
-      this.#pending.reject(error);
-      return;
-    }
-    if (n === WOULD_BLOCK) this.#watchDrain();
-    else this.#pending.resolve(n);
-  };
-
-  flush(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("flush", this.#label));
-    if (this.#error !== null) return Promise.reject(this.#error);
-    if (this.#outstanding === 0) return Promise.resolve();
-    return this.#flushes.wait(options?.signal);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("shutdown", this.#label));
-    if (this.#shutdown === null) {
-      if (this.#error !== null) return Promise.reject(this.#error);
-      this.#shutdown = this.flush().then(() => this.#end());
-      this.#shutdown.catch(noop);
-    }
-    const shutdown = this.#shutdown;
-    const signal = options?.signal;
-    if (signal === undefined) return shutdown;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      shutdown.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-    });
-  }
-
-  #end(): Promise<void> {
+  protected end(): Promise<void> {
     const stream = this.#stream;
     if (stream.writableFinished === true) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -306,7 +219,7 @@ export class NodeWriteSide {
       };
       const onError = (error: unknown) => {
         stream.removeListener("finish", onFinish);
-        reject(toIoError(error, `shutdown ${this.#label}`));
+        reject(toIoError(error, `shutdown ${this.label}`));
       };
       stream.once("finish", onFinish);
       stream.once("error", onError);
@@ -316,12 +229,7 @@ export class NodeWriteSide {
 
   /** Stops writing: pending and later writes fail with `Closed`. */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const error = closedError("write", this.#label);
-    this.#pending.reject(error);
-    this.#flushes.rejectAll(error);
-    this.#stream.removeListener("drain", this.#retry);
+    if (this.closeSide() && this.#drainListener !== null) this.#stream.removeListener("drain", this.#drainListener);
   }
 }
 

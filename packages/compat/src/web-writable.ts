@@ -14,10 +14,11 @@ import {
   type WriteStream,
   writeAll,
 } from "@anyrt/core";
-import { attemptOrWait, checkBuffer, describe, WaitList, WaitSlot } from "@anyrt/core/adapter";
-import { closedError, noop, toIoError } from "./errors.ts";
+import { describe } from "@anyrt/core/adapter";
+import { noop, toIoError } from "./errors.ts";
 import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
 import { chunkBytes, DEFAULT_CHUNK_SIZE, sizeOption } from "./web-readable.ts";
+import { WriteSide } from "./write-side.ts";
 
 /** Options of {@link fromWebWritable}. */
 export interface FromWebWritableOptions {
@@ -36,134 +37,42 @@ export interface FromWebWritableOptions {
  * waits on `ready` otherwise, and counts the chunks the sink has not finished for `flush`.
  * @internal
  */
-export class WebWriteSide implements AsyncWrite {
+export class WebWriteSide extends WriteSide implements AsyncWrite {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #label: string;
-  readonly #maxChunk: number;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
-  readonly #flushes = new WaitList();
-  #outstanding = 0;
-  #error: IoError | null = null;
-  #watchingReady = false;
-  #shutdown: Promise<void> | null = null;
-  #closed = false;
 
   constructor(stream: WritableStream<Uint8Array>, label: string, maxChunk: number) {
+    super(label, maxChunk);
     this.#writer = stream.getWriter();
-    this.#label = label;
-    this.#maxChunk = maxChunk;
-    this.#writer.closed.then(noop, this.#onFailure);
+    this.#writer.closed.then(noop, this.failed);
   }
 
-  readonly #onFailure = (error: unknown): void => {
-    if (this.#error !== null) return;
-    this.#error = toIoError(error, `write ${this.#label}`);
-    this.#pending.reject(this.#error);
-    this.#flushes.rejectAll(this.#error);
-  };
-
-  readonly #onWritten = (): void => {
-    if (--this.#outstanding === 0) this.#flushes.resolveAll();
-  };
-
-  #check(): void {
-    if (this.#closed) throw closedError("write", this.#label);
-    if (this.#error !== null) throw this.#error;
-    if (this.#shutdown !== null) throw new IoError("BrokenPipe", `write ${this.#label}: write side was shut down`);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check();
-    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    return this.#transfer(buf);
-  }
-
-  #transfer(buf: Uint8Array): number {
-    if (buf.length === 0) return 0;
+  protected offer(buf: Uint8Array): number | typeof WOULD_BLOCK {
     const desired = this.#writer.desiredSize;
     if (desired === null) {
       // Errored or closing: `closed` will say why; until then the write side is gone.
-      throw this.#error ?? new IoError("BrokenPipe", `write ${this.#label}: the stream is closing or errored`);
+      throw this.error ?? new IoError("BrokenPipe", `write ${this.label}: the stream is closing or errored`);
     }
     if (desired <= 0) return WOULD_BLOCK;
-    const n = Math.min(buf.length, this.#maxChunk);
-    this.#outstanding++;
-    this.#writer.write(buf.slice(0, n)).then(this.#onWritten, this.#onFailure);
+    const n = Math.min(buf.length, this.maxChunk);
+    this.#writer.write(buf.slice(0, n)).then(this.written, this.failed);
     return n;
   }
 
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
-    if (this.#pending.busy) this.#watchReady();
-    return result;
+  protected whenWritable(retry: () => void): void {
+    this.#writer.ready.then(retry, this.failed);
   }
 
-  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
-
-  #watchReady(): void {
-    if (this.#watchingReady) return;
-    this.#watchingReady = true;
-    this.#writer.ready.then(this.#retry, (error: unknown) => {
-      this.#watchingReady = false;
-      this.#onFailure(error);
-    });
-  }
-
-  readonly #retry = (): void => {
-    this.#watchingReady = false;
-    const buf = this.#pending.data;
-    if (buf === null) return;
-    let n: number;
-    try {
-      this.#check();
-      n = this.#transfer(buf);
-    } catch (error) {
-      this.#pending.reject(error);
-      return;
-    }
-    if (n === WOULD_BLOCK) this.#watchReady();
-    else this.#pending.resolve(n);
-  };
-
-  flush(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("flush", this.#label));
-    if (this.#error !== null) return Promise.reject(this.#error);
-    if (this.#outstanding === 0) return Promise.resolve();
-    return this.#flushes.wait(options?.signal);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(closedError("shutdown", this.#label));
-    if (this.#shutdown === null) {
-      if (this.#error !== null) return Promise.reject(this.#error);
-      this.#shutdown = this.flush().then(() => this.#writer.close());
-      this.#shutdown.catch(noop);
-    }
-    const shutdown = this.#shutdown;
-    if (options?.signal === undefined) return shutdown;
-    return raceAbort(shutdown, options.signal);
+  protected end(): Promise<void> {
+    return this.#writer.close();
   }
 
   /** Aborts the stream (the sink's `abort` runs) and fails pending and later operations with `Closed`. */
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    const error = closedError("write", this.#label);
-    this.#pending.reject(error);
-    this.#flushes.rejectAll(error);
-    this.#writer.abort(new DOMException(`${this.#label} was closed`, "AbortError")).catch(noop);
+    if (this.closeSide()) {
+      this.#writer.abort(new DOMException(`${this.label} was closed`, "AbortError")).catch(noop);
+    }
     return Promise.resolve();
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 class WebWriteStream implements WriteStream {
