@@ -1,0 +1,5 @@
+/**
+ * `@anyrt/web`: the anyrt adapter for browsers.
+ * @module
+ */
+export {};
