@@ -1,6 +1,5 @@
 /**
- * `@anyrt/auto` where no adapter matches (the `default` export condition, and for now
- * `browser`): a runtime with time and tasks but no I/O capability, so that code written
+ * `@anyrt/auto` where no adapter matches (the `default` export condition): a runtime with time and tasks but no I/O capability, so that code written
  * against anyrt loads everywhere and a missing capability fails with `Unsupported`, never with a
  * missing global. Every entry of this package exports the same two names with these types.
  * @module

@@ -1,0 +1,73 @@
+/**
+ * The browser runtime object: core's tasks and time on the page's own event loop, `spawnBlocking`
+ * on module Web Workers, and — when given a relay — TCP tunnelled over WebSocket, built with
+ * core's `defineRuntime`.
+ * @module
+ */
+import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+
+/** The parts of a browser runtime that other modules of this adapter supply. */
+export interface WebRuntimeParts {
+  /** TCP over a WebSocket relay: declares `tcp.connect` and `tcp.halfClose`. */
+  readonly net?: Net | undefined;
+}
+
+/**
+ * Options of {@link createWebRuntime}. `blocking` gives the runtime a `spawnBlocking` pool of its
+ * own; without it every runtime of the page shares one (module Web Workers, as many as
+ * `navigator.hardwareConcurrency`, started on first use).
+ */
+export type WebRuntimeOptions = BlockingRuntimeOptions;
+
+/** Whether this realm can start module workers (pages and dedicated workers can; worklets cannot). */
+function hasWorkers(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+/**
+ * The capabilities of a browser runtime: `blocking` where module workers exist, and TCP
+ * (connect with half-close) only through a relay. Browsers cannot listen, have no subprocesses and
+ * no socket options.
+ */
+export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
+  const tcp = parts.net !== undefined;
+  return Object.freeze({
+    ...noCapabilities,
+    "tcp.connect": tcp,
+    "tcp.halfClose": tcp,
+    blocking: hasWorkers(),
+  });
+}
+
+/** The browser's name and version from `navigator.userAgentData` or the user-agent string. */
+function browserVersion(): string {
+  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
+  const agent = nav?.userAgent ?? "";
+  const match = /(?:HeadlessChrome|Chrome|Chromium|Firefox|Version)\/([\d.]+)/.exec(agent);
+  return match?.[1] ?? (agent || "unknown");
+}
+
+/** The runtime id from the user agent: `chromium`, `firefox`, `webkit`, or `browser`. */
+function browserId(): string {
+  const agent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? "";
+  if (/Chrome|Chromium/.test(agent)) return "chromium";
+  if (/Firefox/.test(agent)) return "firefox";
+  if (/AppleWebKit/.test(agent)) return "webkit";
+  return "browser";
+}
+
+const blockingPool = blockingPools((options) => createWebWorkerPool(options));
+
+/** Builds the runtime from its parts; the public constructors live in `index.ts`. */
+export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOptions = {}): Runtime {
+  const capabilities = webCapabilities(parts);
+  return defineRuntime({
+    id: browserId(),
+    version: browserVersion(),
+    adapter: "@anyrt/web",
+    capabilities,
+    ...(parts.net === undefined ? {} : { net: parts.net }),
+    ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),
+  });
+}
