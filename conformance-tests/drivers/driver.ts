@@ -65,6 +65,12 @@ export interface ExtraTargets {
   readonly adapter: string;
   readonly specifier: string;
   readonly exportName: string;
+  /**
+   * Imports the module, for hosts whose bundle cannot import a specifier held in a variable
+   * (browsers): `() => import("@anyrt/compat/conformance")`. By default the driver imports
+   * `specifier` dynamically.
+   */
+  readonly load?: (() => Promise<Record<string, unknown>>) | undefined;
 }
 
 /** The packages whose extra runs every driver offers: the compat bridges and the Effect executor. */
@@ -174,7 +180,8 @@ interface PlannedRun {
  */
 async function planExtras(extra: ExtraTargets, host: Host): Promise<PlannedRun[]> {
   try {
-    const module = (await import(extra.specifier)) as Record<string, unknown>;
+    const module =
+      extra.load === undefined ? ((await import(extra.specifier)) as Record<string, unknown>) : await extra.load();
     const make = module[extra.exportName];
     if (typeof make !== "function") throw new Error(`${extra.specifier} does not export ${extra.exportName}()`);
     const base = await host.adapter.load();

@@ -12,8 +12,9 @@ export const toolingNodeMajor = 24;
 /** Where the compiled suite and drivers live; the main job builds nothing itself. */
 export const builtFiles = [
   resolve(root, "conformance-tests/dist/index.js"),
-  ...["node", "deno", "bun", "workerd"].map((runtime) => driverFile(runtime)),
+  ...["node", "deno", "bun", "workerd", "chromium"].map((runtime) => driverFile(runtime)),
   resolve(root, "conformance-tests/drivers/dist/workerd-worker.js"),
+  resolve(root, "conformance-tests/drivers/dist/chromium-page.js"),
 ];
 
 /** The compiled driver that runs the suite natively on `runtime`. */
@@ -29,11 +30,11 @@ const launchers = {
 };
 
 /**
- * Drivers that run on the tooling Node and start their runtime themselves: the workerd driver
- * bundles the suite, serves it with `workerd serve` and relays the results (see
- * conformance-tests/drivers/workerd.ts).
+ * Drivers that run on the tooling Node and start their runtime themselves: they bundle the suite,
+ * run it inside `workerd serve` or a page of headless Chromium, and relay the results (see
+ * conformance-tests/drivers/workerd.ts and chromium.ts).
  */
-const hostedDrivers = new Set(["workerd"]);
+const hostedDrivers = new Set(["workerd", "chromium"]);
 
 /** The command and arguments that start the driver of `driver`. */
 function driverCommand(driver) {
@@ -49,7 +50,12 @@ function driverCommand(driver) {
 const otherRuntimes = [
   { runtime: "deno", npm: "deno@2.9.6", binary: bin("deno"), driver: true },
   { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun"), driver: true },
-  { runtime: "chromium", binary: "/usr/bin/chromium", install: "apt-get update && apt-get install -y chromium" },
+  {
+    runtime: "chromium",
+    binary: "/usr/bin/chromium",
+    install: "apt-get update && apt-get install -y chromium",
+    driver: true,
+  },
   { runtime: "workerd", npm: "workerd@1.20261117.1", binary: bin("workerd"), driver: true },
 ];
 
@@ -296,7 +302,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
         }
       }
       // `@anyrt/auto` must choose this runtime's own adapter through its export conditions.
-      const wanted = `@anyrt/${driver.runtime}`;
+      const wanted = driver.runtime === "chromium" ? "@anyrt/web" : `@anyrt/${driver.runtime}`;
       if (auto !== null && auto?.adapter !== wanted) {
         problems.push({
           ...base,
@@ -319,7 +325,7 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
  */
 function targetsFor(runtime, targets) {
   if (targets === undefined) return undefined;
-  const runtimes = ["node", "deno", "bun", "workerd"];
+  const runtimes = ["node", "deno", "bun", "workerd", "chromium"];
   const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
   return names.length === 0 ? "" : names.join(",");
 }

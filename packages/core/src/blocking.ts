@@ -190,11 +190,19 @@ export interface BlockingEndpoint {
   onMessage(listener: (data: unknown) => void): void;
 }
 
-/** Why a module could not be loaded, as a kind: `NotFound` when the runtime says so. */
+/**
+ * Why a module could not be loaded, as a kind: `NotFound` when the runtime says so. Browsers
+ * cannot tell a missing script from an unreachable one: Chromium says "Failed to fetch dynamically
+ * imported module" for an HTTP 404, which is taken as `NotFound`.
+ */
 function loadFailureKind(error: unknown): IoErrorKind {
   const code = (error as { code?: unknown } | null)?.code;
   const text = `${String(code)} ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`;
-  return /ERR_MODULE_NOT_FOUND|NotFound|not found|cannot find|no such file/i.test(text) ? "NotFound" : "InvalidInput";
+  return /ERR_MODULE_NOT_FOUND|NotFound|not found|cannot find|no such file|failed to fetch dynamically imported/i.test(
+    text,
+  )
+    ? "NotFound"
+    : "InvalidInput";
 }
 
 /**

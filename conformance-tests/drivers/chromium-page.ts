@@ -1,0 +1,49 @@
+/**
+ * The page side of the Chromium conformance driver: bundled by `chromium.ts` (esbuild, condition
+ * `browser`) and loaded by a page it serves on 127.0.0.1. The page reads its parameters from its
+ * URL (`?version=V&args=JSON`), runs the suite in the page's main thread, and hands the driver's
+ * JSON-lines protocol to the host line by line through `__anyrtLine`, a function the host exposes
+ * (Playwright's `exposeFunction`), ending with one `{"type":"exit","code":N}` line.
+ * @module
+ */
+import * as auto from "@anyrt/auto";
+import { webConformanceTarget } from "@anyrt/web/conformance";
+import { compatTargets, runTargets } from "./driver.ts";
+
+/** The host's sink for protocol lines; calls arrive at the host in order. */
+declare const __anyrtLine: (line: string) => Promise<void>;
+/** The page's address (the drivers compile without the DOM library). */
+declare const location: { readonly href: string };
+
+const params = new URL(location.href).searchParams;
+const runtimeVersion = params.get("version") ?? navigator.userAgent;
+const args = JSON.parse(params.get("args") ?? "[]") as string[];
+
+let chain: Promise<void> = Promise.resolve();
+const send = (text: string): void => {
+  chain = chain.then(() => __anyrtLine(text)).catch(() => undefined);
+};
+const line = (message: object): void => send(`${JSON.stringify(message)}\n`);
+
+runTargets({
+  runtime: "chromium",
+  runtimeVersion,
+  args,
+  writeLine: send,
+  writeError: (text) => line({ type: "stderr", text }),
+  exit: (code) => {
+    // `--help` asks to exit: end the run with that code.
+    line({ type: "exit", code });
+    throw new Error("exit");
+  },
+  adapter: { name: "@anyrt/web", load: async () => webConformanceTarget(runtimeVersion) },
+  extras: [{ ...compatTargets, load: () => import("@anyrt/compat/conformance") }],
+  resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
+}).then(
+  (code) => line({ type: "exit", code }),
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== "exit") line({ type: "stderr", text: `${message}\n` });
+    line({ type: "exit", code: 2 });
+  },
+);

@@ -1,0 +1,197 @@
+/**
+ * The conformance driver for Chromium. It runs on Node (the host) and runs the suite **inside**
+ * headless Chromium, printing the same JSON-lines protocol as the other drivers (see `driver.ts`):
+ *
+ * 1. Bundles `dist/chromium-page.js` (the suite, `@anyrt/web`, `@anyrt/auto`, the compat bridges)
+ *    with esbuild under the `browser` condition, with code splitting so that modules the page
+ *    never loads (compat's Node bridges) stay out of its way, and beside it the scripts workers
+ *    load by URL: core's `blocking-worker.js` and the suite's `fixtures/blocking-tasks.js`.
+ * 2. Serves them from a static HTTP server on 127.0.0.1, with the headers that make the page
+ *    cross-origin isolated (`SharedArrayBuffer` is needed by the `blocking/*` cases).
+ * 3. Starts the rendezvous relay (`rendezvous.ts`): a page cannot listen, so a stream pair is two
+ *    outbound connections that the host splices together.
+ * 4. Launches `/usr/bin/chromium` headless through playwright-core, exposes `__anyrtLine` to the
+ *    page, opens it, and copies the protocol lines the page sends to stdout until its `exit` line.
+ *
+ * Usage: `node conformance-tests/drivers/dist/chromium.js [--targets chromium,memory,limited,compat] [--timeout-ms N]`.
+ * `ANYRT_CHROMIUM` overrides the browser binary.
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRelay } from "./rendezvous.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "../../..");
+
+/** The browser binary: Debian's package, or `ANYRT_CHROMIUM`. */
+export const chromiumBinary = process.env.ANYRT_CHROMIUM ?? "/usr/bin/chromium";
+
+/**
+ * Headless flags for a machine without a network beyond 127.0.0.1: without the background ones
+ * Chromium floods the closed network with refused connections.
+ */
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** The headers every served file carries: cross-origin isolation, and no caching between runs. */
+const isolation = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+  "cache-control": "no-store",
+};
+
+const types: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".map": "application/json",
+};
+
+/**
+ * Bundles `entries` (output name without `.js` -> source file) for the browser into `outdir`, with
+ * code splitting. Worker scripts are entries of their own so that they keep the relative URLs the
+ * modules that start them compute from `import.meta.url`.
+ */
+export async function bundleForBrowser(entries: Record<string, string>, outdir: string): Promise<void> {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    entryPoints: entries,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["browser"],
+    mainFields: ["browser", "module", "main"],
+    external: ["node:*"],
+    // Chunks sit beside the entries: a module computes worker URLs from its own `import.meta.url`.
+    chunkNames: "[name]-[hash]",
+    logLevel: "error",
+  });
+}
+
+/** The scripts that the suite's workers load by URL, relative to the page's bundle. */
+export function workerEntries(): Record<string, string> {
+  return {
+    "blocking-worker": resolve(root, "packages/core/dist/blocking-worker.js"),
+    "fixtures/blocking-tasks": resolve(root, "conformance-tests/dist/fixtures/blocking-tasks.js"),
+  };
+}
+
+/** Serves `directory` on 127.0.0.1 with the isolation headers; `/` is a page loading `main.js`. */
+export function serveDirectory(directory: string): Promise<{ server: Server; origin: string }> {
+  const page = `<!doctype html><meta charset="utf-8"><title>anyrt</title><script type="module" src="/main.js"></script>\n`;
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
+    if (path === "/") {
+      response.writeHead(200, { ...isolation, "content-type": types[".html"] });
+      response.end(page);
+      return;
+    }
+    const file = normalize(join(directory, decodeURIComponent(path)));
+    if (!file.startsWith(directory)) {
+      response.writeHead(403, isolation).end();
+      return;
+    }
+    try {
+      const body = readFileSync(file);
+      response.writeHead(200, { ...isolation, "content-type": types[extname(file)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404, isolation).end();
+    }
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      resolvePromise({ server, origin: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+/** The browser's version, such as `156.0.8078.108`. */
+export function chromiumVersion(): string {
+  const output = execFileSync(chromiumBinary, ["--version"], { encoding: "utf8", timeout: 15_000 });
+  return /\d+\.\d+\.\d+\.\d+/.exec(output)?.[0] ?? output.trim();
+}
+
+/** Launches headless Chromium through playwright-core. */
+export async function launchChromium(): Promise<import("playwright-core").Browser> {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({ executablePath: chromiumBinary, args: chromiumArgs });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const directory = mkdtempSync(join(tmpdir(), "anyrt-chromium-"));
+  const relay = await startRelay();
+  let served: { server: Server; origin: string } | undefined;
+  let browser: import("playwright-core").Browser | undefined;
+  try {
+    await bundleForBrowser({ main: join(here, "chromium-page.js"), ...workerEntries() }, directory);
+    served = await serveDirectory(directory);
+    const version = chromiumVersion();
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    let code = 2;
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolvePromise) => {
+      finish = resolvePromise;
+    });
+    let pageError = "";
+    page.on("pageerror", (error) => {
+      pageError += `${error.message}\n`;
+    });
+    page.on("crash", () => {
+      pageError += "the page crashed\n";
+      finish();
+    });
+    await page.exposeFunction("__anyrtLine", (text: string) => {
+      let message: { type?: string; code?: number; text?: string } | undefined;
+      try {
+        message = JSON.parse(text) as typeof message;
+      } catch {
+        message = undefined;
+      }
+      if (message?.type === "exit") {
+        code = message.code ?? 2;
+        finish();
+      } else if (message?.type === "stderr") process.stderr.write(message.text ?? "");
+      else process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    });
+    const query = new URLSearchParams({ version, args: JSON.stringify(args), rendezvous: String(relay.port) });
+    await page.goto(`${served.origin}/?${query}`);
+    await finished;
+    if (code === 2 && pageError !== "") process.stderr.write(pageError);
+    return code;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    served?.server.close();
+    relay.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(2);
+    },
+  );
+}
