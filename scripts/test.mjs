@@ -1,8 +1,8 @@
-// `npm test`: type-check, lint and format check, unit tests on Node, Deno and Bun, and the
+// `npm test`: type-check, lint and format check, unit tests on Node, Deno, Bun and Chromium, and the
 // conformance suite on every runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
+import { chromiumBinary, matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
 import { bin, root, run } from "./lib/process.mjs";
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -35,11 +35,17 @@ const vitestHosts = {
   node: { command: bin("vitest"), args: [] },
   deno: { command: bin("deno"), args: ["run", "--allow-all", "node_modules/vitest/vitest.mjs"] },
   bun: { command: bin("bun"), args: ["--bun", "node_modules/vitest/vitest.mjs"] },
+  // Browser-facing tests in headless Chromium (vitest.browser.config.ts), when it is installed.
+  chromium: { command: bin("vitest"), args: ["--config", "vitest.browser.config.ts"], binary: chromiumBinary },
 };
 
 async function unitTests(runtime) {
   const name = `vitest on ${runtime}`;
   const host = vitestHosts[runtime];
+  if (host.binary !== undefined && !existsSync(host.binary)) {
+    heading(`unit tests on ${runtime}: not run, ${host.binary} is not installed`);
+    return;
+  }
   const output = resolve(root, `.tmp/vitest-${runtime}.json`);
   mkdirSync(resolve(root, ".tmp"), { recursive: true });
   rmSync(output, { force: true });

@@ -43,6 +43,9 @@ function driverCommand(driver) {
   return [driver.path, launchers[driver.runtime](script)];
 }
 
+/** Debian's Chromium, or `ANYRT_CHROMIUM` (the conformance driver and the browser tests use the same). */
+export const chromiumBinary = process.env.ANYRT_CHROMIUM ?? "/usr/bin/chromium";
+
 /**
  * Runtimes besides Node, with how to get each. Those with a driver run when installed; the rest,
  * and any not installed, show as "not available", never as failures.
@@ -52,7 +55,7 @@ const otherRuntimes = [
   { runtime: "bun", npm: "bun@1.4.5", binary: bin("bun"), driver: true },
   {
     runtime: "chromium",
-    binary: "/usr/bin/chromium",
+    binary: chromiumBinary,
     install: "apt-get update && apt-get install -y chromium",
     driver: true,
   },

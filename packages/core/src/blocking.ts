@@ -218,7 +218,7 @@ export function serveBlockingRequests(endpoint: BlockingEndpoint): void {
     const { id } = request;
     let module: Record<string, unknown>;
     try {
-      module = (await import(request.module)) as Record<string, unknown>;
+      module = (await import(/* @vite-ignore */ request.module)) as Record<string, unknown>;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       fail(id, new IoError(loadFailureKind(error), `spawnBlocking: cannot load ${request.module}: ${reason}`));
