@@ -18,6 +18,8 @@ const include =
     : [...neutral, `adapters/${runtime}/test/**/*.test.ts`];
 const exclude = [
   "**/node_modules/**",
+  // Tests of browser-only code run in Chromium (vitest.browser.config.ts).
+  "**/*.browser.test.ts",
   ...runtimeAdapters.filter((name) => name !== runtime).map((name) => `adapters/${name}/**`),
 ];
 /** Vite's default conditions, with the runtime's own first (Deno and Bun also match `node`). */

@@ -1,11 +1,12 @@
 /**
- * The browser runtime object: core's tasks and time on the page's own event loop, `spawnBlocking`
+ * The browser runtime object: core's tasks, and time on the browser's task scheduler, `spawnBlocking`
  * on module Web Workers, and — when given a relay — TCP tunnelled over WebSocket, built with
  * core's `defineRuntime`.
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import { webClock } from "./clock.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
@@ -67,6 +68,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     version: browserVersion(),
     adapter: "@anyrt/web",
     capabilities,
+    clock: webClock(),
     ...(parts.net === undefined ? {} : { net: parts.net }),
     ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),
   });

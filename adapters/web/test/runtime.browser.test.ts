@@ -1,0 +1,46 @@
+// The browser runtime in real headless Chromium: its clock, its capabilities, and spawnBlocking.
+import { systemClock } from "@anyrt/core";
+import { createWebRuntime } from "@anyrt/web";
+import { describe, expect, it } from "vitest";
+import { webClock } from "../src/clock.ts";
+
+describe("webClock", () => {
+  it("runs timers on scheduler.postTask where the browser has it", () => {
+    expect(typeof (globalThis as { scheduler?: { postTask?: unknown } }).scheduler?.postTask).toBe("function");
+    expect(webClock()).not.toBe(systemClock);
+  });
+
+  it("calls back no earlier than asked, and never after cancel", async () => {
+    const clock = webClock();
+    const start = clock.now();
+    const fired = await new Promise<number>((resolve) => clock.schedule(5, () => resolve(clock.now())));
+    expect(fired - start).toBeGreaterThanOrEqual(4.9);
+    let cancelled = 0;
+    const cancel = clock.schedule(0, () => cancelled++);
+    cancel();
+    await new Promise<void>((resolve) => clock.schedule(10, resolve));
+    expect(cancelled).toBe(0);
+  });
+});
+
+describe("createWebRuntime", () => {
+  it("declares what a page has: blocking, no listening, no processes, no TCP without a relay", () => {
+    const runtime = createWebRuntime();
+    expect(runtime.id).toBe("chromium");
+    expect(runtime.adapter).toBe("@anyrt/web");
+    expect(runtime.capabilities).toMatchObject({
+      blocking: true,
+      "tcp.connect": false,
+      "tcp.listen": false,
+      process: false,
+    });
+  });
+
+  it("sleeps and times out on the browser's scheduler", async () => {
+    const runtime = createWebRuntime();
+    await runtime.time.sleep(1);
+    await expect(runtime.time.timeout(5, () => new Promise(() => undefined))).rejects.toMatchObject({
+      kind: "TimedOut",
+    });
+  });
+});
