@@ -2,7 +2,8 @@
  * The rendezvous relay of the hosted drivers (workerd, Chromium): their runtimes cannot listen, so
  * a stream pair is two outbound connections from the runtime that the host splices together.
  *
- * Each connection first sends a 32-byte token; the first connection with a token waits (its later
+ * Each connection first sends a 32-byte token (`openRendezvousPair` in `@anyrt/conformance` is
+ * the client side); the first connection with a token waits (its later
  * bytes buffered, with backpressure) until a second one with the same token arrives, then the two
  * are piped both ways. Half-close is forwarded: when one side sends FIN, the relay ends its write
  * side to the other (`allowHalfOpen`), and the other direction keeps flowing. An error (reset) on
@@ -11,8 +12,7 @@
  * @module
  */
 import { createServer, type Server, type Socket } from "node:net";
-
-const TOKEN_LENGTH = 32;
+import { RENDEZVOUS_TOKEN_LENGTH as TOKEN_LENGTH } from "@anyrt/conformance";
 
 /** Starts the rendezvous relay on 127.0.0.1 and resolves its port. */
 export function startRelay(): Promise<{ server: Server; port: number }> {

@@ -21,4 +21,11 @@ export {
 export { cases } from "./cases/index.ts";
 export * from "./report/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
-export { limitedTarget, memoryTarget, restrictRuntime } from "./targets.ts";
+export {
+  limitedTarget,
+  memoryTarget,
+  openRendezvousPair,
+  RENDEZVOUS_TOKEN_LENGTH,
+  type RendezvousAddress,
+  restrictRuntime,
+} from "./targets.ts";

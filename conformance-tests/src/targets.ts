@@ -1,7 +1,8 @@
 /**
- * Targets the suite ships: the in-memory reference pair from `@anyrt/core`, and a wrapper that
+ * Targets the suite ships: the in-memory reference pair from `@anyrt/core`, a wrapper that
  * withdraws capabilities from any target to prove that undeclared capabilities are reported
- * unsupported and fail with kind `Unsupported`.
+ * unsupported and fail with kind `Unsupported`, and the rendezvous pair of runtimes that cannot
+ * listen.
  * @module
  */
 import {
@@ -11,8 +12,9 @@ import {
   duplex,
   noCapabilities,
   type Runtime,
+  type TcpStream,
 } from "@anyrt/core";
-import type { ConformanceTarget, Fixture } from "./case.ts";
+import type { ConformanceTarget, Fixture, StreamPair } from "./case.ts";
 
 /**
  * The reference target: core's in-memory `duplex` pipe as the stream pair, on a runtime with no
@@ -90,4 +92,53 @@ export function limitedTarget(target: ConformanceTarget, keep: readonly Capabili
       await target.teardown?.((fixture as Fixture & { inner: Fixture }).inner);
     },
   };
+}
+
+/** Where a rendezvous relay listens (see {@link openRendezvousPair}). */
+export interface RendezvousAddress {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** The length of the token each connection of a rendezvous pair sends first. */
+export const RENDEZVOUS_TOKEN_LENGTH = 32;
+
+let nextToken = 0;
+
+async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, token: Uint8Array): Promise<TcpStream> {
+  const stream = await runtime.net.connect({ hostname: relay.hostname, port: relay.port });
+  try {
+    let offset = 0;
+    while (offset < token.length) offset += await stream.write(token.subarray(offset));
+    await stream.flush();
+    return stream;
+  } catch (error) {
+    await stream.close();
+    throw error;
+  }
+}
+
+/**
+ * A stream pair for a runtime that can connect but not listen (workerd, a browser through a
+ * WebSocket relay): two outbound connections to a rendezvous relay on the host, which splices the
+ * two connections that sent the same 32-byte token, forwarding FIN as FIN and a reset as a reset
+ * (the hosted drivers run one: `conformance-tests/drivers/rendezvous.ts`).
+ *
+ * @example
+ * ```ts
+ * import { openRendezvousPair } from "@anyrt/conformance";
+ * import { createWorkerdRuntime } from "@anyrt/workerd";
+ * const { a, b } = await openRendezvousPair(createWorkerdRuntime(), { hostname: "127.0.0.1", port: 9000 });
+ * ```
+ */
+export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<StreamPair> {
+  const id = `${Date.now().toString(36)}-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const a = await connectWithToken(runtime, relay, token);
+  try {
+    return { a, b: await connectWithToken(runtime, relay, token) };
+  } catch (error) {
+    await a.close();
+    throw error;
+  }
 }
