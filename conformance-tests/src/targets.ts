@@ -126,9 +126,21 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  *
  * @example
  * ```ts
- * import { openRendezvousPair } from "@anyrt/conformance";
- * import { createWorkerdRuntime } from "@anyrt/workerd";
- * const { a, b } = await openRendezvousPair(createWorkerdRuntime(), { hostname: "127.0.0.1", port: 9000 });
+ * import { openRendezvousPair, RENDEZVOUS_TOKEN_LENGTH } from "@anyrt/conformance";
+ * import { copyBidirectional, readExact, writeAll } from "@anyrt/core";
+ * import { nodeRuntime as runtime } from "@anyrt/node";
+ * // A stand-in for the host's relay: takes two connections, drops their tokens, splices them.
+ * const listener = await runtime.net.listen({ port: 0 });
+ * void (async () => {
+ *   const ends = [await listener.accept(), await listener.accept()] as const;
+ *   for (const end of ends) await readExact(end, new Uint8Array(RENDEZVOUS_TOKEN_LENGTH));
+ *   await copyBidirectional(ends[0], ends[1]);
+ * })();
+ * const { a, b } = await openRendezvousPair(runtime, listener.localAddress);
+ * await writeAll(a, new TextEncoder().encode("hi"));
+ * const got = await readExact(b, new Uint8Array(2));
+ * console.assert(new TextDecoder().decode(got) === "hi");
+ * await Promise.all([a.close(), b.close(), listener.close()]);
  * ```
  */
 export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<StreamPair> {

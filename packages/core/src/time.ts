@@ -140,9 +140,11 @@ export interface Time {
    */
   interval(period: number, options?: IntervalOptions): Interval;
   /**
-   * Lets every other ready task run before the caller continues: resolves on a later macrotask
-   * (a host `setTimeout(0)`, not the clock, so it needs no advancing on a virtual clock), after
-   * every pending microtask and ready callback.
+   * Lets every other ready task run before the caller continues: resolves on a later macrotask,
+   * after every pending microtask and the I/O callbacks already ready. It uses the host's cheapest
+   * macrotask, not the clock (so it needs no advancing on a virtual clock): `setImmediate` where
+   * the host has one (Node, Deno, Bun), a `scheduler.postTask` task in browsers (a nested
+   * `setTimeout(0)` is clamped to 4 ms there), `setTimeout(0)` elsewhere.
    */
   yieldNow(): Promise<void>;
 }
@@ -521,9 +523,23 @@ export function createTime(clock: Clock = systemClock): Time {
       const signal = checkSignal("interval", options.signal);
       return new IntervalTimer(queue, period, missedTick, signal);
     },
-    yieldNow: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+    yieldNow: () => new Promise<void>(macrotask),
   };
   return time;
 }
 
 function noop(): void {}
+
+/** The host's cheapest way to run `callback` on a later macrotask (see {@link Time.yieldNow}). */
+const macrotask: (callback: () => void) => void = (() => {
+  const host = globalThis as {
+    setImmediate?: (callback: () => void) => unknown;
+    scheduler?: { postTask?: (callback: () => void) => Promise<unknown> };
+  };
+  if (typeof host.setImmediate === "function") return (callback) => void host.setImmediate?.(callback);
+  const scheduler = host.scheduler;
+  if (typeof scheduler?.postTask === "function") {
+    return (callback) => void scheduler.postTask?.(callback);
+  }
+  return (callback) => void setTimeout(callback, 0);
+})();
