@@ -2,7 +2,10 @@
 // of browser-facing code — compat's Web stream bridges against the Streams standard, and the
 // browser adapter's own tests (`*.browser.test.ts`). `npm test` runs it when Chromium is installed.
 import { playwright } from "@vitest/browser-playwright";
+import { transformSync } from "esbuild";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+import { collectExamples, exampleModule } from "./packages/core/test/examples.ts";
 
 /** The flags for a machine whose network ends at 127.0.0.1 (see ../shared/reference/toolchain.md). */
 const args = [
@@ -15,7 +18,59 @@ const args = [
   "--disable-sync",
 ];
 
+/**
+ * `virtual:anyrt-examples`: the TSDoc and README examples of the browser adapter, each a virtual
+ * module of its own (`virtual:anyrt-example/N.ts`), so that adapters/web/test/examples.browser.test.ts
+ * runs them in the page the way tsdoc-examples.test.ts runs the others on Node, Deno and Bun.
+ */
+function browserExamples(): Plugin {
+  const examples = collectExamples(["adapters/web/src"], ["adapters/web/README.md"]);
+  const list = "\0virtual:anyrt-examples";
+  const one = "\0virtual:anyrt-example/";
+  return {
+    name: "anyrt-browser-examples",
+    resolveId(id) {
+      if (id === "virtual:anyrt-examples") return list;
+      if (id.startsWith("virtual:anyrt-example/")) return `\0${id}`;
+      return undefined;
+    },
+    load(id) {
+      if (id === list) {
+        const entries = examples.map(
+          (example, index) =>
+            `{ name: ${JSON.stringify(`${example.file} example ${example.index + 1}`)}, load: () => import("virtual:anyrt-example/${index}.ts") }`,
+        );
+        return `export const examples = [${entries.join(",\n")}];\n`;
+      }
+      if (id.startsWith(one)) {
+        const index = Number(id.slice(one.length).replace(/\.ts$/, ""));
+        // Vite does not strip types from virtual modules: esbuild does it here.
+        const code = exampleModule(examples[index]?.code ?? "throw new Error('no such example');");
+        return transformSync(code, { loader: "ts", format: "esm", target: "es2022" }).code;
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Vitest rewrites every dynamic `import()` of served modules to go through its page-side runner,
+ * which does not exist in a worker. It shims the runner into workers Vite starts (`?worker_file`),
+ * not into workers started from a plain URL such as core's `spawnBlocking` bootstrap: this does.
+ */
+function blockingWorkerShim(): Plugin {
+  return {
+    name: "anyrt-blocking-worker-shim",
+    enforce: "post",
+    transform(code, id) {
+      if (!/packages\/core\/(?:dist|src)\/blocking-worker\.[jt]s(?:\?|$)/.test(id)) return undefined;
+      return `globalThis.__vitest_browser_runner__ ??= { wrapDynamicImport: (f, specifier) => f(specifier) };\n${code}`;
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [browserExamples(), blockingWorkerShim()],
   resolve: { conditions: ["browser", "module", "development|production"] },
   test: {
     include: [
