@@ -8,11 +8,13 @@ import type { Capability, Duplex, Runtime } from "@anyrt/core";
 /**
  * What a case needs beyond the baseline (tasks and time, which every runtime has): a declared
  * capability, or `"stream.pair"`, a connected pair of byte streams (see {@link Fixture.openPair}).
- * `"stream.halfClose"` means the pair supports `shutdown()` as a half-close. `"!tcp.connect"` means
+ * `"stream.halfClose"` means the pair supports `shutdown()` as a half-close, and
+ * `"stream.backpressure"` that a writer to a peer that does not read waits (every anyrt stream
+ * does; a target over a native bridge that buffers without bound says it does not). `"!tcp.connect"` means
  * the case applies only to adapters that do *not* declare `tcp.connect` (it checks that the
  * undeclared capability fails with `Unsupported`).
  */
-export type Requirement = Capability | `!${Capability}` | "stream.pair" | "stream.halfClose";
+export type Requirement = Capability | `!${Capability}` | "stream.pair" | "stream.halfClose" | "stream.backpressure";
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
@@ -38,6 +40,12 @@ export interface Fixture {
    * `tcp.halfClose` decides.
    */
   readonly pairHalfClose?: boolean | undefined;
+  /**
+   * Whether a writer of the pair from {@link openPair} waits when its peer does not read. Default
+   * `true`; `false` only for a target over a native object that buffers without bound, whose
+   * backpressure cases are then reported unsupported with that reason.
+   */
+  readonly pairBackpressure?: boolean | undefined;
   /** Overrides of the programs the `process/*` cases run. */
   readonly programs?: Partial<ConformancePrograms> | undefined;
 }

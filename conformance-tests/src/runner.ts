@@ -40,6 +40,8 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
     case "stream.halfClose":
       if (fixture.openPair !== undefined) return fixture.pairHalfClose === true ? null : "pair has no half-close";
       return tcpPairPossible(runtime) && runtime.supports("tcp.halfClose") ? null : "needs tcp.halfClose";
+    case "stream.backpressure":
+      return fixture.pairBackpressure === false ? "the pair's writer never waits (it buffers without bound)" : null;
     default:
       return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
   }

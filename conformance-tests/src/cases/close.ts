@@ -58,7 +58,7 @@ export const closeCases: ConformanceCase[] = [
   {
     id: "close/pending-write-rejects-closed",
     title: "a write waiting for room when the stream is closed locally rejects with Closed",
-    requires: ["stream.pair"],
+    requires: ["stream.pair", "stream.backpressure"],
     async run({ pair }) {
       const { a } = await pair();
       const { written, pending } = await fillUntilPending(a);

@@ -38,7 +38,7 @@ export const peerCases: ConformanceCase[] = [
   {
     id: "peer/blocked-writer-wakes-on-peer-close",
     title: "a write waiting for room wakes with BrokenPipe or ConnectionReset when the peer closes",
-    requires: ["stream.pair"],
+    requires: ["stream.pair", "stream.backpressure"],
     async run({ pair }) {
       const { a, b } = await pair();
       const { written, pending } = await fillUntilPending(a);

@@ -124,7 +124,7 @@ export const writeCases: ConformanceCase[] = [
   {
     id: "write/backpressure-writer-waits",
     title: "a writer to a peer that does not read eventually waits, and resumes once the peer reads",
-    requires: ["stream.pair"],
+    requires: ["stream.pair", "stream.backpressure"],
     async run({ pair }) {
       const { a, b } = await pair();
       const { written, pending } = await fillUntilPending(a);
@@ -140,7 +140,7 @@ export const writeCases: ConformanceCase[] = [
   {
     id: "write/concurrent-write-is-busy",
     title: "a second write while one is pending fails at once with Busy and does not disturb the first",
-    requires: ["stream.pair"],
+    requires: ["stream.pair", "stream.backpressure"],
     async run({ pair }) {
       const { a, b } = await pair();
       const { written, pending } = await fillUntilPending(a);
@@ -161,7 +161,7 @@ export const writeCases: ConformanceCase[] = [
   {
     id: "write/aborted-pending-write-is-accounted",
     title: "aborting a waiting write rejects with the reason having written nothing, or resolves what it wrote",
-    requires: ["stream.pair", "stream.halfClose"],
+    requires: ["stream.pair", "stream.halfClose", "stream.backpressure"],
     async run({ pair }) {
       const { a, b } = await pair();
       const controller = new AbortController();
@@ -211,7 +211,7 @@ export const writeCases: ConformanceCase[] = [
     id: "write/try-write-count-or-would-block",
     title:
       "tryWrite returns 1..length or WOULD_BLOCK, 0 for an empty buffer, and WOULD_BLOCK once the peer stops reading",
-    requires: ["stream.pair"],
+    requires: ["stream.pair", "stream.backpressure"],
     async run({ pair }) {
       const { a, b } = await pair();
       equal(a.tryWrite(new Uint8Array(0)), 0, "tryWrite of an empty buffer");

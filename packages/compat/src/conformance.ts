@@ -67,41 +67,53 @@ function bridgedTarget(target: ConformanceTarget, variant: string, bridge: Bridg
 /** anyrt → Web `{ readable, writable }` → anyrt. */
 const webRoundTrip: Bridge = (stream) => fromWebDuplex(toWebDuplex(stream));
 
-/** A target whose pairs are two connected `node:net` sockets (`allowHalfOpen`), read through `fromNodeDuplex`. */
-function nodeSocketTarget(
+/** A `node:net` socket as the anyrt stream a target's pair is made of. */
+type SocketBridge = (socket: import("node:net").Socket) => Duplex;
+
+/** Two connected `node:net` sockets on 127.0.0.1 (`allowHalfOpen`), each through `bridge`. */
+async function openSocketPair(bridge: SocketBridge): Promise<StreamPair> {
+  const net = await import("node:net");
+  const server = net.createServer({ allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address !== null ? address.port : 0;
+  const accepted = new Promise<import("node:net").Socket>((resolve) => server.once("connection", resolve));
+  const client = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("error", reject);
+  });
+  const socket = await accepted;
+  server.close();
+  return { a: bridge(client), b: bridge(socket) };
+}
+
+/**
+ * A target whose pairs are two connected `node:net` sockets, each turned into an anyrt stream by
+ * `bridge`; `backpressure: false` for a bridge that buffers without bound.
+ */
+function socketTarget(
   base: ConformanceTarget,
-  fromNodeDuplex: typeof import("./node.ts").fromNodeDuplex,
+  variant: string,
+  bridge: SocketBridge,
+  backpressure = true,
 ): ConformanceTarget {
   return {
     runtime: base.runtime,
     runtimeVersion: base.runtimeVersion,
-    adapter: "@anyrt/compat:node-socket",
+    adapter: `@anyrt/compat:${variant}`,
     selects: usesStreamPair,
     async setup(): Promise<Fixture> {
       const inner = await base.setup();
-      const net = await import("node:net");
       const fixture: Fixture & { inner: Fixture } = {
         ...inner,
         inner,
         pairHalfClose: true,
-        async openPair(): Promise<StreamPair> {
-          const server = net.createServer({ allowHalfOpen: true });
-          await new Promise<void>((resolve, reject) => {
-            server.once("error", reject);
-            server.listen(0, "127.0.0.1", () => resolve());
-          });
-          const address = server.address();
-          const port = typeof address === "object" && address !== null ? address.port : 0;
-          const accepted = new Promise<import("node:net").Socket>((resolve) => server.once("connection", resolve));
-          const client = net.connect({ host: "127.0.0.1", port, allowHalfOpen: true });
-          await new Promise<void>((resolve, reject) => {
-            client.once("connect", resolve);
-            client.once("error", reject);
-          });
-          const socket = await accepted;
-          server.close();
-          return { a: fromNodeDuplex(client), b: fromNodeDuplex(socket) };
-        },
+        pairBackpressure: backpressure,
+        openPair: () => openSocketPair(bridge),
       };
       return fixture;
     },
@@ -111,6 +123,45 @@ function nodeSocketTarget(
   };
 }
 
+/** `promise`'s value, or `timedOut` if it has not settled after `ms`. */
+function within<T, U>(promise: Promise<T>, ms: number, timedOut: U): Promise<T | U> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<U>((resolve) => {
+    timer = setTimeout(() => resolve(timedOut), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What a native bridge's pair carries, measured once on real sockets: whether the peer reads EOF
+ * after a half-close, and whether a writer whose peer does not read ever waits (up to 32 MiB).
+ */
+async function probeSocketBridge(bridge: SocketBridge): Promise<{ eof: boolean; backpressure: boolean }> {
+  const first = await openSocketPair(bridge);
+  let eof = false;
+  try {
+    await first.a.shutdown();
+    eof = (await within(first.b.read(new Uint8Array(16)), 2000, -1)) === 0;
+  } finally {
+    await Promise.all([first.a.close(), first.b.close()]);
+  }
+  const second = await openSocketPair(bridge);
+  let backpressure = false;
+  try {
+    const chunk = new Uint8Array(64 * 1024);
+    for (let written = 0; written < 32 * 1024 * 1024 && !backpressure; written += chunk.length) {
+      const write = second.a.write(chunk);
+      write.catch(noop);
+      backpressure = (await within(write, 200, -1)) === -1;
+    }
+  } finally {
+    await Promise.all([second.a.close(), second.b.close()]);
+  }
+  return { eof, backpressure };
+}
+
+const noop = (): void => undefined;
+
 /**
  * The bridged targets on this runtime, built around `base` (the runtime's own adapter, real TCP
  * on 127.0.0.1) and core's in-memory pipe:
@@ -119,7 +170,12 @@ function nodeSocketTarget(
  *   `fromWebDuplex` (anyrt → Web → anyrt), over TCP and over the pipe;
  * - `@anyrt/compat:node-duplex` / `node-duplex-memory`: each end through `toNodeDuplex` then
  *   `fromNodeDuplex` (anyrt → Node → anyrt), where `node:stream` exists (Node, Deno, Bun);
- * - `@anyrt/compat:node-socket`: `node:net` sockets read and written through `fromNodeDuplex`.
+ * - `@anyrt/compat:node-socket`: `node:net` sockets read and written through `fromNodeDuplex`;
+ * - `@anyrt/compat:node-socket-toweb`: `node:net` sockets turned into Web streams by the runtime's
+ *   own `Duplex.toWeb`, read and written through `fromWebDuplex` (a native Web pair). Its traits
+ *   are measured once first: where the peer never reads EOF (Node 20's `Duplex.toWeb` does not end
+ *   its readable at FIN) the target is not offered; where a writer never waits (Deno 2.9's buffers
+ *   without bound) its backpressure cases are reported unsupported with that reason.
  */
 export async function compatConformanceTargets(base: ConformanceTarget): Promise<ConformanceTarget[]> {
   const memory = memoryTarget({ runtime: base.runtime, runtimeVersion: base.runtimeVersion });
@@ -136,11 +192,18 @@ export async function compatConformanceTargets(base: ConformanceTarget): Promise
   if (node !== undefined) {
     const { fromNodeDuplex, toNodeDuplex } = node;
     const nodeRoundTrip: Bridge = (stream) => fromNodeDuplex(toNodeDuplex(stream));
+    const { Duplex } = await import("node:stream");
     targets.push(
       bridgedTarget(base, "node-duplex", nodeRoundTrip),
       bridgedTarget(memory, "node-duplex-memory", nodeRoundTrip),
-      nodeSocketTarget(base, fromNodeDuplex),
+      socketTarget(base, "node-socket", fromNodeDuplex),
     );
+    // A native Web pair: the runtime's own `Duplex.toWeb` over a socket, through `fromWebDuplex`.
+    // Node's stream typings and the DOM's differ in BYOB details; the objects are the same.
+    const toWeb: SocketBridge = (socket) =>
+      fromWebDuplex(Duplex.toWeb(socket) as unknown as Parameters<typeof fromWebDuplex>[0]);
+    const traits = await probeSocketBridge(toWeb);
+    if (traits.eof) targets.push(socketTarget(base, "node-socket-toweb", toWeb, traits.backpressure));
   }
   return targets;
 }

@@ -62,8 +62,16 @@ export class WebWriteSide extends WriteSide implements AsyncWrite {
     this.#writer.ready.then(retry, this.failed);
   }
 
+  /**
+   * Requests the close once everything was written, without waiting for the sink's close to
+   * complete: some sinks complete it only when the whole connection has closed (Node's, Bun's
+   * and Deno's `Duplex.toWeb(socket).writable` keep `close()` pending after the FIN was sent, until
+   * the peer closes too), which would make a half-close wait for the peer's. A close that fails
+   * later fails the operations after it through `closed`.
+   */
   protected end(): Promise<void> {
-    return this.#writer.close();
+    this.#writer.close().catch(noop);
+    return Promise.resolve();
   }
 
   /** Aborts the stream (the sink's `abort` runs) and fails pending and later operations with `Closed`. */

@@ -111,6 +111,27 @@ describe("fromWebWritable", () => {
     expect(isIoError(error, "ConnectionReset")).toBe(true);
     await expect(writer.flush()).rejects.toMatchObject({ kind: "ConnectionReset" });
   });
+
+  it("shutdown resolves once everything was written and the close was requested, not when the sink's close completes", async () => {
+    // The shape of Node's, Bun's and Deno's `Duplex.toWeb(socket).writable`: the FIN goes out at
+    // once, but `close()` settles only when the whole socket has closed.
+    const chunks: string[] = [];
+    let closeRequested = false;
+    const writer = fromWebWritable(
+      new WritableStream<Uint8Array>({
+        write: (chunk) => void chunks.push(decoder.decode(chunk)),
+        close: () => {
+          closeRequested = true;
+          return new Promise<void>(() => undefined);
+        },
+      }),
+    );
+    await writer.write(encoder.encode("last words"));
+    await within(writer.shutdown(), 2000, "shutdown over a sink whose close never completes");
+    expect(chunks).toEqual(["last words"]);
+    expect(closeRequested).toBe(true);
+    await expect(writer.write(encoder.encode("more"))).rejects.toMatchObject({ kind: "BrokenPipe" });
+  });
 });
 
 describe("toWebWritable", () => {
