@@ -25,6 +25,8 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRelay } from "./rendezvous.ts";
 
+export { startRelay };
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
 
