@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createChannel1m } from "./channel-1m.ts";
 import { createCompatFromNodeSocket } from "./compat-from-node-socket.ts";
@@ -133,6 +133,24 @@ function runInChild(launcher: Launcher, name: string): Promise<BenchResult> {
   });
 }
 
+/**
+ * The report's runs after this run: the earlier report's runs of other benchmarks or runtimes
+ * (so that `ANYRT_BENCH_ONLY` or `ANYRT_BENCH_RUNTIMES` update their rows and keep the rest), then
+ * this run's, in its order.
+ */
+async function merged(reportPath: string, results: readonly BenchResult[]): Promise<BenchResult[]> {
+  let earlier: BenchResult[] = [];
+  try {
+    const report = JSON.parse(await readFile(reportPath, "utf8")) as { runs?: BenchResult[] };
+    earlier = Array.isArray(report.runs) ? report.runs : [];
+  } catch {
+    // No report yet, or one that cannot be read: this run's results are the whole report.
+  }
+  const key = (run: BenchResult): string => `${run.runtime}\u0000${run.name}`;
+  const replaced = new Set(results.map(key));
+  return [...earlier.filter((run) => !replaced.has(key(run))), ...results];
+}
+
 async function main(): Promise<number> {
   const settings = readSettings();
   const only = process.env.ANYRT_BENCH_ONLY?.split(",")
@@ -169,7 +187,11 @@ async function main(): Promise<number> {
 
   const reportPath = fileURLToPath(new URL("../../reports/bench.json", import.meta.url));
   await mkdir(fileURLToPath(new URL("../../reports/", import.meta.url)), { recursive: true });
-  const report = { generatedAt: new Date().toISOString(), scale: settings.scale, runs: results };
+  const report = {
+    generatedAt: new Date().toISOString(),
+    scale: settings.scale,
+    runs: await merged(reportPath, results),
+  };
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
 
   process.stdout.write(`\n${formatTable(results)}\n\n`);
