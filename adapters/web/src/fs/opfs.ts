@@ -1,0 +1,347 @@
+/**
+ * `opfsFs`: the file-system capability on the Origin Private File System. In a dedicated worker
+ * the operations run in the calling thread on sync access handles; on a page's main thread (which
+ * has no sync access handles) they run in one shared OPFS worker, reached by `postMessage` with
+ * byte buffers transferred.
+ * @module
+ */
+import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
+import { IoError } from "@anyrt/core";
+import {
+  checkBuffer,
+  checkPath,
+  checkTempPrefix,
+  decodeTextFile,
+  type FileOps,
+  OpenFile,
+  openAccess,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
+import { hasSyncAccessHandles, type OpenRequest, OpfsEngine, opfsError } from "./engine.ts";
+import type { OpfsFailure, OpfsRequest, OpfsResponse } from "./protocol.ts";
+
+/** Options of {@link opfsFs}. */
+export interface OpfsFsOptions {
+  /** The OPFS directory under which `makeTempDir` creates directories; default `/tmp`. */
+  readonly tempDir?: string;
+  /**
+   * The URL of the OPFS worker script for the main thread; default `./opfs-worker.js` next to this
+   * module (`new URL("./opfs-worker.js", import.meta.url)`). Bundlers must emit that file there.
+   */
+  readonly workerUrl?: string | URL;
+}
+
+/** What the engine does, wherever it runs. */
+interface Backend {
+  open(path: string, request: OpenRequest): Promise<number>;
+  read(file: number, at: number, buf: Uint8Array): Promise<number>;
+  write(file: number, at: number | null, buf: Uint8Array): Promise<{ written: number; end: number }>;
+  size(file: number): Promise<number>;
+  fileInfo(file: number): Promise<FileInfo>;
+  truncate(file: number, length: number): Promise<void>;
+  flush(file: number): Promise<void>;
+  close(file: number): Promise<void>;
+  readFile(path: string): Promise<Uint8Array>;
+  writeFile(path: string, data: Uint8Array, options: { append: boolean; createNew: boolean }): Promise<void>;
+  stat(path: string): Promise<FileInfo>;
+  remove(path: string, recursive: boolean): Promise<void>;
+  mkdir(path: string, recursive: boolean): Promise<void>;
+  makeTempDir(prefix: string): Promise<string>;
+}
+
+/** The engine in this thread (a dedicated worker). */
+function localBackend(engine: OpfsEngine): Backend {
+  const sync =
+    <A extends unknown[], R>(f: (...args: A) => R) =>
+    async (...args: A): Promise<R> =>
+      f(...args);
+  return {
+    open: (path, request) => engine.open(path, request),
+    read: sync((file: number, at: number, buf: Uint8Array) => engine.read(file, at, buf)),
+    write: sync((file: number, at: number | null, buf: Uint8Array) => engine.write(file, at, buf)),
+    size: sync((file: number) => engine.size(file)),
+    fileInfo: (file) => engine.fileInfo(file),
+    truncate: sync((file: number, length: number) => engine.truncate(file, length)),
+    flush: sync((file: number) => engine.flush(file)),
+    close: sync((file: number) => engine.close(file)),
+    readFile: (path) => engine.readFile(path),
+    writeFile: (path, data, options) => engine.writeFile(path, data, options),
+    stat: (path) => engine.stat(path),
+    remove: (path, recursive) => engine.remove(path, recursive),
+    mkdir: (path, recursive) => engine.mkdir(path, recursive),
+    makeTempDir: (prefix) => engine.makeTempDir(prefix),
+  };
+}
+
+/** Distributes `Omit` over the request union. */
+type Call = OpfsRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+
+/** The engine in the OPFS worker, for the main thread. */
+function workerBackend(url: URL): Backend {
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  let nextId = 1;
+  let broken: IoError | null = null;
+  const worker = new Worker(url, { type: "module", name: "anyrt-opfs" });
+  worker.addEventListener("message", (event: MessageEvent<OpfsResponse>) => {
+    const response = event.data;
+    const waiter = pending.get(response.id);
+    if (waiter === undefined) return;
+    pending.delete(response.id);
+    if (response.ok) waiter.resolve(response.value);
+    else waiter.reject(fromFailure(response.error));
+  });
+  worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    broken = new IoError(
+      "Other",
+      `the OPFS worker failed (${event.message || "its script did not load"}); is ${url.href} served?`,
+    );
+    for (const waiter of pending.values()) waiter.reject(broken);
+    pending.clear();
+  });
+  const call = <T>(request: Call, transfer: Transferable[] = []): Promise<T> => {
+    if (broken !== null) return Promise.reject(broken);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id }, transfer);
+    });
+  };
+  return {
+    open: (path, request) => call({ op: "open", path, ...request }),
+    async read(file, at, buf) {
+      const data = await call<Uint8Array>({ op: "read", file, at, length: buf.length });
+      buf.set(data);
+      return data.length;
+    },
+    write(file, at, buf) {
+      // The caller keeps its buffer: the worker gets a copy, transferred.
+      const data = buf.slice();
+      return call({ op: "write", file, at, data }, [data.buffer]);
+    },
+    size: (file) => call({ op: "size", file }),
+    fileInfo: (file) => call({ op: "fileInfo", file }),
+    truncate: (file, length) => call({ op: "truncate", file, length }),
+    flush: (file) => call({ op: "flush", file }),
+    close: (file) => call({ op: "close", file }),
+    readFile: (path) => call({ op: "readFile", path }),
+    writeFile(path, data, options) {
+      const copy = data.slice();
+      return call({ op: "writeFile", path, data: copy, ...options }, [copy.buffer]);
+    },
+    stat: (path) => call({ op: "stat", path }),
+    remove: (path, recursive) => call({ op: "remove", path, recursive }),
+    mkdir: (path, recursive) => call({ op: "mkdir", path, recursive }),
+    makeTempDir: (prefix) => call({ op: "makeTempDir", prefix }),
+  };
+}
+
+/** An `IoError` again from its transported form, with a `DOMException` of the native name as cause. */
+function fromFailure(failure: OpfsFailure): IoError {
+  const cause =
+    failure.causeName === undefined ? undefined : new DOMException(failure.causeMessage ?? "", failure.causeName);
+  return new IoError(failure.kind, failure.message, cause === undefined ? {} : { cause });
+}
+
+/** The default worker script, next to this module (`.ts` when run from source, as under Vite). */
+function defaultWorkerUrl(): URL {
+  return new URL(import.meta.url.endsWith(".ts") ? "./opfs-worker.ts" : "./opfs-worker.js", import.meta.url);
+}
+
+/** One worker per script URL and temp directory: sync access handles lock files across workers. */
+const workers = new Map<string, Backend>();
+
+function backendFor(options: OpfsFsOptions): Backend {
+  const tempDir = options.tempDir ?? "/tmp";
+  if (hasSyncAccessHandles()) return localBackend(new OpfsEngine(tempDir));
+  const url = new URL(options.workerUrl ?? defaultWorkerUrl());
+  if (tempDir !== "/tmp") url.searchParams.set("tempDir", tempDir);
+  let backend = workers.get(url.href);
+  if (backend === undefined) {
+    backend = workerBackend(url);
+    workers.set(url.href, backend);
+  }
+  return backend;
+}
+
+/** Closes files that were dropped without `close()`, so their lock does not outlive them. */
+const dropped = new FinalizationRegistry<() => void>((release) => release());
+
+/** The primitives of one open file for core's `OpenFile`; the position is kept here. */
+function fileOps(
+  backend: Backend,
+  id: number,
+  path: string,
+  access: { read: boolean; write: boolean },
+  append: boolean,
+  token: object,
+): FileOps {
+  let position = 0;
+  return {
+    async read(buf) {
+      if (!access.read) throw new IoError("PermissionDenied", `read ${path}: the file was opened without read access`);
+      const n = await backend.read(id, position, buf);
+      position += n;
+      return n;
+    },
+    async write(buf) {
+      if (!access.write)
+        throw new IoError("PermissionDenied", `write ${path}: the file was opened without write access`);
+      const { written, end } = await backend.write(id, append ? null : position, buf);
+      position = end;
+      return written;
+    },
+    base: async (whence) => (whence === "current" ? position : await backend.size(id)),
+    async seek(offset, whence) {
+      const base = whence === "start" ? 0 : whence === "current" ? position : await backend.size(id);
+      position = base + offset;
+      return position;
+    },
+    stat: () => backend.fileInfo(id),
+    truncate: (length) => backend.truncate(id, length),
+    sync: () => backend.flush(id),
+    close() {
+      dropped.unregister(token);
+      return backend.close(id);
+    },
+  };
+}
+
+/**
+ * Whether this realm can use {@link opfsFs}: `navigator.storage.getDirectory` exists (a secure
+ * context: https, or http on localhost / 127.0.0.1) and either sync access handles do (a
+ * dedicated worker) or a `Worker` can be started for them (a page).
+ *
+ * @example
+ * ```ts
+ * import { opfsAvailable } from "@anyrt/web";
+ * console.assert(typeof opfsAvailable() === "boolean");
+ * ```
+ */
+export function opfsAvailable(): boolean {
+  const storage = (globalThis as { navigator?: { storage?: { getDirectory?: unknown } } }).navigator?.storage;
+  if (typeof storage?.getDirectory !== "function") return false;
+  return hasSyncAccessHandles() || typeof (globalThis as { Worker?: unknown }).Worker === "function";
+}
+
+/**
+ * The file-system capability on the Origin Private File System (OPFS), the origin's own sandboxed
+ * directory tree.
+ *
+ * - **Paths** are absolute POSIX-style paths from the OPFS root (`/notes/a.txt`); `.` and `..`
+ *   are resolved lexically (OPFS has no links). A relative path, or a `..` above the root, fails
+ *   with `InvalidInput`.
+ * - **Files** are read and written through sync access handles, in this thread inside a dedicated
+ *   worker, and in one shared OPFS worker (`opfs-worker.js`, next to this module) from a page's
+ *   main thread. A sync access handle locks its file: every `File` of a path shares one handle (so
+ *   opening a file twice works, each `File` with its own position); a file that another worker or
+ *   tab holds open fails with `Busy`, and so does `remove` of a file open here.
+ * - **Errors**: missing entries are `NotFound` (also a file on the way to a path), opening a
+ *   directory as a file is `InvalidInput`, removing a non-empty directory without `recursive` is
+ *   `AlreadyExists` (POSIX's ENOTEMPTY), a locked file `Busy`, a full quota `Other`.
+ * - **Metadata**: `stat` gives the size, and `mtime` from the file's `lastModified`; OPFS has no
+ *   symbolic links (`isSymlink` is always false) and no permissions (`mode` is ignored).
+ * - `sync()` flushes the sync access handle; `close()` flushes and releases it when the last `File`
+ *   of its path closes. A `File` dropped without `close()` is closed when it is garbage collected.
+ *
+ * Cancel safety: `readFile`, `readTextFile` and `writeFile` check their signal before they start and
+ * then run to the end; `File` operations likewise (see `OpenFile`).
+ *
+ * @example
+ * ```ts
+ * import { opfsAvailable, opfsFs } from "@anyrt/web";
+ * if (opfsAvailable()) {
+ *   const fs = opfsFs();
+ *   const dir = await fs.makeTempDir("example-");
+ *   await fs.writeFile(`${dir}/note.txt`, "hello");
+ *   const file = await fs.open(`${dir}/note.txt`, { read: true, write: true });
+ *   await file.seek(0, "end");
+ *   await file.write(new TextEncoder().encode(" world"));
+ *   await file.close();
+ *   console.assert((await fs.readTextFile(`${dir}/note.txt`)) === "hello world");
+ *   await fs.remove(dir, { recursive: true });
+ * }
+ * ```
+ */
+export function opfsFs(options: OpfsFsOptions = {}): Fs {
+  let backend: Backend | null = null;
+  const engine = (): Backend => {
+    if (backend !== null) return backend;
+    if (!opfsAvailable()) {
+      throw new IoError("Unsupported", "the Origin Private File System is not available in this realm");
+    }
+    backend = backendFor(options);
+    return backend;
+  };
+  const run = async <T>(operation: string, body: () => Promise<T>): Promise<T> => {
+    try {
+      return await body();
+    } catch (error) {
+      throw opfsError(error, operation);
+    }
+  };
+  const readFile = async (path: string, signal: AbortSignal | undefined) => {
+    // An aborted signal rejects with its own reason (the web's rule), not an IoError.
+    throwIfAborted(signal);
+    return await run(`read ${String(path)}`, async () => {
+      checkPath("readFile", path);
+      return await engine().readFile(path);
+    });
+  };
+  return {
+    open: (path: string, openOptions: OpenOptions = {}) =>
+      run(`open ${String(path)}`, async () => {
+        checkPath("open", path);
+        const access = openAccess(openOptions);
+        const request: OpenRequest = {
+          create: openOptions.create === true,
+          createNew: openOptions.createNew === true,
+          truncate: openOptions.truncate === true,
+        };
+        const backend = engine();
+        const id = await backend.open(path, request);
+        const token = {};
+        const file = new OpenFile(
+          path,
+          fileOps(backend, id, path, access, openOptions.append === true, token),
+          opfsError,
+        );
+        dropped.register(file, () => void backend.close(id).catch(() => undefined), token);
+        return file;
+      }),
+    readFile: (path, readOptions) => readFile(path, readOptions?.signal),
+    readTextFile: async (path, readOptions) => decodeTextFile(path, await readFile(path, readOptions?.signal)),
+    writeFile: async (path, data, writeOptions: WriteFileOptions = {}) => {
+      throwIfAborted(writeOptions.signal);
+      await run(`write ${String(path)}`, async () => {
+        checkPath("writeFile", path);
+        const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+        checkBuffer("writeFile", bytes);
+        await engine().writeFile(path, bytes, {
+          append: writeOptions.append === true,
+          createNew: writeOptions.createNew === true,
+        });
+      });
+    },
+    stat: (path) =>
+      run(`stat ${String(path)}`, async () => {
+        checkPath("stat", path);
+        return await engine().stat(path);
+      }),
+    remove: (path, removeOptions = {}) =>
+      run(`remove ${String(path)}`, async () => {
+        checkPath("remove", path);
+        await engine().remove(path, removeOptions.recursive === true);
+      }),
+    mkdir: (path, mkdirOptions = {}) =>
+      run(`mkdir ${String(path)}`, async () => {
+        checkPath("mkdir", path);
+        await engine().mkdir(path, mkdirOptions.recursive === true);
+      }),
+    makeTempDir: (prefix = "anyrt-") =>
+      run("makeTempDir", async () => {
+        checkTempPrefix(prefix);
+        return await engine().makeTempDir(prefix);
+      }),
+  };
+}
