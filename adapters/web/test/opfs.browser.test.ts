@@ -1,0 +1,127 @@
+// Files on the Origin Private File System in real headless Chromium, on the page's main thread
+// (through the adapter's OPFS worker): what the conformance suite does not cover — paths, sharing
+// one locked file between several `File`s, the OPFS-specific error kinds.
+import type { Fs } from "@anyrt/core";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { opfsAvailable, opfsFs } from "../src/fs/index.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+let fs: Fs;
+let dir: string;
+
+beforeEach(async () => {
+  fs = opfsFs();
+  dir = await fs.makeTempDir("opfs-test-");
+});
+
+afterEach(async () => {
+  await fs.remove(dir, { recursive: true });
+});
+
+describe("opfsFs", () => {
+  it("is available on a page served from 127.0.0.1", () => {
+    expect(opfsAvailable()).toBe(true);
+  });
+
+  it("makes temp directories under /tmp", async () => {
+    expect(dir).toMatch(/^\/tmp\/opfs-test-[0-9a-z]+$/);
+    expect((await fs.stat("/tmp")).isDirectory).toBe(true);
+    await expect(fs.makeTempDir("a/b")).rejects.toMatchObject({ kind: "InvalidInput" });
+  });
+
+  it("resolves . and .. lexically and refuses relative paths and escapes from the root", async () => {
+    await fs.writeFile(`${dir}/a.txt`, "a");
+    const name = dir.split("/").pop();
+    expect(await fs.readTextFile(`/tmp/./${name}/x/../a.txt`)).toBe("a");
+    await expect(fs.readFile("tmp/a.txt")).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.stat("/../etc")).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.open("")).rejects.toMatchObject({ kind: "InvalidInput" });
+    expect((await fs.stat("/")).isDirectory).toBe(true);
+  });
+
+  it("shares one locked handle between two Files of a path, each with its own position", async () => {
+    const path = `${dir}/shared.txt`;
+    await fs.writeFile(path, "0123456789");
+    const reader = await fs.open(path);
+    const writer = await fs.open(path, { write: true });
+    const buf = new Uint8Array(4);
+    expect(await reader.read(buf)).toBe(4);
+    expect(new TextDecoder().decode(buf)).toBe("0123");
+    expect(await writer.write(text("ab"))).toBe(2);
+    expect(await writer.seek(0, "current")).toBe(2);
+    expect(await reader.read(buf)).toBe(4);
+    expect(new TextDecoder().decode(buf)).toBe("4567");
+    // Whole-file operations go through the same handle while the path is open.
+    expect(await fs.readTextFile(path)).toBe("ab23456789");
+    await fs.writeFile(path, "!", { append: true });
+    expect((await reader.stat()).size).toBe(11);
+    await writer.close();
+    expect(await reader.read(buf)).toBe(3);
+    await reader.close();
+    await reader.close();
+    expect(await fs.readTextFile(path)).toBe("ab23456789!");
+  });
+
+  it("reports mtime from the file and isSymlink false", async () => {
+    const before = Date.now() - 2000;
+    await fs.writeFile(`${dir}/t.txt`, "x");
+    const info = await fs.stat(`${dir}/t.txt`);
+    expect(info).toMatchObject({ isFile: true, isDirectory: false, isSymlink: false, size: 1 });
+    expect(info.mtime?.getTime()).toBeGreaterThan(before);
+    const file = await fs.open(`${dir}/t.txt`, { write: true });
+    await file.write(text("yz"));
+    const open = await file.stat();
+    expect(open.size).toBe(2);
+    expect(open.mtime?.getTime()).toBeGreaterThan(before);
+    await file.close();
+  });
+
+  it("maps OPFS errors: a directory opened as a file, a file on the way, a non-empty directory, a removal of an open file", async () => {
+    await fs.mkdir(`${dir}/d`);
+    await fs.writeFile(`${dir}/d/f.txt`, "f");
+    await expect(fs.open(`${dir}/d`)).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.readFile(`${dir}/d`)).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.stat(`${dir}/d/f.txt/g`)).rejects.toMatchObject({ kind: "NotFound" });
+    await expect(fs.writeFile(`${dir}/d/f.txt/g`, "g")).rejects.toMatchObject({ kind: "NotFound" });
+    await expect(fs.remove(`${dir}/d`)).rejects.toMatchObject({ kind: "AlreadyExists" });
+    await expect(fs.mkdir(`${dir}/d/f.txt`)).rejects.toMatchObject({ kind: "AlreadyExists" });
+    await expect(fs.mkdir(`${dir}/d/f.txt`, { recursive: true })).rejects.toMatchObject({ kind: "AlreadyExists" });
+    await expect(fs.mkdir(`${dir}/d/f.txt/e`, { recursive: true })).rejects.toMatchObject({ kind: "NotFound" });
+    const open = await fs.open(`${dir}/d/f.txt`);
+    await expect(fs.remove(`${dir}/d/f.txt`)).rejects.toMatchObject({ kind: "Busy" });
+    await open.close();
+    await fs.remove(`${dir}/d/f.txt`);
+    await expect(fs.remove("/")).rejects.toMatchObject({ kind: "PermissionDenied" });
+  });
+
+  it("refuses reads of a write-only file and writes of a read-only one", async () => {
+    await fs.writeFile(`${dir}/rw.txt`, "keep");
+    const writeOnly = await fs.open(`${dir}/rw.txt`, { write: true });
+    await expect(writeOnly.read(new Uint8Array(4))).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await writeOnly.close();
+    const readOnly = await fs.open(`${dir}/rw.txt`);
+    await expect(readOnly.write(text("x"))).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await readOnly.close();
+    expect(await fs.readTextFile(`${dir}/rw.txt`)).toBe("keep");
+  });
+
+  it("opens with truncate, and writes past the end fill the gap with zeros", async () => {
+    const path = `${dir}/gap.bin`;
+    await fs.writeFile(path, "abcdef");
+    const file = await fs.open(path, { read: true, write: true, truncate: true });
+    expect((await file.stat()).size).toBe(0);
+    await file.seek(3);
+    await file.write(Uint8Array.of(9));
+    await file.close();
+    expect([...(await fs.readFile(path))]).toEqual([0, 0, 0, 9]);
+  });
+
+  it("rejects with the signal's reason when aborted before it starts", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await expect(fs.readFile(`${dir}/x`, { signal: controller.signal })).rejects.toBe(reason);
+    await expect(fs.writeFile(`${dir}/x`, "x", { signal: controller.signal })).rejects.toBe(reason);
+    await expect(fs.stat(`${dir}/x`)).rejects.toMatchObject({ kind: "NotFound" });
+  });
+});
