@@ -5,7 +5,8 @@
  * 1. Bundles `dist/chromium-page.js` (the suite, `@anyrt/web`, `@anyrt/auto`, the compat bridges)
  *    with esbuild under the `browser` condition, with code splitting so that modules the page
  *    never loads (compat's Node bridges) stay out of its way, and beside it the scripts workers
- *    load by URL: core's `blocking-worker.js` and the suite's `fixtures/blocking-tasks.js`.
+ *    load by URL: core's `blocking-worker.js`, the web adapter's `opfs-worker.js` and the suite's
+ *    `fixtures/blocking-tasks.js`.
  * 2. Serves them from a static HTTP server on 127.0.0.1, with the headers that make the page
  *    cross-origin isolated (`SharedArrayBuffer` is needed by the `blocking/*` cases).
  * 3. Starts the rendezvous relay (`rendezvous.ts`): a page cannot listen, so a stream pair is two
@@ -88,6 +89,7 @@ export async function bundleForBrowser(entries: Record<string, string>, outdir: 
 export function workerEntries(): Record<string, string> {
   return {
     "blocking-worker": resolve(root, "packages/core/dist/blocking-worker.js"),
+    "opfs-worker": resolve(root, "adapters/web/dist/fs/opfs-worker.js"),
     "fixtures/blocking-tasks": resolve(root, "conformance-tests/dist/fixtures/blocking-tasks.js"),
   };
 }

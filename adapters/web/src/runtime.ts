@@ -4,7 +4,7 @@
  * core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Fs, type Net, noCapabilities, type Runtime } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { webClock } from "./clock.ts";
 
@@ -12,11 +12,13 @@ import { webClock } from "./clock.ts";
 export interface WebRuntimeParts {
   /** TCP over a WebSocket relay: declares `tcp.connect` and `tcp.halfClose`. */
   readonly net?: Net | undefined;
+  /** Files (on the Origin Private File System): declares `fs`. */
+  readonly fs?: Fs | undefined;
 }
 
 /**
- * Options of {@link createWebRuntime}. `blocking` gives the runtime a `spawnBlocking` pool of its
- * own; without it every runtime of the page shares one (module Web Workers, as many as
+ * The options every browser runtime takes: `blocking` gives it a `spawnBlocking` pool of its own;
+ * without it every runtime of the realm shares one (module Web Workers, as many as
  * `navigator.hardwareConcurrency`, started on first use).
  */
 export type WebRuntimeOptions = BlockingRuntimeOptions;
@@ -27,9 +29,9 @@ function hasWorkers(): boolean {
 }
 
 /**
- * The capabilities of a browser runtime: `blocking` where module workers exist, and TCP
- * (connect with half-close) only through a relay. Browsers cannot listen, have no subprocesses and
- * no socket options.
+ * The capabilities of a browser runtime: `blocking` where module workers exist, `fs` where the
+ * Origin Private File System does, and TCP (connect with half-close) only through a relay.
+ * Browsers cannot listen, have no subprocesses and no socket options.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   const tcp = parts.net !== undefined;
@@ -37,6 +39,7 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
     ...noCapabilities,
     "tcp.connect": tcp,
     "tcp.halfClose": tcp,
+    fs: parts.fs !== undefined,
     blocking: hasWorkers(),
   });
 }
@@ -70,6 +73,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     capabilities,
     clock: webClock(),
     ...(parts.net === undefined ? {} : { net: parts.net }),
+    ...(parts.fs === undefined ? {} : { fs: parts.fs }),
     ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),
   });
 }
