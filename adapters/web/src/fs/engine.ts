@@ -149,18 +149,25 @@ export class OpfsEngine {
     return { dir: await this.#dir(segments), name };
   }
 
-  /** The file `name` in `dir`: a directory there is `InvalidInput` (EISDIR), a missing one `null`. */
+  /**
+   * The file `name` in `dir`: a directory there is `InvalidInput` (EISDIR); a missing one is `null`
+   * when `missingOk`, else `NotFound` naming the path, with OPFS's `NotFoundError` as cause.
+   */
   async #fileIn(
     dir: FileSystemDirectoryHandle,
     name: string,
     path: string,
-    create = false,
+    options: { create?: boolean; missingOk?: boolean } = {},
   ): Promise<SyncFileHandle | null> {
     try {
-      return (await dir.getFileHandle(name, { create })) as SyncFileHandle;
+      return (await dir.getFileHandle(name, { create: options.create === true })) as SyncFileHandle;
     } catch (error) {
-      if (isNamed(error, "NotFoundError")) return null;
-      if (isNamed(error, "TypeMismatchError")) throw invalidInput(`${path} is a directory`);
+      if (isNamed(error, "NotFoundError")) {
+        if (options.missingOk) return null;
+        throw new IoError("NotFound", `${path} does not exist`, { cause: error });
+      }
+      if (isNamed(error, "TypeMismatchError"))
+        throw new IoError("InvalidInput", `${path} is a directory`, { cause: error });
       throw error;
     }
   }
@@ -202,13 +209,11 @@ export class OpfsEngine {
   open(path: string, request: OpenRequest): Promise<number> {
     return this.#run(`open ${path}`, async () => {
       const { dir, name } = await this.#parent("open", path);
-      let file = await this.#fileIn(dir, name, path);
+      const creates = request.create || request.createNew;
+      let file = await this.#fileIn(dir, name, path, { missingOk: creates });
       if (file !== null && request.createNew) throw new IoError("AlreadyExists", `${path} exists`);
-      if (file === null) {
-        if (!request.create && !request.createNew) throw new IoError("NotFound", `${path} does not exist`);
-        file = await this.#fileIn(dir, name, path, true);
-        if (file === null) throw new IoError("NotFound", `${path} could not be created`);
-      }
+      file ??= await this.#fileIn(dir, name, path, { create: true });
+      if (file === null) throw new IoError("NotFound", `${path} could not be created`);
       const shared = await this.#acquire(this.#key(path), file);
       try {
         if (request.truncate) {
@@ -332,9 +337,9 @@ export class OpfsEngine {
   writeFile(path: string, data: Uint8Array, options: { append: boolean; createNew: boolean }): Promise<void> {
     return this.#run(`write ${path}`, async () => {
       const { dir, name } = await this.#parent("writeFile", path);
-      let file = await this.#fileIn(dir, name, path);
+      let file = await this.#fileIn(dir, name, path, { missingOk: true });
       if (file !== null && options.createNew) throw new IoError("AlreadyExists", `${path} exists`);
-      file ??= await this.#fileIn(dir, name, path, true);
+      file ??= await this.#fileIn(dir, name, path, { create: true });
       if (file === null) throw new IoError("NotFound", `${path} could not be created`);
       const shared = await this.#acquire(this.#key(path), file);
       try {
