@@ -14,7 +14,8 @@
  * 4. Launches `/usr/bin/chromium` headless through playwright-core, exposes `__anyrtLine` to the
  *    page, opens it, and copies the protocol lines the page sends to stdout until its `exit` line.
  *
- * Usage: `node conformance-tests/drivers/dist/chromium.js [--targets chromium,memory,limited,compat] [--timeout-ms N]`.
+ * Usage: `node conformance-tests/drivers/dist/chromium.js [--targets chromium,memory,limited,compat,worker] [--timeout-ms N]`;
+ * `worker` is the browser adapter again in a dedicated worker (run `@anyrt/web:worker`).
  * `ANYRT_CHROMIUM` overrides the browser binary.
  * @module
  */
@@ -139,6 +140,22 @@ export async function launchChromium(): Promise<import("playwright-core").Browse
   return chromium.launch({ executablePath: chromiumBinary, args: chromiumArgs });
 }
 
+/**
+ * The target `worker` (the browser adapter in a dedicated worker, run `@anyrt/web:worker`) is the
+ * host's to handle: it is taken out of `--targets` before the page sees them. Without `--targets`
+ * both the page's runs and the worker's run.
+ */
+function splitWorkerTarget(args: readonly string[]): { pageArgs: string[]; main: boolean; worker: boolean } {
+  const index = args.indexOf("--targets");
+  const list = index === -1 ? undefined : args[index + 1];
+  if (index === -1 || list === undefined) return { pageArgs: [...args], main: true, worker: true };
+  const names = list.split(",").filter((name) => name !== "");
+  const rest = names.filter((name) => name !== "worker");
+  const pageArgs = [...args];
+  pageArgs.splice(index, 2, ...(rest.length > 0 ? ["--targets", rest.join(",")] : []));
+  return { pageArgs, main: rest.length > 0, worker: rest.length < names.length };
+}
+
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const directory = mkdtempSync(join(tmpdir(), "anyrt-chromium-"));
@@ -146,7 +163,10 @@ async function main(): Promise<number> {
   let served: { server: Server; origin: string } | undefined;
   let browser: import("playwright-core").Browser | undefined;
   try {
-    await bundleForBrowser({ main: join(here, "chromium-page.js"), ...workerEntries() }, directory);
+    await bundleForBrowser(
+      { main: join(here, "chromium-page.js"), "chromium-worker": join(here, "chromium-worker.js"), ...workerEntries() },
+      directory,
+    );
     served = await serveDirectory(directory);
     const version = chromiumVersion();
     browser = await launchChromium();
@@ -177,7 +197,14 @@ async function main(): Promise<number> {
       } else if (message?.type === "stderr") process.stderr.write(message.text ?? "");
       else process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
     });
-    const query = new URLSearchParams({ version, args: JSON.stringify(args), rendezvous: String(relay.port) });
+    const { pageArgs, main: mainThread, worker } = splitWorkerTarget(args);
+    const query = new URLSearchParams({
+      version,
+      args: JSON.stringify(pageArgs),
+      main: mainThread ? "1" : "0",
+      worker: worker ? "1" : "0",
+      rendezvous: String(relay.port),
+    });
     await page.goto(`${served.origin}/?${query}`);
     await finished;
     if (code === 2 && pageError !== "") process.stderr.write(pageError);

@@ -15,6 +15,7 @@ export const builtFiles = [
   ...["node", "deno", "bun", "workerd", "chromium"].map((runtime) => driverFile(runtime)),
   resolve(root, "conformance-tests/drivers/dist/workerd-worker.js"),
   resolve(root, "conformance-tests/drivers/dist/chromium-page.js"),
+  resolve(root, "conformance-tests/drivers/dist/chromium-worker.js"),
 ];
 
 /** The compiled driver that runs the suite natively on `runtime`. */
@@ -259,8 +260,9 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
       }
       switch (message?.type) {
         case "start":
-          expected = message.adapters;
-          auto = message.auto;
+          // A hosted driver may run more than one realm (Chromium's page, then a worker): each starts.
+          expected = [...(expected ?? []), ...message.adapters];
+          auto ??= message.auto;
           progress.log(`  ${label}  @anyrt/auto resolves to ${auto?.adapter ?? `nothing: ${auto?.error}`}`);
           break;
         case "progress":
@@ -321,15 +323,29 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
   });
 }
 
+/** The extra target groups each runtime's driver offers (see conformance-tests/drivers/*.ts). */
+const driverGroups = {
+  node: ["compat", "effect"],
+  deno: ["compat"],
+  bun: ["compat"],
+  workerd: [],
+  chromium: ["compat", "worker"],
+};
+
 /**
  * The driver targets to run on `runtime` from the `--targets` list given to the main job (names of
- * runtimes select that runtime's own adapter; `memory` and `limited` apply to every runtime), or
- * undefined for all of them.
+ * runtimes select that runtime's own adapter; `memory` and `limited` apply to every runtime; a
+ * group such as `compat` goes to the drivers that offer it), or undefined for all of them.
  */
 function targetsFor(runtime, targets) {
   if (targets === undefined) return undefined;
-  const runtimes = ["node", "deno", "bun", "workerd", "chromium"];
-  const names = targets.split(",").filter((name) => name === runtime || !runtimes.includes(name));
+  const runtimes = Object.keys(driverGroups);
+  const groups = new Set(Object.values(driverGroups).flat());
+  const names = targets
+    .split(",")
+    .filter((name) =>
+      groups.has(name) ? driverGroups[runtime].includes(name) : name === runtime || !runtimes.includes(name),
+    );
   return names.length === 0 ? "" : names.join(",");
 }
 

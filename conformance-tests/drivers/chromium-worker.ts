@@ -1,0 +1,44 @@
+/**
+ * The dedicated-worker side of the Chromium conformance driver: the page (`chromium-page.ts`)
+ * starts this module worker and posts it `{ version }`; it runs the browser adapter's target in
+ * the worker's realm (where OPFS has sync access handles and workers start workers) as the run
+ * `@anyrt/web:worker`, and posts back the driver's protocol lines (`{ line }`) and its exit code
+ * (`{ exit }`).
+ * @module
+ */
+import * as auto from "@anyrt/auto";
+import { webConformanceTarget } from "@anyrt/web/conformance";
+import { runTargets } from "./driver.ts";
+
+/** The worker's global scope, as far as this module uses it (the drivers compile without the DOM library). */
+declare const self: {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: { version: string } }) => void) | null;
+};
+
+self.onmessage = (event) => {
+  self.onmessage = null;
+  const { version } = event.data;
+  runTargets({
+    runtime: "chromium",
+    runtimeVersion: version,
+    args: ["--targets", "chromium"],
+    writeLine: (line) => self.postMessage({ line }),
+    writeError: (text) => self.postMessage({ line: `${JSON.stringify({ type: "stderr", text })}\n` }),
+    exit: () => {
+      throw new Error("exit");
+    },
+    adapter: {
+      name: "@anyrt/web:worker",
+      load: async () => ({ ...webConformanceTarget(version), adapter: "@anyrt/web:worker" }),
+    },
+    resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
+  }).then(
+    (code) => self.postMessage({ exit: code }),
+    (error: unknown) => {
+      const text = `${error instanceof Error ? error.message : String(error)}\n`;
+      self.postMessage({ line: `${JSON.stringify({ type: "stderr", text })}\n` });
+      self.postMessage({ exit: 2 });
+    },
+  );
+};
