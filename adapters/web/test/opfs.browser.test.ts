@@ -62,6 +62,45 @@ describe("opfsFs", () => {
     expect(await fs.readTextFile(path)).toBe("ab23456789!");
   });
 
+  it("reads ahead on sequential reads but sees every write made since, through any File or writeFile", async () => {
+    const path = `${dir}/ahead.bin`;
+    const size = 3 << 20;
+    const content = Uint8Array.from({ length: size }, (_, i) => i % 251);
+    await fs.writeFile(path, content);
+    const reader = await fs.open(path);
+    const writer = await fs.open(path, { write: true });
+    const buf = new Uint8Array(1000);
+    for (let i = 0; i < 5; i++) expect(await reader.read(buf)).toBe(1000);
+    expect(buf[999]).toBe(4999 % 251);
+    // The window has grown past 5000 bytes: these writes land in bytes already read ahead.
+    await writer.seek(5000);
+    await writer.write(Uint8Array.of(1, 2, 3));
+    const three = new Uint8Array(3);
+    expect(await reader.read(three)).toBe(3);
+    expect([...three]).toEqual([1, 2, 3]);
+    await writer.truncate(5010);
+    expect(await reader.read(new Uint8Array(100))).toBe(7);
+    expect(await reader.read(new Uint8Array(100))).toBe(0);
+    await fs.writeFile(path, "appended", { append: true });
+    const tail = new Uint8Array(100);
+    expect(await reader.read(tail)).toBe(8);
+    expect(new TextDecoder().decode(tail.subarray(0, 8))).toBe("appended");
+    // A long sequential read gives back the file's bytes exactly.
+    await fs.writeFile(path, content);
+    await reader.seek(0);
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (;;) {
+      const n = await reader.read(all.subarray(at, Math.min(size, at + 65536)));
+      if (n === 0) break;
+      at += n;
+    }
+    expect(at).toBe(size);
+    expect(all).toEqual(content);
+    await writer.close();
+    await reader.close();
+  });
+
   it("reports mtime from the file and isSymlink false", async () => {
     const before = Date.now() - 2000;
     await fs.writeFile(`${dir}/t.txt`, "x");

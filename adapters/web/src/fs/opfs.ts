@@ -107,34 +107,90 @@ function workerBackend(url: URL): Backend {
       worker.postMessage({ ...request, id }, transfer);
     });
   };
+  // Read-ahead. While a file is open here, this worker's sync access handle locks it, so every
+  // change to its bytes is a call of this backend: `epoch` counts them (when they are sent and when
+  // they are answered), and bytes read ahead are served only while the epoch has not moved.
+  let epoch = 0;
+  const ahead = new Map<number, ReadAhead>();
+  const mutating = async <T>(body: Promise<T>): Promise<T> => {
+    epoch++;
+    try {
+      return await body;
+    } finally {
+      epoch++;
+    }
+  };
   return {
-    open: (path, request) => call({ op: "open", path, ...request }),
+    open: (path, request) =>
+      request.truncate ? mutating(call({ op: "open", path, ...request })) : call({ op: "open", path, ...request }),
     async read(file, at, buf) {
-      const data = await call<Uint8Array>({ op: "read", file, at, length: buf.length });
-      buf.set(data);
-      return data.length;
+      let state = ahead.get(file);
+      if (state === undefined) {
+        state = { at: 0, data: empty, epoch: -1, end: -1, window: 0 };
+        ahead.set(file, state);
+      }
+      const offset = at - state.at;
+      if (state.epoch === epoch && offset >= 0 && offset < state.data.length) {
+        const n = Math.min(buf.length, state.data.length - offset);
+        buf.set(state.data.subarray(offset, offset + n));
+        state.end = at + n;
+        return n;
+      }
+      // Sequential reads double the window up to `maxReadAhead`; a jump starts again at the read's size.
+      state.window = at === state.end ? Math.min(Math.max(state.window * 2, buf.length), maxReadAhead) : buf.length;
+      const length = Math.max(buf.length, state.window);
+      const sent = epoch;
+      const data = await call<Uint8Array>({ op: "read", file, at, length });
+      const n = Math.min(buf.length, data.length);
+      buf.set(data.subarray(0, n));
+      state.end = at + n;
+      if (data.length > n && sent === epoch) {
+        state.at = at;
+        state.data = data;
+        state.epoch = epoch;
+      } else {
+        state.data = empty;
+      }
+      return n;
     },
     write(file, at, buf) {
       // The caller keeps its buffer: the worker gets a copy, transferred.
       const data = buf.slice();
-      return call({ op: "write", file, at, data }, [data.buffer]);
+      return mutating(call({ op: "write", file, at, data }, [data.buffer]));
     },
     size: (file) => call({ op: "size", file }),
     fileInfo: (file) => call({ op: "fileInfo", file }),
-    truncate: (file, length) => call({ op: "truncate", file, length }),
+    truncate: (file, length) => mutating(call({ op: "truncate", file, length })),
     flush: (file) => call({ op: "flush", file }),
-    close: (file) => call({ op: "close", file }),
+    close(file) {
+      ahead.delete(file);
+      return call({ op: "close", file });
+    },
     readFile: (path) => call({ op: "readFile", path }),
     writeFile(path, data, options) {
       const copy = data.slice();
-      return call({ op: "writeFile", path, data: copy, ...options }, [copy.buffer]);
+      return mutating(call({ op: "writeFile", path, data: copy, ...options }, [copy.buffer]));
     },
     stat: (path) => call({ op: "stat", path }),
-    remove: (path, recursive) => call({ op: "remove", path, recursive }),
+    remove: (path, recursive) => mutating(call({ op: "remove", path, recursive })),
     mkdir: (path, recursive) => call({ op: "mkdir", path, recursive }),
     makeTempDir: (prefix) => call({ op: "makeTempDir", prefix }),
   };
 }
+
+/** Bytes of one open file read ahead of the caller, valid while the backend's epoch is `epoch`. */
+interface ReadAhead {
+  at: number;
+  data: Uint8Array;
+  epoch: number;
+  /** Where the last read ended: a read starting there is sequential. */
+  end: number;
+  window: number;
+}
+
+const empty = new Uint8Array(0);
+/** The most a main-thread `File` reads ahead of its caller (one round trip per MiB when sequential). */
+const maxReadAhead = 1 << 20;
 
 /** An `IoError` again from its transported form, with a `DOMException` of the native name as cause. */
 function fromFailure(failure: OpfsFailure): IoError {
