@@ -101,6 +101,20 @@ describe("opfsFs", () => {
     await reader.close();
   });
 
+  it("shares files between opfsFs instances of the page, whatever their tempDir", async () => {
+    const other = opfsFs({ tempDir: `${dir}/temps` });
+    const made = await other.makeTempDir("x-");
+    expect(made.startsWith(`${dir}/temps/x-`)).toBe(true);
+    const a = await fs.open(`${made}/f.txt`, { write: true, create: true });
+    const b = await other.open(`${made}/f.txt`, { read: true });
+    await a.write(text("hi"));
+    const buf = new Uint8Array(2);
+    expect(await b.read(buf)).toBe(2);
+    await a.close();
+    await b.close();
+    await expect(opfsFs({ tempDir: "relative" }).makeTempDir()).rejects.toMatchObject({ kind: "InvalidInput" });
+  });
+
   it("reports mtime from the file and isSymlink false", async () => {
     const before = Date.now() - 2000;
     await fs.writeFile(`${dir}/t.txt`, "x");

@@ -3,7 +3,8 @@
  * `FileSystemSyncAccessHandle` (a dedicated worker). It resolves POSIX-style paths to directory
  * handles, keeps one sync access handle per open path shared by every `File` of that path (a sync
  * access handle locks its file), and maps OPFS's `DOMException`s onto `IoError` kinds.
- * On a page's main thread the engine runs in the adapter's OPFS worker (`opfs-worker.ts`).
+ * On a page's main thread the engine runs in the adapter's OPFS worker (`opfs-worker.ts`). A realm
+ * has one engine (see {@link realmEngine}): two engines would lock each other out of files.
  * @module
  */
 import { type FileInfo, IoError, type IoErrorKind, invalidInput, isIoError } from "@anyrt/core";
@@ -118,16 +119,10 @@ const directoryInfo: FileInfo = Object.freeze({
 
 /** The file-system operations on the origin's private root, with sync access handles. */
 export class OpfsEngine {
-  readonly #tempDir: string;
   #root: Promise<FileSystemDirectoryHandle> | null = null;
   readonly #shared = new Map<string, Promise<Shared>>();
   readonly #open = new Map<number, Open>();
   #nextId = 1;
-
-  /** `tempDir` is where `makeTempDir` creates directories (made on first use). */
-  constructor(tempDir = "/tmp") {
-    this.#tempDir = tempDir;
-  }
 
   #rootDir(): Promise<FileSystemDirectoryHandle> {
     this.#root ??= navigator.storage.getDirectory();
@@ -441,11 +436,11 @@ export class OpfsEngine {
     throw new IoError("AlreadyExists", `${path} exists`);
   }
 
-  /** Creates a fresh directory `<tempDir>/<prefix><random>`. */
-  makeTempDir(prefix: string): Promise<string> {
+  /** Creates a fresh directory `<tempDir>/<prefix><random>`, making `tempDir` first if needed. */
+  makeTempDir(prefix: string, tempDir: string): Promise<string> {
     return this.#run("makeTempDir", async () => {
       checkTempPrefix(prefix);
-      const base = await this.#dir(opfsSegments("makeTempDir", this.#tempDir), true);
+      const base = await this.#dir(opfsSegments("makeTempDir", tempDir), true);
       for (;;) {
         const name = `${prefix}${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), "")}`;
         try {
@@ -455,8 +450,16 @@ export class OpfsEngine {
           if (!isNamed(error, "NotFoundError")) throw error;
         }
         await base.getDirectoryHandle(name, { create: true });
-        return `/${[...opfsSegments("makeTempDir", this.#tempDir), name].join("/")}`;
+        return `/${[...opfsSegments("makeTempDir", tempDir), name].join("/")}`;
       }
     });
   }
+}
+
+let engine: OpfsEngine | undefined;
+
+/** The one engine of this realm, made on first use. */
+export function realmEngine(): OpfsEngine {
+  engine ??= new OpfsEngine();
+  return engine;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { isIoError } from "@anyrt/core";
-import { OpfsEngine } from "./engine.ts";
+import { realmEngine } from "./engine.ts";
 import type { OpfsFailure, OpfsRequest, OpfsResponse } from "./protocol.ts";
 
 const scope = globalThis as unknown as {
@@ -13,8 +13,7 @@ const scope = globalThis as unknown as {
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 };
 
-const tempDir = new URL(import.meta.url).searchParams.get("tempDir") ?? "/tmp";
-const engine = new OpfsEngine(tempDir);
+const engine = realmEngine();
 
 async function answer(request: OpfsRequest): Promise<{ value: unknown; transfer: Transferable[] }> {
   switch (request.op) {
@@ -50,7 +49,7 @@ async function answer(request: OpfsRequest): Promise<{ value: unknown; transfer:
     case "mkdir":
       return { value: await engine.mkdir(request.path, request.recursive), transfer: [] };
     case "makeTempDir":
-      return { value: await engine.makeTempDir(request.prefix), transfer: [] };
+      return { value: await engine.makeTempDir(request.prefix, request.tempDir), transfer: [] };
   }
 }
 

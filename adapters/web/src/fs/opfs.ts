@@ -17,7 +17,7 @@ import {
   openAccess,
   throwIfAborted,
 } from "@anyrt/core/adapter";
-import { hasSyncAccessHandles, type OpenRequest, OpfsEngine, opfsError } from "./engine.ts";
+import { hasSyncAccessHandles, type OpenRequest, type OpfsEngine, opfsError, realmEngine } from "./engine.ts";
 import type { OpfsFailure, OpfsRequest, OpfsResponse } from "./protocol.ts";
 
 /** Options of {@link opfsFs}. */
@@ -46,7 +46,7 @@ interface Backend {
   stat(path: string): Promise<FileInfo>;
   remove(path: string, recursive: boolean): Promise<void>;
   mkdir(path: string, recursive: boolean): Promise<void>;
-  makeTempDir(prefix: string): Promise<string>;
+  makeTempDir(prefix: string, tempDir: string): Promise<string>;
 }
 
 /** The engine in this thread (a dedicated worker). */
@@ -69,7 +69,7 @@ function localBackend(engine: OpfsEngine): Backend {
     stat: (path) => engine.stat(path),
     remove: (path, recursive) => engine.remove(path, recursive),
     mkdir: (path, recursive) => engine.mkdir(path, recursive),
-    makeTempDir: (prefix) => engine.makeTempDir(prefix),
+    makeTempDir: (prefix, tempDir) => engine.makeTempDir(prefix, tempDir),
   };
 }
 
@@ -174,7 +174,7 @@ function workerBackend(url: URL): Backend {
     stat: (path) => call({ op: "stat", path }),
     remove: (path, recursive) => mutating(call({ op: "remove", path, recursive })),
     mkdir: (path, recursive) => call({ op: "mkdir", path, recursive }),
-    makeTempDir: (prefix) => call({ op: "makeTempDir", prefix }),
+    makeTempDir: (prefix, tempDir) => call({ op: "makeTempDir", prefix, tempDir }),
   };
 }
 
@@ -204,14 +204,12 @@ function defaultWorkerUrl(): URL {
   return new URL(import.meta.url.endsWith(".ts") ? "./opfs-worker.ts" : "./opfs-worker.js", import.meta.url);
 }
 
-/** One worker per script URL and temp directory: sync access handles lock files across workers. */
+/** One OPFS worker per script URL (a page normally has one): sync access handles lock files across workers. */
 const workers = new Map<string, Backend>();
 
 function backendFor(options: OpfsFsOptions): Backend {
-  const tempDir = options.tempDir ?? "/tmp";
-  if (hasSyncAccessHandles()) return localBackend(new OpfsEngine(tempDir));
+  if (hasSyncAccessHandles()) return localBackend(realmEngine());
   const url = new URL(options.workerUrl ?? defaultWorkerUrl());
-  if (tempDir !== "/tmp") url.searchParams.set("tempDir", tempDir);
   let backend = workers.get(url.href);
   if (backend === undefined) {
     backend = workerBackend(url);
@@ -320,6 +318,7 @@ export function opfsAvailable(): boolean {
  * ```
  */
 export function opfsFs(options: OpfsFsOptions = {}): Fs {
+  const tempDir = options.tempDir ?? "/tmp";
   let backend: Backend | null = null;
   const engine = (): Backend => {
     if (backend !== null) return backend;
@@ -397,7 +396,7 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
     makeTempDir: (prefix = "anyrt-") =>
       run("makeTempDir", async () => {
         checkTempPrefix(prefix);
-        return await engine().makeTempDir(prefix);
+        return await engine().makeTempDir(prefix, tempDir);
       }),
   };
 }

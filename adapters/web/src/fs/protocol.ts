@@ -28,7 +28,7 @@ export type OpfsRequest = { readonly id: number } & (
       readonly createNew: boolean;
     }
   | { readonly op: "remove" | "mkdir"; readonly path: string; readonly recursive: boolean }
-  | { readonly op: "makeTempDir"; readonly prefix: string }
+  | { readonly op: "makeTempDir"; readonly prefix: string; readonly tempDir: string }
 );
 
 /** A failure as it crosses the worker boundary; `causeName` is the native `DOMException`'s name. */
