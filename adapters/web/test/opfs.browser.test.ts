@@ -178,3 +178,24 @@ describe("opfsFs", () => {
     await expect(fs.stat(`${dir}/x`)).rejects.toMatchObject({ kind: "NotFound" });
   });
 });
+
+describe("opfsFs in a dedicated worker", () => {
+  it("passes the conformance suite's fs cases with the engine in the worker's own thread", async () => {
+    const worker = new Worker(new URL("./opfs-worker-suite.ts", import.meta.url), { type: "module" });
+    const result = await new Promise<{
+      available?: boolean;
+      syncHandles?: string;
+      cases?: { id: string; status: string; error?: string }[];
+      error?: string;
+    }>((resolve, reject) => {
+      worker.onmessage = (event) => resolve(event.data);
+      worker.onerror = (event) => reject(new Error(event.message || "the worker failed to load"));
+    });
+    worker.terminate();
+    expect(result.error).toBeUndefined();
+    expect(result).toMatchObject({ available: true, syncHandles: "function" });
+    const failed = (result.cases ?? []).filter((c) => c.status !== "passed");
+    expect(failed).toEqual([]);
+    expect(result.cases?.length).toBeGreaterThanOrEqual(18);
+  }, 60_000);
+});

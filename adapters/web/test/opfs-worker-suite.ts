@@ -1,0 +1,28 @@
+// Runs the conformance suite's `fs/*` cases on opfsFs inside a dedicated worker, where the OPFS
+// engine works in the calling thread on sync access handles (no OPFS worker), and posts the results
+// back. Started by opfs.browser.test.ts.
+import { cases, runSuite } from "@anyrt/conformance";
+import { defineRuntime, noCapabilities } from "@anyrt/core";
+import { opfsAvailable, opfsFs } from "../src/fs/index.ts";
+
+const runtime = () =>
+  defineRuntime({
+    id: "chromium",
+    version: "worker",
+    adapter: "@anyrt/web",
+    capabilities: { ...noCapabilities, fs: true },
+    fs: opfsFs(),
+  });
+
+runSuite(
+  { runtime: "chromium", runtimeVersion: "worker", adapter: "@anyrt/web", setup: async () => ({ runtime: runtime() }) },
+  cases.filter((testCase) => testCase.id.startsWith("fs/")),
+).then(
+  (run) =>
+    postMessage({
+      available: opfsAvailable(),
+      syncHandles: typeof (globalThis as { FileSystemSyncAccessHandle?: unknown }).FileSystemSyncAccessHandle,
+      cases: run.cases,
+    }),
+  (error: unknown) => postMessage({ error: String(error) }),
+);
