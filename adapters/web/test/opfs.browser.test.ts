@@ -115,6 +115,15 @@ describe("opfsFs", () => {
     await expect(opfsFs({ tempDir: "relative" }).makeTempDir()).rejects.toMatchObject({ kind: "InvalidInput" });
   });
 
+  it("fails every operation with Other naming the script when the OPFS worker does not load", async () => {
+    const workerUrl = new URL("./no-such-opfs-worker.js", location.href);
+    const broken = opfsFs({ workerUrl });
+    const error = await broken.stat("/").catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: "Other" });
+    expect(String((error as Error).message)).toContain("no-such-opfs-worker.js");
+    await expect(broken.readFile(`${dir}/x`)).rejects.toMatchObject({ kind: "Other" });
+  });
+
   it("reports mtime from the file and isSymlink false", async () => {
     const before = Date.now() - 2000;
     await fs.writeFile(`${dir}/t.txt`, "x");
