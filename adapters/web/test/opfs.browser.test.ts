@@ -207,4 +207,27 @@ describe("opfsFs in a dedicated worker", () => {
     expect(failed).toEqual([]);
     expect(result.cases?.length).toBeGreaterThanOrEqual(18);
   }, 60_000);
+
+  it("is locked out with Busy from a file the page's OPFS worker holds open, and gets it once closed", async () => {
+    const path = `${dir}/locked.txt`;
+    const tryOpen = async () => {
+      const url = new URL("./opfs-worker-suite.ts", import.meta.url);
+      url.hash = new URLSearchParams({ open: path }).toString();
+      const worker = new Worker(url, { type: "module" });
+      try {
+        return await new Promise<{ opened?: boolean; kind?: string; message?: string }>((resolve, reject) => {
+          worker.onmessage = (event) => resolve(event.data);
+          worker.onerror = (event) => reject(new Error(event.message || "the worker failed to load"));
+        });
+      } finally {
+        worker.terminate();
+      }
+    };
+    const held = await fs.open(path, { write: true, create: true });
+    const refused = await tryOpen();
+    expect(refused.kind).toBe("Busy");
+    expect(refused.message).toContain("locked");
+    await held.close();
+    expect(await tryOpen()).toEqual({ opened: true });
+  }, 60_000);
 });
