@@ -102,6 +102,8 @@ interface Shared {
   refs: number;
   /** When this engine last changed the file, for `stat` while `getFile()` is refused. */
   modified: Date | null;
+  /** Written since the last flush: `close` flushes only then (a flush is an fsync). */
+  dirty: boolean;
 }
 
 /** One open `File`. */
@@ -171,7 +173,9 @@ export class OpfsEngine {
   async #acquire(key: string, file: SyncFileHandle): Promise<Shared> {
     let pending = this.#shared.get(key);
     if (pending === undefined) {
-      pending = file.createSyncAccessHandle().then((handle) => ({ key, file, handle, refs: 0, modified: null }));
+      pending = file
+        .createSyncAccessHandle()
+        .then((handle) => ({ key, file, handle, refs: 0, modified: null, dirty: false }));
       this.#shared.set(key, pending);
       pending.catch(() => this.#shared.delete(key));
     }
@@ -214,6 +218,7 @@ export class OpfsEngine {
         if (request.truncate) {
           shared.handle.truncate(0);
           shared.modified = new Date();
+          shared.dirty = true;
         }
       } catch (error) {
         this.#release(shared);
@@ -246,6 +251,7 @@ export class OpfsEngine {
       const start = at ?? shared.handle.getSize();
       const written = shared.handle.write(buf, { at: start });
       shared.modified = new Date();
+      shared.dirty = true;
       return { written, end: start + written };
     } catch (error) {
       throw opfsError(error, "write");
@@ -282,6 +288,7 @@ export class OpfsEngine {
     try {
       shared.handle.truncate(length);
       shared.modified = new Date();
+      shared.dirty = true;
     } catch (error) {
       throw opfsError(error, "truncate");
     }
@@ -289,7 +296,9 @@ export class OpfsEngine {
 
   flush(id: number): void {
     try {
-      this.#get(id, "sync").shared.handle.flush();
+      const { shared } = this.#get(id, "sync");
+      shared.handle.flush();
+      shared.dirty = false;
     } catch (error) {
       throw opfsError(error, "sync");
     }
@@ -301,7 +310,10 @@ export class OpfsEngine {
     if (open === undefined) return;
     this.#open.delete(id);
     try {
-      open.shared.handle.flush();
+      if (open.shared.dirty) {
+        open.shared.dirty = false;
+        open.shared.handle.flush();
+      }
     } catch {
       // Closing is idempotent and does not fail; the handle is released below either way.
     }
@@ -349,6 +361,7 @@ export class OpfsEngine {
           at += n;
         }
         handle.flush();
+        shared.dirty = false;
         shared.modified = new Date();
       } finally {
         this.#release(shared);
