@@ -128,7 +128,7 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * ```ts
  * import { openRendezvousPair, RENDEZVOUS_TOKEN_LENGTH } from "@anyrt/conformance";
  * import { copyBidirectional, readExact, writeAll } from "@anyrt/core";
- * import { nodeRuntime as runtime } from "@anyrt/node";
+ * import { runtime } from "@anyrt/auto";
  * // A stand-in for the host's relay: takes two connections, drops their tokens, splices them.
  * const listener = await runtime.net.listen({ port: 0 });
  * void (async () => {
