@@ -295,8 +295,13 @@ export function opfsAvailable(): boolean {
  *   `AlreadyExists` (POSIX's ENOTEMPTY), a locked file `Busy`, a full quota `Other`.
  * - **Metadata**: `stat` gives the size, and `mtime` from the file's `lastModified`; OPFS has no
  *   symbolic links (`isSymlink` is always false) and no permissions (`mode` is ignored).
- * - `sync()` flushes the sync access handle; `close()` flushes and releases it when the last `File`
- *   of its path closes. A `File` dropped without `close()` is closed when it is garbage collected.
+ * - `sync()` flushes the sync access handle; `close()` flushes what was written since the last
+ *   flush, and the last `File` of a path to close releases the handle. A `File` dropped without
+ *   `close()` is closed when it is garbage collected.
+ * - On the main thread, sequential reads are read ahead (up to 1 MiB): the OPFS worker's lock makes
+ *   the page the only writer of an open file, and every write, truncate, `writeFile` or `remove`
+ *   from the page drops what was read ahead, so reads always see the page's writes. EOF is not
+ *   sticky: a read at the end asks the worker again.
  *
  * Cancel safety: `readFile`, `readTextFile` and `writeFile` check their signal before they start and
  * then run to the end; `File` operations likewise (see `OpenFile`).
