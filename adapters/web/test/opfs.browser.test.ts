@@ -124,6 +124,19 @@ describe("opfsFs", () => {
     await expect(broken.readFile(`${dir}/x`)).rejects.toMatchObject({ kind: "Other" });
   });
 
+  it("opens a path while its last File closes, without getting the handle being closed", async () => {
+    const path = `${dir}/race.txt`;
+    await fs.writeFile(path, "race");
+    let file = await fs.open(path);
+    for (let i = 0; i < 20; i++) {
+      const [, next] = await Promise.all([file.close(), fs.open(path), fs.stat(path)]);
+      file = next;
+      const buf = new Uint8Array(4);
+      expect(await file.read(buf)).toBe(4);
+    }
+    await file.close();
+  });
+
   it("reports mtime from the file and isSymlink false", async () => {
     const before = Date.now() - 2000;
     await fs.writeFile(`${dir}/t.txt`, "x");

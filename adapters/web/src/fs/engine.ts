@@ -171,17 +171,24 @@ export class OpfsEngine {
 
   /** The shared sync access handle of `key`, opened on first use (concurrent opens share it). */
   async #acquire(key: string, file: SyncFileHandle): Promise<Shared> {
-    let pending = this.#shared.get(key);
-    if (pending === undefined) {
-      pending = file
-        .createSyncAccessHandle()
-        .then((handle) => ({ key, file, handle, refs: 0, modified: null, dirty: false }));
-      this.#shared.set(key, pending);
-      pending.catch(() => this.#shared.delete(key));
+    for (;;) {
+      let pending = this.#shared.get(key);
+      if (pending === undefined) {
+        const created = file
+          .createSyncAccessHandle()
+          .then((handle) => ({ key, file, handle, refs: 0, modified: null, dirty: false }));
+        created.catch(() => {
+          if (this.#shared.get(key) === created) this.#shared.delete(key);
+        });
+        this.#shared.set(key, created);
+        pending = created;
+      }
+      const shared = await pending;
+      // The last holder may have released (and closed) the handle while this open waited: open anew.
+      if (this.#shared.get(key) !== pending) continue;
+      shared.refs++;
+      return shared;
     }
-    const shared = await pending;
-    shared.refs++;
-    return shared;
   }
 
   #release(shared: Shared): void {
