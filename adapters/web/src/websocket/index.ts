@@ -1,0 +1,533 @@
+/**
+ * TCP over WebSocket for browsers: `webSocketNet` opens TCP connections through a relay (see
+ * `@anyrt/web/relay`) speaking `anyrt.tcp.v1`, on `WebSocketStream` where the browser has it and
+ * on the classic `WebSocket` otherwise, with backpressure both ways.
+ * @module
+ */
+import {
+  type ConnectOptions,
+  IoError,
+  isIoError,
+  type Net,
+  type OperationOptions,
+  type SocketAddress,
+  type TcpListener,
+  type TcpStream,
+} from "@anyrt/core";
+import {
+  abortReason,
+  ChunkQueue,
+  checkConnectOptions,
+  describe,
+  ReadHalf,
+  raceSignal,
+  StagedWriter,
+  throwIfAborted,
+} from "@anyrt/core/adapter";
+import { closeError, DEFAULT_WINDOW, parseControl, TCP_SUBPROTOCOL } from "./protocol.ts";
+
+export { TCP_SUBPROTOCOL } from "./protocol.ts";
+
+/** The `WebSocket` constructor shape the transport needs (the global one by default). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
+
+/** Options of {@link webSocketNet}. */
+export interface WebSocketNetOptions {
+  /** The relay's URL, `ws:` or `wss:`, such as `wss://example.com/tcp`. */
+  readonly relay: string | URL;
+  /**
+   * Which browser API carries the connection: `"websocket-stream"` (`WebSocketStream`, with
+   * real backpressure on its streams), `"websocket"` (the classic `WebSocket`), or `"auto"`
+   * (the default): `WebSocketStream` where the global exists.
+   */
+  readonly transport?: "auto" | "websocket-stream" | "websocket";
+  /**
+   * The flow-control window in bytes: how far the relay may send ahead of what the application
+   * read. Default 256 KiB; 0 lets the relay send without limit (only sensible with
+   * `WebSocketStream`, whose readable pushes back).
+   */
+  readonly window?: number;
+  /** The `WebSocket` constructor to use (for tests); default `globalThis.WebSocket`. */
+  readonly WebSocket?: WebSocketConstructor;
+}
+
+/** Largest data message the client sends. */
+const MAX_MESSAGE = 256 * 1024;
+/** The classic `WebSocket` waits while more than this many bytes are queued in `bufferedAmount`. */
+const HIGH_WATER = 1024 * 1024;
+/** How often `bufferedAmount` is polled while waiting (there is no drain event). */
+const POLL_MS = 1;
+/** A `WebSocketStream` reader stops pulling while this many bytes wait to be read. */
+const READ_HIGH_WATER = 1024 * 1024;
+
+/** What a connected stream needs from the WebSocket carrying it. */
+interface Link {
+  /** Sends a prefix of `buf` as one binary message and resolves its length once there is room. */
+  write(buf: Uint8Array): Promise<number>;
+  /** Sends a text control message (fire and forget). */
+  control(text: string): void;
+  /** Resolves once everything sent was handed to the network. */
+  drain(): Promise<void>;
+  /** Closes the WebSocket (the relay then closes the TCP side). */
+  close(): void;
+}
+
+/** Events a link delivers to its stream. */
+interface LinkEvents {
+  data(bytes: Uint8Array): void;
+  text(text: string): void;
+  closed(code: number, reason: string): void;
+}
+
+function addressOf(value: unknown): SocketAddress {
+  const v = (typeof value === "object" && value !== null ? value : {}) as Partial<SocketAddress>;
+  const hostname = typeof v.hostname === "string" ? v.hostname : "";
+  return {
+    hostname,
+    port: typeof v.port === "number" ? v.port : 0,
+    family: v.family === 6 || hostname.includes(":") ? 6 : 4,
+  };
+}
+
+function passIoError(error: unknown, operation: string): IoError {
+  if (isIoError(error)) return error;
+  return new IoError("Other", `${operation}: ${String(error)}`, { cause: error });
+}
+
+/**
+ * A TCP stream relayed over a WebSocket. Reads come from a queue the link fills (cancel-safe,
+ * `Busy`, EOF at the relay's `end`), with credit given back to the relay as the application
+ * consumes; writes go through core's `StagedWriter` onto the link. `shutdown()` flushes then
+ * sends `end`; `close()` closes the WebSocket.
+ */
+class RelayedTcpStream implements TcpStream, LinkEvents {
+  readonly localAddress: SocketAddress;
+  readonly remoteAddress: SocketAddress;
+  readonly label: string;
+  readonly #store = new ChunkQueue();
+  readonly #reader: ReadHalf;
+  readonly #writer: StagedWriter;
+  readonly #link: Link;
+  readonly #window: number;
+  #received = 0;
+  #acked = 0;
+  #closed = false;
+  #gone: IoError | null = null;
+  /** Called when the store drained below the high-water mark (a paused link may resume). */
+  onRoom: (() => void) | null = null;
+
+  constructor(link: Link, open: { localAddress: unknown; remoteAddress: unknown }, window: number) {
+    this.#link = link;
+    this.#window = window;
+    this.localAddress = addressOf(open.localAddress);
+    this.remoteAddress = addressOf(open.remoteAddress);
+    const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port} (over WebSocket)`;
+    this.label = label;
+    this.#reader = new ReadHalf(this.#store, {
+      label,
+      onConsumed: () => this.#consumed(),
+      onWait: () => this.onRoom?.(),
+    });
+    this.#writer = new StagedWriter(
+      {
+        write: (buf) => this.#link.write(buf),
+        closeWrite: async () => {
+          await this.#link.drain();
+          this.#checkGone();
+          this.#link.control('{"type":"end"}');
+        },
+      },
+      () => label,
+      passIoError,
+    );
+  }
+
+  /** Bytes received but not read yet. */
+  get buffered(): number {
+    return this.#store.size;
+  }
+
+  #checkGone(): void {
+    if (this.#gone !== null) throw this.#gone;
+  }
+
+  #consumed(): void {
+    if (this.#window > 0 && this.#gone === null && !this.#closed) {
+      const consumed = this.#received - this.#store.size;
+      if (consumed - this.#acked >= this.#window / 4) {
+        this.#link.control(`{"type":"ack","bytes":${consumed - this.#acked}}`);
+        this.#acked = consumed;
+      }
+    }
+    if (this.#store.size < READ_HIGH_WATER) this.onRoom?.();
+  }
+
+  data(bytes: Uint8Array): void {
+    if (this.#closed || this.#reader.finished) return;
+    this.#received += bytes.length;
+    this.#store.push(bytes);
+    this.#reader.notify();
+  }
+
+  text(text: string): void {
+    if (parseControl(text)?.type === "end") this.#reader.end();
+  }
+
+  closed(code: number, reason: string): void {
+    const error = closeError(code, reason, "ConnectionReset", this.label);
+    if (error === null) {
+      this.#reader.end();
+      this.#gone = new IoError("BrokenPipe", `write ${this.label}: the connection was closed`);
+    } else {
+      this.#reader.fail(error);
+      this.#gone =
+        error.kind === "ConnectionReset" ? error : new IoError("BrokenPipe", error.message, { cause: error });
+    }
+    this.#writer.fail(this.#gone);
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#reader.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#reader.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#writer.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#writer.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#writer.writeVectored(bufs, options);
+  }
+
+  async flush(options?: OperationOptions): Promise<void> {
+    await this.#writer.flush(options);
+    await raceSignal(this.#link.drain(), options?.signal);
+    if (this.#closed) throw new IoError("Closed", `flush ${this.label}: stream is closed`);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#writer.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#reader.close();
+      this.#writer.close();
+      this.#store.clear();
+      this.#link.close();
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  setNoDelay(_enable: boolean): void {
+    this.#noOptions("setNoDelay");
+  }
+
+  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
+    this.#noOptions("setKeepAlive");
+  }
+
+  #noOptions(operation: string): never {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    throw new IoError(
+      "Unsupported",
+      `${operation} ${this.label}: socket options (tcp.socketOptions) are not supported over a WebSocket relay`,
+    );
+  }
+}
+
+/** Waits `POLL_MS` then checks `done` again, until it holds. */
+function pollUntil(done: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const tick = () => {
+      if (done()) resolve();
+      else setTimeout(tick, POLL_MS);
+    };
+    tick();
+  });
+}
+
+/** Connects over the classic `WebSocket`. */
+function connectClassic(
+  url: string,
+  Ctor: WebSocketConstructor,
+  window: number,
+  operation: string,
+  signal: AbortSignal | undefined,
+): Promise<TcpStream> {
+  return new Promise<TcpStream>((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new Ctor(url, TCP_SUBPROTOCOL);
+    } catch (error) {
+      reject(new IoError("InvalidInput", `${operation}: ${String(error)}`, { cause: error }));
+      return;
+    }
+    ws.binaryType = "arraybuffer";
+    let stream: RelayedTcpStream | null = null;
+    let closedCode = -1;
+    const isOpen = () => ws.readyState === 1 && closedCode < 0;
+    const goneError = () =>
+      stream !== null && closedCode >= 0
+        ? new IoError("BrokenPipe", `write ${stream.label}: the connection is gone`)
+        : new IoError("Closed", `${operation}: the WebSocket is closed`);
+    const link: Link = {
+      write(buf) {
+        if (!isOpen()) return Promise.reject(goneError());
+        const n = Math.min(buf.length, MAX_MESSAGE);
+        ws.send((n === buf.length ? buf : buf.subarray(0, n)) as Uint8Array<ArrayBuffer>);
+        if (ws.bufferedAmount <= HIGH_WATER) return Promise.resolve(n);
+        return pollUntil(() => !isOpen() || ws.bufferedAmount <= HIGH_WATER).then(() => {
+          if (!isOpen()) throw goneError();
+          return n;
+        });
+      },
+      control(text) {
+        if (isOpen()) ws.send(text);
+      },
+      drain() {
+        return pollUntil(() => !isOpen() || ws.bufferedAmount === 0);
+      },
+      close() {
+        if (ws.readyState <= 1) ws.close(1000);
+      },
+    };
+    const onAbort = () => {
+      ws.close();
+      reject(abortReason(signal as AbortSignal));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    ws.onmessage = (event: MessageEvent) => {
+      const data: unknown = event.data;
+      if (stream !== null) {
+        if (typeof data === "string") stream.text(data);
+        else stream.data(new Uint8Array(data as ArrayBuffer));
+        return;
+      }
+      const message = typeof data === "string" ? parseControl(data) : null;
+      if (message?.type !== "open") {
+        ws.close(1002);
+        return;
+      }
+      signal?.removeEventListener("abort", onAbort);
+      if (signal?.aborted) return;
+      stream = new RelayedTcpStream(link, message, window);
+      resolve(stream);
+    };
+    ws.onclose = (event: CloseEvent) => {
+      closedCode = event.code;
+      if (stream !== null) {
+        stream.closed(event.code, event.reason);
+        return;
+      }
+      signal?.removeEventListener("abort", onAbort);
+      reject(
+        closeError(event.code, event.reason, "ConnectionRefused", operation) ??
+          new IoError("ConnectionRefused", `${operation}: the relay closed before the connection opened`),
+      );
+    };
+  });
+}
+
+/** The parts of `WebSocketStream` the transport uses (not yet in TypeScript's DOM library). */
+interface WebSocketStreamLike {
+  readonly opened: Promise<{ readable: ReadableStream<string | Uint8Array>; writable: WritableStream }>;
+  readonly closed: Promise<{ closeCode?: number; reason?: string }>;
+  close(info?: { closeCode?: number; reason?: string }): void;
+}
+type WebSocketStreamConstructor = new (
+  url: string,
+  options?: { protocols?: string[]; signal?: AbortSignal },
+) => WebSocketStreamLike;
+
+function webSocketStreamCtor(): WebSocketStreamConstructor | undefined {
+  return (globalThis as { WebSocketStream?: WebSocketStreamConstructor }).WebSocketStream;
+}
+
+/** The close code and reason of a `WebSocketStream` that ended, however it ended. */
+async function closeInfo(wss: WebSocketStreamLike): Promise<{ code: number; reason: string }> {
+  try {
+    const info = await wss.closed;
+    return { code: info.closeCode ?? 1005, reason: info.reason ?? "" };
+  } catch (error) {
+    const e = error as { closeCode?: number; reason?: string };
+    return { code: e?.closeCode ?? 1006, reason: e?.reason ?? "" };
+  }
+}
+
+/** Connects over `WebSocketStream`. */
+async function connectStream(
+  url: string,
+  window: number,
+  operation: string,
+  signal: AbortSignal | undefined,
+): Promise<TcpStream> {
+  const Ctor = webSocketStreamCtor() as WebSocketStreamConstructor;
+  const wss = new Ctor(url, { protocols: [TCP_SUBPROTOCOL] });
+  const onAbort = () => wss.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    let opened: Awaited<WebSocketStreamLike["opened"]>;
+    try {
+      opened = await wss.opened;
+    } catch {
+      const { code, reason } = await closeInfo(wss);
+      throwIfAborted(signal);
+      throw closeError(code, reason, "ConnectionRefused", operation) ?? new IoError("ConnectionRefused", operation);
+    }
+    const reader = opened.readable.getReader();
+    const writer = opened.writable.getWriter();
+    const first = await reader.read().catch(() => ({ done: true, value: undefined }));
+    throwIfAborted(signal);
+    const message = typeof first.value === "string" ? parseControl(first.value) : null;
+    if (first.done === true || message?.type !== "open") {
+      const { code, reason } = await closeInfo(wss);
+      throw (
+        closeError(code, reason, "ConnectionRefused", operation) ??
+        new IoError("ConnectionRefused", `${operation}: the relay closed before the connection opened`)
+      );
+    }
+    let gone = false;
+    let lastWrite: Promise<void> = Promise.resolve();
+    const link: Link = {
+      async write(buf) {
+        await writer.ready;
+        const n = Math.min(buf.length, MAX_MESSAGE);
+        // The writable keeps the chunk until it is sent: give it a copy.
+        lastWrite = writer.write(buf.slice(0, n));
+        lastWrite.catch(() => {});
+        return n;
+      },
+      control(text) {
+        if (!gone) writer.write(text).catch(() => {});
+      },
+      drain: () => lastWrite.catch(() => {}),
+      close() {
+        gone = true;
+        wss.close({ closeCode: 1000 });
+      },
+    };
+    const stream = new RelayedTcpStream(link, message, window);
+    let resume: (() => void) | null = null;
+    stream.onRoom = () => {
+      const r = resume;
+      resume = null;
+      r?.();
+    };
+    void (async () => {
+      try {
+        for (;;) {
+          while (stream.buffered >= READ_HIGH_WATER) await new Promise<void>((r) => (resume = r));
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (typeof value === "string") stream.text(value);
+          else stream.data(value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer));
+        }
+      } catch {
+        // The close information below says why.
+      }
+      gone = true;
+      const { code, reason } = await closeInfo(wss);
+      stream.closed(code, reason);
+    })();
+    return stream;
+  } catch (error) {
+    wss.close();
+    throw error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * The TCP capability of a browser, through a relay that speaks `anyrt.tcp.v1` (run one with
+ * `serveWebSocketRelay` from `@anyrt/web/relay`).
+ *
+ * `connect` fails at once with `InvalidInput` for a port outside 1..65535, a bad host name or a
+ * relay URL that is not `ws:`/`wss:`. It resolves once the relay has connected, and fails with the
+ * kind the relay reports (`ConnectionRefused`, `TimedOut`, `NotFound`, `PermissionDenied` when
+ * the relay's policy refuses the destination), or `ConnectionRefused` when the relay cannot be
+ * reached. The stream follows the whole `TcpStream` contract: partial and cancel-safe reads,
+ * `Busy`, EOF, writes with backpressure (the classic `WebSocket`'s `bufferedAmount` is polled),
+ * `flush` (waits until the browser handed everything to the network), half-close (`shutdown`),
+ * `close`. A relay or TCP failure reads as `ConnectionReset` (or the reported kind) and writes
+ * fail with `BrokenPipe`. Socket options and `listen` are `Unsupported`.
+ *
+ * @example
+ * ```ts
+ * import { webSocketNet } from "@anyrt/web";
+ * const net = webSocketNet({ relay: "ws://127.0.0.1:8080/" });
+ * await using stream = await net.connect({ hostname: "127.0.0.1", port: 7 });
+ * await stream.write(new TextEncoder().encode("hello"));
+ * await stream.shutdown();
+ * const buf = new Uint8Array(64);
+ * const n = await stream.read(buf);
+ * ```
+ */
+export function webSocketNet(options: WebSocketNetOptions): Net {
+  if (typeof options !== "object" || options === null) {
+    throw new IoError("InvalidInput", "webSocketNet: options with a relay URL are required");
+  }
+  const transport = options.transport ?? "auto";
+  if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
+    throw new IoError("InvalidInput", `webSocketNet: unknown transport ${describe(transport)}`);
+  }
+  const window = options.window ?? DEFAULT_WINDOW;
+  if (!Number.isSafeInteger(window) || window < 0) {
+    throw new IoError("InvalidInput", `webSocketNet: window must be an integer >= 0, got ${describe(window)}`);
+  }
+  let relay: URL;
+  try {
+    relay = new URL(String(options.relay));
+  } catch (error) {
+    throw new IoError("InvalidInput", `webSocketNet: relay is not a URL: ${String(options.relay)}`, { cause: error });
+  }
+  if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
+    throw new IoError("InvalidInput", `webSocketNet: the relay URL must be ws: or wss:, got ${relay.protocol}`);
+  }
+  const connect = (connectOptions: ConnectOptions): Promise<TcpStream> => {
+    let url: URL;
+    let operation: string;
+    try {
+      checkConnectOptions(connectOptions);
+      const hostname = connectOptions.hostname ?? "127.0.0.1";
+      if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
+        throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
+      }
+      throwIfAborted(connectOptions.signal);
+      operation = `connect ${hostname}:${connectOptions.port} via ${relay.host}`;
+      url = new URL(relay.href);
+      url.searchParams.set("host", hostname);
+      url.searchParams.set("port", String(connectOptions.port));
+      url.searchParams.set("window", String(window));
+      const useStream =
+        transport === "websocket-stream" || (transport === "auto" && webSocketStreamCtor() !== undefined);
+      if (useStream) {
+        if (webSocketStreamCtor() === undefined) {
+          throw new IoError("Unsupported", `${operation}: this runtime has no WebSocketStream`);
+        }
+        return connectStream(url.href, window, operation, connectOptions.signal);
+      }
+      const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+      if (Ctor === undefined) throw new IoError("Unsupported", `${operation}: this runtime has no WebSocket`);
+      return connectClassic(url.href, Ctor, window, operation, connectOptions.signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const listen = (): Promise<TcpListener> =>
+    Promise.reject(new IoError("Unsupported", "listen: a browser cannot accept TCP connections (tcp.listen)"));
+  return { connect, listen };
+}
