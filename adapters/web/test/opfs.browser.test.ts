@@ -3,6 +3,7 @@
 // one locked file between several `File`s, the OPFS-specific error kinds.
 import type { Fs } from "@anyrt/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { opfsError } from "../src/fs/engine.ts";
 import { opfsAvailable, opfsFs } from "../src/fs/index.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -198,6 +199,30 @@ describe("opfsFs", () => {
     await expect(fs.readFile(`${dir}/x`, { signal: controller.signal })).rejects.toBe(reason);
     await expect(fs.writeFile(`${dir}/x`, "x", { signal: controller.signal })).rejects.toBe(reason);
     await expect(fs.stat(`${dir}/x`)).rejects.toMatchObject({ kind: "NotFound" });
+  });
+});
+
+describe("opfsError", () => {
+  it("maps every OPFS DOMException to a precise kind, keeping it as cause", () => {
+    const cases: [string, string][] = [
+      ["NotFoundError", "NotFound"],
+      ["TypeMismatchError", "NotFound"],
+      ["NoModificationAllowedError", "Busy"],
+      ["InvalidModificationError", "AlreadyExists"],
+      ["NotAllowedError", "PermissionDenied"],
+      ["SecurityError", "PermissionDenied"],
+      ["InvalidStateError", "Closed"],
+      ["QuotaExceededError", "Other"],
+    ];
+    for (const [name, kind] of cases) {
+      const native = new DOMException("native", name);
+      const error = opfsError(native, "write /a");
+      expect([name, error.kind]).toEqual([name, kind]);
+      expect(error.cause).toBe(native);
+      expect(error.message).toContain("write /a");
+    }
+    expect(opfsError(new DOMException("q", "QuotaExceededError"), "write /a").message).toContain("quota");
+    expect(opfsError(new TypeError("bad name"), "open /a").kind).toBe("InvalidInput");
   });
 });
 
