@@ -37,6 +37,11 @@ describe("opfsFs", () => {
     await expect(fs.readFile("tmp/a.txt")).rejects.toMatchObject({ kind: "InvalidInput" });
     await expect(fs.stat("/../etc")).rejects.toMatchObject({ kind: "InvalidInput" });
     await expect(fs.open("")).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.writeFile(`${dir}/m`, "m", { mode: -1 })).rejects.toMatchObject({ kind: "InvalidInput" });
+    await expect(fs.open(`${dir}/m`, { write: true, create: true, mode: 1.5 })).rejects.toMatchObject({
+      kind: "InvalidInput",
+    });
+    await fs.writeFile(`${dir}/m`, "m", { mode: 0o600 });
     expect((await fs.stat("/")).isDirectory).toBe(true);
   });
 

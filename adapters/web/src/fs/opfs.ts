@@ -261,6 +261,13 @@ function fileOps(
   };
 }
 
+/** OPFS has no permissions, so `mode` is ignored; a `mode` that is not permission bits is still `InvalidInput`. */
+function checkMode(operation: string, mode: unknown): void {
+  if (mode !== undefined && (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
+    throw new IoError("InvalidInput", `${operation}: mode must be permission bits (0 to 0o7777), got ${String(mode)}`);
+  }
+}
+
 /**
  * Whether this realm can use {@link opfsFs}: `navigator.storage.getDirectory` exists (a secure
  * context: https, or http on localhost / 127.0.0.1) and either sync access handles do (a
@@ -352,6 +359,7 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
     open: (path: string, openOptions: OpenOptions = {}) =>
       run(`open ${String(path)}`, async () => {
         checkPath("open", path);
+        checkMode("open", openOptions?.mode);
         const access = openAccess(openOptions);
         const request: OpenRequest = {
           create: openOptions.create === true,
@@ -375,6 +383,7 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
       throwIfAborted(writeOptions.signal);
       await run(`write ${String(path)}`, async () => {
         checkPath("writeFile", path);
+        checkMode("writeFile", writeOptions.mode);
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
         checkBuffer("writeFile", bytes);
         await engine().writeFile(path, bytes, {
