@@ -304,9 +304,11 @@ function connectClassic(
         if (ws.readyState <= 1) ws.close(1000);
       },
     };
+    let settled = false;
     const onAbort = () => {
-      ws.close();
+      settled = true;
       reject(abortReason(signal as AbortSignal));
+      ws.close();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     ws.onmessage = (event: MessageEvent) => {
@@ -318,11 +320,17 @@ function connectClassic(
       }
       const message = typeof data === "string" ? parseControl(data) : null;
       if (message?.type !== "open") {
-        ws.close(1002);
+        signal?.removeEventListener("abort", onAbort);
+        if (!settled) {
+          settled = true;
+          reject(new IoError("InvalidData", `${operation}: the relay does not speak ${TCP_SUBPROTOCOL}`));
+        }
+        ws.close();
         return;
       }
       signal?.removeEventListener("abort", onAbort);
-      if (signal?.aborted) return;
+      if (settled) return;
+      settled = true;
       stream = new RelayedTcpStream(link, message, window);
       resolve(stream);
     };
@@ -333,6 +341,8 @@ function connectClassic(
         return;
       }
       signal?.removeEventListener("abort", onAbort);
+      if (settled) return;
+      settled = true;
       reject(
         closeError(event.code, event.reason, "ConnectionRefused", operation) ??
           new IoError("ConnectionRefused", `${operation}: the relay closed before the connection opened`),
