@@ -221,13 +221,13 @@ export async function readHeader(input: Input, maxPayload: number): Promise<Fram
   const first = input.bytes;
   const b0 = first[0] as number;
   const b1 = first[1] as number;
+  if ((b0 & 0x70) !== 0) throw new ProtocolError(1002, "reserved bits set");
+  if ((b1 & 0x80) === 0) throw new ProtocolError(1002, "client frames must be masked");
   const extra = (b1 & 0x7f) === 126 ? 2 : (b1 & 0x7f) === 127 ? 8 : 0;
   if (!(await input.need(2 + extra + 4))) return null;
   const bytes = input.take(2 + extra + 4);
-  if ((b0 & 0x70) !== 0) throw new ProtocolError(1002, "reserved bits set");
   const opcode = b0 & 0x0f;
   const fin = (b0 & 0x80) !== 0;
-  if ((b1 & 0x80) === 0) throw new ProtocolError(1002, "client frames must be masked");
   let length = b1 & 0x7f;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (length === 126) length = view.getUint16(2);

@@ -1,0 +1,315 @@
+// The relay's RFC 6455 side, spoken by hand over @anyrt/node TCP: the upgrade, frames, control
+// frames, limits, and the anyrt.tcp.v1 messages as they look on the wire.
+import type { TcpListener, TcpStream } from "@anyrt/core";
+import { nodeRuntime } from "@anyrt/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
+import { acceptKey } from "../src/relay/websocket.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
+
+let relay: WebSocketRelay;
+let listener: TcpListener;
+
+beforeAll(async () => {
+  relay = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", maxMessageSize: 1000 });
+  listener = await nodeRuntime.net.listen({ port: 0 });
+});
+
+afterAll(async () => {
+  await listener.close();
+  await relay.close();
+});
+
+/** A raw connection to the relay with a read buffer. */
+class Raw {
+  readonly stream: TcpStream;
+  #buf = new Uint8Array(0);
+
+  constructor(stream: TcpStream) {
+    this.stream = stream;
+  }
+
+  static async open(): Promise<Raw> {
+    return new Raw(await nodeRuntime.net.connect({ port: relay.localAddress.port }));
+  }
+
+  async send(bytes: Uint8Array | string): Promise<void> {
+    const data = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
+    for (let at = 0; at < data.length; ) at += await this.stream.write(data.subarray(at));
+  }
+
+  /** Reads until `n` bytes are buffered; false at EOF. */
+  async need(n: number): Promise<boolean> {
+    const chunk = new Uint8Array(65536);
+    while (this.#buf.length < n) {
+      const got = await this.stream.read(chunk);
+      if (got === 0) return false;
+      const next = new Uint8Array(this.#buf.length + got);
+      next.set(this.#buf);
+      next.set(chunk.subarray(0, got), this.#buf.length);
+      this.#buf = next;
+    }
+    return true;
+  }
+
+  take(n: number): Uint8Array {
+    const out = this.#buf.slice(0, n);
+    this.#buf = this.#buf.slice(n);
+    return out;
+  }
+
+  /** Reads the HTTP response head (and the body for an error response). */
+  async response(): Promise<{ status: number; head: string; body: string }> {
+    for (;;) {
+      const text = decoder.decode(this.#buf);
+      const end = text.indexOf("\r\n\r\n");
+      if (end >= 0) {
+        const head = text.slice(0, end);
+        this.take(end + 4);
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (length > 0) await this.need(length);
+        return { status, head, body: decoder.decode(this.take(length)) };
+      }
+      if (!(await this.need(this.#buf.length + 1))) throw new Error(`EOF in response: ${text}`);
+    }
+  }
+
+  async upgrade(query: string, protocol = "anyrt.tcp.v1"): Promise<{ status: number; head: string }> {
+    await this.send(
+      `GET /tcp${query} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+    );
+    return this.response();
+  }
+
+  /** Sends a masked frame. */
+  async frame(opcode: number, payload: Uint8Array | string, fin = true, masked = true): Promise<void> {
+    const data = typeof payload === "string" ? encoder.encode(payload) : payload;
+    const head: number[] = [(fin ? 0x80 : 0) | opcode];
+    const maskBit = masked ? 0x80 : 0;
+    if (data.length < 126) head.push(maskBit | data.length);
+    else if (data.length < 65536) head.push(maskBit | 126, data.length >> 8, data.length & 0xff);
+    else
+      head.push(
+        maskBit | 127,
+        0,
+        0,
+        0,
+        0,
+        (data.length >>> 24) & 0xff,
+        (data.length >> 16) & 0xff,
+        (data.length >> 8) & 0xff,
+        data.length & 0xff,
+      );
+    const mask = [0x12, 0x34, 0x56, 0x78];
+    const body = masked ? data.map((byte, i) => byte ^ (mask[i & 3] as number)) : data;
+    await this.send(new Uint8Array([...head, ...(masked ? mask : []), ...body]));
+  }
+
+  /** Reads one server frame; null at EOF. */
+  async readFrame(): Promise<{ opcode: number; fin: boolean; payload: Uint8Array } | null> {
+    if (!(await this.need(2))) return null;
+    const [b0, b1] = this.take(2) as unknown as [number, number];
+    expect(b1 & 0x80).toBe(0); // server frames are not masked
+    let length = b1 & 0x7f;
+    if (length === 126) {
+      await this.need(2);
+      const ext = this.take(2);
+      length = ((ext[0] as number) << 8) | (ext[1] as number);
+    } else if (length === 127) {
+      await this.need(8);
+      length = Number(new DataView(this.take(8).buffer).getBigUint64(0));
+    }
+    await this.need(length);
+    return { opcode: b0 & 0x0f, fin: (b0 & 0x80) !== 0, payload: this.take(length) };
+  }
+
+  /** Reads frames until a close frame; returns its code and reason, and the text messages before it. */
+  async closeFrame(): Promise<{ code: number; reason: string; texts: string[]; binary: number }> {
+    const texts: string[] = [];
+    let binary = 0;
+    for (;;) {
+      const frame = await this.readFrame();
+      if (frame === null) throw new Error("EOF before a close frame");
+      if (frame.opcode === 1) texts.push(decoder.decode(frame.payload));
+      else if (frame.opcode === 2) binary += frame.payload.length;
+      else if (frame.opcode === 8) {
+        const code =
+          frame.payload.length >= 2 ? ((frame.payload[0] as number) << 8) | (frame.payload[1] as number) : 1005;
+        return { code, reason: decoder.decode(frame.payload.subarray(2)), texts, binary };
+      }
+    }
+  }
+}
+
+describe("the relay's WebSocket server", () => {
+  it("computes Sec-WebSocket-Accept as RFC 6455 does", async () => {
+    expect(await acceptKey(KEY)).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  });
+
+  it("upgrades with the accept key and the anyrt.tcp.v1 subprotocol, then reports open", async () => {
+    const raw = await Raw.open();
+    const response = await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    expect(response.status).toBe(101);
+    expect(response.head).toContain("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    expect(response.head).toContain("Sec-WebSocket-Protocol: anyrt.tcp.v1");
+    const server = await listener.accept();
+    const open = await raw.readFrame();
+    expect(open?.opcode).toBe(1);
+    const message = JSON.parse(decoder.decode(open?.payload));
+    expect(message.type).toBe("open");
+    expect(message.remoteAddress.port).toBe(listener.localAddress.port);
+    expect(message.localAddress.port).toBe(server.remoteAddress.port);
+    await raw.frame(8, new Uint8Array([0x03, 0xe8]));
+    expect((await raw.closeFrame()).code).toBe(1000);
+    expect(await raw.readFrame()).toBe(null); // the relay closed the connection after the handshake
+    await raw.stream.close();
+    await server.close();
+  });
+
+  it("answers a plain HTTP request with 426 and a malformed one with 400", async () => {
+    const plain = await Raw.open();
+    await plain.send("GET /tcp HTTP/1.1\r\nHost: relay\r\n\r\n");
+    expect((await plain.response()).status).toBe(426);
+    await plain.stream.close();
+    const garbage = await Raw.open();
+    await garbage.send("HELLO\r\n\r\n");
+    expect((await garbage.response()).status).toBe(400);
+    await garbage.stream.close();
+    const version = await Raw.open();
+    await version.send(
+      `GET /tcp HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 8\r\n\r\n`,
+    );
+    const refused = await version.response();
+    expect(refused.status).toBe(426);
+    expect(refused.head).toContain("Sec-WebSocket-Version: 13");
+    await version.stream.close();
+  });
+
+  it("refuses another path (404), a missing subprotocol (400) and an oversized header (431)", async () => {
+    const path = await Raw.open();
+    await path.send(
+      `GET /other HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: anyrt.tcp.v1\r\n\r\n`,
+    );
+    expect((await path.response()).status).toBe(404);
+    await path.stream.close();
+    const protocol = await Raw.open();
+    expect((await protocol.upgrade("?host=127.0.0.1&port=1", "chat")).status).toBe(400);
+    await protocol.stream.close();
+    const big = await Raw.open();
+    await big.send(`GET /tcp HTTP/1.1\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect((await big.response()).status).toBe(431);
+    await big.stream.close();
+  });
+
+  it("answers a ping with a pong carrying the same payload", async () => {
+    const raw = await Raw.open();
+    await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server = await listener.accept();
+    await raw.readFrame(); // open
+    await raw.frame(9, "are you there");
+    const pong = await raw.readFrame();
+    expect(pong?.opcode).toBe(10);
+    expect(decoder.decode(pong?.payload)).toBe("are you there");
+    await raw.stream.close();
+    await server.close();
+  });
+
+  it("closes with 1009 a message over maxMessageSize, and with 1002 an unmasked frame", async () => {
+    const raw = await Raw.open();
+    await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server = await listener.accept();
+    await raw.readFrame();
+    await raw.frame(2, new Uint8Array(1001));
+    expect((await raw.closeFrame()).code).toBe(1009);
+    await raw.stream.close();
+    await server.close();
+    // Fragments count together.
+    const fragments = await Raw.open();
+    await fragments.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server2 = await listener.accept();
+    await fragments.readFrame();
+    await fragments.frame(2, new Uint8Array(600), false);
+    await fragments.frame(0, new Uint8Array(600), true);
+    expect((await fragments.closeFrame()).code).toBe(1009);
+    await fragments.stream.close();
+    await server2.close();
+    const unmasked = await Raw.open();
+    await unmasked.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server3 = await listener.accept();
+    await unmasked.readFrame();
+    await unmasked.frame(2, "x", true, false);
+    expect((await unmasked.closeFrame()).code).toBe(1002);
+    await unmasked.stream.close();
+    await server3.close();
+  });
+
+  it("relays fragmented binary data and a fragmented end, then closes 1000 when both sides ended", async () => {
+    const raw = await Raw.open();
+    await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server = await listener.accept();
+    await raw.readFrame();
+    await raw.frame(2, "hel", false);
+    await raw.frame(9, "interleaved ping");
+    await raw.frame(0, "lo", true);
+    await raw.frame(1, '{"type":', false);
+    await raw.frame(0, '"end"}', true);
+    const buf = new Uint8Array(16);
+    let text = "";
+    for (;;) {
+      const n = await server.read(buf);
+      if (n === 0) break;
+      text += decoder.decode(buf.subarray(0, n));
+    }
+    expect(text).toBe("hello");
+    await server.write(encoder.encode("bye"));
+    await server.shutdown();
+    const closing = await raw.closeFrame();
+    expect(closing.binary).toBe(3);
+    expect(closing.texts).toEqual(['{"type":"end"}']);
+    expect(closing.code).toBe(1000);
+    await raw.frame(8, new Uint8Array([0x03, 0xe8]));
+    expect(await raw.readFrame()).toBe(null);
+    await raw.stream.close();
+    await server.close();
+  });
+
+  it("reports bad arguments as close 4000 InvalidInput", async () => {
+    for (const query of ["?host=127.0.0.1&port=0", "?host=127.0.0.1&port=70000", "?port=80", "?host=a%20b&port=80"]) {
+      const raw = await Raw.open();
+      expect((await raw.upgrade(query)).status).toBe(101);
+      const closing = await raw.closeFrame();
+      expect([closing.code, closing.reason]).toEqual([4000, "InvalidInput"]);
+      await raw.stream.close();
+    }
+  });
+
+  it("sends no more than the window beyond the client's acks, and resumes on ack", async () => {
+    const raw = await Raw.open();
+    await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}&window=10`);
+    const server = await listener.accept();
+    await raw.readFrame();
+    await server.write(new Uint8Array(25));
+    await server.shutdown();
+    let received = 0;
+    while (received < 10) received += (await raw.readFrame())?.payload.length ?? 0;
+    expect(received).toBe(10);
+    // Nothing more comes until an ack: a ping's pong arrives next.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await raw.frame(9, "p");
+    expect((await raw.readFrame())?.opcode).toBe(10);
+    await raw.frame(1, '{"type":"ack","bytes":10}');
+    while (received < 20) received += (await raw.readFrame())?.payload.length ?? 0;
+    expect(received).toBe(20);
+    await raw.frame(1, '{"type":"ack","bytes":10}');
+    while (received < 25) received += (await raw.readFrame())?.payload.length ?? 0;
+    const end = await raw.readFrame();
+    expect(decoder.decode(end?.payload)).toBe('{"type":"end"}');
+    await raw.stream.close();
+    await server.close();
+  });
+});
