@@ -4,7 +4,7 @@ import type { TcpListener, TcpStream } from "@anyrt/core";
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
-import { acceptKey } from "../src/relay/websocket.ts";
+import { acceptKey, unmask } from "../src/relay/websocket.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -149,6 +149,22 @@ class Raw {
 describe("the relay's WebSocket server", () => {
   it("computes Sec-WebSocket-Accept as RFC 6455 does", async () => {
     expect(await acceptKey(KEY)).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  });
+
+  it("unmasks at any alignment and payload offset as the byte-wise definition does", () => {
+    const mask = Uint8Array.of(0xa1, 0x5b, 0x07, 0xfe);
+    const backing = new Uint8Array(64);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 37) & 0xff;
+    for (let start = 0; start < 5; start++) {
+      for (let length = 0; length < 40; length++) {
+        for (let offset = 0; offset < 5; offset++) {
+          const payload = backing.slice().subarray(start, start + length);
+          const expected = payload.map((byte, i) => byte ^ (mask[(offset + i) & 3] as number));
+          unmask(payload, mask, offset);
+          expect(payload).toEqual(expected);
+        }
+      }
+    }
   });
 
   it("upgrades with the accept key and the anyrt.tcp.v1 subprotocol, then reports open", async () => {

@@ -249,7 +249,23 @@ export async function readHeader(input: Input, maxPayload: number): Promise<Fram
 
 /** Unmasks `payload` in place; `offset` is the payload position of `payload[0]`. */
 export function unmask(payload: Uint8Array, mask: Uint8Array, offset: number): void {
-  for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (mask[(offset + i) & 3] as number);
+  const length = payload.length;
+  let i = 0;
+  // Bytes up to a 4-byte boundary one by one, then whole words, then the tail.
+  while (i < length && (payload.byteOffset + i) % 4 !== 0) {
+    payload[i] = (payload[i] as number) ^ (mask[(offset + i) & 3] as number);
+    i++;
+  }
+  const words = (length - i) >>> 2;
+  if (words > 0) {
+    const rotated = new Uint8Array(4);
+    for (let k = 0; k < 4; k++) rotated[k] = mask[(offset + i + k) & 3] as number;
+    const key = new Uint32Array(rotated.buffer)[0] as number;
+    const view = new Uint32Array(payload.buffer, payload.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w] = (view[w] as number) ^ key;
+    i += words * 4;
+  }
+  for (; i < length; i++) payload[i] = (payload[i] as number) ^ (mask[(offset + i) & 3] as number);
 }
 
 /** The header of an unmasked server frame. */
