@@ -9,6 +9,7 @@
  * @module
  */
 import * as auto from "@anyrt/auto";
+import { usesStreamPair } from "@anyrt/conformance";
 import { webConformanceTarget } from "@anyrt/web/conformance";
 import { compatTargets, runTargets } from "./driver.ts";
 
@@ -27,6 +28,9 @@ declare class Worker {
 const params = new URL(location.href).searchParams;
 const runtimeVersion = params.get("version") ?? navigator.userAgent;
 const args = JSON.parse(params.get("args") ?? "[]") as string[];
+/** The host's WebSocket relay and the rendezvous relay behind it: the stream pairs' way. */
+const relay = params.get("relay") ?? undefined;
+const rendezvous = { hostname: "127.0.0.1", port: Number(params.get("rendezvous")) };
 
 let chain: Promise<void> = Promise.resolve();
 const send = (text: string): void => {
@@ -50,7 +54,7 @@ function runInWorker(): Promise<number> {
       line({ type: "stderr", text: `the conformance worker failed: ${event.message ?? "unknown error"}\n` });
       resolve(2);
     };
-    worker.postMessage({ version: runtimeVersion });
+    worker.postMessage({ version: runtimeVersion, relay, rendezvous });
   });
 }
 
@@ -69,8 +73,29 @@ const inWorker = params.get("worker") === "1";
         line({ type: "exit", code });
         throw new Error("exit");
       },
-      adapter: { name: "@anyrt/web", load: async () => webConformanceTarget(runtimeVersion) },
-      extras: [{ ...compatTargets, load: () => import("@anyrt/compat/conformance") }],
+      adapter: { name: "@anyrt/web", load: async () => webConformanceTarget({ runtimeVersion, relay, rendezvous }) },
+      extras: [
+        { ...compatTargets, load: () => import("@anyrt/compat/conformance") },
+        {
+          // The stream cases again over the classic `WebSocket` (the main run uses `WebSocketStream`).
+          group: "websocket",
+          adapter: "@anyrt/web:websocket",
+          specifier: "@anyrt/web/conformance",
+          exportName: "webConformanceTargets",
+          load: async () => ({
+            webConformanceTargets: () => [
+              webConformanceTarget({
+                runtimeVersion,
+                relay,
+                rendezvous,
+                transport: "websocket",
+                adapter: "@anyrt/web:websocket",
+                selects: usesStreamPair,
+              }),
+            ],
+          }),
+        },
+      ],
       resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
     })
   : Promise.resolve(0)

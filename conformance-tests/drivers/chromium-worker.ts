@@ -7,18 +7,26 @@
  * @module
  */
 import * as auto from "@anyrt/auto";
+import type { RendezvousAddress } from "@anyrt/conformance";
 import { webConformanceTarget } from "@anyrt/web/conformance";
 import { runTargets } from "./driver.ts";
 
 /** The worker's global scope, as far as this module uses it (the drivers compile without the DOM library). */
 declare const self: {
   postMessage(message: unknown): void;
-  onmessage: ((event: { data: { version: string } }) => void) | null;
+  onmessage: ((event: { data: WorkerStart }) => void) | null;
 };
+
+/** What the page posts to start the run. */
+interface WorkerStart {
+  readonly version: string;
+  readonly relay?: string | undefined;
+  readonly rendezvous: RendezvousAddress;
+}
 
 self.onmessage = (event) => {
   self.onmessage = null;
-  const { version } = event.data;
+  const { version, relay, rendezvous } = event.data;
   runTargets({
     runtime: "chromium",
     runtimeVersion: version,
@@ -30,7 +38,8 @@ self.onmessage = (event) => {
     },
     adapter: {
       name: "@anyrt/web:worker",
-      load: async () => ({ ...webConformanceTarget(version), adapter: "@anyrt/web:worker" }),
+      load: async () =>
+        webConformanceTarget({ runtimeVersion: version, relay, rendezvous, adapter: "@anyrt/web:worker" }),
     },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
   }).then(

@@ -10,11 +10,13 @@
  * 2. Serves them from a static HTTP server on 127.0.0.1, with the headers that make the page
  *    cross-origin isolated (`SharedArrayBuffer` is needed by the `blocking/*` cases).
  * 3. Starts the rendezvous relay (`rendezvous.ts`): a page cannot listen, so a stream pair is two
- *    outbound connections that the host splices together.
+ *    outbound connections that the host splices together; the page's TCP reaches it through a
+ *    WebSocket relay (`@anyrt/web/relay` on `@anyrt/node`).
  * 4. Launches `/usr/bin/chromium` headless through playwright-core, exposes `__anyrtLine` to the
  *    page, opens it, and copies the protocol lines the page sends to stdout until its `exit` line.
  *
- * Usage: `node conformance-tests/drivers/dist/chromium.js [--targets chromium,memory,limited,compat,worker] [--timeout-ms N]`;
+ * Usage: `node conformance-tests/drivers/dist/chromium.js [--targets chromium,memory,limited,compat,websocket,worker] [--timeout-ms N]`;
+ * `websocket` is the stream cases over the classic `WebSocket` (run `@anyrt/web:websocket`);
  * `worker` is the browser adapter again in a dedicated worker (run `@anyrt/web:worker`).
  * `ANYRT_CHROMIUM` overrides the browser binary.
  * @module
@@ -25,6 +27,8 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeRuntime } from "@anyrt/node";
+import { serveWebSocketRelay } from "@anyrt/web/relay";
 import { startRelay } from "./rendezvous.ts";
 
 export { startRelay };
@@ -160,6 +164,9 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const directory = mkdtempSync(join(tmpdir(), "anyrt-chromium-"));
   const relay = await startRelay();
+  // The page's TCP: WebSocket to this relay, then TCP to the rendezvous relay (any destination is
+  // allowed: the cases also connect to closed ports and unknown hosts).
+  const webSocketRelay = await serveWebSocketRelay(nodeRuntime, { port: 0, allow: () => true });
   let served: { server: Server; origin: string } | undefined;
   let browser: import("playwright-core").Browser | undefined;
   try {
@@ -204,6 +211,7 @@ async function main(): Promise<number> {
       main: mainThread ? "1" : "0",
       worker: worker ? "1" : "0",
       rendezvous: String(relay.port),
+      relay: webSocketRelay.url,
     });
     await page.goto(`${served.origin}/?${query}`);
     await finished;
@@ -212,6 +220,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch(() => undefined);
     served?.server.close();
+    await webSocketRelay.close();
     relay.server.close();
     rmSync(directory, { recursive: true, force: true });
   }

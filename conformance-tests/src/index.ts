@@ -28,4 +28,5 @@ export {
   RENDEZVOUS_TOKEN_LENGTH,
   type RendezvousAddress,
   restrictRuntime,
+  usesStreamPair,
 } from "./targets.ts";

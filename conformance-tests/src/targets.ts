@@ -14,7 +14,15 @@ import {
   type Runtime,
   type TcpStream,
 } from "@anyrt/core";
-import type { ConformanceTarget, Fixture, StreamPair } from "./case.ts";
+import type { ConformanceCase, ConformanceTarget, Fixture, StreamPair } from "./case.ts";
+
+/**
+ * Whether a case is about the stream pair: the `selects` of a target that changes only how the
+ * pair is made (a bridge around it, another transport under it).
+ */
+export function usesStreamPair(testCase: ConformanceCase): boolean {
+  return testCase.requires.some((requirement) => requirement === "stream.pair" || requirement === "stream.halfClose");
+}
 
 /**
  * The reference target: core's in-memory `duplex` pipe as the stream pair, on a runtime with no

@@ -329,7 +329,7 @@ const driverGroups = {
   deno: ["compat"],
   bun: ["compat"],
   workerd: [],
-  chromium: ["compat", "worker"],
+  chromium: ["compat", "websocket", "worker"],
 };
 
 /**

@@ -1,10 +1,33 @@
 /**
- * The conformance target of the browser adapter, for `@anyrt/conformance` drivers that run the
- * suite inside a browser (see `conformance-tests/drivers/chromium.ts`).
+ * The conformance targets of the browser adapter, for `@anyrt/conformance` drivers that run the
+ * suite inside a browser (see `conformance-tests/drivers/chromium.ts`). A page cannot listen, so
+ * with a relay a stream pair is two TCP-over-WebSocket connections through the relay to the host's
+ * rendezvous relay, which splices them (`openRendezvousPair`).
  * @module
  */
-import type { ConformanceTarget } from "@anyrt/conformance";
-import { createWebRuntime } from "./index.ts";
+import {
+  type ConformanceCase,
+  type ConformanceTarget,
+  openRendezvousPair,
+  type RendezvousAddress,
+} from "@anyrt/conformance";
+import { createWebRuntime, type WebSocketNetOptions } from "./index.ts";
+
+/** Options of {@link webConformanceTarget}. */
+export interface WebConformanceOptions {
+  /** The browser's version for the report; default the runtime's own. */
+  readonly runtimeVersion?: string | undefined;
+  /** The adapter name in the report; default `@anyrt/web`. */
+  readonly adapter?: string | undefined;
+  /** The WebSocket relay (`@anyrt/web/relay`) that gives the runtime TCP; without it, no TCP. */
+  readonly relay?: string | undefined;
+  /** Which WebSocket API carries TCP (see {@link WebSocketNetOptions.transport}). */
+  readonly transport?: WebSocketNetOptions["transport"];
+  /** Where the host's rendezvous relay listens: the stream pairs go there through `relay`. */
+  readonly rendezvous?: RendezvousAddress | undefined;
+  /** Only these cases, when not all (a run about the stream pair alone). */
+  readonly selects?: ((testCase: ConformanceCase) => boolean) | undefined;
+}
 
 /**
  * The browser adapter on the browser that runs this code.
@@ -13,15 +36,33 @@ import { createWebRuntime } from "./index.ts";
  * ```ts
  * import { cases, runSuite } from "@anyrt/conformance";
  * import { webConformanceTarget } from "@anyrt/web/conformance";
- * const run = await runSuite(webConformanceTarget("156.0.0.0"), cases);
+ * const run = await runSuite(webConformanceTarget(), cases);
+ * console.assert(run.cases.every((result) => result.status !== "failed"));
  * ```
  */
-export function webConformanceTarget(runtimeVersion?: string): ConformanceTarget {
-  const runtime = createWebRuntime();
+export function webConformanceTarget(options: WebConformanceOptions = {}): ConformanceTarget {
+  const make = () =>
+    createWebRuntime(
+      options.relay === undefined
+        ? {}
+        : {
+            relay: {
+              relay: options.relay,
+              ...(options.transport === undefined ? {} : { transport: options.transport }),
+            },
+          },
+    );
+  const probe = make();
+  const rendezvous = options.rendezvous;
   return {
-    runtime: runtime.id,
-    runtimeVersion: runtimeVersion ?? runtime.version,
-    adapter: "@anyrt/web",
-    setup: async () => ({ runtime: createWebRuntime() }),
+    runtime: probe.id,
+    runtimeVersion: options.runtimeVersion ?? probe.version,
+    adapter: options.adapter ?? "@anyrt/web",
+    ...(options.selects === undefined ? {} : { selects: options.selects }),
+    setup: async () => {
+      const runtime = make();
+      if (rendezvous === undefined || !runtime.supports("tcp.connect")) return { runtime };
+      return { runtime, pairHalfClose: true, openPair: () => openRendezvousPair(runtime, rendezvous) };
+    },
   };
 }

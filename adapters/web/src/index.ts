@@ -7,18 +7,28 @@
 import type { Runtime } from "@anyrt/core";
 import { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 import { type WebRuntimeOptions as BaseOptions, webRuntimeFrom } from "./runtime.ts";
+import { type WebSocketNetOptions, webSocketNet } from "./websocket/index.ts";
 
 export { webClock } from "./clock.ts";
 export { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 export { type WebRuntimeParts, webCapabilities } from "./runtime.ts";
+export {
+  TCP_SUBPROTOCOL,
+  type WebSocketConstructor,
+  type WebSocketNetOptions,
+  webSocketNet,
+} from "./websocket/index.ts";
 
 /**
  * Options of {@link createWebRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
  * own (module Web Workers; without it every runtime of the realm shares one); `fs` configures the
- * files on the Origin Private File System, or `false` leaves the runtime without `fs`.
+ * files on the Origin Private File System, or `false` leaves the runtime without `fs`; `relay`
+ * (a `ws:` / `wss:` URL, or {@link WebSocketNetOptions}) gives it TCP over WebSocket through a
+ * relay (`@anyrt/web/relay`), declaring `tcp.connect` and `tcp.halfClose`.
  */
 export interface WebRuntimeOptions extends BaseOptions {
   readonly fs?: OpfsFsOptions | false | undefined;
+  readonly relay?: string | URL | WebSocketNetOptions | undefined;
 }
 
 /**
@@ -31,11 +41,19 @@ export interface WebRuntimeOptions extends BaseOptions {
  * const runtime = createWebRuntime();
  * console.assert(!runtime.supports("tcp.listen"));
  * await runtime.time.sleep(1);
+ * // With a relay (`serveWebSocketRelay` from "@anyrt/web/relay" on the server): TCP over WebSocket.
+ * const tunnelled = createWebRuntime({ relay: "ws://127.0.0.1:8080/" });
+ * console.assert(tunnelled.supports("tcp.connect") && tunnelled.supports("tcp.halfClose"));
  * ```
  */
 export function createWebRuntime(options: WebRuntimeOptions = {}): Runtime {
   const fs = options.fs === false || !opfsAvailable() ? undefined : opfsFs(options.fs);
-  return webRuntimeFrom({ fs }, options);
+  const relay = options.relay;
+  const net =
+    relay === undefined
+      ? undefined
+      : webSocketNet(typeof relay === "string" || relay instanceof URL ? { relay } : relay);
+  return webRuntimeFrom({ fs, net }, options);
 }
 
 /** The shared browser runtime, without TCP, made by {@link createWebRuntime} when this module loads. */

@@ -7,23 +7,15 @@
  */
 
 import {
-  type ConformanceCase,
   type ConformanceTarget,
   type Fixture,
   memoryTarget,
   openTcpPair,
   type StreamPair,
+  usesStreamPair,
 } from "@anyrt/conformance";
 import type { Duplex } from "@anyrt/core";
 import { fromWebDuplex, toWebDuplex } from "./web-duplex.ts";
-
-/**
- * The cases a bridge is about: those that use the stream pair. The others (TCP listeners, files,
- * processes, tasks) never touch a bridge and would only repeat the wrapped target's own run.
- */
-function usesStreamPair(testCase: ConformanceCase): boolean {
-  return testCase.requires.some((requirement) => requirement === "stream.pair" || requirement === "stream.halfClose");
-}
 
 /** How a target's pair is bridged: each end of the inner pair goes through `bridge`. */
 type Bridge = (stream: Duplex) => Duplex;
