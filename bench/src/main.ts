@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { createChannel1m } from "./channel-1m.ts";
+import { chromiumBenchmarks } from "./chromium-host.ts";
 import { createCompatFromNodeSocket } from "./compat-from-node-socket.ts";
 import { createCompatFromWebReadable } from "./compat-from-web-readable.ts";
 import { createCompatToWebReadable } from "./compat-to-web-readable.ts";
@@ -63,7 +64,7 @@ async function runChild(name: string): Promise<void> {
 
 /** A runtime to benchmark on and how to start this file on it with a collector the harness can call. */
 interface Launcher {
-  readonly runtime: RuntimeId | "workerd";
+  readonly runtime: RuntimeId | "workerd" | "chromium";
   readonly command: string;
   readonly args: readonly string[];
   /**
@@ -74,10 +75,13 @@ interface Launcher {
 }
 
 const binDirectory = fileURLToPath(new URL("../../node_modules/.bin/", import.meta.url));
+/** Debian's Chromium, or `ANYRT_CHROMIUM` (as for the conformance driver). */
+const chromiumBinary = process.env.ANYRT_CHROMIUM ?? "/usr/bin/chromium";
 
 /**
- * Node (this process's binary, Node 24 from devDependencies), then Deno and Bun when their
- * devDependencies are installed; `ANYRT_BENCH_RUNTIMES=node,deno` picks some.
+ * Node (this process's binary, Node 24 from devDependencies), then Deno, Bun and workerd when their
+ * devDependencies are installed, and Chromium when it is; `ANYRT_BENCH_RUNTIMES=node,deno` picks
+ * some.
  */
 function launchers(): Launcher[] {
   const all: Launcher[] = [{ runtime: "node", command: process.execPath, args: ["--expose-gc"] }];
@@ -93,6 +97,15 @@ function launchers(): Launcher[] {
       command: process.execPath,
       args: [],
       script: { path, benchmarks: workerdBenchmarks },
+    });
+  }
+  if (existsSync(chromiumBinary)) {
+    const path = fileURLToPath(new URL("./chromium-host.js", import.meta.url));
+    all.push({
+      runtime: "chromium",
+      command: process.execPath,
+      args: [],
+      script: { path, benchmarks: chromiumBenchmarks },
     });
   }
   const wanted = process.env.ANYRT_BENCH_RUNTIMES?.split(",").map((name) => name.trim());
@@ -156,11 +169,15 @@ async function main(): Promise<number> {
   const only = process.env.ANYRT_BENCH_ONLY?.split(",")
     .map((name) => name.trim())
     .filter(Boolean);
-  const names = only ?? Object.keys(benchmarks);
-  for (const name of names)
-    if (!(name in benchmarks))
-      throw new Error(`unknown benchmark ${name}; known: ${Object.keys(benchmarks).join(", ")}`);
   const runtimes = launchers();
+  // Benchmarks that exist only inside a hosted runtime (Chromium's WebSocket) come after the rest.
+  const hostedOnly = [...new Set(runtimes.flatMap((launcher) => launcher.script?.benchmarks ?? []))].filter(
+    (name) => !(name in benchmarks),
+  );
+  const known = [...Object.keys(benchmarks), ...hostedOnly];
+  const names = only ?? known;
+  for (const name of names)
+    if (!known.includes(name)) throw new Error(`unknown benchmark ${name}; known: ${known.join(", ")}`);
   log(
     `anyrt bench on ${runtimes.map((launcher) => launcher.runtime).join(", ")}: ${names.join(", ")} ` +
       `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, median reported)`,
@@ -173,6 +190,7 @@ async function main(): Promise<number> {
   for (const launcher of runtimes) {
     for (const name of names) {
       if (launcher.script !== undefined && !launcher.script.benchmarks.includes(name)) continue;
+      if (launcher.script === undefined && !(name in benchmarks)) continue;
       const started = performance.now();
       log(`${launcher.runtime} ${name} ...`);
       try {

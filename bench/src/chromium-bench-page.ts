@@ -1,0 +1,127 @@
+/**
+ * The page side of the Chromium benchmark (`websocket-throughput-64k` on runtime `chromium`):
+ * bundled and served by `chromium-host.ts`, which opens it as
+ * `/?name=N&scale=S&reps=R&relay=WS_URL&rendezvous=PORT` and receives the `BenchResult` (or the
+ * error) through the exposed `__anyrtBench` function.
+ *
+ * A page cannot listen, so both ends are WebSockets of this page through the host's WebSocket
+ * relay (`@anyrt/web/relay`) to its rendezvous relay, which splices the two TCP connections that
+ * sent the same token. anyrt (`@anyrt/web`'s TCP over WebSocket, `TcpStream`) and the native
+ * baseline (the same relay spoken directly over `WebSocket`: binary messages, `bufferedAmount`
+ * for backpressure, no flow-control window) go through the same relays, so their cost is in both.
+ * @module
+ */
+import { openRendezvousPair, RENDEZVOUS_TOKEN_LENGTH } from "@anyrt/conformance";
+import { createWebRuntime } from "@anyrt/web";
+import { type Benchmark, megabytesPerSecond, now, runBenchmark } from "./harness.ts";
+import { readCounting, writeRepeated } from "./loops.ts";
+
+declare const __anyrtBench: (message: string) => Promise<void>;
+declare const location: { readonly href: string };
+
+const CHUNK = 64 * 1024;
+/** The native writer sends while less than this is buffered, then waits for the buffer to drain. */
+const NATIVE_HIGH_WATER = 1024 * 1024;
+
+/** One WebSocket through the relay to the rendezvous, open and past its token. */
+async function nativeSocket(relay: string, rendezvous: number, token: Uint8Array): Promise<WebSocket> {
+  const url = new URL(relay);
+  url.searchParams.set("host", "127.0.0.1");
+  url.searchParams.set("port", String(rendezvous));
+  url.searchParams.set("window", "0");
+  const socket = new WebSocket(url, "anyrt.tcp.v1");
+  socket.binaryType = "arraybuffer";
+  await new Promise<void>((resolve, reject) => {
+    socket.onmessage = (event) => {
+      if (typeof event.data === "string" && (JSON.parse(event.data) as { type?: string }).type === "open") resolve();
+    };
+    socket.onclose = (event) => reject(new Error(`the relay closed the WebSocket: ${event.code} ${event.reason}`));
+  });
+  socket.send(token);
+  return socket;
+}
+
+/** Waits until the socket's send buffer is below the high-water mark (there is no drain event). */
+function drained(socket: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (socket.bufferedAmount < NATIVE_HIGH_WATER) resolve();
+      else setTimeout(check, 0);
+    };
+    check();
+  });
+}
+
+let nextToken = 0;
+
+async function nativeThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
+  const id = `bench-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const a = await nativeSocket(relay, rendezvous, token);
+  const b = await nativeSocket(relay, rendezvous, token);
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  let received = 0;
+  const done = new Promise<void>((resolve) => {
+    b.onmessage = (event) => {
+      if (typeof event.data === "string") return;
+      received += (event.data as ArrayBuffer).byteLength;
+      if (received >= total) resolve();
+    };
+  });
+  const start = now();
+  for (let sent = 0; sent < total; sent += CHUNK) {
+    if (a.bufferedAmount >= NATIVE_HIGH_WATER) await drained(a);
+    a.send(chunk);
+  }
+  await done;
+  const elapsed = now() - start;
+  a.close();
+  b.close();
+  if (received !== total) throw new Error(`websocket-throughput-64k: read ${received} of ${total} bytes`);
+  return megabytesPerSecond(total, elapsed);
+}
+
+async function anyrtThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
+  const runtime = createWebRuntime({ relay });
+  const { a, b } = await openRendezvousPair(runtime, { hostname: "127.0.0.1", port: rendezvous });
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const buf = new Uint8Array(CHUNK);
+  const start = now();
+  const [, received] = await Promise.all([writeRepeated(a, chunk, total), readCounting(b, buf, total)]);
+  const elapsed = now() - start;
+  await Promise.all([a.close(), b.close()]);
+  if (received !== total) throw new Error(`websocket-throughput-64k: read ${received} of ${total} bytes`);
+  return megabytesPerSecond(total, elapsed);
+}
+
+function benchmarkOf(name: string, scale: number, relay: string, rendezvous: number): Benchmark {
+  if (name !== "websocket-throughput-64k") throw new Error(`no chromium variant of benchmark ${name}`);
+  const total = Math.max(16, Math.round(1024 * scale)) * CHUNK; // 64 MiB at scale 1
+  return {
+    name,
+    unit: "MB/s",
+    higherIsBetter: true,
+    target: 0.9,
+    adapter: "@anyrt/web",
+    anyrtApi: "TcpStream over WebSocket (@anyrt/web, both ends in the page, via the host's relays)",
+    nativeApi: "WebSocket send with bufferedAmount backpressure + onmessage, same relays",
+    anyrt: () => anyrtThroughput(relay, rendezvous, total),
+    native: () => nativeThroughput(relay, rendezvous, total),
+    params: { bytes: total, chunk: CHUNK },
+  };
+}
+
+const params = new URL(location.href).searchParams;
+const name = params.get("name") ?? "";
+const scale = Number(params.get("scale") ?? "1");
+const repetitions = Number(params.get("reps") ?? "5");
+const relay = params.get("relay") ?? "";
+const rendezvous = Number(params.get("rendezvous"));
+const lines: string[] = [];
+runBenchmark(benchmarkOf(name, scale, relay, rendezvous), { scale, repetitions }, (line) => lines.push(line)).then(
+  (result) => __anyrtBench(JSON.stringify({ result, log: lines })),
+  (error: unknown) =>
+    __anyrtBench(
+      JSON.stringify({ error: error instanceof Error ? (error.stack ?? error.message) : String(error), log: lines }),
+    ),
+);
