@@ -130,7 +130,11 @@ class RelayedTcpStream implements TcpStream, LinkEvents {
     });
     this.#writer = new StagedWriter(
       {
-        write: (buf) => this.#link.write(buf),
+        write: (buf) =>
+          this.#link.write(buf).catch((error: unknown) => {
+            // The WebSocket closed under the write: the peer or the relay is gone.
+            throw this.#gone ?? new IoError("BrokenPipe", `write ${label}: the connection is gone`, { cause: error });
+          }),
         closeWrite: async () => {
           await this.#link.drain();
           this.#checkGone();
@@ -279,10 +283,7 @@ function connectClassic(
     let stream: RelayedTcpStream | null = null;
     let closedCode = -1;
     const isOpen = () => ws.readyState === 1 && closedCode < 0;
-    const goneError = () =>
-      stream !== null && closedCode >= 0
-        ? new IoError("BrokenPipe", `write ${stream.label}: the connection is gone`)
-        : new IoError("Closed", `${operation}: the WebSocket is closed`);
+    const goneError = () => new IoError("BrokenPipe", `${operation}: the WebSocket is closed`);
     const link: Link = {
       write(buf) {
         if (!isOpen()) return Promise.reject(goneError());
