@@ -313,6 +313,24 @@ describe("webSocketNet over the classic WebSocket", () => {
     }
   });
 
+  it("wakes a writer blocked on a peer that does not read when the peer closes", async () => {
+    const [client, server] = await pair();
+    const chunk = new Uint8Array(256 * 1024);
+    let blocked: Promise<number> | null = null;
+    for (let i = 0; i < 1000 && blocked === null; i++) {
+      const writing = client.write(chunk);
+      const settled = await Promise.race([writing.then(() => true), sleep(300).then(() => false)]);
+      if (!settled) blocked = writing;
+    }
+    expect(blocked).not.toBe(null);
+    await server.close();
+    const error = await rejection(blocked as Promise<number>);
+    expect(isIoError(error, "BrokenPipe") || isIoError(error, "ConnectionReset")).toBe(true);
+    const later = await rejection(client.write(chunk));
+    expect(isIoError(later, "BrokenPipe") || isIoError(later, "ConnectionReset")).toBe(true);
+    await client.close();
+  });
+
   it("keeps memory bounded: a peer writing 64 MiB to a client that does not read blocks", async () => {
     const peer = await nodePeer();
     try {
@@ -375,6 +393,10 @@ describe("webSocketNet over the classic WebSocket", () => {
     await server.close();
   });
 });
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** A node:net server on 127.0.0.1 whose first accepted socket is handed out. */
 async function nodePeer(): Promise<{ server: Server; port: number; accepted: Promise<Socket> }> {
