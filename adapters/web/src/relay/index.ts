@@ -117,10 +117,16 @@ function parseInteger(value: string | null, min: number, max: number): number | 
  *
  * @example
  * ```ts
- * import { nodeRuntime } from "@anyrt/node";
+ * import { runtime } from "@anyrt/auto";
  * import { relayConnection } from "@anyrt/web/relay";
- * const listener = await nodeRuntime.net.listen({ port: 8080 });
- * for await (const stream of listener) void relayConnection(nodeRuntime, stream, { path: "/tcp" });
+ * // On the server (Node, Deno, Bun): a page cannot listen.
+ * if (runtime.supports("tcp.listen")) {
+ *   await using listener = await runtime.net.listen({ port: 0 });
+ *   void (async () => {
+ *     for await (const stream of listener) void relayConnection(runtime, stream, { path: "/tcp" });
+ *   })();
+ *   console.assert(listener.localAddress.port > 0);
+ * }
  * ```
  */
 export async function relayConnection(
@@ -387,10 +393,13 @@ class RelayedConnection {
  *
  * @example
  * ```ts
- * import { nodeRuntime } from "@anyrt/node";
+ * import { runtime } from "@anyrt/auto";
  * import { serveWebSocketRelay } from "@anyrt/web/relay";
- * await using relay = await serveWebSocketRelay(nodeRuntime, { port: 0 });
- * console.log(relay.url); // ws://127.0.0.1:<port>/ — give it to webSocketNet({ relay: relay.url })
+ * // On the server (Node, Deno, Bun): a page cannot listen.
+ * if (runtime.supports("tcp.listen")) {
+ *   await using relay = await serveWebSocketRelay(runtime, { port: 0, path: "/tcp" });
+ *   console.assert(relay.url.startsWith("ws://127.0.0.1:")); // give it to webSocketNet({ relay: relay.url })
+ * }
  * ```
  */
 export async function serveWebSocketRelay(runtime: Runtime, options: WebSocketRelayOptions): Promise<WebSocketRelay> {

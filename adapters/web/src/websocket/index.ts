@@ -478,13 +478,23 @@ async function connectStream(
  *
  * @example
  * ```ts
+ * import { isIoError } from "@anyrt/core";
  * import { webSocketNet } from "@anyrt/web";
- * const net = webSocketNet({ relay: "ws://127.0.0.1:8080/" });
- * await using stream = await net.connect({ hostname: "127.0.0.1", port: 7 });
- * await stream.write(new TextEncoder().encode("hello"));
- * await stream.shutdown();
- * const buf = new Uint8Array(64);
- * const n = await stream.read(buf);
+ * // The relay (`serveWebSocketRelay` from "@anyrt/web/relay") runs on your server at this URL.
+ * const net = webSocketNet({ relay: "ws://127.0.0.1:9/tcp" });
+ * try {
+ *   await using stream = await net.connect({ hostname: "127.0.0.1", port: 6379 });
+ *   await stream.write(new TextEncoder().encode("PING\r\n"));
+ *   await stream.shutdown(); // the relay sends FIN; reading goes on until the server's EOF
+ *   const buf = new Uint8Array(64);
+ *   console.assert((await stream.read(buf)) > 0);
+ * } catch (error) {
+ *   // Where this example is tested nobody relays at 127.0.0.1:9: the relay is unreachable.
+ *   console.assert(isIoError(error, "ConnectionRefused"));
+ * }
+ * // Bad arguments fail at once, opening nothing.
+ * const bad = await net.connect({ port: 0 }).catch((error: unknown) => error);
+ * console.assert(isIoError(bad, "InvalidInput"));
  * ```
  */
 export function webSocketNet(options: WebSocketNetOptions): Net {
