@@ -319,7 +319,13 @@ describe("webSocketNet over the classic WebSocket", () => {
     let blocked: Promise<number> | null = null;
     for (let i = 0; i < 1000 && blocked === null; i++) {
       const writing = client.write(chunk);
-      const settled = await Promise.race([writing.then(() => true), sleep(300).then(() => false)]);
+      const settled = await Promise.race([
+        writing.then(
+          () => true,
+          () => true,
+        ),
+        sleep(300).then(() => false),
+      ]);
       if (!settled) blocked = writing;
     }
     expect(blocked).not.toBe(null);
@@ -382,13 +388,32 @@ describe("webSocketNet over the classic WebSocket", () => {
     }
   });
 
-  it("fails reads with ConnectionReset when the relay shuts down", async () => {
+  it("fails reads with ConnectionReset and wakes a blocked writer when the relay shuts down", async () => {
     await using own = await serveWebSocketRelay(nodeRuntime, { port: 0 });
     const net = webSocketNet({ relay: own.url, transport: "websocket" });
     const [client, server] = await Promise.all([net.connect({ port: listener.localAddress.port }), listener.accept()]);
-    const reading = client.read(new Uint8Array(4));
-    await own.close();
-    expect(isIoError(await rejection(reading), "ConnectionReset")).toBe(true);
+    const reading = rejection(client.read(new Uint8Array(4)));
+    // A writer blocked on a peer that does not read: the relay is stuck in its TCP write.
+    const chunk = new Uint8Array(256 * 1024);
+    let blocked: Promise<number> | null = null;
+    for (let i = 0; i < 1000 && blocked === null; i++) {
+      const writing = client.write(chunk);
+      if (
+        !(await Promise.race([
+          writing.then(
+            () => true,
+            () => true,
+          ),
+          sleep(300).then(() => false),
+        ]))
+      )
+        blocked = writing;
+    }
+    expect(blocked).not.toBe(null);
+    await own.close(); // resolves although a relayed write was pending
+    expect(isIoError(await reading, "ConnectionReset")).toBe(true);
+    const error = await rejection(blocked as Promise<number>);
+    expect(isIoError(error, "BrokenPipe") || isIoError(error, "ConnectionReset")).toBe(true);
     await client.close();
     await server.close();
   });

@@ -134,12 +134,17 @@ export async function relayConnection(
   stream: TcpStream,
   options: RelayConnectionOptions = {},
 ): Promise<void> {
+  await runRelayed(new RelayedConnection(runtime, stream, options));
+}
+
+/** Runs a relayed connection to its end, then releases both sockets. */
+async function runRelayed(connection: RelayedConnection): Promise<void> {
   try {
-    await new RelayedConnection(runtime, stream, options).run();
+    await connection.run();
   } catch {
     // A relay connection ends quietly: its errors went to the client as close codes.
   } finally {
-    await stream.close();
+    await connection.abort();
   }
 }
 
@@ -164,6 +169,12 @@ class RelayedConnection {
     this.#options = options;
     this.#input = new Input(ws);
     this.#frames = new FrameWriter(ws);
+  }
+
+  /** Closes both sockets at once (the relay is shutting down, or the connection is over). */
+  async abort(): Promise<void> {
+    clearTimeout(this.#closeTimer);
+    await Promise.all([this.#ws.close(), this.#tcp?.close()]);
   }
 
   async run(): Promise<void> {
@@ -409,14 +420,15 @@ export async function serveWebSocketRelay(runtime: Runtime, options: WebSocketRe
     throw new IoError("InvalidInput", `serveWebSocketRelay: path must start with "/", got ${String(path)}`);
   }
   const listener: TcpListener = await runtime.net.listen({ hostname, port: options.port });
-  const connections = new Set<TcpStream>();
+  const connections = new Set<RelayedConnection>();
   const tasks = new Set<Promise<void>>();
   const accepting = (async () => {
     try {
       for await (const stream of listener) {
-        connections.add(stream);
-        const task = relayConnection(runtime, stream, options).finally(() => {
-          connections.delete(stream);
+        const connection = new RelayedConnection(runtime, stream, options);
+        connections.add(connection);
+        const task = runRelayed(connection).finally(() => {
+          connections.delete(connection);
           tasks.delete(task);
         });
         tasks.add(task);
@@ -432,7 +444,7 @@ export async function serveWebSocketRelay(runtime: Runtime, options: WebSocketRe
     closing ??= (async () => {
       await listener.close();
       await accepting;
-      await Promise.all([...connections].map((stream) => stream.close()));
+      await Promise.all([...connections].map((connection) => connection.abort()));
       await Promise.all([...tasks]);
     })();
     return closing;
