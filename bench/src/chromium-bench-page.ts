@@ -12,7 +12,7 @@
  * @module
  */
 import { openRendezvousPair, RENDEZVOUS_TOKEN_LENGTH } from "@anyrt/conformance";
-import { createWebRuntime } from "@anyrt/web";
+import { createWebRuntime, type WebSocketNetOptions } from "@anyrt/web";
 import { type Benchmark, megabytesPerSecond, now, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 
@@ -81,7 +81,11 @@ async function nativeThroughput(relay: string, rendezvous: number, total: number
   return megabytesPerSecond(total, elapsed);
 }
 
-async function anyrtThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
+async function anyrtThroughput(
+  relay: string | WebSocketNetOptions,
+  rendezvous: number,
+  total: number,
+): Promise<number> {
   const runtime = createWebRuntime({ relay });
   const { a, b } = await openRendezvousPair(runtime, { hostname: "127.0.0.1", port: rendezvous });
   const chunk = new Uint8Array(CHUNK).fill(7);
@@ -107,6 +111,19 @@ function benchmarkOf(name: string, scale: number, relay: string, rendezvous: num
     nativeApi: "WebSocket send with bufferedAmount backpressure + onmessage, same relays",
     anyrt: () => anyrtThroughput(relay, rendezvous, total),
     native: () => nativeThroughput(relay, rendezvous, total),
+    extras: {
+      // Diagnostics: the same anyrt loop on the other WebSocket API, and without the credit window.
+      "anyrt-classic": {
+        kind: "anyrt",
+        api: "TcpStream over the classic WebSocket (transport: websocket)",
+        sample: () => anyrtThroughput({ relay, transport: "websocket" }, rendezvous, total),
+      },
+      "anyrt-stream-window-0": {
+        kind: "anyrt",
+        api: "TcpStream over WebSocketStream without the credit window (window: 0)",
+        sample: () => anyrtThroughput({ relay, transport: "websocket-stream", window: 0 }, rendezvous, total),
+      },
+    },
     params: { bytes: total, chunk: CHUNK },
   };
 }
