@@ -11,11 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Server as NetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeRuntime } from "@anyrt/node";
 import { serveWebSocketRelay } from "@anyrt/web/relay";
 import { readSettings } from "./harness.ts";
+import { runChildIfEntry } from "./hosted.ts";
 
 /** The helpers of the Chromium conformance driver this host reuses. */
 interface ChromiumDriver {
@@ -74,15 +75,4 @@ async function run(name: string): Promise<void> {
   }
 }
 
-// Only as the child's entry script: `main.ts` imports this module too, and its children also get `--child`.
-const childIndex = process.argv.indexOf("--child");
-if (childIndex !== -1 && process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const name = process.argv[childIndex + 1] ?? "";
-  run(name).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${name} on chromium: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runChildIfEntry(import.meta.url, "chromium", run);

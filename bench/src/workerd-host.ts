@@ -10,9 +10,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSettings } from "./harness.ts";
+import { runChildIfEntry } from "./hosted.ts";
 
 /** The helpers of the workerd conformance driver this host reuses. */
 interface WorkerdDriver {
@@ -72,15 +73,4 @@ async function run(name: string): Promise<void> {
   }
 }
 
-// Only as the child's entry script: `main.ts` imports this module too, and its children also get `--child`.
-const childIndex = process.argv.indexOf("--child");
-if (childIndex !== -1 && process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const name = process.argv[childIndex + 1] ?? "";
-  run(name).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${name} on workerd: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runChildIfEntry(import.meta.url, "workerd", run);

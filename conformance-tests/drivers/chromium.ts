@@ -29,6 +29,7 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeRuntime } from "@anyrt/node";
 import { serveWebSocketRelay } from "@anyrt/web/relay";
+import { runIfEntry } from "./hosted.ts";
 import { startRelay } from "./rendezvous.ts";
 
 export { startRelay };
@@ -226,12 +227,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(2);
-    },
-  );
-}
+runIfEntry(import.meta.url, main);
