@@ -256,6 +256,15 @@ describe("webSocketNet over the classic WebSocket", () => {
     const strictNet = webSocketNet({ relay: strict.url, transport: "websocket" });
     const error = await rejection(strictNet.connect({ port: listener.localAddress.port }));
     expect(isIoError(error, "PermissionDenied")).toBe(true);
+    await using throwing = await serveWebSocketRelay(nodeRuntime, {
+      port: 0,
+      allow: () => {
+        throw new Error("policy bug");
+      },
+    });
+    const throwingNet = webSocketNet({ relay: throwing.url, transport: "websocket" });
+    const refused = await rejection(throwingNet.connect({ port: listener.localAddress.port }));
+    expect(isIoError(refused, "PermissionDenied")).toBe(true);
   });
 
   it("fails at once with InvalidInput for a bad port or relay URL, opening nothing", async () => {

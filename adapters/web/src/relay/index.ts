@@ -95,6 +95,15 @@ const CHUNK = 64 * 1024;
 /** How long the relay waits for the client's close frame after sending its own. */
 const CLOSE_WAIT_MS = 5_000;
 
+/** Asks the policy; a policy that throws refuses. */
+async function allowed(policy: RelayPolicy, hostname: string, port: number): Promise<boolean> {
+  try {
+    return (await policy(hostname, port)) === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Checks a `host` query parameter: a host name or an IP literal (IPv6 possibly in brackets). */
 function parseHost(value: string | null): string | null {
   if (value === null || value === "" || value.length > 253) return null;
@@ -193,7 +202,7 @@ class RelayedConnection {
     const window = windowParam === null ? DEFAULT_WINDOW : parseInteger(windowParam, 0, 2 ** 31);
     let failure: string | null = null;
     if (host === null || port === null || window === null) failure = "InvalidInput";
-    else if (!(await (this.#options.allow ?? loopbackOnly)(host, port))) failure = "PermissionDenied";
+    else if (!(await allowed(this.#options.allow ?? loopbackOnly, host, port))) failure = "PermissionDenied";
     else {
       try {
         this.#tcp = await this.#connect(host, port);
