@@ -44,8 +44,8 @@ export interface WebSocketNetOptions {
   /**
    * The flow-control window in bytes: how far the relay may send ahead of what the application
    * read; 0 lets the relay send without limit. Default 256 KiB, on both transports: in
-   * Chromium 156 `WebSocketStream` with 0 is faster (about 85 MB/s against about 30 MB/s to a
-   * page) but its buffering is not bounded well enough: a writer through a pair of such
+   * Chromium 156 `WebSocketStream` with 0 is faster (75–90 MB/s against 30–60 MB/s to a page,
+   * noisy) but its buffering is not bounded well enough: a writer through a pair of such
    * connections never waited within 64 MiB (the conformance case `write/backpressure-writer-waits`).
    */
   readonly window?: number;
