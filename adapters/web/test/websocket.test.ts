@@ -134,6 +134,19 @@ describe("webSocketNet over the classic WebSocket", () => {
     await server.close();
   });
 
+  it("delivers everything written before shutdown() even when the client closes right after", async () => {
+    const [client, server] = await pair();
+    const data = pattern(4 * 1024 * 1024, 4);
+    await writeAllBytes(client, data);
+    await client.shutdown();
+    await client.close();
+    await sleep(200); // the peer starts reading late: the relay's TCP socket still holds bytes
+    const got = await readToEnd(server);
+    expect(got.length).toBe(data.length);
+    expect(got).toEqual(data);
+    await server.close();
+  });
+
   it("half-closes from the peer: the client reads EOF and can still write", async () => {
     const [client, server] = await pair();
     await server.write(encoder.encode("done"));

@@ -171,6 +171,8 @@ class RelayedConnection {
   #tcpEnded = false;
   #closeSent = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The TCP shutdown the client's `end` started, settled either way. */
+  #shutdownDone: Promise<void> | null = null;
 
   constructor(runtime: Runtime, ws: TcpStream, options: RelayConnectionOptions) {
     this.#runtime = runtime;
@@ -316,6 +318,15 @@ class RelayedConnection {
           if (opcode === OP_CLOSE) {
             if (payload.length === 1) this.#close(1002, "bad close payload");
             const code = payload.length >= 2 ? (payload[0] as number) * 256 + (payload[1] as number) : 1000;
+            // After `end`, the bytes before it still reach the peer: let the TCP shutdown finish.
+            if (this.#shutdownDone !== null) {
+              let timer: ReturnType<typeof setTimeout> | undefined;
+              const timeout = new Promise<void>((resolve) => {
+                timer = setTimeout(resolve, CLOSE_WAIT_MS);
+              });
+              await Promise.race([this.#shutdownDone, timeout]);
+              clearTimeout(timer);
+            }
             // A client that closes first, without `end`, abandons the connection: TCP is closed.
             this.#close(code === 1005 || code === 1006 ? 1000 : code, "");
             await this.#frames.settled();
@@ -394,7 +405,7 @@ class RelayedConnection {
       this.#clientEnded = true;
       const tcp = this.#tcp;
       if (tcp === null || this.#closeSent) return;
-      tcp.shutdown().then(
+      this.#shutdownDone = tcp.shutdown().then(
         () => this.#maybeFinish(),
         (error: unknown) => {
           if (this.#closeSent) return;
