@@ -9,7 +9,6 @@ import {
   IoError,
   type ListenOptions,
   type Net,
-  type OperationOptions,
   type SocketAddress,
   type TcpListener,
   type TcpStream,
@@ -21,6 +20,7 @@ import {
   checkListenOptions,
   describe,
   QueuedListener,
+  StagedStream,
   StagedWriter,
   throwIfAborted,
 } from "@anyrt/core/adapter";
@@ -47,69 +47,31 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  * with `Unsupported`. Nagle's algorithm is disabled at connect and accept (`ConnectOptions.noDelay`,
  * default `true`).
  */
-class DenoTcpStream implements TcpStream {
+class DenoTcpStream extends StagedStream implements TcpStream {
   readonly #conn: Deno.TcpConn;
-  readonly #receiver: Receiver;
-  readonly #sender: StagedWriter;
+  protected readonly reader: Receiver;
+  protected readonly writer: StagedWriter;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
-  #closed = false;
 
   constructor(conn: Deno.TcpConn) {
+    super();
     this.#conn = conn;
     this.localAddress = addressOf(conn.localAddr);
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
-    this.#receiver = new Receiver(conn, () => label);
-    this.#sender = new StagedWriter(conn, () => label, toIoError);
+    this.reader = new Receiver(conn, () => label);
+    this.writer = new StagedWriter(conn, () => label, toIoError);
   }
 
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#receiver.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#receiver.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#sender.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#sender.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#sender.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#sender.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#sender.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#receiver.close();
-      this.#sender.close();
-      try {
-        this.#conn.close();
-      } catch {
-        // Deno already released the resource: closing is idempotent.
-      }
+  protected release(): void {
+    try {
+      this.#conn.close();
+    } catch {
+      // Deno already released the resource: closing is idempotent.
     }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 
   setNoDelay(enable: boolean): void {
@@ -132,7 +94,7 @@ class DenoTcpStream implements TcpStream {
   }
 
   #setOption(operation: string, apply: () => void): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
     try {
       apply();
     } catch (error) {

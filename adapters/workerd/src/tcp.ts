@@ -21,6 +21,7 @@ import {
   checkConnectOptions,
   describe,
   ReadHalf,
+  StagedStream,
   StagedWriter,
   throwIfAborted,
 } from "@anyrt/core/adapter";
@@ -144,27 +145,27 @@ class Receiver {
  * pending operations reject with `Closed`. Socket options are not offered by workerd
  * (`tcp.socketOptions` is not declared): `setNoDelay` / `setKeepAlive` fail with `Unsupported`.
  */
-class WorkerdTcpStream implements TcpStream {
+class WorkerdTcpStream extends StagedStream implements TcpStream {
   readonly #socket: Socket;
-  readonly #receiver: Receiver;
-  readonly #sender: StagedWriter;
+  protected readonly reader: Receiver;
+  protected readonly writer: StagedWriter;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
-  #closed = false;
   #readEnded = false;
   #writeEnded = false;
   /** The adapter released the socket itself after both halves ended (see {@link #released}). */
   #released = false;
 
   constructor(socket: Socket, remote: SocketAddress) {
+    super();
     this.#socket = socket;
     this.remoteAddress = remote;
     // workerd does not say which local address a socket has.
     this.localAddress = { hostname: "", port: 0, family: remote.family };
     const label = `tcp ${remote.hostname}:${remote.port}`;
     this.label = label;
-    this.#receiver = new Receiver(
+    this.reader = new Receiver(
       socket.readable,
       () => label,
       () => {
@@ -173,7 +174,7 @@ class WorkerdTcpStream implements TcpStream {
       },
     );
     const writer = socket.writable.getWriter();
-    this.#sender = new StagedWriter(
+    this.writer = new StagedWriter(
       {
         write: (buf) => writer.write(buf).then(() => buf.length),
         closeWrite: () =>
@@ -188,10 +189,10 @@ class WorkerdTcpStream implements TcpStream {
     // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
     // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.
     socket.closed.catch((error: unknown) => {
-      if (this.#closed || this.#released || error === undefined) return;
+      if (this.closed || this.#released || error === undefined) return;
       const ioError = toIoError(error, label);
-      this.#receiver.half.fail(ioError);
-      this.#sender.fail(ioError);
+      this.reader.half.fail(ioError);
+      this.writer.fail(ioError);
     });
   }
 
@@ -201,67 +202,21 @@ class WorkerdTcpStream implements TcpStream {
    * it (nothing is left to send or receive), so it does not linger until `close()`.
    */
   #releaseWhenDone(): void {
-    if (!this.#readEnded || !this.#writeEnded || this.#released || this.#closed) return;
+    if (!this.#readEnded || !this.#writeEnded || this.#released || this.closed) return;
     this.#released = true;
     this.#socket.close().catch(noop);
   }
 
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#receiver.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#receiver.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#sender.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#sender.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#sender.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#sender.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#sender.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#receiver.close();
-      this.#sender.close();
-      if (!this.#released) this.#socket.close().catch(noop);
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  protected release(): void {
+    if (!this.#released) this.#socket.close().catch(noop);
   }
 
   setNoDelay(_enable: boolean): void {
-    this.#unsupported("setNoDelay");
+    this.noSocketOptions("setNoDelay", "by @anyrt/workerd: workerd's sockets have none");
   }
 
   setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
-    this.#unsupported("setKeepAlive");
-  }
-
-  #unsupported(operation: string): never {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
-    throw new IoError(
-      "Unsupported",
-      `${operation} ${this.label}: socket options (tcp.socketOptions) are not supported by @anyrt/workerd: workerd's sockets have none`,
-    );
+    this.noSocketOptions("setKeepAlive", "by @anyrt/workerd: workerd's sockets have none");
   }
 }
 

@@ -5,7 +5,8 @@
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
  * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
- * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`).
+ * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); and the write side
+ * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`).
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "./accept-queue.ts";
@@ -46,6 +47,7 @@ export {
 } from "./open-options.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
+export { StagedStream, type StreamReader } from "./staged-stream.ts";
 export { StagedWriter, type WriteSink } from "./staged-writer.ts";
 export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
 export { WaitList } from "./wait-list.ts";

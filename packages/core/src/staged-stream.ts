@@ -1,0 +1,97 @@
+/**
+ * `StagedStream`: the duplex byte stream of an adapter whose runtime reads and writes only
+ * asynchronously (Deno, workerd, a WebSocket), made of a read side and a {@link StagedWriter}.
+ * Written once: it forwards the I/O methods to the two halves, closes both once and then lets the
+ * subclass release its native resource.
+ * @module
+ */
+import { IoError } from "./error.ts";
+import type { Duplex, OperationOptions } from "./io.ts";
+import type { StagedWriter } from "./staged-writer.ts";
+
+/** The read side a {@link StagedStream} forwards to (a `ReadHalf`, or a receiver around one). */
+export interface StreamReader {
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number>;
+  tryRead(buf: Uint8Array): number;
+  /** Stops reading: pending and later reads fail with `Closed`. */
+  close(): void;
+}
+
+/**
+ * A duplex stream over a {@link StreamReader} and a {@link StagedWriter}. Subclasses set `reader`,
+ * `writer` and `label` in their constructor and implement {@link StagedStream.release}; they may
+ * override a method to add to it (a `flush` that also waits for the transport, say).
+ *
+ * `close()` is idempotent: the first call closes the read side (pending reads reject with
+ * `Closed`), the write side (pending writes reject with `Closed`), then calls `release()`.
+ */
+export abstract class StagedStream implements Duplex {
+  /** Names the stream in error messages, such as `tcp 127.0.0.1:80`. */
+  abstract readonly label: string;
+  protected abstract readonly reader: StreamReader;
+  protected abstract readonly writer: StagedWriter;
+  #closed = false;
+
+  /** Whether `close()` was called. */
+  protected get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Frees the native resource (closes the socket); called once, by the first `close()`. */
+  protected abstract release(): void;
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.reader.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.reader.tryRead(buf);
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.writer.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.writer.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.writer.writeVectored(bufs, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.writer.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.writer.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.reader.close();
+      this.writer.close();
+      this.release();
+    }
+    return Promise.resolve();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * For a transport without socket options: throws `Closed` after close, otherwise `Unsupported`
+   * saying `why` (`setNoDelay` and `setKeepAlive` of adapters that do not declare
+   * `tcp.socketOptions`).
+   */
+  protected noSocketOptions(operation: string, why: string): never {
+    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    throw new IoError(
+      "Unsupported",
+      `${operation} ${this.label}: socket options (tcp.socketOptions) are not supported ${why}`,
+    );
+  }
+}

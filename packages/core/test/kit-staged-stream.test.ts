@@ -1,0 +1,80 @@
+// StagedStream: the kit's duplex over a read side and a StagedWriter (Deno, workerd and the
+// browser's WebSocket transport use it; the suite runs their streams, this checks the class alone).
+import { IoError, isIoError } from "@anyrt/core";
+import { ChunkQueue, ReadHalf, StagedStream, StagedWriter } from "@anyrt/core/adapter";
+import { describe, expect, it } from "vitest";
+
+class TestStream extends StagedStream {
+  readonly label = "test stream";
+  readonly queue = new ChunkQueue();
+  protected readonly reader: ReadHalf;
+  protected readonly writer: StagedWriter;
+  readonly sent: number[] = [];
+  released = 0;
+
+  constructor() {
+    super();
+    this.reader = new ReadHalf(this.queue, { label: "test stream" });
+    this.writer = new StagedWriter(
+      {
+        write: async (buf) => {
+          this.sent.push(...buf);
+          return buf.length;
+        },
+        closeWrite: async () => undefined,
+      },
+      () => this.label,
+      (error, operation) => new IoError("Other", `${operation}: ${String(error)}`),
+    );
+  }
+
+  get half(): ReadHalf {
+    return this.reader;
+  }
+
+  protected release(): void {
+    this.released++;
+  }
+
+  setNoDelay(): void {
+    this.noSocketOptions("setNoDelay", "here");
+  }
+}
+
+describe("StagedStream", () => {
+  it("forwards reads and writes to its halves", async () => {
+    const stream = new TestStream();
+    stream.queue.push(new Uint8Array([1, 2, 3]));
+    stream.half.notify();
+    const buf = new Uint8Array(8);
+    expect(await stream.read(buf)).toBe(3);
+    expect(await stream.write(new Uint8Array([4, 5]))).toBe(2);
+    await stream.flush();
+    expect(stream.sent).toEqual([4, 5]);
+  });
+
+  it("close closes both halves once, releases once, and is idempotent", async () => {
+    const stream = new TestStream();
+    const pending = stream.read(new Uint8Array(4));
+    await stream.close();
+    await stream.close();
+    await stream[Symbol.asyncDispose]();
+    expect(stream.released).toBe(1);
+    await expect(pending).rejects.toMatchObject({ kind: "Closed" });
+    await expect(stream.write(new Uint8Array([1]))).rejects.toMatchObject({ kind: "Closed" });
+  });
+
+  it("noSocketOptions says Unsupported, and Closed after close", async () => {
+    const stream = new TestStream();
+    const unsupported = (() => {
+      try {
+        stream.setNoDelay();
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isIoError(unsupported, "Unsupported")).toBe(true);
+    await stream.close();
+    expect(() => stream.setNoDelay()).toThrow(expect.objectContaining({ kind: "Closed" }));
+  });
+});
