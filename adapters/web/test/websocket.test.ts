@@ -256,6 +256,13 @@ describe("webSocketNet over the classic WebSocket", () => {
     expect(isIoError(error, "ConnectionRefused")).toBe(true);
   });
 
+  it("fails with NotFound for a host name that does not resolve", async () => {
+    await using open = await serveWebSocketRelay(nodeRuntime, { port: 0, allow: () => true });
+    const net = webSocketNet({ relay: open.url, transport: "websocket" });
+    const error = await rejection(net.connect({ hostname: "no-such-host.invalid", port: 80 }));
+    expect(isIoError(error, "NotFound")).toBe(true);
+  });
+
   it("fails with ConnectionRefused when the relay cannot be reached", async () => {
     const net = webSocketNet({ relay: `ws://127.0.0.1:${await freePort()}/`, transport: "websocket" });
     expect(isIoError(await rejection(net.connect({ port: 80 })), "ConnectionRefused")).toBe(true);
