@@ -37,7 +37,8 @@ export interface WebConformanceOptions {
  * import { cases, runSuite } from "@anyrt/conformance";
  * import { webConformanceTarget } from "@anyrt/web/conformance";
  * const run = await runSuite(webConformanceTarget(), cases);
- * console.assert(run.cases.every((result) => result.status !== "failed"));
+ * const failed = run.cases.filter((result) => result.status === "failed");
+ * console.log(`${run.cases.length} cases, failed: ${failed.map((result) => `${result.id} (${result.error})`).join(", ") || "none"}`);
  * ```
  */
 export function webConformanceTarget(options: WebConformanceOptions = {}): ConformanceTarget {
