@@ -94,7 +94,7 @@ class DenoTcpStream extends StagedStream implements TcpStream {
   }
 
   #setOption(operation: string, apply: () => void): void {
-    if (this.closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.isClosed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
     try {
       apply();
     } catch (error) {

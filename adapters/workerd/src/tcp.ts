@@ -189,7 +189,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
     // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
     // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.
     socket.closed.catch((error: unknown) => {
-      if (this.closed || this.#released || error === undefined) return;
+      if (this.isClosed || this.#released || error === undefined) return;
       const ioError = toIoError(error, label);
       this.reader.half.fail(ioError);
       this.writer.fail(ioError);
@@ -202,7 +202,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
    * it (nothing is left to send or receive), so it does not linger until `close()`.
    */
   #releaseWhenDone(): void {
-    if (!this.#readEnded || !this.#writeEnded || this.#released || this.closed) return;
+    if (!this.#readEnded || !this.#writeEnded || this.#released || this.isClosed) return;
     this.#released = true;
     this.#socket.close().catch(noop);
   }

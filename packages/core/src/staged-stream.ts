@@ -33,7 +33,7 @@ export abstract class StagedStream implements Duplex {
   #closed = false;
 
   /** Whether `close()` was called. */
-  protected get closed(): boolean {
+  protected get isClosed(): boolean {
     return this.#closed;
   }
 

@@ -21,6 +21,7 @@ import {
   describe,
   ReadHalf,
   raceSignal,
+  StagedStream,
   StagedWriter,
   throwIfAborted,
 } from "@anyrt/core/adapter";
@@ -102,35 +103,35 @@ function passIoError(error: unknown, operation: string): IoError {
  * consumes; writes go through core's `StagedWriter` onto the link. `shutdown()` flushes then
  * sends `end`; `close()` closes the WebSocket.
  */
-class RelayedTcpStream implements TcpStream, LinkEvents {
+class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
   readonly #store = new ChunkQueue();
-  readonly #reader: ReadHalf;
-  readonly #writer: StagedWriter;
+  protected readonly reader: ReadHalf;
+  protected readonly writer: StagedWriter;
   readonly #link: Link;
   readonly #window: number;
   #received = 0;
   #acked = 0;
-  #closed = false;
   #gone: IoError | null = null;
   /** Called when the store drained below the high-water mark (a paused link may resume). */
   onRoom: (() => void) | null = null;
 
   constructor(link: Link, open: { localAddress: unknown; remoteAddress: unknown }, window: number) {
+    super();
     this.#link = link;
     this.#window = window;
     this.localAddress = addressOf(open.localAddress);
     this.remoteAddress = addressOf(open.remoteAddress);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port} (over WebSocket)`;
     this.label = label;
-    this.#reader = new ReadHalf(this.#store, {
+    this.reader = new ReadHalf(this.#store, {
       label,
       onConsumed: () => this.#consumed(),
       onWait: () => this.onRoom?.(),
     });
-    this.#writer = new StagedWriter(
+    this.writer = new StagedWriter(
       {
         write: (buf) =>
           this.#link.write(buf).catch((error: unknown) => {
@@ -158,7 +159,7 @@ class RelayedTcpStream implements TcpStream, LinkEvents {
   }
 
   #consumed(): void {
-    if (this.#window > 0 && this.#gone === null && !this.#closed) {
+    if (this.#window > 0 && this.#gone === null && !this.isClosed) {
       const consumed = this.#received - this.#store.size;
       if (consumed - this.#acked >= this.#window / 4) {
         this.#link.control(`{"type":"ack","bytes":${consumed - this.#acked}}`);
@@ -169,88 +170,47 @@ class RelayedTcpStream implements TcpStream, LinkEvents {
   }
 
   data(bytes: Uint8Array): void {
-    if (this.#closed || this.#reader.finished) return;
+    if (this.isClosed || this.reader.finished) return;
     this.#received += bytes.length;
     this.#store.push(bytes);
-    this.#reader.notify();
+    this.reader.notify();
   }
 
   text(text: string): void {
-    if (parseControl(text)?.type === "end") this.#reader.end();
+    if (parseControl(text)?.type === "end") this.reader.end();
   }
 
   closed(code: number, reason: string): void {
     const error = closeError(code, reason, "ConnectionReset", this.label);
     if (error === null) {
-      this.#reader.end();
+      this.reader.end();
       this.#gone = new IoError("BrokenPipe", `write ${this.label}: the connection was closed`);
     } else {
-      this.#reader.fail(error);
+      this.reader.fail(error);
       this.#gone =
         error.kind === "ConnectionReset" ? error : new IoError("BrokenPipe", error.message, { cause: error });
     }
-    this.#writer.fail(this.#gone);
+    this.writer.fail(this.#gone);
   }
 
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#reader.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#reader.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#writer.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#writer.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#writer.writeVectored(bufs, options);
-  }
-
-  async flush(options?: OperationOptions): Promise<void> {
-    await this.#writer.flush(options);
+  /** Waits for the staged bytes, then for the WebSocket to hand everything to the network. */
+  override async flush(options?: OperationOptions): Promise<void> {
+    await super.flush(options);
     await raceSignal(this.#link.drain(), options?.signal);
-    if (this.#closed) throw new IoError("Closed", `flush ${this.label}: stream is closed`);
+    if (this.isClosed) throw new IoError("Closed", `flush ${this.label}: stream is closed`);
   }
 
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#writer.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#reader.close();
-      this.#writer.close();
-      this.#store.clear();
-      this.#link.close();
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  protected release(): void {
+    this.#store.clear();
+    this.#link.close();
   }
 
   setNoDelay(_enable: boolean): void {
-    this.#noOptions("setNoDelay");
+    this.noSocketOptions("setNoDelay", "over a WebSocket relay");
   }
 
   setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
-    this.#noOptions("setKeepAlive");
-  }
-
-  #noOptions(operation: string): never {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
-    throw new IoError(
-      "Unsupported",
-      `${operation} ${this.label}: socket options (tcp.socketOptions) are not supported over a WebSocket relay`,
-    );
+    this.noSocketOptions("setKeepAlive", "over a WebSocket relay");
   }
 }
 
