@@ -81,6 +81,61 @@ async function nativeThroughput(relay: string, rendezvous: number, total: number
   return megabytesPerSecond(total, elapsed);
 }
 
+/** The parts of `WebSocketStream` the baseline uses (not in TypeScript's DOM library yet). */
+interface WebSocketStreamLike {
+  readonly opened: Promise<{
+    readable: ReadableStream<ArrayBuffer | string>;
+    writable: WritableStream<Uint8Array | string>;
+  }>;
+  close(): void;
+}
+
+/** One `WebSocketStream` through the relay to the rendezvous, open and past its token. */
+async function nativeStream(relay: string, rendezvous: number, token: Uint8Array) {
+  const url = new URL(relay);
+  url.searchParams.set("host", "127.0.0.1");
+  url.searchParams.set("port", String(rendezvous));
+  url.searchParams.set("window", "0");
+  const Ctor = (globalThis as unknown as { WebSocketStream: new (url: string, options: object) => WebSocketStreamLike })
+    .WebSocketStream;
+  const wss = new Ctor(url.href, { protocols: ["anyrt.tcp.v1"] });
+  const { readable, writable } = await wss.opened;
+  const reader = readable.getReader();
+  const open = await reader.read();
+  if (typeof open.value !== "string") throw new Error("the relay did not open the connection");
+  const writer = writable.getWriter();
+  await writer.write(token);
+  return { wss, reader, writer };
+}
+
+async function nativeStreamThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
+  const id = `bench-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const a = await nativeStream(relay, rendezvous, token);
+  const b = await nativeStream(relay, rendezvous, token);
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const start = now();
+  const writing = (async () => {
+    for (let sent = 0; sent < total; sent += CHUNK) {
+      await a.writer.ready;
+      // The writable keeps the chunk until it is sent, so each write gets its own (as anyrt's does).
+      void a.writer.write(chunk.slice());
+    }
+  })();
+  let received = 0;
+  while (received < total) {
+    const { value, done } = await b.reader.read();
+    if (done) break;
+    if (typeof value !== "string") received += value.byteLength;
+  }
+  await writing;
+  const elapsed = now() - start;
+  a.wss.close();
+  b.wss.close();
+  if (received !== total) throw new Error(`websocket-throughput-64k: read ${received} of ${total} bytes`);
+  return megabytesPerSecond(total, elapsed);
+}
+
 async function anyrtThroughput(
   relay: string | WebSocketNetOptions,
   rendezvous: number,
@@ -112,6 +167,12 @@ function benchmarkOf(name: string, scale: number, relay: string, rendezvous: num
     anyrt: () => anyrtThroughput(relay, rendezvous, total),
     native: () => nativeThroughput(relay, rendezvous, total),
     extras: {
+      "websocket-stream": {
+        kind: "baseline",
+        api: "WebSocketStream: writer.write after ready + reader.read, same relays",
+        sample: () => nativeStreamThroughput(relay, rendezvous, total),
+        candidate: true,
+      },
       // Diagnostics: the same anyrt loop on the other WebSocket API, and without the credit window.
       "anyrt-classic": {
         kind: "anyrt",
