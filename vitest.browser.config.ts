@@ -5,18 +5,9 @@ import { playwright } from "@vitest/browser-playwright";
 import { transformSync } from "esbuild";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+// The conformance driver's binary and headless flags (for a machine whose network ends at 127.0.0.1).
+import { chromiumArgs, chromiumBinary } from "./conformance-tests/drivers/chromium.ts";
 import { collectExamples, exampleModule } from "./packages/core/test/examples.ts";
-
-/** The flags for a machine whose network ends at 127.0.0.1 (see ../shared/reference/toolchain.md). */
-const args = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /**
  * `virtual:anyrt-examples`: the TSDoc and README examples of the browser adapter, each a virtual
@@ -85,7 +76,7 @@ export default defineConfig({
       headless: true,
       screenshotFailures: false,
       provider: playwright({
-        launchOptions: { executablePath: process.env.ANYRT_CHROMIUM ?? "/usr/bin/chromium", args },
+        launchOptions: { executablePath: chromiumBinary, args: chromiumArgs },
       }),
       instances: [{ browser: "chromium" }],
     },

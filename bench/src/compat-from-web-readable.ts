@@ -52,7 +52,12 @@ export function createCompatFromWebReadable(settings: BenchSettings): Benchmark 
     return megabytesPerSecond(total, elapsed);
   };
 
-  const native = async (): Promise<number> => {
+  /**
+   * The same stream read directly with a BYOB reader; with `copyInto`, each chunk is also copied
+   * into it: the bound of any `AsyncRead` over a BYOB reader, since the caller owns its buffer and
+   * a BYOB read (which transfers the view it is given) must land elsewhere.
+   */
+  const byobLoop = (copyInto?: Uint8Array) => async (): Promise<number> => {
     const reader = byteStream(total, block).getReader({ mode: "byob" });
     let buffer = new ArrayBuffer(CHUNK);
     let received = 0;
@@ -60,26 +65,7 @@ export function createCompatFromWebReadable(settings: BenchSettings): Benchmark 
     while (received < total) {
       const { value, done } = await reader.read(new Uint8Array(buffer));
       if (done || value === undefined) break;
-      received += value.byteLength;
-      buffer = value.buffer as ArrayBuffer;
-    }
-    const elapsed = now() - start;
-    if (received !== total) throw new Error(`compat-from-web-readable: BYOB read ${received} of ${total} bytes`);
-    return megabytesPerSecond(total, elapsed);
-  };
-
-  // The bound of any `AsyncRead` over a BYOB reader: the caller owns its buffer, so a BYOB read
-  // (which transfers the view it is given) lands elsewhere and is copied in. Same loop as
-  // `native`, plus that one copy.
-  const nativeWithCopy = async (): Promise<number> => {
-    const reader = byteStream(total, block).getReader({ mode: "byob" });
-    let buffer = new ArrayBuffer(CHUNK);
-    let received = 0;
-    const start = now();
-    while (received < total) {
-      const { value, done } = await reader.read(new Uint8Array(buffer));
-      if (done || value === undefined) break;
-      buf.set(value);
+      copyInto?.set(value);
       received += value.byteLength;
       buffer = value.buffer as ArrayBuffer;
     }
@@ -97,12 +83,12 @@ export function createCompatFromWebReadable(settings: BenchSettings): Benchmark 
     anyrtApi: "fromWebReadable(byte stream) tryRead/read into a reused 64 KiB buffer",
     nativeApi: "the same stream's BYOB reader, one recycled 64 KiB buffer",
     anyrt,
-    native,
+    native: byobLoop(),
     extras: {
       "byob+copy": {
         kind: "baseline",
         api: "the same BYOB loop plus one copy into the caller's 64 KiB buffer (what AsyncRead's contract costs)",
-        sample: nativeWithCopy,
+        sample: byobLoop(buf),
       },
     },
     params: { bytes: total, chunkBytes: CHUNK },
