@@ -4,10 +4,10 @@
  * with close and half-close tying the directions together.
  * @module
  */
-import { type Duplex, invalidInput, type OperationOptions } from "@anyrt/core";
+import { type Duplex, invalidInput, join, type OperationOptions } from "@anyrt/core";
 import { describe } from "@anyrt/core/adapter";
 import { noop } from "./errors.ts";
-import { DEFAULT_READ_AHEAD, type PulledReader } from "./pulled-reader.ts";
+import { DEFAULT_READ_AHEAD } from "./pulled-reader.ts";
 import { isAnyrtDuplex, isWebPair } from "./shapes.ts";
 import {
   DEFAULT_CHUNK_SIZE,
@@ -16,7 +16,7 @@ import {
   sizeOption,
   toWebReadable,
 } from "./web-readable.ts";
-import { type FromWebWritableOptions, toWebWritable, type WebWriteSide, webWriteSide } from "./web-writable.ts";
+import { type FromWebWritableOptions, toWebWritable, webWriteSide } from "./web-writable.ts";
 
 /** A pair of Web streams, one per direction. */
 export interface WebStreamPair<R = Uint8Array, W = Uint8Array> {
@@ -26,48 +26,6 @@ export interface WebStreamPair<R = Uint8Array, W = Uint8Array> {
 
 /** Options of {@link fromWebDuplex}. */
 export interface FromWebDuplexOptions extends FromWebReadableOptions, FromWebWritableOptions {}
-
-class WebDuplex implements Duplex {
-  readonly #reader: PulledReader;
-  readonly #writer: WebWriteSide;
-
-  constructor(reader: PulledReader, writer: WebWriteSide) {
-    this.#reader = reader;
-    this.#writer = writer;
-  }
-
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#reader.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#reader.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#writer.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#writer.tryWrite(buf);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#writer.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#writer.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    return Promise.all([this.#reader.close(), this.#writer.close()]).then(noop);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
 
 /**
  * Reads and writes a `{ readable, writable }` pair of Web streams as one anyrt `Duplex`.
@@ -101,8 +59,8 @@ export function fromWebDuplex(pair: WebStreamPair<unknown, Uint8Array>, options:
   sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
   const writer = webWriteSide(operation, pair.writable, options);
-  const reader = fromWebReadable(pair.readable as ReadableStream, options) as PulledReader;
-  return new WebDuplex(reader, writer);
+  const reader = fromWebReadable(pair.readable as ReadableStream, options);
+  return join(reader, writer);
 }
 
 /** Options of {@link toWebDuplex}. */

@@ -192,11 +192,16 @@ class Joined implements Duplex {
   }
 
   #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} joined stream: stream is closed`);
+    if (this.#closed) throw this.#closedError(operation);
   }
 
-  async read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    this.#check("read");
+  #closedError(operation: string): IoError {
+    return new IoError("Closed", `${operation} joined stream: stream is closed`);
+  }
+
+  // The asynchronous operations forward the part's own promise (no extra one per call).
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError("read"));
     return this.#reader.read(buf, options);
   }
 
@@ -205,8 +210,8 @@ class Joined implements Duplex {
     return this.#reader.tryRead(buf);
   }
 
-  async write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    this.#check("write");
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    if (this.#closed) return Promise.reject(this.#closedError("write"));
     return this.#writer.write(buf, options);
   }
 
@@ -220,13 +225,13 @@ class Joined implements Duplex {
     return writeVectoredOf(this.#writer, bufs, options);
   }
 
-  async flush(options?: OperationOptions): Promise<void> {
-    this.#check("flush");
+  flush(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError("flush"));
     return this.#writer.flush(options);
   }
 
-  async shutdown(options?: OperationOptions): Promise<void> {
-    this.#check("shutdown");
+  shutdown(options?: OperationOptions): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError("shutdown"));
     return this.#writer.shutdown(options);
   }
 
