@@ -376,7 +376,7 @@ describe("webSocketNet over the classic WebSocket", () => {
       const writer = floodPeer(socket, total);
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const stalledAt = writer.accepted();
-      // Window (1 MiB) + the relay's read buffer + the kernel's socket buffers: far below 64 MiB.
+      // Window (256 KiB) + the relay's read buffer + the kernel's socket buffers: far below 64 MiB.
       expect(stalledAt).toBeLessThan(24 * 1024 * 1024);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(writer.accepted()).toBe(stalledAt);

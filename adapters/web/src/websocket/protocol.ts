@@ -11,8 +11,8 @@ export const TCP_SUBPROTOCOL = "anyrt.tcp.v1";
 /** The close code with which the relay reports a failure; the reason is an `IoErrorKind`. */
 export const CLOSE_FAILURE = 4000;
 
-/** The flow-control window the client asks for when none is given: 1 MiB. */
-export const DEFAULT_WINDOW = 1024 * 1024;
+/** The flow-control window the client asks for when none is given: 256 KiB. */
+export const DEFAULT_WINDOW = 256 * 1024;
 
 /** A text control message of the protocol. */
 export type ControlMessage =
