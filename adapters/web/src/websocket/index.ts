@@ -48,8 +48,8 @@ export interface WebSocketNetOptions {
    * acknowledges in quarters of the window, so a smaller window costs more acknowledgements: in
    * Chromium 156 (`websocket-throughput-64k`) 256 KiB gave 0.75 of a bare `WebSocketStream`,
    * 1 MiB 0.88; but with 1 MiB the backpressure cases failed in 3 of 4 Chromium runs (a writer
-   * through a pair never waited within 64 MiB), not yet understood, and 0 of 5 with 256 KiB.
-   * `WebSocketStream` with 0 is not bounded either.
+   * through a pair never waited within 64 MiB), and with 256 KiB in about one run in three: not
+   * yet understood (see the README). `WebSocketStream` with 0 is not bounded either.
    */
   readonly window?: number;
   /** The `WebSocket` constructor to use (for tests); default `globalThis.WebSocket`. */
