@@ -18,7 +18,7 @@ import {
   abortReason,
   checkConnectOptions,
   checkListenOptions,
-  describe,
+  hostnameOf,
   QueuedListener,
   StagedStream,
   StagedWriter,
@@ -117,10 +117,7 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
-    hostname = options.hostname ?? "127.0.0.1";
-    if (typeof hostname !== "string" || hostname.length === 0) {
-      throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
-    }
+    hostname = hostnameOf("connect", options);
     throwIfAborted(options.signal);
   } catch (error) {
     return Promise.reject(error);
@@ -210,10 +207,7 @@ function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener 
 function listen(options: ListenOptions): Promise<TcpListener> {
   try {
     checkListenOptions(options);
-    const hostname = options.hostname ?? "127.0.0.1";
-    if (typeof hostname !== "string" || hostname.length === 0) {
-      throw new IoError("InvalidInput", `listen: hostname must be a non-empty string, got ${describe(hostname)}`);
-    }
+    const hostname = hostnameOf("listen", options);
     let listener: Deno.TcpListener;
     try {
       listener = Deno.listen({ hostname, port: options.port, transport: "tcp" });

@@ -19,7 +19,7 @@ import {
   abortReason,
   ChunkQueue,
   checkConnectOptions,
-  describe,
+  hostnameOf,
   ReadHalf,
   StagedStream,
   StagedWriter,
@@ -227,10 +227,7 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
-    hostname = options.hostname ?? "127.0.0.1";
-    if (typeof hostname !== "string" || hostname.length === 0) {
-      throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
-    }
+    hostname = hostnameOf("connect", options);
     throwIfAborted(options.signal);
   } catch (error) {
     return Promise.reject(error);

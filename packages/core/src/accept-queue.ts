@@ -11,7 +11,7 @@ import { IoError, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { ConnectOptions, ListenOptions, SocketAddress, TcpListener, TcpStream } from "./net.ts";
 import { abortReason } from "./signal.ts";
-import { checkLength, checkPort } from "./validate.ts";
+import { checkLength, checkPort, describe } from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
 /**
@@ -179,8 +179,21 @@ export class QueuedListener<S extends TcpStream = TcpStream> implements TcpListe
 }
 
 /**
+ * The host name of checked connect or listen options: `"127.0.0.1"` when absent. Anything but a
+ * non-empty string of at most 253 characters (the longest DNS name) throws `InvalidInput`.
+ */
+export function hostnameOf(operation: "connect" | "listen", options: { readonly hostname?: unknown }): string {
+  const hostname = options.hostname ?? "127.0.0.1";
+  if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
+    throw new IoError("InvalidInput", `${operation}: hostname must be a non-empty string, got ${describe(hostname)}`);
+  }
+  return hostname;
+}
+
+/**
  * Checks the options of `Net.connect` (an object with a port in 1..65535) and throws
- * `InvalidInput` otherwise. The host name and the signal are the caller's to check.
+ * `InvalidInput` otherwise. The host name ({@link hostnameOf}) and the signal are the caller's to
+ * check.
  */
 export function checkConnectOptions(options: unknown): asserts options is ConnectOptions {
   if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");

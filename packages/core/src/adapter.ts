@@ -9,7 +9,7 @@
  * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`).
  * @module
  */
-export { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "./accept-queue.ts";
+export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
 export {
   type BlockingEndpoint,
   BlockingPool,

@@ -1,6 +1,6 @@
 import type { TcpStream } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
-import { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "@anyrt/core/adapter";
+import { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 class Conn {
@@ -123,5 +123,15 @@ describe("connect and listen options", () => {
     }
     expect(() => checkConnectOptions({ port: 1 })).not.toThrow();
     expect(() => checkListenOptions({ port: 0, backlog: 0 })).not.toThrow();
+  });
+
+  it("hostnameOf defaults to 127.0.0.1 and refuses what is not a host name", () => {
+    expect(hostnameOf("connect", {})).toBe("127.0.0.1");
+    expect(hostnameOf("listen", { hostname: "::1" })).toBe("::1");
+    for (const hostname of ["", 42, "a".repeat(254)]) {
+      expect(() => hostnameOf("connect", { hostname })).toThrow(
+        expect.objectContaining({ kind: "InvalidInput", message: expect.stringContaining("connect: hostname") }),
+      );
+    }
   });
 });

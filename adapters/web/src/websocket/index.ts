@@ -19,6 +19,7 @@ import {
   ChunkQueue,
   checkConnectOptions,
   describe,
+  hostnameOf,
   ReadHalf,
   raceSignal,
   StagedStream,
@@ -487,10 +488,7 @@ export function webSocketNet(options: WebSocketNetOptions): Net {
     let operation: string;
     try {
       checkConnectOptions(connectOptions);
-      const hostname = connectOptions.hostname ?? "127.0.0.1";
-      if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
-        throw new IoError("InvalidInput", `connect: hostname must be a non-empty string, got ${describe(hostname)}`);
-      }
+      const hostname = hostnameOf("connect", connectOptions);
       throwIfAborted(connectOptions.signal);
       operation = `connect ${hostname}:${connectOptions.port} via ${relay.host}`;
       url = new URL(relay.href);
