@@ -30,7 +30,12 @@ const runtimeVersion = params.get("version") ?? navigator.userAgent;
 const args = JSON.parse(params.get("args") ?? "[]") as string[];
 /** The host's WebSocket relay and the rendezvous relay behind it: the stream pairs' way. */
 const relay = params.get("relay") ?? undefined;
-const rendezvous = { hostname: "127.0.0.1", port: Number(params.get("rendezvous")) };
+const buffering = Number(params.get("buffering"));
+const rendezvous = {
+  hostname: "127.0.0.1",
+  port: Number(params.get("rendezvous")),
+  buffering: buffering > 0 ? buffering : undefined,
+};
 
 let chain: Promise<void> = Promise.resolve();
 const send = (text: string): void => {

@@ -30,7 +30,7 @@ import { fileURLToPath } from "node:url";
 import { nodeRuntime } from "@anyrt/node";
 import { serveWebSocketRelay } from "@anyrt/web/relay";
 import { runIfEntry } from "./hosted.ts";
-import { startRelay } from "./rendezvous.ts";
+import { pairBufferingThrough, startRelay } from "./rendezvous.ts";
 
 export { startRelay };
 
@@ -212,6 +212,10 @@ async function main(): Promise<number> {
       main: mainThread ? "1" : "0",
       worker: worker ? "1" : "0",
       rendezvous: String(relay.port),
+      // The writer's bytes cross three TCP connections: the page's WebSocket to the relay, the
+      // relay to the rendezvous relay, and back to the reader's relay (which sends the page only
+      // what its credit window allows).
+      buffering: String(pairBufferingThrough(3, 8 * 1024 * 1024)),
       relay: webSocketRelay.url,
     });
     await page.goto(`${served.origin}/?${query}`);

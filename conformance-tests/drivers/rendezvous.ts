@@ -11,6 +11,7 @@
  * the relay's buffering in between.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { RENDEZVOUS_TOKEN_LENGTH as TOKEN_LENGTH } from "@anyrt/conformance";
 
@@ -66,6 +67,31 @@ function splice(a: Socket, b: Socket): void {
   oneWay(b, a);
   a.resume();
   b.resume();
+}
+
+/** The largest value of a Linux `net.ipv4.tcp_[rw]mem` setting; `null` where it cannot be read. */
+function tcpMemMax(name: "tcp_rmem" | "tcp_wmem"): number | null {
+  try {
+    const max = Number(readFileSync(`/proc/sys/net/ipv4/${name}`, "utf8").trim().split(/\s+/)[2]);
+    return Number.isSafeInteger(max) && max > 0 ? max : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How many bytes a stream pair may hold when its bytes cross `connections` TCP connections on
+ * this host and `userBytes` of the relays' own buffers: each connection's kernel send and receive
+ * buffers can grow (autotuning) to `tcp_wmem` and `tcp_rmem`'s maximums, 4 MiB and 32 MiB on
+ * this project's Linux machines; where those cannot be read, 64 MiB per connection. The hosted
+ * drivers pass it as the rendezvous address's `buffering`, so that the backpressure cases write
+ * that far before calling the pair unbounded.
+ */
+export function pairBufferingThrough(connections: number, userBytes: number): number {
+  const read = tcpMemMax("tcp_rmem");
+  const write = tcpMemMax("tcp_wmem");
+  const perConnection = read === null || write === null ? 64 * 1024 * 1024 : read + write;
+  return connections * perConnection + userBytes;
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -1,6 +1,6 @@
 /**
  * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
- * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&version=V&args=JSON`
+ * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&buffering=N&version=V&args=JSON`
  * runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
  * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
  * @module
@@ -12,7 +12,12 @@ import { runTargets } from "./driver.ts";
 const encoder = new TextEncoder();
 
 function run(url: URL): Response {
-  const relay = { hostname: "127.0.0.1", port: Number(url.searchParams.get("relay")) };
+  const buffering = Number(url.searchParams.get("buffering"));
+  const relay = {
+    hostname: "127.0.0.1",
+    port: Number(url.searchParams.get("relay")),
+    buffering: buffering > 0 ? buffering : undefined,
+  };
   const runtimeVersion = url.searchParams.get("version") ?? "unknown";
   const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();

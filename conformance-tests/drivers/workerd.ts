@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runIfEntry } from "./hosted.ts";
-import { freePort, startRelay } from "./rendezvous.ts";
+import { freePort, pairBufferingThrough, startRelay } from "./rendezvous.ts";
 
 export { startRelay };
 
@@ -124,7 +124,13 @@ async function main(): Promise<number> {
     writeFileSync(join(directory, "config.capnp"), workerdConfig(port));
     workerd = await startWorkerd(directory, port);
     const version = await workerdVersion();
-    const query = new URLSearchParams({ relay: String(relay.port), version, args: JSON.stringify(args) });
+    const query = new URLSearchParams({
+      relay: String(relay.port),
+      // A pair crosses two TCP connections: workerd to the rendezvous relay and back.
+      buffering: String(pairBufferingThrough(2, 8 * 1024 * 1024)),
+      version,
+      args: JSON.stringify(args),
+    });
     const response = await fetch(`http://127.0.0.1:${port}/run?${query}`);
     if (response.body === null) throw new Error(`workerd answered ${response.status} without a body`);
     const decoder = new TextDecoder();

@@ -46,9 +46,24 @@ export interface Fixture {
    * backpressure cases are then reported unsupported with that reason.
    */
   readonly pairBackpressure?: boolean | undefined;
+  /**
+   * The most bytes the pair from {@link openPair} may hold between a writer and a peer that does
+   * not read: the buffers of everything in between, such as the kernel's socket buffers of every
+   * TCP connection a relayed pair crosses. The backpressure cases write up to this much before
+   * calling the pair unbounded. Default (and for the suite's own TCP pair)
+   * {@link DEFAULT_PAIR_BUFFERING}.
+   */
+  readonly pairBuffering?: number | undefined;
   /** Overrides of the programs the `process/*` cases run. */
   readonly programs?: Partial<ConformancePrograms> | undefined;
 }
+
+/**
+ * How many bytes a stream pair may buffer by default before a writer whose peer does not read
+ * must wait: 64 MiB, room for one TCP connection's kernel buffers on common hosts (on Linux the
+ * receive buffer alone autotunes up to `net.ipv4.tcp_rmem`'s maximum, 6 to 32 MiB).
+ */
+export const DEFAULT_PAIR_BUFFERING = 64 * 1024 * 1024;
 
 /**
  * External programs the `process/*` cases run. The defaults are POSIX tools (`/bin/sh`, `cat`),
@@ -89,6 +104,8 @@ export interface CaseContext {
   readonly runtime: Runtime;
   /** Opens a connected stream pair (registered for cleanup). */
   pair(): Promise<StreamPair>;
+  /** The most bytes a pair may hold before its writer must wait ({@link Fixture.pairBuffering}). */
+  readonly pairBuffering: number;
   /** Registers cleanup that runs after the case, last registered first, even when it failed. */
   defer(cleanup: () => unknown): void;
   /** A fresh temporary directory (created on first use, removed after the case). Needs `fs`. */

@@ -13,6 +13,7 @@ export {
   type ConformanceCase,
   type ConformancePrograms,
   type ConformanceTarget,
+  DEFAULT_PAIR_BUFFERING,
   type Fixture,
   type Requirement,
   type RunResult,

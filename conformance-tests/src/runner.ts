@@ -5,16 +5,17 @@
  * @module
  */
 import type { Capability, Runtime } from "@anyrt/core";
-import type {
-  CaseContext,
-  CaseResult,
-  ConformanceCase,
-  ConformancePrograms,
-  ConformanceTarget,
-  Fixture,
-  Requirement,
-  RunResult,
-  StreamPair,
+import {
+  type CaseContext,
+  type CaseResult,
+  type ConformanceCase,
+  type ConformancePrograms,
+  type ConformanceTarget,
+  DEFAULT_PAIR_BUFFERING,
+  type Fixture,
+  type Requirement,
+  type RunResult,
+  type StreamPair,
 } from "./case.ts";
 
 const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat" };
@@ -99,6 +100,7 @@ export async function runCase(
       runtime: fixture.runtime,
       programs: { ...defaultPrograms, ...fixture.programs },
       signal: controller.signal,
+      pairBuffering: fixture.pairBuffering ?? DEFAULT_PAIR_BUFFERING,
       defer: (cleanup) => {
         cleanups.push(cleanup);
       },

@@ -106,6 +106,13 @@ export function limitedTarget(target: ConformanceTarget, keep: readonly Capabili
 export interface RendezvousAddress {
   readonly hostname: string;
   readonly port: number;
+  /**
+   * How many bytes a pair through this relay may hold between its ends, as the host that runs
+   * the relay computed it: the kernel's socket buffers of every TCP connection on the way, plus
+   * the relays' own. A target reports it as its {@link Fixture.pairBuffering}. Default
+   * `DEFAULT_PAIR_BUFFERING` (64 MiB).
+   */
+  readonly buffering?: number | undefined;
 }
 
 /** The length of the token each connection of a rendezvous pair sends first. */

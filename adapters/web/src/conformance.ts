@@ -66,11 +66,7 @@ export function webConformanceTarget(options: WebConformanceOptions = {}): Confo
       return {
         runtime,
         pairHalfClose: true,
-        // Not yet reliable: in about one Chromium run in three, a writer of this pair wrote 64 MiB
-        // at network speed without ever waiting (write/backpressure-writer-waits and the other
-        // backpressure cases), on both WebSocket APIs; the cause is not found. Until it is, those
-        // cases are reported unsupported here rather than passing or failing by chance.
-        pairBackpressure: false,
+        pairBuffering: rendezvous.buffering,
         openPair: () => openRendezvousPair(runtime, rendezvous),
       };
     },

@@ -30,7 +30,12 @@ export function workerdConformanceTarget(relay: RelayAddress, runtimeVersion = "
     adapter: "@anyrt/workerd",
     setup: async () => {
       const runtime = createWorkerdRuntime();
-      return { runtime, pairHalfClose: true, openPair: () => openRendezvousPair(runtime, relay) };
+      return {
+        runtime,
+        pairHalfClose: true,
+        pairBuffering: relay.buffering,
+        openPair: () => openRendezvousPair(runtime, relay),
+      };
     },
   };
 }

@@ -59,9 +59,9 @@ export const closeCases: ConformanceCase[] = [
     id: "close/pending-write-rejects-closed",
     title: "a write waiting for room when the stream is closed locally rejects with Closed",
     requires: ["stream.pair", "stream.backpressure"],
-    async run({ pair }) {
+    async run({ pair, pairBuffering }) {
       const { a } = await pair();
-      const { written, pending } = await fillUntilPending(a);
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering });
       ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
       await a.close();
       await rejectsWithKind(pending, "Closed", "pending write");

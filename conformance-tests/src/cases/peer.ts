@@ -39,9 +39,9 @@ export const peerCases: ConformanceCase[] = [
     id: "peer/blocked-writer-wakes-on-peer-close",
     title: "a write waiting for room wakes with BrokenPipe or ConnectionReset when the peer closes",
     requires: ["stream.pair", "stream.backpressure"],
-    async run({ pair }) {
+    async run({ pair, pairBuffering }) {
       const { a, b } = await pair();
-      const { written, pending } = await fillUntilPending(a);
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering });
       ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
       await b.close();
       const outcome = await pending.then(

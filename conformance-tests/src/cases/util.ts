@@ -5,6 +5,7 @@
  */
 import type { AsyncRead, AsyncWrite } from "@anyrt/core";
 import { AssertionError } from "../assert.ts";
+import { DEFAULT_PAIR_BUFFERING } from "../case.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -113,7 +114,7 @@ export interface Filled {
 
 /** Options of {@link fillUntilPending}. */
 export interface FillOptions {
-  /** Stop after this many accepted bytes; default 64 MiB (kernel socket buffers can hold several MiB). */
+  /** Stop after this many accepted bytes; default `DEFAULT_PAIR_BUFFERING` (a case passes its `pairBuffering`). */
   readonly limit?: number;
   /** Bytes per write; default 64 KiB. */
   readonly chunkSize?: number;
@@ -128,7 +129,7 @@ export interface FillOptions {
  * until `limit` bytes were accepted. A write that rejects makes this reject.
  */
 export async function fillUntilPending(writer: AsyncWrite, options: FillOptions = {}): Promise<Filled> {
-  const limit = options.limit ?? 64 * 1024 * 1024;
+  const limit = options.limit ?? DEFAULT_PAIR_BUFFERING;
   const chunk = new Uint8Array(options.chunkSize ?? 64 * 1024).fill(0x5a);
   const ms = options.ms ?? 50;
   const writeOptions = options.signal === undefined ? {} : { signal: options.signal };

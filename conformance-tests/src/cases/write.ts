@@ -125,9 +125,9 @@ export const writeCases: ConformanceCase[] = [
     id: "write/backpressure-writer-waits",
     title: "a writer to a peer that does not read eventually waits, and resumes once the peer reads",
     requires: ["stream.pair", "stream.backpressure"],
-    async run({ pair }) {
+    async run({ pair, pairBuffering }) {
       const { a, b } = await pair();
-      const { written, pending } = await fillUntilPending(a);
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering });
       ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
       const drained = drainWhile(b, pending);
       const n = await pending;
@@ -141,9 +141,9 @@ export const writeCases: ConformanceCase[] = [
     id: "write/concurrent-write-is-busy",
     title: "a second write while one is pending fails at once with Busy and does not disturb the first",
     requires: ["stream.pair", "stream.backpressure"],
-    async run({ pair }) {
+    async run({ pair, pairBuffering }) {
       const { a, b } = await pair();
-      const { written, pending } = await fillUntilPending(a);
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering });
       ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
       await rejectsWithKind(a.write(bytes("second")), "Busy", "second concurrent write");
       ioErrorKind(
@@ -162,10 +162,10 @@ export const writeCases: ConformanceCase[] = [
     id: "write/aborted-pending-write-is-accounted",
     title: "aborting a waiting write rejects with the reason having written nothing, or resolves what it wrote",
     requires: ["stream.pair", "stream.halfClose", "stream.backpressure"],
-    async run({ pair }) {
+    async run({ pair, pairBuffering }) {
       const { a, b } = await pair();
       const controller = new AbortController();
-      const { written, pending } = await fillUntilPending(a, { signal: controller.signal });
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering, signal: controller.signal });
       ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
       const reason = new Error("stop writing");
       controller.abort(reason);

@@ -105,6 +105,8 @@ function socketTarget(
         inner,
         pairHalfClose: true,
         pairBackpressure: backpressure,
+        // One TCP connection, not whatever the base target's pair crossed.
+        pairBuffering: undefined,
         openPair: () => openSocketPair(bridge),
       };
       return fixture;
