@@ -127,7 +127,7 @@ async function main(): Promise<number> {
     const query = new URLSearchParams({
       relay: String(relay.port),
       // A pair crosses two TCP connections: workerd to the rendezvous relay and back.
-      buffering: String(pairBufferingThrough(2, 8 * 1024 * 1024)),
+      buffering: String(pairBufferingThrough(2, 16 * 1024 * 1024)),
       version,
       args: JSON.stringify(args),
     });

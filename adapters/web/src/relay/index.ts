@@ -17,7 +17,7 @@
  *   `{"type":"end"}` means "I send no more data" (from the client, the relay shuts the TCP write
  *   side down; the relay sends it when TCP reads EOF), and `{"type":"ack","bytes":N}` gives the
  *   relay `N` bytes of credit.
- * - Flow control: the relay sends at most `window` bytes (default 256 KiB; 0 means unlimited)
+ * - Flow control: the relay sends at most `window` bytes (default 4 MiB; 0 means unlimited)
  *   beyond what the client acknowledged, and does not read its TCP socket while out of credit, so
  *   the TCP peer blocks when the browser does not read.
  * - A TCP error closes the WebSocket with 4000 and the kind (`ConnectionReset`). A client that

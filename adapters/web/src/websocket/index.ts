@@ -45,12 +45,11 @@ export interface WebSocketNetOptions {
   readonly transport?: "auto" | "websocket-stream" | "websocket";
   /**
    * The flow-control window in bytes: how far the relay may send ahead of what the application
-   * read; 0 lets the relay send without limit. Default 256 KiB, on both transports. The client
-   * acknowledges in quarters of the window, so a smaller window costs more acknowledgements: in
-   * Chromium 156 (`websocket-throughput-64k`) 256 KiB gave 0.75 of a bare `WebSocketStream`,
-   * 1 MiB 0.88; but with 1 MiB the backpressure cases failed in 3 of 4 Chromium runs (a writer
-   * through a pair never waited within 64 MiB), and with 256 KiB in about one run in three: not
-   * yet understood (see the README). `WebSocketStream` with 0 is not bounded either.
+   * read, so also the most unread bytes a connection holds in the page; 0 lets the relay send
+   * without limit. Default 4 MiB, on both transports. The client acknowledges in quarters of the
+   * window; a smaller window stalls the relay while acknowledgements travel back (in Chromium 156,
+   * `websocket-throughput-64k`: 256 KiB gave 0.72 of a bare WebSocket, 1 MiB 0.85, 4 MiB 0.90,
+   * the same as no window).
    */
   readonly window?: number;
   /** The `WebSocket` constructor to use (for tests); default `globalThis.WebSocket`. */
