@@ -1,9 +1,9 @@
 // The relay's RFC 6455 side, spoken by hand over @anyrt/node TCP: the upgrade, frames, control
 // frames, limits, and the anyrt.tcp.v1 messages as they look on the wire.
-import type { TcpListener, TcpStream } from "@anyrt/core";
+import { isIoError, type TcpListener, type TcpStream } from "@anyrt/core";
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
+import { relayConnection, serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
 import { acceptKey, unmask } from "../src/relay/websocket.ts";
 
 const encoder = new TextEncoder();
@@ -327,5 +327,95 @@ describe("the relay's WebSocket server", () => {
     expect(decoder.decode(end?.payload)).toBe('{"type":"end"}');
     await raw.stream.close();
     await server.close();
+  });
+
+  it("pings the client every pingIntervalMs", async () => {
+    await using own = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", pingIntervalMs: 20 });
+    const raw = new Raw(await nodeRuntime.net.connect({ port: own.localAddress.port }));
+    expect((await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`)).status).toBe(101);
+    const server = await listener.accept();
+    expect(decoder.decode((await raw.readFrame())?.payload)).toContain('"type":"open"');
+    const pings = [await raw.readFrame(), await raw.readFrame()];
+    expect(pings.map((frame) => [frame?.opcode, frame?.payload.length])).toEqual([
+      [9, 0],
+      [9, 0],
+    ]);
+    await raw.stream.close();
+    await server.close();
+  });
+
+  /**
+   * A client that sends to a TCP peer that never reads until the relay is blocked in its TCP
+   * write (and so not reading the WebSocket), then goes away. Resolves the relayed connection's
+   * promise, the peer, and a function that says whether that promise settled within `ms`.
+   */
+  async function vanishWhileBlocked(pingIntervalMs: number) {
+    await using front = await nodeRuntime.net.listen({ port: 0 });
+    const raw = new Raw(await nodeRuntime.net.connect({ port: front.localAddress.port }));
+    const relayed = relayConnection(nodeRuntime, await front.accept(), {
+      path: "/tcp",
+      pingIntervalMs,
+      maxMessageSize: 1024 * 1024,
+    });
+    expect((await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`)).status).toBe(101);
+    const server = await listener.accept();
+    await raw.readFrame(); // open
+    // The peer's receive buffer does not grow while it does not read: a few MiB fill the way.
+    const chunk = new Uint8Array(64 * 1024).fill(1);
+    const sending = (async () => {
+      for (let i = 0; i < 256; i++) await raw.frame(2, chunk);
+    })().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await raw.stream.close();
+    await sending;
+    let settled = false;
+    void relayed.then(() => {
+      settled = true;
+    });
+    const settledWithin = async (ms: number) => {
+      const until = Date.now() + ms;
+      while (!settled && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      return settled;
+    };
+    return { relayed, server, settledWithin };
+  }
+
+  it("closes both sides when the client goes away while the relay is blocked writing to TCP", async () => {
+    const { relayed, server, settledWithin } = await vanishWhileBlocked(50);
+    expect(await settledWithin(5000)).toBe(true);
+    await relayed;
+    // The relay closed its TCP side: the peer reads what was relayed, then EOF or a reset.
+    const buf = new Uint8Array(1024 * 1024);
+    const end = await (async () => {
+      for (;;) if ((await server.read(buf)) === 0) return "eof";
+    })().catch((error: unknown) => (isIoError(error, "ConnectionReset") ? "reset" : error));
+    expect(["eof", "reset"]).toContain(end);
+    await server.close();
+  });
+
+  it("without pings, such a connection lingers until the TCP peer goes too (the control case)", async () => {
+    const { relayed, server, settledWithin } = await vanishWhileBlocked(0);
+    expect(await settledWithin(1000)).toBe(false);
+    await server.close();
+    await relayed;
+  });
+
+  it("rejects invalid options with InvalidInput at once", async () => {
+    for (const bad of [
+      { pingIntervalMs: -1 },
+      { pingIntervalMs: 1.5 },
+      { connectTimeoutMs: 0 },
+      { maxMessageSize: Number.NaN },
+    ]) {
+      const error = await serveWebSocketRelay(nodeRuntime, { port: 0, ...bad }).catch((e: unknown) => e);
+      expect(isIoError(error, "InvalidInput"), String(error)).toBe(true);
+    }
+    const stream = await nodeRuntime.net.connect({ port: listener.localAddress.port });
+    const server = await listener.accept();
+    const error = await relayConnection(nodeRuntime, stream, { pingIntervalMs: -5 }).catch((e: unknown) => e);
+    expect(isIoError(error, "InvalidInput")).toBe(true);
+    // The stream was left alone: it still works.
+    expect(await stream.write(new Uint8Array([1]))).toBe(1);
+    await Promise.all([stream.close(), server.close()]);
   });
 });

@@ -23,6 +23,8 @@
  * - A TCP error closes the WebSocket with 4000 and the kind (`ConnectionReset`). A client that
  *   closes without `end` makes the relay close the TCP socket. When both directions have ended,
  *   the relay closes the WebSocket with 1000 and the TCP socket.
+ * - The relay pings the client every `pingIntervalMs` (default 30 s); a ping that cannot be
+ *   written means the client is gone, and the relay closes both sides.
  *
  * @module
  */
@@ -62,6 +64,14 @@ export interface RelayConnectionOptions {
   readonly maxMessageSize?: number;
   /** The largest HTTP request header block; larger ones get 431. Default 16 KiB. */
   readonly maxHeaderBytes?: number;
+  /**
+   * How often the relay pings the client (an RFC 6455 ping; browsers answer on their own), in
+   * milliseconds; 0 turns pings off. Default 30 000. Besides keeping idle connections open through
+   * proxies, a ping is how the relay notices a client that went away while the relay was blocked
+   * writing to a TCP peer that does not read (and so was not reading the WebSocket either): the
+   * ping's write fails, and the relay closes both sides.
+   */
+  readonly pingIntervalMs?: number;
 }
 
 /** Options of {@link serveWebSocketRelay}. */
@@ -95,6 +105,30 @@ const CHUNK = 64 * 1024;
 /** How long the relay waits for the client's close frame after sending its own. */
 const CLOSE_WAIT_MS = 5_000;
 
+/** The numeric options and the smallest value each takes. */
+const numericOptions = [
+  ["connectTimeoutMs", 1],
+  ["maxMessageSize", 1],
+  ["maxHeaderBytes", 1],
+  ["pingIntervalMs", 0],
+] as const;
+
+/** Checks the options of a relay at once: each numeric option is a safe integer in range. */
+function checkOptions(operation: string, options: RelayConnectionOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new IoError("InvalidInput", `${operation}: options must be an object`);
+  }
+  for (const [name, min] of numericOptions) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
+      throw new IoError("InvalidInput", `${operation}: ${name} must be an integer >= ${min}, got ${String(value)}`);
+    }
+  }
+  if (options.allow !== undefined && typeof options.allow !== "function") {
+    throw new IoError("InvalidInput", `${operation}: allow must be a function`);
+  }
+}
+
 /** Asks the policy; a policy that throws refuses. */
 async function allowed(policy: RelayPolicy, hostname: string, port: number): Promise<boolean> {
   try {
@@ -121,8 +155,9 @@ function parseInteger(value: string | null, min: number, max: number): number | 
 /**
  * Serves one accepted connection as the relay: upgrades it to a WebSocket speaking
  * `anyrt.tcp.v1`, connects to the requested destination through `runtime.net`, and relays both
- * ways with backpressure until both sides are done. Resolves when the connection is finished
- * (never rejects); `stream` is closed by then. Use it in your own accept loop.
+ * ways with backpressure until both sides are done. Resolves when the connection is finished;
+ * `stream` is closed by then. It rejects only for invalid options (`InvalidInput`, at once, and
+ * `stream` is left untouched). Use it in your own accept loop.
  *
  * @example
  * ```ts
@@ -143,6 +178,7 @@ export async function relayConnection(
   stream: TcpStream,
   options: RelayConnectionOptions = {},
 ): Promise<void> {
+  checkOptions("relayConnection", options);
   await runRelayed(new RelayedConnection(runtime, stream, options));
 }
 
@@ -171,6 +207,7 @@ class RelayedConnection {
   #tcpEnded = false;
   #closeSent = false;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
   /** The TCP shutdown the client's `end` started, settled either way. */
   #shutdownDone: Promise<void> | null = null;
 
@@ -185,6 +222,7 @@ class RelayedConnection {
   /** Closes both sockets at once (the relay is shutting down, or the connection is over). */
   async abort(): Promise<void> {
     clearTimeout(this.#closeTimer);
+    clearInterval(this.#pingTimer);
     await Promise.all([this.#ws.close(), this.#tcp?.close()]);
   }
 
@@ -225,6 +263,7 @@ class RelayedConnection {
       remoteAddress: tcp.remoteAddress,
     }).catch(() => {});
     const downstream = this.#downstream(tcp);
+    this.#startPings();
     await this.#readFrames();
     this.#close(1000, "");
     await tcp.close();
@@ -244,6 +283,35 @@ class RelayedConnection {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Pings the client every `pingIntervalMs` while the connection is open; one ping at a time (a
+   * client that does not read holds it up, and that is no reason to queue more). A ping that
+   * fails to be written means the client is gone: both sides are closed, which also ends a TCP
+   * write the relay is blocked in.
+   */
+  #startPings(): void {
+    const interval = this.#options.pingIntervalMs ?? 30_000;
+    if (interval <= 0) return;
+    let inFlight = false;
+    this.#pingTimer = setInterval(() => {
+      if (this.#closeSent) {
+        clearInterval(this.#pingTimer);
+        return;
+      }
+      if (inFlight) return;
+      inFlight = true;
+      this.#frames.send(OP_PING, new Uint8Array(0)).then(
+        () => {
+          inFlight = false;
+        },
+        () => {
+          clearInterval(this.#pingTimer);
+          void this.abort();
+        },
+      );
+    }, interval);
   }
 
   #sendText(message: object): Promise<void> {
@@ -434,6 +502,7 @@ class RelayedConnection {
  * ```
  */
 export async function serveWebSocketRelay(runtime: Runtime, options: WebSocketRelayOptions): Promise<WebSocketRelay> {
+  checkOptions("serveWebSocketRelay", options);
   const hostname = options.hostname ?? "127.0.0.1";
   const path = options.path ?? "/";
   if (typeof path !== "string" || !path.startsWith("/")) {
