@@ -169,6 +169,25 @@ export class OpfsEngine {
     }
   }
 
+  /**
+   * The file `name` in `dir` for an open or a whole-file write: created when missing and
+   * `create`, `AlreadyExists` when present and `createNew` (which implies `create`), else
+   * `NotFound` when missing.
+   */
+  async #fileToOpen(
+    dir: FileSystemDirectoryHandle,
+    name: string,
+    path: string,
+    create: boolean,
+    createNew: boolean,
+  ): Promise<SyncFileHandle> {
+    if (createNew && (await this.#fileIn(dir, name, path, { missingOk: true })) !== null) {
+      throw new IoError("AlreadyExists", `${path} exists`);
+    }
+    // Without `missingOk` a missing file throws, so there is always a handle here.
+    return (await this.#fileIn(dir, name, path, { create: create || createNew })) as SyncFileHandle;
+  }
+
   /** The shared sync access handle of `key`, opened on first use (concurrent opens share it). */
   async #acquire(key: string, file: SyncFileHandle): Promise<Shared> {
     for (;;) {
@@ -215,11 +234,7 @@ export class OpfsEngine {
   open(path: string, request: OpenRequest): Promise<number> {
     return this.#run(`open ${path}`, async () => {
       const { dir, name } = await this.#parent("open", path);
-      const creates = request.create || request.createNew;
-      let file = await this.#fileIn(dir, name, path, { missingOk: creates });
-      if (file !== null && request.createNew) throw new IoError("AlreadyExists", `${path} exists`);
-      file ??= await this.#fileIn(dir, name, path, { create: true });
-      if (file === null) throw new IoError("NotFound", `${path} could not be created`);
+      const file = await this.#fileToOpen(dir, name, path, request.create, request.createNew);
       const shared = await this.#acquire(this.#key(path), file);
       try {
         if (request.truncate) {
@@ -351,10 +366,7 @@ export class OpfsEngine {
   writeFile(path: string, data: Uint8Array, options: { append: boolean; createNew: boolean }): Promise<void> {
     return this.#run(`write ${path}`, async () => {
       const { dir, name } = await this.#parent("writeFile", path);
-      let file = await this.#fileIn(dir, name, path, { missingOk: true });
-      if (file !== null && options.createNew) throw new IoError("AlreadyExists", `${path} exists`);
-      file ??= await this.#fileIn(dir, name, path, { create: true });
-      if (file === null) throw new IoError("NotFound", `${path} could not be created`);
+      const file = await this.#fileToOpen(dir, name, path, true, options.createNew);
       const shared = await this.#acquire(this.#key(path), file);
       try {
         const { handle } = shared;
