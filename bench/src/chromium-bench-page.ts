@@ -11,7 +11,7 @@
  * for backpressure, no flow-control window) go through the same relays, so their cost is in both.
  * @module
  */
-import { openRendezvousPair, RENDEZVOUS_TOKEN_LENGTH } from "@anyrt/conformance";
+import { openRendezvousPair, rendezvousToken } from "@anyrt/conformance";
 import { createWebRuntime, type WebSocketNetOptions } from "@anyrt/web";
 import { type Benchmark, megabytesPerSecond, now, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
@@ -52,11 +52,8 @@ function drained(socket: WebSocket): Promise<void> {
   });
 }
 
-let nextToken = 0;
-
 async function nativeThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
-  const id = `bench-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
-  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const token = rendezvousToken();
   const a = await nativeSocket(relay, rendezvous, token);
   const b = await nativeSocket(relay, rendezvous, token);
   const chunk = new Uint8Array(CHUNK).fill(7);
@@ -109,8 +106,7 @@ async function nativeStream(relay: string, rendezvous: number, token: Uint8Array
 }
 
 async function nativeStreamThroughput(relay: string, rendezvous: number, total: number): Promise<number> {
-  const id = `bench-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
-  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const token = rendezvousToken();
   const a = await nativeStream(relay, rendezvous, token);
   const b = await nativeStream(relay, rendezvous, token);
   const chunk = new Uint8Array(CHUNK).fill(7);

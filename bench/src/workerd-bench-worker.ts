@@ -13,24 +13,18 @@
  * @module
  */
 import { connect, type Socket } from "cloudflare:sockets";
-import type { TcpStream } from "@anyrt/core";
+import { openRendezvousPair, rendezvousToken } from "@anyrt/conformance";
+import type { Duplex } from "@anyrt/core";
 import { WOULD_BLOCK } from "@anyrt/core";
 import { createWorkerdRuntime } from "@anyrt/workerd";
 import { type Benchmark, megabytesPerSecond, now, perSecond, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 
 const CHUNK = 64 * 1024;
-const encoder = new TextEncoder();
-let nextToken = 0;
-
-function newToken(): Uint8Array {
-  const id = `bench-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
-  return encoder.encode(id.padEnd(32, ".").slice(0, 32));
-}
 
 /** Two native sockets spliced by the relay, tokens sent. */
 async function nativePair(relay: number): Promise<[Socket, Socket]> {
-  const token = newToken();
+  const token = rendezvousToken();
   const open = async (): Promise<Socket> => {
     const socket = connect({ hostname: "127.0.0.1", port: relay }, { allowHalfOpen: true });
     await socket.opened;
@@ -44,17 +38,9 @@ async function nativePair(relay: number): Promise<[Socket, Socket]> {
 }
 
 /** Two anyrt streams spliced by the relay, tokens sent. */
-async function anyrtPair(relay: number): Promise<[TcpStream, TcpStream]> {
-  const runtime = createWorkerdRuntime();
-  const token = newToken();
-  const open = async (): Promise<TcpStream> => {
-    const stream = await runtime.net.connect({ hostname: "127.0.0.1", port: relay });
-    await stream.write(token);
-    await stream.flush();
-    return stream;
-  };
-  const a = await open();
-  return [a, await open()];
+async function anyrtPair(relay: number): Promise<[Duplex, Duplex]> {
+  const { a, b } = await openRendezvousPair(createWorkerdRuntime(), { hostname: "127.0.0.1", port: relay });
+  return [a, b];
 }
 
 /** A BYOB reader when workerd offers one for the socket, otherwise the default reader. */
@@ -147,11 +133,11 @@ async function nativePingpong(relay: number, roundTrips: number): Promise<number
   return perSecond(roundTrips, elapsed);
 }
 
-async function writeOne(stream: TcpStream, byte: Uint8Array): Promise<void> {
+async function writeOne(stream: Duplex, byte: Uint8Array): Promise<void> {
   if (stream.tryWrite(byte) === WOULD_BLOCK) await stream.write(byte);
 }
 
-async function readOne(stream: TcpStream, buf: Uint8Array): Promise<number> {
+async function readOne(stream: Duplex, buf: Uint8Array): Promise<number> {
   let n = stream.tryRead(buf);
   if (n === WOULD_BLOCK) n = await stream.read(buf);
   return n;

@@ -6,9 +6,8 @@
  * children do. The worker's log lines go to stderr.
  * @module
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +17,8 @@ import { runChildIfEntry } from "./hosted.ts";
 /** The helpers of the workerd conformance driver this host reuses. */
 interface WorkerdDriver {
   startRelay(): Promise<{ server: Server; port: number }>;
+  freePort(): Promise<number>;
+  workerdVersion(): Promise<string>;
   workerdConfig(port: number): string;
   bundleForWorkerd(entry: string, outfile: string): Promise<void>;
   startWorkerd(directory: string, port: number): Promise<{ stop(): void; stderr(): string }>;
@@ -28,18 +29,6 @@ export const workerdBenchmarks = ["tcp-throughput-64k", "tcp-pingpong-1b"] as co
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function run(name: string): Promise<void> {
   const settings = readSettings();
   const driverPath = join(root, "conformance-tests/drivers/dist/workerd.js");
@@ -49,11 +38,10 @@ async function run(name: string): Promise<void> {
   let workerd: { stop(): void; stderr(): string } | undefined;
   try {
     await driver.bundleForWorkerd(join(root, "bench/dist/workerd-bench-worker.js"), join(directory, "worker.js"));
-    const port = await freePort();
+    const port = await driver.freePort();
     writeFileSync(join(directory, "config.capnp"), driver.workerdConfig(port));
     workerd = await driver.startWorkerd(directory, port);
-    const output = execFileSync(join(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" });
-    const version = /\d{4}-\d{2}-\d{2}/.exec(output)?.[0] ?? output.trim();
+    const version = await driver.workerdVersion();
     const query = new URLSearchParams({
       name,
       scale: String(settings.scale),

@@ -215,7 +215,7 @@ async function main(): Promise<number> {
       // The writer's bytes cross three TCP connections: the page's WebSocket to the relay, the
       // relay to the rendezvous relay, and back to the reader's relay (which sends the page only
       // what its credit window allows).
-      buffering: String(pairBufferingThrough(3, 16 * 1024 * 1024)),
+      buffering: String(pairBufferingThrough(3)),
       relay: webSocketRelay.url,
     });
     await page.goto(`${served.origin}/?${query}`);

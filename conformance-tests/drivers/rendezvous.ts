@@ -79,19 +79,22 @@ function tcpMemMax(name: "tcp_rmem" | "tcp_wmem"): number | null {
   }
 }
 
+/** What the relays and the runtime under test may buffer besides the kernel: windows, queues. */
+const USER_BUFFERING = 16 * 1024 * 1024;
+
 /**
  * How many bytes a stream pair may hold when its bytes cross `connections` TCP connections on
- * this host and `userBytes` of the relays' own buffers: each connection's kernel send and receive
- * buffers can grow (autotuning) to `tcp_wmem` and `tcp_rmem`'s maximums, 4 MiB and 32 MiB on
- * this project's Linux machines; where those cannot be read, 64 MiB per connection. The hosted
- * drivers pass it as the rendezvous address's `buffering`, so that the backpressure cases write
- * that far before calling the pair unbounded.
+ * this host: each connection's kernel send and receive buffers can grow (autotuning) to
+ * `tcp_wmem` and `tcp_rmem`'s maximums, 4 MiB and 32 MiB on this project's Linux machines (64 MiB
+ * per connection where those cannot be read), plus 16 MiB for the relays and the runtime. The
+ * hosted drivers pass it as the rendezvous address's `buffering`, so that the backpressure cases
+ * write that far before calling the pair unbounded.
  */
-export function pairBufferingThrough(connections: number, userBytes: number): number {
+export function pairBufferingThrough(connections: number): number {
   const read = tcpMemMax("tcp_rmem");
   const write = tcpMemMax("tcp_wmem");
   const perConnection = read === null || write === null ? 64 * 1024 * 1024 : read + write;
-  return connections * perConnection + userBytes;
+  return connections * perConnection + USER_BUFFERING;
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import { runIfEntry } from "./hosted.ts";
 import { freePort, pairBufferingThrough, startRelay } from "./rendezvous.ts";
 
-export { startRelay };
+export { freePort, startRelay };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
@@ -107,7 +107,7 @@ export async function startWorkerd(directory: string, port: number): Promise<{ s
 }
 
 /** The version `workerd --version` prints, such as `2026-11-17`. */
-async function workerdVersion(): Promise<string> {
+export async function workerdVersion(): Promise<string> {
   const { execFileSync } = await import("node:child_process");
   const output = execFileSync(resolve(root, "node_modules/.bin/workerd"), ["--version"], { encoding: "utf8" });
   return /\d{4}-\d{2}-\d{2}|\d+\.\d+\.\d+/.exec(output)?.[0] ?? output.trim();
@@ -127,7 +127,7 @@ async function main(): Promise<number> {
     const query = new URLSearchParams({
       relay: String(relay.port),
       // A pair crosses two TCP connections: workerd to the rendezvous relay and back.
-      buffering: String(pairBufferingThrough(2, 16 * 1024 * 1024)),
+      buffering: String(pairBufferingThrough(2)),
       version,
       args: JSON.stringify(args),
     });

@@ -28,6 +28,7 @@ export {
   openRendezvousPair,
   RENDEZVOUS_TOKEN_LENGTH,
   type RendezvousAddress,
+  rendezvousToken,
   restrictRuntime,
   usesStreamPair,
 } from "./targets.ts";

@@ -120,6 +120,17 @@ export const RENDEZVOUS_TOKEN_LENGTH = 32;
 
 let nextToken = 0;
 
+/**
+ * A fresh token for the two connections of one rendezvous pair: {@link RENDEZVOUS_TOKEN_LENGTH}
+ * bytes of ASCII, unique within this realm and unlikely to meet another realm's (time, a counter
+ * and randomness). {@link openRendezvousPair} sends one; a pair made by hand sends the same
+ * token on both connections first.
+ */
+export function rendezvousToken(): Uint8Array {
+  const id = `${Date.now().toString(36)}-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
+  return new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+}
+
 async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, token: Uint8Array): Promise<TcpStream> {
   const stream = await runtime.net.connect({ hostname: relay.hostname, port: relay.port });
   try {
@@ -159,8 +170,7 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * ```
  */
 export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<StreamPair> {
-  const id = `${Date.now().toString(36)}-${(nextToken++).toString(36)}-${Math.random().toString(36).slice(2)}`;
-  const token = new TextEncoder().encode(id.padEnd(RENDEZVOUS_TOKEN_LENGTH, ".").slice(0, RENDEZVOUS_TOKEN_LENGTH));
+  const token = rendezvousToken();
   const a = await connectWithToken(runtime, relay, token);
   try {
     return { a, b: await connectWithToken(runtime, relay, token) };
