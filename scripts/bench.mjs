@@ -1,5 +1,7 @@
 // Launcher behind `npm run bench`: checks that Node 24 from devDependencies is installed, brings
-// the bench build up to date with `tsc -b`, then runs bench/dist/main.js on Node 24.
+// the whole workspace's build up to date with `tsc -b` (the benchmarks load every adapter, the Deno and
+// Bun ones inside their runtimes, and the hosted drivers for workerd and Chromium), then runs
+// bench/dist/main.js on Node 24.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -21,8 +23,8 @@ const version = execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
 if (!version.startsWith("v24.")) fail(`${node} is ${version}, expected Node 24`);
 if (!existsSync(tsc)) fail(`${tsc} is missing: run \`npm ci\``);
 
-const build = spawnSync(node, [tsc, "-b", join(root, "bench", "tsconfig.json")], { stdio: "inherit" });
-if (build.status !== 0) fail("the build failed (tsc -b bench/tsconfig.json); fix the errors above and rerun");
+const build = spawnSync(node, [tsc, "-b", join(root, "tsconfig.json")], { stdio: "inherit" });
+if (build.status !== 0) fail("the build failed (tsc -b); fix the errors above and rerun");
 if (!existsSync(main)) fail(`${main} is missing after the build`);
 
 const run = spawnSync(node, [main, ...process.argv.slice(2)], { stdio: "inherit" });
