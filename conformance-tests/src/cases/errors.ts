@@ -6,7 +6,7 @@ import { IoError, ioErrorKinds, isAbortError, isIoError } from "@anyrt/core";
 import { equal, ioErrorKind, ok, rejects } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 
-/** The kinds semantics.md lists, in its order. */
+/** The kinds `docs/semantics.md` lists (section 2), in its order. */
 const documentedKinds = [
   "NotFound",
   "PermissionDenied",

@@ -44,8 +44,16 @@ export type SeekFrom = "start" | "current" | "end";
  * Reads and writes start at the current position and advance it. `read` at the end of the file
  * resolves 0 (EOF) and is not sticky: data appended later is read by later calls. Writes on a
  * file opened for reading only fail with `PermissionDenied` or `InvalidInput` (the adapter's
- * native mapping); reads on a write-only file likewise. `shutdown()` on a file flushes.
- * After `close()` every operation fails with `Closed`.
+ * native mapping); reads on a write-only file likewise. `shutdown()` on a file only flushes:
+ * later writes still succeed. After `close()` every operation fails with `Closed`.
+ *
+ * **One operation at a time.** A file has one position, so any operation while another is in
+ * flight (a read during a write included) fails at once with `Busy`, unlike a duplex stream,
+ * which allows one read and one write at once.
+ *
+ * **Cancel safety.** An operation checks its signal only before it starts (a started disk
+ * operation runs to its end): one rejected by its signal did nothing, and one that resolved moved
+ * the position by what it reports.
  */
 export interface File extends AsyncRead, AsyncWrite, Closeable {
   /** The path the file was opened with. */
@@ -89,7 +97,10 @@ export interface Fs {
   stat(path: string): Promise<FileInfo>;
   /** Removes a file or an empty directory; `recursive` removes a tree. */
   remove(path: string, options?: { readonly recursive?: boolean }): Promise<void>;
-  /** Creates a directory; `recursive` creates parents and accepts an existing directory. */
+  /**
+   * Creates a directory; `recursive` creates parents and accepts an existing directory. Without
+   * it, an existing directory fails with `AlreadyExists` and a missing parent with `NotFound`.
+   */
   mkdir(path: string, options?: { readonly recursive?: boolean }): Promise<void>;
   /** Creates a fresh, empty directory under the system's temporary directory. */
   makeTempDir(prefix?: string): Promise<string>;

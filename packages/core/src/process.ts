@@ -45,13 +45,15 @@ export interface ChildProcess extends AsyncDisposable {
   readonly pid: number;
   /** The child's stdin, or `null` unless `stdin` was `"piped"`. */
   readonly stdin: WriteStream | null;
+  /** The child's stdout, or `null` unless `stdout` was `"piped"`. */
   readonly stdout: ReadStream | null;
+  /** The child's stderr, or `null` unless `stderr` was `"piped"`. */
   readonly stderr: ReadStream | null;
   /** Resolves once the child has exited. Never rejects. */
   readonly status: Promise<ExitStatus>;
   /**
    * Sends a signal (default `"SIGTERM"`). Killing a child that already exited does nothing.
-   * An unknown signal name fails with `InvalidInput`.
+   * An unknown signal name throws `InvalidInput` and sends nothing.
    */
   kill(signal?: string): void;
 }
@@ -71,6 +73,9 @@ export interface CommandOutput {
 export interface Processes {
   /** Starts a child process. */
   spawn(command: Command): Promise<ChildProcess>;
-  /** Runs a command to completion, collecting stdout and stderr. */
+  /**
+   * Runs a command to completion, collecting its exit status, stdout and stderr. Its stdin is
+   * `"null"` unless the command says otherwise.
+   */
   output(command: Command): Promise<CommandOutput>;
 }
