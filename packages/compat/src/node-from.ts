@@ -13,10 +13,9 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
+import { ChunkQueue, checkSize, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
 import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
-import { sizeOption } from "./web-readable.ts";
 import { WriteSide } from "./write-side.ts";
 
 type Listener = (...args: never[]) => void;
@@ -345,12 +344,12 @@ class NodeDuplexStream implements Duplex {
 }
 
 function readSide(operation: string, stream: NodeReadableLike, options: FromNodeReadableOptions): NodeReadSide {
-  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
+  const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
   return new NodeReadSide(stream, options.label ?? "node stream", readAhead);
 }
 
 function writeSide(operation: string, stream: NodeWritableLike, options: FromNodeWritableOptions): NodeWriteSide {
-  const maxChunk = sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
+  const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
   return new NodeWriteSide(stream, options.label ?? "node stream", maxChunk);
 }
 
@@ -379,7 +378,7 @@ function writeSide(operation: string, stream: NodeWritableLike, options: FromNod
 export function fromNodeReadable(stream: NodeReadableLike, options: FromNodeReadableOptions = {}): ReadStream {
   const operation = "fromNodeReadable";
   if (!isNodeReadable(stream)) {
-    throw invalidInput(`${operation}: expected a Node stream.Readable, got ${describe(stream)}`);
+    throw invalidInput(`${operation}: stream must be a Node stream.Readable, got ${describe(stream)}`);
   }
   return new NodeReadStream(stream, readSide(operation, stream, options));
 }
@@ -445,7 +444,7 @@ export function fromNodeDuplex(
 ): Duplex {
   const operation = "fromNodeDuplex";
   if (!isNodeDuplex(stream)) {
-    throw invalidInput(`${operation}: expected a Node stream.Duplex, got ${describe(stream)}`);
+    throw invalidInput(`${operation}: stream must be a Node stream.Duplex, got ${describe(stream)}`);
   }
   const writer = writeSide(operation, stream, options);
   return new NodeDuplexStream(stream, readSide(operation, stream, options), writer);

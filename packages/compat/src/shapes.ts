@@ -5,7 +5,7 @@
  * library) are recognised too.
  * @module
  */
-import type { AsyncRead, AsyncWrite, Duplex } from "@anyrt/core";
+import type { AsyncRead, AsyncWrite } from "@anyrt/core";
 import { isMatching, P } from "ts-pattern";
 import type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./node-from.ts";
 
@@ -51,8 +51,6 @@ type Guard<T> = (value: unknown) => value is T;
 export const isAnyrtRead: Guard<AsyncRead> = isMatching(anyrtReadPattern) as Guard<AsyncRead>;
 /** Whether `value` looks like an anyrt `AsyncWrite`. */
 export const isAnyrtWrite: Guard<AsyncWrite> = isMatching(anyrtWritePattern) as Guard<AsyncWrite>;
-/** Whether `value` looks like an anyrt `Duplex`. */
-export const isAnyrtDuplex: Guard<Duplex> = isMatching({ ...anyrtReadPattern, ...anyrtWritePattern }) as Guard<Duplex>;
 /** Whether `value` looks like a Web `ReadableStream`. */
 export const isWebReadable: Guard<ReadableStream> = isMatching(webReadablePattern) as Guard<ReadableStream>;
 /** Whether `value` looks like a Web `WritableStream`. */

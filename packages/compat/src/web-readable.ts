@@ -6,10 +6,10 @@
  * @module
  */
 import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
-import { checkLength, describe } from "@anyrt/core/adapter";
+import { checkReader, checkSize, describe } from "@anyrt/core/adapter";
 import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
-import { isAnyrtRead, isWebReadable } from "./shapes.ts";
+import { isWebReadable } from "./shapes.ts";
 
 /** Default auto-allocated chunk of `toWebReadable` and largest write chunk of `fromWebWritable`: 64 KiB. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
@@ -124,14 +124,6 @@ class DefaultSource implements PullSource {
   }
 }
 
-/** Checks a size option: an integer in `1..2^30`, or the default when absent. */
-export function sizeOption(operation: string, name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  checkLength(operation, name, value, 2 ** 30);
-  if (value === 0) throw invalidInput(`${operation}: ${name} must be at least 1, got 0`);
-  return value;
-}
-
 /** Locks `stream` with a BYOB reader when it is a byte stream, else with a default reader. */
 function sourceOf(stream: ReadableStream, label: string, chunkSize: number): PullSource {
   let byob: ReadableStreamBYOBReader | undefined;
@@ -175,10 +167,12 @@ function sourceOf(stream: ReadableStream, label: string, chunkSize: number): Pul
  */
 export function fromWebReadable(stream: ReadableStream, options: FromWebReadableOptions = {}): ReadStream {
   const operation = "fromWebReadable";
-  if (!isWebReadable(stream)) throw invalidInput(`${operation}: expected a ReadableStream, got ${describe(stream)}`);
-  if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another reader`);
-  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, MAX_LANDING);
+  if (!isWebReadable(stream)) {
+    throw invalidInput(`${operation}: stream must be a ReadableStream, got ${describe(stream)}`);
+  }
+  if (stream.locked) throw invalidInput(`${operation}: stream must be unlocked, got one locked to another reader`);
+  const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, MAX_LANDING);
   const label = options.label ?? "web stream";
   return new PulledReader(sourceOf(stream, label, chunkSize), label, readAhead);
 }
@@ -232,10 +226,8 @@ function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
  */
 export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions = {}): ReadableStream<Uint8Array> {
   const operation = "toWebReadable";
-  if (!isAnyrtRead(reader)) {
-    throw invalidInput(`${operation}: expected an anyrt AsyncRead, got ${describe(reader)}`);
-  }
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  checkReader(operation, "reader", reader);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   const close = options.closeOnCancel === false ? undefined : closerOf(reader);
   const aborter = new AbortController();
   const readOptions = { signal: aborter.signal };

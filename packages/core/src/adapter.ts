@@ -49,6 +49,25 @@ export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, Ri
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { StagedStream, type StreamReader } from "./staged-stream.ts";
 export { StagedWriter, type WriteSink } from "./staged-writer.ts";
-export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
+export {
+  checkArray,
+  checkBuffer,
+  checkDuplex,
+  checkFunction,
+  checkInteger,
+  checkLimit,
+  checkMethods,
+  checkObject,
+  checkPath,
+  checkPort,
+  checkReadCount,
+  checkReader,
+  checkSignal,
+  checkSize,
+  checkWriteCount,
+  checkWriter,
+  describe,
+  MAX_BUFFER_SIZE,
+} from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";
