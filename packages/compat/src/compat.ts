@@ -8,14 +8,7 @@ import { invalidInput } from "@anyrt/core";
 import { describe } from "@anyrt/core/adapter";
 import { match, P } from "ts-pattern";
 import { fromAsyncIterable } from "./iterable.ts";
-import {
-  fromNodeDuplex,
-  fromNodeReadable,
-  fromNodeWritable,
-  type NodeDuplexLike,
-  type NodeReadableLike,
-  type NodeWritableLike,
-} from "./node-from.ts";
+import { fromNodeDuplex, fromNodeReadable, fromNodeWritable } from "./node-from.ts";
 import {
   isAnyrtRead,
   isAnyrtWrite,
@@ -25,6 +18,9 @@ import {
   isWebPair,
   isWebReadable,
   isWebWritable,
+  type NodeDuplexLike,
+  type NodeReadableLike,
+  type NodeWritableLike,
 } from "./shapes.ts";
 import { fromWebDuplex, type WebStreamPair } from "./web-duplex.ts";
 import { fromWebReadable } from "./web-readable.ts";

@@ -6,8 +6,8 @@
  */
 import { type AsyncRead, type ChunksOptions, chunks, invalidInput, type ReadStream } from "@anyrt/core";
 import { checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes } from "./chunk.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
-import { chunkBytes } from "./web-readable.ts";
 
 /** Options of {@link fromAsyncIterable}. */
 export interface FromAsyncIterableOptions {

@@ -15,46 +15,15 @@ import {
 } from "@anyrt/core";
 import { ChunkQueue, checkSize, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
-import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
+import {
+  isNodeDuplex,
+  isNodeReadable,
+  isNodeWritable,
+  type NodeDuplexLike,
+  type NodeReadableLike,
+  type NodeWritableLike,
+} from "./shapes.ts";
 import { WriteSide } from "./write-side.ts";
-
-type Listener = (...args: never[]) => void;
-
-/** The members of a Node `stream.Readable` the bridge uses (structurally, any realm). */
-export interface NodeReadableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  destroy(error?: Error): unknown;
-  readonly readable: boolean;
-  readonly readableEnded?: boolean;
-  readonly readableObjectMode?: boolean;
-}
-
-/** The members of a Node `stream.Writable` the bridge uses (structurally, any realm). */
-export interface NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  once(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  end(callback?: () => void): unknown;
-  destroy(error?: Error): unknown;
-  readonly writable: boolean;
-  readonly writableLength?: number;
-  readonly writableHighWaterMark?: number;
-  readonly writableNeedDrain?: boolean;
-  readonly writableEnded?: boolean;
-  readonly writableFinished?: boolean;
-  readonly destroyed?: boolean;
-}
-
-/** A Node `stream.Duplex` (a `net.Socket`, a `PassThrough`, ...). */
-export interface NodeDuplexLike extends NodeReadableLike, NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  destroy(error?: Error): unknown;
-}
 
 /** Options of {@link fromNodeReadable} and the read side of {@link fromNodeDuplex}. */
 export interface FromNodeReadableOptions {

@@ -16,10 +16,8 @@ export {
   fromNodeDuplex,
   fromNodeReadable,
   fromNodeWritable,
-  type NodeDuplexLike,
-  type NodeReadableLike,
-  type NodeWritableLike,
 } from "./node-from.ts";
+export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shapes.ts";
 
 /** Options of {@link toNodeReadable}, {@link toNodeWritable} and {@link toNodeDuplex}. */
 export interface ToNodeOptions {

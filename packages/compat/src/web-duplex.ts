@@ -6,10 +6,11 @@
  */
 import { type Duplex, invalidInput, join, type OperationOptions } from "@anyrt/core";
 import { checkReader, checkSize, checkWriter, describe } from "@anyrt/core/adapter";
+import { DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop } from "./errors.ts";
 import { DEFAULT_READ_AHEAD } from "./pulled-reader.ts";
 import { isWebPair } from "./shapes.ts";
-import { DEFAULT_CHUNK_SIZE, type FromWebReadableOptions, fromWebReadable, toWebReadable } from "./web-readable.ts";
+import { type FromWebReadableOptions, fromWebReadable, toWebReadable } from "./web-readable.ts";
 import { type FromWebWritableOptions, toWebWritable, webWriteSide } from "./web-writable.ts";
 
 /** A pair of Web streams, one per direction. */

@@ -7,12 +7,10 @@
  */
 import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
 import { checkReader, checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
 import { isWebReadable } from "./shapes.ts";
-
-/** Default auto-allocated chunk of `toWebReadable` and largest write chunk of `fromWebWritable`: 64 KiB. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 
 /** Default largest landing buffer of a BYOB reader in {@link fromWebReadable}: 256 KiB. */
 const MAX_LANDING = 256 * 1024;
@@ -31,25 +29,6 @@ export interface FromWebReadableOptions {
   readonly chunkSize?: number | undefined;
   /** Names the stream in error messages. Default `"web stream"`. */
   readonly label?: string | undefined;
-}
-
-/** Turns a chunk of a default Web stream into bytes: any `ArrayBufferView` or `ArrayBuffer`. */
-export function chunkBytes(value: unknown, label: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  // Another realm's Uint8Array fails instanceof but still has the shape of one.
-  const view = value as { buffer?: unknown; byteOffset?: unknown; byteLength?: unknown };
-  if (
-    typeof value === "object" &&
-    value !== null &&
-    typeof view.byteOffset === "number" &&
-    typeof view.byteLength === "number" &&
-    typeof view.buffer === "object"
-  ) {
-    return new Uint8Array(view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
-  }
-  throw new IoError("InvalidData", `read ${label}: expected a chunk of bytes (Uint8Array), got ${describe(value)}`);
 }
 
 /** The first landing buffer of a BYOB reader; it grows while reads fill it, up to `chunkSize`. */

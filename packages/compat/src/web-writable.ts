@@ -15,9 +15,9 @@ import {
   writeAll,
 } from "@anyrt/core";
 import { checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
-import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./web-readable.ts";
 import { WriteSide } from "./write-side.ts";
 
 /** Options of {@link fromWebWritable}. */
