@@ -1,5 +1,6 @@
-// `npm test`: type-check, lint and format check, unit tests on Node, Deno, Bun and Chromium, and the
-// conformance suite on every runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
+// `npm test`: type-check, lint and format check, the layering check, unit tests on Node, Deno, Bun
+// and Chromium, and the conformance suite on every runtime present, ending with one line
+// `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { chromiumBinary, matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
@@ -128,6 +129,16 @@ async function main() {
     "adapters/deno/src/conformance.ts",
   ]);
   await check("lint and format", bin("biome"), ["check", "."]);
+  // Import cycles and layering (ARCHITECTURE.md invariant 8), over the sources: no build needed.
+  await check("layering", bin("depcruise"), [
+    "--config",
+    ".dependency-cruiser.cjs",
+    "--output-type",
+    "err-long",
+    "packages",
+    "adapters",
+    "conformance-tests",
+  ]);
   for (const runtime of Object.keys(vitestHosts)) await unitTests(runtime);
   await conformance();
   if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join("; ")}\n`);

@@ -22,7 +22,7 @@ import {
   ChunkQueue,
   checkBuffer,
   checkConnectOptions,
-  checkLength,
+  checkInteger,
   checkListenOptions,
   copyBytes,
   QueuedListener,
@@ -341,7 +341,7 @@ class BunTcpStream implements TcpStream {
 
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
     const socket = this.#checkOpen("setKeepAlive");
-    checkLength("setKeepAlive", "initialDelayMs", initialDelayMs);
+    checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
     socket?.setKeepAlive(enable === true, initialDelayMs);
   }
 }

@@ -5,8 +5,10 @@
  * closing scope) aborts the signal the task sees.
  * @module
  */
-import type { GroupChild, Spawn, SpawnOptions, TaskEnd, TaskHooks } from "@anyrt/core";
-import { defineJoinHandleClass, handleInternally, IoError, scheduleStart } from "@anyrt/core";
+import type { Spawn, SpawnOptions } from "@anyrt/core";
+import { IoError } from "@anyrt/core";
+import type { GroupChild, TaskEnd, TaskHooks } from "@anyrt/core/adapter";
+import { defineJoinHandleClass, handleInternally, scheduleStart } from "@anyrt/core/adapter";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";

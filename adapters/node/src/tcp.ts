@@ -20,7 +20,7 @@ import {
   abortReason,
   ChunkQueue,
   checkConnectOptions,
-  checkLength,
+  checkInteger,
   checkListenOptions,
   copyBytes,
   QueuedListener,
@@ -221,7 +221,7 @@ class NodeTcpStream implements TcpStream {
 
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
     this.#checkOpen("setKeepAlive");
-    checkLength("setKeepAlive", "initialDelayMs", initialDelayMs);
+    checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
     this.#socket.setKeepAlive(enable, initialDelayMs);
   }
 }

@@ -8,7 +8,8 @@
  * 0)` 4.15 ms, `scheduler.postTask(r, { delay: 1 })` 1.15 ms, `{ delay: 0 }` 0.017 ms.
  * @module
  */
-import { type Clock, systemClock } from "@anyrt/core";
+import type { Clock } from "@anyrt/core";
+import { systemClock } from "@anyrt/core/adapter";
 
 /** `scheduler.postTask`, as far as this clock uses it. */
 interface PostTaskScheduler {

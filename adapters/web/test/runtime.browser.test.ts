@@ -1,5 +1,5 @@
 // The browser runtime in real headless Chromium: its clock, its capabilities, and spawnBlocking.
-import { systemClock } from "@anyrt/core";
+import { systemClock } from "@anyrt/core/adapter";
 import { createWebRuntime } from "@anyrt/web";
 import { describe, expect, it } from "vitest";
 import { webClock } from "../src/clock.ts";

@@ -8,14 +8,7 @@ import { invalidInput } from "@anyrt/core";
 import { describe } from "@anyrt/core/adapter";
 import { match, P } from "ts-pattern";
 import { fromAsyncIterable } from "./iterable.ts";
-import {
-  fromNodeDuplex,
-  fromNodeReadable,
-  fromNodeWritable,
-  type NodeDuplexLike,
-  type NodeReadableLike,
-  type NodeWritableLike,
-} from "./node-from.ts";
+import { fromNodeDuplex, fromNodeReadable, fromNodeWritable } from "./node-from.ts";
 import {
   isAnyrtRead,
   isAnyrtWrite,
@@ -25,6 +18,9 @@ import {
   isWebPair,
   isWebReadable,
   isWebWritable,
+  type NodeDuplexLike,
+  type NodeReadableLike,
+  type NodeWritableLike,
 } from "./shapes.ts";
 import { fromWebDuplex, type WebStreamPair } from "./web-duplex.ts";
 import { fromWebReadable } from "./web-readable.ts";
@@ -76,7 +72,7 @@ export function compat<T extends AsyncRead | AsyncWrite>(x: T): T;
 export function compat(x: Compatible): AsyncRead | AsyncWrite;
 export function compat(x: unknown): AsyncRead | AsyncWrite {
   if ((typeof x !== "object" && typeof x !== "function") || x === null || x instanceof Uint8Array) {
-    throw invalidInput(`compat: expected a stream or an iterable of Uint8Array chunks, got ${describe(x)}`);
+    throw invalidInput(`compat: x must be a stream or an iterable of Uint8Array chunks, got ${describe(x)}`);
   }
   return match(x)
     .when(isAnyrtRead, (stream) => stream)
@@ -92,7 +88,7 @@ export function compat(x: unknown): AsyncRead | AsyncWrite {
     )
     .otherwise((value) => {
       throw invalidInput(
-        `compat: expected an anyrt stream, a Web stream or { readable, writable } pair, a Node stream or an iterable of Uint8Array, got ${describe(value)}`,
+        `compat: x must be an anyrt stream, a Web stream or { readable, writable } pair, a Node stream or an iterable of Uint8Array, got ${describe(value)}`,
       );
     });
 }

@@ -8,7 +8,7 @@
 export { type Compatible, compat } from "./compat.ts";
 export { toIoError } from "./errors.ts";
 export { type FromAsyncIterableOptions, fromAsyncIterable, toAsyncIterable } from "./iterable.ts";
-export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./node-from.ts";
+export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shapes.ts";
 export { type FromAbortableOptions, fromAbortable, toAbortable } from "./task.ts";
 export {
   type FromWebDuplexOptions,

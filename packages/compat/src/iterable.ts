@@ -5,9 +5,9 @@
  * @module
  */
 import { type AsyncRead, type ChunksOptions, chunks, invalidInput, type ReadStream } from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes } from "./chunk.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
-import { chunkBytes, sizeOption } from "./web-readable.ts";
 
 /** Options of {@link fromAsyncIterable}. */
 export interface FromAsyncIterableOptions {
@@ -65,11 +65,13 @@ export function fromAsyncIterable(
   options: FromAsyncIterableOptions = {},
 ): ReadStream {
   const operation = "fromAsyncIterable";
-  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
+  const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
   const label = options.label ?? "iterable";
   const iterator = iteratorOf(iterable);
   if (iterator === undefined) {
-    throw invalidInput(`${operation}: expected an async or sync iterable of Uint8Array, got ${describe(iterable)}`);
+    throw invalidInput(
+      `${operation}: iterable must be an async or sync iterable of Uint8Array, got ${describe(iterable)}`,
+    );
   }
   return new PulledReader(new IteratorSource(iterator, label), label, readAhead);
 }

@@ -13,49 +13,17 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
+import { ChunkQueue, checkSize, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
-import { isNodeDuplex, isNodeReadable, isNodeWritable } from "./shapes.ts";
-import { sizeOption } from "./web-readable.ts";
+import {
+  isNodeDuplex,
+  isNodeReadable,
+  isNodeWritable,
+  type NodeDuplexLike,
+  type NodeReadableLike,
+  type NodeWritableLike,
+} from "./shapes.ts";
 import { WriteSide } from "./write-side.ts";
-
-type Listener = (...args: never[]) => void;
-
-/** The members of a Node `stream.Readable` the bridge uses (structurally, any realm). */
-export interface NodeReadableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  pause(): unknown;
-  resume(): unknown;
-  destroy(error?: Error): unknown;
-  readonly readable: boolean;
-  readonly readableEnded?: boolean;
-  readonly readableObjectMode?: boolean;
-}
-
-/** The members of a Node `stream.Writable` the bridge uses (structurally, any realm). */
-export interface NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  once(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
-  end(callback?: () => void): unknown;
-  destroy(error?: Error): unknown;
-  readonly writable: boolean;
-  readonly writableLength?: number;
-  readonly writableHighWaterMark?: number;
-  readonly writableNeedDrain?: boolean;
-  readonly writableEnded?: boolean;
-  readonly writableFinished?: boolean;
-  readonly destroyed?: boolean;
-}
-
-/** A Node `stream.Duplex` (a `net.Socket`, a `PassThrough`, ...). */
-export interface NodeDuplexLike extends NodeReadableLike, NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
-  destroy(error?: Error): unknown;
-}
 
 /** Options of {@link fromNodeReadable} and the read side of {@link fromNodeDuplex}. */
 export interface FromNodeReadableOptions {
@@ -345,12 +313,12 @@ class NodeDuplexStream implements Duplex {
 }
 
 function readSide(operation: string, stream: NodeReadableLike, options: FromNodeReadableOptions): NodeReadSide {
-  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
+  const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_NODE_READ_AHEAD);
   return new NodeReadSide(stream, options.label ?? "node stream", readAhead);
 }
 
 function writeSide(operation: string, stream: NodeWritableLike, options: FromNodeWritableOptions): NodeWriteSide {
-  const maxChunk = sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
+  const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
   return new NodeWriteSide(stream, options.label ?? "node stream", maxChunk);
 }
 
@@ -379,7 +347,7 @@ function writeSide(operation: string, stream: NodeWritableLike, options: FromNod
 export function fromNodeReadable(stream: NodeReadableLike, options: FromNodeReadableOptions = {}): ReadStream {
   const operation = "fromNodeReadable";
   if (!isNodeReadable(stream)) {
-    throw invalidInput(`${operation}: expected a Node stream.Readable, got ${describe(stream)}`);
+    throw invalidInput(`${operation}: stream must be a Node stream.Readable, got ${describe(stream)}`);
   }
   return new NodeReadStream(stream, readSide(operation, stream, options));
 }
@@ -445,7 +413,7 @@ export function fromNodeDuplex(
 ): Duplex {
   const operation = "fromNodeDuplex";
   if (!isNodeDuplex(stream)) {
-    throw invalidInput(`${operation}: expected a Node stream.Duplex, got ${describe(stream)}`);
+    throw invalidInput(`${operation}: stream must be a Node stream.Duplex, got ${describe(stream)}`);
   }
   const writer = writeSide(operation, stream, options);
   return new NodeDuplexStream(stream, readSide(operation, stream, options), writer);

@@ -6,18 +6,9 @@
  */
 import { Buffer } from "node:buffer";
 import { Duplex, Readable, Writable } from "node:stream";
-import {
-  type Duplex as AnyrtDuplex,
-  type AsyncRead,
-  type AsyncWrite,
-  invalidInput,
-  WOULD_BLOCK,
-  writeAll,
-} from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { type Duplex as AnyrtDuplex, type AsyncRead, type AsyncWrite, WOULD_BLOCK, writeAll } from "@anyrt/core";
+import { checkReader, checkSize, checkWriter } from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
-import { isAnyrtDuplex, isAnyrtRead, isAnyrtWrite } from "./shapes.ts";
-import { sizeOption } from "./web-readable.ts";
 
 export {
   type FromNodeReadableOptions,
@@ -25,10 +16,8 @@ export {
   fromNodeDuplex,
   fromNodeReadable,
   fromNodeWritable,
-  type NodeDuplexLike,
-  type NodeReadableLike,
-  type NodeWritableLike,
 } from "./node-from.ts";
+export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shapes.ts";
 
 /** Options of {@link toNodeReadable}, {@link toNodeWritable} and {@link toNodeDuplex}. */
 export interface ToNodeOptions {
@@ -178,11 +167,9 @@ function destroyWith(close: () => Promise<void>, error: Error | null, callback: 
  */
 export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): Readable {
   const operation = "toNodeReadable";
-  if (!isAnyrtRead(reader)) {
-    throw invalidInput(`${operation}: expected an anyrt AsyncRead, got ${describe(reader)}`);
-  }
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
-  const highWaterMark = sizeOption(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE);
+  checkReader(operation, "reader", reader);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
+  const highWaterMark = checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE);
   const pump = readPump(reader, chunkSize);
   const close = closerOf(reader, options.closeOnDestroy);
   return new Readable({
@@ -217,10 +204,8 @@ export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): 
  */
 export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}): Writable {
   const operation = "toNodeWritable";
-  if (!isAnyrtWrite(writer)) {
-    throw invalidInput(`${operation}: expected an anyrt AsyncWrite, got ${describe(writer)}`);
-  }
-  const highWaterMark = sizeOption(operation, "writableHighWaterMark", options.writableHighWaterMark, DEFAULT_SIZE);
+  checkWriter(operation, "writer", writer);
+  const highWaterMark = checkSize(operation, "writableHighWaterMark", options.writableHighWaterMark, DEFAULT_SIZE);
   const aborter = new AbortController();
   const close = closerOf(writer, options.closeOnDestroy);
   return new Writable({
@@ -259,17 +244,16 @@ export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}):
  */
 export function toNodeDuplex(stream: AnyrtDuplex, options: ToNodeOptions = {}): Duplex {
   const operation = "toNodeDuplex";
-  if (!isAnyrtDuplex(stream)) {
-    throw invalidInput(`${operation}: expected an anyrt Duplex, got ${describe(stream)}`);
-  }
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
-  const readableHighWaterMark = sizeOption(
+  checkReader(operation, "stream", stream);
+  checkWriter(operation, "stream", stream);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
+  const readableHighWaterMark = checkSize(
     operation,
     "readableHighWaterMark",
     options.readableHighWaterMark,
     DEFAULT_SIZE,
   );
-  const writableHighWaterMark = sizeOption(
+  const writableHighWaterMark = checkSize(
     operation,
     "writableHighWaterMark",
     options.writableHighWaterMark,

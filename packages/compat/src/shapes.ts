@@ -1,13 +1,50 @@
 /**
- * The structural shapes the bridges recognise, as ts-pattern patterns: anyrt streams, Web
- * streams and their `{ readable, writable }` pairs, Node streams, and iterables. Structure, not
- * `instanceof`, so that objects from another realm (an iframe, a worker, another copy of a
- * library) are recognised too.
+ * The structural shapes the bridges recognise: the `*Like` types of the foreign streams they
+ * take, and ts-pattern patterns for anyrt streams, Web streams and their `{ readable, writable }`
+ * pairs, Node streams, and iterables. Structure, not `instanceof`, so that objects from another
+ * realm (an iframe, a worker, another copy of a library) are recognised too.
  * @module
  */
-import type { AsyncRead, AsyncWrite, Duplex } from "@anyrt/core";
+import type { AsyncRead, AsyncWrite } from "@anyrt/core";
 import { isMatching, P } from "ts-pattern";
-import type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./node-from.ts";
+
+type Listener = (...args: never[]) => void;
+
+/** The members of a Node `stream.Readable` the bridge uses (structurally, any realm). */
+export interface NodeReadableLike {
+  on(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(error?: Error): unknown;
+  readonly readable: boolean;
+  readonly readableEnded?: boolean;
+  readonly readableObjectMode?: boolean;
+}
+
+/** The members of a Node `stream.Writable` the bridge uses (structurally, any realm). */
+export interface NodeWritableLike {
+  on(event: string, listener: Listener): unknown;
+  once(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  end(callback?: () => void): unknown;
+  destroy(error?: Error): unknown;
+  readonly writable: boolean;
+  readonly writableLength?: number;
+  readonly writableHighWaterMark?: number;
+  readonly writableNeedDrain?: boolean;
+  readonly writableEnded?: boolean;
+  readonly writableFinished?: boolean;
+  readonly destroyed?: boolean;
+}
+
+/** A Node `stream.Duplex` (a `net.Socket`, a `PassThrough`, ...). */
+export interface NodeDuplexLike extends NodeReadableLike, NodeWritableLike {
+  on(event: string, listener: Listener): unknown;
+  removeListener(event: string, listener: Listener): unknown;
+  destroy(error?: Error): unknown;
+}
 
 const fn = P.when((value: unknown): value is (...args: never[]) => unknown => typeof value === "function");
 
@@ -51,8 +88,6 @@ type Guard<T> = (value: unknown) => value is T;
 export const isAnyrtRead: Guard<AsyncRead> = isMatching(anyrtReadPattern) as Guard<AsyncRead>;
 /** Whether `value` looks like an anyrt `AsyncWrite`. */
 export const isAnyrtWrite: Guard<AsyncWrite> = isMatching(anyrtWritePattern) as Guard<AsyncWrite>;
-/** Whether `value` looks like an anyrt `Duplex`. */
-export const isAnyrtDuplex: Guard<Duplex> = isMatching({ ...anyrtReadPattern, ...anyrtWritePattern }) as Guard<Duplex>;
 /** Whether `value` looks like a Web `ReadableStream`. */
 export const isWebReadable: Guard<ReadableStream> = isMatching(webReadablePattern) as Guard<ReadableStream>;
 /** Whether `value` looks like a Web `WritableStream`. */

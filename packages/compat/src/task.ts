@@ -3,8 +3,8 @@
  * for cancellable work) ⇄ an anyrt `JoinHandle`.
  * @module
  */
-import { createSpawn, invalidInput, isIoError, type JoinHandle, type Spawn } from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { createSpawn, isIoError, type JoinHandle, type Spawn } from "@anyrt/core";
+import { checkFunction } from "@anyrt/core/adapter";
 
 /** Options of {@link fromAbortable}. */
 export interface FromAbortableOptions {
@@ -38,7 +38,7 @@ export function fromAbortable<T>(
   work: (signal: AbortSignal) => PromiseLike<T> | T,
   options: FromAbortableOptions = {},
 ): JoinHandle<T> {
-  if (typeof work !== "function") throw invalidInput(`fromAbortable: expected a function, got ${describe(work)}`);
+  checkFunction("fromAbortable", "work", work);
   return (options.spawn ?? defaultSpawn).spawn(work, { signal: options.signal });
 }
 
@@ -59,7 +59,7 @@ export function fromAbortable<T>(
  * ```
  */
 export function toAbortable<T>(start: () => JoinHandle<T>): (signal?: AbortSignal) => Promise<T> {
-  if (typeof start !== "function") throw invalidInput(`toAbortable: expected a function, got ${describe(start)}`);
+  checkFunction("toAbortable", "start", start);
   return (signal?: AbortSignal): Promise<T> => {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const handle = start();

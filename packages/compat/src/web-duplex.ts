@@ -5,17 +5,12 @@
  * @module
  */
 import { type Duplex, invalidInput, join, type OperationOptions } from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { checkReader, checkSize, checkWriter, describe } from "@anyrt/core/adapter";
+import { DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop } from "./errors.ts";
 import { DEFAULT_READ_AHEAD } from "./pulled-reader.ts";
-import { isAnyrtDuplex, isWebPair } from "./shapes.ts";
-import {
-  DEFAULT_CHUNK_SIZE,
-  type FromWebReadableOptions,
-  fromWebReadable,
-  sizeOption,
-  toWebReadable,
-} from "./web-readable.ts";
+import { isWebPair } from "./shapes.ts";
+import { type FromWebReadableOptions, fromWebReadable, toWebReadable } from "./web-readable.ts";
 import { type FromWebWritableOptions, toWebWritable, webWriteSide } from "./web-writable.ts";
 
 /** A pair of Web streams, one per direction. */
@@ -51,13 +46,19 @@ export interface FromWebDuplexOptions extends FromWebReadableOptions, FromWebWri
 export function fromWebDuplex(pair: WebStreamPair<unknown, Uint8Array>, options: FromWebDuplexOptions = {}): Duplex {
   const operation = "fromWebDuplex";
   if (!isWebPair(pair)) {
-    throw invalidInput(`${operation}: expected a { readable, writable } pair of Web streams, got ${describe(pair)}`);
+    throw invalidInput(
+      `${operation}: pair must be a { readable, writable } pair of Web streams, got ${describe(pair)}`,
+    );
   }
-  if (pair.readable.locked) throw invalidInput(`${operation}: the readable is locked to another reader`);
-  if (pair.writable.locked) throw invalidInput(`${operation}: the writable is locked to another writer`);
-  sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
-  sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
-  sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
+  if (pair.readable.locked) {
+    throw invalidInput(`${operation}: readable must be unlocked, got one locked to another reader`);
+  }
+  if (pair.writable.locked) {
+    throw invalidInput(`${operation}: writable must be unlocked, got one locked to another writer`);
+  }
+  checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
+  checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
   const writer = webWriteSide(operation, pair.writable, options);
   const reader = fromWebReadable(pair.readable as ReadableStream, options);
   return join(reader, writer);
@@ -93,9 +94,8 @@ export interface ToWebDuplexOptions {
  */
 export function toWebDuplex(stream: Duplex, options: ToWebDuplexOptions = {}): WebStreamPair {
   const operation = "toWebDuplex";
-  if (!isAnyrtDuplex(stream)) {
-    throw invalidInput(`${operation}: expected an anyrt Duplex, got ${describe(stream)}`);
-  }
+  checkReader(operation, "stream", stream);
+  checkWriter(operation, "stream", stream);
   let readDone = false;
   let writeDone = false;
   let closed = false;

@@ -6,13 +6,11 @@
  * @module
  */
 import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
-import { checkLength, describe } from "@anyrt/core/adapter";
+import { checkReader, checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
-import { isAnyrtRead, isWebReadable } from "./shapes.ts";
-
-/** Default auto-allocated chunk of `toWebReadable` and largest write chunk of `fromWebWritable`: 64 KiB. */
-export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+import { isWebReadable } from "./shapes.ts";
 
 /** Default largest landing buffer of a BYOB reader in {@link fromWebReadable}: 256 KiB. */
 const MAX_LANDING = 256 * 1024;
@@ -31,25 +29,6 @@ export interface FromWebReadableOptions {
   readonly chunkSize?: number | undefined;
   /** Names the stream in error messages. Default `"web stream"`. */
   readonly label?: string | undefined;
-}
-
-/** Turns a chunk of a default Web stream into bytes: any `ArrayBufferView` or `ArrayBuffer`. */
-export function chunkBytes(value: unknown, label: string): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  // Another realm's Uint8Array fails instanceof but still has the shape of one.
-  const view = value as { buffer?: unknown; byteOffset?: unknown; byteLength?: unknown };
-  if (
-    typeof value === "object" &&
-    value !== null &&
-    typeof view.byteOffset === "number" &&
-    typeof view.byteLength === "number" &&
-    typeof view.buffer === "object"
-  ) {
-    return new Uint8Array(view.buffer as ArrayBuffer, view.byteOffset, view.byteLength);
-  }
-  throw new IoError("InvalidData", `read ${label}: expected a chunk of bytes (Uint8Array), got ${describe(value)}`);
 }
 
 /** The first landing buffer of a BYOB reader; it grows while reads fill it, up to `chunkSize`. */
@@ -124,14 +103,6 @@ class DefaultSource implements PullSource {
   }
 }
 
-/** Checks a size option: an integer in `1..2^30`, or the default when absent. */
-export function sizeOption(operation: string, name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  checkLength(operation, name, value, 2 ** 30);
-  if (value === 0) throw invalidInput(`${operation}: ${name} must be at least 1, got 0`);
-  return value;
-}
-
 /** Locks `stream` with a BYOB reader when it is a byte stream, else with a default reader. */
 function sourceOf(stream: ReadableStream, label: string, chunkSize: number): PullSource {
   let byob: ReadableStreamBYOBReader | undefined;
@@ -175,10 +146,12 @@ function sourceOf(stream: ReadableStream, label: string, chunkSize: number): Pul
  */
 export function fromWebReadable(stream: ReadableStream, options: FromWebReadableOptions = {}): ReadStream {
   const operation = "fromWebReadable";
-  if (!isWebReadable(stream)) throw invalidInput(`${operation}: expected a ReadableStream, got ${describe(stream)}`);
-  if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another reader`);
-  const readAhead = sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, MAX_LANDING);
+  if (!isWebReadable(stream)) {
+    throw invalidInput(`${operation}: stream must be a ReadableStream, got ${describe(stream)}`);
+  }
+  if (stream.locked) throw invalidInput(`${operation}: stream must be unlocked, got one locked to another reader`);
+  const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, MAX_LANDING);
   const label = options.label ?? "web stream";
   return new PulledReader(sourceOf(stream, label, chunkSize), label, readAhead);
 }
@@ -232,10 +205,8 @@ function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
  */
 export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions = {}): ReadableStream<Uint8Array> {
   const operation = "toWebReadable";
-  if (!isAnyrtRead(reader)) {
-    throw invalidInput(`${operation}: expected an anyrt AsyncRead, got ${describe(reader)}`);
-  }
-  const chunkSize = sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
+  checkReader(operation, "reader", reader);
+  const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   const close = options.closeOnCancel === false ? undefined : closerOf(reader);
   const aborter = new AbortController();
   const readOptions = { signal: aborter.signal };

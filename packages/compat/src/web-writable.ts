@@ -14,10 +14,10 @@ import {
   type WriteStream,
   writeAll,
 } from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { checkSize, describe } from "@anyrt/core/adapter";
+import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
-import { chunkBytes, DEFAULT_CHUNK_SIZE, sizeOption } from "./web-readable.ts";
 import { WriteSide } from "./write-side.ts";
 
 /** Options of {@link fromWebWritable}. */
@@ -119,7 +119,7 @@ class WebWriteStream implements WriteStream {
 export function webWriteSide(operation: string, stream: unknown, options: FromWebWritableOptions): WebWriteSide {
   if (!isWebWritable(stream)) throw invalidInput(`${operation}: expected a WritableStream, got ${describe(stream)}`);
   if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another writer`);
-  const maxChunk = sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
+  const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
   return new WebWriteSide(stream as WritableStream<Uint8Array>, options.label ?? "web stream", maxChunk);
 }
 
@@ -188,7 +188,7 @@ export function toWebWritable(writer: AsyncWrite, options: ToWebWritableOptions 
   if (!isAnyrtWrite(writer)) {
     throw invalidInput(`${operation}: expected an anyrt AsyncWrite, got ${describe(writer)}`);
   }
-  const highWaterMark = sizeOption(operation, "highWaterMark", options.highWaterMark, DEFAULT_CHUNK_SIZE);
+  const highWaterMark = checkSize(operation, "highWaterMark", options.highWaterMark, DEFAULT_CHUNK_SIZE);
   const closeWriter = (writer as { close?: unknown }).close;
   const close =
     options.closeOnAbort === false || typeof closeWriter !== "function"

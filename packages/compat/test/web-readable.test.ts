@@ -300,7 +300,7 @@ describe("fromWebReadable", () => {
     const stream = new Blob(["x"]).stream();
     stream.getReader();
     expect(() => fromWebReadable(stream)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
-    expect(() => fromWebReadable({} as never)).toThrow(/expected a ReadableStream, got Object/);
+    expect(() => fromWebReadable({} as never)).toThrow(/stream must be a ReadableStream, got Object/);
   });
 
   it("any split into reads of an anyrt → Web → anyrt round trip gives the bytes back", async () => {

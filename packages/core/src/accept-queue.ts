@@ -11,7 +11,7 @@ import { IoError, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { ConnectOptions, ListenOptions, SocketAddress, TcpListener, TcpStream } from "./net.ts";
 import { abortReason } from "./signal.ts";
-import { checkLength, checkPort, describe } from "./validate.ts";
+import { checkInteger, checkPort, describe } from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
 /**
@@ -208,5 +208,5 @@ export function checkListenOptions(options: unknown): asserts options is ListenO
   if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
   const { port, backlog } = options as ListenOptions;
   checkPort("listen", port, 0);
-  if (backlog !== undefined) checkLength("listen", "backlog", backlog, 65535);
+  if (backlog !== undefined) checkInteger("listen", "backlog", backlog, 0, 65535);
 }

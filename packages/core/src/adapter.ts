@@ -6,7 +6,9 @@
  * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
  * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); and the write side
- * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`).
+ * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`); and what
+ * an adapter needs to run tasks and timers its own way (`defineJoinHandleClass`, `handleInternally`,
+ * `scheduleStart`, `TimerQueue`, `systemClock`).
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
@@ -49,6 +51,35 @@ export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, Ri
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { StagedStream, type StreamReader } from "./staged-stream.ts";
 export { StagedWriter, type WriteSink } from "./staged-writer.ts";
-export { checkBuffer, checkLength, checkPath, checkPort, describe } from "./validate.ts";
+export {
+  defineJoinHandleClass,
+  type GroupChild,
+  handleInternally,
+  scheduleStart,
+  systemClock,
+  type TaskEnd,
+  type TaskHooks,
+} from "./task.ts";
+export { TimerEntry, TimerQueue } from "./timer-queue.ts";
+export {
+  checkArray,
+  checkBuffer,
+  checkDuplex,
+  checkFunction,
+  checkInteger,
+  checkLimit,
+  checkMethods,
+  checkObject,
+  checkPath,
+  checkPort,
+  checkReadCount,
+  checkReader,
+  checkSignal,
+  checkSize,
+  checkWriteCount,
+  checkWriter,
+  describe,
+  MAX_BUFFER_SIZE,
+} from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

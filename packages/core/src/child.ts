@@ -5,11 +5,11 @@
  * native one.
  * @module
  */
-import { IoError } from "./error.ts";
+import { type IoError, invalidInput } from "./error.ts";
 import type { ReadStream, WriteStream } from "./io.ts";
 import type { ChildProcess, Command, CommandOutput, ExitStatus, Stdio } from "./process.ts";
 import { readToEnd } from "./util/read.ts";
-import { describe } from "./validate.ts";
+import { checkArray, checkObject, describe } from "./validate.ts";
 
 /**
  * Throws `InvalidInput` unless `command` is a well-formed `Command`: a non-empty program name,
@@ -25,28 +25,29 @@ import { describe } from "./validate.ts";
  * ```
  */
 export function checkCommand(command: Command): void {
-  if (typeof command !== "object" || command === null) throw new IoError("InvalidInput", "spawn: command required");
+  checkObject("spawn", "command", command);
   if (typeof command.command !== "string" || command.command.length === 0) {
-    throw new IoError("InvalidInput", `spawn: command must be a non-empty string, got ${describe(command.command)}`);
+    throw invalidInput(`spawn: command must be a non-empty string, got ${describe(command.command)}`);
   }
-  if (command.args !== undefined && (!Array.isArray(command.args) || command.args.some((a) => typeof a !== "string"))) {
-    throw new IoError("InvalidInput", `spawn ${command.command}: args must be an array of strings`);
+  const operation = `spawn ${command.command}`;
+  if (command.args !== undefined) {
+    checkArray(operation, "args", command.args);
+    const bad = command.args.find((arg) => typeof arg !== "string");
+    if (bad !== undefined) throw invalidInput(`${operation}: args must be strings, got ${describe(bad)}`);
   }
   if (command.cwd !== undefined && typeof command.cwd !== "string") {
-    throw new IoError("InvalidInput", `spawn ${command.command}: cwd must be a string`);
+    throw invalidInput(`${operation}: cwd must be a string, got ${describe(command.cwd)}`);
   }
   for (const stdio of [command.stdin, command.stdout, command.stderr]) {
     if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
-      throw new IoError("InvalidInput", `spawn ${command.command}: stdio must be "piped", "inherit" or "null"`);
+      throw invalidInput(`${operation}: stdio must be "piped", "inherit" or "null", got ${describe(stdio)}`);
     }
   }
   if (command.env !== undefined) {
-    if (typeof command.env !== "object" || command.env === null) {
-      throw new IoError("InvalidInput", `spawn ${command.command}: env must be an object`);
-    }
+    checkObject(operation, "env", command.env);
     for (const [key, value] of Object.entries(command.env)) {
       if (typeof value !== "string") {
-        throw new IoError("InvalidInput", `spawn ${command.command}: env.${key} must be a string`);
+        throw invalidInput(`${operation}: env.${key} must be a string, got ${describe(value)}`);
       }
     }
   }
@@ -116,7 +117,7 @@ export class SpawnedChild implements ChildProcess {
 
   kill(signal = "SIGTERM"): void {
     if (typeof signal !== "string") {
-      throw new IoError("InvalidInput", `kill: signal must be a name, got ${describe(signal)}`);
+      throw invalidInput(`kill: signal must be a signal name, got ${describe(signal)}`);
     }
     if (this.#parts.exited()) return;
     try {

@@ -11,7 +11,7 @@ import { IoError, invalidInput } from "./error.ts";
 import type { File, FileInfo, SeekFrom } from "./fs.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
 import { throwIfAborted } from "./signal.ts";
-import { checkBuffer, describe } from "./validate.ts";
+import { checkBuffer, checkInteger, describe } from "./validate.ts";
 
 /**
  * What a runtime provides for an open file. `OpenFile` calls at most one of these at a time, never
@@ -142,10 +142,10 @@ export class OpenFile implements File {
 
   seek(offset: number, whence: SeekFrom = "start"): Promise<number> {
     return this.#run("seek", async () => {
-      if (typeof offset !== "number" || !Number.isSafeInteger(offset)) {
-        throw invalidInput(`seek ${this.path}: offset must be an integer, got ${describe(offset)}`);
+      checkInteger(`seek ${this.path}`, "offset", offset, Number.MIN_SAFE_INTEGER);
+      if (!whences.has(whence)) {
+        throw invalidInput(`seek ${this.path}: whence must be "start", "current" or "end", got ${describe(whence)}`);
       }
-      if (!whences.has(whence)) throw invalidInput(`seek ${this.path}: unknown whence ${describe(whence)}`);
       if (offset < 0) {
         // The kernel refuses a negative position with EINVAL; check first for a clear message.
         const base = whence === "start" ? 0 : await this.#ops.base(whence);
@@ -161,9 +161,7 @@ export class OpenFile implements File {
 
   truncate(length = 0): Promise<void> {
     return this.#run("truncate", async () => {
-      if (typeof length !== "number" || !Number.isSafeInteger(length) || length < 0) {
-        throw invalidInput(`truncate ${this.path}: length must be an integer >= 0, got ${describe(length)}`);
-      }
+      checkInteger(`truncate ${this.path}`, "length", length, 0);
       await this.#ops.truncate(length);
     });
   }

@@ -1,7 +1,7 @@
 /**
  * `@anyrt/core`: the runtime-agnostic contract of anyrt (byte streams, TCP, files,
  * subprocesses, tasks and time, one error taxonomy, a capability manifest) and the in-memory
- * pipes written once against it.
+ * pipes written once against it. What only adapter authors need is in `@anyrt/core/adapter`.
  * @module
  */
 
@@ -42,20 +42,7 @@ export {
   type RuntimeParts,
 } from "./runtime.ts";
 export * from "./sync/index.ts";
-export {
-  type Clock,
-  createSpawn,
-  defineJoinHandleClass,
-  type GroupChild,
-  handleInternally,
-  type JoinHandle,
-  type Spawn,
-  type SpawnOptions,
-  scheduleStart,
-  systemClock,
-  type TaskEnd,
-  type TaskHooks,
-} from "./task.ts";
+export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions } from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
 export {
   createTime,
@@ -66,6 +53,5 @@ export {
   type Time,
   type Timer,
 } from "./time.ts";
-export { TimerEntry, TimerQueue } from "./timer-queue.ts";
 export * from "./util/index.ts";
 export { createVirtualClock, type VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";

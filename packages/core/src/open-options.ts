@@ -6,8 +6,9 @@
  * check of `readTextFile`.
  * @module
  */
-import { IoError } from "./error.ts";
+import { IoError, invalidInput } from "./error.ts";
 import type { OpenOptions, WriteFileOptions } from "./fs.ts";
+import { checkObject, describe } from "./validate.ts";
 
 /**
  * The access `options` asks for: `write` when `write` or `append` is set, `read` when asked for
@@ -22,9 +23,7 @@ import type { OpenOptions, WriteFileOptions } from "./fs.ts";
  * ```
  */
 export function openAccess(options: OpenOptions): { readonly read: boolean; readonly write: boolean } {
-  if (typeof options !== "object" || options === null) {
-    throw new IoError("InvalidInput", "open: options must be an object");
-  }
+  checkObject("open", "options", options);
   const write = options.write === true || options.append === true;
   if ((options.create || options.createNew || options.truncate) && !write) {
     throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
@@ -72,7 +71,7 @@ export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax
 /** Throws `InvalidInput` unless `prefix` (of `makeTempDir`) is a string without `/`. */
 export function checkTempPrefix(prefix: unknown): asserts prefix is string {
   if (typeof prefix !== "string" || prefix.includes("/")) {
-    throw new IoError("InvalidInput", "makeTempDir: prefix must be a string without '/'");
+    throw invalidInput(`makeTempDir: prefix must be a string without '/', got ${describe(prefix)}`);
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";
-import { checkInteger, checkSignal } from "./util/check.ts";
+import { checkInteger, checkSignal } from "./validate.ts";
 
 /** Options of {@link TaskGroup} and {@link taskGroup}. */
 export interface TaskGroupOptions {

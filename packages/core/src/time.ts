@@ -9,7 +9,7 @@ import type { OperationOptions } from "./io.ts";
 import { abortReason } from "./signal.ts";
 import { type Clock, systemClock } from "./task.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
-import { checkSignal } from "./util/check.ts";
+import { checkSignal } from "./validate.ts";
 
 /** Listener options shared by every wait, so that adding a listener allocates nothing. */
 const ONCE: AddEventListenerOptions = Object.freeze({ once: true });

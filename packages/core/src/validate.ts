@@ -1,9 +1,78 @@
 /**
- * Argument checks shared by core and adapters, so that bad input fails at once with a precise
- * `InvalidInput` rather than hanging or being ignored.
+ * The argument checks of core, compat and the adapters, written once so that bad input fails at
+ * once and the same way everywhere: an `IoError` of kind `InvalidInput` whose message reads
+ * `<operation>: <name> must be <what is accepted>, got <what was given>` (the operation may name
+ * its subject, as in `seek /tmp/a`). Every check takes the operation first, then the argument's
+ * name where it varies, then the value. Also the checks of the counts a stream reports: a stream
+ * that claims more bytes than the buffer holds broke the contract and fails loudly
+ * (`InvalidData`, `WriteZero`), never overruns.
  * @module
  */
-import { invalidInput } from "./error.ts";
+import { IoError, invalidInput } from "./error.ts";
+import type { AsyncRead, AsyncWrite, Duplex } from "./io.ts";
+
+/** The largest buffer or chunk size a size option accepts: 1 GiB. */
+export const MAX_BUFFER_SIZE = 2 ** 30;
+
+/** A short description of a value for error messages: strings quoted and cut, objects by class. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === "object") return value.constructor?.name ?? "object";
+  return String(value);
+}
+
+function fail(operation: string, name: string, accepted: string, value: unknown): IoError {
+  return invalidInput(`${operation}: ${name} must be ${accepted}, got ${describe(value)}`);
+}
+
+/**
+ * Returns `value` when it is an integer in `min..max`, else throws `InvalidInput`. `max` defaults
+ * to `Number.MAX_SAFE_INTEGER`; pass `Number.MIN_SAFE_INTEGER` as `min` for any safe integer.
+ */
+export function checkInteger(
+  operation: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    const range =
+      max !== Number.MAX_SAFE_INTEGER ? ` in ${min}..${max}` : min !== Number.MIN_SAFE_INTEGER ? ` >= ${min}` : "";
+    throw fail(operation, name, `an integer${range}`, value);
+  }
+  return value;
+}
+
+/** Returns `value` when it is a limit, an integer `>= 1` or `Infinity` (none), else throws `InvalidInput`. */
+export function checkLimit(operation: string, name: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) {
+    throw fail(operation, name, "an integer >= 1 or Infinity", value);
+  }
+  return value;
+}
+
+/**
+ * Returns `fallback` when `value` is `undefined`, else `value` when it is a size in
+ * `1..MAX_BUFFER_SIZE` (1 GiB), else throws `InvalidInput`. For buffer and chunk size options.
+ */
+export function checkSize(operation: string, name: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : checkInteger(operation, name, value, 1, MAX_BUFFER_SIZE);
+}
+
+/** Throws `InvalidInput` unless `port` is an integer within `min..65535`. */
+export function checkPort(operation: string, port: unknown, min: 0 | 1): asserts port is number {
+  checkInteger(operation, "port", port, min, 65535);
+}
+
+/** Throws `InvalidInput` unless `path` is a non-empty string without NUL bytes. */
+export function checkPath(operation: string, path: unknown): asserts path is string {
+  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
+    throw fail(operation, "path", "a non-empty string without NUL bytes", path);
+  }
+}
 
 function isDetached(buffer: ArrayBufferLike): boolean {
   const flag = (buffer as { detached?: boolean }).detached;
@@ -17,48 +86,106 @@ function isDetached(buffer: ArrayBufferLike): boolean {
 }
 
 /**
- * Throws `InvalidInput` unless `buf` is a `Uint8Array` whose memory is still attached.
- * A detached view reports length 0, so it is only examined when its length is 0.
+ * Throws `InvalidInput` unless `buf` is a `Uint8Array` whose memory is still attached. A detached
+ * view reports length 0, so only an empty view is examined (the read and write paths call this
+ * on every operation).
  */
 export function checkBuffer(operation: string, buf: unknown): asserts buf is Uint8Array {
-  if (!(buf instanceof Uint8Array)) {
-    throw invalidInput(`${operation}: expected a Uint8Array, got ${describe(buf)}`);
-  }
+  if (!(buf instanceof Uint8Array)) throw fail(operation, "buffer", "a Uint8Array", buf);
   if (buf.length === 0 && isDetached(buf.buffer)) {
-    throw invalidInput(`${operation}: the buffer is detached`);
+    throw invalidInput(`${operation}: buffer must be attached, got a view of a detached ArrayBuffer`);
   }
 }
 
-/** Throws `InvalidInput` unless `port` is an integer within `min..65535`. */
-export function checkPort(operation: string, port: unknown, min: 0 | 1): asserts port is number {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < min || port > 65535) {
-    throw invalidInput(`${operation}: port must be an integer in ${min}..65535, got ${describe(port)}`);
-  }
+/** Returns `signal` when it is absent or an `AbortSignal`, else throws `InvalidInput`. */
+export function checkSignal(operation: string, signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw fail(operation, "signal", "an AbortSignal", signal);
 }
 
-/** Throws `InvalidInput` unless `value` is an integer `>= 0` (and at most `max`). */
-export function checkLength(
+/** Throws `InvalidInput` unless `value` is a non-null object (an options bag, a command). */
+export function checkObject(operation: string, name: string, value: unknown): asserts value is object {
+  if (typeof value !== "object" || value === null) throw fail(operation, name, "an object", value);
+}
+
+/** Throws `InvalidInput` unless `value` is a function. */
+export function checkFunction(
   operation: string,
   name: string,
   value: unknown,
-  max = Number.MAX_SAFE_INTEGER,
-): asserts value is number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > max) {
-    throw invalidInput(`${operation}: ${name} must be an integer in 0..${max}, got ${describe(value)}`);
+): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== "function") throw fail(operation, name, "a function", value);
+}
+
+/** Throws `InvalidInput` unless `value` is an array. */
+export function checkArray(operation: string, name: string, value: unknown): asserts value is readonly unknown[] {
+  if (!Array.isArray(value)) throw fail(operation, name, "an array", value);
+}
+
+/** Throws `InvalidInput` unless `value` is an object with each of `methods` (a decoder's `decode`, ...). */
+export function checkMethods(operation: string, name: string, value: unknown, methods: readonly string[]): void {
+  const ok =
+    typeof value === "object" &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === "function");
+  if (!ok) throw fail(operation, name, `an object with ${methods.join(", ")}`, value);
+}
+
+// The stream checks spell their methods out: readExact, writeAll and the copies run them on every call.
+function isReader(value: unknown): value is AsyncRead {
+  const candidate = value as Partial<AsyncRead> | null | undefined;
+  return typeof candidate?.read === "function" && typeof candidate.tryRead === "function";
+}
+
+function isWriter(value: unknown): value is AsyncWrite {
+  const candidate = value as Partial<AsyncWrite> | null | undefined;
+  return (
+    typeof candidate?.write === "function" &&
+    typeof candidate.tryWrite === "function" &&
+    typeof candidate.flush === "function" &&
+    typeof candidate.shutdown === "function"
+  );
+}
+
+/** Throws `InvalidInput` unless `value` has the `read` / `tryRead` methods of an `AsyncRead`. */
+export function checkReader(operation: string, name: string, value: unknown): asserts value is AsyncRead {
+  if (!isReader(value)) throw fail(operation, name, "an AsyncRead", value);
+}
+
+/** Throws `InvalidInput` unless `value` has the `write`, `tryWrite`, `flush` and `shutdown` methods of an `AsyncWrite`. */
+export function checkWriter(operation: string, name: string, value: unknown): asserts value is AsyncWrite {
+  if (!isWriter(value)) throw fail(operation, name, "an AsyncWrite", value);
+}
+
+/** Throws `InvalidInput` unless `value` has the methods of a `Duplex`: both halves' and `close`. */
+export function checkDuplex(operation: string, name: string, value: unknown): asserts value is Duplex {
+  if (!isReader(value) || !isWriter(value) || typeof (value as Partial<Duplex>).close !== "function") {
+    throw fail(operation, name, "a Duplex (an AsyncRead and AsyncWrite with close)", value);
   }
 }
 
-/** Throws `InvalidInput` unless `path` is a non-empty string without NUL bytes. */
-export function checkPath(operation: string, path: unknown): asserts path is string {
-  if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
-    throw invalidInput(`${operation}: path must be a non-empty string, got ${describe(path)}`);
+/**
+ * Checks the count a `read` / `tryRead` reported for a buffer of `length` bytes: anything but an
+ * integer in `0..length` fails with `InvalidData`.
+ */
+export function checkReadCount(operation: string, n: number, length: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > length) {
+    throw new IoError(
+      "InvalidData",
+      `${operation}: the stream reported reading ${n} bytes into a ${length}-byte buffer`,
+    );
   }
+  return n;
 }
 
-/** A short description of a value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === "object") return value.constructor?.name ?? "object";
-  return String(value);
+/**
+ * Checks the count a `write` / `tryWrite` reported for a non-empty buffer of `length` bytes: `0`
+ * fails with `WriteZero`, anything else outside `1..length` with `InvalidData`.
+ */
+export function checkWriteCount(operation: string, n: number, length: number): number {
+  if (n === 0) throw new IoError("WriteZero", `${operation}: the stream accepted 0 of ${length} bytes`);
+  if (!Number.isInteger(n) || n < 0 || n > length) {
+    throw new IoError("InvalidData", `${operation}: the stream reported writing ${n} of ${length} bytes`);
+  }
+  return n;
 }

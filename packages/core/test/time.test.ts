@@ -1,5 +1,6 @@
 // Unit tests of core's time on a virtual clock: sleeps, scopes, intervals, and the multiplexing queue.
-import { type Clock, createTime, createVirtualClock, isIoError, TimerQueue } from "@anyrt/core";
+import { type Clock, createTime, createVirtualClock, isIoError } from "@anyrt/core";
+import { TimerQueue } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 function setup() {

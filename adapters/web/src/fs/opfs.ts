@@ -9,6 +9,7 @@ import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import {
   checkBuffer,
+  checkInteger,
   checkPath,
   checkTempPrefix,
   decodeTextFile,
@@ -263,9 +264,7 @@ function fileOps(
 
 /** OPFS has no permissions, so `mode` is ignored; a `mode` that is not permission bits is still `InvalidInput`. */
 function checkMode(operation: string, mode: unknown): void {
-  if (mode !== undefined && (typeof mode !== "number" || !Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
-    throw new IoError("InvalidInput", `${operation}: mode must be permission bits (0 to 0o7777), got ${String(mode)}`);
-  }
+  if (mode !== undefined) checkInteger(operation, "mode", mode, 0, 0o7777);
 }
 
 /**

@@ -18,6 +18,8 @@ import {
   abortReason,
   ChunkQueue,
   checkConnectOptions,
+  checkInteger,
+  checkObject,
   describe,
   hostnameOf,
   ReadHalf,
@@ -462,25 +464,26 @@ async function connectStream(
  * ```
  */
 export function webSocketNet(options: WebSocketNetOptions): Net {
-  if (typeof options !== "object" || options === null) {
-    throw new IoError("InvalidInput", "webSocketNet: options with a relay URL are required");
-  }
+  checkObject("webSocketNet", "options", options);
   const transport = options.transport ?? "auto";
   if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
-    throw new IoError("InvalidInput", `webSocketNet: unknown transport ${describe(transport)}`);
+    throw new IoError(
+      "InvalidInput",
+      `webSocketNet: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
+    );
   }
   const givenWindow = options.window;
-  if (givenWindow !== undefined && (!Number.isSafeInteger(givenWindow) || givenWindow < 0)) {
-    throw new IoError("InvalidInput", `webSocketNet: window must be an integer >= 0, got ${describe(givenWindow)}`);
-  }
+  if (givenWindow !== undefined) checkInteger("webSocketNet", "window", givenWindow, 0);
   let relay: URL;
   try {
     relay = new URL(String(options.relay));
   } catch (error) {
-    throw new IoError("InvalidInput", `webSocketNet: relay is not a URL: ${String(options.relay)}`, { cause: error });
+    throw new IoError("InvalidInput", `webSocketNet: relay must be a URL, got ${describe(options.relay)}`, {
+      cause: error,
+    });
   }
   if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
-    throw new IoError("InvalidInput", `webSocketNet: the relay URL must be ws: or wss:, got ${relay.protocol}`);
+    throw new IoError("InvalidInput", `webSocketNet: relay must be a ws: or wss: URL, got ${relay.protocol}`);
   }
   const connect = (connectOptions: ConnectOptions): Promise<TcpStream> => {
     let url: URL;

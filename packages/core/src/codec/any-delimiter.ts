@@ -4,10 +4,9 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
-import { checkBuffer, describe } from "../validate.ts";
+import { checkBuffer, checkLimit, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
-import { checkLimit } from "./internal.ts";
 
 /** Options of {@link AnyDelimiter}. */
 export interface AnyDelimiterOptions {
@@ -61,7 +60,7 @@ export class AnyDelimiter implements Decoder<Uint8Array>, Encoder<Uint8Array> {
       options.writeDelimiter === undefined
         ? delimiters.slice(0, 1)
         : toBytes("writeDelimiter", options.writeDelimiter, true);
-    this.#maxLength = checkLimit("AnyDelimiter", "maxLength", options.maxLength ?? 1024 * 1024, true);
+    this.#maxLength = checkLimit("AnyDelimiter", "maxLength", options.maxLength ?? 1024 * 1024);
   }
 
   decode(buf: BufferLike): Uint8Array | null {

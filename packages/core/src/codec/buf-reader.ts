@@ -7,9 +7,9 @@ import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { copyBytes } from "../read-half.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkBuffer, describe } from "../validate.ts";
+import { checkBuffer, checkInteger, checkLimit, checkReadCount, checkReader, describe } from "../validate.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
-import { checkLimit, checkObject, hasClose } from "./internal.ts";
+import { hasClose } from "./internal.ts";
 import { LineBatch } from "./line-batch.ts";
 
 /** Options of the {@link BufReader} constructor. */
@@ -96,9 +96,9 @@ export class BufReader implements AsyncRead {
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(inner: AsyncRead, options: BufReaderOptions = {}) {
-    checkObject("BufReader", "inner", inner, ["read", "tryRead"]);
+    checkReader("BufReader", "inner", inner);
     this.#inner = inner;
-    this.#capacity = checkLimit("BufReader", "capacity", options.capacity ?? 64 * 1024);
+    this.#capacity = checkInteger("BufReader", "capacity", options.capacity ?? 64 * 1024, 1);
     this.#buffer = new ByteBuffer(0);
   }
 
@@ -130,12 +130,7 @@ export class BufReader implements AsyncRead {
   /** Marks the first `n` buffered bytes as read (`0 <= n <= buffer.length`). */
   consume(n: number): void {
     this.#check("consume");
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > this.#buffer.length) {
-      throw new IoError(
-        "InvalidInput",
-        `consume: n must be an integer in 0..${this.#buffer.length}, got ${describe(n)}`,
-      );
-    }
+    checkInteger("consume", "n", n, 0, this.#buffer.length);
     this.#consume(n);
   }
 
@@ -179,7 +174,7 @@ export class BufReader implements AsyncRead {
    */
   async readUntil(delimiter: number | Uint8Array, options: ReadUntilOptions = {}): Promise<Uint8Array | null> {
     const needle = checkDelimiter(delimiter);
-    const max = checkLimit("readUntil", "max", options.max ?? DEFAULT_MAX, true);
+    const max = checkLimit("readUntil", "max", options.max ?? DEFAULT_MAX);
     this.#enter("readUntil", options);
     try {
       const end = await this.#findEnd(needle, max, options, "readUntil");
@@ -196,7 +191,7 @@ export class BufReader implements AsyncRead {
    * leaves the partial line buffered and the next call returns the whole line.
    */
   async readLine(options: ReadLineOptions = {}): Promise<string | null> {
-    const maxLength = checkLimit("readLine", "maxLength", options.maxLength ?? DEFAULT_MAX, true);
+    const maxLength = checkLimit("readLine", "maxLength", options.maxLength ?? DEFAULT_MAX);
     this.#enter("readLine", options);
     try {
       const fast = this.#lineFromText(maxLength);
@@ -231,7 +226,7 @@ export class BufReader implements AsyncRead {
 
   #tryReadLineSlow(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
     const limit = options?.maxLength;
-    const maxLength = limit === undefined ? DEFAULT_MAX : checkLimit("readLine", "maxLength", limit, true);
+    const maxLength = limit === undefined ? DEFAULT_MAX : checkLimit("readLine", "maxLength", limit);
     if (this.#closed || this.#busy) {
       this.#check("readLine");
       throw new IoError("Busy", "readLine BufReader: another operation is pending");
@@ -335,9 +330,7 @@ export class BufReader implements AsyncRead {
   }
 
   #accept(n: number, room: number): number {
-    if (!(Number.isInteger(n) && n >= 0 && n <= room)) {
-      throw new IoError("InvalidData", `BufReader: the inner stream reported ${n} bytes for a ${room}-byte read`);
-    }
+    checkReadCount("read BufReader", n, room);
     if (n === 0) this.#eof = true;
     else this.#buffer.commit(n);
     return n;

@@ -6,9 +6,9 @@
  */
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { copyBytes } from "../read-half.ts";
-import { checkBuffer } from "../validate.ts";
+import { checkBuffer, checkInteger, checkWriter } from "../validate.ts";
 import { BufferedSink } from "./buffered-sink.ts";
-import { checkLimit, checkObject, writeOut } from "./internal.ts";
+import { writeOut } from "./internal.ts";
 
 /** Options of the {@link BufWriter} constructor. */
 export interface BufWriterOptions {
@@ -57,9 +57,9 @@ export class BufWriter extends BufferedSink implements AsyncWrite {
   #end = 0;
 
   constructor(inner: AsyncWrite, options: BufWriterOptions = {}) {
-    checkObject("BufWriter", "inner", inner, ["write", "tryWrite", "flush", "shutdown"]);
+    checkWriter("BufWriter", "inner", inner);
     super("BufWriter", inner);
-    this.#capacity = checkLimit("BufWriter", "capacity", options.capacity ?? 64 * 1024);
+    this.#capacity = checkInteger("BufWriter", "capacity", options.capacity ?? 64 * 1024, 1);
   }
 
   /** The capacity given to the constructor. */

@@ -6,7 +6,7 @@
  */
 import { invalidInput } from "../error.ts";
 import { copyBytes } from "../read-half.ts";
-import { checkBuffer } from "../validate.ts";
+import { checkBuffer, checkInteger } from "../validate.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,9 +67,7 @@ export class ByteBuffer implements BufferLike {
 
   /** @param capacity Initial capacity in bytes (grown on demand); an integer >= 0. */
   constructor(capacity = 8 * 1024) {
-    if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 0) {
-      throw invalidInput(`ByteBuffer: capacity must be an integer >= 0, got ${String(capacity)}`);
-    }
+    checkInteger("ByteBuffer", "capacity", capacity, 0);
     this.#initial = capacity;
     this.#data = capacity === 0 ? EMPTY : new Uint8Array(capacity);
   }

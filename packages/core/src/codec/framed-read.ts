@@ -5,9 +5,10 @@
 import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
+import { checkInteger, checkMethods, checkReader } from "../validate.ts";
 import { type BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder } from "./codec.ts";
-import { checkLimit, checkObject, hasClose } from "./internal.ts";
+import { hasClose } from "./internal.ts";
 
 /** Options of the {@link FramedRead} constructor. */
 export interface FramedReadOptions {
@@ -62,11 +63,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #closed = false;
 
   constructor(inner: AsyncRead, decoder: Decoder<T>, options: FramedReadOptions = {}) {
-    checkObject("FramedRead", "inner", inner, ["read", "tryRead"]);
-    checkObject("FramedRead", "decoder", decoder, ["decode"]);
+    checkReader("FramedRead", "inner", inner);
+    checkMethods("FramedRead", "decoder", decoder, ["decode"]);
     this.#inner = inner;
     this.#decoder = decoder;
-    this.#readSize = checkLimit("FramedRead", "readSize", options.readSize ?? 64 * 1024);
+    this.#readSize = checkInteger("FramedRead", "readSize", options.readSize ?? 64 * 1024, 1);
   }
 
   /** The decoder (for codecs with state worth inspecting). */
@@ -170,9 +171,13 @@ export class FramedRead<T> implements AsyncIterable<T> {
   }
 
   #accept(n: number, room: number): void {
+    // checkReadCount's test and message, inline: an impossible count also ends the frame stream.
     if (!(Number.isInteger(n) && n >= 0 && n <= room)) {
       this.#done = true;
-      throw new IoError("InvalidData", `FramedRead: the inner stream reported ${n} bytes for a ${room}-byte read`);
+      throw new IoError(
+        "InvalidData",
+        `next FramedRead: the stream reported reading ${n} bytes into a ${room}-byte buffer`,
+      );
     }
     if (n === 0) this.#eof = true;
     else this.#buffer.commit(n);

@@ -4,10 +4,11 @@
  * @module
  */
 import type { AsyncWrite, OperationOptions } from "../io.ts";
+import { checkInteger, checkMethods, checkWriter } from "../validate.ts";
 import { BufferedSink } from "./buffered-sink.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
 import type { Encoder } from "./codec.ts";
-import { checkLimit, checkObject, writeOut } from "./internal.ts";
+import { writeOut } from "./internal.ts";
 
 /** Options of the {@link FramedWrite} constructor. */
 export interface FramedWriteOptions {
@@ -55,11 +56,11 @@ export class FramedWrite<T> extends BufferedSink {
   readonly #highWaterMark: number;
 
   constructor(inner: AsyncWrite, encoder: Encoder<T>, options: FramedWriteOptions = {}) {
-    checkObject("FramedWrite", "inner", inner, ["write", "tryWrite", "flush", "shutdown"]);
-    checkObject("FramedWrite", "encoder", encoder, ["encode"]);
+    checkWriter("FramedWrite", "inner", inner);
+    checkMethods("FramedWrite", "encoder", encoder, ["encode"]);
     super("FramedWrite", inner);
     this.#encoder = encoder;
-    this.#highWaterMark = checkLimit("FramedWrite", "highWaterMark", options.highWaterMark ?? 128 * 1024);
+    this.#highWaterMark = checkInteger("FramedWrite", "highWaterMark", options.highWaterMark ?? 128 * 1024, 1);
   }
 
   /** Encoded bytes not yet written to the inner stream. */

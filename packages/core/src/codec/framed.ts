@@ -3,11 +3,11 @@
  * @module
  */
 import type { AsyncRead, AsyncWrite, Duplex, OperationOptions } from "../io.ts";
+import { checkDuplex } from "../validate.ts";
 import type { BufferLike } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 import { FramedRead, type FramedReadOptions } from "./framed-read.ts";
 import { FramedWrite, type FramedWriteOptions } from "./framed-write.ts";
-import { checkObject } from "./internal.ts";
 
 /** Options of the {@link Framed} constructor. */
 export interface FramedOptions extends FramedReadOptions, FramedWriteOptions {}
@@ -43,7 +43,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
   #closed = false;
 
   constructor(stream: Duplex, codec: Decoder<In> & Encoder<Out>, options: FramedOptions = {}) {
-    checkObject("Framed", "stream", stream, ["read", "tryRead", "write", "tryWrite", "flush", "shutdown", "close"]);
+    checkDuplex("Framed", "stream", stream);
     this.#stream = stream;
     // The halves see the stream without `close`, so that closing is this class's alone.
     const readSide: AsyncRead = {

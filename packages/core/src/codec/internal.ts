@@ -1,29 +1,10 @@
 /**
- * Private helpers of the codec modules: argument checks for limits and capacities, and writing a
- * buffer out completely through the `AsyncWrite` contract.
+ * Private helpers of the buffered and framed codec modules: writing a buffer out completely
+ * through the `AsyncWrite` contract, and closing an inner stream that has `close()`.
  * @module
  */
-import { IoError, invalidInput } from "../error.ts";
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
-import { describe } from "../validate.ts";
-
-/** Throws `InvalidInput` unless `value` is an integer >= 1 (or `Infinity` when allowed). */
-export function checkLimit(operation: string, name: string, value: unknown, allowInfinity = false): number {
-  if (typeof value === "number" && ((Number.isInteger(value) && value >= 1) || (allowInfinity && value === Infinity))) {
-    return value;
-  }
-  const range = allowInfinity ? "an integer >= 1 or Infinity" : "an integer >= 1";
-  throw invalidInput(`${operation}: ${name} must be ${range}, got ${describe(value)}`);
-}
-
-/** Throws `InvalidInput` unless `value` is a function-bearing object with the given methods. */
-export function checkObject(operation: string, name: string, value: unknown, methods: readonly string[]): void {
-  const ok =
-    typeof value === "object" &&
-    value !== null &&
-    methods.every((method) => typeof (value as Record<string, unknown>)[method] === "function");
-  if (!ok) throw invalidInput(`${operation}: ${name} must have ${methods.join(", ")}, got ${describe(value)}`);
-}
+import { checkWriteCount } from "../validate.ts";
 
 /**
  * Writes all of `data` to `writer`; calls `onWritten(n)` after every accepted chunk so that the
@@ -42,10 +23,7 @@ export async function writeOut(
     const rest = data.subarray(offset);
     let n = writer.tryWrite(rest);
     if (n === WOULD_BLOCK) n = await writer.write(rest, options);
-    if (n === 0) throw new IoError("WriteZero", `${label}: the stream accepted 0 bytes`);
-    if (!(n > 0 && n <= rest.length)) {
-      throw new IoError("InvalidData", `${label}: the stream reported ${n} bytes for a ${rest.length}-byte write`);
-    }
+    checkWriteCount(label, n, rest.length);
     offset += n;
     onWritten(n);
   }

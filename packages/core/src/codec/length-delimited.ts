@@ -5,10 +5,9 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
-import { checkBuffer, describe } from "../validate.ts";
+import { checkBuffer, checkInteger, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
-import { checkLimit } from "./internal.ts";
 
 /** Options of {@link LengthDelimited}; every one is optional. */
 export interface LengthDelimitedOptions {
@@ -75,20 +74,22 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   #pending = -1;
 
   constructor(options: LengthDelimitedOptions = {}) {
-    this.#offset = checkInteger("lengthFieldOffset", options.lengthFieldOffset ?? 0, 0);
-    const fieldLength = options.lengthFieldLength ?? 4;
-    if (typeof fieldLength !== "number" || !Number.isInteger(fieldLength) || fieldLength < 1 || fieldLength > 8) {
-      throw invalidInput(`LengthDelimited: lengthFieldLength must be an integer in 1..8, got ${describe(fieldLength)}`);
-    }
+    this.#offset = checkInteger("LengthDelimited", "lengthFieldOffset", options.lengthFieldOffset ?? 0, 0);
+    const fieldLength = checkInteger("LengthDelimited", "lengthFieldLength", options.lengthFieldLength ?? 4, 1, 8);
     this.#fieldLength = fieldLength;
     const endian = options.endian ?? "big";
     if (endian !== "big" && endian !== "little") {
       throw invalidInput(`LengthDelimited: endian must be "big" or "little", got ${describe(endian)}`);
     }
     this.#little = endian === "little";
-    this.#adjustment = checkInteger("lengthAdjustment", options.lengthAdjustment ?? 0, Number.MIN_SAFE_INTEGER);
-    this.#skip = checkInteger("numSkip", options.numSkip ?? this.#offset + fieldLength, 0);
-    this.#max = checkLimit("LengthDelimited", "maxFrameLength", options.maxFrameLength ?? 8 * 1024 * 1024);
+    this.#adjustment = checkInteger(
+      "LengthDelimited",
+      "lengthAdjustment",
+      options.lengthAdjustment ?? 0,
+      Number.MIN_SAFE_INTEGER,
+    );
+    this.#skip = checkInteger("LengthDelimited", "numSkip", options.numSkip ?? this.#offset + fieldLength, 0);
+    this.#max = checkInteger("LengthDelimited", "maxFrameLength", options.maxFrameLength ?? 8 * 1024 * 1024, 1);
     this.#fieldMax = fieldLength >= 7 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * fieldLength) - 1;
   }
 
@@ -166,11 +167,4 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     }
     dst.commit(size + length);
   }
-}
-
-function checkInteger(name: string, value: unknown, min: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
-    throw invalidInput(`LengthDelimited: ${name} must be an integer >= ${min}, got ${describe(value)}`);
-  }
-  return value;
 }

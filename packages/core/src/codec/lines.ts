@@ -4,10 +4,9 @@
  * @module
  */
 import { IoError } from "../error.ts";
-import { describe } from "../validate.ts";
+import { checkLimit, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
-import { checkLimit } from "./internal.ts";
 import { LineBatch } from "./line-batch.ts";
 
 /** Options of {@link Lines}. */
@@ -67,7 +66,7 @@ export class Lines implements Decoder<string>, Encoder<string> {
   readonly #encoder = new TextEncoder();
 
   constructor(options: LinesOptions = {}) {
-    this.#maxLength = checkLimit("Lines", "maxLength", options.maxLength ?? 1024 * 1024, true);
+    this.#maxLength = checkLimit("Lines", "maxLength", options.maxLength ?? 1024 * 1024);
   }
 
   decode(buf: BufferLike): string | null {
@@ -143,7 +142,7 @@ export class Lines implements Decoder<string>, Encoder<string> {
 
   encode(item: string, dst: ByteBuffer): void {
     if (typeof item !== "string")
-      throw new IoError("InvalidInput", `Lines.encode: expected a string, got ${describe(item)}`);
+      throw new IoError("InvalidInput", `Lines encode: item must be a string, got ${describe(item)}`);
     // At most three bytes per UTF-16 unit, plus the newline.
     const space = dst.reserve(item.length * 3 + 1);
     const { written } = this.#encoder.encodeInto(item, space);

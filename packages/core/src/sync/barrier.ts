@@ -5,7 +5,7 @@
  * @module
  */
 import type { OperationOptions } from "../io.ts";
-import { checkInteger } from "../util/check.ts";
+import { checkInteger } from "../validate.ts";
 import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /** What {@link Barrier.wait} resolves with. */

@@ -6,7 +6,7 @@
  */
 import { IoError } from "../error.ts";
 import type { OperationOptions } from "../io.ts";
-import { checkInteger } from "../util/check.ts";
+import { checkInteger } from "../validate.ts";
 import { CHANNEL_EMPTY, DONE, DONE_PROMISE, MAX_CAPACITY, nextPowerOfTwo } from "./channel.ts";
 import { signalOf, WaitQueue } from "./wait-queue.ts";
 

@@ -6,7 +6,7 @@
  */
 import { IoError, invalidInput } from "../error.ts";
 import type { OperationOptions } from "../io.ts";
-import { checkInteger } from "../util/check.ts";
+import { checkInteger } from "../validate.ts";
 import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /**

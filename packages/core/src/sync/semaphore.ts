@@ -5,7 +5,7 @@
  */
 import { IoError } from "../error.ts";
 import type { OperationOptions } from "../io.ts";
-import { checkInteger } from "../util/check.ts";
+import { checkInteger } from "../validate.ts";
 import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /** The most permits a semaphore holds. */

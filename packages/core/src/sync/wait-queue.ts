@@ -8,7 +8,7 @@
  */
 import type { OperationOptions } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { checkSignal } from "../util/check.ts";
+import { checkSignal } from "../validate.ts";
 
 /** One parked operation: its data (a value to send, a permit count), its owner and its promise. */
 export class Waiter<R, D> {

@@ -3,8 +3,7 @@
  * @module
  */
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
-import { checkBuffer } from "../validate.ts";
-import { checkReadCount, checkReader } from "./check.ts";
+import { checkBuffer, checkReadCount, checkReader } from "../validate.ts";
 
 /** The reader returned by {@link chain}. */
 export interface Chain<A extends AsyncRead = AsyncRead, B extends AsyncRead = AsyncRead> extends AsyncRead {
@@ -72,7 +71,7 @@ class ChainReader<A extends AsyncRead, B extends AsyncRead> implements Chain<A, 
  * ```
  */
 export function chain<A extends AsyncRead, B extends AsyncRead>(first: A, second: B): Chain<A, B> {
-  checkReader("chain", first);
-  checkReader("chain", second);
+  checkReader("chain", "first", first);
+  checkReader("chain", "second", second);
   return new ChainReader(first, second);
 }

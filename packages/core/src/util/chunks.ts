@@ -4,15 +4,9 @@
  */
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
+import { checkReadCount, checkReader, checkSignal, checkSize } from "../validate.ts";
 import { Budget } from "./budget.ts";
-import {
-  checkInteger,
-  checkReadCount,
-  checkReader,
-  checkSignal,
-  DEFAULT_BUFFER_SIZE,
-  MAX_BUFFER_SIZE,
-} from "./check.ts";
+import { DEFAULT_BUFFER_SIZE } from "./copy.ts";
 
 /** Options of {@link chunks}. */
 export interface ChunksOptions extends OperationOptions {
@@ -43,15 +37,9 @@ export interface ChunksOptions extends OperationOptions {
  * ```
  */
 export function chunks(reader: AsyncRead, options?: ChunksOptions): AsyncGenerator<Uint8Array, void, undefined> {
-  checkReader("chunks", reader);
+  checkReader("chunks", "reader", reader);
   const signal = checkSignal("chunks", options?.signal);
-  const bufferSize = checkInteger(
-    "chunks",
-    "bufferSize",
-    options?.bufferSize ?? DEFAULT_BUFFER_SIZE,
-    1,
-    MAX_BUFFER_SIZE,
-  );
+  const bufferSize = checkSize("chunks", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   return iterate(reader, new Uint8Array(bufferSize), signal);
 }
 

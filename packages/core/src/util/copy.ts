@@ -6,17 +6,11 @@
 import { invalidInput } from "../error.ts";
 import { type AsyncRead, type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { onAbort, throwIfAborted } from "../signal.ts";
+import { checkReadCount, checkReader, checkSignal, checkSize, checkWriteCount, checkWriter } from "../validate.ts";
 import { Budget } from "./budget.ts";
-import {
-  checkInteger,
-  checkReadCount,
-  checkReader,
-  checkSignal,
-  checkWriteCount,
-  checkWriter,
-  DEFAULT_BUFFER_SIZE,
-  MAX_BUFFER_SIZE,
-} from "./check.ts";
+
+/** Default buffer size of {@link copy}, {@link copyBidirectional} and `chunks`: 64 KiB. */
+export const DEFAULT_BUFFER_SIZE = 64 * 1024;
 
 /** Options of {@link copy} and {@link copyBidirectional}. */
 export interface CopyOptions extends OperationOptions {
@@ -51,10 +45,10 @@ export interface CopyOptions extends OperationOptions {
  * ```
  */
 export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: CopyOptions): Promise<number> {
-  checkReader("copy", reader);
-  checkWriter("copy", writer);
+  checkReader("copy", "reader", reader);
+  checkWriter("copy", "writer", writer);
   const signal = checkSignal("copy", options?.signal);
-  const bufferSize = checkInteger("copy", "bufferSize", options?.bufferSize ?? DEFAULT_BUFFER_SIZE, 1, MAX_BUFFER_SIZE);
+  const bufferSize = checkSize("copy", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   return copyLoop(reader, writer, new Uint8Array(bufferSize), signal);
 }
 
@@ -134,18 +128,12 @@ export type ReadWrite = AsyncRead & AsyncWrite;
  */
 export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: CopyOptions): Promise<[number, number]> {
   const operation = "copyBidirectional";
-  checkReader(operation, a);
-  checkWriter(operation, a);
-  checkReader(operation, b);
-  checkWriter(operation, b);
+  checkReader(operation, "a", a);
+  checkWriter(operation, "a", a);
+  checkReader(operation, "b", b);
+  checkWriter(operation, "b", b);
   const signal = checkSignal(operation, options?.signal);
-  const bufferSize = checkInteger(
-    operation,
-    "bufferSize",
-    options?.bufferSize ?? DEFAULT_BUFFER_SIZE,
-    1,
-    MAX_BUFFER_SIZE,
-  );
+  const bufferSize = checkSize(operation, "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   if (a === b) throw invalidInput(`${operation}: a and b must be different streams`);
   throwIfAborted(signal);
   const controller = new AbortController();

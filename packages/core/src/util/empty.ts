@@ -6,8 +6,7 @@
 import { IoError } from "../error.ts";
 import type { AsyncRead, AsyncWrite, OperationOptions } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { checkBuffer } from "../validate.ts";
-import { checkInteger } from "./check.ts";
+import { checkBuffer, checkInteger } from "../validate.ts";
 
 class Empty implements AsyncRead {
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {

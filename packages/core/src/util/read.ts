@@ -6,9 +6,8 @@
 import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkBuffer } from "../validate.ts";
+import { checkArray, checkBuffer, checkInteger, checkReadCount, checkReader, checkSignal } from "../validate.ts";
 import { Budget } from "./budget.ts";
-import { checkInteger, checkReadCount, checkReader, checkSignal } from "./check.ts";
 
 /**
  * Reads exactly `buf.length` bytes into `buf` and resolves `buf`.
@@ -34,7 +33,7 @@ import { checkInteger, checkReadCount, checkReader, checkSignal } from "./check.
  * ```
  */
 export async function readExact(reader: AsyncRead, buf: Uint8Array, options?: OperationOptions): Promise<Uint8Array> {
-  checkReader("readExact", reader);
+  checkReader("readExact", "reader", reader);
   checkBuffer("readExact", buf);
   const signal = checkSignal("readExact", options?.signal);
   const length = buf.length;
@@ -103,13 +102,11 @@ export async function readToEnd(reader: AsyncRead, options?: ReadToEndOptions): 
 }
 
 async function readAll(operation: string, reader: AsyncRead, options: ReadToEndOptions | undefined) {
-  checkReader(operation, reader);
+  checkReader(operation, "reader", reader);
   const signal = checkSignal(operation, options?.signal);
   const maxBytes = checkInteger(operation, "maxBytes", options?.maxBytes ?? DEFAULT_MAX_BYTES, 0, 2 ** 32);
   const partial = options?.partial;
-  if (partial !== undefined && !Array.isArray(partial)) {
-    throw new IoError("InvalidInput", `${operation}: partial must be an array`);
-  }
+  if (partial !== undefined) checkArray(operation, "partial", partial);
   const readOptions = signal === undefined ? undefined : { signal };
   const budget = new Budget();
   // One byte more than allowed, so that a stream of exactly maxBytes is told apart from a longer one.

@@ -5,7 +5,7 @@
  */
 import { IoError } from "../error.ts";
 import type { AsyncRead, AsyncWrite, Closeable, Duplex, OperationOptions, ReadStream, WriteStream } from "../io.ts";
-import { checkReader, checkSignal, checkWriter } from "./check.ts";
+import { checkDuplex, checkReader, checkSignal, checkWriter } from "../validate.ts";
 import { writeVectoredOf } from "./write.ts";
 
 /** The halves of a stream, from {@link split}. */
@@ -172,11 +172,7 @@ class SplitWriter extends Half implements WriteStream {
  * ```
  */
 export function split(stream: Duplex): SplitHalves {
-  checkReader("split", stream);
-  checkWriter("split", stream);
-  if (typeof (stream as Partial<Duplex>).close !== "function") {
-    throw new IoError("InvalidInput", "split: expected a Duplex with close()");
-  }
+  checkDuplex("split", "stream", stream);
   const owner = new Owner(stream);
   return { reader: new SplitReader(owner), writer: new SplitWriter(owner) };
 }
@@ -274,7 +270,7 @@ class Joined implements Duplex {
  * ```
  */
 export function join(reader: AsyncRead, writer: AsyncWrite): Duplex {
-  checkReader("join", reader);
-  checkWriter("join", writer);
+  checkReader("join", "reader", reader);
+  checkWriter("join", "writer", writer);
   return new Joined(reader, writer);
 }

@@ -3,8 +3,7 @@
  * @module
  */
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
-import { checkBuffer } from "../validate.ts";
-import { checkInteger, checkReadCount, checkReader } from "./check.ts";
+import { checkBuffer, checkInteger, checkReadCount, checkReader } from "../validate.ts";
 
 /** The reader returned by {@link take}. */
 export interface Take<R extends AsyncRead = AsyncRead> extends AsyncRead {
@@ -77,7 +76,7 @@ class TakeReader<R extends AsyncRead> implements Take<R> {
  * ```
  */
 export function take<R extends AsyncRead>(reader: R, limit: number): Take<R> {
-  checkReader("take", reader);
-  checkInteger("take", "limit", limit, 0, Number.MAX_SAFE_INTEGER);
+  checkReader("take", "reader", reader);
+  checkInteger("take", "limit", limit, 0);
   return new TakeReader(reader, limit);
 }

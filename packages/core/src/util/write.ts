@@ -3,12 +3,10 @@
  * `writeAllVectored` (several buffers, through the stream's native `writeVectored` when it has one).
  * @module
  */
-import { IoError } from "../error.ts";
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { checkBuffer } from "../validate.ts";
+import { checkArray, checkBuffer, checkSignal, checkWriteCount, checkWriter } from "../validate.ts";
 import { Budget } from "./budget.ts";
-import { checkSignal, checkWriteCount, checkWriter } from "./check.ts";
 
 /**
  * Writes all of `buf`, looping over partial writes, and resolves the number of bytes written:
@@ -36,7 +34,7 @@ import { checkSignal, checkWriteCount, checkWriter } from "./check.ts";
  * ```
  */
 export async function writeAll(writer: AsyncWrite, buf: Uint8Array, options?: OperationOptions): Promise<number> {
-  checkWriter("writeAll", writer);
+  checkWriter("writeAll", "writer", writer);
   checkBuffer("writeAll", buf);
   const signal = checkSignal("writeAll", options?.signal);
   const length = buf.length;
@@ -95,8 +93,8 @@ export async function writeAllVectored(
   bufs: readonly Uint8Array[],
   options?: OperationOptions,
 ): Promise<number> {
-  checkWriter("writeAllVectored", writer);
-  if (!Array.isArray(bufs)) throw new IoError("InvalidInput", "writeAllVectored: bufs must be an array");
+  checkWriter("writeAllVectored", "writer", writer);
+  checkArray("writeAllVectored", "bufs", bufs);
   let remaining: Uint8Array[] = [];
   for (const buf of bufs as readonly unknown[]) {
     checkBuffer("writeAllVectored", buf);
@@ -173,7 +171,7 @@ export function writeVectoredOf(
 ): Promise<number> {
   if (writer.writeVectored !== undefined) return writer.writeVectored(bufs, options);
   try {
-    if (!Array.isArray(bufs)) throw new IoError("InvalidInput", "writeVectored: bufs must be an array");
+    checkArray("writeVectored", "bufs", bufs);
     for (const buf of bufs as readonly unknown[]) checkBuffer("writeVectored", buf);
   } catch (error) {
     return Promise.reject(error);
