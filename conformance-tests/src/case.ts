@@ -31,7 +31,7 @@ export interface Fixture {
   readonly runtime: Runtime;
   /**
    * Opens a connected pair of streams for the `stream/*` cases. When absent, the suite opens a
-   * TCP pair on 127.0.0.1 through `runtime.net` if the runtime declares `tcp.connect` and
+   * TCP pair on 127.0.0.1 through `runtime.tcp` if the runtime declares `tcp.connect` and
    * `tcp.listen`; otherwise stream cases are unsupported.
    */
   readonly openPair?: (() => Promise<StreamPair>) | undefined;

@@ -54,10 +54,10 @@ function tcpPairPossible(runtime: Runtime): boolean {
 
 /** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
 export async function openTcpPair(runtime: Runtime): Promise<StreamPair> {
-  const listener = await runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const [a, b] = await Promise.all([
-      runtime.net.connect({ hostname: "127.0.0.1", port: listener.localAddress.port }),
+      runtime.tcp.connect({ hostname: "127.0.0.1", port: listener.localAddress.port }),
       listener.accept(),
     ]);
     return { a, b };

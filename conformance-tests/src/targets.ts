@@ -64,7 +64,7 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
     version: runtime.version,
     adapter,
     capabilities: capabilities as CapabilityManifest,
-    net: runtime.net,
+    tcp: runtime.tcp,
     fs: runtime.fs,
     process: runtime.process,
     tasks: runtime.tasks,
@@ -132,7 +132,7 @@ export function rendezvousToken(): Uint8Array {
 }
 
 async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, token: Uint8Array): Promise<TcpStream> {
-  const stream = await runtime.net.connect({ hostname: relay.hostname, port: relay.port });
+  const stream = await runtime.tcp.connect({ hostname: relay.hostname, port: relay.port });
   try {
     let offset = 0;
     while (offset < token.length) offset += await stream.write(token.subarray(offset));
@@ -156,7 +156,7 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * import { copyBidirectional, readExact, writeAll } from "@anyrt/core";
  * import { runtime } from "@anyrt/auto";
  * // A stand-in for the host's relay: takes two connections, drops their tokens, splices them.
- * const listener = await runtime.net.listen({ port: 0 });
+ * const listener = await runtime.tcp.listen({ port: 0 });
  * void (async () => {
  *   const ends = [await listener.accept(), await listener.accept()] as const;
  *   for (const end of ends) await readExact(end, new Uint8Array(RENDEZVOUS_TOKEN_LENGTH));

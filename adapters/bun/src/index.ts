@@ -7,4 +7,4 @@ export { kindOfCode, toIoError } from "./error.ts";
 export { bunFs } from "./fs.ts";
 export { bunProcesses } from "./process.ts";
 export { type BunRuntimeOptions, bunCapabilities, bunRuntime, createBunRuntime } from "./runtime.ts";
-export { bunNet } from "./tcp.ts";
+export { bunTcp } from "./tcp.ts";

@@ -7,7 +7,7 @@ import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/cor
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
-import { bunNet } from "./tcp.ts";
+import { bunTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines, all on Bun's native
@@ -52,7 +52,7 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     version: Bun.version,
     adapter: "@anyrt/bun",
     capabilities: bunCapabilities,
-    net: bunNet,
+    tcp: bunTcp,
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),

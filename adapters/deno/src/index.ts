@@ -7,4 +7,4 @@ export { kindOfCode, kindOfError, toIoError } from "./error.ts";
 export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
 export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoRuntime } from "./runtime.ts";
-export { denoNet } from "./tcp.ts";
+export { denoTcp } from "./tcp.ts";

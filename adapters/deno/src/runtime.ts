@@ -7,7 +7,7 @@ import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/cor
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { denoFs } from "./fs.ts";
 import { denoProcesses } from "./process.ts";
-import { denoNet } from "./tcp.ts";
+import { denoTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -66,7 +66,7 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     version: Deno.version.deno,
     adapter: "@anyrt/deno",
     capabilities: denoCapabilities,
-    net: denoNet,
+    tcp: denoTcp,
     fs: denoFs,
     process: denoProcesses,
     blocking: blockingPool(options.blocking),

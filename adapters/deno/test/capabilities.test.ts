@@ -32,9 +32,9 @@ describe("Deno capabilities", () => {
 
   it("setNoDelay and setKeepAlive apply; a keep-alive delay fails with Unsupported, naming the capability", async () => {
     const runtime = createDenoRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
+    const listener = await runtime.tcp.listen({ port: 0 });
     const [client, server] = await Promise.all([
-      runtime.net.connect({ port: listener.localAddress.port }),
+      runtime.tcp.connect({ port: listener.localAddress.port }),
       listener.accept(),
     ]);
     try {

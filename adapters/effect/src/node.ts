@@ -8,10 +8,10 @@ import * as NodeServices from "@effect/platform-node/NodeServices";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { effectNodeNet } from "./node-net.ts";
+import { effectNodeTcp } from "./node-tcp.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
-export { effectNodeNet } from "./node-net.ts";
+export { effectNodeTcp } from "./node-tcp.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
@@ -22,7 +22,7 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
   return createEffectRuntime(context, {
     id: "node",
     version: process.versions.node,
-    net: { net: effectNodeNet(context), halfClose: true, socketOptions: true, keepAliveDelay: true },
+    tcp: { tcp: effectNodeTcp(context), halfClose: true, socketOptions: true, keepAliveDelay: true },
   });
 }
 

@@ -1,11 +1,11 @@
 /**
  * The Effect runtime: an anyrt `Runtime` whose tasks are Effect fibers, whose time is Effect's
  * `Clock`, and whose files and subprocesses are Effect's `FileSystem` and `ChildProcessSpawner`
- * services, all taken from one Effect context. TCP comes from a `Net` the caller passes (on Node,
- * `effectNodeNet`, Effect's own sockets), because Effect has no service for opening connections.
+ * services, all taken from one Effect context. TCP comes from a `Tcp` the caller passes (on Node,
+ * `effectNodeTcp`, Effect's own sockets), because Effect has no service for opening connections.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, noCapabilities, type Runtime, type Tcp } from "@anyrt/core";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as FileSystem from "effect/FileSystem";
@@ -18,9 +18,9 @@ import { effectSpawn } from "./task.ts";
 /** Options of {@link createEffectRuntime}. */
 export interface EffectRuntimeOptions {
   /** TCP, with what it supports; absent: TCP is undeclared. */
-  readonly net?:
+  readonly tcp?:
     | {
-        readonly net: Net;
+        readonly tcp: Tcp;
         readonly halfClose: boolean;
         readonly socketOptions: boolean;
         readonly keepAliveDelay: boolean;
@@ -49,14 +49,14 @@ export interface EffectRuntimeOptions {
 export function createEffectRuntime(context: Context.Context<never>, options: EffectRuntimeOptions = {}): Runtime {
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
-  const net = options.net;
+  const tcp = options.tcp;
   const capabilities: CapabilityManifest = {
     ...noCapabilities,
-    "tcp.connect": net !== undefined,
-    "tcp.listen": net !== undefined,
-    "tcp.halfClose": net?.halfClose === true,
-    "tcp.socketOptions": net?.socketOptions === true,
-    "tcp.keepAliveDelay": net?.keepAliveDelay === true,
+    "tcp.connect": tcp !== undefined,
+    "tcp.listen": tcp !== undefined,
+    "tcp.halfClose": tcp?.halfClose === true,
+    "tcp.socketOptions": tcp?.socketOptions === true,
+    "tcp.keepAliveDelay": tcp?.keepAliveDelay === true,
     fs: hasFs,
     process: hasProcess,
     "process.signals": hasProcess,
@@ -67,7 +67,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
-    net: net?.net,
+    tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
     tasks: effectSpawn(context),

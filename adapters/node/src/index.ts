@@ -8,4 +8,4 @@ export { kindOfCode, toIoError } from "./error.ts";
 export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
 export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeRuntime } from "./runtime.ts";
-export { nodeNet } from "./tcp.ts";
+export { nodeTcp } from "./tcp.ts";

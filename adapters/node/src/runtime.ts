@@ -8,7 +8,7 @@ import { type BlockingRuntimeOptions, blockingPools } from "@anyrt/core/adapter"
 import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
-import { nodeNet } from "./tcp.ts";
+import { nodeTcp } from "./tcp.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
@@ -48,7 +48,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     version: process.versions.node,
     adapter: "@anyrt/node",
     capabilities: nodeCapabilities,
-    net: nodeNet,
+    tcp: nodeTcp,
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),

@@ -4,14 +4,14 @@
  * core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Fs, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Fs, noCapabilities, type Runtime, type Tcp } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { webClock } from "./clock.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
   /** TCP over a WebSocket relay: declares `tcp.connect` and `tcp.halfClose`. */
-  readonly net?: Net | undefined;
+  readonly tcp?: Tcp | undefined;
   /** Files (on the Origin Private File System): declares `fs`. */
   readonly fs?: Fs | undefined;
 }
@@ -34,7 +34,7 @@ function hasWorkers(): boolean {
  * Browsers cannot listen, have no subprocesses and no socket options.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
-  const tcp = parts.net !== undefined;
+  const tcp = parts.tcp !== undefined;
   return Object.freeze({
     ...noCapabilities,
     "tcp.connect": tcp,
@@ -72,7 +72,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     adapter: "@anyrt/web",
     capabilities,
     clock: webClock(),
-    ...(parts.net === undefined ? {} : { net: parts.net }),
+    ...(parts.tcp === undefined ? {} : { tcp: parts.tcp }),
     ...(parts.fs === undefined ? {} : { fs: parts.fs }),
     ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),
   });

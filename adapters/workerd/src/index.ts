@@ -5,4 +5,4 @@
  */
 export { kindOfError, toIoError } from "./error.ts";
 export { createWorkerdRuntime, workerdCapabilities, workerdRuntime } from "./runtime.ts";
-export { workerdNet } from "./tcp.ts";
+export { workerdTcp } from "./tcp.ts";

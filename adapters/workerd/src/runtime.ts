@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, noCapabilities, type Runtime } from "@anyrt/core";
-import { workerdNet } from "./tcp.ts";
+import { workerdTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
@@ -41,7 +41,7 @@ export function createWorkerdRuntime(): Runtime {
     version: workerdVersion(),
     adapter: "@anyrt/workerd",
     capabilities: workerdCapabilities,
-    net: workerdNet,
+    tcp: workerdTcp,
   });
 }
 

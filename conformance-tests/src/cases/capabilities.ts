@@ -29,23 +29,23 @@ export const capabilityCases: ConformanceCase[] = [
   },
   {
     id: "capabilities/undeclared-tcp-connect-is-unsupported",
-    title: "net.connect on a runtime without tcp.connect rejects with Unsupported",
+    title: "tcp.connect on a runtime without tcp.connect rejects with Unsupported",
     requires: ["!tcp.connect"],
     async run({ runtime }) {
-      await rejectsWithKind(runtime.net.connect({ hostname: "127.0.0.1", port: 9 }), "Unsupported", "net.connect");
+      await rejectsWithKind(runtime.tcp.connect({ hostname: "127.0.0.1", port: 9 }), "Unsupported", "tcp.connect");
     },
   },
   {
     id: "capabilities/undeclared-tcp-listen-is-unsupported",
-    title: "net.listen on a runtime without tcp.listen rejects with Unsupported",
+    title: "tcp.listen on a runtime without tcp.listen rejects with Unsupported",
     requires: ["!tcp.listen"],
     async run(ctx) {
-      const listening = ctx.runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+      const listening = ctx.runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
       listening.then(
         (listener) => ctx.defer(() => listener.close()),
         () => {},
       );
-      await rejectsWithKind(listening, "Unsupported", "net.listen");
+      await rejectsWithKind(listening, "Unsupported", "tcp.listen");
     },
   },
   {
@@ -89,7 +89,7 @@ export const capabilityCases: ConformanceCase[] = [
     title: "the Unsupported error names the capability that is missing",
     requires: ["!tcp.connect"],
     async run({ runtime }) {
-      const error = await runtime.net.connect({ hostname: "127.0.0.1", port: 9 }).then(
+      const error = await runtime.tcp.connect({ hostname: "127.0.0.1", port: 9 }).then(
         () => undefined,
         (e: unknown) => e,
       );

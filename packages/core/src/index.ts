@@ -28,7 +28,7 @@ export {
   WOULD_BLOCK,
   type WriteStream,
 } from "./io.ts";
-export type { ConnectOptions, ListenOptions, Net, SocketAddress, TcpListener, TcpStream } from "./net.ts";
+export type { Listener, SocketAddress } from "./net.ts";
 export { duplex, simplex } from "./pipe.ts";
 export type { ChildProcess, Command, CommandOutput, ExitStatus, Processes, Stdio } from "./process.ts";
 export {
@@ -57,6 +57,7 @@ export {
   type TaskHooks,
 } from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
+export type { Tcp, TcpConnectOptions, TcpListener, TcpListenOptions, TcpStream } from "./tcp.ts";
 export {
   createTime,
   type Interval,

@@ -7,16 +7,16 @@
 import { type Blocking, unsupportedBlocking } from "./blocking.ts";
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
-import type { Net } from "./net.ts";
 import type { Processes } from "./process.ts";
 import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time } from "./task.ts";
+import type { Tcp } from "./tcp.ts";
 
 /**
  * Every capability an adapter can declare. Tasks and time are not listed: every runtime has
  * them.
  *
- * - `tcp.connect`: `net.connect` opens TCP connections.
- * - `tcp.listen`: `net.listen` accepts TCP connections.
+ * - `tcp.connect`: `tcp.connect` opens TCP connections.
+ * - `tcp.listen`: `tcp.listen` accepts TCP connections.
  * - `tcp.halfClose`: `shutdown()` on a TCP stream sends FIN and keeps the read side open.
  * - `tcp.socketOptions`: `setNoDelay` / `setKeepAlive(enable)` take effect.
  * - `tcp.keepAliveDelay`: `setKeepAlive(true, initialDelayMs)` sets the idle time before the first
@@ -66,7 +66,7 @@ export interface Runtime {
   readonly capabilities: CapabilityManifest;
   /** Whether `capability` is declared. */
   supports(capability: Capability): boolean;
-  readonly net: Net;
+  readonly tcp: Tcp;
   readonly fs: Fs;
   readonly process: Processes;
   readonly tasks: Spawn;
@@ -81,7 +81,7 @@ export interface RuntimeParts {
   readonly version: string;
   readonly adapter: string;
   readonly capabilities: CapabilityManifest;
-  readonly net?: Net | undefined;
+  readonly tcp?: Tcp | undefined;
   readonly fs?: Fs | undefined;
   readonly process?: Processes | undefined;
   /** The timer primitive; default {@link systemClock}. */
@@ -125,13 +125,13 @@ function gate<T extends object>(
  * const runtime = defineRuntime({
  *   id: "example", version: "1.0.0", adapter: "example-adapter", capabilities: noCapabilities,
  * });
- * const error = await runtime.net.connect({ port: 80 }).catch((e) => e);
+ * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
  * console.assert(isIoError(error, "Unsupported"));
  * ```
  */
 export function defineRuntime(parts: RuntimeParts): Runtime {
   const declared = Object.freeze({ ...parts.capabilities });
-  const net = gate<Net>(parts.net, parts.adapter, { connect: "tcp.connect", listen: "tcp.listen" }, declared);
+  const tcp = gate<Tcp>(parts.tcp, parts.adapter, { connect: "tcp.connect", listen: "tcp.listen" }, declared);
   const fs = gate<Fs>(
     parts.fs,
     parts.adapter,
@@ -154,7 +154,7 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     adapter: parts.adapter,
     capabilities: declared,
     supports: (capability: Capability) => declared[capability] === true,
-    net,
+    tcp,
     fs,
     process,
     tasks: parts.tasks ?? createSpawn(),

@@ -1,16 +1,16 @@
 /**
- * TCP over WebSocket for browsers: `webSocketNet` opens TCP connections through a relay (see
+ * TCP over WebSocket for browsers: `webSocketTcp` opens TCP connections through a relay (see
  * `@anyrt/web/relay`) speaking `anyrt.tcp.v1`, on `WebSocketStream` where the browser has it and
  * on the classic `WebSocket` otherwise, with backpressure both ways.
  * @module
  */
 import {
-  type ConnectOptions,
   IoError,
   isIoError,
-  type Net,
   type OperationOptions,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpListener,
   type TcpStream,
 } from "@anyrt/core";
@@ -33,8 +33,8 @@ export { TCP_SUBPROTOCOL } from "./protocol.ts";
 /** The `WebSocket` constructor shape the transport needs (the global one by default). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
-/** Options of {@link webSocketNet}. */
-export interface WebSocketNetOptions {
+/** Options of {@link webSocketTcp}. */
+export interface WebSocketTcpOptions {
   /** The relay's URL, `ws:` or `wss:`, such as `wss://example.com/tcp`. */
   readonly relay: string | URL;
   /**
@@ -443,11 +443,11 @@ async function connectStream(
  * @example
  * ```ts
  * import { isIoError } from "@anyrt/core";
- * import { webSocketNet } from "@anyrt/web";
+ * import { webSocketTcp } from "@anyrt/web";
  * // The relay (`serveWebSocketRelay` from "@anyrt/web/relay") runs on your server at this URL.
- * const net = webSocketNet({ relay: "ws://127.0.0.1:9/tcp" });
+ * const tcp = webSocketTcp({ relay: "ws://127.0.0.1:9/tcp" });
  * try {
- *   await using stream = await net.connect({ hostname: "127.0.0.1", port: 6379 });
+ *   await using stream = await tcp.connect({ hostname: "127.0.0.1", port: 6379 });
  *   await stream.write(new TextEncoder().encode("PING\r\n"));
  *   await stream.shutdown(); // the relay sends FIN; reading goes on until the server's EOF
  *   const buf = new Uint8Array(64);
@@ -457,32 +457,32 @@ async function connectStream(
  *   console.assert(isIoError(error, "ConnectionRefused"));
  * }
  * // Bad arguments fail at once, opening nothing.
- * const bad = await net.connect({ port: 0 }).catch((error: unknown) => error);
+ * const bad = await tcp.connect({ port: 0 }).catch((error: unknown) => error);
  * console.assert(isIoError(bad, "InvalidInput"));
  * ```
  */
-export function webSocketNet(options: WebSocketNetOptions): Net {
+export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
   if (typeof options !== "object" || options === null) {
-    throw new IoError("InvalidInput", "webSocketNet: options with a relay URL are required");
+    throw new IoError("InvalidInput", "webSocketTcp: options with a relay URL are required");
   }
   const transport = options.transport ?? "auto";
   if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
-    throw new IoError("InvalidInput", `webSocketNet: unknown transport ${describe(transport)}`);
+    throw new IoError("InvalidInput", `webSocketTcp: unknown transport ${describe(transport)}`);
   }
   const givenWindow = options.window;
   if (givenWindow !== undefined && (!Number.isSafeInteger(givenWindow) || givenWindow < 0)) {
-    throw new IoError("InvalidInput", `webSocketNet: window must be an integer >= 0, got ${describe(givenWindow)}`);
+    throw new IoError("InvalidInput", `webSocketTcp: window must be an integer >= 0, got ${describe(givenWindow)}`);
   }
   let relay: URL;
   try {
     relay = new URL(String(options.relay));
   } catch (error) {
-    throw new IoError("InvalidInput", `webSocketNet: relay is not a URL: ${String(options.relay)}`, { cause: error });
+    throw new IoError("InvalidInput", `webSocketTcp: relay is not a URL: ${String(options.relay)}`, { cause: error });
   }
   if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
-    throw new IoError("InvalidInput", `webSocketNet: the relay URL must be ws: or wss:, got ${relay.protocol}`);
+    throw new IoError("InvalidInput", `webSocketTcp: the relay URL must be ws: or wss:, got ${relay.protocol}`);
   }
-  const connect = (connectOptions: ConnectOptions): Promise<TcpStream> => {
+  const connect = (connectOptions: TcpConnectOptions): Promise<TcpStream> => {
     let url: URL;
     let operation: string;
     try {
