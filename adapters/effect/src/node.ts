@@ -16,13 +16,17 @@ export { effectNodeTcp } from "./node-tcp.ts";
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
- * socket options and keep-alive delay.
+ * socket options and keep-alive delay, set in whole seconds as Node sets it.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   return createEffectRuntime(context, {
     id: "node",
     version: process.versions.node,
-    tcp: { tcp: effectNodeTcp(context), halfClose: true, socketOptions: true, keepAliveDelay: true },
+    tcp: {
+      tcp: effectNodeTcp(context),
+      capabilities: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+      facts: { keepAliveDelayResolutionMs: 1000 },
+    },
   });
 }
 

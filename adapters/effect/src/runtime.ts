@@ -5,7 +5,14 @@
  * `effectNodeTcp`, Effect's own sockets), because Effect has no service for opening connections.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, noCapabilities, type Runtime, type Tcp } from "@anyrt/core";
+import {
+  type CapabilityManifest,
+  defineRuntime,
+  type PartManifest,
+  type Runtime,
+  type Tcp,
+  type TcpFacts,
+} from "@anyrt/core";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as FileSystem from "effect/FileSystem";
@@ -17,13 +24,12 @@ import { effectSpawn } from "./task.ts";
 
 /** Options of {@link createEffectRuntime}. */
 export interface EffectRuntimeOptions {
-  /** TCP, with what it supports; absent: TCP is undeclared. */
+  /** TCP, with every TCP capability it supports and its facts; absent: no TCP capability is declared. */
   readonly tcp?:
     | {
         readonly tcp: Tcp;
-        readonly halfClose: boolean;
-        readonly socketOptions: boolean;
-        readonly keepAliveDelay: boolean;
+        readonly capabilities: PartManifest<"tcp">;
+        readonly facts: TcpFacts;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -50,16 +56,18 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
   const tcp = options.tcp;
+  // Effect has no worker-thread service, so `blocking` is never declared here.
   const capabilities: CapabilityManifest = {
-    ...noCapabilities,
-    "tcp.connect": tcp !== undefined,
-    "tcp.listen": tcp !== undefined,
-    "tcp.halfClose": tcp?.halfClose === true,
-    "tcp.socketOptions": tcp?.socketOptions === true,
-    "tcp.keepAliveDelay": tcp?.keepAliveDelay === true,
-    fs: hasFs,
-    process: hasProcess,
-    "process.signals": hasProcess,
+    tcp: tcp?.capabilities ?? {
+      connect: false,
+      listen: false,
+      halfClose: false,
+      socketOptions: false,
+      keepAliveDelay: false,
+    },
+    fs: { available: hasFs },
+    process: { available: hasProcess, signals: hasProcess },
+    blocking: { available: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   return defineRuntime({
@@ -67,6 +75,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
+    facts: { tcp: tcp?.facts ?? null },
     tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,

@@ -3,7 +3,7 @@
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools } from "@anyrt/core/adapter";
 import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
@@ -12,16 +12,17 @@ import { nodeTcp } from "./tcp.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
-  "tcp.connect": true,
-  "tcp.listen": true,
-  "tcp.halfClose": true,
-  "tcp.socketOptions": true,
-  "tcp.keepAliveDelay": true,
-  fs: true,
-  process: true,
-  "process.signals": process.platform !== "win32",
-  blocking: true,
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true },
+  process: { available: true, signals: process.platform !== "win32" },
+  blocking: { available: true },
 });
+
+/**
+ * What this adapter states on Node that is not yes/no: a keep-alive delay is set in whole seconds
+ * (`net.Socket.setKeepAlive` divides it by 1000 and truncates).
+ */
+export const nodeFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
 
 /**
  * Options of {@link createNodeRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -48,6 +49,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     version: process.versions.node,
     adapter: "@anyrt/node",
     capabilities: nodeCapabilities,
+    facts: nodeFacts,
     tcp: nodeTcp,
     fs: nodeFs,
     process: nodeProcesses,

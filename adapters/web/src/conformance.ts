@@ -68,6 +68,7 @@ export function webConformanceTarget(options: WebConformanceOptions = {}): Confo
         pairHalfClose: true,
         pairBuffering: rendezvous.buffering,
         openPair: () => openRendezvousPair(runtime, rendezvous),
+        openTcpPair: () => openRendezvousPair(runtime, rendezvous),
       };
     },
   };

@@ -11,7 +11,7 @@ import { type WebSocketTcpOptions, webSocketTcp } from "./websocket/index.ts";
 
 export { webClock } from "./clock.ts";
 export { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
-export { type WebRuntimeParts, webCapabilities } from "./runtime.ts";
+export { type WebRuntimeParts, webCapabilities, webFacts } from "./runtime.ts";
 export {
   TCP_SUBPROTOCOL,
   type WebSocketConstructor,

@@ -297,23 +297,6 @@ export const tcpCases: ConformanceCase[] = [
     },
   },
   {
-    id: "tcp/undeclared-keep-alive-delay-is-unsupported",
-    title: "without tcp.keepAliveDelay a given delay fails with Unsupported, keep-alive on/off still works",
-    requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions", "!tcp.keepAliveDelay"],
-    async run(ctx) {
-      const listener = await listen(ctx);
-      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
-      ioErrorKind(
-        throws(() => client.setKeepAlive(true, 1000), "setKeepAlive with a delay"),
-        "Unsupported",
-        "delay",
-      );
-      client.setKeepAlive(true);
-      await writeAll(client, bytes("still"));
-      equal(text(await readExactly(server, 5)), "still", "bytes after the refused delay");
-    },
-  },
-  {
     id: "tcp/write-to-reset-connection-fails",
     title: "writing to a connection the peer reset (closed with unread data) fails with ConnectionReset or BrokenPipe",
     requires: ["tcp.listen", "tcp.connect"],
