@@ -12,7 +12,7 @@
  * @module
  */
 import { openRendezvousPair, rendezvousToken } from "@anyrt/conformance";
-import { createWebRuntime, type WebSocketNetOptions } from "@anyrt/web";
+import { createWebRuntime, type WebSocketTcpOptions } from "@anyrt/web";
 import { type Benchmark, megabytesPerSecond, now, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 
@@ -133,7 +133,7 @@ async function nativeStreamThroughput(relay: string, rendezvous: number, total: 
 }
 
 async function anyrtThroughput(
-  relay: string | WebSocketNetOptions,
+  relay: string | WebSocketTcpOptions,
   rendezvous: number,
   total: number,
 ): Promise<number> {

@@ -44,7 +44,7 @@ async function readDefault(stream: ReadableStream<unknown>, total: number): Prom
 }
 
 async function anyrtSample(runtime: Runtime, total: number, chunk: Buffer): Promise<number> {
-  const listener = await runtime.net.listen({ hostname: HOST, port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: HOST, port: 0 });
   const client = net.connect({ host: HOST, port: listener.localAddress.port });
   const [server] = await Promise.all([
     listener.accept(),

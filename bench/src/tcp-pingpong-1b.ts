@@ -50,9 +50,9 @@ async function readOne(stream: TcpStream, buf: Uint8Array): Promise<number> {
 }
 
 async function anyrtPingpong(runtime: Runtime, roundTrips: number): Promise<number> {
-  const listener = await runtime.net.listen({ hostname: HOST, port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: HOST, port: 0 });
   const [client, server] = await Promise.all([
-    runtime.net.connect({ hostname: HOST, port: listener.localAddress.port, noDelay: true }),
+    runtime.tcp.connect({ hostname: HOST, port: listener.localAddress.port, noDelay: true }),
     listener.accept(),
   ]);
   client.setNoDelay(true);
@@ -78,7 +78,7 @@ async function anyrtPingpong(runtime: Runtime, roundTrips: number): Promise<numb
 
 /** The runtime's native baseline and the other native variants measured next to it. */
 function nativeBaselines(roundTrips: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
-  const nodeNet = (api: string, candidate: boolean): Extra => ({
+  const nodeTcp = (api: string, candidate: boolean): Extra => ({
     kind: "baseline",
     api,
     sample: () => nativePingpong(roundTrips),
@@ -95,13 +95,13 @@ function nativeBaselines(roundTrips: number): { api: string; sample: Sample; ext
       return {
         api: "Deno.connect / Deno.listen, conn.write + conn.read into a reused buffer",
         sample: async () => perSecond(roundTrips, await pingpongDeno(roundTrips)),
-        extras: { "node-net": nodeNet("node:net in Deno, 'data' + write()", false) },
+        extras: { "node-net": nodeTcp("node:net in Deno, 'data' + write()", false) },
       };
     case "bun":
       return {
         api: "Bun.connect / Bun.listen handlers, data + write()",
         sample: async () => perSecond(roundTrips, await pingpongBun(roundTrips)),
-        extras: { "node-net": nodeNet("node:net in Bun, 'data' + write()", true) },
+        extras: { "node-net": nodeTcp("node:net in Bun, 'data' + write()", true) },
       };
   }
 }

@@ -28,9 +28,9 @@ const CHUNK = 64 * 1024;
 async function anyrtPair(
   runtime: Runtime,
 ): Promise<{ client: TcpStream; server: TcpStream; close: () => Promise<void> }> {
-  const listener = await runtime.net.listen({ hostname: HOST, port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: HOST, port: 0 });
   const [client, server] = await Promise.all([
-    runtime.net.connect({ hostname: HOST, port: listener.localAddress.port }),
+    runtime.tcp.connect({ hostname: HOST, port: listener.localAddress.port }),
     listener.accept(),
   ]);
   return {
@@ -98,7 +98,7 @@ async function nativeThroughput(total: number, mode: "onread" | "data"): Promise
 
 /** node:net writes, an accepted anyrt stream reads: isolates anyrt's read path. */
 async function nativeWriterAnyrtReader(runtime: Runtime, total: number): Promise<number> {
-  const listener = await runtime.net.listen({ hostname: HOST, port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: HOST, port: 0 });
   const client = net.connect({ host: HOST, port: listener.localAddress.port });
   const [server] = await Promise.all([
     listener.accept(),
@@ -133,7 +133,7 @@ async function denoThroughput(total: number, reader: "read" | "byob"): Promise<n
 
 /** The runtime's native baseline and the other native variants measured next to it. */
 function nativeBaselines(total: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
-  const nodeNet = (api: string, candidate: boolean): Extra => ({
+  const nodeTcp = (api: string, candidate: boolean): Extra => ({
     kind: "baseline",
     api,
     sample: () => nativeThroughput(total, "data"),
@@ -144,7 +144,7 @@ function nativeBaselines(total: number): { api: string; sample: Sample; extras: 
       return {
         api: "node:net connect({ onread }) reused 64 KiB buffer",
         sample: () => nativeThroughput(total, "onread"),
-        extras: { "data-events": nodeNet("node:net 'data' events", false) },
+        extras: { "data-events": nodeTcp("node:net 'data' events", false) },
       };
     case "deno":
       return {
@@ -157,14 +157,14 @@ function nativeBaselines(total: number): { api: string; sample: Sample; extras: 
             sample: () => denoThroughput(total, "byob"),
             candidate: true,
           },
-          "node-net": nodeNet("node:net in Deno, 'data' events", false),
+          "node-net": nodeTcp("node:net in Deno, 'data' events", false),
         },
       };
     case "bun":
       return {
         api: "Bun.connect / Bun.listen handlers, write + drain",
         sample: async () => megabytesPerSecond(total, await throughputBun(new Uint8Array(CHUNK).fill(7), total)),
-        extras: { "node-net": nodeNet("node:net in Bun, 'data' events", true) },
+        extras: { "node-net": nodeTcp("node:net in Bun, 'data' events", true) },
       };
   }
 }

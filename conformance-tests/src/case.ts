@@ -3,23 +3,36 @@
  * any test framework, and run against any target (an adapter on a runtime) through a driver.
  * @module
  */
-import type { Capability, Duplex, Runtime } from "@anyrt/core";
+import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/core";
 
 /**
  * What a case needs beyond the baseline (tasks and time, which every runtime has): a declared
  * capability, or `"stream.pair"`, a connected pair of byte streams (see {@link Fixture.openPair}).
  * `"stream.halfClose"` means the pair supports `shutdown()` as a half-close, and
  * `"stream.backpressure"` that a writer to a peer that does not read waits (every anyrt stream
- * does; a target over a native bridge that buffers without bound says it does not). `"!tcp.connect"` means
- * the case applies only to adapters that do *not* declare `tcp.connect` (it checks that the
- * undeclared capability fails with `Unsupported`).
+ * does; a target over a native bridge that buffers without bound says it does not). `"tcp.pair"`
+ * means two connected `TcpStream`s of the runtime (see {@link Fixture.openTcpPair}).
+ * `"!tcp.connect"` means the case applies only to adapters that do *not* declare `tcp.connect` (it
+ * checks that the undeclared capability fails with `Unsupported`).
  */
-export type Requirement = Capability | `!${Capability}` | "stream.pair" | "stream.halfClose" | "stream.backpressure";
+export type Requirement =
+  | Capability
+  | `!${Capability}`
+  | "stream.pair"
+  | "stream.halfClose"
+  | "stream.backpressure"
+  | "tcp.pair";
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
   readonly a: Duplex;
   readonly b: Duplex;
+}
+
+/** Two connected TCP streams of the runtime under test. */
+export interface TcpStreamPair extends StreamPair {
+  readonly a: TcpStream;
+  readonly b: TcpStream;
 }
 
 /**
@@ -31,7 +44,7 @@ export interface Fixture {
   readonly runtime: Runtime;
   /**
    * Opens a connected pair of streams for the `stream/*` cases. When absent, the suite opens a
-   * TCP pair on 127.0.0.1 through `runtime.net` if the runtime declares `tcp.connect` and
+   * TCP pair on 127.0.0.1 through `runtime.tcp` if the runtime declares `tcp.connect` and
    * `tcp.listen`; otherwise stream cases are unsupported.
    */
   readonly openPair?: (() => Promise<StreamPair>) | undefined;
@@ -54,6 +67,13 @@ export interface Fixture {
    * {@link DEFAULT_PAIR_BUFFERING}.
    */
   readonly pairBuffering?: number | undefined;
+  /**
+   * Opens two connected `TcpStream`s of the runtime for the cases about TCP streams themselves
+   * (their socket options, their `Unsupported` refusals). When absent, the suite opens a TCP pair
+   * on 127.0.0.1 if the runtime declares `tcp.connect` and `tcp.listen`; a runtime that cannot
+   * listen gives one here (workerd and browsers: the rendezvous pair).
+   */
+  readonly openTcpPair?: (() => Promise<TcpStreamPair>) | undefined;
   /** Overrides of the programs the `process/*` cases run. */
   readonly programs?: Partial<ConformancePrograms> | undefined;
 }
@@ -104,6 +124,8 @@ export interface CaseContext {
   readonly runtime: Runtime;
   /** Opens a connected stream pair (registered for cleanup). */
   pair(): Promise<StreamPair>;
+  /** Opens two connected TCP streams of the runtime (registered for cleanup); needs `"tcp.pair"`. */
+  tcpPair(): Promise<TcpStreamPair>;
   /** The most bytes a pair may hold before its writer must wait ({@link Fixture.pairBuffering}). */
   readonly pairBuffering: number;
   /** Registers cleanup that runs after the case, last registered first, even when it failed. */
@@ -151,7 +173,9 @@ export interface RunResult {
   readonly runtime: string;
   readonly runtimeVersion: string;
   readonly adapter: string;
-  /** The target's capability manifest, for the report. */
+  /** The target's capability manifest, by capability id (`"tcp.connect"`, `"fs"`), for the report. */
   readonly capabilities?: Readonly<Record<string, boolean>>;
+  /** The target's facts, by fact id (`"tcp.keepAliveDelayResolutionMs"`), for the report. */
+  readonly facts?: Readonly<Record<string, FactValue>>;
   readonly cases: readonly CaseResult[];
 }

@@ -18,6 +18,7 @@ export {
   type Requirement,
   type RunResult,
   type StreamPair,
+  type TcpStreamPair,
 } from "./case.ts";
 export { cases } from "./cases/index.ts";
 export * from "./report/index.ts";

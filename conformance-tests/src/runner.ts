@@ -4,7 +4,7 @@
  * per-runtime entry points) are thin layers over `runCase` and `runSuite`.
  * @module
  */
-import type { Capability, Runtime } from "@anyrt/core";
+import { type Capability, type FactValue, flattenCapabilities, flattenFacts, type Runtime } from "@anyrt/core";
 import {
   type CaseContext,
   type CaseResult,
@@ -15,7 +15,7 @@ import {
   type Fixture,
   type Requirement,
   type RunResult,
-  type StreamPair,
+  type TcpStreamPair,
 } from "./case.ts";
 
 const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat" };
@@ -43,6 +43,10 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
       return tcpPairPossible(runtime) && runtime.supports("tcp.halfClose") ? null : "needs tcp.halfClose";
     case "stream.backpressure":
       return fixture.pairBackpressure === false ? "the pair's writer never waits (it buffers without bound)" : null;
+    case "tcp.pair":
+      return fixture.openTcpPair !== undefined || tcpPairPossible(runtime)
+        ? null
+        : "no TCP pair (needs tcp.connect and tcp.listen, or the fixture's openTcpPair)";
     default:
       return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
   }
@@ -53,11 +57,11 @@ function tcpPairPossible(runtime: Runtime): boolean {
 }
 
 /** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
-export async function openTcpPair(runtime: Runtime): Promise<StreamPair> {
-  const listener = await runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+export async function openTcpPair(runtime: Runtime): Promise<TcpStreamPair> {
+  const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const [a, b] = await Promise.all([
-      runtime.net.connect({ hostname: "127.0.0.1", port: listener.localAddress.port }),
+      runtime.tcp.connect({ hostname: "127.0.0.1", port: listener.localAddress.port }),
       listener.accept(),
     ]);
     return { a, b };
@@ -112,6 +116,15 @@ export async function runCase(
         );
         return pair;
       },
+      async tcpPair() {
+        const pair =
+          fixture.openTcpPair !== undefined ? await fixture.openTcpPair() : await openTcpPair(fixture.runtime);
+        cleanups.push(
+          () => pair.a.close(),
+          () => pair.b.close(),
+        );
+        return pair;
+      },
       tempDir() {
         tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {
           cleanups.push(() => fixture.runtime.fs.remove(path, { recursive: true }));
@@ -160,9 +173,11 @@ export async function runSuite(
 ): Promise<RunResult> {
   const results: CaseResult[] = [];
   let capabilities: Readonly<Record<string, boolean>> | undefined;
+  let facts: Readonly<Record<string, FactValue>> | undefined;
   try {
     const fixture = await target.setup();
-    capabilities = { ...fixture.runtime.capabilities };
+    capabilities = flattenCapabilities(fixture.runtime.capabilities);
+    facts = flattenFacts(fixture.runtime.facts);
     await target.teardown?.(fixture);
   } catch {
     // Reported per case by runCase.
@@ -178,6 +193,7 @@ export async function runSuite(
     runtimeVersion: target.runtimeVersion,
     adapter: target.adapter,
     ...(capabilities === undefined ? {} : { capabilities }),
+    ...(facts === undefined ? {} : { facts }),
     cases: results,
   };
 }

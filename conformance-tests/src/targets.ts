@@ -7,14 +7,18 @@
  */
 import {
   type Capability,
-  type CapabilityManifest,
+  type CapabilityDeclaration,
+  capabilityRows,
   defineRuntime,
   duplex,
-  noCapabilities,
+  type FactsDeclaration,
+  type FactValue,
+  factRows,
+  IoError,
   type Runtime,
   type TcpStream,
 } from "@anyrt/core";
-import type { ConformanceCase, ConformanceTarget, Fixture, StreamPair } from "./case.ts";
+import type { ConformanceCase, ConformanceTarget, Fixture, TcpStreamPair } from "./case.ts";
 
 /**
  * Whether a case is about the stream pair: the `selects` of a target that changes only how the
@@ -41,7 +45,8 @@ export function memoryTarget(
         id: host.runtime,
         version: host.runtimeVersion,
         adapter: "@anyrt/core:memory-pipe",
-        capabilities: noCapabilities,
+        capabilities: { tcp: false, fs: false, process: false, blocking: false },
+        facts: { tcp: null },
       });
       return {
         runtime,
@@ -55,16 +60,42 @@ export function memoryTarget(
   };
 }
 
-/** Rebuilds `runtime` with only the capabilities in `keep` declared. */
+/**
+ * Rebuilds `runtime` with only the capabilities in `keep` declared (those `runtime` declares),
+ * and only the facts of those. Which capabilities there are, and which methods each gates, come
+ * from core's capability table. Throws `InvalidInput` when asked to withdraw a capability that
+ * the adapter's own objects enforce (one with object gates, such as `tcp.socketOptions`) while
+ * keeping a capability of the same part that hands those objects out (`tcp.connect`): the
+ * streams would still honour it, so the restricted runtime would fail its `Unsupported` cases.
+ */
 export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], adapter = runtime.adapter): Runtime {
-  const capabilities = { ...noCapabilities } as Record<Capability, boolean>;
-  for (const capability of keep) capabilities[capability] = runtime.capabilities[capability];
+  const kept = (capability: Capability) => keep.includes(capability) && runtime.supports(capability);
+  const capabilities: Record<string, Record<string, boolean>> = {};
+  for (const row of capabilityRows) {
+    capabilities[row.part] = { ...capabilities[row.part], [row.key]: kept(row.id) };
+    const handsOut = capabilityRows.find(
+      (other) => other.part === row.part && other.gates.length > 0 && kept(other.id),
+    );
+    if (row.objectGates.length > 0 && runtime.supports(row.id) && !kept(row.id) && handsOut !== undefined) {
+      throw new IoError(
+        "InvalidInput",
+        `restrictRuntime: ${row.id} is enforced by the adapter's own objects, so it cannot be withdrawn while ${handsOut.id} is kept`,
+      );
+    }
+  }
+  const declaredFacts = runtime.facts as unknown as Readonly<Record<string, Readonly<Record<string, FactValue>>>>;
+  const facts: Record<string, Record<string, FactValue>> = {};
+  for (const row of factRows) {
+    const value = kept(row.of) ? (declaredFacts[row.part]?.[row.key] ?? null) : null;
+    facts[row.part] = { ...facts[row.part], [row.key]: value };
+  }
   return defineRuntime({
     id: runtime.id,
     version: runtime.version,
     adapter,
-    capabilities: capabilities as CapabilityManifest,
-    net: runtime.net,
+    capabilities: capabilities as unknown as CapabilityDeclaration,
+    facts: facts as unknown as FactsDeclaration,
+    tcp: runtime.tcp,
     fs: runtime.fs,
     process: runtime.process,
     tasks: runtime.tasks,
@@ -132,7 +163,7 @@ export function rendezvousToken(): Uint8Array {
 }
 
 async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, token: Uint8Array): Promise<TcpStream> {
-  const stream = await runtime.net.connect({ hostname: relay.hostname, port: relay.port });
+  const stream = await runtime.tcp.connect({ hostname: relay.hostname, port: relay.port });
   try {
     let offset = 0;
     while (offset < token.length) offset += await stream.write(token.subarray(offset));
@@ -156,7 +187,7 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * import { copyBidirectional, readExact, writeAll } from "@anyrt/core";
  * import { runtime } from "@anyrt/auto";
  * // A stand-in for the host's relay: takes two connections, drops their tokens, splices them.
- * const listener = await runtime.net.listen({ port: 0 });
+ * const listener = await runtime.tcp.listen({ port: 0 });
  * void (async () => {
  *   const ends = [await listener.accept(), await listener.accept()] as const;
  *   for (const end of ends) await readExact(end, new Uint8Array(RENDEZVOUS_TOKEN_LENGTH));
@@ -169,7 +200,7 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * await Promise.all([a.close(), b.close(), listener.close()]);
  * ```
  */
-export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<StreamPair> {
+export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<TcpStreamPair> {
   const token = rendezvousToken();
   const a = await connectWithToken(runtime, relay, token);
   try {

@@ -63,6 +63,6 @@ describe("the conformance cases", () => {
         area,
       ).toBe(true);
     }
-    expect(passed).toContain("capabilities/undeclared-tcp-connect-is-unsupported");
+    expect(passed).toContain("capabilities/undeclared-tcp-connect-refuses-tcp-connect");
   }, 120_000);
 });

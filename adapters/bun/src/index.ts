@@ -6,5 +6,5 @@
 export { kindOfCode, toIoError } from "./error.ts";
 export { bunFs } from "./fs.ts";
 export { bunProcesses } from "./process.ts";
-export { type BunRuntimeOptions, bunCapabilities, bunRuntime, createBunRuntime } from "./runtime.ts";
-export { bunNet } from "./tcp.ts";
+export { type BunRuntimeOptions, bunCapabilities, bunFacts, bunRuntime, createBunRuntime } from "./runtime.ts";
+export { bunTcp } from "./tcp.ts";

@@ -3,11 +3,11 @@
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
-import { bunNet } from "./tcp.ts";
+import { bunTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines, all on Bun's native
@@ -15,16 +15,17 @@ import { bunNet } from "./tcp.ts";
  * Windows, where `kill(name)` cannot deliver POSIX signals.
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
-  "tcp.connect": true,
-  "tcp.listen": true,
-  "tcp.halfClose": true,
-  "tcp.socketOptions": true,
-  "tcp.keepAliveDelay": true,
-  fs: true,
-  process: true,
-  "process.signals": process.platform !== "win32",
-  blocking: true,
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true },
+  process: { available: true, signals: process.platform !== "win32" },
+  blocking: { available: true },
 });
+
+/**
+ * What this adapter states on Bun that is not yes/no: a keep-alive delay is set in whole seconds
+ * (Bun's `socket.setKeepAlive` sets `TCP_KEEPIDLE` to the delay divided by 1000).
+ */
+export const bunFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
 
 /**
  * Options of {@link createBunRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -52,7 +53,8 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     version: Bun.version,
     adapter: "@anyrt/bun",
     capabilities: bunCapabilities,
-    net: bunNet,
+    facts: bunFacts,
+    tcp: bunTcp,
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),

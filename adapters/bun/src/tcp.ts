@@ -5,13 +5,13 @@
  * @module
  */
 import {
-  type ConnectOptions,
   IoError,
-  type ListenOptions,
-  type Net,
   type OperationOptions,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpListener,
+  type TcpListenOptions,
   type TcpStream,
   WOULD_BLOCK,
 } from "@anyrt/core";
@@ -347,7 +347,7 @@ class BunTcpStream implements TcpStream {
 }
 
 /** Connects with `Bun.connect`, resolving once the connection is established. */
-function connect(options: ConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions): Promise<TcpStream> {
   try {
     checkConnectOptions(options);
     throwIfAborted(options.signal);
@@ -433,7 +433,7 @@ function bunListener(hostname: string, port: number, backlog: number): TcpListen
 }
 
 /** Binds and listens with `Bun.listen`. */
-function listen(options: ListenOptions): Promise<TcpListener> {
+function listen(options: TcpListenOptions): Promise<TcpListener> {
   try {
     checkListenOptions(options);
   } catch (error) {
@@ -460,13 +460,13 @@ function listen(options: ListenOptions): Promise<TcpListener> {
  *
  * @example
  * ```ts
- * import { bunNet } from "@anyrt/bun";
- * const listener = await bunNet.listen({ port: 0 });
- * const client = await bunNet.connect({ port: listener.localAddress.port });
+ * import { bunTcp } from "@anyrt/bun";
+ * const listener = await bunTcp.listen({ port: 0 });
+ * const client = await bunTcp.connect({ port: listener.localAddress.port });
  * const server = await listener.accept();
  * await client.write(new TextEncoder().encode("hi"));
  * console.assert((await server.read(new Uint8Array(8))) === 2);
  * await Promise.all([client.close(), server.close(), listener.close()]);
  * ```
  */
-export const bunNet: Net = { connect, listen };
+export const bunTcp: Tcp = { connect, listen };

@@ -1,17 +1,19 @@
 // What the Bun adapter declares, and that the runtime it builds is Bun's and honours the declaration.
-import { bunCapabilities, bunRuntime, createBunRuntime } from "@anyrt/bun";
+import { bunCapabilities, bunFacts, bunRuntime, createBunRuntime } from "@anyrt/bun";
 import { bunConformanceTarget } from "@anyrt/bun/conformance";
-import { capabilities } from "@anyrt/core";
+import { capabilities, flattenCapabilities } from "@anyrt/core";
 import { describe, expect, it } from "vitest";
 
 describe("Bun capabilities", () => {
-  it("declares every capability anyrt defines, each true on POSIX", () => {
-    expect(Object.keys(bunCapabilities).sort()).toEqual([...capabilities].sort());
+  it("declares every capability anyrt defines, each true on POSIX, and sets keep-alive delays in whole seconds", () => {
+    const flat = flattenCapabilities(bunCapabilities);
+    expect(Object.keys(flat)).toEqual([...capabilities]);
     for (const capability of capabilities) {
       const expected = capability === "process.signals" ? process.platform !== "win32" : true;
-      expect(bunCapabilities[capability], capability).toBe(expected);
+      expect(flat[capability], capability).toBe(expected);
     }
     expect(Object.isFrozen(bunCapabilities)).toBe(true);
+    expect(bunFacts).toEqual({ tcp: { keepAliveDelayResolutionMs: 1000 } });
   });
 
   it("builds a runtime identified as Bun, with this Bun's version", () => {
@@ -21,6 +23,7 @@ describe("Bun capabilities", () => {
     expect(runtime.version).toBe(Bun.version);
     expect(runtime.supports("tcp.halfClose")).toBe(true);
     expect(bunRuntime.capabilities).toEqual(bunCapabilities);
+    expect(bunRuntime.facts).toEqual(bunFacts);
   });
 
   it("the conformance target names Bun and sets up a fresh runtime per case", async () => {

@@ -51,19 +51,19 @@ describe("Bun error mapping", () => {
   });
 
   it("Bun.connect to a closed port: ECONNREFUSED becomes ConnectionRefused naming the port", async () => {
-    const listener = await bunRuntime.net.listen({ port: 0 });
+    const listener = await bunRuntime.tcp.listen({ port: 0 });
     const port = listener.localAddress.port;
     await listener.close();
-    const error = await rejection(bunRuntime.net.connect({ port }));
+    const error = await rejection(bunRuntime.tcp.connect({ port }));
     expect(isIoError(error, "ConnectionRefused")).toBe(true);
     expect((error as IoError).message).toContain(`127.0.0.1:${port}`);
     expect(((error as IoError).cause as { code?: string }).code).toBe("ECONNREFUSED");
   });
 
   it("Bun.listen on a taken port: EADDRINUSE becomes AddrInUse", async () => {
-    const listener = await bunRuntime.net.listen({ port: 0 });
+    const listener = await bunRuntime.tcp.listen({ port: 0 });
     try {
-      const error = await rejection(bunRuntime.net.listen({ port: listener.localAddress.port }));
+      const error = await rejection(bunRuntime.tcp.listen({ port: listener.localAddress.port }));
       expect(isIoError(error, "AddrInUse")).toBe(true);
     } finally {
       await listener.close();
@@ -71,12 +71,12 @@ describe("Bun error mapping", () => {
   });
 
   it("Bun.listen on an address that is not local becomes AddrNotAvailable", async () => {
-    const error = await rejection(bunRuntime.net.listen({ hostname: "192.0.2.1", port: 0 }));
+    const error = await rejection(bunRuntime.tcp.listen({ hostname: "192.0.2.1", port: 0 }));
     expect(isIoError(error, "AddrNotAvailable")).toBe(true);
   });
 
   it("an unknown host name becomes NotFound", async () => {
-    const error = await rejection(bunRuntime.net.connect({ hostname: "anyrt-no-such-host.invalid", port: 80 }));
+    const error = await rejection(bunRuntime.tcp.connect({ hostname: "anyrt-no-such-host.invalid", port: 80 }));
     expect(isIoError(error, "NotFound")).toBe(true);
   });
 

@@ -2,7 +2,7 @@
 // buffers are never reused (so arrivals are queued without a copy), half-close works on the wire
 // against a native Bun peer, partial writes are accounted exactly, and memory stays bounded
 // through `drain` and `pause` / `resume`.
-import { bunNet, bunRuntime } from "@anyrt/bun";
+import { bunRuntime, bunTcp } from "@anyrt/bun";
 import { openTcpPair } from "@anyrt/conformance";
 import { type Duplex, isIoError, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
 import fc from "fast-check";
@@ -76,7 +76,7 @@ describe("Bun's data handler", () => {
       },
     });
     try {
-      const client = await bunNet.connect({ port: server.port });
+      const client = await bunTcp.connect({ port: server.port });
       // Small arrivals one at a time, then bulk ones that fill whole socket reads.
       for (let i = 0; i < 50; i++) {
         await client.write(pattern(1 + (i % 7), i));
@@ -132,7 +132,7 @@ describe("half-close on Bun's native sockets", () => {
       },
     });
     try {
-      const client = await bunNet.connect({ port: server.port });
+      const client = await bunTcp.connect({ port: server.port });
       await client.write(new TextEncoder().encode("question"));
       await client.shutdown();
       await expect(client.write(new Uint8Array(1))).rejects.toMatchObject({ kind: "BrokenPipe" });
@@ -250,11 +250,11 @@ describe("writes through socket.write and drain", () => {
 
 describe("the Bun listener", () => {
   it("refuses connections beyond its backlog with a reset, and accepts the queued one", async () => {
-    const listener = await bunNet.listen({ port: 0, backlog: 1 });
+    const listener = await bunTcp.listen({ port: 0, backlog: 1 });
     const port = listener.localAddress.port;
     const clients: TcpStream[] = [];
     try {
-      for (let i = 0; i < 3; i++) clients.push(await bunNet.connect({ port }));
+      for (let i = 0; i < 3; i++) clients.push(await bunTcp.connect({ port }));
       const outcomes = await Promise.all(
         clients.slice(1).map((client) =>
           client.read(new Uint8Array(1)).then(
@@ -277,10 +277,10 @@ describe("the Bun listener", () => {
   });
 
   it("reports a connect aborted while in flight with the signal's reason", async () => {
-    const listener = await bunNet.listen({ port: 0 });
+    const listener = await bunTcp.listen({ port: 0 });
     try {
       const controller = new AbortController();
-      const connecting = bunNet.connect({ port: listener.localAddress.port, signal: controller.signal });
+      const connecting = bunTcp.connect({ port: listener.localAddress.port, signal: controller.signal });
       controller.abort(new Error("changed my mind"));
       await expect(connecting).rejects.toThrow("changed my mind");
     } finally {

@@ -6,5 +6,5 @@
 export { kindOfCode, kindOfError, toIoError } from "./error.ts";
 export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
-export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoRuntime } from "./runtime.ts";
-export { denoNet } from "./tcp.ts";
+export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoFacts, denoRuntime } from "./runtime.ts";
+export { denoTcp } from "./tcp.ts";

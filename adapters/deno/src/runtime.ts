@@ -3,11 +3,11 @@
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { denoFs } from "./fs.ts";
 import { denoProcesses } from "./process.ts";
-import { denoNet } from "./tcp.ts";
+import { denoTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -18,16 +18,14 @@ import { denoNet } from "./tcp.ts";
  * Deno delivers only `SIGKILL` / `SIGTERM`.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
-  "tcp.connect": true,
-  "tcp.listen": true,
-  "tcp.halfClose": true,
-  "tcp.socketOptions": true,
-  "tcp.keepAliveDelay": false,
-  fs: true,
-  process: true,
-  "process.signals": Deno.build.os !== "windows",
-  blocking: true,
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: false },
+  fs: { available: true },
+  process: { available: true, signals: Deno.build.os !== "windows" },
+  blocking: { available: true },
 });
+
+/** What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay resolution. */
+export const denoFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
 
 /**
  * Options of {@link createDenoRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -66,7 +64,8 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     version: Deno.version.deno,
     adapter: "@anyrt/deno",
     capabilities: denoCapabilities,
-    net: denoNet,
+    facts: denoFacts,
+    tcp: denoTcp,
     fs: denoFs,
     process: denoProcesses,
     blocking: blockingPool(options.blocking),

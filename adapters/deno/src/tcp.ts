@@ -5,12 +5,12 @@
  * @module
  */
 import {
-  type ConnectOptions,
   IoError,
-  type ListenOptions,
-  type Net,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpListener,
+  type TcpListenOptions,
   type TcpStream,
 } from "@anyrt/core";
 import {
@@ -44,7 +44,7 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  *
  * `setNoDelay` and `setKeepAlive(enable)` apply at once; Deno's `setKeepAlive` cannot set the
  * keep-alive delay, so the adapter does not declare `tcp.keepAliveDelay` and a given delay fails
- * with `Unsupported`. Nagle's algorithm is disabled at connect and accept (`ConnectOptions.noDelay`,
+ * with `Unsupported`. Nagle's algorithm is disabled at connect and accept (`TcpConnectOptions.noDelay`,
  * default `true`).
  */
 class DenoTcpStream extends StagedStream implements TcpStream {
@@ -113,7 +113,7 @@ function setNoDelay(conn: Deno.TcpConn, enable: boolean): void {
 }
 
 /** Connects, resolving once the connection is established. */
-function connect(options: ConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
@@ -204,7 +204,7 @@ function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener 
 }
 
 /** Binds and listens. */
-function listen(options: ListenOptions): Promise<TcpListener> {
+function listen(options: TcpListenOptions): Promise<TcpListener> {
   try {
     checkListenOptions(options);
     const hostname = hostnameOf("listen", options);
@@ -230,9 +230,9 @@ function listen(options: ListenOptions): Promise<TcpListener> {
  *
  * @example
  * ```ts
- * import { denoNet } from "@anyrt/deno";
- * const listener = await denoNet.listen({ port: 0 });
- * const client = await denoNet.connect({ port: listener.localAddress.port });
+ * import { denoTcp } from "@anyrt/deno";
+ * const listener = await denoTcp.listen({ port: 0 });
+ * const client = await denoTcp.connect({ port: listener.localAddress.port });
  * const server = await listener.accept();
  * await client.write(new TextEncoder().encode("ping"));
  * await client.shutdown();
@@ -242,4 +242,4 @@ function listen(options: ListenOptions): Promise<TcpListener> {
  * await Promise.all([client.close(), server.close(), listener.close()]);
  * ```
  */
-export const denoNet: Net = { connect, listen };
+export const denoTcp: Tcp = { connect, listen };

@@ -1,23 +1,19 @@
 // What the Deno adapter declares, and that what it does not declare fails with Unsupported.
-import { capabilities, isIoError } from "@anyrt/core";
-import { createDenoRuntime, denoCapabilities, denoRuntime } from "@anyrt/deno";
+import { capabilities, flattenCapabilities, isIoError } from "@anyrt/core";
+import { createDenoRuntime, denoCapabilities, denoFacts, denoRuntime } from "@anyrt/deno";
 import { describe, expect, it } from "vitest";
 
 describe("Deno capabilities", () => {
   it("declares TCP with half-close, files, subprocesses, worker threads and (off Windows) signals", () => {
     expect(denoCapabilities).toEqual({
-      "tcp.connect": true,
-      "tcp.listen": true,
-      "tcp.halfClose": true,
-      "tcp.socketOptions": true,
-      "tcp.keepAliveDelay": false,
-      fs: true,
-      process: true,
-      "process.signals": Deno.build.os !== "windows",
-      blocking: true,
+      tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: false },
+      fs: { available: true },
+      process: { available: true, signals: Deno.build.os !== "windows" },
+      blocking: { available: true },
     });
-    expect(Object.keys(denoCapabilities).sort()).toEqual([...capabilities].sort());
+    expect(Object.keys(flattenCapabilities(denoCapabilities))).toEqual([...capabilities]);
     expect(Object.isFrozen(denoCapabilities)).toBe(true);
+    expect(denoFacts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
   });
 
   it("names itself with Deno's version", () => {
@@ -32,9 +28,9 @@ describe("Deno capabilities", () => {
 
   it("setNoDelay and setKeepAlive apply; a keep-alive delay fails with Unsupported, naming the capability", async () => {
     const runtime = createDenoRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
+    const listener = await runtime.tcp.listen({ port: 0 });
     const [client, server] = await Promise.all([
-      runtime.net.connect({ port: listener.localAddress.port }),
+      runtime.tcp.connect({ port: listener.localAddress.port }),
       listener.accept(),
     ]);
     try {

@@ -81,7 +81,7 @@ describe("real failures", () => {
   const runtime = createDenoRuntime();
 
   it("an unknown host name fails connect with NotFound", async () => {
-    const error = await runtime.net.connect({ hostname: "anyrt-no-such-host.invalid", port: 80 }).catch((e) => e);
+    const error = await runtime.tcp.connect({ hostname: "anyrt-no-such-host.invalid", port: 80 }).catch((e) => e);
     expect(isIoError(error, "NotFound"), String(error)).toBe(true);
   });
 

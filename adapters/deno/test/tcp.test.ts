@@ -186,13 +186,13 @@ describe("TCP memory bounds", () => {
 
   it("many connections that exchanged a few bytes and went idle hold no buffers", async () => {
     const runtime = createDenoRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
+    const listener = await runtime.tcp.listen({ port: 0 });
     const streams: Duplex[] = [];
     try {
       const before = Deno.memoryUsage().external;
       for (let i = 0; i < 100; i++) {
         const [client, server] = await Promise.all([
-          runtime.net.connect({ port: listener.localAddress.port }),
+          runtime.tcp.connect({ port: listener.localAddress.port }),
           listener.accept(),
         ]);
         streams.push(client, server);
@@ -213,10 +213,10 @@ describe("TCP memory bounds", () => {
 describe("TCP connect and accept", () => {
   it("an abort while connecting rejects with the reason", async () => {
     const runtime = createDenoRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
+    const listener = await runtime.tcp.listen({ port: 0 });
     try {
       const controller = new AbortController();
-      const connecting = runtime.net.connect({ port: listener.localAddress.port, signal: controller.signal });
+      const connecting = runtime.tcp.connect({ port: listener.localAddress.port, signal: controller.signal });
       const reason = new Error("changed my mind");
       controller.abort(reason);
       expect(await connecting.catch((e) => e)).toBe(reason);
@@ -227,11 +227,11 @@ describe("TCP connect and accept", () => {
 
   it("connections made before accept() is called are delivered in order, beyond the backlog too", async () => {
     const runtime = createDenoRuntime();
-    const listener = await runtime.net.listen({ port: 0, backlog: 2 });
+    const listener = await runtime.tcp.listen({ port: 0, backlog: 2 });
     const streams: Duplex[] = [];
     try {
       const clients = [];
-      for (let i = 0; i < 5; i++) clients.push(await runtime.net.connect({ port: listener.localAddress.port }));
+      for (let i = 0; i < 5; i++) clients.push(await runtime.tcp.connect({ port: listener.localAddress.port }));
       streams.push(...clients);
       await wait(20);
       for (const client of clients) {

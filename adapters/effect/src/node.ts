@@ -8,21 +8,25 @@ import * as NodeServices from "@effect/platform-node/NodeServices";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { effectNodeNet } from "./node-net.ts";
+import { effectNodeTcp } from "./node-tcp.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
-export { effectNodeNet } from "./node-net.ts";
+export { effectNodeTcp } from "./node-tcp.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
- * socket options and keep-alive delay.
+ * socket options and keep-alive delay, set in whole seconds as Node sets it.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   return createEffectRuntime(context, {
     id: "node",
     version: process.versions.node,
-    net: { net: effectNodeNet(context), halfClose: true, socketOptions: true, keepAliveDelay: true },
+    tcp: {
+      tcp: effectNodeTcp(context),
+      capabilities: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+      facts: { keepAliveDelayResolutionMs: 1000 },
+    },
   });
 }
 

@@ -1,11 +1,18 @@
 /**
  * The Effect runtime: an anyrt `Runtime` whose tasks are Effect fibers, whose time is Effect's
  * `Clock`, and whose files and subprocesses are Effect's `FileSystem` and `ChildProcessSpawner`
- * services, all taken from one Effect context. TCP comes from a `Net` the caller passes (on Node,
- * `effectNodeNet`, Effect's own sockets), because Effect has no service for opening connections.
+ * services, all taken from one Effect context. TCP comes from a `Tcp` the caller passes (on Node,
+ * `effectNodeTcp`, Effect's own sockets), because Effect has no service for opening connections.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import {
+  type CapabilityManifest,
+  defineRuntime,
+  type PartManifest,
+  type Runtime,
+  type Tcp,
+  type TcpFacts,
+} from "@anyrt/core";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as FileSystem from "effect/FileSystem";
@@ -17,13 +24,12 @@ import { effectSpawn } from "./task.ts";
 
 /** Options of {@link createEffectRuntime}. */
 export interface EffectRuntimeOptions {
-  /** TCP, with what it supports; absent: TCP is undeclared. */
-  readonly net?:
+  /** TCP, with every TCP capability it supports and its facts; absent: no TCP capability is declared. */
+  readonly tcp?:
     | {
-        readonly net: Net;
-        readonly halfClose: boolean;
-        readonly socketOptions: boolean;
-        readonly keepAliveDelay: boolean;
+        readonly tcp: Tcp;
+        readonly capabilities: PartManifest<"tcp">;
+        readonly facts: TcpFacts;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -49,17 +55,19 @@ export interface EffectRuntimeOptions {
 export function createEffectRuntime(context: Context.Context<never>, options: EffectRuntimeOptions = {}): Runtime {
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
-  const net = options.net;
+  const tcp = options.tcp;
+  // Effect has no worker-thread service, so `blocking` is never declared here.
   const capabilities: CapabilityManifest = {
-    ...noCapabilities,
-    "tcp.connect": net !== undefined,
-    "tcp.listen": net !== undefined,
-    "tcp.halfClose": net?.halfClose === true,
-    "tcp.socketOptions": net?.socketOptions === true,
-    "tcp.keepAliveDelay": net?.keepAliveDelay === true,
-    fs: hasFs,
-    process: hasProcess,
-    "process.signals": hasProcess,
+    tcp: tcp?.capabilities ?? {
+      connect: false,
+      listen: false,
+      halfClose: false,
+      socketOptions: false,
+      keepAliveDelay: false,
+    },
+    fs: { available: hasFs },
+    process: { available: hasProcess, signals: hasProcess },
+    blocking: { available: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   return defineRuntime({
@@ -67,7 +75,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
-    net: net?.net,
+    facts: { tcp: tcp?.facts ?? null },
+    tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
     tasks: effectSpawn(context),

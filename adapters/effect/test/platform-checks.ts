@@ -104,7 +104,7 @@ export function platformChecks(runtime: Runtime): Check[] {
         run(
           Effect.gen(function* () {
             const listener = yield* Effect.acquireRelease(
-              Effect.promise(() => runtime.net.listen({ port: 0 })),
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
               (l) => Effect.promise(() => l.close()),
             );
             const accepting = listener.accept();
@@ -126,7 +126,7 @@ export function platformChecks(runtime: Runtime): Check[] {
         run(
           Effect.gen(function* () {
             const listener = yield* Effect.acquireRelease(
-              Effect.promise(() => runtime.net.listen({ port: 0 })),
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
               (l) => Effect.promise(() => l.close()),
             );
             const accepting = listener.accept();
@@ -151,7 +151,7 @@ export function platformChecks(runtime: Runtime): Check[] {
         run(
           Effect.gen(function* () {
             const listener = yield* Effect.acquireRelease(
-              Effect.promise(() => runtime.net.listen({ port: 0 })),
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
               (l) => Effect.promise(() => l.close()),
             );
             const connecting = yield* Effect.forkChild(
@@ -169,7 +169,7 @@ export function platformChecks(runtime: Runtime): Check[] {
       run: () =>
         run(
           Effect.gen(function* () {
-            const listener = yield* Effect.promise(() => runtime.net.listen({ port: 0 }));
+            const listener = yield* Effect.promise(() => runtime.tcp.listen({ port: 0 }));
             const port = listener.localAddress.port;
             yield* Effect.promise(() => listener.close());
             const exit = yield* Effect.exit(Effect.scoped(makeSocket(runtime, { port }).reader));

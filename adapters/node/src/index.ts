@@ -7,5 +7,5 @@ export { createNodeBlockingPool, nodeWorkerFactory } from "./blocking.ts";
 export { kindOfCode, toIoError } from "./error.ts";
 export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
-export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeRuntime } from "./runtime.ts";
-export { nodeNet } from "./tcp.ts";
+export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeFacts, nodeRuntime } from "./runtime.ts";
+export { nodeTcp } from "./tcp.ts";

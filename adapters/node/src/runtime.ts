@@ -3,25 +3,26 @@
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Runtime } from "@anyrt/core";
+import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools } from "@anyrt/core/adapter";
 import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
-import { nodeNet } from "./tcp.ts";
+import { nodeTcp } from "./tcp.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
-  "tcp.connect": true,
-  "tcp.listen": true,
-  "tcp.halfClose": true,
-  "tcp.socketOptions": true,
-  "tcp.keepAliveDelay": true,
-  fs: true,
-  process: true,
-  "process.signals": process.platform !== "win32",
-  blocking: true,
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true },
+  process: { available: true, signals: process.platform !== "win32" },
+  blocking: { available: true },
 });
+
+/**
+ * What this adapter states on Node that is not yes/no: a keep-alive delay is set in whole seconds
+ * (`net.Socket.setKeepAlive` divides it by 1000 and truncates).
+ */
+export const nodeFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
 
 /**
  * Options of {@link createNodeRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -48,7 +49,8 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     version: process.versions.node,
     adapter: "@anyrt/node",
     capabilities: nodeCapabilities,
-    net: nodeNet,
+    facts: nodeFacts,
+    tcp: nodeTcp,
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),

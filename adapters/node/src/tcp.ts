@@ -6,13 +6,13 @@
  */
 import net from "node:net";
 import {
-  type ConnectOptions,
   IoError,
-  type ListenOptions,
-  type Net,
   type OperationOptions,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpListener,
+  type TcpListenOptions,
   type TcpStream,
 } from "@anyrt/core";
 import {
@@ -227,7 +227,7 @@ class NodeTcpStream implements TcpStream {
 }
 
 /** Connects, resolving once the connection is established. */
-function connect(options: ConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions): Promise<TcpStream> {
   try {
     checkConnectOptions(options);
     throwIfAborted(options.signal);
@@ -320,7 +320,7 @@ function listenerOf(server: net.Server, backlog: number): TcpListener {
 }
 
 /** Binds and listens. */
-function listen(options: ListenOptions): Promise<TcpListener> {
+function listen(options: TcpListenOptions): Promise<TcpListener> {
   try {
     checkListenOptions(options);
   } catch (error) {
@@ -343,4 +343,4 @@ function listen(options: ListenOptions): Promise<TcpListener> {
 }
 
 /** The TCP capability on `node:net`. */
-export const nodeNet: Net = { connect, listen };
+export const nodeTcp: Tcp = { connect, listen };

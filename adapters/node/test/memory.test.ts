@@ -106,13 +106,13 @@ describe("backpressure over TCP", () => {
 
   it("connections with small traffic share one landing buffer: idle sockets hold no receive memory", async () => {
     const runtime = createNodeRuntime();
-    const listener = await runtime.net.listen({ port: 0 });
+    const listener = await runtime.tcp.listen({ port: 0 });
     const pairs: [TcpStream, TcpStream][] = [];
     try {
       const before = process.memoryUsage().arrayBuffers;
       for (let i = 0; i < 100; i++) {
         const [client, server] = await Promise.all([
-          runtime.net.connect({ port: listener.localAddress.port }),
+          runtime.tcp.connect({ port: listener.localAddress.port }),
           listener.accept(),
         ]);
         pairs.push([client, server]);

@@ -11,7 +11,7 @@ import {
   openRendezvousPair,
   type RendezvousAddress,
 } from "@anyrt/conformance";
-import { createWebRuntime, type WebSocketNetOptions } from "./index.ts";
+import { createWebRuntime, type WebSocketTcpOptions } from "./index.ts";
 
 /** Options of {@link webConformanceTarget}. */
 export interface WebConformanceOptions {
@@ -21,8 +21,8 @@ export interface WebConformanceOptions {
   readonly adapter?: string | undefined;
   /** The WebSocket relay (`@anyrt/web/relay`) that gives the runtime TCP; without it, no TCP. */
   readonly relay?: string | undefined;
-  /** Which WebSocket API carries TCP (see {@link WebSocketNetOptions.transport}). */
-  readonly transport?: WebSocketNetOptions["transport"];
+  /** Which WebSocket API carries TCP (see {@link WebSocketTcpOptions.transport}). */
+  readonly transport?: WebSocketTcpOptions["transport"];
   /** Where the host's rendezvous relay listens: the stream pairs go there through `relay`. */
   readonly rendezvous?: RendezvousAddress | undefined;
   /** Only these cases, when not all (a run about the stream pair alone). */
@@ -68,6 +68,7 @@ export function webConformanceTarget(options: WebConformanceOptions = {}): Confo
         pairHalfClose: true,
         pairBuffering: rendezvous.buffering,
         openPair: () => openRendezvousPair(runtime, rendezvous),
+        openTcpPair: () => openRendezvousPair(runtime, rendezvous),
       };
     },
   };

@@ -7,28 +7,28 @@
 import type { Runtime } from "@anyrt/core";
 import { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 import { type WebRuntimeOptions as BaseOptions, webRuntimeFrom } from "./runtime.ts";
-import { type WebSocketNetOptions, webSocketNet } from "./websocket/index.ts";
+import { type WebSocketTcpOptions, webSocketTcp } from "./websocket/index.ts";
 
 export { webClock } from "./clock.ts";
 export { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
-export { type WebRuntimeParts, webCapabilities } from "./runtime.ts";
+export { type WebRuntimeParts, webCapabilities, webFacts } from "./runtime.ts";
 export {
   TCP_SUBPROTOCOL,
   type WebSocketConstructor,
-  type WebSocketNetOptions,
-  webSocketNet,
+  type WebSocketTcpOptions,
+  webSocketTcp,
 } from "./websocket/index.ts";
 
 /**
  * Options of {@link createWebRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
  * own (module Web Workers; without it every runtime of the realm shares one); `fs` configures the
  * files on the Origin Private File System, or `false` leaves the runtime without `fs`; `relay`
- * (a `ws:` / `wss:` URL, or {@link WebSocketNetOptions}) gives it TCP over WebSocket through a
+ * (a `ws:` / `wss:` URL, or {@link WebSocketTcpOptions}) gives it TCP over WebSocket through a
  * relay (`@anyrt/web/relay`), declaring `tcp.connect` and `tcp.halfClose`.
  */
 export interface WebRuntimeOptions extends BaseOptions {
   readonly fs?: OpfsFsOptions | false | undefined;
-  readonly relay?: string | URL | WebSocketNetOptions | undefined;
+  readonly relay?: string | URL | WebSocketTcpOptions | undefined;
 }
 
 /**
@@ -49,11 +49,11 @@ export interface WebRuntimeOptions extends BaseOptions {
 export function createWebRuntime(options: WebRuntimeOptions = {}): Runtime {
   const fs = options.fs === false || !opfsAvailable() ? undefined : opfsFs(options.fs);
   const relay = options.relay;
-  const net =
+  const tcp =
     relay === undefined
       ? undefined
-      : webSocketNet(typeof relay === "string" || relay instanceof URL ? { relay } : relay);
-  return webRuntimeFrom({ fs, net }, options);
+      : webSocketTcp(typeof relay === "string" || relay instanceof URL ? { relay } : relay);
+  return webRuntimeFrom({ fs, tcp }, options);
 }
 
 /** The shared browser runtime, without TCP, made by {@link createWebRuntime} when this module loads. */

@@ -4,14 +4,21 @@
  * core's `defineRuntime`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, type Fs, type Net, noCapabilities, type Runtime } from "@anyrt/core";
+import {
+  type CapabilityManifest,
+  defineRuntime,
+  type Fs,
+  type Runtime,
+  type RuntimeFacts,
+  type Tcp,
+} from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { webClock } from "./clock.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
   /** TCP over a WebSocket relay: declares `tcp.connect` and `tcp.halfClose`. */
-  readonly net?: Net | undefined;
+  readonly tcp?: Tcp | undefined;
   /** Files (on the Origin Private File System): declares `fs`. */
   readonly fs?: Fs | undefined;
 }
@@ -34,15 +41,17 @@ function hasWorkers(): boolean {
  * Browsers cannot listen, have no subprocesses and no socket options.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
-  const tcp = parts.net !== undefined;
+  const tcp = parts.tcp !== undefined;
   return Object.freeze({
-    ...noCapabilities,
-    "tcp.connect": tcp,
-    "tcp.halfClose": tcp,
-    fs: parts.fs !== undefined,
-    blocking: hasWorkers(),
+    tcp: { connect: tcp, listen: false, halfClose: tcp, socketOptions: false, keepAliveDelay: false },
+    fs: { available: parts.fs !== undefined },
+    process: { available: false, signals: false },
+    blocking: { available: hasWorkers() },
   });
 }
+
+/** What a browser runtime states that is not yes/no: nothing applies without socket options. */
+export const webFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
 
 /** The browser's name and version from `navigator.userAgentData` or the user-agent string. */
 function browserVersion(): string {
@@ -71,9 +80,10 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     version: browserVersion(),
     adapter: "@anyrt/web",
     capabilities,
+    facts: webFacts,
     clock: webClock(),
-    ...(parts.net === undefined ? {} : { net: parts.net }),
+    ...(parts.tcp === undefined ? {} : { tcp: parts.tcp }),
     ...(parts.fs === undefined ? {} : { fs: parts.fs }),
-    ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),
+    ...(capabilities.blocking.available ? { blocking: blockingPool(options.blocking) } : {}),
   });
 }

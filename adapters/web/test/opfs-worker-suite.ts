@@ -3,7 +3,7 @@
 // back. With `#open=<path>` it only tries to open that file for writing and posts the outcome.
 // Started by opfs.browser.test.ts.
 import { cases, runSuite } from "@anyrt/conformance";
-import { defineRuntime, noCapabilities } from "@anyrt/core";
+import { defineRuntime } from "@anyrt/core";
 import { opfsAvailable, opfsFs } from "../src/fs/index.ts";
 
 const runtime = () =>
@@ -11,7 +11,8 @@ const runtime = () =>
     id: "chromium",
     version: "worker",
     adapter: "@anyrt/web",
-    capabilities: { ...noCapabilities, fs: true },
+    capabilities: { tcp: false, fs: { available: true }, process: false, blocking: false },
+    facts: { tcp: null },
     fs: opfsFs(),
   });
 

@@ -15,7 +15,7 @@ let listener: TcpListener;
 
 beforeAll(async () => {
   relay = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", maxMessageSize: 1000 });
-  listener = await nodeRuntime.net.listen({ port: 0 });
+  listener = await nodeRuntime.tcp.listen({ port: 0 });
 });
 
 afterAll(async () => {
@@ -33,7 +33,7 @@ class Raw {
   }
 
   static async open(): Promise<Raw> {
-    return new Raw(await nodeRuntime.net.connect({ port: relay.localAddress.port }));
+    return new Raw(await nodeRuntime.tcp.connect({ port: relay.localAddress.port }));
   }
 
   async send(bytes: Uint8Array | string): Promise<void> {
@@ -331,7 +331,7 @@ describe("the relay's WebSocket server", () => {
 
   it("pings the client every pingIntervalMs", async () => {
     await using own = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", pingIntervalMs: 20 });
-    const raw = new Raw(await nodeRuntime.net.connect({ port: own.localAddress.port }));
+    const raw = new Raw(await nodeRuntime.tcp.connect({ port: own.localAddress.port }));
     expect((await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`)).status).toBe(101);
     const server = await listener.accept();
     expect(decoder.decode((await raw.readFrame())?.payload)).toContain('"type":"open"');
@@ -350,8 +350,8 @@ describe("the relay's WebSocket server", () => {
    * promise, the peer, and a function that says whether that promise settled within `ms`.
    */
   async function vanishWhileBlocked(pingIntervalMs: number) {
-    await using front = await nodeRuntime.net.listen({ port: 0 });
-    const raw = new Raw(await nodeRuntime.net.connect({ port: front.localAddress.port }));
+    await using front = await nodeRuntime.tcp.listen({ port: 0 });
+    const raw = new Raw(await nodeRuntime.tcp.connect({ port: front.localAddress.port }));
     const relayed = relayConnection(nodeRuntime, await front.accept(), {
       path: "/tcp",
       pingIntervalMs,
@@ -410,7 +410,7 @@ describe("the relay's WebSocket server", () => {
       const error = await serveWebSocketRelay(nodeRuntime, { port: 0, ...bad }).catch((e: unknown) => e);
       expect(isIoError(error, "InvalidInput"), String(error)).toBe(true);
     }
-    const stream = await nodeRuntime.net.connect({ port: listener.localAddress.port });
+    const stream = await nodeRuntime.tcp.connect({ port: listener.localAddress.port });
     const server = await listener.accept();
     const error = await relayConnection(nodeRuntime, stream, { pingIntervalMs: -5 }).catch((e: unknown) => e);
     expect(isIoError(error, "InvalidInput")).toBe(true);

@@ -29,11 +29,11 @@ describe("createWebRuntime", () => {
     expect(runtime.id).toBe("chromium");
     expect(runtime.adapter).toBe("@anyrt/web");
     expect(runtime.capabilities).toMatchObject({
-      blocking: true,
-      "tcp.connect": false,
-      "tcp.listen": false,
-      process: false,
+      blocking: { available: true },
+      tcp: { connect: false, listen: false },
+      process: { available: false },
     });
+    expect(runtime.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
   });
 
   it("sleeps and times out on the browser's scheduler", async () => {

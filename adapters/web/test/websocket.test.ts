@@ -5,7 +5,7 @@ import { type IoError, isIoError, type TcpListener, type TcpStream } from "@anyr
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
-import { webSocketNet } from "../src/websocket/index.ts";
+import { webSocketTcp } from "../src/websocket/index.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -15,7 +15,7 @@ let listener: TcpListener;
 
 beforeAll(async () => {
   relay = await serveWebSocketRelay(nodeRuntime, { port: 0 });
-  listener = await nodeRuntime.net.listen({ port: 0 });
+  listener = await nodeRuntime.tcp.listen({ port: 0 });
 });
 
 afterAll(async () => {
@@ -25,8 +25,8 @@ afterAll(async () => {
 
 /** A client through the relay and the peer it reached. */
 async function pair(window?: number): Promise<[TcpStream, TcpStream]> {
-  const net = webSocketNet({ relay: relay.url, transport: "websocket", ...(window === undefined ? {} : { window }) });
-  const [client, server] = await Promise.all([net.connect({ port: listener.localAddress.port }), listener.accept()]);
+  const tcp = webSocketTcp({ relay: relay.url, transport: "websocket", ...(window === undefined ? {} : { window }) });
+  const [client, server] = await Promise.all([tcp.connect({ port: listener.localAddress.port }), listener.accept()]);
   return [client, server];
 }
 
@@ -86,7 +86,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe("webSocketNet over the classic WebSocket", () => {
+describe("webSocketTcp over the classic WebSocket", () => {
   it("connects, exposes the relay's TCP addresses and round-trips bytes", async () => {
     const [client, server] = await pair();
     expect(client.remoteAddress).toEqual({ hostname: "127.0.0.1", port: listener.localAddress.port, family: 4 });
@@ -244,37 +244,37 @@ describe("webSocketNet over the classic WebSocket", () => {
     const [client, server] = await pair();
     expect(() => client.setNoDelay(true)).toThrow(expect.objectContaining({ kind: "Unsupported" }));
     expect(() => client.setKeepAlive(true)).toThrow(expect.objectContaining({ kind: "Unsupported" }));
-    const net = webSocketNet({ relay: relay.url });
-    expect(isIoError(await rejection(net.listen({ port: 0 })), "Unsupported")).toBe(true);
+    const tcp = webSocketTcp({ relay: relay.url });
+    expect(isIoError(await rejection(tcp.listen({ port: 0 })), "Unsupported")).toBe(true);
     await client.close();
     await server.close();
   });
 
   it("fails with ConnectionRefused when nobody listens", async () => {
-    const net = webSocketNet({ relay: relay.url, transport: "websocket" });
-    const error = await rejection(net.connect({ port: await freePort() }));
+    const tcp = webSocketTcp({ relay: relay.url, transport: "websocket" });
+    const error = await rejection(tcp.connect({ port: await freePort() }));
     expect(isIoError(error, "ConnectionRefused")).toBe(true);
   });
 
   it("fails with NotFound for a host name that does not resolve", async () => {
     await using open = await serveWebSocketRelay(nodeRuntime, { port: 0, allow: () => true });
-    const net = webSocketNet({ relay: open.url, transport: "websocket" });
-    const error = await rejection(net.connect({ hostname: "no-such-host.invalid", port: 80 }));
+    const tcp = webSocketTcp({ relay: open.url, transport: "websocket" });
+    const error = await rejection(tcp.connect({ hostname: "no-such-host.invalid", port: 80 }));
     expect(isIoError(error, "NotFound")).toBe(true);
   });
 
   it("fails with ConnectionRefused when the relay cannot be reached", async () => {
-    const net = webSocketNet({ relay: `ws://127.0.0.1:${await freePort()}/`, transport: "websocket" });
-    expect(isIoError(await rejection(net.connect({ port: 80 })), "ConnectionRefused")).toBe(true);
+    const tcp = webSocketTcp({ relay: `ws://127.0.0.1:${await freePort()}/`, transport: "websocket" });
+    expect(isIoError(await rejection(tcp.connect({ port: 80 })), "ConnectionRefused")).toBe(true);
   });
 
   it("fails with PermissionDenied when the relay's policy refuses the destination", async () => {
-    const net = webSocketNet({ relay: relay.url, transport: "websocket" });
+    const tcp = webSocketTcp({ relay: relay.url, transport: "websocket" });
     // The default policy allows loopback only.
-    expect(isIoError(await rejection(net.connect({ hostname: "192.0.2.1", port: 80 })), "PermissionDenied")).toBe(true);
+    expect(isIoError(await rejection(tcp.connect({ hostname: "192.0.2.1", port: 80 })), "PermissionDenied")).toBe(true);
     await using strict = await serveWebSocketRelay(nodeRuntime, { port: 0, allow: (_host, port) => port === 1 });
-    const strictNet = webSocketNet({ relay: strict.url, transport: "websocket" });
-    const error = await rejection(strictNet.connect({ port: listener.localAddress.port }));
+    const strictTcp = webSocketTcp({ relay: strict.url, transport: "websocket" });
+    const error = await rejection(strictTcp.connect({ port: listener.localAddress.port }));
     expect(isIoError(error, "PermissionDenied")).toBe(true);
     await using throwing = await serveWebSocketRelay(nodeRuntime, {
       port: 0,
@@ -282,8 +282,8 @@ describe("webSocketNet over the classic WebSocket", () => {
         throw new Error("policy bug");
       },
     });
-    const throwingNet = webSocketNet({ relay: throwing.url, transport: "websocket" });
-    const refused = await rejection(throwingNet.connect({ port: listener.localAddress.port }));
+    const throwingTcp = webSocketTcp({ relay: throwing.url, transport: "websocket" });
+    const refused = await rejection(throwingTcp.connect({ port: listener.localAddress.port }));
     expect(isIoError(refused, "PermissionDenied")).toBe(true);
   });
 
@@ -295,30 +295,30 @@ describe("webSocketNet over the classic WebSocket", () => {
         opened++;
       }
     }
-    const net = webSocketNet({ relay: relay.url, transport: "websocket", WebSocket: CountingWebSocket });
+    const tcp = webSocketTcp({ relay: relay.url, transport: "websocket", WebSocket: CountingWebSocket });
     for (const port of [0, 65536, -1, 1.5, Number.NaN, "80" as unknown as number]) {
-      expect(isIoError(await rejection(net.connect({ port })), "InvalidInput")).toBe(true);
+      expect(isIoError(await rejection(tcp.connect({ port })), "InvalidInput")).toBe(true);
     }
-    expect(isIoError(await rejection(net.connect({ hostname: "", port: 80 })), "InvalidInput")).toBe(true);
+    expect(isIoError(await rejection(tcp.connect({ hostname: "", port: 80 })), "InvalidInput")).toBe(true);
     expect(opened).toBe(0);
     for (const url of ["http://127.0.0.1:1/", "not a url", "file:///tmp"]) {
-      expect(() => webSocketNet({ relay: url })).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+      expect(() => webSocketTcp({ relay: url })).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     }
-    expect(() => webSocketNet({ relay: relay.url, window: -1 })).toThrow(
+    expect(() => webSocketTcp({ relay: relay.url, window: -1 })).toThrow(
       expect.objectContaining({ kind: "InvalidInput" }),
     );
   });
 
   it("rejects with the signal's reason when connect is aborted", async () => {
     // A listener of its own: the relay may or may not have connected when the client gave up.
-    await using own = await nodeRuntime.net.listen({ port: 0 });
-    const net = webSocketNet({ relay: relay.url, transport: "websocket" });
+    await using own = await nodeRuntime.tcp.listen({ port: 0 });
+    const tcp = webSocketTcp({ relay: relay.url, transport: "websocket" });
     const controller = new AbortController();
     controller.abort();
-    const early = await rejection(net.connect({ port: own.localAddress.port, signal: controller.signal }));
+    const early = await rejection(tcp.connect({ port: own.localAddress.port, signal: controller.signal }));
     expect(early).toBe(controller.signal.reason);
     const later = new AbortController();
-    const connecting = net.connect({ port: own.localAddress.port, signal: later.signal });
+    const connecting = tcp.connect({ port: own.localAddress.port, signal: later.signal });
     later.abort();
     expect(await rejection(connecting)).toBe(later.signal.reason);
   });
@@ -326,8 +326,8 @@ describe("webSocketNet over the classic WebSocket", () => {
   it("reports a peer reset as ConnectionReset on read and a failed write afterwards", async () => {
     const peer = await nodePeer();
     try {
-      const net = webSocketNet({ relay: relay.url, transport: "websocket" });
-      const client = await net.connect({ port: peer.port });
+      const tcp = webSocketTcp({ relay: relay.url, transport: "websocket" });
+      const client = await tcp.connect({ port: peer.port });
       const socket = await peer.accepted;
       await client.write(encoder.encode("hi"));
       await new Promise<void>((resolve) => socket.once("data", () => resolve()));
@@ -369,8 +369,8 @@ describe("webSocketNet over the classic WebSocket", () => {
   it("keeps memory bounded: a peer writing 64 MiB to a client that does not read blocks", async () => {
     const peer = await nodePeer();
     try {
-      const net = webSocketNet({ relay: relay.url, transport: "websocket" });
-      const client = await net.connect({ port: peer.port });
+      const tcp = webSocketTcp({ relay: relay.url, transport: "websocket" });
+      const client = await tcp.connect({ port: peer.port });
       const socket = await peer.accepted;
       const total = 64 * 1024 * 1024;
       const writer = floodPeer(socket, total);
@@ -405,8 +405,8 @@ describe("webSocketNet over the classic WebSocket", () => {
   it("with window 0 the classic WebSocket cannot push back (the control case of the test above)", async () => {
     const peer = await nodePeer();
     try {
-      const net = webSocketNet({ relay: relay.url, transport: "websocket", window: 0 });
-      const client = await net.connect({ port: peer.port });
+      const tcp = webSocketTcp({ relay: relay.url, transport: "websocket", window: 0 });
+      const client = await tcp.connect({ port: peer.port });
       const socket = await peer.accepted;
       const total = 32 * 1024 * 1024;
       const writer = floodPeer(socket, total);
@@ -420,8 +420,8 @@ describe("webSocketNet over the classic WebSocket", () => {
 
   it("fails reads with ConnectionReset and wakes a blocked writer when the relay shuts down", async () => {
     await using own = await serveWebSocketRelay(nodeRuntime, { port: 0 });
-    const net = webSocketNet({ relay: own.url, transport: "websocket" });
-    const [client, server] = await Promise.all([net.connect({ port: listener.localAddress.port }), listener.accept()]);
+    const tcp = webSocketTcp({ relay: own.url, transport: "websocket" });
+    const [client, server] = await Promise.all([tcp.connect({ port: listener.localAddress.port }), listener.accept()]);
     const reading = rejection(client.read(new Uint8Array(4)));
     // A writer blocked on a peer that does not read: the relay is stuck in its TCP write.
     const chunk = new Uint8Array(256 * 1024);

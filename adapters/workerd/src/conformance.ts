@@ -35,6 +35,7 @@ export function workerdConformanceTarget(relay: RelayAddress, runtimeVersion = "
         pairHalfClose: true,
         pairBuffering: relay.buffering,
         openPair: () => openRendezvousPair(runtime, relay),
+        openTcpPair: () => openRendezvousPair(runtime, relay),
       };
     },
   };

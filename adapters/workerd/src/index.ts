@@ -4,5 +4,5 @@
  * @module
  */
 export { kindOfError, toIoError } from "./error.ts";
-export { createWorkerdRuntime, workerdCapabilities, workerdRuntime } from "./runtime.ts";
-export { workerdNet } from "./tcp.ts";
+export { createWorkerdRuntime, workerdCapabilities, workerdFacts, workerdRuntime } from "./runtime.ts";
+export { workerdTcp } from "./tcp.ts";

@@ -3,8 +3,8 @@
  * `defineRuntime`; time and tasks are core's, on workerd's `setTimeout`.
  * @module
  */
-import { type CapabilityManifest, defineRuntime, noCapabilities, type Runtime } from "@anyrt/core";
-import { workerdNet } from "./tcp.ts";
+import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
+import { workerdTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
@@ -13,10 +13,14 @@ import { workerdNet } from "./tcp.ts";
  * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
-  ...noCapabilities,
-  "tcp.connect": true,
-  "tcp.halfClose": true,
+  tcp: { connect: true, listen: false, halfClose: true, socketOptions: false, keepAliveDelay: false },
+  fs: { available: false },
+  process: { available: false, signals: false },
+  blocking: { available: false },
 });
+
+/** What this adapter states on workerd that is not yes/no: nothing applies without socket options. */
+export const workerdFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
 
 /** The workerd version string, when the runtime says it (`navigator.userAgent` is `Cloudflare-Workers`). */
 function workerdVersion(): string {
@@ -41,7 +45,8 @@ export function createWorkerdRuntime(): Runtime {
     version: workerdVersion(),
     adapter: "@anyrt/workerd",
     capabilities: workerdCapabilities,
-    net: workerdNet,
+    facts: workerdFacts,
+    tcp: workerdTcp,
   });
 }
 

@@ -7,11 +7,11 @@
  */
 import { connect as cfConnect, type Socket } from "cloudflare:sockets";
 import {
-  type ConnectOptions,
   IoError,
-  type Net,
   type OperationOptions,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpStream,
   WOULD_BLOCK,
 } from "@anyrt/core";
@@ -223,7 +223,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
 function noop(): void {}
 
 /** Connects, resolving once workerd reports the socket open. */
-function connect(options: ConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
@@ -278,15 +278,15 @@ function connect(options: ConnectOptions): Promise<TcpStream> {
  *
  * @example
  * ```ts
- * import { workerdNet } from "@anyrt/workerd";
- * const stream = await workerdNet.connect({ hostname: "127.0.0.1", port: 6379 });
+ * import { workerdTcp } from "@anyrt/workerd";
+ * const stream = await workerdTcp.connect({ hostname: "127.0.0.1", port: 6379 });
  * await stream.write(new TextEncoder().encode("PING\r\n"));
  * const buf = new Uint8Array(64);
  * const n = await stream.read(buf); // "+PONG\r\n"
  * await stream.close();
  * ```
  */
-export const workerdNet: Net = {
+export const workerdTcp: Tcp = {
   connect,
   listen: () => Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)")),
 };

@@ -1,99 +1,223 @@
 /**
- * `capabilities/*`: the capability manifest, and undeclared capabilities failing with kind `Unsupported`.
+ * `capabilities/*`: the capability manifest and facts as core's tables define them, and
+ * undeclared capabilities failing with kind `Unsupported`: one case per method the capability
+ * table gates, generated from the table (a part's method, gated by `defineRuntime`, and a method of
+ * an object a part hands out, gated by the adapter's object).
  * @module
  */
-import { capabilities } from "@anyrt/core";
-import { equal, ok, rejectsWithKind } from "../assert.ts";
-import type { ConformanceCase } from "../case.ts";
+import {
+  type Capability,
+  capabilityRows,
+  factRows,
+  type GatedMethod,
+  type GatedObjectTypes,
+  type ObjectGatedCapability,
+  type ObjectGateOf,
+  type Part,
+  type RuntimePartTypes,
+} from "@anyrt/core";
+import { equal, ioErrorKind, ok, rejects, throws } from "../assert.ts";
+import type { CaseContext, ConformanceCase, Requirement } from "../case.ts";
+import { bytes, readExactly, text, writeAll } from "./util.ts";
 
 /** Where a call to an undeclared capability would do harm if it went through: nowhere that exists. */
 const nowhere = "/anyrt-conformance-nonexistent-dir/file";
+const noProgram = { command: "/anyrt-conformance-nonexistent-program" };
+
+/** Registers the release of whatever `opening` resolves to, so that a broken gate leaks nothing. */
+function released<T>(ctx: CaseContext, opening: Promise<T>, release: (resource: T) => unknown): Promise<T> {
+  opening.then(
+    (resource) => ctx.defer(() => release(resource)),
+    () => {},
+  );
+  return opening;
+}
+
+const close = (resource: { close(): Promise<void> }) => resource.close();
+
+/**
+ * How the suite calls each method a capability gates on a part: with arguments such that, were
+ * the gate broken, the call would reach the implementation and end some other way (refused,
+ * not found, or a success), doing no harm. Adding a gated method to core's table fails to compile
+ * here until it has a probe.
+ */
+const partProbes: {
+  readonly [P in Part]: { readonly [M in GatedMethod<P>]: (part: RuntimePartTypes[P], ctx: CaseContext) => unknown };
+} = {
+  tcp: {
+    connect: (tcp, ctx) => released(ctx, tcp.connect({ hostname: "127.0.0.1", port: 9 }), close),
+    listen: (tcp, ctx) => released(ctx, tcp.listen({ hostname: "127.0.0.1", port: 0 }), close),
+  },
+  fs: {
+    open: (fs, ctx) => released(ctx, fs.open(nowhere), close),
+    readFile: (fs) => fs.readFile(nowhere),
+    readTextFile: (fs) => fs.readTextFile(nowhere),
+    writeFile: (fs) => fs.writeFile(nowhere, "x"),
+    stat: (fs) => fs.stat(nowhere),
+    remove: (fs) => fs.remove(nowhere),
+    mkdir: (fs) => fs.mkdir(nowhere),
+    makeTempDir: (fs) => fs.makeTempDir("anyrt-unsupported-"),
+  },
+  process: {
+    spawn: (processes, ctx) => released(ctx, processes.spawn(noProgram), (child) => child[Symbol.asyncDispose]()),
+    output: (processes) => processes.output(noProgram),
+  },
+  blocking: {
+    spawnBlocking: (blocking) => {
+      equal(blocking.poolSize, 0, "blocking.poolSize without the capability");
+      return blocking.spawnBlocking({ module: "data:text/javascript,export default () => 1" });
+    },
+  },
+};
+
+/**
+ * How the suite gets each kind of object whose methods a capability gates, and checks that the
+ * object still works after a refused call: a TCP stream from a pair through the runtime.
+ */
+const subjects: {
+  readonly [O in keyof GatedObjectTypes]: {
+    readonly requires: readonly Requirement[];
+    open(ctx: CaseContext): Promise<{ readonly subject: GatedObjectTypes[O]; stillWorks(): Promise<void> }>;
+  };
+} = {
+  TcpStream: {
+    requires: ["tcp.pair"],
+    async open(ctx) {
+      const { a, b } = await ctx.tcpPair();
+      return {
+        subject: a,
+        async stillWorks() {
+          await writeAll(a, bytes("still"));
+          equal(text(await readExactly(b, 5)), "still", "bytes after the refused call");
+        },
+      };
+    },
+  },
+};
+
+/**
+ * How the suite calls each object method a capability gates, harmlessly: a broken gate lets the
+ * call through (it returns), and the case fails.
+ */
+const objectProbes: {
+  readonly [C in ObjectGatedCapability]: {
+    readonly [G in ObjectGateOf<C> as G["method"]]: (subject: GatedObjectTypes[G["object"]]) => unknown;
+  };
+} = {
+  "tcp.socketOptions": {
+    setNoDelay: (stream) => stream.setNoDelay(true),
+    setKeepAlive: (stream) => stream.setKeepAlive(true),
+  },
+  "tcp.keepAliveDelay": {
+    setKeepAlive: (stream) => stream.setKeepAlive(true, 1000),
+  },
+};
+
+/** `tcp.keepAliveDelay` as a case id's words: `tcp-keep-alive-delay`. */
+function kebab(name: string): string {
+  return name
+    .replaceAll(".", "-")
+    .replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+    .replace(/^-/, "");
+}
+
+/** Fails unless `error` is an `Unsupported` IoError whose message names `capability`. */
+function refusedFor(error: unknown, capability: Capability, what: string): void {
+  ioErrorKind(error, "Unsupported", what);
+  ok((error as Error).message.includes(capability), `${what}: the message names ${capability}: ${String(error)}`);
+}
+
+function partGateCases(): ConformanceCase[] {
+  return capabilityRows.flatMap((row) =>
+    row.gates.map((method): ConformanceCase => {
+      const what = `${row.part}.${method}`;
+      const probes = partProbes[row.part] as Readonly<Record<string, (part: unknown, ctx: CaseContext) => unknown>>;
+      const probe = probes[method];
+      if (probe === undefined) throw new Error(`the suite has no probe for ${what}`);
+      return {
+        id: `capabilities/undeclared-${kebab(row.id)}-refuses-${kebab(what)}`,
+        title: `${what} on a runtime without ${row.id} rejects with Unsupported, naming ${row.id}`,
+        requires: [`!${row.id}`],
+        async run(ctx) {
+          const outcome = probe(ctx.runtime[row.part], ctx) as PromiseLike<unknown>;
+          refusedFor(await rejects(outcome, what), row.id, what);
+        },
+      };
+    }),
+  );
+}
+
+function objectGateCases(): ConformanceCase[] {
+  return capabilityRows.flatMap((row) =>
+    row.objectGates.map((gate): ConformanceCase => {
+      const what = `${gate.object}.${gate.method}`;
+      const probes = objectProbes[row.id as ObjectGatedCapability] as
+        | Readonly<Record<string, (subject: never) => unknown>>
+        | undefined;
+      const probe = probes?.[gate.method];
+      if (probe === undefined) throw new Error(`the suite has no probe for ${what} under ${row.id}`);
+      const subject = subjects[gate.object];
+      return {
+        id: `capabilities/undeclared-${kebab(row.id)}-refuses-${kebab(what)}`,
+        title: `${what} on a runtime without ${row.id} fails with Unsupported, naming ${row.id}, and the ${gate.object} still works`,
+        requires: [`!${row.id}`, ...row.needs, ...subject.requires],
+        async run(ctx) {
+          const opened = await subject.open(ctx);
+          refusedFor(
+            throws(() => probe(opened.subject as never), what),
+            row.id,
+            what,
+          );
+          await opened.stillWorks();
+        },
+      };
+    }),
+  );
+}
 
 export const capabilityCases: ConformanceCase[] = [
   {
     id: "capabilities/manifest-names-every-capability",
-    title: "the runtime names itself and states every capability of core's list as a boolean, and supports() agrees",
+    title: "the runtime names itself and states every capability of core's table, part by part, and supports() agrees",
     requires: [],
     async run({ runtime }) {
       ok(typeof runtime.id === "string" && runtime.id.length > 0, `runtime.id ${String(runtime.id)}`);
       ok(typeof runtime.version === "string" && runtime.version.length > 0, `runtime.version ${runtime.version}`);
       ok(typeof runtime.adapter === "string" && runtime.adapter.length > 0, `runtime.adapter ${runtime.adapter}`);
-      const manifest = runtime.capabilities as Readonly<Record<string, unknown>>;
-      for (const capability of capabilities) {
-        equal(typeof manifest[capability], "boolean", `typeof capabilities["${capability}"]`);
-        equal(runtime.supports(capability), manifest[capability], `supports("${capability}")`);
+      const manifest = runtime.capabilities as unknown as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+      for (const row of capabilityRows) {
+        const declared = manifest[row.part]?.[row.key];
+        equal(typeof declared, "boolean", `typeof capabilities.${row.part}.${row.key} (${row.id})`);
+        equal(runtime.supports(row.id), declared, `supports("${row.id}")`);
+        if (declared === true) {
+          for (const need of row.needs)
+            ok(runtime.supports(need), `${row.id} is declared without ${need}, which it needs`);
+        }
       }
-      const unknown = Object.keys(manifest).filter((key) => !(capabilities as readonly string[]).includes(key));
-      equal(unknown.join(","), "", "capabilities not in core's list");
+      for (const [part, entries] of Object.entries(manifest)) {
+        const unknown = Object.keys(entries).filter(
+          (key) => !capabilityRows.some((row) => row.part === part && row.key === key),
+        );
+        equal(unknown.join(","), "", `capabilities.${part} entries not in core's table`);
+      }
     },
   },
   {
-    id: "capabilities/undeclared-tcp-connect-is-unsupported",
-    title: "net.connect on a runtime without tcp.connect rejects with Unsupported",
-    requires: ["!tcp.connect"],
+    id: "capabilities/facts-match-the-manifest",
+    title:
+      "every fact of core's table is stated, well-formed where its capability is declared and null where it is not",
+    requires: [],
     async run({ runtime }) {
-      await rejectsWithKind(runtime.net.connect({ hostname: "127.0.0.1", port: 9 }), "Unsupported", "net.connect");
+      const facts = runtime.facts as unknown as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+      for (const row of factRows) {
+        const value = facts[row.part]?.[row.key];
+        ok(value !== undefined, `facts.${row.id} is stated`);
+        if (runtime.supports(row.of))
+          ok(value !== null && row.check(value), `facts.${row.id} is well-formed: ${String(value)}`);
+        else equal(value, null, `facts.${row.id} without ${row.of}`);
+      }
     },
   },
-  {
-    id: "capabilities/undeclared-tcp-listen-is-unsupported",
-    title: "net.listen on a runtime without tcp.listen rejects with Unsupported",
-    requires: ["!tcp.listen"],
-    async run(ctx) {
-      const listening = ctx.runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
-      listening.then(
-        (listener) => ctx.defer(() => listener.close()),
-        () => {},
-      );
-      await rejectsWithKind(listening, "Unsupported", "net.listen");
-    },
-  },
-  {
-    id: "capabilities/undeclared-fs-is-unsupported",
-    title: "every fs method on a runtime without fs rejects with Unsupported",
-    requires: ["!fs"],
-    async run({ runtime }) {
-      const { fs } = runtime;
-      await rejectsWithKind(fs.open(nowhere), "Unsupported", "fs.open");
-      await rejectsWithKind(fs.readFile(nowhere), "Unsupported", "fs.readFile");
-      await rejectsWithKind(fs.readTextFile(nowhere), "Unsupported", "fs.readTextFile");
-      await rejectsWithKind(fs.writeFile(nowhere, "x"), "Unsupported", "fs.writeFile");
-      await rejectsWithKind(fs.stat(nowhere), "Unsupported", "fs.stat");
-      await rejectsWithKind(fs.remove(nowhere), "Unsupported", "fs.remove");
-      await rejectsWithKind(fs.mkdir(nowhere), "Unsupported", "fs.mkdir");
-      await rejectsWithKind(fs.makeTempDir("anyrt-unsupported-"), "Unsupported", "fs.makeTempDir");
-    },
-  },
-  {
-    id: "capabilities/undeclared-process-is-unsupported",
-    title: "process.spawn and process.output on a runtime without process reject with Unsupported",
-    requires: ["!process"],
-    async run({ runtime }) {
-      const command = { command: "/anyrt-conformance-nonexistent-program" };
-      await rejectsWithKind(runtime.process.spawn(command), "Unsupported", "process.spawn");
-      await rejectsWithKind(runtime.process.output(command), "Unsupported", "process.output");
-    },
-  },
-  {
-    id: "capabilities/undeclared-blocking-is-unsupported",
-    title: "spawnBlocking on a runtime without blocking rejects with Unsupported, and poolSize is 0",
-    requires: ["!blocking"],
-    async run({ runtime }) {
-      equal(runtime.blocking.poolSize, 0, "blocking.poolSize");
-      const module = "data:text/javascript,export default () => 1";
-      await rejectsWithKind(runtime.blocking.spawnBlocking({ module }), "Unsupported", "blocking.spawnBlocking");
-    },
-  },
-  {
-    id: "capabilities/unsupported-error-names-the-capability",
-    title: "the Unsupported error names the capability that is missing",
-    requires: ["!tcp.connect"],
-    async run({ runtime }) {
-      const error = await runtime.net.connect({ hostname: "127.0.0.1", port: 9 }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      ok(error instanceof Error && error.message.includes("tcp.connect"), `message: ${String(error)}`);
-    },
-  },
+  ...partGateCases(),
+  ...objectGateCases(),
 ];

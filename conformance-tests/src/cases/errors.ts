@@ -97,10 +97,10 @@ export const errorCases: ConformanceCase[] = [
     title: "the ConnectionRefused error of a failed connect names the port and keeps the native error as cause",
     requires: ["tcp.connect", "tcp.listen"],
     async run({ runtime }) {
-      const listener = await runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+      const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
       const port = listener.localAddress.port;
       await listener.close();
-      const error = await rejects(runtime.net.connect({ hostname: "127.0.0.1", port }), "connect to a closed port");
+      const error = await rejects(runtime.tcp.connect({ hostname: "127.0.0.1", port }), "connect to a closed port");
       ioErrorKind(error, "ConnectionRefused", "connect to a closed port");
       ok(messageOf(error).includes(String(port)), `message names port ${port}: ${messageOf(error)}`);
       ok((error as Error).cause !== undefined, "the native error is kept as cause");
@@ -111,10 +111,10 @@ export const errorCases: ConformanceCase[] = [
     title: "the AddrInUse error of a listen on a taken port names the port",
     requires: ["tcp.listen"],
     async run(ctx) {
-      const listener = await ctx.runtime.net.listen({ hostname: "127.0.0.1", port: 0 });
+      const listener = await ctx.runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
       ctx.defer(() => listener.close());
       const port = listener.localAddress.port;
-      const second = ctx.runtime.net.listen({ hostname: "127.0.0.1", port });
+      const second = ctx.runtime.tcp.listen({ hostname: "127.0.0.1", port });
       second.then(
         (extra) => ctx.defer(() => extra.close()),
         () => {},

@@ -1,5 +1,5 @@
 /**
- * `tcp/*`: TCP through `runtime.net` (addresses, refused and taken ports, listener accept/iterate/close, bad ports,
+ * `tcp/*`: TCP through `runtime.tcp` (addresses, refused and taken ports, listener accept/iterate/close, bad ports,
  * resets).
  * @module
  */
@@ -12,14 +12,14 @@ const host = "127.0.0.1";
 
 /** Listens on a free loopback port; the listener is closed after the case. */
 async function listen(ctx: CaseContext): Promise<TcpListener> {
-  const listener = await ctx.runtime.net.listen({ hostname: host, port: 0 });
+  const listener = await ctx.runtime.tcp.listen({ hostname: host, port: 0 });
   ctx.defer(() => listener.close());
   return listener;
 }
 
 /** Connects to `port` on loopback; the stream is closed after the case. */
 async function connect(ctx: CaseContext, port: number): Promise<TcpStream> {
-  const stream = await ctx.runtime.net.connect({ hostname: host, port });
+  const stream = await ctx.runtime.tcp.connect({ hostname: host, port });
   ctx.defer(() => stream.close());
   return stream;
 }
@@ -33,7 +33,7 @@ async function accept(ctx: CaseContext, listener: TcpListener): Promise<TcpStrea
 
 /** A loopback port nobody listens on (bound, then released). */
 async function freePort(runtime: Runtime): Promise<number> {
-  const listener = await runtime.net.listen({ hostname: host, port: 0 });
+  const listener = await runtime.tcp.listen({ hostname: host, port: 0 });
   const port = listener.localAddress.port;
   await listener.close();
   return port;
@@ -79,7 +79,7 @@ export const tcpCases: ConformanceCase[] = [
     requires: ["tcp.listen", "tcp.connect"],
     async run(ctx) {
       const port = await freePort(ctx.runtime);
-      await rejectsWithKind(ctx.runtime.net.connect({ hostname: host, port }), "ConnectionRefused", "connect");
+      await rejectsWithKind(ctx.runtime.tcp.connect({ hostname: host, port }), "ConnectionRefused", "connect");
     },
   },
   {
@@ -88,7 +88,7 @@ export const tcpCases: ConformanceCase[] = [
     requires: ["tcp.listen"],
     async run(ctx) {
       const listener = await listen(ctx);
-      const second = ctx.runtime.net.listen({ hostname: host, port: listener.localAddress.port });
+      const second = ctx.runtime.tcp.listen({ hostname: host, port: listener.localAddress.port });
       second.then(
         (extra) => ctx.defer(() => extra.close()),
         () => {},
@@ -212,7 +212,7 @@ export const tcpCases: ConformanceCase[] = [
     async run(ctx) {
       for (const port of [0, ...badPorts]) {
         await rejectsWithKind(
-          ctx.runtime.net.connect({ hostname: host, port: port as number }),
+          ctx.runtime.tcp.connect({ hostname: host, port: port as number }),
           "InvalidInput",
           `connect to port ${String(port)}`,
         );
@@ -225,7 +225,7 @@ export const tcpCases: ConformanceCase[] = [
     requires: ["tcp.listen"],
     async run(ctx) {
       for (const port of badPorts) {
-        const listening = ctx.runtime.net.listen({ hostname: host, port: port as number });
+        const listening = ctx.runtime.tcp.listen({ hostname: host, port: port as number });
         listening.then(
           (extra) => ctx.defer(() => extra.close()),
           () => {},
@@ -243,7 +243,7 @@ export const tcpCases: ConformanceCase[] = [
       const controller = new AbortController();
       const reason = new Error("no connection wanted");
       controller.abort(reason);
-      const connecting = ctx.runtime.net.connect({
+      const connecting = ctx.runtime.tcp.connect({
         hostname: host,
         port: listener.localAddress.port,
         signal: controller.signal,
@@ -297,23 +297,6 @@ export const tcpCases: ConformanceCase[] = [
     },
   },
   {
-    id: "tcp/undeclared-keep-alive-delay-is-unsupported",
-    title: "without tcp.keepAliveDelay a given delay fails with Unsupported, keep-alive on/off still works",
-    requires: ["tcp.listen", "tcp.connect", "tcp.socketOptions", "!tcp.keepAliveDelay"],
-    async run(ctx) {
-      const listener = await listen(ctx);
-      const [client, server] = await Promise.all([connect(ctx, listener.localAddress.port), accept(ctx, listener)]);
-      ioErrorKind(
-        throws(() => client.setKeepAlive(true, 1000), "setKeepAlive with a delay"),
-        "Unsupported",
-        "delay",
-      );
-      client.setKeepAlive(true);
-      await writeAll(client, bytes("still"));
-      equal(text(await readExactly(server, 5)), "still", "bytes after the refused delay");
-    },
-  },
-  {
     id: "tcp/write-to-reset-connection-fails",
     title: "writing to a connection the peer reset (closed with unread data) fails with ConnectionReset or BrokenPipe",
     requires: ["tcp.listen", "tcp.connect"],
@@ -336,12 +319,12 @@ export const tcpCases: ConformanceCase[] = [
     async run(ctx) {
       let escaped: TcpListener | undefined;
       {
-        await using listener = await ctx.runtime.net.listen({ hostname: host, port: 0 });
+        await using listener = await ctx.runtime.tcp.listen({ hostname: host, port: 0 });
         escaped = listener;
       }
       await rejectsWithKind(escaped.accept(), "Closed", "accept after the block");
       const port = escaped.localAddress.port;
-      await rejectsWithKind(ctx.runtime.net.connect({ hostname: host, port }), "ConnectionRefused", "connect");
+      await rejectsWithKind(ctx.runtime.tcp.connect({ hostname: host, port }), "ConnectionRefused", "connect");
     },
   },
 ];

@@ -1,9 +1,11 @@
 /**
  * The HTML rendering of a conformance report: one self-contained page (inline CSS, no scripts, no
- * external assets) with a card per run, the area × run matrix, the capability manifests and every
- * case with its status, duration and error.
+ * external assets) with a card per run, the area × run matrix, the capability manifests and facts
+ * (in the order, parts and words of core's capability table) and every case with its status,
+ * duration and error.
  * @module
  */
+import { capabilityRow, capabilityRows, factRows, partNames } from "@anyrt/core";
 import type { CaseResult, RunResult } from "../case.ts";
 import {
   areasOf,
@@ -140,16 +142,53 @@ function renderCapabilities(report: ConformanceReport): string {
   for (const run of runs) for (const name of Object.keys(run.capabilities ?? {})) names.add(name);
   if (names.size === 0) return "";
   const head = runs.map((run) => `<th>${runHeading(run)}</th>`).join("");
-  const body = [...names].map((name) => {
-    const cells = runs.map((run) => {
-      const declared = run.capabilities?.[name];
-      if (declared === undefined) return `<td class="none">?</td>`;
-      return declared ? `<td class="ok">✓ declared</td>` : `<td class="unsup">— not declared</td>`;
-    });
-    return `<tr><th scope="row"><code>${escapeHtml(name)}</code></th>${cells.join("")}</tr>`;
-  });
+  // Core's table gives the order, the parts and the summaries; ids a run names that the table
+  // does not (a report from another version) follow under "other".
+  const known = capabilityRows.filter((row) => names.has(row.id));
+  const other = [...names].filter((name) => capabilityRow(name) === undefined);
+  const groups = [
+    ...partNames.map((part) => ({ part: String(part), rows: known.filter((row) => row.part === part) })),
+    { part: "other", rows: other.map((id) => ({ id, summary: "" })) },
+  ].filter((group) => group.rows.length > 0);
+  const body = groups.flatMap((group) => [
+    `<tr class="part"><th scope="rowgroup" colspan="${runs.length + 1}">${escapeHtml(group.part)}</th></tr>`,
+    ...group.rows.map((row) => {
+      const cells = runs.map((run) => {
+        const declared = run.capabilities?.[row.id];
+        if (declared === undefined) return `<td class="none">?</td>`;
+        return declared ? `<td class="ok">✓ declared</td>` : `<td class="unsup">— not declared</td>`;
+      });
+      const summary = row.summary === "" ? "" : `<div class="summary">${escapeHtml(row.summary)}</div>`;
+      return `<tr><th scope="row"><code>${escapeHtml(row.id)}</code>${summary}</th>${cells.join("")}</tr>`;
+    }),
+  ]);
   return `<section><h2>Capability manifests</h2><p class="legend">What each adapter declares; cases needing an undeclared capability are reported unsupported, never passed.</p>
-<div class="scroll"><table class="matrix caps"><thead><tr><th>capability</th>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table></div></section>`;
+<div class="scroll"><table class="matrix caps"><thead><tr><th>capability</th>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table></div></section>
+${renderFacts(report)}`;
+}
+
+function renderFacts(report: ConformanceReport): string {
+  const runs = report.runs;
+  const names = new Set<string>();
+  for (const run of runs) for (const name of Object.keys(run.facts ?? {})) names.add(name);
+  if (names.size === 0) return "";
+  const rows = [
+    ...factRows.filter((row) => names.has(row.id)),
+    ...[...names].filter((name) => !factRows.some((row) => row.id === name)).map((id) => ({ id, summary: "" })),
+  ];
+  const head = runs.map((run) => `<th>${runHeading(run)}</th>`).join("");
+  const body = rows.map((row) => {
+    const cells = runs.map((run) => {
+      const value = run.facts?.[row.id];
+      if (value === undefined) return `<td class="none">?</td>`;
+      if (value === null) return `<td class="unsup">—</td>`;
+      return `<td>${escapeHtml(Array.isArray(value) ? value.join(", ") : String(value))}</td>`;
+    });
+    const summary = row.summary === "" ? "" : `<div class="summary">${escapeHtml(row.summary)}</div>`;
+    return `<tr><th scope="row"><code>${escapeHtml(row.id)}</code>${summary}</th>${cells.join("")}</tr>`;
+  });
+  return `<section><h2>Facts</h2><p class="legend">What each adapter states that is not yes/no; — where the capability it describes is not declared.</p>
+<div class="scroll"><table class="matrix caps"><thead><tr><th>fact</th>${head}</tr></thead><tbody>${body.join("\n")}</tbody></table></div></section>`;
 }
 
 function renderCases(report: ConformanceReport): string {
@@ -252,6 +291,8 @@ table.matrix td a { color: inherit; text-decoration: none; display: block; }
 td.ok { background: var(--ok-bg); color: var(--ok); } td.bad { background: var(--bad-bg); color: var(--bad); font-weight: 600; }
 td.unsup { background: var(--unsup-bg); color: var(--unsup); } td.none { color: var(--muted); }
 table.matrix tfoot td, table.matrix tfoot th { font-weight: 700; }
+table.caps tr.part th { padding-top: 12px; text-transform: uppercase; font-size: 11px; color: var(--muted); }
+table.caps .summary { font-weight: 400; font-size: 12px; color: var(--muted); max-width: 420px; white-space: normal; }
 .swatch { display: inline-block; width: 12px; height: 12px; border-radius: 3px; margin: 0 4px 0 12px; vertical-align: -1px; }
 .swatch.ok { background: var(--ok); } .swatch.bad { background: var(--bad); } .swatch.unsup { background: var(--unsup); }
 details { margin: 8px 0; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); }

@@ -4,7 +4,7 @@
  * missing global. Every entry of this package exports the same two names with these types.
  * @module
  */
-import { defineRuntime, noCapabilities, type Runtime } from "@anyrt/core";
+import { defineRuntime, type Runtime } from "@anyrt/core";
 
 /**
  * Creates a fresh {@link Runtime} for the runtime this code runs on. Here, on a runtime anyrt has
@@ -19,7 +19,14 @@ import { defineRuntime, noCapabilities, type Runtime } from "@anyrt/core";
  * ```
  */
 export function createRuntime(): Runtime {
-  return defineRuntime({ id: "unknown", version: "", adapter: "@anyrt/core", capabilities: noCapabilities });
+  return defineRuntime({
+    id: "unknown",
+    version: "",
+    adapter: "@anyrt/core",
+    // No part at all: every capability of each, including any added later, is undeclared.
+    capabilities: { tcp: false, fs: false, process: false, blocking: false },
+    facts: { tcp: null },
+  });
 }
 
 /**

@@ -19,8 +19,8 @@ describe("@anyrt/auto", () => {
   });
 
   it("opens a real TCP connection through the chosen adapter", async () => {
-    const listener = await shared.net.listen({ hostname: "127.0.0.1", port: 0 });
-    const client = await shared.net.connect({ hostname: "127.0.0.1", port: listener.localAddress.port });
+    const listener = await shared.tcp.listen({ hostname: "127.0.0.1", port: 0 });
+    const client = await shared.tcp.connect({ hostname: "127.0.0.1", port: listener.localAddress.port });
     const server = await listener.accept();
     await client.write(new TextEncoder().encode("hi"));
     const buffer = new Uint8Array(8);

@@ -3,14 +3,15 @@
  * wait here, at most `backlog` of them, until `accept()` takes them; one `accept` may wait at a
  * time (`Busy` otherwise), an aborted `accept` loses no connection, and `close()` rejects the
  * waiting `accept` with `Closed` and closes the connections nobody took. Also the argument checks
- * of `connect` and `listen`, which every adapter makes the same way, and `QueuedListener`, the
- * `TcpListener` over an accept queue.
+ * of TCP's `connect` and `listen`, which every adapter makes the same way, and `QueuedListener`,
+ * the `Listener` over an accept queue (a `TcpListener` when its streams are `TcpStream`s).
  * @module
  */
 import { IoError, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
-import type { ConnectOptions, ListenOptions, SocketAddress, TcpListener, TcpStream } from "./net.ts";
+import type { Listener, SocketAddress } from "./net.ts";
 import { abortReason } from "./signal.ts";
+import type { TcpConnectOptions, TcpListenOptions } from "./tcp.ts";
 import { checkInteger, checkPort, describe } from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
@@ -128,7 +129,8 @@ export class AcceptQueue<S extends { close(): Promise<void> }> {
 }
 
 /**
- * A `TcpListener` whose `accept` and async iteration are `queue`'s. `close()` closes the queue
+ * A {@link Listener} whose `accept` and async iteration are `queue`'s: a `TcpListener` when `S` is
+ * `TcpStream`, and the listener of any other stream type the same way. `close()` closes the queue
  * (rejecting a waiting `accept` with `Closed`, closing the connections nobody accepted) and then
  * calls `stop`, the runtime's "stop listening"; it settles when both are done and returns the same
  * promise when called again.
@@ -136,33 +138,33 @@ export class AcceptQueue<S extends { close(): Promise<void> }> {
  * @example
  * ```ts
  * import { AcceptQueue, QueuedListener } from "@anyrt/core/adapter";
- * import type { TcpStream } from "@anyrt/core";
+ * import type { TcpListener, TcpStream } from "@anyrt/core";
  * const queue = new AcceptQueue<TcpStream>("accept on test", 8);
  * let stopped = 0;
- * const listener = new QueuedListener({ hostname: "127.0.0.1", port: 1, family: 4 }, queue, () => {
+ * const listener: TcpListener = new QueuedListener({ hostname: "127.0.0.1", port: 1, family: 4 }, queue, () => {
  *   stopped++;
  * });
  * await Promise.all([listener.close(), listener.close()]);
  * console.assert(stopped === 1 && (await listener.accept().catch((e) => e.kind)) === "Closed");
  * ```
  */
-export class QueuedListener<S extends TcpStream = TcpStream> implements TcpListener {
-  readonly localAddress: SocketAddress;
+export class QueuedListener<S extends { close(): Promise<void> }, A = SocketAddress> implements Listener<S, A> {
+  readonly localAddress: A;
   readonly #queue: AcceptQueue<S>;
   readonly #stop: () => unknown;
   #closing: Promise<void> | null = null;
 
-  constructor(localAddress: SocketAddress, queue: AcceptQueue<S>, stop: () => unknown) {
+  constructor(localAddress: A, queue: AcceptQueue<S>, stop: () => unknown) {
     this.localAddress = localAddress;
     this.#queue = queue;
     this.#stop = stop;
   }
 
-  accept(options?: OperationOptions): Promise<TcpStream> {
+  accept(options?: OperationOptions): Promise<S> {
     return this.#queue.accept(options?.signal);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<TcpStream> {
+  [Symbol.asyncIterator](): AsyncIterator<S> {
     return this.#queue[Symbol.asyncIterator]();
   }
 
@@ -191,22 +193,22 @@ export function hostnameOf(operation: "connect" | "listen", options: { readonly 
 }
 
 /**
- * Checks the options of `Net.connect` (an object with a port in 1..65535) and throws
+ * Checks the options of `Tcp.connect` (an object with a port in 1..65535) and throws
  * `InvalidInput` otherwise. The host name ({@link hostnameOf}) and the signal are the caller's to
  * check.
  */
-export function checkConnectOptions(options: unknown): asserts options is ConnectOptions {
+export function checkConnectOptions(options: unknown): asserts options is TcpConnectOptions {
   if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
-  checkPort("connect", (options as ConnectOptions).port, 1);
+  checkPort("connect", (options as TcpConnectOptions).port, 1);
 }
 
 /**
- * Checks the options of `Net.listen` (an object with a port in 0..65535 and, if given, a backlog in
+ * Checks the options of `Tcp.listen` (an object with a port in 0..65535 and, if given, a backlog in
  * 0..65535) and throws `InvalidInput` otherwise.
  */
-export function checkListenOptions(options: unknown): asserts options is ListenOptions {
+export function checkListenOptions(options: unknown): asserts options is TcpListenOptions {
   if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
-  const { port, backlog } = options as ListenOptions;
+  const { port, backlog } = options as TcpListenOptions;
   checkPort("listen", port, 0);
   if (backlog !== undefined) checkInteger("listen", "backlog", backlog, 0, 65535);
 }

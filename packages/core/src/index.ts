@@ -6,6 +6,39 @@
  */
 
 export { type Blocking, type BlockingTask, type Transfer, transfer } from "./blocking.ts";
+export {
+  type Capability,
+  type CapabilityDeclaration,
+  type CapabilityId,
+  type CapabilityKey,
+  type CapabilityManifest,
+  type CapabilityRow,
+  type CapabilitySpec,
+  capabilities,
+  capabilityRow,
+  capabilityRows,
+  capabilityTable,
+  type FactRow,
+  type FactSpec,
+  type FactsDeclaration,
+  type FactValue,
+  factRows,
+  factTable,
+  flattenCapabilities,
+  flattenFacts,
+  type GatedMethod,
+  type GatedObjectTypes,
+  type MethodName,
+  type ObjectGate,
+  type ObjectGatedCapability,
+  type ObjectGateOf,
+  type Part,
+  type PartManifest,
+  partNames,
+  type RuntimeFacts,
+  type RuntimePartTypes,
+  type TcpFacts,
+} from "./capabilities.ts";
 export * from "./codec/index.ts";
 export {
   IoError,
@@ -28,22 +61,14 @@ export {
   WOULD_BLOCK,
   type WriteStream,
 } from "./io.ts";
-export type { ConnectOptions, ListenOptions, Net, SocketAddress, TcpListener, TcpStream } from "./net.ts";
+export type { Listener, SocketAddress } from "./net.ts";
 export { duplex, simplex } from "./pipe.ts";
 export type { ChildProcess, Command, CommandOutput, ExitStatus, Processes, Stdio } from "./process.ts";
-export {
-  type Capability,
-  type CapabilityManifest,
-  capabilities,
-  defineRuntime,
-  noCapabilities,
-  type Runtime,
-  type RuntimeId,
-  type RuntimeParts,
-} from "./runtime.ts";
+export { defineRuntime, type Runtime, type RuntimeId, type RuntimeParts } from "./runtime.ts";
 export * from "./sync/index.ts";
 export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions } from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
+export type { Tcp, TcpConnectOptions, TcpListener, TcpListenOptions, TcpStream } from "./tcp.ts";
 export {
   createTime,
   type Interval,

@@ -1,60 +1,37 @@
 /**
- * The `Runtime` object: one adapter's capabilities bundled with its capability manifest, and
+ * The `Runtime` object: one adapter's parts bundled with its capability manifest and facts, and
  * `defineRuntime`, which builds one from an adapter's primitives so that every undeclared
- * capability fails the same way, with kind `Unsupported`.
+ * capability fails the same way, with kind `Unsupported`. What is gated comes from the capability
+ * table (`capabilities.ts`), never from a list here.
  * @module
  */
 import { type Blocking, unsupportedBlocking } from "./blocking.ts";
+import {
+  type Capability,
+  type CapabilityDeclaration,
+  type CapabilityManifest,
+  capabilityRows,
+  declaredIn,
+  type FactsDeclaration,
+  type Part,
+  type RuntimeFacts,
+  type RuntimePartTypes,
+  readFacts,
+  readManifest,
+} from "./capabilities.ts";
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
-import type { Net } from "./net.ts";
 import type { Processes } from "./process.ts";
 import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time } from "./task.ts";
-
-/**
- * Every capability an adapter can declare. Tasks and time are not listed: every runtime has
- * them.
- *
- * - `tcp.connect`: `net.connect` opens TCP connections.
- * - `tcp.listen`: `net.listen` accepts TCP connections.
- * - `tcp.halfClose`: `shutdown()` on a TCP stream sends FIN and keeps the read side open.
- * - `tcp.socketOptions`: `setNoDelay` / `setKeepAlive(enable)` take effect.
- * - `tcp.keepAliveDelay`: `setKeepAlive(true, initialDelayMs)` sets the idle time before the first
- *   probe; where it is not declared, passing a delay fails with `Unsupported`.
- * - `fs`: the `fs` capability (files and directories).
- * - `process`: the `process` capability (subprocesses with piped stdio).
- * - `process.signals`: `kill(signal)` delivers named POSIX signals.
- * - `blocking`: `blocking.spawnBlocking` runs tasks on a pool of worker threads.
- */
-export const capabilities = [
-  "tcp.connect",
-  "tcp.listen",
-  "tcp.halfClose",
-  "tcp.socketOptions",
-  "tcp.keepAliveDelay",
-  "fs",
-  "process",
-  "process.signals",
-  "blocking",
-] as const;
-
-/** One capability id; see {@link capabilities}. */
-export type Capability = (typeof capabilities)[number];
-
-/**
- * What an adapter supports: every capability, each stated `true` or `false`. A manifest names
- * every capability so that adding one to anyrt makes every adapter decide (the compiler asks),
- * and so that the report can show the `false`s as well as the `true`s.
- */
-export type CapabilityManifest = { readonly [K in Capability]: boolean };
+import type { Tcp } from "./tcp.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
 
 /**
- * One adapter on one runtime: its identity, its capability manifest and the capabilities
- * themselves. A capability whose manifest entry is `false` rejects every call with kind
- * `Unsupported` (a `Runtime` built with {@link defineRuntime} guarantees it).
+ * One adapter on one runtime: its identity, its capability manifest and facts, and its parts. A
+ * method whose capability is not declared rejects with kind `Unsupported` (a `Runtime` built with
+ * {@link defineRuntime} guarantees it).
  */
 export interface Runtime {
   /** The runtime's id: `"node"`, `"deno"`, `"bun"`, `"chromium"`, `"workerd"`, ... */
@@ -63,11 +40,17 @@ export interface Runtime {
   readonly version: string;
   /** The adapter's package name, such as `"@anyrt/node"`. */
   readonly adapter: string;
+  /** Every capability, part by part, `true` or `false`: `capabilities.tcp.connect`, `capabilities.fs.available`. */
   readonly capabilities: CapabilityManifest;
-  /** Whether `capability` is declared. */
+  /** What the runtime states that is not yes/no, part by part; a fact is `null` where its capability is undeclared. */
+  readonly facts: RuntimeFacts;
+  /** Whether `capability` (an id such as `"tcp.connect"` or `"fs"`) is declared. */
   supports(capability: Capability): boolean;
-  readonly net: Net;
+  /** TCP (the `tcp.*` capabilities). */
+  readonly tcp: Tcp;
+  /** Files and directories (the `fs` capability). */
   readonly fs: Fs;
+  /** Subprocesses (the `process` capability). */
   readonly process: Processes;
   readonly tasks: Spawn;
   readonly time: Time;
@@ -75,13 +58,17 @@ export interface Runtime {
   readonly blocking: Blocking;
 }
 
-/** What an adapter hands to {@link defineRuntime}: its identity, manifest and primitives. */
+/**
+ * What an adapter hands to {@link defineRuntime}: its identity, its capabilities and facts (every
+ * part named; `false` / `null` for a part it does not have at all), and its primitives.
+ */
 export interface RuntimeParts {
   readonly id: RuntimeId;
   readonly version: string;
   readonly adapter: string;
-  readonly capabilities: CapabilityManifest;
-  readonly net?: Net | undefined;
+  readonly capabilities: CapabilityDeclaration;
+  readonly facts: FactsDeclaration;
+  readonly tcp?: Tcp | undefined;
   readonly fs?: Fs | undefined;
   readonly process?: Processes | undefined;
   /** The timer primitive; default {@link systemClock}. */
@@ -92,73 +79,85 @@ export interface RuntimeParts {
   readonly blocking?: Blocking | undefined;
 }
 
-/** A manifest with every capability `false`; spread it and set what the adapter supports. */
-export const noCapabilities: CapabilityManifest = Object.freeze(
-  Object.fromEntries(capabilities.map((capability) => [capability, false])) as Record<Capability, boolean>,
-);
-
-function gate<T extends object>(
-  implementation: T | undefined,
-  adapter: string,
-  methods: Record<keyof T, Capability | null>,
-  declared: CapabilityManifest,
-): T {
-  const gated: Record<string, unknown> = {};
-  for (const [method, capability] of Object.entries(methods) as [string, Capability | null][]) {
-    const enabled = capability === null || declared[capability];
-    const fn = implementation?.[method as keyof T];
-    gated[method] =
-      enabled && typeof fn === "function"
-        ? fn.bind(implementation)
-        : () => Promise.reject(unsupported(capability ?? method, adapter));
+/** For each part, its gated methods with the capabilities each needs, from the capability table. */
+const gatesByPart: ReadonlyMap<Part, ReadonlyMap<string, readonly Capability[]>> = (() => {
+  const byPart = new Map<Part, Map<string, Capability[]>>();
+  for (const row of capabilityRows) {
+    const methods = byPart.get(row.part) ?? new Map<string, Capability[]>();
+    byPart.set(row.part, methods);
+    for (const method of row.gates) methods.set(method, [...(methods.get(method) ?? []), row.id]);
   }
-  return Object.freeze(gated) as T;
+  return byPart;
+})();
+
+/**
+ * How a part's method refuses when its capability is missing: `spawnBlocking` returns a join
+ * handle that rejects (as every task does); every other gated method returns a rejected promise.
+ */
+function refusal(part: Part, capability: Capability, adapter: string): (...args: never[]) => unknown {
+  if (part === "blocking") return unsupportedBlocking(adapter).spawnBlocking;
+  return () => Promise.reject(unsupported(capability, adapter));
+}
+
+/** `implementation`'s gated methods, bound, where their capabilities are declared; refusals elsewhere. */
+function gate<P extends Part>(
+  part: P,
+  implementation: RuntimePartTypes[P] | undefined,
+  declared: ReadonlySet<Capability>,
+  adapter: string,
+): Record<string, unknown> {
+  const gated: Record<string, unknown> = {};
+  for (const [method, needs] of gatesByPart.get(part) ?? []) {
+    const missing = needs.find((capability) => !declared.has(capability));
+    const fn = (implementation as Readonly<Record<string, unknown>> | undefined)?.[method];
+    gated[method] =
+      missing === undefined && typeof fn === "function"
+        ? fn.bind(implementation)
+        : refusal(part, missing ?? (needs[0] as Capability), adapter);
+  }
+  return gated;
 }
 
 /**
- * Builds a {@link Runtime} from an adapter's parts. Capabilities declared `false`, and declared
- * capabilities whose implementation is missing, reject with kind `Unsupported`.
+ * Builds a {@link Runtime} from an adapter's parts. Every method the capability table gates
+ * rejects with kind `Unsupported`, naming the capability and the adapter, when its capability is
+ * declared `false` or its implementation is missing. Throws `InvalidInput` at once for a manifest
+ * or facts that do not match the tables (see `readManifest` and `readFacts`).
  *
  * @example
  * ```ts
- * import { defineRuntime, noCapabilities, isIoError } from "@anyrt/core";
+ * import { defineRuntime, isIoError } from "@anyrt/core";
  * const runtime = defineRuntime({
- *   id: "example", version: "1.0.0", adapter: "example-adapter", capabilities: noCapabilities,
+ *   id: "example", version: "1.0.0", adapter: "example-adapter",
+ *   capabilities: { tcp: false, fs: false, process: false, blocking: false },
+ *   facts: { tcp: null },
  * });
- * const error = await runtime.net.connect({ port: 80 }).catch((e) => e);
- * console.assert(isIoError(error, "Unsupported"));
+ * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
+ * console.assert(isIoError(error, "Unsupported") && error.message.includes("tcp.connect"));
+ * console.assert(!runtime.supports("tcp.connect") && runtime.capabilities.tcp.connect === false);
  * ```
  */
 export function defineRuntime(parts: RuntimeParts): Runtime {
-  const declared = Object.freeze({ ...parts.capabilities });
-  const net = gate<Net>(parts.net, parts.adapter, { connect: "tcp.connect", listen: "tcp.listen" }, declared);
-  const fs = gate<Fs>(
-    parts.fs,
-    parts.adapter,
-    {
-      open: "fs",
-      readFile: "fs",
-      readTextFile: "fs",
-      writeFile: "fs",
-      stat: "fs",
-      remove: "fs",
-      mkdir: "fs",
-      makeTempDir: "fs",
-    },
-    declared,
-  );
-  const process = gate<Processes>(parts.process, parts.adapter, { spawn: "process", output: "process" }, declared);
+  const capabilities = readManifest(parts.capabilities);
+  const declared = declaredIn(capabilities);
+  const facts = readFacts(parts.facts, declared);
+  const adapter = parts.adapter;
+  const pool = declared.has("blocking") ? parts.blocking : undefined;
   return Object.freeze({
     id: parts.id,
     version: parts.version,
-    adapter: parts.adapter,
-    capabilities: declared,
-    supports: (capability: Capability) => declared[capability] === true,
-    net,
-    fs,
-    process,
+    adapter,
+    capabilities,
+    facts,
+    supports: (capability: Capability) => declared.has(capability),
+    tcp: Object.freeze(gate("tcp", parts.tcp, declared, adapter)) as unknown as Tcp,
+    fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,
+    process: Object.freeze(gate("process", parts.process, declared, adapter)) as unknown as Processes,
     tasks: parts.tasks ?? createSpawn(),
     time: createTime(parts.clock ?? systemClock),
-    blocking: declared.blocking && parts.blocking !== undefined ? parts.blocking : unsupportedBlocking(parts.adapter),
+    blocking: Object.freeze({
+      ...gate("blocking", parts.blocking, declared, adapter),
+      poolSize: pool?.poolSize ?? 0,
+    }) as unknown as Blocking,
   });
 }

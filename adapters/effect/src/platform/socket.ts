@@ -5,7 +5,7 @@
  * This gives Effect programs TCP on Deno, Bun and every runtime anyrt has an adapter for.
  * @module
  */
-import type { ConnectOptions, ListenOptions, Runtime, TcpStream } from "@anyrt/core";
+import type { Runtime, TcpConnectOptions, TcpListenOptions, TcpStream } from "@anyrt/core";
 import { isIoError, WOULD_BLOCK } from "@anyrt/core";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import * as Effect from "effect/Effect";
@@ -19,7 +19,7 @@ import * as SocketServer from "effect/socket/SocketServer";
 import { toSocketError } from "../error.ts";
 
 /** Options of {@link makeSocket}: where to connect, and the size of each read. */
-export interface SocketOptions extends Omit<ConnectOptions, "signal"> {
+export interface SocketOptions extends Omit<TcpConnectOptions, "signal"> {
   /** The largest chunk one pull returns; default 64 KiB. */
   readonly chunkSize?: number | undefined;
 }
@@ -218,7 +218,7 @@ export function fromTcpStream(
 }
 
 /**
- * An Effect `Socket` that connects with `runtime.net.connect(options)` when its reader is
+ * An Effect `Socket` that connects with `runtime.tcp.connect(options)` when its reader is
  * acquired. Interrupting the acquisition aborts the connect. A failed connect is a
  * `SocketOpenError` whose cause is the `IoError` (`ConnectionRefused`, ...).
  *
@@ -236,7 +236,7 @@ export function makeSocket(runtime: Runtime, options: SocketOptions): Socket.Soc
   const { chunkSize, ...connect } = options;
   return fromTcpStream(
     Effect.tryPromise({
-      try: (signal) => runtime.net.connect({ ...connect, signal }),
+      try: (signal) => runtime.tcp.connect({ ...connect, signal }),
       catch: (error) => toSocketError(error, "open"),
     }),
     chunkSize,
@@ -249,7 +249,7 @@ export function layerSocket(runtime: Runtime, options: SocketOptions): Layer.Lay
 }
 
 /**
- * An Effect `SocketServer` on `runtime.net.listen(options)`, listening until the scope closes.
+ * An Effect `SocketServer` on `runtime.tcp.listen(options)`, listening until the scope closes.
  * `run(handler)` accepts connections and runs the handler for each in a fiber of its own, with
  * the connection as an Effect `Socket`; interrupting `run` interrupts the handlers. A failed
  * listen is a `SocketServerOpenError` whose cause is the `IoError` (`AddrInUse`, ...).
@@ -265,12 +265,12 @@ export function layerSocket(runtime: Runtime, options: SocketOptions): Layer.Lay
  */
 export function makeSocketServer(
   runtime: Runtime,
-  options: ListenOptions,
+  options: TcpListenOptions,
 ): Effect.Effect<SocketServer.SocketServer["Service"], SocketServer.SocketServerError, Scope.Scope> {
   return Effect.gen(function* () {
     const listener = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => runtime.net.listen(options),
+        try: () => runtime.tcp.listen(options),
         catch: (cause) =>
           new SocketServer.SocketServerError({ reason: new SocketServer.SocketServerOpenError({ cause }) }),
       }),
@@ -305,7 +305,7 @@ export function makeSocketServer(
 /** {@link makeSocketServer} as a layer of Effect's `SocketServer` service. */
 export function layerSocketServer(
   runtime: Runtime,
-  options: ListenOptions,
+  options: TcpListenOptions,
 ): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError> {
   return Layer.effect(SocketServer.SocketServer)(makeSocketServer(runtime, options));
 }

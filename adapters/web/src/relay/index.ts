@@ -154,7 +154,7 @@ function parseInteger(value: string | null, min: number, max: number): number | 
 
 /**
  * Serves one accepted connection as the relay: upgrades it to a WebSocket speaking
- * `anyrt.tcp.v1`, connects to the requested destination through `runtime.net`, and relays both
+ * `anyrt.tcp.v1`, connects to the requested destination through `runtime.tcp`, and relays both
  * ways with backpressure until both sides are done. Resolves when the connection is finished;
  * `stream` is closed by then. It rejects only for invalid options (`InvalidInput`, at once, and
  * `stream` is left untouched). Use it in your own accept loop.
@@ -165,7 +165,7 @@ function parseInteger(value: string | null, min: number, max: number): number | 
  * import { relayConnection } from "@anyrt/web/relay";
  * // On the server (Node, Deno, Bun): a page cannot listen.
  * if (runtime.supports("tcp.listen")) {
- *   await using listener = await runtime.net.listen({ port: 0 });
+ *   await using listener = await runtime.tcp.listen({ port: 0 });
  *   void (async () => {
  *     for await (const stream of listener) void relayConnection(runtime, stream, { path: "/tcp" });
  *   })();
@@ -276,7 +276,7 @@ class RelayedConnection {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new IoError("TimedOut", "connect timed out")), timeoutMs);
     try {
-      return await this.#runtime.net.connect({ hostname, port, signal: controller.signal });
+      return await this.#runtime.tcp.connect({ hostname, port, signal: controller.signal });
     } catch (error) {
       if (controller.signal.aborted) throw new IoError("TimedOut", `connect ${hostname}:${port}: timed out`);
       throw error;
@@ -497,7 +497,7 @@ class RelayedConnection {
  * // On the server (Node, Deno, Bun): a page cannot listen.
  * if (runtime.supports("tcp.listen")) {
  *   await using relay = await serveWebSocketRelay(runtime, { port: 0, path: "/tcp" });
- *   console.assert(relay.url.startsWith("ws://127.0.0.1:")); // give it to webSocketNet({ relay: relay.url })
+ *   console.assert(relay.url.startsWith("ws://127.0.0.1:")); // give it to webSocketTcp({ relay: relay.url })
  * }
  * ```
  */
@@ -508,7 +508,7 @@ export async function serveWebSocketRelay(runtime: Runtime, options: WebSocketRe
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new IoError("InvalidInput", `serveWebSocketRelay: path must start with "/", got ${String(path)}`);
   }
-  const listener: TcpListener = await runtime.net.listen({ hostname, port: options.port });
+  const listener: TcpListener = await runtime.tcp.listen({ hostname, port: options.port });
   const connections = new Set<RelayedConnection>();
   const tasks = new Set<Promise<void>>();
   const accepting = (async () => {

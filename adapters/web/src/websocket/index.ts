@@ -1,16 +1,16 @@
 /**
- * TCP over WebSocket for browsers: `webSocketNet` opens TCP connections through a relay (see
+ * TCP over WebSocket for browsers: `webSocketTcp` opens TCP connections through a relay (see
  * `@anyrt/web/relay`) speaking `anyrt.tcp.v1`, on `WebSocketStream` where the browser has it and
  * on the classic `WebSocket` otherwise, with backpressure both ways.
  * @module
  */
 import {
-  type ConnectOptions,
   IoError,
   isIoError,
-  type Net,
   type OperationOptions,
   type SocketAddress,
+  type Tcp,
+  type TcpConnectOptions,
   type TcpListener,
   type TcpStream,
 } from "@anyrt/core";
@@ -35,8 +35,8 @@ export { TCP_SUBPROTOCOL } from "./protocol.ts";
 /** The `WebSocket` constructor shape the transport needs (the global one by default). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
-/** Options of {@link webSocketNet}. */
-export interface WebSocketNetOptions {
+/** Options of {@link webSocketTcp}. */
+export interface WebSocketTcpOptions {
   /** The relay's URL, `ws:` or `wss:`, such as `wss://example.com/tcp`. */
   readonly relay: string | URL;
   /**
@@ -445,11 +445,11 @@ async function connectStream(
  * @example
  * ```ts
  * import { isIoError } from "@anyrt/core";
- * import { webSocketNet } from "@anyrt/web";
+ * import { webSocketTcp } from "@anyrt/web";
  * // The relay (`serveWebSocketRelay` from "@anyrt/web/relay") runs on your server at this URL.
- * const net = webSocketNet({ relay: "ws://127.0.0.1:9/tcp" });
+ * const tcp = webSocketTcp({ relay: "ws://127.0.0.1:9/tcp" });
  * try {
- *   await using stream = await net.connect({ hostname: "127.0.0.1", port: 6379 });
+ *   await using stream = await tcp.connect({ hostname: "127.0.0.1", port: 6379 });
  *   await stream.write(new TextEncoder().encode("PING\r\n"));
  *   await stream.shutdown(); // the relay sends FIN; reading goes on until the server's EOF
  *   const buf = new Uint8Array(64);
@@ -459,33 +459,33 @@ async function connectStream(
  *   console.assert(isIoError(error, "ConnectionRefused"));
  * }
  * // Bad arguments fail at once, opening nothing.
- * const bad = await net.connect({ port: 0 }).catch((error: unknown) => error);
+ * const bad = await tcp.connect({ port: 0 }).catch((error: unknown) => error);
  * console.assert(isIoError(bad, "InvalidInput"));
  * ```
  */
-export function webSocketNet(options: WebSocketNetOptions): Net {
-  checkObject("webSocketNet", "options", options);
+export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
+  checkObject("webSocketTcp", "options", options);
   const transport = options.transport ?? "auto";
   if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
     throw new IoError(
       "InvalidInput",
-      `webSocketNet: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
+      `webSocketTcp: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
     );
   }
   const givenWindow = options.window;
-  if (givenWindow !== undefined) checkInteger("webSocketNet", "window", givenWindow, 0);
+  if (givenWindow !== undefined) checkInteger("webSocketTcp", "window", givenWindow, 0);
   let relay: URL;
   try {
     relay = new URL(String(options.relay));
   } catch (error) {
-    throw new IoError("InvalidInput", `webSocketNet: relay must be a URL, got ${describe(options.relay)}`, {
+    throw new IoError("InvalidInput", `webSocketTcp: relay must be a URL, got ${describe(options.relay)}`, {
       cause: error,
     });
   }
   if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
-    throw new IoError("InvalidInput", `webSocketNet: relay must be a ws: or wss: URL, got ${relay.protocol}`);
+    throw new IoError("InvalidInput", `webSocketTcp: relay must be a ws: or wss: URL, got ${relay.protocol}`);
   }
-  const connect = (connectOptions: ConnectOptions): Promise<TcpStream> => {
+  const connect = (connectOptions: TcpConnectOptions): Promise<TcpStream> => {
     let url: URL;
     let operation: string;
     try {

@@ -6,7 +6,7 @@
  * @module
  */
 import * as NodeNet from "node:net";
-import type { ConnectOptions, ListenOptions, Net, SocketAddress, TcpListener, TcpStream } from "@anyrt/core";
+import type { SocketAddress, Tcp, TcpConnectOptions, TcpListener, TcpListenOptions, TcpStream } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import { AcceptQueue, checkConnectOptions, checkListenOptions, QueuedListener } from "@anyrt/core/adapter";
 import * as NodeSocket from "@effect/platform-node/NodeSocket";
@@ -56,14 +56,14 @@ function hostOf(hostname: string | undefined): string {
 }
 
 /**
- * The `Net` of the Effect runtime on Node. `connect` and `listen` check their arguments as every
+ * The `Tcp` of the Effect runtime on Node. `connect` and `listen` check their arguments as every
  * adapter does (`InvalidInput` at once); an abort of `connect`'s signal interrupts the opening
  * fiber, which destroys the half-open connection, and rejects with the signal's reason.
  */
-export function effectNodeNet(context: Context.Context<never>): Net {
+export function effectNodeTcp(context: Context.Context<never>): Tcp {
   const run = Effect.runPromiseExitWith(context);
   return {
-    async connect(options: ConnectOptions): Promise<TcpStream> {
+    async connect(options: TcpConnectOptions): Promise<TcpStream> {
       checkConnectOptions(options);
       const signal = options.signal;
       if (signal?.aborted) throw signal.reason;
@@ -103,7 +103,7 @@ export function effectNodeNet(context: Context.Context<never>): Net {
       throw failureOf(exit, `connect ${label}`);
     },
 
-    async listen(options: ListenOptions): Promise<TcpListener> {
+    async listen(options: TcpListenOptions): Promise<TcpListener> {
       checkListenOptions(options);
       const host = hostOf(options.hostname);
       const label = `accept on ${host}:${options.port}`;

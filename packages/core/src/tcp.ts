@@ -1,0 +1,75 @@
+/**
+ * TCP as a part of a runtime: `TcpStream`, `TcpListener` and the `Tcp` interface an adapter
+ * implements (`runtime.tcp`).
+ * @module
+ */
+import type { Duplex, OperationOptions } from "./io.ts";
+import type { Listener, SocketAddress } from "./net.ts";
+
+/** Options of {@link Tcp.connect}. */
+export interface TcpConnectOptions extends OperationOptions {
+  /** Host name or IP literal. Default `"127.0.0.1"`. */
+  readonly hostname?: string;
+  /** Port, an integer in 1..65535. */
+  readonly port: number;
+  /** Disable Nagle's algorithm from the start (see {@link TcpStream.setNoDelay}). Default `true`. */
+  readonly noDelay?: boolean;
+}
+
+/** Options of {@link Tcp.listen}. */
+export interface TcpListenOptions {
+  /** Address to bind. Default `"127.0.0.1"`. */
+  readonly hostname?: string;
+  /** Port, an integer in 0..65535; 0 asks the operating system for a free port. */
+  readonly port: number;
+  /** Length of the accept backlog. Default is the runtime's. */
+  readonly backlog?: number;
+}
+
+/**
+ * A connected TCP socket: a {@link Duplex} byte stream with addresses and socket options.
+ *
+ * `shutdown()` sends FIN (half-close) when the adapter declares `tcp.halfClose`; the read side
+ * stays open until the peer's FIN. `close()` closes both directions at once.
+ */
+export interface TcpStream extends Duplex {
+  /** The local endpoint. */
+  readonly localAddress: SocketAddress;
+  /** The peer's endpoint. */
+  readonly remoteAddress: SocketAddress;
+  /**
+   * Enables or disables Nagle's algorithm. Fails with `Unsupported` when the adapter does not
+   * declare `tcp.socketOptions`, and with `Closed` after close.
+   */
+  setNoDelay(enable: boolean): void;
+  /**
+   * Enables or disables TCP keep-alive, with an optional initial delay in milliseconds (the idle
+   * time before the first probe). Fails with `Unsupported` when the adapter does not declare
+   * `tcp.socketOptions`, or when a delay is given and it does not declare `tcp.keepAliveDelay`
+   * (a delay is never silently ignored), and with `Closed` after close.
+   */
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void;
+}
+
+/**
+ * A bound, listening TCP socket: a {@link Listener} of {@link TcpStream}s on an IP endpoint (its
+ * `localAddress` has the real port when port 0 was asked for).
+ */
+export type TcpListener = Listener<TcpStream>;
+
+/**
+ * The TCP part of a runtime (`runtime.tcp`). Adapters that do not declare `tcp.connect` /
+ * `tcp.listen` reject these with kind `Unsupported`.
+ */
+export interface Tcp {
+  /**
+   * Opens a TCP connection. Fails with `InvalidInput` for a port outside 1..65535,
+   * `ConnectionRefused` when nobody listens, `TimedOut`, `NotFound` for an unknown host name.
+   */
+  connect(options: TcpConnectOptions): Promise<TcpStream>;
+  /**
+   * Binds and listens. Fails with `InvalidInput` for a port outside 0..65535, `AddrInUse` when
+   * the address is taken, `AddrNotAvailable` when it is not local, `PermissionDenied`.
+   */
+  listen(options: TcpListenOptions): Promise<TcpListener>;
+}

@@ -1,0 +1,190 @@
+// The capability table and what core derives from it: ids, the manifest and facts defineRuntime
+// accepts and refuses, the gating of every method the table names, supports(), the flat records
+// of the report, and the capability list of core's README.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type CapabilityDeclaration,
+  type CapabilityManifest,
+  capabilities,
+  capabilityRow,
+  capabilityRows,
+  capabilityTable,
+  defineRuntime,
+  type FactsDeclaration,
+  factRows,
+  flattenCapabilities,
+  flattenFacts,
+  isIoError,
+  partNames,
+  type Runtime,
+  type RuntimeParts,
+} from "@anyrt/core";
+import { describe, expect, it } from "vitest";
+import { root } from "./examples.ts";
+
+const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
+const everything: CapabilityManifest = {
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true },
+  process: { available: true, signals: true },
+  blocking: { available: true },
+};
+
+function runtimeWith(capabilities: CapabilityDeclaration, facts: FactsDeclaration, parts: Partial<RuntimeParts> = {}) {
+  return defineRuntime({ id: "test", version: "1", adapter: "test-adapter", capabilities, facts, ...parts });
+}
+
+const refusal = (build: () => unknown): unknown => {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  return "built";
+};
+
+/** Parts whose every method resolves to the method's name, so that a call that went through shows. */
+function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> {
+  const part = (methods: readonly string[]) =>
+    Object.fromEntries(methods.map((method) => [method, async () => method])) as never;
+  const methodsOf = (name: string) => capabilityRows.filter((row) => row.part === name).flatMap((row) => row.gates);
+  return {
+    tcp: part(methodsOf("tcp")),
+    fs: part(methodsOf("fs")),
+    process: part(methodsOf("process")),
+    blocking: { poolSize: 3, spawnBlocking: (async () => "spawnBlocking") as never },
+  };
+}
+
+describe("the capability table", () => {
+  it("gives every capability an id from its part and key, unique, in the table's order", () => {
+    expect(capabilities).toEqual([
+      "tcp.connect",
+      "tcp.listen",
+      "tcp.halfClose",
+      "tcp.socketOptions",
+      "tcp.keepAliveDelay",
+      "fs",
+      "process",
+      "process.signals",
+      "blocking",
+    ]);
+    for (const row of capabilityRows) {
+      expect(row.id).toBe(row.key === "available" ? row.part : `${row.part}.${row.key}`);
+      expect(capabilityRow(row.id)).toBe(row);
+      expect(row.summary.length, row.id).toBeGreaterThan(10);
+      for (const need of row.needs) expect(capabilities).toContain(need);
+    }
+    expect(partNames).toEqual(Object.keys(capabilityTable));
+    expect(capabilityRow("tcp")).toBeUndefined();
+  });
+
+  it("has facts that each describe a capability of the table", () => {
+    for (const row of factRows) {
+      expect(capabilities).toContain(row.of);
+      expect(row.id).toBe(`${row.part}.${row.key}`);
+    }
+  });
+});
+
+describe("defineRuntime", () => {
+  it("gates every method the table names: each rejects Unsupported naming its capability until declared", async () => {
+    const parts = echoingParts();
+    const without = runtimeWith(nothing, { tcp: null }, parts);
+    const withAll = runtimeWith(everything, { tcp: { keepAliveDelayResolutionMs: 1000 } }, parts);
+    for (const row of capabilityRows) {
+      for (const method of row.gates) {
+        const call = (runtime: Runtime) =>
+          (runtime[row.part] as unknown as Record<string, () => PromiseLike<unknown>>)[method]?.();
+        const error = await Promise.resolve(call(without)).then(
+          () => "resolved",
+          (e: unknown) => e,
+        );
+        expect(isIoError(error, "Unsupported"), `${row.part}.${method}`).toBe(true);
+        expect((error as Error).message).toContain(row.id);
+        expect((error as Error).message).toContain("test-adapter");
+        expect(await call(withAll), `${row.part}.${method}`).toBe(method);
+      }
+    }
+    expect(without.blocking.poolSize).toBe(0);
+    expect(withAll.blocking.poolSize).toBe(3);
+  });
+
+  it("refuses a declared capability whose implementation is missing with Unsupported", async () => {
+    const runtime = runtimeWith({ ...nothing, fs: { available: true } }, { tcp: null });
+    await expect(runtime.fs.stat("/")).rejects.toMatchObject({ kind: "Unsupported" });
+  });
+
+  it("answers supports() by id, and keeps the manifest and facts it was given, frozen", () => {
+    const runtime = runtimeWith(everything, { tcp: { keepAliveDelayResolutionMs: 1000 } });
+    for (const capability of capabilities) expect(runtime.supports(capability)).toBe(true);
+    expect(runtime.capabilities).toEqual(everything);
+    expect(Object.isFrozen(runtime.capabilities.tcp)).toBe(true);
+    expect(runtime.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: 1000 } });
+    const none = runtimeWith(nothing, { tcp: null });
+    expect(none.capabilities.tcp).toEqual({
+      connect: false,
+      listen: false,
+      halfClose: false,
+      socketOptions: false,
+      keepAliveDelay: false,
+    });
+    expect(none.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
+    for (const capability of capabilities) expect(none.supports(capability)).toBe(false);
+  });
+
+  it("refuses a manifest that does not match the table with InvalidInput", () => {
+    const bad: unknown[] = [
+      undefined,
+      { tcp: false, fs: false, process: false },
+      { ...nothing, fs: true },
+      { ...nothing, fs: { available: "yes" } },
+      { ...nothing, fs: {} },
+      { ...nothing, fs: { available: true, watch: true } },
+      { ...nothing, dns: false },
+      { ...nothing, process: { available: false, signals: true } },
+      { ...everything, tcp: { ...everything.tcp, socketOptions: false } },
+    ];
+    for (const capabilities of bad) {
+      const error = refusal(() => runtimeWith(capabilities as CapabilityDeclaration, { tcp: null }));
+      expect(isIoError(error, "InvalidInput"), JSON.stringify(capabilities)).toBe(true);
+    }
+  });
+
+  it("refuses facts that do not match the table or the manifest with InvalidInput", () => {
+    const tcpWithDelay: CapabilityDeclaration = { ...nothing, tcp: everything.tcp };
+    const cases: [CapabilityDeclaration, unknown][] = [
+      [nothing, undefined],
+      [nothing, {}],
+      [nothing, { tcp: { keepAliveDelayResolutionMs: 1000 } }],
+      [tcpWithDelay, { tcp: null }],
+      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 0 } }],
+      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 1000, extra: 1 } }],
+    ];
+    for (const [capabilities, facts] of cases) {
+      const error = refusal(() => runtimeWith(capabilities, facts as FactsDeclaration));
+      expect(isIoError(error, "InvalidInput"), JSON.stringify(facts)).toBe(true);
+    }
+  });
+});
+
+describe("the report's records", () => {
+  it("flatten the manifest and the facts by id, in the table's order", () => {
+    const runtime = runtimeWith({ ...nothing, fs: { available: true } }, { tcp: null });
+    const flat = flattenCapabilities(runtime.capabilities);
+    expect(Object.keys(flat)).toEqual([...capabilities]);
+    expect(flat.fs).toBe(true);
+    expect(flat["tcp.connect"]).toBe(false);
+    expect(flattenFacts(runtime.facts)).toEqual({ "tcp.keepAliveDelayResolutionMs": null });
+  });
+});
+
+describe("core's README", () => {
+  it("lists every capability and fact of the table with its summary", () => {
+    const readme = readFileSync(join(root, "packages/core/README.md"), "utf8");
+    for (const row of [...capabilityRows, ...factRows]) {
+      expect(readme, row.id).toContain(`| \`${row.id}\` | ${row.summary} |`);
+    }
+  });
+});
