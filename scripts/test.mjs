@@ -129,7 +129,7 @@ async function main() {
     "adapters/deno/src/conformance.ts",
   ]);
   await check("lint and format", bin("biome"), ["check", "."]);
-  // Import cycles and layering (ARCHITECTURE.md invariant 8), over the sources: no build needed.
+  // Import cycles and layering (ARCHITECTURE.md invariant 9), over the sources: no build needed.
   await check("layering", bin("depcruise"), [
     "--config",
     ".dependency-cruiser.cjs",
