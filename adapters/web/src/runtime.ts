@@ -6,7 +6,7 @@
  */
 import { type CapabilityManifest, defineRuntime, type Fs, type Net, noCapabilities, type Runtime } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
-import { webClock } from "./clock.ts";
+import { webScheduler } from "./scheduler.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
@@ -71,7 +71,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     version: browserVersion(),
     adapter: "@anyrt/web",
     capabilities,
-    clock: webClock(),
+    scheduler: webScheduler(),
     ...(parts.net === undefined ? {} : { net: parts.net }),
     ...(parts.fs === undefined ? {} : { fs: parts.fs }),
     ...(capabilities.blocking ? { blocking: blockingPool(options.blocking) } : {}),

@@ -41,9 +41,9 @@ export {
   type RuntimeId,
   type RuntimeParts,
 } from "./runtime.ts";
+export { type Clock, type ScheduleOptions, type Scheduler, systemScheduler } from "./scheduler.ts";
 export * from "./sync/index.ts";
 export {
-  type Clock,
   createSpawn,
   defineJoinHandleClass,
   type GroupChild,
@@ -51,8 +51,6 @@ export {
   type JoinHandle,
   type Spawn,
   type SpawnOptions,
-  scheduleStart,
-  systemClock,
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";
@@ -68,4 +66,8 @@ export {
 } from "./time.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
 export * from "./util/index.ts";
-export { createVirtualClock, type VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";
+export {
+  createVirtualScheduler,
+  type VirtualScheduler,
+  type VirtualSchedulerOptions,
+} from "./virtual-scheduler.ts";

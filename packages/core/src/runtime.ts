@@ -9,7 +9,9 @@ import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Net } from "./net.ts";
 import type { Processes } from "./process.ts";
-import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time } from "./task.ts";
+import { type Scheduler, systemScheduler } from "./scheduler.ts";
+import { createSpawn, type Spawn } from "./task.ts";
+import { createTime, type Time } from "./time.ts";
 
 /**
  * Every capability an adapter can declare. Tasks and time are not listed: every runtime has
@@ -84,8 +86,11 @@ export interface RuntimeParts {
   readonly net?: Net | undefined;
   readonly fs?: Fs | undefined;
   readonly process?: Processes | undefined;
-  /** The timer primitive; default {@link systemClock}. */
-  readonly clock?: Clock | undefined;
+  /**
+   * Time and ordering: the runtime's clock, timers and job queues (`runtime.time.scheduler`);
+   * default {@link systemScheduler}. Core's default tasks start on it too.
+   */
+  readonly scheduler?: Scheduler | undefined;
   /** The task primitive; default promise tasks ({@link createSpawn}). */
   readonly tasks?: Spawn | undefined;
   /** The worker-thread pool (usually a `BlockingPool` from `@anyrt/core/adapter`). */
@@ -157,8 +162,8 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     net,
     fs,
     process,
-    tasks: parts.tasks ?? createSpawn(),
-    time: createTime(parts.clock ?? systemClock),
+    tasks: parts.tasks ?? createSpawn(parts.scheduler),
+    time: createTime(parts.scheduler ?? systemScheduler),
     blocking: declared.blocking && parts.blocking !== undefined ? parts.blocking : unsupportedBlocking(parts.adapter),
   });
 }

@@ -4,9 +4,10 @@
  * @module
  */
 import { invalidInput } from "../error.ts";
-import { type AsyncRead, type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
+import { type AsyncRead, type AsyncWrite, WOULD_BLOCK } from "../io.ts";
+import type { Scheduler } from "../scheduler.ts";
 import { onAbort, throwIfAborted } from "../signal.ts";
-import { Budget } from "./budget.ts";
+import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 import {
   checkInteger,
   checkReadCount,
@@ -19,7 +20,7 @@ import {
 } from "./check.ts";
 
 /** Options of {@link copy} and {@link copyBidirectional}. */
-export interface CopyOptions extends OperationOptions {
+export interface CopyOptions extends LoopOptions {
   /** Size of the copy buffer (one per direction), `1..2^30`. Default 64 KiB. */
   readonly bufferSize?: number | undefined;
 }
@@ -32,7 +33,8 @@ export interface CopyOptions extends OperationOptions {
  * and bytes were written since the last flush, and once more at EOF. The writer is never shut
  * down (use {@link copyBidirectional}, or call `shutdown()` yourself). A write that accepts 0
  * bytes fails with `WriteZero`; a stream reporting impossible counts fails with `InvalidData`.
- * Over always-ready streams the loop yields to the event loop every few milliseconds.
+ * Over always-ready streams the loop yields to the event loop every few milliseconds (of
+ * `options.scheduler`'s clock, default the system scheduler's).
  *
  * **Cancel safety: not cancel-safe.** When `signal` aborts it rejects with the signal's reason;
  * bytes already read from `reader` but not yet accepted by `writer` (at most `bufferSize`) are
@@ -55,7 +57,7 @@ export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: Copy
   checkWriter("copy", writer);
   const signal = checkSignal("copy", options?.signal);
   const bufferSize = checkInteger("copy", "bufferSize", options?.bufferSize ?? DEFAULT_BUFFER_SIZE, 1, MAX_BUFFER_SIZE);
-  return copyLoop(reader, writer, new Uint8Array(bufferSize), signal);
+  return copyLoop(reader, writer, new Uint8Array(bufferSize), signal, schedulerOption("copy", options));
 }
 
 async function copyLoop(
@@ -63,9 +65,10 @@ async function copyLoop(
   writer: AsyncWrite,
   buf: Uint8Array,
   signal: AbortSignal | undefined,
+  scheduler: Scheduler,
 ): Promise<number> {
   const options = signal === undefined ? undefined : { signal };
-  const budget = new Budget();
+  const budget = new Budget(scheduler);
   let total = 0;
   let unflushed = false;
   try {
@@ -146,6 +149,7 @@ export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: Co
     1,
     MAX_BUFFER_SIZE,
   );
+  const scheduler = schedulerOption(operation, options);
   if (a === b) throw invalidInput(`${operation}: a and b must be different streams`);
   throwIfAborted(signal);
   const controller = new AbortController();
@@ -153,7 +157,7 @@ export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: Co
   let failure: { error: unknown } | null = null;
   const direction = async (from: ReadWrite, to: ReadWrite): Promise<number> => {
     try {
-      const n = await copyLoop(from, to, new Uint8Array(bufferSize), controller.signal);
+      const n = await copyLoop(from, to, new Uint8Array(bufferSize), controller.signal, scheduler);
       await to.shutdown({ signal: controller.signal });
       return n;
     } catch (error) {
