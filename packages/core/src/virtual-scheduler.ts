@@ -137,7 +137,7 @@ export function createVirtualScheduler(options: VirtualSchedulerOptions = {}): V
 
   return {
     now: () => now,
-    // biome-ignore lint/complexity/useMathMinMax: Math.max keeps NaN; a NaN delay means 0, as for setTimeout.
+    // biome-ignore lint/complexity/useMathMinMax: Math.max keeps NaN; a NaN delay means 0, as for a host timer.
     schedule: (ms, callback) => timers.schedule(ms > 0 ? ms : 0, callback),
     queueMicrotask: (callback) => host.queueMicrotask(callback),
     queueMacrotask(callback) {
