@@ -18,6 +18,19 @@ export interface Startable {
  * returned. Use {@link startQueueOf} rather than the constructor, so that every task of a
  * scheduler (plain tasks, task group children, an executor's own tasks) starts in the order it
  * was spawned.
+ *
+ * @example
+ * ```ts
+ * import { systemScheduler } from "@anyrt/core";
+ * import { startQueueOf } from "@anyrt/core/adapter";
+ * const starts = startQueueOf(systemScheduler);
+ * const order: string[] = [];
+ * starts.push({ start: () => order.push("first") });
+ * starts.push({ start: () => order.push("second") });
+ * order.push("spawner returned");
+ * await Promise.resolve();
+ * console.assert(order.join() === "spawner returned,first,second");
+ * ```
  */
 export class StartQueue {
   /** The scheduler whose microtask jobs start the tasks, and which tasks report failures on. */
