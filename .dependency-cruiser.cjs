@@ -30,12 +30,6 @@ module.exports = {
       from: {},
       to: {
         circular: true,
-        // TEMPORARY (issue 15, section 3): the task.ts <-> time.ts cycle is being broken on
-        // another branch (`Clock` and its system implementation move to a module of their own).
-        // Until then this allows the cycles made only of task.ts, time.ts and timer-queue.ts,
-        // which is in them only because it takes `Clock` from task.ts. Delete this line at that
-        // merge; the rule then allows no cycle at all.
-        via: { pathNot: "^packages/core/src/(task|time|timer-queue)[.]ts$" },
       },
     },
     {

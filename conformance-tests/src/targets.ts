@@ -100,16 +100,8 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
     process: runtime.process,
     tasks: runtime.tasks,
     blocking: runtime.blocking,
-    clock: { now: () => runtime.time.now(), schedule: scheduleOn(runtime) },
+    scheduler: runtime.time.scheduler,
   });
-}
-
-function scheduleOn(runtime: Runtime): (ms: number, callback: () => void) => () => void {
-  return (ms, callback) => {
-    const controller = new AbortController();
-    runtime.time.sleep(ms, { signal: controller.signal }).then(callback, () => {});
-    return () => controller.abort();
-  };
 }
 
 /**

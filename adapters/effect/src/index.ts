@@ -4,7 +4,6 @@
  * Runtime-neutral: the Node-only parts are in `@anyrt/effect/node`.
  * @module
  */
-export { effectClock } from "./clock.ts";
 export { toIoError, toPlatformError, toSocketError } from "./error.ts";
 export { fromAbortable, fromFiber, toAbortable, toFiber } from "./fiber.ts";
 export { effectFs } from "./fs.ts";
@@ -21,6 +20,7 @@ export {
 } from "./platform/socket.ts";
 export { effectProcesses } from "./process.ts";
 export { createEffectRuntime, type EffectRuntimeOptions, makeEffectRuntime } from "./runtime.ts";
+export { effectScheduler } from "./scheduler.ts";
 export {
   type BridgeOptions,
   fromSink,

@@ -17,9 +17,9 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as FileSystem from "effect/FileSystem";
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner";
-import { effectClock } from "./clock.ts";
 import { effectFs } from "./fs.ts";
 import { effectProcesses } from "./process.ts";
+import { effectScheduler } from "./scheduler.ts";
 import { effectSpawn } from "./task.ts";
 
 /** Options of {@link createEffectRuntime}. */
@@ -70,6 +70,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     blocking: { available: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
+  const scheduler = effectScheduler(context);
   return defineRuntime({
     id: options.id ?? "node",
     version: options.version ?? host.process?.versions?.node ?? "unknown",
@@ -79,8 +80,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
-    tasks: effectSpawn(context),
-    clock: effectClock(context),
+    tasks: effectSpawn(context, scheduler),
+    scheduler,
   });
 }
 

@@ -5,16 +5,17 @@
  * closing scope) aborts the signal the task sees.
  * @module
  */
-import type { Spawn, SpawnOptions } from "@anyrt/core";
-import { IoError } from "@anyrt/core";
+import type { Scheduler, Spawn, SpawnOptions } from "@anyrt/core";
+import { IoError, systemScheduler } from "@anyrt/core";
 import type { GroupChild, TaskEnd, TaskHooks } from "@anyrt/core/adapter";
-import { defineJoinHandleClass, handleInternally, scheduleStart } from "@anyrt/core/adapter";
+import { defineJoinHandleClass, handleInternally, type StartQueue, startQueueOf } from "@anyrt/core/adapter";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type * as Exit from "effect/Exit";
 import type * as Fiber from "effect/Fiber";
-import * as Scheduler from "effect/Scheduler";
+import * as EffectScheduler from "effect/Scheduler";
+import { effectScheduler } from "./scheduler.ts";
 
 /** 0 running, 1 resolved, 2 failed, 3 aborted. */
 type State = 0 | 1 | 2 | 3;
@@ -71,6 +72,8 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
   readonly #hooks: TaskHooks | undefined;
   /** `start()` came before the fiber ran its body: the body starts the task. */
   #startRequested = false;
+  /** Where the task's function starts; its scheduler reports an unobserved failure. */
+  readonly #starts: StartQueue;
 
   /**
    * Runs the task's function (once; never after an abort). A task group calls it when the child
@@ -127,7 +130,8 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
 
   /**
    * A handle for `task` run in a fiber forked with `context`, or, when `task` is `null`, for the
-   * fiber `adopt` returns (the handle of an Effect fiber that was not started by anyrt).
+   * fiber `adopt` returns (the handle of an Effect fiber that was not started by anyrt). The
+   * function starts on `starts` (default: the system scheduler's start queue).
    * @internal
    */
   constructor(
@@ -136,6 +140,7 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
     options: SpawnOptions | undefined,
     adopt?: Fiber.Fiber<T, unknown>,
     hooks?: TaskHooks,
+    starts: StartQueue = systemStarts,
   ) {
     let resolve!: (value: T) => void;
     let reject!: (reason: unknown) => void;
@@ -146,6 +151,7 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#hooks = hooks;
+    this.#starts = starts;
     // A group's child belongs to the group: its failure is the group's, never "unobserved".
     if (hooks !== undefined) this.#observed = true;
     if (task === null) {
@@ -157,7 +163,7 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
       // scheduler instead (`yieldNow`) would cost a host callback and an async resource per task.
       const body = Effect.callback<T, unknown>((resume) => {
         this.#resume = resume;
-        if (hooks?.deferred !== true) scheduleStart(this as FiberTask<unknown>);
+        if (hooks?.deferred !== true) starts.push(this as FiberTask<unknown>);
         else if (this.#startRequested) this.start();
         // No cancel effect: an interrupted fiber exits at once, and `#settle` aborts the signal.
       });
@@ -231,9 +237,9 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
     // The host never sees an unhandled rejection: an unobserved failure is reported below.
     handleInternally(this);
     if (state === 2 && !this.#observed) {
-      setTimeout(() => {
+      this.#starts.scheduler.queueMacrotask(() => {
         if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", outcome);
-      }, 0);
+      });
     }
   }
 
@@ -248,10 +254,16 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
   }
 }
 
+/** The start queue of handles made without a scheduler (adopted fibers). */
+const systemStarts = startQueueOf(systemScheduler);
+
 /**
  * Core's `Spawn` on Effect fibers: each task runs in its own fiber forked with `context` (so it
  * sees the services, the `Clock` and the `Scheduler` there, a `TestClock` included). Tasks are
  * detached: a discarded handle keeps its fiber running. See {@link FiberTask} for the handle.
+ * The tasks' functions start on the start queue of `scheduler` (default: an
+ * {@link effectScheduler} of `context`; a runtime passes its own, so that its task groups share
+ * the queue).
  *
  * @example
  * ```ts
@@ -264,11 +276,13 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
  * console.assert(error.kind === "Aborted");
  * ```
  */
-export function effectSpawn(context: Context.Context<never>): Spawn {
+export function effectSpawn(context: Context.Context<never>, scheduler: Scheduler = effectScheduler(context)): Spawn {
   const run = Effect.runForkWith(withSharedDispatcher(context));
+  const starts = startQueueOf(scheduler);
   return {
-    spawn: (task, options) => new FiberTask(run, task, options),
-    spawnChild: (task, options, hooks) => new FiberTask(run, task, options, undefined, hooks),
+    scheduler,
+    spawn: (task, options) => new FiberTask(run, task, options, undefined, undefined, starts),
+    spawnChild: (task, options, hooks) => new FiberTask(run, task, options, undefined, hooks, starts),
   };
 }
 
@@ -278,9 +292,9 @@ export function effectSpawn(context: Context.Context<never>): Spawn {
  * share their parent's dispatcher, and tasks spawned on one runtime now share one too.
  */
 function withSharedDispatcher(context: Context.Context<never>): Context.Context<never> {
-  const scheduler = Context.get(context, Scheduler.Scheduler);
-  let dispatcher: Scheduler.SchedulerDispatcher | undefined;
-  const shared: Scheduler.Scheduler = {
+  const scheduler = Context.get(context, EffectScheduler.Scheduler);
+  let dispatcher: EffectScheduler.SchedulerDispatcher | undefined;
+  const shared: EffectScheduler.Scheduler = {
     executionMode: scheduler.executionMode,
     shouldYield: (fiber) => scheduler.shouldYield(fiber),
     makeDispatcher: () => {
@@ -288,5 +302,5 @@ function withSharedDispatcher(context: Context.Context<never>): Context.Context<
       return dispatcher;
     },
   };
-  return Context.add(context, Scheduler.Scheduler, shared);
+  return Context.add(context, EffectScheduler.Scheduler, shared);
 }

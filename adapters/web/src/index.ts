@@ -9,9 +9,9 @@ import { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 import { type WebRuntimeOptions as BaseOptions, webRuntimeFrom } from "./runtime.ts";
 import { type WebSocketTcpOptions, webSocketTcp } from "./websocket/index.ts";
 
-export { webClock } from "./clock.ts";
 export { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 export { type WebRuntimeParts, webCapabilities, webFacts } from "./runtime.ts";
+export { webScheduler } from "./scheduler.ts";
 export {
   TCP_SUBPROTOCOL,
   type WebSocketConstructor,

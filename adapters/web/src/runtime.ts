@@ -13,7 +13,7 @@ import {
   type Tcp,
 } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
-import { webClock } from "./clock.ts";
+import { webScheduler } from "./scheduler.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
@@ -81,7 +81,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     adapter: "@anyrt/web",
     capabilities,
     facts: webFacts,
-    clock: webClock(),
+    scheduler: webScheduler(),
     ...(parts.tcp === undefined ? {} : { tcp: parts.tcp }),
     ...(parts.fs === undefined ? {} : { fs: parts.fs }),
     ...(capabilities.blocking.available ? { blocking: blockingPool(options.blocking) } : {}),

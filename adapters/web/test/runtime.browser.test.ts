@@ -1,17 +1,27 @@
-// The browser runtime in real headless Chromium: its clock, its capabilities, and spawnBlocking.
-import { systemClock } from "@anyrt/core/adapter";
+// The browser runtime in real headless Chromium: its scheduler, its capabilities, and spawnBlocking.
+import { systemScheduler } from "@anyrt/core";
 import { createWebRuntime } from "@anyrt/web";
 import { describe, expect, it } from "vitest";
-import { webClock } from "../src/clock.ts";
+import { webScheduler } from "../src/scheduler.ts";
 
-describe("webClock", () => {
+describe("webScheduler", () => {
   it("runs timers on scheduler.postTask where the browser has it", () => {
     expect(typeof (globalThis as { scheduler?: { postTask?: unknown } }).scheduler?.postTask).toBe("function");
-    expect(webClock()).not.toBe(systemClock);
+    expect(webScheduler()).not.toBe(systemScheduler);
+  });
+
+  it("runs a macrotask job after the pending microtasks", async () => {
+    const scheduler = webScheduler();
+    const order: string[] = [];
+    const turned = new Promise<void>((resolve) => scheduler.queueMacrotask(resolve));
+    scheduler.queueMicrotask(() => order.push("microtask"));
+    await turned;
+    order.push("macrotask");
+    expect(order).toEqual(["microtask", "macrotask"]);
   });
 
   it("calls back no earlier than asked, and never after cancel", async () => {
-    const clock = webClock();
+    const clock = webScheduler();
     const start = clock.now();
     const fired = await new Promise<number>((resolve) => clock.schedule(5, () => resolve(clock.now())));
     expect(fired - start).toBeGreaterThanOrEqual(4.9);

@@ -6,28 +6,26 @@
  * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
  * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); and the write side
- * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`); and what
- * an adapter needs to run tasks and timers its own way (`defineJoinHandleClass`, `handleInternally`,
- * `scheduleStart`, `TimerQueue`, `systemClock`).
+ * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`) with their
+ * buffer pool (`BufferPool`); and what an adapter needs to run tasks and timers its own way
+ * (`defineJoinHandleClass`, `handleInternally`, the start queue an executor's tasks start on
+ * (`StartQueue`), `TimerQueue`).
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
 export {
-  type BlockingEndpoint,
   BlockingPool,
   type BlockingPoolOptions,
   type BlockingRuntimeOptions,
   blockingPools,
-  createWebWorkerPool,
-  serveBlockingRequests,
-  unsupportedBlocking,
-  type WebWorkerOptions,
   type WorkerEvents,
   type WorkerFactory,
   type WorkerPort,
-  webWorkerFactory,
-} from "./blocking.ts";
-export { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
+} from "./blocking/pool.ts";
+export { type BlockingEndpoint, serveBlockingRequests } from "./blocking/server.ts";
+export { createWebWorkerPool, type WebWorkerOptions, webWorkerFactory } from "./blocking/web-worker.ts";
+export { unsupportedBlocking } from "./blocking.ts";
+export { acquireBuffer, BufferPool, releaseBuffer } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
@@ -51,12 +49,11 @@ export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, Ri
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { StagedStream, type StreamReader } from "./staged-stream.ts";
 export { StagedWriter, type WriteSink } from "./staged-writer.ts";
+export { type Startable, StartQueue, startQueueOf } from "./start-queue.ts";
 export {
   defineJoinHandleClass,
   type GroupChild,
   handleInternally,
-  scheduleStart,
-  systemClock,
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";

@@ -4,7 +4,7 @@
  * start it through `webWorkerFactory(import.meta.resolve("@anyrt/core/blocking-worker"))`.
  * @module
  */
-import { serveBlockingRequests } from "./blocking.ts";
+import { serveBlockingRequests } from "./blocking/server.ts";
 
 /** The part of a dedicated worker's global scope this bootstrap uses. */
 const scope = globalThis as unknown as {

@@ -1,30 +1,60 @@
 /**
- * A pool of reusable byte buffers shared by every connection in the process: landing buffers for
+ * `BufferPool`: reusable byte buffers for one runtime's connections. Landing buffers for
  * receives and staging rings for sends are taken while in use and given back when idle, so an
  * idle connection holds none and a busy one reuses cache-warm memory instead of allocating.
+ * `acquireBuffer` / `releaseBuffer` use the default pool, for callers not yet given one.
  * @module
  */
 
 /** Free buffers kept per size; beyond that, given-back buffers are left to the garbage collector. */
 const LIMIT = 16;
 
-const free = new Map<number, Uint8Array[]>();
+/**
+ * A pool of reusable byte buffers, keyed by size, keeping at most 16 free buffers of each size.
+ * One per runtime (an adapter makes one with its runtime and hands it to its streams), so that
+ * runtimes never share memory and a simulated one can be measured on its own.
+ *
+ * @example
+ * ```ts
+ * import { BufferPool } from "@anyrt/core/adapter";
+ * const pool = new BufferPool();
+ * const buffer = pool.acquire(1024);
+ * pool.release(buffer.buffer);
+ * console.assert(pool.acquire(1024).buffer === buffer.buffer);
+ * ```
+ */
+export class BufferPool {
+  readonly #free = new Map<number, Uint8Array[]>();
 
-/** A buffer of exactly `size` bytes, from the pool when one is free. Its contents are undefined. */
-export function acquireBuffer(size: number): Uint8Array {
-  return free.get(size)?.pop() ?? new Uint8Array(size);
+  /** A buffer of exactly `size` bytes, from the pool when one is free. Its contents are undefined. */
+  acquire(size: number): Uint8Array {
+    return this.#free.get(size)?.pop() ?? new Uint8Array(size);
+  }
+
+  /**
+   * Gives `buffer` back. The caller must not use it (or any view of it) afterwards, and no native
+   * operation may still be writing into or reading from it.
+   */
+  release(buffer: ArrayBufferLike): void {
+    const size = buffer.byteLength;
+    let list = this.#free.get(size);
+    if (list === undefined) {
+      list = [];
+      this.#free.set(size, list);
+    }
+    if (list.length < LIMIT) list.push(new Uint8Array(buffer, 0, size));
+  }
 }
 
-/**
- * Gives `buffer` back. The caller must not use it (or any view of it) afterwards, and no native
- * operation may still be writing into or reading from it.
- */
+/** The pool of callers that were not given one. */
+const defaultPool = new BufferPool();
+
+/** {@link BufferPool.acquire} on the default pool. */
+export function acquireBuffer(size: number): Uint8Array {
+  return defaultPool.acquire(size);
+}
+
+/** {@link BufferPool.release} on the default pool. */
 export function releaseBuffer(buffer: ArrayBufferLike): void {
-  const size = buffer.byteLength;
-  let list = free.get(size);
-  if (list === undefined) {
-    list = [];
-    free.set(size, list);
-  }
-  if (list.length < LIMIT) list.push(new Uint8Array(buffer, 0, size));
+  defaultPool.release(buffer);
 }

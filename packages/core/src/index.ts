@@ -65,8 +65,9 @@ export type { Listener, SocketAddress } from "./net.ts";
 export { duplex, simplex } from "./pipe.ts";
 export type { ChildProcess, Command, CommandOutput, ExitStatus, Processes, Stdio } from "./process.ts";
 export { defineRuntime, type Runtime, type RuntimeId, type RuntimeParts } from "./runtime.ts";
+export { type Clock, type ScheduleOptions, type Scheduler, systemScheduler } from "./scheduler.ts";
 export * from "./sync/index.ts";
-export { type Clock, createSpawn, type JoinHandle, type Spawn, type SpawnOptions } from "./task.ts";
+export { createSpawn, type JoinHandle, type Spawn, type SpawnOptions } from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
 export type { Tcp, TcpConnectOptions, TcpListener, TcpListenOptions, TcpStream } from "./tcp.ts";
 export {
@@ -79,4 +80,8 @@ export {
   type Timer,
 } from "./time.ts";
 export * from "./util/index.ts";
-export { createVirtualClock, type VirtualClock, type VirtualClockOptions } from "./virtual-clock.ts";
+export {
+  createVirtualScheduler,
+  type VirtualScheduler,
+  type VirtualSchedulerOptions,
+} from "./virtual-scheduler.ts";

@@ -22,8 +22,10 @@ import {
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Processes } from "./process.ts";
-import { type Clock, createSpawn, createTime, type Spawn, systemClock, type Time } from "./task.ts";
+import { type Scheduler, systemScheduler } from "./scheduler.ts";
+import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp } from "./tcp.ts";
+import { createTime, type Time } from "./time.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
@@ -71,8 +73,11 @@ export interface RuntimeParts {
   readonly tcp?: Tcp | undefined;
   readonly fs?: Fs | undefined;
   readonly process?: Processes | undefined;
-  /** The timer primitive; default {@link systemClock}. */
-  readonly clock?: Clock | undefined;
+  /**
+   * Time and ordering: the runtime's clock, timers and job queues (`runtime.time.scheduler`);
+   * default {@link systemScheduler}. Core's default tasks start on it too.
+   */
+  readonly scheduler?: Scheduler | undefined;
   /** The task primitive; default promise tasks ({@link createSpawn}). */
   readonly tasks?: Spawn | undefined;
   /** The worker-thread pool (usually a `BlockingPool` from `@anyrt/core/adapter`). */
@@ -153,8 +158,8 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     tcp: Object.freeze(gate("tcp", parts.tcp, declared, adapter)) as unknown as Tcp,
     fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,
     process: Object.freeze(gate("process", parts.process, declared, adapter)) as unknown as Processes,
-    tasks: parts.tasks ?? createSpawn(),
-    time: createTime(parts.clock ?? systemClock),
+    tasks: parts.tasks ?? createSpawn(parts.scheduler),
+    time: createTime(parts.scheduler ?? systemScheduler),
     blocking: Object.freeze({
       ...gate("blocking", parts.blocking, declared, adapter),
       poolSize: pool?.poolSize ?? 0,

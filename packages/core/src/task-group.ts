@@ -4,13 +4,14 @@
  * @module
  */
 import { IoError, isAbortError, isIoError } from "./error.ts";
+import { systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
+import { type StartQueue, startQueueOf } from "./start-queue.ts";
 import {
   type GroupChild,
   type JoinHandle,
   type Spawn,
   type SpawnOptions,
-  scheduleStart,
   Task,
   type TaskEnd,
   type TaskHooks,
@@ -25,10 +26,18 @@ export interface TaskGroupOptions {
   readonly signal?: AbortSignal | undefined;
   /**
    * The executor the children run on, usually `runtime.tasks`: where it can run group children
-   * (`Spawn.spawnChild`, as `@anyrt/effect`'s fibers do), the children are its tasks; otherwise,
-   * and by default, they are core's promise tasks.
+   * (`Spawn.spawnChild`: core's own `createSpawn`, `@anyrt/effect`'s fibers), the children are its
+   * tasks; otherwise, and by default, they are core's promise tasks. The children start on the
+   * start queue of its scheduler (`Spawn.scheduler`, default the system scheduler), which also
+   * reports a failure nobody collected.
    */
   readonly tasks?: Spawn | undefined;
+  /**
+   * `false`: the children's results are dropped instead of kept for {@link TaskGroup.next}, which
+   * then only reports failures and the end. For long-lived groups (a server's connections) whose
+   * results nobody takes. Default `true`.
+   */
+  readonly keepResults?: boolean | undefined;
 }
 
 type Settle<T> = {
@@ -58,7 +67,7 @@ type Settle<T> = {
  *
  * **Results** are kept in completion order until taken with {@link TaskGroup.next} (or a
  * `for await` loop). A long-lived group whose results nobody takes keeps one entry per finished
- * child: give it children that return nothing, or take the results.
+ * child (even `undefined`): take the results, or make it with `keepResults: false`.
  *
  * **Limit.** With `limit: n`, at most `n` children run; the others wait, in the order they
  * were spawned, and start as running ones end. A queued child that is aborted never starts.
@@ -68,11 +77,10 @@ type Settle<T> = {
  *
  * @example
  * ```ts
- * import { TaskGroup } from "@anyrt/core";
+ * import { createTime, TaskGroup } from "@anyrt/core";
+ * const time = createTime();
  * await using group = new TaskGroup({ limit: 2 });
- * for (const ms of [30, 10, 20]) {
- *   group.spawn(() => new Promise((resolve) => setTimeout(() => resolve(ms), ms)));
- * }
+ * for (const ms of [30, 10, 20]) group.spawn(async () => (await time.sleep(ms), ms));
  * const order: number[] = [];
  * for await (const value of group) order.push(value as number);
  * console.assert(order.length === 3 && group.size === 0);
@@ -101,6 +109,8 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
   readonly #endWaiters: (() => void)[] = [];
   readonly #hooks: TaskHooks;
   readonly #tasks: Spawn | undefined;
+  readonly #starts: StartQueue;
+  readonly #keepResults: boolean;
 
   constructor(options: TaskGroupOptions = {}) {
     this.#limit =
@@ -110,6 +120,8 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     const outer = checkSignal("TaskGroup", options.signal);
     this.#outer = outer;
     this.#tasks = options.tasks?.spawnChild === undefined ? undefined : options.tasks;
+    this.#starts = startQueueOf(options.tasks?.scheduler ?? systemScheduler);
+    this.#keepResults = options.keepResults !== false;
     this.#hooks = {
       deferred: true,
       ended: (task, end, outcome, aborted) => this.#childEnded(task, end, outcome, aborted),
@@ -148,7 +160,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     const tasks = this.#tasks;
     const child: GroupChild<R> =
       tasks?.spawnChild === undefined
-        ? new Task<R>(task, options, this.#hooks)
+        ? new Task<R>(task, options, this.#hooks, this.#starts)
         : tasks.spawnChild(task, options ?? {}, this.#hooks);
     this.#alive.add(child as GroupChild<unknown>);
     const signal = this.#controller.signal;
@@ -165,7 +177,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
 
   #start(child: GroupChild<unknown>): void {
     this.#running++;
-    scheduleStart(child);
+    this.#starts.push(child);
   }
 
   /** Aborts the group: every child, running or queued. Idempotent. */
@@ -186,8 +198,9 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     if (!this.#alive.delete(child)) return;
     // A queued child aborted before it started never held a slot.
     if (!this.#waiting.delete(child)) this.#running--;
-    if (end === "value" && !aborted) this.#pushResult(outcome as T);
-    else if (end === "failure" && !(aborted && isCancellation(outcome, child.abortReason))) this.#fail(outcome);
+    if (end === "value") {
+      if (!aborted && this.#keepResults) this.#pushResult(outcome as T);
+    } else if (end === "failure" && !(aborted && isCancellation(outcome, child.abortReason))) this.#fail(outcome);
     this.#startQueued();
     if (this.#alive.size === 0) this.#end();
   }
@@ -223,11 +236,11 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
       this.#failureDelivered = true;
       waiter.reject(error);
     }
-    setTimeout(() => {
+    this.#starts.scheduler.queueMacrotask(() => {
       if (!this.#failureDelivered && !this.#collecting) {
         console.error("anyrt: a task group failed and nobody joined it:", error);
       }
-    }, 0);
+    });
   }
 
   #end(): void {

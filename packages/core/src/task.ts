@@ -1,33 +1,15 @@
 /**
- * Tasks and time: `spawn` with abortable join handles, `sleep`, a monotonic `now` and `timeout`,
- * derived once from the `Clock` primitive an adapter supplies.
+ * Tasks: `spawn` with abortable join handles (`Task`, a native promise), started in batches on
+ * their scheduler's start queue, and the hooks task groups and executors drive them with.
  * @module
  */
 import { IoError } from "./error.ts";
+import type { Scheduler } from "./scheduler.ts";
 import { abortReason, onAbort } from "./signal.ts";
+import { type StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
 
 /**
- * The timer primitive of a runtime: the only thing about time an adapter must supply. The
- * default, {@link systemClock}, uses the web-standard `performance.now` and `setTimeout`.
- */
-export interface Clock {
-  /** Monotonic milliseconds from an arbitrary origin; never decreases. */
-  now(): number;
-  /** Calls `callback` once after at least `ms` milliseconds; returns a cancel function. */
-  schedule(ms: number, callback: () => void): () => void;
-}
-
-/** The clock of the host: `performance.now()` and `setTimeout`. */
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  schedule(ms, callback) {
-    const timer = setTimeout(callback, ms);
-    return () => clearTimeout(timer);
-  },
-};
-
-/**
- * A handle to a spawned task. Await it (it is a thenable) for the task's result.
+ * A handle to a spawned task. Await it (it is a native promise) for the task's result.
  *
  * `abort()` is idempotent and takes effect asynchronously: the task's signal aborts, and
  * awaiting the handle rejects with an `IoError` of kind `Aborted` whose `cause` is the reason,
@@ -64,6 +46,11 @@ export interface SpawnOptions {
  * never reported).
  */
 export interface Spawn {
+  /**
+   * The scheduler the tasks start on and report unobserved failures on; task groups over this
+   * `Spawn` use it too. Default (when absent): the system scheduler.
+   */
+  readonly scheduler?: Scheduler | undefined;
   spawn<T>(task: (signal: AbortSignal) => PromiseLike<T> | T, options?: SpawnOptions): JoinHandle<T>;
   /**
    * Runs `task` as a child of a task group ({@link TaskGroupOptions.tasks}), for executors whose
@@ -151,7 +138,7 @@ export function defineJoinHandleClass<H extends Promise<unknown>>(
 }
 
 /**
- * The default task: a promise job on the host's microtask queue, with an abortable handle.
+ * The default task: a job on its scheduler's start queue (a microtask), with an abortable handle.
  *
  * The handle is itself a native promise (a subclass whose derived promises are plain `Promise`s),
  * so `await handle` and `Promise.all(handles)` take the engines' fast paths instead of adopting a
@@ -178,8 +165,19 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
   #resolve!: (value: T) => void;
   #reject!: (reason: unknown) => void;
   #removeOuter: (() => void) | null = null;
+  /** Where the task starts; its scheduler also runs the abort and the failure report. */
+  readonly #starts: StartQueue;
 
-  constructor(task: (signal: AbortSignal) => PromiseLike<T> | T, options: SpawnOptions = {}, hooks?: TaskHooks) {
+  /**
+   * A task running `task`, started on `starts` (default: the system scheduler's) unless
+   * `hooks.deferred`, when its owner calls {@link Task.start}.
+   */
+  constructor(
+    task: (signal: AbortSignal) => PromiseLike<T> | T,
+    options: SpawnOptions = {},
+    hooks?: TaskHooks,
+    starts: StartQueue = systemStartQueue,
+  ) {
     let resolve!: (value: T) => void;
     let reject!: (reason: unknown) => void;
     super((onValue, onFailure) => {
@@ -190,8 +188,9 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     this.#reject = reject;
     this.#function = task;
     this.#hooks = hooks;
+    this.#starts = starts;
     if (hooks !== undefined) this.#observed = true;
-    if (hooks?.deferred !== true) scheduleStart(this as Task<unknown>);
+    if (hooks?.deferred !== true) starts.push(this as Task<unknown>);
     const outer = options.signal;
     if (outer !== undefined) {
       if (outer.aborted) this.abort(abortReason(outer));
@@ -263,9 +262,9 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     // The host never sees an unhandled rejection: an unobserved failure is reported below.
     handleInternally(this);
     if (this.#observed) return;
-    setTimeout(() => {
+    this.#starts.scheduler.queueMacrotask(() => {
       if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
-    }, 0);
+    });
   }
 
   abort(reason?: unknown): void {
@@ -278,7 +277,7 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     this.#removeOuter = null;
     const neverStarted = this.#function !== null;
     this.#function = null;
-    queueMicrotask(() => {
+    this.#starts.scheduler.queueMicrotask(() => {
       if (!this.#finished) {
         this.#finished = true;
         this.#reject(new IoError("Aborted", "task aborted", { cause }));
@@ -290,38 +289,24 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
 }
 
 /**
- * Tasks waiting to start. Starting each on a microtask of its own costs a `queueMicrotask` per
- * task (1.3 µs on Node, whose microtask hook tracks async context); one microtask starts every
- * task spawned since, in spawn order, each after its spawner's stack has returned.
+ * Creates the default {@link Spawn}: promise tasks started on `scheduler`'s start queue (default
+ * the system scheduler), which can also be task group children.
+ *
+ * @example
+ * ```ts
+ * import { createSpawn } from "@anyrt/core";
+ * const tasks = createSpawn();
+ * const handle = tasks.spawn(async (signal) => (signal.aborted ? 0 : 42));
+ * console.assert((await handle) === 42 && handle.finished);
+ * ```
  */
-let startQueue: { start(): void }[] = [];
-let startScheduled = false;
-
-function startAll(): void {
-  startScheduled = false;
-  const queue = startQueue;
-  startQueue = [];
-  // `start` catches what the task's function throws, so no task can stop the others from starting.
-  for (let i = 0; i < queue.length; i++) (queue[i] as { start(): void }).start();
+export function createSpawn(scheduler?: Scheduler): Spawn {
+  const starts = scheduler === undefined ? systemStartQueue : startQueueOf(scheduler);
+  return {
+    scheduler: starts.scheduler,
+    spawn: (task, options) => new Task(task, options, undefined, starts),
+    spawnChild: (task, options, hooks) => new Task(task, options, hooks, starts),
+  };
 }
-
-/**
- * Starts `task` on the next microtask, in one batch with every task scheduled since (for
- * executors' own tasks too: one host microtask per batch, not per task).
- */
-export function scheduleStart(task: { start(): void }): void {
-  startQueue.push(task);
-  if (!startScheduled) {
-    startScheduled = true;
-    queueMicrotask(startAll);
-  }
-}
-
-/** Creates the default {@link Spawn} (promise tasks on the host's microtask queue). */
-export function createSpawn(): Spawn {
-  return { spawn: (task, options) => new Task(task, options) };
-}
-
-export { createTime, type Time } from "./time.ts";
 
 function noop(): void {}

@@ -1,13 +1,13 @@
 /**
  * `Time`: sleeps, cancel scopes (timeouts, deadlines, move-on, shield), intervals and `yieldNow`,
- * derived once from the `Clock` an adapter supplies, with every timer of a `Time` multiplexed
- * onto one `Clock.schedule` by a {@link TimerQueue}.
+ * derived once from the `Scheduler` an adapter supplies, with every timer of a `Time` multiplexed
+ * onto one `Scheduler.schedule` by a {@link TimerQueue}.
  * @module
  */
 import { IoError, invalidInput } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
+import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
-import { type Clock, systemClock } from "./task.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
 import { checkSignal } from "./validate.ts";
 
@@ -72,9 +72,15 @@ export interface Timer extends PromiseLike<void> {
   cancel(reason?: unknown): void;
 }
 
-/** Time functions derived from a {@link Clock}; see {@link createTime}. */
+/** Time functions derived from a {@link Scheduler}; see {@link createTime}. */
 export interface Time {
-  /** Monotonic milliseconds; see {@link Clock.now}. */
+  /**
+   * The scheduler this `Time` runs on. Pass it to the I/O loops (`copy`, `writeAll`,
+   * `readToEnd`, `chunks`: their `scheduler` option) so that their yields follow the same
+   * scheduler, virtual or not.
+   */
+  readonly scheduler: Scheduler;
+  /** Monotonic milliseconds; see {@link Scheduler.now}. */
   now(): number;
   /**
    * Resolves after `ms` milliseconds. `ms` must be a finite number `>= 0` (`InvalidInput`
@@ -140,11 +146,11 @@ export interface Time {
    */
   interval(period: number, options?: IntervalOptions): Interval;
   /**
-   * Lets every other ready task run before the caller continues: resolves on a later macrotask,
-   * after every pending microtask and the I/O callbacks already ready. It uses the host's cheapest
-   * macrotask, not the clock (so it needs no advancing on a virtual clock): `setImmediate` where
-   * the host has one (Node, Deno, Bun), a `scheduler.postTask` task in browsers (a nested
-   * `setTimeout(0)` is clamped to 4 ms there), `setTimeout(0)` elsewhere.
+   * Lets every other ready task run before the caller continues: resolves on a later macrotask
+   * ({@link Scheduler.queueMacrotask}), after every pending microtask and the I/O callbacks
+   * already ready. It is not a timer: on the system scheduler it is the host's cheapest macrotask
+   * (see `systemScheduler`); on a virtual scheduler it resolves when the scheduler runs its ready
+   * jobs, which needs no advancing of time.
    */
   yieldNow(): Promise<void>;
 }
@@ -406,24 +412,24 @@ class IntervalTimer extends TimerEntry implements Interval {
 const MISSED_TICKS: readonly MissedTick[] = ["burst", "delay", "skip"];
 
 /**
- * Derives {@link Time} from a {@link Clock}. Every timer of the returned `Time` goes into one
- * {@link TimerQueue} (a binary heap) that holds at most one `clock.schedule` at a time, so a
- * sleep or a timeout costs a heap entry, not a native timer.
+ * Derives {@link Time} from a {@link Scheduler} (default the system scheduler). Every timer of
+ * the returned `Time` goes into one {@link TimerQueue} (a binary heap) that holds at most one
+ * `scheduler.schedule` at a time, so a sleep or a timeout costs a heap entry, not a native timer.
  *
  * @example
  * ```ts
- * import { createTime, createVirtualClock, isIoError } from "@anyrt/core";
- * const clock = createVirtualClock();
- * const time = createTime(clock);
- * const slow = time.timeout(100, (signal) => time.sleep(1_000, { signal }));
+ * import { createTime, createVirtualScheduler, isIoError } from "@anyrt/core";
+ * const scheduler = createVirtualScheduler();
+ * const time = createTime(scheduler);
+ * const slow = time.timeout(100, (signal) => time.sleep(1_000, { signal })).catch((e) => e);
  * const quick = time.moveOnAfter(100, (signal) => time.sleep(1_000, { signal }));
- * await clock.advance(100);
- * console.assert(isIoError(await slow.catch((e) => e), "TimedOut"));
+ * await scheduler.advance(100);
+ * console.assert(isIoError(await slow, "TimedOut"));
  * console.assert((await quick) === undefined);
  * ```
  */
-export function createTime(clock: Clock = systemClock): Time {
-  const queue = new TimerQueue(clock);
+export function createTime(scheduler: Scheduler = systemScheduler): Time {
+  const queue = new TimerQueue(scheduler);
 
   const sleepUntil = (deadline: number, options?: OperationOptions): Promise<void> => {
     try {
@@ -472,18 +478,19 @@ export function createTime(clock: Clock = systemClock): Time {
   };
 
   const time: Time = {
-    now: () => clock.now(),
-    sleep: (ms, options) => guard(() => sleepUntil(clock.now() + checkDelay("sleep", ms), options)),
+    scheduler,
+    now: () => scheduler.now(),
+    sleep: (ms, options) => guard(() => sleepUntil(scheduler.now() + checkDelay("sleep", ms), options)),
     timer(ms) {
       const timer = new TimerHandle(queue);
-      queue.insert(timer, clock.now() + checkDelay("timer", ms));
+      queue.insert(timer, scheduler.now() + checkDelay("timer", ms));
       return timer;
     },
     sleepUntil: (deadline, options) => guard(() => sleepUntil(checkDeadline("sleepUntil", deadline), options)),
     timeout: <T>(ms: number, work: Work<T>, options?: OperationOptions) =>
       guard(() => {
         checkDelay("timeout", ms);
-        return scope("timeout", clock.now() + ms, `after ${ms} ms`, false, work, options) as Promise<T>;
+        return scope("timeout", scheduler.now() + ms, `after ${ms} ms`, false, work, options) as Promise<T>;
       }),
     timeoutAt: <T>(deadline: number, work: Work<T>, options?: OperationOptions) =>
       guard(
@@ -500,7 +507,7 @@ export function createTime(clock: Clock = systemClock): Time {
     moveOnAfter: (ms, work, options) =>
       guard(() => {
         checkDelay("moveOnAfter", ms);
-        return scope("moveOnAfter", clock.now() + ms, `after ${ms} ms`, true, work, options);
+        return scope("moveOnAfter", scheduler.now() + ms, `after ${ms} ms`, true, work, options);
       }),
     moveOnAt: (deadline, work, options) =>
       guard(() =>
@@ -523,23 +530,9 @@ export function createTime(clock: Clock = systemClock): Time {
       const signal = checkSignal("interval", options.signal);
       return new IntervalTimer(queue, period, missedTick, signal);
     },
-    yieldNow: () => new Promise<void>(macrotask),
+    yieldNow: () => new Promise<void>((resolve) => scheduler.queueMacrotask(resolve)),
   };
   return time;
 }
 
 function noop(): void {}
-
-/** The host's cheapest way to run `callback` on a later macrotask (see {@link Time.yieldNow}). */
-const macrotask: (callback: () => void) => void = (() => {
-  const host = globalThis as {
-    setImmediate?: (callback: () => void) => unknown;
-    scheduler?: { postTask?: (callback: () => void) => Promise<unknown> };
-  };
-  if (typeof host.setImmediate === "function") return (callback) => void host.setImmediate?.(callback);
-  const scheduler = host.scheduler;
-  if (typeof scheduler?.postTask === "function") {
-    return (callback) => void scheduler.postTask?.(callback);
-  }
-  return (callback) => void setTimeout(callback, 0);
-})();

@@ -1,11 +1,11 @@
 /**
  * `TimerQueue`: every timer of one `Time` (sleeps, timeouts, intervals) in one binary min-heap
- * keyed by deadline, served by a single `Clock.schedule` at a time. A native timer costs 1.8 µs
+ * keyed by deadline, served by a single `Scheduler.schedule` at a time. A native timer costs 1.8 µs
  * and 565 bytes on Deno (10-30x Node's) and `AbortSignal.timeout` up to 1.25 KB, so anyrt never
  * arms one per wait.
  * @module
  */
-import type { Clock } from "./task.ts";
+import type { Clock, Scheduler } from "./scheduler.ts";
 
 /**
  * One entry of a {@link TimerQueue}. Subclasses are the waits themselves (a sleep is its own heap
@@ -39,17 +39,19 @@ class CallbackEntry extends TimerEntry {
 }
 
 /**
- * A heap of {@link TimerEntry}s over one `Clock`. Entries fire in deadline order, equal deadlines
- * in insertion order, each no earlier than its deadline by `clock.now()`. The clock holds at most
- * one scheduled callback: it is re-armed only when an earlier deadline arrives, left armed when the
- * earliest entry is removed (it then wakes, finds nothing due and re-arms), and cancelled one
- * microtask after the heap empties, so that a burst of create-and-abort costs no native call per
- * wait and an idle program holds no timer (which would keep a Node or Deno process alive).
+ * A heap of {@link TimerEntry}s over one `Scheduler`. Entries fire in deadline order, equal
+ * deadlines in insertion order, each no earlier than its deadline by `scheduler.now()`. The
+ * scheduler holds at most one timer of the queue: it is re-armed only when an earlier deadline
+ * arrives, left armed when the earliest entry is removed (it then wakes, finds nothing due and
+ * re-arms), and cancelled one microtask job after the heap empties, so that a burst of
+ * create-and-abort costs no native call per wait and an idle program holds no timer (which would
+ * keep a Node or Deno process alive).
  *
  * It is itself a `Clock` (`schedule` returns a cancel function), which lets layers stack.
  */
 export class TimerQueue implements Clock {
-  readonly clock: Clock;
+  /** The scheduler the queue's one timer and its microtask jobs are on. */
+  readonly scheduler: Scheduler;
   readonly #heap: TimerEntry[] = [];
   #sequence = 0;
   #armedAt = Number.POSITIVE_INFINITY;
@@ -58,8 +60,8 @@ export class TimerQueue implements Clock {
   readonly #fire = () => this.#onClock();
   readonly #idleCheck = () => this.#onIdle();
 
-  constructor(clock: Clock) {
-    this.clock = clock;
+  constructor(scheduler: Scheduler) {
+    this.scheduler = scheduler;
   }
 
   /** How many entries are queued. */
@@ -68,7 +70,7 @@ export class TimerQueue implements Clock {
   }
 
   now(): number {
-    return this.clock.now();
+    return this.scheduler.now();
   }
 
   /** The entry due first, or `null`. */
@@ -79,7 +81,7 @@ export class TimerQueue implements Clock {
   /** Runs `callback` once after `ms` milliseconds; the returned function cancels it. */
   schedule(ms: number, callback: () => void): () => void {
     const entry = new CallbackEntry(callback);
-    this.insert(entry, this.clock.now() + ms);
+    this.insert(entry, this.scheduler.now() + ms);
     return () => {
       entry.callback = null;
       this.remove(entry);
@@ -112,7 +114,7 @@ export class TimerQueue implements Clock {
     }
     if (heap.length === 0 && this.#cancelArmed !== null && !this.#idleCheckQueued) {
       this.#idleCheckQueued = true;
-      queueMicrotask(this.#idleCheck);
+      this.scheduler.queueMicrotask(this.#idleCheck);
     }
   }
 
@@ -128,15 +130,15 @@ export class TimerQueue implements Clock {
   #arm(deadline: number): void {
     this.#cancelArmed?.();
     this.#armedAt = deadline;
-    const delay = Math.max(0, Math.ceil(deadline - this.clock.now()));
-    this.#cancelArmed = this.clock.schedule(delay, this.#fire);
+    const delay = Math.max(0, Math.ceil(deadline - this.scheduler.now()));
+    this.#cancelArmed = this.scheduler.schedule(delay, this.#fire);
   }
 
   #onClock(): void {
     this.#cancelArmed = null;
     this.#armedAt = Number.POSITIVE_INFINITY;
     const heap = this.#heap;
-    const now = this.clock.now();
+    const now = this.scheduler.now();
     let failure: { error: unknown } | null = null;
     // An entry inserted by a callback waits for the next turn, even when already due, so that a
     // callback rescheduling itself with delay 0 cannot hold the loop forever.
@@ -154,7 +156,7 @@ export class TimerQueue implements Clock {
     if (heap.length > 0 && this.#cancelArmed === null) this.#arm((heap[0] as TimerEntry).deadline);
     if (failure !== null) {
       const { error } = failure;
-      queueMicrotask(() => {
+      this.scheduler.queueMicrotask(() => {
         throw error;
       });
     }

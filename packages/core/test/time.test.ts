@@ -1,19 +1,22 @@
-// Unit tests of core's time on a virtual clock: sleeps, scopes, intervals, and the multiplexing queue.
-import { type Clock, createTime, createVirtualClock, isIoError } from "@anyrt/core";
+// Unit tests of core's time on a virtual scheduler: sleeps, scopes, intervals, the multiplexing
+// queue, and the virtual scheduler's own run-until-idle.
+import { createSpawn, createTime, createVirtualScheduler, isIoError, type Scheduler } from "@anyrt/core";
 import { TimerQueue } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 function setup() {
-  const clock = createVirtualClock();
+  const clock = createVirtualScheduler();
   return { clock, time: createTime(clock) };
 }
 
-/** A clock that counts how many callbacks are scheduled on it (the "native" timers). */
+/** A scheduler that counts how many timers are scheduled on it (the "native" timers). */
 function countingClock() {
-  const inner = createVirtualClock();
+  const inner = createVirtualScheduler();
   let scheduled = 0;
   let live = 0;
-  const clock: Clock = {
+  const clock: Scheduler = {
+    queueMicrotask: inner.queueMicrotask,
+    queueMacrotask: inner.queueMacrotask,
     now: () => inner.now(),
     schedule(ms, callback) {
       scheduled++;
@@ -46,9 +49,9 @@ const rejection = (promise: Promise<unknown>) =>
     (error: unknown) => error,
   );
 
-describe("virtual clock", () => {
+describe("virtual scheduler", () => {
   it("runs callbacks in deadline order, equal deadlines in scheduling order, with now() at the deadline", async () => {
-    const clock = createVirtualClock({ start: 100 });
+    const clock = createVirtualScheduler({ start: 100 });
     const seen: string[] = [];
     clock.schedule(20, () => seen.push(`b@${clock.now()}`));
     clock.schedule(10, () => seen.push(`a@${clock.now()}`));
@@ -78,7 +81,7 @@ describe("virtual clock", () => {
   });
 
   it("advance rejects a negative or non-finite ms", async () => {
-    const clock = createVirtualClock();
+    const clock = createVirtualScheduler();
     expect(isIoError(await rejection(clock.advance(-1)), "InvalidInput")).toBe(true);
     expect(isIoError(await rejection(clock.advance(Number.NaN)), "InvalidInput")).toBe(true);
   });
@@ -101,13 +104,13 @@ describe("timer multiplexing", () => {
     const time = createTime(counting.clock);
     const order: number[] = [];
     for (const ms of [50, 30, 40, 10, 20]) void time.sleep(ms).then(() => order.push(ms));
-    await counting.inner.runAll();
+    await counting.inner.runUntilIdle();
     expect(order).toEqual([10, 20, 30, 40, 50]);
     expect(counting.live).toBe(0);
   });
 
   it("removes an aborted entry at once, in any position of the heap", () => {
-    const queue = new TimerQueue(createVirtualClock());
+    const queue = new TimerQueue(createVirtualScheduler());
     const cancels = Array.from({ length: 100 }, (_, i) => queue.schedule((i * 37) % 101, () => {}));
     for (let i = 0; i < 100; i += 3) cancels[i]?.();
     expect(queue.size).toBe(100 - 34);
@@ -123,7 +126,7 @@ describe("timer multiplexing", () => {
   });
 
   it("a callback that throws does not stop the others", async () => {
-    const clock = createVirtualClock();
+    const clock = createVirtualScheduler();
     const queue = new TimerQueue(clock);
     const ran: number[] = [];
     queue.schedule(5, () => {
@@ -168,7 +171,7 @@ describe("sleep", () => {
     const reason = new Error("stop");
     controller.abort(reason);
     expect(await rejection(sleeping)).toBe(reason);
-    await clock.runAll();
+    await clock.runUntilIdle();
     expect(clock.now()).toBe(0);
   });
 
@@ -366,7 +369,7 @@ describe("interval", () => {
       }
       await interval.return();
     })();
-    await clock.runAll();
+    await clock.runUntilIdle();
     await done;
     return { ticks, at };
   }
@@ -424,7 +427,7 @@ describe("interval", () => {
 
 describe("yieldNow", () => {
   it("lets every queued microtask and ready task run before the caller continues", async () => {
-    const { time } = setup();
+    const time = createTime();
     const order: string[] = [];
     const chain = async () => {
       for (let i = 0; i < 100; i++) await null;
@@ -434,5 +437,116 @@ describe("yieldNow", () => {
     await time.yieldNow();
     order.push("after yield");
     expect(order).toEqual(["microtask chain", "after yield"]);
+  });
+
+  it("on a virtual scheduler, resolves when the scheduler runs its jobs, without time passing", async () => {
+    const { clock, time } = setup();
+    let yielded = false;
+    void time.yieldNow().then(() => {
+      yielded = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(yielded).toBe(false);
+    expect(clock.pending).toBe(1);
+    await clock.advance(0);
+    expect(yielded).toBe(true);
+    expect(clock.now()).toBe(0);
+  });
+});
+
+describe("virtual scheduler: run until idle", () => {
+  it("runs timers of the same deadline in the order they were scheduled, each after the previous one's microtasks", async () => {
+    const clock = createVirtualScheduler();
+    const seen: string[] = [];
+    for (const name of ["a", "b", "c", "d"]) {
+      clock.schedule(1_000, () => {
+        seen.push(name);
+        queueMicrotask(() => seen.push(`${name}'`));
+      });
+    }
+    await clock.runUntilIdle();
+    expect(seen).toEqual(["a", "a'", "b", "b'", "c", "c'", "d", "d'"]);
+    expect(clock.now()).toBe(1_000);
+  });
+
+  it("finishes sleeps of minutes at once, in deadline order, with the clock at the last deadline", async () => {
+    const { clock, time } = setup();
+    const order: number[] = [];
+    const started = performance.now();
+    const sleeps = [30, 5, 20, 10].map((minutes) => time.sleep(minutes * 60_000).then(() => order.push(minutes)));
+    await clock.runUntilIdle();
+    await Promise.all(sleeps);
+    expect(order).toEqual([5, 10, 20, 30]);
+    expect(clock.now()).toBe(30 * 60_000);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("advances time only when no job is ready", async () => {
+    const clock = createVirtualScheduler();
+    const seen: string[] = [];
+    clock.schedule(0, () => seen.push(`timer@${clock.now()}`));
+    clock.queueMacrotask(() => {
+      seen.push(`job@${clock.now()}`);
+      clock.queueMacrotask(() => seen.push(`nested job@${clock.now()}`));
+    });
+    clock.schedule(10, () => seen.push(`later@${clock.now()}`));
+    await clock.runUntilIdle();
+    expect(seen).toEqual(["job@0", "nested job@0", "timer@0", "later@10"]);
+  });
+
+  it("terminates: a chain of tasks, sleeps and yields that ends makes it resolve with nothing pending", async () => {
+    const clock = createVirtualScheduler();
+    const runtime = { tasks: createSpawn(clock), time: createTime(clock) };
+    const log: string[] = [];
+    const handle = runtime.tasks.spawn(async () => {
+      for (let round = 0; round < 50; round++) {
+        await runtime.time.sleep(60_000);
+        await runtime.time.yieldNow();
+      }
+      log.push(`done@${runtime.time.now()}`);
+      return "ok";
+    });
+    await clock.runUntilIdle();
+    expect(clock.pending).toBe(0);
+    expect(log).toEqual([`done@${50 * 60_000}`]);
+    expect(await handle).toBe("ok");
+  });
+
+  it("fails instead of hanging when work reschedules itself forever", async () => {
+    const clock = createVirtualScheduler({ stepLimit: 1_000 });
+    const time = createTime(clock);
+    const interval = time.interval(1_000);
+    void (async () => {
+      for await (const _ of interval) {
+        // Ticks forever.
+      }
+    })();
+    const error = await rejection(clock.runUntilIdle());
+    expect(isIoError(error, "Other")).toBe(true);
+    await interval.return();
+  });
+
+  it("rejects a second drive while one runs with Busy", async () => {
+    const clock = createVirtualScheduler();
+    clock.schedule(10, () => {});
+    const first = clock.runUntilIdle();
+    expect(isIoError(await rejection(clock.advance(5)), "Busy")).toBe(true);
+    await first;
+  });
+
+  it("rejects the drive with the error of a job that throws, and keeps what is left", async () => {
+    const clock = createVirtualScheduler();
+    const failure = new Error("job");
+    let ran = false;
+    clock.queueMacrotask(() => {
+      throw failure;
+    });
+    clock.queueMacrotask(() => {
+      ran = true;
+    });
+    expect(await rejection(clock.runUntilIdle())).toBe(failure);
+    expect(ran).toBe(false);
+    await clock.runUntilIdle();
+    expect(ran).toBe(true);
   });
 });

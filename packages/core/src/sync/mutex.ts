@@ -81,12 +81,13 @@ class Guard<T> implements MutexGuard<T> {
  *
  * @example
  * ```ts
- * import { Mutex } from "@anyrt/core";
+ * import { createTime, Mutex } from "@anyrt/core";
+ * const time = createTime();
  * const counter = new Mutex(0);
  * const increment = async () => {
  *   using guard = await counter.lock();
  *   const seen = guard.value;
- *   await new Promise((resolve) => setTimeout(resolve, 1)); // the lock is held across the await
+ *   await time.sleep(1); // the lock is held across the await
  *   guard.value = seen + 1;
  * };
  * await Promise.all([increment(), increment(), increment()]);

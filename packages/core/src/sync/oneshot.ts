@@ -173,9 +173,9 @@ function noValue(): IoError {
  *
  * @example
  * ```ts
- * import { isIoError, oneshot } from "@anyrt/core";
+ * import { createTime, isIoError, oneshot } from "@anyrt/core";
  * const reply = oneshot<string>();
- * setTimeout(() => reply.sender.send("pong"), 1);
+ * createTime().sleep(1).then(() => reply.sender.send("pong"));
  * console.assert((await reply.receiver.receive()) === "pong");
  *
  * const dropped = oneshot<string>();

@@ -82,14 +82,15 @@ let forgetPermits: (semaphore: Semaphore, n: number) => void;
  *
  * @example
  * ```ts
- * import { Semaphore } from "@anyrt/core";
+ * import { createTime, Semaphore } from "@anyrt/core";
+ * const time = createTime();
  * const limit = new Semaphore(2);
  * let running = 0;
  * let peak = 0;
  * const job = async () => {
  *   using permit = await limit.acquire();
  *   peak = Math.max(peak, ++running);
- *   await new Promise((resolve) => setTimeout(resolve, 1));
+ *   await time.sleep(1);
  *   running--;
  * };
  * await Promise.all([job(), job(), job(), job()]);

@@ -227,12 +227,12 @@ const FALSE = Promise.resolve(false);
  *
  * @example
  * ```ts
- * import { watch } from "@anyrt/core";
+ * import { createTime, watch } from "@anyrt/core";
  * const { sender, receiver } = watch("starting");
- * setTimeout(() => {
+ * createTime().sleep(1).then(() => {
  *   sender.send("ready");
  *   sender.close();
- * }, 1);
+ * });
  * console.assert((await receiver.changed()) === true);
  * console.assert(receiver.borrow() === "ready");
  * console.assert((await receiver.changed()) === false); // closed, nothing newer

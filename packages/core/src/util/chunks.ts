@@ -2,14 +2,15 @@
  * `chunks(reader)`: async iteration over a reader, one copied chunk per read.
  * @module
  */
-import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
+import { type AsyncRead, WOULD_BLOCK } from "../io.ts";
+import type { Scheduler } from "../scheduler.ts";
 import { throwIfAborted } from "../signal.ts";
 import { checkReadCount, checkReader, checkSignal, checkSize } from "../validate.ts";
-import { Budget } from "./budget.ts";
+import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 import { DEFAULT_BUFFER_SIZE } from "./copy.ts";
 
 /** Options of {@link chunks}. */
-export interface ChunksOptions extends OperationOptions {
+export interface ChunksOptions extends LoopOptions {
   /** The most bytes per chunk (the read buffer's size), `1..2^30`. Default 64 KiB. */
   readonly bufferSize?: number | undefined;
 }
@@ -23,7 +24,8 @@ export interface ChunksOptions extends OperationOptions {
  * **Cancel safety: cancel-safe.** No read is in flight between two chunks, and an abort of
  * `signal` during a read consumes nothing (reads are cancel-safe): the iteration rejects with
  * the signal's reason and the reader can be read on from where the last chunk ended. Over
- * always-ready readers the iteration yields to the event loop every few milliseconds.
+ * always-ready readers the iteration yields to the event loop every few milliseconds (of
+ * `options.scheduler`'s clock, default the system scheduler's; see `LoopOptions`).
  *
  * @example
  * ```ts
@@ -40,16 +42,17 @@ export function chunks(reader: AsyncRead, options?: ChunksOptions): AsyncGenerat
   checkReader("chunks", "reader", reader);
   const signal = checkSignal("chunks", options?.signal);
   const bufferSize = checkSize("chunks", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
-  return iterate(reader, new Uint8Array(bufferSize), signal);
+  return iterate(reader, new Uint8Array(bufferSize), signal, schedulerOption("chunks", options));
 }
 
 async function* iterate(
   reader: AsyncRead,
   buf: Uint8Array,
   signal: AbortSignal | undefined,
+  scheduler: Scheduler,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const options = signal === undefined ? undefined : { signal };
-  const budget = new Budget();
+  const budget = new Budget(scheduler);
   try {
     for (;;) {
       throwIfAborted(signal);

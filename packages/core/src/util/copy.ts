@@ -4,16 +4,17 @@
  * @module
  */
 import { invalidInput } from "../error.ts";
-import { type AsyncRead, type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
+import { type AsyncRead, type AsyncWrite, WOULD_BLOCK } from "../io.ts";
+import type { Scheduler } from "../scheduler.ts";
 import { onAbort, throwIfAborted } from "../signal.ts";
 import { checkReadCount, checkReader, checkSignal, checkSize, checkWriteCount, checkWriter } from "../validate.ts";
-import { Budget } from "./budget.ts";
+import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /** Default buffer size of {@link copy}, {@link copyBidirectional} and `chunks`: 64 KiB. */
 export const DEFAULT_BUFFER_SIZE = 64 * 1024;
 
 /** Options of {@link copy} and {@link copyBidirectional}. */
-export interface CopyOptions extends OperationOptions {
+export interface CopyOptions extends LoopOptions {
   /** Size of the copy buffer (one per direction), `1..2^30`. Default 64 KiB. */
   readonly bufferSize?: number | undefined;
 }
@@ -26,7 +27,8 @@ export interface CopyOptions extends OperationOptions {
  * and bytes were written since the last flush, and once more at EOF. The writer is never shut
  * down (use {@link copyBidirectional}, or call `shutdown()` yourself). A write that accepts 0
  * bytes fails with `WriteZero`; a stream reporting impossible counts fails with `InvalidData`.
- * Over always-ready streams the loop yields to the event loop every few milliseconds.
+ * Over always-ready streams the loop yields to the event loop every few milliseconds (of
+ * `options.scheduler`'s clock, default the system scheduler's).
  *
  * **Cancel safety: not cancel-safe.** When `signal` aborts it rejects with the signal's reason;
  * bytes already read from `reader` but not yet accepted by `writer` (at most `bufferSize`) are
@@ -49,7 +51,7 @@ export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: Copy
   checkWriter("copy", "writer", writer);
   const signal = checkSignal("copy", options?.signal);
   const bufferSize = checkSize("copy", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
-  return copyLoop(reader, writer, new Uint8Array(bufferSize), signal);
+  return copyLoop(reader, writer, new Uint8Array(bufferSize), signal, schedulerOption("copy", options));
 }
 
 async function copyLoop(
@@ -57,9 +59,10 @@ async function copyLoop(
   writer: AsyncWrite,
   buf: Uint8Array,
   signal: AbortSignal | undefined,
+  scheduler: Scheduler,
 ): Promise<number> {
   const options = signal === undefined ? undefined : { signal };
-  const budget = new Budget();
+  const budget = new Budget(scheduler);
   let total = 0;
   let unflushed = false;
   try {
@@ -134,6 +137,7 @@ export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: Co
   checkWriter(operation, "b", b);
   const signal = checkSignal(operation, options?.signal);
   const bufferSize = checkSize(operation, "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
+  const scheduler = schedulerOption(operation, options);
   if (a === b) throw invalidInput(`${operation}: a and b must be different streams`);
   throwIfAborted(signal);
   const controller = new AbortController();
@@ -141,7 +145,7 @@ export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: Co
   let failure: { error: unknown } | null = null;
   const direction = async (from: ReadWrite, to: ReadWrite): Promise<number> => {
     try {
-      const n = await copyLoop(from, to, new Uint8Array(bufferSize), controller.signal);
+      const n = await copyLoop(from, to, new Uint8Array(bufferSize), controller.signal, scheduler);
       await to.shutdown({ signal: controller.signal });
       return n;
     } catch (error) {

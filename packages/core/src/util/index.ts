@@ -3,6 +3,7 @@
  * and small streams (take, chain, empty, sink, repeat).
  * @module
  */
+export type { LoopOptions } from "./budget.ts";
 export { type Chain, chain } from "./chain.ts";
 export { type ChunksOptions, chunks } from "./chunks.ts";
 export { type CopyOptions, copy, copyBidirectional, type ReadWrite } from "./copy.ts";

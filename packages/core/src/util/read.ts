@@ -7,7 +7,7 @@ import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
 import { checkArray, checkBuffer, checkInteger, checkReadCount, checkReader, checkSignal } from "../validate.ts";
-import { Budget } from "./budget.ts";
+import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /**
  * Reads exactly `buf.length` bytes into `buf` and resolves `buf`.
@@ -56,7 +56,7 @@ export async function readExact(reader: AsyncRead, buf: Uint8Array, options?: Op
 }
 
 /** Options of {@link readToEnd} and {@link readToString}. */
-export interface ReadToEndOptions extends OperationOptions {
+export interface ReadToEndOptions extends LoopOptions {
   /**
    * The most bytes the stream may hold; a longer stream fails with `InvalidData`. Default 1 GiB
    * (`2 ** 30`); at most `2 ** 32`.
@@ -78,7 +78,8 @@ const FIRST_CHUNK = 8 * 1024;
  *
  * Bytes are read straight into a growing buffer (no per-chunk copies). A stream longer than
  * `maxBytes` (default 1 GiB) fails with an `IoError` of kind `InvalidData` as soon as byte
- * `maxBytes + 1` arrives. Loops over always-ready streams yield to the event loop periodically.
+ * `maxBytes + 1` arrives. Loops over always-ready streams yield to the event loop every few
+ * milliseconds (of `options.scheduler`'s clock, default the system scheduler's; see `LoopOptions`).
  *
  * **Failure midway.** The rejection is the original error (the signal's reason for an abort, the
  * stream's `IoError` otherwise; for `maxBytes`, an `InvalidData` error with `bytesTransferred`).
@@ -108,7 +109,7 @@ async function readAll(operation: string, reader: AsyncRead, options: ReadToEndO
   const partial = options?.partial;
   if (partial !== undefined) checkArray(operation, "partial", partial);
   const readOptions = signal === undefined ? undefined : { signal };
-  const budget = new Budget();
+  const budget = new Budget(schedulerOption(operation, options));
   // One byte more than allowed, so that a stream of exactly maxBytes is told apart from a longer one.
   const limit = maxBytes + 1;
   let out = new Uint8Array(Math.min(FIRST_CHUNK, limit));

@@ -6,7 +6,7 @@
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { abortReason } from "../signal.ts";
 import { checkArray, checkBuffer, checkSignal, checkWriteCount, checkWriter } from "../validate.ts";
-import { Budget } from "./budget.ts";
+import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /**
  * Writes all of `buf`, looping over partial writes, and resolves the number of bytes written:
@@ -14,7 +14,8 @@ import { Budget } from "./budget.ts";
  *
  * An empty `buf` resolves `0` at once. A write that accepts 0 bytes of a non-empty buffer fails
  * with `WriteZero`; a stream that claims more than it was given fails with `InvalidData`. It does
- * not flush.
+ * not flush. Over an always-ready writer it yields to the event loop every few milliseconds (of
+ * `options.scheduler`'s clock, default the system scheduler's; see `LoopOptions`).
  *
  * **Cancel safety.** Like `write` itself: when `signal` aborts before any byte was accepted, it
  * rejects with the signal's reason and nothing was written; when it aborts after some bytes were
@@ -33,14 +34,15 @@ import { Budget } from "./budget.ts";
  * console.assert((await writing) === 10);
  * ```
  */
-export async function writeAll(writer: AsyncWrite, buf: Uint8Array, options?: OperationOptions): Promise<number> {
+export async function writeAll(writer: AsyncWrite, buf: Uint8Array, options?: LoopOptions): Promise<number> {
   checkWriter("writeAll", "writer", writer);
   checkBuffer("writeAll", buf);
   const signal = checkSignal("writeAll", options?.signal);
+  const scheduler = schedulerOption("writeAll", options);
   const length = buf.length;
   if (length === 0) return 0;
   const writeOptions = signal === undefined ? undefined : { signal };
-  const budget = new Budget();
+  const budget = new Budget(scheduler);
   let written = 0;
   try {
     while (written < length) {
@@ -91,7 +93,7 @@ export async function writeAll(writer: AsyncWrite, buf: Uint8Array, options?: Op
 export async function writeAllVectored(
   writer: AsyncWrite,
   bufs: readonly Uint8Array[],
-  options?: OperationOptions,
+  options?: LoopOptions,
 ): Promise<number> {
   checkWriter("writeAllVectored", "writer", writer);
   checkArray("writeAllVectored", "bufs", bufs);
@@ -101,6 +103,7 @@ export async function writeAllVectored(
     if (buf.length > 0) remaining.push(buf);
   }
   const signal = checkSignal("writeAllVectored", options?.signal);
+  const scheduler = schedulerOption("writeAllVectored", options);
   const writeOptions = signal === undefined ? undefined : { signal };
   const vectored = writer.writeVectored;
   let written = 0;
@@ -109,7 +112,7 @@ export async function writeAllVectored(
       if (written > 0 && signal?.aborted) return written;
       let n: number;
       try {
-        n = await writeAll(writer, buf, writeOptions);
+        n = await writeAll(writer, buf, signal === undefined ? { scheduler } : { signal, scheduler });
       } catch (error) {
         if (written > 0 && signal?.aborted && error === signal.reason) return written;
         throw error;
@@ -119,7 +122,7 @@ export async function writeAllVectored(
     }
     return written;
   }
-  const budget = new Budget();
+  const budget = new Budget(scheduler);
   try {
     while (remaining.length > 0) {
       if (signal?.aborted) {
