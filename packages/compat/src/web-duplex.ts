@@ -16,7 +16,7 @@ import {
   sizeOption,
   toWebReadable,
 } from "./web-readable.ts";
-import { type FromWebWritableOptions, toWebWritable, webWriteSide } from "./web-writable.ts";
+import { type FromWebWritableOptions, toWebWritable, webWriteStream } from "./web-writable.ts";
 
 /** A pair of Web streams, one per direction. */
 export interface WebStreamPair<R = Uint8Array, W = Uint8Array> {
@@ -58,7 +58,7 @@ export function fromWebDuplex(pair: WebStreamPair<unknown, Uint8Array>, options:
   sizeOption(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
   sizeOption(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   sizeOption(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
-  const writer = webWriteSide(operation, pair.writable, options);
+  const writer = webWriteStream(operation, pair.writable, options);
   const reader = fromWebReadable(pair.readable as ReadableStream, options);
   return join(reader, writer);
 }
