@@ -2,7 +2,7 @@
  * An anyrt `TcpStream` over an Effect `Socket`: reads pull the socket's reader into a bounded
  * chunk queue (core's `ReadHalf` keeps EOF, Busy and cancel safety), writes go through the
  * socket's writer with its native backpressure (core's `WriteHalf` over a
- * {@link SocketWriterTransport}), and `shutdown()` releases the writer's scope, which half-closes
+ * {@link EffectSocketTransport}), and `shutdown()` releases the writer's scope, which half-closes
  * the connection.
  * @module
  */
@@ -68,7 +68,7 @@ export function openSocketStream(
  * transport must drain first), the bytes stay accepted and later writes wait until it completes.
  * `shutdown` closes the writer's scope.
  */
-class SocketWriterTransport implements WriteTransport {
+class EffectSocketTransport implements WriteTransport {
   readonly half = new WriteHalf(this);
   readonly label: string;
   readonly flushNative: (() => Promise<void>) | undefined;
@@ -151,7 +151,7 @@ class SocketStream implements TcpStream {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly #pull: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError>;
-  readonly #transport: SocketWriterTransport;
+  readonly #transport: EffectSocketTransport;
   readonly #writer: WriteHalf;
   readonly #readScope: Scope.Closeable;
   readonly #writeScope: Scope.Closeable;
@@ -178,7 +178,7 @@ class SocketStream implements TcpStream {
     this.#readScope = readScope;
     this.#writeScope = writeScope;
     this.#run = Effect.runForkWith(context);
-    this.#transport = new SocketWriterTransport(writer, writeScope, this.#run, label, details.flush);
+    this.#transport = new EffectSocketTransport(writer, writeScope, this.#run, label, details.flush);
     this.#writer = this.#transport.half;
     this.#label = label;
     this.#details = details;
