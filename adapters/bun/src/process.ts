@@ -148,9 +148,7 @@ class FileSinkTransport implements WriteTransport {
   }
 
   #failure(error: unknown, operation: string): unknown {
-    const mapped = toIoError(error, `${operation} ${this.label}`);
-    this.half.fail(mapped);
-    return mapped;
+    return this.half.fail(toIoError(error, `${operation} ${this.label}`));
   }
 
   accept(buf: Uint8Array): number {

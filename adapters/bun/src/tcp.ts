@@ -97,9 +97,7 @@ class BunSocketTransport implements WriteTransport {
       return WOULD_BLOCK;
     }
     // -1: Bun already closed the socket; its `close` handler has not run yet.
-    const error = new IoError("BrokenPipe", `write ${this.label}: the connection is closed`);
-    this.half.fail(error);
-    throw error;
+    throw this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the connection is closed`));
   }
 
   accept(buf: Uint8Array): number {

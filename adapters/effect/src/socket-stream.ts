@@ -109,9 +109,7 @@ class EffectSocketTransport implements WriteTransport {
     const exit = fiber.pollUnsafe();
     if (exit !== undefined) {
       if (exit._tag === "Failure") {
-        const error = toIoError(failureOf(exit), `write ${this.label}`);
-        this.half.fail(error);
-        throw error;
+        throw this.half.fail(toIoError(failureOf(exit), `write ${this.label}`));
       }
       return buf.length;
     }

@@ -131,7 +131,7 @@ export class SocketTransport implements WriteTransport {
 
   check(operation: string): void {
     if (this.#stream.destroyed || !this.#stream.writable) {
-      throw new IoError("BrokenPipe", `${operation} ${this.#label()}: the stream is closed`);
+      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.#label()}: the stream is closed`));
     }
   }
 

@@ -197,7 +197,9 @@ export class NodeWritableTransport implements WriteTransport {
     return this.#outstanding === 0;
   }
 
-  readonly #onError = (error: unknown): void => this.half.fail(toIoError(error, `write ${this.label}`));
+  readonly #onError = (error: unknown): void => {
+    this.half.fail(toIoError(error, `write ${this.label}`));
+  };
 
   readonly #onClose = (): void => {
     if (this.#stream.writableFinished === true) return;
@@ -215,10 +217,10 @@ export class NodeWritableTransport implements WriteTransport {
   check(operation: string): void {
     const stream = this.#stream;
     if (stream.writableEnded === true) {
-      throw new IoError("BrokenPipe", `${operation} ${this.label}: write side was shut down`);
+      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.label}: write side was shut down`));
     }
     if (stream.destroyed === true || !stream.writable) {
-      throw new IoError("BrokenPipe", `${operation} ${this.label}: the stream is no longer writable`);
+      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.label}: the stream is no longer writable`));
     }
   }
 

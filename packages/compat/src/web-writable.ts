@@ -50,7 +50,9 @@ class WebWriterTransport implements WriteTransport {
     return this.#outstanding === 0;
   }
 
-  readonly #failed = (error: unknown): void => this.half.fail(toIoError(error, `write ${this.label}`));
+  readonly #failed = (error: unknown): void => {
+    this.half.fail(toIoError(error, `write ${this.label}`));
+  };
 
   readonly #written = (): void => {
     if (--this.#outstanding === 0) this.half.flushed();
@@ -65,7 +67,7 @@ class WebWriterTransport implements WriteTransport {
     const desired = this.#writer.desiredSize;
     if (desired === null) {
       // Errored or closing: `closed` will say why; until then the write side is gone.
-      throw new IoError("BrokenPipe", `write ${this.label}: the stream is closing or errored`);
+      throw this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closing or errored`));
     }
     if (desired <= 0) return WOULD_BLOCK;
     const n = Math.min(buf.length, this.#maxChunk);

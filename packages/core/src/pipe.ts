@@ -33,6 +33,11 @@ class PipeDirection implements ByteStore, WriteTransport {
   #retrying = false;
   /** A large write went straight into a read, and the reader has not read since. */
   #handedOff = false;
+  /**
+   * A write may be waiting: set when one parks, cleared once none is found. While no write ever
+   * waits (a reader keeping up), reads do not look at the writer at all.
+   */
+  #writerWaits = false;
 
   constructor(capacity: number, label: string) {
     this.#ring = new RingBuffer(capacity);
@@ -46,15 +51,15 @@ class PipeDirection implements ByteStore, WriteTransport {
 
   /** Bytes a read can take now: the ring's, then the waiting write's. */
   get size(): number {
-    const pending = this.writer.waiting;
+    const pending = this.#writerWaits ? this.writer.waiting : null;
     return pending === null ? this.#ring.size : this.#ring.size + pending.length;
   }
 
   take(dst: Uint8Array): number {
     this.#handedOff = false;
     let n = this.#ring.take(dst);
-    const pending = this.writer.waiting;
-    if (pending !== null && n < dst.length && this.#ring.size === 0) {
+    const pending = this.#writerWaits && n < dst.length && this.#ring.size === 0 ? this.writer.waiting : null;
+    if (pending !== null) {
       const count = Math.min(dst.length - n, pending.length);
       copyBytes(count === pending.length ? pending : pending.subarray(0, count), dst, n);
       n += count;
@@ -64,7 +69,11 @@ class PipeDirection implements ByteStore, WriteTransport {
   }
 
   #scheduleRetry(): void {
-    if (this.writer.waiting === null || this.#retryScheduled) return;
+    if (!this.#writerWaits || this.#retryScheduled) return;
+    if (this.writer.waiting === null) {
+      this.#writerWaits = false;
+      return;
+    }
     this.#retryScheduled = true;
     queueMicrotask(() => {
       this.#retryScheduled = false;
@@ -107,6 +116,7 @@ class PipeDirection implements ByteStore, WriteTransport {
 
   /** A write parked right after a hand-off is retried on the next microtask (a retry's own failure is not). */
   onWait(): void {
+    this.#writerWaits = true;
     if (this.#handedOff && !this.#retrying) this.#scheduleRetry();
   }
 
@@ -120,20 +130,10 @@ class PipeDirection implements ByteStore, WriteTransport {
     this.reader.end();
   }
 
-  /** Writes fail once the reading end is closed (the failure then sticks, as a TCP peer's reset does). */
-  check(operation: string): void {
-    if (this.reader.closed) throw new IoError("BrokenPipe", `${operation} ${this.label}: the reading end is closed`);
-  }
-
-  /**
-   * The reading end closed: a waiting writer wakes with `BrokenPipe`, and later writes fail so.
-   * Until a write sees it, `flush` still resolves: what was written was handed to the reader.
-   */
+  /** The reading end closed: a waiting writer wakes with `BrokenPipe`, and so does the next write. */
   readerClosed(): void {
     this.reader.close();
-    if (this.writer.waiting !== null) {
-      this.writer.fail(new IoError("BrokenPipe", `write ${this.label}: the reading end was closed`));
-    }
+    this.writer.peerClosed(new IoError("BrokenPipe", `write ${this.label}: the reading end is closed`));
   }
 }
 

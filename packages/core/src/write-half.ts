@@ -32,8 +32,9 @@ export interface WriteTransport {
    * Takes a prefix of the non-empty `buf` now and returns its length, or {@link WOULD_BLOCK} when
    * there is no room (the transport then calls {@link WriteHalf.room} once there is). What it
    * takes is accepted: the caller may reuse `buf` at once, so the transport copies what it
-   * keeps. Throws an `IoError` when the native side refuses (calling {@link WriteHalf.fail} first
-   * when that failure is the stream's for good).
+   * keeps. When the native side refuses, the stream has failed: the transport reports the
+   * `IoError` with {@link WriteHalf.fail}, then throws it (`throw half.fail(error)`), so that
+   * every later operation reports the same failure.
    */
   accept(buf: Uint8Array): number;
   /**
@@ -49,7 +50,10 @@ export interface WriteTransport {
    * count as not {@link idle} until the native write is done.
    */
   writeDirect?(buf: Uint8Array): boolean;
-  /** Throws the `IoError` of `operation` when the native side refuses writes by its own state. */
+  /**
+   * Throws the `IoError` of `operation` when the native side refuses writes by its own state,
+   * reporting it with {@link WriteHalf.fail} first, as {@link accept} does.
+   */
   check?(operation: string): void;
   /** A write started waiting for room, or a retry found none: a transport that must ask for a wake-up asks. */
   onWait?(): void;
@@ -127,6 +131,8 @@ export class WriteHalf {
   #open = true;
   #closed = false;
   #error: unknown = null;
+  /** The peer went away ({@link peerClosed}): the next write fails with this. */
+  #peerGone: unknown = null;
   /** The pending write's bytes are with the transport ({@link WriteTransport.writeDirect}). */
   #direct = false;
   #shutdownState: number = SHUTDOWN_NONE;
@@ -155,14 +161,8 @@ export class WriteHalf {
     if (!this.#open) throw this.#stateError("write");
     if (this.#pending.busy) throw this.#busy();
     const transport = this.#transport;
-    try {
-      transport.check?.("write");
-      return buf.length === 0 ? 0 : transport.accept(buf);
-    } catch (error) {
-      // A transport throws only when the stream failed: that failure is everyone's from now on.
-      this.fail(error);
-      throw error;
-    }
+    transport.check?.("write");
+    return buf.length === 0 ? 0 : transport.accept(buf);
   }
 
   /** Accepts at least one byte, waiting for room: see `AsyncWrite.write`. Cancel-safe. */
@@ -222,13 +222,8 @@ export class WriteHalf {
 
   #acceptVectored(bufs: readonly Uint8Array[]): number {
     const transport = this.#transport;
-    try {
-      transport.check?.("write");
-      return transport.acceptVectored !== undefined ? transport.acceptVectored(bufs) : this.#acceptEach(bufs);
-    } catch (error) {
-      this.fail(error);
-      throw error;
-    }
+    transport.check?.("write");
+    return transport.acceptVectored !== undefined ? transport.acceptVectored(bufs) : this.#acceptEach(bufs);
   }
 
   #acceptEach(bufs: readonly Uint8Array[]): number {
@@ -342,7 +337,9 @@ export class WriteHalf {
     this.#settleShutdown = null;
   };
 
-  readonly #shutdownFailed = (error: unknown): void => this.fail(error);
+  readonly #shutdownFailed = (error: unknown): void => {
+    this.fail(error);
+  };
 
   /** Transport: there is room again; a waiting write takes what fits now, or keeps waiting. */
   room(): void {
@@ -379,10 +376,10 @@ export class WriteHalf {
    * Transport: the stream failed (peer gone, reset) with `error`, an `IoError`. The waiting write,
    * flushes and a shutdown in progress reject with it, and so does every later operation. The
    * first error sticks; one reported after `close()` or after the shutdown completed changes
-   * nothing (the write side is finished).
+   * nothing (the write side is finished). Returns `error`, for `throw half.fail(error)`.
    */
-  fail(error: unknown): void {
-    if (this.#closed || this.#error !== null || this.#shutdownState === SHUTDOWN_DONE) return;
+  fail(error: unknown): unknown {
+    if (this.#closed || this.#error !== null || this.#shutdownState === SHUTDOWN_DONE) return error;
     this.#error = error;
     this.#open = false;
     this.#direct = false;
@@ -393,6 +390,23 @@ export class WriteHalf {
       this.#settleShutdown?.reject(error);
       this.#settleShutdown = null;
     }
+    return error;
+  }
+
+  /**
+   * Transport: the peer went away (an in-memory pipe's reader closed) while nothing this side
+   * wrote has failed yet. A waiting write fails with `error` at once; otherwise the next write
+   * does, and from then on everything fails as after {@link fail}. Until then `flush` and
+   * `shutdown` go on as before: what was written was handed over.
+   */
+  peerClosed(error: unknown): void {
+    if (this.#closed || this.#error !== null || this.#peerGone !== null) return;
+    if (this.waiting !== null) {
+      this.fail(error);
+      return;
+    }
+    this.#peerGone = error;
+    this.#open = false;
   }
 
   /**
@@ -445,6 +459,8 @@ export class WriteHalf {
     if (this.#shutdownState !== SHUTDOWN_NONE) {
       return new IoError("BrokenPipe", `${operation} ${this.#transport.label}: write side was shut down`);
     }
+    // The first write after the peer went away makes that the stream's failure.
+    if (this.#error === null) this.fail(this.#peerGone);
     return this.#error;
   }
 
