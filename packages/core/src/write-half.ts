@@ -127,7 +127,7 @@ export class WriteHalf {
   readonly #flushes = new WaitList();
   /** Rejecters of the flush and shutdown waits that `close()` must end with `Closed`. */
   readonly #guards = new Set<() => void>();
-  /** Nothing (close, shutdown, an error) stands in the way of a write. */
+  /** Nothing (close, shutdown, a failure, a peer gone) stands in the way of a write. */
   #open = true;
   #closed = false;
   #error: unknown = null;
