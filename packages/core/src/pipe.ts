@@ -33,11 +33,6 @@ class PipeDirection implements ByteStore, WriteTransport {
   #retrying = false;
   /** A large write went straight into a read, and the reader has not read since. */
   #handedOff = false;
-  /**
-   * A write may be waiting: set when one parks, cleared once none is found. While no write ever
-   * waits (a reader keeping up), reads do not look at the writer at all.
-   */
-  #writerWaits = false;
 
   constructor(capacity: number, label: string) {
     this.#ring = new RingBuffer(capacity);
@@ -51,15 +46,15 @@ class PipeDirection implements ByteStore, WriteTransport {
 
   /** Bytes a read can take now: the ring's, then the waiting write's. */
   get size(): number {
-    const pending = this.#writerWaits ? this.writer.waiting : null;
+    const pending = this.writer.waiting;
     return pending === null ? this.#ring.size : this.#ring.size + pending.length;
   }
 
   take(dst: Uint8Array): number {
     this.#handedOff = false;
     let n = this.#ring.take(dst);
-    const pending = this.#writerWaits && n < dst.length && this.#ring.size === 0 ? this.writer.waiting : null;
-    if (pending !== null) {
+    const pending = this.writer.waiting;
+    if (pending !== null && n < dst.length && this.#ring.size === 0) {
       const count = Math.min(dst.length - n, pending.length);
       copyBytes(count === pending.length ? pending : pending.subarray(0, count), dst, n);
       n += count;
@@ -69,11 +64,7 @@ class PipeDirection implements ByteStore, WriteTransport {
   }
 
   #scheduleRetry(): void {
-    if (!this.#writerWaits || this.#retryScheduled) return;
-    if (this.writer.waiting === null) {
-      this.#writerWaits = false;
-      return;
-    }
+    if (this.writer.waiting === null || this.#retryScheduled) return;
     this.#retryScheduled = true;
     queueMicrotask(() => {
       this.#retryScheduled = false;
@@ -116,7 +107,6 @@ class PipeDirection implements ByteStore, WriteTransport {
 
   /** A write parked right after a hand-off is retried on the next microtask (a retry's own failure is not). */
   onWait(): void {
-    this.#writerWaits = true;
     if (this.#handedOff && !this.#retrying) this.#scheduleRetry();
   }
 

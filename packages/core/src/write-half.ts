@@ -133,8 +133,9 @@ export class WriteHalf {
   #error: unknown = null;
   /** The peer went away ({@link peerClosed}): the next write fails with this. */
   #peerGone: unknown = null;
-  /** The pending write's bytes are with the transport ({@link WriteTransport.writeDirect}). */
-  #direct = false;
+  readonly #waitAborted = (): void => {
+    this.waiting = null;
+  };
   #shutdownState: number = SHUTDOWN_NONE;
   /** The shutdown's outcome, shared by every caller; `null` before the first call. */
   #shutdown: Promise<void> | null = null;
@@ -150,10 +151,12 @@ export class WriteHalf {
     return this.#closed;
   }
 
-  /** The buffer of the write waiting for room, for a transport that can take from it directly. */
-  get waiting(): Uint8Array | null {
-    return this.#direct ? null : this.#pending.data;
-  }
+  /**
+   * The buffer of the write waiting for room, for a transport that can take from it directly
+   * (`null` when none waits, or for a direct write). Transports only read it; it is a plain field
+   * because an in-memory pipe's reads look at it on every read.
+   */
+  waiting: Uint8Array | null = null;
 
   /** Accepts what the transport can take now: see `AsyncWrite.tryWrite`. */
   tryWrite(buf: Uint8Array): number {
@@ -181,9 +184,7 @@ export class WriteHalf {
           transport.check === undefined &&
           transport.writeDirect(buf)
         ) {
-          const written = this.#pending.wait(buf);
-          this.#direct = true;
-          return written;
+          return this.#pending.wait(buf);
         }
       } else if (signal.aborted) {
         checkBuffer("write", buf);
@@ -194,7 +195,8 @@ export class WriteHalf {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const waiting = this.#pending.wait(buf, signal);
+    const waiting = this.#pending.wait(buf, signal, this.#waitAborted);
+    this.waiting = buf;
     transport.onWait?.();
     return waiting;
   }
@@ -352,16 +354,21 @@ export class WriteHalf {
       n = transport.accept(buf);
     } catch (error) {
       this.fail(error);
+      this.waiting = null;
       this.#pending.reject(error);
       return;
     }
-    if (n === WOULD_BLOCK) transport.onWait?.();
-    else this.#pending.resolve(n);
+    if (n === WOULD_BLOCK) {
+      transport.onWait?.();
+    } else {
+      this.waiting = null;
+      this.#pending.resolve(n);
+    }
   }
 
   /** Transport: it took `n` bytes of the pending write itself; resolves that write with `n`. */
   complete(n: number): void {
-    this.#direct = false;
+    this.waiting = null;
     this.#pending.resolve(n);
   }
 
@@ -382,7 +389,7 @@ export class WriteHalf {
     if (this.#closed || this.#error !== null || this.#shutdownState === SHUTDOWN_DONE) return error;
     this.#error = error;
     this.#open = false;
-    this.#direct = false;
+    this.waiting = null;
     this.#pending.reject(error);
     this.#flushes.rejectAll(error);
     if (this.#shutdownState === SHUTDOWN_RUNNING) {
@@ -417,7 +424,7 @@ export class WriteHalf {
     if (this.#closed) return;
     this.#closed = true;
     this.#open = false;
-    this.#direct = false;
+    this.waiting = null;
     this.#pending.reject(this.#closedError("write", true));
     this.#flushes.rejectAll(this.#closedError("flush", true));
     const guards = [...this.#guards];
