@@ -9,26 +9,22 @@ import {
   type Command,
   type CommandOutput,
   type ExitStatus,
-  IoError,
   type OperationOptions,
   type Processes,
   type ReadStream,
   WOULD_BLOCK,
-  type WriteStream,
 } from "@anyrt/core";
 import {
-  attemptOrWait,
   ChunkQueue,
-  checkBuffer,
   checkCommand,
   copyBytes,
   nodeStyleStdio,
   outputOf,
   ReadHalf,
-  raceSignal,
   SpawnedChild,
-  throwIfAborted,
-  WaitSlot,
+  WriteHalf,
+  WriteHalfStream,
+  type WriteTransport,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
@@ -124,8 +120,8 @@ class PipeReader implements ReadStream {
 }
 
 /**
- * A child's stdin as an anyrt `WriteStream` over Bun's `FileSink`; `shutdown()` is `sink.end()`,
- * which gives the child EOF.
+ * The write transport of a child's stdin over Bun's `FileSink`, under core's `WriteHalf`;
+ * `shutdown()` is `sink.end()`, which gives the child EOF.
  *
  * `sink.write` copies what it is given: it returns a number when the bytes went to the pipe or
  * its small buffer, and a promise when it had to buffer them until the pipe drains. A write hands
@@ -135,148 +131,85 @@ class PipeReader implements ReadStream {
  * sink promise, a throwing `flush`, or a `write` that no longer returns a count (Bun returns
  * `true` once the sink closed): all are reported as `BrokenPipe`.
  */
-class PipeWriter implements WriteStream {
+class FileSinkTransport implements WriteTransport {
+  readonly half = new WriteHalf(this);
+  readonly label: string;
   readonly #sink: Bun.FileSink;
-  readonly #label: string;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
   /** The sink's promise for bytes it buffered; writes wait while it is outstanding. */
   #inflight: Promise<unknown> | null = null;
-  #failure: IoError | null = null;
-  #shutdown: Promise<void> | null = null;
-  #closed = false;
 
   constructor(sink: Bun.FileSink, label: string) {
     this.#sink = sink;
-    this.#label = label;
+    this.label = label;
   }
 
-  #fail(error: unknown, operation = "write"): IoError {
-    const mapped = toIoError(error, `${operation} ${this.#label}`);
-    this.#failure ??= mapped;
-    this.#pending.reject(this.#failure);
-    return this.#failure;
+  get idle(): boolean {
+    return this.#inflight === null;
   }
 
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.#label}: stream is closed`);
-    if (this.#shutdown !== null) {
-      throw new IoError("BrokenPipe", `${operation} ${this.#label}: write side was shut down`);
-    }
-    if (this.#failure !== null) throw this.#failure;
+  #failure(error: unknown, operation: string): unknown {
+    return this.half.fail(toIoError(error, `${operation} ${this.label}`));
   }
 
-  #send(buf: Uint8Array): number {
-    if (buf.length === 0) return 0;
+  accept(buf: Uint8Array): number {
     if (this.#inflight !== null) return WOULD_BLOCK;
     const n = Math.min(buf.length, MAX_ACCEPT);
     let result: number | boolean | Promise<number>;
     try {
       result = this.#sink.write(n === buf.length ? buf : buf.subarray(0, n)) as number | boolean | Promise<number>;
     } catch (error) {
-      throw this.#fail(error);
+      throw this.#failure(error, "write");
     }
     if (typeof result === "number") return n;
     if (result instanceof Promise) {
       const inflight: Promise<unknown> = result.then(
         () => {
-          if (this.#inflight === inflight) this.#inflight = null;
-          this.#retry();
+          if (this.#inflight !== inflight) return;
+          this.#inflight = null;
+          this.half.flushed();
+          this.half.room();
         },
         (error: unknown) => {
           if (this.#inflight === inflight) this.#inflight = null;
-          this.#fail(error);
+          this.#failure(error, "write");
         },
       );
       this.#inflight = inflight;
       return n;
     }
-    throw this.#fail(Object.assign(new Error("the pipe is closed"), { code: "EPIPE" }));
+    throw this.#failure(Object.assign(new Error("the pipe is closed"), { code: "EPIPE" }), "write");
   }
 
-  #retry(): void {
-    const buf = this.#pending.data;
-    if (buf === null) return;
-    let n: number;
+  /** Flushes what the sink buffered; a broken pipe rejects. */
+  readonly flushNative = (): Promise<void> | void => {
+    let flushed: number | Promise<number> | undefined;
     try {
-      this.#check("write");
-      n = this.#send(buf);
+      flushed = this.#sink.flush() as number | Promise<number> | undefined;
     } catch (error) {
-      this.#pending.reject(error);
-      return;
+      throw this.#failure(error, "flush");
     }
-    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check("write");
-    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    return this.#send(buf);
-  }
-
-  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
-  }
-
-  /** Waits for the sink's buffered bytes, then flushes it; a broken pipe rejects. */
-  async #drain(operation: string): Promise<void> {
-    while (this.#inflight !== null) await this.#inflight;
-    if (this.#failure !== null) throw this.#failure;
-    try {
-      const flushed = this.#sink.flush() as number | Promise<number> | undefined;
-      if (flushed instanceof Promise) await flushed;
-    } catch (error) {
-      throw this.#fail(error, operation);
-    }
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label}: stream is closed`));
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    return raceSignal(this.#drain("flush"), options?.signal);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label}: stream is closed`));
-    if (this.#shutdown === null) {
-      if (this.#pending.busy) {
-        return Promise.reject(new IoError("Busy", `shutdown ${this.#label}: a write is pending`));
-      }
-      try {
-        throwIfAborted(options?.signal);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      this.#shutdown = this.#drain("shutdown").then(async () => {
-        try {
-          await this.#sink.end();
-        } catch (error) {
-          throw this.#fail(error, "shutdown");
-        }
+    if (flushed instanceof Promise) {
+      return flushed.then(noop, (error: unknown) => {
+        throw this.#failure(error, "flush");
       });
-      // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
-      this.#shutdown.catch(noop);
     }
-    return raceSignal(this.#shutdown, options?.signal);
+  };
+
+  async end(): Promise<void> {
+    try {
+      await this.#sink.end();
+    } catch (error) {
+      throw this.#failure(error, "shutdown");
+    }
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    this.#pending.reject(new IoError("Closed", `write ${this.#label}: stream was closed while writing`));
+  onClose(): void {
     try {
       const ended = this.#sink.end() as number | Promise<number> | undefined;
       if (ended instanceof Promise) ended.catch(noop);
     } catch {
       // Already closed or broken: nothing left to release.
     }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
 
@@ -304,7 +237,9 @@ function childOf(
   return new SpawnedChild(
     {
       pid: proc.pid,
-      stdin: piped.stdin ? new PipeWriter(proc.stdin as Bun.FileSink, `stdin of ${name}`) : null,
+      stdin: piped.stdin
+        ? new WriteHalfStream(new FileSinkTransport(proc.stdin as Bun.FileSink, `stdin of ${name}`).half)
+        : null,
       stdout: piped.stdout ? new PipeReader(proc.stdout as ReadableStream<Uint8Array>, `stdout of ${name}`) : null,
       stderr: piped.stderr ? new PipeReader(proc.stderr as ReadableStream<Uint8Array>, `stderr of ${name}`) : null,
       status: proc.exited.then(exitStatus, exitStatus),

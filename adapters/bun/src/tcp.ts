@@ -18,9 +18,7 @@ import {
 import {
   AcceptQueue,
   abortReason,
-  attemptOrWait,
   ChunkQueue,
-  checkBuffer,
   checkConnectOptions,
   checkInteger,
   checkListenOptions,
@@ -28,7 +26,8 @@ import {
   QueuedListener,
   ReadHalf,
   throwIfAborted,
-  WaitSlot,
+  WriteHalf,
+  type WriteTransport,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
@@ -57,6 +56,91 @@ function addressOf(address: string | undefined, port: number | undefined, family
 }
 
 /**
+ * The write transport of a Bun socket under core's `WriteHalf`. `socket.write` is unbuffered: it
+ * returns how many bytes the kernel took (copying them), possibly fewer than offered, and keeps
+ * none of the rest; after a partial write the next waits for the `drain` handler
+ * ({@link BunSocketTransport.drained}). Accepted bytes are in the kernel already, so the
+ * transport is always idle; `shutdown` is `socket.shutdown()` (FIN).
+ */
+class BunSocketTransport implements WriteTransport {
+  readonly half = new WriteHalf(this);
+  readonly #stream: { readonly label: string };
+  readonly #socket: () => BunSocket | null;
+  /** The last write was partial or took nothing: the next waits for `drain`. */
+  #blocked = false;
+
+  /** `socket` is the live socket, or `null` before it opened and once Bun closed it. */
+  constructor(stream: { readonly label: string }, socket: () => BunSocket | null) {
+    this.#stream = stream;
+    this.#socket = socket;
+  }
+
+  get label(): string {
+    return this.#stream.label;
+  }
+
+  get idle(): boolean {
+    return true;
+  }
+
+  /** Offers `buf[0, length)` to the socket: the count the kernel took, or `WOULD_BLOCK`. */
+  #send(buf: Uint8Array, length: number): number {
+    if (this.#blocked) return WOULD_BLOCK;
+    const socket = this.#socket();
+    const n = socket === null ? -1 : socket.write(buf, 0, length);
+    if (n > 0) {
+      if (n < length) this.#blocked = true;
+      return n;
+    }
+    if (n === 0) {
+      this.#blocked = true;
+      return WOULD_BLOCK;
+    }
+    // -1: Bun already closed the socket; its `close` handler has not run yet.
+    throw this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the connection is closed`));
+  }
+
+  accept(buf: Uint8Array): number {
+    return this.#send(buf, buf.length);
+  }
+
+  /** Gathers up to 64 KiB of `bufs` into one `socket.write` (one system call). */
+  acceptVectored(bufs: readonly Uint8Array[]): number {
+    let first: Uint8Array | undefined;
+    let total = 0;
+    for (const buf of bufs) {
+      if (buf.length === 0) continue;
+      first ??= buf;
+      const count = Math.min(buf.length, GATHER_SIZE - total);
+      if (count === 0) break;
+      copyBytes(count === buf.length ? buf : buf.subarray(0, count), gathered, total);
+      total += count;
+    }
+    if (first === undefined) return 0;
+    return first.length === total ? this.#send(first, total) : this.#send(gathered, total);
+  }
+
+  /** Pushes out Bun's cork buffer. */
+  readonly flushNative = (): void => {
+    this.#socket()?.flush();
+  };
+
+  end(): void {
+    const socket = this.#socket();
+    if (socket !== null) {
+      socket.flush();
+      socket.shutdown();
+    }
+  }
+
+  /** The `drain` handler: the kernel has room again. */
+  drained(): void {
+    this.#blocked = false;
+    this.half.room();
+  }
+}
+
+/**
  * A connected TCP socket over a native Bun socket.
  *
  * **Reading.** Bun calls the `data` handler with a fresh buffer per arrival and never touches it
@@ -65,11 +149,10 @@ function addressOf(address: string | undefined, port: number | undefined, family
  * {@link READ_HIGH_WATER} unread bytes the socket is paused. `read` is cancel-safe (the kit's
  * `ReadHalf`).
  *
- * **Writing.** `socket.write` is unbuffered: it returns how many bytes the kernel took, possibly
- * fewer than offered, and keeps none of the rest. A write resolves with that count; a write that
- * got nothing waits for the `drain` handler and tries again, so an aborted waiting write accepted
- * nothing. Accepted bytes are already in the kernel: `flush` has nothing to wait for, and memory
- * held for writing is none beyond the kernel's send buffer.
+ * **Writing.** Core's `WriteHalf` over a {@link BunSocketTransport}: a write resolves with the
+ * count the kernel took; a write that got nothing waits for the `drain` handler and tries again,
+ * so an aborted waiting write accepted nothing. Accepted bytes are already in the kernel: `flush`
+ * has nothing to wait for, and memory held for writing is none beyond the kernel's send buffer.
  *
  * **Half-close.** `shutdown()` is `socket.shutdown()` (FIN); sockets run with `allowHalfOpen`, so
  * the peer's FIN (the `end` handler) ends reading only, and writing continues.
@@ -82,12 +165,8 @@ class BunTcpStream implements TcpStream {
   readonly #queue = new ChunkQueue();
   readonly #half: ReadHalf;
   #paused = false;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
-  /** The last write was partial or took nothing: the next waits for `drain`. */
-  #blocked = false;
-  #shutdown = false;
-  /** Why the connection failed (reset, broken pipe); later writes fail with it. */
-  #failure: IoError | null = null;
+  readonly #transport: BunSocketTransport;
+  readonly #writer: WriteHalf;
   /** Bun closed the socket (both directions done, reset, or our own close). */
   #gone = false;
   #closed = false;
@@ -105,6 +184,8 @@ class BunTcpStream implements TcpStream {
       onConsumed: resume,
       onWait: resume,
     });
+    this.#transport = new BunSocketTransport(this, () => (this.#gone ? null : this.#socket));
+    this.#writer = this.#transport.half;
   }
 
   /** The handlers shared by every socket; `socket.data` is the stream. */
@@ -116,7 +197,7 @@ class BunTcpStream implements TcpStream {
       socket.data.#received(data);
     },
     drain(socket) {
-      socket.data.#drained();
+      socket.data.#transport.drained();
     },
     end(socket) {
       socket.data.#half.end();
@@ -173,30 +254,18 @@ class BunTcpStream implements TcpStream {
     if (!this.#gone) this.#socket?.resume();
   }
 
-  #drained(): void {
-    this.#blocked = false;
-    const buf = this.#pending.data;
-    if (buf === null) return;
-    let n: number;
-    try {
-      this.#check("write");
-      n = this.#send(buf, buf.length);
-    } catch (error) {
-      this.#pending.reject(error);
-      return;
-    }
-    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
-  }
-
   #socketClosed(error: Error | undefined): void {
     this.#gone = true;
     if (error === undefined) {
       this.#half.end();
     } else {
       this.#half.fail(toIoError(error, `read ${this.label}`));
-      this.#failure ??= toIoError(error, `write ${this.label}`);
     }
-    this.#pending.reject(this.#failure ?? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`));
+    this.#writer.fail(
+      error === undefined
+        ? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`)
+        : toIoError(error, `write ${this.label}`),
+    );
     const whenGone = this.#whenGone;
     this.#whenGone = null;
     whenGone?.();
@@ -210,99 +279,24 @@ class BunTcpStream implements TcpStream {
     return this.#half.tryRead(buf);
   }
 
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
-    if (this.#shutdown) throw new IoError("BrokenPipe", `${operation} ${this.label}: write side was shut down`);
-    if (this.#failure !== null) throw this.#failure;
-    if (this.#gone) throw new IoError("BrokenPipe", `${operation} ${this.label}: the connection is closed`);
-  }
-
-  /** Offers `buf[0, length)` to the socket: the count the kernel took, or `WOULD_BLOCK`. */
-  #send(buf: Uint8Array, length: number): number {
-    if (length === 0) return 0;
-    if (this.#blocked) return WOULD_BLOCK;
-    const n = (this.#socket as BunSocket).write(buf, 0, length);
-    if (n > 0) {
-      if (n < length) this.#blocked = true;
-      return n;
-    }
-    if (n === 0) {
-      this.#blocked = true;
-      return WOULD_BLOCK;
-    }
-    // -1: Bun already closed the socket; its `close` handler has not run yet.
-    throw this.#failure ?? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`);
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#writer.write(buf, options);
   }
 
   tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check("write");
-    if (this.#pending.busy) throw new IoError("Busy", `write ${this.label}: another write is pending`);
-    return this.#send(buf, buf.length);
+    return this.#writer.tryWrite(buf);
   }
 
-  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
-  }
-
-  /** Gathers up to 64 KiB of `bufs` into one `socket.write` (one system call). */
   writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    let n: number;
-    let first: Uint8Array | undefined;
-    try {
-      if (!Array.isArray(bufs)) throw new IoError("InvalidInput", `write ${this.label}: bufs must be an array`);
-      for (const buf of bufs) checkBuffer("write", buf);
-      throwIfAborted(options?.signal);
-      this.#check("write");
-      if (this.#pending.busy) throw new IoError("Busy", `write ${this.label}: another write is pending`);
-      let total = 0;
-      for (const buf of bufs) {
-        if (buf.length === 0) continue;
-        first ??= buf;
-        const count = Math.min(buf.length, GATHER_SIZE - total);
-        if (count === 0) break;
-        copyBytes(count === buf.length ? buf : buf.subarray(0, count), gathered, total);
-        total += count;
-      }
-      if (first === undefined) return Promise.resolve(0);
-      n = first.length === total ? this.#send(first, total) : this.#send(gathered, total);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    // Nothing fits now: wait as a plain write of the first non-empty buffer does.
-    return this.write(first, options);
+    return this.#writer.writeVectored(bufs, options);
   }
 
   flush(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.label}: stream is closed`));
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    // Accepted bytes are in the kernel already; this only pushes out Bun's cork buffer.
-    if (!this.#gone) this.#socket?.flush();
-    return Promise.resolve();
+    return this.#writer.flush(options);
   }
 
   shutdown(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.label}: stream is closed`));
-    const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    if (!this.#shutdown) {
-      if (this.#pending.busy) {
-        return Promise.reject(new IoError("Busy", `shutdown ${this.label}: a write is pending`));
-      }
-      if (this.#failure !== null) return Promise.reject(this.#failure);
-      this.#shutdown = true;
-      const socket = this.#socket;
-      if (!this.#gone && socket !== null) {
-        socket.flush();
-        socket.shutdown();
-      }
-    }
-    return Promise.resolve();
+    return this.#writer.shutdown(options);
   }
 
   close(): Promise<void> {
@@ -310,7 +304,7 @@ class BunTcpStream implements TcpStream {
     this.#closed = true;
     this.#half.close();
     this.#queue.clear();
-    this.#pending.reject(new IoError("Closed", `write ${this.label}: stream was closed while writing`));
+    this.#writer.close();
     const socket = this.#socket;
     if (this.#gone || socket === null) {
       this.#closing = Promise.resolve();

@@ -1,7 +1,7 @@
 /**
  * Subprocesses on `Deno.Command`: a `ChildProcess` whose stdio pipes are anyrt streams (stdout and
- * stderr read on demand from the child's `ReadableStream`, stdin written through the staging
- * {@link StagedWriter}), exit statuses and signals, and `output()` on Deno's native `output()`.
+ * stderr read on demand from the child's `ReadableStream`, stdin written through core's `WriteHalf`
+ * over a `StagingTransport`), exit statuses and signals, and `output()` on Deno's native `output()`.
  * @module
  */
 import {
@@ -15,7 +15,14 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, checkCommand, ReadHalf, SpawnedChild, StagedWriter } from "@anyrt/core/adapter";
+import {
+  ChunkQueue,
+  checkCommand,
+  ReadHalf,
+  SpawnedChild,
+  StagingTransport,
+  WriteHalfStream,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** Chunks at least this large are queued as Deno delivered them; smaller ones are packed. */
@@ -92,60 +99,23 @@ class PipeReader implements ReadStream {
 
 /**
  * A child's stdin as an anyrt `WriteStream` over the pipe's `WritableStream`: `shutdown()`
- * flushes, then closes the pipe, giving the child EOF.
+ * flushes, then closes the pipe, giving the child EOF; `close()` aborts it.
  */
-class PipeWriter implements WriteStream {
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #sender: StagedWriter;
-  #closed = false;
-
-  constructor(stream: WritableStream<Uint8Array>, label: string) {
-    const writer = stream.getWriter();
-    this.#writer = writer;
-    this.#sender = new StagedWriter(
-      {
-        // Deno's pipe sink writes the whole chunk before the promise resolves, and keeps no
-        // reference to it afterwards, so staged bytes can be handed over without a copy.
-        write: (buf) => writer.write(buf).then(() => buf.length),
-        closeWrite: () => writer.close(),
-      },
-      () => label,
-      toIoError,
-    );
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#sender.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#sender.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#sender.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#sender.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#sender.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#sender.close();
-      this.#writer.abort().catch(noop);
-    }
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+function stdinOf(stream: WritableStream<Uint8Array>, label: string): WriteStream {
+  const writer = stream.getWriter();
+  const transport = new StagingTransport(
+    {
+      // Deno's pipe sink writes the whole chunk before the promise resolves, and keeps no
+      // reference to it afterwards, so staged bytes can be handed over without a copy.
+      write: (buf) => writer.write(buf).then(() => buf.length),
+      closeWrite: () => writer.close(),
+    },
+    () => label,
+    toIoError,
+  );
+  return new WriteHalfStream(transport.half, () => {
+    writer.abort().catch(noop);
+  });
 }
 
 /** A `Deno.CommandStatus` as anyrt's: a child ended by a signal has code `null`. */
@@ -164,7 +134,7 @@ function childOf(child: Deno.ChildProcess, command: Command, name: string): Chil
   return new SpawnedChild(
     {
       pid: child.pid,
-      stdin: piped(command.stdin) ? new PipeWriter(child.stdin, `stdin of ${name}`) : null,
+      stdin: piped(command.stdin) ? stdinOf(child.stdin, `stdin of ${name}`) : null,
       stdout: piped(command.stdout) ? new PipeReader(child.stdout, `stdout of ${name}`) : null,
       stderr: piped(command.stderr) ? new PipeReader(child.stderr, `stderr of ${name}`) : null,
       status: child.status.then((status) => {

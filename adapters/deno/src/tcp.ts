@@ -1,6 +1,6 @@
 /**
  * TCP on `Deno.connect` / `Deno.listen`: `TcpStream` over a `Deno.TcpConn` (reads through the
- * on-demand {@link Receiver}, writes through the staging {@link StagedWriter}, half-close with
+ * on-demand {@link ConnReadSide}, writes through core's `WriteHalf` over a `StagingTransport`, half-close with
  * `closeWrite`), and `TcpListener` whose accept queue is bounded by `backlog`.
  * @module
  */
@@ -21,11 +21,12 @@ import {
   hostnameOf,
   QueuedListener,
   StagedStream,
-  StagedWriter,
+  StagingTransport,
   throwIfAborted,
+  type WriteHalf,
 } from "@anyrt/core/adapter";
+import { ConnReadSide } from "./conn-read-side.ts";
 import { toIoError } from "./error.ts";
-import { Receiver } from "./receiver.ts";
 
 function addressOf(addr: Deno.Addr): SocketAddress {
   const net = addr as Deno.NetAddr;
@@ -36,8 +37,8 @@ function addressOf(addr: Deno.Addr): SocketAddress {
 /**
  * A connected TCP socket over a `Deno.TcpConn`.
  *
- * Reads are cancel-safe and at most one is in flight (`Busy` otherwise); see {@link Receiver} for
- * the read paths. Writes are accepted into a bounded staging ring (see {@link StagedWriter}): a write
+ * Reads are cancel-safe and at most one is in flight (`Busy` otherwise); see {@link ConnReadSide} for
+ * the read paths. Writes are accepted into a bounded staging ring (see `StagingTransport`): a write
  * that waits for room and is aborted accepted nothing. `shutdown()` flushes, then sends FIN with
  * `closeWrite()`; reading continues until the peer's FIN. `close()` releases the socket at once;
  * pending operations reject with `Closed`.
@@ -49,8 +50,8 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  */
 class DenoTcpStream extends StagedStream implements TcpStream {
   readonly #conn: Deno.TcpConn;
-  protected readonly reader: Receiver;
-  protected readonly writer: StagedWriter;
+  protected readonly reader: ConnReadSide;
+  protected readonly writer: WriteHalf;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
@@ -62,8 +63,8 @@ class DenoTcpStream extends StagedStream implements TcpStream {
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
-    this.reader = new Receiver(conn, () => label);
-    this.writer = new StagedWriter(conn, () => label, toIoError);
+    this.reader = new ConnReadSide(conn, () => label);
+    this.writer = new StagingTransport(conn, () => label, toIoError).half;
   }
 
   protected release(): void {

@@ -1,12 +1,13 @@
 /**
  * An anyrt `TcpStream` over an Effect `Socket`: reads pull the socket's reader into a bounded
  * chunk queue (core's `ReadHalf` keeps EOF, Busy and cancel safety), writes go through the
- * socket's writer with its native backpressure, and `shutdown()` releases the writer's scope,
- * which half-closes the connection.
+ * socket's writer with its native backpressure (core's `WriteHalf` over a
+ * {@link EffectSocketTransport}), and `shutdown()` releases the writer's scope, which half-closes
+ * the connection.
  * @module
  */
 import { IoError, type OperationOptions, type SocketAddress, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
-import { ChunkQueue, checkBuffer, ReadHalf, raceSignal, WaitList } from "@anyrt/core/adapter";
+import { ChunkQueue, ReadHalf, WriteHalf, type WriteTransport } from "@anyrt/core/adapter";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -61,11 +62,95 @@ export function openSocketStream(
   });
 }
 
+/**
+ * The write transport of an Effect `Socket.Writer`, under core's `WriteHalf`. A write hands a copy
+ * of all its bytes to the writer; when the writer's effect does not complete at once (the
+ * transport must drain first), the bytes stay accepted and later writes wait until it completes.
+ * `shutdown` closes the writer's scope.
+ */
+class EffectSocketTransport implements WriteTransport {
+  readonly half = new WriteHalf(this);
+  readonly label: string;
+  readonly flushNative: (() => Promise<void>) | undefined;
+  readonly #writer: Socket.Writer;
+  readonly #scope: Scope.Closeable;
+  readonly #run: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>;
+  /** The write whose bytes were accepted but which still waits for the transport to drain. */
+  #draining: Fiber.Fiber<void, Socket.SocketError> | null = null;
+
+  constructor(
+    writer: Socket.Writer,
+    scope: Scope.Closeable,
+    run: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>,
+    label: string,
+    flush: (() => Promise<void>) | undefined,
+  ) {
+    this.#writer = writer;
+    this.#scope = scope;
+    this.#run = run;
+    this.label = label;
+    this.flushNative =
+      flush === undefined
+        ? undefined
+        : () =>
+            flush().catch((error: unknown) => {
+              throw toIoError(error, `flush ${label}`);
+            });
+  }
+
+  get idle(): boolean {
+    return this.#draining === null;
+  }
+
+  /** Hands a copy of `buf` to the writer; a write the transport must drain first keeps going. */
+  accept(buf: Uint8Array): number {
+    if (this.#draining !== null) return WOULD_BLOCK;
+    const fiber = this.#run(this.#writer.write(buf.slice()));
+    const exit = fiber.pollUnsafe();
+    if (exit !== undefined) {
+      if (exit._tag === "Failure") {
+        throw this.half.fail(toIoError(failureOf(exit), `write ${this.label}`));
+      }
+      return buf.length;
+    }
+    this.#draining = fiber;
+    fiber.addObserver((drained) => {
+      if (this.#draining !== fiber) return;
+      this.#draining = null;
+      if (drained._tag === "Failure") {
+        this.half.fail(toIoError(failureOf(drained), `write ${this.label}`));
+      } else {
+        this.half.flushed();
+        this.half.room();
+      }
+    });
+    return buf.length;
+  }
+
+  end(): Promise<void> {
+    return Effect.runPromise(Scope.close(this.#scope, Exit.void));
+  }
+
+  /** The connection failed: a draining write wakes with `error`, later writes fail with it. */
+  fail(error: IoError): void {
+    this.onClose();
+    this.half.fail(error);
+  }
+
+  /** Stops a write still draining. */
+  onClose(): void {
+    const draining = this.#draining;
+    this.#draining = null;
+    draining?.interruptUnsafe();
+  }
+}
+
 class SocketStream implements TcpStream {
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly #pull: Effect.Effect<NonEmptyReadonlyArray<Uint8Array>, Socket.SocketError>;
-  readonly #writer: Socket.Writer;
+  readonly #transport: EffectSocketTransport;
+  readonly #writer: WriteHalf;
   readonly #readScope: Scope.Closeable;
   readonly #writeScope: Scope.Closeable;
   readonly #run: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>;
@@ -75,12 +160,6 @@ class SocketStream implements TcpStream {
   readonly #half: ReadHalf;
   #pulling = false;
   #pumping = false;
-  /** The write whose bytes were accepted but which still waits for the transport to drain. */
-  #draining: Fiber.Fiber<void, Socket.SocketError> | null = null;
-  readonly #drained = new WaitList();
-  #writeError: IoError | null = null;
-  #writing = false;
-  #shutdown: Promise<void> | null = null;
   #closed = false;
   #closing: Promise<void> | null = null;
 
@@ -94,10 +173,11 @@ class SocketStream implements TcpStream {
     details: SocketDetails,
   ) {
     this.#pull = reader;
-    this.#writer = writer;
     this.#readScope = readScope;
     this.#writeScope = writeScope;
     this.#run = Effect.runForkWith(context);
+    this.#transport = new EffectSocketTransport(writer, writeScope, this.#run, label, details.flush);
+    this.#writer = this.#transport.half;
     this.#label = label;
     this.#details = details;
     this.localAddress = details.localAddress;
@@ -108,7 +188,7 @@ class SocketStream implements TcpStream {
       onWait: () => this.#pump(),
     });
     details.onClose?.((error) => {
-      if (error !== undefined) this.#failWrites(toIoError(error, `write ${label}`));
+      if (error !== undefined) this.#transport.fail(toIoError(error, `write ${label}`));
     });
     this.#pump();
   }
@@ -159,16 +239,7 @@ class SocketStream implements TcpStream {
     const kind = mapped.kind === "Other" && reason._tag === "SocketCloseError" ? "ConnectionReset" : mapped.kind;
     const io = kind === mapped.kind ? mapped : new IoError(kind, mapped.message, { cause: failure });
     this.#half.fail(io);
-    this.#failWrites(io);
-  }
-
-  /** The connection failed: a draining write wakes with `error`, later writes fail with it. */
-  #failWrites(error: IoError): void {
-    this.#writeError ??= error;
-    const draining = this.#draining;
-    this.#draining = null;
-    draining?.interruptUnsafe();
-    this.#drained.rejectAll(this.#writeError);
+    this.#transport.fail(io);
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
@@ -179,82 +250,24 @@ class SocketStream implements TcpStream {
     return this.#half.tryRead(buf);
   }
 
-  #checkWrite(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.#label}: stream is closed`);
-    if (this.#writeError !== null) throw this.#writeError;
-    if (this.#shutdown !== null) {
-      throw new IoError("BrokenPipe", `${operation} ${this.#label}: the write side was shut down`);
-    }
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#writer.write(buf, options);
   }
 
   tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#checkWrite("write");
-    if (this.#writing) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    if (buf.length === 0) return 0;
-    if (this.#draining !== null) return WOULD_BLOCK;
-    return this.#accept(buf);
+    return this.#writer.tryWrite(buf);
   }
 
-  /** Hands a copy of `buf` to the writer; a write the transport must drain first keeps going. */
-  #accept(buf: Uint8Array): number {
-    const fiber = this.#run(this.#writer.write(buf.slice()));
-    const exit = fiber.pollUnsafe();
-    if (exit !== undefined) {
-      if (exit._tag === "Failure") {
-        const error = toIoError(Exit.isFailure(exit) ? failureOf(exit) : undefined, `write ${this.#label}`);
-        this.#writeError ??= error;
-        throw error;
-      }
-      return buf.length;
-    }
-    this.#draining = fiber;
-    fiber.addObserver((drained) => {
-      if (this.#draining !== fiber) return;
-      this.#draining = null;
-      if (drained._tag === "Failure") this.#failWrites(toIoError(failureOf(drained), `write ${this.#label}`));
-      else this.#drained.resolveAll();
-    });
-    return buf.length;
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#writer.writeVectored(bufs, options);
   }
 
-  async write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    checkBuffer("write", buf);
-    if (options?.signal?.aborted) throw options.signal.reason;
-    const n = this.tryWrite(buf);
-    if (n !== WOULD_BLOCK) return n;
-    this.#writing = true;
-    try {
-      while (this.#draining !== null) await this.#drained.wait(options?.signal);
-    } finally {
-      this.#writing = false;
-    }
-    this.#checkWrite("write");
-    return this.#accept(buf);
-  }
-
-  async flush(options?: OperationOptions): Promise<void> {
-    if (this.#closed) throw new IoError("Closed", `flush ${this.#label}: stream is closed`);
-    while (this.#draining !== null) await this.#drained.wait(options?.signal);
-    if (this.#writeError !== null) throw this.#writeError;
-    const flush = this.#details.flush;
-    if (flush !== undefined) {
-      await raceSignal(
-        flush().catch((error: unknown) => {
-          throw toIoError(error, `flush ${this.#label}`);
-        }),
-        options?.signal,
-      );
-    }
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#writer.flush(options);
   }
 
   shutdown(options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label}: stream is closed`));
-    if (this.#shutdown !== null) return this.#shutdown;
-    const flushed = this.flush(options);
-    this.#shutdown = flushed.then(() => Effect.runPromise(Scope.close(this.#writeScope, Exit.void)));
-    this.#shutdown.catch(() => {});
-    return this.#shutdown;
+    return this.#writer.shutdown(options);
   }
 
   setNoDelay(enable: boolean): void {
@@ -276,7 +289,7 @@ class SocketStream implements TcpStream {
     this.#closed = true;
     this.#half.close();
     this.#queue.clear();
-    this.#failWrites(new IoError("Closed", `write ${this.#label}: stream was closed`));
+    this.#writer.close();
     this.#closing = Effect.runPromise(
       Effect.andThen(Scope.close(this.#writeScope, Exit.void), Scope.close(this.#readScope, Exit.void)),
     ).catch(() => {});

@@ -10,7 +10,7 @@
  */
 import type { AsyncRead, AsyncWrite, OperationOptions, ReadStream, WriteStream } from "@anyrt/core";
 import { IoError, WOULD_BLOCK } from "@anyrt/core";
-import { ChunkQueue, checkBuffer, ReadHalf } from "@anyrt/core/adapter";
+import { ChunkQueue, ReadHalf, WriteHalf, WriteHalfStream, type WriteTransport } from "@anyrt/core/adapter";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
@@ -54,14 +54,15 @@ export interface BridgeOptions {
  * ```
  */
 export function fromStream<E>(stream: Stream.Stream<Uint8Array, E>, options: BridgeOptions = {}): ReadStream {
-  return new StreamReader(
+  return new StreamReadStream(
     stream as Stream.Stream<Uint8Array, unknown>,
     options.context ?? Context.empty(),
     options.label ?? "effect stream",
   );
 }
 
-class StreamReader implements ReadStream {
+/** The `ReadStream` of {@link fromStream}. */
+class StreamReadStream implements ReadStream {
   readonly #queue = new ChunkQueue();
   readonly #half: ReadHalf;
   readonly #scope = Scope.makeUnsafe();
@@ -169,27 +170,28 @@ export interface SinkOptions extends BridgeOptions {
  * ```
  */
 export function fromSink<E>(sink: Sink.Sink<unknown, Uint8Array, unknown, E>, options: SinkOptions = {}): WriteStream {
-  return new SinkWriter(
+  const transport = new SinkTransport(
     sink as Sink.Sink<unknown, Uint8Array, unknown, unknown>,
     options.context ?? Context.empty(),
     options.label ?? "effect sink",
     options.capacity ?? 16,
   );
+  return new WriteHalfStream(transport.half);
 }
 
-class SinkWriter implements WriteStream {
-  readonly #label: string;
+/**
+ * The write transport of {@link fromSink}, under core's `WriteHalf`: a bounded queue the sink's
+ * fiber takes from. A write offers a copy of its bytes; a full queue makes it wait until the sink
+ * takes a chunk. `shutdown` ends the queue and waits for the sink to finish.
+ */
+class SinkTransport implements WriteTransport {
+  readonly half = new WriteHalf(this);
+  readonly label: string;
   readonly #queue: Queue.Queue<Uint8Array, Cause.Done>;
   readonly #fiber: Fiber.Fiber<unknown, unknown>;
-  readonly #context: Context.Context<never>;
-  #error: IoError | null = null;
   #ended = false;
-  #shutdown: Promise<void> | null = null;
-  #closed = false;
-  #writing = false;
   #taken = 0;
   #offered = 0;
-  readonly #takenWaiters: (() => void)[] = [];
 
   constructor(
     sink: Sink.Sink<unknown, Uint8Array, unknown, unknown>,
@@ -197,113 +199,50 @@ class SinkWriter implements WriteStream {
     label: string,
     capacity: number,
   ) {
-    this.#label = label;
-    this.#context = context;
+    this.label = label;
     this.#queue = Effect.runSync(Queue.bounded<Uint8Array, Cause.Done>(capacity));
     const counted = Stream.fromQueue(this.#queue).pipe(
       Stream.tap(() =>
         Effect.sync(() => {
-          this.#taken++;
-          for (const wake of this.#takenWaiters.splice(0)) wake();
+          if (++this.#taken === this.#offered) this.half.flushed();
+          this.half.room();
         }),
       ),
     );
     this.#fiber = Effect.runForkWith(context)(Stream.run(counted, sink));
     this.#fiber.addObserver((exit) => {
       if (exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)) {
-        this.#error ??= toIoError(failureOf(exit), `write ${this.#label}`);
+        this.half.fail(toIoError(failureOf(exit), `write ${label}`));
       } else if (!this.#ended) {
-        this.#error ??= new IoError("BrokenPipe", `write ${this.#label}: the sink finished`);
+        this.half.fail(new IoError("BrokenPipe", `write ${label}: the sink finished`));
       }
-      for (const wake of this.#takenWaiters.splice(0)) wake();
     });
   }
 
-  #check(operation: string): void {
-    if (this.#closed) throw new IoError("Closed", `${operation} ${this.#label}: stream is closed`);
-    if (this.#error !== null) throw this.#error;
-    if (this.#ended) throw new IoError("BrokenPipe", `${operation} ${this.#label}: the write side was shut down`);
+  get idle(): boolean {
+    return this.#taken === this.#offered;
   }
 
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check("write");
-    if (this.#writing) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    if (buf.length === 0) return 0;
+  accept(buf: Uint8Array): number {
     if (!Queue.offerUnsafe(this.#queue, buf.slice())) return WOULD_BLOCK;
     this.#offered++;
     return buf.length;
   }
 
-  async write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    checkBuffer("write", buf);
-    if (options?.signal?.aborted) throw options.signal.reason;
-    const n = this.tryWrite(buf);
-    if (n !== WOULD_BLOCK) return n;
-    this.#writing = true;
-    try {
-      const copy = buf.slice();
-      await runOffer(this.#context, this.#queue, copy, options?.signal);
-      this.#offered++;
-      if (this.#error !== null) throw this.#error;
-      return buf.length;
-    } catch (error) {
-      if (this.#error !== null && !options?.signal?.aborted) throw this.#error;
-      throw error;
-    } finally {
-      this.#writing = false;
-    }
-  }
-
-  async flush(_options?: OperationOptions): Promise<void> {
-    if (this.#closed) throw new IoError("Closed", `flush ${this.#label}: stream is closed`);
-    while (this.#taken < this.#offered && this.#error === null && this.#fiber.pollUnsafe() === undefined) {
-      await new Promise<void>((resolve) => this.#takenWaiters.push(resolve));
-    }
-    if (this.#error !== null && !this.#ended) throw this.#error;
-  }
-
-  shutdown(_options?: OperationOptions): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label}: stream is closed`));
-    if (this.#shutdown !== null) return this.#shutdown;
+  end(): Promise<void> {
     this.#ended = true;
     Queue.endUnsafe(this.#queue);
-    this.#shutdown = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       this.#fiber.addObserver((exit) => {
         if (exit._tag === "Success" || Cause.hasInterruptsOnly(exit.cause)) resolve();
-        else reject(this.#error ?? toIoError(failureOf(exit), `shutdown ${this.#label}`));
+        else reject(toIoError(failureOf(exit), `shutdown ${this.label}`));
       });
     });
-    return this.#shutdown;
   }
 
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
+  onClose(): void {
     this.#fiber.interruptUnsafe();
-    return Promise.resolve();
   }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
-function runOffer(
-  context: Context.Context<never>,
-  queue: Queue.Queue<Uint8Array, Cause.Done>,
-  chunk: Uint8Array,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return Effect.runPromiseExitWith(context)(
-    Queue.offer(queue, chunk),
-    signal === undefined ? undefined : { signal },
-  ).then((exit) => {
-    if (exit._tag === "Success") return;
-    if (signal?.aborted) throw signal.reason;
-    throw new IoError("BrokenPipe", "write: the sink stopped taking bytes");
-  });
 }
 
 /** Options of {@link toStream}. */

@@ -1,6 +1,7 @@
 /**
  * Subprocesses on `node:child_process`: a `ChildProcess` whose stdio pipes are anyrt streams
- * (reads through a bounded queue that pauses the pipe, writes through `SocketWriter`).
+ * (reads through a bounded queue that pauses the pipe, writes through the `SocketTransport` under
+ * core's `WriteHalf`).
  * @module
  */
 import { type ChildProcess as NodeChild, spawn as spawnChild } from "node:child_process";
@@ -15,9 +16,17 @@ import type {
   ReadStream,
   WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, checkCommand, nodeStyleStdio, outputOf, ReadHalf, SpawnedChild } from "@anyrt/core/adapter";
+import {
+  ChunkQueue,
+  checkCommand,
+  nodeStyleStdio,
+  outputOf,
+  ReadHalf,
+  SpawnedChild,
+  WriteHalfStream,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { SocketWriter } from "./socket-writer.ts";
+import { SocketTransport } from "./socket-transport.ts";
 
 /** Unread bytes queued from a child's pipe before the pipe is paused. */
 const PIPE_HIGH_WATER = 256 * 1024;
@@ -64,45 +73,9 @@ class PipeReader implements ReadStream {
   }
 }
 
-/** A child's stdin as an anyrt `WriteStream`: `shutdown()` closes it, giving the child EOF. */
-class PipeWriter implements WriteStream {
-  readonly #stream: Writable;
-  readonly #writer: SocketWriter;
-
-  constructor(stream: Writable, label: string) {
-    this.#stream = stream;
-    this.#writer = new SocketWriter(stream, () => label);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#writer.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#writer.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#writer.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#writer.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#writer.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    this.#writer.close();
-    this.#stream.destroy();
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
+/** A child's stdin as an anyrt `WriteStream`: `shutdown()` ends it, giving the child EOF; `close()` destroys it. */
+function stdinOf(stream: Writable, label: string): WriteStream {
+  return new WriteHalfStream(new SocketTransport(stream, () => label).half, () => stream.destroy());
 }
 
 /** A running child: the kit's `SpawnedChild` over a `node:child_process` child. */
@@ -111,7 +84,7 @@ function childOf(child: NodeChild, name: string): ChildProcess {
   return new SpawnedChild(
     {
       pid: child.pid as number,
-      stdin: child.stdin === null ? null : new PipeWriter(child.stdin, `stdin of ${name}`),
+      stdin: child.stdin === null ? null : stdinOf(child.stdin, `stdin of ${name}`),
       stdout: child.stdout === null ? null : new PipeReader(child.stdout, `stdout of ${name}`),
       stderr: child.stderr === null ? null : new PipeReader(child.stderr, `stderr of ${name}`),
       status: new Promise<ExitStatus>((resolve) => {

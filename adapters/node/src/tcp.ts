@@ -26,9 +26,10 @@ import {
   QueuedListener,
   ReadHalf,
   throwIfAborted,
+  type WriteHalf,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { SocketWriter } from "./socket-writer.ts";
+import { SocketTransport } from "./socket-transport.ts";
 
 /** Unread bytes queued before the socket stops reading (the kernel then applies backpressure). */
 const READ_HIGH_WATER = 256 * 1024;
@@ -62,7 +63,7 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * buffer itself (no copy) while a spare takes its place. Memory held stays proportional to the
  * bytes held; past {@link READ_HIGH_WATER} queued bytes the socket stops reading.
  */
-class Receiver {
+class AdaptiveLanding {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   socket: net.Socket | null = null;
@@ -140,37 +141,37 @@ function addressOf(address: string | undefined, port: number | undefined, family
   };
 }
 
-/** A connected TCP socket over a `net.Socket` created with {@link Receiver.onread}. */
+/** A connected TCP socket over a `net.Socket` created with {@link AdaptiveLanding.onread}. */
 class NodeTcpStream implements TcpStream {
   readonly #socket: net.Socket;
-  readonly #receiver: Receiver;
-  readonly #writer: SocketWriter;
+  readonly #landing: AdaptiveLanding;
+  readonly #writer: WriteHalf;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
   #closing: Promise<void> | null = null;
 
-  constructor(socket: net.Socket, receiver: Receiver) {
+  constructor(socket: net.Socket, landing: AdaptiveLanding) {
     this.#socket = socket;
-    this.#receiver = receiver;
-    receiver.socket = socket;
+    this.#landing = landing;
+    landing.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this.label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
-    this.#writer = new SocketWriter(socket, () => this.label);
-    socket.on("end", () => receiver.half.end());
-    socket.on("error", (error) => receiver.half.fail(toIoError(error, `read ${this.label}`)));
-    socket.on("close", () => receiver.half.end());
+    this.#writer = new SocketTransport(socket, () => this.label).half;
+    socket.on("end", () => landing.half.end());
+    socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
+    socket.on("close", () => landing.half.end());
     // Flowing mode makes Node emit 'end'; with onread no 'data' event is ever emitted.
     socket.resume();
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#receiver.half.read(buf, options);
+    return this.#landing.half.read(buf, options);
   }
 
   tryRead(buf: Uint8Array): number {
-    return this.#receiver.half.tryRead(buf);
+    return this.#landing.half.tryRead(buf);
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
@@ -196,7 +197,7 @@ class NodeTcpStream implements TcpStream {
   close(): Promise<void> {
     if (this.#closing !== null) return this.#closing;
     const socket = this.#socket;
-    this.#receiver.half.close();
+    this.#landing.half.close();
     this.#writer.close();
     this.#closing = new Promise<void>((resolve) => {
       if (socket.closed) resolve();
@@ -238,13 +239,13 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   const { port, signal } = options;
   const what = `connect ${hostname}:${port}`;
   return new Promise<TcpStream>((resolve, reject) => {
-    const receiver = new Receiver(() => `tcp ${hostname}:${port}`);
+    const landing = new AdaptiveLanding(() => `tcp ${hostname}:${port}`);
     const socket = net.connect({
       host: hostname,
       port,
       allowHalfOpen: true,
       noDelay: options.noDelay ?? true,
-      onread: receiver.onread,
+      onread: landing.onread,
     } as net.NetConnectOpts);
     const cleanup = () => {
       socket.off("connect", onConnect);
@@ -253,7 +254,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
     };
     const onConnect = () => {
       cleanup();
-      resolve(new NodeTcpStream(socket, receiver));
+      resolve(new NodeTcpStream(socket, landing));
     };
     const onError = (error: unknown) => {
       cleanup();
@@ -284,10 +285,10 @@ function adopt(accepted: ServerSocket): NodeTcpStream {
   accepted._handle = null;
   accepted.destroy();
   let label = "tcp";
-  const receiver: Receiver = new Receiver(() => label);
-  const socket = new net.Socket({ handle, allowHalfOpen: true, onread: receiver.onread } as net.SocketConstructorOpts);
+  const landing = new AdaptiveLanding(() => label);
+  const socket = new net.Socket({ handle, allowHalfOpen: true, onread: landing.onread } as net.SocketConstructorOpts);
   socket.setNoDelay(true);
-  const stream = new NodeTcpStream(socket, receiver);
+  const stream = new NodeTcpStream(socket, landing);
   label = stream.label;
   return stream;
 }

@@ -1,8 +1,8 @@
 /**
  * TCP on `connect()` from `cloudflare:sockets`: a `TcpStream` over a workerd `Socket` (reads on
- * demand from its `readable`, writes through the staging {@link StagedWriter} into its `writable`,
- * half-close by closing the writer of a socket opened with `allowHalfOpen: true`). workerd cannot
- * listen, so `listen` is not part of this capability.
+ * demand from its `readable`, writes through core's `WriteHalf` over a `StagingTransport` into its
+ * `writable`, half-close by closing the writer of a socket opened with `allowHalfOpen: true`).
+ * workerd cannot listen, so `listen` is not part of this capability.
  * @module
  */
 import { connect as cfConnect, type Socket } from "cloudflare:sockets";
@@ -21,16 +21,18 @@ import {
   checkConnectOptions,
   hostnameOf,
   ReadHalf,
+  type ReadSide,
   StagedStream,
-  StagedWriter,
+  StagingTransport,
   throwIfAborted,
+  type WriteHalf,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** Landing buffer size of a BYOB read: the most one native read returns. */
 const LANDING = 64 * 1024;
 
-/** What the receiver reads with: the socket's BYOB reader when workerd offers one, or its default reader. */
+/** What a {@link SocketReadSide} reads with: the socket's BYOB reader when workerd offers one, or its default reader. */
 type SocketReader =
   | { readonly byob: true; readonly reader: ReadableStreamBYOBReader }
   | { readonly byob: false; readonly reader: ReadableStreamDefaultReader<Uint8Array> };
@@ -52,7 +54,7 @@ function readerOf(readable: ReadableStream<Uint8Array>): SocketReader {
  * A landing buffer whose bytes were all read is reused. The stream's own queue and the kernel hold
  * what nobody asked for: that is the backpressure.
  */
-class Receiver {
+class SocketReadSide implements ReadSide {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   readonly #reader: SocketReader;
@@ -139,7 +141,7 @@ class Receiver {
  * A connected TCP socket over a workerd `Socket` opened with `allowHalfOpen: true`.
  *
  * Reads are cancel-safe and at most one is in flight (`Busy` otherwise). Writes are accepted into a
- * bounded staging ring drained by one `writer.write()` at a time (see {@link StagedWriter}): a write that
+ * bounded staging ring drained by one `writer.write()` at a time (see `StagingTransport`): a write that
  * waits for room and is aborted accepted nothing. `shutdown()` flushes, then closes the writer,
  * which sends FIN; reading continues until the peer's FIN. `close()` closes the socket at once;
  * pending operations reject with `Closed`. Socket options are not offered by workerd
@@ -147,8 +149,8 @@ class Receiver {
  */
 class WorkerdTcpStream extends StagedStream implements TcpStream {
   readonly #socket: Socket;
-  protected readonly reader: Receiver;
-  protected readonly writer: StagedWriter;
+  protected readonly reader: SocketReadSide;
+  protected readonly writer: WriteHalf;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
@@ -165,7 +167,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
     this.localAddress = { hostname: "", port: 0, family: remote.family };
     const label = `tcp ${remote.hostname}:${remote.port}`;
     this.label = label;
-    this.reader = new Receiver(
+    this.reader = new SocketReadSide(
       socket.readable,
       () => label,
       () => {
@@ -174,7 +176,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
       },
     );
     const writer = socket.writable.getWriter();
-    this.writer = new StagedWriter(
+    this.writer = new StagingTransport(
       {
         write: (buf) => writer.write(buf).then(() => buf.length),
         closeWrite: () =>
@@ -185,7 +187,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
       },
       () => label,
       toIoError,
-    );
+    ).half;
     // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
     // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.
     socket.closed.catch((error: unknown) => {

@@ -152,6 +152,23 @@ export async function fillUntilPending(writer: AsyncWrite, options: FillOptions 
 }
 
 /**
+ * Fills `writer`, whose peer does not read, until a write waits, then aborts that write: the
+ * stream is left holding accepted bytes the peer has not read, with no write pending (a shutdown
+ * or flush then has something to wait for, on streams that buffer). Resolves the bytes accepted
+ * in all, the aborted write's included when it resolved instead of rejecting. Fails the case
+ * when no write waited within `limit` bytes.
+ */
+export async function fillThenAbort(writer: AsyncWrite, limit: number): Promise<number> {
+  const controller = new AbortController();
+  const { written, pending } = await fillUntilPending(writer, { limit, signal: controller.signal });
+  if (pending === null) {
+    throw new AssertionError(`no write waited after ${written} bytes: the stream buffers without bound`);
+  }
+  controller.abort();
+  return written + (await pending.catch(() => 0));
+}
+
+/**
  * Reads and discards from `reader` until `until` settles, then aborts the read in flight (which,
  * reads being cancel-safe, loses nothing). Resolves the number of bytes read.
  */

@@ -1,23 +1,30 @@
 /**
- * `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite).
+ * `write/*`: the AsyncWrite contract over a connected stream pair (counts, backpressure, Busy, flush, tryWrite,
+ * and how shutdown, failures and close interact on the write side).
  * @module
  */
-import { isAbortError, WOULD_BLOCK, writeAllVectored } from "@anyrt/core";
+import { isAbortError, isIoError, WOULD_BLOCK, writeAllVectored } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import {
   bytes,
   countToEnd,
+  delay,
   detachedBuffer,
   drainWhile,
+  fillThenAbort,
   fillUntilPending,
   handled,
   pattern,
+  readAll,
   readExactly,
   skipExactly,
   text,
   writeAll,
+  writeUntilFailure,
 } from "./util.ts";
+
+const peerGone = ["BrokenPipe", "ConnectionReset"] as const;
 
 export const writeCases: ConformanceCase[] = [
   {
@@ -254,6 +261,125 @@ export const writeCases: ConformanceCase[] = [
       }
       await writeAll(a, bytes("ok"));
       equal(text(await readExactly(b, 2)), "ok", "the stream still works");
+    },
+  },
+  {
+    id: "write/shutdown-while-write-pending-is-busy",
+    title:
+      "shutdown while a write waits for room rejects at once with Busy and changes nothing: the write completes and writing goes on",
+    requires: ["stream.pair", "stream.halfClose", "stream.backpressure"],
+    async run({ pair, pairBuffering }) {
+      const { a, b } = await pair();
+      const { written, pending } = await fillUntilPending(a, { limit: pairBuffering });
+      ok(pending !== null, `no write waited after ${written} bytes: the stream buffers without bound`);
+      const shutdown = handled(a.shutdown());
+      ok(!(await isPending(shutdown)), "a shutdown while a write is pending must not wait");
+      await rejectsWithKind(shutdown, "Busy", "shutdown while a write is pending");
+      const received = countToEnd(b);
+      const n = await pending;
+      ok(n >= 1 && n <= 64 * 1024, `the waiting write resolved ${n}`);
+      await writeAll(a, bytes("after"));
+      await a.shutdown();
+      equal(await received, written + n + 5, "bytes the peer read before EOF");
+    },
+  },
+  {
+    id: "write/shutdown-signal-governs-its-own-wait",
+    title:
+      "aborting one shutdown call's wait rejects that call with the reason at once; the shutdown goes on for the other callers",
+    requires: ["stream.pair", "stream.halfClose", "stream.backpressure"],
+    async run({ pair, pairBuffering }) {
+      const { a, b } = await pair();
+      // Accepted bytes the peer has not read give the shutdown a flush to wait for.
+      const written = await fillThenAbort(a, pairBuffering);
+      const first = handled(a.shutdown());
+      const later = new AbortController();
+      const second = handled(a.shutdown({ signal: later.signal }));
+      const reason = new Error("stop waiting for the shutdown");
+      later.abort(reason);
+      ok(!(await isPending(second)), "an aborted shutdown wait must end at once");
+      const outcome = await second.then(
+        () => null,
+        (error: unknown) => error,
+      );
+      // It may have completed before the abort (nothing was left to flush); otherwise it rejects.
+      if (outcome !== null) equal(outcome, reason, "rejection of the aborted shutdown wait");
+      const [received] = await Promise.all([countToEnd(b), first]);
+      equal(received, written, "bytes the peer read before EOF");
+      await a.shutdown();
+    },
+  },
+  {
+    id: "write/shutdown-with-aborted-signal-does-nothing",
+    title: "a shutdown whose signal is already aborted rejects with the reason and does not shut down",
+    requires: ["stream.pair", "stream.halfClose"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const controller = new AbortController();
+      const reason = new Error("never mind");
+      controller.abort(reason);
+      const error = await rejects(a.shutdown({ signal: controller.signal }), "shutdown with an aborted signal");
+      equal(error, reason, "rejection of the shutdown");
+      await writeAll(a, bytes("still writing"));
+      await a.shutdown();
+      equal(text(await readAll(b)), "still writing", "bytes before EOF");
+    },
+  },
+  {
+    id: "write/shut-down-beats-later-failure",
+    title:
+      "after shutdown, writes keep failing with BrokenPipe and shutdown keeps resolving, even once the peer is gone",
+    requires: ["stream.pair", "stream.halfClose"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      await writeAll(a, bytes("unread"));
+      await a.shutdown();
+      // The peer closes without reading: a TCP peer resets the connection.
+      await b.close();
+      await delay(50);
+      await rejectsWithKind(a.write(bytes("late")), "BrokenPipe", "write after shutdown and peer loss");
+      ioErrorKind(
+        throws(() => a.tryWrite(bytes("late")), "tryWrite"),
+        "BrokenPipe",
+        "tryWrite after shutdown and peer loss",
+      );
+      await a.shutdown();
+    },
+  },
+  {
+    id: "write/failure-sticks-for-flush-and-shutdown",
+    title:
+      "once a write failed because the peer went away, flush and shutdown reject with that failure, and a write after the shutdown with BrokenPipe",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      await b.close();
+      const error = await writeUntilFailure(a, bytes("anyone there?"));
+      ioErrorKind(error, peerGone, "the failed write");
+      const kind = isIoError(error) ? error.kind : "Other";
+      await rejectsWithKind(a.flush(), kind, "flush after the failure");
+      await rejectsWithKind(a.shutdown(), kind, "shutdown after the failure");
+      await rejectsWithKind(a.shutdown(), kind, "a second shutdown after the failure");
+      await rejectsWithKind(a.write(bytes("x")), "BrokenPipe", "write after the shutdown");
+    },
+  },
+  {
+    id: "write/close-during-shutdown-rejects-closed",
+    title: "a shutdown still waiting for its flush when the stream is closed rejects with Closed",
+    requires: ["stream.pair", "stream.halfClose", "stream.backpressure"],
+    async run({ pair, pairBuffering }) {
+      const { a } = await pair();
+      await fillThenAbort(a, pairBuffering);
+      const shutdown = handled(a.shutdown());
+      if (await isPending(shutdown)) {
+        await a.close();
+        await rejectsWithKind(shutdown, "Closed", "the shutdown pending at close");
+      } else {
+        // This stream hands accepted bytes down at once: its shutdown had nothing to wait for.
+        await shutdown;
+        await a.close();
+      }
+      await rejectsWithKind(a.shutdown(), "Closed", "shutdown after close");
     },
   },
 ];

@@ -13,7 +13,16 @@ import {
   WOULD_BLOCK,
   type WriteStream,
 } from "@anyrt/core";
-import { ChunkQueue, checkSize, copyBytes, describe, ReadHalf } from "@anyrt/core/adapter";
+import {
+  ChunkQueue,
+  checkSize,
+  copyBytes,
+  describe,
+  ReadHalf,
+  WriteHalf,
+  WriteHalfStream,
+  type WriteTransport,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
 import {
   isNodeDuplex,
@@ -23,7 +32,6 @@ import {
   type NodeReadableLike,
   type NodeWritableLike,
 } from "./shapes.ts";
-import { WriteSide } from "./write-side.ts";
 
 /** Options of {@link fromNodeReadable} and the read side of {@link fromNodeDuplex}. */
 export interface FromNodeReadableOptions {
@@ -129,55 +137,75 @@ export class NodeReadSide {
   }
 }
 
-/** The write side over `write` / `'drain'`. @internal */
-export class NodeWriteSide extends WriteSide {
+/**
+ * The write transport over `write` / `'drain'`, under core's `WriteHalf`: a write is accepted
+ * (copied, at most `maxChunk` bytes) only while the stream does not need a `'drain'`, so memory
+ * is bounded by the stream's high-water mark plus one chunk; `flush` waits until every chunk's
+ * write callback ran; `shutdown` ends the stream once they did. @internal
+ */
+export class NodeWritableTransport implements WriteTransport {
+  /** The write side over this transport. */
+  readonly half: WriteHalf;
+  readonly label: string;
   readonly #stream: NodeWritableLike;
-  #drainListener: (() => void) | null = null;
+  readonly #maxChunk: number;
+  /** Chunks handed to the stream whose write callback has not run yet. */
+  #outstanding = 0;
 
   constructor(stream: NodeWritableLike, label: string, maxChunk: number) {
-    super(label, maxChunk);
     this.#stream = stream;
-    stream.on("error", this.failed);
+    this.label = label;
+    this.#maxChunk = maxChunk;
+    this.half = new WriteHalf(this);
+    stream.on("error", this.#onError);
     stream.on("close", this.#onClose);
+    stream.on("drain", this.#onDrain);
   }
+
+  get idle(): boolean {
+    return this.#outstanding === 0;
+  }
+
+  readonly #onError = (error: unknown): void => {
+    this.half.fail(toIoError(error, `write ${this.label}`));
+  };
 
   readonly #onClose = (): void => {
     if (this.#stream.writableFinished === true) return;
-    this.failed(new IoError("BrokenPipe", `write ${this.label}: the stream was destroyed`));
+    this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream was destroyed`));
   };
+
+  readonly #onDrain = (): void => this.half.room();
 
   readonly #onWritten = (error?: Error | null): void => {
-    if (error) this.failed(error);
-    else this.written();
+    this.#outstanding--;
+    if (error) this.#onError(error);
+    else if (this.#outstanding === 0) this.half.flushed();
   };
 
-  protected override checkSink(): void {
+  check(operation: string): void {
     const stream = this.#stream;
     if (stream.writableEnded === true) {
-      throw new IoError("BrokenPipe", `write ${this.label}: write side was shut down`);
+      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.label}: write side was shut down`));
     }
     if (stream.destroyed === true || !stream.writable) {
-      throw new IoError("BrokenPipe", `write ${this.label}: the stream is no longer writable`);
+      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.label}: the stream is no longer writable`));
     }
   }
 
-  protected offer(buf: Uint8Array): number | typeof WOULD_BLOCK {
+  accept(buf: Uint8Array): number {
     const stream = this.#stream;
     const needDrain =
       stream.writableNeedDrain ?? (stream.writableLength ?? 0) >= (stream.writableHighWaterMark ?? 16384);
     if (needDrain) return WOULD_BLOCK;
-    const n = Math.min(buf.length, this.maxChunk);
+    const n = Math.min(buf.length, this.#maxChunk);
+    this.#outstanding++;
     // A copy: Node keeps the chunk until it is written, and the caller may reuse `buf` at once.
     stream.write(buf.slice(0, n), this.#onWritten);
     return n;
   }
 
-  protected whenWritable(retry: () => void): void {
-    this.#drainListener = retry;
-    this.#stream.once("drain", retry);
-  }
-
-  protected end(): Promise<void> {
+  end(): Promise<void> {
     const stream = this.#stream;
     if (stream.writableFinished === true) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
@@ -195,9 +223,8 @@ export class NodeWriteSide extends WriteSide {
     });
   }
 
-  /** Stops writing: pending and later writes fail with `Closed`. */
-  close(): void {
-    if (this.closeSide() && this.#drainListener !== null) this.#stream.removeListener("drain", this.#drainListener);
+  onClose(): void {
+    this.#stream.removeListener("drain", this.#onDrain);
   }
 }
 
@@ -229,48 +256,12 @@ class NodeReadStream implements ReadStream {
   }
 }
 
-class NodeWriteStream implements WriteStream {
-  readonly #stream: NodeWritableLike;
-  readonly #side: NodeWriteSide;
-
-  constructor(stream: NodeWritableLike, side: NodeWriteSide) {
-    this.#stream = stream;
-    this.#side = side;
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#side.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#side.tryWrite(buf);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#side.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#side.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    this.#side.close();
-    this.#stream.destroy();
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
 class NodeDuplexStream implements Duplex {
   readonly #stream: NodeDuplexLike;
   readonly #reader: NodeReadSide;
-  readonly #writer: NodeWriteSide;
+  readonly #writer: WriteHalf;
 
-  constructor(stream: NodeDuplexLike, reader: NodeReadSide, writer: NodeWriteSide) {
+  constructor(stream: NodeDuplexLike, reader: NodeReadSide, writer: WriteHalf) {
     this.#stream = stream;
     this.#reader = reader;
     this.#writer = writer;
@@ -317,9 +308,9 @@ function readSide(operation: string, stream: NodeReadableLike, options: FromNode
   return new NodeReadSide(stream, options.label ?? "node stream", readAhead);
 }
 
-function writeSide(operation: string, stream: NodeWritableLike, options: FromNodeWritableOptions): NodeWriteSide {
+function writeSide(operation: string, stream: NodeWritableLike, options: FromNodeWritableOptions): WriteHalf {
   const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_NODE_CHUNK);
-  return new NodeWriteSide(stream, options.label ?? "node stream", maxChunk);
+  return new NodeWritableTransport(stream, options.label ?? "node stream", maxChunk).half;
 }
 
 /**
@@ -382,7 +373,7 @@ export function fromNodeWritable(stream: NodeWritableLike, options: FromNodeWrit
   if (!isNodeWritable(stream)) {
     throw invalidInput(`${operation}: expected a Node stream.Writable, got ${describe(stream)}`);
   }
-  return new NodeWriteStream(stream, writeSide(operation, stream, options));
+  return new WriteHalfStream(writeSide(operation, stream, options), () => stream.destroy());
 }
 
 /**

@@ -11,7 +11,7 @@ import { noop } from "./errors.ts";
 import { DEFAULT_READ_AHEAD } from "./pulled-reader.ts";
 import { isWebPair } from "./shapes.ts";
 import { type FromWebReadableOptions, fromWebReadable, toWebReadable } from "./web-readable.ts";
-import { type FromWebWritableOptions, toWebWritable, webWriteSide } from "./web-writable.ts";
+import { type FromWebWritableOptions, toWebWritable, webWriteStream } from "./web-writable.ts";
 
 /** A pair of Web streams, one per direction. */
 export interface WebStreamPair<R = Uint8Array, W = Uint8Array> {
@@ -59,7 +59,7 @@ export function fromWebDuplex(pair: WebStreamPair<unknown, Uint8Array>, options:
   checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
   checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
-  const writer = webWriteSide(operation, pair.writable, options);
+  const writer = webWriteStream(operation, pair.writable, options);
   const reader = fromWebReadable(pair.readable as ReadableStream, options);
   return join(reader, writer);
 }

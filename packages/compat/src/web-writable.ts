@@ -5,20 +5,11 @@
  * mark.
  * @module
  */
-import {
-  type AsyncWrite,
-  IoError,
-  invalidInput,
-  type OperationOptions,
-  WOULD_BLOCK,
-  type WriteStream,
-  writeAll,
-} from "@anyrt/core";
-import { checkSize, describe } from "@anyrt/core/adapter";
+import { type AsyncWrite, IoError, invalidInput, WOULD_BLOCK, type WriteStream, writeAll } from "@anyrt/core";
+import { checkSize, describe, WriteHalf, WriteHalfStream, type WriteTransport } from "@anyrt/core/adapter";
 import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
-import { WriteSide } from "./write-side.ts";
 
 /** Options of {@link fromWebWritable}. */
 export interface FromWebWritableOptions {
@@ -33,33 +24,62 @@ export interface FromWebWritableOptions {
 }
 
 /**
- * The write side over a `WritableStreamDefaultWriter`: accepts bytes while `desiredSize > 0`,
- * waits on `ready` otherwise, and counts the chunks the sink has not finished for `flush`.
- * @internal
+ * The write transport over a `WritableStreamDefaultWriter`, under core's `WriteHalf`: accepts a
+ * copied chunk of at most `maxChunk` bytes while `desiredSize > 0`, waits on `ready` otherwise,
+ * and counts the chunks the sink has not finished for `flush`.
  */
-export class WebWriteSide extends WriteSide implements AsyncWrite {
+class WebWriterTransport implements WriteTransport {
+  readonly half: WriteHalf;
+  readonly label: string;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #maxChunk: number;
+  /** Chunks written whose promise has not settled yet. */
+  #outstanding = 0;
+  /** A `ready` callback is registered. */
+  #waiting = false;
 
   constructor(stream: WritableStream<Uint8Array>, label: string, maxChunk: number) {
-    super(label, maxChunk);
+    this.label = label;
+    this.#maxChunk = maxChunk;
+    this.half = new WriteHalf(this);
     this.#writer = stream.getWriter();
-    this.#writer.closed.then(noop, this.failed);
+    this.#writer.closed.then(noop, this.#failed);
   }
 
-  protected offer(buf: Uint8Array): number | typeof WOULD_BLOCK {
+  get idle(): boolean {
+    return this.#outstanding === 0;
+  }
+
+  readonly #failed = (error: unknown): void => {
+    this.half.fail(toIoError(error, `write ${this.label}`));
+  };
+
+  readonly #written = (): void => {
+    if (--this.#outstanding === 0) this.half.flushed();
+  };
+
+  readonly #ready = (): void => {
+    this.#waiting = false;
+    this.half.room();
+  };
+
+  accept(buf: Uint8Array): number {
     const desired = this.#writer.desiredSize;
     if (desired === null) {
       // Errored or closing: `closed` will say why; until then the write side is gone.
-      throw this.error ?? new IoError("BrokenPipe", `write ${this.label}: the stream is closing or errored`);
+      throw this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closing or errored`));
     }
     if (desired <= 0) return WOULD_BLOCK;
-    const n = Math.min(buf.length, this.maxChunk);
-    this.#writer.write(buf.slice(0, n)).then(this.written, this.failed);
+    const n = Math.min(buf.length, this.#maxChunk);
+    this.#outstanding++;
+    this.#writer.write(buf.slice(0, n)).then(this.#written, this.#failed);
     return n;
   }
 
-  protected whenWritable(retry: () => void): void {
-    this.#writer.ready.then(retry, this.failed);
+  onWait(): void {
+    if (this.#waiting) return;
+    this.#waiting = true;
+    this.#writer.ready.then(this.#ready, this.#failed);
   }
 
   /**
@@ -69,58 +89,27 @@ export class WebWriteSide extends WriteSide implements AsyncWrite {
    * the peer closes too), which would make a half-close wait for the peer's. A close that fails
    * later fails the operations after it through `closed`.
    */
-  protected end(): Promise<void> {
+  end(): void {
     this.#writer.close().catch(noop);
-    return Promise.resolve();
   }
 
-  /** Aborts the stream (the sink's `abort` runs) and fails pending and later operations with `Closed`. */
-  close(): Promise<void> {
-    if (this.closeSide()) {
-      this.#writer.abort(new DOMException(`${this.label} was closed`, "AbortError")).catch(noop);
-    }
-    return Promise.resolve();
-  }
-}
-
-class WebWriteStream implements WriteStream {
-  readonly #side: WebWriteSide;
-
-  constructor(side: WebWriteSide) {
-    this.#side = side;
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#side.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#side.tryWrite(buf);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#side.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#side.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    return this.#side.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  /** Aborts the stream (the sink's `abort` runs). */
+  onClose(): void {
+    this.#writer.abort(new DOMException(`${this.label} was closed`, "AbortError")).catch(noop);
   }
 }
 
 /** Checks the arguments of the Web writable bridges and locks the stream's writer. */
-export function webWriteSide(operation: string, stream: unknown, options: FromWebWritableOptions): WebWriteSide {
+export function webWriteStream(operation: string, stream: unknown, options: FromWebWritableOptions): WriteStream {
   if (!isWebWritable(stream)) throw invalidInput(`${operation}: expected a WritableStream, got ${describe(stream)}`);
   if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another writer`);
   const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
-  return new WebWriteSide(stream as WritableStream<Uint8Array>, options.label ?? "web stream", maxChunk);
+  const transport = new WebWriterTransport(
+    stream as WritableStream<Uint8Array>,
+    options.label ?? "web stream",
+    maxChunk,
+  );
+  return new WriteHalfStream(transport.half);
 }
 
 /**
@@ -150,7 +139,7 @@ export function webWriteSide(operation: string, stream: unknown, options: FromWe
  * ```
  */
 export function fromWebWritable(stream: WritableStream, options: FromWebWritableOptions = {}): WriteStream {
-  return new WebWriteStream(webWriteSide("fromWebWritable", stream, options));
+  return webWriteStream("fromWebWritable", stream, options);
 }
 
 /** Options of {@link toWebWritable}. */

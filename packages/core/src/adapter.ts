@@ -5,10 +5,11 @@
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
  * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
- * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); and the write side
- * and stream of runtimes that write only asynchronously (`StagedWriter`, `StagedStream`) with their
- * buffer pool (`BufferPool`); and what an adapter needs to run tasks and timers its own way
- * (`defineJoinHandleClass`, `handleInternally`, the start queue an executor's tasks start on
+ * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); the write side of a
+ * stream (`WriteHalf` over a `WriteTransport`, the counterpart of `ReadHalf`), the transport of
+ * runtimes that write only asynchronously (`StagingTransport`) and their duplex (`StagedStream`),
+ * with their buffer pool (`BufferPool`); and what an adapter needs to run tasks and timers its own
+ * way (`defineJoinHandleClass`, `handleInternally`, the start queue an executor's tasks start on
  * (`StartQueue`), `TimerQueue`).
  * @module
  */
@@ -47,8 +48,8 @@ export {
 } from "./open-options.ts";
 export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
-export { StagedStream, type StreamReader } from "./staged-stream.ts";
-export { StagedWriter, type WriteSink } from "./staged-writer.ts";
+export { type ReadSide, StagedStream } from "./staged-stream.ts";
+export { StagingTransport, type WriteSink } from "./staging-transport.ts";
 export { type Startable, StartQueue, startQueueOf } from "./start-queue.ts";
 export {
   defineJoinHandleClass,
@@ -80,3 +81,4 @@ export {
 } from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";
+export { WriteHalf, WriteHalfStream, type WriteTransport } from "./write-half.ts";

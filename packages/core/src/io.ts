@@ -89,6 +89,33 @@ export interface AsyncRead {
  * peer drains what is buffered and reads EOF, and can still write back; this side can still read.
  * `shutdown()` is idempotent. A write after `shutdown()` rejects with `BrokenPipe`.
  *
+ * **Shutdown while a write waits.** `shutdown()` while a write is pending rejects at once with
+ * `Busy` and changes nothing: the write keeps waiting and the stream is not shut down. As with a
+ * second write, the half-close must not overtake bytes not yet accepted (they would be lost after
+ * the FIN) nor wait behind a write that may never get room; finish or abort the write first.
+ *
+ * **Repeated shutdown.** The half-close happens once, and every `shutdown()` call, concurrent or
+ * later, settles as that one does. Each caller's signal governs only that caller's wait: aborting
+ * it rejects that call with the signal's reason, while the shutdown goes on and the other callers
+ * still get its outcome (a FIN possibly on its way cannot be taken back). A call whose signal is
+ * already aborted rejects at once and does nothing: it does not start a shutdown.
+ *
+ * **Failure.** When the stream fails (the peer reset the connection, a native write failed), the
+ * waiting write, pending flushes and a shutdown in progress reject with that error, and so do every
+ * later write, `flush()` and the first `shutdown()` (later calls settle as it did): the first
+ * failure sticks, so whoever flushes learns that accepted bytes may not have reached the peer. A
+ * failure after the shutdown completed changes nothing: the write side had finished.
+ *
+ * **Precedence.** A write fails with `Closed` after `close()`; otherwise with `BrokenPipe` once
+ * `shutdown()` was called, whatever its outcome and whatever happened since; otherwise with the
+ * stream's failure. `flush()` fails with `Closed`, then with the failure, and resolves after a
+ * completed shutdown. `shutdown()` fails with `Closed`, then settles as the first call did. Of the
+ * two errors a waiting operation could see, the first to happen is the one it gets.
+ *
+ * **Close during flush or shutdown.** `close()` while a `flush()` or `shutdown()` waits rejects
+ * it with `Closed`, as every pending operation; whether the half-close reached the peer is then
+ * unknown, and later calls fail with `Closed`.
+ *
  * **Peer loss.** When the peer has gone away, a waiting writer wakes with `BrokenPipe` or
  * `ConnectionReset`, and any later write, even an empty one, fails the same way.
  */

@@ -8,15 +8,14 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
-import { abortReason } from "./signal.ts";
-import { checkBuffer } from "./validate.ts";
-import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
+import { WriteHalf, WriteHalfStream, type WriteTransport } from "./write-half.ts";
 
 /** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
 const HANDOFF_MIN = 8 * 1024;
 
 /**
- * One direction of a pipe: the writing end, and the byte store of the peer's {@link ReadHalf}.
+ * One direction of a pipe: the byte store of the reading end's {@link ReadHalf} and the transport
+ * under the writing end's {@link WriteHalf}.
  *
  * Bytes move with one copy whenever one side waits for the other: a write lands in a waiting
  * read's buffer, and a read takes straight from a waiting write's buffer once the ring is empty.
@@ -24,65 +23,60 @@ const HANDOFF_MIN = 8 * 1024;
  * space, the waiting write is retried on the next microtask rather than at once, so that a reader
  * still in its loop takes the waiting write's bytes directly instead of through the ring.
  */
-class PipeWriter implements ByteStore {
+class PipeDirection implements ByteStore, WriteTransport {
   readonly #ring: RingBuffer;
   readonly reader: ReadHalf;
-  readonly #label: string;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
+  readonly writer: WriteHalf;
+  readonly label: string;
   #retryScheduled = false;
+  /** The waiting write is being retried (from the microtask), not offered for the first time. */
+  #retrying = false;
   /** A large write went straight into a read, and the reader has not read since. */
   #handedOff = false;
-  #shutdown = false;
-  #closed = false;
 
   constructor(capacity: number, label: string) {
     this.#ring = new RingBuffer(capacity);
-    this.#label = label;
+    this.label = label;
     this.reader = new ReadHalf(this, {
       label,
       onConsumed: () => this.#scheduleRetry(),
     });
+    this.writer = new WriteHalf(this);
   }
 
   /** Bytes a read can take now: the ring's, then the waiting write's. */
   get size(): number {
-    const pending = this.#pending.data;
+    const pending = this.writer.waiting;
     return pending === null ? this.#ring.size : this.#ring.size + pending.length;
   }
 
   take(dst: Uint8Array): number {
     this.#handedOff = false;
     let n = this.#ring.take(dst);
-    const pending = this.#pending.data;
+    const pending = this.writer.waiting;
     if (pending !== null && n < dst.length && this.#ring.size === 0) {
       const count = Math.min(dst.length - n, pending.length);
       copyBytes(count === pending.length ? pending : pending.subarray(0, count), dst, n);
       n += count;
-      this.#pending.resolve(count);
+      this.writer.complete(count);
     }
     return n;
   }
 
   #scheduleRetry(): void {
-    if (!this.#pending.busy || this.#retryScheduled) return;
+    if (this.writer.waiting === null || this.#retryScheduled) return;
     this.#retryScheduled = true;
     queueMicrotask(() => {
       this.#retryScheduled = false;
-      this.#retry();
+      this.#retrying = true;
+      this.writer.room();
+      this.#retrying = false;
     });
   }
 
-  tryWrite(buf: Uint8Array): number {
-    checkBuffer("write", buf);
-    this.#check();
-    if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-    return this.#transfer(buf, false);
-  }
-
-  #check(): void {
-    if (this.#closed) throw new IoError("Closed", `write ${this.#label}: stream is closed`);
-    if (this.#shutdown) throw new IoError("BrokenPipe", `write ${this.#label}: write side was shut down`);
-    if (this.reader.closed) throw new IoError("BrokenPipe", `write ${this.#label}: the reading end is closed`);
+  /** Accepted bytes are visible to the reader at once: nothing stands between them. */
+  get idle(): boolean {
+    return true;
   }
 
   /**
@@ -92,9 +86,8 @@ class PipeWriter implements ByteStore {
    * takes it with one copy (`take`). A retry on the next microtask guarantees it never waits for
    * longer than that.
    */
-  #transfer(buf: Uint8Array, fromRetry: boolean): number {
+  accept(buf: Uint8Array): number {
     const length = buf.length;
-    if (length === 0) return 0;
     let accepted = 0;
     const waiting = this.#ring.size === 0 ? this.reader.waiting : null;
     if (waiting !== null) {
@@ -102,7 +95,7 @@ class PipeWriter implements ByteStore {
       copyBytes(accepted === length ? buf : buf.subarray(0, accepted), waiting, 0);
       this.reader.complete(accepted);
       if (accepted >= HANDOFF_MIN) this.#handedOff = true;
-    } else if (this.#handedOff && length >= HANDOFF_MIN && !fromRetry) {
+    } else if (this.#handedOff && length >= HANDOFF_MIN && !this.#retrying) {
       return WOULD_BLOCK;
     }
     if (accepted < length && this.#ring.free > 0) {
@@ -112,69 +105,25 @@ class PipeWriter implements ByteStore {
     return accepted === 0 ? WOULD_BLOCK : accepted;
   }
 
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const result = attemptOrWait(this.#pending, "write", buf, options?.signal, this.#tryWrite);
-    if (this.#handedOff && this.#pending.busy) this.#scheduleRetry();
-    return result;
+  /** A write parked right after a hand-off is retried on the next microtask (a retry's own failure is not). */
+  onWait(): void {
+    if (this.#handedOff && !this.#retrying) this.#scheduleRetry();
   }
 
-  readonly #tryWrite = (buf: Uint8Array): number => this.tryWrite(buf);
-
-  /** Moves as much of `bufs` as fits now, in order; waits as `write` does only when nothing fits. */
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    let accepted = 0;
-    try {
-      for (const buf of bufs) checkBuffer("write", buf);
-      if (options?.signal?.aborted) throw abortReason(options.signal);
-      this.#check();
-      if (this.#pending.busy) throw new IoError("Busy", `write ${this.#label}: another write is pending`);
-      for (const buf of bufs) {
-        if (buf.length === 0) continue;
-        const n = this.#transfer(buf, false);
-        if (n === WOULD_BLOCK) {
-          if (accepted === 0) return this.write(buf, options);
-          break;
-        }
-        accepted += n;
-        if (n < buf.length) break;
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return Promise.resolve(accepted);
-  }
-
-  #retry(): void {
-    const pending = this.#pending.data;
-    if (pending === null) return;
-    const n = this.#transfer(pending, true);
-    if (n !== WOULD_BLOCK) this.#pending.resolve(n);
-  }
-
-  flush(): Promise<void> {
-    // Accepted bytes are already visible to the reader: nothing stands between them.
-    if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.#label}: stream is closed`));
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    if (this.#closed) return Promise.reject(new IoError("Closed", `shutdown ${this.#label}: stream is closed`));
-    this.#shutdown = true;
+  /** Shutdown: the reader drains, then reads EOF. */
+  end(): void {
     this.reader.end();
-    return Promise.resolve();
   }
 
-  /** The peer closed its reading end: a waiting writer wakes with `BrokenPipe`. */
+  /** The writing end closed: the reader drains, then reads EOF. */
+  onClose(): void {
+    this.reader.end();
+  }
+
+  /** The reading end closed: a waiting writer wakes with `BrokenPipe`, and so does the next write. */
   readerClosed(): void {
-    this.#pending.reject(new IoError("BrokenPipe", `write ${this.#label}: the reading end was closed`));
-  }
-
-  /** This end closed its writing side. */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.reader.end();
-    this.#pending.reject(new IoError("Closed", `write ${this.#label}: stream was closed while writing`));
+    this.reader.close();
+    this.writer.peerClosed(new IoError("BrokenPipe", `write ${this.label}: the reading end is closed`));
   }
 }
 
@@ -185,62 +134,22 @@ function checkCapacity(capacity: unknown): asserts capacity is number {
 }
 
 class PipeReadEnd implements ReadStream {
-  readonly #reader: ReadHalf;
-  readonly #writer: PipeWriter;
+  readonly #direction: PipeDirection;
 
-  constructor(writer: PipeWriter) {
-    this.#writer = writer;
-    this.#reader = writer.reader;
+  constructor(direction: PipeDirection) {
+    this.#direction = direction;
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#reader.read(buf, options);
+    return this.#direction.reader.read(buf, options);
   }
 
   tryRead(buf: Uint8Array): number {
-    return this.#reader.tryRead(buf);
+    return this.#direction.reader.tryRead(buf);
   }
 
   close(): Promise<void> {
-    this.#reader.close();
-    this.#writer.readerClosed();
-    return Promise.resolve();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
-
-class PipeWriteEnd implements WriteStream {
-  readonly #writer: PipeWriter;
-
-  constructor(writer: PipeWriter) {
-    this.#writer = writer;
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#writer.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#writer.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#writer.writeVectored(bufs, options);
-  }
-
-  flush(): Promise<void> {
-    return this.#writer.flush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.#writer.shutdown();
-  }
-
-  close(): Promise<void> {
-    this.#writer.close();
+    this.#direction.readerClosed();
     return Promise.resolve();
   }
 
@@ -250,12 +159,12 @@ class PipeWriteEnd implements WriteStream {
 }
 
 class PipeEnd implements Duplex {
-  readonly #incoming: PipeWriter;
-  readonly #outgoing: PipeWriter;
+  readonly #incoming: PipeDirection;
+  readonly #outgoing: WriteHalf;
 
-  constructor(incoming: PipeWriter, outgoing: PipeWriter) {
+  constructor(incoming: PipeDirection, outgoing: PipeDirection) {
     this.#incoming = incoming;
-    this.#outgoing = outgoing;
+    this.#outgoing = outgoing.writer;
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
@@ -278,16 +187,15 @@ class PipeEnd implements Duplex {
     return this.#outgoing.writeVectored(bufs, options);
   }
 
-  flush(): Promise<void> {
-    return this.#outgoing.flush();
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#outgoing.flush(options);
   }
 
-  shutdown(): Promise<void> {
-    return this.#outgoing.shutdown();
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#outgoing.shutdown(options);
   }
 
   close(): Promise<void> {
-    this.#incoming.reader.close();
     this.#incoming.readerClosed();
     this.#outgoing.close();
     return Promise.resolve();
@@ -317,8 +225,8 @@ class PipeEnd implements Duplex {
  */
 export function simplex(capacity = 64 * 1024): [reader: ReadStream, writer: WriteStream] {
   checkCapacity(capacity);
-  const writer = new PipeWriter(capacity, "simplex pipe");
-  return [new PipeReadEnd(writer), new PipeWriteEnd(writer)];
+  const direction = new PipeDirection(capacity, "simplex pipe");
+  return [new PipeReadEnd(direction), new WriteHalfStream(direction.writer)];
 }
 
 /**
@@ -341,7 +249,7 @@ export function simplex(capacity = 64 * 1024): [reader: ReadStream, writer: Writ
  */
 export function duplex(capacity = 64 * 1024): [Duplex, Duplex] {
   checkCapacity(capacity);
-  const aToB = new PipeWriter(capacity, "duplex pipe");
-  const bToA = new PipeWriter(capacity, "duplex pipe");
+  const aToB = new PipeDirection(capacity, "duplex pipe");
+  const bToA = new PipeDirection(capacity, "duplex pipe");
   return [new PipeEnd(bToA, aToB), new PipeEnd(aToB, bToA)];
 }

@@ -1,16 +1,17 @@
 /**
  * `StagedStream`: the duplex byte stream of an adapter whose runtime reads and writes only
- * asynchronously (Deno, workerd, a WebSocket), made of a read side and a {@link StagedWriter}.
+ * asynchronously (Deno, workerd, a WebSocket), made of a read side and a {@link WriteHalf} (over a
+ * `StagingTransport`).
  * Written once: it forwards the I/O methods to the two halves, closes both once and then lets the
  * subclass release its native resource.
  * @module
  */
 import { IoError } from "./error.ts";
 import type { Duplex, OperationOptions } from "./io.ts";
-import type { StagedWriter } from "./staged-writer.ts";
+import type { WriteHalf } from "./write-half.ts";
 
-/** The read side a {@link StagedStream} forwards to (a `ReadHalf`, or a receiver around one). */
-export interface StreamReader {
+/** The read side a {@link StagedStream} forwards to (a `ReadHalf`, or an adapter's read side around one). */
+export interface ReadSide {
   read(buf: Uint8Array, options?: OperationOptions): Promise<number>;
   tryRead(buf: Uint8Array): number;
   /** Stops reading: pending and later reads fail with `Closed`. */
@@ -18,7 +19,7 @@ export interface StreamReader {
 }
 
 /**
- * A duplex stream over a {@link StreamReader} and a {@link StagedWriter}. Subclasses set `reader`,
+ * A duplex stream over a {@link ReadSide} and a {@link WriteHalf}. Subclasses set `reader`,
  * `writer` and `label` in their constructor and implement {@link StagedStream.release}; they may
  * override a method to add to it (a `flush` that also waits for the transport, say).
  *
@@ -28,8 +29,8 @@ export interface StreamReader {
 export abstract class StagedStream implements Duplex {
   /** Names the stream in error messages, such as `tcp 127.0.0.1:80`. */
   abstract readonly label: string;
-  protected abstract readonly reader: StreamReader;
-  protected abstract readonly writer: StagedWriter;
+  protected abstract readonly reader: ReadSide;
+  protected abstract readonly writer: WriteHalf;
   #closed = false;
 
   /** Whether `close()` was called. */

@@ -34,9 +34,10 @@ export class WaitSlot<T, D = undefined> {
 
   /**
    * Parks an operation until it is settled or `signal` aborts (the slot must be empty; callers
-   * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once.
+   * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once. `onAbort`
+   * runs when an abort empties the slot, for an owner that mirrors the waiting operation's data.
    */
-  wait(data: D, signal?: AbortSignal): Promise<T> {
+  wait(data: D, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<T>((resolve, reject) => {
       let removeAbort = noop;
@@ -44,6 +45,7 @@ export class WaitSlot<T, D = undefined> {
         const listener = () => {
           if (this.#waiter === waiter) {
             this.#waiter = null;
+            onAbort?.();
             reject(abortReason(signal));
           }
         };

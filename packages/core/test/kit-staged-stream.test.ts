@@ -1,21 +1,21 @@
-// StagedStream: the kit's duplex over a read side and a StagedWriter (Deno, workerd and the
+// StagedStream: the kit's duplex over a read side and a WriteHalf on a StagingTransport (Deno, workerd and the
 // browser's WebSocket transport use it; the suite runs their streams, this checks the class alone).
 import { IoError, isIoError } from "@anyrt/core";
-import { ChunkQueue, ReadHalf, StagedStream, StagedWriter } from "@anyrt/core/adapter";
+import { ChunkQueue, ReadHalf, StagedStream, StagingTransport, type WriteHalf } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 class TestStream extends StagedStream {
   readonly label = "test stream";
   readonly queue = new ChunkQueue();
   protected readonly reader: ReadHalf;
-  protected readonly writer: StagedWriter;
+  protected readonly writer: WriteHalf;
   readonly sent: number[] = [];
   released = 0;
 
   constructor() {
     super();
     this.reader = new ReadHalf(this.queue, { label: "test stream" });
-    this.writer = new StagedWriter(
+    this.writer = new StagingTransport(
       {
         write: async (buf) => {
           this.sent.push(...buf);
@@ -25,7 +25,7 @@ class TestStream extends StagedStream {
       },
       () => this.label,
       (error, operation) => new IoError("Other", `${operation}: ${String(error)}`),
-    );
+    ).half;
   }
 
   get half(): ReadHalf {

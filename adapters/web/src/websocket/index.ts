@@ -7,7 +7,6 @@
 import {
   IoError,
   isIoError,
-  type OperationOptions,
   type SocketAddress,
   type Tcp,
   type TcpConnectOptions,
@@ -23,10 +22,10 @@ import {
   describe,
   hostnameOf,
   ReadHalf,
-  raceSignal,
   StagedStream,
-  StagedWriter,
+  StagingTransport,
   throwIfAborted,
+  type WriteHalf,
 } from "@anyrt/core/adapter";
 import { closeError, DEFAULT_WINDOW, parseControl, TCP_SUBPROTOCOL } from "./protocol.ts";
 
@@ -104,7 +103,7 @@ function passIoError(error: unknown, operation: string): IoError {
 /**
  * A TCP stream relayed over a WebSocket. Reads come from a queue the link fills (cancel-safe,
  * `Busy`, EOF at the relay's `end`), with credit given back to the relay as the application
- * consumes; writes go through core's `StagedWriter` onto the link. `shutdown()` flushes then
+ * consumes; writes go through core's `WriteHalf` over a `StagingTransport` onto the link. `shutdown()` flushes then
  * sends `end`; `close()` closes the WebSocket.
  */
 class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
@@ -113,7 +112,7 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   readonly label: string;
   readonly #store = new ChunkQueue();
   protected readonly reader: ReadHalf;
-  protected readonly writer: StagedWriter;
+  protected readonly writer: WriteHalf;
   readonly #link: Link;
   readonly #window: number;
   #received = 0;
@@ -135,22 +134,23 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
       onConsumed: () => this.#consumed(),
       onWait: () => this.onRoom?.(),
     });
-    this.writer = new StagedWriter(
+    this.writer = new StagingTransport(
       {
         write: (buf) =>
           this.#link.write(buf).catch((error: unknown) => {
             // The WebSocket closed under the write: the peer or the relay is gone.
             throw this.#gone ?? new IoError("BrokenPipe", `write ${label}: the connection is gone`, { cause: error });
           }),
+        // `flush` waits for the WebSocket to hand everything to the network too.
+        drain: () => this.#link.drain(),
         closeWrite: async () => {
-          await this.#link.drain();
           this.#checkGone();
           this.#link.control('{"type":"end"}');
         },
       },
       () => label,
       passIoError,
-    );
+    ).half;
   }
 
   /** Bytes received but not read yet. */
@@ -195,13 +195,6 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
         error.kind === "ConnectionReset" ? error : new IoError("BrokenPipe", error.message, { cause: error });
     }
     this.writer.fail(this.#gone);
-  }
-
-  /** Waits for the staged bytes, then for the WebSocket to hand everything to the network. */
-  override async flush(options?: OperationOptions): Promise<void> {
-    await super.flush(options);
-    await raceSignal(this.#link.drain(), options?.signal);
-    if (this.isClosed) throw new IoError("Closed", `flush ${this.label}: stream is closed`);
   }
 
   protected release(): void {

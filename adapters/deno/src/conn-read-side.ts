@@ -5,7 +5,7 @@
  * @module
  */
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { acquireBuffer, ChunkQueue, copyBytes, ReadHalf, releaseBuffer } from "@anyrt/core/adapter";
+import { acquireBuffer, ChunkQueue, copyBytes, ReadHalf, type ReadSide, releaseBuffer } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** A caller's buffer at least this large is read into directly when the read has no signal. */
@@ -15,7 +15,7 @@ const LANDING_MIN = 16 * 1024;
 const LANDING_MAX = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
-/** What the receiver reads from: `Deno.Conn`'s `read`. */
+/** What a {@link ConnReadSide} reads from: `Deno.Conn`'s `read`. */
 export interface ReadInto {
   /** Reads into `buf[0, n)` and resolves `n`, or `null` at EOF. */
   read(buf: Uint8Array): Promise<number | null>;
@@ -33,7 +33,7 @@ export interface ReadInto {
  *   caller's buffer (or everything, if the read was aborted meanwhile) is queued for later reads,
  *   so an aborted read loses no byte.
  */
-export class Receiver {
+export class ConnReadSide implements ReadSide {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   readonly #source: ReadInto;

@@ -1,0 +1,210 @@
+/**
+ * `StagingTransport`: the {@link WriteTransport} of a connection or pipe whose runtime writes only
+ * asynchronously (Deno's `conn.write`, a `WritableStream` writer on Deno or workerd, a WebSocket),
+ * written once. Accepted bytes are copied into a bounded staging ring that one native write at a
+ * time drains; large writes into an empty ring go down as they are.
+ * @module
+ */
+import { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
+import type { IoError } from "./error.ts";
+import { WOULD_BLOCK } from "./io.ts";
+import { copyBytes } from "./read-half.ts";
+import { WriteHalf, type WriteTransport } from "./write-half.ts";
+
+/** Ring sizes: a stream starts with a small ring and grows it while writes outpace the drain. */
+const RING_MIN = 16 * 1024;
+const RING_MAX = 256 * 1024;
+/** A write at least this large, into an empty ring, without a signal, skips the copy. */
+const DIRECT_AT = 64 * 1024;
+
+/** Where a {@link StagingTransport}'s bytes go: a connection (`Deno.Conn`) or a stream's writer. */
+export interface WriteSink {
+  /** Writes a prefix of `buf` and resolves its length (at least 1 for a non-empty `buf`). */
+  write(buf: Uint8Array): Promise<number>;
+  /** Closes the write side (TCP FIN, or EOF on a pipe). */
+  closeWrite(): Promise<void>;
+  /** Resolves once what `write` resolved has left the sink's own queue too (a WebSocket's). */
+  drain?(): Promise<void>;
+}
+
+/**
+ * Writes to a {@link WriteSink} under a {@link WriteHalf} (its `half`).
+ *
+ * A write is accepted while the staging ring has room: it copies what fits (so the caller may
+ * reuse its buffer at once) and resolves without waiting for the native write. When the ring is
+ * full the write waits; aborting it then rejects having accepted nothing. Memory held is the ring
+ * (at most 256 KiB), taken from the shared pool while bytes are staged and given back once they
+ * are written. A write of at least 64 KiB into an empty ring without a signal is handed to the
+ * native write as it is (no copy) and resolves with the count the native write reports; it cannot
+ * be aborted (it has no signal) and `close()` rejects it with `Closed`.
+ *
+ * @example
+ * ```ts
+ * import { StagingTransport } from "@anyrt/core/adapter";
+ * import { IoError } from "@anyrt/core";
+ * const sent: number[] = [];
+ * const { half } = new StagingTransport(
+ *   { write: async (buf) => (sent.push(...buf), buf.length), closeWrite: async () => {} },
+ *   () => "demo",
+ *   (error, operation) => new IoError("Other", `${operation}: ${String(error)}`),
+ * );
+ * console.assert(half.tryWrite(new Uint8Array([1, 2])) === 2);
+ * await half.shutdown();
+ * console.assert(sent.join() === "1,2");
+ * ```
+ */
+export class StagingTransport implements WriteTransport {
+  /** The write side over this transport. */
+  readonly half: WriteHalf;
+  readonly flushNative: (() => Promise<void>) | undefined;
+  readonly #sink: WriteSink;
+  readonly #label: () => string;
+  readonly #toIoError: (error: unknown, operation: string) => IoError;
+  #ring: Uint8Array | null = null;
+  #start = 0;
+  #size = 0;
+  /** A native write (of the ring's head, or a direct write) is in flight. */
+  #writing = false;
+
+  /**
+   * `label` names the stream in error messages (`write 127.0.0.1:80`); `toIoError` maps the
+   * runtime's native write errors onto kinds.
+   */
+  constructor(sink: WriteSink, label: () => string, toIoError: (error: unknown, operation: string) => IoError) {
+    this.#sink = sink;
+    this.#label = label;
+    this.#toIoError = toIoError;
+    const drain = sink.drain;
+    this.flushNative =
+      drain === undefined
+        ? undefined
+        : () =>
+            drain.call(sink).catch((error: unknown) => {
+              throw this.#toIoError(error, `flush ${label()}`);
+            });
+    this.half = new WriteHalf(this);
+  }
+
+  get label(): string {
+    return this.#label();
+  }
+
+  get idle(): boolean {
+    return !this.#writing && this.#size === 0;
+  }
+
+  /** Hands `buf` to the native write as it is when it is large and nothing else is staged. */
+  writeDirect(buf: Uint8Array): boolean {
+    if (buf.length < DIRECT_AT || this.#size !== 0 || this.#writing) return false;
+    this.#writing = true;
+    this.#sink.write(buf).then(
+      (n) => {
+        this.#writing = false;
+        if (this.half.closed) return;
+        this.half.complete(n);
+        this.#drained();
+      },
+      (error) => this.#failed(error),
+    );
+    return true;
+  }
+
+  /** Copies as much of `buf` as the ring takes; `WOULD_BLOCK` when it is full. */
+  accept(buf: Uint8Array): number {
+    const length = buf.length;
+    let ring = this.#ring;
+    if (ring === null) {
+      ring = acquireBuffer(RING_MIN);
+      this.#ring = ring;
+      this.#start = 0;
+    } else if (this.#size + length > ring.length && ring.length < RING_MAX) {
+      ring = this.#grow(Math.min(RING_MAX, Math.max(ring.length * 4, this.#size + length)));
+    }
+    const capacity = ring.length;
+    const n = Math.min(length, capacity - this.#size);
+    if (n === 0) return WOULD_BLOCK;
+    let end = this.#start + this.#size;
+    if (end >= capacity) end -= capacity;
+    const first = Math.min(n, capacity - end);
+    copyBytes(first === length ? buf : buf.subarray(0, first), ring, end);
+    if (first < n) copyBytes(buf.subarray(first, n), ring, 0);
+    this.#size += n;
+    this.#pump();
+    return n;
+  }
+
+  /**
+   * Moves the staged bytes into a larger ring. A native write still reading the old ring reads
+   * the same bytes there; the old ring is not reused until then.
+   */
+  #grow(capacity: number): Uint8Array {
+    const old = this.#ring as Uint8Array;
+    const ring = acquireBuffer(capacity);
+    const first = Math.min(this.#size, old.length - this.#start);
+    ring.set(old.subarray(this.#start, this.#start + first), 0);
+    if (first < this.#size) ring.set(old.subarray(0, this.#size - first), first);
+    if (!this.#writing) releaseBuffer(old.buffer);
+    this.#ring = ring;
+    this.#start = 0;
+    return ring;
+  }
+
+  /** Starts a native write of the ring's head, unless one is in flight. */
+  #pump(): void {
+    if (this.#writing || this.#size === 0 || this.half.closed) return;
+    const ring = this.#ring as Uint8Array;
+    const count = Math.min(this.#size, ring.length - this.#start);
+    this.#writing = true;
+    this.#sink.write(ring.subarray(this.#start, this.#start + count)).then(
+      (n) => this.#written(ring, n),
+      (error) => this.#failed(error),
+    );
+  }
+
+  #written(ring: Uint8Array, n: number): void {
+    this.#writing = false;
+    if (this.half.closed) return;
+    if (ring === this.#ring) {
+      this.#start += n;
+      if (this.#start >= ring.length) this.#start -= ring.length;
+    } else {
+      // The ring grew while this write was in flight: its bytes are the new ring's head.
+      releaseBuffer(ring.buffer);
+      this.#start = n;
+    }
+    this.#size -= n;
+    if (this.#size === 0) this.#start = 0;
+    // A write waiting for room takes what fits now (starting the next native write).
+    this.half.room();
+    this.#pump();
+    this.#drained();
+  }
+
+  #failed(error: unknown): void {
+    this.#writing = false;
+    if (this.half.closed) return;
+    this.half.fail(this.#toIoError(error, `write ${this.#label()}`));
+  }
+
+  /** After a native write: gives an empty ring back to the pool and reports the flush. */
+  #drained(): void {
+    if (this.#writing || this.#size > 0) return;
+    if (this.#ring !== null) {
+      releaseBuffer(this.#ring.buffer);
+      this.#ring = null;
+    }
+    this.half.flushed();
+  }
+
+  end(): Promise<void> {
+    return this.#sink.closeWrite().catch((error: unknown) => {
+      throw this.#toIoError(error, `shutdown ${this.#label()}`);
+    });
+  }
+
+  onClose(): void {
+    // A native write may still read the ring: leave it to the garbage collector.
+    this.#ring = null;
+    this.#size = 0;
+  }
+}

@@ -1,0 +1,531 @@
+/**
+ * The write side of a byte stream, written once: `WriteHalf` implements `write` / `tryWrite` /
+ * `writeVectored` / `flush` / `shutdown` with Busy, Closed, BrokenPipe after shutdown, a sticky
+ * error, flush waiters, cancel safety and idempotent shutdown and close over a pluggable
+ * {@link WriteTransport}, the counterpart of `ReadHalf`. Adapters use it through
+ * `@anyrt/core/adapter`.
+ * @module
+ */
+import { IoError } from "./error.ts";
+import { type OperationOptions, WOULD_BLOCK, type WriteStream } from "./io.ts";
+import { abortReason, onAbort } from "./signal.ts";
+import { checkBuffer } from "./validate.ts";
+import { WaitList } from "./wait-list.ts";
+import { WaitSlot } from "./wait-slot.ts";
+
+/**
+ * What a {@link WriteHalf} needs from its transport: where accepted bytes go and how the write
+ * side ends. The transport reports back through its half: {@link WriteHalf.room} (room again for
+ * a waiting write), {@link WriteHalf.flushed} (everything accepted was handed down),
+ * {@link WriteHalf.complete} (it took bytes of the waiting write itself) and
+ * {@link WriteHalf.fail} (the stream failed).
+ */
+export interface WriteTransport {
+  /** Names the stream in error messages, such as `"tcp 127.0.0.1:5000"`. */
+  readonly label: string;
+  /**
+   * Whether every accepted byte has been handed down (to the operating system, the peer or the
+   * native sink). When it turns true again, the transport calls {@link WriteHalf.flushed}.
+   */
+  readonly idle: boolean;
+  /**
+   * Takes a prefix of the non-empty `buf` now and returns its length, or {@link WOULD_BLOCK} when
+   * there is no room (the transport then calls {@link WriteHalf.room} once there is). What it
+   * takes is accepted: the caller may reuse `buf` at once, so the transport copies what it
+   * keeps. When the native side refuses, the stream has failed: the transport reports the
+   * `IoError` with {@link WriteHalf.fail}, then throws it (`throw half.fail(error)`), so that
+   * every later operation reports the same failure.
+   */
+  accept(buf: Uint8Array): number;
+  /**
+   * Takes a prefix of the concatenation of `bufs` (checked, possibly with empty elements) at once,
+   * such as by gathering it into one native write; returns its length, `0` only when every buffer
+   * is empty, or {@link WOULD_BLOCK}. Without it, the half offers the buffers to `accept` in turn.
+   */
+  acceptVectored?(bufs: readonly Uint8Array[]): number;
+  /**
+   * Offered a write without a signal (so it ends only by completing, failing or `close`): returns
+   * `true` when the transport writes `buf` as it is, without a copy; it must then settle the write
+   * later, never synchronously, with {@link WriteHalf.complete} or {@link WriteHalf.fail}, and
+   * count as not {@link idle} until the native write is done.
+   */
+  writeDirect?(buf: Uint8Array): boolean;
+  /**
+   * Throws the `IoError` of `operation` when the native side refuses writes by its own state,
+   * reporting it with {@link WriteHalf.fail} first, as {@link accept} does.
+   */
+  check?(operation: string): void;
+  /** A write started waiting for room, or a retry found none: a transport that must ask for a wake-up asks. */
+  onWait?(): void;
+  /**
+   * Once every accepted byte was handed down, pushes out what the native side still holds (a
+   * cork buffer, a WebSocket's send queue); rejects with an `IoError` when that fails.
+   */
+  readonly flushNative?: (() => Promise<void> | void) | undefined;
+  /** Closes the write side natively (TCP FIN, EOF on a pipe); called once, after everything was flushed. */
+  end(): Promise<void> | void;
+  /** The half was closed: release what the transport holds for writing. */
+  onClose?(): void;
+}
+
+/** Where a shutdown stands: not asked for, running (flushing, then ending), done, failed. */
+const SHUTDOWN_NONE = 0;
+const SHUTDOWN_RUNNING = 1;
+const SHUTDOWN_DONE = 2;
+const SHUTDOWN_FAILED = 3;
+
+const RESOLVED = Promise.resolve();
+
+/**
+ * The writer-facing half of a byte stream over a {@link WriteTransport}.
+ *
+ * Writers call `write` / `tryWrite` / `writeVectored` / `flush` / `shutdown`, which follow the
+ * `AsyncWrite` contract and the rules of `io.ts`: at most one write waits (`Busy` otherwise,
+ * shutdown included); a waiting write aborted by its signal accepted nothing; after `shutdown()`
+ * writes fail with `BrokenPipe`; after {@link fail} every operation fails with that error (the
+ * first one reported sticks); `close()` fails pending and later operations with `Closed`. Each
+ * caller's signal governs only that caller's wait: aborting a `flush` or `shutdown` stops the
+ * wait, never the flush or the half-close in progress. Precedence: `Closed`, then shut down, then
+ * the error.
+ *
+ * @example
+ * ```ts
+ * import { WOULD_BLOCK } from "@anyrt/core";
+ * import { WriteHalf, type WriteTransport } from "@anyrt/core/adapter";
+ * // A transport that takes two bytes at a time until `room()` is called.
+ * class TwoAtATime implements WriteTransport {
+ *   readonly label = "demo";
+ *   readonly idle = true;
+ *   readonly half = new WriteHalf(this);
+ *   readonly taken: number[] = [];
+ *   full = false;
+ *   ended = false;
+ *   accept(buf: Uint8Array): number {
+ *     if (this.full) return WOULD_BLOCK;
+ *     this.full = true;
+ *     this.taken.push(...buf.subarray(0, 2));
+ *     return Math.min(2, buf.length);
+ *   }
+ *   end(): void {
+ *     this.ended = true;
+ *   }
+ * }
+ * const t = new TwoAtATime();
+ * console.assert(t.half.tryWrite(new Uint8Array([1, 2, 3])) === 2);
+ * const waiting = t.half.write(new Uint8Array([3]));
+ * t.full = false;
+ * t.half.room();
+ * console.assert((await waiting) === 1);
+ * await t.half.shutdown();
+ * console.assert(t.ended && t.taken.join() === "1,2,3");
+ * console.assert((await t.half.write(new Uint8Array(1)).catch((e) => e.kind)) === "BrokenPipe");
+ * ```
+ */
+export class WriteHalf {
+  readonly #transport: WriteTransport;
+  readonly #pending = new WaitSlot<number, Uint8Array>();
+  readonly #flushes = new WaitList();
+  /** Rejecters of the flush and shutdown waits that `close()` must end with `Closed`. */
+  readonly #guards = new Set<() => void>();
+  /** Nothing (close, shutdown, a failure, a peer gone) stands in the way of a write. */
+  #open = true;
+  #closed = false;
+  #error: unknown = null;
+  /** The peer went away ({@link peerClosed}): the next write fails with this. */
+  #peerGone: unknown = null;
+  readonly #waitAborted = (): void => {
+    this.waiting = null;
+  };
+  #shutdownState: number = SHUTDOWN_NONE;
+  /** The shutdown's outcome, shared by every caller; `null` before the first call. */
+  #shutdown: Promise<void> | null = null;
+  #settleShutdown: { resolve: () => void; reject: (error: unknown) => void } | null = null;
+  #ending = false;
+
+  constructor(transport: WriteTransport) {
+    this.#transport = transport;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * The buffer of the write waiting for room, for a transport that can take from it directly
+   * (`null` when none waits, or for a direct write). Transports only read it; it is a plain field
+   * because an in-memory pipe's reads look at it on every read.
+   */
+  waiting: Uint8Array | null = null;
+
+  /** Accepts what the transport can take now: see `AsyncWrite.tryWrite`. */
+  tryWrite(buf: Uint8Array): number {
+    checkBuffer("write", buf);
+    if (!this.#open) throw this.#stateError("write");
+    if (this.#pending.busy) throw this.#busy();
+    const transport = this.#transport;
+    transport.check?.("write");
+    return buf.length === 0 ? 0 : transport.accept(buf);
+  }
+
+  /** Accepts at least one byte, waiting for room: see `AsyncWrite.write`. Cancel-safe. */
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    const signal = options?.signal;
+    const transport = this.#transport;
+    let n: number;
+    try {
+      if (signal === undefined) {
+        if (
+          transport.writeDirect !== undefined &&
+          this.#open &&
+          !this.#pending.busy &&
+          buf instanceof Uint8Array &&
+          buf.length > 0 &&
+          transport.check === undefined &&
+          transport.writeDirect(buf)
+        ) {
+          return this.#pending.wait(buf);
+        }
+      } else if (signal.aborted) {
+        checkBuffer("write", buf);
+        throw abortReason(signal);
+      }
+      n = this.tryWrite(buf);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    const waiting = this.#pending.wait(buf, signal, this.#waitAborted);
+    this.waiting = buf;
+    transport.onWait?.();
+    return waiting;
+  }
+
+  /** Writes several buffers as one: see `AsyncWrite.writeVectored`. */
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    let n: number;
+    try {
+      if (!Array.isArray(bufs)) {
+        throw new IoError("InvalidInput", `write ${this.#transport.label}: bufs must be an array`);
+      }
+      for (const buf of bufs) checkBuffer("write", buf);
+      const signal = options?.signal;
+      if (signal?.aborted) throw abortReason(signal);
+      if (!this.#open) throw this.#stateError("write");
+      if (this.#pending.busy) throw this.#busy();
+      n = this.#acceptVectored(bufs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    // Nothing fits now: wait as a plain write of the first non-empty buffer does.
+    return this.write(bufs.find((buf) => buf.length > 0) as Uint8Array, options);
+  }
+
+  #acceptVectored(bufs: readonly Uint8Array[]): number {
+    const transport = this.#transport;
+    transport.check?.("write");
+    return transport.acceptVectored !== undefined ? transport.acceptVectored(bufs) : this.#acceptEach(bufs);
+  }
+
+  #acceptEach(bufs: readonly Uint8Array[]): number {
+    const transport = this.#transport;
+    let n = 0;
+    for (const buf of bufs) {
+      if (buf.length === 0) continue;
+      const accepted = transport.accept(buf);
+      if (accepted === WOULD_BLOCK) return n === 0 ? WOULD_BLOCK : n;
+      n += accepted;
+      if (accepted < buf.length) break;
+    }
+    return n;
+  }
+
+  /**
+   * Resolves once every byte accepted so far was handed down: see `AsyncWrite.flush`. Rejects
+   * with the stream's error once it failed, and with `Closed` after (or during) `close()`; an
+   * abort ends only this caller's wait.
+   */
+  flush(options?: OperationOptions): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.#closed) return Promise.reject(this.#closedError("flush"));
+    if (this.#error !== null) return Promise.reject(this.#error);
+    const transport = this.#transport;
+    const native = transport.flushNative;
+    if (transport.idle) return native === undefined ? RESOLVED : this.#flushNative(signal);
+    const flushed = this.#flushes.wait(signal);
+    return native === undefined ? flushed : flushed.then(() => this.#flushNative(signal));
+  }
+
+  #flushNative(signal: AbortSignal | undefined): Promise<void> {
+    let flushing: Promise<void> | void;
+    try {
+      flushing = this.#transport.flushNative?.();
+    } catch (error) {
+      this.fail(error);
+      return Promise.reject(error);
+    }
+    if (flushing === undefined) return RESOLVED;
+    return this.#guard(
+      flushing.then(undefined, (error: unknown) => {
+        this.fail(error);
+        throw error;
+      }),
+      signal,
+      "flush",
+    );
+  }
+
+  /**
+   * Half-close: flushes, then ends the write side natively; see `AsyncWrite.shutdown` and the
+   * rules in `io.ts`. The half-close happens once; every call waits for that one outcome.
+   */
+  shutdown(options?: OperationOptions): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (this.#closed) return Promise.reject(this.#closedError("shutdown"));
+    let shutdown = this.#shutdown;
+    if (shutdown === null) {
+      if (this.#pending.busy) {
+        return Promise.reject(new IoError("Busy", `shutdown ${this.#transport.label}: a write is pending`));
+      }
+      shutdown = this.#startShutdown();
+    }
+    if (this.#shutdownState === SHUTDOWN_DONE) return RESOLVED;
+    return this.#guard(shutdown, signal, "shutdown");
+  }
+
+  #startShutdown(): Promise<void> {
+    this.#open = false;
+    let shutdown: Promise<void>;
+    if (this.#error !== null) {
+      this.#shutdownState = SHUTDOWN_FAILED;
+      shutdown = Promise.reject(this.#error);
+    } else {
+      this.#shutdownState = SHUTDOWN_RUNNING;
+      shutdown = new Promise<void>((resolve, reject) => {
+        this.#settleShutdown = { resolve, reject };
+      });
+    }
+    // A failed shutdown is reported to whoever awaits it; it must not be unhandled otherwise.
+    shutdown.catch(noop);
+    this.#shutdown = shutdown;
+    this.#continueShutdown();
+    return shutdown;
+  }
+
+  /** Ends the write side once the transport is idle (now, or from {@link flushed}). */
+  #continueShutdown(): void {
+    const transport = this.#transport;
+    if (this.#shutdownState !== SHUTDOWN_RUNNING || this.#ending || !transport.idle) return;
+    this.#ending = true;
+    let ending: Promise<void> | void;
+    try {
+      const native = transport.flushNative?.();
+      ending = native === undefined ? transport.end() : native.then(() => transport.end());
+    } catch (error) {
+      this.#shutdownFailed(error);
+      return;
+    }
+    if (ending === undefined) this.#shutdownDone();
+    else ending.then(this.#shutdownDone, this.#shutdownFailed);
+  }
+
+  readonly #shutdownDone = (): void => {
+    if (this.#shutdownState !== SHUTDOWN_RUNNING) return;
+    this.#shutdownState = SHUTDOWN_DONE;
+    this.#settleShutdown?.resolve();
+    this.#settleShutdown = null;
+  };
+
+  readonly #shutdownFailed = (error: unknown): void => {
+    this.fail(error);
+  };
+
+  /** Transport: there is room again; a waiting write takes what fits now, or keeps waiting. */
+  room(): void {
+    const buf = this.waiting;
+    if (buf === null) return;
+    const transport = this.#transport;
+    let n: number;
+    try {
+      transport.check?.("write");
+      n = transport.accept(buf);
+    } catch (error) {
+      this.fail(error);
+      this.waiting = null;
+      this.#pending.reject(error);
+      return;
+    }
+    if (n === WOULD_BLOCK) {
+      transport.onWait?.();
+    } else {
+      this.waiting = null;
+      this.#pending.resolve(n);
+    }
+  }
+
+  /** Transport: it took `n` bytes of the pending write itself; resolves that write with `n`. */
+  complete(n: number): void {
+    this.waiting = null;
+    this.#pending.resolve(n);
+  }
+
+  /** Transport: every accepted byte was handed down; settles flushes and lets a shutdown go on. */
+  flushed(): void {
+    if (!this.#transport.idle) return;
+    this.#flushes.resolveAll();
+    if (this.#shutdownState === SHUTDOWN_RUNNING) this.#continueShutdown();
+  }
+
+  /**
+   * Transport: the stream failed (peer gone, reset) with `error`, an `IoError`. The waiting write,
+   * flushes and a shutdown in progress reject with it, and so does every later operation. The
+   * first error sticks; one reported after `close()` or after the shutdown completed changes
+   * nothing (the write side is finished). Returns `error`, for `throw half.fail(error)`.
+   */
+  fail(error: unknown): unknown {
+    if (this.#closed || this.#error !== null || this.#shutdownState === SHUTDOWN_DONE) return error;
+    this.#error = error;
+    this.#open = false;
+    this.waiting = null;
+    this.#pending.reject(error);
+    this.#flushes.rejectAll(error);
+    if (this.#shutdownState === SHUTDOWN_RUNNING) {
+      this.#shutdownState = SHUTDOWN_FAILED;
+      this.#settleShutdown?.reject(error);
+      this.#settleShutdown = null;
+    }
+    return error;
+  }
+
+  /**
+   * Transport: the peer went away (an in-memory pipe's reader closed) while nothing this side
+   * wrote has failed yet. A waiting write fails with `error` at once; otherwise the next write
+   * does, and from then on everything fails as after {@link fail}. Until then `flush` and
+   * `shutdown` go on as before: what was written was handed over.
+   */
+  peerClosed(error: unknown): void {
+    if (this.#closed || this.#error !== null || this.#peerGone !== null) return;
+    if (this.waiting !== null) {
+      this.fail(error);
+      return;
+    }
+    this.#peerGone = error;
+    this.#open = false;
+  }
+
+  /**
+   * Closes this half: the waiting write, flushes and shutdown waits reject with `Closed`, and so
+   * does every later operation; the transport releases what it holds. Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#open = false;
+    this.waiting = null;
+    this.#pending.reject(this.#closedError("write", true));
+    this.#flushes.rejectAll(this.#closedError("flush", true));
+    const guards = [...this.#guards];
+    this.#guards.clear();
+    for (const reject of guards) reject();
+    this.#transport.onClose?.();
+  }
+
+  /** `promise`, or `Closed` on `close()`, or the signal's reason on abort, whichever comes first. */
+  #guard(promise: Promise<void>, signal: AbortSignal | undefined, operation: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onClose = () => {
+        removeAbort();
+        reject(this.#closedError(operation, true));
+      };
+      const removeAbort = onAbort(signal, (reason) => {
+        this.#guards.delete(onClose);
+        reject(reason);
+      });
+      this.#guards.add(onClose);
+      promise.then(
+        () => {
+          this.#guards.delete(onClose);
+          removeAbort();
+          resolve();
+        },
+        (error: unknown) => {
+          this.#guards.delete(onClose);
+          removeAbort();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Why a write cannot go on: closed, then shut down, then the stream's error. */
+  #stateError(operation: string): unknown {
+    if (this.#closed) return this.#closedError(operation);
+    if (this.#shutdownState !== SHUTDOWN_NONE) {
+      return new IoError("BrokenPipe", `${operation} ${this.#transport.label}: write side was shut down`);
+    }
+    // The first write after the peer went away makes that the stream's failure.
+    if (this.#error === null) this.fail(this.#peerGone);
+    return this.#error;
+  }
+
+  #closedError(operation: string, during = false): IoError {
+    const what = during ? "stream was closed while waiting" : "stream is closed";
+    return new IoError("Closed", `${operation} ${this.#transport.label}: ${what}`);
+  }
+
+  #busy(): IoError {
+    return new IoError("Busy", `write ${this.#transport.label}: another write is pending`);
+  }
+}
+
+/**
+ * A `WriteStream` over a {@link WriteHalf}: the stdin of a child, a bridged writable. `close()`
+ * closes the half (pending and later operations fail with `Closed`), then calls `release` once
+ * to free the native resource; it is idempotent and does not flush (call `shutdown()` first).
+ */
+export class WriteHalfStream implements WriteStream {
+  readonly #half: WriteHalf;
+  readonly #release: (() => void) | undefined;
+
+  constructor(half: WriteHalf, release?: () => void) {
+    this.#half = half;
+    this.#release = release;
+  }
+
+  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#half.write(buf, options);
+  }
+
+  tryWrite(buf: Uint8Array): number {
+    return this.#half.tryWrite(buf);
+  }
+
+  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
+    return this.#half.writeVectored(bufs, options);
+  }
+
+  flush(options?: OperationOptions): Promise<void> {
+    return this.#half.flush(options);
+  }
+
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.#half.shutdown(options);
+  }
+
+  close(): Promise<void> {
+    if (!this.#half.closed) {
+      this.#half.close();
+      this.#release?.();
+    }
+    return RESOLVED;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function noop(): void {}
