@@ -123,6 +123,8 @@ const RESOLVED = Promise.resolve();
  */
 export class WriteHalf {
   readonly #transport: WriteTransport;
+  /** The transport has no `check` hook, so an open half may hand a write straight to `accept`. */
+  readonly #unchecked: boolean;
   readonly #pending = new WaitSlot<number, Uint8Array>();
   readonly #flushes = new WaitList();
   /** Rejecters of the flush and shutdown waits that `close()` must end with `Closed`. */
@@ -144,6 +146,7 @@ export class WriteHalf {
 
   constructor(transport: WriteTransport) {
     this.#transport = transport;
+    this.#unchecked = transport.check === undefined;
   }
 
   /** Whether `close()` was called. */
@@ -160,6 +163,15 @@ export class WriteHalf {
 
   /** Accepts what the transport can take now: see `AsyncWrite.tryWrite`. */
   tryWrite(buf: Uint8Array): number {
+    // The common case in few bytecodes, so that engines inline it into a caller's write loop:
+    // every condition below is one that the checked path would pass.
+    if (this.#open && this.#unchecked && buf instanceof Uint8Array && buf.length !== 0 && !this.#pending.busy) {
+      return this.#transport.accept(buf);
+    }
+    return this.#tryWriteChecked(buf);
+  }
+
+  #tryWriteChecked(buf: Uint8Array): number {
     checkBuffer("write", buf);
     if (!this.#open) throw this.#stateError("write");
     if (this.#pending.busy) throw this.#busy();
