@@ -8,6 +8,7 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
+import { systemScheduler } from "./scheduler.ts";
 import { WriteHalf, WriteHalfStream, type WriteTransport } from "./write-half.ts";
 
 /** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
@@ -66,7 +67,8 @@ class PipeDirection implements ByteStore, WriteTransport {
   #scheduleRetry(): void {
     if (this.writer.waiting === null || this.#retryScheduled) return;
     this.#retryScheduled = true;
-    queueMicrotask(() => {
+    // A pipe belongs to no runtime: its retry is a job of the system scheduler's microtask queue.
+    systemScheduler.queueMicrotask(() => {
       this.#retryScheduled = false;
       this.#retrying = true;
       this.writer.room();
