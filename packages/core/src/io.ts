@@ -47,7 +47,8 @@ export const WOULD_BLOCK = -1;
  *
  * **Errors.** Failures reject with an `IoError`: `Closed` after `close()`, `InvalidInput` for a
  * `buf` that is not a `Uint8Array` or is detached, `Busy` as above, and the mapped native error
- * (`ConnectionReset`, ...) otherwise.
+ * (`ConnectionReset`, ...) otherwise. Bytes that arrived before the stream failed are delivered
+ * first; then the read rejects with the error, and so does every later read.
  */
 export interface AsyncRead {
   /**
@@ -117,7 +118,7 @@ export interface AsyncRead {
  * unknown, and later calls fail with `Closed`.
  *
  * **Peer loss.** When the peer has gone away, a waiting writer wakes with `BrokenPipe` or
- * `ConnectionReset`, and any later write, even an empty one, fails the same way.
+ * `ConnectionReset`, and any later write, even an empty one, fails with one of the two.
  */
 export interface AsyncWrite {
   /** Accepts at least one byte of `buf`, resolving how many; `0` only for an empty `buf`. */
@@ -167,7 +168,9 @@ export interface ReadStream extends AsyncRead, Closeable {}
 export interface WriteStream extends AsyncWrite, Closeable {}
 
 /**
- * A bidirectional byte stream (a socket, an in-memory pipe end). `close()` closes both
- * directions and releases the resource; it does not wait for unflushed bytes.
+ * A bidirectional byte stream (a socket, an in-memory pipe end). Its two directions are
+ * independent: one read and one write may be in flight at the same time (`split` relies on it),
+ * each direction allowing one operation as above. `close()` closes both directions and releases
+ * the resource; it does not wait for unflushed bytes.
  */
 export interface Duplex extends AsyncRead, AsyncWrite, Closeable {}
