@@ -360,12 +360,22 @@ describe("the relay's WebSocket server", () => {
     expect((await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`)).status).toBe(101);
     const server = await listener.accept();
     await raw.readFrame(); // open
-    // The peer's receive buffer does not grow while it does not read: a few MiB fill the way.
+    // Write until the way is full: the peer does not read, so the relay blocks writing to it and
+    // stops reading the WebSocket, and the client's writes stop completing. (A fixed wait was not
+    // enough on a loaded machine: the client had sent too little for the relay to block before it
+    // closed, and the relay then finished on its own.)
     const chunk = new Uint8Array(64 * 1024).fill(1);
+    let sent = 0;
     const sending = (async () => {
-      for (let i = 0; i < 256; i++) await raw.frame(2, chunk);
+      for (let i = 0; i < 4096; i++) {
+        await raw.frame(2, chunk);
+        sent++;
+      }
     })().catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let last = -1; sent !== last; ) {
+      last = sent;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     await raw.stream.close();
     await sending;
     let settled = false;
