@@ -5,10 +5,11 @@
  * conformance suite runs against.
  * @module
  */
-import { IoError, invalidInput } from "./error.ts";
+import { IoError } from "./error.ts";
 import { type Duplex, type OperationOptions, type ReadStream, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { type ByteStore, copyBytes, ReadHalf, RingBuffer } from "./read-half.ts";
 import { systemScheduler } from "./scheduler.ts";
+import { checkInteger, MAX_BUFFER_SIZE } from "./validate.ts";
 import { WriteHalf, WriteHalfStream, type WriteTransport } from "./write-half.ts";
 
 /** Writes at least this large are worth waiting a microtask for, to be copied once instead of twice. */
@@ -130,9 +131,7 @@ class PipeDirection implements ByteStore, WriteTransport {
 }
 
 function checkCapacity(capacity: unknown): asserts capacity is number {
-  if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > 2 ** 30) {
-    throw invalidInput(`pipe: capacity must be an integer in 1..2^30, got ${String(capacity)}`);
-  }
+  checkInteger("pipe", "capacity", capacity, 1, MAX_BUFFER_SIZE);
 }
 
 class PipeReadEnd implements ReadStream {

@@ -7,6 +7,7 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { type TimerEntry, TimerQueue } from "./timer-queue.ts";
+import { checkInteger } from "./validate.ts";
 
 /** A {@link Scheduler} driven by hand; see {@link createVirtualScheduler}. */
 export interface VirtualScheduler extends Scheduler {
@@ -75,9 +76,7 @@ export function createVirtualScheduler(options: VirtualSchedulerOptions = {}): V
   if (typeof start !== "number" || !Number.isFinite(start)) {
     throw invalidInput(`createVirtualScheduler: start must be a finite number, got ${String(start)}`);
   }
-  if (!Number.isSafeInteger(stepLimit) || stepLimit < 1) {
-    throw invalidInput(`createVirtualScheduler: stepLimit must be an integer >= 1, got ${String(stepLimit)}`);
-  }
+  checkInteger("createVirtualScheduler", "stepLimit", stepLimit, 1);
   let now = start;
   // The queue orders the timers; a scheduler that never fires on its own sits under it.
   const timers = new TimerQueue({

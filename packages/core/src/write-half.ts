@@ -9,7 +9,7 @@
 import { IoError } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { abortReason, onAbort } from "./signal.ts";
-import { checkBuffer } from "./validate.ts";
+import { checkArray, checkBuffer } from "./validate.ts";
 import { WaitList } from "./wait-list.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
@@ -193,7 +193,7 @@ export class WriteHalf {
           !this.#pending.busy &&
           buf instanceof Uint8Array &&
           buf.length > 0 &&
-          transport.check === undefined &&
+          this.#unchecked &&
           transport.writeDirect(buf)
         ) {
           return this.#pending.wait(buf);
@@ -217,9 +217,7 @@ export class WriteHalf {
   writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
     let n: number;
     try {
-      if (!Array.isArray(bufs)) {
-        throw new IoError("InvalidInput", `write ${this.#transport.label}: bufs must be an array`);
-      }
+      checkArray(`write ${this.#transport.label}`, "bufs", bufs);
       for (const buf of bufs) checkBuffer("write", buf);
       const signal = options?.signal;
       if (signal?.aborted) throw abortReason(signal);

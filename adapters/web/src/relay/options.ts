@@ -3,7 +3,8 @@
  * (`loopbackOnly` by default).
  * @module
  */
-import { IoError, type SocketAddress } from "@anyrt/core";
+import type { SocketAddress } from "@anyrt/core";
+import { checkFunction, checkInteger, checkObject } from "@anyrt/core/adapter";
 
 /** Decides whether the relay may connect to `hostname:port`. */
 export type RelayPolicy = (hostname: string, port: number) => boolean | Promise<boolean>;
@@ -86,18 +87,12 @@ const numericOptions = [
  * range, `allow` a function) and fills in the defaults.
  */
 export function relaySettings(operation: string, options: RelayConnectionOptions): RelaySettings {
-  if (typeof options !== "object" || options === null) {
-    throw new IoError("InvalidInput", `${operation}: options must be an object`);
-  }
+  checkObject(operation, "options", options);
   for (const [name, min] of numericOptions) {
     const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value >= min)) {
-      throw new IoError("InvalidInput", `${operation}: ${name} must be an integer >= ${min}, got ${String(value)}`);
-    }
+    if (value !== undefined) checkInteger(operation, name, value, min);
   }
-  if (options.allow !== undefined && typeof options.allow !== "function") {
-    throw new IoError("InvalidInput", `${operation}: allow must be a function`);
-  }
+  if (options.allow !== undefined) checkFunction(operation, "allow", options.allow);
   return {
     path: options.path ?? "/",
     allow: options.allow ?? loopbackOnly,
