@@ -26,7 +26,7 @@ export {
 export { type BlockingEndpoint, serveBlockingRequests } from "./blocking/server.ts";
 export { createWebWorkerPool, type WebWorkerOptions, webWorkerFactory } from "./blocking/web-worker.ts";
 export { unsupportedBlocking } from "./blocking.ts";
-export { acquireBuffer, BufferPool, releaseBuffer } from "./buffer-pool.ts";
+export { BufferPool } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
