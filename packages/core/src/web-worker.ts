@@ -3,19 +3,19 @@
  * workers running core's bootstrap (`@anyrt/core/blocking-worker`).
  * @module
  */
-import { IoError, invalidInput } from "../error.ts";
-import { describe } from "../validate.ts";
-import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./pool.ts";
+import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./blocking/pool.ts";
+import { IoError, invalidInput } from "./error.ts";
+import { describe } from "./validate.ts";
 
 /**
- * Starts a module worker on core's own bootstrap (`blocking-worker.ts`, next to this folder in
- * source and in `dist`). The expression is the one form bundlers recognise as a worker (Vite and
+ * Starts a module worker on core's own bootstrap (`blocking-worker.ts`, next to this module in
+ * source and in `dist`, so that a bundle that puts both side by side keeps the URL). The expression is the one form bundlers recognise as a worker (Vite and
  * webpack emit the bootstrap as an asset of its own for exactly `new Worker(new URL("literal",
  * import.meta.url), { type: "module" })`), and it sits in a function so that nothing reads
  * `import.meta.url` when this module loads: workerd leaves it undefined.
  */
 function startCoreBootstrap(): Worker {
-  return new Worker(new URL("../blocking-worker.js", import.meta.url), { type: "module" });
+  return new Worker(new URL("./blocking-worker.js", import.meta.url), { type: "module" });
 }
 
 /** Options of {@link webWorkerFactory}. */
