@@ -8,17 +8,18 @@ import { createEffectNodeRuntime, nodeServicesContext } from "@anyrt/effect/node
 import { nodeTcp } from "@anyrt/node";
 import { describe, expect, it } from "vitest";
 
-/** Seconds left on the keep-alive timer of the IPv4 socket bound to local `port`. */
+/** Seconds left on the keep-alive timer of the established IPv4 socket bound to local `port`. */
 function keepAliveSecondsLeft(port: number): number {
   const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
     const fields = line.trim().split(/\s+/);
-    if (!fields[1]?.endsWith(local)) continue;
+    // State 01 is ESTABLISHED: an earlier test's socket on the same port may linger in TIME_WAIT.
+    if (!fields[1]?.endsWith(local) || fields[3] !== "01") continue;
     const [timer, ticks] = (fields[5] ?? "").split(":");
     if (timer !== "02") throw new Error(`no keep-alive timer on port ${port}: ${line}`);
     return Number.parseInt(ticks ?? "", 16) / 100; // USER_HZ
   }
-  throw new Error(`no socket on local port ${port} in /proc/net/tcp`);
+  throw new Error(`no established socket on local port ${port} in /proc/net/tcp`);
 }
 
 const runtimes: [string, () => Promise<Tcp>][] = [
