@@ -76,9 +76,20 @@ module.exports = {
       name: "compat-node-only-behind-node-entry",
       severity: "error",
       comment:
-        "Only the @anyrt/compat/node entry (node.ts) may import node: modules, so that the main entry loads on every runtime; the Node bridges in node-from.ts use only the stream object's own methods. The /conformance entry imports node: modules dynamically, on Node only.",
-      from: { path: "^packages/compat/src/", pathNot: "^packages/compat/src/(node|conformance)[.]ts$" },
+        "Only the @anyrt/compat/node entry (node.ts, and node-pump.ts and node-socket.ts, which only it imports) may import node: modules, so that the main entry loads on every runtime; the Node bridges in node-from.ts use only the stream object's own methods. The /conformance entry imports node: modules dynamically, on Node only.",
+      from: {
+        path: "^packages/compat/src/",
+        pathNot: "^packages/compat/src/(node|node-pump|node-socket|conformance)[.]ts$",
+      },
       to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "compat-node-modules-only-from-node-entry",
+      severity: "error",
+      comment:
+        "node-pump.ts and node-socket.ts import node: modules; only the @anyrt/compat/node entry (node.ts) and each other may import them, so that the main entry never loads node:stream.",
+      from: { path: "^packages/compat/src/", pathNot: "^packages/compat/src/(node|node-pump|node-socket)[.]ts$" },
+      to: { path: "^packages/compat/src/node-(pump|socket)[.]ts$" },
     },
     {
       name: "no-reaching-into-another-package",

@@ -44,24 +44,8 @@ function browserExamples(): Plugin {
   };
 }
 
-/**
- * Vitest rewrites every dynamic `import()` of served modules to go through its page-side runner,
- * which does not exist in a worker. It shims the runner into workers Vite starts (`?worker_file`),
- * not into workers started from a plain URL such as core's `spawnBlocking` bootstrap: this does.
- */
-function blockingWorkerShim(): Plugin {
-  return {
-    name: "anyrt-blocking-worker-shim",
-    enforce: "post",
-    transform(code, id) {
-      if (!/packages\/core\/(?:dist|src)\/blocking-worker\.[jt]s(?:\?|$)/.test(id)) return undefined;
-      return `globalThis.__vitest_browser_runner__ ??= { wrapDynamicImport: (f, specifier) => f(specifier) };\n${code}`;
-    },
-  };
-}
-
 export default defineConfig({
-  plugins: [browserExamples(), blockingWorkerShim()],
+  plugins: [browserExamples()],
   resolve: { conditions: ["browser", "module", "development|production"] },
   test: {
     include: [

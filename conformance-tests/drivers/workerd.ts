@@ -57,10 +57,9 @@ export async function bundleForWorkerd(entry: string, outfile: string): Promise<
     target: "es2022",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
+    // No define: the suite is built as a Worker's author builds (no module may read
+    // `import.meta.url`, undefined in workerd, while it loads: ARCHITECTURE.md invariant 10).
     external: ["cloudflare:*", "node:*"],
-    // workerd leaves `import.meta.url` undefined; core's blocking pool resolves its worker script
-    // against it at load time (and never starts one here: workerd declares no \`blocking\`).
-    define: { "import.meta.url": JSON.stringify("file:///worker.js") },
     logLevel: "error",
   });
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { acquireBuffer, ChunkQueue, copyBytes, ReadHalf, type ReadSide, releaseBuffer } from "@anyrt/core/adapter";
+import { type BufferPool, ChunkQueue, copyBytes, ReadHalf, type ReadSide } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** A caller's buffer at least this large is read into directly when the read has no signal. */
@@ -38,6 +38,7 @@ export class ConnReadSide implements ReadSide {
   readonly half: ReadHalf;
   readonly #source: ReadInto;
   readonly #label: () => string;
+  readonly #pool: BufferPool;
   #reading = false;
   /** Whether the read being started may use the direct path (set around `half.read`). */
   #direct = false;
@@ -48,12 +49,14 @@ export class ConnReadSide implements ReadSide {
   /** Landing buffers queued as they are (not the queue's own packing blocks). */
   readonly #handedOver = new Set<ArrayBufferLike>();
 
-  constructor(source: ReadInto, label: () => string) {
+  /** `pool` is the runtime's, which landing buffers come from and go back to. */
+  constructor(source: ReadInto, label: () => string, pool: BufferPool) {
     this.#source = source;
     this.#label = label;
+    this.#pool = pool;
     // A landing buffer handed to the queue goes back to the pool once it was read completely.
     this.queue = new ChunkQueue((chunk) => {
-      if (this.#handedOver.delete(chunk.buffer)) releaseBuffer(chunk.buffer);
+      if (this.#handedOver.delete(chunk.buffer)) this.#pool.release(chunk.buffer);
     });
     this.half = new ReadHalf(this.queue, {
       get label() {
@@ -110,11 +113,11 @@ export class ConnReadSide implements ReadSide {
         (error) => this.#failed(error),
       );
     } else {
-      const landing = acquireBuffer(this.#landingSize);
+      const landing = this.#pool.acquire(this.#landingSize);
       this.#source.read(landing).then(
         (n) => this.#landed(landing, n),
         (error) => {
-          releaseBuffer(landing.buffer);
+          this.#pool.release(landing.buffer);
           this.#failed(error);
         },
       );
@@ -136,7 +139,7 @@ export class ConnReadSide implements ReadSide {
   #landed(landing: Uint8Array, n: number | null): void {
     this.#reading = false;
     if (this.half.closed || n === null) {
-      releaseBuffer(landing.buffer);
+      this.#pool.release(landing.buffer);
       if (n === null) this.half.end();
       return;
     }
@@ -152,7 +155,7 @@ export class ConnReadSide implements ReadSide {
       this.#handedOver.add(landing.buffer);
     } else {
       if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
-      releaseBuffer(landing.buffer);
+      this.#pool.release(landing.buffer);
     }
     if (n === landing.length) {
       // The read filled the buffer: more was probably waiting. Read more per call from now on.

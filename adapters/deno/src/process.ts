@@ -16,6 +16,7 @@ import {
   type WriteStream,
 } from "@anyrt/core";
 import {
+  BufferPool,
   ChunkQueue,
   checkCommand,
   ReadHalf,
@@ -101,7 +102,7 @@ class PipeReader implements ReadStream {
  * A child's stdin as an anyrt `WriteStream` over the pipe's `WritableStream`: `shutdown()`
  * flushes, then closes the pipe, giving the child EOF; `close()` aborts it.
  */
-function stdinOf(stream: WritableStream<Uint8Array>, label: string): WriteStream {
+function stdinOf(stream: WritableStream<Uint8Array>, label: string, pool: BufferPool): WriteStream {
   const writer = stream.getWriter();
   const transport = new StagingTransport(
     {
@@ -112,6 +113,7 @@ function stdinOf(stream: WritableStream<Uint8Array>, label: string): WriteStream
     },
     () => label,
     toIoError,
+    pool,
   );
   return new WriteHalfStream(transport.half, () => {
     writer.abort().catch(noop);
@@ -129,12 +131,12 @@ function exitStatus(status: Deno.CommandStatus): ExitStatus {
  * named signal (`InvalidInput` for a name Deno does not know); killing a child that already exited
  * does nothing. Disposing it kills it with `SIGKILL`, waits for its exit and closes its pipes.
  */
-function childOf(child: Deno.ChildProcess, command: Command, name: string): ChildProcess {
+function childOf(child: Deno.ChildProcess, command: Command, name: string, pool: BufferPool): ChildProcess {
   let exited = false;
   return new SpawnedChild(
     {
       pid: child.pid,
-      stdin: piped(command.stdin) ? stdinOf(child.stdin, `stdin of ${name}`) : null,
+      stdin: piped(command.stdin) ? stdinOf(child.stdin, `stdin of ${name}`, pool) : null,
       stdout: piped(command.stdout) ? new PipeReader(child.stdout, `stdout of ${name}`) : null,
       stderr: piped(command.stderr) ? new PipeReader(child.stderr, `stderr of ${name}`) : null,
       status: child.status.then((status) => {
@@ -174,7 +176,7 @@ function commandOptions(command: Command): Deno.CommandOptions {
   return options;
 }
 
-function spawn(command: Command): Promise<ChildProcess> {
+function spawn(command: Command, pool: BufferPool): Promise<ChildProcess> {
   try {
     checkCommand(command);
     let child: Deno.ChildProcess;
@@ -183,7 +185,7 @@ function spawn(command: Command): Promise<ChildProcess> {
     } catch (error) {
       throw toIoError(error, `spawn ${command.command}`);
     }
-    return Promise.resolve(childOf(child, command, command.command));
+    return Promise.resolve(childOf(child, command, command.command, pool));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -224,6 +226,11 @@ async function output(command: Command): Promise<CommandOutput> {
  * console.assert(status.code === 3 && new TextDecoder().decode(stdout) === "hi");
  * ```
  */
-export const denoProcesses: Processes = { spawn, output };
+export const denoProcesses: Processes = createDenoProcesses(new BufferPool());
+
+/** The subprocess capability with its stdin's staging rings from `pool` (each runtime passes its own). */
+export function createDenoProcesses(pool: BufferPool): Processes {
+  return { spawn: (command) => spawn(command, pool), output };
+}
 
 function noop(): void {}

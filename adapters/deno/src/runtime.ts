@@ -4,10 +4,10 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, BufferPool, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
 import { denoFs } from "./fs.ts";
-import { denoProcesses } from "./process.ts";
-import { denoTcp } from "./tcp.ts";
+import { createDenoProcesses } from "./process.ts";
+import { createDenoTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -59,15 +59,17 @@ const blockingPool = blockingPools((options) => createWebWorkerPool({ ...denoPoo
  * ```
  */
 export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
+  // One pool per runtime: its connections' landing buffers and staging rings come from it.
+  const buffers = new BufferPool();
   return defineRuntime({
     id: "deno",
     version: Deno.version.deno,
     adapter: "@anyrt/deno",
     capabilities: denoCapabilities,
     facts: denoFacts,
-    tcp: denoTcp,
+    tcp: createDenoTcp(buffers),
     fs: denoFs,
-    process: denoProcesses,
+    process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),
   });
 }

@@ -16,6 +16,7 @@ import {
 import {
   AcceptQueue,
   abortReason,
+  BufferPool,
   checkConnectOptions,
   checkListenOptions,
   hostnameOf,
@@ -56,15 +57,15 @@ class DenoTcpStream extends StagedStream implements TcpStream {
   readonly remoteAddress: SocketAddress;
   readonly label: string;
 
-  constructor(conn: Deno.TcpConn) {
+  constructor(conn: Deno.TcpConn, pool: BufferPool) {
     super();
     this.#conn = conn;
     this.localAddress = addressOf(conn.localAddr);
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
-    this.reader = new ConnReadSide(conn, () => label);
-    this.writer = new StagingTransport(conn, () => label, toIoError).half;
+    this.reader = new ConnReadSide(conn, () => label, pool);
+    this.writer = new StagingTransport(conn, () => label, toIoError, pool).half;
   }
 
   protected release(): void {
@@ -114,7 +115,7 @@ function setNoDelay(conn: Deno.TcpConn, enable: boolean): void {
 }
 
 /** Connects, resolving once the connection is established. */
-function connect(options: TcpConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
@@ -128,7 +129,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   const connecting = Deno.connect({ hostname, port, transport: "tcp" }).then(
     (conn) => {
       setNoDelay(conn, noDelay);
-      return new DenoTcpStream(conn);
+      return new DenoTcpStream(conn, pool);
     },
     (error: unknown) => {
       throw toIoError(error, `connect ${hostname}:${port}`);
@@ -163,7 +164,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
  * kernel's queue (whose length Deno fixes). At most one native accept is in flight, so an aborted
  * `accept` loses no connection: it waits in the queue for the next one.
  */
-function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener {
+function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferPool): TcpListener {
   const localAddress = addressOf(listener.addr);
   const label = `accept on ${localAddress.hostname}:${localAddress.port}`;
   /** The native accept in flight, settled either way; `null` when none is. */
@@ -179,7 +180,7 @@ function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener 
           return;
         }
         setNoDelay(conn, true);
-        queue.push(new DenoTcpStream(conn));
+        queue.push(new DenoTcpStream(conn, pool));
         acceptAhead();
       },
       (error: unknown) => {
@@ -205,7 +206,7 @@ function denoListener(listener: Deno.TcpListener, backlog: number): TcpListener 
 }
 
 /** Binds and listens. */
-function listen(options: TcpListenOptions): Promise<TcpListener> {
+function listen(options: TcpListenOptions, pool: BufferPool): Promise<TcpListener> {
   try {
     checkListenOptions(options);
     const hostname = hostnameOf("listen", options);
@@ -215,7 +216,7 @@ function listen(options: TcpListenOptions): Promise<TcpListener> {
     } catch (error) {
       throw toIoError(error, `listen ${hostname}:${options.port}`);
     }
-    return Promise.resolve(denoListener(listener, Math.max(1, options.backlog ?? 511)));
+    return Promise.resolve(denoListener(listener, Math.max(1, options.backlog ?? 511), pool));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -243,4 +244,12 @@ function listen(options: TcpListenOptions): Promise<TcpListener> {
  * await Promise.all([client.close(), server.close(), listener.close()]);
  * ```
  */
-export const denoTcp: Tcp = { connect, listen };
+export const denoTcp: Tcp = createDenoTcp(new BufferPool());
+
+/** The TCP capability with its streams' buffers from `pool` (each runtime passes its own). */
+export function createDenoTcp(pool: BufferPool): Tcp {
+  return {
+    connect: (options) => connect(options, pool),
+    listen: (options) => listen(options, pool),
+  };
+}

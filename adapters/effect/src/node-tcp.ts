@@ -33,7 +33,9 @@ function detailsOf(conn: NodeNet.Socket): SocketDetails {
       conn.setNoDelay(enable);
     },
     setKeepAlive: (enable, initialDelayMs) => {
-      conn.setKeepAlive(enable, initialDelayMs ?? 0);
+      // Node sets the delay in whole seconds, truncating, and takes 0 to mean "unchanged": round
+      // up, so that 500 ms is one second and never the system's two hours.
+      conn.setKeepAlive(enable, Math.ceil((initialDelayMs ?? 0) / 1000) * 1000);
     },
     flush: () =>
       conn.writableLength === 0

@@ -7,12 +7,6 @@ import { availableParallelism } from "node:os";
 import { type TransferListItem, Worker } from "node:worker_threads";
 import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "@anyrt/core/adapter";
 
-/** The worker bootstrap next to this module (`.ts` when run from source, `.js` from `dist`). */
-const bootstrap = new URL(
-  import.meta.url.endsWith(".ts") ? "./blocking-worker.ts" : "./blocking-worker.js",
-  import.meta.url,
-);
-
 /**
  * The parent's Node options without those that describe the main script (`--input-type`,
  * `--eval`, `--print`): a worker inherits `process.execArgv`, and with `--input-type` it fails to
@@ -35,7 +29,9 @@ function workerExecArgv(): string[] {
 
 /** Starts one `worker_threads` worker for a pool. Its `'exit'` and `'error'` fail what it was running. */
 export const nodeWorkerFactory: WorkerFactory = (events) => {
-  const worker = new Worker(bootstrap, { execArgv: workerExecArgv() });
+  // The bootstrap's URL is a literal next to `import.meta.url`, read only when a worker starts:
+  // bundlers that follow worker URLs (webpack) see it, and loading this module reads nothing.
+  const worker = new Worker(new URL("./blocking-worker.js", import.meta.url), { execArgv: workerExecArgv() });
   worker.on("message", (data: unknown) => events.message(data));
   worker.on("error", (error) => events.failed(error));
   worker.on("messageerror", (error) => events.failed(error));

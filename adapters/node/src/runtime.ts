@@ -20,7 +20,8 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
 
 /**
  * What this adapter states on Node that is not yes/no: a keep-alive delay is set in whole seconds
- * (`net.Socket.setKeepAlive` divides it by 1000 and truncates).
+ * (`net.Socket.setKeepAlive` divides it by 1000 and truncates; the adapter rounds up first, so a
+ * delay under a second is one second).
  */
 export const nodeFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
 

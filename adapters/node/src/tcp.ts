@@ -223,7 +223,9 @@ class NodeTcpStream implements TcpStream {
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
     this.#checkOpen("setKeepAlive");
     checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
-    this.#socket.setKeepAlive(enable, initialDelayMs);
+    // Node sets the delay in whole seconds, truncating, and takes 0 to mean "unchanged": round up,
+    // so that 500 ms is one second and never the system's two hours.
+    this.#socket.setKeepAlive(enable, Math.ceil(initialDelayMs / 1000) * 1000);
   }
 }
 

@@ -4,7 +4,8 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { workerdTcp } from "./tcp.ts";
+import { BufferPool } from "@anyrt/core/adapter";
+import { createWorkerdTcp } from "./tcp.ts";
 
 /**
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
@@ -46,7 +47,8 @@ export function createWorkerdRuntime(): Runtime {
     adapter: "@anyrt/workerd",
     capabilities: workerdCapabilities,
     facts: workerdFacts,
-    tcp: workerdTcp,
+    // One pool per runtime: its connections' staging rings come from it.
+    tcp: createWorkerdTcp(new BufferPool()),
   });
 }
 

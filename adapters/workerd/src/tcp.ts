@@ -17,6 +17,7 @@ import {
 } from "@anyrt/core";
 import {
   abortReason,
+  BufferPool,
   ChunkQueue,
   checkConnectOptions,
   hostnameOf,
@@ -159,7 +160,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
   /** The adapter released the socket itself after both halves ended (see {@link #released}). */
   #released = false;
 
-  constructor(socket: Socket, remote: SocketAddress) {
+  constructor(socket: Socket, remote: SocketAddress, pool: BufferPool) {
     super();
     this.#socket = socket;
     this.remoteAddress = remote;
@@ -187,6 +188,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
       },
       () => label,
       toIoError,
+      pool,
     ).half;
     // A socket that fails (reset, lost) ends both halves with the error. workerd#6479: after the
     // peer's FIN, `socket.close()` rejects `closed` with `undefined`, which is no error.
@@ -225,7 +227,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
 function noop(): void {}
 
 /** Connects, resolving once workerd reports the socket open. */
-function connect(options: TcpConnectOptions): Promise<TcpStream> {
+function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStream> {
   let hostname: string;
   try {
     checkConnectOptions(options);
@@ -244,7 +246,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   }
   const remote: SocketAddress = { hostname, port, family: hostname.includes(":") ? 6 : 4 };
   const connecting = socket.opened.then(
-    () => new WorkerdTcpStream(socket, remote) as TcpStream,
+    () => new WorkerdTcpStream(socket, remote, pool) as TcpStream,
     (error: unknown) => {
       socket.close().catch(noop);
       throw toIoError(error, operation);
@@ -288,7 +290,12 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
  * await stream.close();
  * ```
  */
-export const workerdTcp: Tcp = {
-  connect,
-  listen: () => Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)")),
-};
+export const workerdTcp: Tcp = createWorkerdTcp(new BufferPool());
+
+/** The TCP capability with its streams' staging rings from `pool` (each runtime passes its own). */
+export function createWorkerdTcp(pool: BufferPool): Tcp {
+  return {
+    connect: (options) => connect(options, pool),
+    listen: () => Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)")),
+  };
+}

@@ -9,11 +9,13 @@ import { equal, ioErrorKind, ok, rejects, rejectsWithKind } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import { waitFor } from "./util.ts";
 
-/** The fixture module next to this one: source when the suite runs from source, `dist` otherwise. */
-const tasks = new URL(
-  import.meta.url.endsWith(".ts") ? "../fixtures/blocking-tasks.ts" : "../fixtures/blocking-tasks.js",
-  import.meta.url,
-).href;
+/**
+ * The fixture module as the build emits it next to this one. Computed when a case runs, never when
+ * the suite loads: workerd, which has no `blocking`, leaves `import.meta.url` undefined.
+ */
+function tasks(): string {
+  return new URL("../fixtures/blocking-tasks.js", import.meta.url).href;
+}
 
 /** A shared `Int32Array` buffer with the fixture's slots (started, finished, count). */
 function flags(): { shared: SharedArrayBuffer; view: Int32Array } {
@@ -22,7 +24,7 @@ function flags(): { shared: SharedArrayBuffer; view: Int32Array } {
 }
 
 function run<T>(runtime: Runtime, name: string, args: unknown[] = [], transfer: Transferable[] = []) {
-  return runtime.blocking.spawnBlocking<T>({ module: tasks, export: name, args, transfer });
+  return runtime.blocking.spawnBlocking<T>({ module: tasks(), export: name, args, transfer });
 }
 
 export const blockingCases: ConformanceCase[] = [
@@ -34,7 +36,7 @@ export const blockingCases: ConformanceCase[] = [
       ok(Number.isInteger(runtime.blocking.poolSize) && runtime.blocking.poolSize >= 1, "poolSize >= 1");
       equal(await run<number>(runtime, "add", [2, 40]), 42, "add(2, 40)");
       equal(await run<number>(runtime, "double", [21]), 42, "async double(21)");
-      equal(await runtime.blocking.spawnBlocking<number>({ module: new URL(tasks) }), 42, "the default export");
+      equal(await runtime.blocking.spawnBlocking<number>({ module: new URL(tasks()) }), 42, "the default export");
     },
   },
   {
@@ -141,10 +143,14 @@ export const blockingCases: ConformanceCase[] = [
         "InvalidInput",
         "relative module",
       );
-      const missing = new URL("./anyrt-no-such-module.js", tasks);
+      const missing = new URL("./anyrt-no-such-module.js", tasks());
       await rejectsWithKind(blocking.spawnBlocking({ module: missing }), "NotFound", "missing module");
       await rejectsWithKind(run(runtime, "noSuchExport"), "InvalidInput", "missing export");
-      await rejectsWithKind(blocking.spawnBlocking({ module: tasks, export: "" }), "InvalidInput", "empty export name");
+      await rejectsWithKind(
+        blocking.spawnBlocking({ module: tasks(), export: "" }),
+        "InvalidInput",
+        "empty export name",
+      );
     },
   },
   {
@@ -172,7 +178,7 @@ export const blockingCases: ConformanceCase[] = [
       const { shared, view } = flags();
       const controller = new AbortController();
       const busy = runtime.blocking.spawnBlocking(
-        { module: tasks, export: "spin", args: [shared, 1500] },
+        { module: tasks(), export: "spin", args: [shared, 1500] },
         {
           signal: controller.signal,
         },

@@ -4,11 +4,20 @@
  * `@anyrt/compat` itself never loads `node:stream`. Works on Node, Deno and Bun.
  * @module
  */
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { Duplex, Readable, Writable } from "node:stream";
-import { type Duplex as AnyrtDuplex, type AsyncRead, type AsyncWrite, WOULD_BLOCK, writeAll } from "@anyrt/core";
+import type { Duplex as AnyrtDuplex, AsyncRead, AsyncWrite } from "@anyrt/core";
 import { checkReader, checkSize, checkWriter } from "@anyrt/core/adapter";
 import { toIoError } from "./errors.ts";
+import {
+  closerOf,
+  DEFAULT_SIZE,
+  destroyWith,
+  readPump,
+  type ToNodeOptions,
+  writeChunk,
+  writeChunks,
+} from "./node-pump.ts";
 
 export {
   type FromNodeReadableOptions,
@@ -17,131 +26,15 @@ export {
   fromNodeReadable,
   fromNodeWritable,
 } from "./node-from.ts";
+export type { ToNodeOptions } from "./node-pump.ts";
+export {
+  createNodeSocket,
+  NodeSocket,
+  type NodeSocketConnectOptions,
+  type NodeSocketOptions,
+  nodeSocketError,
+} from "./node-socket.ts";
 export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shapes.ts";
-
-/** Options of {@link toNodeReadable}, {@link toNodeWritable} and {@link toNodeDuplex}. */
-export interface ToNodeOptions {
-  /** The size of the buffers reads land in (and the largest chunk pushed). Default 64 KiB. */
-  readonly chunkSize?: number | undefined;
-  /** The Node stream's readable high-water mark in bytes. Default 64 KiB. */
-  readonly readableHighWaterMark?: number | undefined;
-  /** The Node stream's writable high-water mark in bytes. Default 64 KiB. */
-  readonly writableHighWaterMark?: number | undefined;
-  /** Whether destroying the Node stream closes the anyrt stream (when it has `close()`). Default `true`. */
-  readonly closeOnDestroy?: boolean | undefined;
-}
-
-const DEFAULT_SIZE = 64 * 1024;
-
-interface ReadPump {
-  read(this: Readable): void;
-  abort(): void;
-}
-
-/**
- * The `_read` of a bridged Readable: `tryRead` into a landing buffer while Node wants more and
- * bytes are there, one awaited `read` when they are not. A landing buffer that was mostly filled
- * is pushed as it is (a fresh one replaces it); a small read is copied out so that a few bytes
- * never pin 64 KiB.
- */
-function readPump(reader: AsyncRead, chunkSize: number): ReadPump {
-  const aborter = new AbortController();
-  const options = { signal: aborter.signal };
-  let landing = Buffer.allocUnsafeSlow(chunkSize);
-  let reading = false;
-  const chunkOf = (n: number): Buffer => {
-    if (n * 2 >= chunkSize) {
-      const chunk = landing.subarray(0, n);
-      landing = Buffer.allocUnsafeSlow(chunkSize);
-      return chunk;
-    }
-    return Buffer.from(landing.subarray(0, n));
-  };
-  return {
-    abort: () => aborter.abort(),
-    read(this: Readable): void {
-      if (reading) return;
-      for (;;) {
-        let n: number;
-        try {
-          n = reader.tryRead(landing);
-        } catch (error) {
-          this.destroy(toIoError(error, "read"));
-          return;
-        }
-        if (n === WOULD_BLOCK) break;
-        if (n === 0) {
-          this.push(null);
-          return;
-        }
-        if (!this.push(chunkOf(n))) return;
-      }
-      reading = true;
-      reader.read(landing, options).then(
-        (n) => {
-          reading = false;
-          if (this.destroyed) return;
-          this.push(n === 0 ? null : chunkOf(n));
-        },
-        (error: unknown) => {
-          reading = false;
-          if (!this.destroyed) this.destroy(toIoError(error, "read"));
-        },
-      );
-    },
-  };
-}
-
-/**
- * The `_write` of a bridged Writable: `tryWrite` first, `writeAll` for the rest; the callback
- * runs once the writer accepted every byte and, when nothing else is queued behind the chunk,
- * flushed them (so `'finish'` and a destroy right after a drained write lose nothing).
- */
-function writeChunk(
-  stream: Writable,
-  writer: AsyncWrite,
-  chunk: Buffer,
-  signal: AbortSignal,
-  callback: (error?: Error | null) => void,
-): void {
-  let offset = 0;
-  try {
-    while (offset < chunk.length) {
-      const n = writer.tryWrite(offset === 0 ? chunk : chunk.subarray(offset));
-      if (n === WOULD_BLOCK) break;
-      offset += n;
-    }
-  } catch (error) {
-    callback(toIoError(error, "write"));
-    return;
-  }
-  const last = stream.writableLength <= chunk.length;
-  if (offset === chunk.length && !last) {
-    callback();
-    return;
-  }
-  const options = { signal };
-  const rest = offset === chunk.length ? Promise.resolve() : writeAll(writer, chunk.subarray(offset), options);
-  rest
-    .then(() => (last ? writer.flush(options) : undefined))
-    .then(
-      () => callback(),
-      (error: unknown) => callback(toIoError(error, "write")),
-    );
-}
-
-function closerOf(stream: object, enabled: boolean | undefined): () => Promise<void> {
-  const close = (stream as { close?: unknown }).close;
-  if (enabled === false || typeof close !== "function") return () => Promise.resolve();
-  return () => (close as () => Promise<void>).call(stream);
-}
-
-function destroyWith(close: () => Promise<void>, error: Error | null, callback: (error: Error | null) => void): void {
-  close().then(
-    () => callback(error),
-    () => callback(error),
-  );
-}
 
 /**
  * Exposes an anyrt `AsyncRead` as a Node `stream.Readable` of `Buffer`s.
@@ -187,7 +80,9 @@ export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): 
  *
  * Each chunk's callback runs once the writer accepted all of it (`tryWrite` first, then
  * `writeAll`), so Node's `writableHighWaterMark` bounds what waits in between and
- * `write() === false` / `'drain'` reflect the writer's backpressure. `end()` shuts the writer down
+ * `write() === false` / `'drain'` reflect the writer's backpressure. Chunks Node gathers (corked
+ * writes, writes queued behind a slow one) go down as one vectored write (`writeAllVectored`), one
+ * native write where the writer gathers. `end()` shuts the writer down
  * (half-close) before `'finish'`; a writer failure destroys the stream with the `IoError`;
  * destroying the stream aborts the write in progress and closes the writer unless
  * `closeOnDestroy` is `false`.
@@ -213,6 +108,9 @@ export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}):
     write(chunk: Buffer, _encoding, callback) {
       writeChunk(this, writer, chunk, aborter.signal, callback);
     },
+    writev(chunks, callback) {
+      writeChunks(this, writer, chunks, aborter.signal, callback);
+    },
     final(callback) {
       writer.shutdown().then(
         () => callback(),
@@ -230,7 +128,7 @@ export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}):
  * Exposes an anyrt `Duplex` (a TCP stream, a pipe end) as a Node `stream.Duplex` with
  * `allowHalfOpen: true`: `end()` shuts the anyrt stream's write side down (TCP FIN) while reading
  * goes on, and the anyrt stream's EOF ends the readable side only. Reading and writing follow
- * {@link toNodeReadable} and {@link toNodeWritable}; destroying the Duplex aborts both and closes
+ * {@link toNodeReadable} and {@link toNodeWritable} (corked writes go down as one vectored write); destroying the Duplex aborts both and closes
  * the anyrt stream (unless `closeOnDestroy` is `false`).
  *
  * @example
@@ -269,6 +167,9 @@ export function toNodeDuplex(stream: AnyrtDuplex, options: ToNodeOptions = {}): 
     read: pump.read,
     write(chunk: Buffer, _encoding, callback) {
       writeChunk(this, stream, chunk, aborter.signal, callback);
+    },
+    writev(chunks, callback) {
+      writeChunks(this, stream, chunks, aborter.signal, callback);
     },
     final(callback) {
       stream.shutdown().then(

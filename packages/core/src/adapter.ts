@@ -24,9 +24,8 @@ export {
   type WorkerPort,
 } from "./blocking/pool.ts";
 export { type BlockingEndpoint, serveBlockingRequests } from "./blocking/server.ts";
-export { createWebWorkerPool, type WebWorkerOptions, webWorkerFactory } from "./blocking/web-worker.ts";
 export { unsupportedBlocking } from "./blocking.ts";
-export { acquireBuffer, BufferPool, releaseBuffer } from "./buffer-pool.ts";
+export { BufferPool } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
   type ErrnoTable,
@@ -81,4 +80,5 @@ export {
 } from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";
+export { createWebWorkerPool, type WebWorkerOptions, webWorkerFactory } from "./web-worker.ts";
 export { WriteHalf, WriteHalfStream, type WriteTransport } from "./write-half.ts";

@@ -2,7 +2,7 @@
  * `BufferPool`: reusable byte buffers for one runtime's connections. Landing buffers for
  * receives and staging rings for sends are taken while in use and given back when idle, so an
  * idle connection holds none and a busy one reuses cache-warm memory instead of allocating.
- * `acquireBuffer` / `releaseBuffer` use the default pool, for callers not yet given one.
+ * There is no module-global pool: each runtime makes its own and hands it to its streams.
  * @module
  */
 
@@ -44,17 +44,4 @@ export class BufferPool {
     }
     if (list.length < LIMIT) list.push(new Uint8Array(buffer, 0, size));
   }
-}
-
-/** The pool of callers that were not given one. */
-const defaultPool = new BufferPool();
-
-/** {@link BufferPool.acquire} on the default pool. */
-export function acquireBuffer(size: number): Uint8Array {
-  return defaultPool.acquire(size);
-}
-
-/** {@link BufferPool.release} on the default pool. */
-export function releaseBuffer(buffer: ArrayBufferLike): void {
-  defaultPool.release(buffer);
 }

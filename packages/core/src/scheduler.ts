@@ -65,13 +65,22 @@ interface HostGlobals {
  * has one (Node, Bun), a `scheduler.postTask` task in browsers (a nested `setTimeout(0)` is
  * clamped to 4 ms there), `setTimeout(0)` elsewhere (Deno, workerd).
  */
-const macrotask: (callback: () => void) => void = (() => {
+function hostMacrotask(): (callback: () => void) => void {
   const host = globalThis as HostGlobals;
   if (typeof host.setImmediate === "function") return (callback) => void host.setImmediate?.(callback);
   const scheduler = host.scheduler;
   if (typeof scheduler?.postTask === "function") return (callback) => void scheduler.postTask?.(callback);
   return (callback) => void setTimeout(callback, 0);
-})();
+}
+
+/**
+ * The host's macrotask, chosen on first use rather than when this module loads: loading reads no
+ * realm-specific global (ARCHITECTURE.md invariant 10). The first call replaces this function.
+ */
+let macrotask = (callback: () => void): void => {
+  macrotask = hostMacrotask();
+  macrotask(callback);
+};
 
 /**
  * The host's scheduler, from web-standard globals only: `performance.now()`, `setTimeout` /
@@ -100,5 +109,5 @@ export const systemScheduler: Scheduler = Object.freeze({
     return () => clearTimeout(timer);
   },
   queueMicrotask: (callback: () => void) => queueMicrotask(callback),
-  queueMacrotask: macrotask,
+  queueMacrotask: (callback: () => void) => macrotask(callback),
 });

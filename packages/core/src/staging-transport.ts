@@ -5,7 +5,7 @@
  * time drains; large writes into an empty ring go down as they are.
  * @module
  */
-import { acquireBuffer, releaseBuffer } from "./buffer-pool.ts";
+import type { BufferPool } from "./buffer-pool.ts";
 import type { IoError } from "./error.ts";
 import { WOULD_BLOCK } from "./io.ts";
 import { copyBytes } from "./read-half.ts";
@@ -33,20 +33,21 @@ export interface WriteSink {
  * A write is accepted while the staging ring has room: it copies what fits (so the caller may
  * reuse its buffer at once) and resolves without waiting for the native write. When the ring is
  * full the write waits; aborting it then rejects having accepted nothing. Memory held is the ring
- * (at most 256 KiB), taken from the shared pool while bytes are staged and given back once they
+ * (at most 256 KiB), taken from the runtime's {@link BufferPool} while bytes are staged and given back once they
  * are written. A write of at least 64 KiB into an empty ring without a signal is handed to the
  * native write as it is (no copy) and resolves with the count the native write reports; it cannot
  * be aborted (it has no signal) and `close()` rejects it with `Closed`.
  *
  * @example
  * ```ts
- * import { StagingTransport } from "@anyrt/core/adapter";
+ * import { BufferPool, StagingTransport } from "@anyrt/core/adapter";
  * import { IoError } from "@anyrt/core";
  * const sent: number[] = [];
  * const { half } = new StagingTransport(
  *   { write: async (buf) => (sent.push(...buf), buf.length), closeWrite: async () => {} },
  *   () => "demo",
  *   (error, operation) => new IoError("Other", `${operation}: ${String(error)}`),
+ *   new BufferPool(), // one per runtime, shared by its streams
  * );
  * console.assert(half.tryWrite(new Uint8Array([1, 2])) === 2);
  * await half.shutdown();
@@ -60,6 +61,7 @@ export class StagingTransport implements WriteTransport {
   readonly #sink: WriteSink;
   readonly #label: () => string;
   readonly #toIoError: (error: unknown, operation: string) => IoError;
+  readonly #pool: BufferPool;
   #ring: Uint8Array | null = null;
   #start = 0;
   #size = 0;
@@ -68,12 +70,19 @@ export class StagingTransport implements WriteTransport {
 
   /**
    * `label` names the stream in error messages (`write 127.0.0.1:80`); `toIoError` maps the
-   * runtime's native write errors onto kinds.
+   * runtime's native write errors onto kinds; `pool` is the runtime's, which the staging rings
+   * come from and go back to.
    */
-  constructor(sink: WriteSink, label: () => string, toIoError: (error: unknown, operation: string) => IoError) {
+  constructor(
+    sink: WriteSink,
+    label: () => string,
+    toIoError: (error: unknown, operation: string) => IoError,
+    pool: BufferPool,
+  ) {
     this.#sink = sink;
     this.#label = label;
     this.#toIoError = toIoError;
+    this.#pool = pool;
     const drain = sink.drain;
     this.flushNative =
       drain === undefined
@@ -114,7 +123,7 @@ export class StagingTransport implements WriteTransport {
     const length = buf.length;
     let ring = this.#ring;
     if (ring === null) {
-      ring = acquireBuffer(RING_MIN);
+      ring = this.#pool.acquire(RING_MIN);
       this.#ring = ring;
       this.#start = 0;
     } else if (this.#size + length > ring.length && ring.length < RING_MAX) {
@@ -139,11 +148,11 @@ export class StagingTransport implements WriteTransport {
    */
   #grow(capacity: number): Uint8Array {
     const old = this.#ring as Uint8Array;
-    const ring = acquireBuffer(capacity);
+    const ring = this.#pool.acquire(capacity);
     const first = Math.min(this.#size, old.length - this.#start);
     ring.set(old.subarray(this.#start, this.#start + first), 0);
     if (first < this.#size) ring.set(old.subarray(0, this.#size - first), first);
-    if (!this.#writing) releaseBuffer(old.buffer);
+    if (!this.#writing) this.#pool.release(old.buffer);
     this.#ring = ring;
     this.#start = 0;
     return ring;
@@ -169,7 +178,7 @@ export class StagingTransport implements WriteTransport {
       if (this.#start >= ring.length) this.#start -= ring.length;
     } else {
       // The ring grew while this write was in flight: its bytes are the new ring's head.
-      releaseBuffer(ring.buffer);
+      this.#pool.release(ring.buffer);
       this.#start = n;
     }
     this.#size -= n;
@@ -190,7 +199,7 @@ export class StagingTransport implements WriteTransport {
   #drained(): void {
     if (this.#writing || this.#size > 0) return;
     if (this.#ring !== null) {
-      releaseBuffer(this.#ring.buffer);
+      this.#pool.release(this.#ring.buffer);
       this.#ring = null;
     }
     this.half.flushed();

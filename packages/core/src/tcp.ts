@@ -46,7 +46,9 @@ export interface TcpStream extends Duplex {
    * Enables or disables TCP keep-alive, with an optional initial delay in milliseconds (the idle
    * time before the first probe). Fails with `Unsupported` when the adapter does not declare
    * `tcp.socketOptions`, or when a delay is given and it does not declare `tcp.keepAliveDelay`
-   * (a delay is never silently ignored), and with `Closed` after close.
+   * (a delay is never silently ignored), and with `Closed` after close. A delay is rounded up to
+   * the adapter's resolution (the fact `tcp.keepAliveDelayResolutionMs`): 500 ms where delays are
+   * whole seconds is one second. Omitted or 0, the delay is left as it was (the system's default).
    */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void;
 }

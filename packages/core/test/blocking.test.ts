@@ -3,7 +3,7 @@
 // request server, so messages still go through structured clone. The conformance suite's
 // `blocking/*` cases hold the real threads of every adapter.
 import { isIoError } from "@anyrt/core";
-import { BlockingPool, serveBlockingRequests, type WorkerFactory } from "@anyrt/core/adapter";
+import { BlockingPool, serveBlockingRequests, type WorkerFactory, webWorkerFactory } from "@anyrt/core/adapter";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { catching, kindOf } from "./support.ts";
@@ -195,5 +195,31 @@ describe("BlockingPool", () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe("webWorkerFactory", () => {
+  it("takes a URL, a string or a function starting the worker; anything else is InvalidInput at once", () => {
+    for (const bootstrap of ["https://example.invalid/w.js", new URL("https://example.invalid/w.js"), () => null]) {
+      expect(typeof webWorkerFactory(bootstrap as never)).toBe("function");
+    }
+    for (const bootstrap of [undefined, null, 42, {}]) {
+      const error = catching(() => webWorkerFactory(bootstrap as never));
+      expect(kindOf(error)).toBe("InvalidInput");
+      expect(String((error as Error).message)).toMatch(/^webWorkerFactory: bootstrap must be /);
+    }
+  });
+
+  it("starts a worker through the function it was given, once per worker the pool asks for", () => {
+    let started = 0;
+    const factory = webWorkerFactory(() => {
+      started++;
+      return { postMessage() {}, terminate() {} } as unknown as Worker;
+    });
+    const port = factory({ message() {}, failed() {} });
+    expect(started).toBe(1);
+    port.terminate();
+    factory({ message() {}, failed() {} });
+    expect(started).toBe(2);
   });
 });

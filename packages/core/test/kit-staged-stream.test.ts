@@ -1,7 +1,7 @@
 // StagedStream: the kit's duplex over a read side and a WriteHalf on a StagingTransport (Deno, workerd and the
 // browser's WebSocket transport use it; the suite runs their streams, this checks the class alone).
 import { IoError, isIoError } from "@anyrt/core";
-import { ChunkQueue, ReadHalf, StagedStream, StagingTransport, type WriteHalf } from "@anyrt/core/adapter";
+import { BufferPool, ChunkQueue, ReadHalf, StagedStream, StagingTransport, type WriteHalf } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 class TestStream extends StagedStream {
@@ -12,7 +12,7 @@ class TestStream extends StagedStream {
   readonly sent: number[] = [];
   released = 0;
 
-  constructor() {
+  constructor(readonly pool: BufferPool = new BufferPool()) {
     super();
     this.reader = new ReadHalf(this.queue, { label: "test stream" });
     this.writer = new StagingTransport(
@@ -25,6 +25,7 @@ class TestStream extends StagedStream {
       },
       () => this.label,
       (error, operation) => new IoError("Other", `${operation}: ${String(error)}`),
+      pool,
     ).half;
   }
 
@@ -76,5 +77,35 @@ describe("StagedStream", () => {
     expect(isIoError(unsupported, "Unsupported")).toBe(true);
     await stream.close();
     expect(() => stream.setNoDelay()).toThrow(expect.objectContaining({ kind: "Closed" }));
+  });
+
+  it("stages in a ring from its own pool and gives it back once written", async () => {
+    const taken: number[] = [];
+    const given: number[] = [];
+    class CountingPool extends BufferPool {
+      override acquire(size: number): Uint8Array {
+        taken.push(size);
+        return super.acquire(size);
+      }
+      override release(buffer: ArrayBufferLike): void {
+        given.push(buffer.byteLength);
+        super.release(buffer);
+      }
+    }
+    const pool = new CountingPool();
+    const stream = new TestStream(pool);
+    const other = new TestStream();
+    await stream.write(new Uint8Array([1, 2, 3]));
+    await stream.flush();
+    expect(stream.sent).toEqual([1, 2, 3]);
+    expect(taken).toEqual([16 * 1024]);
+    expect(given).toEqual([16 * 1024]);
+    // The next write reuses the ring the pool got back; another stream's pool is not involved.
+    await other.write(new Uint8Array([4]));
+    await other.flush();
+    await stream.write(new Uint8Array([5]));
+    await stream.flush();
+    expect(taken).toEqual([16 * 1024, 16 * 1024]);
+    expect(given).toEqual([16 * 1024, 16 * 1024]);
   });
 });

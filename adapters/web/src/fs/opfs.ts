@@ -26,8 +26,9 @@ export interface OpfsFsOptions {
   /** The OPFS directory under which `makeTempDir` creates directories; default `/tmp`. */
   readonly tempDir?: string;
   /**
-   * The URL of the OPFS worker script for the main thread; default `./opfs-worker.js` next to this
-   * module (`new URL("./opfs-worker.js", import.meta.url)`). Bundlers must emit that file there.
+   * The URL of the OPFS worker script for the main thread; default the adapter's own
+   * `opfs-worker.js`, started as `new Worker(new URL("./opfs-worker.js", import.meta.url), { type:
+   * "module" })`: Vite and webpack recognise that form and emit the worker with the bundle.
    */
   readonly workerUrl?: string | URL;
 }
@@ -77,12 +78,22 @@ function localBackend(engine: OpfsEngine): Backend {
 /** Distributes `Omit` over the request union. */
 type Call = OpfsRequest extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-/** The engine in the OPFS worker, for the main thread. */
-function workerBackend(url: URL): Backend {
+/**
+ * Starts the OPFS worker: the adapter's own script unless `url` names another. The default is the
+ * literal form bundlers recognise as a worker, in a function so that nothing reads
+ * `import.meta.url` when this module loads.
+ */
+function startWorker(url: URL | undefined): Worker {
+  if (url !== undefined) return new Worker(url, { type: "module", name: "anyrt-opfs" });
+  return new Worker(new URL("./opfs-worker.js", import.meta.url), { type: "module", name: "anyrt-opfs" });
+}
+
+/** The engine in the OPFS worker, for the main thread; `url` is the worker script's, when given. */
+function workerBackend(url: URL | undefined): Backend {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   let nextId = 1;
   let broken: IoError | null = null;
-  const worker = new Worker(url, { type: "module", name: "anyrt-opfs" });
+  const worker = startWorker(url);
   worker.addEventListener("message", (event: MessageEvent<OpfsResponse>) => {
     const response = event.data;
     const waiter = pending.get(response.id);
@@ -93,9 +104,10 @@ function workerBackend(url: URL): Backend {
   });
   worker.addEventListener("error", (event) => {
     event.preventDefault();
+    const script = url?.href ?? "the adapter's opfs-worker.js (emitted by the bundler, or next to its opfs.js)";
     broken = new IoError(
       "Other",
-      `the OPFS worker failed (${event.message || "its script did not load"}); is ${url.href} served?`,
+      `the OPFS worker failed (${event.message || "its script did not load"}); is ${script} served?`,
     );
     for (const waiter of pending.values()) waiter.reject(broken);
     pending.clear();
@@ -200,21 +212,20 @@ function fromFailure(failure: OpfsFailure): IoError {
   return new IoError(failure.kind, failure.message, cause === undefined ? {} : { cause });
 }
 
-/** The default worker script, next to this module (`.ts` when run from source, as under Vite). */
-function defaultWorkerUrl(): URL {
-  return new URL(import.meta.url.endsWith(".ts") ? "./opfs-worker.ts" : "./opfs-worker.js", import.meta.url);
-}
-
-/** One OPFS worker per script URL (a page normally has one): sync access handles lock files across workers. */
+/**
+ * One OPFS worker per script (a page normally has one): sync access handles lock files across
+ * workers. The adapter's own script is the key `""`, other scripts their URL.
+ */
 const workers = new Map<string, Backend>();
 
 function backendFor(options: OpfsFsOptions): Backend {
   if (hasSyncAccessHandles()) return localBackend(realmEngine());
-  const url = new URL(options.workerUrl ?? defaultWorkerUrl());
-  let backend = workers.get(url.href);
+  const url = options.workerUrl === undefined ? undefined : new URL(options.workerUrl);
+  const key = url?.href ?? "";
+  let backend = workers.get(key);
   if (backend === undefined) {
     backend = workerBackend(url);
-    workers.set(url.href, backend);
+    workers.set(key, backend);
   }
   return backend;
 }

@@ -15,6 +15,7 @@ import {
 } from "@anyrt/core";
 import {
   abortReason,
+  BufferPool,
   ChunkQueue,
   checkConnectOptions,
   checkInteger,
@@ -121,7 +122,7 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   /** Called when the store drained below the high-water mark (a paused link may resume). */
   onRoom: (() => void) | null = null;
 
-  constructor(link: Link, open: { localAddress: unknown; remoteAddress: unknown }, window: number) {
+  constructor(link: Link, open: { localAddress: unknown; remoteAddress: unknown }, window: number, pool: BufferPool) {
     super();
     this.#link = link;
     this.#window = window;
@@ -150,6 +151,7 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
       },
       () => label,
       passIoError,
+      pool,
     ).half;
   }
 
@@ -229,6 +231,7 @@ function connectClassic(
   window: number,
   operation: string,
   signal: AbortSignal | undefined,
+  pool: BufferPool,
 ): Promise<TcpStream> {
   return new Promise<TcpStream>((resolve, reject) => {
     let ws: WebSocket;
@@ -291,7 +294,7 @@ function connectClassic(
       signal?.removeEventListener("abort", onAbort);
       if (settled) return;
       settled = true;
-      stream = new RelayedTcpStream(link, message, window);
+      stream = new RelayedTcpStream(link, message, window, pool);
       resolve(stream);
     };
     ws.onclose = (event: CloseEvent) => {
@@ -343,6 +346,7 @@ async function connectStream(
   window: number,
   operation: string,
   signal: AbortSignal | undefined,
+  pool: BufferPool,
 ): Promise<TcpStream> {
   const Ctor = webSocketStreamCtor() as WebSocketStreamConstructor;
   const wss = new Ctor(url, { protocols: [TCP_SUBPROTOCOL] });
@@ -389,7 +393,7 @@ async function connectStream(
         wss.close({ closeCode: 1000 });
       },
     };
-    const stream = new RelayedTcpStream(link, message, window);
+    const stream = new RelayedTcpStream(link, message, window, pool);
     let resume: (() => void) | null = null;
     stream.onRoom = () => {
       const r = resume;
@@ -478,6 +482,8 @@ export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
   if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
     throw new IoError("InvalidInput", `webSocketTcp: relay must be a ws: or wss: URL, got ${relay.protocol}`);
   }
+  // This Tcp's connections take their staging rings from one pool of their own.
+  const pool = new BufferPool();
   const connect = (connectOptions: TcpConnectOptions): Promise<TcpStream> => {
     let url: URL;
     let operation: string;
@@ -497,11 +503,11 @@ export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
         if (webSocketStreamCtor() === undefined) {
           throw new IoError("Unsupported", `${operation}: this runtime has no WebSocketStream`);
         }
-        return connectStream(url.href, window, operation, connectOptions.signal);
+        return connectStream(url.href, window, operation, connectOptions.signal, pool);
       }
       const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
       if (Ctor === undefined) throw new IoError("Unsupported", `${operation}: this runtime has no WebSocket`);
-      return connectClassic(url.href, Ctor, window, operation, connectOptions.signal);
+      return connectClassic(url.href, Ctor, window, operation, connectOptions.signal, pool);
     } catch (error) {
       return Promise.reject(error);
     }

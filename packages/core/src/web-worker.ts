@@ -3,14 +3,20 @@
  * workers running core's bootstrap (`@anyrt/core/blocking-worker`).
  * @module
  */
-import { IoError } from "../error.ts";
-import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./pool.ts";
+import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./blocking/pool.ts";
+import { IoError, invalidInput } from "./error.ts";
+import { describe } from "./validate.ts";
 
-/** Core's own worker bootstrap (`blocking-worker.ts`), next to this folder in source and in `dist`. */
-const webWorkerBootstrap = new URL(
-  import.meta.url.endsWith(".ts") ? "../blocking-worker.ts" : "../blocking-worker.js",
-  import.meta.url,
-);
+/**
+ * Starts a module worker on core's own bootstrap (`blocking-worker.ts`, next to this module in
+ * source and in `dist`, so that a bundle that puts both side by side keeps the URL). The expression is the one form bundlers recognise as a worker (Vite and
+ * webpack emit the bootstrap as an asset of its own for exactly `new Worker(new URL("literal",
+ * import.meta.url), { type: "module" })`), and it sits in a function so that nothing reads
+ * `import.meta.url` when this module loads: workerd leaves it undefined.
+ */
+function startCoreBootstrap(): Worker {
+  return new Worker(new URL("./blocking-worker.js", import.meta.url), { type: "module" });
+}
 
 /** Options of {@link webWorkerFactory}. */
 export interface WebWorkerOptions {
@@ -29,7 +35,7 @@ export interface WebWorkerOptions {
 export function createWebWorkerPool(options: Partial<BlockingPoolOptions> & WebWorkerOptions = {}): BlockingPool {
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   const { checkCloneable, ...pool } = options;
-  return new BlockingPool(webWorkerFactory(webWorkerBootstrap, { checkCloneable }), {
+  return new BlockingPool(webWorkerFactory(startCoreBootstrap, { checkCloneable }), {
     ...pool,
     size: pool.size ?? Math.max(1, cores ?? 1),
   });
@@ -38,13 +44,25 @@ export function createWebWorkerPool(options: Partial<BlockingPoolOptions> & WebW
 /**
  * A {@link WorkerFactory} on the web-standard `Worker` (Deno, Bun, browsers): module workers
  * running `bootstrap`, a module that calls {@link serveBlockingRequests} on `self` (core ships
- * one: `@anyrt/core/blocking-worker`). An error escaping the worker is stopped at the worker (it
- * never reaches this thread as an uncaught error) and fails the task it was running.
+ * one: `@anyrt/core/blocking-worker`). `bootstrap` is the module's URL, or a function that starts
+ * the worker itself, for a bundler to see the worker's URL where it expects it (`() => new
+ * Worker(new URL("./my-worker.js", import.meta.url), { type: "module" })`). An error escaping the
+ * worker is stopped at the worker (it never reaches this thread as an uncaught error) and fails
+ * the task it was running. Anything else as `bootstrap` fails at once with `InvalidInput`.
  */
-export function webWorkerFactory(bootstrap: string | URL, options: WebWorkerOptions = {}): WorkerFactory {
+export function webWorkerFactory(
+  bootstrap: string | URL | (() => Worker),
+  options: WebWorkerOptions = {},
+): WorkerFactory {
+  if (typeof bootstrap !== "string" && typeof bootstrap !== "function" && !(bootstrap instanceof URL)) {
+    throw invalidInput(
+      `webWorkerFactory: bootstrap must be a URL, a string or a function starting a Worker, got ${describe(bootstrap)}`,
+    );
+  }
+  const start = typeof bootstrap === "function" ? bootstrap : () => new Worker(bootstrap, { type: "module" });
   const check = options.checkCloneable === true;
   return (events) => {
-    const worker = new Worker(bootstrap, { type: "module" });
+    const worker = start();
     worker.onmessage = (event) => events.message(event.data);
     worker.onmessageerror = () =>
       events.failed(new IoError("InvalidData", "a message from the worker could not be deserialized"));

@@ -1,0 +1,168 @@
+/**
+ * The moving parts the Node bridges share: the `_read` pump over an anyrt reader, the `_write` and
+ * `_writev` of a bridged writer, and what destroying a bridge does to the anyrt stream under it.
+ * Internal to `@anyrt/compat/node`.
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { Readable, Writable } from "node:stream";
+import { type AsyncRead, type AsyncWrite, WOULD_BLOCK, writeAll, writeAllVectored } from "@anyrt/core";
+import { toIoError } from "./errors.ts";
+
+/** Options of `toNodeReadable`, `toNodeWritable` and `toNodeDuplex`. */
+export interface ToNodeOptions {
+  /** The size of the buffers reads land in (and the largest chunk pushed). Default 64 KiB. */
+  readonly chunkSize?: number | undefined;
+  /** The Node stream's readable high-water mark in bytes. Default 64 KiB. */
+  readonly readableHighWaterMark?: number | undefined;
+  /** The Node stream's writable high-water mark in bytes. Default 64 KiB. */
+  readonly writableHighWaterMark?: number | undefined;
+  /** Whether destroying the Node stream closes the anyrt stream (when it has `close()`). Default `true`. */
+  readonly closeOnDestroy?: boolean | undefined;
+}
+
+/** The default landing-buffer size and high-water marks of the Node bridges. */
+export const DEFAULT_SIZE = 64 * 1024;
+
+export interface ReadPump {
+  read(this: Readable): void;
+  abort(): void;
+}
+
+/**
+ * The `_read` of a bridged Readable: `tryRead` into a landing buffer while Node wants more and
+ * bytes are there, one awaited `read` when they are not. A landing buffer that was mostly filled
+ * is pushed as it is (a fresh one replaces it); a small read is copied out so that a few bytes
+ * never pin 64 KiB.
+ */
+export function readPump(reader: AsyncRead, chunkSize: number): ReadPump {
+  const aborter = new AbortController();
+  const options = { signal: aborter.signal };
+  let landing = Buffer.allocUnsafeSlow(chunkSize);
+  let reading = false;
+  const chunkOf = (n: number): Buffer => {
+    if (n * 2 >= chunkSize) {
+      const chunk = landing.subarray(0, n);
+      landing = Buffer.allocUnsafeSlow(chunkSize);
+      return chunk;
+    }
+    return Buffer.from(landing.subarray(0, n));
+  };
+  return {
+    abort: () => aborter.abort(),
+    read(this: Readable): void {
+      if (reading) return;
+      for (;;) {
+        let n: number;
+        try {
+          n = reader.tryRead(landing);
+        } catch (error) {
+          this.destroy(toIoError(error, "read"));
+          return;
+        }
+        if (n === WOULD_BLOCK) break;
+        if (n === 0) {
+          this.push(null);
+          return;
+        }
+        if (!this.push(chunkOf(n))) return;
+      }
+      reading = true;
+      reader.read(landing, options).then(
+        (n) => {
+          reading = false;
+          if (this.destroyed) return;
+          this.push(n === 0 ? null : chunkOf(n));
+        },
+        (error: unknown) => {
+          reading = false;
+          if (!this.destroyed) this.destroy(toIoError(error, "read"));
+        },
+      );
+    },
+  };
+}
+
+/**
+ * The `_write` of a bridged Writable: `tryWrite` first, `writeAll` for the rest; the callback
+ * runs once the writer accepted every byte and, when nothing else is queued behind the chunk,
+ * flushed them (so `'finish'` and a destroy right after a drained write lose nothing).
+ */
+export function writeChunk(
+  stream: Writable,
+  writer: AsyncWrite,
+  chunk: Buffer,
+  signal: AbortSignal,
+  callback: (error?: Error | null) => void,
+): void {
+  let offset = 0;
+  try {
+    while (offset < chunk.length) {
+      const n = writer.tryWrite(offset === 0 ? chunk : chunk.subarray(offset));
+      if (n === WOULD_BLOCK) break;
+      offset += n;
+    }
+  } catch (error) {
+    callback(toIoError(error, "write"));
+    return;
+  }
+  const last = stream.writableLength <= chunk.length;
+  if (offset === chunk.length && !last) {
+    callback();
+    return;
+  }
+  const options = { signal };
+  const rest = offset === chunk.length ? Promise.resolve() : writeAll(writer, chunk.subarray(offset), options);
+  rest
+    .then(() => (last ? writer.flush(options) : undefined))
+    .then(
+      () => callback(),
+      (error: unknown) => callback(toIoError(error, "write")),
+    );
+}
+
+export function closerOf(stream: object, enabled: boolean | undefined): () => Promise<void> {
+  const close = (stream as { close?: unknown }).close;
+  if (enabled === false || typeof close !== "function") return () => Promise.resolve();
+  return () => (close as () => Promise<void>).call(stream);
+}
+
+export function destroyWith(
+  close: () => Promise<void>,
+  error: Error | null,
+  callback: (error: Error | null) => void,
+): void {
+  close().then(
+    () => callback(error),
+    () => callback(error),
+  );
+}
+
+/**
+ * The `_writev` of a bridged Writable: the chunks Node gathered (corked writes, or writes queued
+ * behind a slow one) go down as one vectored write, so a driver's five corked messages are one
+ * native write where the writer gathers (`writeVectored`); the callback runs as for
+ * {@link writeChunk}.
+ */
+export function writeChunks(
+  stream: Writable,
+  writer: AsyncWrite,
+  chunks: readonly { chunk: Buffer }[],
+  signal: AbortSignal,
+  callback: (error?: Error | null) => void,
+): void {
+  const bufs: Buffer[] = [];
+  let total = 0;
+  for (const { chunk } of chunks) {
+    bufs.push(chunk);
+    total += chunk.length;
+  }
+  const last = stream.writableLength <= total;
+  const options = { signal };
+  writeAllVectored(writer, bufs, options)
+    .then(() => (last ? writer.flush(options) : undefined))
+    .then(
+      () => callback(),
+      (error: unknown) => callback(toIoError(error, "write")),
+    );
+}
