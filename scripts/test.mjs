@@ -3,7 +3,7 @@
 // `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
-import { chromiumBinary, matrixOf, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
+import { chromiumBinary, printMatrix, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
 import { bin, root, run } from "./lib/process.mjs";
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
@@ -85,9 +85,7 @@ async function conformance() {
   heading("conformance: the suite on every runtime present");
   try {
     const { report, counts } = await runConformance();
-    const files = await writeReports(report);
-    process.stdout.write(`\n${await matrixOf(report, { color: process.stdout.isTTY === true })}\n`);
-    process.stdout.write(`wrote ${relative(root, files.json)} and ${relative(root, files.html)}\n`);
+    await printMatrix(report, await writeReports(report));
     // A runtime or target that produced no results is a failure, counted once.
     record("conformance", {
       passed: counts.passed,

@@ -2,7 +2,8 @@
 // this machine, runs each one's driver in turn with live progress, and assembles and writes the report.
 import { execFileSync, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { delimiter, join, resolve, sep } from "node:path";
+import { arch, release, type } from "node:os";
+import { delimiter, join, relative, resolve, sep } from "node:path";
 import { createInterface } from "node:readline";
 import { bin, root } from "./process.mjs";
 
@@ -333,6 +334,17 @@ const driverGroups = {
 };
 
 /**
+ * Every name `--targets` accepts: a runtime (its own adapter), `memory` and `limited` (on every
+ * runtime), and the extra groups the drivers offer.
+ */
+export const targetNames = [
+  ...Object.keys(driverGroups),
+  "memory",
+  "limited",
+  ...new Set(Object.values(driverGroups).flat()),
+];
+
+/**
  * The driver targets to run on `runtime` from the `--targets` list given to the main job (names of
  * runtimes select that runtime's own adapter; `memory` and `limited` apply to every runtime; a
  * group such as `compat` goes to the drivers that offer it), or undefined for all of them.
@@ -366,25 +378,63 @@ export async function runConformance({ progress = createProgress(), targets, cas
     runs.push(...result.runs);
     problems.push(...result.problems);
   }
-  const report = { generatedAt: new Date().toISOString(), runs, unavailable: plan.unavailable, problems };
+  const report = {
+    generatedAt: new Date().toISOString(),
+    runs,
+    unavailable: plan.unavailable,
+    problems,
+    environment: describeEnvironment(),
+  };
   const counts = countCases(runs.flatMap((run) => run.cases));
   return { report, counts: { ...counts, problems: problems.length } };
 }
 
-/** Writes `reports/conformance.json` and `reports/conformance.html`; returns their paths. */
+/**
+ * Where the report was made (the report's `environment`): the versions of @anyrt/core and of the
+ * suite in this checkout, its commit and whether it has uncommitted changes, the OS and the CPU.
+ */
+function describeEnvironment() {
+  const versionOf = (path) => JSON.parse(readFileSync(resolve(root, path), "utf8")).version;
+  const environment = {
+    anyrtVersion: versionOf("packages/core/package.json"),
+    suiteVersion: versionOf("conformance-tests/package.json"),
+    os: `${type()} ${release()}`,
+    arch: arch(),
+  };
+  try {
+    const git = (args) =>
+      execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 10_000 });
+    environment.commit = git(["rev-parse", "HEAD"]).trim();
+    environment.dirty = git(["status", "--porcelain"]).trim() !== "";
+  } catch {
+    // Not a git checkout (an unpacked tarball): the report names no commit.
+  }
+  return environment;
+}
+
+/** Writes `reports/conformance.json`, `.html` and `.junit.xml`; returns their paths. */
 export async function writeReports(report) {
-  const { renderHtml } = await import("@anyrt/conformance");
+  const { renderHtml, renderJunit } = await import("@anyrt/conformance");
   const directory = resolve(root, "reports");
   mkdirSync(directory, { recursive: true });
   const json = join(directory, "conformance.json");
   const html = join(directory, "conformance.html");
+  const junit = join(directory, "conformance.junit.xml");
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(html, renderHtml(report));
-  return { json, html };
+  writeFileSync(junit, renderJunit(report));
+  return { json, html, junit };
 }
 
-/** The terminal matrix of `report`. */
-export async function matrixOf(report, { color = false } = {}) {
-  const { renderMatrix } = await import("@anyrt/conformance");
-  return renderMatrix(report, { color });
+/**
+ * Prints the matrix of `report` on `stream`, as `npm run conformance` and `npm test` both do:
+ * colour by `NO_COLOR`, `FORCE_COLOR` and whether `stream` is a terminal, at most 120 columns
+ * (fewer on a narrower terminal), then the paths of the reports written.
+ */
+export async function printMatrix(report, files, stream = process.stdout) {
+  const { renderMatrix, shouldColor } = await import("@anyrt/conformance");
+  const width = stream.isTTY === true && stream.columns > 0 ? Math.min(stream.columns, 120) : 120;
+  const paths = [files.json, files.html, files.junit].map((file) => relative(root, file));
+  stream.write(`\n${renderMatrix(report, { color: shouldColor(stream, process.env), width })}\n\n`);
+  stream.write(`wrote ${paths.join(", ")}\n`);
 }

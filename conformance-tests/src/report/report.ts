@@ -3,7 +3,7 @@
  * TypeScript with no runtime imports, so any runtime's driver can render a report.
  * @module
  */
-import { areaOf, type CaseResult, type CaseStatus, type RunResult } from "../case.ts";
+import { areaOf, type CaseResult, type RunResult } from "../case.ts";
 
 /** A runtime the main job could not run, with the command that installs it. */
 export interface UnavailableRuntime {
@@ -24,8 +24,28 @@ export interface RunProblem {
 }
 
 /**
+ * What was tested and where: the versions of anyrt and of the suite, the commit of the code under
+ * test and the machine. Every field is optional: a report says what its maker could find out.
+ */
+export interface ReportEnvironment {
+  /** The version of `@anyrt/core` the runs used, such as `"0.4.0"`. */
+  readonly anyrtVersion?: string;
+  /** The version of `@anyrt/conformance` (the suite) that ran the cases. */
+  readonly suiteVersion?: string;
+  /** The commit of the code under test (a full hash), when it is in a git checkout. */
+  readonly commit?: string;
+  /** Whether that checkout had uncommitted changes. */
+  readonly dirty?: boolean;
+  /** The operating system and its release, such as `"Linux 6.8.0"`. */
+  readonly os?: string;
+  /** The CPU architecture, such as `"x64"` or `"arm64"`. */
+  readonly arch?: string;
+}
+
+/**
  * `reports/conformance.json`. Later versions add fields; they never remove or retype these.
- * `unavailable` and `problems` are optional so that a report with `runs` alone is valid.
+ * `unavailable`, `problems` and `environment` are optional so that a report with `runs` alone is
+ * valid.
  */
 export interface ConformanceReport {
   /** When the report was made, ISO-8601. */
@@ -33,6 +53,7 @@ export interface ConformanceReport {
   readonly runs: readonly RunResult[];
   readonly unavailable?: readonly UnavailableRuntime[];
   readonly problems?: readonly RunProblem[];
+  readonly environment?: ReportEnvironment;
 }
 
 /** How many cases ended in each status. */
@@ -93,5 +114,75 @@ export function formatCell(counts: StatusCounts): string {
   return parts.join(" ");
 }
 
-/** Sort order for case tables: failures first, then passes, then unsupported. */
-export const statusOrder: Readonly<Record<CaseStatus, number>> = { failed: 0, passed: 1, unsupported: 2 };
+/**
+ * Whether `run` is a bridge or variant of another run rather than an adapter of its own: its
+ * adapter name has a `:suffix` (`@anyrt/node:limited`, `@anyrt/core:memory-pipe`,
+ * `@anyrt/compat:web-streams`). Renderings fold these under their runtime.
+ */
+export function isVariant(run: RunResult): boolean {
+  return run.adapter.includes(":");
+}
+
+/** The runs of one runtime at one version, as the renderings group them. */
+export interface RuntimeGroup {
+  /** `"node 24.21.0"`. */
+  readonly label: string;
+  readonly runtime: string;
+  readonly runtimeVersion: string;
+  /** Runs of adapters (names without a `:` suffix), in report order. */
+  readonly adapters: readonly RunResult[];
+  /** Runs of bridges and variants ({@link isVariant}), in report order. */
+  readonly variants: readonly RunResult[];
+}
+
+/**
+ * The runs of `report` grouped by runtime and version, in the order each group first appears,
+ * each group's adapter runs before its bridge and variant runs.
+ */
+export function groupRuns(report: ConformanceReport): RuntimeGroup[] {
+  const groups = new Map<string, { runtime: string; runtimeVersion: string; runs: RunResult[] }>();
+  for (const run of report.runs) {
+    const label = runLabel(run).runtime;
+    const group = groups.get(label) ?? { runtime: run.runtime, runtimeVersion: run.runtimeVersion, runs: [] };
+    group.runs.push(run);
+    groups.set(label, group);
+  }
+  return [...groups].map(([label, group]) => ({
+    label,
+    runtime: group.runtime,
+    runtimeVersion: group.runtimeVersion,
+    adapters: group.runs.filter((run) => !isVariant(run)),
+    variants: group.runs.filter(isVariant),
+  }));
+}
+
+/** Short names of the suite's areas for narrow columns; {@link shortAreaNames} explains the rest. */
+const areaShortNames: Readonly<Record<string, string>> = {
+  write: "writ",
+  shutdown: "shut",
+  close: "clos",
+  split: "splt",
+  process: "proc",
+  blocking: "blk",
+  errors: "err",
+  capabilities: "cap",
+  framed: "frm",
+  buffered: "buf",
+};
+
+/**
+ * A column heading of at most four characters for each of `areas`, distinct from each other: the
+ * suite's own abbreviations, otherwise the first four characters, with a digit at the end when
+ * two areas would share a heading.
+ */
+export function shortAreaNames(areas: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const area of areas) {
+    let name = areaShortNames[area] ?? area.slice(0, 4);
+    for (let suffix = 2; taken.has(name); suffix++) name = `${area.slice(0, 3)}${suffix}`;
+    taken.add(name);
+    names.set(area, name);
+  }
+  return names;
+}
