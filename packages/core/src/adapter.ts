@@ -74,6 +74,7 @@ export {
   checkReader,
   checkSignal,
   checkSize,
+  checkString,
   checkWriteCount,
   checkWriter,
   describe,
