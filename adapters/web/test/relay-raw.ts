@@ -65,6 +65,23 @@ export function frameBytes(opcode: number, payload: Uint8Array | string, options
   return bytes;
 }
 
+/** An upgrade request for `query` to a relay on 127.0.0.1:`port`, as text. */
+export function upgradeRequest(port: number, query: string, options: UpgradeOptions = {}): string {
+  const host = options.host === undefined ? `127.0.0.1:${port}` : options.host;
+  const lines = [
+    `GET ${options.path ?? "/tcp"}${query} HTTP/1.1`,
+    ...(host === null ? [] : [`Host: ${host}`]),
+    "Upgrade: websocket",
+    "Connection: keep-alive, Upgrade",
+    `Sec-WebSocket-Key: ${KEY}`,
+    "Sec-WebSocket-Version: 13",
+    `Sec-WebSocket-Protocol: ${options.protocol ?? "anyrt.tcp.v1"}`,
+    ...(options.origin === undefined ? [] : [`Origin: ${options.origin}`]),
+    ...(options.headers ?? []),
+  ];
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
 /** A raw connection to a relay with a read buffer. */
 export class Raw {
   readonly stream: TcpStream;
@@ -130,19 +147,7 @@ export class Raw {
 
   /** The upgrade request for `query`, as text. */
   request(query: string, options: UpgradeOptions = {}): string {
-    const host = options.host === undefined ? `127.0.0.1:${this.port}` : options.host;
-    const lines = [
-      `GET ${options.path ?? "/tcp"}${query} HTTP/1.1`,
-      ...(host === null ? [] : [`Host: ${host}`]),
-      "Upgrade: websocket",
-      "Connection: keep-alive, Upgrade",
-      `Sec-WebSocket-Key: ${KEY}`,
-      "Sec-WebSocket-Version: 13",
-      `Sec-WebSocket-Protocol: ${options.protocol ?? "anyrt.tcp.v1"}`,
-      ...(options.origin === undefined ? [] : [`Origin: ${options.origin}`]),
-      ...(options.headers ?? []),
-    ];
-    return `${lines.join("\r\n")}\r\n\r\n`;
+    return upgradeRequest(this.port, query, options);
   }
 
   /** Sends the upgrade request and reads the response. */

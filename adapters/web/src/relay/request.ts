@@ -1,20 +1,20 @@
 /**
- * The HTTP/1.1 side of the relay: reading a request head without giving the connection a buffer
- * before the client has sent anything (memory follows the bytes received, up to
- * `maxHeaderBytes`), parsing it strictly, and the plain responses that refuse a request.
+ * The HTTP/1.1 side of the relay: reading a request head into memory that follows the bytes
+ * received (a small first buffer that grows only as the head arrives, up to `maxHeaderBytes`),
+ * parsing it strictly, and the plain responses that refuse a request.
  * @module
  */
-import { type AsyncRead, type Duplex, type OperationOptions, WOULD_BLOCK, writeAllVectored } from "@anyrt/core";
+import { type AsyncRead, type Duplex, type OperationOptions, writeAllVectored } from "@anyrt/core";
 
 const encoder = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 
 /**
- * Where the bytes that follow a first one land, for every connection: it is used only inside a
- * synchronous `tryRead`, and what arrived is copied out at once, so no connection keeps a read
- * buffer of its own while it has sent nothing.
+ * The first buffer a request head is read into: a browser's upgrade request without cookies fits.
+ * A pending read should be able to take a whole arrival, or the socket queues what it could not
+ * hand over (on Node in a 16 KiB block that the socket keeps), which would cost more than this.
  */
-const scratch = new Uint8Array(16 * 1024);
+const FIRST_READ = 1024;
 
 /** A parsed request head. */
 export interface RequestHead {
@@ -35,9 +35,20 @@ export type HeadRead =
  * client that sends a byte at a time costs amortised constant copying per byte.
  */
 export class GrowingBuffer {
-  /** The buffer; `bytes[0, length)` holds what was appended. */
-  bytes = new Uint8Array(0);
+  /** The buffer; `bytes[0, length)` holds what was received. */
+  bytes: Uint8Array;
   length = 0;
+
+  constructor(capacity = 0) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  /** Makes room for at least one more byte, doubling the capacity but not past `max` (when there is room below it). */
+  grow(max: number): void {
+    const grown = new Uint8Array(Math.max(this.length + 1, Math.min(this.bytes.length * 2, max), 256));
+    grown.set(this.bytes.subarray(0, this.length));
+    this.bytes = grown;
+  }
 
   /** Appends a copy of `chunk`. */
   append(chunk: Uint8Array): void {
@@ -61,26 +72,22 @@ function headEnd(bytes: Uint8Array, from: number, length: number): number {
 
 /**
  * Reads a request head (up to and including the blank line) of at most `maxHeaderBytes`, and
- * what the client sent after it within those bytes. Each wait reads one byte into a one-byte
- * buffer; what else has arrived is taken synchronously through the shared scratch buffer.
- * Rejects with the stream's error or the signal's reason (the read is cancel-safe).
+ * what the client sent after it within those bytes, into a buffer of {@link FIRST_READ} bytes
+ * that doubles whenever it is full. Rejects with the stream's error or the signal's reason (the
+ * read is cancel-safe).
  */
 export async function readHead(
   stream: AsyncRead,
   maxHeaderBytes: number,
   options: OperationOptions,
 ): Promise<HeadRead> {
-  const received = new GrowingBuffer();
-  const one = new Uint8Array(1);
+  const received = new GrowingBuffer(Math.min(FIRST_READ, maxHeaderBytes));
   let searched = 0;
   for (;;) {
-    if ((await stream.read(one, options)) === 0) return { ok: false, reason: "eof" };
-    received.append(one);
-    while (received.length < maxHeaderBytes) {
-      const n = stream.tryRead(scratch.subarray(0, Math.min(scratch.length, maxHeaderBytes - received.length)));
-      if (n === WOULD_BLOCK || n === 0) break;
-      received.append(scratch.subarray(0, n));
-    }
+    if (received.length === received.bytes.length) received.grow(maxHeaderBytes);
+    const n = await stream.read(received.bytes.subarray(received.length), options);
+    if (n === 0) return { ok: false, reason: "eof" };
+    received.length += n;
     const end = headEnd(received.bytes, searched - 3, received.length);
     if (end >= 0) {
       return { ok: true, head: received.bytes.subarray(0, end), rest: received.bytes.slice(end, received.length) };
