@@ -229,7 +229,8 @@ export class RelayedConnection<User> {
       try {
         granted = await authorize({
           url,
-          headers: head.headers,
+          // A copy: what the hook does to it cannot change what the relay checked.
+          headers: new Headers(head.headers),
           origin: head.headers.get("origin"),
           remoteAddress: ws.remoteAddress,
           localAddress: ws.localAddress,
