@@ -210,9 +210,13 @@ export class RelayedConnection<User> {
       return null;
     }
     const head = parseHead(read.head);
-    const refusal = head === null ? { status: "400 Bad Request", body: "malformed request\n" } : this.#refusal(head);
-    if (refusal !== null || head === null) {
-      await respond(ws, refusal ?? { status: "400 Bad Request", body: "malformed request\n" });
+    if (head === null) {
+      await respond(ws, { status: "400 Bad Request", body: "malformed request\n" });
+      return null;
+    }
+    const refusal = this.#refusal(head);
+    if (refusal !== null) {
+      await respond(ws, refusal);
       return null;
     }
     let url: URL;
@@ -227,9 +231,9 @@ export class RelayedConnection<User> {
     if (authorize !== undefined) {
       let granted: User | false | null | undefined;
       try {
+        // Copies: what the hook does to them cannot change what the relay checked and uses.
         granted = await authorize({
-          url,
-          // A copy: what the hook does to it cannot change what the relay checked.
+          url: new URL(url),
           headers: new Headers(head.headers),
           origin: head.headers.get("origin"),
           remoteAddress: ws.remoteAddress,
