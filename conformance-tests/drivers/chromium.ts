@@ -28,7 +28,7 @@ import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeRuntime } from "@anyrt/node";
-import { serveWebSocketRelay } from "@anyrt/web/relay";
+import { serveWebSocketRelay, type WebSocketRelay } from "@anyrt/web/relay";
 import { runIfEntry } from "./hosted.ts";
 import { pairBufferingThrough, startRelay } from "./rendezvous.ts";
 
@@ -165,9 +165,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const directory = mkdtempSync(join(tmpdir(), "anyrt-chromium-"));
   const relay = await startRelay();
-  // The page's TCP: WebSocket to this relay, then TCP to the rendezvous relay (any destination is
-  // allowed: the cases also connect to closed ports and unknown hosts).
-  const webSocketRelay = await serveWebSocketRelay(nodeRuntime, { port: 0, allow: () => true });
+  let webSocketRelay: WebSocketRelay | undefined;
   let served: { server: Server; origin: string } | undefined;
   let browser: import("playwright-core").Browser | undefined;
   try {
@@ -176,6 +174,14 @@ async function main(): Promise<number> {
       directory,
     );
     served = await serveDirectory(directory);
+    // The page's TCP: WebSocket to this relay, then TCP to the rendezvous relay. Only the suite's
+    // page may use it (its origin, stated rather than left to the loopback default), and it may go
+    // anywhere: the cases also connect to closed ports and unknown hosts.
+    webSocketRelay = await serveWebSocketRelay(nodeRuntime, {
+      port: 0,
+      allowedOrigins: [served.origin],
+      allow: () => true,
+    });
     const version = chromiumVersion();
     browser = await launchChromium();
     const page = await browser.newPage();
@@ -225,7 +231,7 @@ async function main(): Promise<number> {
   } finally {
     await browser?.close().catch(() => undefined);
     served?.server.close();
-    await webSocketRelay.close();
+    await webSocketRelay?.close();
     relay.server.close();
     rmSync(directory, { recursive: true, force: true });
   }

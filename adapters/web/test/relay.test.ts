@@ -1,14 +1,14 @@
 // The relay's RFC 6455 side, spoken by hand over @anyrt/node TCP: the upgrade, frames, control
 // frames, limits, and the anyrt.tcp.v1 messages as they look on the wire.
-import { isIoError, type TcpListener, type TcpStream } from "@anyrt/core";
+import { isIoError, type TcpListener } from "@anyrt/core";
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relayConnection, serveWebSocketRelay, type WebSocketRelay } from "../src/relay/index.ts";
 import { acceptKey, unmask } from "../src/relay/websocket.ts";
+import { ACCEPT, KEY, Raw } from "./relay-raw.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
 
 let relay: WebSocketRelay;
 let listener: TcpListener;
@@ -23,132 +23,9 @@ afterAll(async () => {
   await relay.close();
 });
 
-/** A raw connection to the relay with a read buffer. */
-class Raw {
-  readonly stream: TcpStream;
-  #buf = new Uint8Array(0);
-
-  constructor(stream: TcpStream) {
-    this.stream = stream;
-  }
-
-  static async open(): Promise<Raw> {
-    return new Raw(await nodeRuntime.tcp.connect({ port: relay.localAddress.port }));
-  }
-
-  async send(bytes: Uint8Array | string): Promise<void> {
-    const data = typeof bytes === "string" ? encoder.encode(bytes) : bytes;
-    for (let at = 0; at < data.length; ) at += await this.stream.write(data.subarray(at));
-  }
-
-  /** Reads until `n` bytes are buffered; false at EOF. */
-  async need(n: number): Promise<boolean> {
-    const chunk = new Uint8Array(65536);
-    while (this.#buf.length < n) {
-      const got = await this.stream.read(chunk);
-      if (got === 0) return false;
-      const next = new Uint8Array(this.#buf.length + got);
-      next.set(this.#buf);
-      next.set(chunk.subarray(0, got), this.#buf.length);
-      this.#buf = next;
-    }
-    return true;
-  }
-
-  take(n: number): Uint8Array {
-    const out = this.#buf.slice(0, n);
-    this.#buf = this.#buf.slice(n);
-    return out;
-  }
-
-  /** Reads the HTTP response head (and the body for an error response). */
-  async response(): Promise<{ status: number; head: string; body: string }> {
-    for (;;) {
-      const text = decoder.decode(this.#buf);
-      const end = text.indexOf("\r\n\r\n");
-      if (end >= 0) {
-        const head = text.slice(0, end);
-        this.take(end + 4);
-        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]);
-        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
-        if (length > 0) await this.need(length);
-        return { status, head, body: decoder.decode(this.take(length)) };
-      }
-      if (!(await this.need(this.#buf.length + 1))) throw new Error(`EOF in response: ${text}`);
-    }
-  }
-
-  async upgrade(query: string, protocol = "anyrt.tcp.v1"): Promise<{ status: number; head: string }> {
-    await this.send(
-      `GET /tcp${query} HTTP/1.1\r\nHost: relay\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
-    );
-    return this.response();
-  }
-
-  /** Sends a masked frame. */
-  async frame(opcode: number, payload: Uint8Array | string, fin = true, masked = true): Promise<void> {
-    const data = typeof payload === "string" ? encoder.encode(payload) : payload;
-    const head: number[] = [(fin ? 0x80 : 0) | opcode];
-    const maskBit = masked ? 0x80 : 0;
-    if (data.length < 126) head.push(maskBit | data.length);
-    else if (data.length < 65536) head.push(maskBit | 126, data.length >> 8, data.length & 0xff);
-    else
-      head.push(
-        maskBit | 127,
-        0,
-        0,
-        0,
-        0,
-        (data.length >>> 24) & 0xff,
-        (data.length >> 16) & 0xff,
-        (data.length >> 8) & 0xff,
-        data.length & 0xff,
-      );
-    const mask = [0x12, 0x34, 0x56, 0x78];
-    const body = masked ? data.map((byte, i) => byte ^ (mask[i & 3] as number)) : data;
-    await this.send(new Uint8Array([...head, ...(masked ? mask : []), ...body]));
-  }
-
-  /** Reads one server frame; null at EOF. */
-  async readFrame(): Promise<{ opcode: number; fin: boolean; payload: Uint8Array } | null> {
-    if (!(await this.need(2))) return null;
-    const [b0, b1] = this.take(2) as unknown as [number, number];
-    expect(b1 & 0x80).toBe(0); // server frames are not masked
-    let length = b1 & 0x7f;
-    if (length === 126) {
-      await this.need(2);
-      const ext = this.take(2);
-      length = ((ext[0] as number) << 8) | (ext[1] as number);
-    } else if (length === 127) {
-      await this.need(8);
-      length = Number(new DataView(this.take(8).buffer).getBigUint64(0));
-    }
-    await this.need(length);
-    return { opcode: b0 & 0x0f, fin: (b0 & 0x80) !== 0, payload: this.take(length) };
-  }
-
-  /** Reads frames until a close frame; returns its code and reason, and the text messages before it. */
-  async closeFrame(): Promise<{ code: number; reason: string; texts: string[]; binary: number }> {
-    const texts: string[] = [];
-    let binary = 0;
-    for (;;) {
-      const frame = await this.readFrame();
-      if (frame === null) throw new Error("EOF before a close frame");
-      if (frame.opcode === 1) texts.push(decoder.decode(frame.payload));
-      else if (frame.opcode === 2) binary += frame.payload.length;
-      else if (frame.opcode === 8) {
-        const code =
-          frame.payload.length >= 2 ? ((frame.payload[0] as number) << 8) | (frame.payload[1] as number) : 1005;
-        return { code, reason: decoder.decode(frame.payload.subarray(2)), texts, binary };
-      }
-    }
-  }
-}
-
 describe("the relay's WebSocket server", () => {
   it("computes Sec-WebSocket-Accept as RFC 6455 does", async () => {
-    expect(await acceptKey(KEY)).toBe("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    expect(await acceptKey(KEY)).toBe(ACCEPT);
   });
 
   it("unmasks at any alignment and payload offset as the byte-wise definition does", () => {
@@ -168,10 +45,10 @@ describe("the relay's WebSocket server", () => {
   });
 
   it("upgrades with the accept key and the anyrt.tcp.v1 subprotocol, then reports open", async () => {
-    const raw = await Raw.open();
+    const raw = await Raw.open(relay.localAddress.port);
     const response = await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     expect(response.status).toBe(101);
-    expect(response.head).toContain("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    expect(response.head).toContain(`Sec-WebSocket-Accept: ${ACCEPT}`);
     expect(response.head).toContain("Sec-WebSocket-Protocol: anyrt.tcp.v1");
     const server = await listener.accept();
     const open = await raw.readFrame();
@@ -188,17 +65,17 @@ describe("the relay's WebSocket server", () => {
   });
 
   it("answers a plain HTTP request with 426 and a malformed one with 400", async () => {
-    const plain = await Raw.open();
-    await plain.send("GET /tcp HTTP/1.1\r\nHost: relay\r\n\r\n");
+    const plain = await Raw.open(relay.localAddress.port);
+    await plain.send("GET /tcp HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     expect((await plain.response()).status).toBe(426);
     await plain.stream.close();
-    const garbage = await Raw.open();
+    const garbage = await Raw.open(relay.localAddress.port);
     await garbage.send("HELLO\r\n\r\n");
     expect((await garbage.response()).status).toBe(400);
     await garbage.stream.close();
-    const version = await Raw.open();
+    const version = await Raw.open(relay.localAddress.port);
     await version.send(
-      `GET /tcp HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 8\r\n\r\n`,
+      `GET /tcp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 8\r\n\r\n`,
     );
     const refused = await version.response();
     expect(refused.status).toBe(426);
@@ -207,23 +84,23 @@ describe("the relay's WebSocket server", () => {
   });
 
   it("refuses another path (404), a missing subprotocol (400) and an oversized header (431)", async () => {
-    const path = await Raw.open();
+    const path = await Raw.open(relay.localAddress.port);
     await path.send(
-      `GET /other HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: anyrt.tcp.v1\r\n\r\n`,
+      `GET /other HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: anyrt.tcp.v1\r\n\r\n`,
     );
     expect((await path.response()).status).toBe(404);
     await path.stream.close();
-    const protocol = await Raw.open();
-    expect((await protocol.upgrade("?host=127.0.0.1&port=1", "chat")).status).toBe(400);
+    const protocol = await Raw.open(relay.localAddress.port);
+    expect((await protocol.upgrade("?host=127.0.0.1&port=1", { protocol: "chat" })).status).toBe(400);
     await protocol.stream.close();
-    const big = await Raw.open();
+    const big = await Raw.open(relay.localAddress.port);
     await big.send(`GET /tcp HTTP/1.1\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`);
     expect((await big.response()).status).toBe(431);
     await big.stream.close();
   });
 
   it("answers a ping with a pong carrying the same payload", async () => {
-    const raw = await Raw.open();
+    const raw = await Raw.open(relay.localAddress.port);
     await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     const server = await listener.accept();
     await raw.readFrame(); // open
@@ -236,7 +113,7 @@ describe("the relay's WebSocket server", () => {
   });
 
   it("closes with 1009 a message over maxMessageSize, and with 1002 an unmasked frame", async () => {
-    const raw = await Raw.open();
+    const raw = await Raw.open(relay.localAddress.port);
     await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     const server = await listener.accept();
     await raw.readFrame();
@@ -245,35 +122,35 @@ describe("the relay's WebSocket server", () => {
     await raw.stream.close();
     await server.close();
     // Fragments count together.
-    const fragments = await Raw.open();
+    const fragments = await Raw.open(relay.localAddress.port);
     await fragments.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     const server2 = await listener.accept();
     await fragments.readFrame();
-    await fragments.frame(2, new Uint8Array(600), false);
-    await fragments.frame(0, new Uint8Array(600), true);
+    await fragments.frame(2, new Uint8Array(600), { fin: false });
+    await fragments.frame(0, new Uint8Array(600));
     expect((await fragments.closeFrame()).code).toBe(1009);
     await fragments.stream.close();
     await server2.close();
-    const unmasked = await Raw.open();
+    const unmasked = await Raw.open(relay.localAddress.port);
     await unmasked.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     const server3 = await listener.accept();
     await unmasked.readFrame();
-    await unmasked.frame(2, "x", true, false);
+    await unmasked.frame(2, "x", { masked: false });
     expect((await unmasked.closeFrame()).code).toBe(1002);
     await unmasked.stream.close();
     await server3.close();
   });
 
   it("relays fragmented binary data and a fragmented end, then closes 1000 when both sides ended", async () => {
-    const raw = await Raw.open();
+    const raw = await Raw.open(relay.localAddress.port);
     await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
     const server = await listener.accept();
     await raw.readFrame();
-    await raw.frame(2, "hel", false);
+    await raw.frame(2, "hel", { fin: false });
     await raw.frame(9, "interleaved ping");
-    await raw.frame(0, "lo", true);
-    await raw.frame(1, '{"type":', false);
-    await raw.frame(0, '"end"}', true);
+    await raw.frame(0, "lo");
+    await raw.frame(1, '{"type":', { fin: false });
+    await raw.frame(0, '"end"}');
     const buf = new Uint8Array(16);
     let text = "";
     for (;;) {
@@ -296,7 +173,7 @@ describe("the relay's WebSocket server", () => {
 
   it("reports bad arguments as close 4000 InvalidInput", async () => {
     for (const query of ["?host=127.0.0.1&port=0", "?host=127.0.0.1&port=70000", "?port=80", "?host=a%20b&port=80"]) {
-      const raw = await Raw.open();
+      const raw = await Raw.open(relay.localAddress.port);
       expect((await raw.upgrade(query)).status).toBe(101);
       const closing = await raw.closeFrame();
       expect([closing.code, closing.reason]).toEqual([4000, "InvalidInput"]);
@@ -305,7 +182,7 @@ describe("the relay's WebSocket server", () => {
   });
 
   it("sends no more than the window beyond the client's acks, and resumes on ack", async () => {
-    const raw = await Raw.open();
+    const raw = await Raw.open(relay.localAddress.port);
     await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}&window=10`);
     const server = await listener.accept();
     await raw.readFrame();
@@ -331,7 +208,7 @@ describe("the relay's WebSocket server", () => {
 
   it("pings the client every pingIntervalMs", async () => {
     await using own = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", pingIntervalMs: 20 });
-    const raw = new Raw(await nodeRuntime.tcp.connect({ port: own.localAddress.port }));
+    const raw = await Raw.open(own.localAddress.port);
     expect((await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`)).status).toBe(101);
     const server = await listener.accept();
     expect(decoder.decode((await raw.readFrame())?.payload)).toContain('"type":"open"');
@@ -351,7 +228,7 @@ describe("the relay's WebSocket server", () => {
    */
   async function vanishWhileBlocked(pingIntervalMs: number) {
     await using front = await nodeRuntime.tcp.listen({ port: 0 });
-    const raw = new Raw(await nodeRuntime.tcp.connect({ port: front.localAddress.port }));
+    const raw = await Raw.open(front.localAddress.port);
     const relayed = relayConnection(nodeRuntime, await front.accept(), {
       path: "/tcp",
       pingIntervalMs,

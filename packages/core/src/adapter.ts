@@ -73,6 +73,7 @@ export {
   checkReader,
   checkSignal,
   checkSize,
+  checkString,
   checkWriteCount,
   checkWriter,
   describe,

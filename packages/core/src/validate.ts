@@ -117,6 +117,23 @@ export function checkFunction(
   if (typeof value !== "function") throw fail(operation, name, "a function", value);
 }
 
+/**
+ * Throws `InvalidInput` unless `value` is a string, and, when `pattern` is given, one that
+ * matches it; `accepted` says what is accepted in the message (`an origin such as
+ * https://example.com`).
+ */
+export function checkString(
+  operation: string,
+  name: string,
+  value: unknown,
+  pattern?: RegExp,
+  accepted = "a string",
+): asserts value is string {
+  if (typeof value !== "string" || (pattern !== undefined && !pattern.test(value))) {
+    throw fail(operation, name, accepted, value);
+  }
+}
+
 /** Throws `InvalidInput` unless `value` is an array. */
 export function checkArray(operation: string, name: string, value: unknown): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw fail(operation, name, "an array", value);

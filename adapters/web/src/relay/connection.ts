@@ -1,14 +1,17 @@
 /**
  * One relayed connection: the `anyrt.tcp.v1` state machine between an accepted WebSocket and the
- * TCP connection it asked for (upgrade, connect, both directions with credit, pings, and the close
- * handshake), on the tasks and time of the runtime it is given.
+ * TCP connection it asked for (the guarded upgrade, connect, both directions with credit, pings,
+ * the idle timeout, and the close handshake), on the tasks and time of the runtime it is given.
  * @module
  */
 import { isIoError, type JoinHandle, type Runtime, type TcpStream, type Time, type Timer } from "@anyrt/core";
 import { CLOSE_FAILURE, parseControl, TCP_SUBPROTOCOL } from "../websocket/protocol.ts";
 import { destinationOf } from "./destination.ts";
 import { isAllowed, type RelayConnectionOptions, type RelaySettings, relaySettings } from "./options.ts";
+import { isHostHeader } from "./origin.ts";
+import { GrowingBuffer, parseHead, type Refusal, type RequestHead, readHead, respond } from "./request.ts";
 import {
+  acceptUpgrade,
   closePayload,
   FrameWriter,
   Input,
@@ -20,9 +23,10 @@ import {
   OP_PONG,
   OP_TEXT,
   ProtocolError,
+  parseClose,
   readHeader,
   unmask,
-  upgrade,
+  upgradeRefusal,
 } from "./websocket.ts";
 
 const encoder = new TextEncoder();
@@ -32,13 +36,28 @@ const CHUNK = 64 * 1024;
 /** How long the relay waits for the client's close frame after sending its own. */
 const CLOSE_WAIT_MS = 5_000;
 const EMPTY = new Uint8Array(0);
+/**
+ * The largest text message: the protocol's control messages are a few dozen bytes of JSON, and a
+ * text message is held until complete, so this bounds what an unfinished one holds.
+ */
+const MAX_CONTROL_MESSAGE = 4096;
+
+/** An accepted upgrade: the request's URL, what `authorize` granted, and the bytes after the head. */
+interface Accepted<User> {
+  readonly url: URL;
+  readonly user: User;
+  readonly rest: Uint8Array;
+}
 
 /**
- * Serves one accepted connection as the relay: upgrades it to a WebSocket speaking
- * `anyrt.tcp.v1`, connects to the requested destination through `runtime.tcp`, and relays both
- * ways with backpressure until both sides are done. Resolves when the connection is finished;
- * `stream` is closed by then. It rejects only for invalid options (`InvalidInput`, at once, and
- * `stream` is left untouched). Use it in your own accept loop. Its timers and tasks are
+ * Serves one accepted connection as the relay: checks the upgrade request (its `Host`, its
+ * `Origin`, the `authorize` hook; a refusal is an HTTP error response, never a WebSocket),
+ * upgrades it to a WebSocket speaking `anyrt.tcp.v1`, connects to the requested destination
+ * through `runtime.tcp` if the `allow` policy lets this user go there, and relays both ways with
+ * backpressure until both sides are done. Resolves when the connection is finished; `stream` is
+ * closed by then. It rejects only for invalid options (`InvalidInput`, at once, and `stream` is
+ * left untouched). Use it in your own accept loop, which then also owns the limits on how many
+ * connections are open ({@link serveWebSocketRelay} has them). Its timers and tasks are
  * `runtime.time`'s and `runtime.tasks`'.
  *
  * @example
@@ -55,23 +74,24 @@ const EMPTY = new Uint8Array(0);
  * }
  * ```
  */
-export async function relayConnection(
+export async function relayConnection<User = undefined>(
   runtime: Runtime,
   stream: TcpStream,
-  options: RelayConnectionOptions = {},
+  options: RelayConnectionOptions<User> = {},
 ): Promise<void> {
   const settings = relaySettings("relayConnection", options);
   await new RelayedConnection(runtime, stream, settings).serve();
 }
 
-/** One relayed connection: the WebSocket side, the TCP side, credit and the close handshake. */
-export class RelayedConnection {
+/** One relayed connection: the upgrade, the WebSocket side, the TCP side, credit and the close handshake. */
+export class RelayedConnection<User> {
   readonly #runtime: Runtime;
   readonly #time: Time;
   readonly #ws: TcpStream;
-  readonly #settings: RelaySettings;
-  readonly #input: Input;
+  readonly #settings: RelaySettings<User>;
   readonly #frames: FrameWriter;
+  /** The frame reader, made once the upgrade is accepted: nothing is buffered for a client before that. */
+  #input: Input | null = null;
   #tcp: TcpStream | null = null;
   #credit = Number.POSITIVE_INFINITY;
   #wakeCredit: (() => void) | null = null;
@@ -81,28 +101,30 @@ export class RelayedConnection {
   /** Cuts the WebSocket off when the client does not answer the close frame in time. */
   #closeTimer: Timer | null = null;
   #pings: JoinHandle<void> | null = null;
+  #idle: JoinHandle<void> | null = null;
+  /** When data last went through, either way (`Time.now()` milliseconds). */
+  #lastData = 0;
   /** The TCP shutdown the client's `end` started, settled either way. */
   #shutdownDone: Promise<void> | null = null;
 
-  constructor(runtime: Runtime, ws: TcpStream, settings: RelaySettings) {
+  constructor(runtime: Runtime, ws: TcpStream, settings: RelaySettings<User>) {
     this.#runtime = runtime;
     this.#time = runtime.time;
     this.#ws = ws;
     this.#settings = settings;
-    this.#input = new Input(ws);
     this.#frames = new FrameWriter(ws);
   }
 
   /**
    * Runs the connection to its end, then releases both sockets; never rejects (a relayed
-   * connection ends quietly: its errors went to the client as close codes). An abort of `signal`
-   * closes both sockets at once.
+   * connection ends quietly: its errors went to the client as an HTTP status or close codes). An
+   * abort of `signal` closes both sockets at once.
    */
   async serve(signal?: AbortSignal): Promise<void> {
     const onAbort = () => void this.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      if (!signal?.aborted) await this.#run();
+      if (!signal?.aborted) await this.#run(signal);
     } catch {
       // Nothing more to tell the client: the close frame, if any, is sent.
     } finally {
@@ -115,18 +137,21 @@ export class RelayedConnection {
   async abort(): Promise<void> {
     this.#closeTimer?.cancel();
     this.#pings?.abort();
+    this.#idle?.abort();
     await Promise.all([this.#ws.close(), this.#tcp?.close()]);
   }
 
-  async #run(): Promise<void> {
+  async #run(signal: AbortSignal | undefined): Promise<void> {
     const settings = this.#settings;
-    const upgraded = await upgrade(this.#input, this.#ws, settings.path, TCP_SUBPROTOCOL, settings.maxHeaderBytes);
-    if (!upgraded.ok) return;
-    const destination = destinationOf(upgraded.url);
+    const accepted = await this.#handshake(signal);
+    if (accepted === null) return;
+    this.#input = new Input(this.#ws, accepted.rest);
+    const destination = destinationOf(accepted.url);
     let failure: string | null = null;
     if (destination === null) failure = "InvalidInput";
-    else if (!(await isAllowed(settings.allow, destination.host, destination.port))) failure = "PermissionDenied";
-    else {
+    else if (!(await isAllowed(settings.allow, destination.host, destination.port, accepted.user))) {
+      failure = "PermissionDenied";
+    } else {
       try {
         this.#tcp = await this.#connect(destination.host, destination.port);
       } catch (error) {
@@ -146,16 +171,106 @@ export class RelayedConnection {
       remoteAddress: tcp.remoteAddress,
     }).catch(() => {});
     const tasks = this.#runtime.tasks;
+    this.#lastData = this.#time.now();
     const downstream = tasks.spawn(() => this.#downstream(tcp));
     // Detached and aborted at the end: a ping stuck behind a client that does not read must not
     // hold the connection's end up.
     if (settings.pingIntervalMs > 0) this.#pings = tasks.spawn((signal) => this.#ping(signal));
+    if (settings.idleTimeoutMs > 0) this.#idle = tasks.spawn((signal) => this.#watchIdle(signal));
     await this.#readFrames();
     this.#close(1000, "");
     await tcp.close();
     this.#wake();
     this.#pings?.abort();
+    this.#idle?.abort();
     await downstream;
+  }
+
+  /**
+   * The upgrade, within `handshakeTimeoutMs` from the start: the accepted request, or `null` when
+   * it was refused (with an HTTP response), timed out, or the client went away (both dropped
+   * without one).
+   */
+  async #handshake(signal: AbortSignal | undefined): Promise<Accepted<User> | null> {
+    try {
+      return await this.#time.timeout(this.#settings.handshakeTimeoutMs, (inner) => this.#upgrade(inner), { signal });
+    } catch {
+      return null;
+    }
+  }
+
+  async #upgrade(signal: AbortSignal): Promise<Accepted<User> | null> {
+    const settings = this.#settings;
+    const ws = this.#ws;
+    const read = await readHead(ws, settings.maxHeaderBytes, { signal });
+    if (!read.ok) {
+      if (read.reason === "too large") {
+        await respond(ws, { status: "431 Request Header Fields Too Large", body: "request header too large\n" });
+      }
+      return null;
+    }
+    const head = parseHead(read.head);
+    if (head === null) {
+      await respond(ws, { status: "400 Bad Request", body: "malformed request\n" });
+      return null;
+    }
+    const refusal = this.#refusal(head);
+    if (refusal !== null) {
+      await respond(ws, refusal);
+      return null;
+    }
+    let url: URL;
+    try {
+      url = new URL(`http://${head.headers.get("host")}${head.target}`);
+    } catch {
+      await respond(ws, { status: "400 Bad Request", body: "malformed Host or request target\n" });
+      return null;
+    }
+    let user = undefined as User;
+    const authorize = settings.authorize;
+    if (authorize !== undefined) {
+      let granted: User | false | null | undefined;
+      try {
+        // Copies: what the hook does to them cannot change what the relay checked and uses.
+        granted = await authorize({
+          url: new URL(url),
+          headers: new Headers(head.headers),
+          origin: head.headers.get("origin"),
+          remoteAddress: ws.remoteAddress,
+          localAddress: ws.localAddress,
+          signal,
+        });
+      } catch {
+        granted = false;
+      }
+      if (granted === false || granted === null || granted === undefined) {
+        await respond(ws, { status: "403 Forbidden", body: "not authorized\n" });
+        return null;
+      }
+      user = granted;
+    }
+    await acceptUpgrade(ws, head, TCP_SUBPROTOCOL);
+    return { url, user, rest: read.rest };
+  }
+
+  /**
+   * Why the relay refuses `head` before asking `authorize`, or `null`: 400 without a well-formed
+   * `Host` (RFC 9112 requires one), 403 for a `Host` or an `Origin` that is not allowed, then the
+   * WebSocket checks.
+   */
+  #refusal(head: RequestHead): Refusal | null {
+    const settings = this.#settings;
+    const host = head.headers.get("host");
+    if (host === null || !isHostHeader(host))
+      return { status: "400 Bad Request", body: "a well-formed Host is required\n" };
+    if (!settings.hosts(host, this.#ws.localAddress)) {
+      return { status: "403 Forbidden", body: "this relay is not reached by that name\n" };
+    }
+    const origin = head.headers.get("origin");
+    if (origin !== null && !settings.origins(origin)) {
+      return { status: "403 Forbidden", body: "pages of this origin may not use this relay\n" };
+    }
+    return upgradeRefusal(head, settings.path, TCP_SUBPROTOCOL);
   }
 
   /** Connects within `connectTimeoutMs` (`TimedOut` after it); a connection that comes late is closed. */
@@ -191,12 +306,29 @@ export class RelayedConnection {
     }
   }
 
+  /**
+   * Closes the connection with 4000 `TimedOut` once no data went through, either way, for
+   * `idleTimeoutMs`: a client that holds a connection it does not use gives it back.
+   */
+  async #watchIdle(signal: AbortSignal): Promise<void> {
+    const idle = this.#settings.idleTimeoutMs;
+    for (;;) {
+      const deadline = this.#lastData + idle;
+      if (this.#time.now() >= deadline) break;
+      await this.#time.sleepUntil(deadline, { signal });
+    }
+    this.#close(CLOSE_FAILURE, "TimedOut");
+  }
+
   #sendText(message: object): Promise<void> {
     return this.#frames.send(OP_TEXT, encoder.encode(JSON.stringify(message)));
   }
 
-  /** Starts the close handshake (once): sends the close frame and stops relaying TCP. */
-  #close(code: number, reason: string): void {
+  /**
+   * Starts the close handshake (once): sends the close frame (`code` `null`: one without a code)
+   * and stops relaying TCP.
+   */
+  #close(code: number | null, reason: string): void {
     if (this.#closeSent) return;
     this.#closeSent = true;
     this.#frames.send(OP_CLOSE, closePayload(code, reason)).catch(noop);
@@ -238,6 +370,7 @@ export class RelayedConnection {
           return;
         }
         this.#credit -= n;
+        this.#lastData = this.#time.now();
         await this.#frames.send(OP_BINARY, buf.subarray(0, n));
       }
     } catch (error) {
@@ -252,20 +385,25 @@ export class RelayedConnection {
     this.#close(CLOSE_FAILURE, kind === undefined || kind === "Other" ? "ConnectionReset" : kind);
   }
 
-  /** WebSocket -> TCP, and control frames, until the client's close frame or EOF. */
+  /**
+   * WebSocket -> TCP, and control frames, until the client's close frame or EOF. Data messages
+   * stream through in chunks; a text message (a control message) is held until complete, within
+   * {@link MAX_CONTROL_MESSAGE} bytes.
+   */
   async #readFrames(): Promise<void> {
+    const input = this.#input as Input;
     const maxMessage = this.#settings.maxMessageSize;
     let messageOpcode = -1;
     let messageSize = 0;
-    let text: Uint8Array[] = [];
+    let text = new GrowingBuffer();
     try {
       for (;;) {
-        const header = await readHeader(this.#input, maxMessage);
+        const header = await readHeader(input, maxMessage);
         if (header === null) return;
         const { opcode, length, mask, fin } = header;
         if (opcode >= OP_CLOSE) {
-          if (!(await this.#input.need(length))) return;
-          const payload = this.#input.take(length).slice();
+          if (!(await input.need(length))) return;
+          const payload = input.take(length).slice();
           unmask(payload, mask, 0);
           if (opcode === OP_CLOSE) {
             await this.#answerClose(payload);
@@ -283,19 +421,23 @@ export class RelayedConnection {
         }
         messageSize += length;
         if (messageSize > maxMessage) throw new ProtocolError(1009, `message over ${maxMessage} bytes`);
+        if (messageOpcode === OP_TEXT && messageSize > MAX_CONTROL_MESSAGE) {
+          throw new ProtocolError(1009, `text message over ${MAX_CONTROL_MESSAGE} bytes`);
+        }
         let offset = 0;
         while (offset < length) {
-          const chunk = await this.#input.some(Math.min(length - offset, CHUNK));
+          const chunk = await input.some(Math.min(length - offset, CHUNK));
           if (chunk === null) return;
           unmask(chunk, mask, offset);
           offset += chunk.length;
-          if (messageOpcode === OP_TEXT) text.push(chunk.slice());
+          this.#lastData = this.#time.now();
+          if (messageOpcode === OP_TEXT) text.append(chunk);
           else await this.#toTcp(chunk);
         }
         if (fin) {
-          if (messageOpcode === OP_TEXT) this.#control(text);
+          if (messageOpcode === OP_TEXT) this.#control(text.bytes.subarray(0, text.length));
           messageOpcode = -1;
-          text = [];
+          text = new GrowingBuffer();
         }
       }
     } catch (error) {
@@ -308,15 +450,27 @@ export class RelayedConnection {
     }
   }
 
-  /** The client's close frame: answers it, after letting a TCP shutdown the client asked for finish. */
+  /**
+   * The client's close frame: answers it with the same code (none for none), after letting a TCP
+   * shutdown the client asked for finish; a code that may not be sent is answered with 1002, a
+   * reason that is not UTF-8 with 1007. When the relay closed first, this is the answer, and
+   * nothing more is sent.
+   */
   async #answerClose(payload: Uint8Array): Promise<void> {
-    if (payload.length === 1) this.#close(1002, "bad close payload");
-    const code = payload.length >= 2 ? (payload[0] as number) * 256 + (payload[1] as number) : 1000;
+    let code: number | null;
+    try {
+      code = parseClose(payload).code;
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.#close(error.code, error.message);
+      await this.#frames.settled();
+      return;
+    }
     // After `end`, the bytes before it still reach the peer: let the TCP shutdown finish.
     const shutdownDone = this.#shutdownDone;
     if (shutdownDone !== null) await this.#time.moveOnAfter(CLOSE_WAIT_MS, () => shutdownDone);
     // A client that closes first, without `end`, abandons the connection: TCP is closed.
-    this.#close(code === 1005 || code === 1006 ? 1000 : code, "");
+    this.#close(code, "");
     await this.#frames.settled();
   }
 
@@ -332,15 +486,10 @@ export class RelayedConnection {
     }
   }
 
-  #control(parts: Uint8Array[]): void {
+  /** Acts on a complete text message: `ack` adds credit, `end` shuts the TCP write side down. */
+  #control(bytes: Uint8Array): void {
     let text: string;
     try {
-      const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-      let at = 0;
-      for (const part of parts) {
-        bytes.set(part, at);
-        at += part.length;
-      }
       text = decoder.decode(bytes);
     } catch {
       throw new ProtocolError(1007, "text message is not UTF-8");

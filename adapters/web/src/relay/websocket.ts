@@ -1,9 +1,11 @@
 /**
- * A minimal RFC 6455 server side over any anyrt byte stream: the HTTP/1.1 upgrade, and frames in
- * both directions (masked client frames, fragmentation, control frames, close handshake).
+ * A minimal RFC 6455 server side over any anyrt byte stream: the checks of an upgrade request and
+ * its acceptance, and frames in both directions (masked client frames, fragmentation, control
+ * frames, close codes and reasons).
  * @module
  */
 import { type AsyncRead, type Duplex, IoError, writeAllVectored } from "@anyrt/core";
+import type { Refusal, RequestHead } from "./request.ts";
 
 export const OP_CONTINUATION = 0;
 export const OP_TEXT = 1;
@@ -18,12 +20,16 @@ const encoder = new TextEncoder();
 /** A buffered reader that can wait for "at least n bytes". */
 export class Input {
   readonly #stream: AsyncRead;
-  #buf = new Uint8Array(64 * 1024);
+  #buf: Uint8Array;
   #start = 0;
-  #end = 0;
+  #end: number;
 
-  constructor(stream: AsyncRead) {
+  /** Reads `stream`, after the bytes of `initial` (what arrived with the request head). */
+  constructor(stream: AsyncRead, initial: Uint8Array) {
     this.#stream = stream;
+    this.#buf = new Uint8Array(Math.max(64 * 1024, initial.length));
+    this.#buf.set(initial);
+    this.#end = initial.length;
   }
 
   /** Bytes buffered. */
@@ -73,20 +79,6 @@ export class Input {
   }
 }
 
-/** The outcome of the HTTP/1.1 upgrade: the request's URL, or a response that was sent instead. */
-export type Upgrade = { readonly ok: true; readonly url: URL } | { readonly ok: false };
-
-/** Writes a plain HTTP error response. */
-async function respond(stream: Duplex, status: string, extra: string, body: string): Promise<void> {
-  const text = `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${encoder.encode(body).length}\r\n${extra}\r\n${body}`;
-  try {
-    await writeAllVectored(stream, [encoder.encode(text)]);
-    await stream.shutdown();
-  } catch {
-    // The client went away: nothing to tell it.
-  }
-}
-
 /** `Sec-WebSocket-Accept` for a key: base64(SHA-1(key + GUID)). */
 export async function acceptKey(key: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-1", encoder.encode(key + GUID)));
@@ -95,103 +87,59 @@ export async function acceptKey(key: string): Promise<string> {
   return btoa(binary);
 }
 
+/** The comma-separated tokens of a header, in lower case. */
+function tokens(head: RequestHead, name: string): string[] {
+  return (head.headers.get(name) ?? "")
+    .split(",")
+    .map((token) => token.trim().toLowerCase())
+    .filter((token) => token !== "");
+}
+
 /**
- * Reads an HTTP/1.1 request and upgrades it to a WebSocket speaking `subprotocol` on `path`.
- * Answers 431 for a header block over `maxHeaderBytes`, 400 for a malformed request or one that
- * does not ask for `subprotocol`, 426 for a request that is not a version-13 WebSocket upgrade,
- * 404 for another path, 405 for another method.
+ * Why `head` is not a WebSocket upgrade the relay accepts, or `null` when it is one: 405 for
+ * another method, 426 for a request that is not a version-13 WebSocket upgrade, 400 for a bad
+ * key, a target that is not a path, or a request that does not ask for `subprotocol`, 404 for
+ * another path.
  */
-export async function upgrade(
-  input: Input,
-  stream: Duplex,
-  path: string,
-  subprotocol: string,
-  maxHeaderBytes: number,
-): Promise<Upgrade> {
-  let end = -1;
-  let searched = 0;
-  while (end < 0) {
-    const bytes = input.bytes;
-    for (let i = Math.max(0, searched - 3); i + 3 < bytes.length; i++) {
-      if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) {
-        end = i + 4;
-        break;
-      }
-    }
-    if (end >= 0) break;
-    searched = bytes.length;
-    if (bytes.length >= maxHeaderBytes) {
-      await respond(stream, "431 Request Header Fields Too Large", "", "request header too large\n");
-      return { ok: false };
-    }
-    if (!(await input.need(bytes.length + 1))) return { ok: false };
+export function upgradeRefusal(head: RequestHead, path: string, subprotocol: string): Refusal | null {
+  if (head.method !== "GET") {
+    return { status: "405 Method Not Allowed", headers: "Allow: GET\r\n", body: "a WebSocket upgrade is a GET\n" };
   }
-  if (end > maxHeaderBytes) {
-    await respond(stream, "431 Request Header Fields Too Large", "", "request header too large\n");
-    return { ok: false };
+  if (!tokens(head, "upgrade").includes("websocket") || !tokens(head, "connection").includes("upgrade")) {
+    return {
+      status: "426 Upgrade Required",
+      headers: "Upgrade: websocket\r\n",
+      body: "this endpoint speaks WebSocket only\n",
+    };
   }
-  const head = new TextDecoder("latin1").decode(input.take(end));
-  const lines = head.split("\r\n");
-  const requestLine = /^([A-Z]+) (\S+) HTTP\/1\.1$/.exec(lines[0] ?? "");
-  if (requestLine === null) {
-    await respond(stream, "400 Bad Request", "", "malformed request line\n");
-    return { ok: false };
+  if (head.headers.get("sec-websocket-version") !== "13") {
+    return {
+      status: "426 Upgrade Required",
+      headers: "Sec-WebSocket-Version: 13\r\n",
+      body: "WebSocket version 13 only\n",
+    };
   }
-  const headers = new Map<string, string>();
-  for (const line of lines.slice(1)) {
-    if (line === "") continue;
-    const colon = line.indexOf(":");
-    if (colon <= 0) {
-      await respond(stream, "400 Bad Request", "", "malformed header\n");
-      return { ok: false };
-    }
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
-    headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(head.headers.get("sec-websocket-key") ?? "")) {
+    return { status: "400 Bad Request", body: "bad Sec-WebSocket-Key\n" };
   }
-  const [, method, target] = requestLine as unknown as [string, string, string];
-  let url: URL;
-  try {
-    url = new URL(target, `http://${headers.get("host") ?? "relay"}`);
-  } catch {
-    await respond(stream, "400 Bad Request", "", "malformed request target\n");
-    return { ok: false };
+  if (!head.target.startsWith("/")) return { status: "400 Bad Request", body: "the request target must be a path\n" };
+  const query = head.target.indexOf("?");
+  if ((query < 0 ? head.target : head.target.slice(0, query)) !== path) {
+    return { status: "404 Not Found", body: "no relay at this path\n" };
   }
-  if (method !== "GET") {
-    await respond(stream, "405 Method Not Allowed", "Allow: GET\r\n", "a WebSocket upgrade is a GET\n");
-    return { ok: false };
+  if (!tokens(head, "sec-websocket-protocol").includes(subprotocol)) {
+    return { status: "400 Bad Request", body: `the subprotocol ${subprotocol} is required\n` };
   }
-  const tokens = (name: string) =>
-    (headers.get(name) ?? "")
-      .split(",")
-      .map((token) => token.trim().toLowerCase())
-      .filter((token) => token !== "");
-  const key = headers.get("sec-websocket-key") ?? "";
-  if (!tokens("upgrade").includes("websocket") || !tokens("connection").includes("upgrade")) {
-    await respond(stream, "426 Upgrade Required", "Upgrade: websocket\r\n", "this endpoint speaks WebSocket only\n");
-    return { ok: false };
-  }
-  if (headers.get("sec-websocket-version") !== "13") {
-    await respond(stream, "426 Upgrade Required", "Sec-WebSocket-Version: 13\r\n", "WebSocket version 13 only\n");
-    return { ok: false };
-  }
-  if (!/^[A-Za-z0-9+/]{22}==$/.test(key)) {
-    await respond(stream, "400 Bad Request", "", "bad Sec-WebSocket-Key\n");
-    return { ok: false };
-  }
-  if (url.pathname !== path) {
-    await respond(stream, "404 Not Found", "", "no relay at this path\n");
-    return { ok: false };
-  }
-  if (!tokens("sec-websocket-protocol").includes(subprotocol)) {
-    await respond(stream, "400 Bad Request", "", `the subprotocol ${subprotocol} is required\n`);
-    return { ok: false };
-  }
+  return null;
+}
+
+/** Accepts an upgrade that {@link upgradeRefusal} let through: writes the 101 response. */
+export async function acceptUpgrade(stream: Duplex, head: RequestHead, subprotocol: string): Promise<void> {
+  const key = head.headers.get("sec-websocket-key") ?? "";
   const response =
     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
     `Sec-WebSocket-Accept: ${await acceptKey(key)}\r\nSec-WebSocket-Protocol: ${subprotocol}\r\n\r\n`;
   await writeAllVectored(stream, [encoder.encode(response)]);
-  return { ok: true, url };
 }
 
 /** A frame header read from the client. */
@@ -213,8 +161,8 @@ export class ProtocolError extends Error {
 
 /**
  * Reads the next frame header; `null` at EOF. Refuses (with {@link ProtocolError}) reserved bits,
- * unknown opcodes, unmasked frames, fragmented or long control frames (1002), and payloads over
- * `maxPayload` (1009).
+ * unknown opcodes, unmasked frames, fragmented or long control frames, a 64-bit length with its
+ * high bit set (1002), and payloads over `maxPayload` (1009) before any of the payload is read.
  */
 export async function readHeader(input: Input, maxPayload: number): Promise<FrameHeader | null> {
   if (!(await input.need(2))) return null;
@@ -233,6 +181,8 @@ export async function readHeader(input: Input, maxPayload: number): Promise<Fram
   if (length === 126) length = view.getUint16(2);
   else if (length === 127) {
     const big = view.getBigUint64(2);
+    // RFC 6455 5.2: the most significant bit of a 64-bit length must be 0.
+    if (big >= 2n ** 63n) throw new ProtocolError(1002, "64-bit length with the high bit set");
     length = big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
   }
   const isControl = opcode >= 8;
@@ -279,13 +229,51 @@ export function frameHeader(opcode: number, length: number): Uint8Array {
   return header;
 }
 
-/** The payload of a close frame. */
-export function closePayload(code: number, reason: string): Uint8Array {
-  const text = encoder.encode(reason).subarray(0, 123);
-  const payload = new Uint8Array(2 + text.length);
+/**
+ * Whether a close frame may carry `code` (RFC 6455 7.4 and the IANA registry): 1000-1003,
+ * 1007-1014 and 3000-4999. 1005, 1006 and 1015 stand for "no code", "closed without a frame" and
+ * "TLS failed" in APIs and must never be sent; 0-999, 1004 and 1016-2999 are not assigned.
+ */
+export function isSendableCloseCode(code: number): boolean {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The code and reason of a client's close frame (`code` `null` for an empty payload). Throws
+ * {@link ProtocolError}: 1002 for a one-byte payload or a code that may not be sent, 1007 for a
+ * reason that is not UTF-8.
+ */
+export function parseClose(payload: Uint8Array): { readonly code: number | null; readonly reason: string } {
+  if (payload.length === 0) return { code: null, reason: "" };
+  if (payload.length === 1) throw new ProtocolError(1002, "a close payload of one byte");
+  const code = ((payload[0] as number) << 8) | (payload[1] as number);
+  if (!isSendableCloseCode(code)) throw new ProtocolError(1002, `close code ${code} is not allowed`);
+  try {
+    return { code, reason: strictUtf8.decode(payload.subarray(2)) };
+  } catch {
+    throw new ProtocolError(1007, "the close reason is not UTF-8");
+  }
+}
+
+/**
+ * The payload of a close frame: empty for `code` `null`, else the code and as much of `reason`
+ * as fits in 123 bytes, cut at a character boundary so that it stays UTF-8. Throws a
+ * `RangeError` for a code that may not be sent ({@link isSendableCloseCode}): the relay never
+ * puts one on the wire.
+ */
+export function closePayload(code: number | null, reason: string): Uint8Array {
+  if (code === null) return new Uint8Array(0);
+  if (!isSendableCloseCode(code)) throw new RangeError(`close code ${code} may not be sent`);
+  const encoded = encoder.encode(reason);
+  let length = Math.min(encoded.length, 123);
+  // Back off from the middle of a multi-byte character (continuation bytes are 10xxxxxx).
+  while (length < encoded.length && length > 0 && ((encoded[length] as number) & 0xc0) === 0x80) length--;
+  const payload = new Uint8Array(2 + length);
   payload[0] = code >> 8;
   payload[1] = code & 0xff;
-  payload.set(text, 2);
+  payload.set(encoded.subarray(0, length), 2);
   return payload;
 }
 
