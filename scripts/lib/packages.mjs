@@ -211,12 +211,19 @@ export function dependencyProblems(pkg) {
   return problems;
 }
 
+/** Packages left off JSR, with why. */
+export const notOnJsr = new Map([
+  ["@anyrt/auto", "chooses its adapter by npm export conditions, which JSR has no equivalent of"],
+]);
+
 /**
  * Problems with a package's JSR manifest (jsr.json): its name and version are the package's, and
  * its exports are the package's, each pointing at the TypeScript source of the built file.
  */
 export function jsrProblems({ directory, manifest }) {
   const path = resolve(root, directory, "jsr.json");
+  const why = notOnJsr.get(manifest.name);
+  if (why !== undefined) return existsSync(path) ? [`has a jsr.json, but it ${why}`] : [];
   if (!existsSync(path)) return ["no jsr.json"];
   const jsr = readJson(path);
   const problems = [];
