@@ -10,7 +10,9 @@
 // the relay run from the tarballs.
 //
 // Usage: `node scripts/pack-smoke.mjs [--keep] [--results FILE]` (npm test passes --results and
-// counts its steps). `--keep` leaves the temporary directory for a look.
+// counts its steps). `--keep` leaves the temporary directory for a look. It packs from the sources
+// (each package's prepack builds it) but borrows the workerd and Chromium drivers' helpers from
+// conformance-tests/drivers/dist, so build once first (`npx tsc -b`).
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -322,7 +324,7 @@ async function runServerRuntimes(app) {
   }
   const system = findSystemNode();
   if (system === null || system.version.split(".")[0] !== "20") {
-    report("skipped", "Node 20: program.js", `no system Node 20 (found ${system?.version ?? "none"})`);
+    report("skipped", "Node 20: node20/program.js", `no system Node 20 (found ${system?.version ?? "none"})`);
   } else {
     // Node 20 cannot run .ts: as the root README says, it runs what tsc compiled (the type check above).
     const name = `Node ${system.version}: node20/program.js`;
