@@ -257,6 +257,49 @@ async function install(app, packed) {
   return true;
 }
 
+/**
+ * The Effect README's install line in a project of its own: `npm install @anyrt/core @anyrt/effect
+ * effect` (tarballs for the first two), without the optional `@effect/platform-node`. The tree is
+ * whole, effect is there once, and the runtime-neutral entry runs on Node 24.
+ */
+async function installEffectAlone(directory, packed) {
+  const name = "npm install @anyrt/core @anyrt/effect effect";
+  const tarballs = ["@anyrt/core", "@anyrt/effect"].map(
+    (wanted) => packed.find((entry) => entry.pkg.manifest.name === wanted).tarball,
+  );
+  mkdirSync(directory, { recursive: true });
+  const manifest = { name: "anyrt-effect-app", version: "1.0.0", private: true, type: "module" };
+  writeFileSync(
+    join(directory, "package.json"),
+    `${JSON.stringify({ ...manifest, overrides: lockedOverrides(["effect"]) }, null, 2)}\n`,
+  );
+  cpSync(resolve(root, "scripts/smoke/effect-minimal.ts"), join(directory, "effect-minimal.ts"));
+  const args = ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"];
+  const result = await capture("npm", [...args, ...tarballs, `effect@${lockedVersion("effect")}`], {
+    cwd: directory,
+    timeoutMs: 300_000,
+  });
+  if (result.code !== 0) {
+    report("failed", name, `exited with ${result.code}\n${tail(result)}`);
+    return;
+  }
+  const ls = await capture("npm", ["ls", "--all", "--json"], { cwd: directory });
+  const problems = lastJsonParse(ls.stdout)?.problems ?? [];
+  const effects = lastJsonParse((await capture("npm", ["query", "#effect"], { cwd: directory })).stdout) ?? [];
+  const platform =
+    lastJsonParse((await capture("npm", ["query", '[name="@effect/platform-node"]'], { cwd: directory })).stdout) ?? [];
+  reportProblems(
+    name,
+    [
+      ...(ls.code !== 0 || problems.length > 0 ? [`npm ls: ${problems.join("; ") || tail(ls)}`] : []),
+      ...(effects.length === 1 ? [] : [`${effects.length} copies of effect`]),
+      ...(platform.length === 0 ? [] : ["installed the optional @effect/platform-node"]),
+    ],
+    "npm ls clean, one effect, no @effect/platform-node",
+  );
+  await runProgram("Node 24: effect-minimal.ts", bin("node"), ["effect-minimal.ts"], directory, "@anyrt/effect");
+}
+
 /** `JSON.parse` of a whole output, or undefined. */
 function lastJsonParse(text) {
   try {
@@ -269,13 +312,13 @@ function lastJsonParse(text) {
 /**
  * Type-checks the project's programs against the installed declarations with `skipLibCheck` off:
  * with the repository's TypeScript (which also compiles them for Node 20) and with TypeScript 5.6, the oldest the packages support.
- * effect.ts is left out of the second: effect 4's own declarations need TypeScript 5.7
+ * The Effect programs are left out of the second: effect 4's own declarations need TypeScript 5.7
  * (`Uint8Array<T>`).
  */
 async function typecheck(app) {
   writeFileSync(
     join(app, "tsconfig.5.6.json"),
-    `${JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noEmit: true }, exclude: ["effect.ts"] }, null, 2)}\n`,
+    `${JSON.stringify({ extends: "./tsconfig.json", compilerOptions: { noEmit: true }, exclude: ["effect.ts", "effect-minimal.ts"] }, null, 2)}\n`,
   );
   const compilers = [
     { tsc: bin("tsc"), project: "tsconfig.json", typescript: resolve(root, "node_modules/typescript") },
@@ -465,6 +508,7 @@ async function main() {
     process.stdout.write(
       `sizes (packed / unpacked): ${packed.map((entry) => `${entry.pkg.manifest.name} ${kB(entry.size)} / ${kB(entry.unpackedSize)}`).join(", ")}\n`,
     );
+    await installEffectAlone(join(directory, "effect-app"), packed);
     const app = join(directory, "app");
     if (!(await install(app, packed))) return;
     await typecheck(app);
