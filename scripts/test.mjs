@@ -1,5 +1,6 @@
-// `npm test`: type-check, lint and format check, the layering check, unit tests on Node, Deno, Bun
-// and Chromium, and the conformance suite on every runtime present, ending with one line
+// `npm test`: type-check, lint and format check, the layering check, the packaging checks (JSR dry
+// run, release dry run, packed-tarball smoke test), unit tests on Node, Deno, Bun and Chromium, and
+// the conformance suite on every runtime present, ending with one line
 // `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -81,6 +82,22 @@ async function unitTests(runtime) {
   });
 }
 
+/** The packed-tarball smoke test (scripts/pack-smoke.mjs), each of its steps counted. */
+async function packSmoke() {
+  const results = resolve(root, ".tmp/pack-smoke.json");
+  mkdirSync(resolve(root, ".tmp"), { recursive: true });
+  rmSync(results, { force: true });
+  heading(`packed-tarball smoke test: node scripts/pack-smoke.mjs`);
+  const code = await run(process.execPath, ["scripts/pack-smoke.mjs", "--results", relative(root, results)]);
+  if (!existsSync(results)) {
+    process.stdout.write(`the smoke test exited with code ${code} and wrote no results\n`);
+    record("packed-tarball smoke test", { failed: 1 });
+    return;
+  }
+  const { passed, failed, skipped } = JSON.parse(readFileSync(results, "utf8"));
+  record("packed-tarball smoke test", { passed, failed: code !== 0 && failed === 0 ? 1 : failed, skipped });
+}
+
 async function conformance() {
   heading("conformance: the suite on every runtime present");
   try {
@@ -137,6 +154,11 @@ async function main() {
     "adapters",
     "conformance-tests",
   ]);
+  // Packaging, as a user meets it: JSR's dry run (no slow types), the release flow up to
+  // publishing, and the packed tarballs installed into a fresh project and run everywhere.
+  await check("JSR dry run", process.execPath, ["scripts/jsr.mjs", "--dry-run"]);
+  await check("release dry run", process.execPath, ["scripts/release.mjs", "--dry-run"]);
+  await packSmoke();
   for (const runtime of Object.keys(vitestHosts)) await unitTests(runtime);
   await conformance();
   if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join("; ")}\n`);

@@ -92,24 +92,41 @@ function isExecutable(path) {
 }
 
 /**
- * The Node 24 from devDependencies (`node_modules/.bin/node`). Throws, loudly, when it is missing
- * or not 24.x: that means the `node` package's install script did not run.
+ * The Nodes from devDependencies, by major: Node 24 (the tooling, `node_modules/.bin/node`, from
+ * the `node` package) and the Node 22 LTS (the `node22` devDependency, scripts/node22, which
+ * depends on the `node` package at 22.x so that its binary is linked inside it rather than over
+ * Node 24's in node_modules/.bin).
  */
-export function findToolingNode() {
-  const path = bin("node");
+export const devNodes = [
+  { major: toolingNodeMajor, path: bin("node"), from: 'the "node" devDependency' },
+  {
+    major: 22,
+    path: resolve(root, "node_modules/node22/node_modules/.bin/node"),
+    from: 'the "node22" devDependency (scripts/node22)',
+  },
+];
+
+/**
+ * A Node from devDependencies (an entry of {@link devNodes}) as `{ path, version }`. Throws, loudly,
+ * when it is missing or not of its major: that means the `node` package's install script did not run.
+ */
+export function findDevNode({ major, path, from }) {
   if (!existsSync(path)) {
     throw new Error(
-      `${path} is missing: the install script of the "node" devDependency did not run.\n` +
+      `${path} is missing: the install script of the "node" package (${from}) did not run.\n` +
         `Run \`npm ci\` with install scripts enabled (package.json "allowScripts" approves "node").`,
     );
   }
   const version = versionOf(path);
-  if (version === null || !version.startsWith(`v${toolingNodeMajor}.`)) {
-    throw new Error(
-      `${path} prints ${version ?? "nothing"}, expected v${toolingNodeMajor}.x; reinstall with \`npm ci\``,
-    );
+  if (version === null || !version.startsWith(`v${major}.`)) {
+    throw new Error(`${path} prints ${version ?? "nothing"}, expected v${major}.x; reinstall with \`npm ci\``);
   }
   return { path, version: version.slice(1) };
+}
+
+/** The Node 24 from devDependencies (`node_modules/.bin/node`); throws as {@link findDevNode} does. */
+export function findToolingNode() {
+  return findDevNode(devNodes[0]);
 }
 
 /**
@@ -134,19 +151,20 @@ function versionNumber(output) {
 }
 
 /**
- * Which runtimes this machine can run: the drivers to start (Node 24 always, the system Node when
- * it is another major, then every other runtime with a driver that is installed) and the runtimes
+ * Which runtimes this machine can run: the drivers to start (Node 24 and Node 22 always, the system
+ * Node when it is another major, then every other runtime with a driver that is installed) and the runtimes
  * that are not available, with how to get them.
  */
 export function planRuntimes() {
-  const tooling = findToolingNode();
-  const nodes = [tooling];
+  const nodes = devNodes.map(findDevNode);
   const notes = [];
   const system = findSystemNode();
+  const majorOf = (version) => version.split(".")[0];
+  const same = system === null ? undefined : nodes.find((node) => majorOf(node.version) === majorOf(system.version));
   if (system === null) {
     notes.push("no system Node on PATH outside node_modules");
-  } else if (system.version.split(".")[0] === tooling.version.split(".")[0]) {
-    notes.push(`system Node ${system.version} (${system.path}) is the same major as ${tooling.version}; run once`);
+  } else if (same !== undefined) {
+    notes.push(`system Node ${system.version} (${system.path}) is the same major as ${same.version}; run once`);
   } else {
     nodes.push(system);
   }

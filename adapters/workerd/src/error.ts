@@ -6,7 +6,22 @@
  */
 import { type IoError, type IoErrorKind, isIoError } from "@anyrt/core";
 import { nativeIoError } from "@anyrt/core/adapter";
-import { match, P } from "ts-pattern";
+
+/**
+ * What a lower-cased workerd message says, tried in order: the first pattern that matches gives
+ * the kind. Plain regular expressions: this module ships in every Worker bundle, where a pattern
+ * matching library for these seven tests made a minimal Worker 24% larger (41.7 kB against 33.6 kB
+ * minified, 13.8 kB against 11.3 kB gzipped, esbuild).
+ */
+const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
+  [/refused|econnrefused/, "ConnectionRefused"],
+  [/reset|econnreset|connection lost/, "ConnectionReset"],
+  [/not allowed|permission/, "PermissionDenied"],
+  [/timed out|timeout/, "TimedOut"],
+  [/dns|lookup|resolve|not found|no such host/, "NotFound"],
+  [/disconnected|socket closed|stream was closed/, "ConnectionAborted"],
+  [/abort/, "Aborted"],
+];
 
 /**
  * The `IoErrorKind` of a native workerd socket error.
@@ -28,17 +43,8 @@ import { match, P } from "ts-pattern";
  */
 export function kindOfError(error: unknown): IoErrorKind {
   const message = error instanceof Error ? error.message.toLowerCase() : String(error).toLowerCase();
-  return match(message)
-    .with(P.string.regex(/refused|econnrefused/), () => "ConnectionRefused" as const)
-    .with(P.string.regex(/reset|econnreset|connection lost/), () => "ConnectionReset" as const)
-    .with(P.string.regex(/not allowed|permission/), () => "PermissionDenied" as const)
-    .with(P.string.regex(/timed out|timeout/), () => "TimedOut" as const)
-    .with(P.string.regex(/dns|lookup|resolve|not found|no such host/), () => "NotFound" as const)
-    .with(P.string.regex(/disconnected|socket closed|stream was closed/), () => "ConnectionAborted" as const)
-    .with(P.string.regex(/abort/), () => "Aborted" as const)
-    .otherwise(() =>
-      error instanceof TypeError || error instanceof RangeError ? ("InvalidInput" as const) : ("Other" as const),
-    );
+  for (const [pattern, kind] of messageKinds) if (pattern.test(message)) return kind;
+  return error instanceof TypeError || error instanceof RangeError ? "InvalidInput" : "Other";
 }
 
 /**
