@@ -42,7 +42,7 @@ const EMPTY = new Uint8Array(0);
  * `runtime.time`'s and `runtime.tasks`'.
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { runtime } from "@anyrt/auto";
  * import { relayConnection } from "@anyrt/web/relay";
  * // On the server (Node, Deno, Bun): a page cannot listen.

@@ -53,7 +53,7 @@ export interface WebSocketRelay extends AsyncDisposable {
  * The default policy: loopback destinations only (`127.0.0.0/8`, `::1`, `localhost`).
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { loopbackOnly } from "@anyrt/web/relay";
  * console.assert(loopbackOnly("127.0.0.1", 80) && loopbackOnly("localhost", 5432));
  * console.assert(!loopbackOnly("example.com", 80));

@@ -13,13 +13,13 @@ import { relaySettings, type WebSocketRelay, type WebSocketRelayOptions } from "
  * listening and closes every relayed connection.
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { runtime } from "@anyrt/auto";
  * import { serveWebSocketRelay } from "@anyrt/web/relay";
  * // On the server (Node, Deno, Bun): a page cannot listen.
  * if (runtime.supports("tcp.listen")) {
  *   await using relay = await serveWebSocketRelay(runtime, { port: 0, path: "/tcp" });
- *   console.assert(relay.url.startsWith("ws://127.0.0.1:")); // give it to webSocketNet({ relay: relay.url })
+ *   console.assert(relay.url.startsWith("ws://127.0.0.1:")); // give it to webSocketTcp({ relay: relay.url })
  * }
  * ```
  */
