@@ -63,8 +63,8 @@ function listen(options: Parameters<Tcp["listen"]>[0]): Promise<TcpListener> {
       const localAddress = addressOf(bound.address, bound.port, bound.family);
       const queue = new AcceptQueue<NetStream>(`accept on ${hostname}:${bound.port}`, backlog);
       server.on("connection", (socket) => {
-        if (queue.refusing)
-          socket.resetAndDestroy(); // full: refuse, as a full kernel backlog would
+        // Full: refuse, as a full kernel backlog would.
+        if (queue.refusing) socket.resetAndDestroy();
         else queue.push(new NetStream(socket));
       });
       // `server.close()` stops listening at once; its callback would wait for every accepted
