@@ -52,8 +52,8 @@ module.exports = {
       name: "only-auto-imports-adapters",
       severity: "error",
       comment:
-        "Only packages/auto (runtime selection) imports adapters; core, compat and the suite work on any Runtime they are given. Take a Runtime as a parameter instead, or select one through @anyrt/auto.",
-      from: { path: "^(packages/(?!auto/)|conformance-tests/src/)" },
+        "Only packages/auto (runtime selection) imports adapters; core, compat and the suite work on any Runtime they are given. Take a Runtime as a parameter instead, or select one through @anyrt/auto. (packages/examples holds user programs, not a library: a Worker or a page imports its runtime's adapter as users do.)",
+      from: { path: "^(packages/(?!auto/|examples/)|conformance-tests/src/)" },
       to: { path: "^adapters/" },
     },
     ...driverAdapters.map(({ driver, adapters }) => ({

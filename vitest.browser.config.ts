@@ -7,15 +7,15 @@ import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 // The conformance driver's binary and headless flags (for a machine whose network ends at 127.0.0.1).
 import { chromiumArgs, chromiumBinary } from "./conformance-tests/drivers/chromium.ts";
-import { collectExamples, exampleModule } from "./packages/core/test/examples.ts";
+import { collectDocExamples, exampleModule } from "./packages/examples/test/doc-examples.ts";
 
 /**
- * `virtual:anyrt-examples`: the TSDoc and README examples of the browser adapter, each a virtual
- * module of its own (`virtual:anyrt-example/N.ts`), so that adapters/web/test/examples.browser.test.ts
- * runs them in the page the way tsdoc-examples.test.ts runs the others on Node, Deno and Bun.
+ * `virtual:anyrt-examples`: the documented examples that run in Chromium, each a virtual module of
+ * its own (`virtual:anyrt-example/N.ts`), so that packages/examples/test/doc-examples.browser.test.ts
+ * runs them in the page the way doc-examples.test.ts runs the others on Node, Deno, Bun and workerd.
  */
 function browserExamples(): Plugin {
-  const examples = collectExamples(["adapters/web/src"], ["adapters/web/README.md"]);
+  const examples = collectDocExamples().filter((example) => example.runtimes.includes("chromium"));
   const list = "\0virtual:anyrt-examples";
   const one = "\0virtual:anyrt-example/";
   return {
@@ -29,7 +29,7 @@ function browserExamples(): Plugin {
       if (id === list) {
         const entries = examples.map(
           (example, index) =>
-            `{ name: ${JSON.stringify(`${example.file} example ${example.index + 1}`)}, load: () => import("virtual:anyrt-example/${index}.ts") }`,
+            `{ name: ${JSON.stringify(example.id)}, load: () => import("virtual:anyrt-example/${index}.ts") }`,
         );
         return `export const examples = [${entries.join(",\n")}];\n`;
       }
@@ -52,6 +52,7 @@ export default defineConfig({
       "packages/compat/test/web-readable.test.ts",
       "packages/compat/test/web-writable.test.ts",
       "adapters/web/test/**/*.browser.test.ts",
+      "packages/examples/test/**/*.browser.test.ts",
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

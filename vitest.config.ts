@@ -21,6 +21,8 @@ const exclude = [
   // Tests of browser-only code run in Chromium (vitest.browser.config.ts).
   "**/*.browser.test.ts",
   ...runtimeAdapters.filter((name) => name !== runtime).map((name) => `adapters/${name}/**`),
+  // The example adapter is written on node:net for Node, not for Deno's or Bun's emulation of it.
+  ...(runtime === "node" ? [] : ["packages/examples/test/net-adapter*.test.ts"]),
 ];
 /** Vite's default conditions, with the runtime's own first (Deno and Bun also match `node`). */
 const resolveConditions =

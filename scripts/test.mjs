@@ -1,6 +1,6 @@
-// `npm test`: type-check, lint and format check, the layering check, the packaging checks (JSR dry
-// run, release dry run, packed-tarball smoke test), unit tests on Node, Deno, Bun and Chromium, and
-// the conformance suite on every runtime present, ending with one line
+// `npm test`: type-check, lint and format check, the API reference, the layering check, the
+// packaging checks (JSR dry run, release dry run, packed-tarball smoke test), unit tests on Node,
+// Deno, Bun and Chromium, and the conformance suite on every runtime present, ending with one line
 // `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -144,6 +144,9 @@ async function main() {
     "adapters/deno/src/conformance.ts",
   ]);
   await check("lint and format", bin("biome"), ["check", "."]);
+  // The API reference of every package (typedoc.json), built as `npm run docs` builds it, with
+  // every warning an error: an undocumented export or a link to an unexported symbol fails.
+  await check("api reference", bin("typedoc"), []);
   // Import cycles and layering (ARCHITECTURE.md invariant 9), over the sources: no build needed.
   await check("layering", bin("depcruise"), [
     "--config",

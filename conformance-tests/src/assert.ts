@@ -7,6 +7,7 @@ import { type IoErrorKind, isIoError } from "@anyrt/core";
 
 /** Thrown when a case's expectation does not hold. */
 export class AssertionError extends Error {
+  /** Always `"AssertionError"`. */
   override get name(): string {
     return "AssertionError";
   }

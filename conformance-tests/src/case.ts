@@ -25,13 +25,17 @@ export type Requirement =
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
+  /** One end. */
   readonly a: Duplex;
+  /** The other end, connected to `a`. */
   readonly b: Duplex;
 }
 
 /** Two connected TCP streams of the runtime under test. */
 export interface TcpStreamPair extends StreamPair {
+  /** The connecting end. */
   readonly a: TcpStream;
+  /** The accepted end, connected to `a`. */
   readonly b: TcpStream;
 }
 
@@ -121,6 +125,7 @@ export interface ConformanceTarget {
 
 /** What a case body receives. */
 export interface CaseContext {
+  /** The runtime under test (the fixture's). */
   readonly runtime: Runtime;
   /** Opens a connected stream pair (registered for cleanup). */
   pair(): Promise<StreamPair>;
@@ -161,8 +166,11 @@ export type CaseStatus = "passed" | "failed" | "unsupported";
 
 /** One case's entry in `reports/conformance.json`. */
 export interface CaseResult {
+  /** The case's id, such as `"read/eof-after-shutdown"`. */
   readonly id: string;
+  /** Passed, failed, or unsupported (never counted as passed). */
   readonly status: CaseStatus;
+  /** How long the case took, in milliseconds. */
   readonly durationMs: number;
   /** Why it failed, or which requirement was missing. */
   readonly error?: string;
@@ -170,12 +178,16 @@ export interface CaseResult {
 
 /** One target's run in `reports/conformance.json`. */
 export interface RunResult {
+  /** The runtime's id, as the target names it. */
   readonly runtime: string;
+  /** The runtime's version. */
   readonly runtimeVersion: string;
+  /** The adapter's name, with a `:variant` suffix for wrapped runs. */
   readonly adapter: string;
   /** The target's capability manifest, by capability id (`"tcp.connect"`, `"fs"`), for the report. */
   readonly capabilities?: Readonly<Record<string, boolean>>;
   /** The target's facts, by fact id (`"tcp.keepAliveDelayResolutionMs"`), for the report. */
   readonly facts?: Readonly<Record<string, FactValue>>;
+  /** Every case of the run, in the suite's order. */
   readonly cases: readonly CaseResult[];
 }

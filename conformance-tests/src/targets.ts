@@ -127,7 +127,9 @@ export function limitedTarget(target: ConformanceTarget, keep: readonly Capabili
 
 /** Where a rendezvous relay listens (see {@link openRendezvousPair}). */
 export interface RendezvousAddress {
+  /** The relay's host. */
   readonly hostname: string;
+  /** The relay's port. */
   readonly port: number;
   /**
    * How many bytes a pair through this relay may hold between its ends, as the host that runs

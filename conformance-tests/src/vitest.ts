@@ -12,7 +12,7 @@ import { type RunOptions, runCase } from "./runner.ts";
  * Declares the suite for `target` in the current test file.
  *
  * @example
- * ```ts
+ * ```ts in=adapters/node/test/conformance.test.ts
  * import { defineConformanceSuite } from "@anyrt/conformance/vitest";
  * import { nodeConformanceTarget } from "@anyrt/node/conformance";
  * defineConformanceSuite(nodeConformanceTarget());

@@ -10,9 +10,9 @@ import { createBunRuntime } from "./runtime.ts";
  * The Bun adapter on the Bun that runs this code.
  *
  * @example
- * ```ts
- * import { defineConformanceSuite } from "@anyrt/conformance/vitest";
+ * ```ts in=adapters/bun/test/conformance.test.ts
  * import { bunConformanceTarget } from "@anyrt/bun/conformance";
+ * import { defineConformanceSuite } from "@anyrt/conformance/vitest";
  * defineConformanceSuite(bunConformanceTarget());
  * ```
  */

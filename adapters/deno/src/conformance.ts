@@ -10,7 +10,7 @@ import { createDenoRuntime } from "./runtime.ts";
  * The Deno adapter on the Deno that runs this code.
  *
  * @example
- * ```ts
+ * ```ts in=adapters/deno/test/conformance.test.ts
  * import { defineConformanceSuite } from "@anyrt/conformance/vitest";
  * import { denoConformanceTarget } from "@anyrt/deno/conformance";
  * defineConformanceSuite(denoConformanceTarget());

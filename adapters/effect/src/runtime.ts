@@ -27,13 +27,17 @@ export interface EffectRuntimeOptions {
   /** TCP, with every TCP capability it supports and its facts; absent: no TCP capability is declared. */
   readonly tcp?:
     | {
+        /** The TCP part. */
         readonly tcp: Tcp;
+        /** Which TCP capabilities it supports. */
         readonly capabilities: PartManifest<"tcp">;
+        /** Its TCP facts. */
         readonly facts: TcpFacts;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
   readonly id?: string | undefined;
+  /** The runtime's version in reports; default Node's, where it exists. */
   readonly version?: string | undefined;
 }
 

@@ -3,7 +3,7 @@
 // (cross-runtime.test.ts starts platform-main.ts on each): sockets with half-close and
 // interruption in the middle of a read, a write and a connect, files, subprocesses, the stream
 // bridges and the error mapping both ways.
-import { duplex, IoError, isIoError, type Runtime } from "@anyrt/core";
+import { duplex, IoError, isIoError, type Runtime, readToString } from "@anyrt/core";
 import { Effect, Exit, Fiber, FileSystem, Option, PlatformError, Scope, Sink, Stream } from "effect";
 import * as ChildProcess from "effect/process/ChildProcess";
 import * as Socket from "effect/socket/Socket";
@@ -95,6 +95,47 @@ export function platformChecks(runtime: Runtime): Check[] {
             yield* Scope.close(writeScope, Exit.void);
             const echoed = yield* readToClose(pull);
             ensure(text(echoed) === "hello world", `echoed ${JSON.stringify(text(echoed))}`);
+          }),
+        ),
+    },
+    {
+      name: "socket: a write with no reader acquired opens the connection itself; releasing the writer half-closes and closes it",
+      run: () =>
+        run(
+          Effect.gen(function* () {
+            const listener = yield* Effect.acquireRelease(
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
+              (l) => Effect.promise(() => l.close()),
+            );
+            const accepting = listener.accept();
+            const socket = makeSocket(runtime, { port: listener.localAddress.port });
+            // Two writers at once: the second waits for the first one's connect, so one connection.
+            yield* Effect.scoped(
+              Effect.gen(function* () {
+                const writer = yield* socket.writer;
+                yield* Effect.all([writer.write(bytes("no ")), writer.write("reader")], { concurrency: 2 });
+              }),
+            );
+            const peer = yield* Effect.promise(() => accepting);
+            yield* Effect.addFinalizer(() => Effect.promise(() => peer.close()));
+            const got = yield* Effect.promise(() => readToString(peer));
+            // Concurrent writes may land in either order; both land on the one connection.
+            ensure(got === "no reader" || got === "readerno ", `the peer read ${JSON.stringify(got)} before EOF`);
+          }),
+        ),
+    },
+    {
+      name: "socket: a write to a port nobody listens on fails with the connect's error instead of waiting",
+      run: () =>
+        run(
+          Effect.gen(function* () {
+            const listener = yield* Effect.promise(() => runtime.tcp.listen({ port: 0 }));
+            const port = listener.localAddress.port;
+            yield* Effect.promise(() => listener.close());
+            const writer = yield* makeSocket(runtime, { port }).writer;
+            const exit = yield* Effect.exit(writer.write("lost"));
+            const error = Exit.isFailure(exit) ? Option.getOrUndefined(Exit.findErrorOption(exit)) : undefined;
+            ensure(error?.reason._tag === "SocketOpenError", `the write ended with ${String(error)}`);
           }),
         ),
     },

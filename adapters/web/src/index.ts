@@ -27,7 +27,9 @@ export {
  * relay (`@anyrt/web/relay`), declaring `tcp.connect` and `tcp.halfClose`.
  */
 export interface WebRuntimeOptions extends BaseOptions {
+  /** Options of the OPFS file system (`opfsFs`), or `false` for no `fs`; default: `fs` where OPFS exists. */
   readonly fs?: OpfsFsOptions | false | undefined;
+  /** The WebSocket relay that TCP goes through (its URL, or `webSocketTcp`'s options); without it, no TCP. */
   readonly relay?: string | URL | WebSocketTcpOptions | undefined;
 }
 

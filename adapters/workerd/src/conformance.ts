@@ -17,7 +17,7 @@ export type RelayAddress = RendezvousAddress;
  * `relay`.
  *
  * @example
- * ```ts
+ * ```ts not-run="it needs the host's rendezvous relay on port 9000; conformance-tests/drivers/workerd.ts runs this suite inside workerd with one"
  * import { cases, runSuite } from "@anyrt/conformance";
  * import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
  * const run = await runSuite(workerdConformanceTarget({ hostname: "127.0.0.1", port: 9000 }), cases);

@@ -282,12 +282,21 @@ function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStrea
  *
  * @example
  * ```ts
+ * import { isIoError } from "@anyrt/core";
  * import { workerdTcp } from "@anyrt/workerd";
- * const stream = await workerdTcp.connect({ hostname: "127.0.0.1", port: 6379 });
- * await stream.write(new TextEncoder().encode("PING\r\n"));
- * const buf = new Uint8Array(64);
- * const n = await stream.read(buf); // "+PONG\r\n"
- * await stream.close();
+ * try {
+ *   const stream = await workerdTcp.connect({ hostname: "127.0.0.1", port: 6379 });
+ *   await stream.write(new TextEncoder().encode("PING\r\n"));
+ *   const buf = new Uint8Array(64);
+ *   const n = await stream.read(buf); // "+PONG\r\n" from a Redis server
+ *   console.assert(n > 0);
+ *   await stream.close();
+ * } catch (error) {
+ *   // Where this example is tested no Redis server listens on 6379. workerd words a refused
+ *   // connection as "proxy request failed, cannot connect to the specified address", which it
+ *   // also says for an address its network service does not allow: the kind is `Other`.
+ *   console.assert(isIoError(error), String(error));
+ * }
  * ```
  */
 export const workerdTcp: Tcp = createWorkerdTcp(new BufferPool());

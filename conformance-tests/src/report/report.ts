@@ -17,9 +17,13 @@ export interface UnavailableRuntime {
 
 /** An available runtime or target that produced no results (a crash, a missing adapter). */
 export interface RunProblem {
+  /** The runtime the run was for. */
   readonly runtime: string;
+  /** Its version, when known. */
   readonly runtimeVersion?: string;
+  /** The adapter, when known. */
   readonly adapter?: string;
+  /** What went wrong. */
   readonly message: string;
 }
 
@@ -50,17 +54,24 @@ export interface ReportEnvironment {
 export interface ConformanceReport {
   /** When the report was made, ISO-8601. */
   readonly generatedAt: string;
+  /** Every run, one per target. */
   readonly runs: readonly RunResult[];
+  /** Runtimes that were not run, with why. */
   readonly unavailable?: readonly UnavailableRuntime[];
+  /** Runs that ended without results. */
   readonly problems?: readonly RunProblem[];
   readonly environment?: ReportEnvironment;
 }
 
 /** How many cases ended in each status. */
 export interface StatusCounts {
+  /** Cases passed. */
   readonly passed: number;
+  /** Cases failed. */
   readonly failed: number;
+  /** Cases the target cannot run (never counted as passed). */
   readonly unsupported: number;
+  /** All cases. */
   readonly total: number;
 }
 

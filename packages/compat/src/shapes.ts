@@ -8,41 +8,63 @@
 import type { AsyncRead, AsyncWrite } from "@anyrt/core";
 import { isMatching, P } from "ts-pattern";
 
-type Listener = (...args: never[]) => void;
-
 /** The members of a Node `stream.Readable` the bridge uses (structurally, any realm). */
 export interface NodeReadableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
+  /** Adds an event listener (`data`, `end`, `error`, `close`). */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Removes an event listener. */
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  /** Stops `data` events. */
   pause(): unknown;
+  /** Starts `data` events again. */
   resume(): unknown;
+  /** Destroys the stream, with `error` if given. */
   destroy(error?: Error): unknown;
+  /** Whether reading is still possible. */
   readonly readable: boolean;
+  /** Whether `end` was emitted. */
   readonly readableEnded?: boolean;
+  /** Whether the stream carries objects rather than bytes (refused by the bridge). */
   readonly readableObjectMode?: boolean;
 }
 
 /** The members of a Node `stream.Writable` the bridge uses (structurally, any realm). */
 export interface NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  once(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
+  /** Adds an event listener (`drain`, `finish`, `error`, `close`). */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Adds a listener called at most once. */
+  once(event: string, listener: (...args: never[]) => void): unknown;
+  /** Removes an event listener. */
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  /** Writes a chunk; `false` asks the writer to wait for `drain`. */
   write(chunk: Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  /** Ends the writable side (for a socket: sends FIN); `callback` runs once it finished. */
   end(callback?: () => void): unknown;
+  /** Destroys the stream, with `error` if given. */
   destroy(error?: Error): unknown;
+  /** Whether writing is still possible. */
   readonly writable: boolean;
+  /** Bytes buffered and not yet written. */
   readonly writableLength?: number;
+  /** The buffer size past which `write` returns `false`. */
   readonly writableHighWaterMark?: number;
+  /** Whether a writer should wait for `drain`. */
   readonly writableNeedDrain?: boolean;
+  /** Whether `end()` was called. */
   readonly writableEnded?: boolean;
+  /** Whether everything was flushed after `end()`. */
   readonly writableFinished?: boolean;
+  /** Whether the stream was destroyed. */
   readonly destroyed?: boolean;
 }
 
 /** A Node `stream.Duplex` (a `net.Socket`, a `PassThrough`, ...). */
 export interface NodeDuplexLike extends NodeReadableLike, NodeWritableLike {
-  on(event: string, listener: Listener): unknown;
-  removeListener(event: string, listener: Listener): unknown;
+  /** Adds an event listener for either side's events. */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Removes an event listener. */
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  /** Destroys both sides, with `error` if given. */
   destroy(error?: Error): unknown;
 }
 

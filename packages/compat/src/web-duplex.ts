@@ -15,7 +15,9 @@ import { type FromWebWritableOptions, toWebWritable, webWriteStream } from "./we
 
 /** A pair of Web streams, one per direction. */
 export interface WebStreamPair<R = Uint8Array, W = Uint8Array> {
+  /** What the peer sends. */
   readonly readable: ReadableStream<R>;
+  /** What goes to the peer; closing it half-closes. */
   readonly writable: WritableStream<W>;
 }
 

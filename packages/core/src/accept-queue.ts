@@ -37,7 +37,12 @@ import { WaitSlot } from "./wait-slot.ts";
  * console.assert((await queue.accept().catch((e) => e.kind)) === "Closed");
  * ```
  */
-export class AcceptQueue<S extends { close(): Promise<void> }> {
+export class AcceptQueue<
+  S extends {
+    /** Closes a stream the queue drops. */
+    close(): Promise<void>;
+  },
+> {
   readonly #label: string;
   readonly #backlog: number;
   readonly #onTake: (() => void) | undefined;
@@ -148,7 +153,14 @@ export class AcceptQueue<S extends { close(): Promise<void> }> {
  * console.assert(stopped === 1 && (await listener.accept().catch((e) => e.kind)) === "Closed");
  * ```
  */
-export class QueuedListener<S extends { close(): Promise<void> }, A = SocketAddress> implements Listener<S, A> {
+export class QueuedListener<
+  S extends {
+    /** Closes a stream the queue drops. */
+    close(): Promise<void>;
+  },
+  A = SocketAddress,
+> implements Listener<S, A>
+{
   readonly localAddress: A;
   readonly #queue: AcceptQueue<S>;
   readonly #stop: () => unknown;
@@ -164,6 +176,7 @@ export class QueuedListener<S extends { close(): Promise<void> }, A = SocketAddr
     return this.#queue.accept(options?.signal);
   }
 
+  /** Accepts connections until the listener closes (`for await`). */
   [Symbol.asyncIterator](): AsyncIterator<S> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -175,6 +188,7 @@ export class QueuedListener<S extends { close(): Promise<void> }, A = SocketAddr
     return this.#closing;
   }
 
+  /** Closes the listener (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -16,9 +16,13 @@ import { describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */
 export interface RuntimePartTypes {
+  /** `runtime.tcp`. */
   readonly tcp: Tcp;
+  /** `runtime.fs`. */
   readonly fs: Fs;
+  /** `runtime.process`. */
   readonly process: Processes;
+  /** `runtime.blocking`. */
   readonly blocking: Blocking;
 }
 
@@ -37,12 +41,18 @@ export type MethodName<T> = {
  * and write.
  */
 export interface GatedObjectTypes {
+  /** A TCP stream's socket options. */
   readonly TcpStream: TcpStream;
 }
 
 /** A method of an object a part hands out (a `TcpStream`'s `setNoDelay`) that a capability gates. */
 export type ObjectGate = {
-  [O in keyof GatedObjectTypes]: { readonly object: O; readonly method: MethodName<GatedObjectTypes[O]> };
+  [O in keyof GatedObjectTypes]: {
+    /** The object type, such as `"TcpStream"`. */
+    readonly object: O;
+    /** The gated method. */
+    readonly method: MethodName<GatedObjectTypes[O]>;
+  };
 }[keyof GatedObjectTypes];
 
 /** One row of the {@link capabilityTable}: one capability of part `P`. */
@@ -142,10 +152,8 @@ export const capabilityTable = {
   },
 } as const satisfies { readonly [P in Part]: { readonly [key: string]: CapabilitySpec<P> } };
 
-type Table = typeof capabilityTable;
-
 /** The manifest keys of part `P`'s capabilities: `"connect"`, `"halfClose"`, `"available"`, ... */
-export type CapabilityKey<P extends Part> = keyof Table[P] & string;
+export type CapabilityKey<P extends Part> = keyof (typeof capabilityTable)[P] & string;
 
 /** The id of the capability with key `K` in part `P`: `"tcp.connect"`, or `"fs"` for `fs.available`. */
 export type CapabilityId<P extends Part, K extends string> = K extends "available" ? P : `${P}.${K}`;
@@ -173,13 +181,22 @@ export type CapabilityDeclaration = { readonly [P in Part]: PartManifest<P> | fa
 
 /** The methods of part `P` that some capability gates. */
 export type GatedMethod<P extends Part> = {
-  [K in CapabilityKey<P>]: Table[P][K] extends { readonly gates: readonly (infer M extends string)[] } ? M : never;
+  [K in CapabilityKey<P>]: (typeof capabilityTable)[P][K] extends {
+    /** The gated methods. */ readonly gates: readonly (infer M extends string)[];
+  }
+    ? M
+    : never;
 }[CapabilityKey<P>];
 
 /** The capabilities of the table whose {@link CapabilitySpec.objectGates} are not empty. */
 export type ObjectGatedCapability = {
   [P in Part]: {
-    [K in CapabilityKey<P>]: Table[P][K] extends { readonly objectGates: readonly [] } ? never : CapabilityId<P, K>;
+    [K in CapabilityKey<P>]: (typeof capabilityTable)[P][K] extends {
+      /** No object gates. */
+      readonly objectGates: readonly [];
+    }
+      ? never
+      : CapabilityId<P, K>;
   }[CapabilityKey<P>];
 }[Part];
 
@@ -187,7 +204,10 @@ export type ObjectGatedCapability = {
 export type ObjectGateOf<C extends Capability> = {
   [P in Part]: {
     [K in CapabilityKey<P>]: CapabilityId<P, K> extends C
-      ? Table[P][K] extends { readonly objectGates: readonly (infer G)[] }
+      ? (typeof capabilityTable)[P][K] extends {
+          /** The object gates. */
+          readonly objectGates: readonly (infer G)[];
+        }
         ? G
         : never
       : never;
@@ -196,7 +216,12 @@ export type ObjectGateOf<C extends Capability> = {
 
 type Needed = {
   [P in Part]: {
-    [K in CapabilityKey<P>]: Table[P][K] extends { readonly needs: readonly (infer N)[] } ? N : never;
+    [K in CapabilityKey<P>]: (typeof capabilityTable)[P][K] extends {
+      /** The capabilities it needs. */
+      readonly needs: readonly (infer N)[];
+    }
+      ? N
+      : never;
   }[CapabilityKey<P>];
 }[Part];
 
@@ -214,13 +239,19 @@ export type CapabilityTableChecks = [
 
 /** One capability of the {@link capabilityTable} with its id and part, as the suite and the report list them. */
 export interface CapabilityRow {
+  /** Its id: `"tcp.connect"`, or `"fs"` for `fs.available`. */
   readonly id: Capability;
+  /** The part it belongs to. */
   readonly part: Part;
   /** Its key in the part's manifest. */
   readonly key: string;
+  /** What a runtime that declares it does, in one sentence. */
   readonly summary: string;
+  /** The methods of the part that fail with `Unsupported` without it. */
   readonly gates: readonly string[];
+  /** The methods of the part's objects (a `TcpStream`'s) that fail with `Unsupported` without it. */
   readonly objectGates: readonly ObjectGate[];
+  /** The capabilities it needs declared too. */
   readonly needs: readonly Capability[];
 }
 
@@ -343,6 +374,7 @@ export function flattenCapabilities(manifest: CapabilityManifest): Readonly<Reco
  * when that capability is not declared.
  */
 export interface RuntimeFacts {
+  /** The TCP part's facts. */
   readonly tcp: TcpFacts;
 }
 
@@ -392,11 +424,17 @@ export type FactsDeclaration = { readonly [P in keyof RuntimeFacts]: RuntimeFact
 
 /** One fact of the {@link factTable} with its id and part, as the report lists them. */
 export interface FactRow {
+  /** Its id, such as `"tcp.keepAliveDelayResolutionMs"`. */
   readonly id: string;
+  /** The part it belongs to. */
   readonly part: keyof RuntimeFacts;
+  /** Its key in the part's facts. */
   readonly key: string;
+  /** What it states, in one sentence. */
   readonly summary: string;
+  /** The capability it describes: the fact is `null` where that is undeclared. */
   readonly of: Capability;
+  /** Whether a value is valid for it. */
   readonly check: (value: unknown) => boolean;
 }
 

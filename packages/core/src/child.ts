@@ -63,9 +63,13 @@ export function nodeStyleStdio(stdio: Stdio | undefined): "pipe" | "inherit" | "
 
 /** What a runtime provides for a spawned child. */
 export interface ChildParts {
+  /** The child's process id. */
   readonly pid: number;
+  /** The child's stdin, or `null` unless it was piped. */
   readonly stdin: WriteStream | null;
+  /** The child's stdout, or `null` unless it was piped. */
   readonly stdout: ReadStream | null;
+  /** The child's stderr, or `null` unless it was piped. */
   readonly stderr: ReadStream | null;
   /** Resolves once the child has exited; never rejects. */
   readonly status: Promise<ExitStatus>;
@@ -127,6 +131,7 @@ export class SpawnedChild implements ChildProcess {
     }
   }
 
+  /** Kills the child if it still runs and closes its streams (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.kill("SIGKILL");
     await this.status;

@@ -118,6 +118,7 @@ export class IoError extends Error {
     Object.defineProperty(this, brand, { value: true });
   }
 
+  /** Always `"IoError"`, whichever realm or copy of anyrt made the error. */
   override get name(): string {
     return "IoError";
   }

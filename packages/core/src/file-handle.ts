@@ -28,8 +28,11 @@ export interface FileOps {
   base(whence: "current" | "end"): Promise<number>;
   /** Moves the position; resolves with the new position from the start. */
   seek(offset: number, whence: SeekFrom): Promise<number>;
+  /** The file's metadata. */
   stat(): Promise<FileInfo>;
+  /** Sets the file's length (the position stays). */
   truncate(length: number): Promise<void>;
+  /** Flushes data and metadata to stable storage. */
   sync(): Promise<void>;
   /** Releases the file; called once. A failure is ignored (closing is idempotent). */
   close(): Promise<void>;
@@ -177,6 +180,7 @@ export class OpenFile implements File {
     return this.#closing;
   }
 
+  /** Closes the file (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -186,12 +190,39 @@ export class OpenFile implements File {
  * A handle with positional reads and writes (`pread` / `pwrite`), shaped like Node's
  * `FileHandle` (which Bun implements too): `position` `null` writes at the end.
  */
-export interface PositionalHandle<S extends { readonly size: number }> {
-  read(buf: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-  write(buf: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesWritten: number }>;
+export interface PositionalHandle<
+  S extends {
+    /** The file's size in bytes. */
+    readonly size: number;
+  },
+> {
+  /** Reads up to `length` bytes into `buf` at `offset`, from the file's byte `position`. */
+  read(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{
+    /** How many bytes were read; 0 at end of file. */
+    bytesRead: number;
+  }>;
+  /** Writes `length` bytes of `buf` from `offset` at the file's byte `position` (`null`: at the end). */
+  write(
+    buf: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ): Promise<{
+    /** How many bytes were written. */
+    bytesWritten: number;
+  }>;
+  /** The file's metadata, in the handle's own shape. */
   stat(): Promise<S>;
+  /** Sets the file's length. */
   truncate(length: number): Promise<void>;
+  /** Flushes data and metadata to stable storage. */
   sync(): Promise<void>;
+  /** Releases the handle. */
   close(): Promise<void>;
 }
 
@@ -214,11 +245,12 @@ export interface PositionalHandle<S extends { readonly size: number }> {
  * console.assert((await ops.seek(-1, "current")) === 2);
  * ```
  */
-export function positionedOps<S extends { readonly size: number }>(
-  handle: PositionalHandle<S>,
-  append: boolean,
-  info: (stats: S) => FileInfo,
-): FileOps {
+export function positionedOps<
+  S extends {
+    /** The file's size in bytes. */
+    readonly size: number;
+  },
+>(handle: PositionalHandle<S>, append: boolean, info: (stats: S) => FileInfo): FileOps {
   let position = 0;
   const size = async () => (await handle.stat()).size;
   return {

@@ -10,7 +10,9 @@ import type { AsyncRead, AsyncWrite, Closeable, OperationOptions } from "./io.ts
  * need `write` or `append`; `createNew` fails with `AlreadyExists` when the path exists.
  */
 export interface OpenOptions {
+  /** Open for reading (the default when no flag is given). */
   readonly read?: boolean;
+  /** Open for writing. */
   readonly write?: boolean;
   /** Every write goes to the end of the file; implies `write`. */
   readonly append?: boolean;
@@ -26,8 +28,11 @@ export interface OpenOptions {
 
 /** What {@link File.stat} and {@link Fs.stat} report. */
 export interface FileInfo {
+  /** A regular file. */
   readonly isFile: boolean;
+  /** A directory. */
   readonly isDirectory: boolean;
+  /** A symbolic link. */
   readonly isSymlink: boolean;
   /** Size in bytes. */
   readonly size: number;
@@ -77,6 +82,7 @@ export interface WriteFileOptions extends OperationOptions {
   readonly append?: boolean;
   /** Fail with `AlreadyExists` if the file exists. */
   readonly createNew?: boolean;
+  /** Permission bits for a created file (POSIX), default `0o666` before the umask. */
   readonly mode?: number;
 }
 

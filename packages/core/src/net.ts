@@ -8,8 +8,11 @@ import type { Closeable, OperationOptions } from "./io.ts";
 
 /** An IP endpoint. `family` is 4 or 6. */
 export interface SocketAddress {
+  /** The IP address (or, where the runtime does not report one, an empty string). */
   readonly hostname: string;
+  /** The port, 0..65535 (0 where the runtime does not report it). */
   readonly port: number;
+  /** The IP version of `hostname`. */
   readonly family: 4 | 6;
 }
 

@@ -22,7 +22,12 @@ import { checkObject, describe } from "./validate.ts";
  * console.assert(access.write && !access.read);
  * ```
  */
-export function openAccess(options: OpenOptions): { readonly read: boolean; readonly write: boolean } {
+export function openAccess(options: OpenOptions): {
+  /** The file is opened for reading. */
+  readonly read: boolean;
+  /** The file is opened for writing (also with `append`). */
+  readonly write: boolean;
+} {
   checkObject("open", "options", options);
   const write = options.write === true || options.append === true;
   if ((options.create || options.createNew || options.truncate) && !write) {
@@ -33,12 +38,19 @@ export function openAccess(options: OpenOptions): { readonly read: boolean; read
 
 /** The `open(2)` flag values of the runtime (`node:fs` `constants`, for example). */
 export interface OpenFlagConstants {
+  /** The runtime's `O_RDONLY` (read only). */
   readonly O_RDONLY: number;
+  /** The runtime's `O_WRONLY` (write only). */
   readonly O_WRONLY: number;
+  /** The runtime's `O_RDWR` (read and write). */
   readonly O_RDWR: number;
+  /** The runtime's `O_APPEND` (append every write). */
   readonly O_APPEND: number;
+  /** The runtime's `O_TRUNC` (truncate on open). */
   readonly O_TRUNC: number;
+  /** The runtime's `O_CREAT` (create if missing). */
   readonly O_CREAT: number;
+  /** The runtime's `O_EXCL` (with `O_CREAT`: fail if it exists). */
   readonly O_EXCL: number;
 }
 

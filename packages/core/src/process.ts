@@ -12,6 +12,7 @@ export type Stdio = "piped" | "inherit" | "null";
 export interface Command {
   /** The program: a path, or a name looked up on `PATH`. */
   readonly command: string;
+  /** Arguments, passed as they are (no shell). */
   readonly args?: readonly string[];
   /** Working directory; default the parent's. */
   readonly cwd?: string;
@@ -21,7 +22,9 @@ export interface Command {
   readonly clearEnv?: boolean;
   /** Default `"piped"` for all three. */
   readonly stdin?: Stdio;
+  /** Default `"piped"`. */
   readonly stdout?: Stdio;
+  /** Default `"piped"`. */
   readonly stderr?: Stdio;
 }
 
@@ -60,8 +63,11 @@ export interface ChildProcess extends AsyncDisposable {
 
 /** Output of {@link Processes.output}: the exit status with everything the child printed. */
 export interface CommandOutput {
+  /** How the child ended. */
   readonly status: ExitStatus;
+  /** Everything the child wrote to stdout. */
   readonly stdout: Uint8Array;
+  /** Everything the child wrote to stderr. */
   readonly stderr: Uint8Array;
 }
 

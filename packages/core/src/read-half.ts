@@ -145,6 +145,7 @@ const SMALL_COPY = 64;
 
 /** A fixed-capacity ring of bytes: the store of an in-memory pipe. Memory is allocated lazily. */
 export class RingBuffer implements ByteStore {
+  /** The most bytes the ring holds. */
   readonly capacity: number;
   #bytes: Uint8Array = EMPTY;
   #start = 0;
@@ -258,6 +259,7 @@ export class ReadHalf {
     return this.#pending.data;
   }
 
+  /** Reads what the store holds now, without waiting: see `AsyncRead.tryRead`. */
   tryRead(buf: Uint8Array): number {
     checkBuffer("read", buf);
     if (this.#closed) throw new IoError("Closed", `read ${this.#hooks.label}: stream is closed`);
@@ -273,6 +275,7 @@ export class ReadHalf {
     return WOULD_BLOCK;
   }
 
+  /** Reads at least one byte, waiting for the producer; 0 at EOF: see `AsyncRead.read`. Cancel-safe. */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     const result = attemptOrWait(this.#pending, "read", buf, options?.signal, this.#tryRead);
     if (this.#pending.busy) this.#hooks.onWait?.();

@@ -54,7 +54,9 @@ export interface Runtime {
   readonly fs: Fs;
   /** Subprocesses (the `process` capability). */
   readonly process: Processes;
+  /** Tasks: `spawn` a function with an `AbortSignal`, get a `JoinHandle` (never gated). */
   readonly tasks: Spawn;
+  /** Sleeps, timeouts, intervals and `yieldNow` on the runtime's scheduler (never gated). */
   readonly time: Time;
   /** Work on worker threads (the `blocking` capability); without it every task rejects `Unsupported`. */
   readonly blocking: Blocking;
@@ -65,13 +67,21 @@ export interface Runtime {
  * part named; `false` / `null` for a part it does not have at all), and its primitives.
  */
 export interface RuntimeParts {
+  /** The runtime's id: `"node"`, `"deno"`, ... (`Runtime.id`). */
   readonly id: RuntimeId;
+  /** The runtime's version (`Runtime.version`). */
   readonly version: string;
+  /** The adapter's package name (`Runtime.adapter`). */
   readonly adapter: string;
+  /** Every part, each `false` or with every capability stated; checked by `defineRuntime`. */
   readonly capabilities: CapabilityDeclaration;
+  /** The facts of every part, `null` where the capability they describe is undeclared. */
   readonly facts: FactsDeclaration;
+  /** The TCP part; required when a `tcp.*` capability is declared. */
   readonly tcp?: Tcp | undefined;
+  /** The file-system part; required when `fs` is declared. */
   readonly fs?: Fs | undefined;
+  /** The subprocess part; required when `process` is declared. */
   readonly process?: Processes | undefined;
   /**
    * Time and ordering: the runtime's clock, timers and job queues (`runtime.time.scheduler`);

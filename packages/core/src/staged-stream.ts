@@ -12,7 +12,9 @@ import type { WriteHalf } from "./write-half.ts";
 
 /** The read side a {@link StagedStream} forwards to (a `ReadHalf`, or an adapter's read side around one). */
 export interface ReadSide {
+  /** Follows `AsyncRead.read`; cancel-safe. */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number>;
+  /** Follows `AsyncRead.tryRead`. */
   tryRead(buf: Uint8Array): number;
   /** Stops reading: pending and later reads fail with `Closed`. */
   close(): void;
@@ -29,7 +31,9 @@ export interface ReadSide {
 export abstract class StagedStream implements Duplex {
   /** Names the stream in error messages, such as `tcp 127.0.0.1:80`. */
   abstract readonly label: string;
+  /** The read side the stream's reads go to. */
   protected abstract readonly reader: ReadSide;
+  /** The write side the stream's writes go to. */
   protected abstract readonly writer: WriteHalf;
   #closed = false;
 
@@ -79,6 +83,7 @@ export abstract class StagedStream implements Duplex {
     return Promise.resolve();
   }
 
+  /** Closes the stream (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -282,6 +282,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
     return new Promise((resolve, reject) => this.#nextWaiters.push({ resolve, reject }));
   }
 
+  /** The children's results in the order they finish (see the class comment). */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return { next: () => this.next() };
   }

@@ -51,6 +51,7 @@ export interface Spawn {
    * `Spawn` use it too. Default (when absent): the system scheduler.
    */
   readonly scheduler?: Scheduler | undefined;
+  /** Starts `task` with a signal that aborts when the handle is aborted; the handle settles with the task's outcome. */
   spawn<T>(task: (signal: AbortSignal) => PromiseLike<T> | T, options?: SpawnOptions): JoinHandle<T>;
   /**
    * Runs `task` as a child of a task group ({@link TaskGroupOptions.tasks}), for executors whose

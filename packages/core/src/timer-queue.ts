@@ -14,8 +14,11 @@ import type { Clock, Scheduler } from "./scheduler.ts";
  * releases the entry at once, rather than keeping it until its deadline.
  */
 export abstract class TimerEntry {
+  /** When the entry fires, in the queue's clock milliseconds; set by the queue. */
   deadline = 0;
+  /** The order of entries with the same deadline (first scheduled fires first); set by the queue. */
   sequence = 0;
+  /** The entry's place in the queue's heap, -1 when not queued; kept by the queue. */
   index = -1;
   /** Called once, when the deadline has passed, after the entry left the queue. */
   abstract fire(): void;

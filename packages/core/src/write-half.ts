@@ -533,6 +533,7 @@ export class WriteHalfStream implements WriteStream {
     return RESOLVED;
   }
 
+  /** Closes the stream (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

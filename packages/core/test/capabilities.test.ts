@@ -2,7 +2,8 @@
 // accepts and refuses, the gating of every method the table names, supports(), the flat records
 // of the report, and the capability list of core's README.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type CapabilityDeclaration,
   type CapabilityManifest,
@@ -21,7 +22,8 @@ import {
   type RuntimeParts,
 } from "@anyrt/core";
 import { describe, expect, it } from "vitest";
-import { root } from "./examples.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
 const everything: CapabilityManifest = {

@@ -28,7 +28,10 @@ const encoder = new TextEncoder();
 
 /**
  * An Effect `Socket` over an anyrt stream that `open` makes when the reader is acquired (and closes
- * when the reader's scope closes, failing a pull in flight). `pull` yields what one read gives
+ * when the reader's scope closes, failing a pull in flight). A write while there is no connection
+ * waits for an open in flight, or else opens the connection itself (failing with that open's
+ * `SocketError` if it fails) instead of waiting for a reader that may never be acquired; a reader
+ * acquired later takes that connection over, and releasing the writer closes it if none did. `pull` yields what one read gives
  * (several chunks when more is ready at once) and fails with a `SocketCloseError` of code 1000 at
  * EOF, as Effect's sockets do; a failed read is a `SocketReadError` whose cause is the `IoError`.
  * Chunks are views into shared slabs of 1 MiB (as Node's `Buffer`s are views into its pool): a
@@ -38,23 +41,56 @@ export function fromTcpStream(
   open: Effect.Effect<TcpStream, Socket.SocketError>,
   chunkSize = 64 * 1024,
 ): Socket.Socket {
+  // The connection writes go to, and whether a reader's scope owns it (a connection a write opened
+  // is the writer's until a reader takes it over). The latch is open exactly while there is one.
   let current: TcpStream | undefined;
+  let claimed = false;
+  // Opens in flight: writes wait for one rather than open a second connection; a failed or
+  // interrupted open releases them, and each then opens again and reports its own outcome.
+  let readersOpening = 0;
+  let writerOpening = false;
   const latch = Latch.makeUnsafe(false);
+  const connected = (stream: TcpStream, byReader: boolean) => {
+    current = stream;
+    claimed = byReader;
+    latch.openUnsafe();
+  };
+  const disconnected = (stream: TcpStream) => {
+    if (current !== stream) return;
+    current = undefined;
+    claimed = false;
+    latch.closeUnsafe();
+  };
+  const releaseWaitersOnFailure = <A, E, R>(effect: Effect.Effect<A, E, R>, done: () => void) =>
+    Effect.onExit(effect, (exit) => {
+      done();
+      return Exit.isSuccess(exit) ? Effect.void : Effect.asVoid(latch.release);
+    });
+  // A reader takes over a connection a write opened, waits for a write's open in flight, or opens one.
+  const openForReader: Effect.Effect<TcpStream, Socket.SocketError> = Effect.suspend(() => {
+    if (current !== undefined && !claimed) {
+      claimed = true;
+      return Effect.succeed(current);
+    }
+    if (writerOpening) return Effect.andThen(latch.await, openForReader);
+    readersOpening++;
+    return releaseWaitersOnFailure(open, () => {
+      readersOpening--;
+    });
+  });
   const reader: Socket.Socket["reader"] = Effect.gen(function* () {
     const scope = yield* Effect.scope;
-    const stream = yield* open;
+    const stream = yield* openForReader;
     let closed = false;
     yield* Scope.addFinalizer(
       scope,
       Effect.promise(() => {
         closed = true;
-        latch.closeUnsafe();
-        if (current === stream) current = undefined;
+        disconnected(stream);
         return stream.close();
       }),
     );
-    current = stream;
-    latch.openUnsafe();
+    connected(stream, true);
     const eof = new Socket.SocketError({ reason: new Socket.SocketCloseError({ code: 1000 }) });
     const mapRead = (error: unknown) =>
       isIoError(error, "Closed")
@@ -198,20 +234,39 @@ export function fromTcpStream(
     );
     return awaitPromise(pending);
   };
+  // A write with no connection waits for an open in flight, or opens the connection itself: a
+  // write that waited for a reader that nobody acquires would wait forever.
+  const openForWriter: Effect.Effect<TcpStream, Socket.SocketError> = Effect.suspend(() => {
+    if (current !== undefined) return Effect.succeed(current);
+    if (writerOpening || readersOpening > 0) return Effect.andThen(latch.await, openForWriter);
+    writerOpening = true;
+    return Effect.tap(
+      releaseWaitersOnFailure(open, () => {
+        writerOpening = false;
+      }),
+      (stream) => Effect.sync(() => connected(stream, false)),
+    );
+  });
   const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
     Effect.suspend(() => {
       const stream = current;
-      if (stream === undefined) return latch.whenOpen(write(chunk));
+      if (stream === undefined) return Effect.andThen(openForWriter, write(chunk));
       if (Socket.isCloseEvent(chunk)) return Effect.promise(() => stream.close());
       return writeBytes(stream, typeof chunk === "string" ? encoder.encode(chunk) : chunk);
     });
   const writeAll = (chunks: NonEmptyReadonlyArray<Uint8Array | string>): Effect.Effect<void, Socket.SocketError> =>
     Effect.forEach(chunks, (chunk) => write(chunk), { discard: true });
   // Releasing the writer starts the half-close and does not wait for it, as Node's `end()` does in
-  // Effect's own sockets: a peer that never reads must not hang the scope.
+  // Effect's own sockets: a peer that never reads must not hang the scope. A connection that a
+  // write opened and no reader took over is the writer's: it is closed once the half-close is done.
   const writer: Socket.Socket["writer"] = Effect.acquireRelease(Effect.succeed({ write, writeAll }), () =>
     Effect.sync(() => {
-      current?.shutdown().catch(() => {});
+      const stream = current;
+      if (stream === undefined) return;
+      const shutdown = stream.shutdown().catch(() => {});
+      if (claimed) return;
+      disconnected(stream);
+      void shutdown.then(() => stream.close());
     }),
   );
   return Socket.make({ reader, writer });

@@ -61,7 +61,7 @@ interface Accepted<User> {
  * `runtime.time`'s and `runtime.tasks`'.
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { runtime } from "@anyrt/auto";
  * import { relayConnection } from "@anyrt/web/relay";
  * // On the server (Node, Deno, Bun): a page cannot listen.

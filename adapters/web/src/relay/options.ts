@@ -158,7 +158,7 @@ export interface WebSocketRelay extends AsyncDisposable {
  * IPv4-mapped `::ffff:127.0.0.1` is one.
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { loopbackOnly } from "@anyrt/web/relay";
  * console.assert(loopbackOnly("127.0.0.1", 80) && loopbackOnly("localhost", 5432) && loopbackOnly("::1", 22));
  * console.assert(!loopbackOnly("example.com", 80) && !loopbackOnly("127.0.0.999", 80));

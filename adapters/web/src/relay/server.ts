@@ -51,7 +51,7 @@ function turnAway(stream: TcpStream): void {
  * Invalid options reject with `InvalidInput` before anything listens.
  *
  * @example
- * ```ts
+ * ```ts runtimes=node,deno,bun
  * import { runtime } from "@anyrt/auto";
  * import { serveWebSocketRelay } from "@anyrt/web/relay";
  * // On the server (Node, Deno, Bun): a page cannot listen.

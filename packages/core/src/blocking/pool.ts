@@ -23,6 +23,7 @@ export interface WorkerEvents {
 export interface WorkerPort {
   /** Posts `message`, transferring `transfer`; throws (a `DataCloneError`) when it cannot be cloned. */
   postMessage(message: unknown, transfer: Transferable[]): void;
+  /** Stops the worker at once; a task it runs is lost (the pool has already failed it). */
   terminate(): void;
   /** Lets the process exit while this worker is idle, where the runtime can (Node, Bun). */
   unref?(): void;

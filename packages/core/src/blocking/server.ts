@@ -9,6 +9,7 @@ import { isTransfer } from "./transfer.ts";
 
 /** The worker's side of a thread: how its bootstrap posts and receives messages. */
 export interface BlockingEndpoint {
+  /** Posts a response to the pool, transferring `transfer`. */
   postMessage(message: unknown, transfer: Transferable[]): void;
   /** Calls `listener` with each message's data. */
   onMessage(listener: (data: unknown) => void): void;
@@ -31,7 +32,7 @@ function loadFailureKind(error: unknown): IoErrorKind {
 
 /**
  * Runs the worker side of a blocking pool on `endpoint`: for each request, imports the module,
- * calls the export, and posts the result (transferring what {@link transfer} names) or the error.
+ * calls the export, and posts the result (transferring what `transfer` from `@anyrt/core` names) or the error.
  * Requests are handled as they arrive; the pool sends a worker one at a time.
  */
 export function serveBlockingRequests(endpoint: BlockingEndpoint): void {

@@ -9,8 +9,11 @@ const transferBrand = Symbol.for("@anyrt/core/transfer");
 
 /** A worker's return value marked for transfer; see {@link transfer}. */
 export interface Transfer<T> {
+  /** Brands the object as made by {@link transfer}, so a plain `{ value, list }` is not mistaken for one. */
   readonly [transferBrand]: true;
+  /** What the caller receives. */
   readonly value: T;
+  /** The objects inside `value` that move instead of being copied. */
   readonly list: readonly Transferable[];
 }
 

@@ -263,6 +263,7 @@ export class BufReader implements AsyncRead {
     if (hasClose(this.#inner)) await this.#inner.close();
   }
 
+  /** Closes the reader and the stream under it (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

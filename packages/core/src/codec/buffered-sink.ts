@@ -11,6 +11,7 @@ import { hasClose } from "./internal.ts";
 
 /** A writer that keeps bytes in a buffer of its own in front of an inner `AsyncWrite`. */
 export abstract class BufferedSink {
+  /** The stream the buffered bytes are written to. */
   protected readonly inner: AsyncWrite;
   readonly #name: string;
   #busy = false;
@@ -98,6 +99,7 @@ export abstract class BufferedSink {
     }
   }
 
+  /** Closes the writer and the stream under it (`await using`), dropping what was not flushed. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

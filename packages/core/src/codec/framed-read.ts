@@ -212,6 +212,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
     if (hasClose(this.#inner)) await this.#inner.close();
   }
 
+  /** Closes the stream (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -75,6 +75,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
     return this.#reader.next(options);
   }
 
+  /** The decoded frames until EOF, as {@link FramedRead} yields them. */
   [Symbol.asyncIterator](): AsyncIterator<In> {
     return this.#reader[Symbol.asyncIterator]();
   }
@@ -111,6 +112,7 @@ export class Framed<In, Out = In> implements AsyncIterable<In> {
     }
   }
 
+  /** Closes the stream (`await using`). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

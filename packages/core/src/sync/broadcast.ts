@@ -15,6 +15,7 @@ import { signalOf, WaitQueue } from "./wait-queue.ts";
  * (overwritten before it received them) just before this one. `0` unless it lagged.
  */
 export interface BroadcastValue<T> extends IteratorYieldResult<T> {
+  /** How many values this receiver lost to lag just before this one (0 when none). */
   readonly missed: number;
 }
 
@@ -23,7 +24,9 @@ export type BroadcastResult<T> = BroadcastValue<T> | IteratorReturnResult<undefi
 
 /** The two ends of a {@link broadcast}; more receivers come from {@link BroadcastSender.subscribe}. */
 export interface Broadcast<T> {
+  /** The sending end; clone it for more senders. */
   readonly sender: BroadcastSender<T>;
+  /** The first receiving end; `subscribe` makes more. */
   readonly receiver: BroadcastReceiver<T>;
 }
 

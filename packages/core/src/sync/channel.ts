@@ -47,7 +47,9 @@ export function checkValue(operation: string, value: unknown): void {
 
 /** The two ends of a {@link channel}. */
 export interface Channel<T> {
+  /** The sending end. */
   readonly sender: Sender<T>;
+  /** The receiving end. */
   readonly receiver: Receiver<T>;
 }
 

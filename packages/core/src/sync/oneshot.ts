@@ -10,7 +10,9 @@ import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /** The two ends of a {@link oneshot}. */
 export interface Oneshot<T> {
+  /** The sending end. */
   readonly sender: OneshotSender<T>;
+  /** The receiving end. */
   readonly receiver: OneshotReceiver<T>;
 }
 

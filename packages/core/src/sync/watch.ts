@@ -11,7 +11,9 @@ import { signalOf, WaitQueue } from "./wait-queue.ts";
 
 /** The two ends of a {@link watch}; more receivers from `subscribe()` or `clone()`. */
 export interface Watch<T> {
+  /** The sending end. */
   readonly sender: WatchSender<T>;
+  /** The receiving end. */
   readonly receiver: WatchReceiver<T>;
 }
 
