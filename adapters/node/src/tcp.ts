@@ -19,8 +19,9 @@ import {
   AcceptQueue,
   abortReason,
   ChunkQueue,
+  checkBoolean,
   checkConnectOptions,
-  checkInteger,
+  checkKeepAlive,
   checkListenOptions,
   copyBytes,
   QueuedListener,
@@ -216,13 +217,14 @@ class NodeTcpStream implements TcpStream {
   }
 
   setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.#checkOpen("setNoDelay");
     this.#socket.setNoDelay(enable);
   }
 
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
     this.#checkOpen("setKeepAlive");
-    checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
     this.#socket.setKeepAlive(enable, initialDelayMs);
   }
 }

@@ -8,6 +8,7 @@ import { systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import { type StartQueue, startQueueOf } from "./start-queue.ts";
 import {
+  checkSpawn,
   type GroupChild,
   type JoinHandle,
   type Spawn,
@@ -156,6 +157,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
    * spawned into an aborted group is aborted at once (its handle rejects with `Aborted`).
    */
   spawn<R extends T>(task: (signal: AbortSignal) => PromiseLike<R> | R, options?: SpawnOptions): JoinHandle<R> {
+    checkSpawn("task group spawn", task, options);
     if (this.#ended) throw new IoError("Closed", "task group spawn: the group has ended");
     const tasks = this.#tasks;
     const child: GroupChild<R> =

@@ -5,12 +5,10 @@
  * byte buffers transferred.
  * @module
  */
-import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
+import type { FileInfo, Fs, OpenOptions, OperationOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import {
-  checkBuffer,
-  checkInteger,
-  checkPath,
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   type FileOps,
@@ -262,11 +260,6 @@ function fileOps(
   };
 }
 
-/** OPFS has no permissions, so `mode` is ignored; a `mode` that is not permission bits is still `InvalidInput`. */
-function checkMode(operation: string, mode: unknown): void {
-  if (mode !== undefined) checkInteger(operation, "mode", mode, 0, 0o7777);
-}
-
 /**
  * Whether this realm can use {@link opfsFs}: `navigator.storage.getDirectory` exists (a secure
  * context: https, or http on localhost / 127.0.0.1) and either sync access handles do (a
@@ -346,19 +339,21 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
       throw opfsError(error, operation);
     }
   };
-  const readFile = async (path: string, signal: AbortSignal | undefined) => {
+  const readFile = async (
+    operation: "readFile" | "readTextFile",
+    path: string,
+    readOptions: OperationOptions | undefined,
+  ) => {
+    checkFsArguments[operation](path, readOptions);
     // An aborted signal rejects with its own reason (the web's rule), not an IoError.
-    throwIfAborted(signal);
-    return await run(`read ${String(path)}`, async () => {
-      checkPath("readFile", path);
-      return await engine().readFile(path);
-    });
+    throwIfAborted(readOptions?.signal);
+    return await run(`read ${String(path)}`, () => engine().readFile(path));
   };
   return {
     open: (path: string, openOptions: OpenOptions = {}) =>
       run(`open ${String(path)}`, async () => {
-        checkPath("open", path);
-        checkMode("open", openOptions?.mode);
+        // OPFS has no permissions, so `mode` is ignored once checked.
+        checkFsArguments.open(path, openOptions);
         const access = openAccess(openOptions);
         const request: OpenRequest = {
           create: openOptions.create === true,
@@ -372,19 +367,18 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
           path,
           fileOps(backend, id, path, access, openOptions.append === true, token),
           opfsError,
+          access,
         );
         dropped.register(file, () => void backend.close(id).catch(() => undefined), token);
         return file;
       }),
-    readFile: (path, readOptions) => readFile(path, readOptions?.signal),
-    readTextFile: async (path, readOptions) => decodeTextFile(path, await readFile(path, readOptions?.signal)),
+    readFile: (path, readOptions) => readFile("readFile", path, readOptions),
+    readTextFile: async (path, readOptions) => decodeTextFile(path, await readFile("readTextFile", path, readOptions)),
     writeFile: async (path, data, writeOptions: WriteFileOptions = {}) => {
+      checkFsArguments.writeFile(path, data, writeOptions);
       throwIfAborted(writeOptions.signal);
       await run(`write ${String(path)}`, async () => {
-        checkPath("writeFile", path);
-        checkMode("writeFile", writeOptions.mode);
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-        checkBuffer("writeFile", bytes);
         await engine().writeFile(path, bytes, {
           append: writeOptions.append === true,
           createNew: writeOptions.createNew === true,
@@ -393,17 +387,17 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
     },
     stat: (path) =>
       run(`stat ${String(path)}`, async () => {
-        checkPath("stat", path);
+        checkFsArguments.stat(path);
         return await engine().stat(path);
       }),
     remove: (path, removeOptions = {}) =>
       run(`remove ${String(path)}`, async () => {
-        checkPath("remove", path);
+        checkFsArguments.remove(path, removeOptions);
         await engine().remove(path, removeOptions.recursive === true);
       }),
     mkdir: (path, mkdirOptions = {}) =>
       run(`mkdir ${String(path)}`, async () => {
-        checkPath("mkdir", path);
+        checkFsArguments.mkdir(path, mkdirOptions);
         await engine().mkdir(path, mkdirOptions.recursive === true);
       }),
     makeTempDir: (prefix = "anyrt-") =>
