@@ -204,7 +204,7 @@ export class QueuedListener<S extends { close(): Promise<void> }, A = SocketAddr
  * non-empty string of at most 253 characters (the longest DNS name) throws `InvalidInput`.
  */
 export function hostnameOf(operation: "connect" | "listen", options: { readonly hostname?: unknown }): string {
-  const hostname = options.hostname ?? "127.0.0.1";
+  const hostname = options.hostname === undefined ? "127.0.0.1" : options.hostname;
   if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
     throw new IoError("InvalidInput", `${operation}: hostname must be a non-empty string, got ${describe(hostname)}`);
   }

@@ -82,8 +82,55 @@ export interface ChildParts {
 }
 
 /**
- * A `ChildProcess` over `parts`. `kill(name)` fails with `InvalidInput` for a non-string, does
- * nothing once the child exited, and maps a native failure as `"kill <pid> with <signal>"`.
+ * The signal names `kill` accepts: POSIX's and the few that only Linux, macOS or Windows have
+ * (whether the host delivers one is the runtime's answer). Anything else is `InvalidInput` at
+ * once on every runtime; some runtimes would otherwise ignore an empty name.
+ */
+const signalNames: ReadonlySet<unknown> = new Set([
+  "SIGABRT",
+  "SIGALRM",
+  "SIGBREAK",
+  "SIGBUS",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGEMT",
+  "SIGFPE",
+  "SIGHUP",
+  "SIGILL",
+  "SIGINFO",
+  "SIGINT",
+  "SIGIO",
+  "SIGIOT",
+  "SIGKILL",
+  "SIGLOST",
+  "SIGPIPE",
+  "SIGPOLL",
+  "SIGPROF",
+  "SIGPWR",
+  "SIGQUIT",
+  "SIGSEGV",
+  "SIGSTKFLT",
+  "SIGSTOP",
+  "SIGSYS",
+  "SIGTERM",
+  "SIGTRAP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGUNUSED",
+  "SIGURG",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGVTALRM",
+  "SIGWINCH",
+  "SIGXCPU",
+  "SIGXFSZ",
+]);
+
+/**
+ * A `ChildProcess` over `parts`. `kill(name)` fails with `InvalidInput` for anything but a known
+ * signal name (even once the child exited), does nothing once the child exited, and maps a native
+ * failure as `"kill <pid> with <signal>"`.
  * Disposing kills the child with `SIGKILL`, waits for its exit and closes its pipes.
  *
  * @example
@@ -122,8 +169,8 @@ export class SpawnedChild implements ChildProcess {
   }
 
   kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string") {
-      throw invalidInput(`kill: signal must be a signal name, got ${describe(signal)}`);
+    if (!signalNames.has(signal)) {
+      throw invalidInput(`kill ${this.pid}: signal must be a signal name such as "SIGTERM", got ${describe(signal)}`);
     }
     if (this.#parts.exited()) return;
     try {

@@ -81,7 +81,7 @@ function checkTask(task: BlockingTask, options: unknown): BlockingRequest | IoEr
   if (typeof task !== "object" || task === null)
     return new IoError("InvalidInput", "spawnBlocking: task must be an object");
   const { module, args = [], transfer: list = [] } = task;
-  const name = task.export ?? "default";
+  const name = task.export === undefined ? "default" : task.export;
   let url: string;
   try {
     if (!(module instanceof URL) && typeof module !== "string") throw new TypeError("not a string");
