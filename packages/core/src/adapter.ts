@@ -74,6 +74,7 @@ export {
   checkMethods,
   checkMode,
   checkObject,
+  checkOptions,
   checkPath,
   checkPort,
   checkReadCount,

@@ -31,6 +31,7 @@ import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
+import { checkObject } from "./validate.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
@@ -183,6 +184,7 @@ function gate<P extends Part>(
  * ```
  */
 export function defineRuntime(parts: RuntimeParts): Runtime {
+  checkObject("defineRuntime", "parts", parts);
   const capabilities = readManifest(parts.capabilities);
   const declared = declaredIn(capabilities);
   const facts = readFacts(parts.facts, declared);

@@ -17,7 +17,7 @@ import {
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";
-import { checkInteger, checkSignal } from "./validate.ts";
+import { checkBoolean, checkFunction, checkInteger, checkMethods, checkObject, signalOf } from "./validate.ts";
 
 /** Options of {@link TaskGroup} and {@link taskGroup}. */
 export interface TaskGroupOptions {
@@ -114,11 +114,14 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
   readonly #keepResults: boolean;
 
   constructor(options: TaskGroupOptions = {}) {
+    checkObject("TaskGroup", "options", options);
+    if (options.tasks !== undefined) checkMethods("TaskGroup", "tasks", options.tasks, ["spawn"]);
+    if (options.keepResults !== undefined) checkBoolean("TaskGroup", "keepResults", options.keepResults);
     this.#limit =
       options.limit === undefined
         ? Number.POSITIVE_INFINITY
         : checkInteger("TaskGroup", "limit", options.limit, 1, Number.MAX_SAFE_INTEGER);
-    const outer = checkSignal("TaskGroup", options.signal);
+    const outer = signalOf("TaskGroup", options);
     this.#outer = outer;
     this.#tasks = options.tasks?.spawnChild === undefined ? undefined : options.tasks;
     this.#starts = startQueueOf(options.tasks?.scheduler ?? systemScheduler);
@@ -342,6 +345,7 @@ export async function taskGroup<R, T = unknown>(
   body: (group: TaskGroup<T>) => PromiseLike<R> | R,
   options?: TaskGroupOptions,
 ): Promise<R> {
+  checkFunction("taskGroup", "body", body);
   const group = new TaskGroup<T>(options);
   let result: R;
   try {

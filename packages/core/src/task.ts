@@ -7,6 +7,7 @@ import { IoError } from "./error.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason, onAbort } from "./signal.ts";
 import { type StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
+import { schedulerOption } from "./util/budget.ts";
 import { checkFunction, signalOf } from "./validate.ts";
 
 /**
@@ -302,6 +303,7 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
  * ```
  */
 export function createSpawn(scheduler?: Scheduler): Spawn {
+  if (scheduler !== undefined) schedulerOption("createSpawn", { scheduler });
   const starts = scheduler === undefined ? systemStartQueue : startQueueOf(scheduler);
   return {
     scheduler: starts.scheduler,

@@ -9,6 +9,7 @@ import type { OperationOptions } from "./io.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
+import { schedulerOption } from "./util/budget.ts";
 import { checkObject, signalOf } from "./validate.ts";
 
 /** Listener options shared by every wait, so that adding a listener allocates nothing. */
@@ -432,6 +433,7 @@ const MISSED_TICKS: readonly MissedTick[] = ["burst", "delay", "skip"];
  * ```
  */
 export function createTime(scheduler: Scheduler = systemScheduler): Time {
+  schedulerOption("createTime", { scheduler });
   const queue = new TimerQueue(scheduler);
 
   const sleepUntil = (deadline: number, options?: OperationOptions): Promise<void> => {

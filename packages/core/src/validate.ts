@@ -120,6 +120,16 @@ export function signalOf(operation: string, options: unknown): AbortSignal | und
   return checkSignal(operation, (options as { readonly signal?: unknown }).signal);
 }
 
+/**
+ * Throws `InvalidInput` unless `options` is absent or an object (an options bag: `null` and
+ * primitives are refused, never read as "no options").
+ */
+export function checkOptions(operation: string, options: unknown): void {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw fail(operation, "options", "an object", options);
+  }
+}
+
 /** Throws `InvalidInput` unless `value` is `true` or `false`. */
 export function checkBoolean(operation: string, name: string, value: unknown): asserts value is boolean {
   if (typeof value !== "boolean") throw fail(operation, name, "a boolean", value);
