@@ -220,26 +220,19 @@ function backendFor(options: OpfsFsOptions): Backend {
 /** Closes files that were dropped without `close()`, so their lock does not outlive them. */
 const dropped = new FinalizationRegistry<() => void>((release) => release());
 
-/** The primitives of one open file for core's `OpenFile`; the position is kept here. */
-function fileOps(
-  backend: Backend,
-  id: number,
-  path: string,
-  access: { read: boolean; write: boolean },
-  append: boolean,
-  token: object,
-): FileOps {
+/**
+ * The primitives of one open file for core's `OpenFile`; the position is kept here. `OpenFile`
+ * refuses a read or write the file was not opened for (it is given the access), so these never see one.
+ */
+function fileOps(backend: Backend, id: number, append: boolean, token: object): FileOps {
   let position = 0;
   return {
     async read(buf) {
-      if (!access.read) throw new IoError("PermissionDenied", `read ${path}: the file was opened without read access`);
       const n = await backend.read(id, position, buf);
       position += n;
       return n;
     },
     async write(buf) {
-      if (!access.write)
-        throw new IoError("PermissionDenied", `write ${path}: the file was opened without write access`);
       const { written, end } = await backend.write(id, append ? null : position, buf);
       position = end;
       return written;
@@ -363,12 +356,7 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
         const backend = engine();
         const id = await backend.open(path, request);
         const token = {};
-        const file = new OpenFile(
-          path,
-          fileOps(backend, id, path, access, openOptions.append === true, token),
-          opfsError,
-          access,
-        );
+        const file = new OpenFile(path, fileOps(backend, id, openOptions.append === true, token), opfsError, access);
         dropped.register(file, () => void backend.close(id).catch(() => undefined), token);
         return file;
       }),
