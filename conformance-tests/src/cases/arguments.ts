@@ -930,22 +930,6 @@ function generatedCases(): ConformanceCase[] {
 /** The parts a runtime hands out whose methods the table names by `<part>.<method>`. */
 const runtimeParts = ["tcp", "fs", "process", "blocking", "tasks", "time"] as const;
 
-/** How many methods, arguments and bad calls the table holds (the report's note quotes them). */
-export const argumentTableSize = (() => {
-  let argumentsCovered = 0;
-  let badCalls = 0;
-  let anyValue = 0;
-  for (const rows of Object.values(table) as MethodRows<string>[]) {
-    for (const row of Object.values(rows.arguments) as (ArgumentRow | NoBadValue)[]) {
-      if (isArgumentRow(row)) {
-        argumentsCovered++;
-        badCalls += row.bad.length;
-      } else anyValue++;
-    }
-  }
-  return { methods: Object.keys(table).length, arguments: argumentsCovered, anyValue, badCalls };
-})();
-
 export const argumentCases: ConformanceCase[] = [
   {
     id: "arguments/every-runtime-method-has-rows",
