@@ -8,14 +8,14 @@ import { constants, type Stats } from "node:fs";
 import { type FileHandle, mkdir, mkdtemp, open, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { File, FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
+import type { File, FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import {
   abortReason,
-  checkBuffer,
-  checkPath,
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   OpenFile,
+  openAccess,
   openFlags,
   positionedOps,
   raceSignal,
@@ -44,8 +44,8 @@ function info(stats: Stats): FileInfo {
  * write, `truncate`, `sync` or shared position. A `FileHandle` is one descriptor with `pread` /
  * `pwrite`, `ftruncate` and `fsync`, which is what `File` promises.
  */
-function openFile(path: string, handle: FileHandle, append: boolean): File {
-  return new OpenFile(path, positionedOps(handle, append, info), toIoError);
+function openFile(path: string, handle: FileHandle, options: OpenOptions): File {
+  return new OpenFile(path, positionedOps(handle, options.append === true, info), toIoError, openAccess(options));
 }
 
 /**
@@ -100,15 +100,15 @@ function readBytes(path: string): Promise<Uint8Array> {
 export const bunFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
-      checkPath("open", path);
+      checkFsArguments.open(path, options);
       const handle = await open(path, openFlags(options, constants), options.mode ?? 0o666);
-      return openFile(path, handle, options.append === true);
+      return openFile(path, handle, options);
     }),
   readFile: (path, options) =>
     wrap(
       `read ${path}`,
       async () => {
-        checkPath("readFile", path);
+        checkFsArguments.readFile(path, options);
         return readBytes(path);
       },
       options?.signal,
@@ -117,7 +117,7 @@ export const bunFs: Fs = {
     wrap(
       `read ${path}`,
       async () => {
-        checkPath("readTextFile", path);
+        checkFsArguments.readTextFile(path, options);
         const data = await readBytes(path);
         return decodeTextFile(path, data);
       },
@@ -125,8 +125,7 @@ export const bunFs: Fs = {
     ),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${path}`, async () => {
-      checkPath("writeFile", path);
-      if (typeof data !== "string") checkBuffer("writeFile", data);
+      checkFsArguments.writeFile(path, data, options);
       throwIfAborted(options.signal);
       if (options.append !== true && options.createNew !== true && options.mode === undefined) {
         await Bun.write(path, data, { createPath: false });
@@ -140,12 +139,12 @@ export const bunFs: Fs = {
     }),
   stat: (path) =>
     wrap(`stat ${path}`, async () => {
-      checkPath("stat", path);
+      checkFsArguments.stat(path);
       return info(await Bun.file(path).stat());
     }),
   remove: (path, options = {}) =>
     wrap(`remove ${path}`, async () => {
-      checkPath("remove", path);
+      checkFsArguments.remove(path, options);
       const stats = await stat(path);
       if (stats.isDirectory() && options.recursive !== true) {
         await rmdir(path);
@@ -155,7 +154,7 @@ export const bunFs: Fs = {
     }),
   mkdir: (path, options = {}) =>
     wrap(`mkdir ${path}`, async () => {
-      checkPath("mkdir", path);
+      checkFsArguments.mkdir(path, options);
       await mkdir(path, { recursive: options.recursive === true });
     }),
   makeTempDir: (prefix = "anyrt-") =>

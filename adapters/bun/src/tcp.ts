@@ -19,8 +19,9 @@ import {
   AcceptQueue,
   abortReason,
   ChunkQueue,
+  checkBoolean,
   checkConnectOptions,
-  checkInteger,
+  checkKeepAlive,
   checkListenOptions,
   copyBytes,
   QueuedListener,
@@ -330,13 +331,13 @@ class BunTcpStream implements TcpStream {
   }
 
   setNoDelay(enable: boolean): void {
-    this.#checkOpen("setNoDelay")?.setNoDelay(enable === true);
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
+    this.#checkOpen("setNoDelay")?.setNoDelay(enable);
   }
 
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
-    const socket = this.#checkOpen("setKeepAlive");
-    checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
-    socket?.setKeepAlive(enable === true, initialDelayMs);
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
+    this.#checkOpen("setKeepAlive")?.setKeepAlive(enable, initialDelayMs);
   }
 }
 

@@ -6,8 +6,7 @@
 import type { FileInfo, Fs, OpenOptions, OperationOptions, SeekFrom, WriteFileOptions } from "@anyrt/core";
 import {
   abortReason,
-  checkBuffer,
-  checkPath,
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   type FileOps,
@@ -111,23 +110,24 @@ function signalOption(options: OperationOptions | undefined): { signal?: AbortSi
 export const denoFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${String(path)}`, undefined, async () => {
-      checkPath("open", path);
-      return new OpenFile(path, denoFileOps(await Deno.open(path, denoOpenOptions(options))), toIoError);
+      checkFsArguments.open(path, options);
+      const file = await Deno.open(path, denoOpenOptions(options));
+      return new OpenFile(path, denoFileOps(file), toIoError, openAccess(options));
     }),
   readFile: (path, options) =>
     wrap(`read ${String(path)}`, options?.signal, async () => {
-      checkPath("readFile", path);
+      checkFsArguments.readFile(path, options);
       return await Deno.readFile(path, signalOption(options));
     }),
   readTextFile: (path, options) =>
     wrap(`read ${String(path)}`, options?.signal, async () => {
-      checkPath("readTextFile", path);
+      checkFsArguments.readTextFile(path, options);
       const data = await Deno.readFile(path, signalOption(options));
       return decodeTextFile(path, data);
     }),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
-    wrap(`write ${String(path)}`, options.signal, async () => {
-      checkPath("writeFile", path);
+    wrap(`write ${String(path)}`, options?.signal, async () => {
+      checkFsArguments.writeFile(path, data, options);
       const denoOptions: Deno.WriteFileOptions = {
         append: options.append === true,
         createNew: options.createNew === true,
@@ -137,23 +137,22 @@ export const denoFs: Fs = {
       if (typeof data === "string") {
         await Deno.writeTextFile(path, data, denoOptions);
       } else {
-        checkBuffer("writeFile", data);
         await Deno.writeFile(path, data, denoOptions);
       }
     }),
   stat: (path) =>
     wrap(`stat ${String(path)}`, undefined, async () => {
-      checkPath("stat", path);
+      checkFsArguments.stat(path);
       return info(await Deno.stat(path));
     }),
   remove: (path, options = {}) =>
     wrap(`remove ${String(path)}`, undefined, async () => {
-      checkPath("remove", path);
+      checkFsArguments.remove(path, options);
       await Deno.remove(path, { recursive: options.recursive === true });
     }),
   mkdir: (path, options = {}) =>
     wrap(`mkdir ${String(path)}`, undefined, async () => {
-      checkPath("mkdir", path);
+      checkFsArguments.mkdir(path, options);
       await Deno.mkdir(path, { recursive: options.recursive === true });
     }),
   makeTempDir: (prefix = "anyrt-") =>

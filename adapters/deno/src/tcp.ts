@@ -17,7 +17,9 @@ import {
   AcceptQueue,
   abortReason,
   BufferPool,
+  checkBoolean,
   checkConnectOptions,
+  checkKeepAlive,
   checkListenOptions,
   hostnameOf,
   QueuedListener,
@@ -77,15 +79,17 @@ class DenoTcpStream extends StagedStream implements TcpStream {
   }
 
   setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.#setOption("setNoDelay", () => this.#conn.setNoDelay(enable === true));
   }
 
   /**
    * Enables or disables keep-alive. Deno's `setKeepAlive(enable)` has no delay parameter, so a
    * given `initialDelayMs` fails with `Unsupported` (`tcp.keepAliveDelay` is not declared) rather
-   * than being ignored.
+   * than being ignored; a bad one is `InvalidInput` first, as on every adapter.
    */
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
     if (initialDelayMs !== undefined) {
       throw new IoError(
         "Unsupported",

@@ -3,15 +3,14 @@
  * `NodeFileSystem`). An open file is the kit's `OpenFile` over the service's `File`, held open by a
  * scope of its own. Effect's open flags have no "create without truncating" and no "write-only
  * without creating": those are emulated (`r+`, then `wx` when the file is missing; `r+` for a
- * plain write), so a file opened with `{ write: true }` can also be read.
+ * plain write); the `File` still refuses a read of a file opened with `{ write: true }` alone, as on
+ * every adapter.
  * @module
  */
 import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError, isIoError } from "@anyrt/core";
 import {
-  checkBuffer,
-  checkPath,
-  checkTempPrefix,
+  checkFsArguments,
   decodeTextFile,
   type FileOps,
   OpenFile,
@@ -79,9 +78,10 @@ export function effectFs(context: Context.Context<never>): Fs {
       operation,
       signal,
     );
-  const check = (operation: string, path: string): Promise<void> => {
+  /** The method's argument checks, as a promise: rejected with `InvalidInput` before anything runs. */
+  const check = <M extends keyof Fs>(method: M, ...args: Parameters<Fs[M]>): Promise<void> => {
     try {
-      checkPath(operation, path);
+      (checkFsArguments[method] as (...args: Parameters<Fs[M]>) => void)(...args);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
@@ -89,8 +89,9 @@ export function effectFs(context: Context.Context<never>): Fs {
   };
 
   async function open(path: string, options: OpenOptions = {}): Promise<OpenFile> {
-    await check("open", path);
+    await check("open", path, options);
     const { flags, truncate } = flagsOf(options);
+    const access = openAccess(options);
     let lastError: unknown;
     for (const flag of flags) {
       const scope = Scope.makeUnsafe();
@@ -100,7 +101,7 @@ export function effectFs(context: Context.Context<never>): Fs {
       try {
         const file = await runIo(context, opened as Effect.Effect<FileSystem.File, unknown>, `open ${path}`);
         if (truncate) await runIo(context, file.truncate(0), `open ${path}`);
-        return new OpenFile(path, fileOps(context, file, scope), toIoError);
+        return new OpenFile(path, fileOps(context, file, scope), toIoError, access);
       } catch (error) {
         await Effect.runPromise(Scope.close(scope, Exit.void));
         lastError = error;
@@ -114,14 +115,13 @@ export function effectFs(context: Context.Context<never>): Fs {
   return {
     open,
     readFile: (path, options) =>
-      check("readFile", path).then(() => use(`read ${path}`, (fs) => fs.readFile(path), options?.signal)),
+      check("readFile", path, options).then(() => use(`read ${path}`, (fs) => fs.readFile(path), options?.signal)),
     readTextFile: (path, options) =>
-      check("readTextFile", path).then(() =>
+      check("readTextFile", path, options).then(() =>
         use(`read ${path}`, (fs) => fs.readFile(path), options?.signal).then((data) => decodeTextFile(path, data)),
       ),
     writeFile: async (path, data, options: WriteFileOptions = {}) => {
-      await check("writeFile", path);
-      if (typeof data !== "string") checkBuffer("writeFile", data);
+      await check("writeFile", path, data, options);
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
       await use(
         `write ${path}`,
@@ -135,7 +135,7 @@ export function effectFs(context: Context.Context<never>): Fs {
     },
     stat: (path) => check("stat", path).then(() => use(`stat ${path}`, (fs) => Effect.map(fs.stat(path), infoOf))),
     remove: async (path, options = {}) => {
-      await check("remove", path);
+      await check("remove", path, options);
       await use(`remove ${path}`, (fs) =>
         Effect.gen(function* () {
           const info = yield* fs.stat(path);
@@ -154,11 +154,11 @@ export function effectFs(context: Context.Context<never>): Fs {
       );
     },
     mkdir: (path, options = {}) =>
-      check("mkdir", path).then(() =>
+      check("mkdir", path, options).then(() =>
         use(`mkdir ${path}`, (fs) => fs.makeDirectory(path, { recursive: options.recursive === true })),
       ),
     makeTempDir: async (prefix = "anyrt-") => {
-      checkTempPrefix(prefix);
+      await check("makeTempDir", prefix);
       return use("makeTempDir", (fs) => fs.makeTempDirectory({ prefix }));
     },
   };

@@ -7,7 +7,14 @@
  * @module
  */
 import { IoError, type OperationOptions, type SocketAddress, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
-import { ChunkQueue, ReadHalf, WriteHalf, type WriteTransport } from "@anyrt/core/adapter";
+import {
+  ChunkQueue,
+  checkBoolean,
+  checkKeepAlive,
+  ReadHalf,
+  WriteHalf,
+  type WriteTransport,
+} from "@anyrt/core/adapter";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -271,6 +278,7 @@ class SocketStream implements TcpStream {
   }
 
   setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.#label}`, "enable", enable);
     if (this.#closed) throw new IoError("Closed", `setNoDelay ${this.#label}: stream is closed`);
     const set = this.#details.setNoDelay;
     if (set === undefined) throw new IoError("Unsupported", `setNoDelay ${this.#label}: not supported`);
@@ -278,6 +286,7 @@ class SocketStream implements TcpStream {
   }
 
   setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    checkKeepAlive(`setKeepAlive ${this.#label}`, enable, initialDelayMs);
     if (this.#closed) throw new IoError("Closed", `setKeepAlive ${this.#label}: stream is closed`);
     const set = this.#details.setKeepAlive;
     if (set === undefined) throw new IoError("Unsupported", `setKeepAlive ${this.#label}: not supported`);

@@ -8,7 +8,13 @@
 import type { Scheduler, Spawn, SpawnOptions } from "@anyrt/core";
 import { IoError, systemScheduler } from "@anyrt/core";
 import type { GroupChild, TaskEnd, TaskHooks } from "@anyrt/core/adapter";
-import { defineJoinHandleClass, handleInternally, type StartQueue, startQueueOf } from "@anyrt/core/adapter";
+import {
+  checkSpawn,
+  defineJoinHandleClass,
+  handleInternally,
+  type StartQueue,
+  startQueueOf,
+} from "@anyrt/core/adapter";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -281,8 +287,14 @@ export function effectSpawn(context: Context.Context<never>, scheduler: Schedule
   const starts = startQueueOf(scheduler);
   return {
     scheduler,
-    spawn: (task, options) => new FiberTask(run, task, options, undefined, undefined, starts),
-    spawnChild: (task, options, hooks) => new FiberTask(run, task, options, undefined, hooks, starts),
+    spawn: (task, options) => {
+      checkSpawn("spawn", task, options);
+      return new FiberTask(run, task, options, undefined, undefined, starts);
+    },
+    spawnChild: (task, options, hooks) => {
+      checkSpawn("spawn", task, options);
+      return new FiberTask(run, task, options, undefined, hooks, starts);
+    },
   };
 }
 

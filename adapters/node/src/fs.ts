@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
 import {
-  checkBuffer,
-  checkPath,
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   OpenFile,
+  openAccess,
   openFlags,
   positionedOps,
   writeFileFlag,
@@ -42,26 +42,25 @@ async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
 export const nodeFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
-      checkPath("open", path);
+      checkFsArguments.open(path, options);
       const handle = await open(path, openFlags(options, constants), options.mode ?? 0o666);
-      return new OpenFile(path, positionedOps(handle, options.append === true, info), toIoError);
+      return new OpenFile(path, positionedOps(handle, options.append === true, info), toIoError, openAccess(options));
     }),
   readFile: (path, options) =>
     wrap(`read ${path}`, async () => {
-      checkPath("readFile", path);
+      checkFsArguments.readFile(path, options);
       const data = await readFile(path, options?.signal ? { signal: options.signal } : {});
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     }),
   readTextFile: (path, options) =>
     wrap(`read ${path}`, async () => {
-      checkPath("readTextFile", path);
+      checkFsArguments.readTextFile(path, options);
       const data = await readFile(path, options?.signal ? { signal: options.signal } : {});
       return decodeTextFile(path, data);
     }),
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${path}`, async () => {
-      checkPath("writeFile", path);
-      if (typeof data !== "string") checkBuffer("writeFile", data);
+      checkFsArguments.writeFile(path, data, options);
       await writeFile(path, data, {
         flag: writeFileFlag(options),
         mode: options.mode ?? 0o666,
@@ -70,12 +69,12 @@ export const nodeFs: Fs = {
     }),
   stat: (path) =>
     wrap(`stat ${path}`, async () => {
-      checkPath("stat", path);
+      checkFsArguments.stat(path);
       return info(await stat(path));
     }),
   remove: (path, options = {}) =>
     wrap(`remove ${path}`, async () => {
-      checkPath("remove", path);
+      checkFsArguments.remove(path, options);
       const stats = await stat(path);
       if (stats.isDirectory() && options.recursive !== true) {
         await rmdir(path);
@@ -85,7 +84,7 @@ export const nodeFs: Fs = {
     }),
   mkdir: (path, options = {}) =>
     wrap(`mkdir ${path}`, async () => {
-      checkPath("mkdir", path);
+      checkFsArguments.mkdir(path, options);
       await mkdir(path, { recursive: options.recursive === true });
     }),
   makeTempDir: (prefix = "anyrt-") =>

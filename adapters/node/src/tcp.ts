@@ -19,8 +19,9 @@ import {
   AcceptQueue,
   abortReason,
   ChunkQueue,
+  checkBoolean,
   checkConnectOptions,
-  checkInteger,
+  checkKeepAlive,
   checkListenOptions,
   copyBytes,
   QueuedListener,
@@ -216,13 +217,14 @@ class NodeTcpStream implements TcpStream {
   }
 
   setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.#checkOpen("setNoDelay");
     this.#socket.setNoDelay(enable);
   }
 
   setKeepAlive(enable: boolean, initialDelayMs = 0): void {
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
     this.#checkOpen("setKeepAlive");
-    checkInteger("setKeepAlive", "initialDelayMs", initialDelayMs, 0);
     // Node sets the delay in whole seconds, truncating, and takes 0 to mean "unchanged": round up,
     // so that 500 ms is one second and never the system's two hours.
     this.#socket.setKeepAlive(enable, Math.ceil(initialDelayMs / 1000) * 1000);

@@ -175,13 +175,15 @@ describe("opfsFs", () => {
     await expect(fs.remove("/")).rejects.toMatchObject({ kind: "PermissionDenied" });
   });
 
-  it("refuses reads of a write-only file and writes of a read-only one", async () => {
+  it("refuses reads of a write-only file and writes of a read-only one, tryRead and tryWrite included", async () => {
     await fs.writeFile(`${dir}/rw.txt`, "keep");
     const writeOnly = await fs.open(`${dir}/rw.txt`, { write: true });
-    await expect(writeOnly.read(new Uint8Array(4))).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await expect(writeOnly.read(new Uint8Array(4))).rejects.toMatchObject({ kind: "InvalidInput" });
+    expect(() => writeOnly.tryRead(new Uint8Array(4))).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     await writeOnly.close();
     const readOnly = await fs.open(`${dir}/rw.txt`);
-    await expect(readOnly.write(text("x"))).rejects.toMatchObject({ kind: "PermissionDenied" });
+    await expect(readOnly.write(text("x"))).rejects.toMatchObject({ kind: "InvalidInput" });
+    expect(() => readOnly.tryWrite(text("x"))).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     await readOnly.close();
     expect(await fs.readTextFile(`${dir}/rw.txt`)).toBe("keep");
   });

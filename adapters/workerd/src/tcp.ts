@@ -19,7 +19,9 @@ import {
   abortReason,
   BufferPool,
   ChunkQueue,
+  checkBoolean,
   checkConnectOptions,
+  checkKeepAlive,
   hostnameOf,
   ReadHalf,
   type ReadSide,
@@ -215,11 +217,13 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
     if (!this.#released) this.#socket.close().catch(noop);
   }
 
-  setNoDelay(_enable: boolean): void {
+  setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.noSocketOptions("setNoDelay", "by @anyrt/workerd: workerd's sockets have none");
   }
 
-  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
     this.noSocketOptions("setKeepAlive", "by @anyrt/workerd: workerd's sockets have none");
   }
 }

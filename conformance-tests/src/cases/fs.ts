@@ -299,6 +299,37 @@ export const fsCases: ConformanceCase[] = [
     },
   },
   {
+    id: "fs/try-write-on-read-only-file-fails-like-write",
+    title:
+      "tryWrite on a file opened for reading only throws the error write rejects with (never WOULD_BLOCK) and changes nothing",
+    requires: ["fs"],
+    async run(ctx) {
+      const path = await tempPath(ctx, "read-only-try.txt");
+      await ctx.runtime.fs.writeFile(path, "keep");
+      const file = await open(ctx, path);
+      const refused = await rejectsWithKind(file.write(bytes("oops")), ["PermissionDenied", "InvalidInput"], "write");
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const error = throws(() => file.tryWrite(bytes("oops")), `tryWrite ${attempt + 1}`);
+        ioErrorKind(error, (refused as { kind: "InvalidInput" }).kind, `tryWrite ${attempt + 1}`);
+      }
+      equal(await ctx.runtime.fs.readTextFile(path), "keep", "content");
+    },
+  },
+  {
+    id: "fs/try-read-on-write-only-file-fails-like-read",
+    title: "tryRead on a file opened for writing only throws the error read rejects with (never WOULD_BLOCK)",
+    requires: ["fs"],
+    async run(ctx) {
+      const path = await tempPath(ctx, "write-only-try.txt");
+      await ctx.runtime.fs.writeFile(path, "keep");
+      const file = await open(ctx, path, { write: true });
+      const refused = await rejectsWithKind(file.read(new Uint8Array(4)), ["PermissionDenied", "InvalidInput"], "read");
+      const error = throws(() => file.tryRead(new Uint8Array(4)), "tryRead");
+      ioErrorKind(error, (refused as { kind: "InvalidInput" }).kind, "tryRead");
+      equal(await file.seek(0, "current"), 0, "position");
+    },
+  },
+  {
     id: "fs/bad-lengths-are-invalid-input",
     title:
       "truncate to a negative or fractional length and seek by a non-integer fail with InvalidInput, changing nothing",

@@ -3,6 +3,7 @@
  * @module
  */
 import type { ConformanceCase } from "../case.ts";
+import { argumentCases } from "./arguments.ts";
 import { blockingCases } from "./blocking.ts";
 import { bufferedCases } from "./buffered.ts";
 import { capabilityCases } from "./capabilities.ts";
@@ -40,4 +41,5 @@ export const cases: readonly ConformanceCase[] = [
   ...capabilityCases,
   ...framedCases,
   ...bufferedCases,
+  ...argumentCases,
 ];

@@ -17,7 +17,7 @@ import {
   type TcpConnectOptions,
   type TcpStream,
 } from "@anyrt/core";
-import { checkConnectOptions, checkObject, checkSize, describe } from "@anyrt/core/adapter";
+import { checkBoolean, checkConnectOptions, checkObject, checkSize, describe } from "@anyrt/core/adapter";
 import {
   closerOf,
   DEFAULT_SIZE,

@@ -12,7 +12,16 @@ import type { OperationOptions } from "./io.ts";
 import type { Listener, SocketAddress } from "./net.ts";
 import { abortReason } from "./signal.ts";
 import type { TcpConnectOptions, TcpListenOptions } from "./tcp.ts";
-import { checkInteger, checkPort, describe } from "./validate.ts";
+import {
+  checkBoolean,
+  checkInteger,
+  checkObject,
+  checkPort,
+  checkSignal,
+  describe,
+  invalidSignal,
+  signalOf,
+} from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
 /**
@@ -88,9 +97,13 @@ export class AcceptQueue<
   /**
    * The next connection: a queued one at once, else a held failure, else waits. Rejects with
    * `Closed` after `close`, `Busy` while another `accept` waits, and the signal's reason when
-   * `signal` aborts (cancel-safe: a connection arriving later waits for the next `accept`).
+   * `signal` aborts (cancel-safe: a connection arriving later waits for the next `accept`); a
+   * signal that is not an `AbortSignal` rejects with `InvalidInput` and takes nothing.
    */
   accept(signal?: AbortSignal): Promise<S> {
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(invalidSignal(this.#label, signal));
+    }
     if (this.#closed) return Promise.reject(new IoError("Closed", `${this.#label}: listener is closed`));
     if (this.#pending.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another accept is pending`));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -173,7 +186,13 @@ export class QueuedListener<
   }
 
   accept(options?: OperationOptions): Promise<S> {
-    return this.#queue.accept(options?.signal);
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf("accept", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#queue.accept(signal);
   }
 
   /** Accepts connections until the listener closes (`for await`). */
@@ -199,7 +218,7 @@ export class QueuedListener<
  * non-empty string of at most 253 characters (the longest DNS name) throws `InvalidInput`.
  */
 export function hostnameOf(operation: "connect" | "listen", options: { readonly hostname?: unknown }): string {
-  const hostname = options.hostname ?? "127.0.0.1";
+  const hostname = options.hostname === undefined ? "127.0.0.1" : options.hostname;
   if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
     throw new IoError("InvalidInput", `${operation}: hostname must be a non-empty string, got ${describe(hostname)}`);
   }
@@ -207,21 +226,29 @@ export function hostnameOf(operation: "connect" | "listen", options: { readonly 
 }
 
 /**
- * Checks the options of `Tcp.connect` (an object with a port in 1..65535) and throws
- * `InvalidInput` otherwise. The host name ({@link hostnameOf}) and the signal are the caller's to
- * check.
+ * Checks the options of `Tcp.connect` and throws `InvalidInput` unless they are an object with a
+ * host name as {@link hostnameOf} accepts it, a port in 1..65535, `noDelay` absent or a boolean
+ * and `signal` absent or an `AbortSignal`. Every adapter calls it before anything native, so no
+ * bad option reaches a runtime's own checks (which on some runtimes abort the process or coerce
+ * a non-string host name).
  */
 export function checkConnectOptions(options: unknown): asserts options is TcpConnectOptions {
-  if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "connect: options required");
-  checkPort("connect", (options as TcpConnectOptions).port, 1);
+  checkObject("connect", "options", options);
+  hostnameOf("connect", options);
+  const { port, noDelay, signal } = options as TcpConnectOptions;
+  checkPort("connect", port, 1);
+  if (noDelay !== undefined) checkBoolean("connect", "noDelay", noDelay);
+  checkSignal("connect", signal);
 }
 
 /**
- * Checks the options of `Tcp.listen` (an object with a port in 0..65535 and, if given, a backlog in
- * 0..65535) and throws `InvalidInput` otherwise.
+ * Checks the options of `Tcp.listen` and throws `InvalidInput` unless they are an object with a
+ * host name as {@link hostnameOf} accepts it, a port in 0..65535 and, if given, a backlog in
+ * 0..65535.
  */
 export function checkListenOptions(options: unknown): asserts options is TcpListenOptions {
-  if (typeof options !== "object" || options === null) throw new IoError("InvalidInput", "listen: options required");
+  checkObject("listen", "options", options);
+  hostnameOf("listen", options);
   const { port, backlog } = options as TcpListenOptions;
   checkPort("listen", port, 0);
   if (backlog !== undefined) checkInteger("listen", "backlog", backlog, 0, 65535);

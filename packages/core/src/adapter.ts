@@ -38,6 +38,7 @@ export {
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
 export {
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   type OpenFlagConstants,
@@ -51,6 +52,7 @@ export { type ReadSide, StagedStream } from "./staged-stream.ts";
 export { StagingTransport, type WriteSink } from "./staging-transport.ts";
 export { type Startable, StartQueue, startQueueOf } from "./start-queue.ts";
 export {
+  checkSpawn,
   defineJoinHandleClass,
   type GroupChild,
   handleInternally,
@@ -60,13 +62,18 @@ export {
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
 export {
   checkArray,
+  checkBoolean,
   checkBuffer,
   checkDuplex,
+  checkFlags,
   checkFunction,
   checkInteger,
+  checkKeepAlive,
   checkLimit,
   checkMethods,
+  checkMode,
   checkObject,
+  checkOptions,
   checkPath,
   checkPort,
   checkReadCount,
@@ -77,7 +84,9 @@ export {
   checkWriteCount,
   checkWriter,
   describe,
+  invalidSignal,
   MAX_BUFFER_SIZE,
+  signalOf,
 } from "./validate.ts";
 export { WaitList } from "./wait-list.ts";
 export { attemptOrWait, WaitSlot } from "./wait-slot.ts";

@@ -12,7 +12,7 @@ import { IoError } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Processes } from "./process.ts";
 import type { Tcp, TcpStream } from "./tcp.ts";
-import { describe } from "./validate.ts";
+import { checkObject, describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */
 export interface RuntimePartTypes {
@@ -362,6 +362,7 @@ export function declaredIn(manifest: CapabilityManifest): ReadonlySet<Capability
  * `{ "tcp.connect": true, ..., fs: true, ... }`. The report's `capabilities` have this shape.
  */
 export function flattenCapabilities(manifest: CapabilityManifest): Readonly<Record<Capability, boolean>> {
+  checkObject("flattenCapabilities", "manifest", manifest);
   const declared = declaredIn(manifest);
   return Object.freeze(Object.fromEntries(capabilityRows.map((row) => [row.id, declared.has(row.id)]))) as Readonly<
     Record<Capability, boolean>
@@ -488,6 +489,7 @@ export function readFacts(declaration: FactsDeclaration, declared: ReadonlySet<C
 
 /** `facts` as one flat record from fact id to value, in the table's order; the report's `facts` have this shape. */
 export function flattenFacts(facts: RuntimeFacts): Readonly<Record<string, FactValue>> {
+  checkObject("flattenFacts", "facts", facts);
   const byPart = facts as unknown as Readonly<Record<string, Readonly<Record<string, FactValue>>>>;
   return Object.freeze(Object.fromEntries(factRows.map((row) => [row.id, byPart[row.part]?.[row.key] ?? null])));
 }

@@ -9,12 +9,13 @@ import { type IoError, invalidInput } from "./error.ts";
 import type { ReadStream, WriteStream } from "./io.ts";
 import type { ChildProcess, Command, CommandOutput, ExitStatus, Stdio } from "./process.ts";
 import { readToEnd } from "./util/read.ts";
-import { checkArray, checkObject, describe } from "./validate.ts";
+import { checkArray, checkBoolean, checkObject, describe } from "./validate.ts";
 
 /**
- * Throws `InvalidInput` unless `command` is a well-formed `Command`: a non-empty program name,
- * `args` an array of strings, `cwd` a string, each stdio `"piped"`, `"inherit"` or `"null"`, and
- * `env` an object of strings.
+ * Throws `InvalidInput` unless `command` is a well-formed `Command`: a non-empty program name
+ * without NUL bytes, `args` an array of strings, `cwd` a non-empty string, `clearEnv` a boolean,
+ * each stdio `"piped"`, `"inherit"` or `"null"`, and `env` an object of strings (no NUL byte, no `=` or empty name). Every adapter's
+ * `spawn` and `output` call it before anything native, and `defineRuntime` before the adapter.
  *
  * @example
  * ```ts
@@ -26,18 +27,21 @@ import { checkArray, checkObject, describe } from "./validate.ts";
  */
 export function checkCommand(command: Command): void {
   checkObject("spawn", "command", command);
-  if (typeof command.command !== "string" || command.command.length === 0) {
-    throw invalidInput(`spawn: command must be a non-empty string, got ${describe(command.command)}`);
+  if (typeof command.command !== "string" || command.command.length === 0 || command.command.includes("\0")) {
+    throw invalidInput(`spawn: command must be a non-empty string without NUL bytes, got ${describe(command.command)}`);
   }
   const operation = `spawn ${command.command}`;
   if (command.args !== undefined) {
     checkArray(operation, "args", command.args);
-    const bad = command.args.find((arg) => typeof arg !== "string");
-    if (bad !== undefined) throw invalidInput(`${operation}: args must be strings, got ${describe(bad)}`);
+    const bad = command.args.findIndex((arg) => typeof arg !== "string" || arg.includes("\0"));
+    if (bad !== -1) {
+      throw invalidInput(`${operation}: args must be strings without NUL bytes, got ${describe(command.args[bad])}`);
+    }
   }
-  if (command.cwd !== undefined && typeof command.cwd !== "string") {
-    throw invalidInput(`${operation}: cwd must be a string, got ${describe(command.cwd)}`);
+  if (command.cwd !== undefined && (typeof command.cwd !== "string" || command.cwd.length === 0)) {
+    throw invalidInput(`${operation}: cwd must be a non-empty string, got ${describe(command.cwd)}`);
   }
+  if (command.clearEnv !== undefined) checkBoolean(operation, "clearEnv", command.clearEnv);
   for (const stdio of [command.stdin, command.stdout, command.stderr]) {
     if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
       throw invalidInput(`${operation}: stdio must be "piped", "inherit" or "null", got ${describe(stdio)}`);
@@ -46,8 +50,10 @@ export function checkCommand(command: Command): void {
   if (command.env !== undefined) {
     checkObject(operation, "env", command.env);
     for (const [key, value] of Object.entries(command.env)) {
-      if (typeof value !== "string") {
-        throw invalidInput(`${operation}: env.${key} must be a string, got ${describe(value)}`);
+      if (typeof value !== "string" || value.includes("\0") || key.length === 0 || key.includes("=")) {
+        throw invalidInput(
+          `${operation}: env.${key} must be a string without NUL bytes under a name without "=", got ${describe(value)}`,
+        );
       }
     }
   }
@@ -80,8 +86,55 @@ export interface ChildParts {
 }
 
 /**
- * A `ChildProcess` over `parts`. `kill(name)` fails with `InvalidInput` for a non-string, does
- * nothing once the child exited, and maps a native failure as `"kill <pid> with <signal>"`.
+ * The signal names `kill` accepts: POSIX's and the few that only Linux, macOS or Windows have
+ * (whether the host delivers one is the runtime's answer). Anything else is `InvalidInput` at
+ * once on every runtime; some runtimes would otherwise ignore an empty name.
+ */
+const signalNames: ReadonlySet<unknown> = new Set([
+  "SIGABRT",
+  "SIGALRM",
+  "SIGBREAK",
+  "SIGBUS",
+  "SIGCHLD",
+  "SIGCONT",
+  "SIGEMT",
+  "SIGFPE",
+  "SIGHUP",
+  "SIGILL",
+  "SIGINFO",
+  "SIGINT",
+  "SIGIO",
+  "SIGIOT",
+  "SIGKILL",
+  "SIGLOST",
+  "SIGPIPE",
+  "SIGPOLL",
+  "SIGPROF",
+  "SIGPWR",
+  "SIGQUIT",
+  "SIGSEGV",
+  "SIGSTKFLT",
+  "SIGSTOP",
+  "SIGSYS",
+  "SIGTERM",
+  "SIGTRAP",
+  "SIGTSTP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGUNUSED",
+  "SIGURG",
+  "SIGUSR1",
+  "SIGUSR2",
+  "SIGVTALRM",
+  "SIGWINCH",
+  "SIGXCPU",
+  "SIGXFSZ",
+]);
+
+/**
+ * A `ChildProcess` over `parts`. `kill(name)` fails with `InvalidInput` for anything but a known
+ * signal name (even once the child exited), does nothing once the child exited, and maps a native
+ * failure as `"kill <pid> with <signal>"`.
  * Disposing kills the child with `SIGKILL`, waits for its exit and closes its pipes.
  *
  * @example
@@ -120,8 +173,8 @@ export class SpawnedChild implements ChildProcess {
   }
 
   kill(signal = "SIGTERM"): void {
-    if (typeof signal !== "string") {
-      throw invalidInput(`kill: signal must be a signal name, got ${describe(signal)}`);
+    if (!signalNames.has(signal)) {
+      throw invalidInput(`kill ${this.pid}: signal must be a signal name such as "SIGTERM", got ${describe(signal)}`);
     }
     if (this.#parts.exited()) return;
     try {

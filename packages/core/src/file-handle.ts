@@ -11,7 +11,7 @@ import { IoError, invalidInput } from "./error.ts";
 import type { File, FileInfo, SeekFrom } from "./fs.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
 import { throwIfAborted } from "./signal.ts";
-import { checkBuffer, checkInteger, describe } from "./validate.ts";
+import { checkBuffer, checkInteger, describe, signalOf } from "./validate.ts";
 
 /**
  * What a runtime provides for an open file. `OpenFile` calls at most one of these at a time, never
@@ -43,7 +43,10 @@ const whences: ReadonlySet<unknown> = new Set<SeekFrom>(["start", "current", "en
 /**
  * A `File` over `ops`. Cancel safety: an operation checks its signal only before it starts (a
  * started disk operation runs to its end), so one rejected by its signal did nothing and one that
- * resolved moved the position by what it reports.
+ * resolved moved the position by what it reports. Given the `access` the file was opened with
+ * (`openAccess`), a read of a file not opened for reading, or a write of one not opened for
+ * writing, fails at once with `InvalidInput` (`tryRead` / `tryWrite` throw it, as `read` / `write`
+ * reject with it), so that polling `tryWrite` on a read-only file cannot wait forever.
  *
  * @example
  * ```ts
@@ -71,15 +74,33 @@ export class OpenFile implements File {
   readonly path: string;
   readonly #ops: FileOps;
   readonly #toIoError: (error: unknown, operation: string) => IoError;
+  readonly #access: { readonly read: boolean; readonly write: boolean };
   #busy = false;
   #closed = false;
   #closing: Promise<void> | null = null;
 
-  /** `toIoError` maps a native failure of `ops`, given `"<operation> <path>"`. */
-  constructor(path: string, ops: FileOps, toIoError: (error: unknown, operation: string) => IoError) {
+  /**
+   * `toIoError` maps a native failure of `ops`, given `"<operation> <path>"`; `access` is what the
+   * file was opened for (default both, leaving a refusal to the runtime).
+   */
+  constructor(
+    path: string,
+    ops: FileOps,
+    toIoError: (error: unknown, operation: string) => IoError,
+    access: { readonly read: boolean; readonly write: boolean } = { read: true, write: true },
+  ) {
     this.path = path;
     this.#ops = ops;
     this.#toIoError = toIoError;
+    this.#access = access;
+  }
+
+  /** Throws `InvalidInput` for a read or write the file was not opened for (`Closed` wins after close). */
+  #checkAccess(operation: "read" | "write"): void {
+    if (!this.#closed && !this.#access[operation]) {
+      const purpose = operation === "read" ? "reading" : "writing";
+      throw invalidInput(`${operation} ${this.path}: the file was not opened for ${purpose}`);
+    }
   }
 
   #check(operation: string): void {
@@ -103,7 +124,8 @@ export class OpenFile implements File {
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     try {
       checkBuffer("read", buf);
-      throwIfAborted(options?.signal);
+      throwIfAborted(signalOf("read", options));
+      this.#checkAccess("read");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -113,6 +135,7 @@ export class OpenFile implements File {
   tryRead(buf: Uint8Array): number {
     checkBuffer("read", buf);
     this.#check("read");
+    this.#checkAccess("read");
     // Disk reads always go through the thread pool; an empty buffer is the only instant answer.
     return buf.length === 0 ? 0 : WOULD_BLOCK;
   }
@@ -120,7 +143,8 @@ export class OpenFile implements File {
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     try {
       checkBuffer("write", buf);
-      throwIfAborted(options?.signal);
+      throwIfAborted(signalOf("write", options));
+      this.#checkAccess("write");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -130,17 +154,23 @@ export class OpenFile implements File {
   tryWrite(buf: Uint8Array): number {
     checkBuffer("write", buf);
     this.#check("write");
+    this.#checkAccess("write");
     return buf.length === 0 ? 0 : WOULD_BLOCK;
   }
 
-  flush(): Promise<void> {
+  flush(options?: OperationOptions): Promise<void> {
+    try {
+      throwIfAborted(signalOf("flush", options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // Writes go straight to the operating system; there is no user-space buffer to flush.
     if (this.#closed) return Promise.reject(new IoError("Closed", `flush ${this.path}: file is closed`));
     return Promise.resolve();
   }
 
-  shutdown(): Promise<void> {
-    return this.flush();
+  shutdown(options?: OperationOptions): Promise<void> {
+    return this.flush(options);
   }
 
   seek(offset: number, whence: SeekFrom = "start"): Promise<number> {

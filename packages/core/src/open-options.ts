@@ -7,13 +7,19 @@
  * @module
  */
 import { IoError, invalidInput } from "./error.ts";
-import type { OpenOptions, WriteFileOptions } from "./fs.ts";
-import { checkObject, describe } from "./validate.ts";
+import type { Fs, OpenOptions, WriteFileOptions } from "./fs.ts";
+import { checkBuffer, checkFlags, checkMode, checkObject, checkPath, describe, signalOf } from "./validate.ts";
+
+/** The flags of {@link OpenOptions}: each absent or a boolean. */
+const openFlagNames = ["read", "write", "append", "truncate", "create", "createNew"] as const;
 
 /**
  * The access `options` asks for: `write` when `write` or `append` is set, `read` when asked for
- * or when nothing is written. Throws `InvalidInput` for options that are not an object, and for
- * `create`, `createNew` or `truncate` without write access.
+ * or when nothing is written. Throws `InvalidInput`, the same on every adapter, for options that
+ * are not an object, a flag that is not a boolean, a `mode` that is not an integer in
+ * `0..0o7777`, `read: false` with neither `write` nor `append` (access to nothing), `create`,
+ * `createNew` or `truncate` without write access, and `append` with `truncate` (as Rust's
+ * `OpenOptions` refuses them).
  *
  * @example
  * ```ts
@@ -29,9 +35,17 @@ export function openAccess(options: OpenOptions): {
   readonly write: boolean;
 } {
   checkObject("open", "options", options);
+  checkFlags("open", options, openFlagNames);
+  checkMode("open", options.mode);
   const write = options.write === true || options.append === true;
+  if (options.read === false && !write) {
+    throw new IoError("InvalidInput", "open: read: false needs write or append, or the file is opened for nothing");
+  }
   if ((options.create || options.createNew || options.truncate) && !write) {
     throw new IoError("InvalidInput", "open: create, createNew and truncate need write or append");
+  }
+  if (options.append && options.truncate) {
+    throw new IoError("InvalidInput", "open: append and truncate cannot be combined");
   }
   return { read: options.read === true || !write, write };
 }
@@ -79,6 +93,62 @@ export function openFlags(options: OpenOptions, constants: OpenFlagConstants): n
 export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax" {
   return options.createNew ? (options.append ? "ax" : "wx") : options.append ? "a" : "w";
 }
+
+/** The flags of {@link WriteFileOptions}. */
+const writeFileFlagNames = ["append", "createNew"] as const;
+
+/**
+ * The argument checks of every `Fs` method, by method: each throws `InvalidInput` unless its
+ * arguments are what the method accepts (a path as `checkPath` accepts it, `OpenOptions` as
+ * {@link openAccess} reads them, data that is a string or a `Uint8Array`, flags that are booleans,
+ * a `mode` in `0..0o7777`, a signal that is an `AbortSignal`, a temporary directory's prefix as
+ * {@link checkTempPrefix} accepts it). Every adapter calls the one of a method before anything
+ * native, and `defineRuntime` calls it before the adapter's method, so a bad argument fails the
+ * same way on every runtime and touches no file.
+ *
+ * @example
+ * ```ts
+ * import { checkFsArguments } from "@anyrt/core/adapter";
+ * let kind = "";
+ * try { checkFsArguments.open("/tmp/x", { append: true, truncate: true }); } catch (e) { kind = (e as { kind: string }).kind; }
+ * console.assert(kind === "InvalidInput");
+ * ```
+ */
+export const checkFsArguments: { readonly [M in keyof Fs]: (...args: Parameters<Fs[M]>) => void } = {
+  open(path, options) {
+    checkPath("open", path);
+    if (options !== undefined) openAccess(options);
+  },
+  readFile(path, options) {
+    checkPath("readFile", path);
+    signalOf("readFile", options);
+  },
+  readTextFile(path, options) {
+    checkPath("readTextFile", path);
+    signalOf("readTextFile", options);
+  },
+  writeFile(path, data, options) {
+    checkPath("writeFile", path);
+    if (typeof data !== "string") checkBuffer("writeFile", data);
+    checkFlags("writeFile", options, writeFileFlagNames);
+    checkMode("writeFile", options?.mode);
+    signalOf("writeFile", options);
+  },
+  stat(path) {
+    checkPath("stat", path);
+  },
+  remove(path, options) {
+    checkPath("remove", path);
+    checkFlags("remove", options, ["recursive"]);
+  },
+  mkdir(path, options) {
+    checkPath("mkdir", path);
+    checkFlags("mkdir", options, ["recursive"]);
+  },
+  makeTempDir(prefix) {
+    if (prefix !== undefined) checkTempPrefix(prefix);
+  },
+};
 
 /** Throws `InvalidInput` unless `prefix` (of `makeTempDir`) is a string without `/`. */
 export function checkTempPrefix(prefix: unknown): asserts prefix is string {

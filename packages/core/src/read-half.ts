@@ -7,7 +7,7 @@
  */
 import { IoError } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
-import { checkBuffer } from "./validate.ts";
+import { checkBuffer, signalOf } from "./validate.ts";
 import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
@@ -277,7 +277,13 @@ export class ReadHalf {
 
   /** Reads at least one byte, waiting for the producer; 0 at EOF: see `AsyncRead.read`. Cancel-safe. */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const result = attemptOrWait(this.#pending, "read", buf, options?.signal, this.#tryRead);
+    let signal: AbortSignal | undefined;
+    try {
+      signal = options === undefined ? undefined : signalOf("read", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const result = attemptOrWait(this.#pending, "read", buf, signal, this.#tryRead);
     if (this.#pending.busy) this.#hooks.onWait?.();
     return result;
   }

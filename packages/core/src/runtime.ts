@@ -1,10 +1,12 @@
 /**
  * The `Runtime` object: one adapter's parts bundled with its capability manifest and facts, and
  * `defineRuntime`, which builds one from an adapter's primitives so that every undeclared
- * capability fails the same way, with kind `Unsupported`. What is gated comes from the capability
- * table (`capabilities.ts`), never from a list here.
+ * capability fails the same way, with kind `Unsupported`, and every bad argument of a part's
+ * method the same way, with kind `InvalidInput`, before the adapter sees it. What is gated comes
+ * from the capability table (`capabilities.ts`), never from a list here.
  * @module
  */
+import { checkConnectOptions, checkListenOptions } from "./accept-queue.ts";
 import { type Blocking, unsupportedBlocking } from "./blocking.ts";
 import {
   type Capability,
@@ -13,19 +15,23 @@ import {
   capabilityRows,
   declaredIn,
   type FactsDeclaration,
+  type GatedMethod,
   type Part,
   type RuntimeFacts,
   type RuntimePartTypes,
   readFacts,
   readManifest,
 } from "./capabilities.ts";
+import { checkCommand } from "./child.ts";
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
+import { checkFsArguments } from "./open-options.ts";
 import type { Processes } from "./process.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
+import { checkObject } from "./validate.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
@@ -106,12 +112,47 @@ const gatesByPart: ReadonlyMap<Part, ReadonlyMap<string, readonly Capability[]>>
 })();
 
 /**
+ * The argument checks of each gated method that returns a promise, by part: the same checks every
+ * adapter of core's kit makes, run by the gate before the adapter's method so that a third-party
+ * adapter gets them too. A bad argument rejects with `InvalidInput` and the adapter is not called.
+ * Adding a gated method fails to compile here until it has its check. `spawnBlocking` returns a
+ * join handle, and the blocking pool checks its task itself (rejecting the handle, queueing
+ * nothing).
+ */
+const argumentChecks: {
+  readonly [P in Exclude<Part, "blocking">]: {
+    readonly [M in GatedMethod<P>]: RuntimePartTypes[P] extends { readonly [K in M]: (...args: infer A) => unknown }
+      ? (...args: A) => void
+      : never;
+  };
+} = {
+  tcp: { connect: checkConnectOptions, listen: checkListenOptions },
+  fs: checkFsArguments,
+  process: { spawn: checkCommand, output: checkCommand },
+};
+
+/**
  * How a part's method refuses when its capability is missing: `spawnBlocking` returns a join
  * handle that rejects (as every task does); every other gated method returns a rejected promise.
  */
 function refusal(part: Part, capability: Capability, adapter: string): (...args: never[]) => unknown {
   if (part === "blocking") return unsupportedBlocking(adapter).spawnBlocking;
   return () => Promise.reject(unsupported(capability, adapter));
+}
+
+/** `method` of `part` behind its argument check, when it has one. */
+function checked(part: Part, method: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+  const checks = part === "blocking" ? undefined : (argumentChecks[part] as Readonly<Record<string, unknown>>);
+  const check = checks?.[method] as ((...args: unknown[]) => void) | undefined;
+  if (check === undefined) return fn;
+  return (...args: unknown[]) => {
+    try {
+      check(...args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return fn(...args);
+  };
 }
 
 /** `implementation`'s gated methods, bound, where their capabilities are declared; refusals elsewhere. */
@@ -127,7 +168,7 @@ function gate<P extends Part>(
     const fn = (implementation as Readonly<Record<string, unknown>> | undefined)?.[method];
     gated[method] =
       missing === undefined && typeof fn === "function"
-        ? fn.bind(implementation)
+        ? checked(part, method, fn.bind(implementation))
         : refusal(part, missing ?? (needs[0] as Capability), adapter);
   }
   return gated;
@@ -153,6 +194,7 @@ function gate<P extends Part>(
  * ```
  */
 export function defineRuntime(parts: RuntimeParts): Runtime {
+  checkObject("defineRuntime", "parts", parts);
   const capabilities = readManifest(parts.capabilities);
   const declared = declaredIn(capabilities);
   const facts = readFacts(parts.facts, declared);

@@ -8,6 +8,7 @@ import { systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import { type StartQueue, startQueueOf } from "./start-queue.ts";
 import {
+  checkSpawn,
   type GroupChild,
   type JoinHandle,
   type Spawn,
@@ -16,7 +17,7 @@ import {
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";
-import { checkInteger, checkSignal } from "./validate.ts";
+import { checkBoolean, checkFunction, checkInteger, checkMethods, checkObject, signalOf } from "./validate.ts";
 
 /** Options of {@link TaskGroup} and {@link taskGroup}. */
 export interface TaskGroupOptions {
@@ -113,11 +114,14 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
   readonly #keepResults: boolean;
 
   constructor(options: TaskGroupOptions = {}) {
+    checkObject("TaskGroup", "options", options);
+    if (options.tasks !== undefined) checkMethods("TaskGroup", "tasks", options.tasks, ["spawn"]);
+    if (options.keepResults !== undefined) checkBoolean("TaskGroup", "keepResults", options.keepResults);
     this.#limit =
       options.limit === undefined
         ? Number.POSITIVE_INFINITY
         : checkInteger("TaskGroup", "limit", options.limit, 1, Number.MAX_SAFE_INTEGER);
-    const outer = checkSignal("TaskGroup", options.signal);
+    const outer = signalOf("TaskGroup", options);
     this.#outer = outer;
     this.#tasks = options.tasks?.spawnChild === undefined ? undefined : options.tasks;
     this.#starts = startQueueOf(options.tasks?.scheduler ?? systemScheduler);
@@ -156,6 +160,7 @@ export class TaskGroup<T = unknown> implements AsyncDisposable, AsyncIterable<T,
    * spawned into an aborted group is aborted at once (its handle rejects with `Aborted`).
    */
   spawn<R extends T>(task: (signal: AbortSignal) => PromiseLike<R> | R, options?: SpawnOptions): JoinHandle<R> {
+    checkSpawn("task group spawn", task, options);
     if (this.#ended) throw new IoError("Closed", "task group spawn: the group has ended");
     const tasks = this.#tasks;
     const child: GroupChild<R> =
@@ -341,6 +346,7 @@ export async function taskGroup<R, T = unknown>(
   body: (group: TaskGroup<T>) => PromiseLike<R> | R,
   options?: TaskGroupOptions,
 ): Promise<R> {
+  checkFunction("taskGroup", "body", body);
   const group = new TaskGroup<T>(options);
   let result: R;
   try {

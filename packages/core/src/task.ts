@@ -7,6 +7,8 @@ import { IoError } from "./error.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason, onAbort } from "./signal.ts";
 import { type StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
+import { schedulerOption } from "./util/budget.ts";
+import { checkFunction, signalOf } from "./validate.ts";
 
 /**
  * A handle to a spawned task. Await it (it is a native promise) for the task's result.
@@ -302,12 +304,37 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
  * ```
  */
 export function createSpawn(scheduler?: Scheduler): Spawn {
+  if (scheduler !== undefined) schedulerOption("createSpawn", { scheduler });
   const starts = scheduler === undefined ? systemStartQueue : startQueueOf(scheduler);
   return {
     scheduler: starts.scheduler,
-    spawn: (task, options) => new Task(task, options, undefined, starts),
-    spawnChild: (task, options, hooks) => new Task(task, options, hooks, starts),
+    spawn: (task, options) => {
+      checkSpawn("spawn", task, options);
+      return new Task(task, options, undefined, starts);
+    },
+    spawnChild: (task, options, hooks) => {
+      checkSpawn("spawn", task, options);
+      return new Task(task, options, hooks, starts);
+    },
   };
+}
+
+/**
+ * The argument checks of every `spawn` (a runtime's tasks, a task group's, an executor's own):
+ * throws `InvalidInput` at once, before anything is started or returned, unless `task` is a
+ * function and `options` is absent or an object whose `signal` is absent or an `AbortSignal`.
+ *
+ * @example
+ * ```ts
+ * import { checkSpawn } from "@anyrt/core/adapter";
+ * let kind = "";
+ * try { checkSpawn("spawn", null, undefined); } catch (e) { kind = (e as { kind: string }).kind; }
+ * console.assert(kind === "InvalidInput");
+ * ```
+ */
+export function checkSpawn(operation: string, task: unknown, options: unknown): void {
+  checkFunction(operation, "task", task);
+  signalOf(operation, options);
 }
 
 function noop(): void {}

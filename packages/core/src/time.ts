@@ -9,7 +9,8 @@ import type { OperationOptions } from "./io.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import { TimerEntry, TimerQueue } from "./timer-queue.ts";
-import { checkSignal } from "./validate.ts";
+import { schedulerOption } from "./util/budget.ts";
+import { checkObject, signalOf } from "./validate.ts";
 
 /** Listener options shared by every wait, so that adding a listener allocates nothing. */
 const ONCE: AddEventListenerOptions = Object.freeze({ once: true });
@@ -169,9 +170,12 @@ function checkDeadline(operation: string, deadline: unknown): number {
   return deadline;
 }
 
-/** A waiting signal from options: `InvalidInput` unless an `AbortSignal`, its reason if aborted. */
-function signalOf(operation: string, options: OperationOptions | undefined): AbortSignal | undefined {
-  const signal = options === undefined ? undefined : checkSignal(operation, options.signal);
+/**
+ * A waiting signal from options: `InvalidInput` unless the options are absent or an object and
+ * the signal absent or an `AbortSignal`; its reason if aborted.
+ */
+function waitingSignal(operation: string, options: OperationOptions | undefined): AbortSignal | undefined {
+  const signal = signalOf(operation, options);
   if (signal?.aborted) throw abortReason(signal);
   return signal;
 }
@@ -429,11 +433,12 @@ const MISSED_TICKS: readonly MissedTick[] = ["burst", "delay", "skip"];
  * ```
  */
 export function createTime(scheduler: Scheduler = systemScheduler): Time {
+  schedulerOption("createTime", { scheduler });
   const queue = new TimerQueue(scheduler);
 
   const sleepUntil = (deadline: number, options?: OperationOptions): Promise<void> => {
     try {
-      const signal = signalOf("sleep", options);
+      const signal = waitingSignal("sleep", options);
       const sleep = new Sleep(queue, signal);
       const promise = new Promise<void>((resolve, reject) => {
         sleep.resolve = resolve;
@@ -456,7 +461,7 @@ export function createTime(scheduler: Scheduler = systemScheduler): Time {
     work: Work<T>,
     options: OperationOptions | undefined,
   ): Promise<T | undefined> => {
-    const outer = signalOf(operation, options);
+    const outer = waitingSignal(operation, options);
     if (typeof work !== "function") throw invalidInput(`${operation}: work must be a function`);
     const scope = new Scope<T>(queue, outer, moveOn, description);
     const promise = new Promise<T | undefined>((resolve, reject) => {
@@ -515,19 +520,21 @@ export function createTime(scheduler: Scheduler = systemScheduler): Time {
       ),
     shield: <T>(work: Work<T>, options: ShieldOptions = {}) =>
       guard(() => {
+        checkObject("shield", "options", options);
         if (options.timeout !== undefined) return time.timeout(checkDelay("shield", options.timeout, "timeout"), work);
         if (typeof work !== "function") throw invalidInput("shield: work must be a function");
         return new Promise<T>((resolve) => resolve(work(new AbortController().signal)));
       }),
     interval(period, options = {}) {
+      checkObject("interval", "options", options);
       if (typeof period !== "number" || !Number.isFinite(period) || period <= 0) {
         throw invalidInput(`interval: period must be a finite number > 0, got ${String(period)}`);
       }
-      const missedTick = options.missedTick ?? "burst";
+      const missedTick = options.missedTick === undefined ? "burst" : options.missedTick;
       if (!MISSED_TICKS.includes(missedTick)) {
         throw invalidInput(`interval: missedTick must be "burst", "delay" or "skip", got ${String(missedTick)}`);
       }
-      const signal = checkSignal("interval", options.signal);
+      const signal = signalOf("interval", options);
       return new IntervalTimer(queue, period, missedTick, signal);
     },
     yieldNow: () => new Promise<void>((resolve) => scheduler.queueMacrotask(resolve)),

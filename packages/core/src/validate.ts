@@ -97,10 +97,73 @@ export function checkBuffer(operation: string, buf: unknown): asserts buf is Uin
   }
 }
 
-/** Returns `signal` when it is absent or an `AbortSignal`, else throws `InvalidInput`. */
+/** Returns `signal` when it is absent or an `AbortSignal`, else throws `InvalidInput` ({@link invalidSignal}). */
 export function checkSignal(operation: string, signal: unknown): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw fail(operation, "signal", "an AbortSignal", signal);
+  throw invalidSignal(operation, signal);
+}
+
+/** The `InvalidInput` of a signal that is not an `AbortSignal`, for a path that rejects rather than throws. */
+export function invalidSignal(operation: string, signal: unknown): IoError {
+  return fail(operation, "signal", "an AbortSignal", signal);
+}
+
+/**
+ * The signal of an operation's options (`{ signal }`, the last argument of every operation that
+ * can be aborted): `undefined` when `options` or its signal is absent, else the signal when it is
+ * an `AbortSignal`. Throws `InvalidInput` for options that are not an object (`null` included) and
+ * for a signal that is not an `AbortSignal`, so that neither is silently ignored.
+ */
+export function signalOf(operation: string, options: unknown): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) throw fail(operation, "options", "an object", options);
+  return checkSignal(operation, (options as { readonly signal?: unknown }).signal);
+}
+
+/**
+ * Throws `InvalidInput` unless `options` is absent or an object (an options bag: `null` and
+ * primitives are refused, never read as "no options").
+ */
+export function checkOptions(operation: string, options: unknown): void {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw fail(operation, "options", "an object", options);
+  }
+}
+
+/** Throws `InvalidInput` unless `value` is `true` or `false`. */
+export function checkBoolean(operation: string, name: string, value: unknown): asserts value is boolean {
+  if (typeof value !== "boolean") throw fail(operation, name, "a boolean", value);
+}
+
+/**
+ * Throws `InvalidInput` unless `options` is absent or an object whose each of `names` is absent or
+ * a boolean: the flags of an options bag (`{ recursive }`, `{ append, createNew }`).
+ */
+export function checkFlags(operation: string, options: unknown, names: readonly string[]): void {
+  if (options === undefined) return;
+  checkObject(operation, "options", options);
+  for (const name of names) {
+    const value = (options as Readonly<Record<string, unknown>>)[name];
+    if (value !== undefined && typeof value !== "boolean") throw fail(operation, name, "a boolean", value);
+  }
+}
+
+/**
+ * Throws `InvalidInput` unless `mode` is absent or POSIX permission bits, an integer in
+ * `0..0o7777`, for files and directories an operation creates.
+ */
+export function checkMode(operation: string, mode: unknown): void {
+  if (mode !== undefined) checkInteger(operation, "mode", mode, 0, 0o7777);
+}
+
+/**
+ * Throws `InvalidInput` unless the arguments of `setKeepAlive(enable, initialDelayMs)` are a
+ * boolean and an absent or non-negative integer delay. Every `TcpStream` checks them before
+ * anything else, its capability included: bad input is `InvalidInput` whatever the adapter.
+ */
+export function checkKeepAlive(operation: string, enable: unknown, initialDelayMs: unknown): void {
+  checkBoolean(operation, "enable", enable);
+  if (initialDelayMs !== undefined) checkInteger(operation, "initialDelayMs", initialDelayMs, 0);
 }
 
 /** Throws `InvalidInput` unless `value` is a non-null object (an options bag, a command). */

@@ -7,7 +7,8 @@
 import { IoError, invalidInput } from "./error.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { type TimerEntry, TimerQueue } from "./timer-queue.ts";
-import { checkInteger } from "./validate.ts";
+import { schedulerOption } from "./util/budget.ts";
+import { checkInteger, checkObject } from "./validate.ts";
 
 /** A {@link Scheduler} driven by hand; see {@link createVirtualScheduler}. */
 export interface VirtualScheduler extends Scheduler {
@@ -72,7 +73,12 @@ export interface VirtualSchedulerOptions {
  * ```
  */
 export function createVirtualScheduler(options: VirtualSchedulerOptions = {}): VirtualScheduler {
-  const { start = 0, host = systemScheduler, stepLimit = 1_000_000 } = options;
+  checkObject("createVirtualScheduler", "options", options);
+  const { start = 0, stepLimit = 1_000_000 } = options;
+  const host =
+    options.host === undefined
+      ? systemScheduler
+      : schedulerOption("createVirtualScheduler host", { scheduler: options.host });
   if (typeof start !== "number" || !Number.isFinite(start)) {
     throw invalidInput(`createVirtualScheduler: start must be a finite number, got ${String(start)}`);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { abortReason, onAbort } from "./signal.ts";
+import { invalidSignal } from "./validate.ts";
 
 interface Waiter {
   readonly resolve: () => void;
@@ -37,9 +38,15 @@ export class WaitList {
     return this.#waiters.length;
   }
 
-  /** Waits until `resolveAll` or `rejectAll`, or until `signal` aborts (rejecting with its reason). */
+  /**
+   * Waits until `resolveAll` or `rejectAll`, or until `signal` aborts (rejecting with its reason);
+   * a signal that is not an `AbortSignal` rejects with `InvalidInput`.
+   */
   wait(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) return Promise.reject(invalidSignal("wait", signal));
+      if (signal.aborted) return Promise.reject(abortReason(signal));
+    }
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, removeListener: noop };
       this.#waiters.push(waiter);

@@ -6,7 +6,7 @@
  */
 import { WOULD_BLOCK } from "./io.ts";
 import { abortReason } from "./signal.ts";
-import { checkBuffer } from "./validate.ts";
+import { checkBuffer, checkSignal, invalidSignal } from "./validate.ts";
 
 interface Waiter<T, D> {
   readonly data: D;
@@ -34,11 +34,15 @@ export class WaitSlot<T, D = undefined> {
 
   /**
    * Parks an operation until it is settled or `signal` aborts (the slot must be empty; callers
-   * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once. `onAbort`
-   * runs when an abort empties the slot, for an owner that mirrors the waiting operation's data.
+   * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once, and one
+   * that is not an `AbortSignal` with `InvalidInput`. `onAbort` runs when an abort empties the
+   * slot, for an owner that mirrors the waiting operation's data.
    */
   wait(data: D, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    if (signal !== undefined) {
+      if (!(signal instanceof AbortSignal)) return Promise.reject(invalidSignal("wait", signal));
+      if (signal.aborted) return Promise.reject(abortReason(signal));
+    }
     return new Promise<T>((resolve, reject) => {
       let removeAbort = noop;
       if (signal !== undefined) {
@@ -81,9 +85,9 @@ export class WaitSlot<T, D = undefined> {
 function noop(): void {}
 
 /**
- * The body of every byte-stream `read` and `write`: an already-aborted signal rejects at once
- * (after the buffer is checked, so bad input still reports `InvalidInput`) without touching the
- * stream; otherwise `attempt` (the stream's `tryRead` / `tryWrite`) answers synchronously unless
+ * The body of every byte-stream `read` and `write`: a signal that is not an `AbortSignal` fails
+ * with `InvalidInput`, an already-aborted signal rejects at once (after the buffer is checked, so
+ * bad input still reports `InvalidInput`), both without touching the stream; otherwise `attempt` (the stream's `tryRead` / `tryWrite`) answers synchronously unless
  * it returns `WOULD_BLOCK`, and then the operation waits in `slot` until a producer settles it.
  */
 export function attemptOrWait(
@@ -95,7 +99,7 @@ export function attemptOrWait(
 ): Promise<number> {
   let n: number;
   try {
-    if (signal?.aborted) {
+    if (signal !== undefined && checkSignal(operation, signal)?.aborted) {
       checkBuffer(operation, buf);
       throw abortReason(signal);
     }

@@ -9,7 +9,7 @@
 import { IoError } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { abortReason, onAbort } from "./signal.ts";
-import { checkArray, checkBuffer } from "./validate.ts";
+import { checkArray, checkBuffer, signalOf } from "./validate.ts";
 import { WaitList } from "./wait-list.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
@@ -182,10 +182,11 @@ export class WriteHalf {
 
   /** Accepts at least one byte, waiting for room: see `AsyncWrite.write`. Cancel-safe. */
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    const signal = options?.signal;
     const transport = this.#transport;
+    let signal: AbortSignal | undefined;
     let n: number;
     try {
+      if (options !== undefined) signal = signalOf("write", options);
       if (signal === undefined) {
         if (
           transport.writeDirect !== undefined &&
@@ -219,7 +220,7 @@ export class WriteHalf {
     try {
       checkArray(`write ${this.#transport.label}`, "bufs", bufs);
       for (const buf of bufs) checkBuffer("write", buf);
-      const signal = options?.signal;
+      const signal = signalOf("write", options);
       if (signal?.aborted) throw abortReason(signal);
       if (!this.#open) throw this.#stateError("write");
       if (this.#pending.busy) throw this.#busy();
@@ -257,7 +258,12 @@ export class WriteHalf {
    * abort ends only this caller's wait.
    */
   flush(options?: OperationOptions): Promise<void> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf("flush", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.#closed) return Promise.reject(this.#closedError("flush"));
     if (this.#error !== null) return Promise.reject(this.#error);
@@ -292,7 +298,12 @@ export class WriteHalf {
    * rules in `io.ts`. The half-close happens once; every call waits for that one outcome.
    */
   shutdown(options?: OperationOptions): Promise<void> {
-    const signal = options?.signal;
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf("shutdown", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     if (this.#closed) return Promise.reject(this.#closedError("shutdown"));
     let shutdown = this.#shutdown;

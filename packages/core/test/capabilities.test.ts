@@ -59,6 +59,23 @@ function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking
   };
 }
 
+/** Good arguments of every gated method, for calls that must reach the adapter's method. */
+const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
+  connect: [{ hostname: "127.0.0.1", port: 1 }],
+  listen: [{ hostname: "127.0.0.1", port: 0 }],
+  open: ["/a"],
+  readFile: ["/a"],
+  readTextFile: ["/a"],
+  writeFile: ["/a", "data"],
+  stat: ["/a"],
+  remove: ["/a"],
+  mkdir: ["/a"],
+  makeTempDir: [],
+  spawn: [{ command: "true" }],
+  output: [{ command: "true" }],
+  spawnBlocking: [{ module: "data:text/javascript,export default () => 1" }],
+};
+
 describe("the capability table", () => {
   it("gives every capability an id from its part and key, unique, in the table's order", () => {
     expect(capabilities).toEqual([
@@ -98,7 +115,9 @@ describe("defineRuntime", () => {
     for (const row of capabilityRows) {
       for (const method of row.gates) {
         const call = (runtime: Runtime) =>
-          (runtime[row.part] as unknown as Record<string, () => PromiseLike<unknown>>)[method]?.();
+          (runtime[row.part] as unknown as Record<string, (...args: unknown[]) => PromiseLike<unknown>>)[method]?.(
+            ...(goodArguments[method] ?? []),
+          );
         const error = await Promise.resolve(call(without)).then(
           () => "resolved",
           (e: unknown) => e,
@@ -111,6 +130,37 @@ describe("defineRuntime", () => {
     }
     expect(without.blocking.poolSize).toBe(0);
     expect(withAll.blocking.poolSize).toBe(3);
+  });
+
+  it("checks the arguments of every gated method before the adapter's method is called", async () => {
+    const called: string[] = [];
+    const part = (methods: readonly string[]) =>
+      Object.fromEntries(methods.map((method) => [method, async () => called.push(method)])) as never;
+    const runtime = runtimeWith(
+      everything,
+      { tcp: { keepAliveDelayResolutionMs: 1000 } },
+      {
+        tcp: part(["connect", "listen"]),
+        fs: part(Object.keys(goodArguments).slice(2, 10)),
+        process: part(["spawn", "output"]),
+      },
+    );
+    const bad: readonly (readonly [string, () => PromiseLike<unknown>])[] = [
+      ["connect", () => runtime.tcp.connect({ hostname: ["127.0.0.1"] as never, port: 1 })],
+      ["connect", () => runtime.tcp.connect({ port: 1, signal: "x" as never })],
+      ["listen", () => runtime.tcp.listen({ hostname: "", port: 0 })],
+      ["open", () => runtime.fs.open("/a", { append: true, truncate: true })],
+      ["readFile", () => runtime.fs.readFile("/a", { signal: "x" as never })],
+      ["writeFile", () => runtime.fs.writeFile("/a", "x", { mode: -1 })],
+      ["remove", () => runtime.fs.remove("/a", { recursive: "yes" as never })],
+      ["makeTempDir", () => runtime.fs.makeTempDir("a/b")],
+      ["spawn", () => runtime.process.spawn({ command: "true", clearEnv: 1 as never })],
+      ["output", () => runtime.process.output(null as never)],
+    ];
+    for (const [method, call] of bad) {
+      await expect(call(), method).rejects.toMatchObject({ kind: "InvalidInput" });
+    }
+    expect(called).toEqual([]);
   });
 
   it("refuses a declared capability whose implementation is missing with Unsupported", async () => {

@@ -52,10 +52,13 @@ describe("SpawnedChild", () => {
     const sent: string[] = [];
     let exited = false;
     const child = new SpawnedChild(parts({ exited: () => exited, kill: (s) => void sent.push(s) }), mapped);
-    expect(() => child.kill(9 as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    for (const bad of [9, "", "SIGNOPE", "sigterm", null]) {
+      expect(() => child.kill(bad as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    }
     child.kill();
     exited = true;
     child.kill("SIGKILL");
+    expect(() => child.kill("" as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     expect(sent).toEqual(["SIGTERM"]);
     const failing = new SpawnedChild(
       parts({
@@ -65,7 +68,7 @@ describe("SpawnedChild", () => {
       }),
       mapped,
     );
-    expect(() => failing.kill("SIGNOPE")).toThrow("kill 7 with SIGNOPE: mapped");
+    expect(() => failing.kill("SIGPWR")).toThrow("kill 7 with SIGPWR: mapped");
   });
 
   it("disposes by SIGKILL, waiting for exit, closing pipes", async () => {

@@ -5,12 +5,10 @@
  * byte buffers transferred.
  * @module
  */
-import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
+import type { FileInfo, Fs, OpenOptions, OperationOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import {
-  checkBuffer,
-  checkInteger,
-  checkPath,
+  checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
   type FileOps,
@@ -233,26 +231,19 @@ function backendFor(options: OpfsFsOptions): Backend {
 /** Closes files that were dropped without `close()`, so their lock does not outlive them. */
 const dropped = new FinalizationRegistry<() => void>((release) => release());
 
-/** The primitives of one open file for core's `OpenFile`; the position is kept here. */
-function fileOps(
-  backend: Backend,
-  id: number,
-  path: string,
-  access: { read: boolean; write: boolean },
-  append: boolean,
-  token: object,
-): FileOps {
+/**
+ * The primitives of one open file for core's `OpenFile`; the position is kept here. `OpenFile`
+ * refuses a read or write the file was not opened for (it is given the access), so these never see one.
+ */
+function fileOps(backend: Backend, id: number, append: boolean, token: object): FileOps {
   let position = 0;
   return {
     async read(buf) {
-      if (!access.read) throw new IoError("PermissionDenied", `read ${path}: the file was opened without read access`);
       const n = await backend.read(id, position, buf);
       position += n;
       return n;
     },
     async write(buf) {
-      if (!access.write)
-        throw new IoError("PermissionDenied", `write ${path}: the file was opened without write access`);
       const { written, end } = await backend.write(id, append ? null : position, buf);
       position = end;
       return written;
@@ -271,11 +262,6 @@ function fileOps(
       return backend.close(id);
     },
   };
-}
-
-/** OPFS has no permissions, so `mode` is ignored; a `mode` that is not permission bits is still `InvalidInput`. */
-function checkMode(operation: string, mode: unknown): void {
-  if (mode !== undefined) checkInteger(operation, "mode", mode, 0, 0o7777);
 }
 
 /**
@@ -357,19 +343,21 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
       throw opfsError(error, operation);
     }
   };
-  const readFile = async (path: string, signal: AbortSignal | undefined) => {
+  const readFile = async (
+    operation: "readFile" | "readTextFile",
+    path: string,
+    readOptions: OperationOptions | undefined,
+  ) => {
+    checkFsArguments[operation](path, readOptions);
     // An aborted signal rejects with its own reason (the web's rule), not an IoError.
-    throwIfAborted(signal);
-    return await run(`read ${String(path)}`, async () => {
-      checkPath("readFile", path);
-      return await engine().readFile(path);
-    });
+    throwIfAborted(readOptions?.signal);
+    return await run(`read ${String(path)}`, () => engine().readFile(path));
   };
   return {
     open: (path: string, openOptions: OpenOptions = {}) =>
       run(`open ${String(path)}`, async () => {
-        checkPath("open", path);
-        checkMode("open", openOptions?.mode);
+        // OPFS has no permissions, so `mode` is ignored once checked.
+        checkFsArguments.open(path, openOptions);
         const access = openAccess(openOptions);
         const request: OpenRequest = {
           create: openOptions.create === true,
@@ -379,23 +367,17 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
         const backend = engine();
         const id = await backend.open(path, request);
         const token = {};
-        const file = new OpenFile(
-          path,
-          fileOps(backend, id, path, access, openOptions.append === true, token),
-          opfsError,
-        );
+        const file = new OpenFile(path, fileOps(backend, id, openOptions.append === true, token), opfsError, access);
         dropped.register(file, () => void backend.close(id).catch(() => undefined), token);
         return file;
       }),
-    readFile: (path, readOptions) => readFile(path, readOptions?.signal),
-    readTextFile: async (path, readOptions) => decodeTextFile(path, await readFile(path, readOptions?.signal)),
+    readFile: (path, readOptions) => readFile("readFile", path, readOptions),
+    readTextFile: async (path, readOptions) => decodeTextFile(path, await readFile("readTextFile", path, readOptions)),
     writeFile: async (path, data, writeOptions: WriteFileOptions = {}) => {
+      checkFsArguments.writeFile(path, data, writeOptions);
       throwIfAborted(writeOptions.signal);
       await run(`write ${String(path)}`, async () => {
-        checkPath("writeFile", path);
-        checkMode("writeFile", writeOptions.mode);
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-        checkBuffer("writeFile", bytes);
         await engine().writeFile(path, bytes, {
           append: writeOptions.append === true,
           createNew: writeOptions.createNew === true,
@@ -404,17 +386,17 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
     },
     stat: (path) =>
       run(`stat ${String(path)}`, async () => {
-        checkPath("stat", path);
+        checkFsArguments.stat(path);
         return await engine().stat(path);
       }),
     remove: (path, removeOptions = {}) =>
       run(`remove ${String(path)}`, async () => {
-        checkPath("remove", path);
+        checkFsArguments.remove(path, removeOptions);
         await engine().remove(path, removeOptions.recursive === true);
       }),
     mkdir: (path, mkdirOptions = {}) =>
       run(`mkdir ${String(path)}`, async () => {
-        checkPath("mkdir", path);
+        checkFsArguments.mkdir(path, mkdirOptions);
         await engine().mkdir(path, mkdirOptions.recursive === true);
       }),
     makeTempDir: (prefix = "anyrt-") =>

@@ -17,8 +17,10 @@ import {
   abortReason,
   BufferPool,
   ChunkQueue,
+  checkBoolean,
   checkConnectOptions,
   checkInteger,
+  checkKeepAlive,
   checkObject,
   describe,
   hostnameOf,
@@ -204,11 +206,13 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
     this.#link.close();
   }
 
-  setNoDelay(_enable: boolean): void {
+  setNoDelay(enable: boolean): void {
+    checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.noSocketOptions("setNoDelay", "over a WebSocket relay");
   }
 
-  setKeepAlive(_enable: boolean, _initialDelayMs?: number): void {
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    checkKeepAlive(`setKeepAlive ${this.label}`, enable, initialDelayMs);
     this.noSocketOptions("setKeepAlive", "over a WebSocket relay");
   }
 }

@@ -9,6 +9,7 @@ import { IoError } from "../error.ts";
 import { type ScheduleOptions, type Scheduler, systemScheduler } from "../scheduler.ts";
 import { startQueueOf } from "../start-queue.ts";
 import { type JoinHandle, type SpawnOptions, Task } from "../task.ts";
+import { signalOf } from "../validate.ts";
 import { type BlockingRequest, type BlockingResponse, reviveError } from "./protocol.ts";
 
 /** What a running worker tells the pool. */
@@ -71,11 +72,17 @@ interface PoolWorker {
   dead: boolean;
 }
 
-function checkTask(task: BlockingTask): BlockingRequest | IoError {
+/** `task` as a request, or the `InvalidInput` of it or of `options` (whose signal must be an `AbortSignal`). */
+function checkTask(task: BlockingTask, options: unknown): BlockingRequest | IoError {
+  try {
+    signalOf("spawnBlocking", options);
+  } catch (error) {
+    return error as IoError;
+  }
   if (typeof task !== "object" || task === null)
     return new IoError("InvalidInput", "spawnBlocking: task must be an object");
   const { module, args = [], transfer: list = [] } = task;
-  const name = task.export ?? "default";
+  const name = task.export === undefined ? "default" : task.export;
   let url: string;
   try {
     if (!(module instanceof URL) && typeof module !== "string") throw new TypeError("not a string");
@@ -129,7 +136,7 @@ export class BlockingPool implements Blocking {
   }
 
   spawnBlocking<T>(task: BlockingTask, options?: SpawnOptions): JoinHandle<T> {
-    const checked = checkTask(task);
+    const checked = checkTask(task, options);
     return new Task<T>(
       (signal) => {
         if (checked instanceof IoError) throw checked;
@@ -159,7 +166,7 @@ export class BlockingPool implements Blocking {
           this.#dispatch();
         });
       },
-      options,
+      checked instanceof IoError ? undefined : options,
       undefined,
       startQueueOf(this.#scheduler),
     );

@@ -4,6 +4,7 @@
  * pool.
  * @module
  */
+import { checkArray } from "../validate.ts";
 
 const transferBrand = Symbol.for("@anyrt/core/transfer");
 
@@ -33,6 +34,7 @@ export interface Transfer<T> {
  * ```
  */
 export function transfer<T>(value: T, list: readonly Transferable[]): Transfer<T> {
+  checkArray("transfer", "list", list);
   return { [transferBrand]: true, value, list };
 }
 

@@ -60,7 +60,11 @@ export class AnyDelimiter implements Decoder<Uint8Array>, Encoder<Uint8Array> {
       options.writeDelimiter === undefined
         ? delimiters.slice(0, 1)
         : toBytes("writeDelimiter", options.writeDelimiter, true);
-    this.#maxLength = checkLimit("AnyDelimiter", "maxLength", options.maxLength ?? 1024 * 1024);
+    this.#maxLength = checkLimit(
+      "AnyDelimiter",
+      "maxLength",
+      options.maxLength === undefined ? 1024 * 1024 : options.maxLength,
+    );
   }
 
   decode(buf: BufferLike): Uint8Array | null {

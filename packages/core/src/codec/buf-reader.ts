@@ -7,7 +7,17 @@ import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { copyBytes } from "../read-half.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkBuffer, checkInteger, checkLimit, checkReadCount, checkReader, describe } from "../validate.ts";
+import {
+  checkBuffer,
+  checkInteger,
+  checkLimit,
+  checkOptions,
+  checkReadCount,
+  checkReader,
+  checkSize,
+  describe,
+  signalOf,
+} from "../validate.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
 import { hasClose } from "./internal.ts";
 import { LineBatch } from "./line-batch.ts";
@@ -98,7 +108,8 @@ export class BufReader implements AsyncRead {
   constructor(inner: AsyncRead, options: BufReaderOptions = {}) {
     checkReader("BufReader", "inner", inner);
     this.#inner = inner;
-    this.#capacity = checkInteger("BufReader", "capacity", options.capacity ?? 64 * 1024, 1);
+    checkOptions("BufReader", options);
+    this.#capacity = checkSize("BufReader", "capacity", options.capacity, 64 * 1024);
     this.#buffer = new ByteBuffer(0);
   }
 
@@ -174,7 +185,8 @@ export class BufReader implements AsyncRead {
    */
   async readUntil(delimiter: number | Uint8Array, options: ReadUntilOptions = {}): Promise<Uint8Array | null> {
     const needle = checkDelimiter(delimiter);
-    const max = checkLimit("readUntil", "max", options.max ?? DEFAULT_MAX);
+    checkOptions("readUntil", options);
+    const max = checkLimit("readUntil", "max", options.max === undefined ? DEFAULT_MAX : options.max);
     this.#enter("readUntil", options);
     try {
       const end = await this.#findEnd(needle, max, options, "readUntil");
@@ -191,7 +203,12 @@ export class BufReader implements AsyncRead {
    * leaves the partial line buffered and the next call returns the whole line.
    */
   async readLine(options: ReadLineOptions = {}): Promise<string | null> {
-    const maxLength = checkLimit("readLine", "maxLength", options.maxLength ?? DEFAULT_MAX);
+    checkOptions("readLine", options);
+    const maxLength = checkLimit(
+      "readLine",
+      "maxLength",
+      options.maxLength === undefined ? DEFAULT_MAX : options.maxLength,
+    );
     this.#enter("readLine", options);
     try {
       const fast = this.#lineFromText(maxLength);
@@ -225,6 +242,7 @@ export class BufReader implements AsyncRead {
   }
 
   #tryReadLineSlow(options?: { readonly maxLength?: number }): string | null | typeof WOULD_BLOCK {
+    checkOptions("tryReadLine", options);
     const limit = options?.maxLength;
     const maxLength = limit === undefined ? DEFAULT_MAX : checkLimit("readLine", "maxLength", limit);
     if (this.#closed || this.#busy) {
@@ -246,6 +264,7 @@ export class BufReader implements AsyncRead {
    * the first error. Leaving the loop early leaves the reader open and usable.
    */
   async *lines(options: ReadLineOptions = {}): AsyncGenerator<string, void, undefined> {
+    signalOf("lines", options);
     for (;;) {
       let line = options.signal?.aborted ? WOULD_BLOCK : this.tryReadLine(options);
       if (line === WOULD_BLOCK) line = await this.readLine(options);
@@ -276,7 +295,7 @@ export class BufReader implements AsyncRead {
   #enter(operation: string, options: OperationOptions | undefined): void {
     this.#check(operation);
     if (this.#busy) throw new IoError("Busy", `${operation} BufReader: another operation is pending`);
-    throwIfAborted(options?.signal);
+    throwIfAborted(signalOf(operation, options));
     this.#busy = true;
   }
 

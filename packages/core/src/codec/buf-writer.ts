@@ -6,7 +6,7 @@
  */
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { copyBytes } from "../read-half.ts";
-import { checkBuffer, checkInteger, checkWriter } from "../validate.ts";
+import { checkBuffer, checkOptions, checkSize, checkWriter } from "../validate.ts";
 import { BufferedSink } from "./buffered-sink.ts";
 import { writeOut } from "./internal.ts";
 
@@ -59,7 +59,8 @@ export class BufWriter extends BufferedSink implements AsyncWrite {
   constructor(inner: AsyncWrite, options: BufWriterOptions = {}) {
     checkWriter("BufWriter", "inner", inner);
     super("BufWriter", inner);
-    this.#capacity = checkInteger("BufWriter", "capacity", options.capacity ?? 64 * 1024, 1);
+    checkOptions("BufWriter", options);
+    this.#capacity = checkSize("BufWriter", "capacity", options.capacity, 64 * 1024);
   }
 
   /** The capacity given to the constructor. */

@@ -7,6 +7,7 @@
 import { IoError, isIoError } from "../error.ts";
 import type { AsyncWrite, OperationOptions } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
+import { signalOf } from "../validate.ts";
 import { hasClose } from "./internal.ts";
 
 /** A writer that keeps bytes in a buffer of its own in front of an inner `AsyncWrite`. */
@@ -44,7 +45,7 @@ export abstract class BufferedSink {
     body: () => Promise<T>,
   ): Promise<T> {
     this.checkIdle(operation);
-    throwIfAborted(options?.signal);
+    throwIfAborted(signalOf(operation, options));
     this.#busy = true;
     try {
       return await body();

@@ -6,7 +6,7 @@
  */
 import { invalidInput } from "../error.ts";
 import { copyBytes } from "../read-half.ts";
-import { checkBuffer, checkInteger } from "../validate.ts";
+import { checkBuffer, checkInteger, MAX_BUFFER_SIZE } from "../validate.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -67,7 +67,7 @@ export class ByteBuffer implements BufferLike {
 
   /** @param capacity Initial capacity in bytes (grown on demand); an integer >= 0. */
   constructor(capacity = 8 * 1024) {
-    checkInteger("ByteBuffer", "capacity", capacity, 0);
+    checkInteger("ByteBuffer", "capacity", capacity, 0, MAX_BUFFER_SIZE);
     this.#initial = capacity;
     this.#data = capacity === 0 ? EMPTY : new Uint8Array(capacity);
   }

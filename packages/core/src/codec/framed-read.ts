@@ -5,7 +5,7 @@
 import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkInteger, checkMethods, checkReader } from "../validate.ts";
+import { checkMethods, checkOptions, checkReader, checkSize, signalOf } from "../validate.ts";
 import { type BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder } from "./codec.ts";
 import { hasClose } from "./internal.ts";
@@ -67,7 +67,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
     checkMethods("FramedRead", "decoder", decoder, ["decode"]);
     this.#inner = inner;
     this.#decoder = decoder;
-    this.#readSize = checkInteger("FramedRead", "readSize", options.readSize ?? 64 * 1024, 1);
+    checkOptions("FramedRead", options);
+    this.#readSize = checkSize("FramedRead", "readSize", options.readSize, 64 * 1024);
   }
 
   /** The decoder (for codecs with state worth inspecting). */
@@ -86,7 +87,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
    */
   async next(options?: OperationOptions): Promise<T | null> {
     this.#check("next");
-    throwIfAborted(options?.signal);
+    throwIfAborted(signalOf("next", options));
     this.#busy = true;
     try {
       for (;;) {

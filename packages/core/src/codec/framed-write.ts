@@ -4,7 +4,7 @@
  * @module
  */
 import type { AsyncWrite, OperationOptions } from "../io.ts";
-import { checkInteger, checkMethods, checkWriter } from "../validate.ts";
+import { checkMethods, checkOptions, checkSize, checkWriter } from "../validate.ts";
 import { BufferedSink } from "./buffered-sink.ts";
 import { ByteBuffer } from "./byte-buffer.ts";
 import type { Encoder } from "./codec.ts";
@@ -60,7 +60,8 @@ export class FramedWrite<T> extends BufferedSink {
     checkMethods("FramedWrite", "encoder", encoder, ["encode"]);
     super("FramedWrite", inner);
     this.#encoder = encoder;
-    this.#highWaterMark = checkInteger("FramedWrite", "highWaterMark", options.highWaterMark ?? 128 * 1024, 1);
+    checkOptions("FramedWrite", options);
+    this.#highWaterMark = checkSize("FramedWrite", "highWaterMark", options.highWaterMark, 128 * 1024);
   }
 
   /** Encoded bytes not yet written to the inner stream. */

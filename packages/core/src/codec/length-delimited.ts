@@ -5,7 +5,7 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
-import { checkBuffer, checkInteger, describe } from "../validate.ts";
+import { checkBuffer, checkInteger, checkOptions, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 
@@ -74,10 +74,17 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   #pending = -1;
 
   constructor(options: LengthDelimitedOptions = {}) {
-    this.#offset = checkInteger("LengthDelimited", "lengthFieldOffset", options.lengthFieldOffset ?? 0, 0);
-    const fieldLength = checkInteger("LengthDelimited", "lengthFieldLength", options.lengthFieldLength ?? 4, 1, 8);
+    checkOptions("LengthDelimited", options);
+    this.#offset = checkInteger("LengthDelimited", "lengthFieldOffset", orDefault(options.lengthFieldOffset, 0), 0);
+    const fieldLength = checkInteger(
+      "LengthDelimited",
+      "lengthFieldLength",
+      orDefault(options.lengthFieldLength, 4),
+      1,
+      8,
+    );
     this.#fieldLength = fieldLength;
-    const endian = options.endian ?? "big";
+    const endian = orDefault(options.endian, "big");
     if (endian !== "big" && endian !== "little") {
       throw invalidInput(`LengthDelimited: endian must be "big" or "little", got ${describe(endian)}`);
     }
@@ -85,11 +92,16 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     this.#adjustment = checkInteger(
       "LengthDelimited",
       "lengthAdjustment",
-      options.lengthAdjustment ?? 0,
+      orDefault(options.lengthAdjustment, 0),
       Number.MIN_SAFE_INTEGER,
     );
-    this.#skip = checkInteger("LengthDelimited", "numSkip", options.numSkip ?? this.#offset + fieldLength, 0);
-    this.#max = checkInteger("LengthDelimited", "maxFrameLength", options.maxFrameLength ?? 8 * 1024 * 1024, 1);
+    this.#skip = checkInteger("LengthDelimited", "numSkip", orDefault(options.numSkip, this.#offset + fieldLength), 0);
+    this.#max = checkInteger(
+      "LengthDelimited",
+      "maxFrameLength",
+      orDefault(options.maxFrameLength, 8 * 1024 * 1024),
+      1,
+    );
     this.#fieldMax = fieldLength >= 7 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * fieldLength) - 1;
   }
 
@@ -167,4 +179,9 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     }
     dst.commit(size + length);
   }
+}
+
+/** `value`, or `fallback` when it is absent (`null` is not absent: the checks refuse it). */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }

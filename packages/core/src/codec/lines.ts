@@ -4,7 +4,7 @@
  * @module
  */
 import { IoError } from "../error.ts";
-import { checkLimit, describe } from "../validate.ts";
+import { checkLimit, checkOptions, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 import { LineBatch } from "./line-batch.ts";
@@ -66,7 +66,12 @@ export class Lines implements Decoder<string>, Encoder<string> {
   readonly #encoder = new TextEncoder();
 
   constructor(options: LinesOptions = {}) {
-    this.#maxLength = checkLimit("Lines", "maxLength", options.maxLength ?? 1024 * 1024);
+    checkOptions("Lines", options);
+    this.#maxLength = checkLimit(
+      "Lines",
+      "maxLength",
+      options.maxLength === undefined ? 1024 * 1024 : options.maxLength,
+    );
   }
 
   decode(buf: BufferLike): string | null {

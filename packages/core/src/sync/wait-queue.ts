@@ -8,7 +8,7 @@
  */
 import type { OperationOptions } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { checkSignal } from "../validate.ts";
+import { signalOf as checkedSignal } from "../validate.ts";
 
 /** One parked operation: its data (a value to send, a permit count), its owner and its promise. */
 export class Waiter<R, D> {
@@ -143,11 +143,12 @@ export class WaitQueue<R, D = undefined> {
 function noop(): void {}
 
 /**
- * The signal of a waiting operation's options: `InvalidInput` unless absent or an `AbortSignal`,
- * and the signal's reason thrown when it is already aborted (before the operation touches anything).
+ * The signal of a waiting operation's options: `InvalidInput` unless the options are absent or an
+ * object and the signal absent or an `AbortSignal`, and the signal's reason thrown when it is
+ * already aborted (before the operation touches anything).
  */
 export function signalOf(operation: string, options: OperationOptions | undefined): AbortSignal | undefined {
-  const signal = options === undefined ? undefined : checkSignal(operation, options.signal);
+  const signal = checkedSignal(operation, options);
   if (signal?.aborted) throw abortReason(signal);
   return signal;
 }

@@ -5,7 +5,7 @@
 import { type AsyncRead, WOULD_BLOCK } from "../io.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkReadCount, checkReader, checkSignal, checkSize } from "../validate.ts";
+import { checkReadCount, checkReader, checkSize, signalOf } from "../validate.ts";
 import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 import { DEFAULT_BUFFER_SIZE } from "./copy.ts";
 
@@ -40,7 +40,7 @@ export interface ChunksOptions extends LoopOptions {
  */
 export function chunks(reader: AsyncRead, options?: ChunksOptions): AsyncGenerator<Uint8Array, void, undefined> {
   checkReader("chunks", "reader", reader);
-  const signal = checkSignal("chunks", options?.signal);
+  const signal = signalOf("chunks", options);
   const bufferSize = checkSize("chunks", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   return iterate(reader, new Uint8Array(bufferSize), signal, schedulerOption("chunks", options));
 }

@@ -7,7 +7,7 @@ import { invalidInput } from "../error.ts";
 import { type AsyncRead, type AsyncWrite, WOULD_BLOCK } from "../io.ts";
 import type { Scheduler } from "../scheduler.ts";
 import { onAbort, throwIfAborted } from "../signal.ts";
-import { checkReadCount, checkReader, checkSignal, checkSize, checkWriteCount, checkWriter } from "../validate.ts";
+import { checkReadCount, checkReader, checkSize, checkWriteCount, checkWriter, signalOf } from "../validate.ts";
 import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /** Default buffer size of {@link copy}, {@link copyBidirectional} and `chunks`: 64 KiB. */
@@ -49,7 +49,7 @@ export interface CopyOptions extends LoopOptions {
 export async function copy(reader: AsyncRead, writer: AsyncWrite, options?: CopyOptions): Promise<number> {
   checkReader("copy", "reader", reader);
   checkWriter("copy", "writer", writer);
-  const signal = checkSignal("copy", options?.signal);
+  const signal = signalOf("copy", options);
   const bufferSize = checkSize("copy", "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   return copyLoop(reader, writer, new Uint8Array(bufferSize), signal, schedulerOption("copy", options));
 }
@@ -135,7 +135,7 @@ export async function copyBidirectional(a: ReadWrite, b: ReadWrite, options?: Co
   checkWriter(operation, "a", a);
   checkReader(operation, "b", b);
   checkWriter(operation, "b", b);
-  const signal = checkSignal(operation, options?.signal);
+  const signal = signalOf(operation, options);
   const bufferSize = checkSize(operation, "bufferSize", options?.bufferSize, DEFAULT_BUFFER_SIZE);
   const scheduler = schedulerOption(operation, options);
   if (a === b) throw invalidInput(`${operation}: a and b must be different streams`);

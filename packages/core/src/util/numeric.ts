@@ -6,7 +6,7 @@
 import { invalidInput } from "../error.ts";
 import type { AsyncRead, AsyncWrite, OperationOptions } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { describe } from "../validate.ts";
+import { checkFlags, describe, signalOf } from "../validate.ts";
 import { readExact } from "./read.ts";
 import { writeAll } from "./write.ts";
 
@@ -108,6 +108,7 @@ export async function readNumber<F extends NumericFormat>(
   options?: NumericOptions,
 ): Promise<NumericValue<F>> {
   const layout = layoutOf("readNumber", format);
+  checkNumericOptions("readNumber", options);
   const buf = await readExact(reader, new Uint8Array(layout.size), options);
   return layout.get(new DataView(buf.buffer), options?.littleEndian === true) as NumericValue<F>;
 }
@@ -138,6 +139,7 @@ export async function writeNumber<F extends NumericFormat>(
   options?: NumericOptions,
 ): Promise<void> {
   const layout = layoutOf("writeNumber", format);
+  checkNumericOptions("writeNumber", options);
   checkValue(format, layout, value);
   const buf = new Uint8Array(layout.size);
   layout.set(new DataView(buf.buffer), value as never, options?.littleEndian === true);
@@ -156,4 +158,10 @@ function checkValue(format: NumericFormat, layout: Layout, value: unknown): void
   if (big ? typeof value !== "bigint" : typeof value !== "number" || !Number.isInteger(value)) throw fail();
   const integer = BigInt(value as number | bigint);
   if (integer < layout.range[0] || integer > layout.range[1]) throw fail();
+}
+
+/** Throws `InvalidInput` unless `options` is absent or an object with a boolean `littleEndian` and an `AbortSignal`. */
+function checkNumericOptions(operation: string, options: NumericOptions | undefined): void {
+  signalOf(operation, options);
+  checkFlags(operation, options, ["littleEndian"]);
 }

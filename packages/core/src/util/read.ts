@@ -6,7 +6,7 @@
 import { IoError } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkArray, checkBuffer, checkInteger, checkReadCount, checkReader, checkSignal } from "../validate.ts";
+import { checkArray, checkBuffer, checkInteger, checkReadCount, checkReader, signalOf } from "../validate.ts";
 import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /**
@@ -35,7 +35,7 @@ import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 export async function readExact(reader: AsyncRead, buf: Uint8Array, options?: OperationOptions): Promise<Uint8Array> {
   checkReader("readExact", "reader", reader);
   checkBuffer("readExact", buf);
-  const signal = checkSignal("readExact", options?.signal);
+  const signal = signalOf("readExact", options);
   const length = buf.length;
   const readOptions = signal === undefined ? undefined : { signal };
   let filled = 0;
@@ -104,8 +104,14 @@ export async function readToEnd(reader: AsyncRead, options?: ReadToEndOptions): 
 
 async function readAll(operation: string, reader: AsyncRead, options: ReadToEndOptions | undefined) {
   checkReader(operation, "reader", reader);
-  const signal = checkSignal(operation, options?.signal);
-  const maxBytes = checkInteger(operation, "maxBytes", options?.maxBytes ?? DEFAULT_MAX_BYTES, 0, 2 ** 32);
+  const signal = signalOf(operation, options);
+  const maxBytes = checkInteger(
+    operation,
+    "maxBytes",
+    options?.maxBytes === undefined ? DEFAULT_MAX_BYTES : options.maxBytes,
+    0,
+    2 ** 32,
+  );
   const partial = options?.partial;
   if (partial !== undefined) checkArray(operation, "partial", partial);
   const readOptions = signal === undefined ? undefined : { signal };

@@ -5,7 +5,7 @@
  */
 import { IoError } from "../error.ts";
 import type { AsyncRead, AsyncWrite, Closeable, Duplex, OperationOptions, ReadStream, WriteStream } from "../io.ts";
-import { checkDuplex, checkReader, checkSignal, checkWriter } from "../validate.ts";
+import { checkDuplex, checkReader, checkWriter, signalOf } from "../validate.ts";
 import { writeVectoredOf } from "./write.ts";
 
 /** The halves of a stream, from {@link split}. */
@@ -59,7 +59,7 @@ abstract class Half implements Closeable {
    * microsecond, so the combination of the last signal is kept.
    */
   protected options(operation: string, options: OperationOptions | undefined): OperationOptions {
-    const signal = checkSignal(operation, options?.signal);
+    const signal = signalOf(operation, options);
     this.#closing ??= new AbortController();
     if (signal === undefined) return { signal: this.#closing.signal };
     if (signal !== this.#lastSignal || this.#lastOptions === undefined) {

@@ -5,7 +5,7 @@
  */
 import { type AsyncWrite, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { abortReason } from "../signal.ts";
-import { checkArray, checkBuffer, checkSignal, checkWriteCount, checkWriter } from "../validate.ts";
+import { checkArray, checkBuffer, checkWriteCount, checkWriter, signalOf } from "../validate.ts";
 import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 
 /**
@@ -37,7 +37,7 @@ import { Budget, type LoopOptions, schedulerOption } from "./budget.ts";
 export async function writeAll(writer: AsyncWrite, buf: Uint8Array, options?: LoopOptions): Promise<number> {
   checkWriter("writeAll", "writer", writer);
   checkBuffer("writeAll", buf);
-  const signal = checkSignal("writeAll", options?.signal);
+  const signal = signalOf("writeAll", options);
   const scheduler = schedulerOption("writeAll", options);
   const length = buf.length;
   if (length === 0) return 0;
@@ -102,7 +102,7 @@ export async function writeAllVectored(
     checkBuffer("writeAllVectored", buf);
     if (buf.length > 0) remaining.push(buf);
   }
-  const signal = checkSignal("writeAllVectored", options?.signal);
+  const signal = signalOf("writeAllVectored", options);
   const scheduler = schedulerOption("writeAllVectored", options);
   const writeOptions = signal === undefined ? undefined : { signal };
   const vectored = writer.writeVectored;

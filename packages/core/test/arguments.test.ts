@@ -1,0 +1,567 @@
+// The bad-argument table of core's main entry: every export (functions, classes, constants) and
+// every method of its classes has rows (bad values of each argument and option, with the answer
+// the contract gives: a synchronous throw or an immediate rejection, always InvalidInput), or says
+// why no value is bad. The export list and the classes' methods are read from the entry itself,
+// and the options of each options type are named by the rows' types, so a new export, method or
+// option without rows fails here. The runtime's own methods are held by the conformance suite's
+// `arguments/*` cases on every runtime.
+import * as core from "@anyrt/core";
+import {
+  type AnyDelimiterOptions,
+  type BufReaderOptions,
+  type BufWriterOptions,
+  type ChunksOptions,
+  type CopyOptions,
+  duplex,
+  type FramedOptions,
+  type FramedReadOptions,
+  type FramedWriteOptions,
+  isIoError,
+  type LengthDelimitedOptions,
+  type LinesOptions,
+  type NumericOptions,
+  type ReadLineOptions,
+  type ReadToEndOptions,
+  type ReadUntilOptions,
+  simplex,
+  type TaskGroupOptions,
+  type VirtualSchedulerOptions,
+} from "@anyrt/core";
+import { describe, expect, it } from "vitest";
+import { bytes } from "./support.ts";
+
+type Answer = "throws" | "rejects";
+
+/** One argument's bad values and how to call with one of them in its place. */
+interface Row {
+  readonly answer: Answer;
+  readonly bad: readonly unknown[];
+  call(value: unknown): unknown;
+}
+
+/** A member whose arguments have no bad value, with the reason. */
+interface Exempt {
+  readonly exempt: string;
+}
+
+type Rows<A extends string> = { readonly [K in A]: Row } | Exempt;
+
+/** `"options"` and each key of an options type. */
+type OptionsOf<T> = "options" | (keyof T & string);
+
+const notObject = ["options", 1, null, true];
+const notSignal = ["x", 1, null, {}, { aborted: false }];
+const notBoolean = ["yes", 1, null, {}];
+const notBuffer = [undefined, null, "buffer", [1], new ArrayBuffer(2), new Uint16Array(1)];
+const notSize = [0, -1, 1.5, Number.NaN, "8", null, 2 ** 31];
+const notLimit = [0, -1, 1.5, Number.NaN, "8", null];
+const notFunction = [undefined, null, "f", 1, {}];
+const notReader = [undefined, null, "r", {}, { read: () => 0 }];
+const notWriter = [undefined, null, "w", {}, { write: () => 0 }];
+const notCount = [-1, 1.5, Number.NaN, "1", null];
+const notDuplex = [undefined, null, {}, "stream"];
+
+const throwing = (bad: readonly unknown[], call: (value: unknown) => unknown): Row => ({ answer: "throws", bad, call });
+const rejecting = (bad: readonly unknown[], call: (value: unknown) => unknown): Row => ({
+  answer: "rejects",
+  bad,
+  call,
+});
+
+/** A fresh reader and writer over a pipe holding a little data. */
+function pipe(): [core.ReadStream, core.WriteStream] {
+  const [reader, writer] = simplex();
+  writer.tryWrite(bytes("line\nmore"));
+  return [reader, writer];
+}
+const reader = () => pipe()[0];
+const writer = () => pipe()[1];
+const signalRows = (answer: Answer, call: (options: unknown) => unknown) => ({
+  options: { answer, bad: notObject, call },
+  signal: { answer, bad: notSignal, call: (signal: unknown) => call({ signal }) },
+});
+const loopRows = (answer: Answer, call: (options: unknown) => unknown) => ({
+  ...signalRows(answer, call),
+  scheduler: { answer, bad: ["s", 1, null, {}], call: (scheduler: unknown) => call({ scheduler }) },
+});
+/** A bad value passed where the types want a good one. */
+const as = (value: unknown): never => value as never;
+
+const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
+  WOULD_BLOCK: { exempt: "a constant" },
+  CHANNEL_EMPTY: { exempt: "a constant" },
+  CHANNEL_END: { exempt: "a constant" },
+  capabilities: { exempt: "a constant table" },
+  capabilityRows: { exempt: "a constant table" },
+  capabilityTable: { exempt: "a constant table" },
+  factRows: { exempt: "a constant table" },
+  factTable: { exempt: "a constant table" },
+  ioErrorKinds: { exempt: "a constant table" },
+  partNames: { exempt: "a constant table" },
+  systemScheduler: { exempt: "an object; its methods are the scheduler's, exempt below" },
+  isIoError: { exempt: "a guard: any value is a question it answers" },
+  isAbortError: { exempt: "a guard: any value is a question it answers" },
+  capabilityRow: { exempt: "a lookup: any id that is not a capability answers undefined" },
+  IoError: {
+    exempt:
+      "an error's constructor: building the error that reports a bad argument must not throw; the kind's type is the closed set",
+  },
+  invalidInput: { exempt: "builds an error from any message" },
+  unsupported: { exempt: "builds an error from any names" },
+  flattenCapabilities: { manifest: throwing([undefined, null, 1], (m) => core.flattenCapabilities(as(m))) },
+  flattenFacts: { facts: throwing([undefined, null, 1], (f) => core.flattenFacts(as(f))) },
+  defineRuntime: { parts: throwing([undefined, null, 1, {}], (p) => core.defineRuntime(as(p))) },
+  transfer: {
+    list: throwing([undefined, null, "x", {}], (list) => core.transfer(1, as(list))),
+  },
+  duplex: { capacity: throwing(notSize, (c) => duplex(as(c))) },
+  simplex: { capacity: throwing(notSize, (c) => simplex(as(c))) },
+  createSpawn: { scheduler: throwing(["s", 1, null, {}], (s) => core.createSpawn(as(s))) },
+  createTime: { scheduler: throwing(["s", 1, null, {}], (s) => core.createTime(as(s))) },
+  createVirtualScheduler: {
+    options: throwing(notObject, (o) => core.createVirtualScheduler(as(o))),
+    start: throwing([Number.NaN, "0", null], (start) => core.createVirtualScheduler(as({ start }))),
+    host: throwing(["h", 1, null, {}], (host) => core.createVirtualScheduler(as({ host }))),
+    stepLimit: throwing(notLimit, (stepLimit) => core.createVirtualScheduler(as({ stepLimit }))),
+  } satisfies Rows<OptionsOf<VirtualSchedulerOptions>>,
+  taskGroup: {
+    body: rejecting(notFunction, (body) => core.taskGroup(as(body))),
+    ...groupOptionRows("rejects", (options) => core.taskGroup(async () => {}, as(options))),
+  },
+  TaskGroup: groupOptionRows("throws", (options) => new core.TaskGroup(as(options))),
+  channel: { capacity: throwing(notLimit, (c) => core.channel(as(c))) },
+  broadcast: { capacity: throwing(notLimit, (c) => core.broadcast(as(c))) },
+  oneshot: { exempt: "takes no arguments" },
+  watch: { exempt: "any initial value is a value" },
+  Barrier: { parties: throwing(notLimit, (n) => new core.Barrier(as(n))) },
+  Mutex: { exempt: "any initial value is a value" },
+  Notify: { exempt: "takes no arguments" },
+  Semaphore: { permits: throwing(notCount, (n) => new core.Semaphore(as(n))) },
+  chain: {
+    first: throwing(notReader, (r) => core.chain(as(r), reader())),
+    second: throwing(notReader, (r) => core.chain(reader(), as(r))),
+  },
+  take: {
+    reader: throwing(notReader, (r) => core.take(as(r), 1)),
+    limit: throwing(notCount, (n) => core.take(reader(), as(n))),
+  },
+  empty: { exempt: "takes no arguments" },
+  sink: { exempt: "takes no arguments" },
+  repeat: { byte: throwing([-1, 256, 1.5, "1", null, undefined], (b) => core.repeat(as(b))) },
+  split: { stream: throwing(notDuplex, (s) => core.split(as(s))) },
+  join: {
+    reader: throwing(notReader, (r) => core.join(as(r), writer())),
+    writer: throwing(notWriter, (w) => core.join(reader(), as(w))),
+  },
+  chunks: {
+    reader: throwing(notReader, (r) => core.chunks(as(r))),
+    bufferSize: throwing(notSize, (bufferSize) => core.chunks(reader(), as({ bufferSize }))),
+    ...loopRows("throws", (o) => core.chunks(reader(), as(o))),
+  } satisfies Rows<"reader" | OptionsOf<ChunksOptions>>,
+  copy: {
+    reader: rejecting(notReader, (r) => core.copy(as(r), writer())),
+    writer: rejecting(notWriter, (w) => core.copy(reader(), as(w))),
+    bufferSize: rejecting(notSize, (bufferSize) => core.copy(reader(), writer(), as({ bufferSize }))),
+    ...loopRows("rejects", (o) => core.copy(reader(), writer(), as(o))),
+  } satisfies Rows<"reader" | "writer" | OptionsOf<CopyOptions>>,
+  copyBidirectional: {
+    a: rejecting(notDuplex, (a) => core.copyBidirectional(as(a), duplex()[0])),
+    b: rejecting(notDuplex, (b) => core.copyBidirectional(duplex()[0], as(b))),
+    bufferSize: rejecting(notSize, (bufferSize) =>
+      core.copyBidirectional(duplex()[0], duplex()[0], as({ bufferSize })),
+    ),
+    ...loopRows("rejects", (o) => core.copyBidirectional(duplex()[0], duplex()[0], as(o))),
+  } satisfies Rows<"a" | "b" | OptionsOf<CopyOptions>>,
+  readExact: {
+    reader: rejecting(notReader, (r) => core.readExact(as(r), new Uint8Array(1))),
+    buf: rejecting(notBuffer, (b) => core.readExact(reader(), as(b))),
+    ...signalRows("rejects", (o) => core.readExact(reader(), new Uint8Array(1), as(o))),
+  },
+  readToEnd: readToEndRows((r, o) => core.readToEnd(r, o)),
+  readToString: readToEndRows((r, o) => core.readToString(r, o)),
+  readNumber: {
+    reader: rejecting(notReader, (r) => core.readNumber(as(r), "u8")),
+    format: rejecting(["u7", 1, null, undefined], (f) => core.readNumber(reader(), as(f))),
+    littleEndian: rejecting(notBoolean, (littleEndian) => core.readNumber(reader(), "u16", as({ littleEndian }))),
+    ...signalRows("rejects", (o) => core.readNumber(reader(), "u8", as(o))),
+  } satisfies Rows<"reader" | "format" | OptionsOf<NumericOptions>>,
+  writeNumber: {
+    writer: rejecting(notWriter, (w) => core.writeNumber(as(w), "u8", 1)),
+    format: rejecting(["u7", 1, null, undefined], (f) => core.writeNumber(writer(), as(f), as(1))),
+    value: rejecting([-1, 256, 1.5, Number.NaN, "1", null, 1n], (v) => core.writeNumber(writer(), "u8", as(v))),
+    littleEndian: rejecting(notBoolean, (littleEndian) => core.writeNumber(writer(), "u16", 1, as({ littleEndian }))),
+    ...signalRows("rejects", (o) => core.writeNumber(writer(), "u8", 1, as(o))),
+  } satisfies Rows<"writer" | "format" | "value" | OptionsOf<NumericOptions>>,
+  writeAll: {
+    writer: rejecting(notWriter, (w) => core.writeAll(as(w), bytes("x"))),
+    buf: rejecting(notBuffer, (b) => core.writeAll(writer(), as(b))),
+    ...loopRows("rejects", (o) => core.writeAll(writer(), bytes("x"), as(o))),
+  },
+  writeAllVectored: {
+    writer: rejecting(notWriter, (w) => core.writeAllVectored(as(w), [bytes("x")])),
+    bufs: rejecting([undefined, null, bytes("x"), [null]], (b) => core.writeAllVectored(writer(), as(b))),
+    ...loopRows("rejects", (o) => core.writeAllVectored(writer(), [bytes("x")], as(o))),
+  },
+  BufReader: {
+    reader: throwing(notReader, (r) => new core.BufReader(as(r))),
+    options: throwing(notObject, (o) => new core.BufReader(reader(), as(o))),
+    capacity: throwing(notSize, (capacity) => new core.BufReader(reader(), as({ capacity }))),
+  } satisfies Rows<"reader" | OptionsOf<BufReaderOptions>>,
+  BufWriter: {
+    writer: throwing(notWriter, (w) => new core.BufWriter(as(w))),
+    options: throwing(notObject, (o) => new core.BufWriter(writer(), as(o))),
+    capacity: throwing(notSize, (capacity) => new core.BufWriter(writer(), as({ capacity }))),
+  } satisfies Rows<"writer" | OptionsOf<BufWriterOptions>>,
+  ByteBuffer: { capacity: throwing([-1, 1.5, Number.NaN, "8", null, 2 ** 31], (c) => new core.ByteBuffer(as(c))) },
+  Bytes: { exempt: "takes no arguments" },
+  Lines: {
+    options: throwing(notObject, (o) => new core.Lines(as(o))),
+    maxLength: throwing(notLimit, (maxLength) => new core.Lines(as({ maxLength }))),
+  } satisfies Rows<OptionsOf<LinesOptions>>,
+  AnyDelimiter: {
+    options: throwing([undefined, ...notObject], (o) => new core.AnyDelimiter(as(o))),
+    delimiters: throwing(
+      [undefined, null, [], "", ["\n"], 1, new Uint8Array(0)],
+      (delimiters) => new core.AnyDelimiter(as({ delimiters })),
+    ),
+    writeDelimiter: throwing(
+      [1, null, {}],
+      (writeDelimiter) => new core.AnyDelimiter(as({ delimiters: "\n", writeDelimiter })),
+    ),
+    maxLength: throwing(notLimit, (maxLength) => new core.AnyDelimiter(as({ delimiters: "\n", maxLength }))),
+  } satisfies Rows<OptionsOf<AnyDelimiterOptions>>,
+  LengthDelimited: {
+    options: throwing(notObject, (o) => new core.LengthDelimited(as(o))),
+    lengthFieldOffset: throwing(notCount, (lengthFieldOffset) => new core.LengthDelimited(as({ lengthFieldOffset }))),
+    lengthFieldLength: throwing(
+      [0, 9, 1.5, "4", null],
+      (lengthFieldLength) => new core.LengthDelimited(as({ lengthFieldLength })),
+    ),
+    endian: throwing(["middle", 1, null], (endian) => new core.LengthDelimited(as({ endian }))),
+    lengthAdjustment: throwing(
+      [1.5, Number.NaN, "1", null],
+      (lengthAdjustment) => new core.LengthDelimited(as({ lengthAdjustment })),
+    ),
+    numSkip: throwing(notCount, (numSkip) => new core.LengthDelimited(as({ numSkip }))),
+    maxFrameLength: throwing(notLimit, (maxFrameLength) => new core.LengthDelimited(as({ maxFrameLength }))),
+  } satisfies Rows<OptionsOf<LengthDelimitedOptions>>,
+  FramedRead: {
+    reader: throwing(notReader, (r) => new core.FramedRead(as(r), new core.Lines())),
+    decoder: throwing([undefined, null, {}, "d"], (d) => new core.FramedRead(reader(), as(d))),
+    options: throwing(notObject, (o) => new core.FramedRead(reader(), new core.Lines(), as(o))),
+    readSize: throwing(notSize, (readSize) => new core.FramedRead(reader(), new core.Lines(), as({ readSize }))),
+  } satisfies Rows<"reader" | "decoder" | OptionsOf<FramedReadOptions>>,
+  FramedWrite: {
+    writer: throwing(notWriter, (w) => new core.FramedWrite(as(w), new core.Lines())),
+    encoder: throwing([undefined, null, {}, "e"], (e) => new core.FramedWrite(writer(), as(e))),
+    options: throwing(notObject, (o) => new core.FramedWrite(writer(), new core.Lines(), as(o))),
+    highWaterMark: throwing(
+      notSize,
+      (highWaterMark) => new core.FramedWrite(writer(), new core.Lines(), as({ highWaterMark })),
+    ),
+  } satisfies Rows<"writer" | "encoder" | OptionsOf<FramedWriteOptions>>,
+  Framed: {
+    stream: throwing(notDuplex, (s) => new core.Framed(as(s), new core.Lines())),
+    codec: throwing([undefined, null, {}, "c"], (c) => new core.Framed(duplex()[0], as(c))),
+    options: throwing(notObject, (o) => new core.Framed(duplex()[0], new core.Lines(), as(o))),
+    readSize: throwing(notSize, (readSize) => new core.Framed(duplex()[0], new core.Lines(), as({ readSize }))),
+    highWaterMark: throwing(
+      notSize,
+      (highWaterMark) => new core.Framed(duplex()[0], new core.Lines(), as({ highWaterMark })),
+    ),
+  } satisfies Rows<"stream" | "codec" | OptionsOf<FramedOptions>>,
+};
+
+function groupOptionRows(answer: Answer, call: (options: unknown) => unknown) {
+  return {
+    options: { answer, bad: notObject, call },
+    limit: { answer, bad: notLimit, call: (limit: unknown) => call({ limit }) },
+    signal: { answer, bad: notSignal, call: (signal: unknown) => call({ signal }) },
+    tasks: { answer, bad: ["t", 1, null, {}], call: (tasks: unknown) => call({ tasks }) },
+    keepResults: { answer, bad: notBoolean, call: (keepResults: unknown) => call({ keepResults }) },
+  } satisfies { readonly [K in OptionsOf<TaskGroupOptions>]: Row };
+}
+
+function readToEndRows(read: (reader: core.AsyncRead, options: never) => Promise<unknown>) {
+  return {
+    reader: rejecting(notReader, (r) => read(as(r), as(undefined))),
+    maxBytes: rejecting([-1, 1.5, Number.NaN, "1", null], (maxBytes) => read(reader(), as({ maxBytes }))),
+    partial: rejecting(["p", 1, null, {}], (partial) => read(reader(), as({ partial }))),
+    ...loopRows("rejects", (o) => read(reader(), as(o))),
+  } satisfies { readonly [K in "reader" | OptionsOf<ReadToEndOptions>]: Row };
+}
+
+/** The rows of the methods of each exported class, by `Class#method`, on a fresh instance. */
+const methodRows: Readonly<Record<string, Rows<string>>> = {
+  "BufReader#fill": signalRows("rejects", (o) => new core.BufReader(reader()).fill(as(o))),
+  "BufReader#consume": {
+    n: throwing([-1, 1.5, Number.NaN, "1", null, 100], (n) => new core.BufReader(reader()).consume(as(n))),
+  },
+  "BufReader#tryRead": { buf: throwing(notBuffer, (b) => new core.BufReader(reader()).tryRead(as(b))) },
+  "BufReader#read": {
+    buf: rejecting(notBuffer, (b) => new core.BufReader(reader()).read(as(b))),
+    ...signalRows("rejects", (o) => new core.BufReader(reader()).read(new Uint8Array(1), as(o))),
+  },
+  "BufReader#readUntil": {
+    delimiter: rejecting([undefined, null, -1, 256, "", "ab", 1.5], (d) =>
+      new core.BufReader(reader()).readUntil(as(d)),
+    ),
+    max: rejecting(notLimit, (max) => new core.BufReader(reader()).readUntil(10, as({ max }))),
+    ...signalRows("rejects", (o) => new core.BufReader(reader()).readUntil(10, as(o))),
+  } satisfies Rows<"delimiter" | OptionsOf<ReadUntilOptions>>,
+  "BufReader#readLine": {
+    maxLength: rejecting(notLimit, (maxLength) => new core.BufReader(reader()).readLine(as({ maxLength }))),
+    ...signalRows("rejects", (o) => new core.BufReader(reader()).readLine(as(o))),
+  } satisfies Rows<OptionsOf<ReadLineOptions>>,
+  "BufReader#tryReadLine": {
+    options: throwing(notObject, (o) => new core.BufReader(reader()).tryReadLine(as(o))),
+    maxLength: throwing(notLimit, (maxLength) => new core.BufReader(reader()).tryReadLine(as({ maxLength }))),
+  },
+  "BufReader#lines": {
+    maxLength: rejecting(notLimit, (maxLength) => new core.BufReader(reader()).lines(as({ maxLength })).next()),
+    ...signalRows("rejects", (o) => new core.BufReader(reader()).lines(as(o)).next()),
+  },
+  "BufReader#close": { exempt: "takes no arguments" },
+  "BufWriter#tryWrite": { buf: throwing(notBuffer, (b) => new core.BufWriter(writer()).tryWrite(as(b))) },
+  "BufWriter#write": {
+    buf: rejecting(notBuffer, (b) => new core.BufWriter(writer()).write(as(b))),
+    ...signalRows("rejects", (o) => new core.BufWriter(writer()).write(bytes("x"), as(o))),
+  },
+  "BufWriter#checkIdle": {
+    exempt: "a hook of the buffered writers' base class, called with core's own operation names",
+  },
+  "BufWriter#exclusive": { exempt: "a hook of the buffered writers' base class, called with core's own arguments" },
+  "FramedWrite#checkIdle": {
+    exempt: "a hook of the buffered writers' base class, called with core's own operation names",
+  },
+  "FramedWrite#exclusive": { exempt: "a hook of the buffered writers' base class, called with core's own arguments" },
+  "IoError#toString": { exempt: "takes no arguments" },
+  "BufWriter#discard": { exempt: "takes no arguments" },
+  "BufWriter#writeBuffered": {
+    exempt: "a protected hook of the buffered writers' base class, called by flush with checked options",
+  },
+  "BufWriter#flush": signalRows("rejects", (o) => new core.BufWriter(writer()).flush(as(o))),
+  "BufWriter#shutdown": signalRows("rejects", (o) => new core.BufWriter(writer()).shutdown(as(o))),
+  "BufWriter#close": { exempt: "takes no arguments" },
+  "Semaphore#acquire": {
+    n: rejecting([0, -1, 1.5, Number.NaN, "1", null, 5], (n) => new core.Semaphore(4).acquire(as(n))),
+    ...signalRows("rejects", (o) => new core.Semaphore(4).acquire(1, as(o))),
+  },
+  "Semaphore#tryAcquire": {
+    n: throwing([0, -1, 1.5, Number.NaN, "1", null, 5], (n) => new core.Semaphore(4).tryAcquire(as(n))),
+  },
+  "Semaphore#release": { n: throwing([-1, 1.5, Number.NaN, "1", null], (n) => new core.Semaphore(4).release(as(n))) },
+  "Semaphore#addPermits": {
+    n: throwing([-1, 1.5, Number.NaN, "1", null], (n) => new core.Semaphore(4).addPermits(as(n))),
+  },
+  "Semaphore#close": { exempt: "takes no arguments" },
+  "Mutex#lock": signalRows("rejects", (o) => new core.Mutex(0).lock(as(o))),
+  "Mutex#tryLock": { exempt: "takes no arguments" },
+  "Notify#notified": signalRows("rejects", (o) => new core.Notify().notified(as(o))),
+  "Notify#notifyOne": { exempt: "takes no arguments" },
+  "Notify#notifyWaiters": { exempt: "takes no arguments" },
+  "Barrier#wait": signalRows("rejects", (o) => new core.Barrier(2).wait(as(o))),
+  "TaskGroup#spawn": {
+    task: throwing(notFunction, (t) => new core.TaskGroup().spawn(as(t))),
+    ...signalRows("throws", (o) => new core.TaskGroup().spawn(async () => {}, as(o))),
+  },
+  "TaskGroup#abort": { exempt: "any value is a reason" },
+  "TaskGroup#handleEvent": { exempt: "the EventListener hook of the group's signal" },
+  "TaskGroup#next": { exempt: "takes no arguments" },
+  "TaskGroup#join": { exempt: "takes no arguments" },
+  "ByteBuffer#at": { index: throwing([-1, 1.5, Number.NaN, "0", null], (i) => new core.ByteBuffer().at(as(i))) },
+  "ByteBuffer#indexOf": {
+    byte: throwing([-1, 256, 1.5, "1", null], (b) => new core.ByteBuffer().indexOf(as(b))),
+    from: throwing([-1, 1.5, Number.NaN, "0", null], (f) => new core.ByteBuffer().indexOf(10, as(f))),
+  },
+  "ByteBuffer#consume": {
+    n: throwing([-1, 1.5, Number.NaN, "1", null, 1], (n) => new core.ByteBuffer().consume(as(n))),
+  },
+  "ByteBuffer#take": { n: throwing([-1, 1.5, Number.NaN, "1", null, 1], (n) => new core.ByteBuffer().take(as(n))) },
+  "ByteBuffer#uint": {
+    offset: throwing([-1, 1.5, "0", null, 8], (o) => new core.ByteBuffer().uint(as(o), 1, false)),
+    length: throwing([0, 9, 1.5, "1", null], (l) => new core.ByteBuffer().uint(0, as(l), false)),
+  },
+  "ByteBuffer#append": { data: throwing(notBuffer, (d) => new core.ByteBuffer().append(as(d))) },
+  "ByteBuffer#appendByte": {
+    byte: throwing([-1, 256, 1.5, "1", null], (b) => new core.ByteBuffer().appendByte(as(b))),
+  },
+  "ByteBuffer#reserve": { n: throwing([-1, 1.5, Number.NaN, "1", null], (n) => new core.ByteBuffer().reserve(as(n))) },
+  "ByteBuffer#commit": {
+    n: throwing([-1, 1.5, Number.NaN, "1", null, 2 ** 20], (n) => new core.ByteBuffer().commit(as(n))),
+  },
+  "ByteBuffer#truncate": {
+    n: throwing([-1, 1.5, Number.NaN, "1", null], (n) => new core.ByteBuffer().truncate(as(n))),
+  },
+  "ByteBuffer#clear": { exempt: "takes no arguments" },
+  "Lines#decode": { buffer: throwing([undefined, null, bytes("x")], (b) => new core.Lines().decode(as(b))) },
+  "Lines#decodeEof": { buffer: throwing([undefined, null, bytes("x")], (b) => new core.Lines().decodeEof(as(b))) },
+  "Lines#encode": {
+    item: throwing([1, null, {}], (i) => new core.Lines().encode(as(i), new core.ByteBuffer())),
+    buffer: throwing([undefined, null, bytes("x")], (b) => new core.Lines().encode("x", as(b))),
+  },
+  "AnyDelimiter#decode": {
+    buffer: throwing([undefined, null, bytes("x")], (b) => new core.AnyDelimiter({ delimiters: "\n" }).decode(as(b))),
+  },
+  "AnyDelimiter#decodeEof": {
+    buffer: throwing([undefined, null, bytes("x")], (b) =>
+      new core.AnyDelimiter({ delimiters: "\n" }).decodeEof(as(b)),
+    ),
+  },
+  "AnyDelimiter#encode": {
+    item: throwing([1, null, {}], (i) =>
+      new core.AnyDelimiter({ delimiters: "\n" }).encode(as(i), new core.ByteBuffer()),
+    ),
+  },
+  "LengthDelimited#decode": {
+    buffer: throwing([undefined, null, bytes("x")], (b) => new core.LengthDelimited().decode(as(b))),
+  },
+  "LengthDelimited#decodeEof": {
+    buffer: throwing([undefined, null, bytes("x")], (b) => new core.LengthDelimited().decodeEof(as(b))),
+  },
+  "LengthDelimited#encode": {
+    item: throwing([undefined, null, "x", 1], (i) => new core.LengthDelimited().encode(as(i), new core.ByteBuffer())),
+  },
+  "Bytes#decode": { buffer: throwing([undefined, null, bytes("x")], (b) => new core.Bytes().decode(as(b))) },
+  "Bytes#encode": {
+    item: throwing([undefined, null, "x", 1], (i) => new core.Bytes().encode(as(i), new core.ByteBuffer())),
+  },
+  "FramedRead#next": signalRows("rejects", (o) => new core.FramedRead(reader(), new core.Lines()).next(as(o))),
+  "FramedRead#tryNext": { exempt: "takes no arguments" },
+  "FramedRead#close": { exempt: "takes no arguments" },
+  "FramedWrite#feed": signalRows("rejects", (o) => new core.FramedWrite(writer(), new core.Lines()).feed("x", as(o))),
+  "FramedWrite#send": signalRows("rejects", (o) => new core.FramedWrite(writer(), new core.Lines()).send("x", as(o))),
+  "FramedWrite#discard": { exempt: "takes no arguments" },
+  "FramedWrite#writeBuffered": {
+    exempt: "a protected hook of the buffered writers' base class, called by flush with checked options",
+  },
+  "FramedWrite#flush": signalRows("rejects", (o) => new core.FramedWrite(writer(), new core.Lines()).flush(as(o))),
+  "FramedWrite#shutdown": signalRows("rejects", (o) =>
+    new core.FramedWrite(writer(), new core.Lines()).shutdown(as(o)),
+  ),
+  "FramedWrite#close": { exempt: "takes no arguments" },
+  "Framed#next": signalRows("rejects", (o) => new core.Framed(duplex()[0], new core.Lines()).next(as(o))),
+  "Framed#feed": signalRows("rejects", (o) => new core.Framed(duplex()[0], new core.Lines()).feed("x", as(o))),
+  "Framed#send": signalRows("rejects", (o) => new core.Framed(duplex()[0], new core.Lines()).send("x", as(o))),
+  "Framed#flush": signalRows("rejects", (o) => new core.Framed(duplex()[0], new core.Lines()).flush(as(o))),
+  "Framed#shutdown": signalRows("rejects", (o) => new core.Framed(duplex()[0], new core.Lines()).shutdown(as(o))),
+  "Framed#close": { exempt: "takes no arguments" },
+};
+
+/**
+ * Members whose bad arguments are not refused yet, each with why: the test checks that they still
+ * fail, so a fix must remove its entry, and the count is reported. `ByteBuffer`'s methods and the
+ * codecs' `decode` / `encode` are the inner loop of every decoder: a check there needs the codec
+ * benchmarks run before and after, which this change did not do.
+ */
+const knownDefects: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    "ByteBuffer#at",
+    "ByteBuffer#indexOf",
+    "ByteBuffer#consume",
+    "ByteBuffer#take",
+    "ByteBuffer#appendByte",
+    "ByteBuffer#reserve",
+    "ByteBuffer#commit",
+    "ByteBuffer#truncate",
+    "Lines#decode",
+    "Lines#decodeEof",
+    "Lines#encode",
+    "LengthDelimited#decode",
+    "LengthDelimited#decodeEof",
+    "Bytes#decode",
+    "AnyDelimiter#decode",
+    "AnyDelimiter#decodeEof",
+  ].map((member) => [member, "on a decoder's hot path: unchecked until benchmarked"]),
+);
+
+/** Every member that needs rows: each export, and each method of an exported class. */
+function members(): string[] {
+  const names: string[] = [];
+  for (const [name, value] of Object.entries(core)) {
+    names.push(name);
+    if (typeof value !== "function" || !/^class /.test(Function.prototype.toString.call(value))) continue;
+    for (
+      let proto = value.prototype;
+      proto !== null && proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      for (const method of Object.getOwnPropertyNames(proto)) {
+        const descriptor = Object.getOwnPropertyDescriptor(proto, method);
+        if (method === "constructor" || typeof descriptor?.value !== "function") continue;
+        if (!names.includes(`${name}#${method}`)) names.push(`${name}#${method}`);
+      }
+    }
+  }
+  return names;
+}
+
+const table: Readonly<Record<string, Rows<string>>> = { ...exportRows, ...methodRows };
+
+function answered(error: unknown): boolean {
+  return isIoError(error, "InvalidInput");
+}
+
+async function check(what: string, row: Row, value: unknown): Promise<string | null> {
+  let result: unknown;
+  try {
+    result = row.call(value);
+  } catch (error) {
+    if (row.answer === "rejects") return `${what}: threw synchronously: ${String(error)}`;
+    return answered(error) ? null : `${what}: threw ${String(error)}`;
+  }
+  if (row.answer === "throws") return `${what}: returned instead of throwing`;
+  if (typeof (result as PromiseLike<unknown> | null)?.then !== "function") return `${what}: returned no promise`;
+  const outcome = await Promise.race([
+    Promise.resolve(result).then(
+      () => "resolved",
+      (error: unknown) => error,
+    ),
+    new Promise((resolve) => setTimeout(() => resolve("pending"), 0)),
+  ]);
+  return answered(outcome)
+    ? null
+    : `${what}: ${outcome === "pending" ? "still pending a macrotask later" : String(outcome)}`;
+}
+
+const show = (value: unknown): string =>
+  typeof value === "string" ? JSON.stringify(value) : Array.isArray(value) ? "array" : String(value);
+
+describe("the bad-argument table of @anyrt/core", () => {
+  it("has rows or a reason for every export and every method of an exported class", () => {
+    const missing = members().filter((member) => !(member in table));
+    expect(missing).toEqual([]);
+    const stale = Object.keys(table).filter((member) => !members().includes(member));
+    expect(stale).toEqual([]);
+    let rows = 0;
+    let badCalls = 0;
+    for (const entry of Object.values(table)) {
+      if ("exempt" in entry) continue;
+      for (const row of Object.values(entry) as Row[]) {
+        rows++;
+        badCalls += row.bad.length;
+      }
+    }
+    console.log(
+      `@anyrt/core: ${members().length} exports and methods, ${rows} arguments and options, ${badCalls} bad calls, ${Object.keys(knownDefects).length} members known not to check yet`,
+    );
+  });
+
+  for (const [member, entry] of Object.entries(table)) {
+    if ("exempt" in entry) continue;
+    const known = knownDefects[member];
+    const suffix = known === undefined ? "" : ` (known defect: ${known})`;
+    it(`${member}: every bad argument is InvalidInput at once${suffix}`, async () => {
+      const failures: string[] = [];
+      for (const [argument, row] of Object.entries(entry) as [string, Row][]) {
+        for (const value of row.bad) {
+          const failure = await check(`${member} ${argument} ${show(value)}`, row, value);
+          if (failure !== null) failures.push(failure);
+        }
+      }
+      if (known === undefined) expect(failures).toEqual([]);
+      else
+        expect(failures.length, `${member} checks its arguments now: remove it from knownDefects`).toBeGreaterThan(0);
+    });
+  }
+});
