@@ -159,12 +159,7 @@ export class NodeSocket extends Duplex {
     const operation = "createNodeSocket";
     checkObject(operation, "options", options);
     const allowHalfOpen = options.allowHalfOpen ?? false;
-    if (typeof allowHalfOpen !== "boolean") {
-      throw new IoError(
-        "InvalidInput",
-        `${operation}: allowHalfOpen must be a boolean, got ${describe(allowHalfOpen)}`,
-      );
-    }
+    checkBoolean(operation, "allowHalfOpen", allowHalfOpen);
     super({
       allowHalfOpen,
       readableHighWaterMark: checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE),
