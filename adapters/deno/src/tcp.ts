@@ -63,7 +63,11 @@ class DenoTcpStream extends StagedStream implements TcpStream {
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
-    this.reader = new ConnReadSide(conn, () => label);
+    this.reader = new ConnReadSide(
+      conn,
+      () => label,
+      (error) => this.readFailed(error),
+    );
     this.writer = new StagingTransport(conn, () => label, toIoError).half;
   }
 

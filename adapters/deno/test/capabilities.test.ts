@@ -6,7 +6,14 @@ import { describe, expect, it } from "vitest";
 describe("Deno capabilities", () => {
   it("declares TCP with half-close, files, subprocesses, worker threads and (off Windows) signals", () => {
     expect(denoCapabilities).toEqual({
-      tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: false },
+      tcp: {
+        connect: true,
+        listen: true,
+        halfClose: true,
+        resetOnClose: false,
+        socketOptions: true,
+        keepAliveDelay: false,
+      },
       fs: { available: true },
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },

@@ -62,6 +62,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       connect: false,
       listen: false,
       halfClose: false,
+      resetOnClose: false,
       socketOptions: false,
       keepAliveDelay: false,
     },

@@ -38,12 +38,21 @@ function hasWorkers(): boolean {
 /**
  * The capabilities of a browser runtime: `blocking` where module workers exist, `fs` where the
  * Origin Private File System does, and TCP (connect with half-close) only through a relay.
- * Browsers cannot listen, have no subprocesses and no socket options.
+ * Browsers cannot listen, have no subprocesses and no socket options. `tcp.resetOnClose` is
+ * `false`: bytes the page never read wait in the page's or the relay's buffers, not in a kernel's,
+ * so the relay's TCP connection closes with FIN and the peer reads a clean EOF.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   const tcp = parts.tcp !== undefined;
   return Object.freeze({
-    tcp: { connect: tcp, listen: false, halfClose: tcp, socketOptions: false, keepAliveDelay: false },
+    tcp: {
+      connect: tcp,
+      listen: false,
+      halfClose: tcp,
+      resetOnClose: false,
+      socketOptions: false,
+      keepAliveDelay: false,
+    },
     fs: { available: parts.fs !== undefined },
     process: { available: false, signals: false },
     blocking: { available: hasWorkers() },

@@ -13,7 +13,14 @@ import { workerdTcp } from "./tcp.ts";
  * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
-  tcp: { connect: true, listen: false, halfClose: true, socketOptions: false, keepAliveDelay: false },
+  tcp: {
+    connect: true,
+    listen: false,
+    halfClose: true,
+    resetOnClose: true,
+    socketOptions: false,
+    keepAliveDelay: false,
+  },
   fs: { available: false },
   process: { available: false, signals: false },
   blocking: { available: false },

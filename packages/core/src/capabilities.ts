@@ -102,6 +102,13 @@ export const capabilityTable = {
       ],
       needs: [],
     },
+    resetOnClose: {
+      summary:
+        "`close()` of a TCP stream holding received bytes nobody read resets the connection (RST, no FIN before it), so the peer's reads fail with `ConnectionReset` instead of reading a clean EOF.",
+      gates: [],
+      objectGates: [],
+      needs: [],
+    },
     keepAliveDelay: {
       summary:
         "`setKeepAlive(true, initialDelayMs)` sets the idle time before the first probe; undeclared, a given delay fails rather than being ignored.",

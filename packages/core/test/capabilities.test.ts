@@ -25,7 +25,7 @@ import { root } from "./examples.ts";
 
 const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
 const everything: CapabilityManifest = {
-  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+  tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   fs: { available: true },
   process: { available: true, signals: true },
   blocking: { available: true },
@@ -64,6 +64,7 @@ describe("the capability table", () => {
       "tcp.listen",
       "tcp.halfClose",
       "tcp.socketOptions",
+      "tcp.resetOnClose",
       "tcp.keepAliveDelay",
       "fs",
       "process",
@@ -127,6 +128,7 @@ describe("defineRuntime", () => {
       connect: false,
       listen: false,
       halfClose: false,
+      resetOnClose: false,
       socketOptions: false,
       keepAliveDelay: false,
     });
