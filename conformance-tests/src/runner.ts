@@ -47,6 +47,10 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
       return fixture.openTcpPair !== undefined || tcpPairPossible(runtime)
         ? null
         : "no TCP pair (needs tcp.connect and tcp.listen, or the fixture's openTcpPair)";
+    case "tcp.closedPort":
+      return fixture.closedPort !== undefined || runtime.supports("tcp.listen")
+        ? null
+        : "no closed port (needs tcp.listen, or the fixture's closedPort)";
     default:
       return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
   }
@@ -54,6 +58,14 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
 
 function tcpPairPossible(runtime: Runtime): boolean {
   return runtime.supports("tcp.connect") && runtime.supports("tcp.listen");
+}
+
+/** A port on 127.0.0.1 that nobody listens on: bound through the runtime, then released. */
+export async function closedPortOf(runtime: Runtime): Promise<number> {
+  const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.localAddress.port;
+  await listener.close();
+  return port;
 }
 
 /** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
@@ -124,6 +136,9 @@ export async function runCase(
           () => pair.b.close(),
         );
         return pair;
+      },
+      closedPort() {
+        return fixture.closedPort !== undefined ? fixture.closedPort() : closedPortOf(fixture.runtime);
       },
       tempDir() {
         tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {

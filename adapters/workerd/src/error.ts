@@ -11,7 +11,10 @@ import { match, P } from "ts-pattern";
 /**
  * The `IoErrorKind` of a native workerd socket error.
  *
- * - "connection refused" / ECONNREFUSED → `ConnectionRefused`; "reset" → `ConnectionReset`;
+ * - "connection refused" / ECONNREFUSED → `ConnectionRefused`, and so is workerd's one message for
+ *   every connect its proxy could not make ("proxy request failed, cannot connect to the specified
+ *   address": nobody listens there, or the address cannot be reached; workerd does not say which,
+ *   and the first is what it means on a reachable host); "reset" → `ConnectionReset`;
  *   "not allowed" (the worker's `globalOutbound` forbids the address) → `PermissionDenied`;
  *   "timed out" → `TimedOut`; DNS failures ("lookup", "resolve", "not found") → `NotFound`;
  *   "Network connection lost." (what workerd reports once the peer closed or reset the
@@ -24,12 +27,18 @@ import { match, P } from "ts-pattern";
  * ```ts
  * import { kindOfError } from "@anyrt/workerd";
  * console.assert(kindOfError(new Error("Network connection lost.")) === "ConnectionReset");
+ * console.assert(
+ *   kindOfError(new Error("proxy request failed, cannot connect to the specified address")) === "ConnectionRefused",
+ * );
  * ```
  */
 export function kindOfError(error: unknown): IoErrorKind {
   const message = error instanceof Error ? error.message.toLowerCase() : String(error).toLowerCase();
   return match(message)
-    .with(P.string.regex(/refused|econnrefused/), () => "ConnectionRefused" as const)
+    .with(
+      P.string.regex(/refused|econnrefused|cannot connect to the specified address/),
+      () => "ConnectionRefused" as const,
+    )
     .with(P.string.regex(/reset|econnreset|connection lost/), () => "ConnectionReset" as const)
     .with(P.string.regex(/not allowed|permission/), () => "PermissionDenied" as const)
     .with(P.string.regex(/timed out|timeout/), () => "TimedOut" as const)

@@ -3,7 +3,7 @@
  * resets).
  * @module
  */
-import { isAbortError, type Runtime, type TcpListener, type TcpStream } from "@anyrt/core";
+import { isAbortError, type TcpListener, type TcpStream } from "@anyrt/core";
 import { AssertionError, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
 import {
@@ -39,14 +39,6 @@ async function accept(ctx: CaseContext, listener: TcpListener): Promise<TcpStrea
   const stream = await listener.accept();
   ctx.defer(() => stream.close());
   return stream;
-}
-
-/** A loopback port nobody listens on (bound, then released). */
-async function freePort(runtime: Runtime): Promise<number> {
-  const listener = await runtime.tcp.listen({ hostname: host, port: 0 });
-  const port = listener.localAddress.port;
-  await listener.close();
-  return port;
 }
 
 const peerGone = ["ConnectionReset", "BrokenPipe"] as const;
@@ -123,9 +115,9 @@ export const tcpCases: ConformanceCase[] = [
   {
     id: "tcp/connect-closed-port-is-refused",
     title: "connecting to a loopback port nobody listens on fails with ConnectionRefused",
-    requires: ["tcp.listen", "tcp.connect"],
+    requires: ["tcp.connect", "tcp.closedPort"],
     async run(ctx) {
-      const port = await freePort(ctx.runtime);
+      const port = await ctx.closedPort();
       await rejectsWithKind(ctx.runtime.tcp.connect({ hostname: host, port }), "ConnectionRefused", "connect");
     },
   },

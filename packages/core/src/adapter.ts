@@ -74,6 +74,7 @@ export {
   checkReader,
   checkSignal,
   checkSize,
+  checkText,
   checkWriteCount,
   checkWriter,
   describe,
