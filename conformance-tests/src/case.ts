@@ -118,7 +118,11 @@ export interface ConformanceTarget {
   readonly adapter: string;
   /** Makes a fresh fixture for one case. */
   setup(): Promise<Fixture>;
-  /** Releases what {@link setup} made. Called after every case, whatever its outcome. */
+  /**
+   * Releases what {@link setup} made. Called after every case, whatever its outcome; like `setup`
+   * and each cleanup, bounded by the run's `cleanupTimeoutMs`: one that does not finish fails the
+   * case, naming it.
+   */
   teardown?(fixture: Fixture): Promise<void>;
   /**
    * The cases this target is about, when not all: a wrapper that changes only the stream pair
@@ -139,7 +143,11 @@ export interface CaseContext {
   closedPort(): Promise<number>;
   /** The most bytes a pair may hold before its writer must wait ({@link Fixture.pairBuffering}). */
   readonly pairBuffering: number;
-  /** Registers cleanup that runs after the case, last registered first, even when it failed. */
+  /**
+   * Registers cleanup that runs after the case, last registered first, even when it failed. Each
+   * is bounded by the run's `cleanupTimeoutMs`: one that does not finish fails the case, named by
+   * its source, and the next cleanup runs.
+   */
   defer(cleanup: () => unknown): void;
   /** A fresh temporary directory (created on first use, removed after the case). Needs `fs`. */
   tempDir(): Promise<string>;
