@@ -76,7 +76,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
   readonly #buffer = new ByteBuffer(0);
   readonly #readSize: number;
   readonly #resume: boolean;
-  /** The buffer's length at the decoder's last failure, while nothing was read or decoded since; -1 otherwise. */
+  /**
+   * The buffer's length at the decoder's last failure, until the next read (-1 then). A decoder
+   * that consumed bytes since has changed the length: only a failure at the same length, with no
+   * read between, is one without progress.
+   */
   #stuckAt = -1;
   #eof = false;
   #done = false;
@@ -153,9 +157,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
       if (this.#decodeFailed()) throw error;
       return null;
     }
-    if (frame === null) return this.#poll(true);
-    this.#stuckAt = -1;
-    return frame;
+    return frame !== null ? frame : this.#poll(true);
   }
 
   /**
@@ -180,15 +182,12 @@ export class FramedRead<T> implements AsyncIterable<T> {
   #decode(eof: boolean): T | null {
     const decoder = this.#decoder;
     const buffer = this.#buffer;
-    let frame: T | null;
     try {
-      frame = eof && decoder.decodeEof !== undefined ? decoder.decodeEof(buffer) : decoder.decode(buffer);
+      return eof && decoder.decodeEof !== undefined ? decoder.decodeEof(buffer) : decoder.decode(buffer);
     } catch (error) {
       if (this.#decodeFailed()) throw error;
       return null;
     }
-    if (frame !== null) this.#stuckAt = -1;
-    return frame;
   }
 
   #check(operation: string): void {
