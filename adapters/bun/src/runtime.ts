@@ -16,7 +16,7 @@ import { bunTcp } from "./tcp.ts";
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
-  fs: { available: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
 });

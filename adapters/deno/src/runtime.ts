@@ -32,7 +32,7 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
     socketOptions: true,
     keepAliveDelay: false,
   },
-  fs: { available: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
   blocking: { available: true },
 });

@@ -14,7 +14,7 @@ describe("Deno capabilities", () => {
         socketOptions: true,
         keepAliveDelay: false,
       },
-      fs: { available: true },
+      fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },
     });

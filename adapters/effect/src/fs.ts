@@ -9,6 +9,8 @@
 import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError, isIoError } from "@anyrt/core";
 import {
+  type AtomicWriteOps,
+  atomicRequested,
   checkBuffer,
   checkPath,
   checkTempPrefix,
@@ -16,6 +18,7 @@ import {
   type FileOps,
   OpenFile,
   openAccess,
+  writeFileAtomic,
   writeFileFlag,
 } from "@anyrt/core/adapter";
 import type * as Context from "effect/Context";
@@ -79,6 +82,27 @@ export function effectFs(context: Context.Context<never>): Fs {
       operation,
       signal,
     );
+  /**
+   * Atomic writes on the service: an exclusive create (`wx`), `writeAll`, `sync`, `rename`. The
+   * service opens no directories, so the directory is not flushed after the rename.
+   */
+  const atomicOps: AtomicWriteOps = {
+    writeNew: (path, data, mode, signal) =>
+      use(
+        `write ${path}`,
+        (fs) =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const file = yield* fs.open(path, { flag: "wx", mode });
+              yield* file.writeAll(data);
+              yield* file.sync;
+            }),
+          ),
+        signal,
+      ),
+    rename: (from, to) => use(`rename ${from} to ${to}`, (fs) => fs.rename(from, to)),
+    remove: (path) => use(`remove ${path}`, (fs) => fs.remove(path)),
+  };
   const check = (operation: string, path: string): Promise<void> => {
     try {
       checkPath(operation, path);
@@ -122,6 +146,10 @@ export function effectFs(context: Context.Context<never>): Fs {
     writeFile: async (path, data, options: WriteFileOptions = {}) => {
       await check("writeFile", path);
       if (typeof data !== "string") checkBuffer("writeFile", data);
+      if (atomicRequested(options)) {
+        // The service's errors come mapped: writeNew and rename run through `use`.
+        return writeFileAtomic(path, data, options, atomicOps);
+      }
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
       await use(
         `write ${path}`,

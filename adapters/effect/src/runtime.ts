@@ -66,7 +66,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       socketOptions: false,
       keepAliveDelay: false,
     },
-    fs: { available: hasFs },
+    fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
   };

@@ -13,7 +13,7 @@ import { nodeTcp } from "./tcp.ts";
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
-  fs: { available: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
 });

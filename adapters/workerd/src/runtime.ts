@@ -22,7 +22,7 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
     socketOptions: false,
     keepAliveDelay: false,
   },
-  fs: { available: false },
+  fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },
   blocking: { available: false },
 });

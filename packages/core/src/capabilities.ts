@@ -45,6 +45,18 @@ export type ObjectGate = {
   [O in keyof GatedObjectTypes]: { readonly object: O; readonly method: MethodName<GatedObjectTypes[O]> };
 }[keyof GatedObjectTypes];
 
+/**
+ * An option of a part's method that a capability gates (`writeFile`'s `atomic`): a call whose
+ * argument number `argument` (from 0) is an object with `option` set (neither `undefined` nor
+ * `false`) rejects with kind `Unsupported` unless the capability is declared, rather than the
+ * option being ignored; `defineRuntime` enforces it.
+ */
+export interface OptionGate<P extends Part> {
+  readonly method: MethodName<RuntimePartTypes[P]>;
+  readonly argument: number;
+  readonly option: string;
+}
+
 /** One row of the {@link capabilityTable}: one capability of part `P`. */
 export interface CapabilitySpec<P extends Part> {
   /** What a runtime that declares the capability does, in one sentence; the report and the docs show it. */
@@ -59,6 +71,8 @@ export interface CapabilitySpec<P extends Part> {
    * is declared; the adapter's objects enforce it, the suite holds them to it.
    */
   readonly objectGates: readonly ObjectGate[];
+  /** Options of the part's methods that fail with kind `Unsupported` unless the capability is declared. */
+  readonly optionGates?: readonly OptionGate<P>[];
   /** The capabilities this one means nothing without; declaring it without them is refused. */
   readonly needs: readonly string[];
 }
@@ -123,6 +137,14 @@ export const capabilityTable = {
       gates: ["open", "readFile", "readTextFile", "writeFile", "stat", "remove", "mkdir", "makeTempDir"],
       objectGates: [],
       needs: [],
+    },
+    atomicWrite: {
+      summary:
+        "`writeFile` with `atomic: true` replaces the file through a temporary file and a rename: never seen half-written; undeclared, `atomic` fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [{ method: "writeFile", argument: 2, option: "atomic" }],
+      needs: ["fs"],
     },
   },
   process: {
@@ -228,11 +250,15 @@ export interface CapabilityRow {
   readonly summary: string;
   readonly gates: readonly string[];
   readonly objectGates: readonly ObjectGate[];
+  readonly optionGates: readonly { readonly method: string; readonly argument: number; readonly option: string }[];
   readonly needs: readonly Capability[];
 }
 
 /** A row of any part, as code that walks the whole table reads it. */
-type AnyCapabilitySpec = Omit<CapabilitySpec<Part>, "gates"> & { readonly gates: readonly string[] };
+type AnyCapabilitySpec = Omit<CapabilitySpec<Part>, "gates" | "optionGates"> & {
+  readonly gates: readonly string[];
+  readonly optionGates?: CapabilityRow["optionGates"];
+};
 
 function idOf(part: Part, key: string): Capability {
   return (key === "available" ? part : `${part}.${key}`) as Capability;
@@ -252,6 +278,7 @@ export const capabilityRows: readonly CapabilityRow[] = Object.freeze(
         summary: spec.summary,
         gates: spec.gates,
         objectGates: spec.objectGates,
+        optionGates: spec.optionGates ?? [],
         needs: spec.needs as readonly Capability[],
       }),
     ),
