@@ -61,8 +61,12 @@ const encoder = new TextEncoder();
  *
  * Fallback, and why: `Bun.write` and Bun's `fs.writeFile` size the file to its final length
  * before writing (measured on Bun 1.4.5: a process killed mid-write left a 256 MiB file whose
- * bytes past the written part were zeros). Plain sequential writes grow the file as they go, so
- * a write cut short leaves a prefix of the data, as on Node and Deno.
+ * bytes past the written part were zeros; small files it writes over the old bytes and truncates
+ * after, so for a moment they hold new bytes followed by old ones). Truncating first (`open(2)`
+ * with `O_TRUNC`), then writing in order, leaves a prefix of the data when cut short, as on Node
+ * and Deno, at their cost too: on ext4, rewriting a truncated file flushes it on close (about
+ * 500 whole-file writes of 1 KiB per second on Node, Deno and now Bun, where `Bun.write` made
+ * 30,000 to 80,000).
  */
 async function writeInOrder(handle: FileHandle, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
   for (let offset = 0; offset < data.length; ) {
