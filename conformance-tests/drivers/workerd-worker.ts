@@ -1,7 +1,7 @@
 /**
  * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
  * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&buffering=N&version=V&args=JSON`
- * runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
+ * (`&closed=PORT`: a loopback port nobody listens on) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
  * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
  * @module
  */
@@ -19,6 +19,7 @@ function run(url: URL): Response {
     buffering: buffering > 0 ? buffering : undefined,
   };
   const runtimeVersion = url.searchParams.get("version") ?? "unknown";
+  const closedPort = Number(url.searchParams.get("closed"));
   const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -38,7 +39,14 @@ function run(url: URL): Response {
       line({ type: "exit", code });
       throw new Error("exit");
     },
-    adapter: { name: "@anyrt/workerd", load: async () => workerdConformanceTarget(relay, runtimeVersion) },
+    adapter: {
+      name: "@anyrt/workerd",
+      load: async () =>
+        workerdConformanceTarget(relay, {
+          version: runtimeVersion,
+          ...(closedPort > 0 ? { closedPort } : {}),
+        }),
+    },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
   }).then(
     (code) => line({ type: "exit", code }),

@@ -125,6 +125,9 @@ async function main(): Promise<number> {
     const version = await workerdVersion();
     const query = new URLSearchParams({
       relay: String(relay.port),
+      // workerd cannot listen to make a port nobody listens on for the refused-connection cases:
+      // the host binds one and releases it.
+      closed: String(await freePort()),
       // A pair crosses two TCP connections: workerd to the rendezvous relay and back.
       buffering: String(pairBufferingThrough(2)),
       version,

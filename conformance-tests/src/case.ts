@@ -12,6 +12,7 @@ import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/c
  * `"stream.backpressure"` that a writer to a peer that does not read waits (every anyrt stream
  * does; a target over a native bridge that buffers without bound says it does not). `"tcp.pair"`
  * means two connected `TcpStream`s of the runtime (see {@link Fixture.openTcpPair}).
+ * `"tcp.closedPort"` means a loopback port nobody listens on (see {@link Fixture.closedPort}).
  * `"!tcp.connect"` means the case applies only to adapters that do *not* declare `tcp.connect` (it
  * checks that the undeclared capability fails with `Unsupported`).
  */
@@ -21,7 +22,8 @@ export type Requirement =
   | "stream.pair"
   | "stream.halfClose"
   | "stream.backpressure"
-  | "tcp.pair";
+  | "tcp.pair"
+  | "tcp.closedPort";
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
@@ -78,6 +80,13 @@ export interface Fixture {
    * listen gives one here (workerd and browsers: the rendezvous pair).
    */
   readonly openTcpPair?: (() => Promise<TcpStreamPair>) | undefined;
+  /**
+   * Resolves a port on 127.0.0.1 that nobody listens on, for the cases about refused connections.
+   * When absent, the suite makes one by listening on port 0 and closing the listener, if the
+   * runtime declares `tcp.listen`; a runtime that cannot listen gets one from its host (workerd:
+   * the driver binds and releases a port before starting the worker).
+   */
+  readonly closedPort?: (() => Promise<number>) | undefined;
   /** Overrides of the programs the `process/*` cases run. */
   readonly programs?: Partial<ConformancePrograms> | undefined;
 }
@@ -113,7 +122,11 @@ export interface ConformanceTarget {
   readonly adapter: string;
   /** Makes a fresh fixture for one case. */
   setup(): Promise<Fixture>;
-  /** Releases what {@link setup} made. Called after every case, whatever its outcome. */
+  /**
+   * Releases what {@link setup} made. Called after every case, whatever its outcome; like `setup`
+   * and each cleanup, bounded by the run's `cleanupTimeoutMs`: one that does not finish fails the
+   * case, naming it.
+   */
   teardown?(fixture: Fixture): Promise<void>;
   /**
    * The cases this target is about, when not all: a wrapper that changes only the stream pair
@@ -131,9 +144,15 @@ export interface CaseContext {
   pair(): Promise<StreamPair>;
   /** Opens two connected TCP streams of the runtime (registered for cleanup); needs `"tcp.pair"`. */
   tcpPair(): Promise<TcpStreamPair>;
+  /** A loopback port nobody listens on ({@link Fixture.closedPort}); needs `"tcp.closedPort"`. */
+  closedPort(): Promise<number>;
   /** The most bytes a pair may hold before its writer must wait ({@link Fixture.pairBuffering}). */
   readonly pairBuffering: number;
-  /** Registers cleanup that runs after the case, last registered first, even when it failed. */
+  /**
+   * Registers cleanup that runs after the case, last registered first, even when it failed. Each
+   * is bounded by the run's `cleanupTimeoutMs`: one that does not finish fails the case, named by
+   * its source, and the next cleanup runs.
+   */
   defer(cleanup: () => unknown): void;
   /** A fresh temporary directory (created on first use, removed after the case). Needs `fs`. */
   tempDir(): Promise<string>;

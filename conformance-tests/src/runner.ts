@@ -1,6 +1,7 @@
 /**
  * The framework-free runner: runs cases against a target one at a time, each with a fresh fixture,
- * cleanup and a time limit, and returns the results in the report's shape. Drivers (vitest, the
+ * cleanup and a time limit (on the body, the target's setup, every cleanup and the teardown), and
+ * returns the results in the report's shape. Drivers (vitest, the
  * per-runtime entry points) are thin layers over `runCase` and `runSuite`.
  * @module
  */
@@ -24,6 +25,13 @@ const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat" };
 export interface RunOptions {
   /** Time limit of one case in milliseconds; default 15000. A case past it fails. */
   readonly timeoutMs?: number;
+  /**
+   * Time limit, in milliseconds, of each step around a case's body: the target's `setup`, each
+   * cleanup (a stream's `close()`, what the case deferred) and the target's `teardown`; default
+   * `timeoutMs`. A step past it fails the case with a message naming the step, and the run goes
+   * on with the next step and the next case (the step itself is left running).
+   */
+  readonly cleanupTimeoutMs?: number;
   /** Called after every case, for progress displays. */
   readonly onResult?: (result: CaseResult, index: number, total: number) => void;
 }
@@ -47,6 +55,10 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
       return fixture.openTcpPair !== undefined || tcpPairPossible(runtime)
         ? null
         : "no TCP pair (needs tcp.connect and tcp.listen, or the fixture's openTcpPair)";
+    case "tcp.closedPort":
+      return fixture.closedPort !== undefined || runtime.supports("tcp.listen")
+        ? null
+        : "no closed port (needs tcp.listen, or the fixture's closedPort)";
     default:
       return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
   }
@@ -54,6 +66,14 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
 
 function tcpPairPossible(runtime: Runtime): boolean {
   return runtime.supports("tcp.connect") && runtime.supports("tcp.listen");
+}
+
+/** A port on 127.0.0.1 that nobody listens on: bound through the runtime, then released. */
+export async function closedPortOf(runtime: Runtime): Promise<number> {
+  const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.localAddress.port;
+  await listener.close();
+  return port;
 }
 
 /** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
@@ -67,6 +87,46 @@ export async function openTcpPair(runtime: Runtime): Promise<TcpStreamPair> {
     return { a, b };
   } finally {
     await listener.close();
+  }
+}
+
+/** `cleanup`'s source, shortened to one line: what a message says did not finish. */
+function describeCleanup(cleanup: () => unknown): string {
+  const source = String(cleanup).replace(/\s+/g, " ").trim();
+  return source.length > 80 ? `${source.slice(0, 77)}...` : source;
+}
+
+/**
+ * Runs `step` for at most `ms`: resolves `null` once it settled (either way: a cleanup's failure
+ * does not change a case's outcome), or a message naming `what` when it did not finish in time.
+ */
+async function bounded(what: string, step: () => unknown, ms: number): Promise<string | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`${what} did not finish within ${ms} ms`), ms);
+  });
+  try {
+    const running = Promise.resolve().then(step);
+    return await Promise.race([running.then(nothing, nothing), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function nothing(): null {
+  return null;
+}
+
+/** Bounds a promise as {@link bounded} does, but passes its value or failure through. */
+async function within<T>(what: string, promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -86,83 +146,104 @@ export async function runCase(
 ): Promise<CaseResult> {
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const stepMs = options.cleanupTimeoutMs ?? timeoutMs;
   let fixture: Fixture;
   try {
-    fixture = await target.setup();
+    fixture = await within("the target's setup()", target.setup(), stepMs);
   } catch (error) {
     return { id: testCase.id, status: "failed", durationMs: elapsed(), error: `setup: ${describeError(error)}` };
   }
   const cleanups: (() => unknown)[] = [];
+  let result: CaseResult;
   try {
-    for (const requirement of testCase.requires) {
-      const missing = missingRequirement(fixture, requirement);
-      if (missing !== null) return { id: testCase.id, status: "unsupported", durationMs: 0, error: missing };
-    }
-    const controller = new AbortController();
-    let tempDir: Promise<string> | undefined;
-    const context: CaseContext = {
-      runtime: fixture.runtime,
-      programs: { ...defaultPrograms, ...fixture.programs },
-      signal: controller.signal,
-      pairBuffering: fixture.pairBuffering ?? DEFAULT_PAIR_BUFFERING,
-      defer: (cleanup) => {
-        cleanups.push(cleanup);
-      },
-      async pair() {
-        const pair = fixture.openPair !== undefined ? await fixture.openPair() : await openTcpPair(fixture.runtime);
-        cleanups.push(
-          () => pair.a.close(),
-          () => pair.b.close(),
-        );
-        return pair;
-      },
-      async tcpPair() {
-        const pair =
-          fixture.openTcpPair !== undefined ? await fixture.openTcpPair() : await openTcpPair(fixture.runtime);
-        cleanups.push(
-          () => pair.a.close(),
-          () => pair.b.close(),
-        );
-        return pair;
-      },
-      tempDir() {
-        tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {
-          cleanups.push(() => fixture.runtime.fs.remove(path, { recursive: true }));
-          return path;
-        });
-        return tempDir;
-      },
-    };
-    const timeoutMs = options.timeoutMs ?? 15_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new Error(`timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
-    });
-    try {
-      await Promise.race([testCase.run(context), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
-    return { id: testCase.id, status: "passed", durationMs: elapsed() };
+    result = await runBody(testCase, fixture, cleanups, timeoutMs, elapsed);
   } catch (error) {
-    return { id: testCase.id, status: "failed", durationMs: elapsed(), error: describeError(error) };
-  } finally {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Cleanup failures must not mask the case's own outcome.
-      }
-    }
-    try {
-      await target.teardown?.(fixture);
-    } catch {
-      // Same: the case's result stands.
-    }
+    result = { id: testCase.id, status: "failed", durationMs: elapsed(), error: describeError(error) };
   }
+  // Every cleanup runs, last registered first, each bounded; then the teardown, bounded too.
+  const unfinished: string[] = [];
+  for (const cleanup of cleanups.reverse()) {
+    const late = await bounded(`cleanup \`${describeCleanup(cleanup)}\``, cleanup, stepMs);
+    if (late !== null) unfinished.push(late);
+  }
+  const teardown = target.teardown;
+  if (teardown !== undefined) {
+    const late = await bounded("the target's teardown()", () => teardown.call(target, fixture), stepMs);
+    if (late !== null) unfinished.push(late);
+  }
+  if (unfinished.length === 0) return result;
+  const what = unfinished.join("; ");
+  return {
+    id: testCase.id,
+    status: "failed",
+    durationMs: elapsed(),
+    error: result.status === "failed" && result.error !== undefined ? `${result.error}; then ${what}` : what,
+  };
+}
+
+/** The case's body with its requirements and time limit, against `fixture`; cleanups go to `cleanups`. */
+async function runBody(
+  testCase: ConformanceCase,
+  fixture: Fixture,
+  cleanups: (() => unknown)[],
+  timeoutMs: number,
+  elapsed: () => number,
+): Promise<CaseResult> {
+  for (const requirement of testCase.requires) {
+    const missing = missingRequirement(fixture, requirement);
+    if (missing !== null) return { id: testCase.id, status: "unsupported", durationMs: 0, error: missing };
+  }
+  const controller = new AbortController();
+  let tempDir: Promise<string> | undefined;
+  const context: CaseContext = {
+    runtime: fixture.runtime,
+    programs: { ...defaultPrograms, ...fixture.programs },
+    signal: controller.signal,
+    pairBuffering: fixture.pairBuffering ?? DEFAULT_PAIR_BUFFERING,
+    defer: (cleanup) => {
+      cleanups.push(cleanup);
+    },
+    async pair() {
+      const pair = fixture.openPair !== undefined ? await fixture.openPair() : await openTcpPair(fixture.runtime);
+      cleanups.push(
+        () => pair.a.close(),
+        () => pair.b.close(),
+      );
+      return pair;
+    },
+    async tcpPair() {
+      const pair = fixture.openTcpPair !== undefined ? await fixture.openTcpPair() : await openTcpPair(fixture.runtime);
+      cleanups.push(
+        () => pair.a.close(),
+        () => pair.b.close(),
+      );
+      return pair;
+    },
+    closedPort() {
+      return fixture.closedPort !== undefined ? fixture.closedPort() : closedPortOf(fixture.runtime);
+    },
+    tempDir() {
+      tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {
+        cleanups.push(() => fixture.runtime.fs.remove(path, { recursive: true }));
+        return path;
+      });
+      return tempDir;
+    },
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([testCase.run(context), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { id: testCase.id, status: "passed", durationMs: elapsed() };
 }
 
 /** Runs `cases` one after another against `target`. */
@@ -174,13 +255,15 @@ export async function runSuite(
   const results: CaseResult[] = [];
   let capabilities: Readonly<Record<string, boolean>> | undefined;
   let facts: Readonly<Record<string, FactValue>> | undefined;
+  const stepMs = options.cleanupTimeoutMs ?? options.timeoutMs ?? 15_000;
   try {
-    const fixture = await target.setup();
+    const fixture = await within("the target's setup()", target.setup(), stepMs);
     capabilities = flattenCapabilities(fixture.runtime.capabilities);
     facts = flattenFacts(fixture.runtime.facts);
-    await target.teardown?.(fixture);
+    const teardown = target.teardown;
+    if (teardown !== undefined) await bounded("teardown", () => teardown.call(target, fixture), stepMs);
   } catch {
-    // Reported per case by runCase.
+    // Reported per case by runCase, whose setup and teardown fail (or hang) the same way.
   }
   const selected = target.selects === undefined ? cases : cases.filter(target.selects);
   for (const [index, testCase] of selected.entries()) {

@@ -111,7 +111,7 @@ describe("the generated Unsupported cases", () => {
   it("each fail when an object's gate is broken, and pass when the object refuses", async () => {
     const tcpOnly = (socketOptions: boolean): CapabilityDeclaration => ({
       ...nothing,
-      tcp: { connect: true, listen: true, halfClose: true, socketOptions, keepAliveDelay: false },
+      tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions, keepAliveDelay: false },
     });
     const objectCases = generated.filter((testCase) => testCase.requires.includes("tcp.pair"));
     expect(objectCases.length).toBe(capabilityRows.reduce((sum, row) => sum + row.objectGates.length, 0));

@@ -15,8 +15,8 @@ import { bunTcp } from "./tcp.ts";
  * Windows, where `kill(name)` cannot deliver POSIX signals.
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
-  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
-  fs: { available: true },
+  tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
 });

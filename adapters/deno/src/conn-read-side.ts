@@ -4,6 +4,7 @@
  * otherwise into an adaptive landing buffer whose surplus the kit's `ChunkQueue` keeps.
  * @module
  */
+import type { IoError } from "@anyrt/core";
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
 import { type BufferPool, ChunkQueue, copyBytes, ReadHalf, type ReadSide } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -39,6 +40,7 @@ export class ConnReadSide implements ReadSide {
   readonly #source: ReadInto;
   readonly #label: () => string;
   readonly #pool: BufferPool;
+  readonly #onFail: ((error: IoError) => void) | undefined;
   #reading = false;
   /** Whether the read being started may use the direct path (set around `half.read`). */
   #direct = false;
@@ -49,11 +51,16 @@ export class ConnReadSide implements ReadSide {
   /** Landing buffers queued as they are (not the queue's own packing blocks). */
   readonly #handedOver = new Set<ArrayBufferLike>();
 
-  /** `pool` is the runtime's, which landing buffers come from and go back to. */
-  constructor(source: ReadInto, label: () => string, pool: BufferPool) {
+  /**
+   * `pool` is the runtime's, which landing buffers come from and go back to. `onFail` hears of a
+   * native read failure once it has been given to the reader (a TCP stream fails its write side
+   * with it).
+   */
+  constructor(source: ReadInto, label: () => string, pool: BufferPool, onFail?: (error: IoError) => void) {
     this.#source = source;
     this.#label = label;
     this.#pool = pool;
+    this.#onFail = onFail;
     // A landing buffer handed to the queue goes back to the pool once it was read completely.
     this.queue = new ChunkQueue((chunk) => {
       if (this.#handedOver.delete(chunk.buffer)) this.#pool.release(chunk.buffer);
@@ -170,7 +177,9 @@ export class ConnReadSide implements ReadSide {
   #failed(error: unknown): void {
     this.#reading = false;
     if (this.half.closed) return;
-    this.half.fail(toIoError(error, `read ${this.#label()}`));
+    const failure = toIoError(error, `read ${this.#label()}`);
+    this.half.fail(failure);
+    this.#onFail?.(failure);
   }
 
   /** Closes the read side: a waiting read rejects with `Closed`; queued bytes are dropped. */

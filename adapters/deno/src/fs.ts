@@ -5,7 +5,9 @@
  */
 import type { FileInfo, Fs, OpenOptions, OperationOptions, SeekFrom, WriteFileOptions } from "@anyrt/core";
 import {
+  type AtomicWriteOps,
   abortReason,
+  atomicRequested,
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
@@ -13,6 +15,7 @@ import {
   OpenFile,
   openAccess,
   throwIfAborted,
+  writeFileAtomic,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
@@ -74,6 +77,32 @@ function denoFileOps(file: Deno.FsFile): FileOps {
   };
 }
 
+/** Atomic writes on Deno: exclusive create, write, `fdatasync`, rename, directory `fsync`. */
+const denoAtomicOps: AtomicWriteOps = {
+  async writeNew(path, data, mode, signal) {
+    const file = await Deno.open(path, { write: true, createNew: true, mode });
+    try {
+      for (let offset = 0; offset < data.length; ) {
+        throwIfAborted(signal);
+        offset += await file.write(data.subarray(offset));
+      }
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+  },
+  rename: (from, to) => Deno.rename(from, to),
+  remove: (path) => Deno.remove(path),
+  async syncDirectory(path) {
+    const directory = await Deno.open(path, { read: true });
+    try {
+      await directory.sync();
+    } finally {
+      directory.close();
+    }
+  },
+};
+
 /** Runs `body`, mapping native errors; an abort rejects with the signal's reason (the web's rule). */
 async function wrap<T>(operation: string, signal: AbortSignal | undefined, body: () => Promise<T>): Promise<T> {
   try {
@@ -95,7 +124,8 @@ function signalOption(options: OperationOptions | undefined): { signal?: AbortSi
  * them operations fail with `PermissionDenied` (Deno's `NotCapable`).
  *
  * Cancel safety: `readFile`, `readTextFile` and `writeFile` take a signal that Deno honours; an
- * aborted `writeFile` may have written part of the file. `File` operations check their signal
+ * aborted `writeFile` may have written a prefix of the file, an aborted atomic one nothing (see
+ * `Fs.writeFile`). `File` operations check their signal
  * only before they start (a started disk operation runs to its end).
  *
  * @example
@@ -128,6 +158,8 @@ export const denoFs: Fs = {
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${String(path)}`, options?.signal, async () => {
       checkFsArguments.writeFile(path, data, options);
+      if (atomicRequested(options)) return writeFileAtomic(path, data, options, denoAtomicOps);
+      // Deno truncates, then writes in order: a write cut short leaves a prefix of the data.
       const denoOptions: Deno.WriteFileOptions = {
         append: options.append === true,
         createNew: options.createNew === true,

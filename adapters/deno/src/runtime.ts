@@ -14,12 +14,25 @@ import { createDenoTcp } from "./tcp.ts";
  *
  * `tcp.keepAliveDelay` is `false`: `Deno.TcpConn.setKeepAlive(enable)` has no delay parameter, so
  * `setKeepAlive(enable, initialDelayMs)` fails with `Unsupported` rather than ignore the delay
- * (`setNoDelay` and `setKeepAlive(enable)` work). `process.signals` is `false` on Windows, where
+ * (`setNoDelay` and `setKeepAlive(enable)` work).
+ *
+ * `tcp.resetOnClose` is `false`: Deno half-closes every connection it closes (`shutdown(SHUT_WR)`
+ * before `close(2)`: tokio's write half shuts down when dropped), so closing with bytes unread
+ * sends FIN and then RST, and the peer reads a clean EOF; only its later writes fail. Deno has no
+ * way to close abortively (no `SO_LINGER`, no reset). Resets from peers that do send one are read
+ * as `ConnectionReset`. `process.signals` is `false` on Windows, where
  * Deno delivers only `SIGKILL` / `SIGTERM`.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
-  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: false },
-  fs: { available: true },
+  tcp: {
+    connect: true,
+    listen: true,
+    halfClose: true,
+    resetOnClose: false,
+    socketOptions: true,
+    keepAliveDelay: false,
+  },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
   blocking: { available: true },
 });

@@ -66,7 +66,12 @@ class DenoTcpStream extends StagedStream implements TcpStream {
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.label = label;
-    this.reader = new ConnReadSide(conn, () => label, pool);
+    this.reader = new ConnReadSide(
+      conn,
+      () => label,
+      pool,
+      (error) => this.readFailed(error),
+    );
     this.writer = new StagingTransport(conn, () => label, toIoError, pool).half;
   }
 

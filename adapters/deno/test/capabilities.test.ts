@@ -6,8 +6,15 @@ import { describe, expect, it } from "vitest";
 describe("Deno capabilities", () => {
   it("declares TCP with half-close, files, subprocesses, worker threads and (off Windows) signals", () => {
     expect(denoCapabilities).toEqual({
-      tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: false },
-      fs: { available: true },
+      tcp: {
+        connect: true,
+        listen: true,
+        halfClose: true,
+        resetOnClose: false,
+        socketOptions: true,
+        keepAliveDelay: false,
+      },
+      fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },
     });

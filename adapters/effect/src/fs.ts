@@ -10,11 +10,14 @@
 import type { FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError, isIoError } from "@anyrt/core";
 import {
+  type AtomicWriteOps,
+  atomicRequested,
   checkFsArguments,
   decodeTextFile,
   type FileOps,
   OpenFile,
   openAccess,
+  writeFileAtomic,
   writeFileFlag,
 } from "@anyrt/core/adapter";
 import type * as Context from "effect/Context";
@@ -78,6 +81,27 @@ export function effectFs(context: Context.Context<never>): Fs {
       operation,
       signal,
     );
+  /**
+   * Atomic writes on the service: an exclusive create (`wx`), `writeAll`, `sync`, `rename`. The
+   * service opens no directories, so the directory is not flushed after the rename.
+   */
+  const atomicOps: AtomicWriteOps = {
+    writeNew: (path, data, mode, signal) =>
+      use(
+        `write ${path}`,
+        (fs) =>
+          Effect.scoped(
+            Effect.gen(function* () {
+              const file = yield* fs.open(path, { flag: "wx", mode });
+              yield* file.writeAll(data);
+              yield* file.sync;
+            }),
+          ),
+        signal,
+      ),
+    rename: (from, to) => use(`rename ${from} to ${to}`, (fs) => fs.rename(from, to)),
+    remove: (path) => use(`remove ${path}`, (fs) => fs.remove(path)),
+  };
   /** The method's argument checks, as a promise: rejected with `InvalidInput` before anything runs. */
   const check = <M extends keyof Fs>(method: M, ...args: Parameters<Fs[M]>): Promise<void> => {
     try {
@@ -122,6 +146,10 @@ export function effectFs(context: Context.Context<never>): Fs {
       ),
     writeFile: async (path, data, options: WriteFileOptions = {}) => {
       await check("writeFile", path, data, options);
+      if (atomicRequested(options)) {
+        // The service's errors come mapped: writeNew and rename run through `use`.
+        return writeFileAtomic(path, data, options, atomicOps);
+      }
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
       await use(
         `write ${path}`,

@@ -16,7 +16,9 @@ export { effectNodeTcp } from "./node-tcp.ts";
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
- * socket options and keep-alive delay, set in whole seconds as Node sets it.
+ * socket options and keep-alive delay, set in whole seconds as Node sets it. `tcp.resetOnClose` is
+ * `false`: closing a stream whose received bytes the caller never read sends FIN, not RST (Effect's
+ * socket has taken those bytes from the kernel already), so the peer reads a clean EOF.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   return createEffectRuntime(context, {
@@ -24,7 +26,14 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
     version: process.versions.node,
     tcp: {
       tcp: effectNodeTcp(context),
-      capabilities: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
+      capabilities: {
+        connect: true,
+        listen: true,
+        halfClose: true,
+        resetOnClose: false,
+        socketOptions: true,
+        keepAliveDelay: true,
+      },
       facts: { keepAliveDelayResolutionMs: 1000 },
     },
   });

@@ -66,10 +66,11 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       connect: false,
       listen: false,
       halfClose: false,
+      resetOnClose: false,
       socketOptions: false,
       keepAliveDelay: false,
     },
-    fs: { available: hasFs },
+    fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
   };

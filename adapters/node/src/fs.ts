@@ -4,11 +4,13 @@
  * @module
  */
 import { constants } from "node:fs";
-import { mkdir, mkdtemp, open, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rename, rm, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
 import {
+  type AtomicWriteOps,
+  atomicRequested,
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
@@ -16,6 +18,7 @@ import {
   openAccess,
   openFlags,
   positionedOps,
+  writeFileAtomic,
   writeFileFlag,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -30,6 +33,29 @@ function info(stats: import("node:fs").Stats, isSymlink = false): FileInfo {
   };
 }
 
+/** Atomic writes on `node:fs/promises`: exclusive create, write, `fdatasync`, rename, directory `fsync`. */
+const nodeAtomicOps: AtomicWriteOps = {
+  async writeNew(path, data, mode, signal) {
+    const handle = await open(path, "wx", mode);
+    try {
+      await handle.writeFile(data, signal === undefined ? {} : { signal });
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  },
+  rename,
+  remove: unlink,
+  async syncDirectory(path) {
+    const handle = await open(path, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
+
 async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
@@ -38,7 +64,11 @@ async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The file-system capability on `node:fs/promises`. */
+/**
+ * The file-system capability on `node:fs/promises`. `writeFile` replaces a file in place (a write
+ * cut short leaves a prefix of the data), or with `atomic` through a temporary file and a rename
+ * (see `Fs.writeFile`).
+ */
 export const nodeFs: Fs = {
   open: (path, options = {}) =>
     wrap(`open ${path}`, async () => {
@@ -61,6 +91,8 @@ export const nodeFs: Fs = {
   writeFile: (path, data, options: WriteFileOptions = {}) =>
     wrap(`write ${path}`, async () => {
       checkFsArguments.writeFile(path, data, options);
+      if (atomicRequested(options)) return writeFileAtomic(path, data, options, nodeAtomicOps);
+      // Node writes in order from offset 0 after truncating: a write cut short leaves a prefix.
       await writeFile(path, data, {
         flag: writeFileFlag(options),
         mode: options.mode ?? 0o666,

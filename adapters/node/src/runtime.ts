@@ -12,8 +12,8 @@ import { nodeTcp } from "./tcp.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
-  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
-  fs: { available: true },
+  tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
 });

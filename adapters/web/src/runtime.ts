@@ -38,13 +38,23 @@ function hasWorkers(): boolean {
 /**
  * The capabilities of a browser runtime: `blocking` where module workers exist, `fs` where the
  * Origin Private File System does, and TCP (connect with half-close) only through a relay.
- * Browsers cannot listen, have no subprocesses and no socket options.
+ * Browsers cannot listen, have no subprocesses and no socket options. `tcp.resetOnClose` is
+ * `false`: bytes the page never read wait in the page's or the relay's buffers, not in a kernel's,
+ * so the relay's TCP connection closes with FIN and the peer reads a clean EOF. `fs.atomicWrite`
+ * is `false`: the OPFS engine writes files in place, and `atomic: true` fails with `Unsupported`.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   const tcp = parts.tcp !== undefined;
   return Object.freeze({
-    tcp: { connect: tcp, listen: false, halfClose: tcp, socketOptions: false, keepAliveDelay: false },
-    fs: { available: parts.fs !== undefined },
+    tcp: {
+      connect: tcp,
+      listen: false,
+      halfClose: tcp,
+      resetOnClose: false,
+      socketOptions: false,
+      keepAliveDelay: false,
+    },
+    fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },
     blocking: { available: hasWorkers() },
   });

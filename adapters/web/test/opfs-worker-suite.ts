@@ -11,7 +11,7 @@ const runtime = () =>
     id: "chromium",
     version: "worker",
     adapter: "@anyrt/web",
-    capabilities: { tcp: false, fs: { available: true }, process: false, blocking: false },
+    capabilities: { tcp: false, fs: { available: true, atomicWrite: false }, process: false, blocking: false },
     facts: { tcp: null },
     fs: opfsFs(),
   });

@@ -12,6 +12,17 @@ import { createWorkerdRuntime } from "./index.ts";
 /** Where the rendezvous relay listens. */
 export type RelayAddress = RendezvousAddress;
 
+/** What the host tells the workerd target besides its relay. */
+export interface WorkerdHostFacts {
+  /** workerd's version as the host knows it (`workerd --version`), reported as `runtime.version`. */
+  readonly version?: string;
+  /**
+   * A port on 127.0.0.1 that nobody listens on (the host bound and released it), for the cases
+   * about refused connections: workerd cannot listen to make one.
+   */
+  readonly closedPort?: number;
+}
+
 /**
  * The workerd adapter on the workerd that runs this code; stream pairs go through the relay at
  * `relay`.
@@ -20,22 +31,26 @@ export type RelayAddress = RendezvousAddress;
  * ```ts not-run="it needs the host's rendezvous relay on port 9000; conformance-tests/drivers/workerd.ts runs this suite inside workerd with one"
  * import { cases, runSuite } from "@anyrt/conformance";
  * import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
- * const run = await runSuite(workerdConformanceTarget({ hostname: "127.0.0.1", port: 9000 }), cases);
+ * const target = workerdConformanceTarget({ hostname: "127.0.0.1", port: 9000 }, { version: "2026-11-17" });
+ * const run = await runSuite(target, cases);
  * ```
  */
-export function workerdConformanceTarget(relay: RelayAddress, runtimeVersion = "workerd"): ConformanceTarget {
+export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostFacts = {}): ConformanceTarget {
+  const version = host.version ?? "unknown";
+  const closedPort = host.closedPort;
   return {
     runtime: "workerd",
-    runtimeVersion,
+    runtimeVersion: version,
     adapter: "@anyrt/workerd",
     setup: async () => {
-      const runtime = createWorkerdRuntime();
+      const runtime = createWorkerdRuntime({ version });
       return {
         runtime,
         pairHalfClose: true,
         pairBuffering: relay.buffering,
         openPair: () => openRendezvousPair(runtime, relay),
         openTcpPair: () => openRendezvousPair(runtime, relay),
+        closedPort: closedPort === undefined ? undefined : () => Promise.resolve(closedPort),
       };
     },
   };

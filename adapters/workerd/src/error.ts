@@ -14,7 +14,7 @@ import { nativeIoError } from "@anyrt/core/adapter";
  * minified, 13.8 kB against 11.3 kB gzipped, esbuild).
  */
 const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
-  [/refused|econnrefused/, "ConnectionRefused"],
+  [/refused|econnrefused|cannot connect to the specified address/, "ConnectionRefused"],
   [/reset|econnreset|connection lost/, "ConnectionReset"],
   [/not allowed|permission/, "PermissionDenied"],
   [/timed out|timeout/, "TimedOut"],
@@ -26,7 +26,10 @@ const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
 /**
  * The `IoErrorKind` of a native workerd socket error.
  *
- * - "connection refused" / ECONNREFUSED → `ConnectionRefused`; "reset" → `ConnectionReset`;
+ * - "connection refused" / ECONNREFUSED → `ConnectionRefused`, and so is workerd's one message for
+ *   every connect its proxy could not make ("proxy request failed, cannot connect to the specified
+ *   address": nobody listens there, or the address cannot be reached; workerd does not say which,
+ *   and the first is what it means on a reachable host); "reset" → `ConnectionReset`;
  *   "not allowed" (the worker's `globalOutbound` forbids the address) → `PermissionDenied`;
  *   "timed out" → `TimedOut`; DNS failures ("lookup", "resolve", "not found") → `NotFound`;
  *   "Network connection lost." (what workerd reports once the peer closed or reset the
@@ -39,6 +42,9 @@ const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
  * ```ts
  * import { kindOfError } from "@anyrt/workerd";
  * console.assert(kindOfError(new Error("Network connection lost.")) === "ConnectionReset");
+ * console.assert(
+ *   kindOfError(new Error("proxy request failed, cannot connect to the specified address")) === "ConnectionRefused",
+ * );
  * ```
  */
 export function kindOfError(error: unknown): IoErrorKind {

@@ -4,5 +4,11 @@
  * @module
  */
 export { kindOfError, toIoError } from "./error.ts";
-export { createWorkerdRuntime, workerdCapabilities, workerdFacts, workerdRuntime } from "./runtime.ts";
+export {
+  createWorkerdRuntime,
+  type WorkerdRuntimeOptions,
+  workerdCapabilities,
+  workerdFacts,
+  workerdRuntime,
+} from "./runtime.ts";
 export { workerdTcp } from "./tcp.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { BufferPool } from "@anyrt/core/adapter";
+import { BufferPool, checkObject, checkText } from "@anyrt/core/adapter";
 import { createWorkerdTcp } from "./tcp.ts";
 
 /**
@@ -14,8 +14,15 @@ import { createWorkerdTcp } from "./tcp.ts";
  * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
-  tcp: { connect: true, listen: false, halfClose: true, socketOptions: false, keepAliveDelay: false },
-  fs: { available: false },
+  tcp: {
+    connect: true,
+    listen: false,
+    halfClose: true,
+    resetOnClose: true,
+    socketOptions: false,
+    keepAliveDelay: false,
+  },
+  fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },
   blocking: { available: false },
 });
@@ -23,27 +30,38 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
 /** What this adapter states on workerd that is not yes/no: nothing applies without socket options. */
 export const workerdFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
 
-/** The workerd version string, when the runtime says it (`navigator.userAgent` is `Cloudflare-Workers`). */
-function workerdVersion(): string {
-  const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
-  return nav?.userAgent ?? "workerd";
+/** Options of {@link createWorkerdRuntime}. */
+export interface WorkerdRuntimeOptions {
+  /**
+   * What `runtime.version` reports: workerd's version (`workerd --version`, such as
+   * `"2026-11-17"`) or the worker's compatibility date, as the deployment knows it (from an
+   * environment binding, say). Inside a worker nothing tells either: `navigator.userAgent` is
+   * `"Cloudflare-Workers"` and `Cloudflare.compatibilityFlags` names flags, not the date. Default
+   * `"unknown"`. A non-empty string.
+   */
+  readonly version?: string;
 }
 
 /**
  * Creates the anyrt {@link Runtime} for workerd. Call it inside a request handler or at module
- * scope; sockets may only be opened while a request is being handled.
+ * scope; sockets may only be opened while a request is being handled. A `version` that is not a
+ * non-empty string fails with `InvalidInput`.
  *
  * @example
  * ```ts
  * import { createWorkerdRuntime } from "@anyrt/workerd";
- * const runtime = createWorkerdRuntime();
+ * const runtime = createWorkerdRuntime({ version: "2025-11-01" });
  * console.assert(runtime.supports("tcp.connect") && !runtime.supports("tcp.listen"));
+ * console.assert(runtime.version === "2025-11-01");
  * ```
  */
-export function createWorkerdRuntime(): Runtime {
+export function createWorkerdRuntime(options: WorkerdRuntimeOptions = {}): Runtime {
+  checkObject("createWorkerdRuntime", "options", options);
+  const version = options.version ?? "unknown";
+  checkText("createWorkerdRuntime", "version", version);
   return defineRuntime({
     id: "workerd",
-    version: workerdVersion(),
+    version,
     adapter: "@anyrt/workerd",
     capabilities: workerdCapabilities,
     facts: workerdFacts,
@@ -52,5 +70,5 @@ export function createWorkerdRuntime(): Runtime {
   });
 }
 
-/** The shared workerd runtime, made by {@link createWorkerdRuntime} when this module loads. */
+/** The shared workerd runtime, made by {@link createWorkerdRuntime} when this module loads (version `"unknown"`). */
 export const workerdRuntime: Runtime = createWorkerdRuntime();

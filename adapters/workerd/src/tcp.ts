@@ -63,15 +63,23 @@ class SocketReadSide implements ReadSide {
   readonly #reader: SocketReader;
   readonly #label: () => string;
   readonly #onEnd: () => void;
+  readonly #onFail: (error: IoError) => void;
   #reading = false;
   #aheadScheduled = false;
   /** A landing buffer whose bytes were all consumed, ready for the next BYOB read. */
   #spare: ArrayBuffer | null = null;
 
-  constructor(readable: ReadableStream<Uint8Array>, label: () => string, onEnd: () => void) {
+  /** `onEnd` hears of the peer's FIN, `onFail` of a failed native read once the reader has it. */
+  constructor(
+    readable: ReadableStream<Uint8Array>,
+    label: () => string,
+    onEnd: () => void,
+    onFail: (error: IoError) => void,
+  ) {
     this.#reader = readerOf(readable);
     this.#label = label;
     this.#onEnd = onEnd;
+    this.#onFail = onFail;
     this.queue = new ChunkQueue((chunk) => {
       if (chunk.buffer.byteLength === LANDING && chunk.buffer instanceof ArrayBuffer) this.#spare = chunk.buffer;
     });
@@ -128,7 +136,9 @@ class SocketReadSide implements ReadSide {
       (error: unknown) => {
         this.#reading = false;
         if (this.half.closed) return;
-        this.half.fail(toIoError(error, `read ${this.#label()}`));
+        const failure = toIoError(error, `read ${this.#label()}`);
+        this.half.fail(failure);
+        this.#onFail(failure);
       },
     );
   }
@@ -177,6 +187,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
         this.#readEnded = true;
         this.#releaseWhenDone();
       },
+      (error) => this.readFailed(error),
     );
     const writer = socket.writable.getWriter();
     this.writer = new StagingTransport(

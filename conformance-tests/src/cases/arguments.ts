@@ -538,6 +538,7 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
         bad: notBoolean,
         call: (p, v) => p.runtime.fs.writeFile(p.target, "x", { createNew: v as boolean }),
       },
+      atomic: { bad: notBoolean, call: (p, v) => p.runtime.fs.writeFile(p.target, "x", { atomic: v as boolean }) },
       mode: { bad: notMode, call: (p, v) => p.runtime.fs.writeFile(p.target, "x", { mode: v as number }) },
       signal: {
         bad: notSignal,

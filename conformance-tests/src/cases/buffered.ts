@@ -1,10 +1,11 @@
 /**
  * `buffered/*`: `BufReader` and `BufWriter` over the target's connected stream pair: lines that
- * arrive in pieces, a cancelled `readLine` that loses nothing, and `close` that flushes.
+ * arrive in pieces, a cancelled `readLine` that loses nothing, an over-long line skipped, and `close`
+ * that flushes.
  * @module
  */
 import { BufReader, BufWriter } from "@anyrt/core";
-import { bytesEqual, equal, isPending, ok, rejects } from "../assert.ts";
+import { bytesEqual, equal, ioErrorKind, isPending, ok, rejects } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
 import { bytes, delay, pattern, readAll, writeAll } from "./util.ts";
 
@@ -44,6 +45,26 @@ export const bufferedCases: ConformanceCase[] = [
       await rejects(pending, "aborted readLine");
       await writeAll(a, bytes("line\n"));
       equal(await reader.readLine(), "partial line", "the whole line after the abort");
+    },
+  },
+  {
+    id: "buffered/over-long-line-is-skipped",
+    title: "BufReader.readLine fails once on a line over maxLength, then returns the line after it",
+    requires: ["stream.pair"],
+    async run({ pair }) {
+      const { a, b } = await pair();
+      const reader = new BufReader(b, { capacity: 16 });
+      const writing = (async () => {
+        await writeAll(a, bytes(`${"x".repeat(5000)}\n`));
+        await writeAll(a, bytes("short\n"));
+      })();
+      ioErrorKind(
+        await rejects(reader.readLine({ maxLength: 64 }), "readLine of the long line"),
+        "InvalidData",
+        "long line",
+      );
+      equal(await reader.readLine({ maxLength: 64 }), "short", "the line after it");
+      await writing;
     },
   },
   {

@@ -183,6 +183,10 @@ export const capabilityCases: ConformanceCase[] = [
     async run({ runtime }) {
       ok(typeof runtime.id === "string" && runtime.id.length > 0, `runtime.id ${String(runtime.id)}`);
       ok(typeof runtime.version === "string" && runtime.version.length > 0, `runtime.version ${runtime.version}`);
+      ok(
+        /\d/.test(runtime.version) || runtime.version === "unknown",
+        `runtime.version names a version or a date (or is "unknown"), got ${JSON.stringify(runtime.version)}`,
+      );
       ok(typeof runtime.adapter === "string" && runtime.adapter.length > 0, `runtime.adapter ${runtime.adapter}`);
       const manifest = runtime.capabilities as unknown as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
       for (const row of capabilityRows) {

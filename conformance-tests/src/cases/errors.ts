@@ -95,11 +95,9 @@ export const errorCases: ConformanceCase[] = [
   {
     id: "errors/connection-refused-names-the-port",
     title: "the ConnectionRefused error of a failed connect names the port and keeps the native error as cause",
-    requires: ["tcp.connect", "tcp.listen"],
-    async run({ runtime }) {
-      const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
-      const port = listener.localAddress.port;
-      await listener.close();
+    requires: ["tcp.connect", "tcp.closedPort"],
+    async run({ runtime, closedPort }) {
+      const port = await closedPort();
       const error = await rejects(runtime.tcp.connect({ hostname: "127.0.0.1", port }), "connect to a closed port");
       ioErrorKind(error, "ConnectionRefused", "connect to a closed port");
       ok(messageOf(error).includes(String(port)), `message names port ${port}: ${messageOf(error)}`);

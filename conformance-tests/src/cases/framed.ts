@@ -1,12 +1,13 @@
 /**
  * `framed/*`: framing codecs over the target's connected stream pair: frames and lines survive
- * the stream's own chunking in both directions, and a truncated frame at EOF is reported.
+ * the stream's own chunking in both directions, a truncated frame at EOF is reported, and a frame
+ * stream can go on past an over-long line.
  * @module
  */
 import { FramedRead, FramedWrite, LengthDelimited, Lines } from "@anyrt/core";
 import { bytesEqual, equal, ioErrorKind, rejects } from "../assert.ts";
 import type { ConformanceCase } from "../case.ts";
-import { pattern, writeAll } from "./util.ts";
+import { bytes, pattern, writeAll } from "./util.ts";
 
 export const framedCases: ConformanceCase[] = [
   {
@@ -64,6 +65,27 @@ export const framedCases: ConformanceCase[] = [
       bytesEqual(first ?? new Uint8Array(0), new Uint8Array([9, 9]), "the whole frame");
       ioErrorKind(await rejects(input.next(), "next at truncated frame"), "InvalidData", "truncated frame");
       equal(await input.next(), null, "the frame stream ended after the error");
+    },
+  },
+  {
+    id: "framed/resume-after-over-long-line",
+    title:
+      "FramedRead over Lines with afterDecodeError resume delivers an over-long line's error, then the lines after it",
+    requires: ["stream.pair", "stream.halfClose"],
+    async run({ pair, defer }) {
+      const { a, b } = await pair();
+      const input = new FramedRead(b, new Lines({ maxLength: 8 }), { afterDecodeError: "resume" });
+      defer(() => input.close());
+      const writing = (async () => {
+        await writeAll(a, bytes("first\n"));
+        await writeAll(a, bytes(`${"x".repeat(5000)}\nnext\n`));
+        await a.shutdown();
+      })();
+      equal(await input.next(), "first", "the line before");
+      ioErrorKind(await rejects(input.next(), "next at the over-long line"), "InvalidData", "over-long line");
+      equal(await input.next(), "next", "the line after");
+      equal(await input.next(), null, "then EOF");
+      await writing;
     },
   },
 ];

@@ -4,7 +4,7 @@
  * @module
  */
 import type { File, OpenOptions } from "@anyrt/core";
-import { bytesEqual, equal, ioErrorKind, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
+import { AssertionError, bytesEqual, equal, ioErrorKind, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
 import { bytes, readAll, readExactly, text, writeAll } from "./util.ts";
 
@@ -18,6 +18,19 @@ async function open(ctx: CaseContext, path: string, options?: OpenOptions): Prom
 /** A path inside the case's temporary directory. */
 async function tempPath(ctx: CaseContext, name: string): Promise<string> {
   return `${await ctx.tempDir()}/${name}`;
+}
+
+/**
+ * Removes the file `path` and then its directory without `recursive`, which fails when anything
+ * else is left there: an atomic write's temporary file, say.
+ */
+async function removeAndCheckEmpty(ctx: CaseContext, dir: string, path: string, what: string): Promise<void> {
+  await ctx.runtime.fs.remove(path);
+  try {
+    await ctx.runtime.fs.remove(dir);
+  } catch (error) {
+    throw new AssertionError(`${what}: something was left beside the file (a temporary file?): ${String(error)}`);
+  }
 }
 
 export const fsCases: ConformanceCase[] = [
@@ -360,6 +373,74 @@ export const fsCases: ConformanceCase[] = [
       }
       await rejectsWithKind(escaped.write(bytes("x")), "Closed", "write after the block");
       equal(await ctx.runtime.fs.readTextFile(path), "disposed", "content");
+    },
+  },
+  {
+    id: "fs/atomic-write-replaces-whole-file",
+    title: "writeFile with atomic replaces the file whole and leaves nothing beside it; an aborted one changes nothing",
+    requires: ["fs", "fs.atomicWrite"],
+    async run(ctx) {
+      const { fs } = ctx.runtime;
+      const dir = await tempPath(ctx, "atomic");
+      const path = `${dir}/data.bin`;
+      await fs.mkdir(dir);
+      await fs.writeFile(path, "old");
+      await fs.writeFile(path, "new ✓", { atomic: true });
+      equal(await fs.readTextFile(path), "new ✓", "the file after an atomic write of a string");
+      const data = Uint8Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7) & 0xff);
+      await fs.writeFile(path, data, { atomic: true });
+      bytesEqual(await fs.readFile(path), data, "the file after an atomic write of 4 MiB");
+      await removeAndCheckEmpty(ctx, dir, path, "after atomic writes");
+
+      await fs.mkdir(dir);
+      await fs.writeFile(path, "old");
+      const already = new AbortController();
+      already.abort();
+      await rejects(fs.writeFile(path, data, { atomic: true, signal: already.signal }), "an aborted atomic write");
+      equal(await fs.readTextFile(path), "old", "the file after an atomic write with an aborted signal");
+      // Aborted while it runs: it either finished (the new file) or changed nothing (the old one).
+      const racing = new AbortController();
+      const writing = fs.writeFile(path, data, { atomic: true, signal: racing.signal });
+      setTimeout(() => racing.abort(), 0);
+      const finished = await writing.then(
+        () => true,
+        () => false,
+      );
+      const now = await fs.readFile(path);
+      if (finished) bytesEqual(now, data, "the file after an atomic write that finished before its abort");
+      else equal(text(now), "old", "the file after an atomic write aborted while it ran");
+      await removeAndCheckEmpty(ctx, dir, path, "after aborted atomic writes");
+    },
+  },
+  {
+    id: "fs/atomic-write-with-append-or-create-new-is-invalid-input",
+    title: "writeFile with atomic and append or createNew fails at once with InvalidInput and changes nothing",
+    requires: ["fs", "fs.atomicWrite"],
+    async run(ctx) {
+      const { fs } = ctx.runtime;
+      const path = await tempPath(ctx, "atomic-options.txt");
+      await fs.writeFile(path, "old");
+      await rejectsWithKind(fs.writeFile(path, "x", { atomic: true, append: true }), "InvalidInput", "atomic + append");
+      await rejectsWithKind(
+        fs.writeFile(path, "x", { atomic: true, createNew: true }),
+        "InvalidInput",
+        "atomic + createNew",
+      );
+      equal(await fs.readTextFile(path), "old", "the file after the refused writes");
+    },
+  },
+  {
+    id: "fs/atomic-write-without-capability-is-unsupported",
+    title: "without fs.atomicWrite, writeFile with atomic fails with Unsupported and writes nothing",
+    requires: ["fs", "!fs.atomicWrite"],
+    async run(ctx) {
+      const { fs } = ctx.runtime;
+      const path = await tempPath(ctx, "not-atomic.txt");
+      await fs.writeFile(path, "old");
+      const error = await rejects(fs.writeFile(path, "new", { atomic: true }), "an atomic write");
+      ioErrorKind(error, "Unsupported", "an atomic write");
+      ok(String((error as Error).message).includes("fs.atomicWrite"), "the message names fs.atomicWrite");
+      equal(await fs.readTextFile(path), "old", "the file after the refused write");
     },
   },
 ];

@@ -3,10 +3,20 @@
  * resets).
  * @module
  */
-import { isAbortError, type Runtime, type TcpListener, type TcpStream } from "@anyrt/core";
-import { equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
+import { isAbortError, type TcpListener, type TcpStream } from "@anyrt/core";
+import { AssertionError, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
-import { bytes, delay, handled, readExactly, text, waitFor, writeAll, writeUntilFailure } from "./util.ts";
+import {
+  bytes,
+  delay,
+  fillUntilPending,
+  handled,
+  readExactly,
+  text,
+  waitFor,
+  writeAll,
+  writeUntilFailure,
+} from "./util.ts";
 
 const host = "127.0.0.1";
 
@@ -31,12 +41,41 @@ async function accept(ctx: CaseContext, listener: TcpListener): Promise<TcpStrea
   return stream;
 }
 
-/** A loopback port nobody listens on (bound, then released). */
-async function freePort(runtime: Runtime): Promise<number> {
-  const listener = await runtime.tcp.listen({ hostname: host, port: 0 });
-  const port = listener.localAddress.port;
-  await listener.close();
-  return port;
+const peerGone = ["ConnectionReset", "BrokenPipe"] as const;
+
+/**
+ * More unread bytes than any adapter reads ahead of its caller (Node's receive queue pauses the
+ * socket past 256 KiB), so that some are still in the resetter's kernel buffer when it closes.
+ */
+const UNREAD = 1024 * 1024;
+
+/**
+ * Makes `resetter` reset the connection to `victim`: the victim sends bytes the resetter never
+ * reads, and the resetter closes; a close(2) with received bytes unread sends RST, not FIN.
+ */
+async function resetBy(resetter: TcpStream, victim: TcpStream): Promise<void> {
+  const controller = new AbortController();
+  const { pending } = await fillUntilPending(victim, { limit: UNREAD, signal: controller.signal });
+  controller.abort();
+  if (pending === null) await victim.flush();
+  else await pending.catch(() => 0);
+  await delay(50);
+  await resetter.close();
+}
+
+/** Reads until a read rejects and returns its error; a clean EOF instead fails the case. */
+async function readUntilFailure(reader: TcpStream, attempts = 200): Promise<unknown> {
+  const buf = new Uint8Array(1024);
+  for (let i = 0; i < attempts; i++) {
+    let n: number;
+    try {
+      n = await reader.read(buf);
+    } catch (error) {
+      return error;
+    }
+    ok(n !== 0, "the read saw a clean EOF where the peer had reset the connection");
+  }
+  throw new AssertionError(`${attempts} reads of a reset connection all resolved`);
 }
 
 const badPorts: readonly unknown[] = [-1, 65536, 1.5, "80", Number.NaN, Number.POSITIVE_INFINITY, null];
@@ -76,9 +115,9 @@ export const tcpCases: ConformanceCase[] = [
   {
     id: "tcp/connect-closed-port-is-refused",
     title: "connecting to a loopback port nobody listens on fails with ConnectionRefused",
-    requires: ["tcp.listen", "tcp.connect"],
+    requires: ["tcp.connect", "tcp.closedPort"],
     async run(ctx) {
-      const port = await freePort(ctx.runtime);
+      const port = await ctx.closedPort();
       await rejectsWithKind(ctx.runtime.tcp.connect({ hostname: host, port }), "ConnectionRefused", "connect");
     },
   },
@@ -310,6 +349,37 @@ export const tcpCases: ConformanceCase[] = [
       await server.close();
       const error = await writeUntilFailure(client, bytes("still there?"));
       ioErrorKind(error, ["ConnectionReset", "BrokenPipe"], "write after the peer reset");
+    },
+  },
+  {
+    id: "tcp/read-after-peer-reset-fails",
+    title:
+      "a read on a connection the peer reset (closed with unread bytes) fails with ConnectionReset, never a clean EOF",
+    requires: ["tcp.pair", "tcp.resetOnClose"],
+    async run(ctx) {
+      const { a, b } = await ctx.tcpPair();
+      await resetBy(b, a);
+      ioErrorKind(await readUntilFailure(a), "ConnectionReset", "read after the peer reset");
+      ioErrorKind(await readUntilFailure(a), "ConnectionReset", "the read after that");
+    },
+  },
+  {
+    id: "tcp/write-after-read-reset-fails",
+    title:
+      "once a read failed with ConnectionReset, every later write fails at once with ConnectionReset or BrokenPipe, even an empty one",
+    requires: ["tcp.pair", "tcp.resetOnClose"],
+    async run(ctx) {
+      const { a, b } = await ctx.tcpPair();
+      await resetBy(b, a);
+      ioErrorKind(await readUntilFailure(a), "ConnectionReset", "read after the peer reset");
+      await rejectsWithKind(a.write(bytes("too late")), peerGone, "the first write after the failed read");
+      await rejectsWithKind(a.write(bytes("again")), peerGone, "a later write");
+      await rejectsWithKind(a.write(new Uint8Array(0)), peerGone, "a later empty write");
+      ioErrorKind(
+        throws(() => a.tryWrite(bytes("x")), "tryWrite after the failed read"),
+        peerGone,
+        "tryWrite",
+      );
     },
   },
   {

@@ -3,7 +3,7 @@
  * (`ReadHalf` over a `ChunkQueue` or `RingBuffer`), the cancellable `WaitSlot`, signal helpers and argument checks, so that
  * EOF, Busy, cancel safety and bad-input handling are written once for every adapter; and the errno
  * table and native-error wording every adapter shares; and the `File` object (`OpenFile`) over a
- * runtime's file primitives; the accept queue of a listener (`AcceptQueue`);
+ * runtime's file primitives, and atomic whole-file writes over them (`writeFileAtomic`); the accept queue of a listener (`AcceptQueue`);
  * and the `ChildProcess` object and `Command` checks (`SpawnedChild`, `checkCommand`); and the
  * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); the write side of a
  * stream (`WriteHalf` over a `WriteTransport`, the counterpart of `ReadHalf`), the transport of
@@ -14,6 +14,7 @@
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
+export { type AtomicWriteOps, atomicRequested, atomicTempPath, writeFileAtomic } from "./atomic-write.ts";
 export {
   BlockingPool,
   type BlockingPoolOptions,
@@ -81,6 +82,7 @@ export {
   checkSignal,
   checkSize,
   checkString,
+  checkText,
   checkWriteCount,
   checkWriter,
   describe,

@@ -55,6 +55,18 @@ export type ObjectGate = {
   };
 }[keyof GatedObjectTypes];
 
+/**
+ * An option of a part's method that a capability gates (`writeFile`'s `atomic`): a call whose
+ * argument number `argument` (from 0) is an object with `option` set (neither `undefined` nor
+ * `false`) rejects with kind `Unsupported` unless the capability is declared, rather than the
+ * option being ignored; `defineRuntime` enforces it.
+ */
+export interface OptionGate<P extends Part> {
+  readonly method: MethodName<RuntimePartTypes[P]>;
+  readonly argument: number;
+  readonly option: string;
+}
+
 /** One row of the {@link capabilityTable}: one capability of part `P`. */
 export interface CapabilitySpec<P extends Part> {
   /** What a runtime that declares the capability does, in one sentence; the report and the docs show it. */
@@ -69,6 +81,8 @@ export interface CapabilitySpec<P extends Part> {
    * is declared; the adapter's objects enforce it, the suite holds them to it.
    */
   readonly objectGates: readonly ObjectGate[];
+  /** Options of the part's methods that fail with kind `Unsupported` unless the capability is declared. */
+  readonly optionGates?: readonly OptionGate<P>[];
   /** The capabilities this one means nothing without; declaring it without them is refused. */
   readonly needs: readonly string[];
 }
@@ -112,6 +126,13 @@ export const capabilityTable = {
       ],
       needs: [],
     },
+    resetOnClose: {
+      summary:
+        "`close()` of a TCP stream holding received bytes nobody read resets the connection (RST, no FIN before it), so the peer's reads fail with `ConnectionReset` instead of reading a clean EOF.",
+      gates: [],
+      objectGates: [],
+      needs: [],
+    },
     keepAliveDelay: {
       summary:
         "`setKeepAlive(true, initialDelayMs)` sets the idle time before the first probe; undeclared, a given delay fails rather than being ignored.",
@@ -126,6 +147,14 @@ export const capabilityTable = {
       gates: ["open", "readFile", "readTextFile", "writeFile", "stat", "remove", "mkdir", "makeTempDir"],
       objectGates: [],
       needs: [],
+    },
+    atomicWrite: {
+      summary:
+        "`writeFile` with `atomic: true` replaces the file through a temporary file and a rename: never seen half-written; undeclared, `atomic` fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [{ method: "writeFile", argument: 2, option: "atomic" }],
+      needs: ["fs"],
     },
   },
   process: {
@@ -251,12 +280,17 @@ export interface CapabilityRow {
   readonly gates: readonly string[];
   /** The methods of the part's objects (a `TcpStream`'s) that fail with `Unsupported` without it. */
   readonly objectGates: readonly ObjectGate[];
+  /** Options of the part's methods that fail with `Unsupported` without it (`writeFile`'s `atomic`). */
+  readonly optionGates: readonly { readonly method: string; readonly argument: number; readonly option: string }[];
   /** The capabilities it needs declared too. */
   readonly needs: readonly Capability[];
 }
 
 /** A row of any part, as code that walks the whole table reads it. */
-type AnyCapabilitySpec = Omit<CapabilitySpec<Part>, "gates"> & { readonly gates: readonly string[] };
+type AnyCapabilitySpec = Omit<CapabilitySpec<Part>, "gates" | "optionGates"> & {
+  readonly gates: readonly string[];
+  readonly optionGates?: CapabilityRow["optionGates"];
+};
 
 function idOf(part: Part, key: string): Capability {
   return (key === "available" ? part : `${part}.${key}`) as Capability;
@@ -276,6 +310,7 @@ export const capabilityRows: readonly CapabilityRow[] = Object.freeze(
         summary: spec.summary,
         gates: spec.gates,
         objectGates: spec.objectGates,
+        optionGates: spec.optionGates ?? [],
         needs: spec.needs as readonly Capability[],
       }),
     ),

@@ -84,6 +84,13 @@ export interface WriteFileOptions extends OperationOptions {
   readonly createNew?: boolean;
   /** Permission bits for a created file (POSIX), default `0o666` before the umask. */
   readonly mode?: number;
+  /**
+   * Replace the file atomically: write a temporary file in the same directory
+   * (`.<name>.<random>.tmp`), flush it to disk, and rename it over the target, so that readers
+   * and a process killed at any moment see the old file or the whole new one. Not with `append`
+   * or `createNew` (`InvalidInput`). See {@link Fs.writeFile}.
+   */
+  readonly atomic?: boolean;
 }
 
 /**
@@ -97,7 +104,23 @@ export interface Fs {
   readFile(path: string, options?: OperationOptions): Promise<Uint8Array>;
   /** Reads a whole file as UTF-8; invalid UTF-8 fails with `InvalidData`. */
   readTextFile(path: string, options?: OperationOptions): Promise<string>;
-  /** Creates or replaces (or appends to) a whole file. */
+  /**
+   * Creates or replaces (or appends to) a whole file; a string is written as UTF-8.
+   *
+   * **What an unfinished write leaves.** By default the file is replaced in place: truncated,
+   * then written from the start in order, so a write that does not finish (a failure, an abort, a
+   * process killed mid-write) leaves the file holding a prefix of the new data, possibly empty,
+   * and never bytes that were not written (an append leaves the old content and a prefix of the
+   * new). With `atomic: true` the file is never seen half-written: the new data goes to a
+   * temporary file in the same directory (`.<name>.<random>.tmp`), flushed to stable storage, then
+   * renamed over the target (and the directory flushed where the runtime can), so readers and a
+   * process killed at any moment see the old file or the whole new one. A failure or abort before
+   * the rename removes the temporary file and changes nothing; a killed process leaves it behind.
+   * The new file gets `mode`, not the replaced file's permissions.
+   *
+   * Cancel safety: an aborted default write may have written part of the file (the prefix
+   * above); an aborted atomic write changed nothing.
+   */
   writeFile(path: string, data: Uint8Array | string, options?: WriteFileOptions): Promise<void>;
   /** Metadata of a path (following symlinks). */
   stat(path: string): Promise<FileInfo>;

@@ -95,7 +95,7 @@ export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax
 }
 
 /** The flags of {@link WriteFileOptions}. */
-const writeFileFlagNames = ["append", "createNew"] as const;
+const writeFileFlagNames = ["append", "createNew", "atomic"] as const;
 
 /**
  * The argument checks of every `Fs` method, by method: each throws `InvalidInput` unless its

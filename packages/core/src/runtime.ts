@@ -111,6 +111,25 @@ const gatesByPart: ReadonlyMap<Part, ReadonlyMap<string, readonly Capability[]>>
   return byPart;
 })();
 
+/** For each part, its gated options with the capability each needs, from the capability table. */
+const optionGatesByPart: ReadonlyMap<
+  Part,
+  readonly {
+    readonly method: string;
+    readonly argument: number;
+    readonly option: string;
+    readonly capability: Capability;
+  }[]
+> = (() => {
+  const byPart = new Map<Part, { method: string; argument: number; option: string; capability: Capability }[]>();
+  for (const row of capabilityRows) {
+    for (const gate of row.optionGates) {
+      byPart.set(row.part, [...(byPart.get(row.part) ?? []), { ...gate, capability: row.id }]);
+    }
+  }
+  return byPart;
+})();
+
 /**
  * The argument checks of each gated method that returns a promise, by part: the same checks every
  * adapter of core's kit makes, run by the gate before the adapter's method so that a third-party
@@ -170,6 +189,18 @@ function gate<P extends Part>(
       missing === undefined && typeof fn === "function"
         ? checked(part, method, fn.bind(implementation))
         : refusal(part, missing ?? (needs[0] as Capability), adapter);
+  }
+  // An option whose capability is undeclared fails the call rather than being ignored.
+  for (const { method, argument, option, capability } of optionGatesByPart.get(part) ?? []) {
+    const inner = gated[method];
+    if (declared.has(capability) || typeof inner !== "function") continue;
+    gated[method] = (...args: unknown[]) => {
+      const options = args[argument];
+      const value =
+        typeof options === "object" && options !== null ? (options as Record<string, unknown>)[option] : undefined;
+      if (value !== undefined && value !== false) return Promise.reject(unsupported(capability, adapter));
+      return (inner as (...args: unknown[]) => unknown)(...args);
+    };
   }
   return gated;
 }

@@ -45,6 +45,16 @@ export abstract class StagedStream implements Duplex {
   /** Frees the native resource (closes the socket); called once, by the first `close()`. */
   protected abstract release(): void;
 
+  /**
+   * For the read side: a native read failed (the peer reset the connection, the network dropped
+   * it). The connection is gone both ways, so the write side fails with the same error at once:
+   * the waiting write, flushes and every later write reject with it (as Node and Bun destroy a
+   * socket on its first error), rather than one more write being accepted into a dead socket.
+   */
+  protected readFailed(error: unknown): void {
+    this.writer.fail(error);
+  }
+
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     return this.reader.read(buf, options);
   }

@@ -30,7 +30,10 @@ export interface TcpListenOptions {
  * A connected TCP socket: a {@link Duplex} byte stream with addresses and socket options.
  *
  * `shutdown()` sends FIN (half-close) when the adapter declares `tcp.halfClose`; the read side
- * stays open until the peer's FIN. `close()` closes both directions at once.
+ * stays open until the peer's FIN. `close()` closes both directions at once; with `tcp.resetOnClose`
+ * it resets the connection when received bytes were never read, so the peer's reads fail with
+ * `ConnectionReset` (without it the peer may read a clean EOF first). A read that failed because
+ * the connection failed (a reset) fails every later write at once with the same error.
  */
 export interface TcpStream extends Duplex {
   /** The local endpoint. */

@@ -74,6 +74,11 @@ export function checkPath(operation: string, path: unknown): asserts path is str
   }
 }
 
+/** Throws `InvalidInput` unless `value` (the argument `name`) is a non-empty string. */
+export function checkText(operation: string, name: string, value: unknown): asserts value is string {
+  if (typeof value !== "string" || value.length === 0) throw fail(operation, name, "a non-empty string", value);
+}
+
 function isDetached(buffer: ArrayBufferLike): boolean {
   const flag = (buffer as { detached?: boolean }).detached;
   if (typeof flag === "boolean") return flag;

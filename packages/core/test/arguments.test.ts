@@ -250,6 +250,10 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
     decoder: throwing([undefined, null, {}, "d"], (d) => new core.FramedRead(reader(), as(d))),
     options: throwing(notObject, (o) => new core.FramedRead(reader(), new core.Lines(), as(o))),
     readSize: throwing(notSize, (readSize) => new core.FramedRead(reader(), new core.Lines(), as({ readSize }))),
+    afterDecodeError: throwing(
+      ["skip", 1, null, true],
+      (afterDecodeError) => new core.FramedRead(reader(), new core.Lines(), as({ afterDecodeError })),
+    ),
   } satisfies Rows<"reader" | "decoder" | OptionsOf<FramedReadOptions>>,
   FramedWrite: {
     writer: throwing(notWriter, (w) => new core.FramedWrite(as(w), new core.Lines())),
@@ -268,6 +272,10 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
     highWaterMark: throwing(
       notSize,
       (highWaterMark) => new core.Framed(duplex()[0], new core.Lines(), as({ highWaterMark })),
+    ),
+    afterDecodeError: throwing(
+      ["skip", 1, null, true],
+      (afterDecodeError) => new core.Framed(duplex()[0], new core.Lines(), as({ afterDecodeError })),
     ),
   } satisfies Rows<"stream" | "codec" | OptionsOf<FramedOptions>>,
 };

@@ -27,8 +27,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
 const everything: CapabilityManifest = {
-  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true },
-  fs: { available: true },
+  tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
 };
@@ -83,8 +83,10 @@ describe("the capability table", () => {
       "tcp.listen",
       "tcp.halfClose",
       "tcp.socketOptions",
+      "tcp.resetOnClose",
       "tcp.keepAliveDelay",
       "fs",
+      "fs.atomicWrite",
       "process",
       "process.signals",
       "blocking",
@@ -163,8 +165,26 @@ describe("defineRuntime", () => {
     expect(called).toEqual([]);
   });
 
+  it("refuses an option that an undeclared capability gates with Unsupported, and passes it through once declared", async () => {
+    const calls: unknown[] = [];
+    const fs = {
+      writeFile: async (...args: unknown[]) => {
+        calls.push(args[2]);
+      },
+    } as unknown as RuntimeParts["fs"];
+    const without = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null }, { fs });
+    const error = await without.fs.writeFile("/a", "x", { atomic: true }).catch((e: unknown) => e);
+    expect(isIoError(error, "Unsupported") && error.message.includes("fs.atomicWrite")).toBe(true);
+    await without.fs.writeFile("/a", "x", { atomic: false });
+    await without.fs.writeFile("/a", "x");
+    expect(calls).toEqual([{ atomic: false }, undefined]);
+    const withIt = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: true } }, { tcp: null }, { fs });
+    await withIt.fs.writeFile("/a", "x", { atomic: true });
+    expect(calls).toEqual([{ atomic: false }, undefined, { atomic: true }]);
+  });
+
   it("refuses a declared capability whose implementation is missing with Unsupported", async () => {
-    const runtime = runtimeWith({ ...nothing, fs: { available: true } }, { tcp: null });
+    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null });
     await expect(runtime.fs.stat("/")).rejects.toMatchObject({ kind: "Unsupported" });
   });
 
@@ -179,6 +199,7 @@ describe("defineRuntime", () => {
       connect: false,
       listen: false,
       halfClose: false,
+      resetOnClose: false,
       socketOptions: false,
       keepAliveDelay: false,
     });
@@ -223,7 +244,7 @@ describe("defineRuntime", () => {
 
 describe("the report's records", () => {
   it("flatten the manifest and the facts by id, in the table's order", () => {
-    const runtime = runtimeWith({ ...nothing, fs: { available: true } }, { tcp: null });
+    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null });
     const flat = flattenCapabilities(runtime.capabilities);
     expect(Object.keys(flat)).toEqual([...capabilities]);
     expect(flat.fs).toBe(true);

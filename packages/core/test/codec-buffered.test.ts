@@ -185,15 +185,101 @@ describe("BufReader", () => {
     expect(new TextDecoder().decode(buf.subarray(0, 3))).toBe("abc");
   });
 
-  it("a line over maxLength fails with InvalidData and consumes nothing", async () => {
+  it("a line over maxLength fails once with InvalidData, then is skipped: the next call returns the line after it", async () => {
     const [reader, writer] = simplex(64);
     await writer.write(bytes("toolong\nok\n"));
     await writer.shutdown();
     const buffered = new BufReader(reader, { capacity: 2 });
     const error = await buffered.readLine({ maxLength: 3 }).catch((e: unknown) => e);
     expect(isIoError(error, "InvalidData")).toBe(true);
-    expect(await buffered.readLine()).toBe("toolong");
-    expect(await buffered.readLine({ maxLength: 2 })).toBe("ok");
+    expect(await buffered.readLine({ maxLength: 3 })).toBe("ok");
+    expect(await buffered.readLine({ maxLength: 3 })).toBeNull();
+  });
+
+  it("a loop that logs bad lines and reads on gets every good line, whatever the chunking and capacity", async () => {
+    const row = fc.oneof(
+      fc.string({ unit: fc.constantFrom("a", "b", "\r"), maxLength: 30 }).map((text) => ({ text, valid: true })),
+      // A line that is not UTF-8: one lone continuation byte among ASCII.
+      fc.string({ unit: fc.constantFrom("a", "b"), maxLength: 5 }).map((text) => ({ text, valid: false })),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(row, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 8 }),
+        sizes,
+        fc.boolean(),
+        async (rows, trailing, maxLength, capacity, pieces, synchronous) => {
+          const parts: Uint8Array[] = [];
+          const expected: string[] = [];
+          rows.forEach(({ text, valid }, index) => {
+            const last = index === rows.length - 1 && !trailing;
+            const line = valid ? bytes(text) : new Uint8Array([...bytes(text), 0x80]);
+            parts.push(line, last ? new Uint8Array(0) : bytes("\n"));
+            // The line's length without its newline, CR included, is what maxLength bounds.
+            if (!valid || line.length > maxLength) expected.push("ERROR");
+            else if (!(last && text === "")) expected.push(text.endsWith("\r") ? text.slice(0, -1) : text);
+          });
+          const data = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+          let offset = 0;
+          for (const part of parts) {
+            data.set(part, offset);
+            offset += part.length;
+          }
+          const [reader, writer] = simplex(16);
+          const writing = writeInPieces(writer, data, pieces).then(() => writer.shutdown());
+          const buffered = new BufReader(reader, { capacity });
+          const got: string[] = [];
+          for (let guard = 0; guard < 1000; guard++) {
+            let line: string | null;
+            try {
+              const ready = synchronous ? buffered.tryReadLine({ maxLength }) : WOULD_BLOCK;
+              line = ready === WOULD_BLOCK ? await buffered.readLine({ maxLength }) : ready;
+            } catch (error) {
+              expect(isIoError(error, "InvalidData")).toBe(true);
+              got.push("ERROR");
+              continue;
+            }
+            if (line === null) break;
+            got.push(line);
+          }
+          await writing;
+          expect(got).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("read after a skipped line's error sees the rest of that line, and ends the skipping", async () => {
+    const [reader, writer] = simplex(64);
+    await writer.write(bytes("abcdefgh\nok\n"));
+    await writer.shutdown();
+    const buffered = new BufReader(reader, { capacity: 4 });
+    await expect(buffered.readLine({ maxLength: 2 })).rejects.toMatchObject({ kind: "InvalidData" });
+    const rest = new Uint8Array(64);
+    const n = await buffered.read(rest);
+    expect(n).toBeGreaterThan(0);
+    expect(new TextDecoder().decode(rest.subarray(0, n))).toMatch(/^[e-h]*\n?/);
+  });
+
+  it("lines() stops at a bad line; a new lines() loop goes on after it", async () => {
+    const [reader, writer] = simplex(64);
+    await writer.write(bytes("one\nfar too long\ntwo\n"));
+    await writer.shutdown();
+    const buffered = new BufReader(reader);
+    const got: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      try {
+        for await (const line of buffered.lines({ maxLength: 5 })) got.push(line);
+        break;
+      } catch (error) {
+        expect(isIoError(error, "InvalidData")).toBe(true);
+        got.push("ERROR");
+      }
+    }
+    expect(got).toEqual(["one", "ERROR", "two"]);
   });
 
   it("a line exactly maxLength long is accepted, CR included in the count", async () => {
@@ -217,11 +303,14 @@ describe("BufReader", () => {
     expect(lines).toEqual(["\uFEFFbom", "\uFEFFagain ✓", "plain"]);
   });
 
-  it("invalid UTF-8 in a line fails with InvalidData", async () => {
+  it("invalid UTF-8 in a line fails once with InvalidData, and the next call reads the line after it", async () => {
     const [reader, writer] = simplex(64);
-    await writer.write(new Uint8Array([0xff, 0x0a]));
-    const error = await new BufReader(reader).readLine().catch((e: unknown) => e);
+    await writer.write(new Uint8Array([0xff, 0x0a, 0x6f, 0x6b, 0x0a]));
+    await writer.shutdown();
+    const buffered = new BufReader(reader);
+    const error = await buffered.readLine().catch((e: unknown) => e);
     expect(isIoError(error, "InvalidData")).toBe(true);
+    expect(await buffered.readLine()).toBe("ok");
   });
 
   it("a read at least as large as the capacity bypasses the buffer", async () => {

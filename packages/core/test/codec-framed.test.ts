@@ -233,6 +233,52 @@ describe("FramedRead", () => {
     expect(await framed.next()).toBeNull();
   });
 
+  it("with afterDecodeError: resume, an over-long line is delivered as an error and the lines after it follow", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: fc.constantFrom("a", "b"), maxLength: 12 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 16 }),
+        async (lines, maxLength, pieces, readSize) => {
+          const [reader, writer] = simplex(8);
+          const data = bytes(lines.map((line) => `${line}\n`).join(""));
+          const writing = writeInPieces(writer, data, pieces).then(() => writer.shutdown());
+          const framed = new FramedRead(reader, new Lines({ maxLength }), { readSize, afterDecodeError: "resume" });
+          const got: string[] = [];
+          // A new loop over the same FramedRead goes on where the last one stopped.
+          for (let round = 0; round <= lines.length; round++) {
+            try {
+              for await (const line of framed) got.push(line);
+              break;
+            } catch (error) {
+              expect(isIoError(error, "InvalidData")).toBe(true);
+              got.push("ERROR");
+            }
+          }
+          await writing;
+          expect(got).toEqual(lines.map((line) => (line.length > maxLength ? "ERROR" : line)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("with afterDecodeError: resume, a decoder that fails again without progress ends the stream (no spin)", async () => {
+    const [reader, writer] = simplex(64);
+    // A length header over the maximum: LengthDelimited cannot discard past it.
+    await writer.write(new Uint8Array([0, 0, 0, 200, 1, 2, 3]));
+    const framed = new FramedRead(reader, new LengthDelimited({ maxFrameLength: 16 }), {
+      afterDecodeError: "resume",
+    });
+    await expect(framed.next()).rejects.toMatchObject({ kind: "InvalidData" });
+    expect(await framed.next()).toBeNull();
+    expect(await framed.next()).toBeNull();
+    expect(() => new FramedRead(reader, new Lines(), { afterDecodeError: "skip" as "end" })).toThrow(
+      expect.objectContaining({ kind: "InvalidInput" }),
+    );
+  });
+
   it("next() is cancel-safe: an aborted next loses no bytes and the stream goes on", async () => {
     const [reader, writer] = simplex(64);
     const framed = new FramedRead(reader, new LengthDelimited({ lengthFieldLength: 1 }));

@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 import { createContext, runInContext } from "node:vm";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { root } from "./examples.ts";
 
 const here = fileURLToPath(import.meta.url);
+const root = fileURLToPath(new URL("../../../", import.meta.url));
 const onNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 
 /**

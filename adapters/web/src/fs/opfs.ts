@@ -8,6 +8,7 @@
 import type { FileInfo, Fs, OpenOptions, OperationOptions, WriteFileOptions } from "@anyrt/core";
 import { IoError } from "@anyrt/core";
 import {
+  atomicRequested,
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
@@ -298,6 +299,8 @@ export function opfsAvailable(): boolean {
  *   `AlreadyExists` (POSIX's ENOTEMPTY), a locked file `Busy`, a full quota `Other`.
  * - **Metadata**: `stat` gives the size, and `mtime` from the file's `lastModified`; OPFS has no
  *   symbolic links (`isSymlink` is always false) and no permissions (`mode` is ignored).
+ * - `writeFile` writes in place, in order (a write cut short leaves a prefix of the data);
+ *   `atomic: true` fails with `Unsupported` (`fs.atomicWrite` is not declared).
  * - `sync()` flushes the sync access handle; `close()` flushes what was written since the last
  *   flush, and the last `File` of a path to close releases the handle. A `File` dropped without
  *   `close()` is closed when it is garbage collected.
@@ -377,6 +380,12 @@ export function opfsFs(options: OpfsFsOptions = {}): Fs {
       checkFsArguments.writeFile(path, data, writeOptions);
       throwIfAborted(writeOptions.signal);
       await run(`write ${String(path)}`, async () => {
+        if (atomicRequested(writeOptions)) {
+          throw new IoError(
+            "Unsupported",
+            `write ${path}: atomic writes (fs.atomicWrite) are not supported by @anyrt/web: the OPFS engine writes files in place through sync access handles`,
+          );
+        }
         const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
         await engine().writeFile(path, bytes, {
           append: writeOptions.append === true,

@@ -68,8 +68,14 @@ const NEWLINE_NEEDLE = new Uint8Array([NEWLINE]);
  * every later operation fails with `Closed`.
  *
  * **Lines.** `readLine` strips the `\n` and one `\r` before it; at EOF an unterminated last line
- * is returned, then `null`: `"a\r\nb"` yields `"a"`, `"b"`, `null`. Invalid UTF-8 fails with
- * `InvalidData` and consumes nothing. `tryReadLine` is the synchronous form (a line, `null`, or
+ * is returned, then `null`: `"a\r\nb"` yields `"a"`, `"b"`, `null`.
+ *
+ * **Past a bad line.** A line longer than `maxLength`, or one that is not valid UTF-8, fails once
+ * with `InvalidData`, and the reader skips it: the next `readLine` (or `tryReadLine`, or a new
+ * `lines()` loop) discards the rest of it through its `\n` and returns the line after it, as the
+ * `Lines` codec does, so a loop that logs the error and reads on makes progress. `read`, `fill`,
+ * `consume` and `readUntil` called instead see the rest of the skipped line as it is (and end the
+ * skipping). `tryReadLine` is the synchronous form (a line, `null`, or
  * `WOULD_BLOCK`); `lines()` uses it, paying one promise per wait rather than per line. Buffered
  * text is decoded once per batch of whole lines and lines are sliced from it, as `node:readline`
  * does, so a line kept for long may keep its batch's text (at most about `capacity`) alive.
@@ -103,6 +109,8 @@ export class BufReader implements AsyncRead {
   #eof = false;
   #busy = false;
   #closed = false;
+  /** A line over the maximum failed and its rest (through the next `\n`) is still to be discarded. */
+  #discarding = false;
   readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(inner: AsyncRead, options: BufReaderOptions = {}) {
@@ -130,6 +138,7 @@ export class BufReader implements AsyncRead {
    */
   async fill(options?: OperationOptions): Promise<Uint8Array> {
     this.#enter("fill", options);
+    this.#discarding = false;
     try {
       if (this.#buffer.length === 0) await this.#readMore(options);
       return this.#buffer.bytes;
@@ -142,6 +151,7 @@ export class BufReader implements AsyncRead {
   consume(n: number): void {
     this.#check("consume");
     checkInteger("consume", "n", n, 0, this.#buffer.length);
+    this.#discarding = false;
     this.#consume(n);
   }
 
@@ -150,6 +160,7 @@ export class BufReader implements AsyncRead {
     this.#check("read");
     if (this.#busy) throw new IoError("Busy", "read BufReader: another operation is pending");
     if (buf.length === 0) return 0;
+    this.#discarding = false;
     if (this.#buffer.length === 0) {
       if (this.#eof) return 0;
       if (buf.length >= this.#capacity) return this.#inner.tryRead(buf);
@@ -165,6 +176,7 @@ export class BufReader implements AsyncRead {
     this.#enter("read", options);
     try {
       if (buf.length === 0) return 0;
+      this.#discarding = false;
       if (this.#buffer.length === 0) {
         if (this.#eof) return 0;
         if (buf.length >= this.#capacity) return await this.#inner.read(buf, options);
@@ -188,6 +200,7 @@ export class BufReader implements AsyncRead {
     checkOptions("readUntil", options);
     const max = checkLimit("readUntil", "max", options.max === undefined ? DEFAULT_MAX : options.max);
     this.#enter("readUntil", options);
+    this.#discarding = false;
     try {
       const end = await this.#findEnd(needle, max, options, "readUntil");
       return end === 0 ? null : this.#take(end);
@@ -198,9 +211,21 @@ export class BufReader implements AsyncRead {
 
   /**
    * Reads one line as a string, without its `\n` and one `\r` before it; `null` at EOF. An
-   * unterminated last line is returned at EOF. A line longer than `maxLength` rejects with
-   * `InvalidData` and consumes nothing; so does invalid UTF-8. Cancel-safe: an aborted call
-   * leaves the partial line buffered and the next call returns the whole line.
+   * unterminated last line is returned at EOF. A line longer than `maxLength` (or not valid UTF-8)
+   * rejects with `InvalidData` once and is skipped: the next call discards its rest through the
+   * `\n` and returns the following line. Cancel-safe: an aborted call leaves the partial line
+   * buffered and the next call returns the whole line (an aborted skip goes on at the next call).
+   *
+   * @example
+   * ```ts
+   * import { BufReader, simplex } from "@anyrt/core";
+   * const [reader, writer] = simplex(64);
+   * await writer.write(new TextEncoder().encode("far too long\nok\n"));
+   * await writer.shutdown();
+   * const buffered = new BufReader(reader);
+   * console.assert((await buffered.readLine({ maxLength: 4 }).catch((error) => error.kind)) === "InvalidData");
+   * console.assert((await buffered.readLine({ maxLength: 4 })) === "ok");
+   * ```
    */
   async readLine(options: ReadLineOptions = {}): Promise<string | null> {
     checkOptions("readLine", options);
@@ -211,10 +236,14 @@ export class BufReader implements AsyncRead {
     );
     this.#enter("readLine", options);
     try {
+      while (this.#discarding && !this.#skipDiscarded()) await this.#readMore(options);
       const fast = this.#lineFromText(maxLength);
       if (fast !== undefined) return fast;
-      const end = await this.#findEnd(NEWLINE_NEEDLE, maxLength + 1, options, "readLine");
-      return this.#lineAfterRead(end, maxLength);
+      for (;;) {
+        const end = this.#scanLine(maxLength);
+        if (end !== -1) return this.#lineAfterRead(end, maxLength);
+        await this.#readMore(options);
+      }
     } finally {
       this.#busy = false;
     }
@@ -249,14 +278,51 @@ export class BufReader implements AsyncRead {
       this.#check("readLine");
       throw new IoError("Busy", "readLine BufReader: another operation is pending");
     }
+    this.#settle();
+    while (this.#discarding && !this.#skipDiscarded()) {
+      if (this.#tryReadMore() === WOULD_BLOCK) return WOULD_BLOCK;
+    }
     const fast = this.#lineFromText(maxLength);
     if (fast !== undefined) return fast;
     this.#settle();
     for (;;) {
-      const end = this.#scan(NEWLINE_NEEDLE, maxLength + 1, "readLine");
+      const end = this.#scanLine(maxLength);
       if (end !== -1) return this.#lineAfterRead(end, maxLength);
       if (this.#tryReadMore() === WOULD_BLOCK) return WOULD_BLOCK;
     }
+  }
+
+  /**
+   * `#scan` for a line: its end, or -1 when more bytes are needed. A line over `maxLength` is
+   * consumed (through its `\n` when buffered, else all that is buffered, the rest skipped by the
+   * next call) and fails with `InvalidData`, once.
+   */
+  #scanLine(maxLength: number): number {
+    try {
+      return this.#scan(NEWLINE_NEEDLE, maxLength + 1, "readLine");
+    } catch (error) {
+      // The search stopped at the first newline, past the maximum: what follows it is unsearched.
+      this.#scanned = 0;
+      this.#discarding = true;
+      this.#skipDiscarded();
+      throw new IoError("InvalidData", `readLine: a line is longer than ${maxLength} bytes`, { cause: error });
+    }
+  }
+
+  /**
+   * Discards the rest of a skipped line: through its `\n` if one is buffered, else everything
+   * buffered. Returns whether the skip is over (the `\n` was found, or EOF).
+   */
+  #skipDiscarded(): boolean {
+    const at = this.#buffer.indexOf(NEWLINE, 0);
+    if (at !== -1) {
+      this.#consume(at + 1);
+      this.#discarding = false;
+      return true;
+    }
+    this.#consume(this.#buffer.length);
+    if (this.#eof) this.#discarding = false;
+    return !this.#discarding;
   }
 
   /**
@@ -379,6 +445,8 @@ export class BufReader implements AsyncRead {
     try {
       line = this.#decoder.decode(bytes.subarray(0, stop));
     } catch (cause) {
+      // Consumed, so that a bad line fails once and the next call reads the line after it.
+      this.#consume(end);
       throw new IoError("InvalidData", "readLine: the line is not valid UTF-8", { cause });
     }
     this.#consume(end);

@@ -2,10 +2,10 @@
  * `FramedRead`: frames decoded from an `AsyncRead` by a `Decoder`, as an async iterable.
  * @module
  */
-import { IoError } from "../error.ts";
+import { IoError, invalidInput } from "../error.ts";
 import { type AsyncRead, type OperationOptions, WOULD_BLOCK } from "../io.ts";
 import { throwIfAborted } from "../signal.ts";
-import { checkMethods, checkOptions, checkReader, checkSize, signalOf } from "../validate.ts";
+import { checkMethods, checkOptions, checkReader, checkSize, describe, signalOf } from "../validate.ts";
 import { type BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder } from "./codec.ts";
 import { hasClose } from "./internal.ts";
@@ -14,6 +14,14 @@ import { hasClose } from "./internal.ts";
 export interface FramedReadOptions {
   /** Bytes asked of the inner stream per read, an integer >= 1; default 64 KiB. */
   readonly readSize?: number;
+  /**
+   * What a decoder's error does to the frame stream: `"end"` (the default) delivers it and ends
+   * the stream; `"resume"` delivers it and goes on decoding, for decoders that discard what they
+   * failed on (`Lines` and `AnyDelimiter` skip an over-long line and resume at the next one). A
+   * decoder that fails again without progress (no byte read, no frame since) ends the stream
+   * then, so one that cannot discard never makes a retry loop spin.
+   */
+  readonly afterDecodeError?: "end" | "resume";
 }
 
 /**
@@ -29,7 +37,9 @@ export interface FramedReadOptions {
  * **End and errors.** At EOF the decoder's `decodeEof` drains what it can; bytes left after that
  * fail with `InvalidData` ("bytes remaining on stream"), never a silent drop. An error (from the
  * decoder or the inner stream) is delivered once; afterwards the frame stream is over and `next()`
- * resolves `null` (iteration ends).
+ * resolves `null` (iteration ends). With `afterDecodeError: "resume"`, a decoder's error (an
+ * over-long line) is delivered and the frame stream goes on: the next `next()` (or a new
+ * `for await` loop over the same `FramedRead`) continues after what the decoder discarded.
  *
  * **Cancellation safety.** `next()` is cancel-safe: aborting it loses no byte and no frame.
  * Bytes read so far stay buffered, and the next call continues where it stopped. An abort is not
@@ -50,6 +60,14 @@ export interface FramedReadOptions {
  * const lines: string[] = [];
  * for await (const line of new FramedRead(reader, new Lines())) lines.push(line);
  * console.assert(lines.join(",") === "one,two,three");
+ *
+ * // Past an over-long line: the error is delivered, then the next line follows.
+ * const [source, sink] = simplex(64);
+ * await sink.write(new TextEncoder().encode("far too long\nok\n"));
+ * await sink.shutdown();
+ * const framed = new FramedRead(source, new Lines({ maxLength: 4 }), { afterDecodeError: "resume" });
+ * console.assert((await framed.next().catch((error) => error.kind)) === "InvalidData");
+ * console.assert((await framed.next()) === "ok");
  * ```
  */
 export class FramedRead<T> implements AsyncIterable<T> {
@@ -57,6 +75,13 @@ export class FramedRead<T> implements AsyncIterable<T> {
   readonly #decoder: Decoder<T>;
   readonly #buffer = new ByteBuffer(0);
   readonly #readSize: number;
+  readonly #resume: boolean;
+  /**
+   * The buffer's length at the decoder's last failure, until the next read (-1 then). A decoder
+   * that consumed bytes since has changed the length: only a failure at the same length, with no
+   * read between, is one without progress.
+   */
+  #stuckAt = -1;
   #eof = false;
   #done = false;
   #busy = false;
@@ -69,6 +94,11 @@ export class FramedRead<T> implements AsyncIterable<T> {
     this.#decoder = decoder;
     checkOptions("FramedRead", options);
     this.#readSize = checkSize("FramedRead", "readSize", options.readSize, 64 * 1024);
+    const after = options.afterDecodeError ?? "end";
+    if (after !== "end" && after !== "resume") {
+      throw invalidInput(`FramedRead: afterDecodeError must be "end" or "resume", got ${describe(after)}`);
+    }
+    this.#resume = after === "resume";
   }
 
   /** The decoder (for codecs with state worth inspecting). */
@@ -125,10 +155,40 @@ export class FramedRead<T> implements AsyncIterable<T> {
     try {
       frame = this.#decoder.decode(this.#buffer);
     } catch (error) {
-      this.#done = true;
-      throw error;
+      if (this.#decodeFailed()) throw error;
+      return null;
     }
     return frame !== null ? frame : this.#poll(true);
+  }
+
+  /**
+   * After the decoder threw: whether to deliver its error. In `"end"` mode, or when it failed
+   * again without progress in `"resume"` mode, the frame stream is over (a repeated failure is
+   * not delivered again: the stream just ends).
+   */
+  #decodeFailed(): boolean {
+    if (!this.#resume) {
+      this.#done = true;
+      return true;
+    }
+    if (this.#buffer.length === this.#stuckAt) {
+      this.#done = true;
+      return false;
+    }
+    this.#stuckAt = this.#buffer.length;
+    return true;
+  }
+
+  /** One call of the decoder (`decodeEof` at EOF): a frame, `null`, or its error handled by {@link #decodeFailed}. */
+  #decode(eof: boolean): T | null {
+    const decoder = this.#decoder;
+    const buffer = this.#buffer;
+    try {
+      return eof && decoder.decodeEof !== undefined ? decoder.decodeEof(buffer) : decoder.decode(buffer);
+    } catch (error) {
+      if (this.#decodeFailed()) throw error;
+      return null;
+    }
   }
 
   #check(operation: string): void {
@@ -142,32 +202,33 @@ export class FramedRead<T> implements AsyncIterable<T> {
    */
   #poll(decoded: boolean): T | null | typeof WOULD_BLOCK {
     const buffer = this.#buffer;
-    const decoder = this.#decoder;
-    try {
-      for (;;) {
+    for (;;) {
+      if (this.#done) return null;
+      if (decoded) {
+        decoded = false;
+      } else if (!this.#eof) {
+        const frame = this.#decode(false);
+        if (frame !== null) return frame;
         if (this.#done) return null;
-        if (decoded) {
-          decoded = false;
-        } else if (!this.#eof) {
-          const frame = decoder.decode(buffer);
-          if (frame !== null) return frame;
-        } else {
-          const frame = decoder.decodeEof === undefined ? decoder.decode(buffer) : decoder.decodeEof(buffer);
-          if (frame !== null) return frame;
-          this.#done = true;
-          if (buffer.length > 0) {
-            throw new IoError("InvalidData", `FramedRead: bytes remaining on stream (${buffer.length} at EOF)`);
-          }
-          return null;
+      } else {
+        const frame = this.#decode(true);
+        if (frame !== null || this.#done) return frame;
+        this.#done = true;
+        if (buffer.length > 0) {
+          throw new IoError("InvalidData", `FramedRead: bytes remaining on stream (${buffer.length} at EOF)`);
         }
-        const space = buffer.reserve(this.#readSize);
-        const n = this.#inner.tryRead(space);
-        if (n === WOULD_BLOCK) return WOULD_BLOCK;
-        this.#accept(n, space.length);
+        return null;
       }
-    } catch (error) {
-      this.#done = true;
-      throw error;
+      const space = buffer.reserve(this.#readSize);
+      let n: number;
+      try {
+        n = this.#inner.tryRead(space);
+      } catch (error) {
+        this.#done = true;
+        throw error;
+      }
+      if (n === WOULD_BLOCK) return WOULD_BLOCK;
+      this.#accept(n, space.length);
     }
   }
 
@@ -180,6 +241,7 @@ export class FramedRead<T> implements AsyncIterable<T> {
         `next FramedRead: the stream reported reading ${n} bytes into a ${room}-byte buffer`,
       );
     }
+    this.#stuckAt = -1;
     if (n === 0) this.#eof = true;
     else this.#buffer.commit(n);
   }

@@ -30,8 +30,9 @@ const RETURN = 0x0d;
  *
  * **Maximum length, discard and resume.** When `maxLength` bytes are buffered without a newline,
  * `decode` fails once with `InvalidData`; the decoder then discards bytes up to and including the
- * next newline and decodes normally after it. (A `FramedRead` ends its frame stream at the first
- * error, so drive the decoder yourself to resume.) Searches never rescan bytes already searched.
+ * next newline and decodes normally after it. A `FramedRead` made with
+ * `{ afterDecodeError: "resume" }` goes on the same way; by default it ends its frame stream at the
+ * first error. Searches never rescan bytes already searched.
  *
  * **Batches.** The buffered bytes up to their last newline are decoded into one string at once
  * and lines are sliced from it, as `node:readline` does (a line kept for long may keep its

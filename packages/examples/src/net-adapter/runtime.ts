@@ -83,7 +83,14 @@ export function createNetRuntime(): Runtime {
     // Every part named, every capability of a part you have stated: a capability added to
     // anyrt later fails to compile here until you decide. `false` is a part you lack entirely.
     capabilities: {
-      tcp: { connect: true, listen: true, halfClose: true, socketOptions: false, keepAliveDelay: false },
+      tcp: {
+        connect: true,
+        listen: true,
+        halfClose: true,
+        socketOptions: false,
+        keepAliveDelay: false,
+        resetOnClose: true,
+      },
       fs: false,
       process: false,
       blocking: false,
