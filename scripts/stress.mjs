@@ -65,6 +65,19 @@ function figures(metrics = {}) {
     .join(", ");
 }
 
+/** The lines of one run's table, counting its outcomes into `counts`. */
+function tableOf(stressRun, counts) {
+  const lines = [`\n${stressRun.runtime} ${stressRun.runtimeVersion}  ${stressRun.adapter}`];
+  for (const result of stressRun.cases) {
+    counts[result.status]++;
+    const mark = { passed: "ok  ", failed: "FAIL", unsupported: "n/a " }[result.status];
+    const detail = result.status === "passed" ? figures(result.metrics) : (result.error ?? "");
+    const seconds = (result.durationMs / 1000).toFixed(1).padStart(6);
+    lines.push(`  ${mark} ${result.id.padEnd(46)} ${seconds} s  ${detail}`);
+  }
+  return lines.join("\n");
+}
+
 async function main() {
   const options = parseArguments(process.argv.slice(2));
   if (options.build) {
@@ -87,6 +100,7 @@ async function main() {
   progress.log(`stress, ${options.size} sizes, seed ${seed} (the same choices again: \`${rerun}\`)`);
   const runs = [];
   const problems = [];
+  const counts = { passed: 0, failed: 0, unsupported: 0 };
   const started = Date.now();
   try {
     for (const driver of drivers) {
@@ -101,25 +115,11 @@ async function main() {
       });
       runs.push(...result.runs);
       problems.push(...result.problems);
+      // Each runtime's table as soon as it is done: a full run takes many minutes per runtime.
+      for (const stressRun of result.runs) progress.log(tableOf(stressRun, counts));
     }
   } finally {
     echo.close();
-  }
-  let passed = 0;
-  let failed = 0;
-  let unsupported = 0;
-  for (const stressRun of runs) {
-    process.stdout.write(`\n${stressRun.runtime} ${stressRun.runtimeVersion}  ${stressRun.adapter}\n`);
-    for (const result of stressRun.cases) {
-      if (result.status === "passed") passed++;
-      else if (result.status === "failed") failed++;
-      else unsupported++;
-      const mark = { passed: "ok  ", failed: "FAIL", unsupported: "n/a " }[result.status];
-      const detail = result.status === "passed" ? figures(result.metrics) : (result.error ?? "");
-      process.stdout.write(
-        `  ${mark} ${result.id.padEnd(46)} ${(result.durationMs / 1000).toFixed(1).padStart(6)} s  ${detail}\n`,
-      );
-    }
   }
   for (const problem of problems) {
     process.stdout.write(
@@ -139,12 +139,12 @@ async function main() {
   };
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(
-    `\nstress (${options.size}, seed ${seed}): ${passed} passed, ${failed} failed, ${unsupported} unsupported in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${relative(root, file)}\n`,
+    `\nstress (${options.size}, seed ${seed}): ${counts.passed} passed, ${counts.failed} failed, ${counts.unsupported} unsupported in ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${relative(root, file)}\n`,
   );
-  if (failed > 0 || problems.length > 0) {
+  if (counts.failed > 0 || problems.length > 0) {
     process.stdout.write(`the same choices again: ${rerun} (add --runtimes and --only to narrow it)\n`);
   }
-  return failed > 0 || problems.length > 0 || runs.length === 0 ? 1 : 0;
+  return counts.failed > 0 || problems.length > 0 || runs.length === 0 ? 1 : 0;
 }
 
 main().then(

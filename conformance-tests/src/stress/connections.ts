@@ -154,6 +154,7 @@ async function servedPairs(
   );
 }
 
+/** `stress/connections` and `stress/connections-served`. */
 export const connectionCases: StressCase[] = [
   {
     id: "stress/connections",

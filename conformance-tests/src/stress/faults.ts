@@ -95,6 +95,7 @@ async function listenerOf(runtime: Runtime, defer: (cleanup: () => unknown) => v
   return listener;
 }
 
+/** Faults over real TCP: resets, killed peers, a stalling consumer, aborted reads, writes and connects. */
 export const faultCases: StressCase[] = [
   {
     id: "stress/peer-reset-wakes-reader-and-writer",

@@ -222,6 +222,7 @@ const lengthDelimitedOptions: fc.Arbitrary<LengthDelimitedOptions> = fc.record(
   { requiredKeys: [] },
 );
 
+/** One fuzzing case per codec or decoder of core. */
 export const fuzzCases: StressCase[] = [
   {
     id: "stress/fuzz-lines",

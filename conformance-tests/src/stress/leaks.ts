@@ -139,6 +139,7 @@ async function connectCycle(runtime: Runtime, listener: TcpListener): Promise<vo
 
 const noop = (): void => undefined;
 
+/** The leak checks, each followed by its `-control`. */
 export const leakChecks: StressCase[] = [
   ...leakCases({
     id: "stress/leak-connect-close",

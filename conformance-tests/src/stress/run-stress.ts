@@ -23,7 +23,7 @@ import {
 
 /** Options of {@link runStress}. */
 export interface StressOptions {
-  /** The cases to run; default every case of `stressCases`. */
+  /** The cases to run: `stressCases`, with those a package adds, or a selection of them. */
   readonly cases: readonly StressCase[];
   /** Default `"small"`. */
   readonly size?: StressSize | undefined;

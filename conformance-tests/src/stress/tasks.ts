@@ -5,6 +5,7 @@
 import { equal } from "../assert.ts";
 import type { StressCase } from "./stress-case.ts";
 
+/** `stress/spawn-many-tasks`. */
 export const taskCases: StressCase[] = [
   {
     id: "stress/spawn-many-tasks",
