@@ -1,7 +1,7 @@
 // `npm test`: type-check, lint and format check, the API reference, the layering check, the
 // packaging checks (JSR dry run, release dry run, packed-tarball smoke test), unit tests on Node,
-// Deno, Bun and Chromium, and the conformance suite on every runtime present, ending with one line
-// `N passed, N failed, N skipped` summed over everything.
+// Deno, Bun and Chromium, the stress suite at its small sizes, and the conformance suite on every
+// runtime present, ending with one line `N passed, N failed, N skipped` summed over everything.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { chromiumBinary, printMatrix, runConformance, toolingNodeMajor, writeReports } from "./lib/conformance.mjs";
@@ -163,6 +163,8 @@ async function main() {
   await check("release dry run", process.execPath, ["scripts/release.mjs", "--dry-run"]);
   await packSmoke();
   for (const runtime of Object.keys(vitestHosts)) await unitTests(runtime);
+  // Connections, faults, leaks, fuzzing and tasks at the small sizes on every runtime (built above).
+  await check("stress (small sizes)", process.execPath, ["scripts/stress.mjs", "--no-build"]);
   await conformance();
   if (failures.length > 0) process.stdout.write(`\nfailed: ${failures.join("; ")}\n`);
   process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`);

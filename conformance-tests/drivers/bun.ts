@@ -4,6 +4,7 @@
  * @module
  */
 import { compatTargets, loadTarget, runDriver } from "./driver.ts";
+import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Bun` global this driver uses (the driver compiles with `tsc`, not `bun`). */
 declare const Bun: { readonly version: string };
@@ -17,4 +18,5 @@ runDriver({
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/bun", load: () => loadTarget("@anyrt/bun/conformance", "bunConformanceTarget") },
   extras: [compatTargets],
+  memory: processMemoryProbe,
 });

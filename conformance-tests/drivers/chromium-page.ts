@@ -10,6 +10,7 @@
  */
 import * as auto from "@anyrt/auto";
 import { usesStreamPair } from "@anyrt/conformance";
+import type { MemoryProbe, StressScale, StressSize } from "@anyrt/conformance/stress";
 import { webConformanceTarget } from "@anyrt/web/conformance";
 import { compatTargets, runTargets } from "./driver.ts";
 
@@ -63,6 +64,39 @@ function runInWorker(): Promise<number> {
   });
 }
 
+/**
+ * The page's memory probe for the stress suite: `gc` and precise `performance.memory`, which the
+ * host gives a stress run (`--js-flags=--expose-gc`, `--enable-precise-memory-info`). Whether the
+ * heap figure counts `ArrayBuffer` memory is measured, not assumed: 4 MiB of buffers are made and
+ * looked for.
+ */
+async function pageMemoryProbe(): Promise<MemoryProbe | undefined> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // Each read of `performance.memory` is a new snapshot: read it every time.
+  const host = performance as unknown as { readonly memory?: { readonly usedJSHeapSize: number } };
+  if (typeof gc !== "function" || host.memory === undefined) return undefined;
+  const used = () => host.memory?.usedJSHeapSize ?? 0;
+  gc();
+  const before = used();
+  const buffers = Array.from({ length: 4 }, () => new Uint8Array(1024 * 1024));
+  gc();
+  const external = used() - before >= 3 * 1024 * 1024 && buffers.length === 4;
+  return { collect: gc, used, external };
+}
+
+/**
+ * The page's connections for the stress suite: Chromium opens WebSockets to one host one at a
+ * time (RFC 6455 4.1: a connection waits while another to the same host is connecting), tens of
+ * milliseconds each on a loaded machine, and allows 255 at once in a profile, so the page makes
+ * fewer than the other runtimes (each pair is two, and a reset pair fills the buffers of the three
+ * TCP connections it crosses first).
+ */
+function pageStressScale(size: StressSize): Partial<StressScale> {
+  return size === "small"
+    ? { connections: 20, servedConnections: 10, resets: 4 }
+    : { connections: 200, servedConnections: 100, resets: 32 };
+}
+
 const main = params.get("main") !== "0";
 const inWorker = params.get("worker") === "1";
 
@@ -102,6 +136,8 @@ const inWorker = params.get("worker") === "1";
         },
       ],
       resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
+      memory: pageMemoryProbe,
+      stressScale: pageStressScale,
     })
   : Promise.resolve(0)
 )

@@ -139,10 +139,16 @@ export function chromiumVersion(): string {
   return /\d+\.\d+\.\d+\.\d+/.exec(output)?.[0] ?? output.trim();
 }
 
-/** Launches headless Chromium through playwright-core. */
-export async function launchChromium(): Promise<import("playwright-core").Browser> {
+/**
+ * What a stress run (`--suite stress`) adds: `gc` and precise `performance.memory` for the page's
+ * memory probe (see `chromium-page.ts`).
+ */
+const stressArgs = ["--js-flags=--expose-gc", "--enable-precise-memory-info"];
+
+/** Launches headless Chromium through playwright-core, with `extraArgs` after {@link chromiumArgs}. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<import("playwright-core").Browser> {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: chromiumBinary, args: chromiumArgs });
+  return chromium.launch({ executablePath: chromiumBinary, args: [...chromiumArgs, ...extraArgs] });
 }
 
 /**
@@ -183,7 +189,8 @@ async function main(): Promise<number> {
       allow: () => true,
     });
     const version = chromiumVersion();
-    browser = await launchChromium();
+    const stress = args.some((argument, index) => argument === "--suite" && args[index + 1] === "stress");
+    browser = await launchChromium(stress ? stressArgs : []);
     const page = await browser.newPage();
     let code = 2;
     let finish: () => void = () => undefined;

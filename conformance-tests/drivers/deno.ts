@@ -4,6 +4,7 @@
  * @module
  */
 import { compatTargets, loadTarget, runDriver } from "./driver.ts";
+import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Deno` namespace this driver uses (the driver compiles with `tsc`, not `deno`). */
 declare const Deno: {
@@ -30,4 +31,5 @@ runDriver({
   exit: (code) => Deno.exit(code),
   adapter: { name: "@anyrt/deno", load: () => loadTarget("@anyrt/deno/conformance", "denoConformanceTarget") },
   extras: [compatTargets],
+  memory: processMemoryProbe,
 });

@@ -2,10 +2,21 @@
  * The part of every conformance driver that does not depend on the runtime: argument parsing, the
  * JSON-lines protocol to `scripts/conformance.mjs`, and running the suite against each target. The
  * entries (`node.ts`, `deno.ts`, `bun.ts`) supply a {@link Host}: how to print and exit on their
- * runtime, and which targets they offer.
+ * runtime, and which targets they offer. With `--suite stress` the same drivers run the stress
+ * suite (`@anyrt/conformance/stress`, `scripts/stress.mjs`) instead.
  * @module
  */
 import { areaOf, type ConformanceTarget, cases, limitedTarget, memoryTarget, runSuite } from "@anyrt/conformance";
+import {
+  type EchoAddress,
+  type MemoryProbe,
+  runStress,
+  type StressCase,
+  type StressRunResult,
+  type StressScale,
+  type StressSize,
+  stressCases,
+} from "@anyrt/conformance/stress";
 
 /** One line of the driver's stdout protocol. */
 export type DriverMessage =
@@ -26,7 +37,7 @@ export type DriverMessage =
       done: number;
       total: number;
     }
-  | { type: "run"; run: Awaited<ReturnType<typeof runSuite>> }
+  | { type: "run"; run: Awaited<ReturnType<typeof runSuite>> | StressRunResult }
   | { type: "error"; adapter: string; message: string };
 
 /** What a driver entry supplies about the runtime it runs on. */
@@ -51,6 +62,18 @@ export interface Host {
    * driver imports it dynamically.
    */
   readonly resolveAuto?: (() => Promise<{ adapter: string } | { error: string }>) | undefined;
+  /**
+   * How this realm measures memory for the stress suite's leak and memory cases, or `undefined`
+   * when it cannot collect garbage on request (those cases are then unsupported).
+   */
+  readonly memory?: (() => Promise<MemoryProbe | undefined>) | undefined;
+  /** The stress suite's numbers that differ on this runtime, by size, and why in the host's docs. */
+  readonly stressScale?: ((size: StressSize) => Partial<StressScale>) | undefined;
+  /**
+   * Stress cases packages add on this runtime, run after the suite's own: the slot for the
+   * WebSocket relay's hostile-client cases (issue 16 §1), which need a runtime that can listen.
+   */
+  readonly stressExtras?: (() => Promise<readonly StressCase[]>) | undefined;
 }
 
 /**
@@ -93,12 +116,39 @@ type TargetName = (typeof builtInTargets)[number] | (string & {});
 function usage(host: Host): string {
   const names = [host.runtime, "memory", "limited", ...(host.extras ?? []).map((extra) => extra.group)].join(",");
   return `usage: ${host.runtime} conformance-tests/drivers/dist/${host.runtime}.js [--targets ${names}] [--timeout-ms N]
+         [--suite conformance|stress] [--size small|full] [--seed N] [--echo HOST:PORT] [--only IDS]
 
 Runs the anyrt conformance suite on this ${host.runtime} and prints JSON lines on stdout:
-{"type":"progress",...} after every case and {"type":"run","run":RunResult} per target.`;
+{"type":"progress",...} after every case and {"type":"run","run":RunResult} per target.
+With --suite stress it runs the stress suite instead (default target: ${host.runtime} only), at
+--size (default small), with --seed for its random choices, --echo for an echo server
+outside the runtime (scripts/stress.mjs runs one) and --only for the cases whose ids start
+with one of a comma-separated list.`;
 }
 
-function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number | undefined } {
+/** What `--suite stress` adds to a driver's arguments. */
+interface StressArguments {
+  readonly size: StressSize;
+  readonly seed: number | undefined;
+  readonly echo: EchoAddress | undefined;
+  /** Id prefixes of the cases to run, or `undefined` for all. */
+  readonly only: readonly string[] | undefined;
+}
+
+function parseEcho(value: string): EchoAddress {
+  const colon = value.lastIndexOf(":");
+  const port = Number(value.slice(colon + 1));
+  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`--echo takes HOST:PORT, got ${value}`);
+  }
+  return { hostname: value.slice(0, colon), port };
+}
+
+function parseArguments(host: Host): {
+  targets: TargetName[];
+  timeoutMs: number | undefined;
+  stress: StressArguments | undefined;
+} {
   // The runtime's own name selects its adapter: `--targets deno,memory` on Deno.
   const groups = (host.extras ?? []).map((extra) => extra.group);
   const byName = (name: string): TargetName | undefined =>
@@ -107,8 +157,13 @@ function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number 
       : name === "memory" || name === "limited" || groups.includes(name)
         ? name
         : undefined;
-  let targets: TargetName[] = [...builtInTargets, ...groups];
+  let targets: TargetName[] | undefined;
   let timeoutMs: number | undefined;
+  let suite = "conformance";
+  let size: StressSize = "small";
+  let seed: number | undefined;
+  let echo: EchoAddress | undefined;
+  let only: string[] | undefined;
   const argv = host.args;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -125,6 +180,21 @@ function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number 
     } else if (argument === "--timeout-ms" && value !== undefined) {
       timeoutMs = Number(value);
       index++;
+    } else if (argument === "--suite" && (value === "conformance" || value === "stress")) {
+      suite = value;
+      index++;
+    } else if (argument === "--size" && (value === "small" || value === "full")) {
+      size = value;
+      index++;
+    } else if (argument === "--seed" && value !== undefined && /^\d+$/.test(value)) {
+      seed = Number(value);
+      index++;
+    } else if (argument === "--echo" && value !== undefined) {
+      echo = parseEcho(value);
+      index++;
+    } else if (argument === "--only" && value !== undefined) {
+      only = value.split(",").filter((prefix) => prefix !== "");
+      index++;
     } else if (argument === "--help" || argument === "-h") {
       host.writeLine(`${usage(host)}\n`);
       host.exit(0);
@@ -132,7 +202,8 @@ function parseArguments(host: Host): { targets: TargetName[]; timeoutMs: number 
       throw new Error(`unexpected argument ${argument ?? ""}\n${usage(host)}`);
     }
   }
-  return { targets, timeoutMs };
+  if (suite === "stress") return { targets: targets ?? ["native"], timeoutMs, stress: { size, seed, echo, only } };
+  return { targets: targets ?? [...builtInTargets, ...groups], timeoutMs, stress: undefined };
 }
 
 /**
@@ -235,7 +306,7 @@ export function runTargets(host: Host): Promise<number> {
     }
   };
   const main = async (): Promise<number> => {
-    const { targets, timeoutMs } = parseArguments(host);
+    const { targets, timeoutMs, stress } = parseArguments(host);
     const runs: PlannedRun[] = [];
     for (const name of targets) runs.push(...(await plan(name)));
     emit({
@@ -246,6 +317,8 @@ export function runTargets(host: Host): Promise<number> {
       auto: await (host.resolveAuto ?? resolveAuto)(),
     });
     let failures = 0;
+    const memory = stress === undefined ? undefined : await host.memory?.();
+    const extraStress = stress === undefined ? [] : ((await host.stressExtras?.()) ?? []);
     for (const planned of runs) {
       let target: ConformanceTarget;
       try {
@@ -259,20 +332,33 @@ export function runTargets(host: Host): Promise<number> {
         failures++;
         continue;
       }
-      const run = await runSuite(target, cases, {
-        ...(timeoutMs === undefined ? {} : { timeoutMs }),
-        onResult(result, index, total) {
-          emit({
-            type: "progress",
-            runtime: host.runtime,
-            runtimeVersion: host.runtimeVersion,
-            adapter: target.adapter,
-            area: areaOf(result.id),
-            done: index + 1,
-            total,
-          });
-        },
-      });
+      const onResult = (result: { id: string }, index: number, total: number) => {
+        emit({
+          type: "progress",
+          runtime: host.runtime,
+          runtimeVersion: host.runtimeVersion,
+          adapter: target.adapter,
+          area: stress === undefined ? areaOf(result.id) : result.id,
+          done: index + 1,
+          total,
+        });
+      };
+      const run =
+        stress === undefined
+          ? await runSuite(target, cases, { ...(timeoutMs === undefined ? {} : { timeoutMs }), onResult })
+          : await runStress(target, {
+              cases: [...stressCases, ...extraStress].filter(
+                (stressCase) =>
+                  stress.only === undefined || stress.only.some((prefix) => stressCase.id.startsWith(prefix)),
+              ),
+              size: stress.size,
+              scale: host.stressScale?.(stress.size),
+              seed: stress.seed,
+              echo: stress.echo,
+              memory,
+              timeoutMs,
+              onResult,
+            });
       emit({ type: "run", run });
       if (run.cases.some((result) => result.status === "failed")) failures++;
     }

@@ -4,6 +4,7 @@
  * @module
  */
 import { compatTargets, effectTargets, loadTarget, runDriver } from "./driver.ts";
+import { processMemoryProbe } from "./memory.ts";
 
 runDriver({
   runtime: "node",
@@ -14,4 +15,5 @@ runDriver({
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/node", load: () => loadTarget("@anyrt/node/conformance", "nodeConformanceTarget") },
   extras: [compatTargets, effectTargets],
+  memory: processMemoryProbe,
 });

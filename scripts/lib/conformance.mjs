@@ -247,12 +247,14 @@ function countCases(cases) {
 /**
  * Runs the driver of `driver` ({ runtime, path, version }) on that runtime and collects its runs.
  * Resolves `{ runs, problems }`: a problem is a target, or the whole runtime, that produced no results.
+ * `extraArgs` go to the driver as they are (`--suite stress ...` from scripts/stress.mjs).
  */
-export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000 }) {
+export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTimeoutMs = 20 * 60_000, extraArgs = [] }) {
   const [command, args] = driverCommand(driver);
   const selected = targetsFor(driver.runtime, targets);
   if (selected !== undefined) args.push("--targets", selected);
   if (caseTimeoutMs !== undefined) args.push("--timeout-ms", String(caseTimeoutMs));
+  args.push(...extraArgs);
   const label = `${driver.runtime} ${driver.version}`;
   const runs = [];
   const errors = new Map();

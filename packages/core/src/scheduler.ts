@@ -61,16 +61,45 @@ interface HostGlobals {
 }
 
 /**
+ * Callbacks queued for the one `setTimeout(0)` that runs them all, in FIFO order: a timer per
+ * callback would count against the host's limit of active timers (workerd refuses the 10,001st,
+ * so 10,000 tasks calling `yieldNow` at once failed there; `stress/spawn-many-tasks`). The batch
+ * runs after every microtask pending when the first was queued, as a timer of its own would; the
+ * microtasks a callback queues run after the batch. A callback that throws is reported as an
+ * uncaught error, on a timer of its own, and the rest still run.
+ */
+function coalescedTimeouts(): (callback: () => void) => void {
+  let queue: (() => void)[] = [];
+  const run = (): void => {
+    const batch = queue;
+    queue = [];
+    for (const callback of batch) {
+      try {
+        callback();
+      } catch (error) {
+        setTimeout(() => {
+          throw error;
+        }, 0);
+      }
+    }
+  };
+  return (callback) => {
+    if (queue.push(callback) === 1) setTimeout(run, 0);
+  };
+}
+
+/**
  * The host's cheapest way to run a callback on a later macrotask: `setImmediate` where the host
  * has one (Node, Bun), a `scheduler.postTask` task in browsers (a nested `setTimeout(0)` is
- * clamped to 4 ms there), `setTimeout(0)` elsewhere (Deno, workerd).
+ * clamped to 4 ms there), one `setTimeout(0)` for every callback queued until it fires elsewhere
+ * (Deno, workerd).
  */
 function hostMacrotask(): (callback: () => void) => void {
   const host = globalThis as HostGlobals;
   if (typeof host.setImmediate === "function") return (callback) => void host.setImmediate?.(callback);
   const scheduler = host.scheduler;
   if (typeof scheduler?.postTask === "function") return (callback) => void scheduler.postTask?.(callback);
-  return (callback) => void setTimeout(callback, 0);
+  return coalescedTimeouts();
 }
 
 /**
@@ -86,7 +115,7 @@ let macrotask = (callback: () => void): void => {
  * The host's scheduler, from web-standard globals only: `performance.now()`, `setTimeout` /
  * `clearTimeout` (unreferenced for `keepAlive: false` where timers have `unref`), the host's
  * `queueMicrotask`, and its cheapest macrotask (`setImmediate`, else `scheduler.postTask`, else
- * `setTimeout(0)`).
+ * one `setTimeout(0)` for all the callbacks queued before it fires).
  *
  * @example
  * ```ts

@@ -157,6 +157,21 @@ describe("LengthDelimited", () => {
     expect(buffer.take(buffer.length)).toEqual(new Uint8Array([0, 3, 1]));
   });
 
+  it("a frame that ends inside its own header fails with InvalidData instead of repeating (found by stress/fuzz-length-delimited)", () => {
+    // numSkip 0 keeps the header in the frame; length 1 adjusted by -1 is an empty frame that
+    // consumed nothing, which decoded the same header again, forever.
+    const codec = new LengthDelimited({ lengthFieldLength: 1, lengthAdjustment: -1, numSkip: 0 });
+    const buffer = new ByteBuffer();
+    buffer.append(new Uint8Array([1]));
+    expect(() => codec.decode(buffer)).toThrow(expect.objectContaining({ kind: "InvalidData" }));
+    // A frame that takes its header in with it still decodes.
+    const whole = new LengthDelimited({ lengthFieldLength: 1, lengthAdjustment: 1, numSkip: 0 });
+    buffer.clear();
+    buffer.append(new Uint8Array([1, 7]));
+    expect(whole.decode(buffer)).toEqual(new Uint8Array([1, 7]));
+    expect(buffer.length).toBe(0);
+  });
+
   it("a frame over the maximum fails with InvalidData when decoding and InvalidInput when encoding", async () => {
     const codec = new LengthDelimited({ maxFrameLength: 4 });
     const buffer = new ByteBuffer();

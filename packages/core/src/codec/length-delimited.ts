@@ -41,7 +41,10 @@ export interface LengthDelimitedOptions {
  * **Decoding.** Waits for `lengthFieldOffset + lengthFieldLength` header bytes, reads the length
  * field as an unsigned integer; a value over `maxFrameLength` fails with `InvalidData` (a
  * negative length after `lengthAdjustment` too). It then skips `numSkip` bytes from the start of
- * the frame and returns the next `length + lengthAdjustment` bytes as a fresh copy.
+ * the frame and returns the next `length + lengthAdjustment` bytes as a fresh copy. A frame must
+ * reach past its header (`numSkip + length + lengthAdjustment >= lengthFieldOffset +
+ * lengthFieldLength`), or the header would be read again: one that does not fails with
+ * `InvalidData`.
  *
  * **Encoding.** Writes the length field (`payload.length - lengthAdjustment`, in
  * `lengthFieldLength` bytes and the chosen byte order), then the payload; `lengthFieldOffset`
@@ -67,6 +70,8 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   readonly #little: boolean;
   readonly #adjustment: number;
   readonly #skip: number;
+  /** `lengthFieldOffset + lengthFieldLength`: the bytes every frame must at least consume. */
+  readonly #header: number;
   readonly #max: number;
   /** The largest value the length field can hold. */
   readonly #fieldMax: number;
@@ -95,7 +100,8 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
       orDefault(options.lengthAdjustment, 0),
       Number.MIN_SAFE_INTEGER,
     );
-    this.#skip = checkInteger("LengthDelimited", "numSkip", orDefault(options.numSkip, this.#offset + fieldLength), 0);
+    this.#header = this.#offset + fieldLength;
+    this.#skip = checkInteger("LengthDelimited", "numSkip", orDefault(options.numSkip, this.#header), 0);
     this.#max = checkInteger(
       "LengthDelimited",
       "maxFrameLength",
@@ -123,6 +129,14 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     const adjusted = length + this.#adjustment;
     if (adjusted < 0) {
       throw new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
+    }
+    // A frame that ends inside its own header would leave the header to be read again: with
+    // `numSkip` below the header, an endless run of the same frame.
+    if (skip + adjusted < this.#header) {
+      throw new IoError(
+        "InvalidData",
+        `LengthDelimited: frame length ${length} ends inside its ${this.#header}-byte header (numSkip ${skip}, adjusted length ${adjusted})`,
+      );
     }
     if (available - skip >= adjusted) return buf.take(adjusted, skip);
     buf.consume(skip);
