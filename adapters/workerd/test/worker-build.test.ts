@@ -17,7 +17,10 @@ const readme = readFileSync(join(here, "..", "README.md"), "utf8");
 
 /** The README's fenced blocks of one language, in order. */
 function blocks(language: string): string[] {
-  return [...readme.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map((match) => match[1] ?? "");
+  // A fence may carry attributes after its language (```ts not-run="..."), read by the examples test.
+  return [...readme.matchAll(new RegExp(`\`\`\`${language}(?:[ \\t][^\\n]*)?\\n([\\s\\S]*?)\`\`\``, "g"))].map(
+    (match) => match[1] ?? "",
+  );
 }
 
 /** The README's shell command that runs `tool`, without `npx` (the tools are this repository's). */

@@ -19,6 +19,7 @@ import {
   isVariant,
   type RuntimeGroup,
   type StatusCounts,
+  shortAreaNames,
 } from "./report.ts";
 
 /**
@@ -159,7 +160,15 @@ function renderNotices(report: ConformanceReport): string {
 function renderMatrixTable(report: ConformanceReport, groups: readonly RuntimeGroup[]): string {
   if (report.runs.length === 0) return "";
   const areas = areasOf(report);
-  const head = areas.map((area) => `<th scope="col">${escapeHtml(area)}</th>`).join("");
+  // The terminal's short headings, each with its full name as its title and in the legend: eighteen
+  // areas by their full names do not fit 1400 pixels.
+  const short = shortAreaNames(areas);
+  const head = areas
+    .map(
+      (area) =>
+        `<th scope="col" title="${escapeHtml(area)}"><abbr title="${escapeHtml(area)}">${escapeHtml(short.get(area) ?? area)}</abbr></th>`,
+    )
+    .join("");
   const columns = areas.length + 2;
   const runRow = (run: RunResult, variant: boolean, hidden: boolean) => {
     const cells = areas.map((area) => {
@@ -198,7 +207,7 @@ ${rows.join("\n")}</tbody>`;
     return `<td class="${tone(counts)}" title="${escapeHtml(`${area}, all runs: ${describeCounts(counts)}`)}">${foldedMark(counts)}</td>`;
   });
   return `<section id="matrix"><h2>Results by run and area</h2>
-<p class="legend">A number is the cases that passed in the area; <span class="key bad">✗n</span> n failed; <span class="key unsup">·</span> all unsupported (never counted as passed); <span class="key none">-</span> no case. Total: passed/supported ✗failed ·unsupported. Each runtime's bridge and variant runs (wrapped adapters, compat bridges, the memory pipe) are folded: open them with the button; one that failed is always shown. A cell opens its area in the case view.</p>
+<p class="legend">A number is the cases that passed in the area; <span class="key bad">✗n</span> n failed; <span class="key unsup">·</span> all unsupported (never counted as passed); <span class="key none">-</span> no case. Total: passed/supported ✗failed ·unsupported. Each runtime's bridge and variant runs (wrapped adapters, compat bridges, the memory pipe) are folded: open them with the button; one that failed is always shown. A cell opens its area in the case view. Areas: ${areas.map((area) => `${escapeHtml(short.get(area) ?? area)} ${escapeHtml(area)}`).join(", ")}.</p>
 <div class="scroll"><table class="matrix"><thead><tr><th scope="col" class="label">runtime, adapter</th>${head}<th scope="col">total</th></tr></thead>
 ${bodies.join("\n")}
 <tfoot><tr><th scope="row">all runs</th>${totals.join("")}${totalCell(countReport(report))}</tr></tfoot></table></div></section>`;

@@ -159,10 +159,15 @@ function refusal(part: Part, capability: Capability, adapter: string): (...args:
   return () => Promise.reject(unsupported(capability, adapter));
 }
 
+/** The argument check of `method` of `part`, when it has one. */
+function argumentCheck(part: Part, method: string): ((...args: unknown[]) => void) | undefined {
+  const checks = part === "blocking" ? undefined : (argumentChecks[part] as Readonly<Record<string, unknown>>);
+  return checks?.[method] as ((...args: unknown[]) => void) | undefined;
+}
+
 /** `method` of `part` behind its argument check, when it has one. */
 function checked(part: Part, method: string, fn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-  const checks = part === "blocking" ? undefined : (argumentChecks[part] as Readonly<Record<string, unknown>>);
-  const check = checks?.[method] as ((...args: unknown[]) => void) | undefined;
+  const check = argumentCheck(part, method);
   if (check === undefined) return fn;
   return (...args: unknown[]) => {
     try {
@@ -190,11 +195,18 @@ function gate<P extends Part>(
         ? checked(part, method, fn.bind(implementation))
         : refusal(part, missing ?? (needs[0] as Capability), adapter);
   }
-  // An option whose capability is undeclared fails the call rather than being ignored.
+  // An option whose capability is undeclared fails the call rather than being ignored; a bad
+  // argument is still InvalidInput first, as for every gated method.
   for (const { method, argument, option, capability } of optionGatesByPart.get(part) ?? []) {
     const inner = gated[method];
     if (declared.has(capability) || typeof inner !== "function") continue;
+    const check = argumentCheck(part, method);
     gated[method] = (...args: unknown[]) => {
+      try {
+        check?.(...args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       const options = args[argument];
       const value =
         typeof options === "object" && options !== null ? (options as Record<string, unknown>)[option] : undefined;

@@ -88,7 +88,7 @@ function sourceFolders(): string[] {
 }
 
 const fence =
-  /^(?<indent>[ \t]*(?:\* ?)?)```(?<lang>ts|typescript|js|javascript)(?<info>[^\n`]*)\n(?<body>[\s\S]*?)^[ \t]*(?:\* ?)?```[ \t]*$/gm;
+  /^(?<indent>[ \t]*(?:\* ?)?)```(?<lang>ts|typescript|js|javascript)(?<info>(?:[ \t][^\n`]*)?)\n(?<body>[\s\S]*?)^[ \t]*(?:\* ?)?```[ \t]*$/gm;
 
 /** Parses a fence's attributes: `key=value` or `key="value with spaces"`, separated by spaces. */
 export function parseAttributes(info: string): { attributes: Map<string, string>; problems: string[] } {

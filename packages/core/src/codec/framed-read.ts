@@ -94,7 +94,8 @@ export class FramedRead<T> implements AsyncIterable<T> {
     this.#decoder = decoder;
     checkOptions("FramedRead", options);
     this.#readSize = checkSize("FramedRead", "readSize", options.readSize, 64 * 1024);
-    const after = options.afterDecodeError ?? "end";
+    // Only an absent option means the default: null is a wrong value, as everywhere in core.
+    const after = options.afterDecodeError === undefined ? "end" : options.afterDecodeError;
     if (after !== "end" && after !== "resume") {
       throw invalidInput(`FramedRead: afterDecodeError must be "end" or "resume", got ${describe(after)}`);
     }

@@ -7,6 +7,8 @@ import type net from "node:net";
 import { IoError, type OperationOptions, type SocketAddress, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
 import {
   ChunkQueue,
+  checkBoolean,
+  checkKeepAlive,
   errnoIoError,
   nodeStyleErrno,
   ReadHalf,
@@ -144,11 +146,14 @@ export class NetStream implements TcpStream {
     return this.close();
   }
 
-  setNoDelay(): void {
+  // Bad arguments are InvalidInput before anything else, the missing capability included.
+  setNoDelay(enable: boolean): void {
+    checkBoolean("setNoDelay", "enable", enable);
     this.#unsupported("setNoDelay");
   }
 
-  setKeepAlive(): void {
+  setKeepAlive(enable: boolean, initialDelayMs?: number): void {
+    checkKeepAlive("setKeepAlive", enable, initialDelayMs);
     this.#unsupported("setKeepAlive");
   }
 
