@@ -15,6 +15,9 @@ for (const [part, capabilities] of Object.entries(capabilityTable)) {
     if (spec.objectGates.length > 0) {
       names.push(`${entry}.__type.objectGates.__type.object`, `${entry}.__type.objectGates.__type.method`);
     }
+    if ((spec.optionGates ?? []).length > 0) {
+      for (const field of ["method", "argument", "option"]) names.push(`${entry}.__type.optionGates.__type.${field}`);
+    }
   }
 }
 

@@ -60,6 +60,7 @@ export interface ConformanceReport {
   readonly unavailable?: readonly UnavailableRuntime[];
   /** Runs that ended without results. */
   readonly problems?: readonly RunProblem[];
+  /** Where the report was made: anyrt's and the suite's versions, the commit, OS and architecture. */
   readonly environment?: ReportEnvironment;
 }
 
@@ -138,7 +139,9 @@ export function isVariant(run: RunResult): boolean {
 export interface RuntimeGroup {
   /** `"node 24.21.0"`. */
   readonly label: string;
+  /** The runtime's id: `"node"`. */
   readonly runtime: string;
+  /** Its version: `"24.21.0"`. */
   readonly runtimeVersion: string;
   /** Runs of adapters (names without a `:` suffix), in report order. */
   readonly adapters: readonly RunResult[];

@@ -80,6 +80,20 @@ function nativeCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** What a {@link NodeSocket}'s errors carry besides the `IoError`'s kind: Node's fields. */
+export interface NodeSocketError extends IoError {
+  /** Node's error code: `"ECONNREFUSED"`, `"ECONNRESET"`, `"EPIPE"`; absent when none applies. */
+  code?: string;
+  /** The negative errno of `code` (`-111` for `ECONNREFUSED` on Linux), when it has one. */
+  errno?: number;
+  /** What failed: `"connect"`, `"write"`, `"shutdown"`. */
+  syscall: string;
+  /** The host a failed connect went to. */
+  address?: string;
+  /** The port a failed connect went to. */
+  port?: number;
+}
+
 /**
  * The error a {@link NodeSocket} emits for `error`, a failure of `syscall`: an `IoError` of the
  * same kind (so `isIoError(error, "ConnectionRefused")` holds) that also carries Node's `code`
@@ -90,7 +104,7 @@ export function nodeSocketError(
   error: unknown,
   syscall: string,
   address?: { readonly host: string; readonly port: number },
-): IoError & { code?: string; errno?: number; syscall: string; address?: string; port?: number } {
+): NodeSocketError {
   const ioError = isIoError(error) ? error : new IoError("Other", `${syscall}: ${String(error)}`, { cause: error });
   const code = nativeCode(ioError) ?? codeOfKind[ioError.kind];
   const result = new IoError(ioError.kind, ioError.message, {
@@ -104,6 +118,16 @@ export function nodeSocketError(
     syscall,
     ...(address === undefined ? {} : { address: address.host, port: address.port }),
   });
+}
+
+/** What {@link NodeSocket.address} returns once connected, as `net.Socket.address()` does. */
+export interface NodeSocketAddress {
+  /** The IP address: `"127.0.0.1"`. */
+  address: string;
+  /** `"IPv4"` or `"IPv6"`. */
+  family: string;
+  /** The port. */
+  port: number;
 }
 
 /** Node's `address()` / `*Family` for an anyrt address. */
@@ -245,6 +269,7 @@ export class NodeSocket extends Duplex {
     return this.#stream !== null ? Promise.resolve(this.#stream) : this.#connectCalled;
   }
 
+  /** Node's read hook: starts the read pump once connected. */
   override _read(): void {
     if (this.#pump === null) {
       this.#readWanted = true;
@@ -253,6 +278,7 @@ export class NodeSocket extends Duplex {
     this.#pump.read.call(this);
   }
 
+  /** Node's `push`, counting `bytesRead` and the activity `setTimeout` watches. */
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk !== null && chunk !== undefined) {
       this.#bytesRead += (chunk as Buffer).length;
@@ -261,6 +287,7 @@ export class NodeSocket extends Duplex {
     return super.push(chunk, encoding);
   }
 
+  /** Node's write hook: writes through the anyrt stream once connected. */
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#bytesWritten += chunk.length;
     this.#touch();
@@ -276,6 +303,7 @@ export class NodeSocket extends Duplex {
     );
   }
 
+  /** Node's gathered-write hook: the chunks go down as one vectored write. */
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     for (const { chunk } of chunks) this.#bytesWritten += chunk.length;
     this.#touch();
@@ -288,6 +316,7 @@ export class NodeSocket extends Duplex {
     );
   }
 
+  /** Node's end hook: shuts the anyrt stream's write side down (TCP FIN). */
   override _final(callback: (error?: Error | null) => void): void {
     this.#whenConnected()
       .then((stream) => stream.shutdown())
@@ -297,6 +326,7 @@ export class NodeSocket extends Duplex {
       );
   }
 
+  /** Node's destroy hook: aborts the connect, the read and the writes, and closes the stream. */
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.#cancelTimer?.();
     this.#cancelTimer = null;
@@ -407,7 +437,7 @@ export class NodeSocket extends Duplex {
   }
 
   /** `{ address, family, port }` of the local end once connected, `{}` before (as in Node). */
-  address(): { address: string; family: string; port: number } | Record<string, never> {
+  address(): NodeSocketAddress | Record<string, never> {
     const local = this.#stream?.localAddress;
     return local === undefined ? {} : { address: local.hostname, family: familyOf(local), port: local.port };
   }
@@ -436,27 +466,33 @@ export class NodeSocket extends Duplex {
     return this.#bytesWritten;
   }
 
+  /** The peer's IP address once connected. */
   get remoteAddress(): string | undefined {
     return this.#stream?.remoteAddress.hostname;
   }
 
+  /** The peer's port once connected. */
   get remotePort(): number | undefined {
     return this.#stream?.remoteAddress.port;
   }
 
+  /** `"IPv4"` or `"IPv6"` for the peer, once connected. */
   get remoteFamily(): string | undefined {
     const remote = this.#stream?.remoteAddress;
     return remote === undefined ? undefined : familyOf(remote);
   }
 
+  /** The local IP address once connected. */
   get localAddress(): string | undefined {
     return this.#stream?.localAddress.hostname;
   }
 
+  /** The local port once connected. */
   get localPort(): number | undefined {
     return this.#stream?.localAddress.port;
   }
 
+  /** `"IPv4"` or `"IPv6"` for the local end, once connected. */
   get localFamily(): string | undefined {
     const local = this.#stream?.localAddress;
     return local === undefined ? undefined : familyOf(local);

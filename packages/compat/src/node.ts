@@ -30,7 +30,9 @@ export type { ToNodeOptions } from "./node-pump.ts";
 export {
   createNodeSocket,
   NodeSocket,
+  type NodeSocketAddress,
   type NodeSocketConnectOptions,
+  type NodeSocketError,
   type NodeSocketOptions,
   nodeSocketError,
 } from "./node-socket.ts";

@@ -62,8 +62,11 @@ export type ObjectGate = {
  * option being ignored; `defineRuntime` enforces it.
  */
 export interface OptionGate<P extends Part> {
+  /** The part's method that takes the option: `"writeFile"`. */
   readonly method: MethodName<RuntimePartTypes[P]>;
+  /** Which argument holds the options object, counted from 0: `2` for `writeFile(path, data, options)`. */
   readonly argument: number;
+  /** The option's key in that object: `"atomic"`. */
   readonly option: string;
 }
 
@@ -281,7 +284,7 @@ export interface CapabilityRow {
   /** The methods of the part's objects (a `TcpStream`'s) that fail with `Unsupported` without it. */
   readonly objectGates: readonly ObjectGate[];
   /** Options of the part's methods that fail with `Unsupported` without it (`writeFile`'s `atomic`). */
-  readonly optionGates: readonly { readonly method: string; readonly argument: number; readonly option: string }[];
+  readonly optionGates: readonly OptionGate<Part>[];
   /** The capabilities it needs declared too. */
   readonly needs: readonly Capability[];
 }

@@ -32,6 +32,7 @@ export {
   type ObjectGate,
   type ObjectGatedCapability,
   type ObjectGateOf,
+  type OptionGate,
   type Part,
   type PartManifest,
   partNames,
