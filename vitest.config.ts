@@ -14,7 +14,7 @@ const runtimeAdapters = ["deno", "bun"];
 const neutral = ["packages/*/test/**/*.test.ts"];
 const include =
   runtime === "node"
-    ? [...neutral, "adapters/*/test/**/*.test.ts", "conformance-tests/test/**/*.test.ts"]
+    ? [...neutral, "adapters/*/test/**/*.test.ts", "conformance-tests/test/**/*.test.ts", "bench/test/**/*.test.ts"]
     : [...neutral, `adapters/${runtime}/test/**/*.test.ts`];
 const exclude = [
   "**/node_modules/**",

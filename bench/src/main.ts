@@ -1,7 +1,7 @@
 /**
  * The benchmark runner behind `npm run bench`: runs each benchmark on each runtime available (Node,
  * Deno, Bun) in its own child process (so one benchmark's JIT state cannot skew the next), then
- * prints the table and writes `reports/bench.json`.
+ * prints the table, merges the results into `reports/bench.json` and renders `reports/bench.html`.
  * @module
  */
 import { spawn } from "node:child_process";
@@ -28,6 +28,7 @@ import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
+import { type BenchReport, renderBenchHtml } from "./report-html.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
@@ -52,6 +53,49 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `npm run bench -- --only a,b --runtimes node,deno --reps 7 --scale 0.1`, and the variable each sets. */
+const flags: Readonly<Record<string, string>> = {
+  "--only": "ANYRT_BENCH_ONLY",
+  "--runtimes": "ANYRT_BENCH_RUNTIMES",
+  "--reps": "ANYRT_BENCH_REPS",
+  "--scale": "ANYRT_BENCH_SCALE",
+};
+
+/**
+ * Applies the command line's flags as the environment variables they stand for (the children
+ * inherit them); returns whether `--html` asked to render `reports/bench.html` from the report alone.
+ */
+function applyFlags(argv: readonly string[]): { htmlOnly: boolean } {
+  let htmlOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--html") {
+      htmlOnly = true;
+      continue;
+    }
+    const [flag, inline] = arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg];
+    const variable = flags[flag as string];
+    if (variable === undefined) {
+      throw new Error(`unknown argument ${arg}; known: ${[...Object.keys(flags), "--html"].join(", ")}`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === "") throw new Error(`${flag} needs a value`);
+    process.env[variable] = value;
+  }
+  return { htmlOnly };
+}
+
+const reportPath = fileURLToPath(new URL("../../reports/bench.json", import.meta.url));
+const htmlPath = fileURLToPath(new URL("../../reports/bench.html", import.meta.url));
+
+/** Renders `reports/bench.html` from `reports/bench.json` as it now stands. */
+async function writeHtml(): Promise<void> {
+  const report = JSON.parse(await readFile(reportPath, "utf8")) as BenchReport;
+  await writeFile(htmlPath, renderBenchHtml(report));
+}
 
 /** Child mode: runs one benchmark on this runtime and prints its result as JSON on stdout. */
 async function runChild(name: string): Promise<void> {
@@ -165,6 +209,12 @@ async function merged(reportPath: string, results: readonly BenchResult[]): Prom
 }
 
 async function main(): Promise<number> {
+  const { htmlOnly } = applyFlags(process.argv.slice(2));
+  if (htmlOnly) {
+    await writeHtml();
+    process.stdout.write(`wrote ${htmlPath} from ${reportPath}\n`);
+    return 0;
+  }
   const settings = readSettings();
   const only = process.env.ANYRT_BENCH_ONLY?.split(",")
     .map((name) => name.trim())
@@ -203,7 +253,6 @@ async function main(): Promise<number> {
     }
   }
 
-  const reportPath = fileURLToPath(new URL("../../reports/bench.json", import.meta.url));
   await mkdir(fileURLToPath(new URL("../../reports/", import.meta.url)), { recursive: true });
   const report = {
     generatedAt: new Date().toISOString(),
@@ -211,13 +260,14 @@ async function main(): Promise<number> {
     runs: await merged(reportPath, results),
   };
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeHtml();
 
   process.stdout.write(`\n${formatTable(results)}\n\n`);
   const met = results.filter((r) => r.met).length;
   process.stdout.write(
     `${met}/${results.length} targets met` +
       (failures > 0 ? `, ${failures} benchmark(s) failed` : "") +
-      `; wrote ${reportPath}\n`,
+      `; wrote ${reportPath} and ${htmlPath}\n`,
   );
   return failures > 0 ? 1 : 0;
 }
