@@ -32,8 +32,23 @@ export interface Benchmark {
   readonly extras?: Readonly<Record<string, Extra>>;
   /** Workload parameters recorded in the report (bytes moved, chunk size, ...). */
   readonly params: Readonly<Record<string, number | string>>;
+  /**
+   * Secondary figures with a ceiling, read after the samples (memory per connection, say): each
+   * is anyrt's and native's value in one unit, and anyrt / native must stay at most `maxRatio`
+   * for the benchmark to meet its target.
+   */
+  readonly limits?: () => Readonly<Record<string, Limit>>;
   /** Releases listeners and sockets. */
   readonly close?: () => Promise<void>;
+}
+
+/** A figure with a ceiling; see {@link Benchmark.limits}. */
+export interface Limit {
+  readonly unit: string;
+  readonly anyrt: number;
+  readonly native: number;
+  /** The most anyrt / native may be (lower is better for a limit). */
+  readonly maxRatio: number;
 }
 
 /** A further variant of a benchmark; see {@link Benchmark.extras}. */
@@ -78,6 +93,8 @@ export interface BenchResult {
   readonly samples: Record<string, number[]>;
   readonly repetitions: number;
   readonly params: Readonly<Record<string, number | string>>;
+  /** The benchmark's limits with anyrt / native as `ratio`; `met` above requires each. */
+  readonly limits?: Readonly<Record<string, Limit & { readonly ratio: number | null; readonly met: boolean }>>;
   readonly skipped?: string;
 }
 
@@ -206,6 +223,18 @@ export async function runBenchmark(
       ...(against === undefined ? {} : { against }),
     };
   }
+  const limits: NonNullable<BenchResult["limits"]> = Object.fromEntries(
+    Object.entries(bench.limits?.() ?? {}).map(
+      ([label, limit]): [string, NonNullable<BenchResult["limits"]>[string]] => {
+        // A native figure of zero or less (a collector that freed more than the program held) gives
+        // no ratio; the limit then counts as not met rather than as met by accident.
+        if (!(limit.native > 0)) return [label, { ...limit, ratio: null, met: false }];
+        const limitRatio = limit.anyrt / limit.native;
+        return [label, { ...limit, ratio: round(limitRatio, 3), met: limitRatio <= limit.maxRatio }];
+      },
+    ),
+  );
+  const limitsMet = Object.values(limits).every((limit) => limit.met);
   const result: BenchResult = {
     runtime: host.runtime,
     runtimeVersion: host.runtimeVersion,
@@ -218,7 +247,7 @@ export async function runBenchmark(
     pairedRatio: pairedRatio === null ? null : round(pairedRatio, 3),
     higherIsBetter: bench.higherIsBetter,
     target: bench.target,
-    met: ratio !== null && ratio >= bench.target,
+    met: ratio !== null && ratio >= bench.target && limitsMet,
     anyrtApi: bench.anyrtApi,
     nativeApi,
     extra,
@@ -227,6 +256,7 @@ export async function runBenchmark(
     ),
     repetitions: settings.repetitions,
     params: bench.params,
+    ...(bench.limits === undefined ? {} : { limits }),
   };
   return typeof bench.anyrt === "string" ? { ...result, skipped: bench.anyrt } : result;
 }
@@ -281,6 +311,16 @@ export function formatTable(results: readonly BenchResult[]): string {
         e.kind === "baseline"
           ? `${r.runtime} ${r.name}: anyrt / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
           : `${r.runtime} ${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of ${e.against ?? "native"}`,
+      );
+    }
+    for (const [label, limit] of Object.entries(r.limits ?? {})) {
+      if (typeof limit.ratio !== "number") {
+        out.push(`${r.runtime} ${r.name}: ${label} not measurable (native ${formatValue(limit.native)} ${limit.unit})`);
+        continue;
+      }
+      out.push(
+        `${r.runtime} ${r.name}: ${label} anyrt ${formatValue(limit.anyrt)} / native ${formatValue(limit.native)} ` +
+          `${limit.unit} = ${limit.ratio.toFixed(3)} (at most ${limit.maxRatio}: ${limit.met ? "yes" : "NO"})`,
       );
     }
     if (r.skipped !== undefined) out.push(`${r.runtime} ${r.name}: anyrt skipped: ${r.skipped}`);

@@ -48,3 +48,13 @@ export async function loadAdapterRuntime(): Promise<Runtime | string> {
   if (typeof module[create] === "function") return (module[create] as () => Runtime)();
   return `${adapterName} does not export ${create}() yet`;
 }
+
+/**
+ * Bytes JavaScript objects hold now, `ArrayBuffer`s included: V8's heap in use plus `external`
+ * (where its `ArrayBuffer` memory is counted); on Bun (JavaScriptCore) the heap alone, which counts
+ * them already. Call {@link collectGarbage} first for a figure of live memory.
+ */
+export function usedMemory(): number {
+  const usage = process.memoryUsage();
+  return globals.Bun !== undefined ? usage.heapUsed : usage.heapUsed + usage.external;
+}

@@ -32,6 +32,7 @@ import { type BenchReport, renderBenchHtml } from "./report-html.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
+import { createTcpScaling1k, createTcpScaling5k, createTcpScaling10k } from "./tcp-scaling.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
@@ -50,6 +51,9 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "compat-from-web-readable": createCompatFromWebReadable,
   "effect-spawn-1m": createEffectSpawn1m,
   "effect-socket-throughput": createEffectSocketThroughput,
+  "tcp-scaling-1k": createTcpScaling1k,
+  "tcp-scaling-5k": createTcpScaling5k,
+  "tcp-scaling-10k": createTcpScaling10k,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

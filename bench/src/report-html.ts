@@ -78,7 +78,7 @@ function chart(name: string, runs: readonly BenchResult[]): string {
   const laneGap = 14;
   const labelWidth = 300;
   const plotWidth = 560;
-  const ratioWidth = 110;
+  const ratioWidth = 200;
   const top = 8;
   const rows = runs.map((run) => {
     const nativeLabel = headlineNative(run);
@@ -137,6 +137,17 @@ function chart(name: string, runs: readonly BenchResult[]): string {
       `<text x="${labelWidth + plotWidth + 10}" y="${laneTop + 13}" class="${run.met ? "met" : "short"}">` +
         `${ratio} / ${targetText(run.target)}</text>`,
     );
+    let line = laneTop + 13;
+    for (const [label, limit] of Object.entries(run.limits ?? {})) {
+      // A report written from a run without figures holds `null` where a ratio was not finite.
+      if (typeof limit.ratio !== "number") continue;
+      line += 15;
+      parts.push(
+        `<text x="${labelWidth + plotWidth + 10}" y="${line}" class="${limit.met ? "met" : "short"}">` +
+          `${htmlText(label.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`))} ${limit.ratio.toFixed(2)}x &le; ${limit.maxRatio}` +
+          `<title>${htmlText(`${label}: anyrt ${short(limit.anyrt)} ${limit.unit}, native ${short(limit.native)} ${limit.unit}`)}</title></text>`,
+      );
+    }
     y += laneGap;
   }
   return (

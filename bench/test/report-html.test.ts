@@ -102,3 +102,27 @@ describe("renderBenchHtml", () => {
     expect(html).not.toContain("<read>");
   });
 });
+
+describe("renderBenchHtml with limits", () => {
+  it("shows each limit's ratio against its ceiling, and a failed limit fails the benchmark", () => {
+    const limited = run({
+      met: false,
+      ratio: 0.95,
+      limits: {
+        memoryPerConnection: { unit: "bytes", anyrt: 3000, native: 2000, maxRatio: 1.2, ratio: 1.5, met: false },
+      },
+    });
+    const html = renderBenchHtml({ generatedAt: "now", scale: 1, runs: [limited] });
+    expect(html).toMatch(/class="short">memory per connection 1\.50x &le; 1\.2/);
+    expect(html).toContain('<td class="short">0.95</td>');
+  });
+
+  it("skips a limit an earlier report stored without a ratio", () => {
+    const broken = run({
+      limits: {
+        memoryPerConnection: { unit: "bytes", anyrt: 0, native: 0, maxRatio: 1.2, ratio: null, met: false },
+      },
+    });
+    expect(() => renderBenchHtml({ generatedAt: "now", scale: 1, runs: [broken] })).not.toThrow();
+  });
+});
