@@ -102,6 +102,27 @@ export function checkBuffer(operation: string, buf: unknown): asserts buf is Uin
   }
 }
 
+/**
+ * Throws `InvalidInput` unless `value` is what a decoder reads from: a `ByteBuffer` or another
+ * `BufferLike` (an object with `take` and `consume`). One property test, cheap enough for every
+ * `decode` call; a `Uint8Array` (which has `at` and `indexOf` but neither) is refused.
+ */
+export function checkDecodeBuffer(operation: string, value: unknown): void {
+  if (typeof (value as { consume?: unknown } | null | undefined)?.consume !== "function") {
+    throw fail(operation, "buffer", "a ByteBuffer", value);
+  }
+}
+
+/**
+ * Throws `InvalidInput` unless `value` is what an encoder writes into: a `ByteBuffer` (an object
+ * with `reserve`, `commit` and `append`). One property test per `encode` call.
+ */
+export function checkEncodeBuffer(operation: string, value: unknown): void {
+  if (typeof (value as { reserve?: unknown } | null | undefined)?.reserve !== "function") {
+    throw fail(operation, "buffer", "a ByteBuffer", value);
+  }
+}
+
 /** Returns `signal` when it is absent or an `AbortSignal`, else throws `InvalidInput` ({@link invalidSignal}). */
 export function checkSignal(operation: string, signal: unknown): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;
