@@ -223,6 +223,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   checkArray: valueRow([undefined, null, "a", {}], (v) => kit.checkArray("op", "list", v)),
   checkBoolean: valueRow(notBoolean, (v) => kit.checkBoolean("op", "flag", v)),
   checkBuffer: valueRow(notBuffer, (v) => kit.checkBuffer("op", v)),
+  checkCallback: valueRow(["f", 1, null, {}], (v) => kit.checkCallback("op", "callback", v)),
   checkCommand: {
     command: throwing([undefined, null, "ls", {}], (c) => kit.checkCommand(as(c))),
     args: throwing(["a", [1], ["a\0"]], (args) => kit.checkCommand(as({ command: "ls", args }))),
@@ -281,6 +282,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   checkPath: valueRow(notPath, (v) => kit.checkPath("op", v)),
   checkPort: valueRow([-1, 65536, 1.5, "80", null, undefined], (v) => kit.checkPort("op", v, 0)),
   checkReader: valueRow([undefined, null, {}, { read: () => 0 }], (v) => kit.checkReader("op", "r", v)),
+  checkScheduler: valueRow([undefined, ...notScheduler, { now: () => 0 }], (v) => kit.checkScheduler("op", v)),
   checkSignal: valueRow(notSignalOption, (v) => kit.checkSignal("op", v)),
   checkSize: valueRow(notSize, (v) => kit.checkSize("op", "size", v, 8)),
   checkSpawn: {
