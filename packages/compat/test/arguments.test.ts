@@ -5,7 +5,7 @@
 import { Readable, Writable } from "node:stream";
 import * as compat from "@anyrt/compat";
 import * as compatNode from "@anyrt/compat/node";
-import { type Runtime, simplex, systemScheduler } from "@anyrt/core";
+import { duplex, type Runtime, simplex, systemScheduler } from "@anyrt/core";
 import {
   as,
   describeTable,
@@ -27,19 +27,7 @@ const notSignalOption = notSignal.filter((value) => value !== undefined);
 const notLabel = [1, null, {}];
 const reader = () => simplex()[0];
 const writer = () => simplex()[1];
-const duplexStream = () => {
-  const [r, w] = simplex();
-  return Object.assign(Object.create(null), {
-    read: r.read.bind(r),
-    tryRead: r.tryRead.bind(r),
-    write: w.write.bind(w),
-    tryWrite: w.tryWrite.bind(w),
-    flush: w.flush.bind(w),
-    shutdown: w.shutdown.bind(w),
-    writeVectored: w.writeVectored.bind(w),
-    close: async () => {},
-  });
-};
+const duplexStream = () => duplex()[0];
 const webPair = () => ({ readable: new ReadableStream(), writable: new WritableStream() });
 const notWebReadable = [undefined, null, {}, "s", new WritableStream()];
 const notWebWritable = [undefined, null, {}, "s", new ReadableStream()];

@@ -5,7 +5,7 @@
  */
 import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./blocking/pool.ts";
 import { IoError, invalidInput } from "./error.ts";
-import { checkFlags, checkOptions, describe } from "./validate.ts";
+import { checkFlags, checkMethods, checkOptions, describe } from "./validate.ts";
 
 /**
  * Starts a module worker on core's own bootstrap (`blocking-worker.ts`, next to this module in
@@ -66,6 +66,7 @@ export function webWorkerFactory(
   checkFlags("webWorkerFactory", options, ["checkCloneable"]);
   const check = options.checkCloneable === true;
   return (events) => {
+    checkMethods("WorkerFactory", "events", events, ["message", "failed"]);
     const worker = start();
     worker.onmessage = (event) => events.message(event.data);
     worker.onmessageerror = () =>

@@ -345,7 +345,10 @@ export function blockingPools(
   checkFunction("blockingPools", "make", make);
   let shared: BlockingPool | undefined;
   return (options) => {
-    if (options !== undefined) return make(options);
+    if (options !== undefined) {
+      checkObject("blocking", "options", options);
+      return make(options);
+    }
     shared ??= make({});
     return shared;
   };
