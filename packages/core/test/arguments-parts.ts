@@ -4,7 +4,7 @@
 // that does not exist, a closed port or a command that does not exist, so that a call that is not
 // refused fails with another kind and leaves nothing behind.
 import type { Fs, Processes, Tcp } from "@anyrt/core";
-import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-table.ts";
+import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-rows.ts";
 
 const notSignalOption = notSignal.filter((value) => value !== undefined);
 const notPath = [undefined, null, "", "a\0b", 1];

@@ -122,9 +122,11 @@ export class ByteBuffer implements BufferLike {
   }
 
   consume(n: number): void {
-    // The common case first: part of the unread bytes (a frame or line at a time).
+    // The common case first: part of the unread bytes (a frame or line at a time). `n >>> 0 === n`
+    // holds exactly for the integers 0..2^32-1 (every count here is at most 1 GiB): one operation
+    // where `Number.isInteger` and a sign test are two, on the inner loop of every decoder.
     const start = this.#start + n;
-    if (start < this.#end && n >= 0 && Number.isInteger(n)) {
+    if (n >>> 0 === n && start < this.#end) {
       this.#start = start;
       return;
     }
@@ -140,7 +142,7 @@ export class ByteBuffer implements BufferLike {
   }
 
   take(n: number, skip = 0): Uint8Array {
-    if (!(Number.isInteger(n) && Number.isInteger(skip) && n >= 0 && skip >= 0 && skip + n <= this.length)) {
+    if (!(n >>> 0 === n && skip >>> 0 === skip && skip + n <= this.#end - this.#start)) {
       throw invalidInput(`take: ${describe(skip)} + ${describe(n)} bytes is outside 0..${this.length}`);
     }
     const start = this.#start + skip;
@@ -152,14 +154,14 @@ export class ByteBuffer implements BufferLike {
 
   uint(offset: number, size: number, littleEndian: boolean): number {
     if (
-      !(Number.isInteger(offset) && Number.isInteger(size) && offset >= 0 && size >= 1 && size <= 8) ||
+      !(offset >>> 0 === offset && (size & 15) === size && size >= 1 && size <= 8) ||
       offset + size > this.#end - this.#start
     ) {
       throw invalidInput(
         `uint: ${describe(size)} bytes (1 to 8) at ${describe(offset)} are outside 0..${this.#end - this.#start}`,
       );
     }
-    if (typeof littleEndian !== "boolean") {
+    if (littleEndian !== false && littleEndian !== true) {
       throw invalidInput(`uint: littleEndian must be a boolean, got ${describe(littleEndian)}`);
     }
     const data = this.#data;
