@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools, checkOptions, createWebWorkerPool } from "@anyrt/core/adapter";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
@@ -48,6 +48,7 @@ const blockingPool = blockingPools(createWebWorkerPool);
  * ```
  */
 export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
+  checkOptions("createBunRuntime", options);
   return defineRuntime({
     id: "bun",
     version: Bun.version,

@@ -4,7 +4,13 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { type BlockingRuntimeOptions, BufferPool, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import {
+  type BlockingRuntimeOptions,
+  BufferPool,
+  blockingPools,
+  checkOptions,
+  createWebWorkerPool,
+} from "@anyrt/core/adapter";
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
@@ -72,6 +78,7 @@ const blockingPool = blockingPools((options) => createWebWorkerPool({ ...denoPoo
  * ```
  */
 export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
+  checkOptions("createDenoRuntime", options);
   // One pool per runtime: its connections' landing buffers and staging rings come from it.
   const buffers = new BufferPool();
   return defineRuntime({

@@ -4,8 +4,8 @@
  * decides first (it is more precise than Effect's reason tags); the reason tag decides otherwise.
  * @module
  */
-import { IoError, type IoErrorKind, isIoError } from "@anyrt/core";
-import { kindOfErrno, nativeIoError, nodeStyleErrno } from "@anyrt/core/adapter";
+import { IoError, type IoErrorKind, invalidInput, isIoError } from "@anyrt/core";
+import { checkText, describe, kindOfErrno, nativeIoError, nodeStyleErrno } from "@anyrt/core/adapter";
 import * as PlatformError from "effect/PlatformError";
 import * as Socket from "effect/socket/Socket";
 
@@ -124,6 +124,13 @@ export function toPlatformError(
   method: string,
   pathOrDescriptor?: string | number,
 ): PlatformError.PlatformError {
+  checkText("toPlatformError", "module", module);
+  checkText("toPlatformError", "method", method);
+  if (pathOrDescriptor !== undefined && typeof pathOrDescriptor !== "string" && typeof pathOrDescriptor !== "number") {
+    throw invalidInput(
+      `toPlatformError: pathOrDescriptor must be a string or a number, got ${describe(pathOrDescriptor)}`,
+    );
+  }
   if (PlatformError.isPlatformError(error)) return error;
   const io = isIoError(error) ? error : toIoError(error, `${module}.${method}`);
   if (io.kind === "InvalidInput") {
@@ -145,6 +152,9 @@ export function toPlatformError(
  * `SocketOpenError` of kind `Timeout`.
  */
 export function toSocketError(error: unknown, phase: "open" | "read" | "write"): Socket.SocketError {
+  if (phase !== "open" && phase !== "read" && phase !== "write") {
+    throw invalidInput(`toSocketError: phase must be "open", "read" or "write", got ${describe(phase)}`);
+  }
   if (Socket.isSocketError(error)) return error;
   const cause = isIoError(error) ? error : toIoError(error, `socket ${phase}`);
   const reason =

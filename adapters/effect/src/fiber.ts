@@ -6,9 +6,11 @@
  * @module
  */
 import { IoError, type JoinHandle } from "@anyrt/core";
+import { checkFunction, checkMethods, invalidSignal } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type * as Fiber from "effect/Fiber";
+import { checkContext, checkEffect, checkFiber } from "./arguments.ts";
 import { failureOf } from "./run.ts";
 import { FiberTask } from "./task.ts";
 
@@ -28,6 +30,7 @@ import { FiberTask } from "./task.ts";
  * ```
  */
 export function toFiber<T>(handle: JoinHandle<T>): Fiber.Fiber<T, unknown> {
+  checkMethods("toFiber", "handle", handle, ["then", "abort"]);
   if (handle instanceof FiberTask) {
     // Whoever takes the fiber observes the task: its failure is theirs, not unreported.
     handle.then(undefined, () => {});
@@ -61,6 +64,7 @@ export function toFiber<T>(handle: JoinHandle<T>): Fiber.Fiber<T, unknown> {
  * ```
  */
 export function fromFiber<A, E>(fiber: Fiber.Fiber<A, E>): JoinHandle<A> {
+  checkFiber("fromFiber", fiber);
   return new FiberTask<A>(Effect.runFork, null, undefined, fiber as Fiber.Fiber<A, unknown>);
 }
 
@@ -78,6 +82,7 @@ export function fromFiber<A, E>(fiber: Fiber.Fiber<A, E>): JoinHandle<A> {
  * ```
  */
 export function fromAbortable<A>(fn: (signal: AbortSignal) => PromiseLike<A>): Effect.Effect<A, unknown> {
+  checkFunction("fromAbortable", "fn", fn);
   return Effect.tryPromise({ try: fn, catch: (error) => error });
 }
 
@@ -99,8 +104,12 @@ export function toAbortable<A, E>(
   effect: Effect.Effect<A, E>,
   context: Context.Context<never> = Context.empty(),
 ): (signal?: AbortSignal) => Promise<A> {
+  checkEffect("toAbortable", "effect", effect);
+  checkContext("toAbortable", context);
   const run = Effect.runPromiseExitWith(context);
   return (signal) => {
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      return Promise.reject(invalidSignal("toAbortable", signal));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return run(effect, signal === undefined ? undefined : { signal }).then((exit) => {
       if (exit._tag === "Success") return exit.value;

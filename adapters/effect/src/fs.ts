@@ -25,6 +25,7 @@ import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as FileSystem from "effect/FileSystem";
 import * as Scope from "effect/Scope";
+import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 import { runIo } from "./run.ts";
 
@@ -69,6 +70,7 @@ function flagsOf(options: OpenOptions): { readonly flags: FileSystem.OpenFlag[];
  * ```
  */
 export function effectFs(context: Context.Context<never>): Fs {
+  checkContext("effectFs", context);
   const service = Effect.service(FileSystem.FileSystem);
   const use = <A>(
     operation: string,

@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Scope from "effect/Scope";
 import * as Socket from "effect/socket/Socket";
+import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 import { openSocketStream, type SocketDetails } from "./socket-stream.ts";
 
@@ -63,6 +64,7 @@ function hostOf(hostname: string | undefined): string {
  * fiber, which destroys the half-open connection, and rejects with the signal's reason.
  */
 export function effectNodeTcp(context: Context.Context<never>): Tcp {
+  checkContext("effectNodeTcp", context);
   const run = Effect.runPromiseExitWith(context);
   return {
     async connect(options: TcpConnectOptions): Promise<TcpStream> {

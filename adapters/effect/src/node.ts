@@ -8,6 +8,7 @@ import * as NodeServices from "@effect/platform-node/NodeServices";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import { checkContext } from "./arguments.ts";
 import { effectNodeTcp } from "./node-tcp.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
@@ -21,6 +22,7 @@ export { effectNodeTcp } from "./node-tcp.ts";
  * socket has taken those bytes from the kernel already), so the peer reads a clean EOF.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
+  checkContext("createEffectNodeRuntime", context);
   return createEffectRuntime(context, {
     id: "node",
     version: process.versions.node,

@@ -15,6 +15,7 @@ import * as Exit from "effect/Exit";
 import * as EffectChild from "effect/process/ChildProcess";
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner";
 import * as Scope from "effect/Scope";
+import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 import { failureOf, runIo } from "./run.ts";
 import { fromSink, fromStream } from "./stream.ts";
@@ -82,6 +83,7 @@ function signalOf(error: unknown): string | null {
  * runs the handle's `kill` in a fiber of its own (Effect's `kill` waits for the exit).
  */
 export function effectProcesses(context: Context.Context<never>): Processes {
+  checkContext("effectProcesses", context);
   const spawnChild = async (command: Command): Promise<ChildProcess> => {
     checkCommand(command);
     const name = command.command;

@@ -13,10 +13,12 @@ import {
   type Tcp,
   type TcpFacts,
 } from "@anyrt/core";
+import { checkObject, checkOptions, checkText } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as FileSystem from "effect/FileSystem";
 import { ChildProcessSpawner } from "effect/process/ChildProcessSpawner";
+import { checkContext } from "./arguments.ts";
 import { effectFs } from "./fs.ts";
 import { effectProcesses } from "./process.ts";
 import { effectScheduler } from "./scheduler.ts";
@@ -41,6 +43,19 @@ export interface EffectRuntimeOptions {
   readonly version?: string | undefined;
 }
 
+/** Throws `InvalidInput` for options that are not {@link EffectRuntimeOptions}, before anything is made. */
+function checkRuntimeOptions(operation: string, options: EffectRuntimeOptions): void {
+  checkOptions(operation, options);
+  if (options.tcp !== undefined) {
+    checkObject(operation, "tcp", options.tcp);
+    checkObject(operation, "tcp.tcp", options.tcp.tcp);
+    checkObject(operation, "tcp.capabilities", options.tcp.capabilities);
+    checkObject(operation, "tcp.facts", options.tcp.facts);
+  }
+  if (options.id !== undefined) checkText(operation, "id", options.id);
+  if (options.version !== undefined) checkText(operation, "version", options.version);
+}
+
 /**
  * Creates an anyrt `Runtime` on the Effect `context`: `spawn` forks a fiber with it, time runs on
  * its `Clock` (a `TestClock` there drives anyrt's sleeps and timeouts), `fs` is declared when it
@@ -57,6 +72,8 @@ export interface EffectRuntimeOptions {
  * ```
  */
 export function createEffectRuntime(context: Context.Context<never>, options: EffectRuntimeOptions = {}): Runtime {
+  checkContext("createEffectRuntime", context);
+  checkRuntimeOptions("createEffectRuntime", options);
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
   const tcp = options.tcp;
@@ -103,5 +120,6 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
  * ```
  */
 export function makeEffectRuntime(options: EffectRuntimeOptions = {}): Effect.Effect<Runtime> {
+  checkRuntimeOptions("makeEffectRuntime", options);
   return Effect.map(Effect.context<never>(), (context) => createEffectRuntime(context, options));
 }

@@ -11,6 +11,7 @@ import * as Context from "effect/Context";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as EffectScheduler from "effect/Scheduler";
+import { checkContext } from "./arguments.ts";
 
 /**
  * The `Scheduler` of `context`: `now()` reads `Clock.monotonicTimeNanosUnsafe()` in milliseconds,
@@ -31,6 +32,7 @@ import * as EffectScheduler from "effect/Scheduler";
  * ```
  */
 export function effectScheduler(context: Context.Context<never>): Scheduler {
+  checkContext("effectScheduler", context);
   const clock = Context.get(context, EffectClock.Clock);
   const effectScheduler = Context.get(context, EffectScheduler.Scheduler);
   const run = Effect.runForkWith(context);

@@ -10,7 +10,19 @@
  */
 import type { AsyncRead, AsyncWrite, OperationOptions, ReadStream, WriteStream } from "@anyrt/core";
 import { IoError, WOULD_BLOCK } from "@anyrt/core";
-import { ChunkQueue, ReadHalf, WriteHalf, WriteHalfStream, type WriteTransport } from "@anyrt/core/adapter";
+import {
+  ChunkQueue,
+  checkFlags,
+  checkOptions,
+  checkReader,
+  checkSize,
+  checkString,
+  checkWriter,
+  ReadHalf,
+  WriteHalf,
+  WriteHalfStream,
+  type WriteTransport,
+} from "@anyrt/core/adapter";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import * as Cause from "effect/Cause";
 import * as Context from "effect/Context";
@@ -23,11 +35,19 @@ import * as Queue from "effect/Queue";
 import * as Scope from "effect/Scope";
 import * as Sink from "effect/Sink";
 import * as Stream from "effect/Stream";
+import { checkContext, checkSink, checkStream } from "./arguments.ts";
 import { toIoError, toPlatformError } from "./error.ts";
 import { failureOf } from "./run.ts";
 
 /** Bytes pulled from a `Stream` ahead of the reader before pulling stops. */
 const HIGH_WATER = 256 * 1024;
+
+/** Throws `InvalidInput` for {@link BridgeOptions} that are not: an object, a `Context`, a string label. */
+function checkBridgeOptions(operation: string, options: BridgeOptions): void {
+  checkOptions(operation, options);
+  if (options.context !== undefined) checkContext(operation, options.context, "context");
+  if (options.label !== undefined) checkString(operation, "label", options.label);
+}
 
 /** Options of {@link fromStream} and {@link fromSink}. */
 export interface BridgeOptions {
@@ -54,6 +74,8 @@ export interface BridgeOptions {
  * ```
  */
 export function fromStream<E>(stream: Stream.Stream<Uint8Array, E>, options: BridgeOptions = {}): ReadStream {
+  checkStream("fromStream", stream);
+  checkBridgeOptions("fromStream", options);
   return new StreamReadStream(
     stream as Stream.Stream<Uint8Array, unknown>,
     options.context ?? Context.empty(),
@@ -170,6 +192,9 @@ export interface SinkOptions extends BridgeOptions {
  * ```
  */
 export function fromSink<E>(sink: Sink.Sink<unknown, Uint8Array, unknown, E>, options: SinkOptions = {}): WriteStream {
+  checkSink("fromSink", sink);
+  checkBridgeOptions("fromSink", options);
+  checkSize("fromSink", "capacity", options.capacity, 16);
   const transport = new SinkTransport(
     sink as Sink.Sink<unknown, Uint8Array, unknown, unknown>,
     options.context ?? Context.empty(),
@@ -274,10 +299,9 @@ export function toStream(
   reader: AsyncRead,
   options: ToStreamOptions = {},
 ): Stream.Stream<Uint8Array, PlatformError.PlatformError> {
-  const chunkSize = options.chunkSize ?? 64 * 1024;
-  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) {
-    throw new IoError("InvalidInput", `toStream: chunkSize must be a positive integer, got ${String(chunkSize)}`);
-  }
+  checkReader("toStream", "reader", reader);
+  checkOptions("toStream", options);
+  const chunkSize = checkSize("toStream", "chunkSize", options.chunkSize, 64 * 1024);
   const pull: Pull.Pull<NonEmptyReadonlyArray<Uint8Array>, PlatformError.PlatformError> = Effect.suspend(() => {
     const buf = new Uint8Array(chunkSize);
     const n = (() => {
@@ -329,6 +353,8 @@ export function toSink(
   writer: AsyncWrite,
   options: ToSinkOptions = {},
 ): Sink.Sink<void, Uint8Array, never, PlatformError.PlatformError> {
+  checkWriter("toSink", "writer", writer);
+  checkFlags("toSink", options, ["shutdown"]);
   const writeAll = (chunk: Uint8Array) =>
     Effect.tryPromise({
       try: async (signal) => {

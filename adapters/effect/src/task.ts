@@ -9,10 +9,13 @@ import type { Scheduler, Spawn, SpawnOptions } from "@anyrt/core";
 import { IoError, systemScheduler } from "@anyrt/core";
 import type { GroupChild, TaskEnd, TaskHooks } from "@anyrt/core/adapter";
 import {
+  checkFunction,
+  checkScheduler,
   checkSpawn,
   defineJoinHandleClass,
   handleInternally,
   type StartQueue,
+  signalOf,
   startQueueOf,
 } from "@anyrt/core/adapter";
 import * as Cause from "effect/Cause";
@@ -21,6 +24,7 @@ import * as Effect from "effect/Effect";
 import type * as Exit from "effect/Exit";
 import type * as Fiber from "effect/Fiber";
 import * as EffectScheduler from "effect/Scheduler";
+import { checkContext } from "./arguments.ts";
 import { effectScheduler } from "./scheduler.ts";
 
 /** 0 running, 1 resolved, 2 failed, 3 aborted. */
@@ -154,6 +158,10 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
       resolve = onValue;
       reject = onFailure;
     });
+    // After super (the class has fields); nothing has started yet.
+    checkFunction("spawn", "run", run);
+    if (task !== null) checkFunction("spawn", "task", task);
+    signalOf("spawn", options);
     this.#resolve = resolve;
     this.#reject = reject;
     this.#hooks = hooks;
@@ -283,6 +291,8 @@ const systemStarts = startQueueOf(systemScheduler);
  * ```
  */
 export function effectSpawn(context: Context.Context<never>, scheduler: Scheduler = effectScheduler(context)): Spawn {
+  checkContext("effectSpawn", context);
+  checkScheduler("effectSpawn", scheduler);
   const run = Effect.runForkWith(withSharedDispatcher(context));
   const starts = startQueueOf(scheduler);
   return {

@@ -5,7 +5,13 @@
  */
 import { availableParallelism } from "node:os";
 import { type TransferListItem, Worker } from "node:worker_threads";
-import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "@anyrt/core/adapter";
+import {
+  BlockingPool,
+  type BlockingPoolOptions,
+  checkMethods,
+  checkOptions,
+  type WorkerFactory,
+} from "@anyrt/core/adapter";
 
 /**
  * The parent's Node options without those that describe the main script (`--input-type`,
@@ -29,6 +35,7 @@ function workerExecArgv(): string[] {
 
 /** Starts one `worker_threads` worker for a pool. Its `'exit'` and `'error'` fail what it was running. */
 export const nodeWorkerFactory: WorkerFactory = (events) => {
+  checkMethods("WorkerFactory", "events", events, ["message", "failed"]);
   // The bootstrap's URL is a literal next to `import.meta.url`, read only when a worker starts:
   // bundlers that follow worker URLs (webpack) see it, and loading this module reads nothing.
   const worker = new Worker(new URL("./blocking-worker.js", import.meta.url), { execArgv: workerExecArgv() });
@@ -49,5 +56,7 @@ export const nodeWorkerFactory: WorkerFactory = (events) => {
  * `os.availableParallelism()`; `idleTimeoutMs` (default 10 s) ends workers without work.
  */
 export function createNodeBlockingPool(options: Partial<BlockingPoolOptions> = {}): BlockingPool {
-  return new BlockingPool(nodeWorkerFactory, { ...options, size: options.size ?? availableParallelism() });
+  checkOptions("createNodeBlockingPool", options);
+  const size = options.size === undefined ? availableParallelism() : options.size;
+  return new BlockingPool(nodeWorkerFactory, { ...options, size });
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools, checkOptions } from "@anyrt/core/adapter";
 import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
@@ -45,6 +45,7 @@ const blockingPool = blockingPools(createNodeBlockingPool);
  * ```
  */
 export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
+  checkOptions("createNodeRuntime", options);
   return defineRuntime({
     id: "node",
     version: process.versions.node,

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Runtime } from "@anyrt/core";
+import { checkObject, checkOptions } from "@anyrt/core/adapter";
 import { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 import { type WebRuntimeOptions as BaseOptions, webRuntimeFrom } from "./runtime.ts";
 import { type WebSocketTcpOptions, webSocketTcp } from "./websocket/index.ts";
@@ -49,6 +50,12 @@ export interface WebRuntimeOptions extends BaseOptions {
  * ```
  */
 export function createWebRuntime(options: WebRuntimeOptions = {}): Runtime {
+  checkOptions("createWebRuntime", options);
+  if (options.fs !== undefined && options.fs !== false) checkObject("createWebRuntime", "fs", options.fs);
+  if (options.relay !== undefined && typeof options.relay !== "string" && !(options.relay instanceof URL)) {
+    checkObject("createWebRuntime", "relay", options.relay);
+  }
+  if (options.blocking !== undefined) checkObject("createWebRuntime", "blocking", options.blocking);
   const fs = options.fs === false || !opfsAvailable() ? undefined : opfsFs(options.fs);
   const relay = options.relay;
   const tcp =

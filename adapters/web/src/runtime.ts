@@ -12,7 +12,7 @@ import {
   type RuntimeFacts,
   type Tcp,
 } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import { type BlockingRuntimeOptions, blockingPools, checkObject, createWebWorkerPool } from "@anyrt/core/adapter";
 import { webScheduler } from "./scheduler.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
@@ -44,6 +44,9 @@ function hasWorkers(): boolean {
  * is `false`: the OPFS engine writes files in place, and `atomic: true` fails with `Unsupported`.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
+  checkObject("webCapabilities", "parts", parts);
+  if (parts.tcp !== undefined) checkObject("webCapabilities", "tcp", parts.tcp);
+  if (parts.fs !== undefined) checkObject("webCapabilities", "fs", parts.fs);
   const tcp = parts.tcp !== undefined;
   return Object.freeze({
     tcp: {

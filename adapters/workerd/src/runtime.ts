@@ -57,7 +57,7 @@ export interface WorkerdRuntimeOptions {
  */
 export function createWorkerdRuntime(options: WorkerdRuntimeOptions = {}): Runtime {
   checkObject("createWorkerdRuntime", "options", options);
-  const version = options.version ?? "unknown";
+  const version = options.version === undefined ? "unknown" : options.version;
   checkText("createWorkerdRuntime", "version", version);
   return defineRuntime({
     id: "workerd",

@@ -22,6 +22,7 @@ import {
   checkBoolean,
   checkConnectOptions,
   checkKeepAlive,
+  checkListenOptions,
   hostnameOf,
   ReadHalf,
   type ReadSide,
@@ -320,6 +321,14 @@ export const workerdTcp: Tcp = createWorkerdTcp(new BufferPool());
 export function createWorkerdTcp(pool: BufferPool): Tcp {
   return {
     connect: (options) => connect(options, pool),
-    listen: () => Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)")),
+    listen: (options) => {
+      try {
+        // Bad input is InvalidInput before the capability, as on every adapter.
+        checkListenOptions(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return Promise.reject(new IoError("Unsupported", "listen: workerd cannot listen (tcp.listen)"));
+    },
   };
 }

@@ -5,10 +5,20 @@
  * @module
  */
 import { IoError } from "@anyrt/core";
-import { describe } from "@anyrt/core/adapter";
+import { checkFlags, checkString, describe } from "@anyrt/core/adapter";
 
 /** Default auto-allocated chunk of `toWebReadable` and largest write chunk of `fromWebWritable`: 64 KiB. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * Checks a bridge's options bag before anything is made: absent or an object, its `label` a
+ * string when given, and each of `flags` a boolean when given (`InvalidInput` otherwise).
+ */
+export function checkBridgeOptions(operation: string, options: unknown, flags: readonly string[] = []): void {
+  checkFlags(operation, options, flags);
+  const label = (options as { readonly label?: unknown } | undefined)?.label;
+  if (label !== undefined) checkString(operation, "label", label);
+}
 
 /** Turns a chunk of a default Web stream into bytes: any `ArrayBufferView` or `ArrayBuffer`. */
 export function chunkBytes(value: unknown, label: string): Uint8Array {

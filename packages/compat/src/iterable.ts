@@ -6,7 +6,7 @@
  */
 import { type AsyncRead, type ChunksOptions, chunks, invalidInput, type ReadStream } from "@anyrt/core";
 import { checkSize, describe } from "@anyrt/core/adapter";
-import { chunkBytes } from "./chunk.ts";
+import { checkBridgeOptions, chunkBytes } from "./chunk.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
 
 /** Options of {@link fromAsyncIterable}. */
@@ -65,6 +65,7 @@ export function fromAsyncIterable(
   options: FromAsyncIterableOptions = {},
 ): ReadStream {
   const operation = "fromAsyncIterable";
+  checkBridgeOptions(operation, options);
   const readAhead = checkSize(operation, "readAhead", options.readAhead, DEFAULT_READ_AHEAD);
   const label = options.label ?? "iterable";
   const iterator = iteratorOf(iterable);

@@ -4,6 +4,7 @@
  * `node:stream`, so that `compat()` in the main entry can bridge a Node stream on any runtime.
  * @module
  */
+
 import {
   type Duplex,
   IoError,
@@ -23,6 +24,7 @@ import {
   WriteHalfStream,
   type WriteTransport,
 } from "@anyrt/core/adapter";
+import { checkBridgeOptions } from "./chunk.ts";
 import { toIoError } from "./errors.ts";
 import {
   isNodeDuplex,
@@ -337,6 +339,7 @@ function writeSide(operation: string, stream: NodeWritableLike, options: FromNod
  */
 export function fromNodeReadable(stream: NodeReadableLike, options: FromNodeReadableOptions = {}): ReadStream {
   const operation = "fromNodeReadable";
+  checkBridgeOptions(operation, options);
   if (!isNodeReadable(stream)) {
     throw invalidInput(`${operation}: stream must be a Node stream.Readable, got ${describe(stream)}`);
   }
@@ -370,6 +373,7 @@ export function fromNodeReadable(stream: NodeReadableLike, options: FromNodeRead
  */
 export function fromNodeWritable(stream: NodeWritableLike, options: FromNodeWritableOptions = {}): WriteStream {
   const operation = "fromNodeWritable";
+  checkBridgeOptions(operation, options);
   if (!isNodeWritable(stream)) {
     throw invalidInput(`${operation}: expected a Node stream.Writable, got ${describe(stream)}`);
   }
@@ -403,6 +407,7 @@ export function fromNodeDuplex(
   options: FromNodeReadableOptions & FromNodeWritableOptions = {},
 ): Duplex {
   const operation = "fromNodeDuplex";
+  checkBridgeOptions(operation, options);
   if (!isNodeDuplex(stream)) {
     throw invalidInput(`${operation}: stream must be a Node stream.Duplex, got ${describe(stream)}`);
   }

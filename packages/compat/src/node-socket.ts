@@ -17,7 +17,17 @@ import {
   type TcpConnectOptions,
   type TcpStream,
 } from "@anyrt/core";
-import { checkBoolean, checkConnectOptions, checkObject, checkSize, describe } from "@anyrt/core/adapter";
+import {
+  checkBoolean,
+  checkCallback,
+  checkConnectOptions,
+  checkInteger,
+  checkKeepAlive,
+  checkObject,
+  checkSize,
+  checkText,
+  describe,
+} from "@anyrt/core/adapter";
 import {
   closerOf,
   DEFAULT_SIZE,
@@ -105,6 +115,12 @@ export function nodeSocketError(
   syscall: string,
   address?: { readonly host: string; readonly port: number },
 ): NodeSocketError {
+  checkText("nodeSocketError", "syscall", syscall);
+  if (address !== undefined) {
+    checkObject("nodeSocketError", "address", address);
+    checkText("nodeSocketError", "address.host", address.host);
+    checkInteger("nodeSocketError", "address.port", address.port, 0, 65535);
+  }
   const ioError = isIoError(error) ? error : new IoError("Other", `${syscall}: ${String(error)}`, { cause: error });
   const code = nativeCode(ioError) ?? codeOfKind[ioError.kind];
   const result = new IoError(ioError.kind, ioError.message, {
@@ -181,8 +197,15 @@ export class NodeSocket extends Duplex {
 
   constructor(runtime: Pick<Runtime, "tcp" | "time">, options: NodeSocketOptions = {}) {
     const operation = "createNodeSocket";
+    const parts = runtime as { tcp?: { connect?: unknown }; time?: { now?: unknown } } | null | undefined;
+    if (typeof parts?.tcp?.connect !== "function" || typeof parts.time?.now !== "function") {
+      throw new IoError(
+        "InvalidInput",
+        `${operation}: runtime must be an anyrt Runtime (tcp and time), got ${describe(runtime)}`,
+      );
+    }
     checkObject(operation, "options", options);
-    const allowHalfOpen = options.allowHalfOpen ?? false;
+    const allowHalfOpen = options.allowHalfOpen === undefined ? false : options.allowHalfOpen;
     checkBoolean(operation, "allowHalfOpen", allowHalfOpen);
     super({
       allowHalfOpen,
@@ -218,13 +241,19 @@ export class NodeSocket extends Duplex {
     if (this.#connected !== null || this.destroyed) {
       throw new IoError("Closed", "connect: the socket was connected or destroyed already");
     }
-    const host = options.host ?? "localhost";
+    const host = options.host === undefined ? "localhost" : options.host;
     if (typeof host !== "string" || host === "") {
       throw new IoError("InvalidInput", `connect: host must be a non-empty string, got ${describe(host)}`);
     }
     const port = typeof options.port === "string" && /^\d+$/.test(options.port) ? Number(options.port) : options.port;
     const connectOptions: TcpConnectOptions = { hostname: host, port: port as number, signal: this.#aborter.signal };
     checkConnectOptions(connectOptions);
+    if (options.noDelay !== undefined) checkBoolean("connect", "noDelay", options.noDelay);
+    if (options.keepAlive !== undefined) checkBoolean("connect", "keepAlive", options.keepAlive);
+    if (options.keepAliveInitialDelay !== undefined) {
+      checkInteger("connect", "keepAliveInitialDelay", options.keepAliveInitialDelay, 0);
+    }
+    checkCallback("connect", "listener", listener);
     if (options.noDelay !== undefined) this.#noDelay = options.noDelay;
     if (options.keepAlive) this.#keepAlive = [true, options.keepAliveInitialDelay ?? 0];
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
@@ -365,6 +394,7 @@ export class NodeSocket extends Duplex {
     if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
       throw new IoError("InvalidInput", `setTimeout: ms must be a finite number >= 0, got ${describe(ms)}`);
     }
+    checkCallback("setTimeout", "callback", callback);
     if (callback !== undefined) this.once("timeout", callback);
     this.#cancelTimer?.();
     this.#cancelTimer = null;
@@ -398,8 +428,12 @@ export class NodeSocket extends Duplex {
     return this.#timeoutMs === 0 ? undefined : this.#timeoutMs;
   }
 
-  /** Nagle's algorithm off (`true`, the default) or on; applied once connected; never throws. */
+  /**
+   * Nagle's algorithm off (`true`, the default) or on; applied once connected. Throws
+   * `InvalidInput` for a value that is not a boolean; never for a runtime without the option.
+   */
   setNoDelay(noDelay = true): this {
+    checkBoolean("setNoDelay", "noDelay", noDelay);
     this.#noDelay = noDelay;
     const stream = this.#stream;
     if (stream !== null && !this.destroyed) ignoreUnsupported(() => stream.setNoDelay(noDelay));
@@ -408,9 +442,11 @@ export class NodeSocket extends Duplex {
 
   /**
    * TCP keep-alive on or off, with an initial delay in milliseconds (0: the system's); applied
-   * once connected; never throws. Where the runtime cannot set a delay, keep-alive is set without.
+   * once connected. Throws `InvalidInput` for a bad argument, never for a runtime without the
+   * option: where the runtime cannot set a delay, keep-alive is set without.
    */
   setKeepAlive(enable = false, initialDelay = 0): this {
+    checkKeepAlive("setKeepAlive", enable, initialDelay);
     this.#keepAlive = [enable, initialDelay];
     const stream = this.#stream;
     if (stream !== null && !this.destroyed) {

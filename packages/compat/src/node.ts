@@ -4,10 +4,12 @@
  * `@anyrt/compat` itself never loads `node:stream`. Works on Node, Deno and Bun.
  * @module
  */
+
 import type { Buffer } from "node:buffer";
 import { Duplex, Readable, Writable } from "node:stream";
 import type { Duplex as AnyrtDuplex, AsyncRead, AsyncWrite } from "@anyrt/core";
 import { checkReader, checkSize, checkWriter } from "@anyrt/core/adapter";
+import { checkBridgeOptions } from "./chunk.ts";
 import { toIoError } from "./errors.ts";
 import {
   closerOf,
@@ -62,6 +64,7 @@ export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shape
  */
 export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): Readable {
   const operation = "toNodeReadable";
+  checkBridgeOptions(operation, options, ["closeOnDestroy"]);
   checkReader(operation, "reader", reader);
   const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
   const highWaterMark = checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE);
@@ -101,6 +104,7 @@ export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): 
  */
 export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}): Writable {
   const operation = "toNodeWritable";
+  checkBridgeOptions(operation, options, ["closeOnDestroy"]);
   checkWriter(operation, "writer", writer);
   const highWaterMark = checkSize(operation, "writableHighWaterMark", options.writableHighWaterMark, DEFAULT_SIZE);
   const aborter = new AbortController();
@@ -144,6 +148,7 @@ export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}):
  */
 export function toNodeDuplex(stream: AnyrtDuplex, options: ToNodeOptions = {}): Duplex {
   const operation = "toNodeDuplex";
+  checkBridgeOptions(operation, options, ["closeOnDestroy"]);
   checkReader(operation, "stream", stream);
   checkWriter(operation, "stream", stream);
   const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);

@@ -4,7 +4,7 @@
  * @module
  */
 import { createSpawn, isIoError, type JoinHandle, type Spawn } from "@anyrt/core";
-import { checkFunction } from "@anyrt/core/adapter";
+import { checkFunction, checkMethods, checkOptions, checkSignal, invalidSignal } from "@anyrt/core/adapter";
 
 /** Options of {@link fromAbortable}. */
 export interface FromAbortableOptions {
@@ -39,6 +39,9 @@ export function fromAbortable<T>(
   options: FromAbortableOptions = {},
 ): JoinHandle<T> {
   checkFunction("fromAbortable", "work", work);
+  checkOptions("fromAbortable", options);
+  if (options.spawn !== undefined) checkMethods("fromAbortable", "spawn", options.spawn, ["spawn"]);
+  checkSignal("fromAbortable", options.signal);
   return (options.spawn ?? defaultSpawn).spawn(work, { signal: options.signal });
 }
 
@@ -61,6 +64,8 @@ export function fromAbortable<T>(
 export function toAbortable<T>(start: () => JoinHandle<T>): (signal?: AbortSignal) => Promise<T> {
   checkFunction("toAbortable", "start", start);
   return (signal?: AbortSignal): Promise<T> => {
+    if (signal !== undefined && !(signal instanceof AbortSignal))
+      return Promise.reject(invalidSignal("toAbortable", signal));
     if (signal?.aborted) return Promise.reject(signal.reason);
     const handle = start();
     if (signal === undefined) return Promise.resolve(handle);

@@ -6,7 +6,7 @@
  */
 import { type Duplex, invalidInput, join, type OperationOptions } from "@anyrt/core";
 import { checkReader, checkSize, checkWriter, describe } from "@anyrt/core/adapter";
-import { DEFAULT_CHUNK_SIZE } from "./chunk.ts";
+import { checkBridgeOptions, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop } from "./errors.ts";
 import { DEFAULT_READ_AHEAD } from "./pulled-reader.ts";
 import { isWebPair } from "./shapes.ts";
@@ -47,6 +47,7 @@ export interface FromWebDuplexOptions extends FromWebReadableOptions, FromWebWri
  */
 export function fromWebDuplex(pair: WebStreamPair<unknown, Uint8Array>, options: FromWebDuplexOptions = {}): Duplex {
   const operation = "fromWebDuplex";
+  checkBridgeOptions(operation, options);
   if (!isWebPair(pair)) {
     throw invalidInput(
       `${operation}: pair must be a { readable, writable } pair of Web streams, got ${describe(pair)}`,
@@ -96,6 +97,7 @@ export interface ToWebDuplexOptions {
  */
 export function toWebDuplex(stream: Duplex, options: ToWebDuplexOptions = {}): WebStreamPair {
   const operation = "toWebDuplex";
+  checkBridgeOptions(operation, options);
   checkReader(operation, "stream", stream);
   checkWriter(operation, "stream", stream);
   let readDone = false;

@@ -7,7 +7,7 @@
  */
 import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
 import { checkReader, checkSize, describe } from "@anyrt/core/adapter";
-import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
+import { checkBridgeOptions, chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
 import { isWebReadable } from "./shapes.ts";
@@ -146,6 +146,7 @@ function sourceOf(stream: ReadableStream, label: string, chunkSize: number): Pul
  */
 export function fromWebReadable(stream: ReadableStream, options: FromWebReadableOptions = {}): ReadStream {
   const operation = "fromWebReadable";
+  checkBridgeOptions(operation, options);
   if (!isWebReadable(stream)) {
     throw invalidInput(`${operation}: stream must be a ReadableStream, got ${describe(stream)}`);
   }
@@ -205,6 +206,7 @@ function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
  */
 export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions = {}): ReadableStream<Uint8Array> {
   const operation = "toWebReadable";
+  checkBridgeOptions(operation, options, ["closeOnCancel"]);
   checkReader(operation, "reader", reader);
   const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   const close = options.closeOnCancel === false ? undefined : closerOf(reader);

@@ -7,7 +7,7 @@
  */
 import { type AsyncWrite, IoError, invalidInput, WOULD_BLOCK, type WriteStream, writeAll } from "@anyrt/core";
 import { checkSize, describe, WriteHalf, WriteHalfStream, type WriteTransport } from "@anyrt/core/adapter";
-import { chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
+import { checkBridgeOptions, chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { isAnyrtWrite, isWebWritable } from "./shapes.ts";
 
@@ -101,6 +101,7 @@ class WebWriterTransport implements WriteTransport {
 
 /** Checks the arguments of the Web writable bridges and locks the stream's writer. */
 export function webWriteStream(operation: string, stream: unknown, options: FromWebWritableOptions): WriteStream {
+  checkBridgeOptions(operation, options);
   if (!isWebWritable(stream)) throw invalidInput(`${operation}: expected a WritableStream, got ${describe(stream)}`);
   if (stream.locked) throw invalidInput(`${operation}: the stream is locked to another writer`);
   const maxChunk = checkSize(operation, "maxChunkSize", options.maxChunkSize, DEFAULT_CHUNK_SIZE);
@@ -174,6 +175,7 @@ export interface ToWebWritableOptions {
  */
 export function toWebWritable(writer: AsyncWrite, options: ToWebWritableOptions = {}): WritableStream<Uint8Array> {
   const operation = "toWebWritable";
+  checkBridgeOptions(operation, options, ["closeOnAbort"]);
   if (!isAnyrtWrite(writer)) {
     throw invalidInput(`${operation}: expected an anyrt AsyncWrite, got ${describe(writer)}`);
   }

@@ -7,17 +7,21 @@
  * the `Listener` over an accept queue (a `TcpListener` when its streams are `TcpStream`s).
  * @module
  */
-import { IoError, isIoError } from "./error.ts";
+import { IoError, invalidInput, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { Listener, SocketAddress } from "./net.ts";
 import { abortReason } from "./signal.ts";
 import type { TcpConnectOptions, TcpListenOptions } from "./tcp.ts";
 import {
   checkBoolean,
+  checkCallback,
+  checkFunction,
   checkInteger,
+  checkMethods,
   checkObject,
   checkPort,
   checkSignal,
+  checkText,
   describe,
   invalidSignal,
   signalOf,
@@ -62,6 +66,9 @@ export class AcceptQueue<
 
   /** `label` begins error messages (`"accept on 127.0.0.1:8080"`). */
   constructor(label: string, backlog: number, onTake?: () => void) {
+    checkText("AcceptQueue", "label", label);
+    checkInteger("AcceptQueue", "backlog", backlog, 0);
+    checkCallback("AcceptQueue", "onTake", onTake);
     this.#label = label;
     this.#backlog = backlog;
     this.#onTake = onTake;
@@ -84,12 +91,14 @@ export class AcceptQueue<
 
   /** Hands `stream` to the waiting `accept`, or queues it for the next one. */
   push(stream: S): void {
+    checkMethods(`${this.#label}: push`, "stream", stream, ["close"]);
     if (this.#pending.busy) this.#pending.resolve(stream);
     else this.#ready.push(stream);
   }
 
   /** Reports a native accept failure to the waiting `accept`, or holds it for the next one. */
   fail(error: IoError): void {
+    if (!isIoError(error)) throw invalidInput(`${this.#label}: fail: error must be an IoError, got ${describe(error)}`);
     if (this.#pending.busy) this.#pending.reject(error);
     else this.#error = error;
   }
@@ -180,6 +189,10 @@ export class QueuedListener<
   #closing: Promise<void> | null = null;
 
   constructor(localAddress: A, queue: AcceptQueue<S>, stop: () => unknown) {
+    if (!(queue instanceof AcceptQueue)) {
+      throw invalidInput(`QueuedListener: queue must be an AcceptQueue, got ${describe(queue)}`);
+    }
+    checkFunction("QueuedListener", "stop", stop);
     this.localAddress = localAddress;
     this.#queue = queue;
     this.#stop = stop;
@@ -218,6 +231,10 @@ export class QueuedListener<
  * non-empty string of at most 253 characters (the longest DNS name) throws `InvalidInput`.
  */
 export function hostnameOf(operation: "connect" | "listen", options: { readonly hostname?: unknown }): string {
+  if (operation !== "connect" && operation !== "listen") {
+    throw invalidInput(`hostnameOf: operation must be "connect" or "listen", got ${describe(operation)}`);
+  }
+  checkObject(operation, "options", options);
   const hostname = options.hostname === undefined ? "127.0.0.1" : options.hostname;
   if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > 253) {
     throw new IoError("InvalidInput", `${operation}: hostname must be a non-empty string, got ${describe(hostname)}`);

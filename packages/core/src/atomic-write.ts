@@ -6,8 +6,9 @@
  */
 import { invalidInput } from "./error.ts";
 import type { WriteFileOptions } from "./fs.ts";
+import { checkFsArguments } from "./open-options.ts";
 import { abortReason } from "./signal.ts";
-import { describe } from "./validate.ts";
+import { checkMethods, checkObject, checkPath, describe, signalOf } from "./validate.ts";
 
 /** What {@link writeFileAtomic} needs from a runtime's file system. */
 export interface AtomicWriteOps {
@@ -42,6 +43,7 @@ const encoder = new TextEncoder();
  * ```
  */
 export function atomicRequested(options: WriteFileOptions): boolean {
+  checkObject("writeFile", "options", options);
   const atomic: unknown = options.atomic;
   if (atomic === undefined || atomic === false) return false;
   if (atomic !== true) throw invalidInput(`writeFile: options.atomic must be a boolean, got ${describe(atomic)}`);
@@ -62,6 +64,7 @@ export function atomicRequested(options: WriteFileOptions): boolean {
  * ```
  */
 export function atomicTempPath(path: string): string {
+  checkPath("writeFile", path);
   const slash = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   const random = new Uint8Array(8);
   crypto.getRandomValues(random);
@@ -106,7 +109,10 @@ export async function writeFileAtomic(
   options: WriteFileOptions,
   ops: AtomicWriteOps,
 ): Promise<void> {
-  const signal = options.signal;
+  checkObject("writeFile", "options", options);
+  checkFsArguments.writeFile(path, data, options);
+  checkMethods("writeFile", "ops", ops, ["writeNew", "rename", "remove"]);
+  const signal = signalOf("writeFile", options);
   if (signal?.aborted) throw abortReason(signal);
   const bytes = typeof data === "string" ? encoder.encode(data) : data;
   const temp = atomicTempPath(path);

@@ -8,6 +8,7 @@
  */
 import { unsupported } from "./error.ts";
 import { type JoinHandle, type SpawnOptions, Task } from "./task.ts";
+import { checkText } from "./validate.ts";
 
 export { type Transfer, transfer } from "./blocking/transfer.ts";
 
@@ -79,6 +80,7 @@ export interface Blocking {
 
 /** The `Blocking` of a runtime without the capability: every task rejects with `Unsupported`. */
 export function unsupportedBlocking(adapter: string): Blocking {
+  checkText("unsupportedBlocking", "adapter", adapter);
   return {
     poolSize: 0,
     spawnBlocking: <T>(_task: BlockingTask, options?: SpawnOptions): JoinHandle<T> =>

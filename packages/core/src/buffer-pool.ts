@@ -6,6 +6,9 @@
  * @module
  */
 
+import { invalidInput } from "./error.ts";
+import { describe, MAX_BUFFER_SIZE } from "./validate.ts";
+
 /** Free buffers kept per size; beyond that, given-back buffers are left to the garbage collector. */
 const LIMIT = 16;
 
@@ -28,6 +31,9 @@ export class BufferPool {
 
   /** A buffer of exactly `size` bytes, from the pool when one is free. Its contents are undefined. */
   acquire(size: number): Uint8Array {
+    if (!(Number.isInteger(size) && size >= 0 && size <= MAX_BUFFER_SIZE)) {
+      throw invalidInput(`BufferPool.acquire: size must be an integer in 0..${MAX_BUFFER_SIZE}, got ${describe(size)}`);
+    }
     return this.#free.get(size)?.pop() ?? new Uint8Array(size);
   }
 
@@ -36,6 +42,9 @@ export class BufferPool {
    * operation may still be writing into or reading from it.
    */
   release(buffer: ArrayBufferLike): void {
+    if (!(buffer instanceof ArrayBuffer)) {
+      throw invalidInput(`BufferPool.release: buffer must be an ArrayBuffer, got ${describe(buffer)}`);
+    }
     const size = buffer.byteLength;
     let list = this.#free.get(size);
     if (list === undefined) {

@@ -9,7 +9,7 @@ import { type IoError, invalidInput } from "./error.ts";
 import type { ReadStream, WriteStream } from "./io.ts";
 import type { ChildProcess, Command, CommandOutput, ExitStatus, Stdio } from "./process.ts";
 import { readToEnd } from "./util/read.ts";
-import { checkArray, checkBoolean, checkObject, describe } from "./validate.ts";
+import { checkArray, checkBoolean, checkFunction, checkMethods, checkObject, describe } from "./validate.ts";
 
 /**
  * Throws `InvalidInput` unless `command` is a well-formed `Command`: a non-empty program name
@@ -64,6 +64,9 @@ export function checkCommand(command: Command): void {
  * `"piped"` (the default) is `"pipe"`, `"null"` is `"ignore"`.
  */
 export function nodeStyleStdio(stdio: Stdio | undefined): "pipe" | "inherit" | "ignore" {
+  if (stdio !== undefined && stdio !== "piped" && stdio !== "inherit" && stdio !== "null") {
+    throw invalidInput(`nodeStyleStdio: stdio must be "piped", "inherit" or "null", got ${describe(stdio)}`);
+  }
   return stdio === "inherit" ? "inherit" : stdio === "null" ? "ignore" : "pipe";
 }
 
@@ -163,6 +166,8 @@ export class SpawnedChild implements ChildProcess {
   readonly #toIoError: (error: unknown, operation: string) => IoError;
 
   constructor(parts: ChildParts, toIoError: (error: unknown, operation: string) => IoError) {
+    checkMethods("SpawnedChild", "parts", parts, ["exited", "kill"]);
+    checkFunction("SpawnedChild", "toIoError", toIoError);
     this.pid = parts.pid;
     this.stdin = parts.stdin;
     this.stdout = parts.stdout;
@@ -211,6 +216,8 @@ export async function outputOf(
   spawn: (command: Command) => Promise<ChildProcess>,
   command: Command,
 ): Promise<CommandOutput> {
+  checkFunction("output", "spawn", spawn);
+  checkObject("output", "command", command);
   const child = await spawn({ stdin: "null", ...command });
   const [stdout, stderr, status] = await Promise.all([collect(child.stdout), collect(child.stderr), child.status]);
   return { status, stdout, stderr };

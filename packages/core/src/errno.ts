@@ -5,12 +5,27 @@
  * {@link nativeIoError}, so that every adapter says `"<operation>: <what happened> (<detail>)"`.
  * @module
  */
-import { IoError, type IoErrorKind, isIoError } from "./error.ts";
+import { IoError, type IoErrorKind, invalidInput, ioErrorKinds, isIoError } from "./error.ts";
+import { checkObject, checkString, checkText, describe } from "./validate.ts";
 
 /** Codes to kinds; a lookup table rather than a chain of comparisons. */
 export type ErrnoTable = Readonly<Record<string, IoErrorKind>>;
 
+/** Throws `InvalidInput` unless `kind` is one of `IoError`'s kinds. */
+function checkKind(operation: string, kind: unknown): void {
+  if (!(ioErrorKinds as readonly unknown[]).includes(kind)) {
+    throw invalidInput(`${operation}: kind must be an IoError kind such as "NotFound", got ${describe(kind)}`);
+  }
+}
+
 function table(groups: Readonly<Partial<Record<IoErrorKind, readonly string[]>>>): ErrnoTable {
+  checkObject("errnoTable", "extra", groups);
+  for (const [kind, codes] of Object.entries(groups)) {
+    checkKind("errnoTable", kind);
+    if (!Array.isArray(codes) || !codes.every((code) => typeof code === "string")) {
+      throw invalidInput(`errnoTable: extra.${kind} must be an array of error codes, got ${describe(codes)}`);
+    }
+  }
   const entries: Record<string, IoErrorKind> = Object.create(null);
   for (const [kind, codes] of Object.entries(groups) as [IoErrorKind, readonly string[]][]) {
     for (const code of codes) entries[code] = kind;
@@ -57,6 +72,7 @@ export function errnoTable(
   extra: Readonly<Partial<Record<IoErrorKind, readonly string[]>>>,
   base: ErrnoTable = posixErrno,
 ): ErrnoTable {
+  checkObject("errnoTable", "base", base);
   return Object.freeze(Object.assign(Object.create(null) as Record<string, IoErrorKind>, base, table(extra)));
 }
 
@@ -81,6 +97,8 @@ export const nodeStyleErrno: ErrnoTable = errnoTable({
 
 /** The kind of `code` in `codes`; `"Other"` for an unknown or missing code. */
 export function kindOfErrno(codes: ErrnoTable, code: string | undefined): IoErrorKind {
+  checkObject("kindOfErrno", "codes", codes);
+  if (code !== undefined) checkString("kindOfErrno", "code", code);
   return (code === undefined ? undefined : codes[code]) ?? "Other";
 }
 
@@ -120,6 +138,9 @@ const phrases: Readonly<Record<IoErrorKind, string>> = {
  * ```
  */
 export function nativeIoError(kind: IoErrorKind, operation: string, detail: string, cause: unknown): IoError {
+  checkKind("nativeIoError", kind);
+  checkText("nativeIoError", "operation", operation);
+  checkString("nativeIoError", "detail", detail);
   return new IoError(kind, `${operation}: ${phrases[kind]} (${detail})`, { cause });
 }
 
@@ -137,6 +158,8 @@ export function nativeIoError(kind: IoErrorKind, operation: string, detail: stri
  * ```
  */
 export function errnoIoError(codes: ErrnoTable, error: unknown, operation: string): IoError {
+  checkObject("errnoIoError", "codes", codes);
+  checkText("errnoIoError", "operation", operation);
   if (isIoError(error)) return error;
   const code =
     typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"

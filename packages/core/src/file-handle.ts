@@ -11,7 +11,17 @@ import { IoError, invalidInput } from "./error.ts";
 import type { File, FileInfo, SeekFrom } from "./fs.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
 import { throwIfAborted } from "./signal.ts";
-import { checkBuffer, checkInteger, describe, signalOf } from "./validate.ts";
+import {
+  checkBoolean,
+  checkBuffer,
+  checkFunction,
+  checkInteger,
+  checkMethods,
+  checkObject,
+  checkPath,
+  describe,
+  signalOf,
+} from "./validate.ts";
 
 /**
  * What a runtime provides for an open file. `OpenFile` calls at most one of these at a time, never
@@ -37,6 +47,8 @@ export interface FileOps {
   /** Releases the file; called once. A failure is ignored (closing is idempotent). */
   close(): Promise<void>;
 }
+
+const fileOpNames = ["read", "write", "base", "seek", "stat", "truncate", "sync", "close"];
 
 const whences: ReadonlySet<unknown> = new Set<SeekFrom>(["start", "current", "end"]);
 
@@ -89,6 +101,12 @@ export class OpenFile implements File {
     toIoError: (error: unknown, operation: string) => IoError,
     access: { readonly read: boolean; readonly write: boolean } = { read: true, write: true },
   ) {
+    checkPath("OpenFile", path);
+    checkMethods("OpenFile", "ops", ops, fileOpNames);
+    checkFunction("OpenFile", "toIoError", toIoError);
+    checkObject("OpenFile", "access", access);
+    checkBoolean("OpenFile", "access.read", access.read);
+    checkBoolean("OpenFile", "access.write", access.write);
     this.path = path;
     this.#ops = ops;
     this.#toIoError = toIoError;
@@ -174,11 +192,16 @@ export class OpenFile implements File {
   }
 
   seek(offset: number, whence: SeekFrom = "start"): Promise<number> {
-    return this.#run("seek", async () => {
+    // Checked before the operation runs: bad input is never mapped as a native failure.
+    try {
       checkInteger(`seek ${this.path}`, "offset", offset, Number.MIN_SAFE_INTEGER);
       if (!whences.has(whence)) {
         throw invalidInput(`seek ${this.path}: whence must be "start", "current" or "end", got ${describe(whence)}`);
       }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run("seek", async () => {
       if (offset < 0) {
         // The kernel refuses a negative position with EINVAL; check first for a clear message.
         const base = whence === "start" ? 0 : await this.#ops.base(whence);
@@ -193,10 +216,12 @@ export class OpenFile implements File {
   }
 
   truncate(length = 0): Promise<void> {
-    return this.#run("truncate", async () => {
+    try {
       checkInteger(`truncate ${this.path}`, "length", length, 0);
-      await this.#ops.truncate(length);
-    });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#run("truncate", () => this.#ops.truncate(length));
   }
 
   sync(): Promise<void> {
@@ -281,6 +306,9 @@ export function positionedOps<
     readonly size: number;
   },
 >(handle: PositionalHandle<S>, append: boolean, info: (stats: S) => FileInfo): FileOps {
+  checkMethods("positionedOps", "handle", handle, ["read", "write", "stat", "truncate", "sync", "close"]);
+  checkBoolean("positionedOps", "append", append);
+  checkFunction("positionedOps", "info", info);
   let position = 0;
   const size = async () => (await handle.stat()).size;
   return {

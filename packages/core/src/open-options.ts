@@ -50,6 +50,8 @@ export function openAccess(options: OpenOptions): {
   return { read: options.read === true || !write, write };
 }
 
+const flagConstantNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_APPEND", "O_TRUNC", "O_CREAT", "O_EXCL"] as const;
+
 /** The `open(2)` flag values of the runtime (`node:fs` `constants`, for example). */
 export interface OpenFlagConstants {
   /** The runtime's `O_RDONLY` (read only). */
@@ -80,6 +82,12 @@ export interface OpenFlagConstants {
  * ```
  */
 export function openFlags(options: OpenOptions, constants: OpenFlagConstants): number {
+  checkObject("open", "constants", constants);
+  for (const name of flagConstantNames) {
+    if (typeof constants[name] !== "number") {
+      throw invalidInput(`open: constants.${name} must be a number, got ${describe(constants[name])}`);
+    }
+  }
   const { read, write } = openAccess(options);
   let flags = read && write ? constants.O_RDWR : write ? constants.O_WRONLY : constants.O_RDONLY;
   if (options.append) flags |= constants.O_APPEND;
@@ -91,6 +99,8 @@ export function openFlags(options: OpenOptions, constants: OpenFlagConstants): n
 
 /** The `fopen`-style flag of a whole-file write: `"w"`, `"a"`, or with `createNew` `"wx"` / `"ax"`. */
 export function writeFileFlag(options: WriteFileOptions): "w" | "a" | "wx" | "ax" {
+  checkObject("writeFile", "options", options);
+  checkFlags("writeFile", options, writeFileFlagNames);
   return options.createNew ? (options.append ? "ax" : "wx") : options.append ? "a" : "w";
 }
 
@@ -172,6 +182,8 @@ const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
  * ```
  */
 export function decodeTextFile(path: string, data: Uint8Array): string {
+  checkPath("readTextFile", path);
+  checkBuffer(`readTextFile ${path}`, data);
   try {
     return fatalDecoder.decode(data);
   } catch (error) {

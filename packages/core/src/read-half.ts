@@ -5,9 +5,18 @@
  * `@anyrt/core/adapter`.
  * @module
  */
-import { IoError } from "./error.ts";
+import { IoError, invalidInput } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
-import { checkBuffer, signalOf } from "./validate.ts";
+import {
+  checkBuffer,
+  checkCallback,
+  checkInteger,
+  checkObject,
+  checkString,
+  describe,
+  MAX_BUFFER_SIZE,
+  signalOf,
+} from "./validate.ts";
 import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
@@ -20,6 +29,18 @@ export interface ByteStore {
 
 /** Copies `src` into `dst` at `offset`; a plain loop beats `set` for a few bytes. */
 export function copyBytes(src: Uint8Array, dst: Uint8Array, offset: number): void {
+  // One chain of tests per call: the loop below writes past dst's end silently, where set throws.
+  if (
+    !(
+      src instanceof Uint8Array &&
+      dst instanceof Uint8Array &&
+      Number.isInteger(offset) &&
+      offset >= 0 &&
+      offset + src.length <= dst.length
+    )
+  ) {
+    throw badCopy(src, dst, offset);
+  }
   const length = src.length;
   if (length <= 32) {
     for (let i = 0; i < length; i++) dst[offset + i] = src[i] as number;
@@ -29,6 +50,20 @@ export function copyBytes(src: Uint8Array, dst: Uint8Array, offset: number): voi
 }
 
 /** Size of the blocks that {@link ChunkQueue.pushCopy} packs small chunks into. */
+function badCopy(src: unknown, dst: unknown, offset: unknown): Error {
+  if (!(src instanceof Uint8Array)) return invalidInput(`copyBytes: src must be a Uint8Array, got ${describe(src)}`);
+  if (!(dst instanceof Uint8Array)) return invalidInput(`copyBytes: dst must be a Uint8Array, got ${describe(dst)}`);
+  return invalidInput(
+    `copyBytes: offset must be an integer with ${src.length} bytes after it in ${dst.length}, got ${describe(offset)}`,
+  );
+}
+
+/** Throws `InvalidInput` unless `buf` is a `Uint8Array`: one test, for the byte stores' per-chunk paths. */
+function checkBytes(operation: string, name: string, buf: unknown): void {
+  if (!(buf instanceof Uint8Array))
+    throw invalidInput(`${operation}: ${name} must be a Uint8Array, got ${describe(buf)}`);
+}
+
 const PACK_BLOCK = 16 * 1024;
 
 /**
@@ -49,6 +84,7 @@ export class ChunkQueue implements ByteStore {
   readonly #onChunkDone: ((chunk: Uint8Array) => void) | undefined;
 
   constructor(onChunkDone?: (chunk: Uint8Array) => void) {
+    checkCallback("ChunkQueue", "onChunkDone", onChunkDone);
     this.#onChunkDone = onChunkDone;
   }
 
@@ -58,6 +94,7 @@ export class ChunkQueue implements ByteStore {
 
   /** Appends a chunk (ownership passes to the queue). Empty chunks are ignored. */
   push(chunk: Uint8Array): void {
+    checkBytes("ChunkQueue.push", "chunk", chunk);
     if (chunk.length === 0) return;
     this.#chunks.push(chunk);
     this.#size += chunk.length;
@@ -65,6 +102,7 @@ export class ChunkQueue implements ByteStore {
 
   /** Appends a copy of `bytes`, packed after earlier copies; the caller keeps `bytes`. */
   pushCopy(bytes: Uint8Array): void {
+    checkBytes("ChunkQueue.pushCopy", "bytes", bytes);
     let offset = 0;
     while (offset < bytes.length) {
       if (this.#blockUsed === this.#block.length) {
@@ -95,6 +133,7 @@ export class ChunkQueue implements ByteStore {
   }
 
   take(dst: Uint8Array): number {
+    checkBytes("ChunkQueue.take", "dst", dst);
     let written = 0;
     while (written < dst.length && this.#head < this.#chunks.length) {
       const chunk = this.#chunks[this.#head] as Uint8Array;
@@ -152,7 +191,7 @@ export class RingBuffer implements ByteStore {
   #size = 0;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
+    this.capacity = checkInteger("RingBuffer", "capacity", capacity, 1, MAX_BUFFER_SIZE);
   }
 
   get size(): number {
@@ -166,6 +205,7 @@ export class RingBuffer implements ByteStore {
 
   /** Copies as much of `src` as fits and returns how many bytes were taken. */
   put(src: Uint8Array): number {
+    checkBytes("RingBuffer.put", "src", src);
     const capacity = this.capacity;
     const count = Math.min(src.length, capacity - this.#size);
     if (count === 0) return 0;
@@ -185,6 +225,7 @@ export class RingBuffer implements ByteStore {
   }
 
   take(dst: Uint8Array): number {
+    checkBytes("RingBuffer.take", "dst", dst);
     const count = Math.min(dst.length, this.#size);
     if (count === 0) return 0;
     const capacity = this.capacity;
@@ -240,6 +281,15 @@ export class ReadHalf {
   #closed = false;
 
   constructor(store: ByteStore, hooks: ReadHalfHooks) {
+    const candidate = store as Partial<ByteStore> | null | undefined;
+    // `size` is not read: a store may be the object under construction (the pipe's direction).
+    if (typeof candidate?.take !== "function" || !("size" in candidate)) {
+      throw invalidInput(`ReadHalf: store must be a ByteStore (size and take), got ${describe(store)}`);
+    }
+    checkObject("ReadHalf", "hooks", hooks);
+    checkString("ReadHalf", "label", hooks.label);
+    checkCallback("ReadHalf", "onConsumed", hooks.onConsumed);
+    checkCallback("ReadHalf", "onWait", hooks.onWait);
     this.#store = store;
     this.#hooks = hooks;
   }
@@ -306,6 +356,9 @@ export class ReadHalf {
 
   /** Producer: `n` bytes were written into {@link waiting}; resolves the pending read with `n`. */
   complete(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0)) {
+      throw invalidInput(`read ${this.#hooks.label}: complete: n must be an integer >= 0, got ${describe(n)}`);
+    }
     if (n > 0) this.#pending.resolve(n);
   }
 

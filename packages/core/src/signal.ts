@@ -5,10 +5,13 @@
  * ignored nor turned into a `TypeError` deep inside an operation.
  * @module
  */
-import { checkSignal } from "./validate.ts";
+import { invalidInput } from "./error.ts";
+import { checkFunction, checkSignal, checkString, describe } from "./validate.ts";
 
 /** The reason of an aborted signal, or a fresh `AbortError` DOMException when it has none. */
 export function abortReason(signal: AbortSignal): unknown {
+  if (!(signal instanceof AbortSignal))
+    throw invalidInput(`abortReason: signal must be an AbortSignal, got ${describe(signal)}`);
   return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 }
 
@@ -17,6 +20,7 @@ export function abortReason(signal: AbortSignal): unknown {
  * when `signal` is neither absent nor an `AbortSignal`.
  */
 export function throwIfAborted(signal: AbortSignal | undefined, operation = "operation"): void {
+  checkString("throwIfAborted", "operation", operation);
   if (signal === undefined) return;
   if (checkSignal(operation, signal)?.aborted) throw abortReason(signal);
 }
@@ -26,6 +30,7 @@ export function throwIfAborted(signal: AbortSignal | undefined, operation = "ope
  * nothing for an absent signal; throws `InvalidInput` for one that is not an `AbortSignal`.
  */
 export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unknown) => void): () => void {
+  checkFunction("onAbort", "onAbort", onAbort);
   if (signal === undefined) return noop;
   checkSignal("operation", signal);
   const listener = () => onAbort(abortReason(signal));
@@ -50,6 +55,9 @@ export function onAbort(signal: AbortSignal | undefined, onAbort: (reason: unkno
  * ```
  */
 export function raceSignal<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (typeof (promise as PromiseLike<T> | null | undefined)?.then !== "function") {
+    return Promise.reject(invalidInput(`raceSignal: promise must be a promise, got ${describe(promise)}`));
+  }
   if (signal === undefined) return promise;
   try {
     throwIfAborted(signal);

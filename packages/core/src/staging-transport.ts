@@ -5,10 +5,11 @@
  * time drains; large writes into an empty ring go down as they are.
  * @module
  */
-import type { BufferPool } from "./buffer-pool.ts";
-import type { IoError } from "./error.ts";
+import { BufferPool } from "./buffer-pool.ts";
+import { type IoError, invalidInput } from "./error.ts";
 import { WOULD_BLOCK } from "./io.ts";
 import { copyBytes } from "./read-half.ts";
+import { checkBuffer, checkFunction, checkMethods, describe } from "./validate.ts";
 import { WriteHalf, type WriteTransport } from "./write-half.ts";
 
 /** Ring sizes: a stream starts with a small ring and grows it while writes outpace the drain. */
@@ -79,6 +80,12 @@ export class StagingTransport implements WriteTransport {
     toIoError: (error: unknown, operation: string) => IoError,
     pool: BufferPool,
   ) {
+    checkMethods("StagingTransport", "sink", sink, ["write", "closeWrite"]);
+    checkFunction("StagingTransport", "label", label);
+    checkFunction("StagingTransport", "toIoError", toIoError);
+    if (!(pool instanceof BufferPool)) {
+      throw invalidInput(`StagingTransport: pool must be a BufferPool, got ${describe(pool)}`);
+    }
     this.#sink = sink;
     this.#label = label;
     this.#toIoError = toIoError;
@@ -104,6 +111,7 @@ export class StagingTransport implements WriteTransport {
 
   /** Hands `buf` to the native write as it is when it is large and nothing else is staged. */
   writeDirect(buf: Uint8Array): boolean {
+    checkBuffer("write", buf);
     if (buf.length < DIRECT_AT || this.#size !== 0 || this.#writing) return false;
     this.#writing = true;
     this.#sink.write(buf).then(
@@ -120,6 +128,7 @@ export class StagingTransport implements WriteTransport {
 
   /** Copies as much of `buf` as the ring takes; `WOULD_BLOCK` when it is full. */
   accept(buf: Uint8Array): number {
+    checkBuffer("write", buf);
     const length = buf.length;
     let ring = this.#ring;
     if (ring === null) {

@@ -3,7 +3,9 @@
  * microtask jobs, and `startQueueOf`, which gives every user of a scheduler the same queue.
  * @module
  */
+import { invalidInput } from "./error.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
+import { checkScheduler, describe } from "./validate.ts";
 
 /** Something that starts later: a task, a fiber's body. */
 export interface Startable {
@@ -46,6 +48,7 @@ export class StartQueue {
   };
 
   constructor(scheduler: Scheduler) {
+    checkScheduler("StartQueue", scheduler);
     this.scheduler = scheduler;
   }
 
@@ -54,6 +57,9 @@ export class StartQueue {
    * since (one job per batch, not per task).
    */
   push(task: Startable): void {
+    if (typeof (task as Partial<Startable> | null | undefined)?.start !== "function") {
+      throw invalidInput(`StartQueue.push: task must have start(), got ${describe(task)}`);
+    }
     this.#queue.push(task);
     if (!this.#scheduled) {
       this.#scheduled = true;

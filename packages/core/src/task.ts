@@ -3,12 +3,12 @@
  * their scheduler's start queue, and the hooks task groups and executors drive them with.
  * @module
  */
-import { IoError } from "./error.ts";
+import { IoError, invalidInput } from "./error.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason, onAbort } from "./signal.ts";
 import { type StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
 import { schedulerOption } from "./util/budget.ts";
-import { checkFunction, signalOf } from "./validate.ts";
+import { checkFunction, describe, signalOf } from "./validate.ts";
 
 /**
  * A handle to a spawned task. Await it (it is a native promise) for the task's result.
@@ -110,6 +110,9 @@ let reactingInternally = false;
  * without counting as an observer of the handle (see {@link defineJoinHandleClass}).
  */
 export function handleInternally(promise: Promise<unknown>): void {
+  if (!(promise instanceof Promise)) {
+    throw invalidInput(`handleInternally: promise must be a Promise, got ${describe(promise)}`);
+  }
   reactingInternally = true;
   try {
     promiseThen.call(promise, undefined, noop);
@@ -130,6 +133,12 @@ export function defineJoinHandleClass<H extends Promise<unknown>>(
   handleClass: abstract new (...args: never[]) => H,
   observe: (handle: H) => void,
 ): void {
+  if (typeof handleClass !== "function" || !(handleClass.prototype instanceof Promise)) {
+    throw invalidInput(
+      `defineJoinHandleClass: handleClass must be a class extending Promise, got ${describe(handleClass)}`,
+    );
+  }
+  checkFunction("defineJoinHandleClass", "observe", observe);
   Object.defineProperty(handleClass, Symbol.species, { get: () => Promise, configurable: true });
   Object.defineProperty(handleClass.prototype, "constructor", {
     get(this: H): PromiseConstructor {

@@ -5,7 +5,9 @@
  * arms one per wait.
  * @module
  */
+import { invalidInput } from "./error.ts";
 import type { Clock, Scheduler } from "./scheduler.ts";
+import { checkFunction, checkScheduler, describe } from "./validate.ts";
 
 /**
  * One entry of a {@link TimerQueue}. Subclasses are the waits themselves (a sleep is its own heap
@@ -64,6 +66,7 @@ export class TimerQueue implements Clock {
   readonly #idleCheck = () => this.#onIdle();
 
   constructor(scheduler: Scheduler) {
+    checkScheduler("TimerQueue", scheduler);
     this.scheduler = scheduler;
   }
 
@@ -83,6 +86,10 @@ export class TimerQueue implements Clock {
 
   /** Runs `callback` once after `ms` milliseconds; the returned function cancels it. */
   schedule(ms: number, callback: () => void): () => void {
+    if (typeof ms !== "number" || !(ms >= 0)) {
+      throw invalidInput(`TimerQueue.schedule: ms must be a number >= 0, got ${describe(ms)}`);
+    }
+    checkFunction("TimerQueue.schedule", "callback", callback);
     const entry = new CallbackEntry(callback);
     this.insert(entry, this.scheduler.now() + ms);
     return () => {
@@ -93,6 +100,12 @@ export class TimerQueue implements Clock {
 
   /** Queues `entry` (not already queued) to fire at `deadline` (clock milliseconds). */
   insert(entry: TimerEntry, deadline: number): void {
+    // Two tests per timer: a NaN deadline would corrupt the heap's order for every other timer.
+    if (!(entry instanceof TimerEntry) || typeof deadline !== "number" || Number.isNaN(deadline)) {
+      throw invalidInput(
+        `TimerQueue.insert: needs a TimerEntry and a number deadline, got ${describe(entry)} and ${describe(deadline)}`,
+      );
+    }
     entry.deadline = deadline;
     entry.sequence = this.#sequence++;
     const heap = this.#heap;
@@ -104,6 +117,9 @@ export class TimerQueue implements Clock {
 
   /** Takes `entry` out of the queue; does nothing when it is not queued. */
   remove(entry: TimerEntry): void {
+    if (!(entry instanceof TimerEntry)) {
+      throw invalidInput(`TimerQueue.remove: entry must be a TimerEntry, got ${describe(entry)}`);
+    }
     const index = entry.index;
     if (index < 0) return;
     const heap = this.#heap;

@@ -102,6 +102,27 @@ export function checkBuffer(operation: string, buf: unknown): asserts buf is Uin
   }
 }
 
+/**
+ * Throws `InvalidInput` unless `value` is what a decoder reads from: a `ByteBuffer` or another
+ * `BufferLike` (an object with `take` and `consume`). One property test, cheap enough for every
+ * `decode` call; a `Uint8Array` (which has `at` and `indexOf` but neither) is refused.
+ */
+export function checkDecodeBuffer(operation: string, value: unknown): void {
+  if (typeof (value as { consume?: unknown } | null | undefined)?.consume !== "function") {
+    throw fail(operation, "buffer", "a ByteBuffer", value);
+  }
+}
+
+/**
+ * Throws `InvalidInput` unless `value` is what an encoder writes into: a `ByteBuffer` (an object
+ * with `reserve`, `commit` and `append`). One property test per `encode` call.
+ */
+export function checkEncodeBuffer(operation: string, value: unknown): void {
+  if (typeof (value as { reserve?: unknown } | null | undefined)?.reserve !== "function") {
+    throw fail(operation, "buffer", "a ByteBuffer", value);
+  }
+}
+
 /** Returns `signal` when it is absent or an `AbortSignal`, else throws `InvalidInput` ({@link invalidSignal}). */
 export function checkSignal(operation: string, signal: unknown): AbortSignal | undefined {
   if (signal === undefined || signal instanceof AbortSignal) return signal;
@@ -145,6 +166,7 @@ export function checkBoolean(operation: string, name: string, value: unknown): a
  * a boolean: the flags of an options bag (`{ recursive }`, `{ append, createNew }`).
  */
 export function checkFlags(operation: string, options: unknown, names: readonly string[]): void {
+  checkStrings(operation, "names", names);
   if (options === undefined) return;
   checkObject(operation, "options", options);
   for (const name of names) {
@@ -176,6 +198,27 @@ export function checkObject(operation: string, name: string, value: unknown): as
   if (typeof value !== "object" || value === null) throw fail(operation, name, "an object", value);
 }
 
+/** Throws `InvalidInput` unless `value` is absent or a function (an optional callback). */
+export function checkCallback(operation: string, name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== "function") throw fail(operation, name, "a function", value);
+}
+
+/**
+ * Throws `InvalidInput` unless `value` has the methods of a `Scheduler` (`now`, `schedule`,
+ * `queueMicrotask`, `queueMacrotask`).
+ */
+export function checkScheduler(operation: string, value: unknown): void {
+  const candidate = value as Record<string, unknown> | null | undefined;
+  if (
+    typeof candidate?.now !== "function" ||
+    typeof candidate.schedule !== "function" ||
+    typeof candidate.queueMicrotask !== "function" ||
+    typeof candidate.queueMacrotask !== "function"
+  ) {
+    throw fail(operation, "scheduler", "a Scheduler", value);
+  }
+}
+
 /** Throws `InvalidInput` unless `value` is a function. */
 export function checkFunction(
   operation: string,
@@ -202,6 +245,13 @@ export function checkString(
   }
 }
 
+/** Throws `InvalidInput` unless `value` is an array of strings. */
+function checkStrings(operation: string, name: string, value: unknown): void {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw fail(operation, name, "an array of strings", value);
+  }
+}
+
 /** Throws `InvalidInput` unless `value` is an array. */
 export function checkArray(operation: string, name: string, value: unknown): asserts value is readonly unknown[] {
   if (!Array.isArray(value)) throw fail(operation, name, "an array", value);
@@ -209,6 +259,7 @@ export function checkArray(operation: string, name: string, value: unknown): ass
 
 /** Throws `InvalidInput` unless `value` is an object with each of `methods` (a decoder's `decode`, ...). */
 export function checkMethods(operation: string, name: string, value: unknown, methods: readonly string[]): void {
+  checkStrings(operation, "methods", methods);
   const ok =
     typeof value === "object" &&
     value !== null &&

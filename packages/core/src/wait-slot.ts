@@ -4,9 +4,11 @@
  * with the signal's reason, so nothing that arrives later can be delivered to the aborted caller.
  * @module
  */
+
+import { invalidInput } from "./error.ts";
 import { WOULD_BLOCK } from "./io.ts";
 import { abortReason } from "./signal.ts";
-import { checkBuffer, checkSignal, invalidSignal } from "./validate.ts";
+import { checkBuffer, checkSignal, describe, invalidSignal } from "./validate.ts";
 
 interface Waiter<T, D> {
   readonly data: D;
@@ -39,6 +41,9 @@ export class WaitSlot<T, D = undefined> {
    * slot, for an owner that mirrors the waiting operation's data.
    */
   wait(data: D, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
+    if (onAbort !== undefined && typeof onAbort !== "function") {
+      return Promise.reject(invalidInput(`wait: onAbort must be a function, got ${describe(onAbort)}`));
+    }
     if (signal !== undefined) {
       if (!(signal instanceof AbortSignal)) return Promise.reject(invalidSignal("wait", signal));
       if (signal.aborted) return Promise.reject(abortReason(signal));
@@ -99,10 +104,11 @@ export function attemptOrWait(
 ): Promise<number> {
   let n: number;
   try {
-    if (signal !== undefined && checkSignal(operation, signal)?.aborted) {
-      checkBuffer(operation, buf);
-      throw abortReason(signal);
+    if (!(slot instanceof WaitSlot) || typeof attempt !== "function") {
+      throw invalidInput(`${operation}: attemptOrWait needs a WaitSlot and an attempt function`);
     }
+    checkBuffer(operation, buf);
+    if (signal !== undefined && checkSignal(operation, signal)?.aborted) throw abortReason(signal);
     n = attempt(buf);
   } catch (error) {
     return Promise.reject(error);

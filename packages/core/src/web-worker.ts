@@ -5,7 +5,7 @@
  */
 import { BlockingPool, type BlockingPoolOptions, type WorkerFactory } from "./blocking/pool.ts";
 import { IoError, invalidInput } from "./error.ts";
-import { describe } from "./validate.ts";
+import { checkFlags, checkMethods, checkOptions, describe } from "./validate.ts";
 
 /**
  * Starts a module worker on core's own bootstrap (`blocking-worker.ts`, next to this module in
@@ -33,11 +33,13 @@ export interface WebWorkerOptions {
  * and browsers. `size` defaults to `navigator.hardwareConcurrency` (at least 1).
  */
 export function createWebWorkerPool(options: Partial<BlockingPoolOptions> & WebWorkerOptions = {}): BlockingPool {
+  checkOptions("createWebWorkerPool", options);
+  checkFlags("createWebWorkerPool", options, ["checkCloneable"]);
   const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
   const { checkCloneable, ...pool } = options;
   return new BlockingPool(webWorkerFactory(startCoreBootstrap, { checkCloneable }), {
     ...pool,
-    size: pool.size ?? Math.max(1, cores ?? 1),
+    size: pool.size === undefined ? Math.max(1, cores ?? 1) : pool.size,
   });
 }
 
@@ -60,8 +62,11 @@ export function webWorkerFactory(
     );
   }
   const start = typeof bootstrap === "function" ? bootstrap : () => new Worker(bootstrap, { type: "module" });
+  checkOptions("webWorkerFactory", options);
+  checkFlags("webWorkerFactory", options, ["checkCloneable"]);
   const check = options.checkCloneable === true;
   return (events) => {
+    checkMethods("WorkerFactory", "events", events, ["message", "failed"]);
     const worker = start();
     worker.onmessage = (event) => events.message(event.data);
     worker.onmessageerror = () =>

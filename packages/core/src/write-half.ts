@@ -6,10 +6,10 @@
  * `@anyrt/core/adapter`.
  * @module
  */
-import { IoError } from "./error.ts";
+import { IoError, invalidInput } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { abortReason, onAbort } from "./signal.ts";
-import { checkArray, checkBuffer, signalOf } from "./validate.ts";
+import { checkArray, checkBuffer, checkCallback, checkMethods, describe, signalOf } from "./validate.ts";
 import { WaitList } from "./wait-list.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
@@ -145,6 +145,7 @@ export class WriteHalf {
   #ending = false;
 
   constructor(transport: WriteTransport) {
+    checkMethods("WriteHalf", "transport", transport, ["accept", "end"]);
     this.#transport = transport;
     this.#unchecked = transport.check === undefined;
   }
@@ -389,6 +390,9 @@ export class WriteHalf {
 
   /** Transport: it took `n` bytes of the pending write itself; resolves that write with `n`. */
   complete(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0)) {
+      throw invalidInput(`write ${this.#transport.label}: complete: n must be an integer >= 0, got ${describe(n)}`);
+    }
     this.waiting = null;
     this.#pending.resolve(n);
   }
@@ -512,6 +516,9 @@ export class WriteHalfStream implements WriteStream {
   readonly #release: (() => void) | undefined;
 
   constructor(half: WriteHalf, release?: () => void) {
+    if (!(half instanceof WriteHalf))
+      throw invalidInput(`WriteHalfStream: half must be a WriteHalf, got ${describe(half)}`);
+    checkCallback("WriteHalfStream", "release", release);
     this.#half = half;
     this.#release = release;
   }

@@ -22,6 +22,7 @@ import {
 } from "effect/process/ChildProcessSpawner";
 import * as Redacted from "effect/Redacted";
 import * as Stream from "effect/Stream";
+import { checkRuntime } from "../arguments.ts";
 import { toPlatformError } from "../error.ts";
 import { toSink, toStream } from "../stream.ts";
 
@@ -153,6 +154,7 @@ const closedWriter = {
  * ```
  */
 export function makeChildProcessSpawner(runtime: Runtime): ChildProcessSpawner["Service"] {
+  checkRuntime("makeChildProcessSpawner", runtime, ["process"]);
   return makeSpawner((command) =>
     Effect.acquireRelease(
       Effect.flatMap(
@@ -183,5 +185,6 @@ export function makeChildProcessSpawner(runtime: Runtime): ChildProcessSpawner["
 
 /** {@link makeChildProcessSpawner} as a layer of Effect's `ChildProcessSpawner` service. */
 export function layerChildProcessSpawner(runtime: Runtime): Layer.Layer<ChildProcessSpawner> {
+  checkRuntime("layerChildProcessSpawner", runtime, ["process"]);
   return Layer.succeed(ChildProcessSpawner)(makeChildProcessSpawner(runtime));
 }

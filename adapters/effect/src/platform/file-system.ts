@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer";
 import * as Option from "effect/Option";
 import type * as PlatformError from "effect/PlatformError";
 import * as Stream from "effect/Stream";
+import { checkRuntime } from "../arguments.ts";
 import { toPlatformError } from "../error.ts";
 
 const optionsOfFlag: Readonly<Record<FileSystem.OpenFlag, OpenOptions>> = {
@@ -67,6 +68,7 @@ function infoOf(info: FileInfo): FileSystem.File.Info {
  * ```
  */
 export function makeFileSystem(runtime: Runtime): FileSystem.FileSystem {
+  checkRuntime("makeFileSystem", runtime, ["fs"]);
   const fs = runtime.fs;
   const call = <A>(method: string, path: string | undefined, fn: (signal: AbortSignal) => Promise<A>) =>
     Effect.tryPromise({
@@ -232,5 +234,6 @@ function fileOf(file: AnyFile): FileSystem.File {
 
 /** {@link makeFileSystem} as a layer of Effect's `FileSystem` service. */
 export function layerFileSystem(runtime: Runtime): Layer.Layer<FileSystem.FileSystem> {
+  checkRuntime("layerFileSystem", runtime, ["fs"]);
   return Layer.succeed(FileSystem.FileSystem)(makeFileSystem(runtime));
 }

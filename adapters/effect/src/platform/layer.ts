@@ -8,6 +8,7 @@ import type { Runtime } from "@anyrt/core";
 import type * as FileSystem from "effect/FileSystem";
 import * as Layer from "effect/Layer";
 import type { ChildProcessSpawner } from "effect/process/ChildProcessSpawner";
+import { checkRuntime } from "../arguments.ts";
 import { layerChildProcessSpawner } from "./child-process.ts";
 import { layerFileSystem } from "./file-system.ts";
 
@@ -26,5 +27,6 @@ import { layerFileSystem } from "./file-system.ts";
  * ```
  */
 export function layerPlatform(runtime: Runtime): Layer.Layer<FileSystem.FileSystem | ChildProcessSpawner> {
+  checkRuntime("layerPlatform", runtime, ["fs", "process"]);
   return Layer.mergeAll(layerFileSystem(runtime), layerChildProcessSpawner(runtime));
 }

@@ -7,6 +7,7 @@
  */
 import type { Runtime, TcpConnectOptions, TcpListenOptions, TcpStream } from "@anyrt/core";
 import { isIoError, WOULD_BLOCK } from "@anyrt/core";
+import { checkConnectOptions, checkListenOptions, checkObject, checkSize } from "@anyrt/core/adapter";
 import type { NonEmptyReadonlyArray } from "effect/Array";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
@@ -16,7 +17,17 @@ import * as NetAddress from "effect/net/NetAddress";
 import * as Scope from "effect/Scope";
 import * as Socket from "effect/socket/Socket";
 import * as SocketServer from "effect/socket/SocketServer";
+import { checkEffect, checkRuntime } from "../arguments.ts";
 import { toSocketError } from "../error.ts";
+
+/** Checks `makeSocket`'s and `layerSocket`'s arguments as `connect` would, before any Effect runs. */
+function checkSocketArguments(operation: string, runtime: unknown, options: unknown): void {
+  checkRuntime(operation, runtime, ["tcp"]);
+  checkObject(operation, "options", options);
+  const { chunkSize, ...connect } = options as SocketOptions;
+  checkConnectOptions(connect);
+  checkSize(operation, "chunkSize", chunkSize, 64 * 1024);
+}
 
 /** Options of {@link makeSocket}: where to connect, and the size of each read. */
 export interface SocketOptions extends Omit<TcpConnectOptions, "signal"> {
@@ -41,6 +52,8 @@ export function fromTcpStream(
   open: Effect.Effect<TcpStream, Socket.SocketError>,
   chunkSize = 64 * 1024,
 ): Socket.Socket {
+  checkEffect("fromTcpStream", "open", open);
+  checkSize("fromTcpStream", "chunkSize", chunkSize, 64 * 1024);
   // The connection writes go to, and whether a reader's scope owns it (a connection a write opened
   // is the writer's until a reader takes it over). The latch is open exactly while there is one.
   let current: TcpStream | undefined;
@@ -288,6 +301,7 @@ export function fromTcpStream(
  * ```
  */
 export function makeSocket(runtime: Runtime, options: SocketOptions): Socket.Socket {
+  checkSocketArguments("makeSocket", runtime, options);
   const { chunkSize, ...connect } = options;
   return fromTcpStream(
     Effect.tryPromise({
@@ -300,6 +314,7 @@ export function makeSocket(runtime: Runtime, options: SocketOptions): Socket.Soc
 
 /** {@link makeSocket} as a layer of Effect's `Socket` service. */
 export function layerSocket(runtime: Runtime, options: SocketOptions): Layer.Layer<Socket.Socket> {
+  checkSocketArguments("layerSocket", runtime, options);
   return Layer.succeed(Socket.Socket)(makeSocket(runtime, options));
 }
 
@@ -322,6 +337,8 @@ export function makeSocketServer(
   runtime: Runtime,
   options: TcpListenOptions,
 ): Effect.Effect<SocketServer.SocketServer["Service"], SocketServer.SocketServerError, Scope.Scope> {
+  checkRuntime("makeSocketServer", runtime, ["tcp"]);
+  checkListenOptions(options);
   return Effect.gen(function* () {
     const listener = yield* Effect.acquireRelease(
       Effect.tryPromise({
@@ -362,5 +379,7 @@ export function layerSocketServer(
   runtime: Runtime,
   options: TcpListenOptions,
 ): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError> {
+  checkRuntime("layerSocketServer", runtime, ["tcp"]);
+  checkListenOptions(options);
   return Layer.effect(SocketServer.SocketServer)(makeSocketServer(runtime, options));
 }

@@ -10,14 +10,17 @@ import { IoError } from "@anyrt/core";
 import {
   atomicRequested,
   checkFsArguments,
+  checkOptions,
   checkTempPrefix,
   decodeTextFile,
+  describe,
   type FileOps,
   OpenFile,
   openAccess,
   throwIfAborted,
 } from "@anyrt/core/adapter";
 import { hasSyncAccessHandles, type OpenRequest, type OpfsEngine, opfsError, realmEngine } from "./engine.ts";
+import { opfsSegments } from "./path.ts";
 import type { OpfsFailure, OpfsRequest, OpfsResponse } from "./protocol.ts";
 
 /** Options of {@link opfsFs}. */
@@ -329,6 +332,13 @@ export function opfsAvailable(): boolean {
  * ```
  */
 export function opfsFs(options: OpfsFsOptions = {}): Fs {
+  checkOptions("opfsFs", options);
+  // The same rules as every OPFS path: absolute, never above the root.
+  if (options.tempDir !== undefined) opfsSegments("opfsFs", options.tempDir);
+  const workerUrl: unknown = options.workerUrl;
+  if (workerUrl !== undefined && typeof workerUrl !== "string" && !(workerUrl instanceof URL)) {
+    throw new IoError("InvalidInput", `opfsFs: workerUrl must be a URL or a string, got ${describe(workerUrl)}`);
+  }
   const tempDir = options.tempDir ?? "/tmp";
   let backend: Backend | null = null;
   const engine = (): Backend => {

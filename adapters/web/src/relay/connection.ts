@@ -5,9 +5,16 @@
  * @module
  */
 import { isIoError, type JoinHandle, type Runtime, type TcpStream, type Time, type Timer } from "@anyrt/core";
+import { checkDuplex } from "@anyrt/core/adapter";
 import { CLOSE_FAILURE, parseControl, TCP_SUBPROTOCOL } from "../websocket/protocol.ts";
 import { destinationOf } from "./destination.ts";
-import { isAllowed, type RelayConnectionOptions, type RelaySettings, relaySettings } from "./options.ts";
+import {
+  checkRelayRuntime,
+  isAllowed,
+  type RelayConnectionOptions,
+  type RelaySettings,
+  relaySettings,
+} from "./options.ts";
 import { isHostHeader } from "./origin.ts";
 import { GrowingBuffer, parseHead, type Refusal, type RequestHead, readHead, respond } from "./request.ts";
 import {
@@ -79,6 +86,8 @@ export async function relayConnection<User = undefined>(
   stream: TcpStream,
   options: RelayConnectionOptions<User> = {},
 ): Promise<void> {
+  checkRelayRuntime("relayConnection", runtime);
+  checkDuplex("relayConnection", "stream", stream);
   const settings = relaySettings("relayConnection", options);
   await new RelayedConnection(runtime, stream, settings).serve();
 }

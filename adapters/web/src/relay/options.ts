@@ -4,8 +4,8 @@
  * the limits that bound what a hostile client can hold.
  * @module
  */
-import type { SocketAddress } from "@anyrt/core";
-import { checkFunction, checkInteger, checkObject, checkString } from "@anyrt/core/adapter";
+import { invalidInput, type SocketAddress } from "@anyrt/core";
+import { checkFunction, checkInteger, checkObject, checkString, describe } from "@anyrt/core/adapter";
 import { isLoopbackHost } from "./address.ts";
 import { type HostMatcher, hostMatcher, type OriginMatcher, originMatcher } from "./origin.ts";
 
@@ -220,6 +220,21 @@ export function relaySettings<User>(operation: string, options: RelayConnectionO
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
   };
+}
+
+/**
+ * Throws `InvalidInput` unless `runtime` is an anyrt `Runtime` a relay can run on (its `tcp` and
+ * `tasks`), before anything listens or connects.
+ */
+export function checkRelayRuntime(operation: string, runtime: unknown): void {
+  const parts = runtime as { tcp?: { connect?: unknown; listen?: unknown }; tasks?: { spawn?: unknown } } | null;
+  if (
+    typeof parts?.tcp?.connect !== "function" ||
+    typeof parts.tcp.listen !== "function" ||
+    typeof parts.tasks?.spawn !== "function"
+  ) {
+    throw invalidInput(`${operation}: runtime must be an anyrt Runtime (tcp and tasks), got ${describe(runtime)}`);
+  }
 }
 
 /** The connection limits of a relay server, checked, with their defaults. */

@@ -6,9 +6,16 @@
  * @module
  */
 import { type Runtime, type SocketAddress, TaskGroup, type TcpListener, type TcpStream } from "@anyrt/core";
+import { checkListenOptions } from "@anyrt/core/adapter";
 import { parseIp } from "./address.ts";
 import { RelayedConnection } from "./connection.ts";
-import { relaySettings, serverLimits, type WebSocketRelay, type WebSocketRelayOptions } from "./options.ts";
+import {
+  checkRelayRuntime,
+  relaySettings,
+  serverLimits,
+  type WebSocketRelay,
+  type WebSocketRelayOptions,
+} from "./options.ts";
 
 const busy = new TextEncoder().encode(
   "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
@@ -69,9 +76,11 @@ export async function serveWebSocketRelay<User = undefined>(
   runtime: Runtime,
   options: WebSocketRelayOptions<User>,
 ): Promise<WebSocketRelay> {
+  checkRelayRuntime("serveWebSocketRelay", runtime);
   const settings = relaySettings("serveWebSocketRelay", options);
   const limits = serverLimits("serveWebSocketRelay", options);
-  const hostname = options.hostname ?? "127.0.0.1";
+  const hostname = options.hostname === undefined ? "127.0.0.1" : options.hostname;
+  checkListenOptions({ hostname, port: options.port });
   const listener: TcpListener = await runtime.tcp.listen({ hostname, port: options.port });
   // A connection's child ends quietly (`serve` never rejects); its result is nothing worth keeping.
   const connections = new TaskGroup<void>({ tasks: runtime.tasks, keepResults: false });

@@ -11,6 +11,7 @@ import {
   type Tcp,
   type TcpConnectOptions,
   type TcpListener,
+  type TcpListenOptions,
   type TcpStream,
 } from "@anyrt/core";
 import {
@@ -18,9 +19,11 @@ import {
   BufferPool,
   ChunkQueue,
   checkBoolean,
+  checkCallback,
   checkConnectOptions,
   checkInteger,
   checkKeepAlive,
+  checkListenOptions,
   checkObject,
   describe,
   hostnameOf,
@@ -466,13 +469,14 @@ async function connectStream(
  */
 export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
   checkObject("webSocketTcp", "options", options);
-  const transport = options.transport ?? "auto";
+  const transport = options.transport === undefined ? "auto" : options.transport;
   if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
     throw new IoError(
       "InvalidInput",
       `webSocketTcp: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
     );
   }
+  checkCallback("webSocketTcp", "WebSocket", options.WebSocket);
   const givenWindow = options.window;
   if (givenWindow !== undefined) checkInteger("webSocketTcp", "window", givenWindow, 0);
   let relay: URL;
@@ -516,7 +520,14 @@ export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
       return Promise.reject(error);
     }
   };
-  const listen = (): Promise<TcpListener> =>
-    Promise.reject(new IoError("Unsupported", "listen: a browser cannot accept TCP connections (tcp.listen)"));
+  const listen = (listenOptions: TcpListenOptions): Promise<TcpListener> => {
+    try {
+      // Bad input is InvalidInput before the capability, as on every adapter.
+      checkListenOptions(listenOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.reject(new IoError("Unsupported", "listen: a browser cannot accept TCP connections (tcp.listen)"));
+  };
   return { connect, listen };
 }

@@ -9,7 +9,7 @@ import { IoError } from "../error.ts";
 import { type ScheduleOptions, type Scheduler, systemScheduler } from "../scheduler.ts";
 import { startQueueOf } from "../start-queue.ts";
 import { type JoinHandle, type SpawnOptions, Task } from "../task.ts";
-import { signalOf } from "../validate.ts";
+import { checkFunction, checkInteger, checkObject, checkScheduler, describe, signalOf } from "../validate.ts";
 import { type BlockingRequest, type BlockingResponse, reviveError } from "./protocol.ts";
 
 /** What a running worker tells the pool. */
@@ -120,10 +120,17 @@ export class BlockingPool implements Blocking {
   #closed = false;
 
   constructor(start: WorkerFactory, options: BlockingPoolOptions) {
+    checkFunction("BlockingPool", "start", start);
+    checkObject("BlockingPool", "options", options);
     const { size, idleTimeoutMs = 10_000, scheduler = systemScheduler } = options;
-    if (!Number.isInteger(size) || size < 1)
-      throw new IoError("InvalidInput", `blocking pool size must be an integer >= 1, got ${size}`);
-    if (!(idleTimeoutMs >= 0)) throw new IoError("InvalidInput", `idleTimeoutMs must be >= 0, got ${idleTimeoutMs}`);
+    checkInteger("BlockingPool", "size", size, 1);
+    if (typeof idleTimeoutMs !== "number" || !(idleTimeoutMs >= 0)) {
+      throw new IoError(
+        "InvalidInput",
+        `BlockingPool: idleTimeoutMs must be a number >= 0, got ${describe(idleTimeoutMs)}`,
+      );
+    }
+    checkScheduler("BlockingPool", scheduler);
     this.poolSize = size;
     this.#start = start;
     this.#idleTimeoutMs = idleTimeoutMs;
@@ -335,9 +342,13 @@ export interface BlockingRuntimeOptions {
 export function blockingPools(
   make: (options: Partial<BlockingPoolOptions>) => BlockingPool,
 ): (options: Partial<BlockingPoolOptions> | undefined) => BlockingPool {
+  checkFunction("blockingPools", "make", make);
   let shared: BlockingPool | undefined;
   return (options) => {
-    if (options !== undefined) return make(options);
+    if (options !== undefined) {
+      checkObject("blocking", "options", options);
+      return make(options);
+    }
     shared ??= make({});
     return shared;
   };

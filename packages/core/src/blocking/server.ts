@@ -4,6 +4,7 @@
  * @module
  */
 import { IoError, type IoErrorKind } from "../error.ts";
+import { checkMethods } from "../validate.ts";
 import { type BlockingRequest, type BlockingResponse, serializeError } from "./protocol.ts";
 import { isTransfer } from "./transfer.ts";
 
@@ -36,6 +37,7 @@ function loadFailureKind(error: unknown): IoErrorKind {
  * Requests are handled as they arrive; the pool sends a worker one at a time.
  */
 export function serveBlockingRequests(endpoint: BlockingEndpoint): void {
+  checkMethods("serveBlockingRequests", "endpoint", endpoint, ["postMessage", "onMessage"]);
   const fail = (id: number, error: unknown): void =>
     endpoint.postMessage({ id, ok: false, error: serializeError(error) } satisfies BlockingResponse, []);
   endpoint.onMessage(async (data) => {

@@ -4,7 +4,7 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
-import { checkBuffer, checkLimit, describe } from "../validate.ts";
+import { checkBuffer, checkDecodeBuffer, checkEncodeBuffer, checkLimit, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 
@@ -68,6 +68,7 @@ export class AnyDelimiter implements Decoder<Uint8Array>, Encoder<Uint8Array> {
   }
 
   decode(buf: BufferLike): Uint8Array | null {
+    checkDecodeBuffer("AnyDelimiter.decode", buf);
     for (;;) {
       const readTo = Math.min(this.#maxLength + 1, buf.length);
       const found = this.#find(buf, this.#nextIndex, readTo);
@@ -96,6 +97,7 @@ export class AnyDelimiter implements Decoder<Uint8Array>, Encoder<Uint8Array> {
   }
 
   decodeEof(buf: BufferLike): Uint8Array | null {
+    checkDecodeBuffer("AnyDelimiter.decodeEof", buf);
     const chunk = this.decode(buf);
     if (chunk !== null) return chunk;
     this.#nextIndex = 0;
@@ -104,6 +106,7 @@ export class AnyDelimiter implements Decoder<Uint8Array>, Encoder<Uint8Array> {
 
   encode(item: Uint8Array, dst: ByteBuffer): void {
     checkBuffer("AnyDelimiter.encode", item);
+    checkEncodeBuffer("AnyDelimiter.encode", dst);
     dst.append(item);
     dst.append(this.#writeDelimiter);
   }

@@ -4,14 +4,19 @@
  * costs linear, not quadratic, copying.
  * @module
  */
-import { invalidInput } from "../error.ts";
+import { type IoError, invalidInput } from "../error.ts";
 import { copyBytes } from "../read-half.ts";
-import { checkBuffer, checkInteger, MAX_BUFFER_SIZE } from "../validate.ts";
+import { checkBuffer, checkInteger, describe, MAX_BUFFER_SIZE } from "../validate.ts";
 
 const EMPTY = new Uint8Array(0);
 
 /** Buffers larger than this that become empty are replaced by a small one again. */
 const SHRINK_ABOVE = 1024 * 1024;
+
+/** The `InvalidInput` of a count outside `0..max`. */
+function outside(operation: string, name: string, value: unknown, max: number): IoError {
+  return invalidInput(`${operation}: ${name} must be an integer in 0..${max}, got ${describe(value)}`);
+}
 
 /**
  * The read-facing view of a {@link ByteBuffer} that a {@link Decoder} sees: the unread bytes,
@@ -48,6 +53,11 @@ export interface BufferLike {
  * than the consumed space, so every byte is moved at most about once per time it is read) or grows
  * to twice its size. {@link take} hands out copies, never views, so frames stay valid however the
  * buffer is reused.
+ *
+ * **Bad arguments.** Every method throws `InvalidInput` at once for an index or count that is not
+ * an integer within the unread (or reserved) bytes, a byte outside 0..255 and a `littleEndian`
+ * that is not a boolean, before changing anything. The checks are a few comparisons per call,
+ * never per byte: these methods are the inner loop of every decoder.
  *
  * @example
  * ```ts
@@ -86,10 +96,20 @@ export class ByteBuffer implements BufferLike {
   }
 
   at(index: number): number {
+    if (!(Number.isInteger(index) && index >= 0 && index < this.#end - this.#start)) {
+      throw invalidInput(
+        `at: index must be an integer below the ${this.#end - this.#start} unread bytes, got ${describe(index)}`,
+      );
+    }
     return this.#data[this.#start + index] as number;
   }
 
   indexOf(byte: number, from = 0): number {
+    // One bitwise test refuses non-numbers, fractions and anything outside 0..255.
+    if ((byte & 0xff) !== byte) throw invalidInput(`indexOf: byte must be an integer in 0..255, got ${describe(byte)}`);
+    if (!(Number.isInteger(from) && from >= 0)) {
+      throw invalidInput(`indexOf: from must be an integer >= 0, got ${describe(from)}`);
+    }
     const start = this.#start + from;
     const end = this.#end;
     if (start >= end) return -1;
@@ -102,13 +122,15 @@ export class ByteBuffer implements BufferLike {
   }
 
   consume(n: number): void {
-    // The common case first: part of the unread bytes (a frame or line at a time).
+    // The common case first: part of the unread bytes (a frame or line at a time). `n >>> 0 === n`
+    // holds exactly for the integers 0..2^32-1 (every count here is at most 1 GiB): one operation
+    // where `Number.isInteger` and a sign test are two, on the inner loop of every decoder.
     const start = this.#start + n;
-    if (n >= 0 && start < this.#end) {
+    if (n >>> 0 === n && start < this.#end) {
       this.#start = start;
       return;
     }
-    if (!(n >= 0 && n <= this.length)) throw invalidInput(`consume: ${n} is outside 0..${this.length}`);
+    if (!(Number.isInteger(n) && n >= 0 && n <= this.length)) throw outside("consume", "n", n, this.length);
     this.#start += n;
     if (this.#start === this.#end) {
       this.#start = 0;
@@ -120,8 +142,8 @@ export class ByteBuffer implements BufferLike {
   }
 
   take(n: number, skip = 0): Uint8Array {
-    if (!(n >= 0 && skip >= 0 && skip + n <= this.length)) {
-      throw invalidInput(`take: ${skip} + ${n} bytes is outside 0..${this.length}`);
+    if (!(n >>> 0 === n && skip >>> 0 === skip && skip + n <= this.#end - this.#start)) {
+      throw invalidInput(`take: ${describe(skip)} + ${describe(n)} bytes is outside 0..${this.length}`);
     }
     const start = this.#start + skip;
     const out = this.#data.slice(start, start + n);
@@ -131,8 +153,16 @@ export class ByteBuffer implements BufferLike {
   }
 
   uint(offset: number, size: number, littleEndian: boolean): number {
-    if (!(offset >= 0 && size >= 1 && offset + size <= this.length)) {
-      throw invalidInput(`uint: ${size} bytes at ${offset} are outside 0..${this.length}`);
+    if (
+      !(offset >>> 0 === offset && (size & 15) === size && size >= 1 && size <= 8) ||
+      offset + size > this.#end - this.#start
+    ) {
+      throw invalidInput(
+        `uint: ${describe(size)} bytes (1 to 8) at ${describe(offset)} are outside 0..${this.#end - this.#start}`,
+      );
+    }
+    if (littleEndian !== false && littleEndian !== true) {
+      throw invalidInput(`uint: littleEndian must be a boolean, got ${describe(littleEndian)}`);
     }
     const data = this.#data;
     const at = this.#start + offset;
@@ -163,6 +193,9 @@ export class ByteBuffer implements BufferLike {
 
   /** Appends one byte. */
   appendByte(byte: number): void {
+    if ((byte & 0xff) !== byte) {
+      throw invalidInput(`appendByte: byte must be an integer in 0..255, got ${describe(byte)}`);
+    }
     this.reserve(1);
     this.#data[this.#end++] = byte;
   }
@@ -172,6 +205,9 @@ export class ByteBuffer implements BufferLike {
    * (at least `n` bytes, possibly more). Write into it, then {@link commit} how many were written.
    */
   reserve(n: number): Uint8Array {
+    if (!(Number.isInteger(n) && n >= 0 && n <= MAX_BUFFER_SIZE)) {
+      throw invalidInput(`reserve: n must be an integer in 0..${MAX_BUFFER_SIZE}, got ${describe(n)}`);
+    }
     const data = this.#data;
     if (data.length - this.#end < n) {
       const length = this.#end - this.#start;
@@ -190,15 +226,18 @@ export class ByteBuffer implements BufferLike {
 
   /** Marks `n` bytes of the space returned by {@link reserve} as written. */
   commit(n: number): void {
-    if (!(n >= 0 && this.#end + n <= this.#data.length)) {
-      throw invalidInput(`commit: ${n} bytes do not fit in the reserved space`);
+    if (!(Number.isInteger(n) && n >= 0 && this.#end + n <= this.#data.length)) {
+      throw invalidInput(`commit: ${describe(n)} bytes do not fit in the reserved space`);
     }
     this.#end += n;
   }
 
   /** Drops unread bytes past the first `length` (used to undo a partial append). */
   truncate(length: number): void {
-    if (length < this.length) this.#end = this.#start + Math.max(0, length);
+    if (!(Number.isInteger(length) && length >= 0)) {
+      throw invalidInput(`truncate: length must be an integer >= 0, got ${describe(length)}`);
+    }
+    if (length < this.length) this.#end = this.#start + length;
   }
 
   /** Drops everything. */

@@ -3,7 +3,7 @@
  * encode writes the bytes as they are.
  * @module
  */
-import { checkBuffer } from "../validate.ts";
+import { checkBuffer, checkDecodeBuffer, checkEncodeBuffer } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 
@@ -22,11 +22,13 @@ import type { Decoder, Encoder } from "./codec.ts";
  */
 export class Bytes implements Decoder<Uint8Array>, Encoder<Uint8Array> {
   decode(buf: BufferLike): Uint8Array | null {
+    checkDecodeBuffer("Bytes.decode", buf);
     return buf.length === 0 ? null : buf.take(buf.length);
   }
 
   encode(item: Uint8Array, dst: ByteBuffer): void {
     checkBuffer("Bytes.encode", item);
+    checkEncodeBuffer("Bytes.encode", dst);
     dst.append(item);
   }
 }

@@ -5,7 +5,14 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
-import { checkBuffer, checkInteger, checkOptions, describe } from "../validate.ts";
+import {
+  checkBuffer,
+  checkDecodeBuffer,
+  checkEncodeBuffer,
+  checkInteger,
+  checkOptions,
+  describe,
+} from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 
@@ -112,6 +119,7 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   }
 
   decode(buf: BufferLike): Uint8Array | null {
+    checkDecodeBuffer("LengthDelimited.decode", buf);
     const pending = this.#pending;
     if (pending !== -1) {
       if (buf.length < pending) return null;
@@ -150,6 +158,7 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
    * never dropped silently even when only its header arrived.
    */
   decodeEof(buf: BufferLike): Uint8Array | null {
+    checkDecodeBuffer("LengthDelimited.decodeEof", buf);
     const frame = this.decode(buf);
     if (frame === null && this.#pending !== -1) {
       throw new IoError(
@@ -162,6 +171,7 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
 
   encode(item: Uint8Array, dst: ByteBuffer): void {
     checkBuffer("LengthDelimited.encode", item);
+    checkEncodeBuffer("LengthDelimited.encode", dst);
     const length = item.length;
     if (length > this.#max) {
       throw invalidInput(`LengthDelimited: a ${length}-byte frame exceeds the maximum ${this.#max}`);

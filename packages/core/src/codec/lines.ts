@@ -4,7 +4,7 @@
  * @module
  */
 import { IoError } from "../error.ts";
-import { checkLimit, checkOptions, describe } from "../validate.ts";
+import { checkDecodeBuffer, checkEncodeBuffer, checkLimit, checkOptions, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
 import { LineBatch } from "./line-batch.ts";
@@ -88,6 +88,8 @@ export class Lines implements Decoder<string>, Encoder<string> {
   }
 
   #decodeSlow(buf: BufferLike): string | null {
+    // Checked here, off the fast path: a batch is only ever loaded from a buffer checked first.
+    checkDecodeBuffer("Lines.decode", buf);
     const batch = this.#batch;
     batch.text = null;
     for (;;) {
@@ -132,6 +134,7 @@ export class Lines implements Decoder<string>, Encoder<string> {
   }
 
   decodeEof(buf: BufferLike): string | null {
+    checkDecodeBuffer("Lines.decodeEof", buf);
     const line = this.decode(buf);
     if (line !== null) return line;
     this.#nextIndex = 0;
@@ -148,7 +151,8 @@ export class Lines implements Decoder<string>, Encoder<string> {
 
   encode(item: string, dst: ByteBuffer): void {
     if (typeof item !== "string")
-      throw new IoError("InvalidInput", `Lines encode: item must be a string, got ${describe(item)}`);
+      throw new IoError("InvalidInput", `Lines.encode: item must be a string, got ${describe(item)}`);
+    checkEncodeBuffer("Lines.encode", dst);
     // At most three bytes per UTF-16 unit, plus the newline.
     const space = dst.reserve(item.length * 3 + 1);
     const { written } = this.#encoder.encodeInto(item, space);

@@ -1,0 +1,141 @@
+// Rows shared by the adapters' bad-argument tables: the methods of a raw runtime part (an
+// adapter's `xFs`, `xTcp`, `xProcesses`, used without `defineRuntime` and its checks), a runtime
+// factory's options, and an adapter's error mapping. Every bad call names a path under a directory
+// that does not exist, a closed port or a command that does not exist, so that a call that is not
+// refused fails with another kind and leaves nothing behind.
+import type { Fs, Processes, Tcp } from "@anyrt/core";
+import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-rows.ts";
+
+const notSignalOption = notSignal.filter((value) => value !== undefined);
+const notPath = [undefined, null, "", "a\0b", 1];
+/** A path whose directory does not exist: an unrefused call fails with NotFound, creating nothing. */
+const missing = "/anyrt-arguments-missing/x";
+
+/**
+ * The members `name.method` of each of `names`, exports of `module` that are objects of methods
+ * (a raw part, a runtime): the table must have rows for each, as for a class's methods.
+ */
+export function objectMembers(module: Readonly<Record<string, unknown>>, names: readonly string[]): string[] {
+  const members: string[] = [];
+  for (const name of names) {
+    const value = module[name] as Readonly<Record<string, unknown>>;
+    for (const key of Object.keys(value)) if (typeof value[key] === "function") members.push(`${name}.${key}`);
+  }
+  return members;
+}
+
+/** The rows of every method of a raw `Fs`, as `name.method`. */
+export function fsRows(name: string, fs: Fs): Record<string, Rows> {
+  return {
+    [`${name}.open`]: {
+      path: rejecting(notPath, (path) => fs.open(as(path))),
+      options: rejecting(notObject, (o) => fs.open(missing, as(o))),
+      read: rejecting(notBoolean, (read) => fs.open(missing, as({ read }))),
+      write: rejecting(notBoolean, (write) => fs.open(missing, as({ write }))),
+      append: rejecting(notBoolean, (append) => fs.open(missing, as({ append }))),
+      truncate: rejecting(notBoolean, (truncate) => fs.open(missing, as({ write: true, truncate }))),
+      create: rejecting(notBoolean, (create) => fs.open(missing, as({ write: true, create }))),
+      createNew: rejecting(notBoolean, (createNew) => fs.open(missing, as({ write: true, createNew }))),
+      mode: rejecting([-1, 0o10000, 1.5, "644", null], (mode) => fs.open(missing, as({ write: true, mode }))),
+      combination: rejecting([{ read: false }, { append: true, truncate: true }, { create: true }], (o) =>
+        fs.open(missing, as(o)),
+      ),
+    },
+    [`${name}.readFile`]: {
+      path: rejecting(notPath, (path) => fs.readFile(as(path))),
+      options: rejecting(notObject, (o) => fs.readFile(missing, as(o))),
+      signal: rejecting(notSignalOption, (signal) => fs.readFile(missing, as({ signal }))),
+    },
+    [`${name}.readTextFile`]: {
+      path: rejecting(notPath, (path) => fs.readTextFile(as(path))),
+      options: rejecting(notObject, (o) => fs.readTextFile(missing, as(o))),
+      signal: rejecting(notSignalOption, (signal) => fs.readTextFile(missing, as({ signal }))),
+    },
+    [`${name}.writeFile`]: {
+      path: rejecting(notPath, (path) => fs.writeFile(as(path), "x")),
+      data: rejecting([undefined, null, 1, [1], new ArrayBuffer(1)], (data) => fs.writeFile(missing, as(data))),
+      options: rejecting(notObject, (o) => fs.writeFile(missing, "x", as(o))),
+      append: rejecting(notBoolean, (append) => fs.writeFile(missing, "x", as({ append }))),
+      createNew: rejecting(notBoolean, (createNew) => fs.writeFile(missing, "x", as({ createNew }))),
+      atomic: rejecting(notBoolean, (atomic) => fs.writeFile(missing, "x", as({ atomic }))),
+      mode: rejecting([-1, 0o10000, 1.5, "644", null], (mode) => fs.writeFile(missing, "x", as({ mode }))),
+      signal: rejecting(notSignalOption, (signal) => fs.writeFile(missing, "x", as({ signal }))),
+    },
+    [`${name}.stat`]: { path: rejecting(notPath, (path) => fs.stat(as(path))) },
+    [`${name}.remove`]: {
+      path: rejecting(notPath, (path) => fs.remove(as(path))),
+      options: rejecting(notObject, (o) => fs.remove(missing, as(o))),
+      recursive: rejecting(notBoolean, (recursive) => fs.remove(missing, as({ recursive }))),
+    },
+    [`${name}.mkdir`]: {
+      path: rejecting(notPath, (path) => fs.mkdir(as(path))),
+      options: rejecting(notObject, (o) => fs.mkdir(missing, as(o))),
+      recursive: rejecting(notBoolean, (recursive) => fs.mkdir(missing, as({ recursive }))),
+    },
+    [`${name}.makeTempDir`]: { prefix: rejecting([null, 1, {}, "a/b"], (prefix) => fs.makeTempDir(as(prefix))) },
+  };
+}
+
+/** The rows of a raw `Tcp`'s `connect` (to a closed port) and `listen`. */
+export function tcpRows(name: string, tcp: Tcp): Record<string, Rows> {
+  return {
+    [`${name}.connect`]: {
+      options: rejecting([undefined, ...notObject], (o) => tcp.connect(as(o))),
+      hostname: rejecting(["", 1, null, ["127.0.0.1"], {}], (hostname) => tcp.connect(as({ hostname, port: 1 }))),
+      port: rejecting([0, -1, 65536, 1.5, "80", null, undefined], (port) =>
+        tcp.connect(as({ hostname: "127.0.0.1", port })),
+      ),
+      noDelay: rejecting(notBoolean, (noDelay) => tcp.connect(as({ hostname: "127.0.0.1", port: 1, noDelay }))),
+      signal: rejecting(notSignalOption, (signal) => tcp.connect(as({ hostname: "127.0.0.1", port: 1, signal }))),
+    },
+    [`${name}.listen`]: {
+      options: rejecting([undefined, ...notObject], (o) => tcp.listen(as(o))),
+      hostname: rejecting(["", 1, null, ["127.0.0.1"]], (hostname) => tcp.listen(as({ hostname, port: 0 }))),
+      port: rejecting([-1, 65536, 1.5, "80", null, undefined], (port) =>
+        tcp.listen(as({ hostname: "127.0.0.1", port })),
+      ),
+      backlog: rejecting([-1, 65536, 1.5, "1", null], (backlog) =>
+        tcp.listen(as({ hostname: "127.0.0.1", port: 0, backlog })),
+      ),
+    },
+  };
+}
+
+/** The rows of a raw `Processes`' `spawn` and `output`, with a command that does not exist. */
+export function processRows(name: string, processes: Processes): Record<string, Rows> {
+  const rows = (call: (command: unknown) => Promise<unknown>): Rows => ({
+    command: rejecting([undefined, null, "ls", {}, { command: "" }, { command: 1 }], call),
+    args: rejecting(["a", [1], ["a\0"]], (args) => call({ command: "/anyrt-arguments-missing", args })),
+    cwd: rejecting(["", 1, null], (cwd) => call({ command: "/anyrt-arguments-missing", cwd })),
+    env: rejecting([null, 1, { A: 1 }, { "A=B": "x" }], (env) => call({ command: "/anyrt-arguments-missing", env })),
+    clearEnv: rejecting(notBoolean, (clearEnv) => call({ command: "/anyrt-arguments-missing", clearEnv })),
+    stdin: rejecting(["pipe", 1, null], (stdin) => call({ command: "/anyrt-arguments-missing", stdin })),
+    stdout: rejecting(["pipe", 1, null], (stdout) => call({ command: "/anyrt-arguments-missing", stdout })),
+    stderr: rejecting(["pipe", 1, null], (stderr) => call({ command: "/anyrt-arguments-missing", stderr })),
+  });
+  return {
+    [`${name}.spawn`]: rows((command) => processes.spawn(as(command))),
+    [`${name}.output`]: rows((command) => processes.output(as(command))),
+  };
+}
+
+/** The rows of an adapter's `toIoError(error, operation)`: the operation names what failed. */
+export function toIoErrorRows(toIoError: (error: unknown, operation: string) => unknown): Rows {
+  return { operation: throwing(notText, (operation) => toIoError(new Error("x"), as(operation))) };
+}
+
+/** The rows of a runtime factory's options (`createXRuntime(options)`): its own `blocking` pool's. */
+export function runtimeOptionRows(create: (options: never) => unknown, blocking = true): Rows {
+  return {
+    options: throwing(notObject, (o) => create(as(o))),
+    ...(blocking
+      ? {
+          blocking: throwing([null, 1, "b"], (b) => create(as({ blocking: b }))),
+          size: throwing([0, -1, 1.5, "1", null], (size) => create(as({ blocking: { size } }))),
+          idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) =>
+            create(as({ blocking: { idleTimeoutMs } })),
+          ),
+        }
+      : {}),
+  };
+}
