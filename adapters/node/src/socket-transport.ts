@@ -7,11 +7,12 @@
 import type { Writable } from "node:stream";
 import { IoError, WOULD_BLOCK } from "@anyrt/core";
 import { copyBytes, WriteHalf, type WriteTransport } from "@anyrt/core/adapter";
+import { nodeBuffers } from "./buffer-pool.ts";
 import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
 const MAX_ACCEPT = 256 * 1024;
-/** Size of the staging ring that large accepted writes are copied into (allocated on first use). */
+/** Size of the staging ring that large accepted writes are copied into (taken from the pool while in use). */
 const STAGING_SIZE = 512 * 1024;
 /** Writes up to this size are copied into Node's shared buffer pool instead of the ring. */
 const SMALL_WRITE = 4 * 1024;
@@ -20,6 +21,9 @@ const SMALL_WRITE = 4 * 1024;
  * Where accepted bytes wait until Node has written them: a ring of one reused buffer, so that the
  * steady state allocates nothing. Node completes writes in order, so the region of the oldest
  * unfinished write is always at the ring's head. A write that does not fit gets its own buffer.
+ * The ring's buffer goes back to the adapter's pool whenever Node has finished every write, so a
+ * connection that stopped writing holds none (it held 512 KiB for life before) and a busy one
+ * takes the same cache-warm buffer back at its next write.
  */
 class StagingRing {
   #bytes: Buffer | null = null;
@@ -42,7 +46,10 @@ class StagingRing {
       this.#ends.push(-1);
       return Buffer.allocUnsafe(n);
     }
-    this.#bytes ??= Buffer.allocUnsafeSlow(STAGING_SIZE);
+    if (this.#bytes === null) {
+      const bytes = nodeBuffers.acquire(STAGING_SIZE);
+      this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, STAGING_SIZE);
+    }
     const empty = this.#first === this.#ends.length;
     if (empty) {
       this.#head = 0;
@@ -88,6 +95,10 @@ class StagingRing {
     if (this.#first === this.#ends.length) {
       this.#ends.length = 0;
       this.#first = 0;
+      if (this.#bytes !== null) {
+        nodeBuffers.release(this.#bytes.buffer);
+        this.#bytes = null;
+      }
     } else if (this.#first > 1024) {
       this.#ends.splice(0, this.#first);
       this.#first = 0;
