@@ -12,8 +12,16 @@ import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
 const MAX_ACCEPT = 256 * 1024;
-/** Size of the staging ring that large accepted writes are copied into (taken from the pool while in use). */
+/** Size of the staging ring of a socket whose writes are large (taken from the pool while in use). */
 const STAGING_SIZE = 512 * 1024;
+/**
+ * Size of the staging ring of a socket whose first write since its ring went back was at most
+ * {@link MEDIUM_WRITE}: room for Node's high-water mark (16 KiB before Node 22, 64 KiB since) and
+ * one more such write, so that 10,000 connections writing 8 KiB pieces hold 1.25 GiB, not 5.
+ */
+const MEDIUM_STAGING_SIZE = 128 * 1024;
+/** Writes up to this size, first after the ring went back, take the {@link MEDIUM_STAGING_SIZE} ring. */
+const MEDIUM_WRITE = 16 * 1024;
 /** Writes up to this size are copied into Node's shared buffer pool instead of the ring. */
 const SMALL_WRITE = 4 * 1024;
 
@@ -47,8 +55,9 @@ class StagingRing {
       return Buffer.allocUnsafe(n);
     }
     if (this.#bytes === null) {
-      const bytes = nodeBuffers.acquire(STAGING_SIZE);
-      this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, STAGING_SIZE);
+      const size = n <= MEDIUM_WRITE ? MEDIUM_STAGING_SIZE : STAGING_SIZE;
+      const bytes = nodeBuffers.acquire(size);
+      this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, size);
     }
     const empty = this.#first === this.#ends.length;
     if (empty) {
@@ -57,7 +66,7 @@ class StagingRing {
     }
     let start = -1;
     if (this.#tail >= this.#head) {
-      if (STAGING_SIZE - this.#tail >= n) start = this.#tail;
+      if (this.#bytes.length - this.#tail >= n) start = this.#tail;
       else if (this.#head > n) start = 0;
     } else if (this.#head - this.#tail > n) {
       start = this.#tail;
