@@ -13,6 +13,7 @@ import type { StressCase } from "./stress-case.ts";
 import { taskCases } from "./tasks.ts";
 
 export { leakTolerance } from "./leaks.ts";
+export { forEachLimited, settledMemory, within } from "./util.ts";
 export { randomSeed, runStress, type StressOptions } from "./run-stress.ts";
 export {
   bashPeer,
