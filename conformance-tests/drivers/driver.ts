@@ -123,7 +123,9 @@ export async function relayStressCases(): Promise<readonly StressCase[]> {
     module = (await import(specifier)) as typeof module;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`cannot load ${specifier} for the relay's stress cases (is it built? run \`npx tsc -b\`): ${reason}`);
+    throw new Error(
+      `cannot load ${specifier} for the relay's stress cases (is it built? run \`npx tsc -b\`): ${reason}`,
+    );
   }
   if (module.relayStressCases === undefined) throw new Error(`${specifier} does not export relayStressCases`);
   return module.relayStressCases;

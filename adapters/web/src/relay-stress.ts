@@ -7,14 +7,9 @@
  * the clients in another process.
  * @module
  */
+
+import { forEachLimited, type StressCase, type StressContext, settledMemory, within } from "@anyrt/conformance/stress";
 import type { Runtime, TcpStream } from "@anyrt/core";
-import {
-  forEachLimited,
-  type StressCase,
-  type StressContext,
-  settledMemory,
-  within,
-} from "@anyrt/conformance/stress";
 import { serveWebSocketRelay, type WebSocketRelay } from "./relay/index.ts";
 
 /** The handshake timeout of the slow-header case: a few dribbled bytes, then the relay must let go. */

@@ -13,7 +13,6 @@ import type { StressCase } from "./stress-case.ts";
 import { taskCases } from "./tasks.ts";
 
 export { leakTolerance } from "./leaks.ts";
-export { forEachLimited, settledMemory, within } from "./util.ts";
 export { randomSeed, runStress, type StressOptions } from "./run-stress.ts";
 export {
   bashPeer,
@@ -29,6 +28,7 @@ export {
   type StressSize,
   stressScales,
 } from "./stress-case.ts";
+export { forEachLimited, settledMemory, within } from "./util.ts";
 
 /**
  * Every stress case, in report order. Packages add their own (the WebSocket relay's hostile

@@ -5,7 +5,14 @@
  * client address.
  * @module
  */
-import { type Runtime, type SocketAddress, TaskGroup, type TcpListener, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
+import {
+  type Runtime,
+  type SocketAddress,
+  TaskGroup,
+  type TcpListener,
+  type TcpStream,
+  WOULD_BLOCK,
+} from "@anyrt/core";
 import { parseIp } from "./address.ts";
 import { RelayedConnection } from "./connection.ts";
 import { relaySettings, serverLimits, type WebSocketRelay, type WebSocketRelayOptions } from "./options.ts";
