@@ -331,6 +331,13 @@ function listenerOf(server: net.Server, backlog: number): TcpListener {
     }
     queue.push(stream);
   });
+  // Node emits what libuv could not accept (ENFILE, ENOBUFS, or EMFILE once its spare-descriptor
+  // trick failed; with the trick it closes the connections it has no descriptor for, and says
+  // nothing) as an 'error' on the server, which without a listener ends the process: it goes to
+  // the accept that waits, or the next one, and the server keeps listening.
+  server.on("error", (error) =>
+    queue.fail(toIoError(error, `accept on ${localAddress.hostname}:${localAddress.port}`)),
+  );
   return new QueuedListener(localAddress, queue, () => new Promise<void>((resolve) => server.close(() => resolve())));
 }
 
