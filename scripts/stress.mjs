@@ -2,7 +2,7 @@
 // through its conformance driver with `--suite stress`, at small sizes (CI) or with `--full` at the
 // sizes of issue 16 (10,000 connections, 1,000,000 tasks). Runs an echo server outside the runtimes
 // for their client connections, prints each case's outcome and figures, writes reports/stress.json.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { checkBuilt, createProgress, planRuntimes, runDriver } from "./lib/conformance.mjs";
@@ -36,16 +36,37 @@ function parseArguments(argv) {
 }
 
 /**
+ * The descriptors this process may open (the soft `ulimit -n`, from /proc on Linux), or
+ * `undefined` where it cannot be read.
+ */
+function descriptorLimit() {
+  try {
+    const soft = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"))?.[1];
+    return soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The echo server the `stress/connections` case connects to: in this process, outside every
  * runtime under test, so that a runtime holds only its clients' descriptors (10,000 at full size,
  * where serving them itself would need 20,000). Every byte goes back, then the FIN.
+ *
+ * Out of descriptors, Node (libuv) accepts and closes the connections it cannot serve and says
+ * nothing: their clients see a reset they cannot tell from the echo server's doing. So the server
+ * stops below the limit (`maxConnections`), where Node drops them with a `'drop'` event, and the
+ * drops are counted in `echo.dropped` and reported with the run.
  */
 function startEcho() {
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     socket.on("error", () => socket.destroy());
     socket.pipe(socket);
   });
-  server.maxConnections = 30_000;
+  const limit = descriptorLimit();
+  server.maxConnections = limit === undefined ? 30_000 : limit - 100;
+  server.dropped = 0;
+  server.on("drop", () => server.dropped++);
   return new Promise((resolvePromise, reject) => {
     server.once("error", reject);
     server.listen({ port: 0, host: "127.0.0.1", backlog: 4096 }, () => resolvePromise(server));
@@ -115,6 +136,12 @@ async function main() {
       });
       runs.push(...result.runs);
       problems.push(...result.problems);
+      if (echo.dropped > 0) {
+        const message = `the echo server dropped ${echo.dropped} connections at its limit of ${echo.maxConnections} (this process's descriptors less 100): raise \`ulimit -n\``;
+        progress.log(`  ${message}`);
+        problems.push({ runtime: driver.runtime, runtimeVersion: "", adapter: "echo server", message });
+        echo.dropped = 0;
+      }
       // Each runtime's table as soon as it is done: a full run takes many minutes per runtime.
       for (const stressRun of result.runs) progress.log(tableOf(stressRun, counts));
     }

@@ -3,7 +3,7 @@
  * Bun adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Bun` global this driver uses (the driver compiles with `tsc`, not `bun`). */
@@ -19,4 +19,5 @@ runDriver({
   adapter: { name: "@anyrt/bun", load: () => loadTarget("@anyrt/bun/conformance", "bunConformanceTarget") },
   extras: [compatTargets],
   memory: processMemoryProbe,
+  stressExtras: relayStressCases,
 });

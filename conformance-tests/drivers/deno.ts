@@ -3,7 +3,7 @@
  * against the Deno adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Deno` namespace this driver uses (the driver compiles with `tsc`, not `deno`). */
@@ -32,4 +32,5 @@ runDriver({
   adapter: { name: "@anyrt/deno", load: () => loadTarget("@anyrt/deno/conformance", "denoConformanceTarget") },
   extras: [compatTargets],
   memory: processMemoryProbe,
+  stressExtras: relayStressCases,
 });

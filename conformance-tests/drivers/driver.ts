@@ -110,6 +110,27 @@ export const effectTargets: ExtraTargets = {
   exportName: "effectConformanceTargets",
 };
 
+/**
+ * The WebSocket relay's hostile-client stress cases (`relayStressCases` from
+ * `@anyrt/web/conformance`), for the hosts of runtimes that can run the relay. The specifier is
+ * a variable, as for the extra targets: the driver compiles without the web adapter, and a
+ * missing one fails the stress run with this message rather than leaving the cases out.
+ */
+export async function relayStressCases(): Promise<readonly StressCase[]> {
+  const specifier = "@anyrt/web/conformance";
+  let module: { relayStressCases?: readonly StressCase[] };
+  try {
+    module = (await import(specifier)) as typeof module;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot load ${specifier} for the relay's stress cases (is it built? run \`npx tsc -b\`): ${reason}`,
+    );
+  }
+  if (module.relayStressCases === undefined) throw new Error(`${specifier} does not export relayStressCases`);
+  return module.relayStressCases;
+}
+
 const builtInTargets = ["native", "memory", "limited"] as const;
 type TargetName = (typeof builtInTargets)[number] | (string & {});
 

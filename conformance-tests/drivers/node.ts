@@ -3,7 +3,7 @@
  * Node adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, effectTargets, loadTarget, runDriver } from "./driver.ts";
+import { compatTargets, effectTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 runDriver({
@@ -16,4 +16,5 @@ runDriver({
   adapter: { name: "@anyrt/node", load: () => loadTarget("@anyrt/node/conformance", "nodeConformanceTarget") },
   extras: [compatTargets, effectTargets],
   memory: processMemoryProbe,
+  stressExtras: relayStressCases,
 });

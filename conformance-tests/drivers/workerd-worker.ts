@@ -1,15 +1,30 @@
 /**
  * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
  * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&buffering=N&version=V&args=JSON`
- * (`&closed=PORT`: a loopback port nobody listens on) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
+ * (`&closed=PORT`: a loopback port nobody listens on; `&sockets=N`: how many sockets workerd can
+ * hold open at once on this host, which bounds the stress suite's connection counts) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
  * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
  * @module
  */
 import * as auto from "@anyrt/auto";
+import { type StressScale, type StressSize, stressScales } from "@anyrt/conformance/stress";
 import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
 import { runTargets } from "./driver.ts";
 
 const encoder = new TextEncoder();
+
+/**
+ * The stress suite's connection counts bounded by the `sockets` workerd can hold open on the host
+ * (two descriptors each, see `workerdSocketLimit` in `workerd.ts`): past it every `connect()`
+ * fails as a refused one does. `stress/connections` holds one socket per connection,
+ * `stress/connections-served` two (both ends of each pair are workerd's).
+ */
+function workerdStressScale(sockets: number): (size: StressSize) => Partial<StressScale> {
+  return (size) => ({
+    connections: Math.min(stressScales[size].connections, sockets),
+    servedConnections: Math.min(stressScales[size].servedConnections, Math.floor(sockets / 2)),
+  });
+}
 
 function run(url: URL): Response {
   const buffering = Number(url.searchParams.get("buffering"));
@@ -20,6 +35,7 @@ function run(url: URL): Response {
   };
   const runtimeVersion = url.searchParams.get("version") ?? "unknown";
   const closedPort = Number(url.searchParams.get("closed"));
+  const sockets = Number(url.searchParams.get("sockets"));
   const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -48,6 +64,7 @@ function run(url: URL): Response {
         }),
     },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
+    ...(sockets > 0 ? { stressScale: workerdStressScale(sockets) } : {}),
   }).then(
     (code) => line({ type: "exit", code }),
     (error: unknown) => {

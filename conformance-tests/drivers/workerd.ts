@@ -15,7 +15,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -105,6 +105,25 @@ export async function startWorkerd(directory: string, port: number): Promise<{ s
   };
 }
 
+/**
+ * How many sockets workerd can hold open at once under this process's descriptor limit, which
+ * the `workerd serve` it starts inherits: workerd holds two descriptors per outbound socket
+ * (measured with workerd 2026-11-17: under `ulimit -n` 8,000 the 4,018th concurrent `connect()`
+ * failed, under 20,000 the 10,002nd, each time with "proxy request failed, cannot connect to the
+ * specified address" and "Too many open files" in workerd's log), less a margin for its own.
+ * `undefined` where the limit cannot be read (not Linux).
+ */
+export function workerdSocketLimit(): number | undefined {
+  let limits: string;
+  try {
+    limits = readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return undefined;
+  }
+  const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
+  return soft === undefined ? undefined : Math.floor((Number(soft) - 200) / 2);
+}
+
 /** The version `workerd --version` prints, such as `2026-11-17`. */
 export async function workerdVersion(): Promise<string> {
   const { execFileSync } = await import("node:child_process");
@@ -133,6 +152,8 @@ async function main(): Promise<number> {
       version,
       args: JSON.stringify(args),
     });
+    const sockets = workerdSocketLimit();
+    if (sockets !== undefined) query.set("sockets", String(sockets));
     const response = await fetch(`http://127.0.0.1:${port}/run?${query}`);
     if (response.body === null) throw new Error(`workerd answered ${response.status} without a body`);
     const decoder = new TextDecoder();

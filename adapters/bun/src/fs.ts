@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { File, FileInfo, Fs, OpenOptions, WriteFileOptions } from "@anyrt/core";
 import {
-  type AtomicWriteOps,
   abortReason,
   atomicRequested,
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
+  fileHandleAtomicOps,
   OpenFile,
   openAccess,
   openFlags,
@@ -76,28 +76,8 @@ async function writeInOrder(handle: FileHandle, data: Uint8Array, signal: AbortS
   }
 }
 
-/** Atomic writes on `node:fs/promises`: exclusive create, write, `fdatasync`, rename, directory `fsync`. */
-const bunAtomicOps: AtomicWriteOps = {
-  async writeNew(path, data, mode, signal) {
-    const handle = await open(path, "wx", mode);
-    try {
-      await writeInOrder(handle, data, signal);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  },
-  rename,
-  remove: unlink,
-  async syncDirectory(path) {
-    const handle = await open(path, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-};
+/** Atomic writes on `node:fs/promises`: exclusive create, write in order, `fdatasync`, rename, directory `fsync`. */
+const bunAtomicOps = fileHandleAtomicOps({ open, rename, unlink });
 
 /**
  * Runs `body`, mapping native errors onto `IoError`. An abort of `signal` rejects with the

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FileInfo, Fs, WriteFileOptions } from "@anyrt/core";
 import {
-  type AtomicWriteOps,
   atomicRequested,
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,
+  fileHandleAtomicOps,
   OpenFile,
   openAccess,
   openFlags,
@@ -34,27 +34,7 @@ function info(stats: import("node:fs").Stats, isSymlink = false): FileInfo {
 }
 
 /** Atomic writes on `node:fs/promises`: exclusive create, write, `fdatasync`, rename, directory `fsync`. */
-const nodeAtomicOps: AtomicWriteOps = {
-  async writeNew(path, data, mode, signal) {
-    const handle = await open(path, "wx", mode);
-    try {
-      await handle.writeFile(data, signal === undefined ? {} : { signal });
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-  },
-  rename,
-  remove: unlink,
-  async syncDirectory(path) {
-    const handle = await open(path, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  },
-};
+const nodeAtomicOps = fileHandleAtomicOps({ open, rename, unlink });
 
 async function wrap<T>(operation: string, body: () => Promise<T>): Promise<T> {
   try {

@@ -2,7 +2,8 @@
  * The conformance targets of the browser adapter, for `@anyrt/conformance` drivers that run the
  * suite inside a browser (see `conformance-tests/drivers/chromium.ts`). A page cannot listen, so
  * with a relay a stream pair is two TCP-over-WebSocket connections through the relay to the host's
- * rendezvous relay, which splices them (`openRendezvousPair`).
+ * rendezvous relay, which splices them (`openRendezvousPair`). `relayStressCases` are the
+ * WebSocket relay's hostile-client cases for the stress suite, on runtimes that can run the relay.
  * @module
  */
 import {
@@ -12,6 +13,8 @@ import {
   type RendezvousAddress,
 } from "@anyrt/conformance";
 import { createWebRuntime, type WebSocketTcpOptions } from "./index.ts";
+
+export { relayStressCases } from "./relay-stress.ts";
 
 /** Options of {@link webConformanceTarget}. */
 export interface WebConformanceOptions {
@@ -30,15 +33,23 @@ export interface WebConformanceOptions {
 }
 
 /**
- * The browser adapter on the browser that runs this code.
+ * The browser adapter on the browser that runs this code. Without `relay` the TCP cases are
+ * unsupported. The suite's `blocking/*` cases watch their workers through a `SharedArrayBuffer`,
+ * which a page has only when it is cross-origin isolated (served with `Cross-Origin-Opener-Policy:
+ * same-origin` and `Cross-Origin-Embedder-Policy: require-corp`): elsewhere they fail for want of
+ * it, so run them on such a page.
  *
  * @example
  * ```ts
  * import { cases, runSuite } from "@anyrt/conformance";
  * import { webConformanceTarget } from "@anyrt/web/conformance";
- * const run = await runSuite(webConformanceTarget(), cases);
+ * // Every case this page can hold: the blocking ones only when it is cross-origin isolated.
+ * const selected = cases.filter((testCase) => crossOriginIsolated || !testCase.id.startsWith("blocking/"));
+ * const run = await runSuite(webConformanceTarget(), selected);
  * const failed = run.cases.filter((result) => result.status === "failed");
- * console.log(`${run.cases.length} cases, failed: ${failed.map((result) => `${result.id} (${result.error})`).join(", ") || "none"}`);
+ * console.assert(failed.length === 0, failed.map((result) => `${result.id}: ${result.error}`).join("\n"));
+ * const passed = run.cases.filter((result) => result.status === "passed").length;
+ * console.log(`${passed} of ${run.cases.length} cases passed, the rest unsupported here`);
  * ```
  */
 export function webConformanceTarget(options: WebConformanceOptions = {}): ConformanceTarget {

@@ -13,6 +13,9 @@ import { nativeIoError } from "@anyrt/core/adapter";
  * matching library for these seven tests made a minimal Worker 24% larger (41.7 kB against 33.6 kB
  * minified, 13.8 kB against 11.3 kB gzipped, esbuild).
  */
+/** workerd's one message for a connect its proxy could not make, whatever the reason. */
+const proxyConnectFailure = /cannot connect to the specified address/i;
+
 const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
   [/refused|econnrefused|cannot connect to the specified address/, "ConnectionRefused"],
   [/reset|econnreset|connection lost/, "ConnectionReset"],
@@ -28,8 +31,10 @@ const messageKinds: ReadonlyArray<readonly [RegExp, IoErrorKind]> = [
  *
  * - "connection refused" / ECONNREFUSED → `ConnectionRefused`, and so is workerd's one message for
  *   every connect its proxy could not make ("proxy request failed, cannot connect to the specified
- *   address": nobody listens there, or the address cannot be reached; workerd does not say which,
- *   and the first is what it means on a reachable host); "reset" → `ConnectionReset`;
+ *   address": nobody listens there, or the address cannot be reached, or the workerd process is
+ *   out of file descriptors, two of which it holds per open socket, so that about half of its
+ *   `ulimit -n` sockets can be open at once; workerd does not say which, and the first is what it
+ *   means on a reachable host, so the message names the last); "reset" → `ConnectionReset`;
  *   "not allowed" (the worker's `globalOutbound` forbids the address) → `PermissionDenied`;
  *   "timed out" → `TimedOut`; DNS failures ("lookup", "resolve", "not found") → `NotFound`;
  *   "Network connection lost." (what workerd reports once the peer closed or reset the
@@ -67,6 +72,9 @@ export function kindOfError(error: unknown): IoErrorKind {
 export function toIoError(error: unknown, operation: string): IoError {
   if (isIoError(error)) return error;
   const kind = kindOfError(error);
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  let detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (proxyConnectFailure.test(detail)) {
+    detail += "; workerd says the same when it is out of file descriptors (two per open socket)";
+  }
   return nativeIoError(kind, operation, detail, error);
 }

@@ -28,6 +28,7 @@ export {
   type StressSize,
   stressScales,
 } from "./stress-case.ts";
+export { forEachLimited, settledMemory, within } from "./util.ts";
 
 /**
  * Every stress case, in report order. Packages add their own (the WebSocket relay's hostile

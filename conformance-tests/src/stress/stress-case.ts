@@ -45,6 +45,10 @@ export interface StressScale {
   readonly fuzzRuns: number;
   /** Tasks spawned at once and joined. */
   readonly tasks: number;
+  /** Clients dribbling their upgrade request at a WebSocket relay (`@anyrt/web`'s relay cases). */
+  readonly relaySlowClients: number;
+  /** Clients stopping half-way through a 1 MiB message at a WebSocket relay. */
+  readonly relayHalfSentClients: number;
   /** How long one case may take, in milliseconds, before it fails. */
   readonly caseTimeoutMs: number;
 }
@@ -72,6 +76,8 @@ export const stressScales: Readonly<Record<StressSize, StressScale>> = {
     leakCycles: 5_000,
     fuzzRuns: 100,
     tasks: 10_000,
+    relaySlowClients: 100,
+    relayHalfSentClients: 10,
     caseTimeoutMs: 60_000,
   },
   full: {
@@ -89,6 +95,8 @@ export const stressScales: Readonly<Record<StressSize, StressScale>> = {
     leakCycles: 200_000,
     fuzzRuns: 5_000,
     tasks: 1_000_000,
+    relaySlowClients: 1_000,
+    relayHalfSentClients: 100,
     caseTimeoutMs: 30 * 60_000,
   },
 };

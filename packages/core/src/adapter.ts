@@ -14,7 +14,15 @@
  * @module
  */
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
-export { type AtomicWriteOps, atomicRequested, atomicTempPath, writeFileAtomic } from "./atomic-write.ts";
+export {
+  type AtomicFileHandle,
+  type AtomicFsPromises,
+  type AtomicWriteOps,
+  atomicRequested,
+  atomicTempPath,
+  fileHandleAtomicOps,
+  writeFileAtomic,
+} from "./atomic-write.ts";
 export {
   BlockingPool,
   type BlockingPoolOptions,

@@ -156,6 +156,10 @@ export class ChunkQueue implements ByteStore {
       this.#chunks = [];
       this.#head = 0;
       this.#blockView = -1;
+      // Nothing refers to the packing block any more: reuse a standard one from its start, and
+      // let a larger one go, so that a drained queue holds at most one standard block.
+      if (this.#block.length !== PACK_BLOCK) this.#block = EMPTY;
+      this.#blockUsed = 0;
     } else if (this.#head > 1024) {
       this.#chunks = this.#chunks.slice(this.#head);
       this.#blockView -= this.#head;

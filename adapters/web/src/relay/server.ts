@@ -5,7 +5,14 @@
  * client address.
  * @module
  */
-import { type Runtime, type SocketAddress, TaskGroup, type TcpListener, type TcpStream } from "@anyrt/core";
+import {
+  type Runtime,
+  type SocketAddress,
+  TaskGroup,
+  type TcpListener,
+  type TcpStream,
+  WOULD_BLOCK,
+} from "@anyrt/core";
 import { checkListenOptions } from "@anyrt/core/adapter";
 import { parseIp } from "./address.ts";
 import { RelayedConnection } from "./connection.ts";
@@ -37,14 +44,28 @@ export function clientKey(address: SocketAddress): string {
     .join(":")}::/64`;
 }
 
-/** Turns a connection away without reading it: a 503 if it can be written at once, then close. */
-function turnAway(stream: TcpStream): void {
-  try {
-    stream.tryWrite(busy);
-  } catch {
-    // The client is gone already.
-  }
-  void stream.close();
+/**
+ * How long a turned-away connection's 503 may take to go out: it fits any socket buffer, so only
+ * a connection already gone takes longer, and a client that never reads holds nothing past it.
+ */
+const TURN_AWAY_FLUSH_MS = 1_000;
+
+/**
+ * Turns a connection away without reading it: a 503 if it can be written at once, flushed (on
+ * Deno and workerd an accepted write is only staged, and closing drops what is staged), then close.
+ */
+function turnAway(runtime: Runtime, stream: TcpStream): void {
+  void (async () => {
+    try {
+      if (stream.tryWrite(busy) !== WOULD_BLOCK) {
+        await runtime.time.moveOnAfter(TURN_AWAY_FLUSH_MS, (signal) => stream.flush({ signal }));
+      }
+    } catch {
+      // The client is gone already.
+    } finally {
+      await stream.close();
+    }
+  })();
 }
 
 /**
@@ -92,7 +113,7 @@ export async function serveWebSocketRelay<User = undefined>(
         const key = clientKey(stream.remoteAddress);
         const fromClient = perClient.get(key) ?? 0;
         if (open >= limits.maxConnections || fromClient >= limits.maxConnectionsPerAddress) {
-          turnAway(stream);
+          turnAway(runtime, stream);
           continue;
         }
         open++;

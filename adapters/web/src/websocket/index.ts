@@ -193,14 +193,21 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
 
   closed(code: number, reason: string): void {
     const error = closeError(code, reason, "ConnectionReset", this.label);
-    if (error === null) {
-      this.reader.end();
-      this.#gone = new IoError("BrokenPipe", `write ${this.label}: the connection was closed`);
-    } else {
-      this.reader.fail(error);
-      this.#gone =
-        error.kind === "ConnectionReset" ? error : new IoError("BrokenPipe", error.message, { cause: error });
-    }
+    if (error === null) this.reader.end();
+    else this.reader.fail(error);
+    this.writesClosed(code, reason);
+  }
+
+  /**
+   * The WebSocket closed with `code` and `reason`: writes fail from now on, with `ConnectionReset`
+   * after a reset and `BrokenPipe` otherwise. Reads are left to {@link closed}, which comes once
+   * the reader took what arrived before the close.
+   */
+  writesClosed(code: number, reason: string): void {
+    const error = closeError(code, reason, "ConnectionReset", this.label);
+    if (error === null) this.#gone = new IoError("BrokenPipe", `write ${this.label}: the connection was closed`);
+    else if (error.kind === "ConnectionReset") this.#gone = error;
+    else this.#gone = new IoError("BrokenPipe", error.message, { cause: error });
     this.writer.fail(this.#gone);
   }
 
@@ -382,13 +389,41 @@ async function connectStream(
     }
     let gone = false;
     let lastWrite: Promise<void> = Promise.resolve();
+    /**
+     * Whether the connection is closing: the readable ended (the relay's close frame arrived) or
+     * the writable refused a message. Once it is, writes wait for {@link writesEnded}.
+     */
+    let closeSeen = false;
+    let seeClose = () => {};
+    const closeSeenNow = new Promise<void>((resolve) => {
+      seeClose = () => {
+        closeSeen = true;
+        resolve();
+      };
+    });
+    let ending: Promise<void> | null = null;
+    /** Fails the stream's writes with the close's kind, once `closed` says what it is. */
+    const writesEnded = (): Promise<void> => {
+      ending ??= closeInfo(wss).then(({ code, reason }) => stream.writesClosed(code, reason));
+      return ending;
+    };
     const link: Link = {
       async write(buf) {
-        await writer.ready;
+        // Once the relay's close frame arrived, Chromium closes the writable: `ready` resolves at
+        // once and `write` rejects, while `closed` (and so the kind of the failure) settles only
+        // when the handshake completes, up to seconds later. Every write in between succeeded
+        // (issue 16, at full stress size), and so did every write of a page that stopped reading
+        // (the read loop below waits for it, and sees no close). It waits for the close instead,
+        // and fails with its kind.
+        await Promise.race([writer.ready.catch(() => {}), closeSeenNow]);
+        if (closeSeen) {
+          await writesEnded();
+          throw new IoError("BrokenPipe", `${operation}: the WebSocket is closed`);
+        }
         const n = Math.min(buf.length, MAX_MESSAGE);
         // The writable keeps the chunk until it is sent: give it a copy.
         lastWrite = writer.write(buf.slice(0, n));
-        lastWrite.catch(() => {});
+        lastWrite.catch(seeClose);
         return n;
       },
       control(text) {
@@ -420,6 +455,7 @@ async function connectStream(
         // The close information below says why.
       }
       gone = true;
+      seeClose();
       const { code, reason } = await closeInfo(wss);
       stream.closed(code, reason);
     })();
