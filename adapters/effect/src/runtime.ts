@@ -73,6 +73,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
+    // Effect 4.1's DatagramSocket (experimental) is not wired to anyrt's UDP yet.
+    udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   const scheduler = effectScheduler(context);
