@@ -29,6 +29,8 @@ export function denoHasUdp(): boolean {
 class DenoDatagramTransport implements DatagramTransport {
   readonly localAddress: SocketAddress;
   readonly #conn: Deno.DatagramConn;
+  /** Settles when the pump's last native receive did: only then has Deno released the port. */
+  pumped: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(conn: Deno.DatagramConn, localAddress: SocketAddress) {
@@ -52,14 +54,12 @@ class DenoDatagramTransport implements DatagramTransport {
     );
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    try {
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
       this.#conn.close();
-    } catch {
-      // Already closed by Deno (a failed receive closes nothing, so this is a double close only).
     }
+    return this.pumped;
   }
 }
 
@@ -117,7 +117,7 @@ export function createDenoUdp(pool: BufferPool): Udp {
       const label = `receive on ${hostname}:${bound.port}`;
       const transport = new DenoDatagramTransport(conn, localAddress);
       const queue = new DatagramQueue(label, receiveQueue);
-      void pump(conn, transport, queue, pool, family, label);
+      transport.pumped = pump(conn, transport, queue, pool, family, label);
       return Promise.resolve(
         new QueuedDatagramSocket(transport, queue, { adapter: "@anyrt/deno", broadcast: false, multicast: false }),
       );

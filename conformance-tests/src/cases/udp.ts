@@ -250,9 +250,9 @@ export const udpCases: ConformanceCase[] = [
     async run(ctx) {
       const socket = await ctx.runtime.udp.bind({ hostname: host, port: 0 });
       const { port } = socket.localAddress;
-      const waiting = socket.receive(new Uint8Array(8));
+      const waiting = rejectsWithKind(socket.receive(new Uint8Array(8)), "Closed", "the waiting receive");
       await Promise.all([socket.close(), socket.close()]);
-      await rejectsWithKind(waiting, "Closed", "the waiting receive");
+      await waiting;
       await rejectsWithKind(socket.receive(new Uint8Array(8)), "Closed", "a receive after close");
       await rejectsWithKind(socket.send(bytes("x"), { hostname: host, port }), "Closed", "a send after close");
       await rejectsWithKind(socket.connect({ hostname: host, port }), "Closed", "connect after close");
