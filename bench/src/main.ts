@@ -88,7 +88,11 @@ function launchers(): Launcher[] {
   const deno = `${binDirectory}deno`;
   const bun = `${binDirectory}bun`;
   if (existsSync(deno))
-    all.push({ runtime: "deno", command: deno, args: ["run", "--allow-all", "--v8-flags=--expose-gc"] });
+    all.push({
+      runtime: "deno",
+      command: deno,
+      args: ["run", "--allow-all", "--unstable-net", "--v8-flags=--expose-gc"],
+    });
   if (existsSync(bun)) all.push({ runtime: "bun", command: bun, args: [] });
   if (existsSync(`${binDirectory}workerd`)) {
     const path = fileURLToPath(new URL("./workerd-host.js", import.meta.url));

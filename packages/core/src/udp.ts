@@ -301,7 +301,11 @@ export interface CheckedBindOptions {
 export function checkBindOptions(options: unknown): CheckedBindOptions {
   checkObject("bind", "options", options);
   const given = options as UdpBindOptions;
-  const { hostname, family } = checkIpLiteral("bind", "hostname", given.hostname === undefined ? "127.0.0.1" : given.hostname);
+  const { hostname, family } = checkIpLiteral(
+    "bind",
+    "hostname",
+    given.hostname === undefined ? "127.0.0.1" : given.hostname,
+  );
   checkPort("bind", given.port, 0);
   if (given.reuseAddress !== undefined) checkBoolean("bind", "reuseAddress", given.reuseAddress);
   const receiveQueue =
