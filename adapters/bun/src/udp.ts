@@ -112,6 +112,7 @@ export const bunUdp: Udp = {
     const where = `${family === 6 ? `[${hostname}]` : hostname}:${port}`;
     let queue: DatagramQueue | null = null;
     let transport: BunDatagramTransport | null = null;
+    let boundPort = port;
     let socket: BunUdpSocket;
     try {
       socket = await Bun.udpSocket({
@@ -126,13 +127,17 @@ export const bunUdp: Udp = {
             transport?.drained();
           },
           error(_socket, error) {
-            queue?.fail(toIoError(error, `receive on ${where}`));
+            // Bun calls this without an error for an ICMP notice (port unreachable) about a datagram
+            // sent earlier: an unconnected socket on Node or Deno never hears of it, nor does this one.
+            if (error === undefined || error === null) return;
+            queue?.fail(toIoError(error, `receive on ${hostname}:${boundPort}`));
           },
         },
       });
     } catch (error) {
       throw toIoError(error, `bind ${where}`);
     }
+    boundPort = socket.port;
     const localAddress: SocketAddress = { hostname, port: socket.port, family };
     queue = new DatagramQueue(`receive on ${hostname}:${socket.port}`, receiveQueue);
     transport = new BunDatagramTransport(socket, localAddress, `udp ${hostname}:${socket.port}`);
