@@ -264,6 +264,12 @@ export class QueuedDatagramSocket implements DatagramSocket {
   readonly #options: QueuedDatagramSocketOptions;
   #peer: SocketAddress | null = null;
   #closing: Promise<void> | null = null;
+  /**
+   * The last destination that passed the checks, and the host name it was given with: a socket
+   * sends to the same few peers, so the next send to that host name skips parsing it again.
+   */
+  #lastTo: SocketAddress | null = null;
+  #lastHostname = "";
 
   constructor(transport: DatagramTransport, queue: DatagramQueue, options: QueuedDatagramSocketOptions) {
     this.localAddress = transport.localAddress;
@@ -297,7 +303,7 @@ export class QueuedDatagramSocket implements DatagramSocket {
         }
         to = this.#peer;
       } else {
-        to = checkUdpAddress("send", address, family);
+        to = this.#destination(address);
         checkDatagram("send", bytes, family);
         if (this.#peer !== null) {
           throw new IoError(
@@ -386,6 +392,21 @@ export class QueuedDatagramSocket implements DatagramSocket {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** `address` checked as a destination of this socket's family (see {@link #lastTo}). */
+  #destination(address: UdpAddress): SocketAddress {
+    const last = this.#lastTo;
+    if (last !== null && typeof address === "object" && address !== null && address.hostname === this.#lastHostname) {
+      const port = address.port;
+      if (port === last.port) return last;
+      if (Number.isInteger(port) && port >= 1 && port <= 65535)
+        return { hostname: last.hostname, port, family: last.family };
+    }
+    const to = checkUdpAddress("send", address, this.localAddress.family);
+    this.#lastTo = to;
+    this.#lastHostname = address.hostname;
+    return to;
   }
 
   /** The transport, once the capability is declared and implemented and the socket is open. */
