@@ -390,6 +390,7 @@ export class QueuedDatagramSocket implements DatagramSocket {
     return this.#closing;
   }
 
+  /** Closes the socket (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

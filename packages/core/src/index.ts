@@ -84,6 +84,7 @@ export {
   type DatagramReceive,
   type DatagramSocket,
   DEFAULT_RECEIVE_QUEUE,
+  type IpLiteral,
   MAX_DATAGRAM_IPV4,
   MAX_DATAGRAM_IPV6,
   MAX_RECEIVE_QUEUE,

@@ -149,6 +149,14 @@ export interface Udp {
   bind(options: UdpBindOptions): Promise<DatagramSocket>;
 }
 
+/** An IP literal as {@link parseIpLiteral} reads it. */
+export interface IpLiteral {
+  /** The literal in canonical form: IPv4 as given, IPv6 as RFC 5952 writes it. */
+  readonly hostname: string;
+  /** Its IP version. */
+  readonly family: 4 | 6;
+}
+
 const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
@@ -222,7 +230,7 @@ function formatIpv6(groups: readonly number[]): string {
  * console.assert(parseIpLiteral("127.0.0.1")?.family === 4 && parseIpLiteral("localhost") === null);
  * ```
  */
-export function parseIpLiteral(text: string): { readonly hostname: string; readonly family: 4 | 6 } | null {
+export function parseIpLiteral(text: string): IpLiteral | null {
   if (typeof text !== "string") return null;
   if (IPV4.test(text)) return { hostname: text, family: 4 };
   if (!text.includes(":")) return null;
@@ -231,11 +239,7 @@ export function parseIpLiteral(text: string): { readonly hostname: string; reado
 }
 
 /** The canonical IP literal `hostname` (the argument `name` of `operation`), or `InvalidInput`. */
-export function checkIpLiteral(
-  operation: string,
-  name: string,
-  hostname: unknown,
-): { readonly hostname: string; readonly family: 4 | 6 } {
+export function checkIpLiteral(operation: string, name: string, hostname: unknown): IpLiteral {
   const parsed = typeof hostname === "string" ? parseIpLiteral(hostname) : null;
   if (parsed === null) {
     throw invalidInput(
