@@ -35,7 +35,7 @@ async function check(name, command, args) {
  */
 const vitestHosts = {
   node: { command: bin("vitest"), args: [] },
-  deno: { command: bin("deno"), args: ["run", "--allow-all", "node_modules/vitest/vitest.mjs"] },
+  deno: { command: bin("deno"), args: ["run", "--allow-all", "--unstable-net", "node_modules/vitest/vitest.mjs"] },
   bun: { command: bin("bun"), args: ["--bun", "node_modules/vitest/vitest.mjs"] },
   // Browser-facing tests in headless Chromium (vitest.browser.config.ts), when it is installed.
   chromium: { command: bin("vitest"), args: ["--config", "vitest.browser.config.ts"], binary: chromiumBinary },

@@ -34,11 +34,13 @@ import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpScaling1k, createTcpScaling5k, createTcpScaling10k } from "./tcp-scaling.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
+import { createUdpPingpong } from "./udp-pingpong.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
   "tcp-throughput-64k": createTcpThroughput64k,
   "tcp-pingpong-1b": createTcpPingpong1b,
+  "udp-pingpong": createUdpPingpong,
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,
@@ -136,7 +138,11 @@ function launchers(): Launcher[] {
   const deno = `${binDirectory}deno`;
   const bun = `${binDirectory}bun`;
   if (existsSync(deno))
-    all.push({ runtime: "deno", command: deno, args: ["run", "--allow-all", "--v8-flags=--expose-gc"] });
+    all.push({
+      runtime: "deno",
+      command: deno,
+      args: ["run", "--allow-all", "--unstable-net", "--v8-flags=--expose-gc"],
+    });
   if (existsSync(bun)) all.push({ runtime: "bun", command: bun, args: [] });
   if (existsSync(`${binDirectory}workerd`)) {
     const path = fileURLToPath(new URL("./workerd-host.js", import.meta.url));

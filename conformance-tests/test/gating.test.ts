@@ -5,6 +5,7 @@ import { type ConformanceCase, type ConformanceTarget, cases, runCase } from "@a
 import {
   type CapabilityDeclaration,
   capabilityRows,
+  type DatagramSocket,
   defineRuntime,
   duplex,
   type FactsDeclaration,
@@ -13,6 +14,7 @@ import {
   type RuntimeParts,
   type TcpStream,
 } from "@anyrt/core";
+import { DatagramQueue, QueuedDatagramSocket } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
 const generated = cases.filter((testCase) => testCase.id.startsWith("capabilities/undeclared-"));
@@ -34,8 +36,36 @@ function tcpStream(end: ReturnType<typeof duplex>[0], honours: { options: boolea
   });
 }
 
+/**
+ * A datagram socket on core's kit that sends to itself, whose options either work (`honours`) or
+ * refuse as an adapter without the capability does.
+ */
+function datagramSocket(honours: boolean): DatagramSocket {
+  const local = { hostname: "127.0.0.1", port: 7, family: 4 } as const;
+  const queue = new DatagramQueue("receive on the fake socket", 8);
+  const option = () => {};
+  return new QueuedDatagramSocket(
+    {
+      localAddress: local,
+      send: (bytes, to) => {
+        if (to.port === local.port) queue.push(bytes, local, false);
+        return undefined;
+      },
+      setBroadcast: option,
+      joinMulticast: option,
+      leaveMulticast: option,
+      setMulticastTtl: option,
+      setMulticastLoopback: option,
+      setMulticastInterface: option,
+      close: () => {},
+    },
+    queue,
+    { adapter: "gating-test", broadcast: honours, multicast: honours },
+  );
+}
+
 /** Parts whose every method succeeds: a broken gate lets each call through. */
-const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
+const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp"> = {
   tcp: {
     connect: async () => tcpStream(duplex(64)[0], { options: true, delay: true }),
     listen: async () => ({ close: async () => {} }) as never,
@@ -55,9 +85,14 @@ const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
     output: async () => ({}) as never,
   },
   blocking: { poolSize: 0, spawnBlocking: (() => Promise.resolve(1)) as never },
+  udp: { bind: async () => datagramSocket(true) },
 };
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
+const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false, udp: false };
+
+/** Whether a generated case is about an object's method (it needs an object to call it on). */
+const onObject = (testCase: ConformanceCase) =>
+  testCase.requires.includes("tcp.pair") || testCase.requires.includes("udp");
 const noFacts: FactsDeclaration = { tcp: null };
 
 /** A target whose runtime is `runtime`, with a TCP pair whose streams honour `honours`. */
@@ -77,8 +112,13 @@ function target(runtime: Runtime, honours: { options: boolean; delay: boolean })
 }
 
 /** The runtime as `defineRuntime` builds it, and the same object with every gate removed. */
-function runtimes(capabilities: CapabilityDeclaration, facts: FactsDeclaration): { gated: Runtime; broken: Runtime } {
-  const gated = defineRuntime({ id: "test", version: "0", adapter: "gating-test", capabilities, facts, ...working });
+function runtimes(
+  capabilities: CapabilityDeclaration,
+  facts: FactsDeclaration,
+  udpHonours = true,
+): { gated: Runtime; broken: Runtime } {
+  const parts = { ...working, udp: { bind: async () => datagramSocket(udpHonours) } };
+  const gated = defineRuntime({ id: "test", version: "0", adapter: "gating-test", capabilities, facts, ...parts });
   const broken = { ...gated, ...working } as Runtime;
   return { gated, broken };
 }
@@ -98,7 +138,7 @@ describe("the generated Unsupported cases", () => {
 
   it("each fail when a part's gate is broken, and pass behind defineRuntime's gates", async () => {
     const { gated, broken } = runtimes(nothing, noFacts);
-    const partCases = generated.filter((testCase) => !testCase.requires.includes("tcp.pair"));
+    const partCases = generated.filter((testCase) => !onObject(testCase));
     expect(partCases.length).toBe(capabilityRows.reduce((sum, row) => sum + row.gates.length, 0));
     const honest = await outcomes(target(gated, { options: false, delay: false }), partCases);
     const lying = await outcomes(target(broken, { options: false, delay: false }), partCases);
@@ -112,14 +152,16 @@ describe("the generated Unsupported cases", () => {
     const tcpOnly = (socketOptions: boolean): CapabilityDeclaration => ({
       ...nothing,
       tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions, keepAliveDelay: false },
+      udp: { available: true, reuseAddress: false, broadcast: socketOptions, multicast: socketOptions },
     });
-    const objectCases = generated.filter((testCase) => testCase.requires.includes("tcp.pair"));
+    const objectCases = generated.filter(onObject);
     expect(objectCases.length).toBe(capabilityRows.reduce((sum, row) => sum + row.objectGates.length, 0));
     const checked = new Set<string>();
     for (const socketOptions of [false, true]) {
-      const { gated } = runtimes(tcpOnly(socketOptions), noFacts);
+      const { gated } = runtimes(tcpOnly(socketOptions), noFacts, socketOptions);
+      const { gated: lyingRuntime } = runtimes(tcpOnly(socketOptions), noFacts, true);
       const honest = await outcomes(target(gated, { options: socketOptions, delay: false }), objectCases);
-      const lying = await outcomes(target(gated, { options: true, delay: true }), objectCases);
+      const lying = await outcomes(target(lyingRuntime, { options: true, delay: true }), objectCases);
       for (const testCase of objectCases) {
         const applies = honest.get(testCase.id) !== "unsupported";
         expect(lying.get(testCase.id), testCase.id).toBe(applies ? "failed" : "unsupported");

@@ -27,7 +27,7 @@ function driverFile(runtime) {
 /** How to start each runtime on a script: Deno needs permissions; Node and Bun take the file. */
 const launchers = {
   node: (script) => [script],
-  deno: (script) => ["run", "--allow-all", script],
+  deno: (script) => ["run", "--allow-all", "--unstable-net", script],
   bun: (script) => [script],
 };
 

@@ -8,3 +8,4 @@ export { bunFs } from "./fs.ts";
 export { bunProcesses } from "./process.ts";
 export { type BunRuntimeOptions, bunCapabilities, bunFacts, bunRuntime, createBunRuntime } from "./runtime.ts";
 export { bunTcp } from "./tcp.ts";
+export { bunUdp } from "./udp.ts";

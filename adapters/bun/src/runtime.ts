@@ -1,5 +1,5 @@
 /**
- * The Bun runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Bun runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -8,17 +8,20 @@ import { type BlockingRuntimeOptions, blockingPools, checkOptions, createWebWork
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
+import { bunUdp } from "./udp.ts";
 
 /**
- * Everything this adapter supports on Bun: every capability anyrt defines, all on Bun's native
- * APIs (files partly on `node:fs/promises`, see `bunFs`). `process.signals` is declared off on
- * Windows, where `kill(name)` cannot deliver POSIX signals.
+ * Everything this adapter supports on Bun: every capability anyrt defines but one, all on Bun's
+ * native APIs (files partly on `node:fs/promises`, see `bunFs`). `process.signals` is declared off
+ * on Windows, where `kill(name)` cannot deliver POSIX signals. `udp.reuseAddress` is `false`:
+ * `Bun.udpSocket` has no option for `SO_REUSEADDR`.
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
+  udp: { available: true, reuseAddress: false, broadcast: true, multicast: true },
 });
 
 /**
@@ -59,6 +62,7 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),
+    udp: bunUdp,
   });
 }
 

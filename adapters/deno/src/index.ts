@@ -1,6 +1,6 @@
 /**
  * `@anyrt/deno`: the anyrt adapter for Deno 2, on Deno's native APIs (`Deno.connect`,
- * `Deno.listen`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
+ * `Deno.listen`, `Deno.listenDatagram`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
  * @module
  */
 export { kindOfCode, kindOfError, toIoError } from "./error.ts";
@@ -8,3 +8,4 @@ export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
 export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoFacts, denoRuntime } from "./runtime.ts";
 export { denoTcp } from "./tcp.ts";
+export { createDenoUdp, denoHasUdp } from "./udp.ts";

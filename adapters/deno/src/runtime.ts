@@ -1,5 +1,5 @@
 /**
- * The Deno runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Deno runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -14,6 +14,7 @@ import {
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
+import { createDenoUdp, denoHasUdp } from "./udp.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -28,6 +29,12 @@ import { createDenoTcp } from "./tcp.ts";
  * way to close abortively (no `SO_LINGER`, no reset). Resets from peers that do send one are read
  * as `ConnectionReset`. `process.signals` is `false` on Windows, where
  * Deno delivers only `SIGKILL` / `SIGTERM`.
+ *
+ * `udp` and `udp.reuseAddress` are declared when Deno was started with `--unstable-net` (which
+ * `Deno.listenDatagram` needs), and are `false` otherwise. `udp.broadcast` is `false`: Deno has no
+ * way to set `SO_BROADCAST`. `udp.multicast` is `false`: Deno sets the multicast TTL and loopback
+ * only through a group membership (a socket that sends to a group without joining it cannot set
+ * them) and joins IPv6 groups by interface index, not by address.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -41,6 +48,7 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
   blocking: { available: true },
+  udp: { available: denoHasUdp(), reuseAddress: denoHasUdp(), broadcast: false, multicast: false },
 });
 
 /** What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay resolution. */
@@ -91,6 +99,7 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     fs: denoFs,
     process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),
+    udp: createDenoUdp(buffers),
   });
 }
 

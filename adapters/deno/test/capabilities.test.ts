@@ -4,7 +4,7 @@ import { createDenoRuntime, denoCapabilities, denoFacts, denoRuntime } from "@an
 import { describe, expect, it } from "vitest";
 
 describe("Deno capabilities", () => {
-  it("declares TCP with half-close, files, subprocesses, worker threads and (off Windows) signals", () => {
+  it("declares TCP with half-close, files, subprocesses, worker threads, (off Windows) signals and, under --unstable-net, UDP", () => {
     expect(denoCapabilities).toEqual({
       tcp: {
         connect: true,
@@ -17,6 +17,7 @@ describe("Deno capabilities", () => {
       fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },
+      udp: { available: true, reuseAddress: true, broadcast: false, multicast: false },
     });
     expect(Object.keys(flattenCapabilities(denoCapabilities))).toEqual([...capabilities]);
     expect(Object.isFrozen(denoCapabilities)).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * `@anyrt/effect/node`: the Effect runtime on Node with `@effect/platform-node`'s services
- * (`NodeFileSystem`, `NodeChildProcessSpawner`) and Effect's Node sockets for TCP.
+ * (`NodeFileSystem`, `NodeChildProcessSpawner`) and Effect's Node sockets for TCP and UDP.
  * @module
  */
 import type { Runtime } from "@anyrt/core";
@@ -10,16 +10,20 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { checkContext } from "./arguments.ts";
 import { effectNodeTcp } from "./node-tcp.ts";
+import { effectNodeUdp } from "./node-udp.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
 export { effectNodeTcp } from "./node-tcp.ts";
+export { effectNodeUdp } from "./node-udp.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
  * socket options and keep-alive delay, set in whole seconds as Node sets it. `tcp.resetOnClose` is
  * `false`: closing a stream whose received bytes the caller never read sends FIN, not RST (Effect's
- * socket has taken those bytes from the kernel already), so the peer reads a clean EOF.
+ * socket has taken those bytes from the kernel already), so the peer reads a clean EOF. UDP goes
+ * through Effect's `DatagramSocket` reader and writer over an adopted `node:dgram` socket, with
+ * every UDP capability.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   checkContext("createEffectNodeRuntime", context);
@@ -37,6 +41,10 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
         keepAliveDelay: true,
       },
       facts: { keepAliveDelayResolutionMs: 1000 },
+    },
+    udp: {
+      udp: effectNodeUdp(context),
+      capabilities: { available: true, reuseAddress: true, broadcast: true, multicast: true },
     },
   });
 }

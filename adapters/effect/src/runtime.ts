@@ -1,8 +1,9 @@
 /**
  * The Effect runtime: an anyrt `Runtime` whose tasks are Effect fibers, whose time is Effect's
  * `Clock`, and whose files and subprocesses are Effect's `FileSystem` and `ChildProcessSpawner`
- * services, all taken from one Effect context. TCP comes from a `Tcp` the caller passes (on Node,
- * `effectNodeTcp`, Effect's own sockets), because Effect has no service for opening connections.
+ * services, all taken from one Effect context. TCP and UDP come from a `Tcp` and a `Udp` the caller
+ * passes (on Node, `effectNodeTcp` and `effectNodeUdp`, Effect's own sockets), because Effect has no
+ * service for opening connections or binding datagram sockets on demand.
  * @module
  */
 import {
@@ -12,6 +13,7 @@ import {
   type Runtime,
   type Tcp,
   type TcpFacts,
+  type Udp,
 } from "@anyrt/core";
 import { checkObject, checkOptions, checkText } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";
@@ -35,6 +37,15 @@ export interface EffectRuntimeOptions {
         readonly capabilities: PartManifest<"tcp">;
         /** Its TCP facts. */
         readonly facts: TcpFacts;
+      }
+    | undefined;
+  /** UDP, with every UDP capability it supports; absent: no UDP capability is declared. */
+  readonly udp?:
+    | {
+        /** The UDP part. */
+        readonly udp: Udp;
+        /** Which UDP capabilities it supports. */
+        readonly capabilities: PartManifest<"udp">;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -90,6 +101,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
+    udp: options.udp?.capabilities ?? { available: false, reuseAddress: false, broadcast: false, multicast: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   const scheduler = effectScheduler(context);
@@ -100,6 +112,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     capabilities,
     facts: { tcp: tcp?.facts ?? null },
     tcp: tcp?.tcp,
+    udp: options.udp?.udp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
     tasks: effectSpawn(context, scheduler),

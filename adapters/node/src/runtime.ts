@@ -1,5 +1,5 @@
 /**
- * The Node runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Node runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -9,6 +9,7 @@ import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
 import { nodeTcp } from "./tcp.ts";
+import { nodeUdp } from "./udp.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
@@ -16,6 +17,7 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
+  udp: { available: true, reuseAddress: true, broadcast: true, multicast: true },
 });
 
 /**
@@ -56,6 +58,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),
+    udp: nodeUdp,
   });
 }
 

@@ -42,6 +42,8 @@ function hasWorkers(): boolean {
  * `false`: bytes the page never read wait in the page's or the relay's buffers, not in a kernel's,
  * so the relay's TCP connection closes with FIN and the peer reads a clean EOF. `fs.atomicWrite`
  * is `false`: the OPFS engine writes files in place, and `atomic: true` fails with `Unsupported`.
+ * `udp` is `false`: a page has no datagram sockets (WebTransport datagrams are not UDP to a port
+ * of the caller's choosing), and the relay carries TCP only.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   checkObject("webCapabilities", "parts", parts);
@@ -60,6 +62,7 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
     fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },
     blocking: { available: hasWorkers() },
+    udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
   });
 }
 

@@ -11,7 +11,8 @@ import { createWorkerdTcp } from "./tcp.ts";
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
  * listen, has no file system, no subprocesses, no threads for `spawnBlocking`, and no socket
  * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd but the
- * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
+ * core contract has no TLS capability yet, so this adapter always connects in plain TCP. `udp` is
+ * `false`: Workers have no datagram sockets (`cloudflare:sockets` is TCP only).
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -25,6 +26,7 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
   fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },
   blocking: { available: false },
+  udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
 });
 
 /** What this adapter states on workerd that is not yes/no: nothing applies without socket options. */

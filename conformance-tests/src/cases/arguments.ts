@@ -13,6 +13,7 @@ import {
   type BlockingTask,
   type ChildProcess,
   type Command,
+  type DatagramSocket,
   type Duplex,
   type File,
   type Interval,
@@ -31,6 +32,8 @@ import {
   type TcpStream,
   type Time,
   type Timer,
+  type UdpAddress,
+  type UdpBindOptions,
   WOULD_BLOCK,
   type WriteFileOptions,
 } from "@anyrt/core";
@@ -59,6 +62,9 @@ interface Probe {
   readonly file: File;
   readonly child: ChildProcess;
   readonly blockingTask: BlockingTask;
+  /** A bound datagram socket, and the address of a peer socket that must receive nothing. */
+  readonly datagramSocket: DatagramSocket;
+  readonly datagramPeer: UdpAddress;
 }
 
 /** How a subject is opened for a case, and how the case checks afterwards that nothing happened. */
@@ -124,6 +130,13 @@ const subjects = {
   },
   listen: {
     requires: ["tcp.listen"],
+    async open(ctx) {
+      return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
+    },
+  },
+  /** A runtime that binds datagram sockets (a bind let through is closed by the case). */
+  udp: {
+    requires: ["udp"],
     async open(ctx) {
       return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
     },
@@ -254,6 +267,28 @@ const subjects = {
       };
     },
   },
+  /** A bound datagram socket whose peer must receive nothing, and which must stay unconnected. */
+  datagramSocket: {
+    requires: ["udp"],
+    async open(ctx) {
+      const socket = await ctx.runtime.udp.bind({ hostname: "127.0.0.1", port: 0 });
+      ctx.defer(() => socket.close());
+      const peer = await ctx.runtime.udp.bind({ hostname: "127.0.0.1", port: 0 });
+      ctx.defer(() => peer.close());
+      return {
+        probe: { datagramSocket: socket, datagramPeer: peer.localAddress },
+        async unchanged() {
+          await delay(SETTLE_MS);
+          equal(peer.queued, 0, "datagrams that reached the peer");
+          equal(socket.remoteAddress, null, "the socket's peer after the refused calls");
+          await socket.send(bytes("d"), peer.localAddress);
+          const buffer = new Uint8Array(4);
+          const { bytesRead } = await peer.receive(buffer);
+          equal(text(buffer.subarray(0, bytesRead)), "d", "a datagram after the refused calls");
+        },
+      };
+    },
+  },
   /** A running `cat`, which a refused kill must leave running. */
   child: {
     requires: ["process"],
@@ -352,6 +387,17 @@ interface Arguments {
   readonly "Interval.next": never;
   readonly "Interval.return": never;
   readonly "JoinHandle.then": "onFulfilled" | "onRejected";
+  readonly "udp.bind": OptionsOf<UdpBindOptions>;
+  readonly "DatagramSocket.send": "bytes" | "address" | OptionsOf<OperationOptions>;
+  readonly "DatagramSocket.receive": "buffer" | OptionsOf<OperationOptions>;
+  readonly "DatagramSocket.connect": "address";
+  readonly "DatagramSocket.close": never;
+  readonly "DatagramSocket.setBroadcast": "enable";
+  readonly "DatagramSocket.joinMulticast": "group" | "interfaceAddress";
+  readonly "DatagramSocket.leaveMulticast": "group" | "interfaceAddress";
+  readonly "DatagramSocket.setMulticastTtl": "ttl";
+  readonly "DatagramSocket.setMulticastLoopback": "enable";
+  readonly "DatagramSocket.setMulticastInterface": "interfaceAddress";
 }
 
 /** The methods of the runtime's parts and of the objects they hand out, as the table names them. */
@@ -367,7 +413,8 @@ type EveryMethod =
   | "JoinHandle.abort"
   | "JoinHandle.then"
   | `Timer.${MethodName<Timer>}`
-  | `Interval.${MethodName<Interval>}`;
+  | `Interval.${MethodName<Interval>}`
+  | `DatagramSocket.${MethodName<DatagramSocket>}`;
 
 /** Compiles only while every method has an entry in {@link Arguments} (the error names the missing ones). */
 const everyMethodHasRows: [Exclude<EveryMethod, keyof Arguments>] extends [never]
@@ -428,6 +475,23 @@ function scopeRows(
     } as MethodRows<Arguments[`time.${typeof name}`]>["arguments"],
   };
 }
+
+/** Bad multicast groups for a socket bound to 127.0.0.1: not IPv4 multicast, or not an IP literal. */
+const notGroup: readonly unknown[] = [undefined, "", "127.0.0.1", "localhost", "ff02::1", "240.0.0.1", 1, null];
+/** Bad interface addresses for a socket bound to 127.0.0.1. */
+const notInterface: readonly unknown[] = ["", "localhost", "::1", "127.0.0.01", 1, null];
+/** Bad datagram destinations for a socket bound to 127.0.0.1 (any port: none of them may be sent to). */
+const notUdpAddress: readonly unknown[] = [
+  null,
+  "127.0.0.1:9",
+  { hostname: "localhost", port: 9 },
+  { hostname: "127.0.0.1", port: 0 },
+  { hostname: "127.0.0.1", port: 65536 },
+  { hostname: "127.0.0.1", port: 1.5 },
+  { hostname: "127.0.0.1" },
+  { hostname: "::1", port: 9 },
+  { hostname: "1.2.3", port: 9 },
+];
 
 const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
   "tcp.connect": {
@@ -805,6 +869,119 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
       onRejected: { anyValue: "then ignores a callback that is not a function, as Promise.prototype.then does" },
     },
   },
+  "udp.bind": {
+    subject: "udp",
+    answer: "rejects",
+    arguments: {
+      options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.udp.bind(v as UdpBindOptions) },
+      hostname: {
+        bad: [["127.0.0.1"], "", 1, null, {}, "localhost", "127.0.0.256", "::1%lo", "1::2::3"],
+        call: (p, v) => p.runtime.udp.bind({ hostname: v as string, port: 0 }),
+      },
+      port: {
+        bad: [-1, 65536, 1.5, "80", Number.NaN, null, undefined],
+        call: (p, v) => p.runtime.udp.bind({ hostname: "127.0.0.1", port: v as number }),
+      },
+      reuseAddress: {
+        bad: notBoolean,
+        call: (p, v) => p.runtime.udp.bind({ hostname: "127.0.0.1", port: 0, reuseAddress: v as boolean }),
+      },
+      receiveQueue: {
+        bad: [0, -1, 1.5, "8", Number.NaN, null, 65537],
+        call: (p, v) => p.runtime.udp.bind({ hostname: "127.0.0.1", port: 0, receiveQueue: v as number }),
+      },
+    },
+  },
+  "DatagramSocket.send": {
+    subject: "datagramSocket",
+    answer: "rejects",
+    arguments: {
+      bytes: {
+        bad: [undefined, null, "x", [1], new ArrayBuffer(1), new Uint16Array(1), new Uint8Array(65508)],
+        call: (p, v) => p.datagramSocket.send(v as Uint8Array, p.datagramPeer),
+      },
+      address: {
+        bad: notUdpAddress,
+        call: (p, v) => p.datagramSocket.send(bytes("x"), v as UdpAddress),
+      },
+      ...signalRows((p, options) => p.datagramSocket.send(bytes("x"), p.datagramPeer, options as OperationOptions)),
+    },
+  },
+  "DatagramSocket.receive": {
+    subject: "datagramSocket",
+    answer: "rejects",
+    arguments: {
+      buffer: { bad: notBuffer, call: (p, v) => p.datagramSocket.receive(v as Uint8Array) },
+      ...signalRows((p, options) => p.datagramSocket.receive(new Uint8Array(8), options as OperationOptions)),
+    },
+  },
+  "DatagramSocket.connect": {
+    subject: "datagramSocket",
+    answer: "rejects",
+    arguments: {
+      address: {
+        bad: [undefined, ...notUdpAddress],
+        call: (p, v) => p.datagramSocket.connect(v as UdpAddress),
+      },
+    },
+  },
+  "DatagramSocket.close": { subject: "datagramSocket", answer: "rejects", arguments: {} },
+  "DatagramSocket.setBroadcast": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      enable: { bad: [undefined, ...notBoolean], call: (p, v) => p.datagramSocket.setBroadcast(v as boolean) },
+    },
+  },
+  "DatagramSocket.joinMulticast": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      group: { bad: notGroup, call: (p, v) => p.datagramSocket.joinMulticast(v as string) },
+      interfaceAddress: {
+        bad: notInterface,
+        call: (p, v) => p.datagramSocket.joinMulticast("239.255.0.1", v as string),
+      },
+    },
+  },
+  "DatagramSocket.leaveMulticast": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      group: { bad: notGroup, call: (p, v) => p.datagramSocket.leaveMulticast(v as string) },
+      interfaceAddress: {
+        bad: notInterface,
+        call: (p, v) => p.datagramSocket.leaveMulticast("239.255.0.1", v as string),
+      },
+    },
+  },
+  "DatagramSocket.setMulticastTtl": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      ttl: {
+        bad: [-1, 256, 1.5, "1", Number.NaN, null, undefined],
+        call: (p, v) => p.datagramSocket.setMulticastTtl(v as number),
+      },
+    },
+  },
+  "DatagramSocket.setMulticastLoopback": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      enable: { bad: [undefined, ...notBoolean], call: (p, v) => p.datagramSocket.setMulticastLoopback(v as boolean) },
+    },
+  },
+  "DatagramSocket.setMulticastInterface": {
+    subject: "datagramSocket",
+    answer: "throws",
+    arguments: {
+      interfaceAddress: {
+        bad: [undefined, ...notInterface],
+        call: (p, v) => p.datagramSocket.setMulticastInterface(v as string),
+      },
+    },
+  },
 };
 
 /** `create` with a bad value, or `"read-only"`: create without write access. */
@@ -929,13 +1106,13 @@ function generatedCases(): ConformanceCase[] {
 }
 
 /** The parts a runtime hands out whose methods the table names by `<part>.<method>`. */
-const runtimeParts = ["tcp", "fs", "process", "blocking", "tasks", "time"] as const;
+const runtimeParts = ["tcp", "fs", "process", "blocking", "udp", "tasks", "time"] as const;
 
 export const argumentCases: ConformanceCase[] = [
   {
     id: "arguments/every-runtime-method-has-rows",
     title:
-      "every method of the runtime's tcp, fs, process, blocking, tasks and time has rows in the bad-argument table",
+      "every method of the runtime's tcp, fs, process, blocking, udp, tasks and time has rows in the bad-argument table",
     requires: [],
     async run({ runtime }) {
       ok(everyMethodHasRows, "every method of the contract has rows");

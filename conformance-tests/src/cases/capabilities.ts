@@ -68,11 +68,15 @@ const partProbes: {
       return blocking.spawnBlocking({ module: "data:text/javascript,export default () => 1" });
     },
   },
+  udp: {
+    bind: (udp, ctx) => released(ctx, udp.bind({ hostname: "127.0.0.1", port: 0 }), close),
+  },
 };
 
 /**
  * How the suite gets each kind of object whose methods a capability gates, and checks that the
- * object still works after a refused call: a TCP stream from a pair through the runtime.
+ * object still works after a refused call: a TCP stream from a pair through the runtime, a
+ * datagram socket bound on loopback.
  */
 const subjects: {
   readonly [O in keyof GatedObjectTypes]: {
@@ -89,6 +93,22 @@ const subjects: {
         async stillWorks() {
           await writeAll(a, bytes("still"));
           equal(text(await readExactly(b, 5)), "still", "bytes after the refused call");
+        },
+      };
+    },
+  },
+  DatagramSocket: {
+    requires: ["udp"],
+    async open(ctx) {
+      const socket = await ctx.runtime.udp.bind({ hostname: "127.0.0.1", port: 0 });
+      ctx.defer(() => socket.close());
+      return {
+        subject: socket,
+        async stillWorks() {
+          await socket.send(bytes("still"), socket.localAddress);
+          const buffer = new Uint8Array(16);
+          const { bytesRead } = await socket.receive(buffer);
+          equal(text(buffer.subarray(0, bytesRead)), "still", "a datagram after the refused call");
         },
       };
     },
@@ -110,6 +130,16 @@ const objectProbes: {
   },
   "tcp.keepAliveDelay": {
     setKeepAlive: (stream) => stream.setKeepAlive(true, 1000),
+  },
+  "udp.broadcast": {
+    setBroadcast: (socket) => socket.setBroadcast(false),
+  },
+  "udp.multicast": {
+    joinMulticast: (socket) => socket.joinMulticast("239.255.0.1", "127.0.0.1"),
+    leaveMulticast: (socket) => socket.leaveMulticast("239.255.0.1", "127.0.0.1"),
+    setMulticastTtl: (socket) => socket.setMulticastTtl(1),
+    setMulticastLoopback: (socket) => socket.setMulticastLoopback(true),
+    setMulticastInterface: (socket) => socket.setMulticastInterface("127.0.0.1"),
   },
 };
 

@@ -8,7 +8,8 @@
  * worker-thread pool behind `spawnBlocking` (`BlockingPool`, `webWorkerFactory`); the write side of a
  * stream (`WriteHalf` over a `WriteTransport`, the counterpart of `ReadHalf`), the transport of
  * runtimes that write only asynchronously (`StagingTransport`) and their duplex (`StagedStream`),
- * with their buffer pool (`BufferPool`); and what an adapter needs to run tasks and timers its own
+ * with their buffer pool (`BufferPool`); the receive queue and socket of UDP over a runtime's
+ * transport (`DatagramQueue`, `QueuedDatagramSocket`) with its argument checks; and what an adapter needs to run tasks and timers its own
  * way (`defineJoinHandleClass`, `handleInternally`, the start queue an executor's tasks start on
  * (`StartQueue`), `TimerQueue`).
  * @module
@@ -36,6 +37,12 @@ export { type BlockingEndpoint, serveBlockingRequests } from "./blocking/server.
 export { unsupportedBlocking } from "./blocking.ts";
 export { BufferPool } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
+export {
+  DatagramQueue,
+  type DatagramTransport,
+  QueuedDatagramSocket,
+  type QueuedDatagramSocketOptions,
+} from "./datagram-socket.ts";
 export {
   type ErrnoTable,
   errnoIoError,
@@ -69,6 +76,14 @@ export {
   type TaskHooks,
 } from "./task.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
+export {
+  type CheckedBindOptions,
+  checkBindOptions,
+  checkDatagram,
+  checkIpLiteral,
+  checkUdpAddress,
+  closedSocket,
+} from "./udp.ts";
 export {
   checkArray,
   checkBoolean,

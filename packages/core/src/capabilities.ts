@@ -12,6 +12,7 @@ import { IoError } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Processes } from "./process.ts";
 import type { Tcp, TcpStream } from "./tcp.ts";
+import type { DatagramSocket, Udp } from "./udp.ts";
 import { checkObject, describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */
@@ -24,9 +25,11 @@ export interface RuntimePartTypes {
   readonly process: Processes;
   /** `runtime.blocking`. */
   readonly blocking: Blocking;
+  /** `runtime.udp`. */
+  readonly udp: Udp;
 }
 
-/** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`. */
+/** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`, `"udp"`. */
 export type Part = keyof RuntimePartTypes;
 
 /** The names of the methods of `T`. */
@@ -43,6 +46,8 @@ export type MethodName<T> = {
 export interface GatedObjectTypes {
   /** A TCP stream's socket options. */
   readonly TcpStream: TcpStream;
+  /** A datagram socket's broadcast and multicast options. */
+  readonly DatagramSocket: DatagramSocket;
 }
 
 /** A method of an object a part hands out (a `TcpStream`'s `setNoDelay`) that a capability gates. */
@@ -180,6 +185,42 @@ export const capabilityTable = {
       gates: ["spawnBlocking"],
       objectGates: [],
       needs: [],
+    },
+  },
+  udp: {
+    available: {
+      summary:
+        "`runtime.udp.bind` binds a UDP socket: whole datagrams sent and received with truncation reported, connected mode, cancel-safe receives into a bounded queue whose drops are counted.",
+      gates: ["bind"],
+      objectGates: [],
+      needs: [],
+    },
+    reuseAddress: {
+      summary:
+        "`bind` with `reuseAddress: true` sets `SO_REUSEADDR`, so that several sockets bind one address; undeclared, the option fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [{ method: "bind", argument: 0, option: "reuseAddress" }],
+      needs: ["udp"],
+    },
+    broadcast: {
+      summary: "`setBroadcast(true)` on a datagram socket allows sending to broadcast addresses.",
+      gates: [],
+      objectGates: [{ object: "DatagramSocket", method: "setBroadcast" }],
+      needs: ["udp"],
+    },
+    multicast: {
+      summary:
+        "A datagram socket joins and leaves multicast groups and sets the multicast TTL, loopback and outgoing interface.",
+      gates: [],
+      objectGates: [
+        { object: "DatagramSocket", method: "joinMulticast" },
+        { object: "DatagramSocket", method: "leaveMulticast" },
+        { object: "DatagramSocket", method: "setMulticastTtl" },
+        { object: "DatagramSocket", method: "setMulticastLoopback" },
+        { object: "DatagramSocket", method: "setMulticastInterface" },
+      ],
+      needs: ["udp"],
     },
   },
 } as const satisfies { readonly [P in Part]: { readonly [key: string]: CapabilitySpec<P> } };

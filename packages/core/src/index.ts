@@ -1,6 +1,6 @@
 /**
  * `@anyrt/core`: the runtime-agnostic contract of anyrt (byte streams, TCP, files,
- * subprocesses, tasks and time, one error taxonomy, a capability manifest) and the in-memory
+ * subprocesses, UDP, tasks and time, one error taxonomy, a capability manifest) and the in-memory
  * pipes written once against it. What only adapter authors need is in `@anyrt/core/adapter`.
  * @module
  */
@@ -80,6 +80,19 @@ export {
   type Time,
   type Timer,
 } from "./time.ts";
+export {
+  type DatagramReceive,
+  type DatagramSocket,
+  DEFAULT_RECEIVE_QUEUE,
+  type IpLiteral,
+  MAX_DATAGRAM_IPV4,
+  MAX_DATAGRAM_IPV6,
+  MAX_RECEIVE_QUEUE,
+  parseIpLiteral,
+  type Udp,
+  type UdpAddress,
+  type UdpBindOptions,
+} from "./udp.ts";
 export * from "./util/index.ts";
 export {
   createVirtualScheduler,

@@ -31,6 +31,7 @@ import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
+import { checkBindOptions, type Udp } from "./udp.ts";
 import { checkObject } from "./validate.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
@@ -66,6 +67,8 @@ export interface Runtime {
   readonly time: Time;
   /** Work on worker threads (the `blocking` capability); without it every task rejects `Unsupported`. */
   readonly blocking: Blocking;
+  /** UDP sockets (the `udp.*` capabilities). */
+  readonly udp: Udp;
 }
 
 /**
@@ -98,6 +101,8 @@ export interface RuntimeParts {
   readonly tasks?: Spawn | undefined;
   /** The worker-thread pool (usually a `BlockingPool` from `@anyrt/core/adapter`). */
   readonly blocking?: Blocking | undefined;
+  /** The UDP part; required when `udp` is declared. */
+  readonly udp?: Udp | undefined;
 }
 
 /** For each part, its gated methods with the capabilities each needs, from the capability table. */
@@ -148,6 +153,7 @@ const argumentChecks: {
   tcp: { connect: checkConnectOptions, listen: checkListenOptions },
   fs: checkFsArguments,
   process: { spawn: checkCommand, output: checkCommand },
+  udp: { bind: checkBindOptions },
 };
 
 /**
@@ -228,7 +234,7 @@ function gate<P extends Part>(
  * import { defineRuntime, isIoError } from "@anyrt/core";
  * const runtime = defineRuntime({
  *   id: "example", version: "1.0.0", adapter: "example-adapter",
- *   capabilities: { tcp: false, fs: false, process: false, blocking: false },
+ *   capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false },
  *   facts: { tcp: null },
  * });
  * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
@@ -259,5 +265,6 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
       ...gate("blocking", parts.blocking, declared, adapter),
       poolSize: pool?.poolSize ?? 0,
     }) as unknown as Blocking,
+    udp: Object.freeze(gate("udp", parts.udp, declared, adapter)) as unknown as Udp,
   });
 }

@@ -25,12 +25,13 @@ import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
+const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false, udp: false };
 const everything: CapabilityManifest = {
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
+  udp: { available: true, reuseAddress: true, broadcast: true, multicast: true },
 };
 
 function runtimeWith(capabilities: CapabilityDeclaration, facts: FactsDeclaration, parts: Partial<RuntimeParts> = {}) {
@@ -47,7 +48,7 @@ const refusal = (build: () => unknown): unknown => {
 };
 
 /** Parts whose every method resolves to the method's name, so that a call that went through shows. */
-function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> {
+function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp"> {
   const part = (methods: readonly string[]) =>
     Object.fromEntries(methods.map((method) => [method, async () => method])) as never;
   const methodsOf = (name: string) => capabilityRows.filter((row) => row.part === name).flatMap((row) => row.gates);
@@ -56,6 +57,7 @@ function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking
     fs: part(methodsOf("fs")),
     process: part(methodsOf("process")),
     blocking: { poolSize: 3, spawnBlocking: (async () => "spawnBlocking") as never },
+    udp: part(methodsOf("udp")),
   };
 }
 
@@ -74,6 +76,7 @@ const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
   spawn: [{ command: "true" }],
   output: [{ command: "true" }],
   spawnBlocking: [{ module: "data:text/javascript,export default () => 1" }],
+  bind: [{ hostname: "127.0.0.1", port: 0 }],
 };
 
 describe("the capability table", () => {
@@ -90,6 +93,10 @@ describe("the capability table", () => {
       "process",
       "process.signals",
       "blocking",
+      "udp",
+      "udp.reuseAddress",
+      "udp.broadcast",
+      "udp.multicast",
     ]);
     for (const row of capabilityRows) {
       expect(row.id).toBe(row.key === "available" ? row.part : `${row.part}.${row.key}`);
@@ -145,6 +152,7 @@ describe("defineRuntime", () => {
         tcp: part(["connect", "listen"]),
         fs: part(Object.keys(goodArguments).slice(2, 10)),
         process: part(["spawn", "output"]),
+        udp: part(["bind"]),
       },
     );
     const bad: readonly (readonly [string, () => PromiseLike<unknown>])[] = [
@@ -158,6 +166,8 @@ describe("defineRuntime", () => {
       ["makeTempDir", () => runtime.fs.makeTempDir("a/b")],
       ["spawn", () => runtime.process.spawn({ command: "true", clearEnv: 1 as never })],
       ["output", () => runtime.process.output(null as never)],
+      ["bind", () => runtime.udp.bind({ hostname: "localhost", port: 0 })],
+      ["bind", () => runtime.udp.bind({ port: 0, receiveQueue: 0 })],
     ];
     for (const [method, call] of bad) {
       await expect(call(), method).rejects.toMatchObject({ kind: "InvalidInput" });

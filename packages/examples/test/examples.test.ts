@@ -1,18 +1,22 @@
 // Runs every program of packages/examples/src as a user would, as a process of the runtime running
 // this test (npm test runs it on Node, inside Deno and inside Bun): the echo server with its
-// client, the Redis client against a real `redis-server`, `spawnBlocking` for CPU work. On Node it
+// client, the Redis client against a real `redis-server`, the DNS client on UDP against Debian's
+// `dnsmasq`, `spawnBlocking` for CPU work. On Node it
 // also runs the Worker inside `workerd serve` and the page in headless Chromium, each against the
 // echo server.
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const examples = join(import.meta.dirname, "..", "src");
 const redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((path) => existsSync(path));
+const dnsmasq = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq"].find((path) => existsSync(path));
 
 /**
  * The files of src/ and the tests that run them: a new one fails the first test until it is run.
@@ -23,6 +27,7 @@ const programs = [
   "echo-server.ts",
   "echo-client.ts",
   "redis-client.ts",
+  "dns-udp/dns-client.ts",
   "blocking.ts",
   "blocking-work.ts",
   "worker.ts",
@@ -30,10 +35,14 @@ const programs = [
   "browser/serve.ts",
 ];
 
-/** How this runtime runs a program file, with the permissions the program's comment names. */
-function command(file: string, permissions: string[]): string[] {
+/**
+ * How this runtime runs a program file, with the permissions the program's comment names and the
+ * unstable Deno APIs it needs (`net` for `Deno.listenDatagram`).
+ */
+function command(file: string, permissions: string[], unstable: string[] = []): string[] {
   const path = join(examples, file);
-  return runtime === "deno" ? ["run", ...permissions.map((name) => `--allow-${name}`), path] : [path];
+  const flags = [...permissions.map((name) => `--allow-${name}`), ...unstable.map((name) => `--unstable-${name}`)];
+  return runtime === "deno" ? ["run", ...flags, path] : [path];
 }
 
 /** A running program: its output so far, and a promise of the first stdout line matching `pattern`. */
@@ -86,6 +95,29 @@ async function runToEnd(args: string[]): Promise<{ code: number | null; output: 
   return { code, output: program.output() };
 }
 
+/**
+ * A port on 127.0.0.1 free for both UDP and TCP right now (dnsmasq listens on both): a free UDP
+ * port whose TCP twin is not a busy machine's ephemeral port of some connection.
+ */
+async function freeDnsPort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const socket = createSocket("udp4");
+      socket.once("error", reject);
+      socket.bind(0, "127.0.0.1", () => {
+        const { port } = socket.address();
+        socket.close(() => resolve(port));
+      });
+    });
+    const tcpFree = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (tcpFree) return port;
+  }
+}
+
 /** A TCP port nobody listens on right now. */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -136,6 +168,54 @@ describe(`examples on ${runtime}`, () => {
       const second = await runToEnd(command("redis-client.ts", ["net"]).concat(String(port)));
       expect(second.output).toContain("\n2\n");
       redis.child.kill();
+    },
+  );
+
+  it.runIf(dnsmasq !== undefined || process.env.CI === "true")(
+    "the DNS client on anyrt's UDP gets answers from a real dnsmasq",
+    async () => {
+      if (dnsmasq === undefined) throw new Error("dnsmasq is not installed (.ci/run installs it)");
+      const directory = mkdtempSync(join(tmpdir(), "anyrt-example-dns-"));
+      const hosts = join(directory, "hosts");
+      writeFileSync(hosts, "127.0.0.42 service.anyrt.test\n10.1.2.3 service.anyrt.test\n::1 service.anyrt.test\n");
+      const port = await freeDnsPort();
+      // Only the test's hosts file answers: no upstream (--no-resolv), no /etc/hosts, and every other
+      // name under anyrt.test is NXDOMAIN (--local). As root, dnsmasq would drop to "nobody", who
+      // cannot read the hosts file in its private temporary directory.
+      const server = start(
+        [
+          "--keep-in-foreground",
+          "--conf-file=/dev/null",
+          `--port=${port}`,
+          "--listen-address=127.0.0.1",
+          "--bind-interfaces",
+          "--no-resolv",
+          "--no-hosts",
+          `--addn-hosts=${hosts}`,
+          "--local=/anyrt.test/",
+          "--pid-file=",
+          ...(process.getuid?.() === 0 ? ["--user=root"] : []),
+          "--log-facility=-",
+        ],
+        dnsmasq,
+      );
+      try {
+        // dnsmasq logs to stderr (--log-facility=-), which line() does not watch: poll its output.
+        for (let i = 0; i < 200 && !/read .*hosts - 3 names/.test(server.output()); i++) await sleep(25);
+        const client = (...args: string[]) =>
+          runToEnd(command("dns-udp/dns-client.ts", ["net"], ["net"]).concat(String(port), ...args));
+        expect(server.output(), server.output()).toMatch(/read .*hosts - 3 names/);
+        const ipv4 = await client("service.anyrt.test", "A");
+        expect(ipv4.code, ipv4.output).toBe(0);
+        expect(ipv4.output.trim().split("\n").sort()).toEqual(["10.1.2.3", "127.0.0.42"]);
+        expect(await client("service.anyrt.test", "AAAA")).toEqual({ code: 0, output: "::1\n" });
+        const missing = await client("missing.anyrt.test", "A");
+        expect(missing.code, missing.output).toBe(3);
+        expect(missing.output).toContain("NXDOMAIN");
+      } finally {
+        server.child.kill();
+        rmSync(directory, { recursive: true, force: true });
+      }
     },
   );
 

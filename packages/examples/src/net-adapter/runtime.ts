@@ -94,6 +94,7 @@ export function createNetRuntime(): Runtime {
       fs: false,
       process: false,
       blocking: false,
+      udp: false,
     },
     // Facts that are not yes/no, each null where its capability is undeclared.
     facts: { tcp: { keepAliveDelayResolutionMs: null } },

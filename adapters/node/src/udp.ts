@@ -1,0 +1,125 @@
+/**
+ * UDP on `node:dgram`: each arrival (a `'message'` event, a buffer of its own) goes to core's
+ * `DatagramQueue`; sends go through `socket.send`, whose callback ends the wait, so that Node's
+ * send queue is the backpressure. Broadcast and multicast are `node:dgram`'s own options.
+ * @module
+ */
+import dgram from "node:dgram";
+import type { DatagramSocket, SocketAddress, Udp, UdpBindOptions } from "@anyrt/core";
+import {
+  checkBindOptions,
+  closedSocket,
+  DatagramQueue,
+  type DatagramTransport,
+  QueuedDatagramSocket,
+} from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+
+/** What `node:dgram` reports about a sender, as anyrt's `SocketAddress`. */
+function addressOf(info: dgram.RemoteInfo | { address: string; port: number; family: string }): SocketAddress {
+  return { hostname: info.address, port: info.port, family: info.family === "IPv6" ? 6 : 4 };
+}
+
+/** A `node:dgram` socket as core's transport. */
+class NodeDatagramTransport implements DatagramTransport {
+  readonly localAddress: SocketAddress;
+  readonly #socket: dgram.Socket;
+  readonly #label: string;
+  #closed = false;
+
+  constructor(socket: dgram.Socket, label: string) {
+    this.#socket = socket;
+    this.#label = label;
+    this.localAddress = addressOf(socket.address());
+  }
+
+  // Node takes the datagram at once (sent, or queued in libuv's send queue holding `bytes`), so
+  // no signal can take it back: the send waits for the callback, which says when `bytes` are free
+  // again and carries the send error.
+  send(bytes: Uint8Array, to: SocketAddress): Promise<void> | undefined {
+    if (this.#closed) return Promise.reject(closedSocket("send"));
+    const socket = this.#socket;
+    return new Promise<void>((resolve, reject) => {
+      socket.send(bytes, to.port, to.hostname, (error) => {
+        if (error === null || error === undefined) resolve();
+        else reject(toIoError(error, `send to ${to.hostname}:${to.port}`));
+      });
+    });
+  }
+
+  setBroadcast(enable: boolean): void {
+    this.#call("setBroadcast", () => this.#socket.setBroadcast(enable));
+  }
+
+  joinMulticast(group: string, interfaceAddress: string | undefined): void {
+    this.#call(`joinMulticast ${group}`, () => this.#socket.addMembership(group, interfaceAddress));
+  }
+
+  leaveMulticast(group: string, interfaceAddress: string | undefined): void {
+    this.#call(`leaveMulticast ${group}`, () => this.#socket.dropMembership(group, interfaceAddress));
+  }
+
+  setMulticastTtl(ttl: number): void {
+    this.#call("setMulticastTtl", () => this.#socket.setMulticastTTL(ttl));
+  }
+
+  setMulticastLoopback(enable: boolean): void {
+    this.#call("setMulticastLoopback", () => this.#socket.setMulticastLoopback(enable));
+  }
+
+  setMulticastInterface(interfaceAddress: string): void {
+    this.#call("setMulticastInterface", () => this.#socket.setMulticastInterface(interfaceAddress));
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    return new Promise<void>((resolve) => this.#socket.close(() => resolve()));
+  }
+
+  #call(operation: string, call: () => unknown): void {
+    try {
+      call();
+    } catch (error) {
+      throw toIoError(error, `${operation} on ${this.#label}`);
+    }
+  }
+}
+
+/**
+ * Node's UDP: `bind` opens a `udp4` or `udp6` socket (by the family of the address bound) with
+ * `SO_REUSEADDR` when asked, and resolves once it is bound.
+ */
+export const nodeUdp: Udp = {
+  bind(options: UdpBindOptions): Promise<DatagramSocket> {
+    let checked: ReturnType<typeof checkBindOptions>;
+    try {
+      checked = checkBindOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { hostname, family, port, reuseAddress, receiveQueue } = checked;
+    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: reuseAddress });
+    const where = `${family === 6 ? `[${hostname}]` : hostname}:${port}`;
+    return new Promise<DatagramSocket>((resolve, reject) => {
+      const onBindError = (error: Error) => {
+        socket.close();
+        reject(toIoError(error, `bind ${where}`));
+      };
+      socket.once("error", onBindError);
+      socket.bind(port, hostname, () => {
+        socket.off("error", onBindError);
+        const transport = new NodeDatagramTransport(socket, `udp ${where}`);
+        const local = transport.localAddress;
+        const queue = new DatagramQueue(`receive on ${local.hostname}:${local.port}`, receiveQueue);
+        socket.on("message", (message: Buffer, info: dgram.RemoteInfo) => queue.push(message, addressOf(info), true));
+        socket.on("error", (error: Error) =>
+          queue.fail(toIoError(error, `receive on ${local.hostname}:${local.port}`)),
+        );
+        resolve(
+          new QueuedDatagramSocket(transport, queue, { adapter: "@anyrt/node", broadcast: true, multicast: true }),
+        );
+      });
+    });
+  },
+};
