@@ -132,9 +132,9 @@ describe(`examples on ${runtime}`, () => {
       );
       await redis.line(/Ready to accept connections/);
       const first = await runToEnd(command("redis-client.ts", ["net"]).concat(String(port)));
-      expect(first).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n' });
+      expect(first).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n2 ERR null\n' });
       const second = await runToEnd(command("redis-client.ts", ["net"]).concat(String(port)));
-      expect(second.output).toContain("\n2\n");
+      expect(second.output).toContain("\n3\nnull\n4 ERR null\n");
       redis.child.kill();
     },
   );
