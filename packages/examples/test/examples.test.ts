@@ -19,6 +19,15 @@ const redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].fin
  * The example adapter (net-adapter/) is run by net-adapter.test.ts and net-adapter.conformance.test.ts.
  */
 const adapter = ["net-adapter/conformance.ts", "net-adapter/runtime.ts", "net-adapter/stream.ts"];
+/** The protocol clients, run by resp.test.ts and memcached.test.ts against real servers (redis-client.ts uses resp/). */
+const clients = [
+  "resp/client.ts",
+  "resp/codec.ts",
+  "resp/index.ts",
+  "memcached/client.ts",
+  "memcached/index.ts",
+  "memcached/protocol.ts",
+];
 const programs = [
   "echo-server.ts",
   "echo-client.ts",
@@ -112,7 +121,7 @@ afterAll(() => {
 describe(`examples on ${runtime}`, () => {
   it("every program in src/ is run by this file", () => {
     const found = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"));
-    expect(found.sort()).toEqual([...programs, ...adapter].sort());
+    expect(found.sort()).toEqual([...programs, ...adapter, ...clients].sort());
   });
 
   it("the echo client gets back what it sent, then EOF", async () => {
