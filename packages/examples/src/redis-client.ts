@@ -1,67 +1,21 @@
-// A line-protocol client on anyrt: a minimal Redis client that speaks RESP over one TCP stream,
-// reading replies through a `BufReader` (`readLine` for the status line, `readExact` for a bulk
-// string's bytes). `node src/redis-client.ts [port]` against a `redis-server` (default port 6379);
-// it runs the same on Deno (`--allow-net`) and Bun.
+// A Redis client on anyrt: the RESP client of ./resp/ run as a program. `node
+// src/redis-client.ts [port]` against a `redis-server` (default port 6379); it runs the same on
+// Deno (`--allow-net`) and Bun. ./resp/README.md says what the client does.
 import process from "node:process";
 import { runtime } from "@anyrt/auto";
-import { BufReader, IoError, readExact, type TcpStream, writeAll } from "@anyrt/core";
-
-/** A Redis reply: a status or error line, an integer, a bulk string (`null` when absent). */
-type Reply = string | number | null;
-
-/** One connection: commands go out as RESP arrays, replies come back through a buffered reader. */
-class Redis {
-  readonly #stream: TcpStream;
-  readonly #reader: BufReader;
-
-  constructor(stream: TcpStream) {
-    this.#stream = stream;
-    this.#reader = new BufReader(stream);
-  }
-
-  /** Sends one command and reads its reply; a Redis error reply rejects. */
-  async command(...args: string[]): Promise<Reply> {
-    const encoder = new TextEncoder();
-    const parts = args.map((arg) => `$${encoder.encode(arg).length}\r\n${arg}\r\n`);
-    await writeAll(this.#stream, encoder.encode(`*${args.length}\r\n${parts.join("")}`));
-    return this.#reply();
-  }
-
-  async #reply(): Promise<Reply> {
-    const line = await this.#reader.readLine(); // strips "\r\n"
-    if (line === null) throw new IoError("UnexpectedEof", "redis: the server closed the connection");
-    const rest = line.slice(1);
-    switch (line[0]) {
-      case "+":
-        return rest;
-      case "-":
-        throw new Error(`redis: ${rest}`);
-      case ":":
-        return Number(rest);
-      case "$": {
-        const length = Number(rest);
-        if (length < 0) return null;
-        const bytes = await readExact(this.#reader, new Uint8Array(length + 2)); // the value and its "\r\n"
-        return new TextDecoder().decode(bytes.subarray(0, length));
-      }
-      default:
-        throw new IoError("InvalidData", `redis: unexpected reply ${JSON.stringify(line)}`);
-    }
-  }
-
-  close(): Promise<void> {
-    return this.#stream.close();
-  }
-}
+import { RespClient, RespError } from "./resp/index.ts";
 
 const port = Number(process.argv[2] ?? 6379);
-const redis = new Redis(await runtime.tcp.connect({ hostname: "127.0.0.1", port }));
+const redis = await RespClient.connect(runtime, { port });
 try {
-  console.log(await redis.command("PING")); // PONG
-  await redis.command("SET", "anyrt:greeting", "hello\r\nfrom anyrt"); // binary-safe: a bulk string
-  console.log(JSON.stringify(await redis.command("GET", "anyrt:greeting"))); // "hello\r\nfrom anyrt"
-  console.log(await redis.command("INCR", "anyrt:counter")); // 1, 2, ... on each run
-  console.log(await redis.command("GET", "anyrt:missing")); // null
+  console.log(await redis.command(["PING"])); // PONG
+  await redis.command(["SET", "anyrt:greeting", "hello\r\nfrom anyrt"]); // binary-safe: a bulk string
+  console.log(JSON.stringify(await redis.command(["GET", "anyrt:greeting"]))); // "hello\r\nfrom anyrt"
+  console.log(await redis.command(["INCR", "anyrt:counter"])); // 1, 2, ... on each run
+  console.log(await redis.command(["GET", "anyrt:missing"])); // null
+  const replies = await redis.pipeline([["INCR", "anyrt:counter"], ["NOSUCHCOMMAND"], ["GET", "anyrt:missing"]]);
+  // A pipeline answers every command in its place, an error reply included: 2 ERR null.
+  console.log(replies.map((reply) => (reply instanceof RespError ? reply.code : String(reply))).join(" "));
 } finally {
   await redis.close();
 }

@@ -23,6 +23,15 @@ const dnsmasq = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq"].find((path) => 
  * The example adapter (net-adapter/) is run by net-adapter.test.ts and net-adapter.conformance.test.ts.
  */
 const adapter = ["net-adapter/conformance.ts", "net-adapter/runtime.ts", "net-adapter/stream.ts"];
+/** The protocol clients, run by resp.test.ts and memcached.test.ts against real servers (redis-client.ts uses resp/). */
+const clients = [
+  "resp/client.ts",
+  "resp/codec.ts",
+  "resp/index.ts",
+  "memcached/client.ts",
+  "memcached/index.ts",
+  "memcached/protocol.ts",
+];
 const programs = [
   "echo-server.ts",
   "echo-client.ts",
@@ -144,7 +153,7 @@ afterAll(() => {
 describe(`examples on ${runtime}`, () => {
   it("every program in src/ is run by this file", () => {
     const found = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"));
-    expect(found.sort()).toEqual([...programs, ...adapter].sort());
+    expect(found.sort()).toEqual([...programs, ...adapter, ...clients].sort());
   });
 
   it("the echo client gets back what it sent, then EOF", async () => {
@@ -164,9 +173,9 @@ describe(`examples on ${runtime}`, () => {
       );
       await redis.line(/Ready to accept connections/);
       const first = await runToEnd(command("redis-client.ts", ["net"]).concat(String(port)));
-      expect(first).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n' });
+      expect(first).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n2 ERR null\n' });
       const second = await runToEnd(command("redis-client.ts", ["net"]).concat(String(port)));
-      expect(second.output).toContain("\n2\n");
+      expect(second.output).toContain("\n3\nnull\n4 ERR null\n");
       redis.child.kill();
     },
   );
