@@ -35,7 +35,7 @@ function tcpStream(end: ReturnType<typeof duplex>[0], honours: { options: boolea
 }
 
 /** Parts whose every method succeeds: a broken gate lets each call through. */
-const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
+const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "unix" | "dns"> = {
   tcp: {
     connect: async () => tcpStream(duplex(64)[0], { options: true, delay: true }),
     listen: async () => ({ close: async () => {} }) as never,
@@ -55,10 +55,25 @@ const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
     output: async () => ({}) as never,
   },
   blocking: { poolSize: 0, spawnBlocking: (() => Promise.resolve(1)) as never },
+  unix: {
+    connect: async () => ({ close: async () => {} }) as never,
+    listen: async () => ({ close: async () => {} }) as never,
+  },
+  dns: {
+    lookup: async () => [{ address: "127.0.0.1", family: 4 }],
+    records: async () => [],
+  },
 };
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
-const noFacts: FactsDeclaration = { tcp: null };
+const nothing: CapabilityDeclaration = {
+  tcp: false,
+  fs: false,
+  process: false,
+  blocking: false,
+  unix: false,
+  dns: false,
+};
+const noFacts: FactsDeclaration = { tcp: null, unix: null };
 
 /** A target whose runtime is `runtime`, with a TCP pair whose streams honour `honours`. */
 function target(runtime: Runtime, honours: { options: boolean; delay: boolean }): ConformanceTarget {

@@ -5,9 +5,11 @@
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, BufferPool, blockingPools, createWebWorkerPool } from "@anyrt/core/adapter";
+import { denoDns } from "./dns.ts";
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
+import { createDenoUnix, maxUnixPathBytes } from "./unix.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -21,7 +23,8 @@ import { createDenoTcp } from "./tcp.ts";
  * sends FIN and then RST, and the peer reads a clean EOF; only its later writes fail. Deno has no
  * way to close abortively (no `SO_LINGER`, no reset). Resets from peers that do send one are read
  * as `ConnectionReset`. `process.signals` is `false` on Windows, where
- * Deno delivers only `SIGKILL` / `SIGTERM`.
+ * Deno delivers only `SIGKILL` / `SIGTERM`; so are `unix.*`, whose `transport: "unix"` Deno
+ * offers on Unix-like systems only.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -35,10 +38,18 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
   blocking: { available: true },
+  unix: { connect: Deno.build.os !== "windows", listen: Deno.build.os !== "windows" },
+  dns: { lookup: true, records: true },
 });
 
-/** What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay resolution. */
-export const denoFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+/**
+ * What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay
+ * resolution; the platform's longest Unix socket path.
+ */
+export const denoFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: Deno.build.os === "windows" ? null : maxUnixPathBytes },
+});
 
 /**
  * Options of {@link createDenoRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -81,6 +92,8 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     capabilities: denoCapabilities,
     facts: denoFacts,
     tcp: createDenoTcp(buffers),
+    unix: createDenoUnix(buffers),
+    dns: denoDns,
     fs: denoFs,
     process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),

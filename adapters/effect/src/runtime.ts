@@ -73,6 +73,9 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
+    // Effect's platform has no Unix socket server nor resolver service of its own to build these on.
+    unix: { connect: false, listen: false },
+    dns: { lookup: false, records: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   const scheduler = effectScheduler(context);
@@ -81,7 +84,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
-    facts: { tcp: tcp?.facts ?? null },
+    facts: { tcp: tcp?.facts ?? null, unix: null },
     tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,

@@ -42,6 +42,8 @@ function hasWorkers(): boolean {
  * `false`: bytes the page never read wait in the page's or the relay's buffers, not in a kernel's,
  * so the relay's TCP connection closes with FIN and the peer reads a clean EOF. `fs.atomicWrite`
  * is `false`: the OPFS engine writes files in place, and `atomic: true` fails with `Unsupported`.
+ * `unix.*` and `dns.*` are `false`: a page has no sockets of its own (TCP goes through the relay,
+ * which resolves names itself) and no resolver API.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   const tcp = parts.tcp !== undefined;
@@ -57,11 +59,16 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
     fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },
     blocking: { available: hasWorkers() },
+    unix: { connect: false, listen: false },
+    dns: { lookup: false, records: false },
   });
 }
 
 /** What a browser runtime states that is not yes/no: nothing applies without socket options. */
-export const webFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+export const webFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: null },
+});
 
 /** The browser's name and version from `navigator.userAgentData` or the user-agent string. */
 function browserVersion(): string {

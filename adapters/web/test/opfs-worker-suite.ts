@@ -11,8 +11,15 @@ const runtime = () =>
     id: "chromium",
     version: "worker",
     adapter: "@anyrt/web",
-    capabilities: { tcp: false, fs: { available: true, atomicWrite: false }, process: false, blocking: false },
-    facts: { tcp: null },
+    capabilities: {
+      tcp: false,
+      fs: { available: true, atomicWrite: false },
+      process: false,
+      blocking: false,
+      unix: false,
+      dns: false,
+    },
+    facts: { tcp: null, unix: null },
     fs: opfsFs(),
   });
 

@@ -10,7 +10,10 @@ import { createWorkerdTcp } from "./tcp.ts";
 /**
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
  * listen, has no file system, no subprocesses, no threads for `spawnBlocking`, and no socket
- * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd but the
+ * options, so those are `false`. Nor Unix domain sockets (a Worker has no file system and
+ * `connect()` takes host and port only) or DNS: `connect()` resolves names itself, and workerd
+ * offers no lookup or record query (DNS over HTTPS through `fetch` is the Worker's own business).
+ * TLS (`secureTransport` / `startTls()`) exists in workerd but the
  * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
@@ -25,10 +28,15 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
   fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },
   blocking: { available: false },
+  unix: { connect: false, listen: false },
+  dns: { lookup: false, records: false },
 });
 
 /** What this adapter states on workerd that is not yes/no: nothing applies without socket options. */
-export const workerdFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+export const workerdFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: null },
+});
 
 /** Options of {@link createWorkerdRuntime}. */
 export interface WorkerdRuntimeOptions {

@@ -13,6 +13,7 @@
  * (`StartQueue`), `TimerQueue`).
  * @module
  */
+
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
 export { type AtomicWriteOps, atomicRequested, atomicTempPath, writeFileAtomic } from "./atomic-write.ts";
 export {
@@ -29,6 +30,12 @@ export { unsupportedBlocking } from "./blocking.ts";
 export { BufferPool } from "./buffer-pool.ts";
 export { type ChildParts, checkCommand, nodeStyleStdio, outputOf, SpawnedChild } from "./child.ts";
 export {
+  bareName,
+  DEFAULT_RECORDS_TIMEOUT_MS,
+  type ResolverLike,
+  recordsWithResolver,
+} from "./dns-resolver.ts";
+export {
   type ErrnoTable,
   errnoIoError,
   errnoTable,
@@ -38,6 +45,7 @@ export {
   posixErrno,
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
+export { connectHappyEyeballs, isIpLiteral, type Lookup } from "./happy-eyeballs.ts";
 export {
   checkFsArguments,
   checkTempPrefix,
@@ -68,9 +76,11 @@ export {
   checkDuplex,
   checkFlags,
   checkFunction,
+  checkHostname,
   checkInteger,
   checkKeepAlive,
   checkLimit,
+  checkLookupArguments,
   checkMethods,
   checkMode,
   checkObject,
@@ -79,10 +89,14 @@ export {
   checkPort,
   checkReadCount,
   checkReader,
+  checkRecordsArguments,
   checkSignal,
   checkSize,
   checkString,
   checkText,
+  checkUnixConnectOptions,
+  checkUnixListenOptions,
+  checkUnixPath,
   checkWriteCount,
   checkWriter,
   describe,

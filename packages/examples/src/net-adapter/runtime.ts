@@ -94,9 +94,11 @@ export function createNetRuntime(): Runtime {
       fs: false,
       process: false,
       blocking: false,
+      unix: false,
+      dns: false,
     },
     // Facts that are not yes/no, each null where its capability is undeclared.
-    facts: { tcp: { keepAliveDelayResolutionMs: null } },
+    facts: { tcp: { keepAliveDelayResolutionMs: null }, unix: null },
     tcp: { connect, listen },
   });
 }
