@@ -1,20 +1,22 @@
-// A line-protocol client on anyrt: a minimal Redis client that speaks RESP over one TCP stream,
+// A line-protocol client on anyrt: a minimal Redis client that speaks RESP over one stream,
 // reading replies through a `BufReader` (`readLine` for the status line, `readExact` for a bulk
-// string's bytes). `node src/redis-client.ts [port]` against a `redis-server` (default port 6379);
-// it runs the same on Deno (`--allow-net`) and Bun.
+// string's bytes). `node src/redis-client.ts [port | socket path]` against a `redis-server`
+// (default port 6379; an argument with a `/` is the path of its Unix socket, `unixsocket` in its
+// configuration); it runs the same on Deno (`--allow-net`, and `--allow-read --allow-write` for a
+// Unix socket) and Bun.
 import process from "node:process";
 import { runtime } from "@anyrt/auto";
-import { BufReader, IoError, readExact, type TcpStream, writeAll } from "@anyrt/core";
+import { BufReader, type Duplex, IoError, readExact, writeAll } from "@anyrt/core";
 
 /** A Redis reply: a status or error line, an integer, a bulk string (`null` when absent). */
 type Reply = string | number | null;
 
 /** One connection: commands go out as RESP arrays, replies come back through a buffered reader. */
 class Redis {
-  readonly #stream: TcpStream;
+  readonly #stream: Duplex;
   readonly #reader: BufReader;
 
-  constructor(stream: TcpStream) {
+  constructor(stream: Duplex) {
     this.#stream = stream;
     this.#reader = new BufReader(stream);
   }
@@ -54,8 +56,11 @@ class Redis {
   }
 }
 
-const port = Number(process.argv[2] ?? 6379);
-const redis = new Redis(await runtime.tcp.connect({ hostname: "127.0.0.1", port }));
+const where = process.argv[2] ?? "6379";
+const stream = where.includes("/")
+  ? await runtime.unix.connect({ path: where })
+  : await runtime.tcp.connect({ hostname: "127.0.0.1", port: Number(where) });
+const redis = new Redis(stream);
 try {
   console.log(await redis.command("PING")); // PONG
   await redis.command("SET", "anyrt:greeting", "hello\r\nfrom anyrt"); // binary-safe: a bulk string
