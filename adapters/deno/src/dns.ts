@@ -116,5 +116,5 @@ async function records<T extends DnsRecordType>(
   }
 }
 
-/** The name-resolution part on Deno (needs `--allow-net`, and `--allow-sys` for `lookup`'s `getaddrinfo`). */
+/** The name-resolution part on Deno (needs `--allow-net`). */
 export const denoDns: Dns = { lookup, records };
