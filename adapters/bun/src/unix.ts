@@ -6,17 +6,10 @@
  * listener stops, as the contract asks.
  * @module
  */
-import type {
-  OperationOptions,
-  Unix,
-  UnixAddress,
-  UnixConnectOptions,
-  UnixListener,
-  UnixListenOptions,
-  UnixStream,
-} from "@anyrt/core";
+import type { Unix, UnixAddress, UnixConnectOptions, UnixListener, UnixListenOptions, UnixStream } from "@anyrt/core";
 import {
   AcceptQueue,
+  AddressedUnixStream,
   abortReason,
   checkUnixConnectOptions,
   checkUnixListenOptions,
@@ -31,55 +24,6 @@ import { type BunSocket, BunTcpStream } from "./tcp.ts";
 export const maxUnixPathBytes = process.platform === "linux" ? 107 : 103;
 
 const unnamed: UnixAddress = Object.freeze({ path: "" });
-
-/** A Unix domain stream over a {@link BunTcpStream} of the same socket. */
-class BunUnixStream implements UnixStream {
-  readonly #stream: BunTcpStream;
-  readonly localAddress: UnixAddress;
-  readonly remoteAddress: UnixAddress;
-
-  constructor(stream: BunTcpStream, localAddress: UnixAddress, remoteAddress: UnixAddress) {
-    this.#stream = stream;
-    this.localAddress = localAddress;
-    this.remoteAddress = remoteAddress;
-  }
-
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#stream.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#stream.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#stream.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#stream.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#stream.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#stream.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#stream.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    return this.#stream.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
 
 /** Connects with `Bun.connect({ unix })`, resolving once connected. */
 function connect(options: UnixConnectOptions): Promise<UnixStream> {
@@ -120,7 +64,7 @@ function connect(options: UnixConnectOptions): Promise<UnixStream> {
           return;
         }
         settled = true;
-        resolve(new BunUnixStream(stream, unnamed, Object.freeze({ path })));
+        resolve(new AddressedUnixStream(stream, unnamed, Object.freeze({ path })));
       },
       (error: unknown) => {
         signal?.removeEventListener("abort", onAbortSignal);
@@ -142,13 +86,13 @@ async function listen(options: UnixListenOptions): Promise<UnixListener> {
   const { path } = options;
   const label = `unix ${path}`;
   const localAddress: UnixAddress = Object.freeze({ path });
-  const queue = new AcceptQueue<BunUnixStream>(`accept on ${label}`, options.backlog ?? 511);
+  const queue = new AcceptQueue<UnixStream>(`accept on ${label}`, options.backlog ?? 511);
   const onOpen = (socket: BunSocket): void => {
     if (queue.refusing) {
       socket.terminate();
       return;
     }
-    queue.push(new BunUnixStream(BunTcpStream.adopt(socket, label), localAddress, unnamed));
+    queue.push(new AddressedUnixStream(BunTcpStream.adopt(socket, label), localAddress, unnamed));
   };
   let server: Bun.UnixSocketListener<BunTcpStream>;
   try {

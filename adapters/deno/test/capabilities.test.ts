@@ -17,10 +17,15 @@ describe("Deno capabilities", () => {
       fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },
+      unix: { connect: Deno.build.os !== "windows", listen: Deno.build.os !== "windows" },
+      dns: { lookup: true, records: true },
     });
     expect(Object.keys(flattenCapabilities(denoCapabilities))).toEqual([...capabilities]);
     expect(Object.isFrozen(denoCapabilities)).toBe(true);
-    expect(denoFacts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
+    expect(denoFacts).toEqual({
+      tcp: { keepAliveDelayResolutionMs: null },
+      unix: { maxPathBytes: Deno.build.os === "windows" ? null : Deno.build.os === "linux" ? 107 : 103 },
+    });
   });
 
   it("names itself with Deno's version", () => {

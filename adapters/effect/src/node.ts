@@ -9,16 +9,19 @@ import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { effectNodeTcp } from "./node-tcp.ts";
+import { effectNodeUnix, maxUnixPathBytes } from "./node-unix.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
 export { effectNodeTcp } from "./node-tcp.ts";
+export { effectNodeUnix } from "./node-unix.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
  * socket options and keep-alive delay, set in whole seconds as Node sets it. `tcp.resetOnClose` is
  * `false`: closing a stream whose received bytes the caller never read sends FIN, not RST (Effect's
- * socket has taken those bytes from the kernel already), so the peer reads a clean EOF.
+ * socket has taken those bytes from the kernel already), so the peer reads a clean EOF. Unix
+ * domain sockets (not on Windows) through the same sockets and servers, on a path.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   return createEffectRuntime(context, {
@@ -36,6 +39,9 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
       },
       facts: { keepAliveDelayResolutionMs: 1000 },
     },
+    ...(process.platform === "win32"
+      ? {}
+      : { unix: { unix: effectNodeUnix(context), facts: { maxPathBytes: maxUnixPathBytes } } }),
   });
 }
 

@@ -12,6 +12,8 @@ import {
   type Runtime,
   type Tcp,
   type TcpFacts,
+  type Unix,
+  type UnixFacts,
 } from "@anyrt/core";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -33,6 +35,18 @@ export interface EffectRuntimeOptions {
         readonly capabilities: PartManifest<"tcp">;
         /** Its TCP facts. */
         readonly facts: TcpFacts;
+      }
+    | undefined;
+  /**
+   * Unix domain sockets with their facts; absent: `unix.connect` and `unix.listen` are undeclared.
+   * Both are declared together (a part that connects and listens on paths).
+   */
+  readonly unix?:
+    | {
+        /** The Unix socket part. */
+        readonly unix: Unix;
+        /** Its facts. */
+        readonly facts: UnixFacts;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -60,6 +74,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
   const tcp = options.tcp;
+  const unix = options.unix;
   // Effect has no worker-thread service, so `blocking` is never declared here.
   const capabilities: CapabilityManifest = {
     tcp: tcp?.capabilities ?? {
@@ -73,8 +88,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
-    // Effect's platform has no Unix socket server nor resolver service of its own to build these on.
-    unix: { connect: false, listen: false },
+    unix: { connect: unix !== undefined, listen: unix !== undefined },
+    // Not built yet on Effect's `Dns` service (`effect/net/Dns`): tcp.connect by name stays the TCP service's.
     dns: { lookup: false, records: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
@@ -84,7 +99,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
-    facts: { tcp: tcp?.facts ?? null, unix: null },
+    facts: { tcp: tcp?.facts ?? null, unix: unix?.facts ?? null },
+    unix: unix?.unix,
     tcp: tcp?.tcp,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,

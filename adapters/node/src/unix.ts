@@ -5,17 +5,10 @@
  * @module
  */
 import net from "node:net";
-import type {
-  OperationOptions,
-  Unix,
-  UnixAddress,
-  UnixConnectOptions,
-  UnixListener,
-  UnixListenOptions,
-  UnixStream,
-} from "@anyrt/core";
+import type { Unix, UnixAddress, UnixConnectOptions, UnixListener, UnixListenOptions, UnixStream } from "@anyrt/core";
 import {
   AcceptQueue,
+  AddressedUnixStream,
   abortReason,
   checkUnixConnectOptions,
   checkUnixListenOptions,
@@ -30,55 +23,6 @@ import { AdaptiveLanding, adopt, NodeTcpStream, type ServerSocket } from "./tcp.
 export const maxUnixPathBytes = process.platform === "linux" ? 107 : 103;
 
 const unnamed: UnixAddress = Object.freeze({ path: "" });
-
-/** A Unix domain stream over a {@link NodeTcpStream} of the same socket. */
-class NodeUnixStream implements UnixStream {
-  readonly #stream: NodeTcpStream;
-  readonly localAddress: UnixAddress;
-  readonly remoteAddress: UnixAddress;
-
-  constructor(stream: NodeTcpStream, localAddress: UnixAddress, remoteAddress: UnixAddress) {
-    this.#stream = stream;
-    this.localAddress = localAddress;
-    this.remoteAddress = remoteAddress;
-  }
-
-  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#stream.read(buf, options);
-  }
-
-  tryRead(buf: Uint8Array): number {
-    return this.#stream.tryRead(buf);
-  }
-
-  write(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#stream.write(buf, options);
-  }
-
-  tryWrite(buf: Uint8Array): number {
-    return this.#stream.tryWrite(buf);
-  }
-
-  writeVectored(bufs: readonly Uint8Array[], options?: OperationOptions): Promise<number> {
-    return this.#stream.writeVectored(bufs, options);
-  }
-
-  flush(options?: OperationOptions): Promise<void> {
-    return this.#stream.flush(options);
-  }
-
-  shutdown(options?: OperationOptions): Promise<void> {
-    return this.#stream.shutdown(options);
-  }
-
-  close(): Promise<void> {
-    return this.#stream.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
-}
 
 /** Connects to the socket at `options.path`, resolving once connected. */
 function connect(options: UnixConnectOptions): Promise<UnixStream> {
@@ -101,7 +45,7 @@ function connect(options: UnixConnectOptions): Promise<UnixStream> {
     };
     const onConnect = () => {
       cleanup();
-      resolve(new NodeUnixStream(new NodeTcpStream(socket, landing, label), unnamed, Object.freeze({ path })));
+      resolve(new AddressedUnixStream(new NodeTcpStream(socket, landing, label), unnamed, Object.freeze({ path })));
     };
     const onError = (error: unknown) => {
       cleanup();
@@ -140,7 +84,7 @@ function listen(options: UnixListenOptions): Promise<UnixListener> {
     server.listen({ path, backlog }, () => {
       server.off("error", onError);
       const localAddress: UnixAddress = Object.freeze({ path });
-      const queue = new AcceptQueue<NodeUnixStream>(`accept on ${label}`, backlog);
+      const queue = new AcceptQueue<UnixStream>(`accept on ${label}`, backlog);
       server.on("connection", (accepted) => {
         const socket = accepted as ServerSocket;
         if (queue.refusing) {
@@ -148,7 +92,7 @@ function listen(options: UnixListenOptions): Promise<UnixListener> {
           return;
         }
         try {
-          queue.push(new NodeUnixStream(adopt(socket, label), localAddress, unnamed));
+          queue.push(new AddressedUnixStream(adopt(socket, label), localAddress, unnamed));
         } catch {
           socket.destroy();
         }

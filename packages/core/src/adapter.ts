@@ -69,6 +69,7 @@ export {
   type TaskHooks,
 } from "./task.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
+export { AddressedUnixStream, type VectoredDuplex } from "./unix-stream.ts";
 export {
   checkArray,
   checkBoolean,
