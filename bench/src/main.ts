@@ -35,12 +35,14 @@ import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpScaling1k, createTcpScaling5k, createTcpScaling10k } from "./tcp-scaling.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
 import { createUdpPingpong } from "./udp-pingpong.ts";
+import { createUnixThroughput64k } from "./unix-throughput-64k.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
   "tcp-throughput-64k": createTcpThroughput64k,
   "tcp-pingpong-1b": createTcpPingpong1b,
   "udp-pingpong": createUdpPingpong,
+  "unix-throughput-64k": createUnixThroughput64k,
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,

@@ -3,7 +3,8 @@
  * Bun adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
+import { startTestDnsServer } from "./dns-server.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Bun` global this driver uses (the driver compiles with `tsc`, not `bun`). */
@@ -17,7 +18,8 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/bun", load: () => loadTarget("@anyrt/bun/conformance", "bunConformanceTarget") },
-  extras: [compatTargets],
+  extras: [compatTargets, unixTargets],
+  dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,
 });

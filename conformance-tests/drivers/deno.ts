@@ -3,7 +3,8 @@
  * against the Deno adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
+import { startTestDnsServer } from "./dns-server.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Deno` namespace this driver uses (the driver compiles with `tsc`, not `deno`). */
@@ -30,7 +31,8 @@ runDriver({
   writeError: (text) => writeAllSync(Deno.stderr, text),
   exit: (code) => Deno.exit(code),
   adapter: { name: "@anyrt/deno", load: () => loadTarget("@anyrt/deno/conformance", "denoConformanceTarget") },
-  extras: [compatTargets],
+  extras: [compatTargets, unixTargets],
+  dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,
 });

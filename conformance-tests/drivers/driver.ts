@@ -6,7 +6,15 @@
  * suite (`@anyrt/conformance/stress`, `scripts/stress.mjs`) instead.
  * @module
  */
-import { areaOf, type ConformanceTarget, cases, limitedTarget, memoryTarget, runSuite } from "@anyrt/conformance";
+import {
+  areaOf,
+  type ConformanceTarget,
+  cases,
+  limitedTarget,
+  memoryTarget,
+  runSuite,
+  withDnsServer,
+} from "@anyrt/conformance";
 import {
   type EchoAddress,
   type MemoryProbe,
@@ -67,6 +75,11 @@ export interface Host {
    * when it cannot collect garbage on request (those cases are then unsupported).
    */
   readonly memory?: (() => Promise<MemoryProbe | undefined>) | undefined;
+  /**
+   * Starts the test DNS server of the `dns/*` record cases on the host and resolves its address;
+   * every target of the run gets it in its fixtures. Absent: those cases are unsupported.
+   */
+  readonly dnsServer?: (() => Promise<{ readonly hostname: string; readonly port: number }>) | undefined;
   /** The stress suite's numbers that differ on this runtime, by size, and why in the host's docs. */
   readonly stressScale?: ((size: StressSize) => Partial<StressScale>) | undefined;
   /**
@@ -102,6 +115,13 @@ export const compatTargets: ExtraTargets = {
   adapter: "@anyrt/compat",
   specifier: "@anyrt/compat/conformance",
   exportName: "compatConformanceTargets",
+};
+/** The `unix` group: the stream cases again over the runtime's Unix domain socket pairs. */
+export const unixTargets: ExtraTargets = {
+  group: "unix",
+  adapter: "@anyrt/conformance",
+  specifier: "@anyrt/conformance",
+  exportName: "unixPairTargets",
 };
 export const effectTargets: ExtraTargets = {
   group: "effect",
@@ -340,10 +360,12 @@ export function runTargets(host: Host): Promise<number> {
     let failures = 0;
     const memory = stress === undefined ? undefined : await host.memory?.();
     const extraStress = stress === undefined ? [] : ((await host.stressExtras?.()) ?? []);
+    const dnsServer = stress === undefined ? await host.dnsServer?.() : undefined;
     for (const planned of runs) {
       let target: ConformanceTarget;
       try {
         target = await planned.make();
+        if (dnsServer !== undefined) target = withDnsServer(target, dnsServer);
       } catch (error) {
         emit({
           type: "error",

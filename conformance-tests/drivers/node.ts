@@ -3,7 +3,9 @@
  * Node adapter, the in-memory reference pair and the limited adapter. See `driver.ts`.
  * @module
  */
-import { compatTargets, effectTargets, loadTarget, relayStressCases, runDriver } from "./driver.ts";
+
+import { startTestDnsServer } from "./dns-server.ts";
+import { compatTargets, effectTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 runDriver({
@@ -14,7 +16,8 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/node", load: () => loadTarget("@anyrt/node/conformance", "nodeConformanceTarget") },
-  extras: [compatTargets, effectTargets],
+  extras: [compatTargets, effectTargets, unixTargets],
+  dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,
 });

@@ -13,6 +13,7 @@ import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/c
  * does; a target over a native bridge that buffers without bound says it does not). `"tcp.pair"`
  * means two connected `TcpStream`s of the runtime (see {@link Fixture.openTcpPair}).
  * `"tcp.closedPort"` means a loopback port nobody listens on (see {@link Fixture.closedPort}).
+ * `"dns.testServer"` means a DNS server answering the suite's zone (see {@link Fixture.dnsServer}).
  * `"!tcp.connect"` means the case applies only to adapters that do *not* declare `tcp.connect` (it
  * checks that the undeclared capability fails with `Unsupported`).
  */
@@ -23,7 +24,8 @@ export type Requirement =
   | "stream.halfClose"
   | "stream.backpressure"
   | "tcp.pair"
-  | "tcp.closedPort";
+  | "tcp.closedPort"
+  | "dns.testServer";
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
@@ -89,6 +91,12 @@ export interface Fixture {
   readonly closedPort?: (() => Promise<number>) | undefined;
   /** Overrides of the programs the `process/*` cases run. */
   readonly programs?: Partial<ConformancePrograms> | undefined;
+  /**
+   * A DNS server on the host answering the suite's zone (`dnsTestRecords`, `answerDnsQuery`),
+   * which the `dns/*` record cases point `records` at with its `nameServer` option. The Node,
+   * Deno and Bun drivers start one; without it those cases are unsupported.
+   */
+  readonly dnsServer?: { readonly hostname: string; readonly port: number } | undefined;
 }
 
 /**
@@ -107,6 +115,11 @@ export interface ConformancePrograms {
   readonly shell: string;
   /** A program that copies stdin to stdout. Default `"cat"`. */
   readonly cat: string;
+  /**
+   * Perl, which the `happy-eyeballs/*` cases run to hold a listening socket that never accepts
+   * (a full backlog: connecting there hangs, as to a dead address). Default `"perl"`.
+   */
+  readonly perl: string;
 }
 
 /**
@@ -158,6 +171,8 @@ export interface CaseContext {
   tempDir(): Promise<string>;
   /** The programs for the `process/*` cases. */
   readonly programs: ConformancePrograms;
+  /** The fixture's DNS server ({@link Fixture.dnsServer}); needs `"dns.testServer"`. */
+  readonly dnsServer: { readonly hostname: string; readonly port: number } | undefined;
   /** An AbortSignal that aborts when the case times out. */
   readonly signal: AbortSignal;
 }

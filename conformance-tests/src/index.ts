@@ -21,6 +21,12 @@ export {
   type TcpStreamPair,
 } from "./case.ts";
 export { cases } from "./cases/index.ts";
+export {
+  answerDnsQuery,
+  DNS_TEST_SILENT_NAME,
+  DNS_TEST_ZONE,
+  dnsTestRecords,
+} from "./fixtures/dns-zone.ts";
 export * from "./report/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
 export {
@@ -31,5 +37,7 @@ export {
   type RendezvousAddress,
   rendezvousToken,
   restrictRuntime,
+  unixPairTargets,
   usesStreamPair,
+  withDnsServer,
 } from "./targets.ts";

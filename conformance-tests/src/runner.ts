@@ -19,7 +19,7 @@ import {
   type TcpStreamPair,
 } from "./case.ts";
 
-const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat" };
+const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat", perl: "perl" };
 
 /** Options of {@link runCase} and {@link runSuite}. */
 export interface RunOptions {
@@ -55,6 +55,8 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
       return fixture.openTcpPair !== undefined || tcpPairPossible(runtime)
         ? null
         : "no TCP pair (needs tcp.connect and tcp.listen, or the fixture's openTcpPair)";
+    case "dns.testServer":
+      return fixture.dnsServer !== undefined ? null : "no test DNS server (the Node, Deno and Bun drivers start one)";
     case "tcp.closedPort":
       return fixture.closedPort !== undefined || runtime.supports("tcp.listen")
         ? null
@@ -199,6 +201,7 @@ async function runBody(
   const context: CaseContext = {
     runtime: fixture.runtime,
     programs: { ...defaultPrograms, ...fixture.programs },
+    dnsServer: fixture.dnsServer,
     signal: controller.signal,
     pairBuffering: fixture.pairBuffering ?? DEFAULT_PAIR_BUFFERING,
     defer: (cleanup) => {

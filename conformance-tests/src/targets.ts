@@ -45,8 +45,8 @@ export function memoryTarget(
         id: host.runtime,
         version: host.runtimeVersion,
         adapter: "@anyrt/core:memory-pipe",
-        capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false },
-        facts: { tcp: null },
+        capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+        facts: { tcp: null, unix: null },
       });
       return {
         runtime,
@@ -96,6 +96,8 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
     capabilities: capabilities as unknown as CapabilityDeclaration,
     facts: facts as unknown as FactsDeclaration,
     tcp: runtime.tcp,
+    unix: runtime.unix,
+    dns: runtime.dns,
     fs: runtime.fs,
     process: runtime.process,
     tasks: runtime.tasks,
@@ -203,4 +205,79 @@ export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddr
     await a.close();
     throw error;
   }
+}
+
+/**
+ * `target` with a test DNS server ({@link Fixture.dnsServer}) in every fixture: how a driver that
+ * started one hands it to the `dns/*` cases.
+ */
+export function withDnsServer(
+  target: ConformanceTarget,
+  server: { readonly hostname: string; readonly port: number },
+): ConformanceTarget {
+  return {
+    ...target,
+    setup: async () => ({ ...(await target.setup()), dnsServer: server }),
+    ...(target.teardown === undefined
+      ? {}
+      : { teardown: (fixture: Fixture) => target.teardown?.(fixture) ?? Promise.resolve() }),
+  };
+}
+
+/** A Unix socket pair's fixture: the inner fixture, and the directory its socket files live in. */
+interface UnixFixture extends Fixture {
+  readonly inner: Fixture;
+  readonly dir: string | undefined;
+}
+
+/**
+ * The `unix` group of the drivers: `base`'s runtime with Unix domain socket pairs as the stream
+ * pair, so that every `stream/*` case runs again over `runtime.unix` (adapter name
+ * `<adapter>:unix`). Each pair is a listener on a fresh socket file in a temporary directory, a
+ * connection to it and the accepted end. Where the runtime lacks `unix.connect`, `unix.listen` or
+ * `fs` (for the directory), the pair cases are reported unsupported, never run over TCP.
+ */
+export function unixPairTargets(base: ConformanceTarget): ConformanceTarget[] {
+  const adapter = `${base.adapter}:unix`;
+  return [
+    {
+      runtime: base.runtime,
+      runtimeVersion: base.runtimeVersion,
+      adapter,
+      selects: usesStreamPair,
+      async setup(): Promise<Fixture> {
+        const inner = await base.setup();
+        const runtime = inner.runtime;
+        const possible = runtime.supports("unix.connect") && runtime.supports("unix.listen") && runtime.supports("fs");
+        // Without Unix sockets the suite's TCP fallback must not stand in: a runtime that declares
+        // nothing makes every pair case unsupported.
+        const fixture: UnixFixture = {
+          runtime: possible ? runtime : restrictRuntime(runtime, [], adapter),
+          inner,
+          dir: possible ? await runtime.fs.makeTempDir("anyrt-unix-") : undefined,
+        };
+        if (!possible) return fixture;
+        let pairs = 0;
+        return {
+          ...fixture,
+          pairHalfClose: true,
+          async openPair() {
+            const path = `${fixture.dir}/${pairs++}.sock`;
+            const listener = await runtime.unix.listen({ path });
+            try {
+              const [a, b] = await Promise.all([runtime.unix.connect({ path }), listener.accept()]);
+              return { a, b };
+            } finally {
+              await listener.close();
+            }
+          },
+        } as UnixFixture;
+      },
+      async teardown(fixture) {
+        const { inner, dir } = fixture as UnixFixture;
+        if (dir !== undefined) await inner.runtime.fs.remove(dir, { recursive: true });
+        await base.teardown?.(inner);
+      },
+    },
+  ];
 }

@@ -65,7 +65,7 @@ function datagramSocket(honours: boolean): DatagramSocket {
 }
 
 /** Parts whose every method succeeds: a broken gate lets each call through. */
-const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp"> = {
+const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> = {
   tcp: {
     connect: async () => tcpStream(duplex(64)[0], { options: true, delay: true }),
     listen: async () => ({ close: async () => {} }) as never,
@@ -86,14 +86,30 @@ const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp">
   },
   blocking: { poolSize: 0, spawnBlocking: (() => Promise.resolve(1)) as never },
   udp: { bind: async () => datagramSocket(true) },
+  unix: {
+    connect: async () => ({ close: async () => {} }) as never,
+    listen: async () => ({ close: async () => {} }) as never,
+  },
+  dns: {
+    lookup: async () => [{ address: "127.0.0.1", family: 4 }],
+    records: async () => [],
+  },
 };
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false, udp: false };
+const nothing: CapabilityDeclaration = {
+  tcp: false,
+  fs: false,
+  process: false,
+  blocking: false,
+  udp: false,
+  unix: false,
+  dns: false,
+};
 
 /** Whether a generated case is about an object's method (it needs an object to call it on). */
 const onObject = (testCase: ConformanceCase) =>
   testCase.requires.includes("tcp.pair") || testCase.requires.includes("udp");
-const noFacts: FactsDeclaration = { tcp: null };
+const noFacts: FactsDeclaration = { tcp: null, unix: null };
 
 /** A target whose runtime is `runtime`, with a TCP pair whose streams honour `honours`. */
 function target(runtime: Runtime, honours: { options: boolean; delay: boolean }): ConformanceTarget {

@@ -20,7 +20,7 @@ function namedIds(text: string): string[] {
 
 /** Backticked names anywhere that look like an id of one of the suite's areas (`read/eof-repeats-zero`). */
 function idLikeNames(text: string): string[] {
-  return [...text.matchAll(/`([a-z]+\/[a-z0-9]+(?:-[a-z0-9]+)*)`/g)]
+  return [...text.matchAll(/`([a-z]+(?:-[a-z]+)*\/[a-z0-9]+(?:-[a-z0-9]+)*)`/g)]
     .map((match) => match[1] as string)
     .filter((name) => suiteAreas.has(areaOf(name)));
 }

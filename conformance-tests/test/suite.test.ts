@@ -13,6 +13,9 @@ const areas = [
   "split",
   "tcp",
   "udp",
+  "unix",
+  "dns",
+  "happy-eyeballs",
   "fs",
   "process",
   "task",
@@ -29,7 +32,7 @@ describe("the conformance cases", () => {
   it("have unique ids of the form area/behaviour-in-kebab-case", () => {
     const ids = cases.map((testCase) => testCase.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^[a-z]+\/[a-z0-9]+(-[a-z0-9]+)*$/);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+(-[a-z]+)*\/[a-z0-9]+(-[a-z0-9]+)*$/);
   });
 
   it("each state one behaviour and a list of requirements", () => {
@@ -58,7 +61,8 @@ describe("the conformance cases", () => {
     const unsupported = result.cases.filter((entry) => entry.status === "unsupported").map((entry) => entry.id);
     expect(passed.length).toBeGreaterThanOrEqual(60);
     // No I/O capability on this target: nothing needing one may pass, and stream, task and time cases must.
-    for (const id of unsupported) expect(id).toMatch(/^(tcp|udp|fs|process|blocking|errors|capabilities|arguments)\//);
+    for (const id of unsupported)
+      expect(id).toMatch(/^(tcp|udp|unix|dns|happy-eyeballs|fs|process|blocking|errors|capabilities|arguments)\//);
     for (const area of ["read", "write", "shutdown", "close", "peer", "task", "time"]) {
       expect(
         passed.some((id) => areaOf(id) === area),

@@ -10,7 +10,8 @@ import { errnoIoError, errnoTable, kindOfErrno, nodeStyleErrno } from "@anyrt/co
 
 const codes = errnoTable(
   {
-    NotFound: ["ESRCH"],
+    NotFound: ["ESRCH", "DNS_ENOTFOUND", "DNS_ENODATA"],
+    TimedOut: ["DNS_ETIMEOUT"],
     BrokenPipe: ["ERR_SOCKET_CLOSED"],
     InvalidInput: ["ENAMETOOLONG"],
   },

@@ -3,9 +3,12 @@
  * `Bun.spawn`, `Bun.file` / `Bun.write`).
  * @module
  */
+
+export { bunDns } from "./dns.ts";
 export { kindOfCode, toIoError } from "./error.ts";
 export { bunFs } from "./fs.ts";
 export { bunProcesses } from "./process.ts";
 export { type BunRuntimeOptions, bunCapabilities, bunFacts, bunRuntime, createBunRuntime } from "./runtime.ts";
 export { bunTcp } from "./tcp.ts";
 export { bunUdp } from "./udp.ts";
+export { bunUnix } from "./unix.ts";

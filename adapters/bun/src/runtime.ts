@@ -5,16 +5,19 @@
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, checkOptions, createWebWorkerPool } from "@anyrt/core/adapter";
+import { bunDns } from "./dns.ts";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
 import { bunUdp } from "./udp.ts";
+import { bunUnix, maxUnixPathBytes } from "./unix.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines but one, all on Bun's
  * native APIs (files partly on `node:fs/promises`, see `bunFs`). `process.signals` is declared off
- * on Windows, where `kill(name)` cannot deliver POSIX signals. `udp.reuseAddress` is `false`:
- * `Bun.udpSocket` has no option for `SO_REUSEADDR`.
+ * on Windows, where `kill(name)` cannot deliver POSIX signals, and so are `unix.*` (Bun's `unix`
+ * sockets are for Unix-like systems). `udp.reuseAddress` is `false`: `Bun.udpSocket` has no option
+ * for `SO_REUSEADDR`.
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
@@ -22,13 +25,19 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
   udp: { available: true, reuseAddress: false, broadcast: true, multicast: true },
+  unix: { connect: process.platform !== "win32", listen: process.platform !== "win32" },
+  dns: { lookup: true, records: true },
 });
 
 /**
  * What this adapter states on Bun that is not yes/no: a keep-alive delay is set in whole seconds
- * (Bun's `socket.setKeepAlive` sets `TCP_KEEPIDLE` to the delay divided by 1000).
+ * (Bun's `socket.setKeepAlive` sets `TCP_KEEPIDLE` to the delay divided by 1000); the platform's
+ * longest Unix socket path.
  */
-export const bunFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
+export const bunFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: 1000 },
+  unix: { maxPathBytes: process.platform === "win32" ? null : maxUnixPathBytes },
+});
 
 /**
  * Options of {@link createBunRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -59,6 +68,8 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     capabilities: bunCapabilities,
     facts: bunFacts,
     tcp: bunTcp,
+    unix: bunUnix,
+    dns: bunDns,
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),

@@ -44,7 +44,8 @@ const GATHER_SIZE = 64 * 1024;
  */
 const gathered = new Uint8Array(GATHER_SIZE);
 
-type BunSocket = Bun.Socket<BunTcpStream>;
+/** A Bun socket whose `data` is its stream. */
+export type BunSocket = Bun.Socket<BunTcpStream>;
 
 const unknownAddress: SocketAddress = Object.freeze({ hostname: "", port: 0, family: 4 });
 
@@ -158,7 +159,7 @@ class BunSocketTransport implements WriteTransport {
  * **Half-close.** `shutdown()` is `socket.shutdown()` (FIN); sockets run with `allowHalfOpen`, so
  * the peer's FIN (the `end` handler) ends reading only, and writing continues.
  */
-class BunTcpStream implements TcpStream {
+export class BunTcpStream implements TcpStream {
   localAddress: SocketAddress = unknownAddress;
   remoteAddress: SocketAddress = unknownAddress;
   label: string;
@@ -215,12 +216,15 @@ class BunTcpStream implements TcpStream {
     },
   };
 
-  /** The stream of a socket accepted by a listener (called from the listener's `open`). */
-  static adopt(socket: BunSocket): BunTcpStream {
-    const stream = new BunTcpStream("tcp");
+  /**
+   * The stream of a socket accepted by a listener (called from the listener's `open`); a Unix
+   * socket's (`unix.ts`) comes with its `label`.
+   */
+  static adopt(socket: BunSocket, label?: string): BunTcpStream {
+    const stream = new BunTcpStream(label ?? "tcp");
     socket.data = stream;
     stream.#attach(socket);
-    stream.label = `tcp ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
+    stream.label = label ?? `tcp ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
     return stream;
   }
 

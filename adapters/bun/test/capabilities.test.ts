@@ -9,12 +9,15 @@ describe("Bun capabilities", () => {
     const flat = flattenCapabilities(bunCapabilities);
     expect(Object.keys(flat)).toEqual([...capabilities]);
     for (const capability of capabilities) {
-      const expected =
-        capability === "process.signals" ? process.platform !== "win32" : capability !== "udp.reuseAddress";
+      const posixOnly = capability === "process.signals" || capability.startsWith("unix.");
+      const expected = posixOnly ? process.platform !== "win32" : capability !== "udp.reuseAddress";
       expect(flat[capability], capability).toBe(expected);
     }
     expect(Object.isFrozen(bunCapabilities)).toBe(true);
-    expect(bunFacts).toEqual({ tcp: { keepAliveDelayResolutionMs: 1000 } });
+    expect(bunFacts).toEqual({
+      tcp: { keepAliveDelayResolutionMs: 1000 },
+      unix: { maxPathBytes: process.platform === "win32" ? null : process.platform === "linux" ? 107 : 103 },
+    });
   });
 
   it("builds a runtime identified as Bun, with this Bun's version", () => {

@@ -3,9 +3,12 @@
  * `Deno.listen`, `Deno.listenDatagram`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
  * @module
  */
+
+export { denoDns } from "./dns.ts";
 export { kindOfCode, kindOfError, toIoError } from "./error.ts";
 export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
 export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoFacts, denoRuntime } from "./runtime.ts";
 export { denoTcp } from "./tcp.ts";
 export { createDenoUdp, denoHasUdp } from "./udp.ts";
+export { createDenoUnix } from "./unix.ts";

@@ -11,10 +11,12 @@ import {
   checkOptions,
   createWebWorkerPool,
 } from "@anyrt/core/adapter";
+import { denoDns } from "./dns.ts";
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
 import { createDenoUdp, denoHasUdp } from "./udp.ts";
+import { createDenoUnix, maxUnixPathBytes } from "./unix.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -28,7 +30,8 @@ import { createDenoUdp, denoHasUdp } from "./udp.ts";
  * sends FIN and then RST, and the peer reads a clean EOF; only its later writes fail. Deno has no
  * way to close abortively (no `SO_LINGER`, no reset). Resets from peers that do send one are read
  * as `ConnectionReset`. `process.signals` is `false` on Windows, where
- * Deno delivers only `SIGKILL` / `SIGTERM`.
+ * Deno delivers only `SIGKILL` / `SIGTERM`; so are `unix.*`, whose `transport: "unix"` Deno
+ * offers on Unix-like systems only.
  *
  * `udp` and `udp.reuseAddress` are declared when Deno was started with `--unstable-net` (which
  * `Deno.listenDatagram` needs), and are `false` otherwise. `udp.broadcast` is `false`: Deno has no
@@ -49,10 +52,18 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
   process: { available: true, signals: Deno.build.os !== "windows" },
   blocking: { available: true },
   udp: { available: denoHasUdp(), reuseAddress: denoHasUdp(), broadcast: false, multicast: false },
+  unix: { connect: Deno.build.os !== "windows", listen: Deno.build.os !== "windows" },
+  dns: { lookup: true, records: true },
 });
 
-/** What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay resolution. */
-export const denoFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+/**
+ * What this adapter states on Deno that is not yes/no: without `tcp.keepAliveDelay`, no delay
+ * resolution; the platform's longest Unix socket path.
+ */
+export const denoFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: Deno.build.os === "windows" ? null : maxUnixPathBytes },
+});
 
 /**
  * Options of {@link createDenoRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -96,6 +107,8 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     capabilities: denoCapabilities,
     facts: denoFacts,
     tcp: createDenoTcp(buffers),
+    unix: createDenoUnix(buffers),
+    dns: denoDns,
     fs: denoFs,
     process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),

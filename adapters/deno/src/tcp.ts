@@ -168,14 +168,20 @@ function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStrea
 }
 
 /**
- * A listening `Deno.TcpListener`. Connections are accepted natively ahead of `accept()`, up to
- * `backlog` of them; beyond that the native accept pauses and further connections wait in the
- * kernel's queue (whose length Deno fixes). At most one native accept is in flight, so an aborted
- * `accept` loses no connection: it waits in the queue for the next one.
+ * A listening `Deno.Listener` (TCP, or Unix from `unix.ts`). Connections are accepted natively
+ * ahead of `accept()`, up to `backlog` of them; beyond that the native accept pauses and further
+ * connections wait in the kernel's queue (whose length Deno fixes). At most one native accept is
+ * in flight, so an aborted `accept` loses no connection: it waits in the queue for the next one.
+ * `wrap` makes the stream of a native connection; `stop` runs after the native listener closed.
  */
-function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferPool): TcpListener {
-  const localAddress = addressOf(listener.addr);
-  const label = `accept on ${localAddress.hostname}:${localAddress.port}`;
+export function acceptingListener<C extends Deno.Conn, S extends { close(): Promise<void> }, A>(
+  listener: Deno.Listener<C>,
+  backlog: number,
+  localAddress: A,
+  label: string,
+  wrap: (conn: C) => S,
+  stop?: () => unknown,
+): QueuedListener<S, A> {
   /** The native accept in flight, settled either way; `null` when none is. */
   let accepting: Promise<void> | null = null;
   /** Starts a native accept unless one is in flight, the queue is full or a failure is held. */
@@ -188,8 +194,7 @@ function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferP
           conn.close();
           return;
         }
-        setNoDelay(conn, true);
-        queue.push(new DenoTcpStream(conn, pool));
+        queue.push(wrap(conn));
         acceptAhead();
       },
       (error: unknown) => {
@@ -200,9 +205,9 @@ function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferP
       },
     );
   };
-  const queue = new AcceptQueue<DenoTcpStream>(label, backlog, acceptAhead);
+  const queue = new AcceptQueue<S>(label, backlog, acceptAhead);
   acceptAhead();
-  return new QueuedListener(localAddress, queue, () => {
+  return new QueuedListener(localAddress, queue, async () => {
     try {
       listener.close();
     } catch {
@@ -210,8 +215,23 @@ function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferP
     }
     // Deno releases the socket once the native accept in flight has been cancelled: until then
     // the port still takes connections (and resets them), so wait for it.
-    return accepting;
+    await accepting;
+    await stop?.();
   });
+}
+
+function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferPool): TcpListener {
+  const localAddress = addressOf(listener.addr);
+  return acceptingListener(
+    listener,
+    backlog,
+    localAddress,
+    `accept on ${localAddress.hostname}:${localAddress.port}`,
+    (conn) => {
+      setNoDelay(conn, true);
+      return new DenoTcpStream(conn, pool);
+    },
+  );
 }
 
 /** Binds and listens. */

@@ -18,10 +18,15 @@ describe("Deno capabilities", () => {
       process: { available: true, signals: Deno.build.os !== "windows" },
       blocking: { available: true },
       udp: { available: true, reuseAddress: true, broadcast: false, multicast: false },
+      unix: { connect: Deno.build.os !== "windows", listen: Deno.build.os !== "windows" },
+      dns: { lookup: true, records: true },
     });
     expect(Object.keys(flattenCapabilities(denoCapabilities))).toEqual([...capabilities]);
     expect(Object.isFrozen(denoCapabilities)).toBe(true);
-    expect(denoFacts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
+    expect(denoFacts).toEqual({
+      tcp: { keepAliveDelayResolutionMs: null },
+      unix: { maxPathBytes: Deno.build.os === "windows" ? null : Deno.build.os === "linux" ? 107 : 103 },
+    });
   });
 
   it("names itself with Deno's version", () => {

@@ -11,10 +11,12 @@ import * as Layer from "effect/Layer";
 import { checkContext } from "./arguments.ts";
 import { effectNodeTcp } from "./node-tcp.ts";
 import { effectNodeUdp } from "./node-udp.ts";
+import { effectNodeUnix, maxUnixPathBytes } from "./node-unix.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
 export { effectNodeTcp } from "./node-tcp.ts";
 export { effectNodeUdp } from "./node-udp.ts";
+export { effectNodeUnix } from "./node-unix.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
@@ -24,6 +26,8 @@ export { effectNodeUdp } from "./node-udp.ts";
  * socket has taken those bytes from the kernel already), so the peer reads a clean EOF. UDP goes
  * through Effect's `DatagramSocket` reader and writer over an adopted `node:dgram` socket, with
  * every UDP capability.
+ * socket has taken those bytes from the kernel already), so the peer reads a clean EOF. Unix
+ * domain sockets (not on Windows) through the same sockets and servers, on a path.
  */
 export function createEffectNodeRuntime(context: Context.Context<never>): Runtime {
   checkContext("createEffectNodeRuntime", context);
@@ -46,6 +50,9 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
       udp: effectNodeUdp(context),
       capabilities: { available: true, reuseAddress: true, broadcast: true, multicast: true },
     },
+    ...(process.platform === "win32"
+      ? {}
+      : { unix: { unix: effectNodeUnix(context), facts: { maxPathBytes: maxUnixPathBytes } } }),
   });
 }
 

@@ -14,6 +14,8 @@ import {
   type Tcp,
   type TcpFacts,
   type Udp,
+  type Unix,
+  type UnixFacts,
 } from "@anyrt/core";
 import { checkObject, checkOptions, checkText } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";
@@ -46,6 +48,18 @@ export interface EffectRuntimeOptions {
         readonly udp: Udp;
         /** Which UDP capabilities it supports. */
         readonly capabilities: PartManifest<"udp">;
+      }
+    | undefined;
+  /**
+   * Unix domain sockets with their facts; absent: `unix.connect` and `unix.listen` are undeclared.
+   * Both are declared together (a part that connects and listens on paths).
+   */
+  readonly unix?:
+    | {
+        /** The Unix socket part. */
+        readonly unix: Unix;
+        /** Its facts. */
+        readonly facts: UnixFacts;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -88,6 +102,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
   const hasFs = Context.getOption(context, FileSystem.FileSystem)._tag === "Some";
   const hasProcess = Context.getOption(context, ChildProcessSpawner)._tag === "Some";
   const tcp = options.tcp;
+  const unix = options.unix;
   // Effect has no worker-thread service, so `blocking` is never declared here.
   const capabilities: CapabilityManifest = {
     tcp: tcp?.capabilities ?? {
@@ -102,6 +117,9 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
     udp: options.udp?.capabilities ?? { available: false, reuseAddress: false, broadcast: false, multicast: false },
+    unix: { connect: unix !== undefined, listen: unix !== undefined },
+    // Not built yet on Effect's `Dns` service (`effect/net/Dns`): tcp.connect by name stays the TCP service's.
+    dns: { lookup: false, records: false },
   };
   const host = globalThis as { process?: { versions?: { node?: string } } };
   const scheduler = effectScheduler(context);
@@ -110,7 +128,8 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     version: options.version ?? host.process?.versions?.node ?? "unknown",
     adapter: "@anyrt/effect",
     capabilities,
-    facts: { tcp: tcp?.facts ?? null },
+    facts: { tcp: tcp?.facts ?? null, unix: unix?.facts ?? null },
+    unix: unix?.unix,
     tcp: tcp?.tcp,
     udp: options.udp?.udp,
     fs: hasFs ? effectFs(context) : undefined,

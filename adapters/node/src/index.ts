@@ -4,9 +4,11 @@
  */
 
 export { createNodeBlockingPool, nodeWorkerFactory } from "./blocking.ts";
+export { nodeDns } from "./dns.ts";
 export { kindOfCode, toIoError } from "./error.ts";
 export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
 export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeFacts, nodeRuntime } from "./runtime.ts";
 export { nodeTcp } from "./tcp.ts";
 export { nodeUdp } from "./udp.ts";
+export { nodeUnix } from "./unix.ts";

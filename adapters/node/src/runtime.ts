@@ -6,26 +6,37 @@
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, checkOptions } from "@anyrt/core/adapter";
 import { createNodeBlockingPool } from "./blocking.ts";
+import { nodeDns } from "./dns.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
 import { nodeTcp } from "./tcp.ts";
 import { nodeUdp } from "./udp.ts";
+import { maxUnixPathBytes, nodeUnix } from "./unix.ts";
 
-/** Everything this adapter supports on Node 20 and later. */
+/**
+ * Everything this adapter supports on Node 20 and later. Unix domain sockets are paths of
+ * `node:net` except on Windows (where those paths are named pipes, another thing); DNS is
+ * `node:dns`.
+ */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
   udp: { available: true, reuseAddress: true, broadcast: true, multicast: true },
+  unix: { connect: process.platform !== "win32", listen: process.platform !== "win32" },
+  dns: { lookup: true, records: true },
 });
 
 /**
  * What this adapter states on Node that is not yes/no: a keep-alive delay is set in whole seconds
  * (`net.Socket.setKeepAlive` divides it by 1000 and truncates; the adapter rounds up first, so a
- * delay under a second is one second).
+ * delay under a second is one second), and the platform's longest Unix socket path.
  */
-export const nodeFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: 1000 } });
+export const nodeFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: 1000 },
+  unix: { maxPathBytes: process.platform === "win32" ? null : maxUnixPathBytes },
+});
 
 /**
  * Options of {@link createNodeRuntime}: `blocking` gives the runtime a `spawnBlocking` pool of its
@@ -55,6 +66,8 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     capabilities: nodeCapabilities,
     facts: nodeFacts,
     tcp: nodeTcp,
+    unix: nodeUnix,
+    dns: nodeDns,
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),

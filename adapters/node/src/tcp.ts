@@ -72,7 +72,7 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * connection held 787 KiB of `ArrayBuffer` memory when a socket kept its own landing buffer and a
  * spare for life, and the write side its staging ring.
  */
-class AdaptiveLanding {
+export class AdaptiveLanding {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   socket: net.Socket | null = null;
@@ -152,8 +152,11 @@ function addressOf(address: string | undefined, port: number | undefined, family
   };
 }
 
-/** A connected TCP socket over a `net.Socket` created with {@link AdaptiveLanding.onread}. */
-class NodeTcpStream implements TcpStream {
+/**
+ * A connected TCP socket over a `net.Socket` created with {@link AdaptiveLanding.onread}; the Unix
+ * socket streams (`unix.ts`) are made by this constructor too, with their own `label`.
+ */
+export class NodeTcpStream implements TcpStream {
   readonly #socket: net.Socket;
   readonly #landing: AdaptiveLanding;
   readonly #writer: WriteHalf;
@@ -162,13 +165,14 @@ class NodeTcpStream implements TcpStream {
   readonly label: string;
   #closing: Promise<void> | null = null;
 
-  constructor(socket: net.Socket, landing: AdaptiveLanding) {
+  /** `label` names the stream in error messages; default `tcp <remote host>:<remote port>`. */
+  constructor(socket: net.Socket, landing: AdaptiveLanding, label?: string) {
     this.#socket = socket;
     this.#landing = landing;
     landing.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    this.label = label ?? `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.#writer = new SocketTransport(socket, () => this.label).half;
     socket.on("end", () => landing.half.end());
     socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
@@ -287,22 +291,23 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
 }
 
 /** A `net.Socket` as Node's server hands it over, with its (untyped) native handle. */
-type ServerSocket = net.Socket & { _handle: unknown };
+export type ServerSocket = net.Socket & { _handle: unknown };
 
 /**
  * Re-wraps an accepted socket's native handle in a `net.Socket` that reads through `onread`:
  * `net.Server` has no `onread` option. The server runs with `pauseOnConnect`, so no byte was read
- * before the hand-over; the original wrapper is destroyed without its handle.
+ * before the hand-over; the original wrapper is destroyed without its handle. A Unix socket's
+ * (`unix.ts`) comes with its `label`, and without Nagle's algorithm to turn off.
  */
-function adopt(accepted: ServerSocket): NodeTcpStream {
+export function adopt(accepted: ServerSocket, unixLabel?: string): NodeTcpStream {
   const handle = accepted._handle;
   accepted._handle = null;
   accepted.destroy();
-  let label = "tcp";
+  let label = unixLabel ?? "tcp";
   const landing = new AdaptiveLanding(() => label);
   const socket = new net.Socket({ handle, allowHalfOpen: true, onread: landing.onread } as net.SocketConstructorOpts);
-  socket.setNoDelay(true);
-  const stream = new NodeTcpStream(socket, landing);
+  if (unixLabel === undefined) socket.setNoDelay(true);
+  const stream = new NodeTcpStream(socket, landing, unixLabel);
   label = stream.label;
   return stream;
 }

@@ -44,6 +44,8 @@ function hasWorkers(): boolean {
  * is `false`: the OPFS engine writes files in place, and `atomic: true` fails with `Unsupported`.
  * `udp` is `false`: a page has no datagram sockets (WebTransport datagrams are not UDP to a port
  * of the caller's choosing), and the relay carries TCP only.
+ * `unix.*` and `dns.*` are `false`: a page has no sockets of its own (TCP goes through the relay,
+ * which resolves names itself) and no resolver API.
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   checkObject("webCapabilities", "parts", parts);
@@ -63,11 +65,16 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
     process: { available: false, signals: false },
     blocking: { available: hasWorkers() },
     udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
+    unix: { connect: false, listen: false },
+    dns: { lookup: false, records: false },
   });
 }
 
 /** What a browser runtime states that is not yes/no: nothing applies without socket options. */
-export const webFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+export const webFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: null },
+});
 
 /** The browser's name and version from `navigator.userAgentData` or the user-agent string. */
 function browserVersion(): string {

@@ -17,8 +17,10 @@ const runtime = () =>
       process: false,
       blocking: false,
       udp: false,
+      unix: false,
+      dns: false,
     },
-    facts: { tcp: null },
+    facts: { tcp: null, unix: null },
     fs: opfsFs(),
   });
 

@@ -43,7 +43,7 @@ describe("createWebRuntime", () => {
       tcp: { connect: false, listen: false },
       process: { available: false },
     });
-    expect(runtime.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
+    expect(runtime.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null }, unix: { maxPathBytes: null } });
   });
 
   it("sleeps and times out on the browser's scheduler", async () => {

@@ -13,6 +13,11 @@ import { createWorkerdTcp } from "./tcp.ts";
  * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd but the
  * core contract has no TLS capability yet, so this adapter always connects in plain TCP. `udp` is
  * `false`: Workers have no datagram sockets (`cloudflare:sockets` is TCP only).
+ * options, so those are `false`. Nor Unix domain sockets (a Worker has no file system and
+ * `connect()` takes host and port only) or DNS: `connect()` resolves names itself, and workerd
+ * offers no lookup or record query (DNS over HTTPS through `fetch` is the Worker's own business).
+ * TLS (`secureTransport` / `startTls()`) exists in workerd but the
+ * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -27,10 +32,15 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
   process: { available: false, signals: false },
   blocking: { available: false },
   udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
+  unix: { connect: false, listen: false },
+  dns: { lookup: false, records: false },
 });
 
 /** What this adapter states on workerd that is not yes/no: nothing applies without socket options. */
-export const workerdFacts: RuntimeFacts = Object.freeze({ tcp: { keepAliveDelayResolutionMs: null } });
+export const workerdFacts: RuntimeFacts = Object.freeze({
+  tcp: { keepAliveDelayResolutionMs: null },
+  unix: { maxPathBytes: null },
+});
 
 /** Options of {@link createWorkerdRuntime}. */
 export interface WorkerdRuntimeOptions {

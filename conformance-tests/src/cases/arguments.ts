@@ -14,6 +14,9 @@ import {
   type ChildProcess,
   type Command,
   type DatagramSocket,
+  type DnsLookupOptions,
+  type DnsRecordsOptions,
+  type DnsRecordType,
   type Duplex,
   type File,
   type Interval,
@@ -34,6 +37,8 @@ import {
   type Timer,
   type UdpAddress,
   type UdpBindOptions,
+  type UnixConnectOptions,
+  type UnixListenOptions,
   WOULD_BLOCK,
   type WriteFileOptions,
 } from "@anyrt/core";
@@ -49,6 +54,8 @@ interface Probe {
   readonly runtime: Runtime;
   /** A port to connect to: a listener that counts connections, or a closed port without `tcp.listen`. */
   readonly port: number;
+  /** A Unix socket path a counting listener listens on (or, without `unix.listen`, where nothing is). */
+  readonly unixPath: string;
   /** A fresh directory (empty) and a path in it that must not come to exist. */
   readonly dir: string;
   readonly target: string;
@@ -137,6 +144,47 @@ const subjects = {
   /** A runtime that binds datagram sockets (a bind let through is closed by the case). */
   udp: {
     requires: ["udp"],
+    async open(ctx) {
+      return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
+    },
+  },
+  /** A Unix socket listener that counts connections, in a directory where nothing else may appear. */
+  unix: {
+    requires: ["unix.connect", "unix.listen", "fs"],
+    async open(ctx) {
+      const { dir, target } = await tempTarget(ctx);
+      const unixPath = `${dir}/s`;
+      const listener = await ctx.runtime.unix.listen({ path: unixPath });
+      let accepted = 0;
+      const counting = (async () => {
+        for await (const stream of listener) {
+          accepted++;
+          await stream.close();
+        }
+      })().catch(() => {});
+      ctx.defer(async () => {
+        await listener.close();
+        await counting;
+      });
+      return {
+        probe: { runtime: ctx.runtime, dir, target, unixPath },
+        async unchanged() {
+          await delay(SETTLE_MS);
+          equal(accepted, 0, "connections the listener accepted");
+          await assertMissing(ctx.runtime, target, "unix");
+        },
+      };
+    },
+  },
+  /** Name resolution: a refused call sends nothing anyone could see, so only its answer is checked. */
+  lookup: {
+    requires: ["dns.lookup"],
+    async open(ctx) {
+      return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
+    },
+  },
+  records: {
+    requires: ["dns.records"],
     async open(ctx) {
       return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
     },
@@ -340,6 +388,10 @@ type OptionsOf<T> = "options" | (keyof T & string);
 interface Arguments {
   readonly "tcp.connect": OptionsOf<TcpConnectOptions>;
   readonly "tcp.listen": OptionsOf<TcpListenOptions>;
+  readonly "unix.connect": OptionsOf<UnixConnectOptions>;
+  readonly "unix.listen": OptionsOf<UnixListenOptions>;
+  readonly "dns.lookup": "hostname" | OptionsOf<DnsLookupOptions>;
+  readonly "dns.records": "name" | "type" | OptionsOf<DnsRecordsOptions>;
   readonly "fs.open": "path" | OptionsOf<OpenOptions>;
   readonly "fs.readFile": "path" | OptionsOf<OperationOptions>;
   readonly "fs.readTextFile": "path" | OptionsOf<OperationOptions>;
@@ -431,6 +483,13 @@ const notFunction: readonly unknown[] = [undefined, null, "task", 1, {}];
 const notDelay: readonly unknown[] = [-1, Number.NaN, Number.POSITIVE_INFINITY, "10", null, undefined];
 const notDeadline: readonly unknown[] = [Number.NaN, "10", null, undefined];
 const notMode: readonly unknown[] = [-1, 0o10000, 1.5, "644", Number.NaN, null];
+const notTimeout: readonly unknown[] = [0, -1, 1.5, "10", Number.NaN, Number.POSITIVE_INFINITY, null];
+const notHostname: readonly unknown[] = [undefined, "", 1, null, {}, ["localhost"], "a".repeat(254)];
+/** Stands for a socket path one byte longer than any platform allows, in the probe's directory. */
+const TOO_LONG = "<a path of 108 bytes>";
+const notUnixPath: readonly unknown[] = [...notPath, TOO_LONG];
+const unixPathOf = (probe: Probe, value: unknown): string =>
+  (value === TOO_LONG ? `${probe.dir}/${"x".repeat(107 - probe.dir.length)}` : value) as string;
 
 const signalRows = <T>(call: (probe: Probe, options: unknown) => T) => ({
   options: { bad: notObject, call },
@@ -511,9 +570,101 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
         bad: notBoolean,
         call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, noDelay: v as boolean }),
       },
+      timeoutMs: {
+        bad: notTimeout,
+        call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, timeoutMs: v as number }),
+      },
+      happyEyeballs: {
+        bad: [
+          "yes",
+          1,
+          null,
+          { attemptDelayMs: -1 },
+          { attemptDelayMs: "250" },
+          { attemptTimeoutMs: 0 },
+          { lookup: "localhost" },
+        ],
+        call: (p, v) => p.runtime.tcp.connect({ hostname: "localhost", port: p.port, happyEyeballs: v as boolean }),
+      },
       signal: {
         bad: notSignal,
         call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, signal: v as AbortSignal }),
+      },
+    },
+  },
+  "unix.connect": {
+    subject: "unix",
+    answer: "rejects",
+    arguments: {
+      options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.unix.connect(v as UnixConnectOptions) },
+      path: { bad: notUnixPath, call: (p, v) => p.runtime.unix.connect({ path: unixPathOf(p, v) }) },
+      signal: {
+        bad: notSignal,
+        call: (p, v) => p.runtime.unix.connect({ path: p.unixPath, signal: v as AbortSignal }),
+      },
+    },
+  },
+  "unix.listen": {
+    subject: "unix",
+    answer: "rejects",
+    arguments: {
+      options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.unix.listen(v as UnixListenOptions) },
+      path: { bad: notUnixPath, call: (p, v) => p.runtime.unix.listen({ path: unixPathOf(p, v) }) },
+      backlog: {
+        bad: [-1, 65536, 1.5, "5", Number.NaN, null],
+        call: (p, v) => p.runtime.unix.listen({ path: p.target, backlog: v as number }),
+      },
+    },
+  },
+  "dns.lookup": {
+    subject: "lookup",
+    answer: "rejects",
+    arguments: {
+      hostname: { bad: notHostname, call: (p, v) => p.runtime.dns.lookup(v as string) },
+      options: { bad: notObject, call: (p, v) => p.runtime.dns.lookup("localhost", v as DnsLookupOptions) },
+      family: {
+        bad: [5, -1, "4", null, 4.5],
+        call: (p, v) => p.runtime.dns.lookup("localhost", { family: v as 4 }),
+      },
+      signal: {
+        bad: notSignal,
+        call: (p, v) => p.runtime.dns.lookup("localhost", { signal: v as AbortSignal }),
+      },
+    },
+  },
+  "dns.records": {
+    subject: "records",
+    answer: "rejects",
+    arguments: {
+      name: { bad: notHostname, call: (p, v) => p.runtime.dns.records(v as string, "A", { timeoutMs: 1 }) },
+      type: {
+        bad: [undefined, "a", "NS", "ANY", 1, null],
+        call: (p, v) => p.runtime.dns.records("localhost", v as DnsRecordType, { timeoutMs: 1 }),
+      },
+      options: { bad: notObject, call: (p, v) => p.runtime.dns.records("localhost", "A", v as DnsRecordsOptions) },
+      timeoutMs: {
+        bad: notTimeout,
+        call: (p, v) => p.runtime.dns.records("localhost", "A", { timeoutMs: v as number }),
+      },
+      nameServer: {
+        bad: [
+          "127.0.0.1",
+          1,
+          null,
+          {},
+          { hostname: "" },
+          { hostname: "127.0.0.1", port: 0 },
+          { hostname: "127.0.0.1", port: "53" },
+        ],
+        call: (p, v) =>
+          p.runtime.dns.records("localhost", "A", {
+            timeoutMs: 1,
+            nameServer: v as DnsRecordsOptions["nameServer"] & {},
+          }),
+      },
+      signal: {
+        bad: notSignal,
+        call: (p, v) => p.runtime.dns.records("localhost", "A", { timeoutMs: 1, signal: v as AbortSignal }),
       },
     },
   },
@@ -1106,13 +1257,13 @@ function generatedCases(): ConformanceCase[] {
 }
 
 /** The parts a runtime hands out whose methods the table names by `<part>.<method>`. */
-const runtimeParts = ["tcp", "fs", "process", "blocking", "udp", "tasks", "time"] as const;
+const runtimeParts = ["tcp", "unix", "dns", "fs", "process", "blocking", "udp", "tasks", "time"] as const;
 
 export const argumentCases: ConformanceCase[] = [
   {
     id: "arguments/every-runtime-method-has-rows",
     title:
-      "every method of the runtime's tcp, fs, process, blocking, udp, tasks and time has rows in the bad-argument table",
+      "every method of the runtime's tcp, unix, dns, fs, process, blocking, udp, tasks and time has rows in the bad-argument table",
     requires: [],
     async run({ runtime }) {
       ok(everyMethodHasRows, "every method of the contract has rows");

@@ -62,6 +62,14 @@ const partProbes: {
     spawn: (processes, ctx) => released(ctx, processes.spawn(noProgram), (child) => child[Symbol.asyncDispose]()),
     output: (processes) => processes.output(noProgram),
   },
+  unix: {
+    connect: (unix, ctx) => released(ctx, unix.connect({ path: `${nowhere}.sock` }), close),
+    listen: (unix, ctx) => released(ctx, unix.listen({ path: `${nowhere}.sock` }), close),
+  },
+  dns: {
+    lookup: (dns) => dns.lookup("localhost"),
+    records: (dns) => dns.records("anyrt-conformance.invalid", "A", { timeoutMs: 1000 }),
+  },
   blocking: {
     spawnBlocking: (blocking) => {
       equal(blocking.poolSize, 0, "blocking.poolSize without the capability");

@@ -9,9 +9,11 @@ import { bufferedCases } from "./buffered.ts";
 import { capabilityCases } from "./capabilities.ts";
 import { closeCases } from "./close.ts";
 import { copyCases } from "./copy.ts";
+import { dnsCases } from "./dns.ts";
 import { errorCases } from "./errors.ts";
 import { framedCases } from "./framed.ts";
 import { fsCases } from "./fs.ts";
+import { happyEyeballsCases } from "./happy-eyeballs.ts";
 import { peerCases } from "./peer.ts";
 import { processCases } from "./process.ts";
 import { readCases } from "./read.ts";
@@ -21,6 +23,7 @@ import { taskCases } from "./task.ts";
 import { tcpCases } from "./tcp.ts";
 import { timeCases } from "./time.ts";
 import { udpCases } from "./udp.ts";
+import { unixCases } from "./unix.ts";
 import { writeCases } from "./write.ts";
 
 /** The whole suite. Ids are unique (checked by the suite's own tests). */
@@ -34,6 +37,9 @@ export const cases: readonly ConformanceCase[] = [
   ...splitCases,
   ...tcpCases,
   ...udpCases,
+  ...unixCases,
+  ...dnsCases,
+  ...happyEyeballsCases,
   ...fsCases,
   ...processCases,
   ...taskCases,

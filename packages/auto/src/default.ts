@@ -24,8 +24,8 @@ export function createRuntime(): Runtime {
     version: "",
     adapter: "@anyrt/core",
     // No part at all: every capability of each, including any added later, is undeclared.
-    capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false },
-    facts: { tcp: null },
+    capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+    facts: { tcp: null, unix: null },
   });
 }
 

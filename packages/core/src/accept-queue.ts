@@ -244,17 +244,29 @@ export function hostnameOf(operation: "connect" | "listen", options: { readonly 
 
 /**
  * Checks the options of `Tcp.connect` and throws `InvalidInput` unless they are an object with a
- * host name as {@link hostnameOf} accepts it, a port in 1..65535, `noDelay` absent or a boolean
- * and `signal` absent or an `AbortSignal`. Every adapter calls it before anything native, so no
+ * host name as {@link hostnameOf} accepts it, a port in 1..65535, `noDelay` absent or a boolean,
+ * `timeoutMs` absent or an integer in 1..2^31-1, `happyEyeballs` absent, a boolean or options with
+ * integer delays and a `lookup` function, and `signal` absent or an `AbortSignal`. Every adapter calls it before anything native, so no
  * bad option reaches a runtime's own checks (which on some runtimes abort the process or coerce
  * a non-string host name).
  */
 export function checkConnectOptions(options: unknown): asserts options is TcpConnectOptions {
   checkObject("connect", "options", options);
   hostnameOf("connect", options);
-  const { port, noDelay, signal } = options as TcpConnectOptions;
+  const { port, noDelay, signal, timeoutMs, happyEyeballs } = options as TcpConnectOptions;
   checkPort("connect", port, 1);
   if (noDelay !== undefined) checkBoolean("connect", "noDelay", noDelay);
+  if (timeoutMs !== undefined) checkInteger("connect", "timeoutMs", timeoutMs, 1, 2 ** 31 - 1);
+  if (happyEyeballs !== undefined && typeof happyEyeballs !== "boolean") {
+    checkObject("connect", "happyEyeballs", happyEyeballs);
+    const { attemptDelayMs, attemptTimeoutMs, lookup } = happyEyeballs;
+    if (attemptDelayMs !== undefined)
+      checkInteger("connect", "happyEyeballs.attemptDelayMs", attemptDelayMs, 0, 2 ** 31 - 1);
+    if (attemptTimeoutMs !== undefined) {
+      checkInteger("connect", "happyEyeballs.attemptTimeoutMs", attemptTimeoutMs, 1, 2 ** 31 - 1);
+    }
+    if (lookup !== undefined) checkFunction("connect", "happyEyeballs.lookup", lookup);
+  }
   checkSignal("connect", signal);
 }
 

@@ -14,6 +14,7 @@
  * (`StartQueue`), `TimerQueue`).
  * @module
  */
+
 export { AcceptQueue, checkConnectOptions, checkListenOptions, hostnameOf, QueuedListener } from "./accept-queue.ts";
 export {
   type AtomicFileHandle,
@@ -44,6 +45,12 @@ export {
   type QueuedDatagramSocketOptions,
 } from "./datagram-socket.ts";
 export {
+  bareName,
+  DEFAULT_RECORDS_TIMEOUT_MS,
+  type ResolverLike,
+  recordsWithResolver,
+} from "./dns-resolver.ts";
+export {
   type ErrnoTable,
   errnoIoError,
   errnoTable,
@@ -53,6 +60,7 @@ export {
   posixErrno,
 } from "./errno.ts";
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
+export { connectHappyEyeballs, isIpLiteral, type Lookup } from "./happy-eyeballs.ts";
 export {
   checkFsArguments,
   checkTempPrefix,
@@ -84,6 +92,7 @@ export {
   checkUdpAddress,
   closedSocket,
 } from "./udp.ts";
+export { AddressedUnixStream, type VectoredDuplex } from "./unix-stream.ts";
 export {
   checkArray,
   checkBoolean,
@@ -94,9 +103,11 @@ export {
   checkEncodeBuffer,
   checkFlags,
   checkFunction,
+  checkHostname,
   checkInteger,
   checkKeepAlive,
   checkLimit,
+  checkLookupArguments,
   checkMethods,
   checkMode,
   checkObject,
@@ -105,11 +116,15 @@ export {
   checkPort,
   checkReadCount,
   checkReader,
+  checkRecordsArguments,
   checkScheduler,
   checkSignal,
   checkSize,
   checkString,
   checkText,
+  checkUnixConnectOptions,
+  checkUnixListenOptions,
+  checkUnixPath,
   checkWriteCount,
   checkWriter,
   describe,

@@ -8,11 +8,13 @@
  * @module
  */
 import type { Blocking } from "./blocking.ts";
+import type { Dns } from "./dns.ts";
 import { IoError } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Processes } from "./process.ts";
 import type { Tcp, TcpStream } from "./tcp.ts";
 import type { DatagramSocket, Udp } from "./udp.ts";
+import type { Unix } from "./unix.ts";
 import { checkObject, describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */
@@ -27,9 +29,14 @@ export interface RuntimePartTypes {
   readonly blocking: Blocking;
   /** `runtime.udp`. */
   readonly udp: Udp;
+  /** `runtime.unix`. */
+  readonly unix: Unix;
+  /** `runtime.dns`. */
+  readonly dns: Dns;
 }
 
 /** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`, `"udp"`. */
+/** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`, `"unix"`, `"dns"`. */
 export type Part = keyof RuntimePartTypes;
 
 /** The names of the methods of `T`. */
@@ -221,6 +228,38 @@ export const capabilityTable = {
         { object: "DatagramSocket", method: "setMulticastInterface" },
       ],
       needs: ["udp"],
+    },
+  },
+  unix: {
+    connect: {
+      summary:
+        "`runtime.unix.connect` opens Unix domain stream connections by path, with the whole byte-stream contract (half-close included).",
+      gates: ["connect"],
+      objectGates: [],
+      needs: [],
+    },
+    listen: {
+      summary:
+        "`runtime.unix.listen` creates a socket file (`AddrInUse` if anything is at the path) and accepts Unix domain stream connections; `close()` removes the file.",
+      gates: ["listen"],
+      objectGates: [],
+      needs: [],
+    },
+  },
+  dns: {
+    lookup: {
+      summary:
+        "`runtime.dns.lookup` resolves a host name to all its addresses as the system does, in its order; `tcp.connect` by name then connects with Happy Eyeballs.",
+      gates: ["lookup"],
+      objectGates: [],
+      needs: [],
+    },
+    records: {
+      summary:
+        "`runtime.dns.records` queries A, AAAA, CNAME, MX, SRV and TXT records, with a timeout, a signal and an optional name server.",
+      gates: ["records"],
+      objectGates: [],
+      needs: [],
     },
   },
 } as const satisfies { readonly [P in Part]: { readonly [key: string]: CapabilitySpec<P> } };
@@ -456,6 +495,18 @@ export function flattenCapabilities(manifest: CapabilityManifest): Readonly<Reco
 export interface RuntimeFacts {
   /** The TCP part's facts. */
   readonly tcp: TcpFacts;
+  /** The Unix domain socket part's facts. */
+  readonly unix: UnixFacts;
+}
+
+/** The {@link RuntimeFacts} of Unix domain sockets. */
+export interface UnixFacts {
+  /**
+   * The longest socket path the platform accepts, in UTF-8 bytes (its `sun_path` less the
+   * terminating NUL): 107 on Linux, 103 on macOS and the BSDs. A longer path is `InvalidInput`
+   * at once. `null` without `unix.connect`.
+   */
+  readonly maxPathBytes: number | null;
 }
 
 /** The {@link RuntimeFacts} of TCP. */
@@ -492,6 +543,13 @@ export const factTable: { readonly [P in keyof RuntimeFacts]: { readonly [K in k
         summary: "The step, in ms, that a keep-alive delay is rounded down to.",
         of: "tcp.keepAliveDelay",
         check: (value) => typeof value === "number" && Number.isSafeInteger(value) && value > 0,
+      },
+    },
+    unix: {
+      maxPathBytes: {
+        summary: "The longest Unix socket path the platform accepts, in UTF-8 bytes.",
+        of: "unix.connect",
+        check: (value) => typeof value === "number" && Number.isSafeInteger(value) && value > 0 && value <= 107,
       },
     },
   };

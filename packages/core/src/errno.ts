@@ -78,11 +78,13 @@ export function errnoTable(
 
 /**
  * The POSIX table plus the codes of Node's API family, which Bun's Node-compatible errors carry
- * too: DNS failures (`ENOTFOUND`, `EAI_*`), stream errors, argument errors (`ERR_INVALID_ARG_*`)
+ * too: DNS failures (`ENOTFOUND`, `EAI_*`, and c-ares' `ENODATA` for a name without records of
+ * the type asked, `ETIMEOUT`, `ECANCELLED`), stream errors, argument errors (`ERR_INVALID_ARG_*`)
  * and `ABORT_ERR`.
  */
 export const nodeStyleErrno: ErrnoTable = errnoTable({
-  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA"],
+  NotFound: ["ENOTFOUND", "EAI_NONAME", "EAI_NODATA", "ENODATA"],
+  TimedOut: ["ETIMEOUT"],
   BrokenPipe: ["ERR_STREAM_WRITE_AFTER_END", "ERR_STREAM_DESTROYED"],
   InvalidInput: [
     "ERR_INVALID_ARG_TYPE",
@@ -92,7 +94,7 @@ export const nodeStyleErrno: ErrnoTable = errnoTable({
     "ERR_UNKNOWN_SIGNAL",
   ],
   InvalidData: ["ERR_ENCODING_INVALID_ENCODED_DATA"],
-  Aborted: ["ABORT_ERR"],
+  Aborted: ["ABORT_ERR", "ECANCELLED"],
 });
 
 /** The kind of `code` in `codes`; `"Other"` for an unknown or missing code. */

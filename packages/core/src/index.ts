@@ -39,8 +39,25 @@ export {
   type RuntimeFacts,
   type RuntimePartTypes,
   type TcpFacts,
+  type UnixFacts,
 } from "./capabilities.ts";
 export * from "./codec/index.ts";
+export {
+  type Dns,
+  type DnsAddress,
+  type DnsAddressRecord,
+  type DnsCnameRecord,
+  type DnsLookupOptions,
+  type DnsMxRecord,
+  type DnsNameServer,
+  type DnsRecord,
+  type DnsRecordOf,
+  type DnsRecordsOptions,
+  type DnsRecordType,
+  type DnsSrvRecord,
+  type DnsTxtRecord,
+  dnsRecordTypes,
+} from "./dns.ts";
 export {
   IoError,
   type IoErrorKind,
@@ -52,6 +69,7 @@ export {
   unsupported,
 } from "./error.ts";
 export type { File, FileInfo, Fs, OpenOptions, SeekFrom, WriteFileOptions } from "./fs.ts";
+export { DEFAULT_ATTEMPT_DELAY_MS, interleaveAddresses } from "./happy-eyeballs.ts";
 export {
   type AsyncRead,
   type AsyncWrite,
@@ -70,7 +88,14 @@ export { type Clock, type ScheduleOptions, type Scheduler, systemScheduler } fro
 export * from "./sync/index.ts";
 export { createSpawn, type JoinHandle, type Spawn, type SpawnOptions } from "./task.ts";
 export { TaskGroup, type TaskGroupOptions, taskGroup } from "./task-group.ts";
-export type { Tcp, TcpConnectOptions, TcpListener, TcpListenOptions, TcpStream } from "./tcp.ts";
+export type {
+  HappyEyeballsOptions,
+  Tcp,
+  TcpConnectOptions,
+  TcpListener,
+  TcpListenOptions,
+  TcpStream,
+} from "./tcp.ts";
 export {
   createTime,
   type Interval,
@@ -93,6 +118,15 @@ export {
   type UdpAddress,
   type UdpBindOptions,
 } from "./udp.ts";
+export {
+  MAX_UNIX_PATH_BYTES,
+  type Unix,
+  type UnixAddress,
+  type UnixConnectOptions,
+  type UnixListener,
+  type UnixListenOptions,
+  type UnixStream,
+} from "./unix.ts";
 export * from "./util/index.ts";
 export {
   createVirtualScheduler,

@@ -23,16 +23,25 @@ import {
   readManifest,
 } from "./capabilities.ts";
 import { checkCommand } from "./child.ts";
+import type { Dns } from "./dns.ts";
 import { unsupported } from "./error.ts";
 import type { Fs } from "./fs.ts";
+import { connectHappyEyeballs, isIpLiteral } from "./happy-eyeballs.ts";
 import { checkFsArguments } from "./open-options.ts";
 import type { Processes } from "./process.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
-import type { Tcp } from "./tcp.ts";
+import type { Tcp, TcpConnectOptions, TcpStream } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
 import { checkBindOptions, type Udp } from "./udp.ts";
-import { checkObject } from "./validate.ts";
+import type { Unix } from "./unix.ts";
+import {
+  checkLookupArguments,
+  checkObject,
+  checkRecordsArguments,
+  checkUnixConnectOptions,
+  checkUnixListenOptions,
+} from "./validate.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
@@ -55,8 +64,12 @@ export interface Runtime {
   readonly facts: RuntimeFacts;
   /** Whether `capability` (an id such as `"tcp.connect"` or `"fs"`) is declared. */
   supports(capability: Capability): boolean;
-  /** TCP (the `tcp.*` capabilities). */
+  /** TCP (the `tcp.*` capabilities); `connect` by host name uses Happy Eyeballs where `dns.lookup` is declared. */
   readonly tcp: Tcp;
+  /** Unix domain sockets (the `unix.*` capabilities). */
+  readonly unix: Unix;
+  /** Name resolution (the `dns.*` capabilities). */
+  readonly dns: Dns;
   /** Files and directories (the `fs` capability). */
   readonly fs: Fs;
   /** Subprocesses (the `process` capability). */
@@ -88,6 +101,10 @@ export interface RuntimeParts {
   readonly facts: FactsDeclaration;
   /** The TCP part; required when a `tcp.*` capability is declared. */
   readonly tcp?: Tcp | undefined;
+  /** The Unix domain socket part; required when a `unix.*` capability is declared. */
+  readonly unix?: Unix | undefined;
+  /** The name-resolution part; required when a `dns.*` capability is declared. */
+  readonly dns?: Dns | undefined;
   /** The file-system part; required when `fs` is declared. */
   readonly fs?: Fs | undefined;
   /** The subprocess part; required when `process` is declared. */
@@ -151,6 +168,8 @@ const argumentChecks: {
   };
 } = {
   tcp: { connect: checkConnectOptions, listen: checkListenOptions },
+  unix: { connect: checkUnixConnectOptions, listen: checkUnixListenOptions },
+  dns: { lookup: checkLookupArguments, records: checkRecordsArguments },
   fs: checkFsArguments,
   process: { spawn: checkCommand, output: checkCommand },
   udp: { bind: checkBindOptions },
@@ -224,6 +243,32 @@ function gate<P extends Part>(
 }
 
 /**
+ * `connect` (the gated adapter's) with what core adds: a host name goes through Happy Eyeballs
+ * when there is a lookup (the caller's `happyEyeballs.lookup`, else `dns` where `dns.lookup` is
+ * declared) and the caller did not turn it off, and `timeoutMs` bounds the whole connect. Without either, the adapter's connect is called as it is.
+ */
+function connectByName(connect: Tcp["connect"], dns: Dns | undefined, scheduler: Scheduler): Tcp["connect"] {
+  return (options: TcpConnectOptions): Promise<TcpStream> => {
+    try {
+      checkConnectOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const hostname = options.hostname ?? "127.0.0.1";
+    const custom = typeof options.happyEyeballs === "object" ? options.happyEyeballs.lookup : undefined;
+    const lookup = custom ?? (dns === undefined ? undefined : dns.lookup.bind(dns));
+    const byName = lookup !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
+    if (byName) return connectHappyEyeballs(connect, lookup, scheduler, options);
+    if (options.timeoutMs === undefined) return connect(options);
+    // One attempt through the runtime's own connect (which resolves a name itself), bounded by timeoutMs.
+    const itself = async () => [
+      { address: hostname, family: isIpLiteral(hostname) && hostname.includes(":") ? 6 : 4 } as const,
+    ];
+    return connectHappyEyeballs(connect, itself, scheduler, { ...options, happyEyeballs: false });
+  };
+}
+
+/**
  * Builds a {@link Runtime} from an adapter's parts. Every method the capability table gates
  * rejects with kind `Unsupported`, naming the capability and the adapter, when its capability is
  * declared `false` or its implementation is missing. Throws `InvalidInput` at once for a manifest
@@ -234,8 +279,8 @@ function gate<P extends Part>(
  * import { defineRuntime, isIoError } from "@anyrt/core";
  * const runtime = defineRuntime({
  *   id: "example", version: "1.0.0", adapter: "example-adapter",
- *   capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false },
- *   facts: { tcp: null },
+ *   capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+ *   facts: { tcp: null, unix: null },
  * });
  * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
  * console.assert(isIoError(error, "Unsupported") && error.message.includes("tcp.connect"));
@@ -249,6 +294,12 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
   const facts = readFacts(parts.facts, declared);
   const adapter = parts.adapter;
   const pool = declared.has("blocking") ? parts.blocking : undefined;
+  const scheduler = parts.scheduler ?? systemScheduler;
+  const dns = Object.freeze(gate("dns", parts.dns, declared, adapter)) as unknown as Dns;
+  const tcp = gate("tcp", parts.tcp, declared, adapter);
+  if (declared.has("tcp.connect")) {
+    tcp.connect = connectByName(tcp.connect as Tcp["connect"], declared.has("dns.lookup") ? dns : undefined, scheduler);
+  }
   return Object.freeze({
     id: parts.id,
     version: parts.version,
@@ -256,11 +307,13 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     capabilities,
     facts,
     supports: (capability: Capability) => declared.has(capability),
-    tcp: Object.freeze(gate("tcp", parts.tcp, declared, adapter)) as unknown as Tcp,
+    tcp: Object.freeze(tcp) as unknown as Tcp,
+    unix: Object.freeze(gate("unix", parts.unix, declared, adapter)) as unknown as Unix,
+    dns,
     fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,
     process: Object.freeze(gate("process", parts.process, declared, adapter)) as unknown as Processes,
     tasks: parts.tasks ?? createSpawn(parts.scheduler),
-    time: createTime(parts.scheduler ?? systemScheduler),
+    time: createTime(scheduler),
     blocking: Object.freeze({
       ...gate("blocking", parts.blocking, declared, adapter),
       poolSize: pool?.poolSize ?? 0,

@@ -3,6 +3,7 @@
  * implements (`runtime.tcp`).
  * @module
  */
+import type { DnsAddress } from "./dns.ts";
 import type { Duplex, OperationOptions } from "./io.ts";
 import type { Listener, SocketAddress } from "./net.ts";
 
@@ -14,6 +15,35 @@ export interface TcpConnectOptions extends OperationOptions {
   readonly port: number;
   /** Disable Nagle's algorithm from the start (see {@link TcpStream.setNoDelay}). Default `true`. */
   readonly noDelay?: boolean;
+  /**
+   * The whole connect's time limit in milliseconds (an integer ≥ 1), resolution and every
+   * attempt included; past it the connect fails with `TimedOut` and leaves nothing open.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * How a host name (not an IP literal) is connected to when the runtime declares `dns.lookup`:
+   * with Happy Eyeballs (RFC 8305) by default (`true` or options), or, with `false`, by handing
+   * the name to the runtime's own connect. Ignored for IP literals, and where `dns.lookup` is not
+   * declared and no `lookup` is given (the runtime's own connect resolves the name).
+   */
+  readonly happyEyeballs?: boolean | HappyEyeballsOptions;
+}
+
+/**
+ * Options of Happy Eyeballs (RFC 8305) in {@link Tcp.connect} by host name: the name is resolved
+ * to all its addresses, the families interleaved (starting with the system's first), and one
+ * attempt started every `attemptDelayMs` while the earlier ones are still pending, or at once
+ * when one fails. The first to connect wins; the others are aborted, and one that connects anyway
+ * is closed. When every attempt fails, the connect fails with the first attempt's kind, in a
+ * message naming every attempt.
+ */
+export interface HappyEyeballsOptions {
+  /** The "connection attempt delay" between two attempts' starts, in milliseconds (an integer ≥ 0). Default 250. */
+  readonly attemptDelayMs?: number;
+  /** Each attempt's own time limit in milliseconds (an integer ≥ 1): past it the attempt fails `TimedOut` and the next starts. Default none. */
+  readonly attemptTimeoutMs?: number;
+  /** Resolves the name instead of `runtime.dns.lookup` (a test's addresses, a caller's own resolver or cache). */
+  readonly lookup?: (hostname: string, options?: OperationOptions) => Promise<readonly DnsAddress[]>;
 }
 
 /** Options of {@link Tcp.listen}. */
@@ -69,7 +99,9 @@ export type TcpListener = Listener<TcpStream>;
 export interface Tcp {
   /**
    * Opens a TCP connection. Fails with `InvalidInput` for a port outside 1..65535,
-   * `ConnectionRefused` when nobody listens, `TimedOut`, `NotFound` for an unknown host name.
+   * `ConnectionRefused` when nobody listens, `TimedOut` (past `timeoutMs`, or the system's own
+   * limit), `NotFound` for an unknown host name. A host name is connected to with Happy Eyeballs
+   * where the runtime declares `dns.lookup` (see {@link TcpConnectOptions.happyEyeballs}).
    */
   connect(options: TcpConnectOptions): Promise<TcpStream>;
   /**

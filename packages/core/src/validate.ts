@@ -8,8 +8,11 @@
  * (`InvalidData`, `WriteZero`), never overruns.
  * @module
  */
+
+import { type DnsLookupOptions, type DnsRecordsOptions, dnsRecordTypes } from "./dns.ts";
 import { IoError, invalidInput } from "./error.ts";
 import type { AsyncRead, AsyncWrite, Duplex } from "./io.ts";
+import { MAX_UNIX_PATH_BYTES, type UnixConnectOptions, type UnixListenOptions } from "./unix.ts";
 
 /** The largest buffer or chunk size a size option accepts: 1 GiB. */
 export const MAX_BUFFER_SIZE = 2 ** 30;
@@ -324,4 +327,89 @@ export function checkWriteCount(operation: string, n: number, length: number): n
     throw new IoError("InvalidData", `${operation}: the stream reported writing ${n} of ${length} bytes`);
   }
   return n;
+}
+
+/**
+ * Throws `InvalidInput` unless `path` is a Unix socket path: a non-empty string without NUL whose
+ * UTF-8 encoding is at most `maxBytes` bytes long (the platform's `sun_path` less its NUL; core
+ * checks {@link MAX_UNIX_PATH_BYTES}, an adapter on a stricter platform its own limit).
+ */
+export function checkUnixPath(
+  operation: string,
+  path: unknown,
+  maxBytes: number = MAX_UNIX_PATH_BYTES,
+): asserts path is string {
+  checkPath(operation, path);
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes > maxBytes) {
+    throw invalidInput(
+      `${operation}: path must be at most ${maxBytes} bytes (the platform's socket path limit), got ${bytes} bytes: ${describe(path)}`,
+    );
+  }
+}
+
+/**
+ * Checks the options of `Unix.connect` and throws `InvalidInput` unless they are an object with a
+ * socket path as {@link checkUnixPath} accepts it and `signal` absent or an `AbortSignal`.
+ */
+export function checkUnixConnectOptions(options: unknown): asserts options is UnixConnectOptions {
+  checkObject("connect", "options", options);
+  const { path, signal } = options as UnixConnectOptions;
+  checkUnixPath("connect", path);
+  checkSignal("connect", signal);
+}
+
+/**
+ * Checks the options of `Unix.listen` and throws `InvalidInput` unless they are an object with a
+ * socket path as {@link checkUnixPath} accepts it and, if given, a backlog in 0..65535.
+ */
+export function checkUnixListenOptions(options: unknown): asserts options is UnixListenOptions {
+  checkObject("listen", "options", options);
+  const { path, backlog } = options as UnixListenOptions;
+  checkUnixPath("listen", path);
+  if (backlog !== undefined) checkInteger("listen", "backlog", backlog, 0, 65535);
+}
+
+/** Throws `InvalidInput` unless `name` is a host name to resolve: a string of 1..253 characters. */
+export function checkHostname(operation: string, name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0 || name.length > 253) {
+    throw fail(operation, "hostname", "a string of 1..253 characters", name);
+  }
+}
+
+/**
+ * Checks the arguments of `Dns.lookup(hostname, options)`: a host name as {@link checkHostname}
+ * accepts it, options absent or an object whose `family` is absent, 0, 4 or 6 and whose `signal`
+ * is absent or an `AbortSignal`.
+ */
+export function checkLookupArguments(hostname: unknown, options?: unknown): void {
+  checkHostname("lookup", hostname);
+  checkOptions("lookup", options);
+  const { family, signal } = (options ?? {}) as DnsLookupOptions;
+  if (family !== undefined && family !== 0 && family !== 4 && family !== 6) {
+    throw fail("lookup", "family", "0, 4 or 6", family);
+  }
+  checkSignal("lookup", signal);
+}
+
+/**
+ * Checks the arguments of `Dns.records(name, type, options)`: a name as {@link checkHostname}
+ * accepts it, a type of {@link dnsRecordTypes}, options absent or an object with `timeoutMs`
+ * absent or an integer in 1..2^31-1, `nameServer` absent or `{ hostname, port? }` with a
+ * non-empty host and a port in 1..65535, and `signal` absent or an `AbortSignal`.
+ */
+export function checkRecordsArguments(name: unknown, type: unknown, options?: unknown): void {
+  checkHostname("records", name);
+  if (!(dnsRecordTypes as readonly unknown[]).includes(type)) {
+    throw fail("records", "type", `one of ${dnsRecordTypes.join(", ")}`, type);
+  }
+  checkOptions("records", options);
+  const { timeoutMs, nameServer, signal } = (options ?? {}) as DnsRecordsOptions;
+  if (timeoutMs !== undefined) checkInteger("records", "timeoutMs", timeoutMs, 1, 2 ** 31 - 1);
+  if (nameServer !== undefined) {
+    checkObject("records", "nameServer", nameServer);
+    checkText("records", "nameServer.hostname", nameServer.hostname);
+    if (nameServer.port !== undefined) checkInteger("records", "nameServer.port", nameServer.port, 1, 65535);
+  }
+  checkSignal("records", signal);
 }

@@ -88,6 +88,14 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   MAX_DATAGRAM_IPV6: { exempt: "a constant" },
   MAX_RECEIVE_QUEUE: { exempt: "a constant" },
   parseIpLiteral: { exempt: "a parser: any value that is not an IP literal answers null" },
+  dnsRecordTypes: { exempt: "a constant table" },
+  MAX_UNIX_PATH_BYTES: { exempt: "a constant" },
+  DEFAULT_ATTEMPT_DELAY_MS: { exempt: "a constant" },
+  interleaveAddresses: {
+    addresses: throwing([undefined, null, "::1", 1, [1], [{}], [{ address: "::1", family: 5 }]], (a) =>
+      core.interleaveAddresses(as(a)),
+    ),
+  },
   systemScheduler: { exempt: "an object; its methods are the scheduler's, exempt below" },
   isIoError: { exempt: "a guard: any value is a question it answers" },
   isAbortError: { exempt: "a guard: any value is a question it answers" },

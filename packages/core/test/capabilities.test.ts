@@ -25,14 +25,25 @@ import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false, udp: false };
+const nothing: CapabilityDeclaration = {
+  tcp: false,
+  fs: false,
+  process: false,
+  blocking: false,
+  udp: false,
+  unix: false,
+  dns: false,
+};
 const everything: CapabilityManifest = {
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
   udp: { available: true, reuseAddress: true, broadcast: true, multicast: true },
+  unix: { connect: true, listen: true },
+  dns: { lookup: true, records: true },
 };
+const allFacts: FactsDeclaration = { tcp: { keepAliveDelayResolutionMs: 1000 }, unix: { maxPathBytes: 107 } };
 
 function runtimeWith(capabilities: CapabilityDeclaration, facts: FactsDeclaration, parts: Partial<RuntimeParts> = {}) {
   return defineRuntime({ id: "test", version: "1", adapter: "test-adapter", capabilities, facts, ...parts });
@@ -48,7 +59,7 @@ const refusal = (build: () => unknown): unknown => {
 };
 
 /** Parts whose every method resolves to the method's name, so that a call that went through shows. */
-function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp"> {
+function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> {
   const part = (methods: readonly string[]) =>
     Object.fromEntries(methods.map((method) => [method, async () => method])) as never;
   const methodsOf = (name: string) => capabilityRows.filter((row) => row.part === name).flatMap((row) => row.gates);
@@ -56,15 +67,21 @@ function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking
     tcp: part(methodsOf("tcp")),
     fs: part(methodsOf("fs")),
     process: part(methodsOf("process")),
+    unix: part(methodsOf("unix")),
+    dns: part(methodsOf("dns")),
     blocking: { poolSize: 3, spawnBlocking: (async () => "spawnBlocking") as never },
     udp: part(methodsOf("udp")),
   };
 }
 
-/** Good arguments of every gated method, for calls that must reach the adapter's method. */
+/** Good arguments of every gated method (by part and method), for calls that must reach the adapter's method. */
 const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
-  connect: [{ hostname: "127.0.0.1", port: 1 }],
-  listen: [{ hostname: "127.0.0.1", port: 0 }],
+  "tcp.connect": [{ hostname: "127.0.0.1", port: 1 }],
+  "tcp.listen": [{ hostname: "127.0.0.1", port: 0 }],
+  "unix.connect": [{ path: "/tmp/s" }],
+  "unix.listen": [{ path: "/tmp/s" }],
+  lookup: ["localhost"],
+  records: ["example", "SRV"],
   open: ["/a"],
   readFile: ["/a"],
   readTextFile: ["/a"],
@@ -97,6 +114,10 @@ describe("the capability table", () => {
       "udp.reuseAddress",
       "udp.broadcast",
       "udp.multicast",
+      "unix.connect",
+      "unix.listen",
+      "dns.lookup",
+      "dns.records",
     ]);
     for (const row of capabilityRows) {
       expect(row.id).toBe(row.key === "available" ? row.part : `${row.part}.${row.key}`);
@@ -119,13 +140,13 @@ describe("the capability table", () => {
 describe("defineRuntime", () => {
   it("gates every method the table names: each rejects Unsupported naming its capability until declared", async () => {
     const parts = echoingParts();
-    const without = runtimeWith(nothing, { tcp: null }, parts);
-    const withAll = runtimeWith(everything, { tcp: { keepAliveDelayResolutionMs: 1000 } }, parts);
+    const without = runtimeWith(nothing, { tcp: null, unix: null }, parts);
+    const withAll = runtimeWith(everything, allFacts, parts);
     for (const row of capabilityRows) {
       for (const method of row.gates) {
         const call = (runtime: Runtime) =>
           (runtime[row.part] as unknown as Record<string, (...args: unknown[]) => PromiseLike<unknown>>)[method]?.(
-            ...(goodArguments[method] ?? []),
+            ...(goodArguments[`${row.part}.${method}`] ?? goodArguments[method] ?? []),
           );
         const error = await Promise.resolve(call(without)).then(
           () => "resolved",
@@ -145,20 +166,25 @@ describe("defineRuntime", () => {
     const called: string[] = [];
     const part = (methods: readonly string[]) =>
       Object.fromEntries(methods.map((method) => [method, async () => called.push(method)])) as never;
-    const runtime = runtimeWith(
-      everything,
-      { tcp: { keepAliveDelayResolutionMs: 1000 } },
-      {
-        tcp: part(["connect", "listen"]),
-        fs: part(Object.keys(goodArguments).slice(2, 10)),
-        process: part(["spawn", "output"]),
-        udp: part(["bind"]),
-      },
-    );
+    const runtime = runtimeWith(everything, allFacts, {
+      tcp: part(["connect", "listen"]),
+      unix: part(["connect", "listen"]),
+      dns: part(["lookup", "records"]),
+      fs: part(["open", "readFile", "readTextFile", "writeFile", "stat", "remove", "mkdir", "makeTempDir"]),
+      process: part(["spawn", "output"]),
+      udp: part(["bind"]),
+    });
     const bad: readonly (readonly [string, () => PromiseLike<unknown>])[] = [
       ["connect", () => runtime.tcp.connect({ hostname: ["127.0.0.1"] as never, port: 1 })],
       ["connect", () => runtime.tcp.connect({ port: 1, signal: "x" as never })],
       ["listen", () => runtime.tcp.listen({ hostname: "", port: 0 })],
+      ["connect", () => runtime.tcp.connect({ port: 1, timeoutMs: 0 })],
+      ["connect", () => runtime.tcp.connect({ hostname: "example", port: 1, happyEyeballs: { lookup: 1 as never } })],
+      ["unix.connect", () => runtime.unix.connect({ path: `/tmp/${"x".repeat(103)}` })],
+      ["unix.listen", () => runtime.unix.listen({ path: "a\0b" })],
+      ["lookup", () => runtime.dns.lookup("localhost", { family: 5 as never })],
+      ["records", () => runtime.dns.records("example", "NS" as never)],
+      ["records", () => runtime.dns.records("example", "A", { nameServer: { hostname: "" } })],
       ["open", () => runtime.fs.open("/a", { append: true, truncate: true })],
       ["readFile", () => runtime.fs.readFile("/a", { signal: "x" as never })],
       ["writeFile", () => runtime.fs.writeFile("/a", "x", { mode: -1 })],
@@ -182,29 +208,37 @@ describe("defineRuntime", () => {
         calls.push(args[2]);
       },
     } as unknown as RuntimeParts["fs"];
-    const without = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null }, { fs });
+    const without = runtimeWith(
+      { ...nothing, fs: { available: true, atomicWrite: false } },
+      { tcp: null, unix: null },
+      { fs },
+    );
     const error = await without.fs.writeFile("/a", "x", { atomic: true }).catch((e: unknown) => e);
     expect(isIoError(error, "Unsupported") && error.message.includes("fs.atomicWrite")).toBe(true);
     await without.fs.writeFile("/a", "x", { atomic: false });
     await without.fs.writeFile("/a", "x");
     expect(calls).toEqual([{ atomic: false }, undefined]);
-    const withIt = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: true } }, { tcp: null }, { fs });
+    const withIt = runtimeWith(
+      { ...nothing, fs: { available: true, atomicWrite: true } },
+      { tcp: null, unix: null },
+      { fs },
+    );
     await withIt.fs.writeFile("/a", "x", { atomic: true });
     expect(calls).toEqual([{ atomic: false }, undefined, { atomic: true }]);
   });
 
   it("refuses a declared capability whose implementation is missing with Unsupported", async () => {
-    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null });
+    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null, unix: null });
     await expect(runtime.fs.stat("/")).rejects.toMatchObject({ kind: "Unsupported" });
   });
 
   it("answers supports() by id, and keeps the manifest and facts it was given, frozen", () => {
-    const runtime = runtimeWith(everything, { tcp: { keepAliveDelayResolutionMs: 1000 } });
+    const runtime = runtimeWith(everything, allFacts);
     for (const capability of capabilities) expect(runtime.supports(capability)).toBe(true);
     expect(runtime.capabilities).toEqual(everything);
     expect(Object.isFrozen(runtime.capabilities.tcp)).toBe(true);
-    expect(runtime.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: 1000 } });
-    const none = runtimeWith(nothing, { tcp: null });
+    expect(runtime.facts).toEqual(allFacts);
+    const none = runtimeWith(nothing, { tcp: null, unix: null });
     expect(none.capabilities.tcp).toEqual({
       connect: false,
       listen: false,
@@ -213,7 +247,7 @@ describe("defineRuntime", () => {
       socketOptions: false,
       keepAliveDelay: false,
     });
-    expect(none.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null } });
+    expect(none.facts).toEqual({ tcp: { keepAliveDelayResolutionMs: null }, unix: { maxPathBytes: null } });
     for (const capability of capabilities) expect(none.supports(capability)).toBe(false);
   });
 
@@ -225,12 +259,12 @@ describe("defineRuntime", () => {
       { ...nothing, fs: { available: "yes" } },
       { ...nothing, fs: {} },
       { ...nothing, fs: { available: true, watch: true } },
-      { ...nothing, dns: false },
+      { ...nothing, tls: false },
       { ...nothing, process: { available: false, signals: true } },
       { ...everything, tcp: { ...everything.tcp, socketOptions: false } },
     ];
     for (const capabilities of bad) {
-      const error = refusal(() => runtimeWith(capabilities as CapabilityDeclaration, { tcp: null }));
+      const error = refusal(() => runtimeWith(capabilities as CapabilityDeclaration, { tcp: null, unix: null }));
       expect(isIoError(error, "InvalidInput"), JSON.stringify(capabilities)).toBe(true);
     }
   });
@@ -240,10 +274,15 @@ describe("defineRuntime", () => {
     const cases: [CapabilityDeclaration, unknown][] = [
       [nothing, undefined],
       [nothing, {}],
-      [nothing, { tcp: { keepAliveDelayResolutionMs: 1000 } }],
-      [tcpWithDelay, { tcp: null }],
-      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 0 } }],
-      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 1000, extra: 1 } }],
+      [nothing, { tcp: { keepAliveDelayResolutionMs: 1000 }, unix: null }],
+      [tcpWithDelay, { tcp: null, unix: null }],
+      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 0 }, unix: null }],
+      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 1000, extra: 1 }, unix: null }],
+      [tcpWithDelay, { tcp: { keepAliveDelayResolutionMs: 1000 } }],
+      [
+        { ...nothing, unix: everything.unix },
+        { tcp: null, unix: { maxPathBytes: 200 } },
+      ],
     ];
     for (const [capabilities, facts] of cases) {
       const error = refusal(() => runtimeWith(capabilities, facts as FactsDeclaration));
@@ -254,12 +293,12 @@ describe("defineRuntime", () => {
 
 describe("the report's records", () => {
   it("flatten the manifest and the facts by id, in the table's order", () => {
-    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null });
+    const runtime = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: false } }, { tcp: null, unix: null });
     const flat = flattenCapabilities(runtime.capabilities);
     expect(Object.keys(flat)).toEqual([...capabilities]);
     expect(flat.fs).toBe(true);
     expect(flat["tcp.connect"]).toBe(false);
-    expect(flattenFacts(runtime.facts)).toEqual({ "tcp.keepAliveDelayResolutionMs": null });
+    expect(flattenFacts(runtime.facts)).toEqual({ "tcp.keepAliveDelayResolutionMs": null, "unix.maxPathBytes": null });
   });
 });
 

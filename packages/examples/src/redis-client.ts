@@ -1,12 +1,16 @@
 // A Redis client on anyrt: the RESP client of ./resp/ run as a program. `node
-// src/redis-client.ts [port]` against a `redis-server` (default port 6379); it runs the same on
-// Deno (`--allow-net`) and Bun. ./resp/README.md says what the client does.
+// src/redis-client.ts [port | socket path]` against a `redis-server` (default port 6379; an
+// argument with a `/` is the path of its Unix socket, `unixsocket` in its configuration); it runs
+// the same on Deno (`--allow-net`, and `--allow-read --allow-write` for a Unix socket) and Bun.
+// ./resp/README.md says what the client does.
 import process from "node:process";
 import { runtime } from "@anyrt/auto";
 import { RespClient, RespError } from "./resp/index.ts";
 
-const port = Number(process.argv[2] ?? 6379);
-const redis = await RespClient.connect(runtime, { port });
+const where = process.argv[2] ?? "6379";
+const redis = where.includes("/")
+  ? new RespClient(await runtime.unix.connect({ path: where }))
+  : await RespClient.connect(runtime, { port: Number(where) });
 try {
   console.log(await redis.command(["PING"])); // PONG
   await redis.command(["SET", "anyrt:greeting", "hello\r\nfrom anyrt"]); // binary-safe: a bulk string

@@ -228,6 +228,27 @@ describe(`examples on ${runtime}`, () => {
     },
   );
 
+  it.runIf(redisServer !== undefined || process.env.CI === "true")(
+    "the Redis client talks RESP to a real redis-server over its Unix socket",
+    async () => {
+      if (redisServer === undefined) throw new Error("redis-server is not installed (.ci/run installs it)");
+      const dir = mkdtempSync(join(tmpdir(), "anyrt-redis-"));
+      const socket = join(dir, "redis.sock");
+      try {
+        const redis = start(
+          ["--port", "0", "--unixsocket", socket, "--unixsocketperm", "700", "--save", "", "--appendonly", "no"],
+          redisServer,
+        );
+        await redis.line(/ready to accept connections/i);
+        const client = await runToEnd(command("redis-client.ts", ["net", "read", "write"]).concat(socket));
+        expect(client).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n' });
+        redis.child.kill();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it("spawnBlocking counts primes on worker threads while the main thread keeps ticking", async () => {
     const { code, output } = await runToEnd(command("blocking.ts", ["read"]));
     expect(code, output).toBe(0);

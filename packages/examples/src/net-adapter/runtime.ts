@@ -95,9 +95,11 @@ export function createNetRuntime(): Runtime {
       process: false,
       blocking: false,
       udp: false,
+      unix: false,
+      dns: false,
     },
     // Facts that are not yes/no, each null where its capability is undeclared.
-    facts: { tcp: { keepAliveDelayResolutionMs: null } },
+    facts: { tcp: { keepAliveDelayResolutionMs: null }, unix: null },
     tcp: { connect, listen },
   });
 }
