@@ -33,9 +33,14 @@ export interface ReadPump {
  * The `_read` of a bridged Readable: `tryRead` into a landing buffer while Node wants more and
  * bytes are there, one awaited `read` when they are not. A landing buffer that was mostly filled
  * is pushed as it is (a fresh one replaces it); a small read is copied out so that a few bytes
- * never pin 64 KiB.
+ * never pin 64 KiB. A failed read destroys the stream with `errorOf(error)` (an `IoError` of
+ * the read's kind by default; the socket bridge adds Node's `code`).
  */
-export function readPump(reader: AsyncRead, chunkSize: number): ReadPump {
+export function readPump(
+  reader: AsyncRead,
+  chunkSize: number,
+  errorOf: (error: unknown) => Error = (error) => toIoError(error, "read"),
+): ReadPump {
   const aborter = new AbortController();
   const options = { signal: aborter.signal };
   let landing = Buffer.allocUnsafeSlow(chunkSize);
@@ -57,7 +62,7 @@ export function readPump(reader: AsyncRead, chunkSize: number): ReadPump {
         try {
           n = reader.tryRead(landing);
         } catch (error) {
-          this.destroy(toIoError(error, "read"));
+          this.destroy(errorOf(error));
           return;
         }
         if (n === WOULD_BLOCK) break;
@@ -76,7 +81,7 @@ export function readPump(reader: AsyncRead, chunkSize: number): ReadPump {
         },
         (error: unknown) => {
           reading = false;
-          if (!this.destroyed) this.destroy(toIoError(error, "read"));
+          if (!this.destroyed) this.destroy(errorOf(error));
         },
       );
     },

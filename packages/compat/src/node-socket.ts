@@ -252,7 +252,8 @@ export class NodeSocket extends Duplex {
       return;
     }
     this.#stream = stream;
-    this.#pump = readPump(stream, this.#chunkSize);
+    // A failed read carries Node's code too: drivers compare `code` with "ECONNRESET".
+    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"));
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive !== undefined) this.setKeepAlive(...this.#keepAlive);
     this.#touch();

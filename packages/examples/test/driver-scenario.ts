@@ -42,8 +42,16 @@ interface LineSource {
 }
 
 /** A process's stdout, line by line. */
-function processLines(command: string, args: readonly string[], cwd = root): LineSource {
-  const child: ChildProcess = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+function processLines(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): LineSource {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -189,6 +197,10 @@ export interface DriverExample {
   readonly folder: string;
   /** Deno's permissions for main.ts. */
   readonly denoPermissions: readonly string[];
+  /** Environment variables main.ts reads (login details). */
+  readonly env?: Readonly<Record<string, string>> | undefined;
+  /** Query parameters worker.ts reads besides `host` and `port`. */
+  readonly workerParameters?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Starts the example's scenario on `target` against `port`. */
@@ -196,19 +208,23 @@ async function startScenario(example: DriverExample, target: Target, port: numbe
   const main = join(examples, example.folder, "main.ts");
   switch (target) {
     case "node24":
-      return processLines(join(bin, "node"), [main, String(port)]);
+      return processLines(join(bin, "node"), [main, String(port)], example.env);
     case "deno":
-      return processLines(join(bin, "deno"), ["run", ...example.denoPermissions, main, String(port)]);
+      return processLines(join(bin, "deno"), ["run", ...example.denoPermissions, main, String(port)], example.env);
     case "bun":
-      return processLines(join(bin, "bun"), [main, String(port)]);
+      return processLines(join(bin, "bun"), [main, String(port)], example.env);
     case "node22":
-      return processLines(join(root, "node_modules", "node22", "node_modules", ".bin", "node"), [main, String(port)]);
+      return processLines(
+        join(root, "node_modules", "node22", "node_modules", ".bin", "node"),
+        [main, String(port)],
+        example.env,
+      );
     case "node20": {
       const node20 = systemNode20();
       if (node20 === undefined) throw new Error("no system Node 20 (/usr/bin/node) to run the scenario on");
       const outfile = join(root, ".tmp", `${example.folder}-node20`, "main.mjs");
       await compileForNode20(main, outfile);
-      return processLines(node20, [outfile, String(port)]);
+      return processLines(node20, [outfile, String(port)], example.env);
     }
     case "workerd": {
       const served = await serveWorker(
@@ -216,7 +232,8 @@ async function startScenario(example: DriverExample, target: Target, port: numbe
         join(root, ".tmp", `${example.folder}-workerd`),
       );
       try {
-        const response = await fetch(`${served.origin}/?host=127.0.0.1&port=${port}`, { method: "POST" });
+        const query = new URLSearchParams({ host: "127.0.0.1", port: String(port), ...example.workerParameters });
+        const response = await fetch(`${served.origin}/?${query}`, { method: "POST" });
         return { lines: responseLines(response), diagnostics: served.log, stop: served.stop };
       } catch (error) {
         served.stop();

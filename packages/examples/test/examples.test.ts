@@ -21,7 +21,14 @@ const redisServer = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].fin
  */
 const adapter = ["net-adapter/conformance.ts", "net-adapter/runtime.ts", "net-adapter/stream.ts"];
 /** The driver examples, each run on every runtime by its own test (pg.test.ts, mysql.test.ts). */
-const drivers = ["pg/main.ts", "pg/scenario.ts", "pg/worker.ts"];
+const drivers = [
+  "pg/main.ts",
+  "pg/scenario.ts",
+  "pg/worker.ts",
+  "mysql/main.ts",
+  "mysql/scenario.ts",
+  "mysql/worker.ts",
+];
 const programs = [
   "echo-server.ts",
   "echo-client.ts",

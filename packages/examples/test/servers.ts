@@ -163,6 +163,13 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
       spawnSync("/bin/kill", ["-KILL", "--", `-${running.pid}`]);
     }
     await exited;
+    // The server's own exit can come before its workers' (a PostgreSQL backend still attached to
+    // the shared memory a restart checks): wait until nothing of the process group is left.
+    for (let i = 0; i < 200; i++) {
+      if (spawnSync("/bin/kill", ["-0", "--", `-${running.pid}`], { stdio: "ignore" }).status !== 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${spec.name}: processes of group ${running.pid} still run 10 s after SIGKILL`);
   };
   try {
     await launch();

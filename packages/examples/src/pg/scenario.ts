@@ -111,10 +111,13 @@ export async function runPgScenario(options: PgScenarioOptions): Promise<void> {
       await again.end();
       return;
     } catch (error) {
-      if (!refusedLogged) {
+      const { code, syscall } = error as { code?: string; syscall?: string };
+      if (!refusedLogged && isIoError(error, "ConnectionRefused")) {
         refusedLogged = true;
-        const { code, syscall } = error as { code?: string; syscall?: string };
-        log({ step: "refused", ioErrorKind: isIoError(error) ? error.kind : null, code, syscall });
+        log({ step: "refused", ioErrorKind: error.kind, code, syscall });
+      } else if (!refusedLogged) {
+        // A connect that reaches the server while it is still dying is reset rather than refused.
+        log({ step: "not-yet-refused", ioErrorKind: isIoError(error) ? error.kind : null, code, syscall });
       }
       if (attempt === 600) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200));
