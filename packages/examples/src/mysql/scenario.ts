@@ -47,6 +47,14 @@ export function bridgedConnection(
   });
 }
 
+/** The index of the first character breaking the pattern "abab...", or -1 (no regex: 4 MiB of it). */
+function firstNotAb(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== (i % 2 === 0 ? 0x61 : 0x62)) return i;
+  }
+  return -1;
+}
+
 /** Runs the scenario; resolves once the reconnected connection has ended. */
 export async function runMysqlScenario(options: MysqlScenarioOptions): Promise<void> {
   const { log } = options;
@@ -96,7 +104,7 @@ export async function runMysqlScenario(options: MysqlScenarioOptions): Promise<v
   log({
     step: "large-result",
     bytes: text.length,
-    allAb: /^(ab)*$/.test(text),
+    allAb: firstNotAb(text) === -1,
     rows: many.length,
     lastSeq: many[many.length - 1]?.seq,
   });
