@@ -26,6 +26,7 @@ import {
 import type { RuntimeId } from "./host.ts";
 import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
+import { createPgInsert10k } from "./pg-insert-10k.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
@@ -49,6 +50,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "compat-from-web-readable": createCompatFromWebReadable,
   "effect-spawn-1m": createEffectSpawn1m,
   "effect-socket-throughput": createEffectSocketThroughput,
+  "pg-insert-10k": createPgInsert10k,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
