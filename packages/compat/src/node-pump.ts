@@ -164,10 +164,33 @@ export function writeChunks(
   }
   const last = stream.writableLength <= total;
   const options = { signal };
-  writeAllVectored(writer, bufs, options)
-    .then(() => (last ? writer.flush(options) : undefined))
-    .then(
-      () => callback(),
-      (error: unknown) => callback(toIoError(error, "write")),
-    );
+  const done = () => (last ? writer.flush(options) : undefined);
+  const fail = (error: unknown) => callback(toIoError(error, "write"));
+  const vectored = writer.writeVectored;
+  if (vectored === undefined) {
+    writeAllVectored(writer, bufs, options)
+      .then(done)
+      .then(() => callback(), fail);
+    return;
+  }
+  // One vectored write first, as writeAllVectored's loop would, without re-checking buffers Node
+  // made: a driver's corked query is one small batch that the writer takes whole, and this is
+  // its per-query cost. What the writer did not take goes through writeAllVectored.
+  vectored
+    .call(writer, bufs, options)
+    .then((n) => (n === total ? done() : writeAllVectored(writer, rest(bufs, n), options).then(done)))
+    .then(() => callback(), fail);
+}
+
+/** `bufs` without their first `n` bytes. */
+function rest(bufs: readonly Buffer[], n: number): Buffer[] {
+  let index = 0;
+  let left = n;
+  while (index < bufs.length && left >= (bufs[index] as Buffer).length) {
+    left -= (bufs[index] as Buffer).length;
+    index++;
+  }
+  const out = bufs.slice(index);
+  if (left > 0) out[0] = (out[0] as Buffer).subarray(left);
+  return out;
 }

@@ -308,6 +308,11 @@ export class NodeSocket extends Duplex {
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     for (const { chunk } of chunks) this.#bytesWritten += chunk.length;
     this.#touch();
+    const stream = this.#stream;
+    if (stream !== null) {
+      writeChunks(this, stream, chunks, this.#aborter.signal, (error) => callback(this.#nodeError(error, "write")));
+      return;
+    }
     this.#whenConnected().then(
       (connected) =>
         writeChunks(this, connected, chunks, this.#aborter.signal, (error) =>

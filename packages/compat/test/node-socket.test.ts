@@ -5,6 +5,7 @@ import { runtime } from "@anyrt/auto";
 import { createNodeSocket, type NodeSocket, toNodeDuplex } from "@anyrt/compat/node";
 import type { Duplex as AnyrtDuplex, TcpListener, TcpStream } from "@anyrt/core";
 import { duplex, isIoError, readExact, readToEnd, writeAll } from "@anyrt/core";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { decoder, encoder, within } from "./support.ts";
 
@@ -274,5 +275,47 @@ describe("_writev on the Node bridges", () => {
     bridge.end();
     expect(decoder.decode(await within(readToEnd(far), 10_000, "read"))).toBe("m0m1m2m3m4");
     expect(gathered).toEqual([5]);
+  });
+  it("delivers corked batches byte-exact however little each vectored write takes", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (chunks, most) => {
+          const [near, far] = duplex();
+          const vectored = near.writeVectored?.bind(near);
+          if (vectored === undefined) throw new Error("the pipe has no writeVectored");
+          // A writer that takes at most `most` bytes per vectored write: the rest is written again.
+          const stingy: AnyrtDuplex = Object.assign(Object.create(near) as AnyrtDuplex, {
+            read: near.read.bind(near),
+            tryRead: near.tryRead.bind(near),
+            write: near.write.bind(near),
+            tryWrite: near.tryWrite.bind(near),
+            flush: near.flush.bind(near),
+            shutdown: near.shutdown.bind(near),
+            close: near.close.bind(near),
+            writeVectored: (bufs: readonly Uint8Array[], options?: { signal?: AbortSignal }) => {
+              const taken: Uint8Array[] = [];
+              let left = most;
+              for (const buf of bufs) {
+                if (left === 0) break;
+                taken.push(buf.subarray(0, left));
+                left -= Math.min(left, buf.length);
+              }
+              return vectored(taken, options);
+            },
+          });
+          const bridge = toNodeDuplex(stingy);
+          bridge.cork();
+          for (const chunk of chunks) bridge.write(chunk);
+          process.nextTick(() => bridge.uncork());
+          bridge.end();
+          const expected = Buffer.concat(chunks);
+          const got = await within(readToEnd(far), 10_000, "read");
+          expect(Buffer.from(got).equals(expected)).toBe(true);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });
