@@ -24,6 +24,14 @@ export function targetsOf(runtime: typeof host): Target[] {
   return runtime === "node" ? ["node24", "node22", "node20", "workerd"] : [runtime];
 }
 
+/**
+ * Why `target` cannot run here (no system Node 20 for `node20`, as the packed-tarball smoke test
+ * skips it too), or `undefined` when it can.
+ */
+export function unavailable(target: Target): string | undefined {
+  return target === "node20" && systemNode20() === undefined ? "no system Node 20 at /usr/bin/node" : undefined;
+}
+
 /** The system's Node 20 (outside node_modules: npm puts Node 24 first on PATH), when there is one. */
 export function systemNode20(): string | undefined {
   for (const candidate of ["/usr/bin/node", "/usr/local/bin/node"]) {
