@@ -252,8 +252,9 @@ export class NodeSocket extends Duplex {
       return;
     }
     this.#stream = stream;
-    // A failed read carries Node's code too: drivers compare `code` with "ECONNRESET".
-    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"));
+    // A failed read carries Node's code too: drivers compare `code` with "ECONNRESET". The reads
+    // need no abort signal: `_destroy` always closes the stream, which ends a pending read.
+    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"), false);
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive !== undefined) this.setKeepAlive(...this.#keepAlive);
     this.#touch();
