@@ -26,6 +26,7 @@ import {
 import type { RuntimeId } from "./host.ts";
 import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
+import { createPgInsert10k } from "./pg-insert-10k.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
 import { type BenchReport, renderBenchHtml } from "./report-html.ts";
@@ -58,6 +59,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "tcp-scaling-1k": createTcpScaling1k,
   "tcp-scaling-5k": createTcpScaling5k,
   "tcp-scaling-10k": createTcpScaling10k,
+  "pg-insert-10k": createPgInsert10k,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -281,7 +281,9 @@ export class NodeSocket extends Duplex {
       return;
     }
     this.#stream = stream;
-    this.#pump = readPump(stream, this.#chunkSize);
+    // A failed read carries Node's code too: drivers compare `code` with "ECONNRESET". The reads
+    // need no abort signal: `_destroy` always closes the stream, which ends a pending read.
+    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"), false);
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive !== undefined) this.setKeepAlive(...this.#keepAlive);
     this.#touch();
@@ -336,6 +338,11 @@ export class NodeSocket extends Duplex {
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     for (const { chunk } of chunks) this.#bytesWritten += chunk.length;
     this.#touch();
+    const stream = this.#stream;
+    if (stream !== null) {
+      writeChunks(this, stream, chunks, this.#aborter.signal, (error) => callback(this.#nodeError(error, "write")));
+      return;
+    }
     this.#whenConnected().then(
       (connected) =>
         writeChunks(this, connected, chunks, this.#aborter.signal, (error) =>

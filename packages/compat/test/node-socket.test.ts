@@ -5,6 +5,7 @@ import { runtime } from "@anyrt/auto";
 import { createNodeSocket, type NodeSocket, toNodeDuplex } from "@anyrt/compat/node";
 import type { Duplex as AnyrtDuplex, TcpListener, TcpStream } from "@anyrt/core";
 import { duplex, isIoError, readExact, readToEnd, writeAll } from "@anyrt/core";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { decoder, encoder, within } from "./support.ts";
 
@@ -111,6 +112,59 @@ describe("createNodeSocket", () => {
     await within(readExact(server, buf), 10_000, "server read");
     expect(decoder.decode(buf)).toBe(expected);
   });
+
+  it("hands corked writes to the runtime's stream as one vectored write", async () => {
+    const listener = await listen();
+    const gathered: number[] = [];
+    // The runtime's TCP with the stream's writeVectored counted: what the bridge sends through.
+    const counting = {
+      time: runtime.time,
+      tcp: {
+        ...runtime.tcp,
+        connect: async (options: Parameters<typeof runtime.tcp.connect>[0]) => {
+          const stream = await runtime.tcp.connect(options);
+          const vectored = stream.writeVectored?.bind(stream);
+          if (vectored === undefined) throw new Error("this runtime's TcpStream has no writeVectored");
+          return Object.assign(stream, {
+            writeVectored: (bufs: readonly Uint8Array[], opts?: { signal?: AbortSignal }) => {
+              gathered.push(bufs.length);
+              return vectored(bufs, opts);
+            },
+          });
+        },
+      },
+    };
+    const socket = createNodeSocket(counting).connect(listener.localAddress.port, "127.0.0.1");
+    cleanups.push(() => socket.destroy());
+    const server = await listener.accept();
+    cleanups.push(() => server.close());
+    await within(once(socket, "connect"), 10_000, "connect");
+    socket.cork();
+    for (let i = 0; i < 5; i++) socket.write(`m${i}`);
+    process.nextTick(() => socket.uncork());
+    const buf = new Uint8Array(10);
+    await within(readExact(server, buf), 10_000, "server read");
+    expect(decoder.decode(buf)).toBe("m0m1m2m3m4");
+    expect(gathered).toEqual([5]);
+  });
+
+  it.runIf(runtime.supports("tcp.resetOnClose"))(
+    "a reset by the peer emits an IoError with Node's ECONNRESET and the syscall that met it, as drivers test",
+    async () => {
+      const [socket, server] = await connected();
+      // More than any adapter reads ahead of its caller: some stay unread in the server's kernel
+      // buffer, so its close resets the connection (as conformance's tcp/read-after-peer-reset-fails).
+      socket.write(new Uint8Array(1024 * 1024));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const emitted = once(socket, "error");
+      socket.resume();
+      await server.close();
+      const [error] = (await within(emitted, 10_000, "error")) as [Error & { code?: string; syscall?: string }];
+      expect(isIoError(error, "ConnectionReset") || isIoError(error, "BrokenPipe"), String(error)).toBe(true);
+      expect(["ECONNRESET", "EPIPE"]).toContain(error.code);
+      expect(["read", "write"]).toContain(error.syscall);
+    },
+  );
 
   it("emits 'timeout' after the idle time without destroying the socket, and not while bytes flow", async () => {
     const [socket, server] = await connected();
@@ -221,5 +275,47 @@ describe("_writev on the Node bridges", () => {
     bridge.end();
     expect(decoder.decode(await within(readToEnd(far), 10_000, "read"))).toBe("m0m1m2m3m4");
     expect(gathered).toEqual([5]);
+  });
+  it("delivers corked batches byte-exact however little each vectored write takes", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (chunks, most) => {
+          const [near, far] = duplex();
+          const vectored = near.writeVectored?.bind(near);
+          if (vectored === undefined) throw new Error("the pipe has no writeVectored");
+          // A writer that takes at most `most` bytes per vectored write: the rest is written again.
+          const stingy: AnyrtDuplex = Object.assign(Object.create(near) as AnyrtDuplex, {
+            read: near.read.bind(near),
+            tryRead: near.tryRead.bind(near),
+            write: near.write.bind(near),
+            tryWrite: near.tryWrite.bind(near),
+            flush: near.flush.bind(near),
+            shutdown: near.shutdown.bind(near),
+            close: near.close.bind(near),
+            writeVectored: (bufs: readonly Uint8Array[], options?: { signal?: AbortSignal }) => {
+              const taken: Uint8Array[] = [];
+              let left = most;
+              for (const buf of bufs) {
+                if (left === 0) break;
+                taken.push(buf.subarray(0, left));
+                left -= Math.min(left, buf.length);
+              }
+              return vectored(taken, options);
+            },
+          });
+          const bridge = toNodeDuplex(stingy);
+          bridge.cork();
+          for (const chunk of chunks) bridge.write(chunk);
+          process.nextTick(() => bridge.uncork());
+          bridge.end();
+          const expected = Buffer.concat(chunks);
+          const got = await within(readToEnd(far), 10_000, "read");
+          expect(Buffer.from(got).equals(expected)).toBe(true);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 });

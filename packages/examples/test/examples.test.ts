@@ -21,6 +21,7 @@ const dnsmasq = ["/usr/sbin/dnsmasq", "/usr/local/sbin/dnsmasq"].find((path) => 
 /**
  * The files of src/ and the tests that run them: a new one fails the first test until it is run.
  * The example adapter (net-adapter/) is run by net-adapter.test.ts and net-adapter.conformance.test.ts.
+ * The driver examples (pg/, mysql/) by pg.test.ts and mysql.test.ts.
  */
 const adapter = ["net-adapter/conformance.ts", "net-adapter/runtime.ts", "net-adapter/stream.ts"];
 /** The protocol clients, run by resp.test.ts and memcached.test.ts against real servers (redis-client.ts uses resp/). */
@@ -31,6 +32,15 @@ const clients = [
   "memcached/client.ts",
   "memcached/index.ts",
   "memcached/protocol.ts",
+];
+/** The driver examples, each run on every runtime by its own test (pg.test.ts, mysql.test.ts). */
+const drivers = [
+  "pg/main.ts",
+  "pg/scenario.ts",
+  "pg/worker.ts",
+  "mysql/main.ts",
+  "mysql/scenario.ts",
+  "mysql/worker.ts",
 ];
 const programs = [
   "echo-server.ts",
@@ -153,7 +163,7 @@ afterAll(() => {
 describe(`examples on ${runtime}`, () => {
   it("every program in src/ is run by this file", () => {
     const found = readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"));
-    expect(found.sort()).toEqual([...programs, ...adapter, ...clients].sort());
+    expect(found.sort()).toEqual([...programs, ...adapter, ...clients, ...drivers].sort());
   });
 
   it("the echo client gets back what it sent, then EOF", async () => {
