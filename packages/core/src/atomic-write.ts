@@ -32,11 +32,19 @@ export interface AtomicWriteOps {
 /** The parts of a `node:fs/promises` `FileHandle` that {@link fileHandleAtomicOps} uses. */
 export interface AtomicFileHandle {
   /** Writes `length` bytes of `data` from `offset` at the handle's position; may write fewer. */
-  write(data: Uint8Array, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  write(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+  ): Promise<{
+    /** How many bytes were written. */
+    bytesWritten: number;
+  }>;
   /** Flushes the file's data to stable storage (`fdatasync`). */
   datasync(): Promise<void>;
   /** Flushes the file, or a directory opened for reading, to stable storage (`fsync`). */
   sync(): Promise<void>;
+  /** Closes the handle. */
   close(): Promise<void>;
 }
 
@@ -47,7 +55,9 @@ export interface AtomicFileHandle {
 export interface AtomicFsPromises {
   /** `open(2)` with Node's flag strings (`"wx"`: an exclusive create; `"r"`: read-only). */
   open(path: string, flags: string, mode?: number): Promise<AtomicFileHandle>;
+  /** `rename(2)`: replaces `to` with `from` in one step. */
   rename(from: string, to: string): Promise<void>;
+  /** Removes the file `path`. */
   unlink(path: string): Promise<void>;
 }
 
