@@ -28,6 +28,7 @@ import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
+import { createRedisPipeline } from "./redis-pipeline.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
@@ -49,6 +50,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "compat-from-web-readable": createCompatFromWebReadable,
   "effect-spawn-1m": createEffectSpawn1m,
   "effect-socket-throughput": createEffectSocketThroughput,
+  "redis-pipeline": createRedisPipeline,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
