@@ -30,6 +30,7 @@ import { createPgInsert10k } from "./pg-insert-10k.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
 import { type BenchReport, renderBenchHtml } from "./report-html.ts";
+import { createRedisPipeline } from "./redis-pipeline.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
@@ -60,6 +61,7 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "tcp-scaling-5k": createTcpScaling5k,
   "tcp-scaling-10k": createTcpScaling10k,
   "pg-insert-10k": createPgInsert10k,
+  "redis-pipeline": createRedisPipeline,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -345,7 +345,7 @@ const SEPARATE_AT = 16 * 1024;
  * const chunks = encoder.take();
  * const sent = new TextDecoder().decode(chunks[0]);
  * console.assert(chunks.length === 1);
- * console.assert(sent === "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$6\r\nhéllo\r\n*2\r\n$6\r\nINCRBY\r\n$1\r\nn\r\n$1\r\n5\r\n");
+ * console.assert(sent === "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$6\r\nhéllo\r\n*3\r\n$6\r\nINCRBY\r\n$1\r\nn\r\n$1\r\n5\r\n");
  * ```
  */
 export class RespEncoder {
