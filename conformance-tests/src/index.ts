@@ -21,6 +21,7 @@ export {
   type TcpStreamPair,
 } from "./case.ts";
 export { cases } from "./cases/index.ts";
+export { type CertifiedKey, makeTestCertificates, type TestCertificates } from "./fixtures/certificates.ts";
 export * from "./report/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
 export {

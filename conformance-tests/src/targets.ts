@@ -45,7 +45,7 @@ export function memoryTarget(
         id: host.runtime,
         version: host.runtimeVersion,
         adapter: "@anyrt/core:memory-pipe",
-        capabilities: { tcp: false, fs: false, process: false, blocking: false },
+        capabilities: { tcp: false, tls: false, fs: false, process: false, blocking: false },
         facts: { tcp: null },
       });
       return {

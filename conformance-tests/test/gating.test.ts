@@ -35,9 +35,14 @@ function tcpStream(end: ReturnType<typeof duplex>[0], honours: { options: boolea
 }
 
 /** Parts whose every method succeeds: a broken gate lets each call through. */
-const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
+const working: Pick<RuntimeParts, "tcp" | "tls" | "fs" | "process" | "blocking"> = {
   tcp: {
     connect: async () => tcpStream(duplex(64)[0], { options: true, delay: true }),
+    listen: async () => ({ close: async () => {} }) as never,
+  },
+  tls: {
+    connect: async () => ({ close: async () => {} }) as never,
+    upgrade: async () => ({ close: async () => {} }) as never,
     listen: async () => ({ close: async () => {} }) as never,
   },
   fs: {
@@ -57,7 +62,7 @@ const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> = {
   blocking: { poolSize: 0, spawnBlocking: (() => Promise.resolve(1)) as never },
 };
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
+const nothing: CapabilityDeclaration = { tcp: false, tls: false, fs: false, process: false, blocking: false };
 const noFacts: FactsDeclaration = { tcp: null };
 
 /** A target whose runtime is `runtime`, with a TCP pair whose streams honour `honours`. */

@@ -16,6 +16,14 @@ import { bunTcp } from "./tcp.ts";
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: {
+    connect: false,
+    upgrade: false,
+    listen: false,
+    clientCertificates: false,
+    peerCertificate: false,
+    halfClose: false,
+  },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },

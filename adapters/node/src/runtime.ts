@@ -13,6 +13,14 @@ import { nodeTcp } from "./tcp.ts";
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: {
+    connect: false,
+    upgrade: false,
+    listen: false,
+    clientCertificates: false,
+    peerCertificate: false,
+    halfClose: false,
+  },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },

@@ -11,7 +11,13 @@ const runtime = () =>
     id: "chromium",
     version: "worker",
     adapter: "@anyrt/web",
-    capabilities: { tcp: false, fs: { available: true, atomicWrite: false }, process: false, blocking: false },
+    capabilities: {
+      tcp: false,
+      tls: false,
+      fs: { available: true, atomicWrite: false },
+      process: false,
+      blocking: false,
+    },
     facts: { tcp: null },
     fs: opfsFs(),
   });

@@ -10,8 +10,8 @@ import { createWorkerdTcp } from "./tcp.ts";
 /**
  * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
  * listen, has no file system, no subprocesses, no threads for `spawnBlocking`, and no socket
- * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd but the
- * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
+ * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd; the
+ * `tls` part is declared `false` until this adapter implements it (decision 0008).
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -21,6 +21,14 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
     resetOnClose: true,
     socketOptions: false,
     keepAliveDelay: false,
+  },
+  tls: {
+    connect: false,
+    upgrade: false,
+    listen: false,
+    clientCertificates: false,
+    peerCertificate: false,
+    halfClose: false,
   },
   fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },

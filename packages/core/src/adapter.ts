@@ -61,10 +61,14 @@ export {
   type TaskHooks,
 } from "./task.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
+export { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments } from "./tls.ts";
+export { peerCertificateOf, type X509Fields } from "./tls-certificate.ts";
+export { type TlsFailureKind, tlsFailureKind } from "./tls-errors.ts";
 export {
   checkArray,
   checkBoolean,
   checkBuffer,
+  checkCertificatePem,
   checkDuplex,
   checkFlags,
   checkFunction,
@@ -83,6 +87,8 @@ export {
   checkSize,
   checkString,
   checkText,
+  checkTlsClientOptions,
+  checkTlsServerOptions,
   checkWriteCount,
   checkWriter,
   describe,

@@ -80,6 +80,18 @@ export {
   type Time,
   type Timer,
 } from "./time.ts";
+export type {
+  PeerCertificate,
+  Tls,
+  TlsCertifiedKey,
+  TlsClientOptions,
+  TlsConnectOptions,
+  TlsInfo,
+  TlsListener,
+  TlsListenOptions,
+  TlsStream,
+  TlsUpgradeOptions,
+} from "./tls.ts";
 export * from "./util/index.ts";
 export {
   createVirtualScheduler,

@@ -31,6 +31,7 @@ import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
+import { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments, type Tls } from "./tls.ts";
 import { checkObject } from "./validate.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
@@ -56,6 +57,8 @@ export interface Runtime {
   supports(capability: Capability): boolean;
   /** TCP (the `tcp.*` capabilities). */
   readonly tcp: Tcp;
+  /** TLS (the `tls.*` capabilities). */
+  readonly tls: Tls;
   /** Files and directories (the `fs` capability). */
   readonly fs: Fs;
   /** Subprocesses (the `process` capability). */
@@ -85,6 +88,8 @@ export interface RuntimeParts {
   readonly facts: FactsDeclaration;
   /** The TCP part; required when a `tcp.*` capability is declared. */
   readonly tcp?: Tcp | undefined;
+  /** The TLS part; required when a `tls.*` capability is declared. */
+  readonly tls?: Tls | undefined;
   /** The file-system part; required when `fs` is declared. */
   readonly fs?: Fs | undefined;
   /** The subprocess part; required when `process` is declared. */
@@ -146,6 +151,7 @@ const argumentChecks: {
   };
 } = {
   tcp: { connect: checkConnectOptions, listen: checkListenOptions },
+  tls: { connect: checkTlsConnectOptions, upgrade: checkTlsUpgradeArguments, listen: checkTlsListenOptions },
   fs: checkFsArguments,
   process: { spawn: checkCommand, output: checkCommand },
 };
@@ -228,7 +234,7 @@ function gate<P extends Part>(
  * import { defineRuntime, isIoError } from "@anyrt/core";
  * const runtime = defineRuntime({
  *   id: "example", version: "1.0.0", adapter: "example-adapter",
- *   capabilities: { tcp: false, fs: false, process: false, blocking: false },
+ *   capabilities: { tcp: false, tls: false, fs: false, process: false, blocking: false },
  *   facts: { tcp: null },
  * });
  * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
@@ -251,6 +257,7 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     facts,
     supports: (capability: Capability) => declared.has(capability),
     tcp: Object.freeze(gate("tcp", parts.tcp, declared, adapter)) as unknown as Tcp,
+    tls: Object.freeze(gate("tls", parts.tls, declared, adapter)) as unknown as Tls,
     fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,
     process: Object.freeze(gate("process", parts.process, declared, adapter)) as unknown as Processes,
     tasks: parts.tasks ?? createSpawn(parts.scheduler),

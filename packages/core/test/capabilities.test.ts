@@ -12,6 +12,7 @@ import {
   capabilityRows,
   capabilityTable,
   defineRuntime,
+  duplex,
   type FactsDeclaration,
   factRows,
   flattenCapabilities,
@@ -25,9 +26,10 @@ import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
-const nothing: CapabilityDeclaration = { tcp: false, fs: false, process: false, blocking: false };
+const nothing: CapabilityDeclaration = { tcp: false, tls: false, fs: false, process: false, blocking: false };
 const everything: CapabilityManifest = {
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: { connect: true, upgrade: true, listen: true, clientCertificates: true, peerCertificate: true, halfClose: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
@@ -47,19 +49,22 @@ const refusal = (build: () => unknown): unknown => {
 };
 
 /** Parts whose every method resolves to the method's name, so that a call that went through shows. */
-function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking"> {
+function echoingParts(): Pick<RuntimeParts, "tcp" | "tls" | "fs" | "process" | "blocking"> {
   const part = (methods: readonly string[]) =>
     Object.fromEntries(methods.map((method) => [method, async () => method])) as never;
   const methodsOf = (name: string) => capabilityRows.filter((row) => row.part === name).flatMap((row) => row.gates);
   return {
     tcp: part(methodsOf("tcp")),
+    tls: part(methodsOf("tls")),
     fs: part(methodsOf("fs")),
     process: part(methodsOf("process")),
     blocking: { poolSize: 3, spawnBlocking: (async () => "spawnBlocking") as never },
   };
 }
 
-/** Good arguments of every gated method, for calls that must reach the adapter's method. */
+const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+
+/** Good arguments of every gated method (by `part.method` where parts share a name), for calls that must reach the adapter's method. */
 const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
   connect: [{ hostname: "127.0.0.1", port: 1 }],
   listen: [{ hostname: "127.0.0.1", port: 0 }],
@@ -74,6 +79,8 @@ const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
   spawn: [{ command: "true" }],
   output: [{ command: "true" }],
   spawnBlocking: [{ module: "data:text/javascript,export default () => 1" }],
+  "tls.upgrade": [duplex(16)[0]],
+  "tls.listen": [{ hostname: "127.0.0.1", port: 0, certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") }],
 };
 
 describe("the capability table", () => {
@@ -85,6 +92,12 @@ describe("the capability table", () => {
       "tcp.socketOptions",
       "tcp.resetOnClose",
       "tcp.keepAliveDelay",
+      "tls.connect",
+      "tls.upgrade",
+      "tls.listen",
+      "tls.clientCertificates",
+      "tls.peerCertificate",
+      "tls.halfClose",
       "fs",
       "fs.atomicWrite",
       "process",
@@ -118,7 +131,7 @@ describe("defineRuntime", () => {
       for (const method of row.gates) {
         const call = (runtime: Runtime) =>
           (runtime[row.part] as unknown as Record<string, (...args: unknown[]) => PromiseLike<unknown>>)[method]?.(
-            ...(goodArguments[method] ?? []),
+            ...(goodArguments[`${row.part}.${method}`] ?? goodArguments[method] ?? []),
           );
         const error = await Promise.resolve(call(without)).then(
           () => "resolved",
@@ -143,6 +156,7 @@ describe("defineRuntime", () => {
       { tcp: { keepAliveDelayResolutionMs: 1000 } },
       {
         tcp: part(["connect", "listen"]),
+        tls: part(["connect", "upgrade", "listen"]),
         fs: part(Object.keys(goodArguments).slice(2, 10)),
         process: part(["spawn", "output"]),
       },
@@ -158,6 +172,11 @@ describe("defineRuntime", () => {
       ["makeTempDir", () => runtime.fs.makeTempDir("a/b")],
       ["spawn", () => runtime.process.spawn({ command: "true", clearEnv: 1 as never })],
       ["output", () => runtime.process.output(null as never)],
+      ["connect", () => runtime.tls.connect({ port: 1, serverName: "" })],
+      ["connect", () => runtime.tls.connect({ port: 1, dangerouslyAcceptInvalidCertificates: false as never })],
+      ["upgrade", () => runtime.tls.upgrade({} as never)],
+      ["upgrade", () => runtime.tls.upgrade(duplex(16)[0] as never, { alpnProtocols: [""] })],
+      ["listen", () => runtime.tls.listen({ port: 0, certificate: "x", key: pem("PRIVATE KEY") })],
     ];
     for (const [method, call] of bad) {
       await expect(call(), method).rejects.toMatchObject({ kind: "InvalidInput" });
@@ -181,6 +200,33 @@ describe("defineRuntime", () => {
     const withIt = runtimeWith({ ...nothing, fs: { available: true, atomicWrite: true } }, { tcp: null }, { fs });
     await withIt.fs.writeFile("/a", "x", { atomic: true });
     expect(calls).toEqual([{ atomic: false }, undefined, { atomic: true }]);
+  });
+
+  it("refuses mutual-TLS options without tls.clientCertificates, on every TLS method that takes one", async () => {
+    const tls = {
+      connect: async () => "connected",
+      upgrade: async () => "upgraded",
+      listen: async () => "listening",
+    } as unknown as RuntimeParts["tls"];
+    const declared = (clientCertificates: boolean): CapabilityDeclaration => ({
+      ...nothing,
+      tls: { connect: true, upgrade: true, listen: true, clientCertificates, peerCertificate: false, halfClose: false },
+    });
+    const client = { certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") };
+    const server = { port: 0, ...client };
+    const calls = (runtime: Runtime) => [
+      runtime.tls.connect({ port: 1, clientCertificate: client }),
+      runtime.tls.upgrade(duplex(16)[0] as never, { clientCertificate: client }),
+      runtime.tls.listen({ ...server, clientCertificates: { caCertificates: [client.certificate] } }),
+    ];
+    const without = runtimeWith(declared(false), { tcp: null }, { tls });
+    for (const outcome of calls(without)) {
+      const error = await Promise.resolve(outcome).catch((e: unknown) => e);
+      expect(isIoError(error, "Unsupported") && error.message.includes("tls.clientCertificates")).toBe(true);
+    }
+    expect(await without.tls.listen(server)).toBe("listening");
+    const withIt = runtimeWith(declared(true), { tcp: null }, { tls });
+    expect(await Promise.all(calls(withIt))).toEqual(["connected", "upgraded", "listening"]);
   });
 
   it("refuses a declared capability whose implementation is missing with Unsupported", async () => {
