@@ -1,10 +1,11 @@
 /**
  * `@anyrt/deno`: the anyrt adapter for Deno 2, on Deno's native APIs (`Deno.connect`,
- * `Deno.listen`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
+ * `Deno.listen`, `Deno.startTls`, `Deno.listenTls`, `Deno.open`, `Deno.Command`), with native errors mapped onto `IoError` kinds.
  * @module
  */
-export { kindOfCode, kindOfError, toIoError } from "./error.ts";
+export { kindOfCode, kindOfError, toIoError, toTlsIoError } from "./error.ts";
 export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
 export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoFacts, denoRuntime } from "./runtime.ts";
 export { denoTcp } from "./tcp.ts";
+export { denoTls } from "./tls.ts";

@@ -1,5 +1,5 @@
 /**
- * The Deno runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Deno runtime object: the TCP, TLS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -8,6 +8,7 @@ import { type BlockingRuntimeOptions, BufferPool, blockingPools, createWebWorker
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
+import { createDenoTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -22,6 +23,13 @@ import { createDenoTcp } from "./tcp.ts";
  * way to close abortively (no `SO_LINGER`, no reset). Resets from peers that do send one are read
  * as `ConnectionReset`. `process.signals` is `false` on Windows, where
  * Deno delivers only `SIGKILL` / `SIGTERM`.
+ *
+ * TLS: `tls.connect`, `tls.upgrade` (`Deno.startTls`), `tls.listen` (`Deno.listenTls`) and
+ * `tls.halfClose` (`closeWrite()` sends close_notify and FIN, reading goes on) are `true`.
+ * `tls.clientCertificates` is `false`: `Deno.listenTls` cannot ask a client for a certificate and
+ * `Deno.startTls` cannot present one (only `Deno.connectTls` can, which would leave `upgrade`
+ * and the server without it). `tls.peerCertificate` is `false`: Deno's `handshake()` reports the
+ * ALPN protocol only, so `tls.peerCertificate` (and `tls.protocol`) are `null`.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -33,12 +41,12 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
     keepAliveDelay: false,
   },
   tls: {
-    connect: false,
-    upgrade: false,
-    listen: false,
+    connect: true,
+    upgrade: true,
+    listen: true,
     clientCertificates: false,
     peerCertificate: false,
-    halfClose: false,
+    halfClose: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
@@ -89,6 +97,7 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     capabilities: denoCapabilities,
     facts: denoFacts,
     tcp: createDenoTcp(buffers),
+    tls: createDenoTls(buffers),
     fs: denoFs,
     process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),
