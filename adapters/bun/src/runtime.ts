@@ -1,5 +1,5 @@
 /**
- * The Bun runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Bun runtime object: the TCP, TLS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -8,6 +8,7 @@ import { type BlockingRuntimeOptions, blockingPools, createWebWorkerPool } from 
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
+import { bunTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines, all on Bun's native
@@ -17,12 +18,12 @@ import { bunTcp } from "./tcp.ts";
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   tls: {
-    connect: false,
-    upgrade: false,
-    listen: false,
-    clientCertificates: false,
-    peerCertificate: false,
-    halfClose: false,
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: true,
+    peerCertificate: true,
+    halfClose: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
@@ -63,6 +64,7 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     capabilities: bunCapabilities,
     facts: bunFacts,
     tcp: bunTcp,
+    tls: bunTls,
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),
