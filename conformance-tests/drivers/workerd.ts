@@ -27,13 +27,21 @@ export { freePort, startRelay };
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
 
-/** The capnp config: the worker, its outbound network, and the HTTP socket on `port`. */
-export function workerdConfig(port: number, worker = "worker.js"): string {
+/**
+ * The capnp config: the worker, its outbound network, and the HTTP socket on `port`. The network
+ * trusts `trustedCertificates` (PEM) for TLS besides the public CAs: workerd verifies a worker's
+ * TLS connections against its configuration only, so the run's test CA goes here.
+ */
+export function workerdConfig(port: number, worker = "worker.js", trustedCertificates: readonly string[] = []): string {
+  const tls =
+    trustedCertificates.length === 0
+      ? ""
+      : `, tlsOptions = (trustedCertificates = [${trustedCertificates.map((pem) => JSON.stringify(pem)).join(", ")}])`;
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "net", network = (allow = ["public", "private", "local"])),
+    (name = "net", network = (allow = ["public", "private", "local"]${tls})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );

@@ -21,6 +21,11 @@ export interface WorkerdHostFacts {
    * about refused connections: workerd cannot listen to make one.
    */
   readonly closedPort?: number;
+  /**
+   * The CA certificates (PEM) the host put in workerd's configuration (the outbound network's
+   * `tlsOptions.trustedCertificates`): the runtime accepts them as `caCertificates`.
+   */
+  readonly trustedCertificates?: readonly string[];
 }
 
 /**
@@ -43,7 +48,10 @@ export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostF
     runtimeVersion: version,
     adapter: "@anyrt/workerd",
     setup: async () => {
-      const runtime = createWorkerdRuntime({ version });
+      const runtime = createWorkerdRuntime({
+        version,
+        ...(host.trustedCertificates === undefined ? {} : { trustedCertificates: host.trustedCertificates }),
+      });
       return {
         runtime,
         pairHalfClose: true,
