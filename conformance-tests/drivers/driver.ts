@@ -6,7 +6,15 @@
  * suite (`@anyrt/conformance/stress`, `scripts/stress.mjs`) instead.
  * @module
  */
-import { areaOf, type ConformanceTarget, cases, limitedTarget, memoryTarget, runSuite } from "@anyrt/conformance";
+import {
+  areaOf,
+  type ConformanceTarget,
+  cases,
+  limitedTarget,
+  memoryTarget,
+  runSuite,
+  tlsPairTarget,
+} from "@anyrt/conformance";
 import {
   type EchoAddress,
   type MemoryProbe,
@@ -110,11 +118,13 @@ export const effectTargets: ExtraTargets = {
   exportName: "effectConformanceTargets",
 };
 
-const builtInTargets = ["native", "memory", "limited"] as const;
+const builtInTargets = ["native", "memory", "limited", "tls"] as const;
 type TargetName = (typeof builtInTargets)[number] | (string & {});
 
 function usage(host: Host): string {
-  const names = [host.runtime, "memory", "limited", ...(host.extras ?? []).map((extra) => extra.group)].join(",");
+  const names = [host.runtime, "memory", "limited", "tls", ...(host.extras ?? []).map((extra) => extra.group)].join(
+    ",",
+  );
   return `usage: ${host.runtime} conformance-tests/drivers/dist/${host.runtime}.js [--targets ${names}] [--timeout-ms N]
          [--suite conformance|stress] [--size small|full] [--seed N] [--echo HOST:PORT] [--only IDS]
 
@@ -154,7 +164,7 @@ function parseArguments(host: Host): {
   const byName = (name: string): TargetName | undefined =>
     name === host.runtime
       ? "native"
-      : name === "memory" || name === "limited" || groups.includes(name)
+      : name === "memory" || name === "limited" || name === "tls" || groups.includes(name)
         ? name
         : undefined;
   let targets: TargetName[] | undefined;
@@ -172,7 +182,7 @@ function parseArguments(host: Host): {
       const names = value.split(",").filter((name) => name !== "");
       const unknown = names.filter((name) => byName(name) === undefined);
       if (unknown.length > 0) {
-        const known = [host.runtime, "memory", "limited", ...groups].join(", ");
+        const known = [host.runtime, "memory", "limited", "tls", ...groups].join(", ");
         throw new Error(`unknown target ${unknown.join(", ")}; known: ${known}`);
       }
       targets = names.map((name) => byName(name) as TargetName);
@@ -297,6 +307,13 @@ export function runTargets(host: Host): Promise<number> {
           {
             adapter: `${host.adapter.name}:limited`,
             make: async () => limitedTarget(await host.adapter.load(), ["fs"]),
+          },
+        ];
+      case "tls":
+        return [
+          {
+            adapter: `${host.adapter.name}:tls`,
+            make: async () => tlsPairTarget(await host.adapter.load()),
           },
         ];
       default: {

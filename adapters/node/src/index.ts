@@ -9,3 +9,4 @@ export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
 export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeFacts, nodeRuntime } from "./runtime.ts";
 export { nodeTcp } from "./tcp.ts";
+export { nodeTls } from "./tls.ts";

@@ -1,5 +1,5 @@
 /**
- * The Node runtime object: the TCP, file and subprocess capabilities of this adapter with its
+ * The Node runtime object: the TCP, TLS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -9,17 +9,18 @@ import { createNodeBlockingPool } from "./blocking.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
 import { nodeTcp } from "./tcp.ts";
+import { nodeTls } from "./tls.ts";
 
 /** Everything this adapter supports on Node 20 and later. */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
   tls: {
-    connect: false,
-    upgrade: false,
-    listen: false,
-    clientCertificates: false,
-    peerCertificate: false,
-    halfClose: false,
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: true,
+    peerCertificate: true,
+    halfClose: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
@@ -60,6 +61,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     capabilities: nodeCapabilities,
     facts: nodeFacts,
     tcp: nodeTcp,
+    tls: nodeTls,
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),

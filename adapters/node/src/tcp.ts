@@ -62,9 +62,11 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * what nobody waits for into the queue's packed blocks. A socket receiving bulk data gets its own
  * 256 KiB landing buffer, so each read syscall takes more, and a large rest is queued in that
  * buffer itself (no copy) while a spare takes its place. Memory held stays proportional to the
- * bytes held; past {@link READ_HIGH_WATER} queued bytes the socket stops reading.
+ * bytes held; past {@link READ_HIGH_WATER} queued bytes the socket stops reading. A socket that
+ * cannot read through `onread` (a wrapped or server-side TLS socket) feeds its `'data'` chunks to
+ * the same callback (see `tls.ts`).
  */
-class AdaptiveLanding {
+export class AdaptiveLanding {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   socket: net.Socket | null = null;
@@ -134,7 +136,11 @@ class AdaptiveLanding {
   }
 }
 
-function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+export function addressOf(
+  address: string | undefined,
+  port: number | undefined,
+  family: string | undefined,
+): SocketAddress {
   return {
     hostname: address ?? "",
     port: port ?? 0,
@@ -142,8 +148,21 @@ function addressOf(address: string | undefined, port: number | undefined, family
   };
 }
 
-/** A connected TCP socket over a `net.Socket` created with {@link AdaptiveLanding.onread}. */
-class NodeTcpStream implements TcpStream {
+/** What {@link NodeTcpStream.takeOver} hands to the TLS layer. */
+export interface TakenSocket {
+  /** The socket, still connected; nothing of anyrt's reads or writes it any more. */
+  readonly socket: net.Socket;
+  /** Bytes received that the stream's reader never read. */
+  readonly unread: number;
+  /** The peer's endpoint. */
+  readonly remoteAddress: SocketAddress;
+}
+
+/**
+ * A connected socket over a `net.Socket` created with {@link AdaptiveLanding.onread} (or fed by
+ * it): TCP, or TLS (`tls.ts` extends it, with `protocol` `"tls"` in its label).
+ */
+export class NodeTcpStream implements TcpStream {
   readonly #socket: net.Socket;
   readonly #landing: AdaptiveLanding;
   readonly #writer: WriteHalf;
@@ -152,13 +171,13 @@ class NodeTcpStream implements TcpStream {
   readonly label: string;
   #closing: Promise<void> | null = null;
 
-  constructor(socket: net.Socket, landing: AdaptiveLanding) {
+  constructor(socket: net.Socket, landing: AdaptiveLanding, protocol = "tcp") {
     this.#socket = socket;
     this.#landing = landing;
     landing.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    this.label = `${protocol} ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
     this.#writer = new SocketTransport(socket, () => this.label).half;
     socket.on("end", () => landing.half.end());
     socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
@@ -210,6 +229,33 @@ class NodeTcpStream implements TcpStream {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Takes `stream`'s socket away from it for a TLS upgrade: afterwards every call on `stream`
+   * fails with `Closed` and its `close()` resolves, while the socket stays connected. Throws
+   * `InvalidInput` for anything but an open plaintext stream of this adapter (`tlsStream` says
+   * which class is TLS), `Busy` while a read or write is pending on it.
+   */
+  static takeOver(
+    stream: unknown,
+    operation: string,
+    tlsStream: abstract new (...args: never[]) => unknown,
+  ): TakenSocket {
+    if (!(stream instanceof NodeTcpStream) || stream instanceof tlsStream) {
+      throw new IoError("InvalidInput", `${operation}: stream must be a plaintext TcpStream of @anyrt/node`);
+    }
+    stream.#checkOpen(operation);
+    const landing = stream.#landing;
+    if (landing.half.waiting !== null || stream.#writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${stream.label}: a read or write is pending`);
+    }
+    const unread = landing.queue.size;
+    stream.#closing = Promise.resolve();
+    landing.half.close();
+    stream.#writer.close();
+    landing.socket = null;
+    return { socket: stream.#socket, unread, remoteAddress: stream.remoteAddress };
   }
 
   #checkOpen(operation: string): void {

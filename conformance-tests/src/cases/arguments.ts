@@ -145,7 +145,10 @@ const subjects = {
   /** A TCP stream of a pair that a refused upgrade must leave a working plaintext stream. */
   upgradable: {
     requires: ["tcp.pair", "tls.upgrade"],
-    open: (ctx: CaseContext) => openAs("tcpStream", ctx),
+    async open(ctx: CaseContext) {
+      const { probe, unchanged } = await openAs("tcpStream", ctx);
+      return { probe: { ...probe, runtime: ctx.runtime }, unchanged };
+    },
   },
   /** A directory whose target path must not come to exist, next to a file whose bytes must not change. */
   fs: {

@@ -20,6 +20,7 @@ import { splitCases } from "./split.ts";
 import { taskCases } from "./task.ts";
 import { tcpCases } from "./tcp.ts";
 import { timeCases } from "./time.ts";
+import { tlsCases } from "./tls.ts";
 import { writeCases } from "./write.ts";
 
 /** The whole suite. Ids are unique (checked by the suite's own tests). */
@@ -32,6 +33,7 @@ export const cases: readonly ConformanceCase[] = [
   ...copyCases,
   ...splitCases,
   ...tcpCases,
+  ...tlsCases,
   ...fsCases,
   ...processCases,
   ...taskCases,
