@@ -235,6 +235,14 @@ export class BunTcpStream implements TcpStream {
    */
   protected closedNatively(_error: Error | undefined): void {}
 
+  /**
+   * Ends the socket for `close()`: `end()` is close(2) on a plain socket, FIN after what the
+   * kernel holds, or RST when received bytes were never read.
+   */
+  protected endSocket(socket: BunSocket): void {
+    socket.end();
+  }
+
   /** The `IoError` of a native socket error (`tls.ts`'s stream maps TLS failures too). */
   protected ioError(error: unknown, operation: string): IoError {
     return toIoError(error, operation);
@@ -343,8 +351,7 @@ export class BunTcpStream implements TcpStream {
       this.#closing = new Promise<void>((resolve) => {
         this.#whenGone = resolve;
       });
-      // close(2): FIN after what the kernel holds, or RST when received bytes were never read.
-      socket.end();
+      this.endSocket(socket);
       // Bun runs the close handler inside end(); should it ever not, a closed socket is closed.
       if (socket.readyState === 0 || socket.readyState === -1) this.#socketClosed(undefined);
     }
@@ -364,9 +371,10 @@ export class BunTcpStream implements TcpStream {
    * Gives the socket up for `tls.upgrade` (Bun's `upgradeTLS`): closes this stream for its owner
    * (later calls fail with `Closed`) without closing the socket, whose later events this stream
    * ignores, and returns it. Throws, leaving this stream as it was, `InvalidInput` when it is
-   * closed, its connection gone or already TLS, `Busy` while a read or a write waits, and
-   * `InvalidData` when bytes arrived that nobody read: `upgradeTLS` cannot be given them, and a TLS
-   * server sends nothing before the client's hello, so they could only make the handshake fail.
+   * closed, its connection gone or already TLS, and `Busy` while a read or a write waits. Throws
+   * `InvalidData` and closes the stream when bytes arrived that nobody read: `upgradeTLS` cannot be
+   * given them, and a TLS server sends nothing before the client's hello, so they could only fail
+   * the handshake.
    * Written bytes are in the kernel already: there is nothing to flush.
    */
   handOver(operation: string): BunSocket {
@@ -379,6 +387,7 @@ export class BunTcpStream implements TcpStream {
     }
     const unread = this.#queue.size;
     if (unread > 0) {
+      void this.close();
       throw new IoError(
         "InvalidData",
         `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; Bun's upgradeTLS cannot take them`,

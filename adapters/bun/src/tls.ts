@@ -27,6 +27,7 @@ import {
   peerCertificateOf,
   QueuedListener,
   throwIfAborted,
+  tlsFailureKind,
 } from "@anyrt/core/adapter";
 import { toIoError, toTlsIoError } from "./error.ts";
 import { type BunSocket, BunTcpStream, connectSocket } from "./tcp.ts";
@@ -99,8 +100,11 @@ class BunTlsStream extends BunTcpStream implements TlsStream {
     const verified = authorizationError === null || authorizationError === undefined;
     // A server without `clientCertificates` asked for no certificate: Bun's "unable to get issuer"
     // about the missing one means nothing there.
+    // Bun reports a name mismatch as a failed handshake even with rejectUnauthorized off.
+    const acceptedInvalid = acceptInvalid && !verified && isCertificateFailure(authorizationError);
     const accepted =
-      success && (requireClientCertificate ? socket.authorized : verified || acceptInvalid || this.#server);
+      acceptedInvalid ||
+      (success && (requireClientCertificate ? socket.authorized : verified || acceptInvalid || this.#server));
     if (!accepted) {
       socket.terminate();
       this.#handshake.reject(
@@ -124,6 +128,17 @@ class BunTlsStream extends BunTcpStream implements TlsStream {
     return this;
   }
 
+  /**
+   * On a TLS socket `end()` sends close_notify and then, with `allowHalfOpen`, keeps the
+   * connection open until the peer's own close_notify, so a peer that goes on writing would never
+   * see the connection go away; `terminate()` resets it, losing what was written. `close()` sends
+   * what was written and close_notify, then closes the socket, as close(2) does: the peer reads
+   * everything and a clean EOF, and its later writes fail.
+   */
+  protected override endSocket(socket: BunSocket): void {
+    socket.close();
+  }
+
   /** A TLS failure after the handshake (an alert, a bad record) keeps its TLS kind. */
   protected override ioError(error: unknown, operation: string): IoError {
     return toTlsIoError(error, operation, false);
@@ -138,6 +153,12 @@ class BunTlsStream extends BunTcpStream implements TlsStream {
         : toTlsIoError(error, this.#operation),
     );
   }
+}
+
+/** Whether `error` is about the peer's certificate (untrusted, expired, another name), not the protocol. */
+function isCertificateFailure(error: Error | null): boolean {
+  const kind = tlsFailureKind(error, true);
+  return kind === "UntrustedCertificate" || kind === "ExpiredCertificate" || kind === "CertificateNameMismatch";
 }
 
 /** The peer's certificate, or `null` when it presented none. */

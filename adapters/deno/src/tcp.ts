@@ -118,11 +118,12 @@ export class DenoTcpStream extends StagedStream implements TcpStream {
    * Gives the connection up for `tls.upgrade`: waits until what was written went out, then
    * closes this stream for its owner (later calls fail with `Closed`) without closing the
    * connection, and returns it. Rejects, leaving this stream as it was, with `InvalidInput` when
-   * it is closed or already TLS, `Busy` while a read or write is pending or a native read started
-   * by a `tryRead` is still in flight (Deno cannot cancel it, and `Deno.startTls` refuses a
-   * connection in use), and `InvalidData` when bytes arrived that nobody read: `Deno.startTls`
-   * cannot be given them, and a TLS server sends nothing before the client's hello, so they could
-   * only make the handshake fail.
+   * it is closed or already TLS, and `Busy` while a read or write is pending or a native read
+   * started by a `tryRead` is still in flight (Deno cannot cancel it, and `Deno.startTls` refuses a
+   * connection in use). Rejects with `InvalidData` and closes the stream when bytes arrived that
+   * nobody read: they are the start of what the TLS layer would read, `Deno.startTls` cannot be
+   * given them, and since a TLS server sends nothing before the client's hello they could only
+   * fail the handshake, as they do where the runtime feeds them to TLS.
    */
   async handOver(operation: string): Promise<Deno.TcpConn> {
     const tcp = this.#tcp;
@@ -134,6 +135,7 @@ export class DenoTcpStream extends StagedStream implements TcpStream {
     this.#checkIdle(operation);
     const unread = this.reader.queue.size;
     if (unread > 0) {
+      await this.close();
       throw new IoError(
         "InvalidData",
         `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; Deno.startTls cannot take them`,

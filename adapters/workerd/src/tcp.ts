@@ -257,10 +257,11 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
    * Gives the socket up for `tls.upgrade` (workerd's `startTls()`): waits until what was written
    * went out, lets go of the socket's streams, closes this stream for its owner (later calls fail
    * with `Closed`) without closing the socket, and returns it. Rejects, leaving this stream as it
-   * was, with `InvalidInput` when it is closed or already TLS, `Busy` while a read or write is
+   * was, with `InvalidInput` when it is closed or already TLS, and `Busy` while a read or write is
    * pending or a native read started by a `tryRead` is in flight (workerd cannot release a reader
-   * with a read outstanding), and `InvalidData` when bytes arrived that nobody read: `startTls()`
-   * cannot be given them, and a TLS server sends nothing before the client's hello.
+   * with a read outstanding). Rejects with `InvalidData` and closes the stream when bytes arrived
+   * that nobody read: `startTls()` cannot be given them, and a TLS server sends nothing before the
+   * client's hello, so they could only fail the handshake.
    */
   async handOver(operation: string): Promise<Socket> {
     if (this.isClosed || this.isTls) {
@@ -271,6 +272,7 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
     this.#checkIdle(operation);
     const unread = this.reader.queue.size;
     if (unread > 0) {
+      await this.close();
       throw new IoError(
         "InvalidData",
         `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; startTls() cannot take them`,

@@ -12,7 +12,12 @@ import { createServer as createTlsServer, TLSSocket } from "node:tls";
 import { makeTestCertificates, type TestCertificates } from "@anyrt/conformance";
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bundleForWorkerd, freePort, startWorkerd, workerdConfig } from "../../../conformance-tests/drivers/dist/workerd.js";
+import {
+  bundleForWorkerd,
+  freePort,
+  startWorkerd,
+  workerdConfig,
+} from "../../../conformance-tests/drivers/dist/workerd.js";
 import { type OpensslServer, startOpensslServer } from "../../../conformance-tests/test/openssl-server.ts";
 
 let certs: TestCertificates;
