@@ -1,11 +1,13 @@
 /**
  * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
  * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&buffering=N&version=V&args=JSON`
- * (`&closed=PORT`: a loopback port nobody listens on) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
+ * (`&closed=PORT`: a loopback port nobody listens on; `&tls=JSON`: the host's TLS peers, whose CA
+ * the configuration trusts) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
  * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
  * @module
  */
 import * as auto from "@anyrt/auto";
+import type { TlsPeersDescription } from "@anyrt/conformance";
 import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
 import { runTargets } from "./driver.ts";
 
@@ -20,6 +22,8 @@ function run(url: URL): Response {
   };
   const runtimeVersion = url.searchParams.get("version") ?? "unknown";
   const closedPort = Number(url.searchParams.get("closed"));
+  const tls = url.searchParams.get("tls");
+  const tlsPeers = tls === null ? undefined : (JSON.parse(tls) as TlsPeersDescription);
   const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -45,6 +49,7 @@ function run(url: URL): Response {
         workerdConformanceTarget(relay, {
           version: runtimeVersion,
           ...(closedPort > 0 ? { closedPort } : {}),
+          ...(tlsPeers === undefined ? {} : { tlsPeers }),
         }),
     },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),

@@ -6,7 +6,13 @@
  * reset as a reset.
  * @module
  */
-import { type ConformanceTarget, openRendezvousPair, type RendezvousAddress } from "@anyrt/conformance";
+import {
+  type ConformanceTarget,
+  openRendezvousPair,
+  type RendezvousAddress,
+  type TlsPeersDescription,
+  tlsPeersFrom,
+} from "@anyrt/conformance";
 import { createWorkerdRuntime } from "./index.ts";
 
 /** Where the rendezvous relay listens. */
@@ -22,10 +28,11 @@ export interface WorkerdHostFacts {
    */
   readonly closedPort?: number;
   /**
-   * The CA certificates (PEM) the host put in workerd's configuration (the outbound network's
-   * `tlsOptions.trustedCertificates`): the runtime accepts them as `caCertificates`.
+   * The TLS peers of the `tls/*` cases, which the host started (workerd cannot listen), with their
+   * certificates; their CA must be in workerd's configuration (the outbound network's
+   * `tlsOptions.trustedCertificates`), and the runtime is told it trusts it.
    */
-  readonly trustedCertificates?: readonly string[];
+  readonly tlsPeers?: TlsPeersDescription;
 }
 
 /**
@@ -43,6 +50,7 @@ export interface WorkerdHostFacts {
 export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostFacts = {}): ConformanceTarget {
   const version = host.version ?? "unknown";
   const closedPort = host.closedPort;
+  const tlsPeers = host.tlsPeers;
   return {
     runtime: "workerd",
     runtimeVersion: version,
@@ -50,7 +58,7 @@ export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostF
     setup: async () => {
       const runtime = createWorkerdRuntime({
         version,
-        ...(host.trustedCertificates === undefined ? {} : { trustedCertificates: host.trustedCertificates }),
+        ...(tlsPeers === undefined ? {} : { trustedCertificates: [tlsPeers.certificates.ca] }),
       });
       return {
         runtime,
@@ -59,6 +67,7 @@ export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostF
         openPair: () => openRendezvousPair(runtime, relay),
         openTcpPair: () => openRendezvousPair(runtime, relay),
         closedPort: closedPort === undefined ? undefined : () => Promise.resolve(closedPort),
+        tlsPeers: tlsPeers === undefined ? undefined : () => Promise.resolve(tlsPeersFrom(tlsPeers)),
       };
     },
   };
