@@ -7,7 +7,7 @@
  * connects.
  * @module
  */
-import { connect as cfConnect, type Socket } from "cloudflare:sockets";
+import { connect as cfConnect } from "cloudflare:sockets";
 import {
   IoError,
   type OperationOptions,
@@ -33,6 +33,20 @@ import {
   type WriteHalf,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
+
+/**
+ * The members of a `cloudflare:sockets` `Socket` this adapter uses. Declared here rather than
+ * imported, so that this package's declaration files do not import `cloudflare:sockets`, which a
+ * user's type checker outside a Workers project cannot resolve.
+ */
+export interface WorkerdSocket {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly opened: Promise<unknown>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+  startTls(options?: { expectedServerHostname?: string }): WorkerdSocket;
+}
 
 /** Landing buffer size of a BYOB read: the most one native read returns. */
 const LANDING = 64 * 1024;
@@ -177,7 +191,7 @@ class SocketReadSide implements ReadSide {
  * (`tcp.socketOptions` is not declared): `setNoDelay` / `setKeepAlive` fail with `Unsupported`.
  */
 export class WorkerdTcpStream extends StagedStream implements TcpStream {
-  readonly #socket: Socket;
+  readonly #socket: WorkerdSocket;
   readonly #writable: WritableStreamDefaultWriter<Uint8Array>;
   /** {@link handOver} gave the socket to `startTls()`: closing this stream must not close it. */
   #handedOver = false;
@@ -193,7 +207,7 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
 
   /** `label` names the stream in error messages (default `tcp <host>:<port>`). */
   constructor(
-    socket: Socket,
+    socket: WorkerdSocket,
     remote: SocketAddress,
     pool: BufferPool,
     label = `tcp ${remote.hostname}:${remote.port}`,
@@ -263,7 +277,7 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
    * that nobody read: `startTls()` cannot be given them, and a TLS server sends nothing before the
    * client's hello, so they could only fail the handshake.
    */
-  async handOver(operation: string): Promise<Socket> {
+  async handOver(operation: string): Promise<WorkerdSocket> {
     if (this.isClosed || this.isTls) {
       throw new IoError("InvalidInput", `${operation}: stream must be an open plain TcpStream of @anyrt/workerd`);
     }
@@ -344,8 +358,8 @@ export function connectSocket(
   port: number,
   signal: AbortSignal | undefined,
   operation: string,
-): Promise<Socket> {
-  let socket: Socket;
+): Promise<WorkerdSocket> {
+  let socket: WorkerdSocket;
   try {
     socket = cfConnect({ hostname, port }, { allowHalfOpen: true, secureTransport: "starttls" });
   } catch (error) {
@@ -359,7 +373,7 @@ export function connectSocket(
     },
   );
   if (signal === undefined) return connecting;
-  return new Promise<Socket>((resolve, reject) => {
+  return new Promise<WorkerdSocket>((resolve, reject) => {
     const onAbort = () => {
       socket.close().catch(noop);
       reject(abortReason(signal));

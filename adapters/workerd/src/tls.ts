@@ -6,7 +6,6 @@
  * against what the runtime was told the configuration trusts.
  * @module
  */
-import type { Socket } from "cloudflare:sockets";
 import {
   IoError,
   isIoError,
@@ -27,7 +26,7 @@ import {
   throwIfAborted,
   tlsFailureKind,
 } from "@anyrt/core/adapter";
-import { connectSocket, noop, remoteOf, WorkerdTcpStream } from "./tcp.ts";
+import { connectSocket, noop, remoteOf, type WorkerdSocket, WorkerdTcpStream } from "./tcp.ts";
 
 /** What the worker's outbound network trusts (its configuration's `tlsOptions`), as the runtime was told. */
 export interface WorkerdTrust {
@@ -109,14 +108,14 @@ function refuseUnsupported(operation: string, options: TlsClientOptions, trust: 
  * closes it and rejects with the signal's reason.
  */
 async function handshake(
-  plain: Socket,
+  plain: WorkerdSocket,
   serverName: string,
   remote: ReturnType<typeof remoteOf>,
   signal: AbortSignal | undefined,
   operation: string,
   pool: BufferPool,
 ): Promise<TlsStream> {
-  let secure: Socket;
+  let secure: WorkerdSocket;
   try {
     throwIfAborted(signal);
     secure = plain.startTls({ expectedServerHostname: serverName });
