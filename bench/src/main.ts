@@ -32,11 +32,15 @@ import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
+import { createTlsHandshakes } from "./tls-handshakes.ts";
+import { createTlsThroughput64k } from "./tls-throughput-64k.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
   "tcp-throughput-64k": createTcpThroughput64k,
   "tcp-pingpong-1b": createTcpPingpong1b,
+  "tls-throughput-64k": createTlsThroughput64k,
+  "tls-handshakes": createTlsHandshakes,
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,

@@ -12,6 +12,7 @@ import {
   type Runtime,
   type Tcp,
   type TcpFacts,
+  type Tls,
 } from "@anyrt/core";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -33,6 +34,15 @@ export interface EffectRuntimeOptions {
         readonly capabilities: PartManifest<"tcp">;
         /** Its TCP facts. */
         readonly facts: TcpFacts;
+      }
+    | undefined;
+  /** TLS, with every TLS capability it supports; absent: no TLS capability is declared. */
+  readonly tls?:
+    | {
+        /** The TLS part. */
+        readonly tls: Tls;
+        /** Which TLS capabilities it supports. */
+        readonly capabilities: PartManifest<"tls">;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -70,7 +80,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       socketOptions: false,
       keepAliveDelay: false,
     },
-    tls: {
+    tls: options.tls?.capabilities ?? {
       connect: false,
       upgrade: false,
       listen: false,
@@ -91,6 +101,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     capabilities,
     facts: { tcp: tcp?.facts ?? null },
     tcp: tcp?.tcp,
+    tls: options.tls?.tls,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
     tasks: effectSpawn(context, scheduler),

@@ -6,6 +6,7 @@
  * `'data'` chunks to the same landing.
  * @module
  */
+import type { X509Certificate } from "node:crypto";
 import type net from "node:net";
 import { isIP } from "node:net";
 import tls from "node:tls";
@@ -37,33 +38,46 @@ import {
 import { toIoError } from "./error.ts";
 import { AdaptiveLanding, addressOf, NodeTcpStream } from "./tcp.ts";
 
-/** A TLS connection: the Node TCP stream over a `tls.TLSSocket`, with what its handshake settled. */
+/**
+ * A TLS connection: the Node TCP stream over a `tls.TLSSocket`, with what its handshake settled.
+ * The peer's certificate is taken at once (the socket forgets it once closed) and described on
+ * first use of `tls`: reading its fields costs more than the rest of a connect.
+ */
 class NodeTlsStream extends NodeTcpStream implements TlsStream {
-  readonly tls: TlsInfo;
+  readonly #protocol: string | null;
+  readonly #alpnProtocol: string | null;
+  #certificate: X509Certificate | undefined;
+  #info: TlsInfo | null = null;
 
   constructor(socket: tls.TLSSocket, landing: AdaptiveLanding) {
     super(socket, landing, "tls");
-    this.tls = infoOf(socket);
+    this.#protocol = socket.getProtocol() ?? null;
+    this.#alpnProtocol = typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null;
+    this.#certificate = socket.getPeerX509Certificate();
+  }
+
+  get tls(): TlsInfo {
+    if (this.#info === null) {
+      const certificate = this.#certificate;
+      this.#certificate = undefined;
+      this.#info = Object.freeze({
+        protocol: this.#protocol,
+        alpnProtocol: this.#alpnProtocol,
+        peerCertificate: certificate === undefined ? null : describe(certificate),
+      });
+    }
+    return this.#info;
   }
 }
 
-function infoOf(socket: tls.TLSSocket): TlsInfo {
-  const certificate = socket.getPeerX509Certificate();
-  const peerCertificate: PeerCertificate | null =
-    certificate === undefined
-      ? null
-      : peerCertificateOf({
-          subject: certificate.subject,
-          issuer: certificate.issuer,
-          validFrom: certificate.validFrom,
-          validTo: certificate.validTo,
-          fingerprint256: certificate.fingerprint256,
-          subjectAltName: certificate.subjectAltName,
-        });
-  return Object.freeze({
-    protocol: socket.getProtocol() ?? null,
-    alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
-    peerCertificate,
+function describe(certificate: X509Certificate): PeerCertificate {
+  return peerCertificateOf({
+    subject: certificate.subject,
+    issuer: certificate.issuer,
+    validFrom: certificate.validFrom,
+    validTo: certificate.validTo,
+    fingerprint256: certificate.fingerprint256,
+    subjectAltName: certificate.subjectAltName,
   });
 }
 

@@ -23,7 +23,7 @@ export interface TlsCertifiedKey {
  * {@link Tls.upgrade} share.
  *
  * **Verification is on.** The peer's certificate chain must reach a trusted CA, be valid now and
- * name {@link serverName}. Nothing but {@link dangerouslyAcceptInvalidCertificates} turns that
+ * name {@link TlsClientOptions.serverName}. Nothing but {@link TlsClientOptions.dangerouslyAcceptInvalidCertificates} turns that
  * off, and a failed verification is never retried without it.
  */
 export interface TlsClientOptions {
@@ -33,11 +33,11 @@ export interface TlsClientOptions {
    * `upgrade`, so a caller that connected by name passes the name here).
    */
   readonly serverName?: string;
-  /** Extra trusted CA certificates (PEM), added to the system store (or instead of it, see {@link systemCertificates}). */
+  /** Extra trusted CA certificates (PEM), added to the system store (or instead of it, see {@link TlsClientOptions.systemCertificates}). */
   readonly caCertificates?: readonly string[];
   /**
    * Whether the system's trusted CAs are trusted too. Default `true`; `false` trusts only
-   * {@link caCertificates}, which must then be given.
+   * {@link TlsClientOptions.caCertificates}, which must then be given.
    */
   readonly systemCertificates?: boolean;
   /** ALPN protocols to offer, in order of preference (`["h2", "http/1.1"]`); each 1..255 bytes. */
@@ -115,7 +115,7 @@ export interface TlsInfo {
  * options act on the TCP socket below it.
  *
  * **The handshake completed.** A `TlsStream` is handed out only after its handshake succeeded, so
- * {@link tls} is settled and the first byte read is application data.
+ * {@link TlsStream.tls} is settled and the first byte read is application data.
  *
  * **Shutdown.** With `tls.halfClose`, `shutdown()` sends close_notify and the TCP FIN and reading
  * goes on until the peer's close_notify, which reads as EOF. Without it `shutdown()` still sends
