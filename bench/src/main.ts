@@ -38,6 +38,8 @@ import { createTcpScaling1k, createTcpScaling5k, createTcpScaling10k } from "./t
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
 import { createUdpPingpong } from "./udp-pingpong.ts";
 import { createUnixThroughput64k } from "./unix-throughput-64k.ts";
+import { createTlsHandshakes } from "./tls-handshakes.ts";
+import { createTlsThroughput64k } from "./tls-throughput-64k.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {
@@ -45,6 +47,8 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "tcp-pingpong-1b": createTcpPingpong1b,
   "udp-pingpong": createUdpPingpong,
   "unix-throughput-64k": createUnixThroughput64k,
+  "tls-throughput-64k": createTlsThroughput64k,
+  "tls-handshakes": createTlsHandshakes,
   "pipe-16b": createPipe16b,
   "pipe-64k": createPipe64k,
   "lines-100mb": createLines100mb,

@@ -13,6 +13,7 @@ import {
   limitedTarget,
   memoryTarget,
   runSuite,
+  tlsPairTarget,
   withDnsServer,
 } from "@anyrt/conformance";
 import {
@@ -151,11 +152,13 @@ export async function relayStressCases(): Promise<readonly StressCase[]> {
   return module.relayStressCases;
 }
 
-const builtInTargets = ["native", "memory", "limited"] as const;
+const builtInTargets = ["native", "memory", "limited", "tls"] as const;
 type TargetName = (typeof builtInTargets)[number] | (string & {});
 
 function usage(host: Host): string {
-  const names = [host.runtime, "memory", "limited", ...(host.extras ?? []).map((extra) => extra.group)].join(",");
+  const names = [host.runtime, "memory", "limited", "tls", ...(host.extras ?? []).map((extra) => extra.group)].join(
+    ",",
+  );
   return `usage: ${host.runtime} conformance-tests/drivers/dist/${host.runtime}.js [--targets ${names}] [--timeout-ms N]
          [--suite conformance|stress] [--size small|full] [--seed N] [--echo HOST:PORT] [--only IDS]
 
@@ -195,7 +198,7 @@ function parseArguments(host: Host): {
   const byName = (name: string): TargetName | undefined =>
     name === host.runtime
       ? "native"
-      : name === "memory" || name === "limited" || groups.includes(name)
+      : name === "memory" || name === "limited" || name === "tls" || groups.includes(name)
         ? name
         : undefined;
   let targets: TargetName[] | undefined;
@@ -213,7 +216,7 @@ function parseArguments(host: Host): {
       const names = value.split(",").filter((name) => name !== "");
       const unknown = names.filter((name) => byName(name) === undefined);
       if (unknown.length > 0) {
-        const known = [host.runtime, "memory", "limited", ...groups].join(", ");
+        const known = [host.runtime, "memory", "limited", "tls", ...groups].join(", ");
         throw new Error(`unknown target ${unknown.join(", ")}; known: ${known}`);
       }
       targets = names.map((name) => byName(name) as TargetName);
@@ -338,6 +341,13 @@ export function runTargets(host: Host): Promise<number> {
           {
             adapter: `${host.adapter.name}:limited`,
             make: async () => limitedTarget(await host.adapter.load(), ["fs"]),
+          },
+        ];
+      case "tls":
+        return [
+          {
+            adapter: `${host.adapter.name}:tls`,
+            make: async () => tlsPairTarget(await host.adapter.load()),
           },
         ];
       default: {

@@ -2,12 +2,14 @@
  * The worker side of the workerd conformance driver: bundled by `workerd.ts` (esbuild, conditions
  * `workerd`, `worker`, `browser`) and served by `workerd serve`. `GET /run?relay=PORT&buffering=N&version=V&args=JSON`
  * (`&closed=PORT`: a loopback port nobody listens on; `&sockets=N`: how many sockets workerd can
- * hold open at once on this host, which bounds the stress suite's connection counts) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
+ * hold open at once on this host, which bounds the stress suite's connection counts; `&tls=JSON`:
+ * the host's TLS peers, whose CA the configuration trusts) runs the suite inside workerd and answers with the driver's JSON-lines protocol as the response
  * body, streamed case by case, followed by one `{"type":"exit","code":N}` line.
  * @module
  */
 import * as auto from "@anyrt/auto";
 import { type StressScale, type StressSize, stressScales } from "@anyrt/conformance/stress";
+import type { TlsPeersDescription } from "@anyrt/conformance";
 import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
 import { runTargets } from "./driver.ts";
 
@@ -36,6 +38,8 @@ function run(url: URL): Response {
   const runtimeVersion = url.searchParams.get("version") ?? "unknown";
   const closedPort = Number(url.searchParams.get("closed"));
   const sockets = Number(url.searchParams.get("sockets"));
+  const tls = url.searchParams.get("tls");
+  const tlsPeers = tls === null ? undefined : (JSON.parse(tls) as TlsPeersDescription);
   const args = JSON.parse(url.searchParams.get("args") ?? "[]") as string[];
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -61,6 +65,7 @@ function run(url: URL): Response {
         workerdConformanceTarget(relay, {
           version: runtimeVersion,
           ...(closedPort > 0 ? { closedPort } : {}),
+          ...(tlsPeers === undefined ? {} : { tlsPeers }),
         }),
     },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),

@@ -6,8 +6,11 @@
  *    and the conditions `workerd`, `worker`, `browser`, `cloudflare:*` left external.
  * 2. Starts the rendezvous relay (`rendezvous.ts`) on 127.0.0.1: workerd cannot listen, so a
  *    stream pair is two outbound connections from the worker that the host splices together.
- * 3. Writes a capnp config (the worker's `globalOutbound` is a network service allowing
- *    `public`, `private` and `local`, without which `connect()` may not reach 127.0.0.1), starts
+ * 3. Starts the TLS peers of the `tls/*` cases on the host (`runtimeTlsPeers` on `@anyrt/node`,
+ *    with the run's test certificates): workerd cannot listen to make them.
+ * 4. Writes a capnp config (the worker's `globalOutbound` is a network service allowing
+ *    `public`, `private` and `local`, without which `connect()` may not reach 127.0.0.1, and
+ *    trusting the run's test CA, since workerd verifies TLS against its configuration only), starts
  *    `workerd serve` on a free 127.0.0.1 port, and asks it `GET /run`; the worker streams the
  *    protocol lines back as the response body, which this driver copies to stdout.
  *
@@ -19,6 +22,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeTlsPeers, makeTestCertificates, runtimeTlsPeers } from "@anyrt/conformance";
+import { nodeRuntime } from "@anyrt/node";
 import { runIfEntry } from "./hosted.ts";
 import { freePort, pairBufferingThrough, startRelay } from "./rendezvous.ts";
 
@@ -27,13 +32,21 @@ export { freePort, startRelay };
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../../..");
 
-/** The capnp config: the worker, its outbound network, and the HTTP socket on `port`. */
-export function workerdConfig(port: number, worker = "worker.js"): string {
+/**
+ * The capnp config: the worker, its outbound network, and the HTTP socket on `port`. The network
+ * trusts `trustedCertificates` (PEM) for TLS besides the public CAs: workerd verifies a worker's
+ * TLS connections against its configuration only, so the run's test CA goes here.
+ */
+export function workerdConfig(port: number, worker = "worker.js", trustedCertificates: readonly string[] = []): string {
+  const tls =
+    trustedCertificates.length === 0
+      ? ""
+      : `, tlsOptions = (trustedCertificates = [${trustedCertificates.map((pem) => JSON.stringify(pem)).join(", ")}])`;
   return `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "net", network = (allow = ["public", "private", "local"])),
+    (name = "net", network = (allow = ["public", "private", "local"]${tls})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
@@ -135,11 +148,13 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const directory = mkdtempSync(join(tmpdir(), "anyrt-workerd-"));
   const relay = await startRelay();
+  const certificates = await makeTestCertificates();
+  const peers = runtimeTlsPeers(nodeRuntime, certificates);
   let workerd: { stop(): void; stderr(): string } | undefined;
   try {
     await bundleForWorkerd(join(here, "workerd-worker.js"), join(directory, "worker.js"));
     const port = await freePort();
-    writeFileSync(join(directory, "config.capnp"), workerdConfig(port));
+    writeFileSync(join(directory, "config.capnp"), workerdConfig(port, "worker.js", [certificates.ca]));
     workerd = await startWorkerd(directory, port);
     const version = await workerdVersion();
     const query = new URLSearchParams({
@@ -151,6 +166,7 @@ async function main(): Promise<number> {
       buffering: String(pairBufferingThrough(2)),
       version,
       args: JSON.stringify(args),
+      tls: JSON.stringify(await describeTlsPeers(peers)),
     });
     const sockets = workerdSocketLimit();
     if (sockets !== undefined) query.set("sockets", String(sockets));
@@ -182,6 +198,7 @@ async function main(): Promise<number> {
   } finally {
     workerd?.stop();
     relay.server.close();
+    await peers.close();
     rmSync(directory, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/core";
+import type { TlsPeers } from "./fixtures/tls-peers.ts";
 
 /**
  * What a case needs beyond the baseline (tasks and time, which every runtime has): a declared
@@ -14,6 +15,7 @@ import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/c
  * means two connected `TcpStream`s of the runtime (see {@link Fixture.openTcpPair}).
  * `"tcp.closedPort"` means a loopback port nobody listens on (see {@link Fixture.closedPort}).
  * `"dns.testServer"` means a DNS server answering the suite's zone (see {@link Fixture.dnsServer}).
+ * `"tls.peers"` means the TLS peers of the `tls/*` cases (see {@link Fixture.tlsPeers}).
  * `"!tcp.connect"` means the case applies only to adapters that do *not* declare `tcp.connect` (it
  * checks that the undeclared capability fails with `Unsupported`).
  */
@@ -25,7 +27,8 @@ export type Requirement =
   | "stream.backpressure"
   | "tcp.pair"
   | "tcp.closedPort"
-  | "dns.testServer";
+  | "dns.testServer"
+  | "tls.peers";
 
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
@@ -97,6 +100,12 @@ export interface Fixture {
    * Deno and Bun drivers start one; without it those cases are unsupported.
    */
   readonly dnsServer?: { readonly hostname: string; readonly port: number } | undefined;
+  /**
+   * The TLS peers the `tls/*` cases connect to. When absent, the suite starts them through the
+   * runtime for each case if it declares `tls.listen`, `tcp.listen` and `tcp.connect`; a host
+   * starts them for a runtime that cannot listen (`describeTlsPeers`, `tlsPeersFrom`).
+   */
+  readonly tlsPeers?: (() => Promise<TlsPeers>) | undefined;
 }
 
 /**
@@ -159,6 +168,8 @@ export interface CaseContext {
   tcpPair(): Promise<TcpStreamPair>;
   /** A loopback port nobody listens on ({@link Fixture.closedPort}); needs `"tcp.closedPort"`. */
   closedPort(): Promise<number>;
+  /** The TLS peers ({@link Fixture.tlsPeers}; those the runtime starts stop after the case); needs `"tls.peers"`. */
+  tlsPeers(): Promise<TlsPeers>;
   /** The most bytes a pair may hold before its writer must wait ({@link Fixture.pairBuffering}). */
   readonly pairBuffering: number;
   /**

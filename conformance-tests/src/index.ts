@@ -27,17 +27,35 @@ export {
   DNS_TEST_ZONE,
   dnsTestRecords,
 } from "./fixtures/dns-zone.ts";
+export { type CertifiedKey, makeTestCertificates, type TestCertificates } from "./fixtures/certificates.ts";
+export {
+  describeTlsPeers,
+  PLAINTEXT_ANSWER,
+  runtimeTlsPeers,
+  STARTTLS_GO_AHEAD,
+  STARTTLS_GREETING,
+  sharedTestCertificates,
+  type TlsPeerAddress,
+  type TlsPeerCertificates,
+  type TlsPeerName,
+  type TlsPeers,
+  type TlsPeersDescription,
+  tlsPeerNames,
+  tlsPeersFrom,
+} from "./fixtures/tls-peers.ts";
 export * from "./report/index.ts";
 export { missingRequirement, openTcpPair, type RunOptions, runCase, runSuite } from "./runner.ts";
 export {
   limitedTarget,
   memoryTarget,
   openRendezvousPair,
+  openTlsPair,
   RENDEZVOUS_TOKEN_LENGTH,
   type RendezvousAddress,
   rendezvousToken,
   restrictRuntime,
   unixPairTargets,
+  tlsPairTarget,
   usesStreamPair,
   withDnsServer,
 } from "./targets.ts";

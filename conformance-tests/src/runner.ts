@@ -18,6 +18,7 @@ import {
   type RunResult,
   type TcpStreamPair,
 } from "./case.ts";
+import { runtimeTlsPeers, sharedTestCertificates, type TlsPeers } from "./fixtures/tls-peers.ts";
 
 const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat", perl: "perl" };
 
@@ -61,6 +62,11 @@ export function missingRequirement(fixture: Fixture, requirement: Requirement): 
       return fixture.closedPort !== undefined || runtime.supports("tcp.listen")
         ? null
         : "no closed port (needs tcp.listen, or the fixture's closedPort)";
+    case "tls.peers":
+      return fixture.tlsPeers !== undefined ||
+        (runtime.supports("tls.listen") && runtime.supports("tcp.listen") && runtime.supports("tcp.connect"))
+        ? null
+        : "no TLS peers (needs tls.listen, tcp.listen and tcp.connect, or the fixture's tlsPeers)";
     default:
       return runtime.supports(requirement as Capability) ? null : `needs ${requirement}`;
   }
@@ -198,6 +204,7 @@ async function runBody(
   }
   const controller = new AbortController();
   let tempDir: Promise<string> | undefined;
+  let tlsPeers: Promise<TlsPeers> | undefined;
   const context: CaseContext = {
     runtime: fixture.runtime,
     programs: { ...defaultPrograms, ...fixture.programs },
@@ -225,6 +232,17 @@ async function runBody(
     },
     closedPort() {
       return fixture.closedPort !== undefined ? fixture.closedPort() : closedPortOf(fixture.runtime);
+    },
+    tlsPeers() {
+      tlsPeers ??=
+        fixture.tlsPeers !== undefined
+          ? fixture.tlsPeers()
+          : sharedTestCertificates().then((certificates) => {
+              const peers = runtimeTlsPeers(fixture.runtime, certificates);
+              cleanups.push(() => peers.close());
+              return peers;
+            });
+      return tlsPeers;
     },
     tempDir() {
       tempDir ??= fixture.runtime.fs.makeTempDir("anyrt-conformance-").then((path) => {

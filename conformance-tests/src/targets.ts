@@ -17,8 +17,10 @@ import {
   IoError,
   type Runtime,
   type TcpStream,
+  type TlsStream,
 } from "@anyrt/core";
 import type { ConformanceCase, ConformanceTarget, Fixture, TcpStreamPair } from "./case.ts";
+import { sharedTestCertificates } from "./fixtures/tls-peers.ts";
 
 /**
  * Whether a case is about the stream pair: the `selects` of a target that changes only how the
@@ -45,7 +47,16 @@ export function memoryTarget(
         id: host.runtime,
         version: host.runtimeVersion,
         adapter: "@anyrt/core:memory-pipe",
-        capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+        capabilities: {
+          tcp: false,
+          tls: false,
+          fs: false,
+          process: false,
+          blocking: false,
+          udp: false,
+          unix: false,
+          dns: false,
+        },
         facts: { tcp: null, unix: null },
       });
       return {
@@ -98,6 +109,7 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
     tcp: runtime.tcp,
     unix: runtime.unix,
     dns: runtime.dns,
+    tls: runtime.tls,
     fs: runtime.fs,
     process: runtime.process,
     tasks: runtime.tasks,
@@ -120,6 +132,62 @@ export function limitedTarget(target: ConformanceTarget, keep: readonly Capabili
     async setup() {
       const fixture = await target.setup();
       return { ...fixture, runtime: restrictRuntime(fixture.runtime, keep, adapter), inner: fixture } as Fixture;
+    },
+    async teardown(fixture) {
+      await target.teardown?.((fixture as Fixture & { inner: Fixture }).inner);
+    },
+  };
+}
+
+/**
+ * Opens a connected TLS pair on 127.0.0.1 through the runtime (`tls.listen` and `tls.connect`):
+ * `a` the client, verifying the run's test CA, `b` the accepted server end.
+ */
+export async function openTlsPair(runtime: Runtime): Promise<{ readonly a: TlsStream; readonly b: TlsStream }> {
+  const certificates = await sharedTestCertificates();
+  const listener = await runtime.tls.listen({ hostname: "127.0.0.1", port: 0, ...certificates.server });
+  try {
+    const [a, b] = await Promise.all([
+      runtime.tls.connect({
+        hostname: "127.0.0.1",
+        port: listener.localAddress.port,
+        caCertificates: [certificates.ca],
+      }),
+      listener.accept(),
+    ]);
+    return { a, b };
+  } finally {
+    await listener.close();
+  }
+}
+
+/**
+ * Wraps a target so that the suite's stream cases run again over a TLS pair of its runtime
+ * ({@link openTlsPair}); the adapter name gets the `:tls` suffix and only the cases about the
+ * stream pair run. Half-close is the runtime's `tls.halfClose`. On a runtime that cannot make a
+ * TLS pair (no `tls.connect` and `tls.listen`), every such case is reported unsupported.
+ */
+export function tlsPairTarget(target: ConformanceTarget): ConformanceTarget {
+  const adapter = `${target.adapter}:tls`;
+  return {
+    runtime: target.runtime,
+    runtimeVersion: target.runtimeVersion,
+    adapter,
+    selects: usesStreamPair,
+    async setup() {
+      const fixture = await target.setup();
+      const runtime = fixture.runtime;
+      if (!runtime.supports("tls.connect") || !runtime.supports("tls.listen")) {
+        // No TLS pair here: without any capability and pair, the stream cases are unsupported
+        // rather than run over plain TCP under this target's name.
+        return { runtime: restrictRuntime(runtime, [], adapter), inner: fixture } as Fixture;
+      }
+      return {
+        ...fixture,
+        pairHalfClose: runtime.supports("tls.halfClose"),
+        openPair: () => openTlsPair(runtime),
+        inner: fixture,
+      } as Fixture;
     },
     async teardown(fixture) {
       await target.teardown?.((fixture as Fixture & { inner: Fixture }).inner);

@@ -65,9 +65,14 @@ function datagramSocket(honours: boolean): DatagramSocket {
 }
 
 /** Parts whose every method succeeds: a broken gate lets each call through. */
-const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> = {
+const working: Pick<RuntimeParts, "tcp" | "tls" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> = {
   tcp: {
     connect: async () => tcpStream(duplex(64)[0], { options: true, delay: true }),
+    listen: async () => ({ close: async () => {} }) as never,
+  },
+  tls: {
+    connect: async () => ({ close: async () => {} }) as never,
+    upgrade: async () => ({ close: async () => {} }) as never,
     listen: async () => ({ close: async () => {} }) as never,
   },
   fs: {
@@ -98,6 +103,7 @@ const working: Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp" 
 
 const nothing: CapabilityDeclaration = {
   tcp: false,
+  tls: false,
   fs: false,
   process: false,
   blocking: false,

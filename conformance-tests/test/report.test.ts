@@ -119,8 +119,8 @@ describe("renderMatrix", () => {
     const row = matrix.split("\n").find((line) => line.startsWith("  deno:limited"));
     expect(row).toMatch(/✗1/);
     // The one variant left to fold is a row of its own too: folding one run into one row hides nothing.
-    // (Labels give way to the area columns first, so the memory pipe's may be cut short.)
-    expect(matrix).toMatch(/\ndeno 2\.9\.6\n {2}deno .*\n {2}deno:limited .*\n {2}core:memory-p\S* /);
+    // (The label column gives way to the area columns first, so a long name may be cut.)
+    expect(matrix).toMatch(/\ndeno 2\.9\.6\n {2}deno .*\n {2}deno:limited .*\n {2}core:memory-p/);
     expect(matrix).toContain("failed on deno 2.9.6 @anyrt/deno:limited:");
     expect(matrix).toContain(`  ✗ ${cases[3]?.id}: AssertionError: expected 3, got 2`);
   });

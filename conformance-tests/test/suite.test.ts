@@ -16,6 +16,7 @@ const areas = [
   "unix",
   "dns",
   "happy-eyeballs",
+  "tls",
   "fs",
   "process",
   "task",
@@ -62,7 +63,7 @@ describe("the conformance cases", () => {
     expect(passed.length).toBeGreaterThanOrEqual(60);
     // No I/O capability on this target: nothing needing one may pass, and stream, task and time cases must.
     for (const id of unsupported)
-      expect(id).toMatch(/^(tcp|udp|unix|dns|happy-eyeballs|fs|process|blocking|errors|capabilities|arguments)\//);
+      expect(id).toMatch(/^(tcp|tls|udp|unix|dns|happy-eyeballs|fs|process|blocking|errors|capabilities|arguments)\//);
     for (const area of ["read", "write", "shutdown", "close", "peer", "task", "time"]) {
       expect(
         passed.some((id) => areaOf(id) === area),

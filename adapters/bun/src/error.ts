@@ -5,8 +5,15 @@
  * kit's tables (POSIX and Node-style); the few codes only Bun reports are listed here.
  * @module
  */
-import type { IoError, IoErrorKind } from "@anyrt/core";
-import { errnoIoError, errnoTable, kindOfErrno, nodeStyleErrno } from "@anyrt/core/adapter";
+import { type IoError, type IoErrorKind, isIoError } from "@anyrt/core";
+import {
+  errnoIoError,
+  errnoTable,
+  kindOfErrno,
+  nativeIoError,
+  nodeStyleErrno,
+  tlsFailureKind,
+} from "@anyrt/core/adapter";
 
 const codes = errnoTable(
   {
@@ -46,4 +53,42 @@ export function kindOfCode(code: string | undefined): IoErrorKind {
  */
 export function toIoError(error: unknown, operation: string): IoError {
   return errnoIoError(codes, error, operation);
+}
+
+/**
+ * Wraps a native Bun error of a TLS handshake as an `IoError`. Verification failures carry
+ * BoringSSL's codes (`CERT_HAS_EXPIRED` → `ExpiredCertificate`, `ERR_TLS_CERT_ALTNAME_INVALID` →
+ * `CertificateNameMismatch`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE` → `UntrustedCertificate`: core's
+ * `tlsFailureKind`); other TLS failures come as `EPROTO` with the library's reason in the message
+ * (`WRONG_VERSION_NUMBER`, a peer that does not speak TLS → `InvalidData`; an alert →
+ * `HandshakeFailed`, or the certificate problem it names), and an `EPROTO` it does not recognise
+ * is `HandshakeFailed` during the handshake (`handshaking`, the default) and `InvalidData` after it
+ * (a bad record). Connection errors keep their kind (`toIoError`).
+ *
+ * @example
+ * ```ts
+ * import { toTlsIoError } from "@anyrt/bun";
+ * const expired = Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" });
+ * console.assert(toTlsIoError(expired, "tls connect localhost:443").kind === "ExpiredCertificate");
+ * const plaintext = Object.assign(new Error("error:100000f7:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER"), {
+ *   code: "EPROTO",
+ * });
+ * console.assert(toTlsIoError(plaintext, "tls connect localhost:25").kind === "InvalidData");
+ * ```
+ */
+export function toTlsIoError(error: unknown, operation: string, handshaking = true): IoError {
+  if (isIoError(error)) return error;
+  const { code, message } = (typeof error === "object" && error !== null ? error : {}) as {
+    readonly code?: unknown;
+    readonly message?: unknown;
+  };
+  const kind =
+    tlsFailureKind(error, handshaking) ??
+    (code === "EPROTO"
+      ? (tlsFailureKind({ message }, handshaking) ?? (handshaking ? "HandshakeFailed" : "InvalidData"))
+      : undefined);
+  if (kind === undefined) return toIoError(error, operation);
+  const detail =
+    error instanceof Error ? `${error.message}${typeof code === "string" ? ` (${code})` : ""}` : String(error);
+  return nativeIoError(kind, operation, detail, error);
 }

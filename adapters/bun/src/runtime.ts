@@ -1,5 +1,5 @@
 /**
- * The Bun runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
+ * The Bun runtime object: the TCP, TLS, UDP, Unix socket, DNS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -11,6 +11,7 @@ import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
 import { bunUdp } from "./udp.ts";
 import { bunUnix, maxUnixPathBytes } from "./unix.ts";
+import { bunTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines but one, all on Bun's
@@ -21,6 +22,14 @@ import { bunUnix, maxUnixPathBytes } from "./unix.ts";
  */
 export const bunCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: {
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: true,
+    peerCertificate: true,
+    halfClose: true,
+  },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
@@ -70,6 +79,7 @@ export function createBunRuntime(options: BunRuntimeOptions = {}): Runtime {
     tcp: bunTcp,
     unix: bunUnix,
     dns: bunDns,
+    tls: bunTls,
     fs: bunFs,
     process: bunProcesses,
     blocking: blockingPool(options.blocking),

@@ -1,7 +1,8 @@
 /**
  * TCP on Bun's native sockets (`Bun.connect` / `Bun.listen`, not `node:net`): a `TcpStream` fed by
  * the socket's `data` handler and written with `socket.write`, retried on `drain`, and a
- * `TcpListener` whose connections wait in a bounded queue until accepted.
+ * `TcpListener` whose connections wait in a bounded queue until accepted. The stream is also the
+ * base of `tls.ts`'s, over a TLS socket.
  * @module
  */
 import {
@@ -44,7 +45,7 @@ const GATHER_SIZE = 64 * 1024;
  */
 const gathered = new Uint8Array(GATHER_SIZE);
 
-/** A Bun socket whose `data` is its stream. */
+/** A native Bun socket whose `data` is its stream. */
 export type BunSocket = Bun.Socket<BunTcpStream>;
 
 const unknownAddress: SocketAddress = Object.freeze({ hostname: "", port: 0, family: 4 });
@@ -174,6 +175,8 @@ export class BunTcpStream implements TcpStream {
   #closed = false;
   #closing: Promise<void> | null = null;
   #whenGone: (() => void) | null = null;
+  /** {@link handOver} gave the socket to a TLS stream: its events are no longer this stream's. */
+  #handedOver = false;
 
   constructor(label: string) {
     this.label = label;
@@ -196,32 +199,63 @@ export class BunTcpStream implements TcpStream {
       socket.data.#attach(socket);
     },
     data(socket, data) {
-      socket.data.#received(data);
+      if (!socket.data.#handedOver) socket.data.#received(data);
     },
     drain(socket) {
-      socket.data.#transport.drained();
+      if (!socket.data.#handedOver) socket.data.#transport.drained();
     },
     end(socket) {
-      socket.data.#half.end();
+      if (!socket.data.#handedOver) socket.data.#half.end();
     },
     close(socket, error) {
       // A socket refused by a full accept queue never got a stream.
       const stream = socket.data as BunTcpStream | undefined;
-      if (stream !== undefined) stream.#socketClosed(error);
+      if (stream !== undefined && !stream.#handedOver) stream.#socketClosed(error);
     },
     error(socket, error) {
-      // Called when one of these handlers threw: a bug, surfaced to both directions.
+      // Called when one of these handlers threw (a bug), or for a TLS failure after the
+      // handshake: surfaced to both directions.
       const stream = socket.data as BunTcpStream | undefined;
-      if (stream !== undefined) stream.#socketClosed(error);
+      if (stream !== undefined && !stream.#handedOver) stream.#socketClosed(error);
+    },
+    handshake(socket, success, authorizationError) {
+      socket.data.handshaken(socket, success, authorizationError);
     },
   };
 
   /**
-   * The stream of a socket accepted by a listener (called from the listener's `open`); a Unix
-   * socket's (`unix.ts`) comes with its `label`.
+   * A TLS socket's `handshake` handler (Bun calls it on TLS sockets only): nothing for a plain
+   * stream; `tls.ts`'s stream settles its handshake here.
    */
-  static adopt(socket: BunSocket, label?: string): BunTcpStream {
-    const stream = new BunTcpStream(label ?? "tcp");
+  handshaken(_socket: BunSocket, _success: boolean, _authorizationError: Error | null): void {}
+
+  /**
+   * Bun closed the socket: `tls.ts`'s stream hears of it to fail a handshake still under way.
+   * `error` is Bun's, `undefined` for a clean close.
+   */
+  protected closedNatively(_error: Error | undefined): void {}
+
+  /**
+   * Ends the socket for `close()`: `end()` is close(2) on a plain socket, FIN after what the
+   * kernel holds, or RST when received bytes were never read.
+   */
+  protected endSocket(socket: BunSocket): void {
+    socket.end();
+  }
+
+  /** The `IoError` of a native socket error (`tls.ts`'s stream maps TLS failures too). */
+  protected ioError(error: unknown, operation: string): IoError {
+    return toIoError(error, operation);
+  }
+
+  /**
+   * The stream of a socket accepted by a listener (called from the listener's `open`): `stream`,
+   * by default a new plain one, named `label` (a Unix socket's, from `unix.ts`) or by default
+   * `tcp <remote host>:<remote port>`.
+   */
+  static adopt<S extends BunTcpStream>(socket: BunSocket, stream: S, label?: string): S;
+  static adopt(socket: BunSocket): BunTcpStream;
+  static adopt(socket: BunSocket, stream: BunTcpStream = new BunTcpStream("tcp"), label?: string): BunTcpStream {
     socket.data = stream;
     stream.#attach(socket);
     stream.label = label ?? `tcp ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
@@ -261,15 +295,16 @@ export class BunTcpStream implements TcpStream {
 
   #socketClosed(error: Error | undefined): void {
     this.#gone = true;
+    this.closedNatively(error);
     if (error === undefined) {
       this.#half.end();
     } else {
-      this.#half.fail(toIoError(error, `read ${this.label}`));
+      this.#half.fail(this.ioError(error, `read ${this.label}`));
     }
     this.#writer.fail(
       error === undefined
         ? new IoError("BrokenPipe", `write ${this.label}: the connection is closed`)
-        : toIoError(error, `write ${this.label}`),
+        : this.ioError(error, `write ${this.label}`),
     );
     const whenGone = this.#whenGone;
     this.#whenGone = null;
@@ -317,8 +352,7 @@ export class BunTcpStream implements TcpStream {
       this.#closing = new Promise<void>((resolve) => {
         this.#whenGone = resolve;
       });
-      // close(2): FIN after what the kernel holds, or RST when received bytes were never read.
-      socket.end();
+      this.endSocket(socket);
       // Bun runs the close handler inside end(); should it ever not, a closed socket is closed.
       if (socket.readyState === 0 || socket.readyState === -1) this.#socketClosed(undefined);
     }
@@ -334,6 +368,49 @@ export class BunTcpStream implements TcpStream {
     return this.#gone ? null : this.#socket;
   }
 
+  /**
+   * Gives the socket up for `tls.upgrade` (Bun's `upgradeTLS`): closes this stream for its owner
+   * (later calls fail with `Closed`) without closing the socket, whose later events this stream
+   * ignores, and returns it. Throws, leaving this stream as it was, `InvalidInput` when it is
+   * closed, its connection gone or already TLS, and `Busy` while a read or a write waits. Throws
+   * `InvalidData` and closes the stream when bytes arrived that nobody read: `upgradeTLS` cannot be
+   * given them, and a TLS server sends nothing before the client's hello, so they could only fail
+   * the handshake.
+   * Written bytes are in the kernel already: there is nothing to flush.
+   */
+  handOver(operation: string): BunSocket {
+    const socket = this.#socket;
+    if (this.#closed || this.#gone || socket === null || this.isTls) {
+      throw new IoError("InvalidInput", `${operation}: stream must be an open plain TcpStream of @anyrt/bun`);
+    }
+    if (this.#half.waiting !== null || this.#writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${this.label}: a read or write is in progress`);
+    }
+    const unread = this.#queue.size;
+    if (unread > 0) {
+      void this.close();
+      throw new IoError(
+        "InvalidData",
+        `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; Bun's upgradeTLS cannot take them`,
+      );
+    }
+    this.#handedOver = true;
+    this.#closed = true;
+    this.#closing = Promise.resolve();
+    this.#half.close();
+    this.#writer.close();
+    if (this.#paused) {
+      this.#paused = false;
+      socket.resume();
+    }
+    return socket;
+  }
+
+  /** Whether this is a TLS stream (`tls.ts` overrides it). */
+  get isTls(): boolean {
+    return false;
+  }
+
   setNoDelay(enable: boolean): void {
     checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
     this.#checkOpen("setNoDelay")?.setNoDelay(enable);
@@ -345,20 +422,21 @@ export class BunTcpStream implements TcpStream {
   }
 }
 
-/** Connects with `Bun.connect`, resolving once the connection is established. */
-function connect(options: TcpConnectOptions): Promise<TcpStream> {
-  try {
-    checkConnectOptions(options);
-    throwIfAborted(options.signal);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  const hostname = options.hostname ?? "127.0.0.1";
-  const { port, signal } = options;
-  const noDelay = options.noDelay ?? true;
-  const what = `connect ${hostname}:${port}`;
-  const stream = new BunTcpStream(`tcp ${hostname}:${port}`);
-  return new Promise<TcpStream>((resolve, reject) => {
+/**
+ * Connects `stream` with `Bun.connect` (with `tls` options for `tls.ts`), resolving its socket
+ * once the connection is established, with `noDelay` set. Aborting `signal` rejects with its
+ * reason and drops a connection that completes later; `operation` begins error messages.
+ */
+export function connectSocket(
+  stream: BunTcpStream,
+  hostname: string,
+  port: number,
+  noDelay: boolean,
+  signal: AbortSignal | undefined,
+  operation: string,
+  tls?: Bun.TLSOptions,
+): Promise<BunSocket> {
+  return new Promise<BunSocket>((resolve, reject) => {
     let settled = false;
     const onAbortSignal = () => {
       if (settled) return;
@@ -374,6 +452,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
         allowHalfOpen: true,
         data: stream,
         socket: BunTcpStream.handlers,
+        ...(tls === undefined ? {} : { tls }),
       });
     } catch (error) {
       connecting = Promise.reject(error);
@@ -388,16 +467,37 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
         }
         settled = true;
         socket.setNoDelay(noDelay);
-        resolve(stream);
+        resolve(socket);
       },
       (error: unknown) => {
         signal?.removeEventListener("abort", onAbortSignal);
         if (settled) return;
         settled = true;
-        reject(toIoError(error, what));
+        reject(toIoError(error, operation));
       },
     );
   });
+}
+
+/** Connects with `Bun.connect`, resolving once the connection is established. */
+function connect(options: TcpConnectOptions): Promise<TcpStream> {
+  try {
+    checkConnectOptions(options);
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { port } = options;
+  const stream = new BunTcpStream(`tcp ${hostname}:${port}`);
+  return connectSocket(
+    stream,
+    hostname,
+    port,
+    options.noDelay ?? true,
+    options.signal,
+    `connect ${hostname}:${port}`,
+  ).then(() => stream);
 }
 
 /**

@@ -76,6 +76,11 @@ export class ConnReadSide implements ReadSide {
     });
   }
 
+  /** Whether a native read is in flight (for a waiting read, or ahead of a `tryRead`). */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
   /** `AsyncRead.read`: see the class comment for the paths a read takes. */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
     this.#direct = options?.signal === undefined && buf instanceof Uint8Array && buf.length >= DIRECT_AT;

@@ -6,7 +6,7 @@
  * @module
  */
 import { type IoError, type IoErrorKind, isIoError } from "@anyrt/core";
-import { errnoTable, kindOfErrno, nativeIoError } from "@anyrt/core/adapter";
+import { errnoTable, kindOfErrno, nativeIoError, tlsFailureKind } from "@anyrt/core/adapter";
 import { match, P } from "ts-pattern";
 
 /** The kit's POSIX table plus the codes Deno reports that it lacks. */
@@ -104,6 +104,31 @@ export function kindOfError(error: unknown): IoErrorKind {
 export function toIoError(error: unknown, operation: string): IoError {
   if (isIoError(error)) return error;
   const kind = kindOfError(error);
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return nativeIoError(kind, operation, detail, error);
+}
+
+/**
+ * Wraps a native Deno error of a TLS handshake (`Deno.startTls`, `handshake()`) as an `IoError`.
+ * rustls reports every TLS failure as `InvalidData` with its own text, which core's
+ * `tlsFailureKind` reads: `certificate expired` / `not valid yet` → `ExpiredCertificate`,
+ * `not valid for name` → `CertificateNameMismatch`, `UnknownIssuer` (and the peer's `UnknownCA`
+ * alert) → `UntrustedCertificate`, `received corrupt message` (a peer that does not speak TLS) →
+ * `InvalidData`, any other alert or incompatibility → `HandshakeFailed`. Any other `InvalidData`
+ * during the handshake is `HandshakeFailed` too; connection errors keep their own kind.
+ *
+ * @example
+ * ```ts
+ * import { toTlsIoError } from "@anyrt/deno";
+ * const native = new Deno.errors.InvalidData("invalid peer certificate: UnknownIssuer");
+ * console.assert(toTlsIoError(native, "tls connect localhost:443").kind === "UntrustedCertificate");
+ * console.assert(toTlsIoError(new Deno.errors.ConnectionReset("reset"), "tls connect").kind === "ConnectionReset");
+ * ```
+ */
+export function toTlsIoError(error: unknown, operation: string): IoError {
+  if (isIoError(error)) return error;
+  const native = kindOfError(error);
+  const kind = tlsFailureKind(error, true) ?? (native === "InvalidData" ? "HandshakeFailed" : native);
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return nativeIoError(kind, operation, detail, error);
 }

@@ -1,5 +1,5 @@
 /**
- * The Deno runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
+ * The Deno runtime object: the TCP, TLS, UDP, Unix socket, DNS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -17,6 +17,7 @@ import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
 import { createDenoUdp, denoHasUdp } from "./udp.ts";
 import { createDenoUnix, maxUnixPathBytes } from "./unix.ts";
+import { createDenoTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Deno 2.
@@ -38,6 +39,13 @@ import { createDenoUnix, maxUnixPathBytes } from "./unix.ts";
  * way to set `SO_BROADCAST`. `udp.multicast` is `false`: Deno sets the multicast TTL and loopback
  * only through a group membership (a socket that sends to a group without joining it cannot set
  * them) and joins IPv6 groups by interface index, not by address.
+ *
+ * TLS: `tls.connect`, `tls.upgrade` (`Deno.startTls`), `tls.listen` (`Deno.listenTls`) and
+ * `tls.halfClose` (`closeWrite()` sends close_notify and FIN, reading goes on) are `true`.
+ * `tls.clientCertificates` is `false`: `Deno.listenTls` cannot ask a client for a certificate and
+ * `Deno.startTls` cannot present one (only `Deno.connectTls` can, which would leave `upgrade`
+ * and the server without it). `tls.peerCertificate` is `false`: Deno's `handshake()` reports the
+ * ALPN protocol only, so `tls.peerCertificate` (and `tls.protocol`) are `null`.
  */
 export const denoCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -47,6 +55,14 @@ export const denoCapabilities: CapabilityManifest = Object.freeze({
     resetOnClose: false,
     socketOptions: true,
     keepAliveDelay: false,
+  },
+  tls: {
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: false,
+    peerCertificate: false,
+    halfClose: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: Deno.build.os !== "windows" },
@@ -109,6 +125,7 @@ export function createDenoRuntime(options: DenoRuntimeOptions = {}): Runtime {
     tcp: createDenoTcp(buffers),
     unix: createDenoUnix(buffers),
     dns: denoDns,
+    tls: createDenoTls(buffers),
     fs: denoFs,
     process: createDenoProcesses(buffers),
     blocking: blockingPool(options.blocking),

@@ -1,11 +1,13 @@
 /**
  * TCP on `Deno.connect` / `Deno.listen`: `TcpStream` over a `Deno.TcpConn` (reads through the
  * on-demand {@link ConnReadSide}, writes through core's `WriteHalf` over a `StagingTransport`, half-close with
- * `closeWrite`), and `TcpListener` whose accept queue is bounded by `backlog`.
+ * `closeWrite`), and `TcpListener` whose accept queue is bounded by `backlog`. The stream and the
+ * listener also carry `Deno.TlsConn`s for `tls.ts`.
  * @module
  */
 import {
   IoError,
+  type Listener,
   type SocketAddress,
   type Tcp,
   type TcpConnectOptions,
@@ -38,7 +40,8 @@ function addressOf(addr: Deno.Addr): SocketAddress {
 }
 
 /**
- * A connected TCP socket over a `Deno.TcpConn`.
+ * A connected TCP socket over a `Deno.TcpConn`, or (as `tls.ts`'s `DenoTlsStream`) over a
+ * `Deno.TlsConn`, which has no socket options.
  *
  * Reads are cancel-safe and at most one is in flight (`Busy` otherwise); see {@link ConnReadSide} for
  * the read paths. Writes are accepted into a bounded staging ring (see `StagingTransport`): a write
@@ -51,17 +54,23 @@ function addressOf(addr: Deno.Addr): SocketAddress {
  * with `Unsupported`. Nagle's algorithm is disabled at connect and accept (`TcpConnectOptions.noDelay`,
  * default `true`).
  */
-class DenoTcpStream extends StagedStream implements TcpStream {
-  readonly #conn: Deno.TcpConn;
+export class DenoTcpStream extends StagedStream implements TcpStream {
+  readonly #conn: Deno.Conn;
+  /** The same connection when it is plain TCP (socket options, upgrade); `null` for TLS. */
+  readonly #tcp: Deno.TcpConn | null;
+  /** {@link handOver} gave the connection to a TLS stream: closing this one must not close it. */
+  #handedOver = false;
   protected readonly reader: ConnReadSide;
   protected readonly writer: WriteHalf;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   readonly label: string;
 
-  constructor(conn: Deno.TcpConn, pool: BufferPool) {
+  /** `tcp` is `conn` when it is a `Deno.TcpConn`, `null` for a `Deno.TlsConn`. */
+  constructor(conn: Deno.Conn, tcp: Deno.TcpConn | null, pool: BufferPool) {
     super();
     this.#conn = conn;
+    this.#tcp = tcp;
     this.localAddress = addressOf(conn.localAddr);
     this.remoteAddress = addressOf(conn.remoteAddr);
     const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
@@ -76,6 +85,7 @@ class DenoTcpStream extends StagedStream implements TcpStream {
   }
 
   protected release(): void {
+    if (this.#handedOver) return;
     try {
       this.#conn.close();
     } catch {
@@ -85,7 +95,7 @@ class DenoTcpStream extends StagedStream implements TcpStream {
 
   setNoDelay(enable: boolean): void {
     checkBoolean(`setNoDelay ${this.label}`, "enable", enable);
-    this.#setOption("setNoDelay", () => this.#conn.setNoDelay(enable === true));
+    this.#setOption("setNoDelay", (tcp) => tcp.setNoDelay(enable === true));
   }
 
   /**
@@ -101,13 +111,56 @@ class DenoTcpStream extends StagedStream implements TcpStream {
         `setKeepAlive ${this.label}: an initial delay (tcp.keepAliveDelay) is not supported by @anyrt/deno: Deno.TcpConn.setKeepAlive takes none`,
       );
     }
-    this.#setOption("setKeepAlive", () => this.#conn.setKeepAlive(enable === true));
+    this.#setOption("setKeepAlive", (tcp) => tcp.setKeepAlive(enable === true));
   }
 
-  #setOption(operation: string, apply: () => void): void {
+  /**
+   * Gives the connection up for `tls.upgrade`: waits until what was written went out, then
+   * closes this stream for its owner (later calls fail with `Closed`) without closing the
+   * connection, and returns it. Rejects, leaving this stream as it was, with `InvalidInput` when
+   * it is closed or already TLS, and `Busy` while a read or write is pending or a native read
+   * started by a `tryRead` is still in flight (Deno cannot cancel it, and `Deno.startTls` refuses a
+   * connection in use). Rejects with `InvalidData` and closes the stream when bytes arrived that
+   * nobody read: they are the start of what the TLS layer would read, `Deno.startTls` cannot be
+   * given them, and since a TLS server sends nothing before the client's hello they could only
+   * fail the handshake, as they do where the runtime feeds them to TLS.
+   */
+  async handOver(operation: string): Promise<Deno.TcpConn> {
+    const tcp = this.#tcp;
+    if (this.isClosed || tcp === null) {
+      throw new IoError("InvalidInput", `${operation}: stream must be an open plain TcpStream of @anyrt/deno`);
+    }
+    this.#checkIdle(operation);
+    await this.writer.flush();
+    this.#checkIdle(operation);
+    const unread = this.reader.queue.size;
+    if (unread > 0) {
+      await this.close();
+      throw new IoError(
+        "InvalidData",
+        `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; Deno.startTls cannot take them`,
+      );
+    }
+    this.#handedOver = true;
+    await this.close();
+    return tcp;
+  }
+
+  #checkIdle(operation: string): void {
     if (this.isClosed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.reader.half.waiting !== null || this.reader.reading || this.writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${this.label}: a read or write is in progress`);
+    }
+  }
+
+  #setOption(operation: string, apply: (tcp: Deno.TcpConn) => void): void {
+    if (this.isClosed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    const tcp = this.#tcp;
+    if (tcp === null) {
+      this.noSocketOptions(operation, "on a TLS stream by @anyrt/deno: Deno.TlsConn has none");
+    }
     try {
-      apply();
+      apply(tcp);
     } catch (error) {
       throw toIoError(error, `${operation} ${this.label}`);
     }
@@ -123,6 +176,49 @@ function setNoDelay(conn: Deno.TcpConn, enable: boolean): void {
   }
 }
 
+/**
+ * Connects `hostname:port` with `Deno.connect`, resolving the `Deno.TcpConn` once the connection
+ * is established (with `noDelay` set); `operation` begins error messages. Deno's connect takes no
+ * signal: an abort rejects at once with its reason, and a connection made later is closed.
+ */
+export function connectConn(
+  hostname: string,
+  port: number,
+  noDelay: boolean,
+  signal: AbortSignal | undefined,
+  operation: string,
+): Promise<Deno.TcpConn> {
+  const connecting = Deno.connect({ hostname, port, transport: "tcp" }).then(
+    (conn) => {
+      setNoDelay(conn, noDelay);
+      return conn;
+    },
+    (error: unknown) => {
+      throw toIoError(error, operation);
+    },
+  );
+  if (signal === undefined) return connecting;
+  return new Promise<Deno.TcpConn>((resolve, reject) => {
+    let aborted = false;
+    const onAbortSignal = () => {
+      aborted = true;
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbortSignal, { once: true });
+    connecting.then(
+      (conn) => {
+        signal.removeEventListener("abort", onAbortSignal);
+        if (aborted) conn.close();
+        else resolve(conn);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbortSignal);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Connects, resolving once the connection is established. */
 function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStream> {
   let hostname: string;
@@ -134,59 +230,40 @@ function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStrea
     return Promise.reject(error);
   }
   const { port, signal } = options;
-  const noDelay = options.noDelay ?? true;
-  const connecting = Deno.connect({ hostname, port, transport: "tcp" }).then(
-    (conn) => {
-      setNoDelay(conn, noDelay);
-      return new DenoTcpStream(conn, pool);
-    },
-    (error: unknown) => {
-      throw toIoError(error, `connect ${hostname}:${port}`);
-    },
+  return connectConn(hostname, port, options.noDelay ?? true, signal, `connect ${hostname}:${port}`).then(
+    (conn) => new DenoTcpStream(conn, conn, pool),
   );
-  if (signal === undefined) return connecting;
-  // Deno.connect takes no signal: an abort rejects at once, and a connection made later is closed.
-  return new Promise<TcpStream>((resolve, reject) => {
-    let aborted = false;
-    const onAbortSignal = () => {
-      aborted = true;
-      reject(abortReason(signal));
-    };
-    signal.addEventListener("abort", onAbortSignal, { once: true });
-    connecting.then(
-      (stream) => {
-        signal.removeEventListener("abort", onAbortSignal);
-        if (aborted) stream.close();
-        else resolve(stream);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbortSignal);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**
- * A listening `Deno.Listener` (TCP, or Unix from `unix.ts`). Connections are accepted natively
- * ahead of `accept()`, up to `backlog` of them; beyond that the native accept pauses and further
- * connections wait in the kernel's queue (whose length Deno fixes). At most one native accept is
- * in flight, so an aborted `accept` loses no connection: it waits in the queue for the next one.
- * `wrap` makes the stream of a native connection; `stop` runs after the native listener closed.
+ * A listening `Deno.Listener` (TCP, TLS for `tls.ts`, or Unix from `unix.ts`). Connections are
+ * accepted natively ahead of `accept()`, up to `backlog` of them, counting those whose `adopt` is
+ * still running (a TLS handshake); beyond that the native accept pauses and further connections
+ * wait in the kernel's queue (whose length Deno fixes). At most one native accept is in flight, so
+ * an aborted `accept` loses no connection: it waits in the queue for the next one. `adopt` makes
+ * the stream of a connection, or resolves `null` for one that is not handed out (a failed
+ * handshake; it closed it); `stop` runs after the native listener closed.
  */
 export function acceptingListener<C extends Deno.Conn, S extends { close(): Promise<void> }, A>(
   listener: Deno.Listener<C>,
   backlog: number,
   localAddress: A,
   label: string,
-  wrap: (conn: C) => S,
+  adopt: (conn: C) => S | Promise<S | null>,
   stop?: () => unknown,
 ): QueuedListener<S, A> {
   /** The native accept in flight, settled either way; `null` when none is. */
   let accepting: Promise<void> | null = null;
+  /** Connections accepted natively whose `adopt` has not settled. */
+  let adopting = 0;
+  const offer = (stream: S | null): void => {
+    if (stream === null) return;
+    if (queue.closed) void stream.close();
+    else queue.push(stream);
+  };
   /** Starts a native accept unless one is in flight, the queue is full or a failure is held. */
   const acceptAhead = (): void => {
-    if (accepting !== null || queue.refusing || queue.failed) return;
+    if (accepting !== null || queue.refusing || queue.failed || adopting >= backlog) return;
     accepting = listener.accept().then(
       (conn) => {
         accepting = null;
@@ -194,7 +271,23 @@ export function acceptingListener<C extends Deno.Conn, S extends { close(): Prom
           conn.close();
           return;
         }
-        queue.push(wrap(conn));
+        const adopted = adopt(conn);
+        if (adopted instanceof Promise) {
+          adopting++;
+          adopted.then(
+            (stream) => {
+              adopting--;
+              offer(stream);
+              acceptAhead();
+            },
+            () => {
+              adopting--;
+              acceptAhead();
+            },
+          );
+        } else {
+          offer(adopted);
+        }
         acceptAhead();
       },
       (error: unknown) => {
@@ -220,17 +313,22 @@ export function acceptingListener<C extends Deno.Conn, S extends { close(): Prom
   });
 }
 
-function denoListener(listener: Deno.TcpListener, backlog: number, pool: BufferPool): TcpListener {
+/**
+ * The listener of a TCP or TLS `Deno.Listener`: {@link acceptingListener} with the socket's address;
+ * `adopt` as there.
+ */
+export function denoListener<C extends Deno.Conn, S extends DenoTcpStream>(
+  listener: Deno.Listener<C>,
+  backlog: number,
+  adopt: (conn: C) => S | Promise<S | null>,
+): Listener<S> {
   const localAddress = addressOf(listener.addr);
   return acceptingListener(
     listener,
     backlog,
     localAddress,
     `accept on ${localAddress.hostname}:${localAddress.port}`,
-    (conn) => {
-      setNoDelay(conn, true);
-      return new DenoTcpStream(conn, pool);
-    },
+    adopt,
   );
 }
 
@@ -245,7 +343,12 @@ function listen(options: TcpListenOptions, pool: BufferPool): Promise<TcpListene
     } catch (error) {
       throw toIoError(error, `listen ${hostname}:${options.port}`);
     }
-    return Promise.resolve(denoListener(listener, Math.max(1, options.backlog ?? 511), pool));
+    return Promise.resolve(
+      denoListener(listener, Math.max(1, options.backlog ?? 511), (conn) => {
+        setNoDelay(conn, true);
+        return new DenoTcpStream(conn, conn, pool);
+      }),
+    );
   } catch (error) {
     return Promise.reject(error);
   }

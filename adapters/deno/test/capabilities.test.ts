@@ -4,7 +4,7 @@ import { createDenoRuntime, denoCapabilities, denoFacts, denoRuntime } from "@an
 import { describe, expect, it } from "vitest";
 
 describe("Deno capabilities", () => {
-  it("declares TCP with half-close, files, subprocesses, worker threads, (off Windows) signals and, under --unstable-net, UDP", () => {
+  it("declares TCP with half-close, TLS without client or peer certificates, files, subprocesses, worker threads, (off Windows) signals and, under --unstable-net, UDP", () => {
     expect(denoCapabilities).toEqual({
       tcp: {
         connect: true,
@@ -13,6 +13,14 @@ describe("Deno capabilities", () => {
         resetOnClose: false,
         socketOptions: true,
         keepAliveDelay: false,
+      },
+      tls: {
+        connect: true,
+        upgrade: true,
+        listen: true,
+        clientCertificates: false,
+        peerCertificate: false,
+        halfClose: true,
       },
       fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },

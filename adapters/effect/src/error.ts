@@ -5,7 +5,7 @@
  * @module
  */
 import { IoError, type IoErrorKind, invalidInput, isIoError } from "@anyrt/core";
-import { checkText, describe, kindOfErrno, nativeIoError, nodeStyleErrno } from "@anyrt/core/adapter";
+import { checkText, describe, kindOfErrno, nativeIoError, nodeStyleErrno, tlsFailureKind } from "@anyrt/core/adapter";
 import * as PlatformError from "effect/PlatformError";
 import * as Socket from "effect/socket/Socket";
 
@@ -35,9 +35,16 @@ function codeOf(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The kind of a native cause by its code, or `undefined` when the code says nothing. */
+/**
+ * The kind of a native cause by its code, or `undefined` when the code says nothing: a TLS
+ * failure's code (`CERT_HAS_EXPIRED`, `ERR_SSL_WRONG_VERSION_NUMBER`) by core's TLS table, an
+ * errno code by the errno table.
+ */
 function kindOfCause(cause: unknown): IoErrorKind | undefined {
-  const kind = kindOfErrno(nodeStyleErrno, codeOf(cause));
+  const code = codeOf(cause);
+  const tls = code === undefined ? undefined : tlsFailureKind({ code }, true);
+  if (tls !== undefined) return tls;
+  const kind = kindOfErrno(nodeStyleErrno, code);
   return kind === "Other" ? undefined : kind;
 }
 
@@ -107,7 +114,9 @@ const tagOfKind: Partial<Record<IoErrorKind, PlatformError.SystemErrorTag>> = {
  * The `PlatformError` of an anyrt failure, for Effect programs running on an anyrt-backed layer:
  * `InvalidInput` becomes a `BadArgument`; kinds Effect has a tag for keep their meaning
  * (`NotFound`, `PermissionDenied`, `AlreadyExists`, `Busy`, `TimedOut`, `InvalidData`,
- * `UnexpectedEof`, `WriteZero`; `Closed` is `BadResource`); every other kind is `Unknown`. The
+ * `UnexpectedEof`, `WriteZero`; `Closed` is `BadResource`); every other kind, the TLS kinds
+ * (`UntrustedCertificate`, `CertificateNameMismatch`, `ExpiredCertificate`, `HandshakeFailed`)
+ * included, is `Unknown`. The
  * `IoError` is the `cause`, so `toIoError` gives it back unchanged.
  *
  * @example

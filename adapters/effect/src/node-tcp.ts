@@ -22,12 +22,17 @@ import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 import { openSocketStream, type SocketDetails } from "./socket-stream.ts";
 
-function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+/** An anyrt address from Node's socket fields. */
+export function addressOf(
+  address: string | undefined,
+  port: number | undefined,
+  family: string | undefined,
+): SocketAddress {
   return { hostname: address ?? "", port: port ?? 0, family: family === "IPv6" ? 6 : 4 };
 }
 
-/** What Effect's socket does not say about a `node:net` connection. */
-function detailsOf(conn: NodeNet.Socket): SocketDetails {
+/** What Effect's socket does not say about a `node:net` connection (a `tls.TLSSocket` too). */
+export function detailsOf(conn: NodeNet.Socket): SocketDetails {
   return {
     localAddress: addressOf(conn.localAddress, conn.localPort, conn.localFamily),
     remoteAddress: addressOf(conn.remoteAddress, conn.remotePort, conn.remoteFamily),
@@ -211,7 +216,8 @@ export async function serve<S extends { close(): Promise<void> }, A = SocketAddr
   return { listener };
 }
 
-function failureOf(exit: Exit.Exit<unknown, unknown>, operation: string): IoError {
+/** The `IoError` of a failed exit: its typed failure mapped, or its cause. */
+export function failureOf(exit: Exit.Exit<unknown, unknown>, operation: string): IoError {
   if (exit._tag === "Success") return new IoError("Other", `${operation}: no failure`);
   const reason = exit.cause.reasons.find((candidate) => candidate._tag === "Fail");
   const error = reason?._tag === "Fail" ? reason.error : exit.cause;

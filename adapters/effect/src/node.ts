@@ -12,16 +12,19 @@ import { checkContext } from "./arguments.ts";
 import { effectNodeTcp } from "./node-tcp.ts";
 import { effectNodeUdp } from "./node-udp.ts";
 import { effectNodeUnix, maxUnixPathBytes } from "./node-unix.ts";
+import { effectNodeTls } from "./node-tls.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
 export { effectNodeTcp } from "./node-tcp.ts";
 export { effectNodeUdp } from "./node-udp.ts";
 export { effectNodeUnix } from "./node-unix.ts";
+export { effectNodeTls } from "./node-tls.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s
  * services; see {@link nodeServicesContext}): TCP through Effect's Node sockets with half-close,
- * socket options and keep-alive delay, set in whole seconds as Node sets it. `tcp.resetOnClose` is
+ * socket options and keep-alive delay, set in whole seconds as Node sets it; TLS through
+ * `node:tls` connections under Effect's sockets (no `tls.upgrade`: see `effectNodeTls`). `tcp.resetOnClose` is
  * `false`: closing a stream whose received bytes the caller never read sends FIN, not RST (Effect's
  * socket has taken those bytes from the kernel already), so the peer reads a clean EOF. UDP goes
  * through Effect's `DatagramSocket` reader and writer over an adopted `node:dgram` socket, with
@@ -53,6 +56,17 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
     ...(process.platform === "win32"
       ? {}
       : { unix: { unix: effectNodeUnix(context), facts: { maxPathBytes: maxUnixPathBytes } } }),
+    tls: {
+      tls: effectNodeTls(context),
+      capabilities: {
+        connect: true,
+        upgrade: false,
+        listen: true,
+        clientCertificates: true,
+        peerCertificate: true,
+        halfClose: true,
+      },
+    },
   });
 }
 

@@ -16,6 +16,7 @@ import {
   type Udp,
   type Unix,
   type UnixFacts,
+  type Tls,
 } from "@anyrt/core";
 import { checkObject, checkOptions, checkText } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";
@@ -60,6 +61,15 @@ export interface EffectRuntimeOptions {
         readonly unix: Unix;
         /** Its facts. */
         readonly facts: UnixFacts;
+      }
+    | undefined;
+  /** TLS, with every TLS capability it supports; absent: no TLS capability is declared. */
+  readonly tls?:
+    | {
+        /** The TLS part. */
+        readonly tls: Tls;
+        /** Which TLS capabilities it supports. */
+        readonly capabilities: PartManifest<"tls">;
       }
     | undefined;
   /** The runtime's id in reports; default `"node"` when `process.versions.node` exists. */
@@ -113,6 +123,14 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       socketOptions: false,
       keepAliveDelay: false,
     },
+    tls: options.tls?.capabilities ?? {
+      connect: false,
+      upgrade: false,
+      listen: false,
+      clientCertificates: false,
+      peerCertificate: false,
+      halfClose: false,
+    },
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },
     blocking: { available: false },
@@ -132,6 +150,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
     unix: unix?.unix,
     tcp: tcp?.tcp,
     udp: options.udp?.udp,
+    tls: options.tls?.tls,
     fs: hasFs ? effectFs(context) : undefined,
     process: hasProcess ? effectProcesses(context) : undefined,
     tasks: effectSpawn(context, scheduler),

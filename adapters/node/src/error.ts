@@ -4,8 +4,15 @@
  * kit's tables (POSIX and Node-style); only the socket codes no other runtime reports are added here.
  * @module
  */
-import type { IoError, IoErrorKind } from "@anyrt/core";
-import { errnoIoError, errnoTable, kindOfErrno, nodeStyleErrno } from "@anyrt/core/adapter";
+import { type IoError, type IoErrorKind, isIoError } from "@anyrt/core";
+import {
+  errnoIoError,
+  errnoTable,
+  kindOfErrno,
+  nativeIoError,
+  nodeStyleErrno,
+  tlsFailureKind,
+} from "@anyrt/core/adapter";
 
 const codes = errnoTable(
   {
@@ -22,8 +29,15 @@ export function kindOfCode(code: string | undefined): IoErrorKind {
 
 /**
  * Wraps a native Node error as an `IoError` whose message is `"<operation>: <what happened>"`, for
- * example `connect 127.0.0.1:1: connection refused (ECONNREFUSED)`. An `IoError` passes through.
+ * example `connect 127.0.0.1:1: connection refused (ECONNREFUSED)`. An `IoError` passes through. A
+ * TLS socket's codes (`ERR_SSL_*`, an alert, OpenSSL's verification codes) get their TLS kinds
+ * from core's table.
  */
 export function toIoError(error: unknown, operation: string): IoError {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && !isIoError(error)) {
+    const kind = tlsFailureKind({ code }, false);
+    if (kind !== undefined) return nativeIoError(kind, operation, code, error);
+  }
   return errnoIoError(codes, error, operation);
 }

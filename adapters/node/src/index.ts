@@ -12,3 +12,4 @@ export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeFacts
 export { nodeTcp } from "./tcp.ts";
 export { nodeUdp } from "./udp.ts";
 export { nodeUnix } from "./unix.ts";
+export { nodeTls } from "./tls.ts";

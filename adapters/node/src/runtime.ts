@@ -1,5 +1,5 @@
 /**
- * The Node runtime object: the TCP, UDP, file and subprocess capabilities of this adapter with its
+ * The Node runtime object: the TCP, TLS, UDP, Unix socket, DNS, file and subprocess capabilities of this adapter with its
  * capability manifest, built with core's `defineRuntime`.
  * @module
  */
@@ -12,6 +12,7 @@ import { nodeProcesses } from "./process.ts";
 import { nodeTcp } from "./tcp.ts";
 import { nodeUdp } from "./udp.ts";
 import { maxUnixPathBytes, nodeUnix } from "./unix.ts";
+import { nodeTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Node 20 and later. Unix domain sockets are paths of
@@ -20,6 +21,14 @@ import { maxUnixPathBytes, nodeUnix } from "./unix.ts";
  */
 export const nodeCapabilities: CapabilityManifest = Object.freeze({
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: {
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: true,
+    peerCertificate: true,
+    halfClose: true,
+  },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },
   blocking: { available: true },
@@ -68,6 +77,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions = {}): Runtime {
     tcp: nodeTcp,
     unix: nodeUnix,
     dns: nodeDns,
+    tls: nodeTls,
     fs: nodeFs,
     process: nodeProcesses,
     blocking: blockingPool(options.blocking),

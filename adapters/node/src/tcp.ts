@@ -71,6 +71,9 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * Measured at 1,000 connections to an echo server each exchanging 32 KiB (Node 24): an idle
  * connection held 787 KiB of `ArrayBuffer` memory when a socket kept its own landing buffer and a
  * spare for life, and the write side its staging ring.
+ *
+ * A socket that cannot read through `onread` (a wrapped or server-side TLS socket) feeds its
+ * `'data'` chunks to the same callback (see `tls.ts`).
  */
 export class AdaptiveLanding {
   readonly queue: ChunkQueue;
@@ -144,7 +147,11 @@ export class AdaptiveLanding {
   }
 }
 
-function addressOf(address: string | undefined, port: number | undefined, family: string | undefined): SocketAddress {
+export function addressOf(
+  address: string | undefined,
+  port: number | undefined,
+  family: string | undefined,
+): SocketAddress {
   return {
     hostname: address ?? "",
     port: port ?? 0,
@@ -152,9 +159,20 @@ function addressOf(address: string | undefined, port: number | undefined, family
   };
 }
 
+/** What {@link NodeTcpStream.takeOver} hands to the TLS layer. */
+export interface TakenSocket {
+  /** The socket, still connected; nothing of anyrt's reads or writes it any more. */
+  readonly socket: net.Socket;
+  /** Bytes received that the stream's reader never read. */
+  readonly unread: number;
+  /** The peer's endpoint. */
+  readonly remoteAddress: SocketAddress;
+}
+
 /**
- * A connected TCP socket over a `net.Socket` created with {@link AdaptiveLanding.onread}; the Unix
- * socket streams (`unix.ts`) are made by this constructor too, with their own `label`.
+ * A connected socket over a `net.Socket` created with {@link AdaptiveLanding.onread} (or fed by
+ * it): TCP, TLS (`tls.ts` extends it, with a `tls` label) or a Unix socket (`unix.ts` makes its
+ * streams with this constructor, with their own `label`).
  */
 export class NodeTcpStream implements TcpStream {
   readonly #socket: net.Socket;
@@ -224,6 +242,33 @@ export class NodeTcpStream implements TcpStream {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Takes `stream`'s socket away from it for a TLS upgrade: afterwards every call on `stream`
+   * fails with `Closed` and its `close()` resolves, while the socket stays connected. Throws
+   * `InvalidInput` for anything but an open plaintext stream of this adapter (`tlsStream` says
+   * which class is TLS), `Busy` while a read or write is pending on it.
+   */
+  static takeOver(
+    stream: unknown,
+    operation: string,
+    tlsStream: abstract new (...args: never[]) => unknown,
+  ): TakenSocket {
+    if (!(stream instanceof NodeTcpStream) || stream instanceof tlsStream) {
+      throw new IoError("InvalidInput", `${operation}: stream must be a plaintext TcpStream of @anyrt/node`);
+    }
+    stream.#checkOpen(operation);
+    const landing = stream.#landing;
+    if (landing.half.waiting !== null || stream.#writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${stream.label}: a read or write is pending`);
+    }
+    const unread = landing.queue.size;
+    stream.#closing = Promise.resolve();
+    landing.half.close();
+    stream.#writer.close();
+    landing.socket = null;
+    return { socket: stream.#socket, unread, remoteAddress: stream.remoteAddress };
   }
 
   #checkOpen(operation: string): void {

@@ -13,6 +13,7 @@ const runtime = () =>
     adapter: "@anyrt/web",
     capabilities: {
       tcp: false,
+      tls: false,
       fs: { available: true, atomicWrite: false },
       process: false,
       blocking: false,

@@ -6,7 +6,13 @@
  * reset as a reset.
  * @module
  */
-import { type ConformanceTarget, openRendezvousPair, type RendezvousAddress } from "@anyrt/conformance";
+import {
+  type ConformanceTarget,
+  openRendezvousPair,
+  type RendezvousAddress,
+  type TlsPeersDescription,
+  tlsPeersFrom,
+} from "@anyrt/conformance";
 import { createWorkerdRuntime } from "./index.ts";
 
 /** Where the rendezvous relay listens. */
@@ -21,6 +27,12 @@ export interface WorkerdHostFacts {
    * about refused connections: workerd cannot listen to make one.
    */
   readonly closedPort?: number;
+  /**
+   * The TLS peers of the `tls/*` cases, which the host started (workerd cannot listen), with their
+   * certificates; their CA must be in workerd's configuration (the outbound network's
+   * `tlsOptions.trustedCertificates`), and the runtime is told it trusts it.
+   */
+  readonly tlsPeers?: TlsPeersDescription;
 }
 
 /**
@@ -38,12 +50,16 @@ export interface WorkerdHostFacts {
 export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostFacts = {}): ConformanceTarget {
   const version = host.version ?? "unknown";
   const closedPort = host.closedPort;
+  const tlsPeers = host.tlsPeers;
   return {
     runtime: "workerd",
     runtimeVersion: version,
     adapter: "@anyrt/workerd",
     setup: async () => {
-      const runtime = createWorkerdRuntime({ version });
+      const runtime = createWorkerdRuntime({
+        version,
+        ...(tlsPeers === undefined ? {} : { trustedCertificates: [tlsPeers.certificates.ca] }),
+      });
       return {
         runtime,
         pairHalfClose: true,
@@ -51,6 +67,7 @@ export function workerdConformanceTarget(relay: RelayAddress, host: WorkerdHostF
         openPair: () => openRendezvousPair(runtime, relay),
         openTcpPair: () => openRendezvousPair(runtime, relay),
         closedPort: closedPort === undefined ? undefined : () => Promise.resolve(closedPort),
+        tlsPeers: tlsPeers === undefined ? undefined : () => Promise.resolve(tlsPeersFrom(tlsPeers)),
       };
     },
   };

@@ -1,6 +1,6 @@
 /**
  * `@anyrt/workerd`: the anyrt adapter for Cloudflare Workers (workerd), on `connect()` from
- * `cloudflare:sockets`, with workerd's socket errors mapped onto `IoError` kinds.
+ * `cloudflare:sockets` (TLS with `startTls()`), with workerd's socket errors mapped onto `IoError` kinds.
  * @module
  */
 export { kindOfError, toIoError } from "./error.ts";
@@ -12,3 +12,4 @@ export {
   workerdRuntime,
 } from "./runtime.ts";
 export { workerdTcp } from "./tcp.ts";
+export { toTlsIoError } from "./tls.ts";

@@ -4,20 +4,21 @@
  * @module
  */
 import { type CapabilityManifest, defineRuntime, type Runtime, type RuntimeFacts } from "@anyrt/core";
-import { BufferPool, checkObject, checkText } from "@anyrt/core/adapter";
+import { BufferPool, checkArray, checkBoolean, checkCertificatePem, checkObject, checkText } from "@anyrt/core/adapter";
 import { createWorkerdTcp } from "./tcp.ts";
+import { createWorkerdTls } from "./tls.ts";
 
 /**
- * Everything this adapter supports on workerd: outbound TCP with half-close. workerd cannot
- * listen, has no file system, no subprocesses, no threads for `spawnBlocking`, and no socket
- * options, so those are `false`. TLS (`secureTransport` / `startTls()`) exists in workerd but the
- * core contract has no TLS capability yet, so this adapter always connects in plain TCP. `udp` is
- * `false`: Workers have no datagram sockets (`cloudflare:sockets` is TCP only).
- * options, so those are `false`. Nor Unix domain sockets (a Worker has no file system and
- * `connect()` takes host and port only) or DNS: `connect()` resolves names itself, and workerd
- * offers no lookup or record query (DNS over HTTPS through `fetch` is the Worker's own business).
- * TLS (`secureTransport` / `startTls()`) exists in workerd but the
- * core contract has no TLS capability yet, so this adapter always connects in plain TCP.
+ * Everything this adapter supports on workerd: outbound TCP with half-close, and TLS on it
+ * (`tls.connect`, `tls.upgrade` with `startTls()`, `tls.halfClose`). workerd cannot listen, has no
+ * file system, no subprocesses, no threads for `spawnBlocking`, and no socket options, so those are
+ * `false`; `tls.listen` too. `tls.clientCertificates` is `false`: `connect()` and `startTls()`
+ * cannot present a certificate. `tls.peerCertificate` is `false`: workerd reports nothing about
+ * the handshake (nor the TLS version, nor an ALPN protocol, which it cannot negotiate). `udp` is
+ * `false`: Workers have no datagram sockets (`cloudflare:sockets` is TCP only). Nor Unix domain
+ * sockets (a Worker has no file system and `connect()` takes host and port only) or DNS:
+ * `connect()` resolves names itself, and workerd offers no lookup or record query (DNS over HTTPS
+ * through `fetch` is the Worker's own business).
  */
 export const workerdCapabilities: CapabilityManifest = Object.freeze({
   tcp: {
@@ -27,6 +28,14 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
     resetOnClose: true,
     socketOptions: false,
     keepAliveDelay: false,
+  },
+  tls: {
+    connect: true,
+    upgrade: true,
+    listen: false,
+    clientCertificates: false,
+    peerCertificate: false,
+    halfClose: true,
   },
   fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },
@@ -52,6 +61,20 @@ export interface WorkerdRuntimeOptions {
    * `"unknown"`. A non-empty string.
    */
   readonly version?: string;
+  /**
+   * The CA certificates (PEM) the worker's outbound network trusts besides the public ones: the
+   * `trustedCertificates` of its network service's `tlsOptions` in the workerd configuration (or
+   * what the platform trusts). workerd verifies against its configuration only, so `tls.connect`
+   * and `tls.upgrade` accept a `caCertificates` entry only when it is one of these, and fail with
+   * `Unsupported` otherwise rather than connect with a trust the caller did not ask for. Default none.
+   */
+  readonly trustedCertificates?: readonly string[];
+  /**
+   * Whether the worker's outbound network trusts the public CAs (`trustBrowserCas`, or the
+   * platform's default). With `true`, `systemCertificates: false` cannot be honoured and fails
+   * with `Unsupported`. Default `true`.
+   */
+  readonly systemCertificates?: boolean;
 }
 
 /**
@@ -71,14 +94,23 @@ export function createWorkerdRuntime(options: WorkerdRuntimeOptions = {}): Runti
   checkObject("createWorkerdRuntime", "options", options);
   const version = options.version === undefined ? "unknown" : options.version;
   checkText("createWorkerdRuntime", "version", version);
+  const trustedCertificates = options.trustedCertificates ?? [];
+  checkArray("createWorkerdRuntime", "trustedCertificates", trustedCertificates);
+  trustedCertificates.forEach((pem, i) => {
+    checkCertificatePem("createWorkerdRuntime", `trustedCertificates[${i}]`, pem);
+  });
+  const systemCertificates = options.systemCertificates ?? true;
+  checkBoolean("createWorkerdRuntime", "systemCertificates", systemCertificates);
+  // One pool per runtime: its connections' staging rings come from it.
+  const pool = new BufferPool();
   return defineRuntime({
     id: "workerd",
     version,
     adapter: "@anyrt/workerd",
     capabilities: workerdCapabilities,
     facts: workerdFacts,
-    // One pool per runtime: its connections' staging rings come from it.
-    tcp: createWorkerdTcp(new BufferPool()),
+    tcp: createWorkerdTcp(pool),
+    tls: createWorkerdTls({ trustedCertificates: [...trustedCertificates], systemCertificates }, pool),
   });
 }
 

@@ -2,10 +2,12 @@
  * TCP on `connect()` from `cloudflare:sockets`: a `TcpStream` over a workerd `Socket` (reads on
  * demand from its `readable`, writes through core's `WriteHalf` over a `StagingTransport` into its
  * `writable`, half-close by closing the writer of a socket opened with `allowHalfOpen: true`).
- * workerd cannot listen, so `listen` is not part of this capability.
+ * workerd cannot listen, so `listen` is not part of this capability. Every socket is opened with
+ * `secureTransport: "starttls"`, plaintext until `tls.ts` upgrades it, which is also how `tls.ts`
+ * connects.
  * @module
  */
-import { connect as cfConnect, type Socket } from "cloudflare:sockets";
+import { connect as cfConnect } from "cloudflare:sockets";
 import {
   IoError,
   type OperationOptions,
@@ -32,6 +34,20 @@ import {
   type WriteHalf,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
+
+/**
+ * The members of a `cloudflare:sockets` `Socket` this adapter uses. Declared here rather than
+ * imported, so that this package's declaration files do not import `cloudflare:sockets`, which a
+ * user's type checker outside a Workers project cannot resolve.
+ */
+export interface WorkerdSocket {
+  readonly readable: ReadableStream<Uint8Array>;
+  readonly writable: WritableStream<Uint8Array>;
+  readonly opened: Promise<unknown>;
+  readonly closed: Promise<void>;
+  close(): Promise<void>;
+  startTls(options?: { expectedServerHostname?: string }): WorkerdSocket;
+}
 
 /** Landing buffer size of a BYOB read: the most one native read returns. */
 const LANDING = 64 * 1024;
@@ -144,9 +160,23 @@ class SocketReadSide implements ReadSide {
     );
   }
 
+  /** Whether a native read is in flight (for a waiting read, or ahead of a `tryRead`). */
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  /**
+   * Lets go of the socket's `readable` without cancelling it (for `startTls()`, which needs it
+   * unlocked); only when no native read is in flight (workerd refuses to release a reader with one).
+   */
+  releaseLock(): void {
+    this.#reader.reader.releaseLock();
+  }
+
   close(): void {
     this.half.close();
     this.queue.clear();
+    // After releaseLock() this rejects without touching the stream, which now belongs to TLS.
     this.#reader.reader.cancel().catch(noop);
   }
 }
@@ -161,8 +191,11 @@ class SocketReadSide implements ReadSide {
  * pending operations reject with `Closed`. Socket options are not offered by workerd
  * (`tcp.socketOptions` is not declared): `setNoDelay` / `setKeepAlive` fail with `Unsupported`.
  */
-class WorkerdTcpStream extends StagedStream implements TcpStream {
-  readonly #socket: Socket;
+export class WorkerdTcpStream extends StagedStream implements TcpStream {
+  readonly #socket: WorkerdSocket;
+  readonly #writable: WritableStreamDefaultWriter<Uint8Array>;
+  /** {@link handOver} gave the socket to `startTls()`: closing this stream must not close it. */
+  #handedOver = false;
   protected readonly reader: SocketReadSide;
   protected readonly writer: WriteHalf;
   readonly localAddress: SocketAddress;
@@ -173,13 +206,18 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
   /** The adapter released the socket itself after both halves ended (see {@link #released}). */
   #released = false;
 
-  constructor(socket: Socket, remote: SocketAddress, pool: BufferPool) {
+  /** `label` names the stream in error messages (default `tcp <host>:<port>`). */
+  constructor(
+    socket: WorkerdSocket,
+    remote: SocketAddress,
+    pool: BufferPool,
+    label = `tcp ${remote.hostname}:${remote.port}`,
+  ) {
     super();
     this.#socket = socket;
     this.remoteAddress = remote;
     // workerd does not say which local address a socket has.
     this.localAddress = { hostname: "", port: 0, family: remote.family };
-    const label = `tcp ${remote.hostname}:${remote.port}`;
     this.label = label;
     this.reader = new SocketReadSide(
       socket.readable,
@@ -191,6 +229,7 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
       (error) => this.readFailed(error),
     );
     const writer = socket.writable.getWriter();
+    this.#writable = writer;
     this.writer = new StagingTransport(
       {
         write: (buf) => writer.write(buf).then(() => buf.length),
@@ -226,7 +265,51 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
   }
 
   protected release(): void {
-    if (!this.#released) this.#socket.close().catch(noop);
+    if (!this.#released && !this.#handedOver) this.#socket.close().catch(noop);
+  }
+
+  /**
+   * Gives the socket up for `tls.upgrade` (workerd's `startTls()`): waits until what was written
+   * went out, lets go of the socket's streams, closes this stream for its owner (later calls fail
+   * with `Closed`) without closing the socket, and returns it. Rejects, leaving this stream as it
+   * was, with `InvalidInput` when it is closed or already TLS, and `Busy` while a read or write is
+   * pending or a native read started by a `tryRead` is in flight (workerd cannot release a reader
+   * with a read outstanding). Rejects with `InvalidData` and closes the stream when bytes arrived
+   * that nobody read: `startTls()` cannot be given them, and a TLS server sends nothing before the
+   * client's hello, so they could only fail the handshake.
+   */
+  async handOver(operation: string): Promise<WorkerdSocket> {
+    if (this.isClosed || this.isTls) {
+      throw new IoError("InvalidInput", `${operation}: stream must be an open plain TcpStream of @anyrt/workerd`);
+    }
+    this.#checkIdle(operation);
+    await this.writer.flush();
+    this.#checkIdle(operation);
+    const unread = this.reader.queue.size;
+    if (unread > 0) {
+      await this.close();
+      throw new IoError(
+        "InvalidData",
+        `${operation} ${this.label}: ${unread} bytes arrived before the handshake and were not read; startTls() cannot take them`,
+      );
+    }
+    this.reader.releaseLock();
+    this.#writable.releaseLock();
+    this.#handedOver = true;
+    await this.close();
+    return this.#socket;
+  }
+
+  /** Whether this is a TLS stream (`tls.ts` overrides it). */
+  get isTls(): boolean {
+    return false;
+  }
+
+  #checkIdle(operation: string): void {
+    if (this.isClosed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.reader.half.waiting !== null || this.reader.reading || this.writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${this.label}: a read or write is in progress`);
+    }
   }
 
   setNoDelay(enable: boolean): void {
@@ -240,7 +323,8 @@ class WorkerdTcpStream extends StagedStream implements TcpStream {
   }
 }
 
-function noop(): void {}
+/** Ignores a rejection nobody waits for. */
+export function noop(): void {}
 
 /** Connects, resolving once workerd reports the socket open. */
 function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStream> {
@@ -254,32 +338,53 @@ function connect(options: TcpConnectOptions, pool: BufferPool): Promise<TcpStrea
   }
   const { port, signal } = options;
   const operation = `connect ${hostname}:${port}`;
-  let socket: Socket;
+  return connectSocket(hostname, port, signal, operation).then(
+    (socket) => new WorkerdTcpStream(socket, remoteOf(hostname, port), pool),
+  );
+}
+
+/** The remote address of a connection to `hostname:port`, as far as workerd tells. */
+export function remoteOf(hostname: string, port: number): SocketAddress {
+  return { hostname, port, family: hostname.includes(":") ? 6 : 4 };
+}
+
+/**
+ * Opens a socket to `hostname:port` in `"starttls"` mode (plaintext, upgradable with
+ * `startTls()`; workerd offers the upgrade only to sockets opened so) and resolves it once workerd
+ * reports it open. An abort of `signal` closes it and rejects with the signal's reason;
+ * `operation` begins error messages.
+ */
+export function connectSocket(
+  hostname: string,
+  port: number,
+  signal: AbortSignal | undefined,
+  operation: string,
+): Promise<WorkerdSocket> {
+  let socket: WorkerdSocket;
   try {
-    socket = cfConnect({ hostname, port }, { allowHalfOpen: true, secureTransport: "off" });
+    socket = cfConnect({ hostname, port }, { allowHalfOpen: true, secureTransport: "starttls" });
   } catch (error) {
     return Promise.reject(toIoError(error, operation));
   }
-  const remote: SocketAddress = { hostname, port, family: hostname.includes(":") ? 6 : 4 };
   const connecting = socket.opened.then(
-    () => new WorkerdTcpStream(socket, remote, pool) as TcpStream,
+    () => socket,
     (error: unknown) => {
       socket.close().catch(noop);
       throw toIoError(error, operation);
     },
   );
   if (signal === undefined) return connecting;
-  return new Promise<TcpStream>((resolve, reject) => {
+  return new Promise<WorkerdSocket>((resolve, reject) => {
     const onAbort = () => {
       socket.close().catch(noop);
       reject(abortReason(signal));
     };
     signal.addEventListener("abort", onAbort, { once: true });
     connecting.then(
-      (stream) => {
+      (opened) => {
         signal.removeEventListener("abort", onAbort);
-        if (signal.aborted) stream.close();
-        else resolve(stream);
+        if (signal.aborted) opened.close().catch(noop);
+        else resolve(opened);
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);

@@ -39,6 +39,9 @@ import {
   type UdpBindOptions,
   type UnixConnectOptions,
   type UnixListenOptions,
+  type TlsConnectOptions,
+  type TlsListenOptions,
+  type TlsUpgradeOptions,
   WOULD_BLOCK,
   type WriteFileOptions,
 } from "@anyrt/core";
@@ -187,6 +190,25 @@ const subjects = {
     requires: ["dns.records"],
     async open(ctx) {
       return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
+    },
+  },
+  /** The TCP subject's counting port, for TLS connects. */
+  tls: {
+    requires: ["tls.connect"],
+    open: (ctx: CaseContext) => openAs("tcp", ctx),
+  },
+  tlsListen: {
+    requires: ["tls.listen"],
+    async open(ctx) {
+      return { probe: { runtime: ctx.runtime }, unchanged: async () => {} };
+    },
+  },
+  /** A TCP stream of a pair that a refused upgrade must leave a working plaintext stream. */
+  upgradable: {
+    requires: ["tcp.pair", "tls.upgrade"],
+    async open(ctx: CaseContext) {
+      const { probe, unchanged } = await openAs("tcpStream", ctx);
+      return { probe: { ...probe, runtime: ctx.runtime }, unchanged };
     },
   },
   /** A directory whose target path must not come to exist, next to a file whose bytes must not change. */
@@ -359,6 +381,11 @@ const subjects = {
 
 type SubjectName = keyof typeof subjects;
 
+/** Opens another subject's way: the TLS subjects are the TCP ones with their own requirements. */
+function openAs(name: "tcp" | "tcpStream", ctx: CaseContext): ReturnType<Subject["open"]> {
+  return (subjects[name] as Subject).open(ctx);
+}
+
 /** One argument's bad values, and how to call the method with one of them in that argument's place. */
 interface ArgumentRow {
   readonly bad: readonly unknown[];
@@ -392,6 +419,9 @@ interface Arguments {
   readonly "unix.listen": OptionsOf<UnixListenOptions>;
   readonly "dns.lookup": "hostname" | OptionsOf<DnsLookupOptions>;
   readonly "dns.records": "name" | "type" | OptionsOf<DnsRecordsOptions>;
+  readonly "tls.connect": OptionsOf<TlsConnectOptions>;
+  readonly "tls.upgrade": "stream" | OptionsOf<TlsUpgradeOptions>;
+  readonly "tls.listen": OptionsOf<TlsListenOptions>;
   readonly "fs.open": "path" | OptionsOf<OpenOptions>;
   readonly "fs.readFile": "path" | OptionsOf<OperationOptions>;
   readonly "fs.readTextFile": "path" | OptionsOf<OperationOptions>;
@@ -490,6 +520,36 @@ const TOO_LONG = "<a path of 108 bytes>";
 const notUnixPath: readonly unknown[] = [...notPath, TOO_LONG];
 const unixPathOf = (probe: Probe, value: unknown): string =>
   (value === TOO_LONG ? `${probe.dir}/${"x".repeat(107 - probe.dir.length)}` : value) as string;
+
+/** A certificate and key in PEM as the argument checks read them (no TLS library would load them). */
+const pemCertificate = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+const pemKey = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+const notCertificates: readonly unknown[] = [pemCertificate, [1], ["not a certificate"], [pemKey], null, {}];
+const notAlpn: readonly unknown[] = ["h2", [""], [1], ["x".repeat(256)], [null], null];
+
+/** The rows of the TLS client options every TLS client method takes, calling `call` with one set. */
+function tlsClientRows(call: (p: Probe, options: Readonly<Record<string, unknown>>) => unknown) {
+  return {
+    serverName: {
+      bad: ["", 1, null, {}, "a b", "a".repeat(254)],
+      call: (p: Probe, v: unknown) => call(p, { serverName: v }),
+    },
+    caCertificates: { bad: notCertificates, call: (p: Probe, v: unknown) => call(p, { caCertificates: v }) },
+    systemCertificates: {
+      bad: [...notBoolean, false],
+      call: (p: Probe, v: unknown) => call(p, { systemCertificates: v }),
+    },
+    alpnProtocols: { bad: notAlpn, call: (p: Probe, v: unknown) => call(p, { alpnProtocols: v }) },
+    clientCertificate: {
+      bad: [null, "pem", {}, { certificate: pemCertificate, key: "key" }, { certificate: "cert", key: pemKey }],
+      call: (p: Probe, v: unknown) => call(p, { clientCertificate: v }),
+    },
+    dangerouslyAcceptInvalidCertificates: {
+      bad: [false, "true", 1, null, {}],
+      call: (p: Probe, v: unknown) => call(p, { dangerouslyAcceptInvalidCertificates: v }),
+    },
+  };
+}
 
 const signalRows = <T>(call: (probe: Probe, options: unknown) => T) => ({
   options: { bad: notObject, call },
@@ -684,6 +744,84 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
       backlog: {
         bad: [-1, 65536, 1.5, "5", Number.NaN, null],
         call: (p, v) => p.runtime.tcp.listen({ hostname: "127.0.0.1", port: 0, backlog: v as number }),
+      },
+    },
+  },
+  "tls.connect": {
+    subject: "tls",
+    answer: "rejects",
+    arguments: {
+      options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.tls.connect(v as TlsConnectOptions) },
+      hostname: {
+        bad: [["127.0.0.1"], "", 1, null, {}, "a".repeat(254)],
+        call: (p, v) => p.runtime.tls.connect({ hostname: v as string, port: p.port }),
+      },
+      port: {
+        bad: [0, -1, 65536, 1.5, "80", Number.NaN, null, undefined],
+        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: v as number }),
+      },
+      noDelay: {
+        bad: notBoolean,
+        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, noDelay: v as boolean }),
+      },
+      timeoutMs: {
+        bad: notTimeout,
+        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, timeoutMs: v as number }),
+      },
+      happyEyeballs: {
+        bad: [
+          "yes",
+          1,
+          null,
+          { attemptDelayMs: -1 },
+          { attemptDelayMs: "250" },
+          { attemptTimeoutMs: 0 },
+          { lookup: "localhost" },
+        ],
+        call: (p, v) => p.runtime.tls.connect({ hostname: "localhost", port: p.port, happyEyeballs: v as boolean }),
+      },
+      signal: {
+        bad: notSignal,
+        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, signal: v as AbortSignal }),
+      },
+      ...tlsClientRows((p, options) =>
+        p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, ...options } as TlsConnectOptions),
+      ),
+    },
+  },
+  "tls.upgrade": {
+    subject: "upgradable",
+    answer: "rejects",
+    arguments: {
+      stream: {
+        bad: [undefined, null, "stream", 1, {}],
+        call: (p, v) => p.runtime.tls.upgrade(v as TcpStream),
+      },
+      options: { bad: notObject, call: (p, v) => p.runtime.tls.upgrade(p.tcpStream, v as TlsUpgradeOptions) },
+      signal: { bad: notSignal, call: (p, v) => p.runtime.tls.upgrade(p.tcpStream, { signal: v as AbortSignal }) },
+      ...tlsClientRows((p, options) => p.runtime.tls.upgrade(p.tcpStream, options as TlsUpgradeOptions)),
+    },
+  },
+  "tls.listen": {
+    subject: "tlsListen",
+    answer: "rejects",
+    arguments: {
+      options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.tls.listen(v as TlsListenOptions) },
+      hostname: {
+        bad: [["127.0.0.1"], "", 1, null, {}],
+        call: (p, v) => tlsListen(p, { hostname: v }),
+      },
+      port: { bad: [-1, 65536, 1.5, "80", Number.NaN, null, undefined], call: (p, v) => tlsListen(p, { port: v }) },
+      backlog: { bad: [-1, 65536, 1.5, "5", Number.NaN, null], call: (p, v) => tlsListen(p, { backlog: v }) },
+      certificate: {
+        bad: [undefined, "", "certificate", pemKey, 1, null],
+        call: (p, v) => tlsListen(p, { certificate: v }),
+      },
+      key: { bad: [undefined, "", "key", pemCertificate, 1, null], call: (p, v) => tlsListen(p, { key: v }) },
+      alpnProtocols: { bad: notAlpn, call: (p, v) => tlsListen(p, { alpnProtocols: v }) },
+      clientCertificates: {
+        bad: [null, 1, {}, { caCertificates: pemCertificate }, { caCertificates: [] }, { caCertificates: ["x"] }],
+        call: (p, v) => tlsListen(p, { clientCertificates: v }),
       },
     },
   },
@@ -1135,6 +1273,12 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
   },
 };
 
+/** `tls.listen` on a free port of 127.0.0.1 with a certificate and key in PEM, one option replaced. */
+function tlsListen(probe: Probe, replaced: Readonly<Record<string, unknown>>): unknown {
+  const options = { hostname: "127.0.0.1", port: 0, certificate: pemCertificate, key: pemKey, ...replaced };
+  return probe.runtime.tls.listen(options as TlsListenOptions);
+}
+
 /** `create` with a bad value, or `"read-only"`: create without write access. */
 function createWith(value: unknown): OpenOptions {
   return value === "read-only" ? { create: true } : { write: true, create: value as boolean };
@@ -1257,13 +1401,13 @@ function generatedCases(): ConformanceCase[] {
 }
 
 /** The parts a runtime hands out whose methods the table names by `<part>.<method>`. */
-const runtimeParts = ["tcp", "unix", "dns", "fs", "process", "blocking", "udp", "tasks", "time"] as const;
+const runtimeParts = ["tcp", "tls", "unix", "dns", "fs", "process", "blocking", "udp", "tasks", "time"] as const;
 
 export const argumentCases: ConformanceCase[] = [
   {
     id: "arguments/every-runtime-method-has-rows",
     title:
-      "every method of the runtime's tcp, unix, dns, fs, process, blocking, udp, tasks and time has rows in the bad-argument table",
+      "every method of the runtime's tcp, tls, unix, dns, fs, process, blocking, udp, tasks and time has rows in the bad-argument table",
     requires: [],
     async run({ runtime }) {
       ok(everyMethodHasRows, "every method of the contract has rows");

@@ -8,6 +8,7 @@
 import {
   type Capability,
   capabilityRows,
+  duplex,
   factRows,
   type GatedMethod,
   type GatedObjectTypes,
@@ -15,6 +16,7 @@ import {
   type ObjectGateOf,
   type Part,
   type RuntimePartTypes,
+  type TcpStream,
 } from "@anyrt/core";
 import { equal, ioErrorKind, ok, rejects, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase, Requirement } from "../case.ts";
@@ -23,6 +25,11 @@ import { bytes, readExactly, text, writeAll } from "./util.ts";
 /** Where a call to an undeclared capability would do harm if it went through: nowhere that exists. */
 const nowhere = "/anyrt-conformance-nonexistent-dir/file";
 const noProgram = { command: "/anyrt-conformance-nonexistent-program" };
+/** A certificate and key that pass the argument checks and that no TLS library would load. */
+const unloadable = {
+  certificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+  key: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+};
 
 /** Registers the release of whatever `opening` resolves to, so that a broken gate leaks nothing. */
 function released<T>(ctx: CaseContext, opening: Promise<T>, release: (resource: T) => unknown): Promise<T> {
@@ -47,6 +54,15 @@ const partProbes: {
   tcp: {
     connect: (tcp, ctx) => released(ctx, tcp.connect({ hostname: "127.0.0.1", port: 9 }), close),
     listen: (tcp, ctx) => released(ctx, tcp.listen({ hostname: "127.0.0.1", port: 0 }), close),
+  },
+  tls: {
+    connect: (tls, ctx) => released(ctx, tls.connect({ hostname: "127.0.0.1", port: 9 }), close),
+    upgrade: (tls, ctx) => {
+      // A pipe end is no TCP stream of any runtime: a broken gate ends in InvalidInput.
+      const [end] = duplex(16);
+      return released(ctx, tls.upgrade(end as unknown as TcpStream), close);
+    },
+    listen: (tls, ctx) => released(ctx, tls.listen({ hostname: "127.0.0.1", port: 0, ...unloadable }), close),
   },
   fs: {
     open: (fs, ctx) => released(ctx, fs.open(nowhere), close),

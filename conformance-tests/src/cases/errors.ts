@@ -27,6 +27,10 @@ const documentedKinds = [
   "Busy",
   "Closed",
   "Aborted",
+  "UntrustedCertificate",
+  "CertificateNameMismatch",
+  "ExpiredCertificate",
+  "HandshakeFailed",
   "Other",
 ];
 

@@ -24,6 +24,7 @@ import { tcpCases } from "./tcp.ts";
 import { timeCases } from "./time.ts";
 import { udpCases } from "./udp.ts";
 import { unixCases } from "./unix.ts";
+import { tlsCases } from "./tls.ts";
 import { writeCases } from "./write.ts";
 
 /** The whole suite. Ids are unique (checked by the suite's own tests). */
@@ -40,6 +41,7 @@ export const cases: readonly ConformanceCase[] = [
   ...unixCases,
   ...dnsCases,
   ...happyEyeballsCases,
+  ...tlsCases,
   ...fsCases,
   ...processCases,
   ...taskCases,

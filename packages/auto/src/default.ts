@@ -24,7 +24,16 @@ export function createRuntime(): Runtime {
     version: "",
     adapter: "@anyrt/core",
     // No part at all: every capability of each, including any added later, is undeclared.
-    capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+    capabilities: {
+      tcp: false,
+      tls: false,
+      fs: false,
+      process: false,
+      blocking: false,
+      udp: false,
+      unix: false,
+      dns: false,
+    },
     facts: { tcp: null, unix: null },
   });
 }

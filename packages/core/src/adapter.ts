@@ -84,6 +84,9 @@ export {
   type TaskHooks,
 } from "./task.ts";
 export { TimerEntry, TimerQueue } from "./timer-queue.ts";
+export { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments } from "./tls.ts";
+export { peerCertificateOf, type X509Fields } from "./tls-certificate.ts";
+export { type TlsFailureKind, tlsFailureKind } from "./tls-errors.ts";
 export {
   type CheckedBindOptions,
   checkBindOptions,
@@ -99,6 +102,7 @@ export {
   checkBuffer,
   checkCallback,
   checkDecodeBuffer,
+  checkCertificatePem,
   checkDuplex,
   checkEncodeBuffer,
   checkFlags,
@@ -125,6 +129,8 @@ export {
   checkUnixConnectOptions,
   checkUnixListenOptions,
   checkUnixPath,
+  checkTlsClientOptions,
+  checkTlsServerOptions,
   checkWriteCount,
   checkWriter,
   describe,

@@ -15,12 +15,15 @@ import type { Processes } from "./process.ts";
 import type { Tcp, TcpStream } from "./tcp.ts";
 import type { DatagramSocket, Udp } from "./udp.ts";
 import type { Unix } from "./unix.ts";
+import type { Tls } from "./tls.ts";
 import { checkObject, describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */
 export interface RuntimePartTypes {
   /** `runtime.tcp`. */
   readonly tcp: Tcp;
+  /** `runtime.tls`. */
+  readonly tls: Tls;
   /** `runtime.fs`. */
   readonly fs: Fs;
   /** `runtime.process`. */
@@ -35,8 +38,10 @@ export interface RuntimePartTypes {
   readonly dns: Dns;
 }
 
-/** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`, `"udp"`. */
-/** The name of a part of a runtime that has capabilities: `"tcp"`, `"fs"`, `"process"`, `"blocking"`, `"unix"`, `"dns"`. */
+/**
+ * The name of a part of a runtime that has capabilities: `"tcp"`, `"tls"`, `"fs"`, `"process"`,
+ * `"blocking"`, `"udp"`, `"unix"`, `"dns"`.
+ */
 export type Part = keyof RuntimePartTypes;
 
 /** The names of the methods of `T`. */
@@ -154,6 +159,52 @@ export const capabilityTable = {
       gates: [],
       objectGates: [{ object: "TcpStream", method: "setKeepAlive" }],
       needs: ["tcp.socketOptions"],
+    },
+  },
+  tls: {
+    connect: {
+      summary: "`runtime.tls.connect` opens TLS connections, verifying the server's certificate.",
+      gates: ["connect"],
+      objectGates: [],
+      needs: [],
+    },
+    upgrade: {
+      summary: "`runtime.tls.upgrade` turns an open TCP stream into a TLS client stream in place (STARTTLS).",
+      gates: ["upgrade"],
+      objectGates: [],
+      needs: [],
+    },
+    listen: {
+      summary: "`runtime.tls.listen` accepts TLS connections with a certificate and key.",
+      gates: ["listen"],
+      objectGates: [],
+      needs: [],
+    },
+    clientCertificates: {
+      summary:
+        "Mutual TLS: a client presents `clientCertificate`, and a server with `clientCertificates` requires and verifies one; undeclared, either option fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [
+        { method: "connect", argument: 0, option: "clientCertificate" },
+        { method: "upgrade", argument: 1, option: "clientCertificate" },
+        { method: "listen", argument: 0, option: "clientCertificates" },
+      ],
+      needs: ["tls.connect"],
+    },
+    peerCertificate: {
+      summary:
+        "A TLS stream reports the peer's certificate (`tls.peerCertificate`: subject, issuer, validity, fingerprint, names).",
+      gates: [],
+      objectGates: [],
+      needs: ["tls.connect"],
+    },
+    halfClose: {
+      summary:
+        "`shutdown()` on a TLS stream sends close_notify and FIN and keeps reading until the peer's close_notify.",
+      gates: [],
+      objectGates: [],
+      needs: ["tls.connect"],
     },
   },
   fs: {

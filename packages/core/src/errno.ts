@@ -124,6 +124,10 @@ const phrases: Readonly<Record<IoErrorKind, string>> = {
   Busy: "resource busy",
   Closed: "closed",
   Aborted: "aborted",
+  UntrustedCertificate: "certificate not trusted",
+  CertificateNameMismatch: "certificate not valid for the name",
+  ExpiredCertificate: "certificate expired or not yet valid",
+  HandshakeFailed: "handshake failed",
   Other: "failed",
 };
 

@@ -5,7 +5,8 @@
  */
 
 /**
- * The closed set of I/O error kinds (Rust's `io::ErrorKind` plus what AnyIO adds).
+ * The closed set of I/O error kinds (Rust's `io::ErrorKind` plus what AnyIO adds, and the four
+ * TLS failures a caller handles differently: decision 0008).
  *
  * - `NotFound`: a file, directory or program does not exist.
  * - `PermissionDenied`: the operating system refused the operation.
@@ -26,6 +27,10 @@
  * - `Busy`: another operation of the same kind is already in flight on this resource.
  * - `Closed`: the resource was closed by this side and cannot be used any more.
  * - `Aborted`: the operation or task was cancelled.
+ * - `UntrustedCertificate`: the peer's TLS certificate does not chain to a trusted CA.
+ * - `CertificateNameMismatch`: the peer's TLS certificate is not valid for the name verified.
+ * - `ExpiredCertificate`: the peer's TLS certificate has expired or is not yet valid.
+ * - `HandshakeFailed`: the TLS handshake failed otherwise (an alert, no shared version, cipher or ALPN protocol).
  * - `Other`: anything the adapter could not classify; `cause` holds the native error.
  */
 export type IoErrorKind =
@@ -48,6 +53,10 @@ export type IoErrorKind =
   | "Busy"
   | "Closed"
   | "Aborted"
+  | "UntrustedCertificate"
+  | "CertificateNameMismatch"
+  | "ExpiredCertificate"
+  | "HandshakeFailed"
   | "Other";
 
 /** Every {@link IoErrorKind}, in declaration order. */
@@ -71,6 +80,10 @@ export const ioErrorKinds: readonly IoErrorKind[] = Object.freeze([
   "Busy",
   "Closed",
   "Aborted",
+  "UntrustedCertificate",
+  "CertificateNameMismatch",
+  "ExpiredCertificate",
+  "HandshakeFailed",
   "Other",
 ]);
 

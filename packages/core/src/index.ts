@@ -127,6 +127,18 @@ export {
   type UnixListenOptions,
   type UnixStream,
 } from "./unix.ts";
+export type {
+  PeerCertificate,
+  Tls,
+  TlsCertifiedKey,
+  TlsClientOptions,
+  TlsConnectOptions,
+  TlsInfo,
+  TlsListener,
+  TlsListenOptions,
+  TlsStream,
+  TlsUpgradeOptions,
+} from "./tls.ts";
 export * from "./util/index.ts";
 export {
   createVirtualScheduler,

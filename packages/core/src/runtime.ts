@@ -42,6 +42,7 @@ import {
   checkUnixConnectOptions,
   checkUnixListenOptions,
 } from "./validate.ts";
+import { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments, type Tls } from "./tls.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});
@@ -70,6 +71,8 @@ export interface Runtime {
   readonly unix: Unix;
   /** Name resolution (the `dns.*` capabilities). */
   readonly dns: Dns;
+  /** TLS (the `tls.*` capabilities). */
+  readonly tls: Tls;
   /** Files and directories (the `fs` capability). */
   readonly fs: Fs;
   /** Subprocesses (the `process` capability). */
@@ -105,6 +108,8 @@ export interface RuntimeParts {
   readonly unix?: Unix | undefined;
   /** The name-resolution part; required when a `dns.*` capability is declared. */
   readonly dns?: Dns | undefined;
+  /** The TLS part; required when a `tls.*` capability is declared. */
+  readonly tls?: Tls | undefined;
   /** The file-system part; required when `fs` is declared. */
   readonly fs?: Fs | undefined;
   /** The subprocess part; required when `process` is declared. */
@@ -170,6 +175,7 @@ const argumentChecks: {
   tcp: { connect: checkConnectOptions, listen: checkListenOptions },
   unix: { connect: checkUnixConnectOptions, listen: checkUnixListenOptions },
   dns: { lookup: checkLookupArguments, records: checkRecordsArguments },
+  tls: { connect: checkTlsConnectOptions, upgrade: checkTlsUpgradeArguments, listen: checkTlsListenOptions },
   fs: checkFsArguments,
   process: { spawn: checkCommand, output: checkCommand },
   udp: { bind: checkBindOptions },
@@ -279,7 +285,16 @@ function connectByName(connect: Tcp["connect"], dns: Dns | undefined, scheduler:
  * import { defineRuntime, isIoError } from "@anyrt/core";
  * const runtime = defineRuntime({
  *   id: "example", version: "1.0.0", adapter: "example-adapter",
- *   capabilities: { tcp: false, fs: false, process: false, blocking: false, udp: false, unix: false, dns: false },
+ *   capabilities: {
+ *     tcp: false,
+ *     tls: false,
+ *     fs: false,
+ *     process: false,
+ *     blocking: false,
+ *     udp: false,
+ *     unix: false,
+ *     dns: false,
+ *   },
  *   facts: { tcp: null, unix: null },
  * });
  * const error = await runtime.tcp.connect({ port: 80 }).catch((e) => e);
@@ -308,6 +323,7 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     facts,
     supports: (capability: Capability) => declared.has(capability),
     tcp: Object.freeze(tcp) as unknown as Tcp,
+    tls: Object.freeze(gate("tls", parts.tls, declared, adapter)) as unknown as Tls,
     unix: Object.freeze(gate("unix", parts.unix, declared, adapter)) as unknown as Unix,
     dns,
     fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,

@@ -413,3 +413,87 @@ export function checkRecordsArguments(name: unknown, type: unknown, options?: un
   }
   checkSignal("records", signal);
 }
+
+// --- TLS options -------------------------------------------------------------------------------
+
+const certificatePem = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
+const keyPem = /^\s*-----BEGIN ((RSA |EC |ENCRYPTED )?PRIVATE KEY)-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1-----\s*$/;
+
+/** Throws `InvalidInput` unless `value` is one or more PEM certificates (`-----BEGIN CERTIFICATE-----`). */
+export function checkCertificatePem(operation: string, name: string, value: unknown): asserts value is string {
+  checkString(operation, name, value, certificatePem, "a PEM certificate (-----BEGIN CERTIFICATE-----)");
+}
+
+/** Throws `InvalidInput` unless `value` is an array of PEM certificates. */
+function checkCertificates(operation: string, name: string, value: unknown): void {
+  checkArray(operation, name, value);
+  value.forEach((entry, i) => {
+    checkCertificatePem(operation, `${name}[${i}]`, entry);
+  });
+}
+
+/** Throws `InvalidInput` unless `value` holds a certificate and key in PEM; `prefix` (`"clientCertificate."`) leads their names. */
+function checkCertifiedKey(operation: string, prefix: string, value: object): void {
+  const { certificate, key } = value as { readonly certificate?: unknown; readonly key?: unknown };
+  checkCertificatePem(operation, `${prefix}certificate`, certificate);
+  checkString(operation, `${prefix}key`, key, keyPem, "a PEM private key (-----BEGIN PRIVATE KEY-----)");
+}
+
+/** Throws `InvalidInput` unless `value` is an array of ALPN protocol names, each 1..255 bytes of UTF-8. */
+function checkAlpnProtocols(operation: string, value: unknown): void {
+  checkArray(operation, "alpnProtocols", value);
+  value.forEach((protocol, i) => {
+    const size = typeof protocol === "string" ? new TextEncoder().encode(protocol).length : 0;
+    if (size < 1 || size > 255) throw fail(operation, `alpnProtocols[${i}]`, "a string of 1..255 bytes", protocol);
+  });
+}
+
+/**
+ * Throws `InvalidInput` for the first bad TLS client option of `options` (an object): a
+ * `serverName` that is not a host name or IP literal of 1..253 characters, `caCertificates` that
+ * are not an array of PEM certificates, `systemCertificates` not a boolean (or `false` without
+ * `caCertificates`), `alpnProtocols` not an array of 1..255-byte names, a `clientCertificate` that
+ * is not a PEM certificate and key, and `dangerouslyAcceptInvalidCertificates` anything but `true`.
+ */
+export function checkTlsClientOptions(operation: string, options: object): void {
+  const given = options as Readonly<Record<string, unknown>>;
+  const { serverName, caCertificates, systemCertificates, alpnProtocols, clientCertificate } = given;
+  if (serverName !== undefined) {
+    checkString(operation, "serverName", serverName, /^[^\s/\0]{1,253}$/, "a host name or IP address");
+  }
+  if (caCertificates !== undefined) checkCertificates(operation, "caCertificates", caCertificates);
+  if (systemCertificates !== undefined) {
+    checkBoolean(operation, "systemCertificates", systemCertificates);
+    if (!systemCertificates && (caCertificates === undefined || (caCertificates as unknown[]).length === 0)) {
+      throw invalidInput(`${operation}: systemCertificates false needs caCertificates, or nothing would be trusted`);
+    }
+  }
+  if (alpnProtocols !== undefined) checkAlpnProtocols(operation, alpnProtocols);
+  if (clientCertificate !== undefined) {
+    checkObject(operation, "clientCertificate", clientCertificate);
+    checkCertifiedKey(operation, "clientCertificate.", clientCertificate);
+  }
+  const dangerous = given.dangerouslyAcceptInvalidCertificates;
+  if (dangerous !== undefined && dangerous !== true) {
+    throw fail(operation, "dangerouslyAcceptInvalidCertificates", "true or absent", dangerous);
+  }
+}
+
+/**
+ * Throws `InvalidInput` for the first bad TLS server option of `options` (an object): a
+ * `certificate` and `key` that are not PEM, `alpnProtocols` as for a client, and
+ * `clientCertificates` that is not `{ caCertificates }` with PEM certificates.
+ */
+export function checkTlsServerOptions(operation: string, options: object): void {
+  const given = options as Readonly<Record<string, unknown>>;
+  checkCertifiedKey(operation, "", given);
+  if (given.alpnProtocols !== undefined) checkAlpnProtocols(operation, given.alpnProtocols);
+  if (given.clientCertificates !== undefined) {
+    checkObject(operation, "clientCertificates", given.clientCertificates);
+    const { caCertificates } = given.clientCertificates as { readonly caCertificates?: unknown };
+    checkCertificates(operation, "clientCertificates.caCertificates", caCertificates);
+    if ((caCertificates as unknown[]).length === 0) {
+      throw fail(operation, "clientCertificates.caCertificates", "a non-empty array", caCertificates);
+    }
+  }
+}

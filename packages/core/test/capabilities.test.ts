@@ -12,6 +12,7 @@ import {
   capabilityRows,
   capabilityTable,
   defineRuntime,
+  duplex,
   type FactsDeclaration,
   factRows,
   flattenCapabilities,
@@ -27,6 +28,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 const nothing: CapabilityDeclaration = {
   tcp: false,
+  tls: false,
   fs: false,
   process: false,
   blocking: false,
@@ -36,6 +38,7 @@ const nothing: CapabilityDeclaration = {
 };
 const everything: CapabilityManifest = {
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
+  tls: { connect: true, upgrade: true, listen: true, clientCertificates: true, peerCertificate: true, halfClose: true },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
@@ -59,12 +62,13 @@ const refusal = (build: () => unknown): unknown => {
 };
 
 /** Parts whose every method resolves to the method's name, so that a call that went through shows. */
-function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> {
+function echoingParts(): Pick<RuntimeParts, "tcp" | "tls" | "fs" | "process" | "blocking" | "udp" | "unix" | "dns"> {
   const part = (methods: readonly string[]) =>
     Object.fromEntries(methods.map((method) => [method, async () => method])) as never;
   const methodsOf = (name: string) => capabilityRows.filter((row) => row.part === name).flatMap((row) => row.gates);
   return {
     tcp: part(methodsOf("tcp")),
+    tls: part(methodsOf("tls")),
     fs: part(methodsOf("fs")),
     process: part(methodsOf("process")),
     unix: part(methodsOf("unix")),
@@ -74,7 +78,9 @@ function echoingParts(): Pick<RuntimeParts, "tcp" | "fs" | "process" | "blocking
   };
 }
 
-/** Good arguments of every gated method (by part and method), for calls that must reach the adapter's method. */
+const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+
+/** Good arguments of every gated method (by `part.method` where parts share a name), for calls that must reach the adapter's method. */
 const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
   "tcp.connect": [{ hostname: "127.0.0.1", port: 1 }],
   "tcp.listen": [{ hostname: "127.0.0.1", port: 0 }],
@@ -94,6 +100,9 @@ const goodArguments: Readonly<Record<string, readonly unknown[]>> = {
   output: [{ command: "true" }],
   spawnBlocking: [{ module: "data:text/javascript,export default () => 1" }],
   bind: [{ hostname: "127.0.0.1", port: 0 }],
+  "tls.connect": [{ hostname: "127.0.0.1", port: 1 }],
+  "tls.upgrade": [duplex(16)[0]],
+  "tls.listen": [{ hostname: "127.0.0.1", port: 0, certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") }],
 };
 
 describe("the capability table", () => {
@@ -105,6 +114,12 @@ describe("the capability table", () => {
       "tcp.socketOptions",
       "tcp.resetOnClose",
       "tcp.keepAliveDelay",
+      "tls.connect",
+      "tls.upgrade",
+      "tls.listen",
+      "tls.clientCertificates",
+      "tls.peerCertificate",
+      "tls.halfClose",
       "fs",
       "fs.atomicWrite",
       "process",
@@ -173,6 +188,7 @@ describe("defineRuntime", () => {
       fs: part(["open", "readFile", "readTextFile", "writeFile", "stat", "remove", "mkdir", "makeTempDir"]),
       process: part(["spawn", "output"]),
       udp: part(["bind"]),
+      tls: part(["connect", "upgrade", "listen"]),
     });
     const bad: readonly (readonly [string, () => PromiseLike<unknown>])[] = [
       ["connect", () => runtime.tcp.connect({ hostname: ["127.0.0.1"] as never, port: 1 })],
@@ -194,6 +210,11 @@ describe("defineRuntime", () => {
       ["output", () => runtime.process.output(null as never)],
       ["bind", () => runtime.udp.bind({ hostname: "localhost", port: 0 })],
       ["bind", () => runtime.udp.bind({ port: 0, receiveQueue: 0 })],
+      ["connect", () => runtime.tls.connect({ port: 1, serverName: "" })],
+      ["connect", () => runtime.tls.connect({ port: 1, dangerouslyAcceptInvalidCertificates: false as never })],
+      ["upgrade", () => runtime.tls.upgrade({} as never)],
+      ["upgrade", () => runtime.tls.upgrade(duplex(16)[0] as never, { alpnProtocols: [""] })],
+      ["listen", () => runtime.tls.listen({ port: 0, certificate: "x", key: pem("PRIVATE KEY") })],
     ];
     for (const [method, call] of bad) {
       await expect(call(), method).rejects.toMatchObject({ kind: "InvalidInput" });
@@ -225,6 +246,33 @@ describe("defineRuntime", () => {
     );
     await withIt.fs.writeFile("/a", "x", { atomic: true });
     expect(calls).toEqual([{ atomic: false }, undefined, { atomic: true }]);
+  });
+
+  it("refuses mutual-TLS options without tls.clientCertificates, on every TLS method that takes one", async () => {
+    const tls = {
+      connect: async () => "connected",
+      upgrade: async () => "upgraded",
+      listen: async () => "listening",
+    } as unknown as RuntimeParts["tls"];
+    const declared = (clientCertificates: boolean): CapabilityDeclaration => ({
+      ...nothing,
+      tls: { connect: true, upgrade: true, listen: true, clientCertificates, peerCertificate: false, halfClose: false },
+    });
+    const client = { certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") };
+    const server = { port: 0, ...client };
+    const calls = (runtime: Runtime) => [
+      runtime.tls.connect({ port: 1, clientCertificate: client }),
+      runtime.tls.upgrade(duplex(16)[0] as never, { clientCertificate: client }),
+      runtime.tls.listen({ ...server, clientCertificates: { caCertificates: [client.certificate] } }),
+    ];
+    const without = runtimeWith(declared(false), { tcp: null }, { tls });
+    for (const outcome of calls(without)) {
+      const error = await Promise.resolve(outcome).catch((e: unknown) => e);
+      expect(isIoError(error, "Unsupported") && error.message.includes("tls.clientCertificates")).toBe(true);
+    }
+    expect(await without.tls.listen(server)).toBe("listening");
+    const withIt = runtimeWith(declared(true), { tcp: null }, { tls });
+    expect(await Promise.all(calls(withIt))).toEqual(["connected", "upgraded", "listening"]);
   });
 
   it("refuses a declared capability whose implementation is missing with Unsupported", async () => {

@@ -27,7 +27,7 @@ describe("IoError", () => {
   });
 
   it("has a closed set of twenty kinds", () => {
-    expect(new Set(ioErrorKinds).size).toBe(20);
+    expect(new Set(ioErrorKinds).size).toBe(24);
   });
 
   it("recognises abort rejections of both conventions", () => {

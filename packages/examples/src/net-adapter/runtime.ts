@@ -91,6 +91,7 @@ export function createNetRuntime(): Runtime {
         keepAliveDelay: false,
         resetOnClose: true,
       },
+      tls: false,
       fs: false,
       process: false,
       blocking: false,

@@ -1,0 +1,363 @@
+/**
+ * TLS on Bun's native sockets: `Bun.connect({ tls })`, `socket.upgradeTLS` (STARTTLS) and
+ * `Bun.listen({ tls })`. A `TlsStream` is the TCP stream of `tcp.ts` over a TLS socket, handed
+ * out once Bun's `handshake` handler reported success.
+ * @module
+ */
+import { rootCertificates } from "node:tls";
+import {
+  IoError,
+  type PeerCertificate,
+  type SocketAddress,
+  type Tls,
+  type TlsClientOptions,
+  type TlsConnectOptions,
+  type TlsInfo,
+  type TlsListener,
+  type TlsListenOptions,
+  type TlsStream,
+  type TlsUpgradeOptions,
+} from "@anyrt/core";
+import {
+  AcceptQueue,
+  abortReason,
+  checkTlsConnectOptions,
+  checkTlsListenOptions,
+  checkTlsUpgradeArguments,
+  peerCertificateOf,
+  QueuedListener,
+  throwIfAborted,
+  tlsFailureKind,
+} from "@anyrt/core/adapter";
+import { toIoError, toTlsIoError } from "./error.ts";
+import { type BunSocket, BunTcpStream, connectSocket } from "./tcp.ts";
+
+/**
+ * How long an accepted connection may take to complete its server handshake before it is closed
+ * unaccepted: a client that opens connections and never says hello must not hold the backlog.
+ */
+const SERVER_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** ALPN protocol names in the wire format Bun takes (each preceded by its length). */
+function alpnWire(protocols: readonly string[]): Uint8Array {
+  const encoder = new TextEncoder();
+  const parts = protocols.map((protocol) => encoder.encode(protocol));
+  const wire = new Uint8Array(parts.reduce((sum, part) => sum + 1 + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    wire[offset++] = part.length;
+    wire.set(part, offset);
+    offset += part.length;
+  }
+  return wire;
+}
+
+/** What the handshake handler accepts: a client's verification or a server's client-certificate demand. */
+interface Verification {
+  /** Accept a certificate that failed verification (`dangerouslyAcceptInvalidCertificates`). */
+  readonly acceptInvalid: boolean;
+  /** A server that requires a verified client certificate. */
+  readonly requireClientCertificate: boolean;
+}
+
+/**
+ * A TLS connection over a Bun TLS socket: the whole byte-stream contract of {@link BunTcpStream}.
+ * `shutdown()` is `socket.shutdown()`, which sends close_notify and FIN; reading goes on until the
+ * peer's close_notify (`tls.halfClose`). {@link tls} is settled by Bun's `handshake` handler
+ * before the stream is handed out: the version (`getTLSVersion()`), the ALPN protocol and the
+ * peer's certificate (`getPeerX509Certificate()`).
+ */
+class BunTlsStream extends BunTcpStream implements TlsStream {
+  tls: TlsInfo = Object.freeze({ protocol: null, alpnProtocol: null, peerCertificate: null });
+  readonly #verification: Verification;
+  readonly #operation: string;
+  readonly #handshake = Promise.withResolvers<void>();
+  #settled = false;
+  /** The server side of its connection (see {@link asServer}). */
+  #server = false;
+
+  constructor(label: string, operation: string, verification: Verification) {
+    super(label);
+    this.#operation = operation;
+    this.#verification = verification;
+    // A failure nobody awaits yet (the socket closed before `handshook` was asked for) is not unhandled.
+    this.#handshake.promise.catch(() => {});
+  }
+
+  override get isTls(): boolean {
+    return true;
+  }
+
+  /** Resolves once the handshake succeeded; rejects with its failure (the socket is then closed). */
+  get handshook(): Promise<void> {
+    return this.#handshake.promise;
+  }
+
+  override handshaken(socket: BunSocket, success: boolean, authorizationError: Error | null): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    const { acceptInvalid, requireClientCertificate } = this.#verification;
+    const verified = authorizationError === null || authorizationError === undefined;
+    // A server without `clientCertificates` asked for no certificate: Bun's "unable to get issuer"
+    // about the missing one means nothing there.
+    // Bun reports a name mismatch as a failed handshake even with rejectUnauthorized off.
+    const acceptedInvalid = acceptInvalid && !verified && isCertificateFailure(authorizationError);
+    const accepted =
+      acceptedInvalid ||
+      (success && (requireClientCertificate ? socket.authorized : verified || acceptInvalid || this.#server));
+    if (!accepted) {
+      socket.terminate();
+      this.#handshake.reject(
+        verified
+          ? new IoError("HandshakeFailed", `${this.#operation}: the handshake failed`)
+          : toTlsIoError(authorizationError, this.#operation),
+      );
+      return;
+    }
+    this.tls = Object.freeze({
+      protocol: socket.getTLSVersion() || null,
+      alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
+      peerCertificate: peerCertificateOfSocket(socket),
+    });
+    this.#handshake.resolve();
+  }
+
+  /** Marks this stream as the server side of its connection. */
+  asServer(): this {
+    this.#server = true;
+    return this;
+  }
+
+  /**
+   * On a TLS socket `end()` sends close_notify and then, with `allowHalfOpen`, keeps the
+   * connection open until the peer's own close_notify, so a peer that goes on writing would never
+   * see the connection go away; `terminate()` resets it, losing what was written. `close()` sends
+   * what was written and close_notify, then closes the socket, as close(2) does: the peer reads
+   * everything and a clean EOF, and its later writes fail.
+   */
+  protected override endSocket(socket: BunSocket): void {
+    socket.close();
+  }
+
+  /** A TLS failure after the handshake (an alert, a bad record) keeps its TLS kind. */
+  protected override ioError(error: unknown, operation: string): IoError {
+    return toTlsIoError(error, operation, false);
+  }
+
+  protected override closedNatively(error: Error | undefined): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#handshake.reject(
+      error === undefined
+        ? new IoError("HandshakeFailed", `${this.#operation}: the peer closed the connection during the handshake`)
+        : toTlsIoError(error, this.#operation),
+    );
+  }
+}
+
+/** Whether `error` is about the peer's certificate (untrusted, expired, another name), not the protocol. */
+function isCertificateFailure(error: Error | null): boolean {
+  const kind = tlsFailureKind(error, true);
+  return kind === "UntrustedCertificate" || kind === "ExpiredCertificate" || kind === "CertificateNameMismatch";
+}
+
+/** The peer's certificate, or `null` when it presented none. */
+function peerCertificateOfSocket(socket: BunSocket): PeerCertificate | null {
+  const certificate = socket.getPeerX509Certificate() as ReturnType<BunSocket["getPeerX509Certificate"]> | undefined;
+  if (certificate === undefined || certificate === null) return null;
+  return peerCertificateOf({
+    subject: certificate.subject,
+    issuer: certificate.issuer,
+    validFrom: certificate.validFrom,
+    validTo: certificate.validTo,
+    fingerprint256: certificate.fingerprint256,
+    subjectAltName: certificate.subjectAltName,
+  });
+}
+
+/** Bun's client TLS options for `options`, SNI and the name verified being `serverName`. */
+function clientTls(options: TlsClientOptions, serverName: string): Bun.TLSOptions {
+  const extra = options.caCertificates ?? [];
+  // Bun's `ca` replaces its bundled roots (as Node's does): the extra CAs are added to them unless
+  // `systemCertificates` is false.
+  const ca =
+    extra.length === 0
+      ? undefined
+      : options.systemCertificates === false
+        ? [...extra]
+        : [...rootCertificates, ...extra];
+  return {
+    serverName,
+    rejectUnauthorized: options.dangerouslyAcceptInvalidCertificates !== true,
+    ...(ca === undefined ? {} : { ca }),
+    ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: alpnWire(options.alpnProtocols) }),
+    ...(options.clientCertificate === undefined
+      ? {}
+      : { cert: options.clientCertificate.certificate, key: options.clientCertificate.key }),
+  };
+}
+
+/**
+ * Waits for `stream`'s handshake; an abort of `signal` closes the connection and rejects with the
+ * signal's reason.
+ */
+async function handshook(stream: BunTlsStream, socket: BunSocket, signal: AbortSignal | undefined): Promise<TlsStream> {
+  const onAbort = () => socket.terminate();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await stream.handshook;
+    throwIfAborted(signal);
+    return stream;
+  } catch (error) {
+    socket.terminate();
+    throw signal?.aborted ? abortReason(signal) : error;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Connects with `Bun.connect({ tls })` and resolves once the handshake succeeded. */
+async function connect(options: TlsConnectOptions): Promise<TlsStream> {
+  checkTlsConnectOptions(options);
+  throwIfAborted(options.signal);
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { port, signal } = options;
+  const operation = `tls connect ${hostname}:${port}`;
+  const stream = new BunTlsStream(`tls ${hostname}:${port}`, operation, {
+    acceptInvalid: options.dangerouslyAcceptInvalidCertificates === true,
+    requireClientCertificate: false,
+  });
+  const tls = clientTls(options, options.serverName ?? hostname);
+  const socket = await connectSocket(stream, hostname, port, options.noDelay ?? true, signal, operation, tls);
+  return handshook(stream, socket, signal);
+}
+
+/** Takes `stream`'s socket over (see `BunTcpStream.handOver`) and upgrades it with `upgradeTLS`. */
+async function upgrade(stream: unknown, options: TlsUpgradeOptions = {}): Promise<TlsStream> {
+  checkTlsUpgradeArguments(stream, options);
+  if (!(stream instanceof BunTcpStream) || stream.isTls) {
+    throw new IoError("InvalidInput", "tls upgrade: stream must be an open plain TcpStream of @anyrt/bun");
+  }
+  const remote: SocketAddress = stream.remoteAddress;
+  const operation = `tls upgrade ${remote.hostname}:${remote.port}`;
+  throwIfAborted(options.signal);
+  const raw = stream.handOver(operation);
+  const upgraded = new BunTlsStream(`tls ${remote.hostname}:${remote.port}`, operation, {
+    acceptInvalid: options.dangerouslyAcceptInvalidCertificates === true,
+    requireClientCertificate: false,
+  });
+  let socket: BunSocket;
+  try {
+    [, socket] = raw.upgradeTLS<BunTcpStream>({
+      data: upgraded,
+      tls: clientTls(options, options.serverName ?? remote.hostname),
+      socket: BunTcpStream.handlers,
+    });
+  } catch (error) {
+    raw.terminate();
+    throw toTlsIoError(error, operation);
+  }
+  return handshook(upgraded, socket, options.signal);
+}
+
+/**
+ * A `Bun.listen({ tls })` server. Bun accepts every connection as it arrives; it is handed out once
+ * its handshake succeeded (and, with `clientCertificates`, its certificate was verified), and
+ * closed otherwise or after 30 s without one. Connections that finished their handshake wait in a
+ * queue bounded by `backlog`; those still handshaking count against it too, and past it new ones
+ * are refused with a reset.
+ */
+function bunTlsListener(options: TlsListenOptions, hostname: string): TlsListener {
+  const backlog = Math.max(1, options.backlog ?? 511);
+  let queue: AcceptQueue<BunTlsStream> | null = null;
+  let handshaking = 0;
+  const requireClientCertificate = options.clientCertificates !== undefined;
+  const onOpen = (socket: BunSocket): void => {
+    if (queue === null || queue.refusing || handshaking >= backlog) {
+      socket.terminate();
+      return;
+    }
+    const stream = BunTcpStream.adopt(
+      socket,
+      new BunTlsStream("tls", `tls accept on ${hostname}:${options.port}`, {
+        acceptInvalid: false,
+        requireClientCertificate,
+      }).asServer(),
+    );
+    socket.setNoDelay(true);
+    handshaking++;
+    const timer = setTimeout(() => socket.terminate(), SERVER_HANDSHAKE_TIMEOUT_MS);
+    stream.handshook.then(
+      () => {
+        handshaking--;
+        clearTimeout(timer);
+        if (queue === null || queue.closed) void stream.close();
+        else queue.push(stream);
+      },
+      () => {
+        handshaking--;
+        clearTimeout(timer);
+      },
+    );
+  };
+  const caCertificates = options.clientCertificates?.caCertificates;
+  const server = Bun.listen<BunTcpStream>({
+    hostname,
+    port: options.port,
+    allowHalfOpen: true,
+    exclusive: true,
+    tls: {
+      cert: options.certificate,
+      key: options.key,
+      ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: alpnWire(options.alpnProtocols) }),
+      ...(caCertificates === undefined ? {} : { requestCert: true, rejectUnauthorized: true, ca: [...caCertificates] }),
+    },
+    socket: { ...BunTcpStream.handlers, open: onOpen },
+  });
+  const bound = server.hostname;
+  const localAddress: SocketAddress = {
+    hostname: bound,
+    port: server.port,
+    family: bound.includes(":") ? 6 : 4,
+  };
+  queue = new AcceptQueue(`tls accept on ${localAddress.hostname}:${localAddress.port}`, backlog);
+  // stop(false): stop listening, leave accepted connections open.
+  return new QueuedListener(localAddress, queue, () => server.stop(false));
+}
+
+/** Binds and listens with `Bun.listen({ tls })`. */
+function listen(options: TlsListenOptions): Promise<TlsListener> {
+  try {
+    checkTlsListenOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  try {
+    return Promise.resolve(bunTlsListener(options, hostname));
+  } catch (error) {
+    return Promise.reject(toIoError(error, `tls listen ${hostname}:${options.port}`));
+  }
+}
+
+/**
+ * The TLS capability on Bun's native sockets (every `tls.*` capability).
+ *
+ * `connect` is `Bun.connect({ tls })` with `serverName` (default the host) for SNI and
+ * verification, `caCertificates` added to Bun's bundled roots (or alone, with
+ * `systemCertificates: false`), ALPN and a client certificate; `upgrade` hands a plain stream's
+ * socket to `upgradeTLS` (see `BunTcpStream.handOver` for when it refuses); `listen` is
+ * `Bun.listen({ tls })`, requiring and verifying client certificates with `clientCertificates`.
+ * Failures carry BoringSSL's codes (`CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`,
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`) or `EPROTO` with the library's reason, mapped by
+ * `toTlsIoError`.
+ *
+ * @example
+ * ```ts not-run="it needs a TLS server on the Internet; the conformance suite's tls cases run this on Bun"
+ * import { bunTls } from "@anyrt/bun";
+ * const stream = await bunTls.connect({ hostname: "example.com", port: 443, alpnProtocols: ["http/1.1"] });
+ * console.assert(stream.tls.alpnProtocol === "http/1.1" && stream.tls.peerCertificate !== null);
+ * await stream.close();
+ * ```
+ */
+export const bunTls: Tls = { connect, upgrade, listen };

@@ -1,0 +1,358 @@
+/**
+ * TLS on `node:tls`: connect (reading through `onread` into the TCP stream's adaptive landing, as
+ * plain TCP does), upgrade in place (`tls.connect({ socket })`), listen (`tls.createServer`), with
+ * verification on by default and Node's error codes mapped onto the TLS kinds. Wrapped and
+ * server-side TLS sockets cannot read through `onread` (nodejs/node#35753): they feed their
+ * `'data'` chunks to the same landing.
+ * @module
+ */
+import type { X509Certificate } from "node:crypto";
+import type net from "node:net";
+import { isIP } from "node:net";
+import tls from "node:tls";
+import {
+  IoError,
+  type PeerCertificate,
+  type TcpStream,
+  type Tls,
+  type TlsClientOptions,
+  type TlsConnectOptions,
+  type TlsInfo,
+  type TlsListener,
+  type TlsListenOptions,
+  type TlsStream,
+  type TlsUpgradeOptions,
+} from "@anyrt/core";
+import {
+  AcceptQueue,
+  abortReason,
+  checkTlsConnectOptions,
+  checkTlsListenOptions,
+  checkTlsUpgradeArguments,
+  nativeIoError,
+  peerCertificateOf,
+  QueuedListener,
+  throwIfAborted,
+  tlsFailureKind,
+} from "@anyrt/core/adapter";
+import { toIoError } from "./error.ts";
+import { AdaptiveLanding, addressOf, NodeTcpStream } from "./tcp.ts";
+
+/**
+ * A TLS connection: the Node TCP stream over a `tls.TLSSocket`, with what its handshake settled.
+ * The peer's certificate is taken at once (the socket forgets it once closed) and described on
+ * first use of `tls`: reading its fields costs more than the rest of a connect.
+ */
+class NodeTlsStream extends NodeTcpStream implements TlsStream {
+  readonly #protocol: string | null;
+  readonly #alpnProtocol: string | null;
+  #certificate: X509Certificate | undefined;
+  #info: TlsInfo | null = null;
+
+  constructor(socket: tls.TLSSocket, landing: AdaptiveLanding) {
+    super(socket, landing, `tls ${socket.remoteAddress ?? ""}:${socket.remotePort ?? 0}`);
+    this.#protocol = socket.getProtocol() ?? null;
+    this.#alpnProtocol = typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null;
+    this.#certificate = socket.getPeerX509Certificate();
+  }
+
+  get tls(): TlsInfo {
+    if (this.#info === null) {
+      const certificate = this.#certificate;
+      this.#certificate = undefined;
+      this.#info = Object.freeze({
+        protocol: this.#protocol,
+        alpnProtocol: this.#alpnProtocol,
+        peerCertificate: certificate === undefined ? null : describe(certificate),
+      });
+    }
+    return this.#info;
+  }
+}
+
+function describe(certificate: X509Certificate): PeerCertificate {
+  return peerCertificateOf({
+    subject: certificate.subject,
+    issuer: certificate.issuer,
+    validFrom: certificate.validFrom,
+    validTo: certificate.validTo,
+    fingerprint256: certificate.fingerprint256,
+    subjectAltName: certificate.subjectAltName,
+  });
+}
+
+/**
+ * The `IoError` of a failure during a handshake (`handshaking`) or after it: Node's TLS codes and
+ * OpenSSL's verification codes by core's table, everything else by the errno table.
+ */
+function tlsIoError(error: unknown, operation: string, handshaking: boolean): IoError {
+  const kind = tlsFailureKind(error, handshaking);
+  if (kind === undefined) return toIoError(error, operation);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return nativeIoError(kind, operation, typeof code === "string" ? code : String(message), error);
+}
+
+/**
+ * `make()`, whose failure means that OpenSSL could not load a certificate or key that looked like
+ * PEM: `InvalidInput`, as a malformed argument is.
+ */
+function loading<T>(operation: string, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new IoError("InvalidInput", `${operation}: a certificate or key cannot be loaded (${detail})`, {
+      cause: error,
+    });
+  }
+}
+
+/** Secure contexts by their trust and client certificate, so that repeated connects parse no PEM again. */
+const contexts = new Map<string, tls.SecureContext>();
+const CONTEXT_CACHE_SIZE = 32;
+
+/**
+ * The secure context of a client's trust and certificate: the system's CAs (Node's bundled store)
+ * plus `caCertificates`, or only those; the client certificate for mutual TLS. Cached, least
+ * recently used first out: making one parses every certificate.
+ */
+function clientContext(options: TlsClientOptions, operation: string): tls.SecureContext {
+  const system = options.systemCertificates ?? true;
+  const extra = options.caCertificates ?? [];
+  const client = options.clientCertificate;
+  const key = JSON.stringify([system, extra, client?.certificate ?? null, client?.key ?? null]);
+  const cached = contexts.get(key);
+  if (cached !== undefined) {
+    contexts.delete(key);
+    contexts.set(key, cached);
+    return cached;
+  }
+  const made = loading(operation, () =>
+    tls.createSecureContext({
+      ...(extra.length > 0 ? { ca: system ? [...tls.rootCertificates, ...extra] : [...extra] } : {}),
+      ...(client === undefined ? {} : { cert: client.certificate, key: client.key }),
+    }),
+  );
+  contexts.set(key, made);
+  if (contexts.size > CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value as string);
+  return made;
+}
+
+/**
+ * `tls.connect`'s options for a client: `name` is verified (SNI is sent for a host name, never for
+ * an IP literal, as RFC 6066 says), and nothing but the dangerous flag turns verification off.
+ */
+function clientOptions(options: TlsClientOptions, name: string, operation: string): tls.ConnectionOptions {
+  return {
+    secureContext: clientContext(options, operation),
+    ...(isIP(name) === 0 ? { servername: name } : {}),
+    checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(name, certificate),
+    rejectUnauthorized: options.dangerouslyAcceptInvalidCertificates !== true,
+    ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
+  };
+}
+
+/**
+ * Waits for `socket`'s handshake: resolves with the stream once `'secureConnect'` fired, rejects
+ * with the mapped failure (or the signal's reason, destroying the socket).
+ */
+function handshake(
+  socket: tls.TLSSocket,
+  landing: AdaptiveLanding,
+  what: string,
+  signal: AbortSignal | undefined,
+): Promise<TlsStream> {
+  return new Promise<TlsStream>((resolve, reject) => {
+    const cleanup = () => {
+      socket.off("secureConnect", onSecure);
+      socket.off("error", onError);
+      socket.off("close", onClose);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onSecure = () => {
+      cleanup();
+      resolve(new NodeTlsStream(socket, landing));
+    };
+    const onError = (error: unknown) => {
+      cleanup();
+      socket.destroy();
+      reject(tlsIoError(error, what, true));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new IoError("ConnectionAborted", `${what}: the connection closed during the handshake`));
+    };
+    const onAbort = () => {
+      cleanup();
+      socket.destroy();
+      reject(abortReason(signal as AbortSignal));
+    };
+    socket.once("secureConnect", onSecure);
+    socket.once("error", onError);
+    socket.once("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Feeds a socket that cannot use `onread` into `landing` through its `'data'` events. */
+function feed(socket: tls.TLSSocket, landing: AdaptiveLanding): void {
+  socket.on("data", (chunk: Buffer) => {
+    if (!landing.onread.callback(chunk.length, chunk)) socket.pause();
+  });
+}
+
+/** Connects with TCP, then runs the client handshake. */
+function connect(options: TlsConnectOptions): Promise<TlsStream> {
+  try {
+    checkTlsConnectOptions(options);
+    throwIfAborted(options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const { port, signal } = options;
+  const what = `tls connect ${hostname}:${port}`;
+  const landing = new AdaptiveLanding(() => `tls ${hostname}:${port}`);
+  let socket: tls.TLSSocket;
+  try {
+    socket = tls.connect({
+      host: hostname,
+      port,
+      allowHalfOpen: true,
+      noDelay: options.noDelay ?? true,
+      onread: landing.onread,
+      ...clientOptions(options, options.serverName ?? hostname, what),
+    } as tls.ConnectionOptions);
+  } catch (error) {
+    return Promise.reject(tlsIoError(error, what, true));
+  }
+  return handshake(socket, landing, what, signal);
+}
+
+/** Takes a plaintext stream over and runs the client handshake on its socket. */
+async function upgrade(stream: TcpStream, options: TlsUpgradeOptions = {}): Promise<TlsStream> {
+  checkTlsUpgradeArguments(stream, options);
+  throwIfAborted(options.signal);
+  const operation = "tls upgrade";
+  if (!(stream instanceof NodeTcpStream) || stream instanceof NodeTlsStream) {
+    throw new IoError("InvalidInput", `${operation}: stream must be a plaintext TcpStream of @anyrt/node`);
+  }
+  // Bytes accepted but still in Node's buffer go out in plaintext, before the handshake.
+  await stream.flush(options.signal === undefined ? undefined : { signal: options.signal });
+  const taken = NodeTcpStream.takeOver(stream, operation, NodeTlsStream);
+  const { socket: plain, remoteAddress } = taken;
+  const what = `${operation} ${remoteAddress.hostname}:${remoteAddress.port}`;
+  if (taken.unread > 0) {
+    // A TLS server never speaks first: received bytes nobody read are not TLS.
+    plain.destroy();
+    throw new IoError(
+      "InvalidData",
+      `${what}: ${taken.unread} received bytes were not read before the upgrade, and a TLS server never sends first`,
+    );
+  }
+  const landing = new AdaptiveLanding(() => `tls ${remoteAddress.hostname}:${remoteAddress.port}`);
+  let socket: tls.TLSSocket;
+  try {
+    socket = tls.connect({
+      socket: plain,
+      allowHalfOpen: true,
+      ...clientOptions(options, options.serverName ?? remoteAddress.hostname, what),
+    } as tls.ConnectionOptions);
+  } catch (error) {
+    plain.destroy();
+    throw tlsIoError(error, what, true);
+  }
+  feed(socket, landing);
+  return handshake(socket, landing, what, options.signal);
+}
+
+/** Binds and listens; accepted streams completed their handshake. */
+function listen(options: TlsListenOptions): Promise<TlsListener> {
+  try {
+    checkTlsListenOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const hostname = options.hostname ?? "127.0.0.1";
+  const backlog = options.backlog ?? 511;
+  const what = `tls listen ${hostname}:${options.port}`;
+  let server: tls.Server;
+  try {
+    const mutual = options.clientCertificates;
+    server = loading(what, () =>
+      tls.createServer({
+        cert: options.certificate,
+        key: options.key,
+        allowHalfOpen: true,
+        ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
+        ...(mutual === undefined
+          ? {}
+          : { requestCert: true, rejectUnauthorized: true, ca: [...mutual.caCertificates] }),
+      }),
+    );
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise<TlsListener>((resolve, reject) => {
+    const onError = (error: unknown) => {
+      server.close();
+      reject(toIoError(error, what));
+    };
+    server.once("error", onError);
+    server.listen({ host: hostname, port: options.port, backlog }, () => {
+      server.off("error", onError);
+      resolve(listenerOf(server, backlog));
+    });
+  });
+}
+
+/**
+ * The listener of a TLS server: handshaken connections wait in the kit's bounded accept queue.
+ * Closing it stops listening and ends the handshakes still under way; it does not wait for the
+ * connections it handed out (Node's `server.close` callback would), which stay open.
+ */
+function listenerOf(server: tls.Server, backlog: number): TlsListener {
+  const address = server.address() as { address: string; port: number; family: string };
+  const localAddress = addressOf(address.address, address.port, address.family);
+  const queue = new AcceptQueue<NodeTlsStream>(`accept on ${localAddress.hostname}:${localAddress.port}`, backlog);
+  // Connections still in their handshake, by the peer's endpoint: a client that went quiet (or
+  // half-closed, which allowHalfOpen keeps open) would otherwise outlive the listener.
+  const handshaking = new Map<string, net.Socket>();
+  const endpoint = (socket: net.Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
+  server.on("connection", (raw: net.Socket) => {
+    const key = endpoint(raw);
+    handshaking.set(key, raw);
+    raw.once("close", () => {
+      if (handshaking.get(key) === raw) handshaking.delete(key);
+    });
+  });
+  // A client whose handshake failed is never handed out. Node leaves its socket open once
+  // someone listens for this event.
+  server.on("tlsClientError", (_error: Error, socket: tls.TLSSocket) => socket.destroy());
+  server.on("secureConnection", (socket: tls.TLSSocket) => {
+    handshaking.delete(endpoint(socket));
+    if (queue.refusing) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    let label = "tls";
+    const landing = new AdaptiveLanding(() => label);
+    feed(socket, landing);
+    const stream = new NodeTlsStream(socket, landing);
+    label = stream.label;
+    queue.push(stream);
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close();
+      for (const raw of handshaking.values()) raw.destroy();
+      handshaking.clear();
+      // The listening handle is closed by the next turn of the event loop.
+      setImmediate(resolve);
+    });
+  return new QueuedListener(localAddress, queue, stop);
+}
+
+/** The TLS part on `node:tls`. */
+export const nodeTls: Tls = { connect, upgrade, listen };

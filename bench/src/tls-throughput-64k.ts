@@ -1,0 +1,168 @@
+/**
+ * `tls-throughput-64k`: 256 MiB over a TLS connection on loopback in 64 KiB writes, read with one
+ * reused 64 KiB buffer by the connecting side; anyrt's `TlsStream` pair (`tls.listen` writes,
+ * `tls.connect` reads) against the runtime's fastest native TLS path: on Node `node:tls` with the
+ * client reading through `onread`. Runtimes whose adapter does not declare TLS report why; their
+ * native rows (Deno's `connectTls`, Bun's `Bun.connect({ tls })`) go in `nativeBaselines`.
+ * @module
+ */
+import tls from "node:tls";
+import type { Runtime, TlsStream } from "@anyrt/core";
+import {
+  type Benchmark,
+  type BenchSettings,
+  type Extra,
+  megabytesPerSecond,
+  now,
+  type Sample,
+  scaled,
+} from "./harness.ts";
+import { adapterName, host, loadAdapterRuntime } from "./host.ts";
+import { readCounting, writeRepeated } from "./loops.ts";
+import { HOST, writeNative } from "./tcp-native.ts";
+import { certificates, listenNativeTls, nativeClientContext, stopServer } from "./tls-native.ts";
+
+const CHUNK = 64 * 1024;
+
+/** A connected anyrt TLS pair: `client` from `connect`, `server` from `accept`. */
+async function anyrtPair(runtime: Runtime): Promise<{ client: TlsStream; server: TlsStream; close(): Promise<void> }> {
+  const { server: certified, ca } = await certificates();
+  const listener = await runtime.tls.listen({ hostname: HOST, port: 0, ...certified });
+  const [client, server] = await Promise.all([
+    runtime.tls.connect({
+      hostname: HOST,
+      port: listener.localAddress.port,
+      caCertificates: [ca],
+      systemCertificates: false,
+    }),
+    listener.accept(),
+  ]);
+  return {
+    client,
+    server,
+    close: async () => {
+      await Promise.all([client.close(), server.close()]);
+      await listener.close();
+    },
+  };
+}
+
+async function anyrtThroughput(runtime: Runtime, total: number, reader: "client" | "server"): Promise<number> {
+  const pair = await anyrtPair(runtime);
+  try {
+    const [writer, readerStream] = reader === "client" ? [pair.server, pair.client] : [pair.client, pair.server];
+    const chunk = new Uint8Array(CHUNK).fill(7);
+    const start = now();
+    const [, received] = await Promise.all([
+      writeRepeated(writer, chunk, total),
+      readCounting(readerStream, new Uint8Array(CHUNK), total),
+    ]);
+    const elapsed = now() - start;
+    if (received !== total) throw new Error(`tls-throughput-64k: read ${received} of ${total} bytes`);
+    return megabytesPerSecond(total, elapsed);
+  } finally {
+    await pair.close();
+  }
+}
+
+/** node:tls on both ends: the server writes, the client reads with `onread` or `'data'` events. */
+async function nodeTlsThroughput(total: number, mode: "onread" | "data"): Promise<number> {
+  let accept: (socket: tls.TLSSocket) => void = () => {};
+  const accepted = new Promise<tls.TLSSocket>((resolve) => {
+    accept = resolve;
+  });
+  const { server, port } = await listenNativeTls((socket) => accept(socket));
+  let received = 0;
+  let finish = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const count = (n: number): true => {
+    received += n;
+    if (received >= total) finish();
+    return true;
+  };
+  const options: tls.ConnectionOptions = {
+    host: HOST,
+    port,
+    servername: "localhost",
+    secureContext: await nativeClientContext(),
+    ...(mode === "onread" ? { onread: { buffer: Buffer.alloc(CHUNK), callback: count } } : {}),
+  };
+  const client = tls.connect(options);
+  if (mode === "data") client.on("data", (data: Buffer) => count(data.length));
+  await new Promise<void>((resolve) => client.once("secureConnect", () => resolve()));
+  const socket = await accepted;
+  const start = now();
+  await Promise.all([writeNative(socket, Buffer.alloc(CHUNK, 7), total), done]);
+  const elapsed = now() - start;
+  client.destroy();
+  socket.destroy();
+  await stopServer(server);
+  return megabytesPerSecond(total, elapsed);
+}
+
+/** The runtime's native baseline and the other native variants measured next to it. */
+function nativeBaselines(total: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
+  const nodeTls = (api: string, candidate: boolean): Extra => ({
+    kind: "baseline",
+    api,
+    sample: () => nodeTlsThroughput(total, "data"),
+    candidate,
+  });
+  switch (host.runtime) {
+    case "node":
+      return {
+        api: "node:tls, client reads with connect({ onread }) into a reused 64 KiB buffer",
+        sample: () => nodeTlsThroughput(total, "onread"),
+        extras: { "data-events": nodeTls("node:tls 'data' events", false) },
+      };
+    // Deno's and Bun's own TLS paths (Deno.connectTls, Bun.connect({ tls })) belong here with
+    // their adapters' TLS; until then their node:tls is the baseline.
+    case "deno":
+      return {
+        api: "node:tls in Deno, 'data' events",
+        sample: () => nodeTlsThroughput(total, "data"),
+        extras: {},
+      };
+    case "bun":
+      return {
+        api: "node:tls in Bun, 'data' events",
+        sample: () => nodeTlsThroughput(total, "data"),
+        extras: {},
+      };
+  }
+}
+
+export async function createTlsThroughput64k(settings: BenchSettings): Promise<Benchmark> {
+  const total = scaled(settings, 4096, 16) * CHUNK; // 256 MiB at scale 1
+  const runtime = await loadAdapterRuntime();
+  const baselines = nativeBaselines(total);
+  const common = {
+    name: "tls-throughput-64k",
+    unit: "MB/s",
+    higherIsBetter: true,
+    target: 0.95,
+    adapter: adapterName,
+    anyrtApi: "TlsStream: accepted stream writes, connected stream reads",
+    nativeApi: baselines.api,
+    native: baselines.sample,
+    params: { bytes: total, chunkBytes: CHUNK },
+  };
+  if (typeof runtime === "string") return { ...common, anyrt: runtime, extras: baselines.extras };
+  if (!runtime.supports("tls.connect") || !runtime.supports("tls.listen")) {
+    return { ...common, anyrt: `${adapterName} does not declare tls.connect and tls.listen`, extras: baselines.extras };
+  }
+  return {
+    ...common,
+    anyrt: () => anyrtThroughput(runtime, total, "client"),
+    extras: {
+      ...baselines.extras,
+      "anyrt-server-reads": {
+        kind: "anyrt",
+        api: "anyrt, connected stream writes, accepted stream reads",
+        sample: () => anyrtThroughput(runtime, total, "server"),
+      },
+    },
+  };
+}
