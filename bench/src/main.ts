@@ -29,17 +29,17 @@ import { createLines100mb } from "./lines-100mb.ts";
 import { createPgInsert10k } from "./pg-insert-10k.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
-import { type BenchReport, renderBenchHtml } from "./report-html.ts";
 import { createRedisPipeline } from "./redis-pipeline.ts";
+import { type BenchReport, renderBenchHtml } from "./report-html.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
 import { createTcpScaling1k, createTcpScaling5k, createTcpScaling10k } from "./tcp-scaling.ts";
 import { createTcpThroughput64k } from "./tcp-throughput-64k.ts";
-import { createUdpPingpong } from "./udp-pingpong.ts";
-import { createUnixThroughput64k } from "./unix-throughput-64k.ts";
 import { createTlsHandshakes } from "./tls-handshakes.ts";
 import { createTlsThroughput64k } from "./tls-throughput-64k.ts";
+import { createUdpPingpong } from "./udp-pingpong.ts";
+import { createUnixThroughput64k } from "./unix-throughput-64k.ts";
 import { workerdBenchmarks } from "./workerd-host.ts";
 
 const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark | Promise<Benchmark>>> = {

@@ -8,8 +8,8 @@
  * @module
  */
 import * as auto from "@anyrt/auto";
-import { type StressScale, type StressSize, stressScales } from "@anyrt/conformance/stress";
 import type { TlsPeersDescription } from "@anyrt/conformance";
+import { type StressScale, type StressSize, stressScales } from "@anyrt/conformance/stress";
 import { workerdConformanceTarget } from "@anyrt/workerd/conformance";
 import { runTargets } from "./driver.ts";
 

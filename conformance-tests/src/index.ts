@@ -21,13 +21,13 @@ export {
   type TcpStreamPair,
 } from "./case.ts";
 export { cases } from "./cases/index.ts";
+export { type CertifiedKey, makeTestCertificates, type TestCertificates } from "./fixtures/certificates.ts";
 export {
   answerDnsQuery,
   DNS_TEST_SILENT_NAME,
   DNS_TEST_ZONE,
   dnsTestRecords,
 } from "./fixtures/dns-zone.ts";
-export { type CertifiedKey, makeTestCertificates, type TestCertificates } from "./fixtures/certificates.ts";
 export {
   describeTlsPeers,
   PLAINTEXT_ANSWER,
@@ -54,8 +54,8 @@ export {
   type RendezvousAddress,
   rendezvousToken,
   restrictRuntime,
-  unixPairTargets,
   tlsPairTarget,
+  unixPairTargets,
   usesStreamPair,
   withDnsServer,
 } from "./targets.ts";

@@ -10,6 +10,6 @@ export { bunFs } from "./fs.ts";
 export { bunProcesses } from "./process.ts";
 export { type BunRuntimeOptions, bunCapabilities, bunFacts, bunRuntime, createBunRuntime } from "./runtime.ts";
 export { bunTcp } from "./tcp.ts";
+export { bunTls } from "./tls.ts";
 export { bunUdp } from "./udp.ts";
 export { bunUnix } from "./unix.ts";
-export { bunTls } from "./tls.ts";

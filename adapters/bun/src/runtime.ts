@@ -9,9 +9,9 @@ import { bunDns } from "./dns.ts";
 import { bunFs } from "./fs.ts";
 import { bunProcesses } from "./process.ts";
 import { bunTcp } from "./tcp.ts";
+import { bunTls } from "./tls.ts";
 import { bunUdp } from "./udp.ts";
 import { bunUnix, maxUnixPathBytes } from "./unix.ts";
-import { bunTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Bun: every capability anyrt defines but one, all on Bun's

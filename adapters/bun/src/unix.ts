@@ -92,7 +92,9 @@ async function listen(options: UnixListenOptions): Promise<UnixListener> {
       socket.terminate();
       return;
     }
-    queue.push(new AddressedUnixStream(BunTcpStream.adopt(socket, new BunTcpStream(label), label), localAddress, unnamed));
+    queue.push(
+      new AddressedUnixStream(BunTcpStream.adopt(socket, new BunTcpStream(label), label), localAddress, unnamed),
+    );
   };
   let server: Bun.UnixSocketListener<BunTcpStream>;
   try {

@@ -11,6 +11,6 @@ export { denoFs } from "./fs.ts";
 export { denoProcesses } from "./process.ts";
 export { createDenoRuntime, type DenoRuntimeOptions, denoCapabilities, denoFacts, denoRuntime } from "./runtime.ts";
 export { denoTcp } from "./tcp.ts";
+export { denoTls } from "./tls.ts";
 export { createDenoUdp, denoHasUdp } from "./udp.ts";
 export { createDenoUnix } from "./unix.ts";
-export { denoTls } from "./tls.ts";

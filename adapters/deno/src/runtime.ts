@@ -15,9 +15,9 @@ import { denoDns } from "./dns.ts";
 import { denoFs } from "./fs.ts";
 import { createDenoProcesses } from "./process.ts";
 import { createDenoTcp } from "./tcp.ts";
+import { createDenoTls } from "./tls.ts";
 import { createDenoUdp, denoHasUdp } from "./udp.ts";
 import { createDenoUnix, maxUnixPathBytes } from "./unix.ts";
-import { createDenoTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Deno 2.

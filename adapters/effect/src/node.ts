@@ -10,15 +10,15 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { checkContext } from "./arguments.ts";
 import { effectNodeTcp } from "./node-tcp.ts";
+import { effectNodeTls } from "./node-tls.ts";
 import { effectNodeUdp } from "./node-udp.ts";
 import { effectNodeUnix, maxUnixPathBytes } from "./node-unix.ts";
-import { effectNodeTls } from "./node-tls.ts";
 import { createEffectRuntime } from "./runtime.ts";
 
 export { effectNodeTcp } from "./node-tcp.ts";
+export { effectNodeTls } from "./node-tls.ts";
 export { effectNodeUdp } from "./node-udp.ts";
 export { effectNodeUnix } from "./node-unix.ts";
-export { effectNodeTls } from "./node-tls.ts";
 
 /**
  * The Effect runtime on Node over `context` (which should hold `@effect/platform-node`'s

@@ -13,10 +13,10 @@ import {
   type Runtime,
   type Tcp,
   type TcpFacts,
+  type Tls,
   type Udp,
   type Unix,
   type UnixFacts,
-  type Tls,
 } from "@anyrt/core";
 import { checkObject, checkOptions, checkText } from "@anyrt/core/adapter";
 import * as Context from "effect/Context";

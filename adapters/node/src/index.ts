@@ -10,6 +10,6 @@ export { nodeFs } from "./fs.ts";
 export { nodeProcesses } from "./process.ts";
 export { createNodeRuntime, type NodeRuntimeOptions, nodeCapabilities, nodeFacts, nodeRuntime } from "./runtime.ts";
 export { nodeTcp } from "./tcp.ts";
+export { nodeTls } from "./tls.ts";
 export { nodeUdp } from "./udp.ts";
 export { nodeUnix } from "./unix.ts";
-export { nodeTls } from "./tls.ts";

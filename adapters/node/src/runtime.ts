@@ -10,9 +10,9 @@ import { nodeDns } from "./dns.ts";
 import { nodeFs } from "./fs.ts";
 import { nodeProcesses } from "./process.ts";
 import { nodeTcp } from "./tcp.ts";
+import { nodeTls } from "./tls.ts";
 import { nodeUdp } from "./udp.ts";
 import { maxUnixPathBytes, nodeUnix } from "./unix.ts";
-import { nodeTls } from "./tls.ts";
 
 /**
  * Everything this adapter supports on Node 20 and later. Unix domain sockets are paths of

@@ -22,9 +22,9 @@ import { splitCases } from "./split.ts";
 import { taskCases } from "./task.ts";
 import { tcpCases } from "./tcp.ts";
 import { timeCases } from "./time.ts";
+import { tlsCases } from "./tls.ts";
 import { udpCases } from "./udp.ts";
 import { unixCases } from "./unix.ts";
-import { tlsCases } from "./tls.ts";
 import { writeCases } from "./write.ts";
 
 /** The whole suite. Ids are unique (checked by the suite's own tests). */

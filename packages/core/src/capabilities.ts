@@ -13,9 +13,9 @@ import { IoError } from "./error.ts";
 import type { Fs } from "./fs.ts";
 import type { Processes } from "./process.ts";
 import type { Tcp, TcpStream } from "./tcp.ts";
+import type { Tls } from "./tls.ts";
 import type { DatagramSocket, Udp } from "./udp.ts";
 import type { Unix } from "./unix.ts";
-import type { Tls } from "./tls.ts";
 import { checkObject, describe } from "./validate.ts";
 
 /** The interface of each part of a runtime, by the part's name: `runtime.tcp` is a `Tcp`. */

@@ -105,6 +105,18 @@ export {
   type Time,
   type Timer,
 } from "./time.ts";
+export type {
+  PeerCertificate,
+  Tls,
+  TlsCertifiedKey,
+  TlsClientOptions,
+  TlsConnectOptions,
+  TlsInfo,
+  TlsListener,
+  TlsListenOptions,
+  TlsStream,
+  TlsUpgradeOptions,
+} from "./tls.ts";
 export {
   type DatagramReceive,
   type DatagramSocket,
@@ -127,18 +139,6 @@ export {
   type UnixListenOptions,
   type UnixStream,
 } from "./unix.ts";
-export type {
-  PeerCertificate,
-  Tls,
-  TlsCertifiedKey,
-  TlsClientOptions,
-  TlsConnectOptions,
-  TlsInfo,
-  TlsListener,
-  TlsListenOptions,
-  TlsStream,
-  TlsUpgradeOptions,
-} from "./tls.ts";
 export * from "./util/index.ts";
 export {
   createVirtualScheduler,

@@ -33,6 +33,7 @@ import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp, TcpConnectOptions, TcpStream } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
+import { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments, type Tls } from "./tls.ts";
 import { checkBindOptions, type Udp } from "./udp.ts";
 import type { Unix } from "./unix.ts";
 import {
@@ -42,7 +43,6 @@ import {
   checkUnixConnectOptions,
   checkUnixListenOptions,
 } from "./validate.ts";
-import { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments, type Tls } from "./tls.ts";
 
 /** The runtimes anyrt knows by id (the ids used in reports). */
 export type RuntimeId = "node" | "deno" | "bun" | "chromium" | "workerd" | (string & {});

@@ -265,13 +265,13 @@ describe("defineRuntime", () => {
       runtime.tls.upgrade(duplex(16)[0] as never, { clientCertificate: client }),
       runtime.tls.listen({ ...server, clientCertificates: { caCertificates: [client.certificate] } }),
     ];
-    const without = runtimeWith(declared(false), { tcp: null }, { tls });
+    const without = runtimeWith(declared(false), { tcp: null, unix: null }, { tls });
     for (const outcome of calls(without)) {
       const error = await Promise.resolve(outcome).catch((e: unknown) => e);
       expect(isIoError(error, "Unsupported") && error.message.includes("tls.clientCertificates")).toBe(true);
     }
     expect(await without.tls.listen(server)).toBe("listening");
-    const withIt = runtimeWith(declared(true), { tcp: null }, { tls });
+    const withIt = runtimeWith(declared(true), { tcp: null, unix: null }, { tls });
     expect(await Promise.all(calls(withIt))).toEqual(["connected", "upgraded", "listening"]);
   });
 

@@ -203,6 +203,7 @@ describe("tcp.connect by name", () => {
           socketOptions: false,
           keepAliveDelay: false,
         },
+        tls: false,
         fs: false,
         process: false,
         blocking: false,
