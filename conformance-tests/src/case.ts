@@ -27,6 +27,14 @@ export type Requirement =
   | "tcp.closedPort"
   | "dns.testServer";
 
+/** Where a test DNS server listens ({@link Fixture.dnsServer}). */
+export interface DnsServerAddress {
+  /** Its IP address (`"127.0.0.1"`). */
+  readonly hostname: string;
+  /** Its UDP port. */
+  readonly port: number;
+}
+
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
   /** One end. */
@@ -96,7 +104,7 @@ export interface Fixture {
    * which the `dns/*` record cases point `records` at with its `nameServer` option. The Node,
    * Deno and Bun drivers start one; without it those cases are unsupported.
    */
-  readonly dnsServer?: { readonly hostname: string; readonly port: number } | undefined;
+  readonly dnsServer?: DnsServerAddress | undefined;
 }
 
 /**
@@ -172,7 +180,7 @@ export interface CaseContext {
   /** The programs for the `process/*` cases. */
   readonly programs: ConformancePrograms;
   /** The fixture's DNS server ({@link Fixture.dnsServer}); needs `"dns.testServer"`. */
-  readonly dnsServer: { readonly hostname: string; readonly port: number } | undefined;
+  readonly dnsServer: DnsServerAddress | undefined;
   /** An AbortSignal that aborts when the case times out. */
   readonly signal: AbortSignal;
 }
