@@ -30,6 +30,14 @@ export type Requirement =
   | "dns.testServer"
   | "tls.peers";
 
+/** Where a test DNS server listens ({@link Fixture.dnsServer}). */
+export interface DnsServerAddress {
+  /** Its IP address (`"127.0.0.1"`). */
+  readonly hostname: string;
+  /** Its UDP port. */
+  readonly port: number;
+}
+
 /** A connected pair of byte streams with what the pair can do. */
 export interface StreamPair {
   /** One end. */
@@ -99,7 +107,7 @@ export interface Fixture {
    * which the `dns/*` record cases point `records` at with its `nameServer` option. The Node,
    * Deno and Bun drivers start one; without it those cases are unsupported.
    */
-  readonly dnsServer?: { readonly hostname: string; readonly port: number } | undefined;
+  readonly dnsServer?: DnsServerAddress | undefined;
   /**
    * The TLS peers the `tls/*` cases connect to. When absent, the suite starts them through the
    * runtime for each case if it declares `tls.listen`, `tcp.listen` and `tcp.connect`; a host
@@ -183,7 +191,7 @@ export interface CaseContext {
   /** The programs for the `process/*` cases. */
   readonly programs: ConformancePrograms;
   /** The fixture's DNS server ({@link Fixture.dnsServer}); needs `"dns.testServer"`. */
-  readonly dnsServer: { readonly hostname: string; readonly port: number } | undefined;
+  readonly dnsServer: DnsServerAddress | undefined;
   /** An AbortSignal that aborts when the case times out. */
   readonly signal: AbortSignal;
 }

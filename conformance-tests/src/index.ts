@@ -14,6 +14,7 @@ export {
   type ConformancePrograms,
   type ConformanceTarget,
   DEFAULT_PAIR_BUFFERING,
+  type DnsServerAddress,
   type Fixture,
   type Requirement,
   type RunResult,

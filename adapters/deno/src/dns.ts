@@ -5,6 +5,7 @@
  * `node:` module, imported on first use.
  * @module
  */
+
 import {
   type Dns,
   type DnsAddress,
@@ -25,7 +26,7 @@ import {
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
-/** The part of `node:dns/promises` used here (this package compiles without Node's types). */
+/** The part of `node:dns/promises` used here (this package compiles with Deno's types only). */
 interface NodeDnsPromises {
   lookup(
     hostname: string,
@@ -33,7 +34,11 @@ interface NodeDnsPromises {
   ): Promise<{ address: string; family: number }[]>;
 }
 
-/** In a variable, so that the compiler leaves the module (and its missing types) to Deno. */
+/**
+ * In a variable, so that neither `tsc` nor `deno check` looks for Node's type declarations (the
+ * adapter compiles with Deno's only); `deno publish` warns that it cannot rewrite this import,
+ * which, naming a built-in module, needs no rewriting (scripts/jsr.mjs expects that warning).
+ */
 const nodeDnsSpecifier = "node:dns/promises";
 let nodeDns: Promise<NodeDnsPromises> | undefined;
 
@@ -41,9 +46,9 @@ async function lookup(hostname: string, options?: DnsLookupOptions): Promise<rea
   checkLookupArguments(hostname, options);
   const signal = options?.signal;
   nodeDns ??= import(nodeDnsSpecifier) as Promise<NodeDnsPromises>;
-  const resolver = await nodeDns;
+  const { lookup: nodeLookup } = await nodeDns;
   const found = await raceSignal(
-    resolver.lookup(hostname, { all: true, family: options?.family ?? 0, order: "verbatim" }),
+    nodeLookup(hostname, { all: true, family: options?.family ?? 0, order: "verbatim" }),
     signal,
   ).catch((error: unknown) => {
     if (signal?.aborted) throw error;

@@ -19,7 +19,9 @@ import { openConnection, serve } from "./node-tcp.ts";
 import { openSocketStream, type SocketDetails } from "./socket-stream.ts";
 
 /** The longest socket path this platform accepts, in bytes: `sun_path` less its NUL. */
-export const maxUnixPathBytes = process.platform === "linux" ? 107 : 103;
+export function maxUnixPathBytes(): number {
+  return process.platform === "linux" ? 107 : 103;
+}
 
 const unnamed: UnixAddress = Object.freeze({ path: "" });
 const noAddress = Object.freeze({ hostname: "", port: 0, family: 4 as const });
@@ -55,7 +57,7 @@ export function effectNodeUnix(context: Context.Context<never>): Unix {
   return {
     async connect(options: UnixConnectOptions): Promise<UnixStream> {
       checkUnixConnectOptions(options);
-      checkUnixPath("connect", options.path, maxUnixPathBytes);
+      checkUnixPath("connect", options.path, maxUnixPathBytes());
       const { path } = options;
       const stream = await openConnection(run, context, { path }, `unix ${path}`, detailsOf, options.signal);
       return new AddressedUnixStream(stream as VectoredDuplex, unnamed, Object.freeze({ path }));
@@ -63,7 +65,7 @@ export function effectNodeUnix(context: Context.Context<never>): Unix {
 
     async listen(options: UnixListenOptions): Promise<UnixListener> {
       checkUnixListenOptions(options);
-      checkUnixPath("listen", options.path, maxUnixPathBytes);
+      checkUnixPath("listen", options.path, maxUnixPathBytes());
       const { path } = options;
       const local: UnixAddress = Object.freeze({ path });
       const label = `unix ${path}`;

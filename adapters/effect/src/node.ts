@@ -55,7 +55,7 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
     },
     ...(process.platform === "win32"
       ? {}
-      : { unix: { unix: effectNodeUnix(context), facts: { maxPathBytes: maxUnixPathBytes } } }),
+      : { unix: { unix: effectNodeUnix(context), facts: { maxPathBytes: maxUnixPathBytes() } } }),
     tls: {
       tls: effectNodeTls(context),
       capabilities: {

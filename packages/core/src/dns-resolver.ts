@@ -20,9 +20,27 @@ export interface ResolverLike {
   /** Canonical names. */
   resolveCname(name: string): Promise<string[]>;
   /** Mail exchanges. */
-  resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
+  resolveMx(name: string): Promise<
+    {
+      /** The mail server, maybe with a trailing dot. */
+      exchange: string;
+      /** Its preference. */
+      priority: number;
+    }[]
+  >;
   /** Services. */
-  resolveSrv(name: string): Promise<{ name: string; port: number; priority: number; weight: number }[]>;
+  resolveSrv(name: string): Promise<
+    {
+      /** The target host, maybe with a trailing dot. */
+      name: string;
+      /** The service's port. */
+      port: number;
+      /** The priority. */
+      priority: number;
+      /** The weight. */
+      weight: number;
+    }[]
+  >;
   /** Text records, each as its strings. */
   resolveTxt(name: string): Promise<string[][]>;
   /** Replaces the name servers (`"127.0.0.1:5353"`, `"[::1]:53"`). */

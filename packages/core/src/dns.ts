@@ -76,7 +76,10 @@ export interface DnsTxtRecord {
 
 /** A record of type `T`: `DnsRecordOf<"SRV">` is a {@link DnsSrvRecord}. */
 export type DnsRecordOf<T extends DnsRecordType> = T extends "A" | "AAAA"
-  ? DnsAddressRecord & { readonly type: T }
+  ? DnsAddressRecord & {
+      /** `"A"` or `"AAAA"`, as asked. */
+      readonly type: T;
+    }
   : T extends "CNAME"
     ? DnsCnameRecord
     : T extends "MX"

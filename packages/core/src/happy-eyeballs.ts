@@ -62,9 +62,6 @@ export function interleaveAddresses(addresses: readonly DnsAddress[]): DnsAddres
   return order;
 }
 
-/** The connect of one address, as the adapter (behind its gate) does it. */
-type ConnectAddress = (options: TcpConnectOptions) => Promise<TcpStream>;
-
 /**
  * Connects to `options.hostname` (a name) with Happy Eyeballs: resolves it with `lookup` (or
  * `happyEyeballs.lookup`), then races staggered attempts over the interleaved addresses through
@@ -74,7 +71,7 @@ type ConnectAddress = (options: TcpConnectOptions) => Promise<TcpStream>;
  * signal's reason when `options.signal` aborts (no stream is left open either way).
  */
 export async function connectHappyEyeballs(
-  connect: ConnectAddress,
+  connect: (options: TcpConnectOptions) => Promise<TcpStream>,
   lookup: Lookup,
   scheduler: Scheduler,
   options: TcpConnectOptions,
@@ -123,7 +120,7 @@ function everyAttemptFailed(
 
 /** The staggered race of RFC 8305 section 5 over `order`. */
 function race(
-  connect: ConnectAddress,
+  connect: (options: TcpConnectOptions) => Promise<TcpStream>,
   scheduler: Scheduler,
   options: TcpConnectOptions,
   order: readonly DnsAddress[],

@@ -67,6 +67,7 @@ export class AddressedUnixStream implements UnixStream {
     return this.#stream.close();
   }
 
+  /** Closes the stream (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
