@@ -307,7 +307,7 @@ describe("defineRuntime", () => {
       { ...nothing, fs: { available: "yes" } },
       { ...nothing, fs: {} },
       { ...nothing, fs: { available: true, watch: true } },
-      { ...nothing, tls: false },
+      { ...nothing, quic: false },
       { ...nothing, process: { available: false, signals: true } },
       { ...everything, tcp: { ...everything.tcp, socketOptions: false } },
     ];
