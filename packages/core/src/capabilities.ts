@@ -192,6 +192,43 @@ export const capabilityTable = {
       ],
       needs: ["tls.connect"],
     },
+    acceptInvalidCertificates: {
+      summary:
+        "`dangerouslyAcceptInvalidCertificates: true` turns certificate verification off for one client connection (connect and upgrade); undeclared, the option fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [
+        { method: "connect", argument: 0, option: "dangerouslyAcceptInvalidCertificates" },
+        { method: "upgrade", argument: 1, option: "dangerouslyAcceptInvalidCertificates" },
+      ],
+      needs: ["tls.connect"],
+    },
+    alpn: {
+      summary:
+        "`alpnProtocols` offers protocols in the handshake (connect, upgrade, listen) and the stream reports the one agreed; undeclared, the option fails rather than being ignored.",
+      gates: [],
+      objectGates: [],
+      optionGates: [
+        { method: "connect", argument: 0, option: "alpnProtocols" },
+        { method: "upgrade", argument: 1, option: "alpnProtocols" },
+        { method: "listen", argument: 0, option: "alpnProtocols" },
+      ],
+      needs: ["tls.connect"],
+    },
+    distinctFailures: {
+      summary:
+        "A failed handshake says why: `UntrustedCertificate`, `CertificateNameMismatch`, `ExpiredCertificate`, `InvalidData` for a peer not speaking TLS, `HandshakeFailed` otherwise; undeclared, any of them may be reported as `HandshakeFailed`.",
+      gates: [],
+      objectGates: [],
+      needs: ["tls.connect"],
+    },
+    perConnectionTrust: {
+      summary:
+        "What a connection trusts is the system store and its own `caCertificates`, so a CA it was not given is untrusted; undeclared, the runtime's configuration decides what is trusted (workerd).",
+      gates: [],
+      objectGates: [],
+      needs: ["tls.connect"],
+    },
     peerCertificate: {
       summary:
         "A TLS stream reports the peer's certificate (`tls.peerCertificate`: subject, issuer, validity, fingerprint, names).",

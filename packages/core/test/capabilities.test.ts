@@ -38,7 +38,18 @@ const nothing: CapabilityDeclaration = {
 };
 const everything: CapabilityManifest = {
   tcp: { connect: true, listen: true, halfClose: true, resetOnClose: true, socketOptions: true, keepAliveDelay: true },
-  tls: { connect: true, upgrade: true, listen: true, clientCertificates: true, peerCertificate: true, halfClose: true },
+  tls: {
+    connect: true,
+    upgrade: true,
+    listen: true,
+    clientCertificates: true,
+    acceptInvalidCertificates: true,
+    alpn: true,
+    distinctFailures: true,
+    perConnectionTrust: true,
+    peerCertificate: true,
+    halfClose: true,
+  },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
   blocking: { available: true },
@@ -118,6 +129,10 @@ describe("the capability table", () => {
       "tls.upgrade",
       "tls.listen",
       "tls.clientCertificates",
+      "tls.acceptInvalidCertificates",
+      "tls.alpn",
+      "tls.distinctFailures",
+      "tls.perConnectionTrust",
       "tls.peerCertificate",
       "tls.halfClose",
       "fs",
@@ -256,7 +271,18 @@ describe("defineRuntime", () => {
     } as unknown as RuntimeParts["tls"];
     const declared = (clientCertificates: boolean): CapabilityDeclaration => ({
       ...nothing,
-      tls: { connect: true, upgrade: true, listen: true, clientCertificates, peerCertificate: false, halfClose: false },
+      tls: {
+        connect: true,
+        upgrade: true,
+        listen: true,
+        clientCertificates,
+        acceptInvalidCertificates: false,
+        alpn: false,
+        distinctFailures: false,
+        perConnectionTrust: false,
+        peerCertificate: false,
+        halfClose: false,
+      },
     });
     const client = { certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") };
     const server = { port: 0, ...client };
