@@ -25,6 +25,7 @@ export { type CertifiedKey, makeTestCertificates, type TestCertificates } from "
 export {
   describeTlsPeers,
   PLAINTEXT_ANSWER,
+  type RuntimeTlsPeers,
   runtimeTlsPeers,
   STARTTLS_GO_AHEAD,
   STARTTLS_GREETING,
