@@ -32,6 +32,7 @@ export {
 export {
   describeTlsPeers,
   PLAINTEXT_ANSWER,
+  type RuntimeTlsPeers,
   runtimeTlsPeers,
   STARTTLS_GO_AHEAD,
   STARTTLS_GREETING,

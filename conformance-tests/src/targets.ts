@@ -143,7 +143,12 @@ export function limitedTarget(target: ConformanceTarget, keep: readonly Capabili
  * Opens a connected TLS pair on 127.0.0.1 through the runtime (`tls.listen` and `tls.connect`):
  * `a` the client, verifying the run's test CA, `b` the accepted server end.
  */
-export async function openTlsPair(runtime: Runtime): Promise<{ readonly a: TlsStream; readonly b: TlsStream }> {
+export async function openTlsPair(runtime: Runtime): Promise<{
+  /** The connecting end. */
+  readonly a: TlsStream;
+  /** The accepted end. */
+  readonly b: TlsStream;
+}> {
   const certificates = await sharedTestCertificates();
   const listener = await runtime.tls.listen({ hostname: "127.0.0.1", port: 0, ...certificates.server });
   try {

@@ -70,7 +70,10 @@ export interface TlsListenOptions extends TcpListenOptions, TlsCertifiedKey {
    * certificates (PEM); a client without one fails its handshake and is never accepted. Without
    * `tls.clientCertificates` the call rejects with `Unsupported`.
    */
-  readonly clientCertificates?: { readonly caCertificates: readonly string[] };
+  readonly clientCertificates?: {
+    /** The CA certificates (PEM) a client's certificate must chain to; at least one. */
+    readonly caCertificates: readonly string[];
+  };
 }
 
 /**
