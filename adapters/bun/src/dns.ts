@@ -6,31 +6,17 @@
  * @module
  */
 import { promises as dns } from "node:dns";
-import {
-  type Dns,
-  type DnsAddress,
-  type DnsLookupOptions,
-  type DnsRecordOf,
-  type DnsRecordsOptions,
-  type DnsRecordType,
-  IoError,
-} from "@anyrt/core";
-import { checkLookupArguments, raceSignal, recordsWithResolver } from "@anyrt/core/adapter";
+import type { Dns, DnsAddress, DnsLookupOptions, DnsRecordOf, DnsRecordsOptions, DnsRecordType } from "@anyrt/core";
+import { lookupAll, recordsWithResolver } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
-async function lookup(hostname: string, options?: DnsLookupOptions): Promise<readonly DnsAddress[]> {
-  checkLookupArguments(hostname, options);
-  const signal = options?.signal;
-  // getaddrinfo runs on a thread and cannot be cancelled: an abort drops its answer.
-  const family = options?.family ?? 0;
-  const found = await raceSignal(
-    Bun.dns.lookup(hostname, { ...(family === 0 ? {} : { family }), backend: "libc" }),
-    signal,
-  ).catch((error: unknown) => {
-    throw signal?.aborted ? error : toIoError(error, `lookup ${hostname}`);
-  });
-  if (found.length === 0) throw new IoError("NotFound", `lookup ${hostname}: the name has no address`);
-  return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
+function lookup(hostname: string, options?: DnsLookupOptions): Promise<readonly DnsAddress[]> {
+  return lookupAll(
+    hostname,
+    options,
+    (name, family) => Bun.dns.lookup(name, { ...(family === 0 ? {} : { family }), backend: "libc" }),
+    toIoError,
+  );
 }
 
 function records<T extends DnsRecordType>(

@@ -19,10 +19,9 @@ import {
 import {
   abortReason,
   bareName,
-  checkLookupArguments,
   checkRecordsArguments,
   DEFAULT_RECORDS_TIMEOUT_MS,
-  raceSignal,
+  lookupAll,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
@@ -43,23 +42,21 @@ const nodeDnsSpecifier = "node:dns/promises";
 let nodeDns: Promise<NodeDnsPromises> | undefined;
 
 async function lookup(hostname: string, options?: DnsLookupOptions): Promise<readonly DnsAddress[]> {
-  checkLookupArguments(hostname, options);
-  const signal = options?.signal;
   nodeDns ??= import(nodeDnsSpecifier) as Promise<NodeDnsPromises>;
   const { lookup: nodeLookup } = await nodeDns;
-  const found = await raceSignal(
-    nodeLookup(hostname, { all: true, family: options?.family ?? 0, order: "verbatim" }),
-    signal,
-  ).catch((error: unknown) => {
-    if (signal?.aborted) throw error;
-    const code = (error as { code?: unknown }).code;
-    if (code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_NODATA") {
-      throw new IoError("NotFound", `lookup ${hostname}: not found (${code})`, { cause: error });
-    }
-    throw toIoError(error, `lookup ${hostname}`);
-  });
-  if (found.length === 0) throw new IoError("NotFound", `lookup ${hostname}: the name has no address`);
-  return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
+  return lookupAll(
+    hostname,
+    options,
+    (name, family) => nodeLookup(name, { all: true, family, order: "verbatim" }),
+    // Deno's error table knows its own errors, not getaddrinfo's codes from node:dns.
+    (error, operation) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === "ENOTFOUND" || code === "EAI_NONAME" || code === "EAI_NODATA") {
+        return new IoError("NotFound", `${operation}: not found (${code})`, { cause: error });
+      }
+      return toIoError(error, operation);
+    },
+  );
 }
 
 function toRecords(type: DnsRecordType, answers: readonly unknown[]): DnsRecord[] {

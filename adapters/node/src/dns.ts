@@ -5,30 +5,17 @@
  * @module
  */
 import { promises as dns } from "node:dns";
-import {
-  type Dns,
-  type DnsAddress,
-  type DnsLookupOptions,
-  type DnsRecordOf,
-  type DnsRecordsOptions,
-  type DnsRecordType,
-  IoError,
-} from "@anyrt/core";
-import { checkLookupArguments, raceSignal, recordsWithResolver } from "@anyrt/core/adapter";
+import type { Dns, DnsAddress, DnsLookupOptions, DnsRecordOf, DnsRecordsOptions, DnsRecordType } from "@anyrt/core";
+import { lookupAll, recordsWithResolver } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
-async function lookup(hostname: string, options?: DnsLookupOptions): Promise<readonly DnsAddress[]> {
-  checkLookupArguments(hostname, options);
-  const signal = options?.signal;
-  // getaddrinfo runs on libuv's thread pool and cannot be cancelled: an abort drops its answer.
-  const found = await raceSignal(
-    dns.lookup(hostname, { all: true, family: options?.family ?? 0, order: "verbatim" }),
-    signal,
-  ).catch((error: unknown) => {
-    throw signal?.aborted ? error : toIoError(error, `lookup ${hostname}`);
-  });
-  if (found.length === 0) throw new IoError("NotFound", `lookup ${hostname}: the name has no address`);
-  return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
+function lookup(hostname: string, options?: DnsLookupOptions): Promise<readonly DnsAddress[]> {
+  return lookupAll(
+    hostname,
+    options,
+    (name, family) => dns.lookup(name, { all: true, family, order: "verbatim" }),
+    toIoError,
+  );
 }
 
 function records<T extends DnsRecordType>(

@@ -45,8 +45,10 @@ export {
   type QueuedDatagramSocketOptions,
 } from "./datagram-socket.ts";
 export {
+  type AddressInfo,
   bareName,
   DEFAULT_RECORDS_TIMEOUT_MS,
+  lookupAll,
   type ResolverLike,
   recordsWithResolver,
 } from "./dns-resolver.ts";

@@ -5,11 +5,11 @@
  * abort, and the records in core's shapes.
  * @module
  */
-import type { DnsRecord, DnsRecordOf, DnsRecordsOptions, DnsRecordType } from "./dns.ts";
+import type { DnsAddress, DnsLookupOptions, DnsRecord, DnsRecordOf, DnsRecordsOptions, DnsRecordType } from "./dns.ts";
 import { IoError } from "./error.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
-import { abortReason } from "./signal.ts";
-import { checkRecordsArguments } from "./validate.ts";
+import { abortReason, raceSignal } from "./signal.ts";
+import { checkLookupArguments, checkRecordsArguments } from "./validate.ts";
 
 /** The methods of `node:dns`'s promise `Resolver` that {@link recordsWithResolver} uses. */
 export interface ResolverLike {
@@ -142,4 +142,41 @@ export async function recordsWithResolver<T extends DnsRecordType>(
     cancelTimer();
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** One answer of a runtime's `getaddrinfo`, as `node:dns`'s and `Bun.dns`'s lookups give it. */
+export interface AddressInfo {
+  readonly address: string;
+  readonly family: number;
+}
+
+/**
+ * `Dns.lookup` over a runtime's `getaddrinfo` (`node:dns`'s `lookup` with `all`, `Bun.dns.lookup`):
+ * checks the arguments, asks for `family` (0 for both), and returns every address in the order
+ * given. `getaddrinfo` runs on a thread and cannot be cancelled, so an abort of `options.signal`
+ * rejects at once with its reason and drops the answer. A failure is `toIoError`'s, a name with no
+ * address `NotFound`.
+ *
+ * @example
+ * ```ts
+ * import { lookupAll } from "@anyrt/core/adapter";
+ * const found = await lookupAll("localhost", {}, async () => [{ address: "127.0.0.1", family: 4 }], (e) => {
+ *   throw e;
+ * });
+ * console.assert(found[0]?.address === "127.0.0.1");
+ * ```
+ */
+export async function lookupAll(
+  hostname: string,
+  options: DnsLookupOptions | undefined,
+  getaddrinfo: (hostname: string, family: 0 | 4 | 6) => Promise<readonly AddressInfo[]>,
+  toIoError: (error: unknown, operation: string) => IoError,
+): Promise<readonly DnsAddress[]> {
+  checkLookupArguments(hostname, options);
+  const signal = options?.signal;
+  const found = await raceSignal(getaddrinfo(hostname, options?.family ?? 0), signal).catch((error: unknown) => {
+    throw signal?.aborted ? error : toIoError(error, `lookup ${hostname}`);
+  });
+  if (found.length === 0) throw new IoError("NotFound", `lookup ${hostname}: the name has no address`);
+  return found.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }));
 }
