@@ -251,7 +251,7 @@ describe(`examples on ${runtime}`, () => {
         );
         await redis.line(/ready to accept connections/i);
         const client = await runToEnd(command("redis-client.ts", ["net", "read", "write"]).concat(socket));
-        expect(client).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n' });
+        expect(client).toEqual({ code: 0, output: 'PONG\n"hello\\r\\nfrom anyrt"\n1\nnull\n2 ERR null\n' });
         redis.child.kill();
       } finally {
         rmSync(dir, { recursive: true, force: true });
