@@ -89,7 +89,7 @@ const nativeApis = {
 } as const;
 
 export async function createRedisPipeline(settings: BenchSettings): Promise<Benchmark> {
-  const pipelines = scaled(settings, 200, 5);
+  const pipelines = scaled(settings, 500, 5);
   // TypeScript source, which every runtime here loads as it is: a specifier the compiler does not follow.
   const specifier = "@anyrt/examples/resp";
   const resp = (await import(specifier)) as RespModule;
