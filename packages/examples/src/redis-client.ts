@@ -8,9 +8,10 @@ import { runtime } from "@anyrt/auto";
 import { RespClient, RespError } from "./resp/index.ts";
 
 const where = process.argv[2] ?? "6379";
+const port = Number(where);
 const redis = where.includes("/")
   ? new RespClient(await runtime.unix.connect({ path: where }))
-  : await RespClient.connect(runtime, { port: Number(where) });
+  : await RespClient.connect(runtime, { port });
 try {
   console.log(await redis.command(["PING"])); // PONG
   await redis.command(["SET", "anyrt:greeting", "hello\r\nfrom anyrt"]); // binary-safe: a bulk string

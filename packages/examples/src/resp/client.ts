@@ -137,7 +137,9 @@ class Request {
  *
  * @example
  * ```ts in=packages/examples/src/redis-client.ts
- * const redis = await RespClient.connect(runtime, { port });
+ * const redis = where.includes("/")
+ *   ? new RespClient(await runtime.unix.connect({ path: where }))
+ *   : await RespClient.connect(runtime, { port });
  * ```
  */
 export class RespClient {
