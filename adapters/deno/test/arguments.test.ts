@@ -19,7 +19,10 @@ import { as, describeTable, type Rows, throwing } from "../../../packages/core/t
 
 const parts = ["denoFs", "denoTcp", "denoProcesses", "denoDns"];
 /** The parts the factories make, enumerated as the exported parts are. */
-const made = { "createDenoUdp()": deno.createDenoUdp(new BufferPool()), "createDenoUnix()": deno.createDenoUnix(new BufferPool()) };
+const made = {
+  "createDenoUdp()": deno.createDenoUdp(new BufferPool()),
+  "createDenoUnix()": deno.createDenoUnix(new BufferPool()),
+};
 const notPool = [undefined, null, 1, {}];
 
 const table: Readonly<Record<string, Rows>> = {

@@ -14,9 +14,9 @@ import {
   checkIpLiteral,
   checkUdpAddress,
   closedSocket,
-  MAX_RECEIVE_QUEUE,
   type DatagramReceive,
   type DatagramSocket,
+  MAX_RECEIVE_QUEUE,
   parseIpLiteral,
   type UdpAddress,
 } from "./udp.ts";

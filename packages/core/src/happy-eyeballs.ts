@@ -5,13 +5,14 @@
  * connects and cancels (or closes) the rest. Every timer goes through the runtime's `Scheduler`.
  * @module
  */
+
+import { checkConnectOptions } from "./accept-queue.ts";
 import type { DnsAddress } from "./dns.ts";
 import { IoError, invalidInput, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import type { HappyEyeballsOptions, TcpConnectOptions, TcpStream } from "./tcp.ts";
-import { checkConnectOptions } from "./accept-queue.ts";
 import { checkArray, checkFunction, checkScheduler, checkString, describe } from "./validate.ts";
 
 /** RFC 8305's recommended "connection attempt delay": 250 ms. */
