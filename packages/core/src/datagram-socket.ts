@@ -49,6 +49,19 @@ function deliverInto(buffer: Uint8Array, bytes: Uint8Array, from: SocketAddress)
   return { bytesRead, truncated: bytes.length > buffer.length, from };
 }
 
+/** Checks `push`'s arguments: kept out of `push` (run for every arrival), called only when one is bad. */
+function checkPush(label: string, bytes: unknown, from: unknown, owned: unknown): void {
+  checkBuffer(`${label}: push`, bytes);
+  checkObject(`${label}: push`, "from", from);
+  checkBoolean(`${label}: push`, "owned", owned);
+}
+
+/** Checks `receive`'s arguments: kept out of `receive` (run for every datagram), called only when one is bad. */
+function checkReceive(label: string, buffer: unknown, signal: unknown): void {
+  checkBuffer(label, buffer);
+  checkSignal(label, signal);
+}
+
 /**
  * The receive side of a datagram socket: datagrams the runtime received wait here, at most `limit`
  * of them, until `receive` takes them; past the limit an arrival is dropped and counted. One
@@ -116,9 +129,9 @@ export class DatagramQueue {
    * fails here rather than in a receive).
    */
   push(bytes: Uint8Array, from: SocketAddress, owned: boolean): void {
-    if (!(bytes instanceof Uint8Array)) checkBuffer(`${this.#label}: push`, bytes);
-    if (typeof from !== "object" || from === null) checkObject(`${this.#label}: push`, "from", from);
-    if (typeof owned !== "boolean") checkBoolean(`${this.#label}: push`, "owned", owned);
+    if (!(bytes instanceof Uint8Array) || typeof from !== "object" || from === null || typeof owned !== "boolean") {
+      checkPush(this.#label, bytes, from, owned);
+    }
     if (this.#closed || (this.#peer !== null && !samePeer(from, this.#peer))) return;
     const buffer = this.#slot.data;
     if (buffer !== null) {
@@ -151,8 +164,7 @@ export class DatagramQueue {
     // The socket checked both already: only a kit caller's bad argument takes the slow branch.
     if (!(buffer instanceof Uint8Array) || (signal !== undefined && !(signal instanceof AbortSignal))) {
       try {
-        checkBuffer(this.#label, buffer);
-        checkSignal(this.#label, signal);
+        checkReceive(this.#label, buffer, signal);
       } catch (error) {
         return Promise.reject(error);
       }
