@@ -1,19 +1,22 @@
 // The bad-argument table of `@anyrt/bun`'s raw exports, run on Bun: the parts (`bunFs`, `bunTcp`,
-// `bunProcesses`) used without `defineRuntime`'s checks, the runtime factory and the error
-// mapping. Each bad value must be InvalidInput at once and touch nothing (see
+// `bunProcesses`, `bunUdp`, `bunUnix`, `bunDns`) used without `defineRuntime`'s checks, the
+// runtime factory and the error mapping. Each bad value must be InvalidInput at once and touch nothing (see
 // packages/core/test/arguments-parts.ts); the runtime's own methods are the suite's `arguments/*`.
 import * as bun from "@anyrt/bun";
 import {
+  dnsRows,
   fsRows,
   objectMembers,
   processRows,
   runtimeOptionRows,
   tcpRows,
   toIoErrorRows,
+  udpRows,
+  unixRows,
 } from "../../../packages/core/test/arguments-parts.ts";
 import { as, describeTable, type Rows, throwing } from "../../../packages/core/test/arguments-table.ts";
 
-const parts = ["bunFs", "bunTcp", "bunProcesses"];
+const parts = ["bunFs", "bunTcp", "bunProcesses", "bunUdp", "bunUnix", "bunDns"];
 
 const table: Readonly<Record<string, Rows>> = {
   bunCapabilities: { exempt: "a constant table" },
@@ -22,9 +25,15 @@ const table: Readonly<Record<string, Rows>> = {
   bunFs: { exempt: "an object of methods: rows for each below" },
   bunTcp: { exempt: "an object of methods: rows for each below" },
   bunProcesses: { exempt: "an object of methods: rows for each below" },
+  bunUdp: { exempt: "an object of methods: rows for each below" },
+  bunUnix: { exempt: "an object of methods: rows for each below" },
+  bunDns: { exempt: "an object of methods: rows for each below" },
   ...fsRows("bunFs", bun.bunFs),
   ...tcpRows("bunTcp", bun.bunTcp),
   ...processRows("bunProcesses", bun.bunProcesses),
+  ...udpRows("bunUdp", bun.bunUdp),
+  ...unixRows("bunUnix", bun.bunUnix),
+  ...dnsRows("bunDns", bun.bunDns),
   createBunRuntime: runtimeOptionRows((o) => bun.createBunRuntime(o)),
   kindOfCode: { code: throwing([1, null, {}], (code) => bun.kindOfCode(as(code))) },
   toIoError: toIoErrorRows((error, operation) => bun.toIoError(error, operation)),

@@ -10,6 +10,7 @@ import type { DatagramSocket, SocketAddress, Udp, UdpBindOptions } from "@anyrt/
 import {
   type BufferPool,
   checkBindOptions,
+  checkMethods,
   closedSocket,
   DatagramQueue,
   type DatagramTransport,
@@ -94,8 +95,12 @@ async function pump(
   }
 }
 
-/** Deno's UDP over `pool`'s landing buffers. Bind fails with `Unsupported` without `--unstable-net`. */
+/**
+ * Deno's UDP over `pool`'s landing buffers. Bind fails with `Unsupported` without `--unstable-net`;
+ * `InvalidInput` at once unless `pool` is a buffer pool.
+ */
 export function createDenoUdp(pool: BufferPool): Udp {
+  checkMethods("createDenoUdp", "pool", pool, ["acquire", "release"]);
   return {
     bind(options: UdpBindOptions): Promise<DatagramSocket> {
       let checked: ReturnType<typeof checkBindOptions>;

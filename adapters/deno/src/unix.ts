@@ -9,6 +9,7 @@ import type { Unix, UnixAddress, UnixConnectOptions, UnixListener, UnixListenOpt
 import {
   abortReason,
   type BufferPool,
+  checkMethods,
   checkUnixConnectOptions,
   checkUnixListenOptions,
   checkUnixPath,
@@ -136,8 +137,12 @@ function listen(options: UnixListenOptions, pool: BufferPool): Promise<UnixListe
   }
 }
 
-/** The Unix domain socket part with its streams' buffers from `pool` (each runtime passes its own). */
+/**
+ * The Unix domain socket part with its streams' buffers from `pool` (each runtime passes its own);
+ * `InvalidInput` at once unless `pool` is a buffer pool.
+ */
 export function createDenoUnix(pool: BufferPool): Unix {
+  checkMethods("createDenoUnix", "pool", pool, ["acquire", "release"]);
   return {
     connect: (options) => connect(options, pool),
     listen: (options) => listen(options, pool),

@@ -24,6 +24,7 @@ import * as Fiber from "effect/Fiber";
 import * as NetAddress from "effect/net/NetAddress";
 import * as Scope from "effect/Scope";
 import * as EffectDatagram from "effect/socket/DatagramSocket";
+import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 
 /**
@@ -147,9 +148,10 @@ function bindNative(hostname: string, family: 4 | 6, port: number, reuseAddress:
 /**
  * The `Udp` of the Effect runtime on Node. `bind` checks its arguments as every adapter does,
  * binds a `node:dgram` socket, and has Effect adopt it; the socket is Effect's until it closes
- * (closing the Effect scope closes it).
+ * (closing the Effect scope closes it). `InvalidInput` at once unless `context` is an Effect context.
  */
 export function effectNodeUdp(context: Context.Context<never>): Udp {
+  checkContext("effectNodeUdp", context);
   const run = Effect.runPromiseExitWith(context);
   const fork = Effect.runForkWith(context);
   return {

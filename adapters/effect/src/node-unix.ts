@@ -15,6 +15,7 @@ import {
 } from "@anyrt/core/adapter";
 import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
+import { checkContext } from "./arguments.ts";
 import { openConnection, serve } from "./node-tcp.ts";
 import { openSocketStream, type SocketDetails } from "./socket-stream.ts";
 
@@ -51,8 +52,10 @@ function detailsOf(conn: NodeNet.Socket): SocketDetails {
  * The `Unix` part of the Effect runtime on Node: `connect` and `listen` check their arguments as
  * every adapter does (`InvalidInput` at once, a path past the platform's limit included); an
  * abort of `connect`'s signal interrupts the opening fiber and rejects with the signal's reason.
+ * `InvalidInput` at once unless `context` is an Effect context.
  */
 export function effectNodeUnix(context: Context.Context<never>): Unix {
+  checkContext("effectNodeUnix", context);
   const run = Effect.runPromiseExitWith(context);
   return {
     async connect(options: UnixConnectOptions): Promise<UnixStream> {

@@ -1,19 +1,23 @@
 // The bad-argument table of `@anyrt/node`'s raw exports: the parts (`nodeFs`, `nodeTcp`,
-// `nodeProcesses`) used without `defineRuntime`'s checks, the runtime factory, the blocking pool
-// and the error mapping. Each bad value must be InvalidInput at once and touch nothing (see
-// packages/core/test/arguments-parts.ts); the runtime's own methods are the suite's `arguments/*`.
+// `nodeProcesses`, `nodeUdp`, `nodeUnix`, `nodeDns`) used without `defineRuntime`'s checks, the
+// runtime factory, the blocking pool and the error mapping. Each bad value must be InvalidInput at
+// once and touch nothing (see packages/core/test/arguments-parts.ts); the runtime's own methods are
+// the suite's `arguments/*`.
 import * as node from "@anyrt/node";
 import {
+  dnsRows,
   fsRows,
   objectMembers,
   processRows,
   runtimeOptionRows,
   tcpRows,
   toIoErrorRows,
+  udpRows,
+  unixRows,
 } from "../../../packages/core/test/arguments-parts.ts";
 import { as, describeTable, notObject, type Rows, throwing } from "../../../packages/core/test/arguments-table.ts";
 
-const parts = ["nodeFs", "nodeTcp", "nodeProcesses"];
+const parts = ["nodeFs", "nodeTcp", "nodeProcesses", "nodeUdp", "nodeUnix", "nodeDns"];
 
 const table: Readonly<Record<string, Rows>> = {
   nodeCapabilities: { exempt: "a constant table" },
@@ -22,9 +26,15 @@ const table: Readonly<Record<string, Rows>> = {
   nodeFs: { exempt: "an object of methods: rows for each below" },
   nodeTcp: { exempt: "an object of methods: rows for each below" },
   nodeProcesses: { exempt: "an object of methods: rows for each below" },
+  nodeUdp: { exempt: "an object of methods: rows for each below" },
+  nodeUnix: { exempt: "an object of methods: rows for each below" },
+  nodeDns: { exempt: "an object of methods: rows for each below" },
   ...fsRows("nodeFs", node.nodeFs),
   ...tcpRows("nodeTcp", node.nodeTcp),
   ...processRows("nodeProcesses", node.nodeProcesses),
+  ...udpRows("nodeUdp", node.nodeUdp),
+  ...unixRows("nodeUnix", node.nodeUnix),
+  ...dnsRows("nodeDns", node.nodeDns),
   createNodeRuntime: runtimeOptionRows((o) => node.createNodeRuntime(o)),
   createNodeBlockingPool: {
     options: throwing(notObject, (o) => node.createNodeBlockingPool(as(o))),

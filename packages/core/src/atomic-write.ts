@@ -83,6 +83,7 @@ const ATOMIC_WRITE_CHUNK = 8 * 1024 * 1024;
  * ```
  */
 export function fileHandleAtomicOps(fs: AtomicFsPromises): AtomicWriteOps {
+  checkMethods("fileHandleAtomicOps", "fs", fs, ["open", "rename", "unlink"]);
   return {
     async writeNew(path, data, mode, signal) {
       const handle = await fs.open(path, "wx", mode);

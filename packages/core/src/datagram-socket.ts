@@ -5,7 +5,7 @@
  * mode, `Unsupported` for undeclared options, close). An adapter writes only the transport.
  * @module
  */
-import { IoError, unsupported } from "./error.ts";
+import { IoError, invalidInput, isIoError, unsupported } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { SocketAddress } from "./net.ts";
 import { abortReason } from "./signal.ts";
@@ -16,10 +16,22 @@ import {
   closedSocket,
   type DatagramReceive,
   type DatagramSocket,
+  MAX_RECEIVE_QUEUE,
   parseIpLiteral,
   type UdpAddress,
 } from "./udp.ts";
-import { checkBoolean, checkBuffer, checkInteger, describe, signalOf } from "./validate.ts";
+import {
+  checkBoolean,
+  checkBuffer,
+  checkInteger,
+  checkMethods,
+  checkObject,
+  checkPort,
+  checkSignal,
+  checkText,
+  describe,
+  signalOf,
+} from "./validate.ts";
 import { WaitSlot } from "./wait-slot.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -35,6 +47,19 @@ function deliverInto(buffer: Uint8Array, bytes: Uint8Array, from: SocketAddress)
   const bytesRead = Math.min(bytes.length, buffer.length);
   if (bytesRead > 0) buffer.set(bytesRead === bytes.length ? bytes : bytes.subarray(0, bytesRead));
   return { bytesRead, truncated: bytes.length > buffer.length, from };
+}
+
+/** Checks `push`'s arguments: kept out of `push` (run for every arrival), called only when one is bad. */
+function checkPush(label: string, bytes: unknown, from: unknown, owned: unknown): void {
+  checkBuffer(`${label}: push`, bytes);
+  checkObject(`${label}: push`, "from", from);
+  checkBoolean(`${label}: push`, "owned", owned);
+}
+
+/** Checks `receive`'s arguments: kept out of `receive` (run for every datagram), called only when one is bad. */
+function checkReceive(label: string, buffer: unknown, signal: unknown): void {
+  checkBuffer(label, buffer);
+  checkSignal(label, signal);
 }
 
 /**
@@ -69,8 +94,13 @@ export class DatagramQueue {
   #dropped = 0;
   #closed = false;
 
-  /** `label` begins error messages (`"receive on 127.0.0.1:5353"`); `limit` is the queue's length in datagrams. */
+  /**
+   * `label` begins error messages (`"receive on 127.0.0.1:5353"`); `limit` is the queue's length in
+   * datagrams, 1..65536. Throws `InvalidInput` for anything else.
+   */
   constructor(label: string, limit: number) {
+    checkText("DatagramQueue", "label", label);
+    checkInteger("DatagramQueue", "limit", limit, 1, MAX_RECEIVE_QUEUE);
     this.#label = label;
     this.#limit = limit;
   }
@@ -94,9 +124,14 @@ export class DatagramQueue {
    * Offers one arrival: handed to the waiting receive (copied into its buffer), else queued, else
    * (the queue is full) dropped and counted; discarded when connected to another peer or closed.
    * `owned` says the queue may keep `bytes` as they are; otherwise the runtime reuses them after
-   * this call and a queued datagram is copied.
+   * this call and a queued datagram is copied. Throws `InvalidInput` unless `bytes` is a
+   * `Uint8Array`, `from` an address and `owned` a boolean (cheap checks, so that a runtime's slip
+   * fails here rather than in a receive).
    */
   push(bytes: Uint8Array, from: SocketAddress, owned: boolean): void {
+    if (!(bytes instanceof Uint8Array) || typeof from !== "object" || from === null || typeof owned !== "boolean") {
+      checkPush(this.#label, bytes, from, owned);
+    }
     if (this.#closed || (this.#peer !== null && !samePeer(from, this.#peer))) return;
     const buffer = this.#slot.data;
     if (buffer !== null) {
@@ -111,8 +146,9 @@ export class DatagramQueue {
     this.#from.push(from);
   }
 
-  /** Reports a receive error to the waiting receive, or holds it for the next one. */
+  /** Reports a receive error to the waiting receive, or holds it for the next one; `InvalidInput` unless `error` is an `IoError`. */
   fail(error: IoError): void {
+    if (!isIoError(error)) throw invalidInput(`${this.#label}: fail: error must be an IoError, got ${describe(error)}`);
     if (this.#closed) return;
     if (this.#slot.busy) this.#slot.reject(error);
     else this.#error ??= error;
@@ -121,10 +157,18 @@ export class DatagramQueue {
   /**
    * The next datagram copied into `buffer`: a queued one at once, else a held error, else waits.
    * Rejects with `Closed` after `close`, `Busy` while another receive waits, and the signal's
-   * reason when `signal` aborts (cancel-safe: nothing is consumed). The caller checked `buffer`
-   * and `signal`.
+   * reason when `signal` aborts (cancel-safe: nothing is consumed), and `InvalidInput` for a
+   * `buffer` that is not a `Uint8Array` or a `signal` that is not an `AbortSignal`.
    */
   receive(buffer: Uint8Array, signal?: AbortSignal): Promise<DatagramReceive> {
+    // The socket checked both already: only a kit caller's bad argument takes the slow branch.
+    if (!(buffer instanceof Uint8Array) || (signal !== undefined && !(signal instanceof AbortSignal))) {
+      try {
+        checkReceive(this.#label, buffer, signal);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.#closed) return Promise.reject(closedSocket(this.#label));
     if (this.#slot.busy) return Promise.reject(new IoError("Busy", `${this.#label}: another receive is pending`));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
@@ -137,8 +181,14 @@ export class DatagramQueue {
     return this.#slot.wait(buffer, signal);
   }
 
-  /** Keeps only `peer`'s datagrams from now on, and discards queued ones from anyone else. */
+  /**
+   * Keeps only `peer`'s datagrams from now on, and discards queued ones from anyone else.
+   * `InvalidInput` unless `peer` is an address with a host name and a port in 1..65535.
+   */
   connect(peer: SocketAddress): void {
+    checkObject(`${this.#label}: connect`, "peer", peer);
+    checkText(`${this.#label}: connect`, "peer.hostname", peer.hostname);
+    checkPort(`${this.#label}: connect`, peer.port, 1);
     this.#peer = peer;
     const bytes: Uint8Array[] = [];
     const from: SocketAddress[] = [];
@@ -271,7 +321,20 @@ export class QueuedDatagramSocket implements DatagramSocket {
   #lastTo: SocketAddress | null = null;
   #lastHostname = "";
 
+  /**
+   * Throws `InvalidInput` unless `transport` has `send` and `close` and a `localAddress`, `queue`
+   * is a {@link DatagramQueue} and `options` names the adapter and says which options it declares.
+   */
   constructor(transport: DatagramTransport, queue: DatagramQueue, options: QueuedDatagramSocketOptions) {
+    checkMethods("QueuedDatagramSocket", "transport", transport, ["send", "close"]);
+    checkObject("QueuedDatagramSocket", "transport.localAddress", transport.localAddress);
+    if (!(queue instanceof DatagramQueue)) {
+      throw invalidInput(`QueuedDatagramSocket: queue must be a DatagramQueue, got ${describe(queue)}`);
+    }
+    checkObject("QueuedDatagramSocket", "options", options);
+    checkText("QueuedDatagramSocket", "options.adapter", options.adapter);
+    checkBoolean("QueuedDatagramSocket", "options.broadcast", options.broadcast);
+    checkBoolean("QueuedDatagramSocket", "options.multicast", options.multicast);
     this.localAddress = transport.localAddress;
     this.#transport = transport;
     this.#queue = queue;

@@ -9,7 +9,7 @@ import type { DnsAddress, DnsLookupOptions, DnsRecord, DnsRecordOf, DnsRecordsOp
 import { IoError } from "./error.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { abortReason, raceSignal } from "./signal.ts";
-import { checkLookupArguments, checkRecordsArguments } from "./validate.ts";
+import { checkFunction, checkLookupArguments, checkRecordsArguments, checkScheduler, checkString } from "./validate.ts";
 
 /** The methods of `node:dns`'s promise `Resolver` that {@link recordsWithResolver} uses. */
 export interface ResolverLike {
@@ -52,8 +52,9 @@ export interface ResolverLike {
 /** The default time limit of one query, as the contract states. */
 export const DEFAULT_RECORDS_TIMEOUT_MS = 5000;
 
-/** `name` without the trailing dot of a fully qualified name. */
+/** `name` without the trailing dot of a fully qualified name; `InvalidInput` unless it is a string. */
 export function bareName(name: string): string {
+  checkString("bareName", "name", name);
   return name.endsWith(".") ? name.slice(0, -1) : name;
 }
 
@@ -90,7 +91,9 @@ async function query(resolver: ResolverLike, name: string, type: DnsRecordType):
  * (`InvalidInput`); the time limit runs on `scheduler` and fails the query with `TimedOut` at
  * `timeoutMs` even where the resolver's own timeout is coarser; an abort cancels the resolver
  * and rejects with the signal's reason; no record is `NotFound`; other failures go through
- * `toIoError` (the adapter's error table: `ENOTFOUND`, `ENODATA` → `NotFound`).
+ * `toIoError` (the adapter's error table: `ENOTFOUND`, `ENODATA` → `NotFound`). A
+ * `makeResolver` or `toIoError` that is not a function, or a `scheduler` that is not a
+ * `Scheduler`, rejects with `InvalidInput` before any query.
  *
  * @example
  * ```ts
@@ -110,7 +113,10 @@ export async function recordsWithResolver<T extends DnsRecordType>(
   toIoError: (error: unknown, operation: string) => IoError,
   scheduler: Scheduler = systemScheduler,
 ): Promise<readonly DnsRecordOf<T>[]> {
+  checkFunction("records", "makeResolver", makeResolver);
   checkRecordsArguments(name, type, options);
+  checkFunction("records", "toIoError", toIoError);
+  checkScheduler("records", scheduler);
   const signal = options?.signal;
   if (signal?.aborted) throw abortReason(signal);
   const timeoutMs = options?.timeoutMs ?? DEFAULT_RECORDS_TIMEOUT_MS;
@@ -173,6 +179,8 @@ export async function lookupAll(
   toIoError: (error: unknown, operation: string) => IoError,
 ): Promise<readonly DnsAddress[]> {
   checkLookupArguments(hostname, options);
+  checkFunction("lookup", "getaddrinfo", getaddrinfo);
+  checkFunction("lookup", "toIoError", toIoError);
   const signal = options?.signal;
   const found = await raceSignal(getaddrinfo(hostname, options?.family ?? 0), signal).catch((error: unknown) => {
     throw signal?.aborted ? error : toIoError(error, `lookup ${hostname}`);

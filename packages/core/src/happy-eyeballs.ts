@@ -5,13 +5,15 @@
  * connects and cancels (or closes) the rest. Every timer goes through the runtime's `Scheduler`.
  * @module
  */
+
+import { checkConnectOptions } from "./accept-queue.ts";
 import type { DnsAddress } from "./dns.ts";
 import { IoError, invalidInput, isIoError } from "./error.ts";
 import type { OperationOptions } from "./io.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason } from "./signal.ts";
 import type { HappyEyeballsOptions, TcpConnectOptions, TcpStream } from "./tcp.ts";
-import { checkArray, describe } from "./validate.ts";
+import { checkArray, checkFunction, checkScheduler, checkString, describe } from "./validate.ts";
 
 /** RFC 8305's recommended "connection attempt delay": 250 ms. */
 export const DEFAULT_ATTEMPT_DELAY_MS = 250;
@@ -19,8 +21,9 @@ export const DEFAULT_ATTEMPT_DELAY_MS = 250;
 /** How a host name is resolved: `runtime.dns.lookup`, or a caller's own resolver. */
 export type Lookup = (hostname: string, options?: OperationOptions) => Promise<readonly DnsAddress[]>;
 
-/** Whether `hostname` is an IP literal (connected to as it is, never resolved). */
+/** Whether `hostname` is an IP literal (connected to as it is, never resolved); `InvalidInput` unless it is a string. */
 export function isIpLiteral(hostname: string): boolean {
+  checkString("isIpLiteral", "hostname", hostname);
   return hostname.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
 }
 
@@ -68,7 +71,9 @@ export function interleaveAddresses(addresses: readonly DnsAddress[]): DnsAddres
  * `connect`. Resolves the first stream that connects; the other attempts are aborted, and any
  * that connects anyway is closed. Rejects with the first attempt's kind when every attempt
  * failed (a message naming every attempt, the first error as `cause`), `NotFound` when the name has no address, `TimedOut` past `options.timeoutMs`, and the
- * signal's reason when `options.signal` aborts (no stream is left open either way).
+ * signal's reason when `options.signal` aborts (no stream is left open either way), and
+ * `InvalidInput` before any lookup for a `connect` or `lookup` that is not a function, a
+ * `scheduler` that is not a `Scheduler`, or options `checkConnectOptions` refuses.
  */
 export async function connectHappyEyeballs(
   connect: (options: TcpConnectOptions) => Promise<TcpStream>,
@@ -76,6 +81,10 @@ export async function connectHappyEyeballs(
   scheduler: Scheduler,
   options: TcpConnectOptions,
 ): Promise<TcpStream> {
+  checkFunction("connect", "connect", connect);
+  checkFunction("connect", "lookup", lookup);
+  checkScheduler("connect", scheduler);
+  checkConnectOptions(options);
   const settings: HappyEyeballsOptions = typeof options.happyEyeballs === "object" ? options.happyEyeballs : {};
   const hostname = options.hostname ?? "127.0.0.1";
   const deadline = new AbortController();

@@ -8,7 +8,7 @@
 import { IoError, invalidInput } from "./error.ts";
 import type { Closeable, OperationOptions } from "./io.ts";
 import type { SocketAddress } from "./net.ts";
-import { checkBoolean, checkInteger, checkObject, checkPort, describe } from "./validate.ts";
+import { checkBoolean, checkInteger, checkObject, checkPort, checkText, describe } from "./validate.ts";
 
 /** The largest UDP payload to an IPv4 address: 65535 minus the IPv4 and UDP headers (20 + 8 bytes). */
 export const MAX_DATAGRAM_IPV4 = 65507;
@@ -319,7 +319,8 @@ export function checkBindOptions(options: unknown): CheckedBindOptions {
   return { hostname, family, port: given.port, reuseAddress: given.reuseAddress === true, receiveQueue };
 }
 
-/** The `IoError` of a datagram socket used after `close()`. */
+/** The `IoError` of a datagram socket used after `close()`; `InvalidInput` for an `operation` that is not a non-empty string. */
 export function closedSocket(operation: string): IoError {
+  checkText("closedSocket", "operation", operation);
   return new IoError("Closed", `${operation}: the socket is closed`);
 }

@@ -6,6 +6,12 @@
  */
 import type { Duplex, OperationOptions } from "./io.ts";
 import type { UnixAddress, UnixStream } from "./unix.ts";
+import { checkDuplex, checkFunction, checkObject, checkString } from "./validate.ts";
+
+function checkAddress(name: string, address: unknown): void {
+  checkObject("AddressedUnixStream", name, address);
+  checkString("AddressedUnixStream", `${name}.path`, (address as UnixAddress).path);
+}
 
 /** A {@link Duplex} with the optional `writeVectored`, as every adapter's socket stream has it. */
 export type VectoredDuplex = Duplex & Required<Pick<Duplex, "writeVectored">>;
@@ -29,7 +35,12 @@ export class AddressedUnixStream implements UnixStream {
   readonly localAddress: UnixAddress;
   readonly remoteAddress: UnixAddress;
 
+  /** Throws `InvalidInput` unless `stream` is a duplex with `writeVectored` and both addresses have a string `path`. */
   constructor(stream: VectoredDuplex, localAddress: UnixAddress, remoteAddress: UnixAddress) {
+    checkDuplex("AddressedUnixStream", "stream", stream);
+    checkFunction("AddressedUnixStream", "stream.writeVectored", stream.writeVectored);
+    checkAddress("localAddress", localAddress);
+    checkAddress("remoteAddress", remoteAddress);
     this.#stream = stream;
     this.localAddress = localAddress;
     this.remoteAddress = remoteAddress;

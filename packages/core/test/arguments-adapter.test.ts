@@ -3,7 +3,7 @@
 // why no value is bad. The kit's callbacks that must not run (a worker factory, a sink, a spawn)
 // fail the row when called, so a row also shows that nothing started. The export list and the
 // methods are read from the entry, so a new export or method without rows fails here.
-import { IoError, simplex, systemScheduler } from "@anyrt/core";
+import { duplex, IoError, simplex, systemScheduler } from "@anyrt/core";
 import * as kit from "@anyrt/core/adapter";
 import {
   as,
@@ -103,6 +103,39 @@ const positional: kit.PositionalHandle<{ size: number }> = {
   close: never("PositionalHandle.close"),
 };
 
+const unixAddress = { path: "/tmp/s.sock" };
+const vectored = () => duplex(16)[0] as kit.VectoredDuplex;
+const unixStream = () => new kit.AddressedUnixStream(vectored(), { path: "" }, unixAddress);
+const notUnixAddress = [undefined, null, 1, {}, { path: 1 }];
+const notSocketPath = [...notPath, `/${"x".repeat(200)}`];
+const notHostname = [undefined, null, "", 1, {}, "a".repeat(254)];
+const notIpLiteral = [undefined, null, "", 1, "localhost", "1.2.3", "::1%lo", ["127.0.0.1"]];
+const notUdpAddress = [
+  undefined,
+  null,
+  1,
+  {},
+  { hostname: "localhost", port: 9 },
+  { hostname: "::1", port: 9 },
+  { hostname: "127.0.0.1", port: 0 },
+];
+const peer = { hostname: "127.0.0.1", port: 9 };
+const local = { hostname: "127.0.0.1", port: 5000, family: 4 } as const;
+const transport = (): kit.DatagramTransport => ({
+  localAddress: local,
+  send: never("DatagramTransport.send"),
+  close() {},
+});
+const socketOptions = { adapter: "test", broadcast: true, multicast: true };
+const datagramQueue = () => new kit.DatagramQueue("receive on test", 4);
+const datagramSocket = () => new kit.QueuedDatagramSocket(transport(), datagramQueue(), socketOptions);
+const notGroup = [undefined, null, "", 1, "localhost", "127.0.0.1", "ff02::1"];
+const notInterface = [null, "", 1, "eth0", "::1"];
+/** Checked DNS options whose name server is a closed local port: nothing outside the machine is asked. */
+const localDns = { timeoutMs: 1, nameServer: { hostname: "127.0.0.1", port: 1 } };
+const resolver = never("makeResolver");
+const connectOptions = { hostname: "localhost", port: 1 };
+
 /** Rows for a check whose last argument is the value it checks. */
 const valueRow = (bad: readonly unknown[], call: (value: unknown) => unknown) => ({ value: throwing(bad, call) });
 
@@ -119,6 +152,161 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   checkWriteCount: {
     exempt:
       "checks a count a stream reported (WriteZero or InvalidData for a bad one, by design); its length is the caller's checked buffer's",
+  },
+  DEFAULT_RECORDS_TIMEOUT_MS: { exempt: "a constant" },
+  AddressedUnixStream: {
+    stream: throwing(
+      [undefined, null, {}, simplex()[0]],
+      (stream) => new kit.AddressedUnixStream(as(stream), unixAddress, unixAddress),
+    ),
+    localAddress: throwing(notUnixAddress, (a) => new kit.AddressedUnixStream(vectored(), as(a), unixAddress)),
+    remoteAddress: throwing(notUnixAddress, (a) => new kit.AddressedUnixStream(vectored(), unixAddress, as(a))),
+  },
+  DatagramQueue: {
+    label: throwing(notText, (label) => new kit.DatagramQueue(as(label), 4)),
+    limit: throwing(
+      [0, -1, 1.5, Number.NaN, 65537, "4", null, undefined],
+      (limit) => new kit.DatagramQueue("a", as(limit)),
+    ),
+  },
+  QueuedDatagramSocket: {
+    transport: throwing(
+      [undefined, null, {}, { send: () => {}, close() {} }],
+      (t) => new kit.QueuedDatagramSocket(as(t), datagramQueue(), socketOptions),
+    ),
+    queue: throwing(
+      [undefined, null, {}, acceptQueue()],
+      (q) => new kit.QueuedDatagramSocket(transport(), as(q), socketOptions),
+    ),
+    options: throwing(
+      [undefined, ...notObject],
+      (o) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as(o)),
+    ),
+    adapter: throwing(
+      notText,
+      (adapter) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, adapter })),
+    ),
+    broadcast: throwing(
+      [undefined, ...notBoolean],
+      (broadcast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, broadcast })),
+    ),
+    multicast: throwing(
+      [undefined, ...notBoolean],
+      (multicast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, multicast })),
+    ),
+  },
+  bareName: { name: throwing(notString, (name) => kit.bareName(as(name))) },
+  checkBindOptions: {
+    options: throwing([undefined, ...notObject], (o) => kit.checkBindOptions(o)),
+    hostname: throwing(["", 1, null, "localhost", "::1%lo"], (hostname) => kit.checkBindOptions({ hostname, port: 0 })),
+    port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) => kit.checkBindOptions({ port })),
+    reuseAddress: throwing(notBoolean, (reuseAddress) => kit.checkBindOptions({ port: 0, reuseAddress })),
+    receiveQueue: throwing([0, -1, 1.5, 65537, "1", null], (receiveQueue) =>
+      kit.checkBindOptions({ port: 0, receiveQueue }),
+    ),
+  },
+  checkDatagram: {
+    bytes: throwing([...notBuffer, new Uint8Array(65508)], (bytes) => kit.checkDatagram("send", bytes, 4)),
+  },
+  checkHostname: valueRow(notHostname, (v) => kit.checkHostname("op", v)),
+  checkIpLiteral: valueRow(notIpLiteral, (v) => kit.checkIpLiteral("op", "hostname", v)),
+  checkLookupArguments: {
+    hostname: throwing(notHostname, (hostname) => kit.checkLookupArguments(hostname)),
+    options: throwing(notObject, (o) => kit.checkLookupArguments("localhost", o)),
+    family: throwing([1, 5, "4", null], (family) => kit.checkLookupArguments("localhost", { family })),
+    signal: throwing(notSignalOption, (signal) => kit.checkLookupArguments("localhost", { signal })),
+  },
+  checkRecordsArguments: {
+    name: throwing(notHostname, (name) => kit.checkRecordsArguments(name, "A")),
+    type: throwing([undefined, null, "a", "PTR", 1], (type) => kit.checkRecordsArguments("localhost", type)),
+    options: throwing(notObject, (o) => kit.checkRecordsArguments("localhost", "A", o)),
+    timeoutMs: throwing([0, -1, 1.5, "1", null, 2 ** 31], (timeoutMs) =>
+      kit.checkRecordsArguments("localhost", "A", { timeoutMs }),
+    ),
+    nameServer: throwing(
+      [null, 1, "127.0.0.1", {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }],
+      (nameServer) => kit.checkRecordsArguments("localhost", "A", { nameServer }),
+    ),
+    signal: throwing(notSignalOption, (signal) => kit.checkRecordsArguments("localhost", "A", { signal })),
+  },
+  checkUdpAddress: valueRow(notUdpAddress, (v) => kit.checkUdpAddress("send", v, 4)),
+  checkUnixConnectOptions: {
+    options: throwing([undefined, ...notObject], (o) => kit.checkUnixConnectOptions(o)),
+    path: throwing(notSocketPath, (path) => kit.checkUnixConnectOptions({ path })),
+    signal: throwing(notSignalOption, (signal) => kit.checkUnixConnectOptions({ path: "/tmp/s.sock", signal })),
+  },
+  checkUnixListenOptions: {
+    options: throwing([undefined, ...notObject], (o) => kit.checkUnixListenOptions(o)),
+    path: throwing(notSocketPath, (path) => kit.checkUnixListenOptions({ path })),
+    backlog: throwing([-1, 65536, 1.5, "1", null], (backlog) =>
+      kit.checkUnixListenOptions({ path: "/tmp/s.sock", backlog }),
+    ),
+  },
+  checkUnixPath: valueRow(notSocketPath, (v) => kit.checkUnixPath("connect", v)),
+  closedSocket: { operation: throwing(notText, (operation) => kit.closedSocket(as(operation))) },
+  connectHappyEyeballs: {
+    connect: rejecting(notFunction, (c) =>
+      kit.connectHappyEyeballs(as(c), never("lookup"), systemScheduler, connectOptions),
+    ),
+    lookup: rejecting(notFunction, (l) =>
+      kit.connectHappyEyeballs(never("connect"), as(l), systemScheduler, connectOptions),
+    ),
+    scheduler: rejecting([undefined, ...notScheduler], (s) =>
+      kit.connectHappyEyeballs(never("connect"), never("lookup"), as(s), connectOptions),
+    ),
+    options: rejecting([undefined, ...notObject], (o) =>
+      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as(o)),
+    ),
+    hostname: rejecting(["", 1, null, ["localhost"]], (hostname) =>
+      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ hostname, port: 1 })),
+    ),
+    port: rejecting([0, -1, 65536, 1.5, "80", null, undefined], (port) =>
+      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ hostname: "localhost", port })),
+    ),
+    timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
+      kit.connectHappyEyeballs(
+        never("connect"),
+        never("lookup"),
+        systemScheduler,
+        as({ ...connectOptions, timeoutMs }),
+      ),
+    ),
+    happyEyeballs: rejecting([null, 1, "yes", { attemptDelayMs: -1 }, { attemptTimeoutMs: 0 }, { lookup: 1 }], (h) =>
+      kit.connectHappyEyeballs(
+        never("connect"),
+        never("lookup"),
+        systemScheduler,
+        as({ ...connectOptions, happyEyeballs: h }),
+      ),
+    ),
+    signal: rejecting(notSignalOption, (signal) =>
+      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ ...connectOptions, signal })),
+    ),
+  },
+  fileHandleAtomicOps: {
+    fs: throwing([undefined, null, {}, { open: () => {} }], (fs) => kit.fileHandleAtomicOps(as(fs))),
+  },
+  isIpLiteral: { hostname: throwing(notString, (hostname) => kit.isIpLiteral(as(hostname))) },
+  recordsWithResolver: {
+    makeResolver: rejecting(notFunction, (m) => kit.recordsWithResolver(as(m), "localhost", "A", localDns, toIoError)),
+    name: rejecting(notHostname, (name) => kit.recordsWithResolver(resolver, as(name), "A", localDns, toIoError)),
+    type: rejecting([undefined, null, "a", "PTR", 1], (type) =>
+      kit.recordsWithResolver(resolver, "localhost", as(type), localDns, toIoError),
+    ),
+    options: rejecting(notObject, (o) => kit.recordsWithResolver(resolver, "localhost", "A", as(o), toIoError)),
+    timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
+      kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, timeoutMs }), toIoError),
+    ),
+    nameServer: rejecting([null, 1, {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }], (nameServer) =>
+      kit.recordsWithResolver(resolver, "localhost", "A", as({ timeoutMs: 1, nameServer }), toIoError),
+    ),
+    signal: rejecting(notSignalOption, (signal) =>
+      kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, signal }), toIoError),
+    ),
+    toIoError: rejecting(notFunction, (f) => kit.recordsWithResolver(resolver, "localhost", "A", localDns, as(f))),
+    scheduler: rejecting(notScheduler, (s) =>
+      kit.recordsWithResolver(resolver, "localhost", "A", localDns, toIoError, as(s)),
+    ),
   },
   AcceptQueue: {
     label: throwing(notText, (label) => new kit.AcceptQueue(as(label), 4)),
@@ -413,6 +601,77 @@ const methodRows: Readonly<Record<string, Rows>> = {
   "AcceptQueue#fail": { error: throwing([undefined, null, "e", new Error("e")], (e) => acceptQueue().fail(as(e))) },
   "AcceptQueue#accept": { signal: rejecting(notSignalOption, (signal) => acceptQueue().accept(as(signal))) },
   "AcceptQueue#close": { exempt: "takes no arguments" },
+  "AddressedUnixStream#read": {
+    buf: rejecting(notBuffer, (buf) => unixStream().read(as(buf))),
+    ...signalRows("rejects", (o) => unixStream().read(new Uint8Array(1), as(o))),
+  },
+  "AddressedUnixStream#tryRead": { buf: throwing(notBuffer, (buf) => unixStream().tryRead(as(buf))) },
+  "AddressedUnixStream#write": {
+    buf: rejecting(notBuffer, (buf) => unixStream().write(as(buf))),
+    ...signalRows("rejects", (o) => unixStream().write(new Uint8Array(1), as(o))),
+  },
+  "AddressedUnixStream#tryWrite": { buf: throwing(notBuffer, (buf) => unixStream().tryWrite(as(buf))) },
+  "AddressedUnixStream#writeVectored": {
+    bufs: rejecting([undefined, null, new Uint8Array(1), [null]], (bufs) => unixStream().writeVectored(as(bufs))),
+    ...signalRows("rejects", (o) => unixStream().writeVectored([new Uint8Array(1)], as(o))),
+  },
+  "AddressedUnixStream#flush": signalRows("rejects", (o) => unixStream().flush(as(o))),
+  "AddressedUnixStream#shutdown": signalRows("rejects", (o) => unixStream().shutdown(as(o))),
+  "AddressedUnixStream#close": { exempt: "takes no arguments" },
+  "DatagramQueue#push": {
+    bytes: throwing(notBuffer, (bytes) => datagramQueue().push(as(bytes), local, true)),
+    from: throwing([undefined, null, 1, "127.0.0.1"], (from) =>
+      datagramQueue().push(new Uint8Array(1), as(from), true),
+    ),
+    owned: throwing([undefined, ...notBoolean], (owned) => datagramQueue().push(new Uint8Array(1), local, as(owned))),
+  },
+  "DatagramQueue#fail": { error: throwing([undefined, null, "e", new Error("e")], (e) => datagramQueue().fail(as(e))) },
+  "DatagramQueue#receive": {
+    buffer: rejecting(notBuffer, (buffer) => datagramQueue().receive(as(buffer))),
+    signal: rejecting(notSignalOption, (signal) => datagramQueue().receive(new Uint8Array(1), as(signal))),
+  },
+  "DatagramQueue#connect": {
+    peer: throwing([undefined, null, 1, {}, { hostname: "", port: 9 }, { hostname: "127.0.0.1", port: 0 }], (p) =>
+      datagramQueue().connect(as(p)),
+    ),
+  },
+  "DatagramQueue#close": { exempt: "takes no arguments" },
+  "QueuedDatagramSocket#send": {
+    bytes: rejecting([...notBuffer, new Uint8Array(65508)], (bytes) => datagramSocket().send(as(bytes), peer)),
+    address: rejecting(
+      notUdpAddress.filter((a) => a !== undefined),
+      (address) => datagramSocket().send(new Uint8Array(1), as(address)),
+    ),
+    ...signalRows("rejects", (o) => datagramSocket().send(new Uint8Array(1), peer, as(o))),
+  },
+  "QueuedDatagramSocket#receive": {
+    buffer: rejecting(notBuffer, (buffer) => datagramSocket().receive(as(buffer))),
+    ...signalRows("rejects", (o) => datagramSocket().receive(new Uint8Array(1), as(o))),
+  },
+  "QueuedDatagramSocket#connect": {
+    address: rejecting(notUdpAddress, (address) => datagramSocket().connect(as(address))),
+  },
+  "QueuedDatagramSocket#setBroadcast": {
+    enable: throwing([undefined, ...notBoolean], (enable) => datagramSocket().setBroadcast(as(enable))),
+  },
+  "QueuedDatagramSocket#joinMulticast": {
+    group: throwing(notGroup, (group) => datagramSocket().joinMulticast(as(group))),
+    interfaceAddress: throwing(notInterface, (i) => datagramSocket().joinMulticast("239.1.2.3", as(i))),
+  },
+  "QueuedDatagramSocket#leaveMulticast": {
+    group: throwing(notGroup, (group) => datagramSocket().leaveMulticast(as(group))),
+    interfaceAddress: throwing(notInterface, (i) => datagramSocket().leaveMulticast("239.1.2.3", as(i))),
+  },
+  "QueuedDatagramSocket#setMulticastTtl": {
+    ttl: throwing([undefined, -1, 256, 1.5, Number.NaN, "1", null], (ttl) => datagramSocket().setMulticastTtl(as(ttl))),
+  },
+  "QueuedDatagramSocket#setMulticastLoopback": {
+    enable: throwing([undefined, ...notBoolean], (enable) => datagramSocket().setMulticastLoopback(as(enable))),
+  },
+  "QueuedDatagramSocket#setMulticastInterface": {
+    interfaceAddress: throwing([undefined, ...notInterface], (i) => datagramSocket().setMulticastInterface(as(i))),
+  },
+  "QueuedDatagramSocket#close": { exempt: "takes no arguments" },
   "BlockingPool#spawnBlocking": {
     task: rejecting([undefined, null, "t", {}, { module: 1 }, { module: "./relative.js" }], (task) =>
       pool().spawnBlocking(as(task)),

@@ -3,7 +3,7 @@
 // factory's options, and an adapter's error mapping. Every bad call names a path under a directory
 // that does not exist, a closed port or a command that does not exist, so that a call that is not
 // refused fails with another kind and leaves nothing behind.
-import type { Fs, Processes, Tcp } from "@anyrt/core";
+import type { Dns, Fs, Processes, Tcp, Udp, Unix } from "@anyrt/core";
 import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-rows.ts";
 
 const notSignalOption = notSignal.filter((value) => value !== undefined);
@@ -97,6 +97,70 @@ export function tcpRows(name: string, tcp: Tcp): Record<string, Rows> {
       backlog: rejecting([-1, 65536, 1.5, "1", null], (backlog) =>
         tcp.listen(as({ hostname: "127.0.0.1", port: 0, backlog })),
       ),
+    },
+  };
+}
+
+/** The rows of a raw `Udp`'s `bind`: every bad value is refused before a socket is bound. */
+export function udpRows(name: string, udp: Udp): Record<string, Rows> {
+  return {
+    [`${name}.bind`]: {
+      options: rejecting([undefined, ...notObject], (o) => udp.bind(as(o))),
+      hostname: rejecting(["", 1, null, "localhost", "::1%lo", ["127.0.0.1"]], (hostname) =>
+        udp.bind(as({ hostname, port: 0 })),
+      ),
+      port: rejecting([-1, 65536, 1.5, "80", null, undefined], (port) => udp.bind(as({ port }))),
+      reuseAddress: rejecting(notBoolean, (reuseAddress) => udp.bind(as({ port: 0, reuseAddress }))),
+      receiveQueue: rejecting([0, -1, 1.5, 65537, "1", null], (receiveQueue) =>
+        udp.bind(as({ port: 0, receiveQueue })),
+      ),
+    },
+  };
+}
+
+/** The rows of a raw `Unix`'s `connect` and `listen`, at a path whose directory does not exist. */
+export function unixRows(name: string, unix: Unix): Record<string, Rows> {
+  const notSocketPath = [...notPath, `/${"x".repeat(200)}`];
+  return {
+    [`${name}.connect`]: {
+      options: rejecting([undefined, ...notObject], (o) => unix.connect(as(o))),
+      path: rejecting(notSocketPath, (path) => unix.connect(as({ path }))),
+      signal: rejecting(notSignalOption, (signal) => unix.connect(as({ path: missing, signal }))),
+    },
+    [`${name}.listen`]: {
+      options: rejecting([undefined, ...notObject], (o) => unix.listen(as(o))),
+      path: rejecting(notSocketPath, (path) => unix.listen(as({ path }))),
+      backlog: rejecting([-1, 65536, 1.5, "1", null], (backlog) => unix.listen(as({ path: missing, backlog }))),
+    },
+  };
+}
+
+/**
+ * The rows of a raw `Dns`' `lookup` and `records`: the name is `localhost` and the name server a
+ * closed local port, so that a call that is not refused asks no one outside the machine.
+ */
+export function dnsRows(name: string, dns: Dns): Record<string, Rows> {
+  const notName = [undefined, null, "", 1, {}, "a".repeat(254)];
+  const local = { timeoutMs: 1, nameServer: { hostname: "127.0.0.1", port: 1 } };
+  return {
+    [`${name}.lookup`]: {
+      hostname: rejecting(notName, (hostname) => dns.lookup(as(hostname))),
+      options: rejecting(notObject, (o) => dns.lookup("localhost", as(o))),
+      family: rejecting([1, 5, "4", null], (family) => dns.lookup("localhost", as({ family }))),
+      signal: rejecting(notSignalOption, (signal) => dns.lookup("localhost", as({ signal }))),
+    },
+    [`${name}.records`]: {
+      name: rejecting(notName, (n) => dns.records(as(n), "A", local)),
+      type: rejecting([undefined, null, "a", "PTR", 1], (type) => dns.records("localhost", as(type), local)),
+      options: rejecting(notObject, (o) => dns.records("localhost", "A", as(o))),
+      timeoutMs: rejecting([0, -1, 1.5, "1", null, 2 ** 31], (timeoutMs) =>
+        dns.records("localhost", "A", as({ ...local, timeoutMs })),
+      ),
+      nameServer: rejecting(
+        [null, 1, "127.0.0.1", {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }],
+        (nameServer) => dns.records("localhost", "A", as({ timeoutMs: 1, nameServer })),
+      ),
+      signal: rejecting(notSignalOption, (signal) => dns.records("localhost", "A", as({ ...local, signal }))),
     },
   };
 }
