@@ -31,6 +31,7 @@ import type * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Socket from "effect/socket/Socket";
+import { checkContext } from "./arguments.ts";
 import { toIoError } from "./error.ts";
 import { addressOf, detailsOf, failureOf } from "./node-tcp.ts";
 import { openSocketStream } from "./socket-stream.ts";
@@ -103,6 +104,7 @@ function clientOptions(options: TlsClientOptions, name: string, operation: strin
  * interrupts the opening fiber, which destroys the connection.
  */
 export function effectNodeTls(context: Context.Context<never>): Tls {
+  checkContext("effectNodeTls", context);
   const run = Effect.runPromiseExitWith(context);
   return {
     async connect(options: TlsConnectOptions): Promise<TlsStream> {

@@ -154,6 +154,7 @@ function serverRows(make: (runtime: never, options: never) => unknown) {
 const effectNodeRows: { readonly [K in keyof typeof effectNode]: Rows } = {
   createEffectNodeRuntime: { context: throwing(notContext, (c) => effectNode.createEffectNodeRuntime(as(c))) },
   effectNodeTcp: { context: throwing(notContext, (c) => effectNode.effectNodeTcp(as(c))) },
+  effectNodeTls: { context: throwing(notContext, (c) => effectNode.effectNodeTls(as(c))) },
   effectNodeUdp: { context: throwing(notContext, (c) => effectNode.effectNodeUdp(as(c))) },
   effectNodeUnix: { context: throwing(notContext, (c) => effectNode.effectNodeUnix(as(c))) },
   nodeServicesContext: { exempt: "takes no arguments" },

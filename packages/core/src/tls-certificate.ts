@@ -5,6 +5,7 @@
  */
 import { IoError } from "./error.ts";
 import type { PeerCertificate } from "./tls.ts";
+import { checkObject, checkString } from "./validate.ts";
 
 /** The fields of Node's `X509Certificate` (also Bun's) that a {@link PeerCertificate} is made of. */
 export interface X509Fields {
@@ -79,6 +80,11 @@ function altNames(text: string | undefined): string[] {
  * ```
  */
 export function peerCertificateOf(fields: X509Fields): PeerCertificate {
+  checkObject("peerCertificateOf", "fields", fields);
+  for (const name of ["subject", "issuer", "validFrom", "validTo", "fingerprint256"] as const) {
+    checkString("peerCertificateOf", name, fields[name]);
+  }
+  if (fields.subjectAltName !== undefined) checkString("peerCertificateOf", "subjectAltName", fields.subjectAltName);
   return Object.freeze({
     subject: fields.subject.trim().split("\n").join(", "),
     issuer: fields.issuer.trim().split("\n").join(", "),

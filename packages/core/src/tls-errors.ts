@@ -4,6 +4,7 @@
  * and `ERR_TLS_*` codes, and the texts of rustls (Deno) and of the others where there is no code.
  * @module
  */
+import { checkBoolean } from "./validate.ts";
 /** The TLS kinds a native failure can map to, and `InvalidData` for a peer that does not speak TLS. */
 export type TlsFailureKind =
   | "UntrustedCertificate"
@@ -96,6 +97,7 @@ const alertCode = /^ERR_SSL_(SSLV3|TLSV1|TLSV13)_ALERT_(\w+)$/;
  * ```
  */
 export function tlsFailureKind(error: unknown, handshaking: boolean): TlsFailureKind | undefined {
+  checkBoolean("tlsFailureKind", "handshaking", handshaking);
   if (typeof error !== "object" || error === null) return undefined;
   const { code, message } = error as { readonly code?: unknown; readonly message?: unknown };
   if (typeof code === "string") {

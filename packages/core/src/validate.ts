@@ -456,6 +456,7 @@ function checkAlpnProtocols(operation: string, value: unknown): void {
  * is not a PEM certificate and key, and `dangerouslyAcceptInvalidCertificates` anything but `true`.
  */
 export function checkTlsClientOptions(operation: string, options: object): void {
+  checkObject(operation, "options", options);
   const given = options as Readonly<Record<string, unknown>>;
   const { serverName, caCertificates, systemCertificates, alpnProtocols, clientCertificate } = given;
   if (serverName !== undefined) {
@@ -485,6 +486,7 @@ export function checkTlsClientOptions(operation: string, options: object): void 
  * `clientCertificates` that is not `{ caCertificates }` with PEM certificates.
  */
 export function checkTlsServerOptions(operation: string, options: object): void {
+  checkObject(operation, "options", options);
   const given = options as Readonly<Record<string, unknown>>;
   checkCertifiedKey(operation, "", given);
   if (given.alpnProtocols !== undefined) checkAlpnProtocols(operation, given.alpnProtocols);

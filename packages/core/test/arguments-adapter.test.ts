@@ -108,6 +108,16 @@ const vectored = () => duplex(16)[0] as kit.VectoredDuplex;
 const unixStream = () => new kit.AddressedUnixStream(vectored(), { path: "" }, unixAddress);
 const notUnixAddress = [undefined, null, 1, {}, { path: 1 }];
 const notSocketPath = [...notPath, `/${"x".repeat(200)}`];
+const pemCertificate = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+const pemKey = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+const x509: kit.X509Fields = {
+  subject: "CN=localhost",
+  issuer: "CN=anyrt CA",
+  validFrom: "Dec  7 05:43:51 2026 GMT",
+  validTo: "Dec  8 05:43:51 2026 GMT",
+  fingerprint256: "AB:CD",
+  subjectAltName: "DNS:localhost",
+};
 const notHostname = [undefined, null, "", 1, {}, "a".repeat(254)];
 const notIpLiteral = [undefined, null, "", 1, "localhost", "1.2.3", "::1%lo", ["127.0.0.1"]];
 const notUdpAddress = [
@@ -421,6 +431,76 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     stdin: throwing(["pipe", 1, null], (stdin) => kit.checkCommand(as({ command: "ls", stdin }))),
     stdout: throwing(["pipe", 1, null], (stdout) => kit.checkCommand(as({ command: "ls", stdout }))),
     stderr: throwing(["pipe", 1, null], (stderr) => kit.checkCommand(as({ command: "ls", stderr }))),
+  },
+  checkTlsConnectOptions: {
+    options: throwing([undefined, ...notObject], (o) => kit.checkTlsConnectOptions(o)),
+    port: throwing([0, -1, "80", null, undefined], (port) => kit.checkTlsConnectOptions({ port })),
+    serverName: throwing(["", 1, null, "a b"], (serverName) => kit.checkTlsConnectOptions({ port: 1, serverName })),
+    caCertificates: throwing(["x", ["x"], [1], null], (caCertificates) =>
+      kit.checkTlsConnectOptions({ port: 1, caCertificates }),
+    ),
+    systemCertificates: throwing(["no", 0, null, false], (systemCertificates) =>
+      kit.checkTlsConnectOptions({ port: 1, systemCertificates }),
+    ),
+    alpnProtocols: throwing(["h2", [""], [1], null], (alpnProtocols) =>
+      kit.checkTlsConnectOptions({ port: 1, alpnProtocols }),
+    ),
+    clientCertificate: throwing([null, "x", { certificate: "x", key: "y" }], (clientCertificate) =>
+      kit.checkTlsConnectOptions({ port: 1, clientCertificate }),
+    ),
+    dangerouslyAcceptInvalidCertificates: throwing([false, "yes", 1, null], (dangerouslyAcceptInvalidCertificates) =>
+      kit.checkTlsConnectOptions({ port: 1, dangerouslyAcceptInvalidCertificates }),
+    ),
+  },
+  checkTlsUpgradeArguments: {
+    stream: throwing([undefined, null, "stream", 1, {}], (stream) => kit.checkTlsUpgradeArguments(stream)),
+    options: throwing(notObject, (o) => kit.checkTlsUpgradeArguments(duplex(16)[0], o)),
+    serverName: throwing(["", 1, null], (serverName) => kit.checkTlsUpgradeArguments(duplex(16)[0], { serverName })),
+  },
+  checkTlsListenOptions: {
+    options: throwing([undefined, ...notObject], (o) => kit.checkTlsListenOptions(o)),
+    certificate: throwing([undefined, null, 1, "x", pemKey], (certificate) =>
+      kit.checkTlsListenOptions({ port: 0, certificate, key: pemKey }),
+    ),
+    key: throwing([undefined, null, 1, "x"], (key) =>
+      kit.checkTlsListenOptions({ port: 0, certificate: pemCertificate, key }),
+    ),
+    clientCertificates: throwing([null, "x", {}, { caCertificates: [] }], (clientCertificates) =>
+      kit.checkTlsListenOptions({ port: 0, certificate: pemCertificate, key: pemKey, clientCertificates }),
+    ),
+  },
+  checkTlsClientOptions: {
+    options: throwing(notObject, (o) => kit.checkTlsClientOptions("op", as(o))),
+    alpnProtocols: throwing(["h2", [""]], (alpnProtocols) => kit.checkTlsClientOptions("op", { alpnProtocols })),
+  },
+  checkTlsServerOptions: {
+    options: throwing(notObject, (o) => kit.checkTlsServerOptions("op", as(o))),
+    certificate: throwing([undefined, "x"], (certificate) =>
+      kit.checkTlsServerOptions("op", { certificate, key: pemKey }),
+    ),
+  },
+  checkCertificatePem: valueRow([undefined, null, 1, "x", pemKey], (v) => kit.checkCertificatePem("op", "ca", v)),
+  peerCertificateOf: {
+    fields: throwing([undefined, null, 1, "x"], (fields) => kit.peerCertificateOf(as(fields))),
+    subject: throwing([undefined, null, 1], (subject) => kit.peerCertificateOf(as({ ...x509, subject }))),
+    validFrom: throwing([undefined, null, 1], (validFrom) => kit.peerCertificateOf(as({ ...x509, validFrom }))),
+    subjectAltName: throwing([null, 1], (subjectAltName) => kit.peerCertificateOf(as({ ...x509, subjectAltName }))),
+  },
+  tlsFailureKind: {
+    // `error` has no bad value: any value that is no TLS failure is classified as none (undefined).
+    handshaking: throwing([undefined, null, 1, "yes"], (handshaking) => kit.tlsFailureKind({}, as(handshaking))),
+  },
+  lookupAll: {
+    hostname: rejecting(notHostname, (hostname) => kit.lookupAll(as(hostname), {}, never("getaddrinfo"), toIoError)),
+    options: rejecting(notObject, (o) => kit.lookupAll("localhost", as(o), never("getaddrinfo"), toIoError)),
+    family: rejecting([1, 5, "4", null], (family) =>
+      kit.lookupAll("localhost", as({ family }), never("getaddrinfo"), toIoError),
+    ),
+    signal: rejecting(notSignalOption, (signal) =>
+      kit.lookupAll("localhost", as({ signal }), never("getaddrinfo"), toIoError),
+    ),
+    getaddrinfo: rejecting(notFunction, (getaddrinfo) => kit.lookupAll("localhost", {}, as(getaddrinfo), toIoError)),
+    toIoError: rejecting(notFunction, (convert) => kit.lookupAll("localhost", {}, never("getaddrinfo"), as(convert))),
   },
   checkConnectOptions: {
     options: throwing([undefined, ...notObject], (o) => kit.checkConnectOptions(o)),
