@@ -11,13 +11,14 @@ import {
   processRows,
   runtimeOptionRows,
   tcpRows,
+  tlsRows,
   toIoErrorRows,
   udpRows,
   unixRows,
 } from "../../../packages/core/test/arguments-parts.ts";
 import { as, describeTable, type Rows, throwing } from "../../../packages/core/test/arguments-table.ts";
 
-const parts = ["denoFs", "denoTcp", "denoProcesses", "denoDns"];
+const parts = ["denoFs", "denoTcp", "denoTls", "denoProcesses", "denoDns"];
 /** The parts the factories make, enumerated as the exported parts are. */
 const made = {
   "createDenoUdp()": deno.createDenoUdp(new BufferPool()),
@@ -31,6 +32,7 @@ const table: Readonly<Record<string, Rows>> = {
   denoRuntime: { exempt: "the shared runtime: every method's rows are the suite's arguments/* cases" },
   denoFs: { exempt: "an object of methods: rows for each below" },
   denoTcp: { exempt: "an object of methods: rows for each below" },
+  denoTls: { exempt: "an object of methods: rows for each below" },
   denoProcesses: { exempt: "an object of methods: rows for each below" },
   denoDns: { exempt: "an object of methods: rows for each below" },
   denoHasUdp: { exempt: "takes no arguments" },
@@ -38,6 +40,7 @@ const table: Readonly<Record<string, Rows>> = {
   createDenoUnix: { pool: throwing(notPool, (pool) => deno.createDenoUnix(as(pool))) },
   ...fsRows("denoFs", deno.denoFs),
   ...tcpRows("denoTcp", deno.denoTcp),
+  ...tlsRows("denoTls", deno.denoTls),
   ...processRows("denoProcesses", deno.denoProcesses),
   ...dnsRows("denoDns", deno.denoDns),
   ...udpRows("createDenoUdp()", made["createDenoUdp()"]),
@@ -46,6 +49,7 @@ const table: Readonly<Record<string, Rows>> = {
   kindOfCode: { code: throwing([1, null, {}], (code) => deno.kindOfCode(as(code))) },
   kindOfError: { exempt: "classifies any value: every value is an error it answers" },
   toIoError: toIoErrorRows((error, operation) => deno.toIoError(error, operation)),
+  toTlsIoError: toIoErrorRows((error, operation) => deno.toTlsIoError(error, operation)),
 };
 
 describeTable("@anyrt/deno", deno, table, {

@@ -11,13 +11,14 @@ import {
   processRows,
   runtimeOptionRows,
   tcpRows,
+  tlsRows,
   toIoErrorRows,
   udpRows,
   unixRows,
 } from "../../../packages/core/test/arguments-parts.ts";
 import { as, describeTable, notObject, type Rows, throwing } from "../../../packages/core/test/arguments-table.ts";
 
-const parts = ["nodeFs", "nodeTcp", "nodeProcesses", "nodeUdp", "nodeUnix", "nodeDns"];
+const parts = ["nodeFs", "nodeTcp", "nodeTls", "nodeProcesses", "nodeUdp", "nodeUnix", "nodeDns"];
 
 const table: Readonly<Record<string, Rows>> = {
   nodeCapabilities: { exempt: "a constant table" },
@@ -25,12 +26,14 @@ const table: Readonly<Record<string, Rows>> = {
   nodeRuntime: { exempt: "the shared runtime: every method's rows are the suite's arguments/* cases" },
   nodeFs: { exempt: "an object of methods: rows for each below" },
   nodeTcp: { exempt: "an object of methods: rows for each below" },
+  nodeTls: { exempt: "an object of methods: rows for each below" },
   nodeProcesses: { exempt: "an object of methods: rows for each below" },
   nodeUdp: { exempt: "an object of methods: rows for each below" },
   nodeUnix: { exempt: "an object of methods: rows for each below" },
   nodeDns: { exempt: "an object of methods: rows for each below" },
   ...fsRows("nodeFs", node.nodeFs),
   ...tcpRows("nodeTcp", node.nodeTcp),
+  ...tlsRows("nodeTls", node.nodeTls),
   ...processRows("nodeProcesses", node.nodeProcesses),
   ...udpRows("nodeUdp", node.nodeUdp),
   ...unixRows("nodeUnix", node.nodeUnix),

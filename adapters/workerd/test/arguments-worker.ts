@@ -17,6 +17,7 @@ const table: Readonly<Record<string, Rows>> = {
   },
   kindOfError: { exempt: "classifies any value: every value is an error it answers" },
   toIoError: toIoErrorRows((error, operation) => workerd.toIoError(error, operation)),
+  toTlsIoError: toIoErrorRows((error, operation) => workerd.toTlsIoError(error, operation)),
 };
 
 export default {

@@ -3,7 +3,7 @@
 // factory's options, and an adapter's error mapping. Every bad call names a path under a directory
 // that does not exist, a closed port or a command that does not exist, so that a call that is not
 // refused fails with another kind and leaves nothing behind.
-import type { Dns, Fs, Processes, Tcp, Udp, Unix } from "@anyrt/core";
+import { type Dns, duplex, type Fs, type Processes, type Tcp, type Tls, type Udp, type Unix } from "@anyrt/core";
 import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-rows.ts";
 
 const notSignalOption = notSignal.filter((value) => value !== undefined);
@@ -97,6 +97,42 @@ export function tcpRows(name: string, tcp: Tcp): Record<string, Rows> {
       backlog: rejecting([-1, 65536, 1.5, "1", null], (backlog) =>
         tcp.listen(as({ hostname: "127.0.0.1", port: 0, backlog })),
       ),
+    },
+  };
+}
+
+const pem = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
+
+/**
+ * The rows of a raw `Tls`: every bad option of `connect`, `upgrade` and `listen` is refused before
+ * anything connects or listens. `upgrade`'s stream is a core pipe end, so nothing is taken over.
+ */
+export function tlsRows(name: string, tls: Tls): Record<string, Rows> {
+  const at = { hostname: "127.0.0.1", port: 1 };
+  const served = { hostname: "127.0.0.1", port: 0, certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") };
+  return {
+    [`${name}.connect`]: {
+      options: rejecting([undefined, ...notObject], (o) => tls.connect(as(o))),
+      port: rejecting([0, -1, 65536, "80", null, undefined], (port) =>
+        tls.connect(as({ hostname: "127.0.0.1", port })),
+      ),
+      serverName: rejecting(["", 1, null], (serverName) => tls.connect(as({ ...at, serverName }))),
+      caCertificates: rejecting(["x", ["x"], null], (caCertificates) => tls.connect(as({ ...at, caCertificates }))),
+      alpnProtocols: rejecting(["h2", [""], null], (alpnProtocols) => tls.connect(as({ ...at, alpnProtocols }))),
+      dangerouslyAcceptInvalidCertificates: rejecting([false, "yes", null], (dangerouslyAcceptInvalidCertificates) =>
+        tls.connect(as({ ...at, dangerouslyAcceptInvalidCertificates })),
+      ),
+      signal: rejecting(notSignalOption, (signal) => tls.connect(as({ ...at, signal }))),
+    },
+    [`${name}.upgrade`]: {
+      stream: rejecting([undefined, null, "stream", {}], (stream) => tls.upgrade(as(stream))),
+      options: rejecting(notObject, (o) => tls.upgrade(duplex(16)[0] as never, as(o))),
+    },
+    [`${name}.listen`]: {
+      options: rejecting([undefined, ...notObject], (o) => tls.listen(as(o))),
+      certificate: rejecting([undefined, null, "x"], (certificate) => tls.listen(as({ ...served, certificate }))),
+      key: rejecting([undefined, null, "x"], (key) => tls.listen(as({ ...served, key }))),
+      backlog: rejecting([-1, 1.5, "1", null], (backlog) => tls.listen(as({ ...served, backlog }))),
     },
   };
 }
