@@ -116,6 +116,31 @@ export async function throughputBunTls(
 }
 
 /**
+ * One full client handshake with the TLS server on `port` of 127.0.0.1 (verifying it for
+ * `localhost` against the test CA only): resolves from the `handshake` handler, then ends the
+ * connection.
+ */
+export function handshakeBunTls(certs: NativeTlsCertificates, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    bun()
+      .connect({
+        hostname: HOST,
+        port,
+        tls: clientTls(certs),
+        socket: {
+          handshake(socket, success) {
+            socket.end();
+            if (success) resolve();
+            else reject(new Error("tls-handshakes: the native handshake failed"));
+          },
+          data() {},
+        },
+      })
+      .catch(reject);
+  });
+}
+
+/**
  * `count` full handshakes, one after another, of a `Bun.connect({ tls })` client with a
  * `Bun.listen({ tls })` server: each waits for both sides' `handshake` handlers (as a client and
  * an accepted connection of anyrt do), then ends both; resolves the elapsed ms.

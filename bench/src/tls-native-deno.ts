@@ -97,6 +97,19 @@ export async function throughputDenoTls(
 }
 
 /**
+ * One full client handshake with the TLS server on `port` of 127.0.0.1 (verifying it for
+ * `localhost` against the test CA only), then the connection closed.
+ */
+export async function handshakeDenoTls(certs: NativeTlsCertificates, port: number): Promise<void> {
+  const conn = await connectTls(certs, port);
+  try {
+    await conn.handshake();
+  } finally {
+    closeQuietly(conn);
+  }
+}
+
+/**
  * `count` full handshakes, one after another, of a `Deno.startTls` client with a
  * `Deno.listenTls` server (each side's `handshake()` awaited, then both closed); resolves the
  * elapsed ms.
