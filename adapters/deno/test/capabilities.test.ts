@@ -41,6 +41,24 @@ describe("Deno capabilities", () => {
     });
   });
 
+  it("declares no udp without --unstable-net, where Deno.listenDatagram does not exist", async () => {
+    const script = [
+      'import { createDenoRuntime, denoCapabilities } from "@anyrt/deno";',
+      "const refused = await createDenoRuntime().udp.bind({ port: 0 }).then(() => 'bound', (e) => e.kind);",
+      "console.log(JSON.stringify({ udp: denoCapabilities.udp, refused }));",
+    ].join("\n");
+    const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--ext=ts", script],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    expect(success, new TextDecoder().decode(stderr)).toBe(true);
+    expect(JSON.parse(new TextDecoder().decode(stdout))).toEqual({
+      udp: { available: false, reuseAddress: false, broadcast: false, multicast: false },
+      refused: "Unsupported",
+    });
+  });
+
   it("names itself with Deno's version", () => {
     const runtime = createDenoRuntime();
     expect(runtime.id).toBe("deno");
