@@ -152,7 +152,9 @@ export async function recordsWithResolver<T extends DnsRecordType>(
 
 /** One answer of a runtime's `getaddrinfo`, as `node:dns`'s and `Bun.dns`'s lookups give it. */
 export interface AddressInfo {
+  /** The address as text (`"127.0.0.1"`, `"::1"`). */
   readonly address: string;
+  /** 4 or 6; any other value is read as 4. */
   readonly family: number;
 }
 
