@@ -26,6 +26,13 @@ export interface StressScale {
   readonly kills: number;
   /** Bytes pushed to a consumer that stalls every 8 MiB. */
   readonly slowBytes: number;
+  /**
+   * Bytes a pair may hold in the measured realm by design, beyond its stream buffers, added to the
+   * slow consumer's memory bound: 0 where the transport's buffers live outside the realm (the
+   * kernel's); the relay's flow-control window in a page holding both ends of a TCP-over-WebSocket
+   * pair (the relay may send that far ahead of what the page read).
+   */
+  readonly pairHeldBytes: number;
   /** Bytes sent through each pair whose reads are aborted at random moments. */
   readonly abortReadBytes: number;
   /**
@@ -68,6 +75,7 @@ export const stressScales: Readonly<Record<StressSize, StressScale>> = {
     resets: 16,
     kills: 2,
     slowBytes: 16 * MiB,
+    pairHeldBytes: 0,
     abortReadBytes: 256 * KiB,
     abortWriteBytes: 6 * MiB,
     abortPairs: 2,
@@ -87,6 +95,7 @@ export const stressScales: Readonly<Record<StressSize, StressScale>> = {
     resets: 64,
     kills: 20,
     slowBytes: 512 * MiB,
+    pairHeldBytes: 0,
     abortReadBytes: 8 * MiB,
     abortWriteBytes: 64 * MiB,
     abortPairs: 8,
