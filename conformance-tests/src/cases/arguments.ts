@@ -527,6 +527,39 @@ const pemKey = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
 const notCertificates: readonly unknown[] = [pemCertificate, [1], ["not a certificate"], [pemKey], null, {}];
 const notAlpn: readonly unknown[] = ["h2", [""], [1], ["x".repeat(256)], [null], null];
 
+/**
+ * The rows of the options `tcp.connect` and `tls.connect` share (`TcpConnectOptions`), for a
+ * `connect` given the options to try: every bad value is refused before anything connects.
+ */
+function connectRows(connect: (p: Probe, options: Readonly<Record<string, unknown>>) => unknown) {
+  const at = (p: Probe) => ({ hostname: "127.0.0.1", port: p.port });
+  return {
+    hostname: {
+      bad: [["127.0.0.1"], "", 1, null, {}, "a".repeat(254)],
+      call: (p: Probe, v: unknown) => connect(p, { hostname: v, port: p.port }),
+    },
+    port: {
+      bad: [0, -1, 65536, 1.5, "80", Number.NaN, Number.POSITIVE_INFINITY, null, undefined],
+      call: (p: Probe, v: unknown) => connect(p, { hostname: "127.0.0.1", port: v }),
+    },
+    noDelay: { bad: notBoolean, call: (p: Probe, v: unknown) => connect(p, { ...at(p), noDelay: v }) },
+    timeoutMs: { bad: notTimeout, call: (p: Probe, v: unknown) => connect(p, { ...at(p), timeoutMs: v }) },
+    happyEyeballs: {
+      bad: [
+        "yes",
+        1,
+        null,
+        { attemptDelayMs: -1 },
+        { attemptDelayMs: "250" },
+        { attemptTimeoutMs: 0 },
+        { lookup: "localhost" },
+      ],
+      call: (p: Probe, v: unknown) => connect(p, { hostname: "localhost", port: p.port, happyEyeballs: v }),
+    },
+    signal: { bad: notSignal, call: (p: Probe, v: unknown) => connect(p, { ...at(p), signal: v }) },
+  };
+}
+
 /** The rows of the TLS client options every TLS client method takes, calling `call` with one set. */
 function tlsClientRows(call: (p: Probe, options: Readonly<Record<string, unknown>>) => unknown) {
   return {
@@ -618,38 +651,7 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
     answer: "rejects",
     arguments: {
       options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.tcp.connect(v as TcpConnectOptions) },
-      hostname: {
-        bad: [["127.0.0.1"], "", 1, null, {}, "a".repeat(254)],
-        call: (p, v) => p.runtime.tcp.connect({ hostname: v as string, port: p.port }),
-      },
-      port: {
-        bad: [0, -1, 65536, 1.5, "80", Number.NaN, Number.POSITIVE_INFINITY, null, undefined],
-        call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: v as number }),
-      },
-      noDelay: {
-        bad: notBoolean,
-        call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, noDelay: v as boolean }),
-      },
-      timeoutMs: {
-        bad: notTimeout,
-        call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, timeoutMs: v as number }),
-      },
-      happyEyeballs: {
-        bad: [
-          "yes",
-          1,
-          null,
-          { attemptDelayMs: -1 },
-          { attemptDelayMs: "250" },
-          { attemptTimeoutMs: 0 },
-          { lookup: "localhost" },
-        ],
-        call: (p, v) => p.runtime.tcp.connect({ hostname: "localhost", port: p.port, happyEyeballs: v as boolean }),
-      },
-      signal: {
-        bad: notSignal,
-        call: (p, v) => p.runtime.tcp.connect({ hostname: "127.0.0.1", port: p.port, signal: v as AbortSignal }),
-      },
+      ...connectRows((p, options) => p.runtime.tcp.connect(options as unknown as TcpConnectOptions)),
     },
   },
   "unix.connect": {
@@ -752,38 +754,7 @@ const table: { readonly [M in keyof Arguments]: MethodRows<Arguments[M]> } = {
     answer: "rejects",
     arguments: {
       options: { bad: [undefined, ...notObject], call: (p, v) => p.runtime.tls.connect(v as TlsConnectOptions) },
-      hostname: {
-        bad: [["127.0.0.1"], "", 1, null, {}, "a".repeat(254)],
-        call: (p, v) => p.runtime.tls.connect({ hostname: v as string, port: p.port }),
-      },
-      port: {
-        bad: [0, -1, 65536, 1.5, "80", Number.NaN, null, undefined],
-        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: v as number }),
-      },
-      noDelay: {
-        bad: notBoolean,
-        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, noDelay: v as boolean }),
-      },
-      timeoutMs: {
-        bad: notTimeout,
-        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, timeoutMs: v as number }),
-      },
-      happyEyeballs: {
-        bad: [
-          "yes",
-          1,
-          null,
-          { attemptDelayMs: -1 },
-          { attemptDelayMs: "250" },
-          { attemptTimeoutMs: 0 },
-          { lookup: "localhost" },
-        ],
-        call: (p, v) => p.runtime.tls.connect({ hostname: "localhost", port: p.port, happyEyeballs: v as boolean }),
-      },
-      signal: {
-        bad: notSignal,
-        call: (p, v) => p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, signal: v as AbortSignal }),
-      },
+      ...connectRows((p, options) => p.runtime.tls.connect(options as unknown as TlsConnectOptions)),
       ...tlsClientRows((p, options) =>
         p.runtime.tls.connect({ hostname: "127.0.0.1", port: p.port, ...options } as TlsConnectOptions),
       ),
