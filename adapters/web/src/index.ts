@@ -8,16 +8,20 @@ import type { Runtime } from "@anyrt/core";
 import { checkObject, checkOptions } from "@anyrt/core/adapter";
 import { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
 import { type WebRuntimeOptions as BaseOptions, webRuntimeFrom } from "./runtime.ts";
-import { type WebSocketTcpOptions, webSocketTcp } from "./websocket/index.ts";
+import { type WebSocketTcpOptions, webSocketTcp, webSocketTls } from "./websocket/index.ts";
 
 export { type OpfsFsOptions, opfsAvailable, opfsFs } from "./fs/index.ts";
-export { type WebRuntimeParts, webCapabilities, webFacts } from "./runtime.ts";
+export { type WebRuntimeParts, type WebTlsPart, webCapabilities, webFacts } from "./runtime.ts";
 export { webScheduler } from "./scheduler.ts";
 export {
+  type RelayFeatures,
+  type RelayTlsFeatures,
+  relayFeatures,
   TCP_SUBPROTOCOL,
   type WebSocketConstructor,
   type WebSocketTcpOptions,
   webSocketTcp,
+  webSocketTls,
 } from "./websocket/index.ts";
 
 /**
@@ -25,7 +29,9 @@ export {
  * own (module Web Workers; without it every runtime of the realm shares one); `fs` configures the
  * files on the Origin Private File System, or `false` leaves the runtime without `fs`; `relay`
  * (a `ws:` / `wss:` URL, or {@link WebSocketTcpOptions}) gives it TCP over WebSocket through a
- * relay (`@anyrt/web/relay`), declaring `tcp.connect` and `tcp.halfClose`.
+ * relay (`@anyrt/web/relay`), declaring `tcp.connect` and `tcp.halfClose`, and with the relay's
+ * `features` (from `relayFeatures`) offering TLS, `runtime.tls` opened by the relay
+ * (`webSocketTls`) with the `tls.*` capabilities it offers.
  */
 export interface WebRuntimeOptions extends BaseOptions {
   /** Options of the OPFS file system (`opfsFs`), or `false` for no `fs`; default: `fs` where OPFS exists. */
@@ -58,11 +64,15 @@ export function createWebRuntime(options: WebRuntimeOptions = {}): Runtime {
   if (options.blocking !== undefined) checkObject("createWebRuntime", "blocking", options.blocking);
   const fs = options.fs === false || !opfsAvailable() ? undefined : opfsFs(options.fs);
   const relay = options.relay;
-  const tcp =
-    relay === undefined
+  const relayOptions =
+    relay === undefined ? undefined : typeof relay === "string" || relay instanceof URL ? { relay } : relay;
+  const tcp = relayOptions === undefined ? undefined : webSocketTcp(relayOptions);
+  const features = relayOptions?.features?.tls;
+  const tls =
+    relayOptions === undefined || features === undefined || features === null
       ? undefined
-      : webSocketTcp(typeof relay === "string" || relay instanceof URL ? { relay } : relay);
-  return webRuntimeFrom({ fs, tcp }, options);
+      : { tls: webSocketTls(relayOptions), features };
+  return webRuntimeFrom({ fs, tcp, tls }, options);
 }
 
 /** The shared browser runtime, without TCP, made by {@link createWebRuntime} when this module loads. */

@@ -11,14 +11,26 @@ import {
   type Runtime,
   type RuntimeFacts,
   type Tcp,
+  type Tls,
 } from "@anyrt/core";
 import { type BlockingRuntimeOptions, blockingPools, checkObject, createWebWorkerPool } from "@anyrt/core/adapter";
 import { webScheduler } from "./scheduler.ts";
+import type { RelayTlsFeatures } from "./websocket/protocol.ts";
+
+/** TLS opened by a relay for the page, and what that relay offers of it. */
+export interface WebTlsPart {
+  /** The TLS part (`webSocketTls`). */
+  readonly tls: Tls;
+  /** What the relay announced (`relayFeatures(...).tls`): each field declares the capability of that name. */
+  readonly features: RelayTlsFeatures;
+}
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
 export interface WebRuntimeParts {
   /** TCP over a WebSocket relay: declares `tcp.connect` and `tcp.halfClose`. */
   readonly tcp?: Tcp | undefined;
+  /** TLS opened by the relay: declares `tls.connect` and what the relay's features say. */
+  readonly tls?: WebTlsPart | undefined;
   /** Files (on the Origin Private File System): declares `fs`. */
   readonly fs?: Fs | undefined;
 }
@@ -45,13 +57,21 @@ function hasWorkers(): boolean {
  * `udp` is `false`: a page has no datagram sockets (WebTransport datagrams are not UDP to a port
  * of the caller's choosing), and the relay carries TCP only.
  * `unix.*` and `dns.*` are `false`: a page has no sockets of its own (TCP goes through the relay,
- * which resolves names itself) and no resolver API.
+ * which resolves names itself) and no resolver API. `tls.*` is `false` but for a relay that opens
+ * TLS for pages (`parts.tls`): then `tls.connect` and whatever its features offer; never
+ * `tls.listen` or `tls.clientCertificates` (a page's key would have to go to the relay).
  */
 export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest {
   checkObject("webCapabilities", "parts", parts);
   if (parts.tcp !== undefined) checkObject("webCapabilities", "tcp", parts.tcp);
   if (parts.fs !== undefined) checkObject("webCapabilities", "fs", parts.fs);
+  if (parts.tls !== undefined) {
+    checkObject("webCapabilities", "tls", parts.tls);
+    checkObject("webCapabilities", "tls.features", parts.tls.features);
+  }
   const tcp = parts.tcp !== undefined;
+  const relayTls = parts.tls?.features;
+  const offers = (feature: keyof RelayTlsFeatures): boolean => relayTls?.[feature] === true;
   return Object.freeze({
     tcp: {
       connect: tcp,
@@ -62,16 +82,17 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
       keepAliveDelay: false,
     },
     tls: {
-      connect: false,
+      connect: relayTls !== undefined,
+      // The relay of this version does not upgrade connections in place; see the README's "TLS".
       upgrade: false,
       listen: false,
       clientCertificates: false,
-      acceptInvalidCertificates: false,
-      alpn: false,
-      distinctFailures: false,
-      perConnectionTrust: false,
-      peerCertificate: false,
-      halfClose: false,
+      acceptInvalidCertificates: offers("acceptInvalidCertificates"),
+      alpn: offers("alpn"),
+      distinctFailures: offers("distinctFailures"),
+      perConnectionTrust: offers("perConnectionTrust"),
+      peerCertificate: offers("peerCertificate"),
+      halfClose: offers("halfClose"),
     },
     fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },
@@ -118,6 +139,7 @@ export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOption
     facts: webFacts,
     scheduler: webScheduler(),
     ...(parts.tcp === undefined ? {} : { tcp: parts.tcp }),
+    ...(parts.tls === undefined ? {} : { tls: parts.tls.tls }),
     ...(parts.fs === undefined ? {} : { fs: parts.fs }),
     ...(capabilities.blocking.available ? { blocking: blockingPool(options.blocking) } : {}),
   });

@@ -7,7 +7,7 @@ import type { Runtime } from "@anyrt/core";
 import { duplex } from "@anyrt/core";
 import * as web from "@anyrt/web";
 import * as relay from "@anyrt/web/relay";
-import { tcpRows } from "../../../packages/core/test/arguments-parts.ts";
+import { tcpRows, tlsRows } from "../../../packages/core/test/arguments-parts.ts";
 import {
   as,
   describeTable,
@@ -37,6 +37,19 @@ class NoWebSocket {
   }
 }
 const wsTcp = () => web.webSocketTcp({ relay: "ws://127.0.0.1:1/", WebSocket: as(NoWebSocket) });
+/** Every TLS feature a relay can offer, so that only the arguments can refuse. */
+const offered = {
+  tls: {
+    upgrade: true,
+    alpn: true,
+    peerCertificate: true,
+    halfClose: true,
+    distinctFailures: true,
+    perConnectionTrust: true,
+    acceptInvalidCertificates: true,
+  },
+};
+const wsTls = () => web.webSocketTls({ relay: "ws://127.0.0.1:1/", WebSocket: as(NoWebSocket), features: offered });
 const notCount = [-1, 1.5, Number.NaN, "1", null];
 
 /** The rows of the options every relay entry point takes (`relayConnection`, `serveWebSocketRelay`). */
@@ -57,6 +70,18 @@ function settingsRows(call: (options: unknown) => unknown): Record<string, Retur
     allowedHosts: rejecting(["a.example", 1, null, ["bad host/"], [1]], (allowedHosts) => call({ allowedHosts })),
     authorize: rejecting(["f", 1, null, {}], (authorize) => call({ authorize })),
     allow: rejecting(["f", 1, null, {}], (allow) => call({ allow })),
+    tls: rejecting(
+      [
+        "yes",
+        1,
+        null,
+        { pageCertificates: "yes" },
+        { dangerouslyLetPagesAcceptInvalidCertificates: false },
+        { systemCertificates: false },
+        { caCertificates: ["not a pem"] },
+      ],
+      (tls) => call({ tls }),
+    ),
     ...Object.fromEntries(numeric.map((name) => [name, rejecting(notCount, (value) => call({ [name]: value }))])),
   };
 }
@@ -71,6 +96,7 @@ const webRows: { readonly [K in keyof typeof web]: Rows } = {
     parts: throwing([null, 1, "p"], (parts) => web.webCapabilities(as(parts))),
     tcp: throwing([null, 1, "t"], (tcp) => web.webCapabilities(as({ tcp }))),
     fs: throwing([null, 1, "f"], (fs) => web.webCapabilities(as({ fs }))),
+    tls: throwing([null, 1, "t", { tls: {} }], (tls) => web.webCapabilities(as({ tls }))),
   },
   opfsFs: {
     options: throwing(notObject, (o) => web.opfsFs(as(o))),
@@ -83,6 +109,21 @@ const webRows: { readonly [K in keyof typeof web]: Rows } = {
     transport: throwing(["tcp", 1, null], (transport) => web.webSocketTcp(as({ relay: "ws://h/", transport }))),
     window: throwing(notCount, (window) => web.webSocketTcp(as({ relay: "ws://h/", window }))),
     WebSocket: throwing(["ws", 1, null, {}], (WebSocket) => web.webSocketTcp(as({ relay: "ws://h/", WebSocket }))),
+    features: throwing(["tls", 1, null], (features) => web.webSocketTcp(as({ relay: "ws://h/", features }))),
+  },
+  webSocketTls: {
+    options: throwing([undefined, ...notObject], (o) => web.webSocketTls(as(o))),
+    relay: throwing([undefined, null, 1, "not a url", "http://127.0.0.1/"], (r) => web.webSocketTls(as({ relay: r }))),
+    transport: throwing(["tcp", 1, null], (transport) => web.webSocketTls(as({ relay: "ws://h/", transport }))),
+    window: throwing(notCount, (window) => web.webSocketTls(as({ relay: "ws://h/", window }))),
+    features: throwing(["tls", 1, null], (features) => web.webSocketTls(as({ relay: "ws://h/", features }))),
+  },
+  relayFeatures: {
+    options: rejecting([undefined, ...notObject], (o) => web.relayFeatures(as(o))),
+    relay: rejecting([undefined, null, 1, "not a url", "http://127.0.0.1/"], (r) =>
+      web.relayFeatures(as({ relay: r })),
+    ),
+    WebSocket: rejecting(["ws", 1, null, {}], (WebSocket) => web.relayFeatures(as({ relay: "ws://h/", WebSocket }))),
   },
   createWebRuntime: {
     options: throwing(notObject, (o) => web.createWebRuntime(as(o))),
@@ -123,9 +164,15 @@ const relayRows: { readonly [K in keyof typeof relay]: Rows } = {
 describeTable(
   "@anyrt/web",
   web,
-  { ...webRows, ...tcpRows("webSocketTcp()", wsTcp()) },
+  { ...webRows, ...tcpRows("webSocketTcp()", wsTcp()), ...tlsRows("webSocketTls()", wsTls()) },
   {
-    extraMembers: ["webSocketTcp().connect", "webSocketTcp().listen"],
+    extraMembers: [
+      "webSocketTcp().connect",
+      "webSocketTcp().listen",
+      "webSocketTls().connect",
+      "webSocketTls().upgrade",
+      "webSocketTls().listen",
+    ],
   },
 );
 describeTable("@anyrt/web/relay", relay, relayRows);

@@ -4,10 +4,19 @@
  * the idle timeout, and the close handshake), on the tasks and time of the runtime it is given.
  * @module
  */
-import { isIoError, type JoinHandle, type Runtime, type TcpStream, type Time, type Timer } from "@anyrt/core";
+import {
+  isIoError,
+  type JoinHandle,
+  type Runtime,
+  type TcpStream,
+  type Time,
+  type Timer,
+  type TlsConnectOptions,
+  type TlsStream,
+} from "@anyrt/core";
 import { checkDuplex } from "@anyrt/core/adapter";
-import { CLOSE_FAILURE, parseControl, TCP_SUBPROTOCOL } from "../websocket/protocol.ts";
-import { destinationOf } from "./destination.ts";
+import { CLOSE_FAILURE, parseControl, TCP_SUBPROTOCOL, wireTlsInfo } from "../websocket/protocol.ts";
+import { type Destination, destinationOf } from "./destination.ts";
 import {
   checkRelayRuntime,
   isAllowed,
@@ -17,6 +26,7 @@ import {
 } from "./options.ts";
 import { isHostHeader } from "./origin.ts";
 import { GrowingBuffer, parseHead, type Refusal, type RequestHead, readHead, respond } from "./request.ts";
+import { checkRelayTlsRuntime, grantTls, relayTlsFeatures } from "./tls.ts";
 import {
   acceptUpgrade,
   closePayload,
@@ -89,6 +99,7 @@ export async function relayConnection<User = undefined>(
   checkRelayRuntime("relayConnection", runtime);
   checkDuplex("relayConnection", "stream", stream);
   const settings = relaySettings("relayConnection", options);
+  checkRelayTlsRuntime("relayConnection", runtime, settings.tls);
   await new RelayedConnection(runtime, stream, settings).serve();
 }
 
@@ -155,16 +166,37 @@ export class RelayedConnection<User> {
     const accepted = await this.#handshake(signal);
     if (accepted === null) return;
     this.#input = new Input(this.#ws, accepted.rest);
+    if (accepted.url.searchParams.get("hello") === "1") {
+      // What this relay offers, for a page deciding its capabilities; then a normal close.
+      await this.#sendText({ type: "hello", tls: relayTlsFeatures(this.#runtime, settings.tls) }).catch(noop);
+      this.#close(1000, "");
+      await this.#readFrames();
+      return;
+    }
     const destination = destinationOf(accepted.url);
     let failure: string | null = null;
     if (destination === null) failure = "InvalidInput";
-    else if (!(await isAllowed(settings.allow, destination.host, destination.port, accepted.user))) {
-      failure = "PermissionDenied";
-    } else {
-      try {
-        this.#tcp = await this.#connect(destination.host, destination.port);
-      } catch (error) {
-        failure = kindOf(error) ?? "Other";
+    else {
+      let tlsOptions: Omit<TlsConnectOptions, "hostname" | "port"> | null = null;
+      if (destination.tls !== null) {
+        const grant = grantTls(settings.tls, destination.tls);
+        if ("refusal" in grant) failure = grant.refusal;
+        else tlsOptions = grant.options;
+      }
+      const kind = {
+        tls: destination.tls !== null,
+        serverName: destination.tls === null ? null : (destination.tls.serverName ?? destination.host),
+      };
+      if (failure !== null) {
+        // Refused by the relay's TLS settings: the policy is not asked.
+      } else if (!(await isAllowed(settings.allow, destination.host, destination.port, accepted.user, kind))) {
+        failure = "PermissionDenied";
+      } else {
+        try {
+          this.#tcp = await this.#connect(destination, tlsOptions);
+        } catch (error) {
+          failure = kindOf(error) ?? "Other";
+        }
       }
     }
     const tcp = this.#tcp;
@@ -174,10 +206,12 @@ export class RelayedConnection<User> {
       return;
     }
     if (destination.window > 0) this.#credit = destination.window;
+    const tls = destination.tls === null ? undefined : wireTlsInfo((tcp as TlsStream).tls);
     await this.#sendText({
       type: "open",
       localAddress: tcp.localAddress,
       remoteAddress: tcp.remoteAddress,
+      ...(tls === undefined ? {} : { tls }),
     }).catch(() => {});
     const tasks = this.#runtime.tasks;
     this.#lastData = this.#time.now();
@@ -243,6 +277,7 @@ export class RelayedConnection<User> {
         // Copies: what the hook does to them cannot change what the relay checked and uses.
         granted = await authorize({
           url: new URL(url),
+          tls: url.searchParams.has("tls"),
           headers: new Headers(head.headers),
           origin: head.headers.get("origin"),
           remoteAddress: ws.remoteAddress,
@@ -282,12 +317,22 @@ export class RelayedConnection<User> {
     return upgradeRefusal(head, settings.path, TCP_SUBPROTOCOL);
   }
 
-  /** Connects within `connectTimeoutMs` (`TimedOut` after it); a connection that comes late is closed. */
-  async #connect(hostname: string, port: number): Promise<TcpStream> {
+  /**
+   * Connects within `connectTimeoutMs` (`TimedOut` after it), with TLS when `tls` is given (the
+   * handshake within the same time); a connection that comes late is closed.
+   */
+  async #connect(
+    destination: Destination,
+    tls: Omit<TlsConnectOptions, "hostname" | "port"> | null,
+  ): Promise<TcpStream> {
+    const { host: hostname, port } = destination;
     let connecting: Promise<TcpStream> | undefined;
     try {
       return await this.#time.timeout(this.#settings.connectTimeoutMs, (signal) => {
-        connecting = this.#runtime.tcp.connect({ hostname, port, signal });
+        connecting =
+          tls === null
+            ? this.#runtime.tcp.connect({ hostname, port, signal })
+            : this.#runtime.tls.connect({ ...tls, hostname, port, signal });
         return connecting;
       });
     } catch (error) {

@@ -1,18 +1,40 @@
 /**
  * What a client asks the relay for, read from its upgrade request's query: the destination
- * (`host`, `port`) and the flow-control window (`window`), each checked. The host comes out in
- * one canonical form, which is what the destination policy sees and what the relay connects to.
+ * (`host`, `port`), the flow-control window (`window`) and, for a TLS connection (`tls=1`), its
+ * client options, each checked. The host comes out in one canonical form, which is what the
+ * destination policy sees and what the relay connects to.
  * @module
  */
+import { checkTlsClientOptions } from "@anyrt/core/adapter";
 import { DEFAULT_WINDOW } from "../websocket/protocol.ts";
 import { formatIp, isHostName, isUnspecifiedIp, parseIp } from "./address.ts";
 
-/** A checked request: where to connect, and how many bytes the client accepts unacknowledged. */
+/**
+ * The TLS client options a page asked for (`tls=1&servername=&alpn=&ca=&system=0&insecure=1`),
+ * checked as `runtime.tls.connect` checks them; whether the relay grants the trust ones is its
+ * TLS settings' decision (`relay/tls.ts`).
+ */
+export interface TlsRequest {
+  /** `servername`: the name sent as SNI and verified; `undefined` for the host connected to. */
+  readonly serverName: string | undefined;
+  /** `alpn`, repeated: the ALPN protocols to offer. */
+  readonly alpnProtocols: readonly string[];
+  /** `ca`, repeated: CA certificates (PEM) the page wants trusted for this connection. */
+  readonly caCertificates: readonly string[];
+  /** `system=0`: the page wants the system store left out (only with its own CAs). */
+  readonly systemCertificates: boolean;
+  /** `insecure=1`: the page asks for no verification at all. */
+  readonly acceptInvalidCertificates: boolean;
+}
+
+/** A checked request: where to connect, how many bytes the client accepts unacknowledged, and TLS. */
 export interface Destination {
   readonly host: string;
   readonly port: number;
   /** The credit window in bytes; 0 means unlimited. */
   readonly window: number;
+  /** The TLS the page asked for, or `null` for plain TCP. */
+  readonly tls: TlsRequest | null;
 }
 
 /**
@@ -39,9 +61,50 @@ function parseInteger(value: string | null, min: number, max: number): number | 
   return n >= min && n <= max ? n : null;
 }
 
+/** The TLS parameters, which mean nothing without `tls=1`. */
+const tlsParameters = ["servername", "alpn", "ca", "system", "insecure"] as const;
+
 /**
- * The destination of `?host=<hostname>&port=<port>[&window=<bytes>]`; `null` when a parameter
- * is missing or malformed (the relay answers `InvalidInput`).
+ * The TLS request of a query: `null` for plain TCP (no `tls`), `undefined` when it is malformed
+ * (`tls` other than `1`, a TLS parameter without it, a flag other than its one value, an option
+ * `runtime.tls.connect` would refuse).
+ */
+function tlsRequestOf(params: URLSearchParams): TlsRequest | null | undefined {
+  const tls = params.getAll("tls");
+  if (tls.length === 0) return tlsParameters.some((name) => params.has(name)) ? undefined : null;
+  if (tls.length !== 1 || tls[0] !== "1") return undefined;
+  const serverNames = params.getAll("servername");
+  const system = params.getAll("system");
+  const insecure = params.getAll("insecure");
+  if (serverNames.length > 1 || system.length > 1 || insecure.length > 1) return undefined;
+  if ((system.length === 1 && system[0] !== "0") || (insecure.length === 1 && insecure[0] !== "1")) return undefined;
+  // The name verified and sent as SNI is what a policy may judge (servers route by it), so it
+  // comes in the host's canonical form, and forms a resolver would misread are refused.
+  const serverName = serverNames[0] === undefined ? undefined : canonicalHost(serverNames[0]);
+  if (serverName === null) return undefined;
+  const request: TlsRequest = {
+    serverName,
+    alpnProtocols: params.getAll("alpn"),
+    caCertificates: params.getAll("ca"),
+    systemCertificates: system.length === 0,
+    acceptInvalidCertificates: insecure.length === 1,
+  };
+  try {
+    checkTlsClientOptions("relay tls", {
+      ...(request.serverName === undefined ? {} : { serverName: request.serverName }),
+      alpnProtocols: request.alpnProtocols,
+      caCertificates: request.caCertificates,
+      systemCertificates: request.systemCertificates,
+    });
+  } catch {
+    return undefined;
+  }
+  return request;
+}
+
+/**
+ * The destination of `?host=<hostname>&port=<port>[&window=<bytes>][&tls=1...]`; `null` when a
+ * parameter is missing or malformed (the relay answers `InvalidInput`).
  */
 export function destinationOf(url: URL): Destination | null {
   const params = url.searchParams;
@@ -50,6 +113,7 @@ export function destinationOf(url: URL): Destination | null {
   const port = parseInteger(params.get("port"), 1, 65535);
   const windowParam = params.get("window");
   const window = windowParam === null ? DEFAULT_WINDOW : parseInteger(windowParam, 0, 2 ** 31);
-  if (host === null || port === null || window === null) return null;
-  return { host, port, window };
+  const tls = tlsRequestOf(params);
+  if (host === null || port === null || window === null || tls === undefined) return null;
+  return { host, port, window, tls };
 }

@@ -62,6 +62,7 @@ export { relayConnection } from "./connection.ts";
 export {
   loopbackOnly,
   type RelayAuthorize,
+  type RelayConnectionKind,
   type RelayConnectionOptions,
   type RelayHosts,
   type RelayOrigins,
@@ -71,3 +72,4 @@ export {
   type WebSocketRelayOptions,
 } from "./options.ts";
 export { serveWebSocketRelay } from "./server.ts";
+export type { RelayTlsOptions } from "./tls.ts";

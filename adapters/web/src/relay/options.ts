@@ -8,6 +8,7 @@ import { invalidInput, type SocketAddress } from "@anyrt/core";
 import { checkFunction, checkInteger, checkObject, checkString, describe } from "@anyrt/core/adapter";
 import { isLoopbackHost } from "./address.ts";
 import { type HostMatcher, hostMatcher, type OriginMatcher, originMatcher } from "./origin.ts";
+import { type RelayTlsOptions, type RelayTlsSettings, relayTlsSettings } from "./tls.ts";
 
 /**
  * The upgrade request a client sent, as the {@link RelayConnectionOptions.authorize} hook sees
@@ -21,6 +22,11 @@ export interface RelayRequest {
    * added to the relay URL (a token, say).
    */
   readonly url: URL;
+  /**
+   * Whether the page asks for a TLS connection (`tls=1`, with its options in `url`): the relay
+   * then reads the connection's plaintext, and its trust decides what is genuine.
+   */
+  readonly tls: boolean;
   /** Every request header, `Cookie` and `Authorization` included. */
   readonly headers: Headers;
   /** The `Origin` header (the page that opened the WebSocket), or `null` when there is none. */
@@ -48,13 +54,31 @@ export type RelayAuthorize<User> = (
 ) => User | false | null | undefined | PromiseLike<User | false | null | undefined>;
 
 /**
- * Decides whether the relay may connect to `hostname:port` for `user`, what
- * {@link RelayConnectionOptions.authorize} resolved to (`undefined` without that hook).
- * `hostname` is in canonical form (see the `@anyrt/web/relay` module documentation): a lower-case
- * host name, a dotted-decimal IPv4 address or an RFC 5952 IPv6 address without brackets. A policy
- * that throws or rejects refuses.
+ * What a policy is told about a connection besides its destination: whether it is TLS and, if
+ * so, the name the relay sends as SNI and verifies (servers route by it, so a policy may want to
+ * judge it too), in the host's canonical form.
  */
-export type RelayPolicy<User = undefined> = (hostname: string, port: number, user: User) => boolean | Promise<boolean>;
+export interface RelayConnectionKind {
+  /** Whether the relay opens TLS for the page (it then reads the plaintext). */
+  readonly tls: boolean;
+  /** With `tls`, the server name sent and verified (the host by default); `null` for plain TCP. */
+  readonly serverName: string | null;
+}
+
+/**
+ * Decides whether the relay may connect to `hostname:port` for `user`, what
+ * {@link RelayConnectionOptions.authorize} resolved to (`undefined` without that hook), and
+ * `kind` says whether the connection is TLS and for which server name. The same policy decides
+ * plain and TLS connections. `hostname` is in canonical form (see the `@anyrt/web/relay` module
+ * documentation): a lower-case host name, a dotted-decimal IPv4 address or an RFC 5952 IPv6
+ * address without brackets. A policy that throws or rejects refuses.
+ */
+export type RelayPolicy<User = undefined> = (
+  hostname: string,
+  port: number,
+  user: User,
+  kind: RelayConnectionKind,
+) => boolean | Promise<boolean>;
 
 /**
  * Which page origins may use the relay: a list of origins (`"https://app.example.com"`, compared
@@ -92,6 +116,15 @@ export interface RelayConnectionOptions<User = undefined> {
   readonly authorize?: RelayAuthorize<User>;
   /** Which destinations are allowed, for which user. Default {@link loopbackOnly}. */
   readonly allow?: RelayPolicy<User>;
+  /**
+   * TLS opened by the relay on a page's behalf (the page's `runtime.tls.connect`): `true` or
+   * {@link RelayTlsOptions}. Default off. With it the relay reads and could alter every byte of
+   * those connections, and its trust store, not the browser's, decides which servers are genuine;
+   * page-supplied CAs and turning verification off are refused unless options here allow them.
+   * The destination policy ({@link RelayPolicy}) decides TLS connections as plain ones. The
+   * runtime must have `tls.connect`.
+   */
+  readonly tls?: boolean | RelayTlsOptions;
   /** How long a TCP connect may take before the client gets `TimedOut`. Default 10 000 ms. */
   readonly connectTimeoutMs?: number;
   /**
@@ -175,6 +208,7 @@ export interface RelaySettings<User = undefined> {
   readonly hosts: HostMatcher;
   readonly authorize: RelayAuthorize<User> | undefined;
   readonly allow: RelayPolicy<User>;
+  readonly tls: RelayTlsSettings | null;
   readonly connectTimeoutMs: number;
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
@@ -213,6 +247,7 @@ export function relaySettings<User>(operation: string, options: RelayConnectionO
     hosts: hostMatcher(operation, options.allowedHosts),
     authorize: options.authorize,
     allow: options.allow ?? (loopbackOnly as RelayPolicy<User>),
+    tls: relayTlsSettings(operation, options.tls),
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
@@ -262,9 +297,10 @@ export async function isAllowed<User>(
   hostname: string,
   port: number,
   user: User,
+  kind: RelayConnectionKind,
 ): Promise<boolean> {
   try {
-    return (await policy(hostname, port, user)) === true;
+    return (await policy(hostname, port, user, kind)) === true;
   } catch {
     return false;
   }

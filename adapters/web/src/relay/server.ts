@@ -23,6 +23,7 @@ import {
   type WebSocketRelay,
   type WebSocketRelayOptions,
 } from "./options.ts";
+import { checkRelayTlsRuntime } from "./tls.ts";
 
 const busy = new TextEncoder().encode(
   "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
@@ -99,6 +100,7 @@ export async function serveWebSocketRelay<User = undefined>(
 ): Promise<WebSocketRelay> {
   checkRelayRuntime("serveWebSocketRelay", runtime);
   const settings = relaySettings("serveWebSocketRelay", options);
+  checkRelayTlsRuntime("serveWebSocketRelay", runtime, settings.tls);
   const limits = serverLimits("serveWebSocketRelay", options);
   const hostname = options.hostname === undefined ? "127.0.0.1" : options.hostname;
   checkListenOptions({ hostname, port: options.port });

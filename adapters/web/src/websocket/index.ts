@@ -13,6 +13,13 @@ import {
   type TcpListener,
   type TcpListenOptions,
   type TcpStream,
+  type Tls,
+  type TlsConnectOptions,
+  type TlsInfo,
+  type TlsListener,
+  type TlsListenOptions,
+  type TlsStream,
+  type TlsUpgradeOptions,
 } from "@anyrt/core";
 import {
   abortReason,
@@ -25,6 +32,9 @@ import {
   checkKeepAlive,
   checkListenOptions,
   checkObject,
+  checkTlsClientOptions,
+  checkTlsListenOptions,
+  checkTlsUpgradeArguments,
   describe,
   hostnameOf,
   ReadHalf,
@@ -33,9 +43,18 @@ import {
   throwIfAborted,
   type WriteHalf,
 } from "@anyrt/core/adapter";
-import { closeError, DEFAULT_WINDOW, parseControl, TCP_SUBPROTOCOL } from "./protocol.ts";
+import {
+  CLOSE_FAILURE,
+  closeError,
+  DEFAULT_WINDOW,
+  parseControl,
+  type RelayFeatures,
+  relayFeaturesOf,
+  TCP_SUBPROTOCOL,
+  tlsInfoOf,
+} from "./protocol.ts";
 
-export { TCP_SUBPROTOCOL } from "./protocol.ts";
+export { type RelayFeatures, type RelayTlsFeatures, TCP_SUBPROTOCOL } from "./protocol.ts";
 
 /** The `WebSocket` constructor shape the transport needs (the global one by default). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -61,6 +80,12 @@ export interface WebSocketTcpOptions {
   readonly window?: number;
   /** The `WebSocket` constructor to use (for tests); default `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
+  /**
+   * What the relay offers besides TCP, as {@link relayFeatures} learnt it from the relay: with
+   * `features.tls`, `createWebRuntime` gives the runtime `runtime.tls` ({@link webSocketTls}) and
+   * declares the `tls.*` capabilities the relay offers. Without it, no TLS.
+   */
+  readonly features?: RelayFeatures;
 }
 
 /** Largest data message the client sends. */
@@ -71,6 +96,16 @@ const HIGH_WATER = 1024 * 1024;
 const POLL_MS = 1;
 /** A `WebSocketStream` reader stops pulling while this many bytes wait to be read. */
 const READ_HIGH_WATER = 1024 * 1024;
+
+/** The relay's `open` message: the addresses of its socket and, for TLS, the handshake's outcome. */
+interface OpenMessage {
+  readonly localAddress: unknown;
+  readonly remoteAddress: unknown;
+  readonly tls?: unknown;
+}
+
+/** Makes the stream of a connection the relay opened; throws an `IoError` to refuse it. */
+type StreamFactory = (link: Link, open: OpenMessage, window: number, pool: BufferPool) => RelayedTcpStream;
 
 /** What a connected stream needs from the WebSocket carrying it. */
 interface Link {
@@ -127,13 +162,14 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   /** Called when the store drained below the high-water mark (a paused link may resume). */
   onRoom: (() => void) | null = null;
 
-  constructor(link: Link, open: { localAddress: unknown; remoteAddress: unknown }, window: number, pool: BufferPool) {
+  constructor(link: Link, open: OpenMessage, window: number, pool: BufferPool, protocol: "tcp" | "tls" = "tcp") {
     super();
     this.#link = link;
     this.#window = window;
     this.localAddress = addressOf(open.localAddress);
     this.remoteAddress = addressOf(open.remoteAddress);
-    const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port} (over WebSocket)`;
+    const over = protocol === "tls" ? "opened by the relay" : "over WebSocket";
+    const label = `${protocol} ${this.remoteAddress.hostname}:${this.remoteAddress.port} (${over})`;
     this.label = label;
     this.reader = new ReadHalf(this.#store, {
       label,
@@ -227,6 +263,41 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   }
 }
 
+/**
+ * A TLS connection the relay opened for the page: the page's bytes travel in clear to the relay,
+ * which speaks TLS to the server, and {@link RelayedTlsStream.tls} is what the relay reported of
+ * the handshake. Otherwise exactly a {@link RelayedTcpStream}; `shutdown()` makes the relay send
+ * close_notify.
+ */
+class RelayedTlsStream extends RelayedTcpStream implements TlsStream {
+  readonly tls: TlsInfo;
+
+  constructor(link: Link, open: OpenMessage, window: number, pool: BufferPool, tls: TlsInfo) {
+    super(link, open, window, pool, "tls");
+    this.tls = tls;
+  }
+}
+
+const tcpStream: StreamFactory = (link, open, window, pool) => new RelayedTcpStream(link, open, window, pool);
+
+/**
+ * The factory of TLS streams: the relay must report the handshake's outcome, or the page cannot
+ * tell that it got TLS at all (a relay that ignored `tls=1` would hand out plain TCP), so an
+ * `open` without it is refused with `Unsupported`.
+ */
+function tlsStream(operation: string): StreamFactory {
+  return (link, open, window, pool) => {
+    const tls = tlsInfoOf(open.tls);
+    if (tls === null) {
+      throw new IoError(
+        "Unsupported",
+        `${operation}: the relay did not report a TLS handshake (it opens no TLS for pages)`,
+      );
+    }
+    return new RelayedTlsStream(link, open, window, pool, tls);
+  };
+}
+
 /** Waits `POLL_MS` then checks `done` again, until it holds. */
 function pollUntil(done: () => boolean): Promise<void> {
   return new Promise((resolve) => {
@@ -246,6 +317,7 @@ function connectClassic(
   operation: string,
   signal: AbortSignal | undefined,
   pool: BufferPool,
+  make: StreamFactory,
 ): Promise<TcpStream> {
   return new Promise<TcpStream>((resolve, reject) => {
     let ws: WebSocket;
@@ -308,7 +380,13 @@ function connectClassic(
       signal?.removeEventListener("abort", onAbort);
       if (settled) return;
       settled = true;
-      stream = new RelayedTcpStream(link, message, window, pool);
+      try {
+        stream = make(link, message, window, pool);
+      } catch (error) {
+        reject(error);
+        ws.close();
+        return;
+      }
       resolve(stream);
     };
     ws.onclose = (event: CloseEvent) => {
@@ -361,6 +439,7 @@ async function connectStream(
   operation: string,
   signal: AbortSignal | undefined,
   pool: BufferPool,
+  make: StreamFactory,
 ): Promise<TcpStream> {
   const Ctor = webSocketStreamCtor() as WebSocketStreamConstructor;
   const wss = new Ctor(url, { protocols: [TCP_SUBPROTOCOL] });
@@ -435,7 +514,7 @@ async function connectStream(
         wss.close({ closeCode: 1000 });
       },
     };
-    const stream = new RelayedTcpStream(link, message, window, pool);
+    const stream = make(link, message, window, pool);
     let resume: (() => void) | null = null;
     stream.onRoom = () => {
       const r = resume;
@@ -466,6 +545,77 @@ async function connectStream(
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Opens connections through one relay: its options checked once, its connections' buffer pool. */
+interface RelayConnector {
+  /** The relay's URL. */
+  readonly relay: URL;
+  /**
+   * Opens `hostname:port` through the relay, with `params` added to the request (the TLS ones),
+   * the stream made by `make`; checks the connect options first (`InvalidInput`).
+   */
+  open(
+    connectOptions: TcpConnectOptions,
+    protocol: "tcp" | "tls",
+    params: (url: URL) => void,
+    make: (operation: string) => StreamFactory,
+  ): Promise<TcpStream>;
+}
+
+/** Checks `webSocketTcp`'s (and `webSocketTls`'s) options at once and makes their connector. */
+function relayConnector(operation: string, options: WebSocketTcpOptions): RelayConnector {
+  checkObject(operation, "options", options);
+  const transport = options.transport === undefined ? "auto" : options.transport;
+  if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
+    throw new IoError(
+      "InvalidInput",
+      `${operation}: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
+    );
+  }
+  checkCallback(operation, "WebSocket", options.WebSocket);
+  const givenWindow = options.window;
+  if (givenWindow !== undefined) checkInteger(operation, "window", givenWindow, 0);
+  if (options.features !== undefined) checkObject(operation, "features", options.features);
+  const relay = relayUrl(operation, options.relay);
+  // This relay's connections take their staging rings from one pool of their own.
+  const pool = new BufferPool();
+  const open: RelayConnector["open"] = (connectOptions, protocol, params, make) => {
+    const hostname = hostnameOf("connect", connectOptions);
+    throwIfAborted(connectOptions.signal);
+    const operation = `${protocol === "tls" ? "tls connect" : "connect"} ${hostname}:${connectOptions.port} via ${relay.host}`;
+    const url = new URL(relay.href);
+    url.searchParams.set("host", hostname);
+    url.searchParams.set("port", String(connectOptions.port));
+    const useStream = transport === "websocket-stream" || (transport === "auto" && webSocketStreamCtor() !== undefined);
+    const window = givenWindow ?? DEFAULT_WINDOW;
+    url.searchParams.set("window", String(window));
+    params(url);
+    if (useStream) {
+      if (webSocketStreamCtor() === undefined) {
+        throw new IoError("Unsupported", `${operation}: this runtime has no WebSocketStream`);
+      }
+      return connectStream(url.href, window, operation, connectOptions.signal, pool, make(operation));
+    }
+    const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (Ctor === undefined) throw new IoError("Unsupported", `${operation}: this runtime has no WebSocket`);
+    return connectClassic(url.href, Ctor, window, operation, connectOptions.signal, pool, make(operation));
+  };
+  return { relay, open };
+}
+
+/** The relay's URL, which must be `ws:` or `wss:` (`InvalidInput` otherwise). */
+function relayUrl(operation: string, value: unknown): URL {
+  let relay: URL;
+  try {
+    relay = new URL(String(value));
+  } catch (error) {
+    throw new IoError("InvalidInput", `${operation}: relay must be a URL, got ${describe(value)}`, { cause: error });
+  }
+  if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
+    throw new IoError("InvalidInput", `${operation}: relay must be a ws: or wss: URL, got ${relay.protocol}`);
+  }
+  return relay;
 }
 
 /**
@@ -504,54 +654,16 @@ async function connectStream(
  * ```
  */
 export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
-  checkObject("webSocketTcp", "options", options);
-  const transport = options.transport === undefined ? "auto" : options.transport;
-  if (transport !== "auto" && transport !== "websocket" && transport !== "websocket-stream") {
-    throw new IoError(
-      "InvalidInput",
-      `webSocketTcp: transport must be "auto", "websocket" or "websocket-stream", got ${describe(transport)}`,
-    );
-  }
-  checkCallback("webSocketTcp", "WebSocket", options.WebSocket);
-  const givenWindow = options.window;
-  if (givenWindow !== undefined) checkInteger("webSocketTcp", "window", givenWindow, 0);
-  let relay: URL;
-  try {
-    relay = new URL(String(options.relay));
-  } catch (error) {
-    throw new IoError("InvalidInput", `webSocketTcp: relay must be a URL, got ${describe(options.relay)}`, {
-      cause: error,
-    });
-  }
-  if (relay.protocol !== "ws:" && relay.protocol !== "wss:") {
-    throw new IoError("InvalidInput", `webSocketTcp: relay must be a ws: or wss: URL, got ${relay.protocol}`);
-  }
-  // This Tcp's connections take their staging rings from one pool of their own.
-  const pool = new BufferPool();
+  const connector = relayConnector("webSocketTcp", options);
   const connect = (connectOptions: TcpConnectOptions): Promise<TcpStream> => {
-    let url: URL;
-    let operation: string;
     try {
       checkConnectOptions(connectOptions);
-      const hostname = hostnameOf("connect", connectOptions);
-      throwIfAborted(connectOptions.signal);
-      operation = `connect ${hostname}:${connectOptions.port} via ${relay.host}`;
-      url = new URL(relay.href);
-      url.searchParams.set("host", hostname);
-      url.searchParams.set("port", String(connectOptions.port));
-      const useStream =
-        transport === "websocket-stream" || (transport === "auto" && webSocketStreamCtor() !== undefined);
-      const window = givenWindow ?? DEFAULT_WINDOW;
-      url.searchParams.set("window", String(window));
-      if (useStream) {
-        if (webSocketStreamCtor() === undefined) {
-          throw new IoError("Unsupported", `${operation}: this runtime has no WebSocketStream`);
-        }
-        return connectStream(url.href, window, operation, connectOptions.signal, pool);
-      }
-      const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-      if (Ctor === undefined) throw new IoError("Unsupported", `${operation}: this runtime has no WebSocket`);
-      return connectClassic(url.href, Ctor, window, operation, connectOptions.signal, pool);
+      return connector.open(
+        connectOptions,
+        "tcp",
+        () => {},
+        () => tcpStream,
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -566,4 +678,153 @@ export function webSocketTcp(options: WebSocketTcpOptions): Tcp {
     return Promise.reject(new IoError("Unsupported", "listen: a browser cannot accept TCP connections (tcp.listen)"));
   };
   return { connect, listen };
+}
+
+/** Adds a TLS connect's options to the relay request (`tls=1&servername=&alpn=&ca=&system=0&insecure=1`). */
+function tlsParams(options: TlsConnectOptions): (url: URL) => void {
+  return (url) => {
+    const params = url.searchParams;
+    params.set("tls", "1");
+    if (options.serverName !== undefined) params.set("servername", options.serverName);
+    for (const protocol of options.alpnProtocols ?? []) params.append("alpn", protocol);
+    for (const pem of options.caCertificates ?? []) params.append("ca", pem);
+    if (options.systemCertificates === false) params.set("system", "0");
+    if (options.dangerouslyAcceptInvalidCertificates === true) params.set("insecure", "1");
+  };
+}
+
+/**
+ * TLS for a browser, opened by the relay on the page's behalf (a relay started with its `tls`
+ * option; `options.features` must be what {@link relayFeatures} learnt from it, with `tls`).
+ *
+ * **Trust is the relay's.** The relay connects, runs the handshake and verifies the server
+ * against its own trust store (plus the page's `caCertificates` only where it allows pages to add
+ * CAs); the page's bytes travel to the relay in clear inside the WebSocket (`wss:` protects
+ * them on the way), and the relay reads and could alter every one. `tls.peerCertificate`,
+ * `tls.protocol` and `tls.alpnProtocol` are what the relay reports.
+ *
+ * `connect` takes `runtime.tls.connect`'s options and fails with the kind the relay reports:
+ * the TLS kinds (`UntrustedCertificate`, `CertificateNameMismatch`, `ExpiredCertificate`,
+ * `HandshakeFailed`, `InvalidData`) as its runtime tells them, `PermissionDenied` for a
+ * destination its policy refuses and for page CAs or `dangerouslyAcceptInvalidCertificates` it
+ * does not allow, `Unsupported` from a relay that opens no TLS for pages (never a plain TCP
+ * connection in its place). `clientCertificate` is `Unsupported` (the key would have to go to the
+ * relay). `upgrade` and `listen` are `Unsupported`.
+ *
+ * @example
+ * ```ts
+ * import { isIoError } from "@anyrt/core";
+ * import { relayFeatures, webSocketTls } from "@anyrt/web";
+ * // Where this example is tested nobody relays at 127.0.0.1:9: the relay is unreachable.
+ * const relay = "ws://127.0.0.1:9/tcp";
+ * const features = await relayFeatures({ relay }).catch(() => null);
+ * if (features?.tls) {
+ *   const tls = webSocketTls({ relay, features });
+ *   await using stream = await tls.connect({ hostname: "example.com", port: 443 });
+ *   console.log(stream.tls.protocol, stream.tls.peerCertificate?.issuer);
+ * }
+ * const bad = await webSocketTls({ relay, features: { tls: null } }).connect({ hostname: "x", port: 1 }).catch((e: unknown) => e);
+ * console.assert(isIoError(bad, "Unsupported"));
+ * ```
+ */
+export function webSocketTls(options: WebSocketTcpOptions): Tls {
+  const connector = relayConnector("webSocketTls", options);
+  const offered = options.features?.tls != null;
+  const connect = (connectOptions: TlsConnectOptions): Promise<TlsStream> => {
+    try {
+      checkConnectOptions(connectOptions);
+      checkTlsClientOptions("tls connect", connectOptions);
+      if (!offered) {
+        throw new IoError("Unsupported", `tls connect via ${connector.relay.host}: the relay opens no TLS for pages`);
+      }
+      if (connectOptions.clientCertificate !== undefined) {
+        throw new IoError(
+          "Unsupported",
+          "tls connect: a page's client certificate would have to go to the relay (tls.clientCertificates)",
+        );
+      }
+      return connector.open(connectOptions, "tls", tlsParams(connectOptions), tlsStream) as Promise<TlsStream>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const upgrade = (stream: TcpStream, upgradeOptions?: TlsUpgradeOptions): Promise<TlsStream> => {
+    try {
+      checkTlsUpgradeArguments(stream, upgradeOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.reject(
+      new IoError("Unsupported", "tls upgrade: the relay does not upgrade connections (tls.upgrade)"),
+    );
+  };
+  const listen = (listenOptions: TlsListenOptions): Promise<TlsListener> => {
+    try {
+      checkTlsListenOptions(listenOptions);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.reject(new IoError("Unsupported", "tls listen: a browser cannot accept connections (tls.listen)"));
+  };
+  return { connect, upgrade, listen };
+}
+
+/**
+ * Asks the relay what it offers besides TCP: it answers `hello` (`?hello=1`) after the same
+ * checks as any connection (`Host`, `Origin`, `authorize`), then closes. A relay from before
+ * `hello` answers `InvalidInput`, which reads as "no TLS". Rejects with `ConnectionRefused` when
+ * the relay cannot be reached or refuses the page, and with the signal's reason on abort. Uses
+ * the classic `WebSocket` (or `options.WebSocket`).
+ *
+ * @example
+ * ```ts
+ * import { createWebRuntime, relayFeatures } from "@anyrt/web";
+ * const relay = "ws://127.0.0.1:9/tcp"; // where this is tested, nobody relays there
+ * const features = await relayFeatures({ relay }).catch(() => ({ tls: null }));
+ * const runtime = createWebRuntime({ relay: { relay, features } });
+ * console.assert(runtime.supports("tls.connect") === (features.tls !== null));
+ * ```
+ */
+export function relayFeatures(
+  options: Pick<WebSocketTcpOptions, "relay" | "WebSocket">,
+  operationOptions: { readonly signal?: AbortSignal } = {},
+): Promise<RelayFeatures> {
+  try {
+    checkObject("relayFeatures", "options", options);
+    checkCallback("relayFeatures", "WebSocket", options.WebSocket);
+    const url = relayUrl("relayFeatures", options.relay);
+    const signal = operationOptions.signal;
+    throwIfAborted(signal);
+    url.searchParams.set("hello", "1");
+    const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (Ctor === undefined) throw new IoError("Unsupported", "relayFeatures: this runtime has no WebSocket");
+    const operation = `relayFeatures ${url.host}`;
+    return new Promise<RelayFeatures>((resolve, reject) => {
+      const ws = new Ctor(url.href, TCP_SUBPROTOCOL);
+      let answer: RelayFeatures | null = null;
+      const onAbort = () => {
+        reject(abortReason(signal as AbortSignal));
+        ws.close();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      ws.onmessage = (event: MessageEvent) => {
+        const message = typeof event.data === "string" ? parseControl(event.data) : null;
+        if (message?.type === "hello") answer = relayFeaturesOf(message);
+      };
+      ws.onclose = (event: CloseEvent) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (answer !== null) resolve(answer);
+        // A relay from before `hello` reads it as a destination without a host.
+        else if (event.code === CLOSE_FAILURE && event.reason === "InvalidInput") resolve(Object.freeze({ tls: null }));
+        else {
+          reject(
+            closeError(event.code, event.reason, "ConnectionRefused", operation) ??
+              new IoError("ConnectionRefused", `${operation}: the relay closed without a hello`),
+          );
+        }
+      };
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
