@@ -1,7 +1,8 @@
 /**
  * The page side of the Chromium conformance driver: bundled by `chromium.ts` (esbuild, condition
  * `browser`) and loaded by a page it serves on 127.0.0.1. The page reads its parameters from its
- * URL (`?version=V&args=JSON&main=0|1&worker=0|1`), runs the suite in the page's main thread, then
+ * URL (`?version=V&args=JSON&main=0|1&worker=0|1`, the relays, `tls=JSON`: the host's TLS peers),
+ * runs the suite in the page's main thread, then
  * (with `worker=1`) the browser adapter's target again in a dedicated worker (`chromium-worker.ts`),
  * and hands the driver's JSON-lines protocol to the host line by line through `__anyrtLine`, a
  * function the host exposes (Playwright's `exposeFunction`), ending with one
@@ -9,7 +10,7 @@
  * @module
  */
 import * as auto from "@anyrt/auto";
-import { usesStreamPair } from "@anyrt/conformance";
+import { type TlsPeersDescription, usesStreamPair } from "@anyrt/conformance";
 import type { MemoryProbe, StressScale, StressSize } from "@anyrt/conformance/stress";
 import { webConformanceTarget } from "@anyrt/web/conformance";
 import { compatTargets, runTargets } from "./driver.ts";
@@ -32,6 +33,9 @@ const args = JSON.parse(params.get("args") ?? "[]") as string[];
 /** The host's WebSocket relay and the rendezvous relay behind it: the stream pairs' way. */
 const relay = params.get("relay") ?? undefined;
 const buffering = Number(params.get("buffering"));
+/** The TLS peers the host started for the `tls/*` cases, reached through the relay's TLS. */
+const tlsParam = params.get("tls");
+const tlsPeers = tlsParam === null ? undefined : (JSON.parse(tlsParam) as TlsPeersDescription);
 const rendezvous = {
   hostname: "127.0.0.1",
   port: Number(params.get("rendezvous")),
@@ -60,7 +64,7 @@ function runInWorker(): Promise<number> {
       line({ type: "stderr", text: `the conformance worker failed: ${event.message ?? "unknown error"}\n` });
       resolve(2);
     };
-    worker.postMessage({ version: runtimeVersion, relay, rendezvous });
+    worker.postMessage({ version: runtimeVersion, relay, rendezvous, tlsPeers });
   });
 }
 
@@ -116,7 +120,10 @@ const inWorker = params.get("worker") === "1";
         line({ type: "exit", code });
         throw new Error("exit");
       },
-      adapter: { name: "@anyrt/web", load: async () => webConformanceTarget({ runtimeVersion, relay, rendezvous }) },
+      adapter: {
+        name: "@anyrt/web",
+        load: async () => webConformanceTarget({ runtimeVersion, relay, rendezvous, tlsPeers }),
+      },
       extras: [
         { ...compatTargets, load: () => import("@anyrt/compat/conformance") },
         {

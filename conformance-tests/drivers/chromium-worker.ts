@@ -1,13 +1,13 @@
 /**
  * The dedicated-worker side of the Chromium conformance driver: the page (`chromium-page.ts`)
- * starts this module worker and posts it `{ version }`; it runs the browser adapter's target in
+ * starts this module worker and posts it `{ version, relay, rendezvous, tlsPeers }`; it runs the browser adapter's target in
  * the worker's realm (where OPFS has sync access handles and workers start workers) as the run
  * `@anyrt/web:worker`, and posts back the driver's protocol lines (`{ line }`) and its exit code
  * (`{ exit }`).
  * @module
  */
 import * as auto from "@anyrt/auto";
-import type { RendezvousAddress } from "@anyrt/conformance";
+import type { RendezvousAddress, TlsPeersDescription } from "@anyrt/conformance";
 import { webConformanceTarget } from "@anyrt/web/conformance";
 import { runTargets } from "./driver.ts";
 
@@ -22,11 +22,13 @@ interface WorkerStart {
   readonly version: string;
   readonly relay?: string | undefined;
   readonly rendezvous: RendezvousAddress;
+  /** The host's TLS peers, for the `tls/*` cases. */
+  readonly tlsPeers?: TlsPeersDescription | undefined;
 }
 
 self.onmessage = (event) => {
   self.onmessage = null;
-  const { version, relay, rendezvous } = event.data;
+  const { version, relay, rendezvous, tlsPeers } = event.data;
   runTargets({
     runtime: "chromium",
     runtimeVersion: version,
@@ -39,7 +41,7 @@ self.onmessage = (event) => {
     adapter: {
       name: "@anyrt/web:worker",
       load: async () =>
-        webConformanceTarget({ runtimeVersion: version, relay, rendezvous, adapter: "@anyrt/web:worker" }),
+        webConformanceTarget({ runtimeVersion: version, relay, rendezvous, tlsPeers, adapter: "@anyrt/web:worker" }),
     },
     resolveAuto: async () => ({ adapter: String(auto.runtime.adapter) }),
   }).then(

@@ -11,7 +11,9 @@
  *    cross-origin isolated (`SharedArrayBuffer` is needed by the `blocking/*` cases).
  * 3. Starts the rendezvous relay (`rendezvous.ts`): a page cannot listen, so a stream pair is two
  *    outbound connections that the host splices together; the page's TCP reaches it through a
- *    WebSocket relay (`@anyrt/web/relay` on `@anyrt/node`).
+ *    WebSocket relay (`@anyrt/web/relay` on `@anyrt/node`), which also opens the page's TLS
+ *    connections (its `tls` option) to the TLS peers of the `tls/*` cases, started here on
+ *    `@anyrt/node` with the run's own test certificates and described to the page.
  * 4. Launches `/usr/bin/chromium` headless through playwright-core, exposes `__anyrtLine` to the
  *    page, opens it, and copies the protocol lines the page sends to stdout until its `exit` line.
  *
@@ -27,6 +29,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeTlsPeers, makeTestCertificates, runtimeTlsPeers } from "@anyrt/conformance";
 import { nodeRuntime } from "@anyrt/node";
 import { serveWebSocketRelay, type WebSocketRelay } from "@anyrt/web/relay";
 import { runIfEntry } from "./hosted.ts";
@@ -171,6 +174,7 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const directory = mkdtempSync(join(tmpdir(), "anyrt-chromium-"));
   const relay = await startRelay();
+  const peers = runtimeTlsPeers(nodeRuntime, await makeTestCertificates());
   let webSocketRelay: WebSocketRelay | undefined;
   let served: { server: Server; origin: string } | undefined;
   let browser: import("playwright-core").Browser | undefined;
@@ -182,11 +186,15 @@ async function main(): Promise<number> {
     served = await serveDirectory(directory);
     // The page's TCP: WebSocket to this relay, then TCP to the rendezvous relay. Only the suite's
     // page may use it (its origin, stated rather than left to the loopback default), and it may go
-    // anywhere: the cases also connect to closed ports and unknown hosts.
+    // anywhere: the cases also connect to closed ports and unknown hosts. Its TLS trusts what the
+    // page adds (the `tls/*` cases pass the test CA, or another one, as every runtime's client
+    // does) and lets the page turn verification off, so that every TLS case can run; a relay in
+    // use keeps both off (the web README's "TLS").
     webSocketRelay = await serveWebSocketRelay(nodeRuntime, {
       port: 0,
       allowedOrigins: [served.origin],
       allow: () => true,
+      tls: { pageCertificates: true, dangerouslyLetPagesAcceptInvalidCertificates: true },
     });
     const version = chromiumVersion();
     const stress = args.some((argument, index) => argument === "--suite" && args[index + 1] === "stress");
@@ -230,6 +238,7 @@ async function main(): Promise<number> {
       // what its credit window allows).
       buffering: String(pairBufferingThrough(3)),
       relay: webSocketRelay.url,
+      tls: JSON.stringify(await describeTlsPeers(peers)),
     });
     await page.goto(`${served.origin}/?${query}`);
     await finished;
@@ -239,6 +248,7 @@ async function main(): Promise<number> {
     await browser?.close().catch(() => undefined);
     served?.server.close();
     await webSocketRelay?.close();
+    await peers.close();
     relay.server.close();
     rmSync(directory, { recursive: true, force: true });
   }

@@ -11,8 +11,10 @@ import {
   type ConformanceTarget,
   openRendezvousPair,
   type RendezvousAddress,
+  type TlsPeersDescription,
+  tlsPeersFrom,
 } from "@anyrt/conformance";
-import { createWebRuntime, type WebSocketTcpOptions } from "./index.ts";
+import { createWebRuntime, type RelayFeatures, relayFeatures, type WebSocketTcpOptions } from "./index.ts";
 
 export { relayStressCases } from "./relay-stress.ts";
 
@@ -30,6 +32,11 @@ export interface WebConformanceOptions {
   readonly rendezvous?: RendezvousAddress | undefined;
   /** Only these cases, when not all (a run about the stream pair alone). */
   readonly selects?: ((testCase: ConformanceCase) => boolean) | undefined;
+  /**
+   * The TLS peers of the `tls/*` cases, started by the host (a page cannot listen); the runtime
+   * reaches them through `relay`, with TLS where the relay offers it (`relayFeatures`, asked once).
+   */
+  readonly tlsPeers?: TlsPeersDescription | undefined;
 }
 
 /**
@@ -53,7 +60,7 @@ export interface WebConformanceOptions {
  * ```
  */
 export function webConformanceTarget(options: WebConformanceOptions = {}): ConformanceTarget {
-  const make = () =>
+  const make = (features?: RelayFeatures) =>
     createWebRuntime(
       options.relay === undefined
         ? {}
@@ -61,21 +68,29 @@ export function webConformanceTarget(options: WebConformanceOptions = {}): Confo
             relay: {
               relay: options.relay,
               ...(options.transport === undefined ? {} : { transport: options.transport }),
+              ...(features === undefined ? {} : { features }),
             },
           },
     );
   const probe = make();
   const rendezvous = options.rendezvous;
+  const relay = options.relay;
+  // What the relay offers does not change during a run: asked once, by the first case.
+  let features: Promise<RelayFeatures> | undefined;
+  const tlsPeers = options.tlsPeers;
   return {
     runtime: probe.id,
     runtimeVersion: options.runtimeVersion ?? probe.version,
     adapter: options.adapter ?? "@anyrt/web",
     ...(options.selects === undefined ? {} : { selects: options.selects }),
     setup: async () => {
-      const runtime = make();
-      if (rendezvous === undefined || !runtime.supports("tcp.connect")) return { runtime };
+      if (relay !== undefined) features ??= relayFeatures({ relay });
+      const runtime = make(await features);
+      const peers = tlsPeers === undefined ? {} : { tlsPeers: () => Promise.resolve(tlsPeersFrom(tlsPeers)) };
+      if (rendezvous === undefined || !runtime.supports("tcp.connect")) return { runtime, ...peers };
       return {
         runtime,
+        ...peers,
         pairHalfClose: true,
         pairBuffering: rendezvous.buffering,
         openPair: () => openRendezvousPair(runtime, rendezvous),
