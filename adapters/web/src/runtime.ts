@@ -83,8 +83,7 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
     },
     tls: {
       connect: relayTls !== undefined,
-      // The relay of this version does not upgrade connections in place; see the README's "TLS".
-      upgrade: false,
+      upgrade: offers("upgrade"),
       listen: false,
       clientCertificates: false,
       acceptInvalidCertificates: offers("acceptInvalidCertificates"),

@@ -340,20 +340,20 @@ const rows: Row[] = [
   },
   {
     category: "limits",
-    name: "a text message over 4 KiB, refused from its header",
-    frames: [headerOnly(TEXT, 4097)],
+    name: "a text message over 16 KiB, refused from its header",
+    frames: [headerOnly(TEXT, 16 * 1024 + 1)],
     close: 1009,
   },
   {
     category: "limits",
-    name: "text fragments adding up to more than 4 KiB",
-    frames: [f(TEXT, "x".repeat(3000), { fin: false }), f(CONTINUATION, "x".repeat(3000))],
+    name: "text fragments adding up to more than 16 KiB",
+    frames: [f(TEXT, "x".repeat(9000), { fin: false }), f(CONTINUATION, "x".repeat(9000))],
     close: 1009,
   },
   {
     category: "limits",
-    name: "a control message of exactly 4 KiB",
-    frames: [f(TEXT, `{"type":"ack","bytes":1,"pad":"${"x".repeat(4096 - 33)}"}`)],
+    name: "a control message of exactly 16 KiB",
+    frames: [f(TEXT, `{"type":"ack","bytes":1,"pad":"${"x".repeat(16 * 1024 - 33)}"}`)],
   },
 ];
 

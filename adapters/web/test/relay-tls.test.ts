@@ -3,8 +3,15 @@
 // what the relay announces, what the page's stream reports, how failures cross the wire, and
 // every refusal of the threat model (decision 0005, the README's "TLS").
 
-import { makeTestCertificates, type TestCertificates } from "@anyrt/conformance";
-import { type IoError, isIoError, type Runtime, type TlsListener, type TlsStream } from "@anyrt/core";
+import {
+  makeTestCertificates,
+  type RuntimeTlsPeers,
+  runtimeTlsPeers,
+  STARTTLS_GO_AHEAD,
+  STARTTLS_GREETING,
+  type TestCertificates,
+} from "@anyrt/conformance";
+import { type IoError, isIoError, type Runtime, type TcpStream, type TlsListener, type TlsStream } from "@anyrt/core";
 import { nodeRuntime } from "@anyrt/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWebRuntime } from "../src/index.ts";
@@ -137,7 +144,7 @@ describe("a relay without the tls option", () => {
 });
 
 const allOffered = {
-  upgrade: false,
+  upgrade: true,
   alpn: true,
   peerCertificate: true,
   halfClose: true,
@@ -153,6 +160,7 @@ describe("a relay with tls and the test CA in its own trust", () => {
     expect(features.tls).toEqual({ ...allOffered, perConnectionTrust: false, acceptInvalidCertificates: false });
     for (const capability of [
       "tls.connect",
+      "tls.upgrade",
       "tls.alpn",
       "tls.peerCertificate",
       "tls.halfClose",
@@ -161,7 +169,6 @@ describe("a relay with tls and the test CA in its own trust", () => {
       expect(runtime.supports(capability as "tls.connect"), capability).toBe(true);
     }
     for (const capability of [
-      "tls.upgrade",
       "tls.listen",
       "tls.clientCertificates",
       "tls.perConnectionTrust",
@@ -415,7 +422,7 @@ describe("the page's side", () => {
     expect(await kindOf(relayFeatures({ relay: "http://127.0.0.1:9/" }))).toBe("InvalidInput");
   });
 
-  it("refuses a client certificate (its key would go to the relay), upgrade and listen with Unsupported", async () => {
+  it("refuses a client certificate (its key would go to the relay) and listen with Unsupported, a stream of another relay with InvalidInput", async () => {
     const relay = await relayWith({ port: 0, tls: { caCertificates: [certificates.ca] } });
     const { runtime } = await pageRuntime(relay);
     const port = servers.valid.localAddress.port;
@@ -426,10 +433,146 @@ describe("the page's side", () => {
     expect(await kindOf(tls.connect({ hostname: "127.0.0.1", port, clientCertificate: certificates.client }))).toBe(
       "Unsupported",
     );
-    const tcp = await runtime.tcp.connect({ hostname: "127.0.0.1", port });
-    expect(await kindOf(runtime.tls.upgrade(tcp))).toBe("Unsupported");
-    expect(await kindOf(tls.upgrade(tcp))).toBe("Unsupported");
-    await tcp.close();
+    const other = await relayWith({ port: 0 });
+    const foreign = await webSocketTcp({ relay: other.url, transport: "websocket" }).connect({
+      hostname: "127.0.0.1",
+      port,
+    });
+    expect(await kindOf(runtime.tls.upgrade(foreign))).toBe("InvalidInput");
+    await foreign.close();
     expect(await kindOf(tls.listen({ port: 0, ...certificates.server }))).toBe("Unsupported");
+  });
+});
+
+describe("STARTTLS through the relay", () => {
+  /** The suite's STARTTLS peer (greeting, `STARTTLS`, go-ahead, then TLS echo) and its siblings. */
+  let peers: RuntimeTlsPeers;
+  beforeAll(() => {
+    peers = runtimeTlsPeers(nodeRuntime, certificates);
+  });
+  afterAll(async () => {
+    await peers.close();
+  });
+
+  /** Reads exactly `length` bytes (fewer at EOF) as text. */
+  async function readText(stream: TcpStream, length: number): Promise<string> {
+    const buf = new Uint8Array(length);
+    let got = 0;
+    while (got < length) {
+      const n = await stream.read(buf.subarray(got));
+      if (n === 0) break;
+      got += n;
+    }
+    return decoder.decode(buf.subarray(0, got));
+  }
+
+  /** Connects to the STARTTLS peer, reads its greeting, asks for STARTTLS and reads the go-ahead. */
+  async function negotiated(runtime: Runtime): Promise<TcpStream> {
+    const plain = await runtime.tcp.connect(await peers.address("starttls"));
+    expect(await readText(plain, STARTTLS_GREETING.length)).toBe(STARTTLS_GREETING);
+    await plain.write(encoder.encode("STARTTLS\r\n"));
+    expect(await readText(plain, STARTTLS_GO_AHEAD.length)).toBe(STARTTLS_GO_AHEAD);
+    return plain;
+  }
+
+  it("upgrades in place after a plaintext exchange: the old stream is Closed, bytes round-trip, the outcome is reported", async () => {
+    const relay = await relayWith({ port: 0, tls: { pageCertificates: true } });
+    const { runtime } = await pageRuntime(relay);
+    expect(runtime.supports("tls.upgrade")).toBe(true);
+    const plain = await negotiated(runtime);
+    const secure = await runtime.tls.upgrade(plain, { caCertificates: [certificates.ca], alpnProtocols: ["anyrt/1"] });
+    expect(await kindOf(plain.read(new Uint8Array(8)))).toBe("Closed");
+    expect(await kindOf(plain.write(encoder.encode("x")))).toBe("Closed");
+    await plain.close();
+    await roundTrip(secure, "upgraded through the relay");
+    // More than the window: credit keeps flowing after the plain stream handed over.
+    const big = new Uint8Array(6 * 1024 * 1024).map((_, i) => i % 251);
+    const writing = (async () => {
+      let offset = 0;
+      while (offset < big.length) offset += await secure.write(big.subarray(offset));
+    })();
+    const back = new Uint8Array(big.length);
+    let got = 0;
+    while (got < back.length) got += await secure.read(back.subarray(got));
+    await writing;
+    expect(back).toEqual(big);
+    expect(secure.tls.protocol).toBe("TLSv1.3");
+    expect(secure.tls.alpnProtocol).toBe("anyrt/1");
+    expect(secure.tls.peerCertificate?.subject).toBe("O=anyrt conformance, CN=localhost");
+    expect(secure.remoteAddress.port).toBe(plain.remoteAddress.port);
+    await secure.shutdown();
+    expect(await secure.read(new Uint8Array(8))).toBe(0);
+    await secure.close();
+  });
+
+  it("fails with InvalidData when plaintext was left unread, and with the TLS kind when verification fails", async () => {
+    const relay = await relayWith({ port: 0, tls: { pageCertificates: true } });
+    const { runtime } = await pageRuntime(relay);
+    const early = await runtime.tcp.connect(await peers.address("starttls"));
+    const firstLine = STARTTLS_GREETING.indexOf("\n") + 1;
+    expect(await readText(early, firstLine)).toBe(STARTTLS_GREETING.slice(0, firstLine));
+    await early.write(encoder.encode("STARTTLS\r\n"));
+    expect(await kindOf(runtime.tls.upgrade(early, { caCertificates: [certificates.ca] }))).toBe("InvalidData");
+    expect(await kindOf(early.read(new Uint8Array(8)))).toBe("Closed");
+    const untrusted = await negotiated(runtime);
+    expect(await kindOf(runtime.tls.upgrade(untrusted, { caCertificates: [certificates.otherCa] }))).toBe(
+      "UntrustedCertificate",
+    );
+    const misnamed = await negotiated(runtime);
+    expect(
+      await kindOf(runtime.tls.upgrade(misnamed, { caCertificates: [certificates.ca], serverName: "wrong.invalid" })),
+    ).toBe("CertificateNameMismatch");
+  });
+
+  it("refuses an upgrade while a read is pending with Busy, and the stream goes on", async () => {
+    const relay = await relayWith({ port: 0, tls: { pageCertificates: true } });
+    const { runtime } = await pageRuntime(relay);
+    const plain = await runtime.tcp.connect(await peers.address("starttls"));
+    const reading = plain.read(new Uint8Array(STARTTLS_GREETING.length));
+    expect(await kindOf(runtime.tls.upgrade(plain, { caCertificates: [certificates.ca] }))).toBe("Busy");
+    expect(await reading).toBeGreaterThan(0);
+    await plain.close();
+  });
+
+  it("asks the destination policy again, as TLS with its server name, and applies the relay's trust rules", async () => {
+    const kinds: RelayConnectionKind[] = [];
+    const relay = await relayWith({
+      port: 0,
+      tls: true,
+      allow: (_hostname, _port, _user, kind) => {
+        kinds.push(kind);
+        return kind.serverName !== "forbidden.example";
+      },
+    });
+    const { runtime } = await pageRuntime(relay);
+    const denied = await negotiated(runtime);
+    expect(await kindOf(runtime.tls.upgrade(denied, { serverName: "forbidden.example" }))).toBe("PermissionDenied");
+    const withPageCa = await negotiated(runtime);
+    expect(await kindOf(runtime.tls.upgrade(withPageCa, { caCertificates: [certificates.ca] }))).toBe(
+      "PermissionDenied",
+    );
+    const dangerous = webSocketTls({ relay: relay.url, transport: "websocket", features: { tls: allOffered } });
+    const insecure = await negotiated(runtime);
+    expect(await kindOf(dangerous.upgrade(insecure, { dangerouslyAcceptInvalidCertificates: true }))).toBe(
+      "PermissionDenied",
+    );
+    // The relay's own trust has no test CA: the server is untrusted.
+    const untrusted = await negotiated(runtime);
+    expect(await kindOf(runtime.tls.upgrade(untrusted))).toBe("UntrustedCertificate");
+    expect(kinds.filter((kind) => kind.tls)).toEqual([
+      { tls: true, serverName: "forbidden.example" },
+      { tls: true, serverName: "127.0.0.1" },
+    ]);
+  });
+
+  it("a relay without tls refuses a hand-made starttls with Unsupported, and the page's runtime has no tls.upgrade", async () => {
+    const relay = await relayWith({ port: 0 });
+    const { runtime } = await pageRuntime(relay);
+    expect(runtime.supports("tls.upgrade")).toBe(false);
+    const plain = await negotiated(runtime);
+    expect(await kindOf(runtime.tls.upgrade(plain))).toBe("Unsupported");
+    const claimed = webSocketTls({ relay: relay.url, transport: "websocket", features: { tls: allOffered } });
+    expect(await kindOf(claimed.upgrade(plain))).toBe("Unsupported");
+    await plain.close();
   });
 });

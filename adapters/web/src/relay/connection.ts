@@ -16,7 +16,7 @@ import {
 } from "@anyrt/core";
 import { checkDuplex } from "@anyrt/core/adapter";
 import { CLOSE_FAILURE, parseControl, TCP_SUBPROTOCOL, wireTlsInfo } from "../websocket/protocol.ts";
-import { type Destination, destinationOf } from "./destination.ts";
+import { type Destination, destinationOf, tlsRequestOfControl } from "./destination.ts";
 import {
   checkRelayRuntime,
   isAllowed,
@@ -54,10 +54,12 @@ const CHUNK = 64 * 1024;
 const CLOSE_WAIT_MS = 5_000;
 const EMPTY = new Uint8Array(0);
 /**
- * The largest text message: the protocol's control messages are a few dozen bytes of JSON, and a
- * text message is held until complete, so this bounds what an unfinished one holds.
+ * The largest text message: the protocol's control messages are a few dozen bytes of JSON but
+ * for `starttls`, which carries the page's CA certificates (about 1 KiB of PEM each; the same
+ * 16 KiB as the request head that carries them for a TLS open), and a text message is held until
+ * complete, so this bounds what an unfinished one holds.
  */
-const MAX_CONTROL_MESSAGE = 4096;
+const MAX_CONTROL_MESSAGE = 16 * 1024;
 
 /** An accepted upgrade: the request's URL, what `authorize` granted, and the bytes after the head. */
 interface Accepted<User> {
@@ -126,6 +128,15 @@ export class RelayedConnection<User> {
   #lastData = 0;
   /** The TCP shutdown the client's `end` started, settled either way. */
   #shutdownDone: Promise<void> | null = null;
+  /** Where the connection goes and for whom: an upgrade asks the policy again, as TLS. */
+  #destination: Destination | null = null;
+  #user: User | undefined;
+  /** Whether the connection is TLS (opened so, or upgraded). */
+  #isTls = false;
+  /** Stops the TCP -> WebSocket task's reads for an upgrade; only where the relay upgrades. */
+  #downstreamStop: AbortController | null = null;
+  /** The TCP -> WebSocket task, the one that runs now. */
+  #downstreamDone: Promise<void> = Promise.resolve();
 
   constructor(runtime: Runtime, ws: TcpStream, settings: RelaySettings<User>) {
     this.#runtime = runtime;
@@ -206,6 +217,9 @@ export class RelayedConnection<User> {
       return;
     }
     if (destination.window > 0) this.#credit = destination.window;
+    this.#destination = destination;
+    this.#user = accepted.user;
+    this.#isTls = destination.tls !== null;
     const tls = destination.tls === null ? undefined : wireTlsInfo((tcp as TlsStream).tls);
     await this.#sendText({
       type: "open",
@@ -215,18 +229,30 @@ export class RelayedConnection<User> {
     }).catch(() => {});
     const tasks = this.#runtime.tasks;
     this.#lastData = this.#time.now();
-    const downstream = tasks.spawn(() => this.#downstream(tcp));
+    this.#startDownstream(tcp);
     // Detached and aborted at the end: a ping stuck behind a client that does not read must not
     // hold the connection's end up.
     if (settings.pingIntervalMs > 0) this.#pings = tasks.spawn((signal) => this.#ping(signal));
     if (settings.idleTimeoutMs > 0) this.#idle = tasks.spawn((signal) => this.#watchIdle(signal));
     await this.#readFrames();
     this.#close(1000, "");
-    await tcp.close();
+    // After an upgrade the connection is the TLS stream's (the plain one was taken over).
+    await (this.#tcp ?? tcp).close();
     this.#wake();
     this.#pings?.abort();
     this.#idle?.abort();
-    await downstream;
+    await this.#downstreamDone;
+  }
+
+  /**
+   * Starts the TCP -> WebSocket task over `tcp`; where the relay upgrades connections, with a
+   * signal that stops its reads for an upgrade (cancel-safe: nothing read is lost).
+   */
+  #startDownstream(tcp: TcpStream): void {
+    const stop = relayTlsFeatures(this.#runtime, this.#settings.tls)?.upgrade === true ? new AbortController() : null;
+    this.#downstreamStop = stop;
+    const task = this.#runtime.tasks.spawn(() => this.#downstream(tcp, stop?.signal));
+    this.#downstreamDone = Promise.resolve(task).then(noop, noop);
   }
 
   /**
@@ -404,18 +430,19 @@ export class RelayedConnection<User> {
     if (this.#clientEnded && this.#tcpEnded) this.#close(1000, "");
   }
 
-  /** TCP -> WebSocket, within credit. */
-  async #downstream(tcp: TcpStream): Promise<void> {
+  /** TCP -> WebSocket, within credit, until `stop` (an upgrade takes the connection over). */
+  async #downstream(tcp: TcpStream, stop?: AbortSignal): Promise<void> {
     const buf = new Uint8Array(CHUNK);
+    const options = stop === undefined ? undefined : { signal: stop };
     try {
       while (!this.#closeSent) {
-        while (this.#credit <= 0 && !this.#closeSent) {
+        while (this.#credit <= 0 && !this.#closeSent && stop?.aborted !== true) {
           await new Promise<void>((resolve) => {
             this.#wakeCredit = resolve;
           });
         }
-        if (this.#closeSent) return;
-        const n = await tcp.read(buf.subarray(0, Math.min(CHUNK, this.#credit)));
+        if (this.#closeSent || stop?.aborted === true) return;
+        const n = await tcp.read(buf.subarray(0, Math.min(CHUNK, this.#credit)), options);
         if (this.#closeSent) return;
         if (n === 0) {
           await this.#sendText({ type: "end" });
@@ -428,7 +455,7 @@ export class RelayedConnection<User> {
         await this.#frames.send(OP_BINARY, buf.subarray(0, n));
       }
     } catch (error) {
-      if (this.#closeSent || isIoError(error, "Closed")) return;
+      if (this.#closeSent || stop?.aborted === true || isIoError(error, "Closed")) return;
       this.#fail(error);
     }
   }
@@ -489,7 +516,7 @@ export class RelayedConnection<User> {
           else await this.#toTcp(chunk);
         }
         if (fin) {
-          if (messageOpcode === OP_TEXT) this.#control(text.bytes.subarray(0, text.length));
+          if (messageOpcode === OP_TEXT) await this.#control(text.bytes.subarray(0, text.length));
           messageOpcode = -1;
           text = new GrowingBuffer();
         }
@@ -528,6 +555,63 @@ export class RelayedConnection<User> {
     await this.#frames.settled();
   }
 
+  /**
+   * The page's `starttls`: the relay stops reading TCP (bytes already relayed reach the page
+   * first, which fails the upgrade there: a TLS server never sends first), checks the request as
+   * it checks a TLS open (its TLS settings, then the destination policy, told it is TLS now),
+   * runs the client handshake over its TCP connection within `connectTimeoutMs`, answers
+   * `upgraded` with the outcome and relays the TLS stream from then on. A refusal or a failed
+   * handshake closes with 4000 and the kind.
+   */
+  async #startTls(message: Readonly<Record<string, unknown>>): Promise<void> {
+    const tcp = this.#tcp;
+    const destination = this.#destination;
+    if (tcp === null || destination === null || this.#closeSent) return;
+    const settings = this.#settings;
+    if (relayTlsFeatures(this.#runtime, settings.tls)?.upgrade !== true) {
+      this.#close(CLOSE_FAILURE, upgradeRefusals.unsupported);
+      return;
+    }
+    const request = tlsRequestOfControl(message);
+    // A second upgrade, or one after either side ended, is a client's mistake.
+    if (request === undefined || this.#isTls || this.#clientEnded || this.#tcpEnded) {
+      this.#close(CLOSE_FAILURE, upgradeRefusals.malformed);
+      return;
+    }
+    const grant = grantTls(settings.tls, request);
+    if ("refusal" in grant) {
+      this.#close(CLOSE_FAILURE, grant.refusal);
+      return;
+    }
+    const kind = { tls: true, serverName: request.serverName ?? tcp.remoteAddress.hostname };
+    if (!(await isAllowed(settings.allow, destination.host, destination.port, this.#user as User, kind))) {
+      this.#close(CLOSE_FAILURE, upgradeRefusals.denied);
+      return;
+    }
+    this.#downstreamStop?.abort();
+    this.#wake();
+    await this.#downstreamDone;
+    if (this.#closeSent) return;
+    let secure: TlsStream;
+    try {
+      secure = await this.#time.timeout(settings.connectTimeoutMs, (signal) =>
+        this.#runtime.tls.upgrade(tcp, { ...grant.options, signal }),
+      );
+    } catch (error) {
+      const failure = kindOf(error);
+      this.#close(CLOSE_FAILURE, failure === undefined || failure === "Other" ? "HandshakeFailed" : failure);
+      return;
+    }
+    this.#tcp = secure;
+    this.#isTls = true;
+    if (this.#closeSent) {
+      await secure.close();
+      return;
+    }
+    await this.#sendText({ type: "upgraded", tls: wireTlsInfo(secure.tls) }).catch(noop);
+    this.#startDownstream(secure);
+  }
+
   /** Writes client data to TCP; a failure ends the connection with its kind. */
   async #toTcp(chunk: Uint8Array): Promise<void> {
     const tcp = this.#tcp;
@@ -540,8 +624,11 @@ export class RelayedConnection<User> {
     }
   }
 
-  /** Acts on a complete text message: `ack` adds credit, `end` shuts the TCP write side down. */
-  #control(bytes: Uint8Array): void {
+  /**
+   * Acts on a complete text message: `ack` adds credit, `end` shuts the TCP write side down,
+   * `starttls` upgrades the connection (frames are not read meanwhile, so no data can overtake it).
+   */
+  async #control(bytes: Uint8Array): Promise<void> {
     let text: string;
     try {
       text = decoder.decode(bytes);
@@ -550,6 +637,10 @@ export class RelayedConnection<User> {
     }
     const message = parseControl(text);
     if (message === null) throw new ProtocolError(1008, "unknown control message");
+    if (message.type === "starttls") {
+      await this.#startTls(message);
+      return;
+    }
     if (message.type === "ack") {
       this.#credit += message.bytes;
       this.#wake();
@@ -566,5 +657,8 @@ export class RelayedConnection<User> {
     }
   }
 }
+
+/** What a `starttls` message may be refused with before the handshake, by what it found. */
+const upgradeRefusals = { unsupported: "Unsupported", malformed: "InvalidInput", denied: "PermissionDenied" } as const;
 
 function noop(): void {}

@@ -78,28 +78,76 @@ function tlsRequestOf(params: URLSearchParams): TlsRequest | null | undefined {
   const insecure = params.getAll("insecure");
   if (serverNames.length > 1 || system.length > 1 || insecure.length > 1) return undefined;
   if ((system.length === 1 && system[0] !== "0") || (insecure.length === 1 && insecure[0] !== "1")) return undefined;
-  // The name verified and sent as SNI is what a policy may judge (servers route by it), so it
-  // comes in the host's canonical form, and forms a resolver would misread are refused.
-  const serverName = serverNames[0] === undefined ? undefined : canonicalHost(serverNames[0]);
-  if (serverName === null) return undefined;
-  const request: TlsRequest = {
-    serverName,
+  return checkedTlsRequest({
+    serverName: serverNames[0],
     alpnProtocols: params.getAll("alpn"),
     caCertificates: params.getAll("ca"),
     systemCertificates: system.length === 0,
     acceptInvalidCertificates: insecure.length === 1,
-  };
+  });
+}
+
+/**
+ * `request` checked as `runtime.tls.connect` checks its options, with the server name in the
+ * host's canonical form; `undefined` when it is malformed.
+ */
+function checkedTlsRequest(request: {
+  readonly serverName: unknown;
+  readonly alpnProtocols: unknown;
+  readonly caCertificates: unknown;
+  readonly systemCertificates: unknown;
+  readonly acceptInvalidCertificates: unknown;
+}): TlsRequest | undefined {
+  const { serverName, alpnProtocols, caCertificates, systemCertificates, acceptInvalidCertificates } = request;
   try {
     checkTlsClientOptions("relay tls", {
-      ...(request.serverName === undefined ? {} : { serverName: request.serverName }),
-      alpnProtocols: request.alpnProtocols,
-      caCertificates: request.caCertificates,
-      systemCertificates: request.systemCertificates,
+      ...(serverName === undefined ? {} : { serverName }),
+      alpnProtocols,
+      caCertificates,
+      systemCertificates,
     });
   } catch {
     return undefined;
   }
-  return request;
+  if (typeof acceptInvalidCertificates !== "boolean") return undefined;
+  // The name verified and sent as SNI is what a policy may judge (servers route by it), so it
+  // comes in the host's canonical form, and forms a resolver would misread are refused.
+  const name = serverName === undefined ? undefined : canonicalHost(serverName as string);
+  if (name === null) return undefined;
+  return {
+    serverName: name,
+    alpnProtocols: Object.freeze([...(alpnProtocols as string[])]),
+    caCertificates: Object.freeze([...(caCertificates as string[])]),
+    systemCertificates: systemCertificates as boolean,
+    acceptInvalidCertificates,
+  };
+}
+
+/**
+ * The TLS request of a `starttls` control message (`serverName`, `alpnProtocols`,
+ * `caCertificates`, `systemCertificates: false`, `dangerouslyAcceptInvalidCertificates: true`,
+ * each optional); `undefined` when it is malformed or carries anything else.
+ */
+export function tlsRequestOfControl(message: Readonly<Record<string, unknown>>): TlsRequest | undefined {
+  const known = [
+    "type",
+    "serverName",
+    "alpnProtocols",
+    "caCertificates",
+    "systemCertificates",
+    "dangerouslyAcceptInvalidCertificates",
+  ];
+  if (Object.keys(message).some((key) => !known.includes(key))) return undefined;
+  const { systemCertificates, dangerouslyAcceptInvalidCertificates: insecure } = message;
+  if (systemCertificates !== undefined && systemCertificates !== false) return undefined;
+  if (insecure !== undefined && insecure !== true) return undefined;
+  return checkedTlsRequest({
+    serverName: message.serverName,
+    alpnProtocols: message.alpnProtocols ?? [],
+    caCertificates: message.caCertificates ?? [],
+    systemCertificates: systemCertificates === undefined,
+    acceptInvalidCertificates: insecure === true,
+  });
 }
 
 /**

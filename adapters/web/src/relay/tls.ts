@@ -84,7 +84,7 @@ export function checkRelayTlsRuntime(operation: string, runtime: Runtime, tls: R
 export function relayTlsFeatures(runtime: Runtime, tls: RelayTlsSettings | null): RelayTlsFeatures | null {
   if (tls === null) return null;
   return {
-    upgrade: false,
+    upgrade: runtime.supports("tls.upgrade"),
     alpn: runtime.supports("tls.alpn"),
     peerCertificate: runtime.supports("tls.peerCertificate"),
     halfClose: runtime.supports("tls.halfClose"),

@@ -156,16 +156,39 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   protected readonly writer: WriteHalf;
   readonly #link: Link;
   readonly #window: number;
+
+  /** The flow-control window the connection was opened with. */
+  get window(): number {
+    return this.#window;
+  }
   #received = 0;
   #acked = 0;
   #gone: IoError | null = null;
+  /**
+   * Where the link's events go once an upgrade took the connection over (the upgrade waiting for
+   * the relay, then the TLS stream); `null` while this stream owns it.
+   */
+  #forward: (LinkEvents & { readonly buffered: number }) | null = null;
+  /** Set by {@link takeOver}: `close()` then leaves the WebSocket to the new owner. */
+  #handedOver = false;
+  /** The relay's URL: an upgrade goes to the relay that opened the connection. */
+  relay = "";
   /** Called when the store drained below the high-water mark (a paused link may resume). */
   onRoom: (() => void) | null = null;
 
-  constructor(link: Link, open: OpenMessage, window: number, pool: BufferPool, protocol: "tcp" | "tls" = "tcp") {
+  constructor(
+    link: Link,
+    open: OpenMessage,
+    window: number,
+    pool: BufferPool,
+    protocol: "tcp" | "tls" = "tcp",
+    carried = 0,
+  ) {
     super();
     this.#link = link;
     this.#window = window;
+    // Bytes the connection's previous owner read but did not acknowledge yet are acknowledged here.
+    this.#acked = -carried;
     this.localAddress = addressOf(open.localAddress);
     this.remoteAddress = addressOf(open.remoteAddress);
     const over = protocol === "tls" ? "opened by the relay" : "over WebSocket";
@@ -198,7 +221,35 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
 
   /** Bytes received but not read yet. */
   get buffered(): number {
-    return this.#store.size;
+    return this.#forward === null ? this.#store.size : this.#forward.buffered;
+  }
+
+  /**
+   * Takes the connection over for an upgrade: fails with `Closed` after `close()` and with `Busy`
+   * while a read or write is pending (the stream then goes on as it was); otherwise this stream
+   * is closed for its owner, but not its WebSocket, whose events go to `next` from now on.
+   * Returns the link, how many received bytes were never read, and the bytes read but not yet
+   * acknowledged to the relay (the new owner acknowledges them).
+   */
+  takeOver(
+    operation: string,
+    next: LinkEvents & { readonly buffered: number },
+  ): { link: Link; unread: number; carried: number } {
+    if (this.isClosed) throw new IoError("Closed", `${operation} ${this.label}: stream is closed`);
+    if (this.reader.waiting !== null || this.writer.waiting !== null) {
+      throw new IoError("Busy", `${operation} ${this.label}: a read or write is pending`);
+    }
+    const unread = this.#store.size;
+    const carried = this.#received - unread - this.#acked;
+    this.#handedOver = true;
+    void this.close();
+    this.#forward = next;
+    return { link: this.#link, unread, carried };
+  }
+
+  /** Sends the link's events to `next` (the upgrade's TLS stream, once the relay answered). */
+  forwardTo(next: LinkEvents & { readonly buffered: number }): void {
+    this.#forward = next;
   }
 
   #checkGone(): void {
@@ -217,6 +268,7 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   }
 
   data(bytes: Uint8Array): void {
+    if (this.#forward !== null) return this.#forward.data(bytes);
     if (this.isClosed || this.reader.finished) return;
     this.#received += bytes.length;
     this.#store.push(bytes);
@@ -224,10 +276,12 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   }
 
   text(text: string): void {
+    if (this.#forward !== null) return this.#forward.text(text);
     if (parseControl(text)?.type === "end") this.reader.end();
   }
 
   closed(code: number, reason: string): void {
+    if (this.#forward !== null) return this.#forward.closed(code, reason);
     const error = closeError(code, reason, "ConnectionReset", this.label);
     if (error === null) this.reader.end();
     else this.reader.fail(error);
@@ -240,6 +294,11 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
    * the reader took what arrived before the close.
    */
   writesClosed(code: number, reason: string): void {
+    const forward = this.#forward;
+    if (forward !== null) {
+      if (forward instanceof RelayedTcpStream) forward.writesClosed(code, reason);
+      return;
+    }
     const error = closeError(code, reason, "ConnectionReset", this.label);
     if (error === null) this.#gone = new IoError("BrokenPipe", `write ${this.label}: the connection was closed`);
     else if (error.kind === "ConnectionReset") this.#gone = error;
@@ -249,7 +308,7 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
 
   protected release(): void {
     this.#store.clear();
-    this.#link.close();
+    if (!this.#handedOver) this.#link.close();
   }
 
   setNoDelay(enable: boolean): void {
@@ -272,9 +331,82 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
 class RelayedTlsStream extends RelayedTcpStream implements TlsStream {
   readonly tls: TlsInfo;
 
-  constructor(link: Link, open: OpenMessage, window: number, pool: BufferPool, tls: TlsInfo) {
-    super(link, open, window, pool, "tls");
+  constructor(link: Link, open: OpenMessage, window: number, pool: BufferPool, tls: TlsInfo, carried = 0) {
+    super(link, open, window, pool, "tls", carried);
     this.tls = tls;
+  }
+}
+
+/**
+ * The link's events while an upgrade waits for the relay's answer: `upgraded` with the
+ * handshake's outcome, or a close with the kind of the failure. Bytes that arrive meanwhile were
+ * sent by the server in plaintext after the caller's last read, and a TLS server never sends
+ * first, so they fail the upgrade with `InvalidData`.
+ */
+class PendingUpgrade implements LinkEvents {
+  readonly buffered = 0;
+  #stray = 0;
+  #resolve: ((tls: TlsInfo) => void) | null = null;
+  #reject: (error: unknown) => void = () => {};
+  /** The handshake's outcome as the relay reported it, or why the upgrade failed. */
+  readonly outcome: Promise<TlsInfo>;
+  readonly #operation: string;
+
+  constructor(operation: string) {
+    this.#operation = operation;
+    this.outcome = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // An upgrade refused before it asked the relay never awaits the outcome; the close still settles it.
+    this.outcome.catch(() => {});
+  }
+
+  #fail(error: unknown): void {
+    if (this.#resolve === null) return;
+    this.#resolve = null;
+    this.#reject(error);
+  }
+
+  data(bytes: Uint8Array): void {
+    this.#stray += bytes.length;
+  }
+
+  text(text: string): void {
+    const message = parseControl(text);
+    const operation = this.#operation;
+    if (message?.type === "end") {
+      this.#fail(new IoError("UnexpectedEof", `${operation}: the server ended the connection before the handshake`));
+      return;
+    }
+    if (message?.type !== "upgraded") return;
+    const tls = tlsInfoOf(message.tls);
+    if (this.#stray > 0) {
+      this.#fail(
+        new IoError(
+          "InvalidData",
+          `${operation}: ${this.#stray} received bytes were not read before the upgrade, and a TLS server never sends first`,
+        ),
+      );
+    } else if (tls === null) {
+      this.#fail(new IoError("InvalidData", `${operation}: the relay's answer does not describe a handshake`));
+    } else {
+      const resolve = this.#resolve;
+      this.#resolve = null;
+      resolve?.(tls);
+    }
+  }
+
+  closed(code: number, reason: string): void {
+    this.#fail(
+      closeError(code, reason, "ConnectionReset", this.#operation) ??
+        new IoError("ConnectionReset", `${this.#operation}: the relay closed the connection during the upgrade`),
+    );
+  }
+
+  /** The signal aborted: the upgrade fails with its reason. */
+  abort(reason: unknown): void {
+    this.#fail(reason);
   }
 }
 
@@ -551,6 +683,8 @@ async function connectStream(
 interface RelayConnector {
   /** The relay's URL. */
   readonly relay: URL;
+  /** The buffer pool of its connections' staging rings. */
+  readonly pool: BufferPool;
   /**
    * Opens `hostname:port` through the relay, with `params` added to the request (the TLS ones),
    * the stream made by `make`; checks the connect options first (`InvalidInput`).
@@ -591,17 +725,23 @@ function relayConnector(operation: string, options: WebSocketTcpOptions): RelayC
     const window = givenWindow ?? DEFAULT_WINDOW;
     url.searchParams.set("window", String(window));
     params(url);
+    const made = make(operation);
+    const tagged: StreamFactory = (link, message, size, buffers) => {
+      const stream = made(link, message, size, buffers);
+      stream.relay = relay.href;
+      return stream;
+    };
     if (useStream) {
       if (webSocketStreamCtor() === undefined) {
         throw new IoError("Unsupported", `${operation}: this runtime has no WebSocketStream`);
       }
-      return connectStream(url.href, window, operation, connectOptions.signal, pool, make(operation));
+      return connectStream(url.href, window, operation, connectOptions.signal, pool, tagged);
     }
     const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (Ctor === undefined) throw new IoError("Unsupported", `${operation}: this runtime has no WebSocket`);
-    return connectClassic(url.href, Ctor, window, operation, connectOptions.signal, pool, make(operation));
+    return connectClassic(url.href, Ctor, window, operation, connectOptions.signal, pool, tagged);
   };
-  return { relay, open };
+  return { relay, pool, open };
 }
 
 /** The relay's URL, which must be `ws:` or `wss:` (`InvalidInput` otherwise). */
@@ -748,15 +888,76 @@ export function webSocketTls(options: WebSocketTcpOptions): Tls {
       return Promise.reject(error);
     }
   };
-  const upgrade = (stream: TcpStream, upgradeOptions?: TlsUpgradeOptions): Promise<TlsStream> => {
-    try {
-      checkTlsUpgradeArguments(stream, upgradeOptions);
-    } catch (error) {
-      return Promise.reject(error);
+  const upgrade = async (stream: TcpStream, upgradeOptions: TlsUpgradeOptions = {}): Promise<TlsStream> => {
+    checkTlsUpgradeArguments(stream, upgradeOptions);
+    const operation = "tls upgrade";
+    if (options.features?.tls?.upgrade !== true) {
+      throw new IoError("Unsupported", `${operation}: the relay does not upgrade connections (tls.upgrade)`);
     }
-    return Promise.reject(
-      new IoError("Unsupported", "tls upgrade: the relay does not upgrade connections (tls.upgrade)"),
-    );
+    if (upgradeOptions.clientCertificate !== undefined) {
+      throw new IoError("Unsupported", `${operation}: a page's client certificate would have to go to the relay`);
+    }
+    if (
+      !(stream instanceof RelayedTcpStream) ||
+      stream instanceof RelayedTlsStream ||
+      stream.relay !== connector.relay.href
+    ) {
+      throw new IoError(
+        "InvalidInput",
+        `${operation}: stream must be a plaintext TcpStream through ${connector.relay.host}`,
+      );
+    }
+    const signal = upgradeOptions.signal;
+    throwIfAborted(signal);
+    // Bytes the caller wrote go out in plaintext, before the relay is asked to start TLS.
+    await stream.flush(signal === undefined ? undefined : { signal });
+    const what = `${operation} ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
+    const pending = new PendingUpgrade(what);
+    const taken = stream.takeOver(operation, pending);
+    const { link } = taken;
+    if (taken.unread > 0) {
+      // A TLS server never speaks first: received bytes nobody read are not TLS.
+      link.close();
+      throw new IoError(
+        "InvalidData",
+        `${what}: ${taken.unread} received bytes were not read before the upgrade, and a TLS server never sends first`,
+      );
+    }
+    const onAbort = () => pending.abort(abortReason(signal as AbortSignal));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      link.control(
+        JSON.stringify({
+          type: "starttls",
+          ...(upgradeOptions.serverName === undefined ? {} : { serverName: upgradeOptions.serverName }),
+          ...(upgradeOptions.alpnProtocols === undefined ? {} : { alpnProtocols: upgradeOptions.alpnProtocols }),
+          ...(upgradeOptions.caCertificates === undefined ? {} : { caCertificates: upgradeOptions.caCertificates }),
+          ...(upgradeOptions.systemCertificates === false ? { systemCertificates: false } : {}),
+          ...(upgradeOptions.dangerouslyAcceptInvalidCertificates === true
+            ? { dangerouslyAcceptInvalidCertificates: true }
+            : {}),
+        }),
+      );
+      const tls = await pending.outcome;
+      const secure = new RelayedTlsStream(
+        link,
+        { localAddress: stream.localAddress, remoteAddress: stream.remoteAddress },
+        stream.window,
+        connector.pool,
+        tls,
+        taken.carried,
+      );
+      secure.relay = stream.relay;
+      secure.onRoom = stream.onRoom;
+      stream.forwardTo(secure);
+      return secure;
+    } catch (error) {
+      // A failed or aborted handshake closes the connection.
+      link.close();
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
   };
   const listen = (listenOptions: TlsListenOptions): Promise<TlsListener> => {
     try {

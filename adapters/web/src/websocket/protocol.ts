@@ -31,7 +31,7 @@ export interface RelayFeatures {
 
 /** The TLS a relay opens on a page's behalf: each field is the page capability of that name. */
 export interface RelayTlsFeatures {
-  /** `tls.upgrade`: STARTTLS on an open relayed connection (not offered by this relay version). */
+  /** `tls.upgrade`: the relay upgrades an open relayed connection in place (STARTTLS). */
   readonly upgrade: boolean;
   /** `tls.alpn`: the page's `alpnProtocols` are offered and the agreed one reported. */
   readonly alpn: boolean;
@@ -74,6 +74,10 @@ export type ControlMessage =
       readonly tls?: unknown;
     }
   | { readonly type: "hello"; readonly tls?: unknown }
+  /** The page asks the relay to upgrade the connection in place (STARTTLS), with these options. */
+  | { readonly type: "starttls"; readonly [option: string]: unknown }
+  /** The relay's answer to `starttls`: the handshake succeeded, with this outcome. */
+  | { readonly type: "upgraded"; readonly tls?: unknown }
   | { readonly type: "end" }
   | { readonly type: "ack"; readonly bytes: number };
 
@@ -87,7 +91,9 @@ export function parseControl(text: string): ControlMessage | null {
   }
   if (typeof value !== "object" || value === null) return null;
   const type = (value as { type?: unknown }).type;
-  if (type === "end" || type === "open" || type === "hello") return value as ControlMessage;
+  if (type === "end" || type === "open" || type === "hello" || type === "starttls" || type === "upgraded") {
+    return value as ControlMessage;
+  }
   if (type === "ack") {
     const bytes = (value as { bytes?: unknown }).bytes;
     if (typeof bytes === "number" && Number.isSafeInteger(bytes) && bytes > 0) return { type, bytes };
