@@ -268,7 +268,10 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   }
 
   data(bytes: Uint8Array): void {
-    if (this.#forward !== null) return this.#forward.data(bytes);
+    if (this.#forward !== null) {
+      this.#forward.data(bytes);
+      return;
+    }
     if (this.isClosed || this.reader.finished) return;
     this.#received += bytes.length;
     this.#store.push(bytes);
@@ -276,12 +279,18 @@ class RelayedTcpStream extends StagedStream implements TcpStream, LinkEvents {
   }
 
   text(text: string): void {
-    if (this.#forward !== null) return this.#forward.text(text);
+    if (this.#forward !== null) {
+      this.#forward.text(text);
+      return;
+    }
     if (parseControl(text)?.type === "end") this.reader.end();
   }
 
   closed(code: number, reason: string): void {
-    if (this.#forward !== null) return this.#forward.closed(code, reason);
+    if (this.#forward !== null) {
+      this.#forward.closed(code, reason);
+      return;
+    }
     const error = closeError(code, reason, "ConnectionReset", this.label);
     if (error === null) this.reader.end();
     else this.reader.fail(error);
