@@ -4,8 +4,9 @@
  * are the `Runtime`'s it is given) so that it runs on Node, Deno and Bun. The pieces:
  * `options.ts` (options and their defaults), `origin.ts` (the `Origin` and `Host` checks),
  * `address.ts` (strict address parsing), `request.ts` (the HTTP request head),
- * `destination.ts` (the request's query), `websocket.ts` (RFC 6455 framing), `connection.ts`
- * (one relayed connection), `server.ts` (the accept loop and its connection limits).
+ * `destination.ts` (the request's query), `tls.ts` (the TLS it opens for pages, and what it
+ * grants them), `websocket.ts` (RFC 6455 framing), `connection.ts` (one relayed connection),
+ * `server.ts` (the accept loop and its connection limits).
  *
  * ## Who may use it
  *
@@ -38,10 +39,20 @@
  *   `{"type":"open","localAddress":{...},"remoteAddress":{...}}` (the addresses of its TCP socket).
  * - A failure closes the WebSocket with code 4000 and the `IoErrorKind` as reason
  *   (`ConnectionRefused`, `TimedOut`, `NotFound`, `PermissionDenied`, `InvalidInput`, ...).
- * - Binary messages carry data both ways. Text messages are JSON control messages (4 KiB at
+ * - Binary messages carry data both ways. Text messages are JSON control messages (16 KiB at
  *   most): `{"type":"end"}` means "I send no more data" (from the client, the relay shuts the TCP
  *   write side down; the relay sends it when TCP reads EOF), and `{"type":"ack","bytes":N}` gives
  *   the relay `N` bytes of credit.
+ * - TLS, with the `tls` option (off by default): `?hello=1` is answered with
+ *   `{"type":"hello","tls":{...}}` (what the relay offers; `null` without the option) and a close.
+ *   `tls=1` asks for a TLS connection, with `servername`, `alpn` and `ca` (repeated), `system=0`
+ *   and `insecure=1`; the relay refuses page CAs and `insecure` with `PermissionDenied` unless its
+ *   options allow them, asks the `allow` policy with `{ tls: true, serverName }`, runs the
+ *   handshake with its runtime's `tls.connect`, and adds `"tls":{protocol, alpnProtocol,
+ *   peerCertificate}` to `open`; a failed handshake closes with 4000 and the TLS kind. On an open
+ *   plain connection, `{"type":"starttls",...}` (the same options as JSON) upgrades in place: the
+ *   relay stops reading TCP, checks as above, runs `tls.upgrade` and answers
+ *   `{"type":"upgraded","tls":{...}}`.
  * - Flow control: the relay sends at most `window` bytes (default 4 MiB; 0 means unlimited)
  *   beyond what the client acknowledged, and does not read its TCP socket while out of credit, so
  *   the TCP peer blocks when the browser does not read.

@@ -142,7 +142,7 @@ export interface RelayConnectionOptions<User = undefined> {
   /**
    * The largest WebSocket message accepted from a client; larger ones close with 1009. Data
    * messages are streamed to TCP as they arrive, so this bounds a message, not memory; the
-   * protocol's text messages are held until complete and are bounded at 4 KiB. Default 1 MiB.
+   * protocol's text messages are held until complete and are bounded at 16 KiB. Default 1 MiB.
    */
   readonly maxMessageSize?: number;
   /** The largest HTTP request head; larger ones get 431. Default 16 KiB. */
