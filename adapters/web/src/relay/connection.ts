@@ -137,6 +137,8 @@ export class RelayedConnection<User> {
   #downstreamStop: AbortController | null = null;
   /** The TCP -> WebSocket task, the one that runs now. */
   #downstreamDone: Promise<void> = Promise.resolve();
+  /** Set by {@link abort}: an upgrade that completes afterwards closes its stream at once. */
+  #aborted = false;
 
   constructor(runtime: Runtime, ws: TcpStream, settings: RelaySettings<User>) {
     this.#runtime = runtime;
@@ -166,6 +168,7 @@ export class RelayedConnection<User> {
 
   /** Closes both sockets at once (the relay is shutting down, or the connection is over). */
   async abort(): Promise<void> {
+    this.#aborted = true;
     this.#closeTimer?.cancel();
     this.#pings?.abort();
     this.#idle?.abort();
@@ -198,11 +201,14 @@ export class RelayedConnection<User> {
         tls: destination.tls !== null,
         serverName: destination.tls === null ? null : (destination.tls.serverName ?? destination.host),
       };
-      if (failure !== null) {
-        // Refused by the relay's TLS settings: the policy is not asked.
-      } else if (!(await isAllowed(settings.allow, destination.host, destination.port, accepted.user, kind))) {
+      // A request the relay's TLS settings refused does not reach the policy.
+      if (
+        failure === null &&
+        !(await isAllowed(settings.allow, destination.host, destination.port, accepted.user, kind))
+      ) {
         failure = "PermissionDenied";
-      } else {
+      }
+      if (failure === null) {
         try {
           this.#tcp = await this.#connect(destination, tlsOptions);
         } catch (error) {
@@ -604,7 +610,7 @@ export class RelayedConnection<User> {
     }
     this.#tcp = secure;
     this.#isTls = true;
-    if (this.#closeSent) {
+    if (this.#closeSent || this.#aborted) {
       await secure.close();
       return;
     }

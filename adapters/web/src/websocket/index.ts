@@ -858,7 +858,15 @@ function tlsParams(options: TlsConnectOptions): (url: URL) => void {
  * destination its policy refuses and for page CAs or `dangerouslyAcceptInvalidCertificates` it
  * does not allow, `Unsupported` from a relay that opens no TLS for pages (never a plain TCP
  * connection in its place). `clientCertificate` is `Unsupported` (the key would have to go to the
- * relay). `upgrade` and `listen` are `Unsupported`.
+ * relay), and so is `listen`.
+ *
+ * `upgrade` (where the relay offers it, `features.tls.upgrade`) takes a plaintext stream of this
+ * relay's (`webSocketTcp` with the same relay URL; `InvalidInput` otherwise) over after flushing
+ * what was written to it, and asks the relay to upgrade the connection in place; the stream is
+ * `Closed` for its owner from then on, even if the handshake fails (which closes the connection).
+ * A pending read or write is `Busy` (the stream goes on as it was); received bytes never read, or
+ * bytes the server sends before the handshake, are `InvalidData` (a TLS server never sends first).
+ * Cancel safety: aborting the signal during the handshake closes the connection.
  *
  * @example
  * ```ts
