@@ -9,10 +9,14 @@
  * sent the same token. anyrt (`@anyrt/web`'s TCP over WebSocket, `TcpStream`) and the native
  * baseline (the same relay spoken directly over `WebSocket`: binary messages, `bufferedAmount`
  * for backpressure, no flow-control window) go through the same relays, so their cost is in both.
+ * The `anyrt-tls-relay` row sends through TLS that the relay opened for the page (its `tls`
+ * option) to the host's TLS terminator (`&tls=PORT`), which splices the plaintext into the
+ * rendezvous: the same path with the relay's TLS in it.
  * @module
  */
 import { openRendezvousPair, rendezvousToken } from "@anyrt/conformance";
-import { createWebRuntime, type WebSocketTcpOptions } from "@anyrt/web";
+import { type Duplex, writeAll } from "@anyrt/core";
+import { createWebRuntime, relayFeatures, type WebSocketTcpOptions } from "@anyrt/web";
 import { type Benchmark, megabytesPerSecond, now, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 
@@ -149,7 +153,35 @@ async function anyrtThroughput(
   return megabytesPerSecond(total, elapsed);
 }
 
-function benchmarkOf(name: string, scale: number, relay: string, rendezvous: number): Benchmark {
+/** Sends a rendezvous token on `stream` and hands it back. */
+async function withToken<S extends Duplex>(stream: S, token: Uint8Array): Promise<S> {
+  await writeAll(stream, token);
+  await stream.flush();
+  return stream;
+}
+
+/**
+ * The anyrt loop with the writer on TLS opened by the relay: the writer's stream is a
+ * `runtime.tls.connect` to the host's TLS terminator (verified by the relay against the host's
+ * test CA), whose plaintext meets the reader's plain stream at the rendezvous.
+ */
+async function anyrtTlsThroughput(relay: string, rendezvous: number, tlsPort: number, total: number): Promise<number> {
+  const features = await relayFeatures({ relay });
+  const runtime = createWebRuntime({ fs: false, relay: { relay, features } });
+  const token = rendezvousToken();
+  const a = await withToken(await runtime.tls.connect({ hostname: "127.0.0.1", port: tlsPort }), token);
+  const b = await withToken(await runtime.tcp.connect({ hostname: "127.0.0.1", port: rendezvous }), token);
+  const chunk = new Uint8Array(CHUNK).fill(7);
+  const buf = new Uint8Array(CHUNK);
+  const start = now();
+  const [, received] = await Promise.all([writeRepeated(a, chunk, total), readCounting(b, buf, total)]);
+  const elapsed = now() - start;
+  await Promise.all([a.close(), b.close()]);
+  if (received !== total) throw new Error(`websocket-throughput-64k: read ${received} of ${total} bytes over TLS`);
+  return megabytesPerSecond(total, elapsed);
+}
+
+function benchmarkOf(name: string, scale: number, relay: string, rendezvous: number, tlsPort: number): Benchmark {
   if (name !== "websocket-throughput-64k") throw new Error(`no chromium variant of benchmark ${name}`);
   const total = Math.max(16, Math.round(1024 * scale)) * CHUNK; // 64 MiB at scale 1
   return {
@@ -180,6 +212,15 @@ function benchmarkOf(name: string, scale: number, relay: string, rendezvous: num
         api: "TcpStream over WebSocketStream without the credit window (window: 0)",
         sample: () => anyrtThroughput({ relay, transport: "websocket-stream", window: 0 }, rendezvous, total),
       },
+      ...(tlsPort > 0
+        ? {
+            "anyrt-tls-relay": {
+              kind: "anyrt" as const,
+              api: "TlsStream opened by the relay (tls option) to a TLS terminator on the host, writer side",
+              sample: () => anyrtTlsThroughput(relay, rendezvous, tlsPort, total),
+            },
+          }
+        : {}),
     },
     params: { bytes: total, chunk: CHUNK },
   };
@@ -191,8 +232,11 @@ const scale = Number(params.get("scale") ?? "1");
 const repetitions = Number(params.get("reps") ?? "5");
 const relay = params.get("relay") ?? "";
 const rendezvous = Number(params.get("rendezvous"));
+const tlsPort = Number(params.get("tls") ?? "0");
 const lines: string[] = [];
-runBenchmark(benchmarkOf(name, scale, relay, rendezvous), { scale, repetitions }, (line) => lines.push(line)).then(
+runBenchmark(benchmarkOf(name, scale, relay, rendezvous, tlsPort), { scale, repetitions }, (line) =>
+  lines.push(line),
+).then(
   (result) => __anyrtBench(JSON.stringify({ result, log: lines })),
   (error: unknown) =>
     __anyrtBench(
