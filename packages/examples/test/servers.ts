@@ -193,11 +193,19 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   };
 }
 
+/** A server's TLS certificate and key (PEM), as the suite's `makeTestCertificates` makes them. */
+export interface ServerCertificate {
+  readonly certificate: string;
+  readonly key: string;
+}
+
 /**
  * Debian's PostgreSQL on 127.0.0.1: `initdb` into a fresh data directory (user `postgres`, trust
- * authentication on 127.0.0.1, no Unix socket), then `postgres` on a free port.
+ * authentication on 127.0.0.1, no Unix socket), then `postgres` on a free port. With `tls`, also
+ * `ssl=on` with that certificate and key: clients choose plaintext or TLS (`SSLRequest`), as on a
+ * default Debian install.
  */
-export async function startPostgres(): Promise<RunningServer> {
+export async function startPostgres(tls?: ServerCertificate): Promise<RunningServer> {
   const binaries = postgresBinaries();
   if (binaries === undefined) throw new Error("PostgreSQL is not installed (.ci/run installs postgresql)");
   const dataDir = makeDataDir("postgres");
@@ -208,11 +216,19 @@ export async function startPostgres(): Promise<RunningServer> {
     ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions"],
     "postgres",
   );
+  const ssl: string[] = [];
+  if (tls !== undefined) {
+    // PostgreSQL refuses a key file others can read.
+    writeFileSync(join(data, "server.crt"), tls.certificate);
+    writeFileSync(join(data, "server.key"), tls.key, { mode: 0o600 });
+    chownTo(data, "postgres");
+    ssl.push("-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key");
+  }
   const port = await freePort();
   return startServer({
     name: "postgres",
     command: binaries.postgres,
-    args: ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", "", "-c", "fsync=off"],
+    args: ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", "", "-c", "fsync=off", ...ssl],
     ready: /database system is ready to accept connections/,
     user: "postgres",
     port,
