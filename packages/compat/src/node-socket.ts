@@ -31,6 +31,7 @@ import {
   checkObject,
   checkSize,
   checkText,
+  checkTlsClientOptions,
   describe,
 } from "@anyrt/core/adapter";
 import {
@@ -46,7 +47,10 @@ import {
 import { type NodePeerCertificate, type NodeTlsOptions, nodePeerCertificateOf, tlsOptionsOf } from "./node-tls.ts";
 
 /** The parts of a runtime the bridge uses: TCP and time, and TLS for the `tls` option and `startTls`. */
-export type NodeSocketRuntime = Pick<Runtime, "tcp" | "time"> & { readonly tls?: Tls | undefined };
+export type NodeSocketRuntime = Pick<Runtime, "tcp" | "time"> & {
+  /** `runtime.tls`: needed by the `tls` option and `startTls` only. */
+  readonly tls?: Tls | undefined;
+};
 
 /**
  * The `tls` option of {@link createNodeSocket}: the socket connects with TLS and emits `'connect'`
@@ -275,7 +279,9 @@ export class NodeSocket extends Duplex {
     checkBoolean(operation, "upgradable", upgradable);
     if (options.tls !== undefined) {
       checkObject(operation, "tls", options.tls);
-      checkCallback(operation, "tls.negotiate", options.tls.negotiate);
+      const { negotiate, ...tlsOptions } = options.tls;
+      checkCallback(operation, "tls.negotiate", negotiate);
+      checkTlsClientOptions(operation, tlsOptions);
       if (typeof (runtime as NodeSocketRuntime).tls?.connect !== "function") {
         throw new IoError("InvalidInput", `${operation}: the tls option needs a runtime with tls`);
       }
@@ -430,6 +436,7 @@ export class NodeSocket extends Duplex {
   startTls(options: NodeTlsOptions = {}): this {
     const operation = "startTls";
     const tlsOptions = tlsOptionsOf(operation, options);
+    checkTlsClientOptions(operation, tlsOptions);
     if (!this.#upgradable) {
       throw new IoError(
         "InvalidInput",

@@ -6,6 +6,7 @@ import { once } from "node:events";
 import { checkServerIdentity } from "node:tls";
 import { runtime } from "@anyrt/auto";
 import { createNodeSocket, type NodeSocket, type NodeSocketError } from "@anyrt/compat/node";
+import * as nodeTls from "@anyrt/compat/node/tls";
 import { makeTestCertificates } from "@anyrt/conformance";
 import {
   type IoError,
@@ -193,6 +194,12 @@ describe("createNodeSocket over TLS", () => {
     cleanups.push(() => socket.destroy());
     expect(() => socket.startTls({ pfx: "x" } as never)).toThrow(expect.objectContaining({ kind: "Unsupported" }));
     expect(() => socket.startTls({ ca: 5 } as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    expect(() => socket.startTls({ ca: "not a certificate" })).toThrow(
+      expect.objectContaining({ kind: "InvalidInput" }),
+    );
+    expect(() => createNodeSocket(runtime, { tls: { caCertificates: ["not a certificate"] } })).toThrow(
+      expect.objectContaining({ kind: "InvalidInput" }),
+    );
     expect(() => socket.startTls({ cert: "x" })).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     expect(() => socket.startTls({ rejectUnauthorized: "no" } as never)).toThrow(
       expect.objectContaining({ kind: "InvalidInput" }),
@@ -262,5 +269,53 @@ describe("createNodeSocket over TLS", () => {
     expect(isIoError(error, "CertificateNameMismatch")).toBe(true);
     expect(error).toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID", syscall: "startTls" });
     expect(socket.encrypted).toBe(false);
+  });
+});
+
+describe("@anyrt/compat/node/tls, the stand-in for node:tls", () => {
+  it("connect({ socket, secureContext }) upgrades a bridge socket in place, as mysql2 calls it", async () => {
+    const port = await starttlsEcho();
+    const socket = createNodeSocket(runtime, { upgradable: true }).connect(port, "127.0.0.1");
+    cleanups.push(() => socket.destroy());
+    await within(once(socket, "connect"), 20_000, "connect");
+    socket.write("STARTTLS\n");
+    await within(once(socket, "data"), 20_000, "OK");
+    let secured = false;
+    const secure = nodeTls.connect(
+      { socket, secureContext: nodeTls.createSecureContext({ ca: certificates.ca }), servername: "localhost" },
+      () => {
+        secured = true;
+      },
+    );
+    expect(secure).toBe(socket);
+    expect(await roundTrip(secure, "through the stand-in")).toBe("through the stand-in");
+    expect(secured).toBe(true);
+    expect(secure.encrypted).toBe(true);
+  });
+
+  it("refuses what it cannot upgrade: no bridge socket, or a secure context it did not make", () => {
+    expect(() => nodeTls.connect({ port: 1 } as never)).toThrow(expect.objectContaining({ kind: "Unsupported" }));
+    const socket = createNodeSocket(runtime, { upgradable: true });
+    cleanups.push(() => socket.destroy());
+    expect(() => nodeTls.connect({ socket, secureContext: { context: {} } })).toThrow(
+      expect.objectContaining({ kind: "Unsupported" }),
+    );
+    expect(() => nodeTls.createSecureContext(null as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+  });
+
+  it("checkServerIdentity matches DNS names (one-label wildcards), IP addresses and a CN without names", () => {
+    const certificate = {
+      subject: { CN: "db" },
+      subjectaltname: "DNS:localhost, DNS:*.example.test, IP Address:127.0.0.1",
+    };
+    expect(nodeTls.checkServerIdentity("localhost", certificate)).toBeUndefined();
+    expect(nodeTls.checkServerIdentity("db.example.test", certificate)).toBeUndefined();
+    expect(nodeTls.checkServerIdentity("127.0.0.1", certificate)).toBeUndefined();
+    expect(nodeTls.checkServerIdentity("a.b.example.test", certificate)).toMatchObject({
+      code: "ERR_TLS_CERT_ALTNAME_INVALID",
+    });
+    expect(nodeTls.checkServerIdentity("db", certificate)).toBeInstanceOf(Error);
+    expect(nodeTls.checkServerIdentity("db", { subject: { CN: "db" } })).toBeUndefined();
+    expect(nodeTls.checkServerIdentity("localhost", {})).toBeInstanceOf(Error);
   });
 });

@@ -123,13 +123,14 @@ function runTool(tool: string, args: readonly string[], cwd: string): Promise<vo
 
 /**
  * Builds `worker` (a path under src/) with wrangler (`nodejs_compat`, the drivers need Node's
- * modules) into `directory` and serves it with `workerd serve`, its outbound TLS trusting
- * `trustedCertificates` (PEM) besides the public CAs; resolves to its origin.
+ * modules, and `alias`) into `directory` and serves it with `workerd serve`, its outbound TLS
+ * trusting `trustedCertificates` (PEM) besides the public CAs; resolves to its origin.
  */
 async function serveWorker(
   worker: string,
   directory: string,
   trustedCertificates: readonly string[] = [],
+  alias: Readonly<Record<string, string>> = {},
 ): Promise<{ origin: string; stop(): void; log(): string }> {
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -140,6 +141,7 @@ async function serveWorker(
       main: join(examples, worker),
       compatibility_date: "2025-11-01",
       compatibility_flags: ["nodejs_compat"],
+      alias,
     }),
   );
   await runTool("wrangler", ["deploy", "--dry-run", "--outdir", "dist"], directory);
@@ -215,6 +217,8 @@ export interface DriverExample {
   readonly worker?: string | undefined;
   /** CA certificates (PEM) workerd's configuration trusts for the Worker's outbound TLS. */
   readonly trustedCertificates?: readonly string[] | undefined;
+  /** Module aliases for the Worker's build (wrangler's `alias`). */
+  readonly workerAlias?: Readonly<Record<string, string>> | undefined;
   /** Deno's permissions for main.ts. */
   readonly denoPermissions: readonly string[];
   /** Environment variables main.ts reads (login details). */
@@ -253,6 +257,7 @@ async function startScenario(example: DriverExample, target: Target, port: numbe
         join(example.folder, example.worker ?? "worker.ts"),
         join(root, ".tmp", `${name}-workerd`),
         example.trustedCertificates,
+        example.workerAlias,
       );
       try {
         const query = new URLSearchParams({ host: "127.0.0.1", port: String(port), ...example.workerParameters });

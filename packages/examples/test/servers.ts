@@ -242,9 +242,10 @@ export const mariadbUser = { user: "anyrt", password: "anyrt-secret", database: 
 /**
  * Debian's MariaDB on 127.0.0.1: `mariadb-install-db` into a fresh data directory, then `mariadbd`
  * on a free port, with a password user {@link mariadbUser} (mysql_native_password over TCP) and
- * its database made by an init file.
+ * its database made by an init file. With `tls`, the server also offers TLS with that certificate
+ * and key (`--ssl-cert`, `--ssl-key`); clients choose.
  */
-export async function startMariadb(): Promise<RunningServer> {
+export async function startMariadb(tls?: ServerCertificate): Promise<RunningServer> {
   const binaries = mariadbBinaries();
   if (binaries === undefined) throw new Error("MariaDB is not installed (.ci/run installs mariadb-server)");
   const dataDir = makeDataDir("mariadb");
@@ -262,6 +263,13 @@ export async function startMariadb(): Promise<RunningServer> {
     ["--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db"],
     "mysql",
   );
+  const ssl: string[] = [];
+  if (tls !== undefined) {
+    writeFileSync(join(dataDir, "server.crt"), tls.certificate);
+    writeFileSync(join(dataDir, "server.key"), tls.key, { mode: 0o600 });
+    chownTo(dataDir, "mysql");
+    ssl.push(`--ssl-cert=${join(dataDir, "server.crt")}`, `--ssl-key=${join(dataDir, "server.key")}`);
+  }
   const port = await freePort();
   return startServer({
     name: "mariadbd",
@@ -277,6 +285,7 @@ export async function startMariadb(): Promise<RunningServer> {
       "--skip-name-resolve",
       "--innodb-buffer-pool-size=32M",
       "--innodb-log-file-size=8M",
+      ...ssl,
     ],
     ready: /ready for connections/,
     user: "mysql",
