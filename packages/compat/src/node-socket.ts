@@ -431,7 +431,10 @@ export class NodeSocket extends Duplex {
    *
    * Throws at once: `InvalidInput` for bad options or a socket not made `upgradable`, `Unsupported`
    * for options the bridge cannot honour (`pfx`, `secureContext`, ...), `Closed` after `destroy()`.
-   * Calling it twice, or on a socket that is TLS already, is `InvalidInput`.
+   * Calling it twice, or on a socket that is TLS already, is `InvalidInput`. Cancel safety:
+   * destroying the socket during the handshake aborts it and closes the connection; bytes the
+   * server sent before the upgrade and the bridge had not yet handed to Node are the TLS layer's
+   * first bytes (the pending plaintext read is aborted, which loses nothing).
    */
   startTls(options: NodeTlsOptions = {}): this {
     const operation = "startTls";

@@ -7,7 +7,7 @@
  * @module
  */
 import { IoError } from "@anyrt/core";
-import { checkObject, checkText, describe } from "@anyrt/core/adapter";
+import { checkCallback, checkObject, checkText, describe } from "@anyrt/core/adapter";
 import { NodeSocket } from "./node-socket.ts";
 import type { NodeTlsOptions } from "./node-tls.ts";
 
@@ -50,10 +50,12 @@ export interface ConnectOptions extends NodeTlsOptions {
  * resumed).
  *
  * Throws `Unsupported` without a bridge socket (this module opens no connection of its own) or
- * with a secure context it did not make, and as `startTls` throws for bad options.
+ * with a secure context it did not make, and as `startTls` throws for bad options. Cancel safety:
+ * destroying the socket during the handshake aborts it and closes the connection.
  */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): NodeSocket {
   checkObject("tls.connect", "options", options);
+  checkCallback("tls.connect", "secureConnectListener", secureConnectListener);
   const { socket, secureContext, ...rest } = options;
   if (!(socket instanceof NodeSocket)) {
     throw new IoError(
