@@ -76,10 +76,10 @@ module.exports = {
       name: "compat-node-only-behind-node-entry",
       severity: "error",
       comment:
-        "Only the @anyrt/compat/node entry (node.ts, and node-pump.ts and node-socket.ts, which only it imports) may import node: modules, so that the main entry loads on every runtime; the Node bridges in node-from.ts use only the stream object's own methods. The /conformance entry imports node: modules dynamically, on Node only.",
+        "Only the @anyrt/compat/node and /node/tls entries (node.ts, node-tls-module.ts, and node-pump.ts, node-socket.ts and node-tls.ts, which only they import) may import node: modules, so that the main entry loads on every runtime; the Node bridges in node-from.ts use only the stream object's own methods. The /conformance entry imports node: modules dynamically, on Node only.",
       from: {
         path: "^packages/compat/src/",
-        pathNot: "^packages/compat/src/(node|node-pump|node-socket|conformance)[.]ts$",
+        pathNot: "^packages/compat/src/(node|node-pump|node-socket|node-tls|node-tls-module|conformance)[.]ts$",
       },
       to: { dependencyTypes: ["core"] },
     },
@@ -87,9 +87,12 @@ module.exports = {
       name: "compat-node-modules-only-from-node-entry",
       severity: "error",
       comment:
-        "node-pump.ts and node-socket.ts import node: modules; only the @anyrt/compat/node entry (node.ts) and each other may import them, so that the main entry never loads node:stream.",
-      from: { path: "^packages/compat/src/", pathNot: "^packages/compat/src/(node|node-pump|node-socket)[.]ts$" },
-      to: { path: "^packages/compat/src/node-(pump|socket)[.]ts$" },
+        "node-pump.ts, node-socket.ts and node-tls.ts import node: modules; only the @anyrt/compat/node and /node/tls entries (node.ts, node-tls-module.ts) and each other may import them, so that the main entry never loads node:stream.",
+      from: {
+        path: "^packages/compat/src/",
+        pathNot: "^packages/compat/src/(node|node-pump|node-socket|node-tls|node-tls-module)[.]ts$",
+      },
+      to: { path: "^packages/compat/src/node-(pump|socket|tls)[.]ts$" },
     },
     {
       name: "no-reaching-into-another-package",

@@ -3,7 +3,8 @@
  * value and 500 `GET`s) against one Debian `redis-server` started for the run: the RESP client of
  * `packages/examples/src/resp` on anyrt against the same client (same encoder, same decoder) on
  * the runtime's native socket API: `node:net` on Node, `Deno.connect` on Deno, `Bun.connect` on
- * Bun (redis-pipeline-native.ts).
+ * Bun (redis-pipeline-native.ts); on workerd, `cloudflare:sockets` (redis-pipeline-workerd.ts, in
+ * the worker, against the server this file starts on the host).
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,15 +12,14 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Benchmark, type BenchSettings, now, perSecond, type Sample, scaled } from "./harness.ts";
+import { type Benchmark, type BenchSettings, type Sample, scaled } from "./harness.ts";
 import { adapterName, host, loadAdapterRuntime } from "./host.ts";
+import { PIPELINE, pipelineCommands, timed } from "./redis-pipeline-commands.ts";
 import { bunResp, denoResp, type NativeResp, nodeResp, type RespModule } from "./redis-pipeline-native.ts";
 import { HOST } from "./tcp-native.ts";
 
-const PIPELINE = 1000;
-
 /** Debian's redis-server on a free port with a directory of its own; throws when it is not installed. */
-async function startRedis(): Promise<{ port: number; stop(): void }> {
+export async function startRedis(): Promise<{ port: number; stop(): void }> {
   const binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].find((path) => existsSync(path));
   if (binary === undefined) throw new Error("redis-pipeline needs redis-server (apt-get install redis-server)");
   const port = await new Promise<number>((resolve, reject) => {
@@ -56,30 +56,6 @@ async function startRedis(): Promise<{ port: number; stop(): void }> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
-}
-
-/** One pipeline's commands: 500 SETs of a 16-byte value and 500 GETs of the same keys. */
-function pipelineCommands(): (string | number)[][] {
-  const commands: (string | number)[][] = [];
-  for (let i = 0; i < PIPELINE / 2; i++) commands.push(["SET", `anyrt:bench:${i}`, "0123456789abcdef"]);
-  for (let i = 0; i < PIPELINE / 2; i++) commands.push(["GET", `anyrt:bench:${i}`]);
-  return commands;
-}
-
-/** Runs `pipelines` pipelines one after another through `send`; resolves commands per second. */
-async function timed(
-  send: (commands: (string | number)[][]) => Promise<unknown[]>,
-  commands: (string | number)[][],
-  pipelines: number,
-): Promise<number> {
-  const start = now();
-  for (let i = 0; i < pipelines; i++) {
-    const replies = await send(commands);
-    if (replies.length !== PIPELINE || replies[PIPELINE - 1] !== "0123456789abcdef") {
-      throw new Error(`redis-pipeline: unexpected replies (${replies.length}, last ${String(replies.at(-1))})`);
-    }
-  }
-  return perSecond(pipelines * PIPELINE, now() - start);
 }
 
 const nativeApis = {

@@ -1,7 +1,7 @@
 /// <reference path="../../adapters/workerd/src/cloudflare-sockets.d.ts" />
 /**
- * The worker side of the workerd benchmarks (`tcp-throughput-64k`, `tcp-pingpong-1b` on runtime
- * `workerd`): bundled and served by `workerd-host.ts`; `GET /bench?name=N&scale=S&reps=R&relay=PORT`
+ * The worker side of the workerd benchmarks (`tcp-throughput-64k`, `tcp-pingpong-1b` and
+ * `redis-pipeline` on runtime `workerd`): bundled and served by `workerd-host.ts`; `GET /bench?name=N&scale=S&reps=R&relay=PORT`
  * runs one benchmark with the shared harness and answers its `BenchResult` as JSON.
  *
  * workerd cannot listen, so both ends of a connection are outbound sockets of this worker, spliced
@@ -19,6 +19,7 @@ import { WOULD_BLOCK } from "@anyrt/core";
 import { createWorkerdRuntime } from "@anyrt/workerd";
 import { type Benchmark, megabytesPerSecond, now, perSecond, runBenchmark } from "./harness.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
+import { createWorkerdRedisPipeline } from "./redis-pipeline-workerd.ts";
 
 const CHUNK = 64 * 1024;
 
@@ -163,9 +164,11 @@ async function anyrtPingpong(relay: number, roundTrips: number): Promise<number>
   return perSecond(roundTrips, elapsed);
 }
 
-/** The two workerd benchmarks, by name, at `scale`. */
-function benchmarkOf(name: string, scale: number, relay: number): Benchmark {
+/** The workerd benchmarks, by name, at `scale`; `redis` is the port of the host's redis-server, for redis-pipeline. */
+async function benchmarkOf(name: string, scale: number, relay: number, redis: number): Promise<Benchmark> {
   switch (name) {
+    case "redis-pipeline":
+      return createWorkerdRedisPipeline(redis, Math.max(5, Math.round(500 * scale)));
     case "tcp-throughput-64k": {
       const total = Math.max(16, Math.round(2048 * scale)) * CHUNK; // 128 MiB at scale 1
       return {
@@ -212,7 +215,8 @@ export default {
     const version = url.searchParams.get("version") ?? "unknown";
     const lines: string[] = [];
     try {
-      const result = await runBenchmark(benchmarkOf(name, scale, relay), { scale, repetitions }, (line) =>
+      const redis = Number(url.searchParams.get("redis") ?? "0");
+      const result = await runBenchmark(await benchmarkOf(name, scale, relay, redis), { scale, repetitions }, (line) =>
         lines.push(line),
       );
       return Response.json({ result: { ...result, runtime: "workerd", runtimeVersion: version }, log: lines });

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readSettings } from "./harness.ts";
 import { runChildIfEntry } from "./hosted.ts";
+import { startRedis } from "./redis-pipeline.ts";
 
 /** The helpers of the workerd conformance driver this host reuses. */
 interface WorkerdDriver {
@@ -25,7 +26,7 @@ interface WorkerdDriver {
 }
 
 /** The names `main.ts` may run on workerd. */
-export const workerdBenchmarks = ["tcp-throughput-64k", "tcp-pingpong-1b"] as const;
+export const workerdBenchmarks = ["tcp-throughput-64k", "tcp-pingpong-1b", "redis-pipeline"] as const;
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -36,6 +37,8 @@ async function run(name: string): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), "anyrt-workerd-bench-"));
   const relay = await driver.startRelay();
   let workerd: { stop(): void; stderr(): string } | undefined;
+  // redis-pipeline's server runs here: a worker cannot start one.
+  const redis = name === "redis-pipeline" ? await startRedis() : undefined;
   try {
     await driver.bundleForWorkerd(join(root, "bench/dist/workerd-bench-worker.js"), join(directory, "worker.js"));
     const port = await driver.freePort();
@@ -47,6 +50,7 @@ async function run(name: string): Promise<void> {
       scale: String(settings.scale),
       reps: String(settings.repetitions),
       relay: String(relay.port),
+      redis: String(redis?.port ?? 0),
       version,
     });
     const response = await fetch(`http://127.0.0.1:${port}/bench?${query}`);
@@ -56,6 +60,7 @@ async function run(name: string): Promise<void> {
     process.stdout.write(`${JSON.stringify(answer.result)}\n`);
   } finally {
     workerd?.stop();
+    redis?.stop();
     relay.server.close();
     rmSync(directory, { recursive: true, force: true });
   }

@@ -27,6 +27,13 @@ export const DEFAULT_SIZE = 64 * 1024;
 export interface ReadPump {
   read(this: Readable): void;
   abort(): void;
+  /**
+   * Ends the pump for a hand-over (a TLS upgrade takes the reader): aborts the pending read,
+   * which then destroys nothing, and resolves once no read is pending. Resolves `true` when a
+   * read was pending (Node wanted bytes), so the next pump is started at once. Only a
+   * `cancellable` pump can be stopped while a read is pending.
+   */
+  stop(): Promise<boolean>;
 }
 
 /**
@@ -49,6 +56,8 @@ export function readPump(
   const options = cancellable ? { signal: aborter.signal } : undefined;
   let landing = Buffer.allocUnsafeSlow(chunkSize);
   let reading = false;
+  let stopped = false;
+  let pending: Promise<unknown> = Promise.resolve();
   const chunkOf = (n: number): Buffer => {
     if (n * 2 >= chunkSize) {
       const chunk = landing.subarray(0, n);
@@ -59,8 +68,14 @@ export function readPump(
   };
   return {
     abort: () => aborter.abort(),
+    stop(): Promise<boolean> {
+      stopped = true;
+      const wasReading = reading;
+      aborter.abort();
+      return pending.then(() => wasReading);
+    },
     read(this: Readable): void {
-      if (reading) return;
+      if (reading || stopped) return;
       for (;;) {
         let n: number;
         try {
@@ -77,15 +92,16 @@ export function readPump(
         if (!this.push(chunkOf(n))) return;
       }
       reading = true;
-      reader.read(landing, options).then(
+      pending = reader.read(landing, options).then(
         (n) => {
           reading = false;
           if (this.destroyed) return;
-          this.push(n === 0 ? null : chunkOf(n));
+          // A read that completed as the pump was stopped still delivers its bytes.
+          if (n > 0 || !stopped) this.push(n === 0 ? null : chunkOf(n));
         },
         (error: unknown) => {
           reading = false;
-          if (!this.destroyed) this.destroy(errorOf(error));
+          if (!this.destroyed && !stopped) this.destroy(errorOf(error));
         },
       );
     },

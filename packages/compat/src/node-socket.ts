@@ -2,7 +2,9 @@
  * `NodeSocket`: a Node `stream.Duplex` shaped like `net.Socket` over any anyrt runtime's TCP, for
  * drivers that take a socket of their own (`pg`'s `stream`, `mysql2`'s `stream`, ...). It opens
  * lazily (`connect()`), emits `'connect'` / `'ready'` / `'timeout'`, has the methods and
- * properties drivers use, and its errors carry Node's `code`, `errno` and `syscall`.
+ * properties drivers use, and its errors carry Node's `code`, `errno` and `syscall`. Over
+ * `runtime.tls` it is shaped like `tls.TLSSocket` too: TLS from the start (`tls` option, with a
+ * plaintext negotiation first if the protocol has one) or upgraded in place (`startTls`).
  * @module
  */
 import type { Buffer } from "node:buffer";
@@ -16,6 +18,9 @@ import {
   type SocketAddress,
   type TcpConnectOptions,
   type TcpStream,
+  type Tls,
+  type TlsClientOptions,
+  type TlsInfo,
 } from "@anyrt/core";
 import {
   checkBoolean,
@@ -26,6 +31,7 @@ import {
   checkObject,
   checkSize,
   checkText,
+  checkTlsClientOptions,
   describe,
 } from "@anyrt/core/adapter";
 import {
@@ -38,6 +44,27 @@ import {
   writeChunk,
   writeChunks,
 } from "./node-pump.ts";
+import { type NodePeerCertificate, type NodeTlsOptions, nodePeerCertificateOf, tlsOptionsOf } from "./node-tls.ts";
+
+/** The parts of a runtime the bridge uses: TCP and time, and TLS for the `tls` option and `startTls`. */
+export type NodeSocketRuntime = Pick<Runtime, "tcp" | "time"> & {
+  /** `runtime.tls`: needed by the `tls` option and `startTls` only. */
+  readonly tls?: Tls | undefined;
+};
+
+/**
+ * The `tls` option of {@link createNodeSocket}: the socket connects with TLS and emits `'connect'`
+ * only once the handshake succeeded, so a driver that was given it speaks its protocol over TLS
+ * without knowing. anyrt's client options (verification on; `caCertificates`, `serverName`, ...).
+ */
+export interface NodeSocketTlsOptions extends TlsClientOptions {
+  /**
+   * The plaintext exchange a protocol makes before its handshake (Postgres' `SSLRequest`, SMTP's
+   * `STARTTLS`), run on the open TCP stream; its rejection fails the connect. Without it the
+   * handshake starts at once (`runtime.tls.connect`).
+   */
+  readonly negotiate?: ((stream: TcpStream, signal: AbortSignal) => Promise<void>) | undefined;
+}
 
 /** Options of {@link createNodeSocket}: the bridge's buffer sizes, and half-open behaviour. */
 export interface NodeSocketOptions extends Omit<ToNodeOptions, "closeOnDestroy"> {
@@ -46,6 +73,15 @@ export interface NodeSocketOptions extends Omit<ToNodeOptions, "closeOnDestroy">
    * once the peer's has ended; when `true`, writing goes on until `end()`.
    */
   readonly allowHalfOpen?: boolean | undefined;
+  /** Connect with TLS (see {@link NodeSocketTlsOptions}); needs `runtime.tls`. */
+  readonly tls?: NodeSocketTlsOptions | undefined;
+  /**
+   * Whether {@link NodeSocket.startTls} may upgrade the open connection: its reads then take an
+   * abort signal, so that the upgrade can take the connection over from a pending read. Default
+   * `false`: the signal costs about 1.5 us per read on Node, which a driver that never upgrades
+   * should not pay.
+   */
+  readonly upgradable?: boolean | undefined;
 }
 
 /** `net.Socket.connect`'s options that the bridge honours. */
@@ -78,13 +114,23 @@ const codeOfKind: Partial<Record<IoErrorKind, string>> = {
   TimedOut: "ETIMEDOUT",
   Closed: "ERR_STREAM_DESTROYED",
   InvalidInput: "ERR_INVALID_ARG_VALUE",
+  UntrustedCertificate: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  CertificateNameMismatch: "ERR_TLS_CERT_ALTNAME_INVALID",
+  ExpiredCertificate: "CERT_HAS_EXPIRED",
 };
 
-/** The errno code of a native error somewhere on `error`'s cause chain (Node and Bun errors carry one). */
+/**
+ * Node's codes a native error may carry: errno names (`ECONNRESET`), `ERR_TLS_*` / `ERR_SSL_*`,
+ * and OpenSSL's verification codes (`CERT_HAS_EXPIRED`, `DEPTH_ZERO_SELF_SIGNED_CERT`,
+ * `UNABLE_TO_VERIFY_LEAF_SIGNATURE`), which drivers compare `code` with.
+ */
+const nodeCode = /^(E[A-Z0-9]+|ERR_(TLS|SSL)_[A-Z0-9_]+|[A-Z0-9_]*CERT[A-Z0-9_]*|UNABLE_TO_[A-Z0-9_]+)$/;
+
+/** The Node code of a native error somewhere on `error`'s cause chain (Node and Bun errors carry one). */
 function nativeCode(error: unknown): string | undefined {
   for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 8; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
+    if (typeof code === "string" && nodeCode.test(code)) return code;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
@@ -92,11 +138,16 @@ function nativeCode(error: unknown): string | undefined {
 
 /** What a {@link NodeSocket}'s errors carry besides the `IoError`'s kind: Node's fields. */
 export interface NodeSocketError extends IoError {
-  /** Node's error code: `"ECONNREFUSED"`, `"ECONNRESET"`, `"EPIPE"`; absent when none applies. */
+  /**
+   * Node's error code: `"ECONNREFUSED"`, `"ECONNRESET"`, `"EPIPE"`; for TLS the native one
+   * (`"DEPTH_ZERO_SELF_SIGNED_CERT"`) or, where the runtime gives none, `"CERT_HAS_EXPIRED"`,
+   * `"ERR_TLS_CERT_ALTNAME_INVALID"` or `"UNABLE_TO_VERIFY_LEAF_SIGNATURE"` by kind; absent when
+   * none applies (a failed handshake with no native code).
+   */
   code?: string;
   /** The negative errno of `code` (`-111` for `ECONNREFUSED` on Linux), when it has one. */
   errno?: number;
-  /** What failed: `"connect"`, `"write"`, `"shutdown"`. */
+  /** What failed: `"connect"`, `"startTls"`, `"read"`, `"write"`, `"shutdown"`. */
   syscall: string;
   /** The host a failed connect went to. */
   address?: string;
@@ -173,10 +224,27 @@ function familyOf(address: SocketAddress): "IPv4" | "IPv6" {
  *   a keep-alive delay, keep-alive is set without it.
  * - **`ref()` / `unref()`** return the socket and change nothing: whether an open connection keeps
  *   the process alive is the runtime's (it does on Node, Deno and Bun).
+ * - **TLS**, over `runtime.tls`, as `tls.TLSSocket`: with the `tls` option the socket connects
+ *   with TLS (after the protocol's plaintext `negotiate` step, if any) and emits `'connect'`,
+ *   `'ready'` and `'secureConnect'` once the handshake succeeded; `startTls(options)` (with
+ *   `upgradable`) upgrades the open connection in place, as pg calls it on Workers. Then
+ *   `encrypted`, `authorized`, `authorizationError`, `alpnProtocol`, `getProtocol()` and
+ *   `getPeerCertificate()` say what the handshake settled, and a failed verification destroys the
+ *   socket with an `IoError` of the TLS kind carrying Node's `code`. Verification is on unless
+ *   `rejectUnauthorized: false` / `dangerouslyAcceptInvalidCertificates` says otherwise.
  */
 export class NodeSocket extends Duplex {
-  readonly #runtime: Pick<Runtime, "tcp" | "time">;
+  readonly #runtime: NodeSocketRuntime;
   readonly #chunkSize: number;
+  readonly #tlsOptions: NodeSocketTlsOptions | undefined;
+  readonly #upgradable: boolean;
+  /** The upgrade in progress (`startTls`): writes wait on it. */
+  #upgrading: Promise<TcpStream> | null = null;
+  #tls: TlsInfo | null = null;
+  #authorized = false;
+  /** Whether a `_write` / `_writev` is in progress, and who waits for it to end (an upgrade). */
+  #writing = false;
+  #writeIdle: (() => void) | null = null;
   readonly #aborter = new AbortController();
   #stream: TcpStream | null = null;
   #connected: Promise<TcpStream> | null = null;
@@ -195,7 +263,7 @@ export class NodeSocket extends Duplex {
   /** Whether `connect()` was called and has not failed or finished yet. */
   connecting = false;
 
-  constructor(runtime: Pick<Runtime, "tcp" | "time">, options: NodeSocketOptions = {}) {
+  constructor(runtime: NodeSocketRuntime, options: NodeSocketOptions = {}) {
     const operation = "createNodeSocket";
     const parts = runtime as { tcp?: { connect?: unknown }; time?: { now?: unknown } } | null | undefined;
     if (typeof parts?.tcp?.connect !== "function" || typeof parts.time?.now !== "function") {
@@ -207,6 +275,17 @@ export class NodeSocket extends Duplex {
     checkObject(operation, "options", options);
     const allowHalfOpen = options.allowHalfOpen === undefined ? false : options.allowHalfOpen;
     checkBoolean(operation, "allowHalfOpen", allowHalfOpen);
+    const upgradable = options.upgradable === undefined ? false : options.upgradable;
+    checkBoolean(operation, "upgradable", upgradable);
+    if (options.tls !== undefined) {
+      checkObject(operation, "tls", options.tls);
+      const { negotiate, ...tlsOptions } = options.tls;
+      checkCallback(operation, "tls.negotiate", negotiate);
+      checkTlsClientOptions(operation, tlsOptions);
+      if (typeof (runtime as NodeSocketRuntime).tls?.connect !== "function") {
+        throw new IoError("InvalidInput", `${operation}: the tls option needs a runtime with tls`);
+      }
+    }
     super({
       allowHalfOpen,
       readableHighWaterMark: checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE),
@@ -214,6 +293,8 @@ export class NodeSocket extends Duplex {
     });
     this.#runtime = runtime;
     this.#chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
+    this.#tlsOptions = options.tls;
+    this.#upgradable = upgradable;
     this.#connectCalled = new Promise((resolve) => {
       this.#settleConnectCalled = resolve;
     });
@@ -259,7 +340,8 @@ export class NodeSocket extends Duplex {
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     if (listener !== undefined) this.once("connect", listener);
     this.connecting = true;
-    const connected = this.#runtime.tcp.connect(connectOptions);
+    const connected =
+      this.#tlsOptions === undefined ? this.#runtime.tcp.connect(connectOptions) : this.#connectTls(connectOptions);
     this.#connected = connected;
     this.#settleConnectCalled(connected);
     connected.then(
@@ -274,6 +356,23 @@ export class NodeSocket extends Duplex {
     return this;
   }
 
+  /** TCP, the protocol's plaintext negotiation if any, then the TLS handshake (the `tls` option). */
+  async #connectTls(options: TcpConnectOptions): Promise<TcpStream> {
+    const { negotiate, ...tlsOptions } = this.#tlsOptions as NodeSocketTlsOptions;
+    const tls = this.#runtime.tls as Tls;
+    if (negotiate === undefined) return tls.connect({ ...options, ...tlsOptions });
+    const signal = this.#aborter.signal;
+    const plain = await this.#runtime.tcp.connect(options);
+    try {
+      await negotiate(plain, signal);
+      const serverName = tlsOptions.serverName ?? (options.hostname as string);
+      return await tls.upgrade(plain, { ...tlsOptions, serverName, signal });
+    } catch (error) {
+      await plain.close().catch(() => {});
+      throw error;
+    }
+  }
+
   #onConnect(stream: TcpStream): void {
     this.connecting = false;
     if (this.destroyed) {
@@ -281,28 +380,156 @@ export class NodeSocket extends Duplex {
       return;
     }
     this.#stream = stream;
-    // A failed read carries Node's code too: drivers compare `code` with "ECONNRESET". The reads
-    // need no abort signal: `_destroy` always closes the stream, which ends a pending read.
-    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"), false);
+    this.#startPump(stream);
     if (this.#noDelay !== undefined) this.setNoDelay(this.#noDelay);
     if (this.#keepAlive !== undefined) this.setKeepAlive(...this.#keepAlive);
     this.#touch();
     this.emit("connect");
     this.emit("ready");
-    if (this.#readWanted) this.#pump.read.call(this);
+    if (this.#secured(stream, this.#tlsOptions)) this.emit("secureConnect");
+    if (this.#readWanted) this.#pump?.read.call(this);
   }
 
   /**
-   * The anyrt stream, once connected. A write or `end()` before `connect()` waits for it (where
-   * `net.Socket` fails with `ERR_SOCKET_CLOSED`), so a driver may write its first message at once.
+   * The read pump over `stream`. A failed read carries Node's code too: drivers compare `code`
+   * with "ECONNRESET". The reads need no abort signal unless `startTls` may take the stream over:
+   * `_destroy` always closes the stream, which ends a pending read.
+   */
+  #startPump(stream: TcpStream): void {
+    const cancellable = this.#upgradable && this.#tls === null;
+    this.#pump = readPump(stream, this.#chunkSize, (error) => nodeSocketError(error, "read"), cancellable);
+  }
+
+  /** Records what a TLS stream's handshake settled; `true` when `stream` is one. */
+  #secured(stream: TcpStream, options: TlsClientOptions | undefined): boolean {
+    const info = (stream as { tls?: TlsInfo }).tls;
+    if (info === undefined) return false;
+    this.#tls = info;
+    this.#authorized = options?.dangerouslyAcceptInvalidCertificates !== true;
+    return true;
+  }
+
+  /**
+   * The anyrt stream, once connected (and upgraded, while `startTls` runs). A write or `end()`
+   * before `connect()` waits for it (where `net.Socket` fails with `ERR_SOCKET_CLOSED`), so a
+   * driver may write its first message at once.
    */
   #whenConnected(): Promise<TcpStream> {
+    if (this.#upgrading !== null) return this.#upgrading;
     return this.#stream !== null ? Promise.resolve(this.#stream) : this.#connectCalled;
+  }
+
+  /**
+   * Upgrades the open connection to TLS in place, over `runtime.tls.upgrade`, as
+   * `tls.connect({ socket })` would wrap it: pg calls it on Workers (pg-cloudflare's shape) once
+   * the server accepted its `SSLRequest`. `options` are `tls.connect`'s (`ca`, `servername`,
+   * `host`, `rejectUnauthorized`, `cert` and `key`, `ALPNProtocols`); the name verified is
+   * `servername ?? host`, and the peer's address when neither is given. Returns the socket, which
+   * is now the TLS socket: writes made meanwhile are sent once the handshake succeeded, then
+   * `'secureConnect'` is emitted. A failed handshake destroys the socket with an `IoError` of its
+   * TLS kind, carrying Node's `code` (`syscall` `"startTls"`).
+   *
+   * Throws at once: `InvalidInput` for bad options or a socket not made `upgradable`, `Unsupported`
+   * for options the bridge cannot honour (`pfx`, `secureContext`, ...), `Closed` after `destroy()`.
+   * Calling it twice, or on a socket that is TLS already, is `InvalidInput`. Cancel safety:
+   * destroying the socket during the handshake aborts it and closes the connection; bytes the
+   * server sent before the upgrade and the bridge had not yet handed to Node are the TLS layer's
+   * first bytes (the pending plaintext read is aborted, which loses nothing).
+   */
+  startTls(options: NodeTlsOptions = {}): this {
+    const operation = "startTls";
+    const tlsOptions = tlsOptionsOf(operation, options);
+    checkTlsClientOptions(operation, tlsOptions);
+    if (!this.#upgradable) {
+      throw new IoError(
+        "InvalidInput",
+        `${operation}: the socket was not created upgradable (createNodeSocket's upgradable option)`,
+      );
+    }
+    if (this.destroyed) throw new IoError("Closed", `${operation}: the socket was destroyed`);
+    if (this.#upgrading !== null || this.#tls !== null || this.#tlsOptions !== undefined) {
+      throw new IoError("InvalidInput", `${operation}: the socket is TLS already`);
+    }
+    const tls = this.#runtime.tls;
+    if (typeof tls?.upgrade !== "function") {
+      throw new IoError("Unsupported", `${operation}: the runtime given to createNodeSocket has no tls`);
+    }
+    const upgrade = async (): Promise<TcpStream> => {
+      const plain = await this.#whenConnected();
+      // The upgrade takes the stream over: no read or write of the bridge may be pending on it.
+      if (await (this.#pump?.stop() ?? false)) this.#readWanted = true;
+      if (this.#writing) await new Promise<void>((resolve) => (this.#writeIdle = resolve));
+      return tls.upgrade(plain, { ...tlsOptions, signal: this.#aborter.signal });
+    };
+    const upgrading = upgrade();
+    this.#upgrading = upgrading;
+    upgrading.then(
+      (secure) => {
+        this.#upgrading = null;
+        if (this.destroyed) {
+          secure.close().catch(() => {});
+          return;
+        }
+        this.#stream = secure;
+        this.#secured(secure, tlsOptions);
+        this.#startPump(secure);
+        this.emit("secureConnect");
+        if (this.#readWanted) this.#pump?.read.call(this);
+      },
+      (error: unknown) => {
+        if (!this.destroyed) this.destroy(nodeSocketError(error, operation));
+      },
+    );
+    upgrading.catch(() => {});
+    return this;
+  }
+
+  /** `true` once the connection is TLS (as `tls.TLSSocket.encrypted`); `false` before or without. */
+  get encrypted(): boolean {
+    return this.#tls !== null;
+  }
+
+  /** Whether the peer's certificate was verified: `true` on a TLS socket unless verification was turned off. */
+  get authorized(): boolean {
+    return this.#authorized;
+  }
+
+  /**
+   * Why the peer was not authorized, as Node's `authorizationError`: `undefined` when it was, and
+   * when verification was turned off (the runtime does not say what would have failed).
+   */
+  get authorizationError(): undefined {
+    return undefined;
+  }
+
+  /** The ALPN protocol the server chose, or `false` (as in Node) when none, or before the handshake. */
+  get alpnProtocol(): string | false {
+    return this.#tls?.alpnProtocol ?? false;
+  }
+
+  /** The TLS version (`"TLSv1.3"`), or `null` before the handshake and where the runtime does not report it (Deno, workerd). */
+  getProtocol(): string | null {
+    return this.#tls?.protocol ?? null;
+  }
+
+  /**
+   * The peer's certificate in the shape of Node's `getPeerCertificate()` (subject, issuer,
+   * `subjectaltname`, validity, `fingerprint256`), or `{}` (as in Node) when there is none or the
+   * runtime does not report it (`tls.peerCertificate`: Deno and workerd do not).
+   */
+  getPeerCertificate(_detailed?: boolean): NodePeerCertificate | Record<string, never> {
+    const certificate = this.#tls?.peerCertificate;
+    return certificate === null || certificate === undefined ? {} : nodePeerCertificateOf(certificate);
+  }
+
+  /** `false`: the bridge resumes no TLS session (mysql2 asks). */
+  isSessionReused(): boolean {
+    return false;
   }
 
   /** Node's read hook: starts the read pump once connected. */
   override _read(): void {
-    if (this.#pump === null) {
+    if (this.#pump === null || this.#upgrading !== null) {
       this.#readWanted = true;
       return;
     }
@@ -322,15 +549,20 @@ export class NodeSocket extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.#bytesWritten += chunk.length;
     this.#touch();
+    const done = (error?: Error | null) => this.#written(callback, error, "write");
     const stream = this.#stream;
-    if (stream !== null) {
-      writeChunk(this, stream, chunk, this.#aborter.signal, (error) => callback(this.#nodeError(error, "write")));
+    if (stream !== null && this.#upgrading === null) {
+      this.#writing = true;
+      writeChunk(this, stream, chunk, this.#aborter.signal, done);
       return;
     }
+    // Not pending on the stream while it waits: an upgrade does not wait for it, it waits for the upgrade.
     this.#whenConnected().then(
-      (connected) =>
-        writeChunk(this, connected, chunk, this.#aborter.signal, (error) => callback(this.#nodeError(error, "write"))),
-      (error: unknown) => callback(nodeSocketError(error, "write")),
+      (connected) => {
+        this.#writing = true;
+        writeChunk(this, connected, chunk, this.#aborter.signal, done);
+      },
+      (error: unknown) => done(error as Error),
     );
   }
 
@@ -338,18 +570,32 @@ export class NodeSocket extends Duplex {
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
     for (const { chunk } of chunks) this.#bytesWritten += chunk.length;
     this.#touch();
+    const done = (error?: Error | null) => this.#written(callback, error, "write");
     const stream = this.#stream;
-    if (stream !== null) {
-      writeChunks(this, stream, chunks, this.#aborter.signal, (error) => callback(this.#nodeError(error, "write")));
+    if (stream !== null && this.#upgrading === null) {
+      this.#writing = true;
+      writeChunks(this, stream, chunks, this.#aborter.signal, done);
       return;
     }
+    // Not pending on the stream while it waits: an upgrade does not wait for it, it waits for the upgrade.
     this.#whenConnected().then(
-      (connected) =>
-        writeChunks(this, connected, chunks, this.#aborter.signal, (error) =>
-          callback(this.#nodeError(error, "write")),
-        ),
-      (error: unknown) => callback(nodeSocketError(error, "write")),
+      (connected) => {
+        this.#writing = true;
+        writeChunks(this, connected, chunks, this.#aborter.signal, done);
+      },
+      (error: unknown) => done(error as Error),
     );
+  }
+
+  /** A write ended: tells an upgrade waiting for it, then Node, with the error in Node's shape. */
+  #written(callback: (error?: Error | null) => void, error: Error | null | undefined, syscall: string): void {
+    this.#writing = false;
+    const idle = this.#writeIdle;
+    if (idle !== null) {
+      this.#writeIdle = null;
+      idle();
+    }
+    callback(this.#nodeError(error, syscall));
   }
 
   /** Node's end hook: shuts the anyrt stream's write side down (TCP FIN). */
@@ -576,7 +822,7 @@ function ignoreUnsupported(apply: () => void): void {
  * socket.destroy();
  * ```
  */
-export function createNodeSocket(runtime: Pick<Runtime, "tcp" | "time">, options?: NodeSocketOptions): NodeSocket {
+export function createNodeSocket(runtime: NodeSocketRuntime, options?: NodeSocketOptions): NodeSocket {
   checkObject("createNodeSocket", "runtime", runtime);
   return new NodeSocket(runtime, options);
 }

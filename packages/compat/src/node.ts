@@ -36,8 +36,11 @@ export {
   type NodeSocketConnectOptions,
   type NodeSocketError,
   type NodeSocketOptions,
+  type NodeSocketRuntime,
+  type NodeSocketTlsOptions,
   nodeSocketError,
 } from "./node-socket.ts";
+export type { NodePeerCertificate, NodeTlsOptions } from "./node-tls.ts";
 export type { NodeDuplexLike, NodeReadableLike, NodeWritableLike } from "./shapes.ts";
 
 /**

@@ -1,10 +1,11 @@
-// The bad-argument tables of `@anyrt/compat` and `@anyrt/compat/node`: every export and every
+// The bad-argument tables of `@anyrt/compat`, `@anyrt/compat/node` and `/node/tls`: every export and every
 // method of their classes has rows (each bad value must be InvalidInput at once), or says why no
 // value is bad. The socket bridge's runtime fails the row if it is asked to connect, so a row also
 // shows that nothing was connected. Runs wherever packages' tests run: Node, Deno and Bun.
 import { Readable, Writable } from "node:stream";
 import * as compat from "@anyrt/compat";
 import * as compatNode from "@anyrt/compat/node";
+import * as compatNodeTls from "@anyrt/compat/node/tls";
 import { duplex, type Runtime, simplex, systemScheduler } from "@anyrt/core";
 import {
   as,
@@ -34,16 +35,18 @@ const notWebWritable = [undefined, null, {}, "s", new ReadableStream()];
 const notNodeReadable = [undefined, null, {}, "s", 1];
 const notNodeWritable = [undefined, null, {}, "s", 1];
 
-/** A runtime whose every connect fails the row: a bad argument must be refused first. */
+/** A runtime whose every connect or upgrade fails the row: a bad argument must be refused first. */
+const ran = (what: string) => () => {
+  throw new Error(`${what} ran although an argument was bad`);
+};
 const runtime = {
-  tcp: {
-    connect: () => {
-      throw new Error("tcp.connect ran although an argument was bad");
-    },
-  },
+  tcp: { connect: ran("tcp.connect") },
+  tls: { connect: ran("tls.connect"), upgrade: ran("tls.upgrade") },
   time: { now: () => 0, scheduler: systemScheduler },
-} as unknown as Pick<Runtime, "tcp" | "time">;
+} as unknown as Pick<Runtime, "tcp" | "time" | "tls">;
 const socket = () => compatNode.createNodeSocket(runtime);
+const upgradable = () => compatNode.createNodeSocket(runtime, { upgradable: true });
+const notPem = [1, null, "not a certificate", ["x"]];
 
 const compatRows: { readonly [K in keyof typeof compat]: Rows } = {
   compat: { x: throwing([undefined, null, 1, "s", {}], (x) => compat.compat(as(x))) },
@@ -157,6 +160,17 @@ const compatNodeRows: Readonly<Record<string, Rows>> = {
     writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
       compatNode.createNodeSocket(runtime, as({ writableHighWaterMark })),
     ),
+    upgradable: throwing(notBoolean, (upgradable) => compatNode.createNodeSocket(runtime, as({ upgradable }))),
+    tls: throwing(notObject, (tls) => compatNode.createNodeSocket(runtime, as({ tls }))),
+    "tls.negotiate": throwing(["f", 1, null, {}], (negotiate) =>
+      compatNode.createNodeSocket(runtime, as({ tls: { negotiate } })),
+    ),
+    "tls.caCertificates": throwing(notPem, (caCertificates) =>
+      compatNode.createNodeSocket(runtime, as({ tls: { caCertificates } })),
+    ),
+    "tls.serverName": throwing(["", 1, null, "a b"], (serverName) =>
+      compatNode.createNodeSocket(runtime, as({ tls: { serverName } })),
+    ),
   },
   NodeSocket: {
     runtime: throwing([undefined, null, 1, {}], (r) => new compatNode.NodeSocket(as(r))),
@@ -193,6 +207,18 @@ const compatNodeRows: Readonly<Record<string, Rows>> = {
   "NodeSocket#unref": { exempt: "takes no arguments" },
   "NodeSocket#address": { exempt: "takes no arguments" },
   "NodeSocket#destroySoon": { exempt: "takes no arguments" },
+  "NodeSocket#startTls": {
+    options: throwing(notObject, (o) => upgradable().startTls(as(o))),
+    ca: throwing([1, null, "not a certificate", [1]], (ca) => upgradable().startTls(as({ ca }))),
+    servername: throwing([1, null, "a b"], (servername) => upgradable().startTls(as({ servername }))),
+    host: throwing([1, null, "a b"], (host) => upgradable().startTls(as({ host }))),
+    rejectUnauthorized: throwing(notBoolean, (rejectUnauthorized) => upgradable().startTls(as({ rejectUnauthorized }))),
+    cert: throwing([1, "x"], (cert) => upgradable().startTls(as({ cert }))),
+    ALPNProtocols: throwing([1, "h2", [1]], (ALPNProtocols) => upgradable().startTls(as({ ALPNProtocols }))),
+  },
+  "NodeSocket#getProtocol": { exempt: "takes no arguments" },
+  "NodeSocket#getPeerCertificate": { exempt: "its one argument (detailed) changes nothing: no value is bad" },
+  "NodeSocket#isSessionReused": { exempt: "takes no arguments" },
   ...inheritedRows(),
   fromNodeReadable: {
     stream: throwing(notNodeReadable, (s) => compatNode.fromNodeReadable(as(s))),
@@ -253,3 +279,17 @@ const compatNodeRows: Readonly<Record<string, Rows>> = {
 
 describeTable("@anyrt/compat", compat, compatRows);
 describeTable("@anyrt/compat/node", compatNode, compatNodeRows);
+describeTable("@anyrt/compat/node/tls", compatNodeTls, {
+  connect: {
+    options: throwing(notObject, (o) => compatNodeTls.connect(as(o))),
+    ca: throwing([1, "not a certificate"], (ca) => compatNodeTls.connect(as({ socket: upgradable(), ca }))),
+    servername: throwing([1, "a b"], (servername) => compatNodeTls.connect(as({ socket: upgradable(), servername }))),
+    secureConnectListener: throwing(["f", 1, {}], (listener) =>
+      compatNodeTls.connect({ socket: upgradable() }, as(listener)),
+    ),
+  },
+  createSecureContext: { options: throwing(notObject, (o) => compatNodeTls.createSecureContext(as(o))) },
+  checkServerIdentity: {
+    hostname: throwing([undefined, null, "", 1], (hostname) => compatNodeTls.checkServerIdentity(as(hostname), {})),
+  },
+});

@@ -5,7 +5,7 @@
 // processes, and workerd serving the scenario's Worker, built with wrangler as a Worker author does.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { freePort, type RunningServer } from "./servers.ts";
 
 /** The repository's root, its tools, and packages/examples/src. */
@@ -123,11 +123,14 @@ function runTool(tool: string, args: readonly string[], cwd: string): Promise<vo
 
 /**
  * Builds `worker` (a path under src/) with wrangler (`nodejs_compat`, the drivers need Node's
- * modules) into `directory` and serves it with `workerd serve`; resolves to its origin.
+ * modules, and `alias`) into `directory` and serves it with `workerd serve`, its outbound TLS
+ * trusting `trustedCertificates` (PEM) besides the public CAs; resolves to its origin.
  */
 async function serveWorker(
   worker: string,
   directory: string,
+  trustedCertificates: readonly string[] = [],
+  alias: Readonly<Record<string, string>> = {},
 ): Promise<{ origin: string; stop(): void; log(): string }> {
   rmSync(directory, { recursive: true, force: true });
   mkdirSync(directory, { recursive: true });
@@ -138,22 +141,27 @@ async function serveWorker(
       main: join(examples, worker),
       compatibility_date: "2025-11-01",
       compatibility_flags: ["nodejs_compat"],
+      alias,
     }),
   );
   await runTool("wrangler", ["deploy", "--dry-run", "--outdir", "dist"], directory);
   const port = await freePort();
+  const tlsOptions =
+    trustedCertificates.length === 0
+      ? ""
+      : `, tlsOptions = (trustedCertificates = [${trustedCertificates.map((pem) => JSON.stringify(pem)).join(", ")}])`;
   writeFileSync(
     join(directory, "config.capnp"),
     `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .worker),
-    (name = "net", network = (allow = ["public", "private", "local"])),
+    (name = "net", network = (allow = ["public", "private", "local"]${tlsOptions})),
   ],
   sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
 );
 const worker :Workerd.Worker = (
-  modules = [ (name = "worker.js", esModule = embed "dist/worker.js") ],
+  modules = [ (name = "worker.js", esModule = embed "dist/${basename(worker).replace(/\.ts$/, ".js")}") ],
   compatibilityDate = "2025-11-01",
   compatibilityFlags = ["nodejs_compat"],
   globalOutbound = "net",
@@ -203,6 +211,14 @@ async function* responseLines(response: Response): AsyncIterable<string> {
 /** Where a driver example lives: its folder under src/ holds main.ts and worker.ts. */
 export interface DriverExample {
   readonly folder: string;
+  /** The program's file in the folder, for Node, Deno and Bun. Default `main.ts`. */
+  readonly main?: string | undefined;
+  /** The Worker's file in the folder. Default `worker.ts`. */
+  readonly worker?: string | undefined;
+  /** CA certificates (PEM) workerd's configuration trusts for the Worker's outbound TLS. */
+  readonly trustedCertificates?: readonly string[] | undefined;
+  /** Module aliases for the Worker's build (wrangler's `alias`). */
+  readonly workerAlias?: Readonly<Record<string, string>> | undefined;
   /** Deno's permissions for main.ts. */
   readonly denoPermissions: readonly string[];
   /** Environment variables main.ts reads (login details). */
@@ -213,7 +229,9 @@ export interface DriverExample {
 
 /** Starts the example's scenario on `target` against `port`. */
 async function startScenario(example: DriverExample, target: Target, port: number): Promise<LineSource> {
-  const main = join(examples, example.folder, "main.ts");
+  const mainFile = example.main ?? "main.ts";
+  const main = join(examples, example.folder, mainFile);
+  const name = `${example.folder}-${mainFile.replace(/\.ts$/, "")}`;
   switch (target) {
     case "node24":
       return processLines(join(bin, "node"), [main, String(port)], example.env);
@@ -230,14 +248,16 @@ async function startScenario(example: DriverExample, target: Target, port: numbe
     case "node20": {
       const node20 = systemNode20();
       if (node20 === undefined) throw new Error("no system Node 20 (/usr/bin/node) to run the scenario on");
-      const outfile = join(root, ".tmp", `${example.folder}-node20`, "main.mjs");
+      const outfile = join(root, ".tmp", `${name}-node20`, "main.mjs");
       await compileForNode20(main, outfile);
       return processLines(node20, [outfile, String(port)], example.env);
     }
     case "workerd": {
       const served = await serveWorker(
-        join(example.folder, "worker.ts"),
-        join(root, ".tmp", `${example.folder}-workerd`),
+        join(example.folder, example.worker ?? "worker.ts"),
+        join(root, ".tmp", `${name}-workerd`),
+        example.trustedCertificates,
+        example.workerAlias,
       );
       try {
         const query = new URLSearchParams({ host: "127.0.0.1", port: String(port), ...example.workerParameters });

@@ -33,14 +33,22 @@ const clients = [
   "memcached/index.ts",
   "memcached/protocol.ts",
 ];
-/** The driver examples, each run on every runtime by its own test (pg.test.ts, mysql.test.ts). */
+/**
+ * The driver examples, each run by its own test: pg.test.ts, pg-tls.test.ts and mysql.test.ts on
+ * every runtime, mysql-tls.test.ts in workerd.
+ */
 const drivers = [
   "pg/main.ts",
   "pg/scenario.ts",
   "pg/worker.ts",
+  "pg/tls.ts",
+  "pg/tls-main.ts",
+  "pg/tls-worker.ts",
   "mysql/main.ts",
   "mysql/scenario.ts",
   "mysql/worker.ts",
+  "mysql/tls.ts",
+  "mysql/tls-worker.ts",
 ];
 const programs = [
   "echo-server.ts",

@@ -193,11 +193,19 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   };
 }
 
+/** A server's TLS certificate and key (PEM), as the suite's `makeTestCertificates` makes them. */
+export interface ServerCertificate {
+  readonly certificate: string;
+  readonly key: string;
+}
+
 /**
  * Debian's PostgreSQL on 127.0.0.1: `initdb` into a fresh data directory (user `postgres`, trust
- * authentication on 127.0.0.1, no Unix socket), then `postgres` on a free port.
+ * authentication on 127.0.0.1, no Unix socket), then `postgres` on a free port. With `tls`, also
+ * `ssl=on` with that certificate and key: clients choose plaintext or TLS (`SSLRequest`), as on a
+ * default Debian install.
  */
-export async function startPostgres(): Promise<RunningServer> {
+export async function startPostgres(tls?: ServerCertificate): Promise<RunningServer> {
   const binaries = postgresBinaries();
   if (binaries === undefined) throw new Error("PostgreSQL is not installed (.ci/run installs postgresql)");
   const dataDir = makeDataDir("postgres");
@@ -208,11 +216,19 @@ export async function startPostgres(): Promise<RunningServer> {
     ["-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions"],
     "postgres",
   );
+  const ssl: string[] = [];
+  if (tls !== undefined) {
+    // PostgreSQL refuses a key file others can read.
+    writeFileSync(join(data, "server.crt"), tls.certificate);
+    writeFileSync(join(data, "server.key"), tls.key, { mode: 0o600 });
+    chownTo(data, "postgres");
+    ssl.push("-c", "ssl=on", "-c", "ssl_cert_file=server.crt", "-c", "ssl_key_file=server.key");
+  }
   const port = await freePort();
   return startServer({
     name: "postgres",
     command: binaries.postgres,
-    args: ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", "", "-c", "fsync=off"],
+    args: ["-D", data, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-k", "", "-c", "fsync=off", ...ssl],
     ready: /database system is ready to accept connections/,
     user: "postgres",
     port,
@@ -226,9 +242,10 @@ export const mariadbUser = { user: "anyrt", password: "anyrt-secret", database: 
 /**
  * Debian's MariaDB on 127.0.0.1: `mariadb-install-db` into a fresh data directory, then `mariadbd`
  * on a free port, with a password user {@link mariadbUser} (mysql_native_password over TCP) and
- * its database made by an init file.
+ * its database made by an init file. With `tls`, the server also offers TLS with that certificate
+ * and key (`--ssl-cert`, `--ssl-key`); clients choose.
  */
-export async function startMariadb(): Promise<RunningServer> {
+export async function startMariadb(tls?: ServerCertificate): Promise<RunningServer> {
   const binaries = mariadbBinaries();
   if (binaries === undefined) throw new Error("MariaDB is not installed (.ci/run installs mariadb-server)");
   const dataDir = makeDataDir("mariadb");
@@ -246,6 +263,13 @@ export async function startMariadb(): Promise<RunningServer> {
     ["--no-defaults", `--datadir=${data}`, "--auth-root-authentication-method=normal", "--skip-test-db"],
     "mysql",
   );
+  const ssl: string[] = [];
+  if (tls !== undefined) {
+    writeFileSync(join(dataDir, "server.crt"), tls.certificate);
+    writeFileSync(join(dataDir, "server.key"), tls.key, { mode: 0o600 });
+    chownTo(dataDir, "mysql");
+    ssl.push(`--ssl-cert=${join(dataDir, "server.crt")}`, `--ssl-key=${join(dataDir, "server.key")}`);
+  }
   const port = await freePort();
   return startServer({
     name: "mariadbd",
@@ -261,6 +285,7 @@ export async function startMariadb(): Promise<RunningServer> {
       "--skip-name-resolve",
       "--innodb-buffer-pool-size=32M",
       "--innodb-log-file-size=8M",
+      ...ssl,
     ],
     ready: /ready for connections/,
     user: "mysql",
