@@ -6,6 +6,7 @@
  */
 export { EventLog, type EventLogOptions } from "./event-log.ts";
 export { createRandom, type Random } from "./random.ts";
+export { type SeedFailure, type SeedSearchOptions, type SeedSearchResult, searchSeeds } from "./seed-search.ts";
 export {
   type ConnectionInfo,
   createWorld,

@@ -94,10 +94,14 @@ export interface World {
   /** Sets the latency between hosts `a` and `b` (both directions). */
   link(a: SimHost | string, b: SimHost | string, options: { readonly latency: LatencyRange }): void;
   /**
-   * Runs `program` and drives the world until it settles; resolves or rejects as it does. When
-   * the world is idle (nothing scheduled, nothing to deliver) and the program still waits, it can
-   * never finish: the run rejects with `Other`, a deadlock, or a wait on something outside the
-   * simulation (a real timer, real I/O), which would make the run depend on the host.
+   * Runs `program` and drives the world until it settles, one virtual instant at a time (every
+   * job and every timer due at an instant runs before the program is looked at); resolves or
+   * rejects as it does. Work the program left behind (a server's accept loop, a fault injector)
+   * stays queued, and runs if the world is driven again. When the world is idle (nothing
+   * scheduled, nothing to deliver) and the program still waits, it can never finish: the run
+   * rejects with `Other`, a deadlock, or a wait on something outside the simulation (a real
+   * timer, real I/O), which would make the run depend on the host. With the autopilot on, the
+   * autopilot drives and `run` only waits for the program.
    */
   run<T>(program: () => Promise<T> | T): Promise<T>;
   /**
@@ -371,12 +375,18 @@ export function createWorld(options: WorldOptions): World {
       // Observed here so that a failure is never reported unhandled while the world drives on.
       outcome.catch(() => undefined);
       if (kick !== null) return outcome;
-      await virtual.runUntilIdle();
-      if (!settled) {
-        throw new IoError(
-          "Other",
-          `world.run (seed ${seed}): the world is idle at ${virtual.now()} ms and the program still waits: a deadlock, or a wait on something outside the simulation (a real timer, real I/O)`,
-        );
+      for (;;) {
+        await virtual.advance(0);
+        if (settled) break;
+        const next = nextDeadline();
+        if (next === null) {
+          throw new IoError(
+            "Other",
+            `world.run (seed ${seed}): the world is idle at ${virtual.now()} ms and the program still waits: a deadlock, or a wait on something outside the simulation (a real timer, real I/O)`,
+          );
+        }
+        await virtual.advance(next - virtual.now());
+        if (settled) break;
       }
       return outcome;
     },
