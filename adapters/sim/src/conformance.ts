@@ -29,6 +29,14 @@ export interface SimRunDigest {
   readonly digest: string;
 }
 
+/** The sim target: a `ConformanceTarget` that also reports its run digest. */
+export interface SimConformanceTarget extends ConformanceTarget {
+  /** The run digest so far: every world torn down, in order. */
+  digest(): SimRunDigest;
+  /** The run digest as one line: seed, worlds, events, digest. */
+  summary(): string;
+}
+
 interface SimFixture {
   readonly world: World;
   readonly stop: () => void;
@@ -48,9 +56,7 @@ interface SimFixture {
  * console.assert(run.cases.every((c) => c.status === "passed") && target.digest().digest.length === 16);
  * ```
  */
-export function simConformanceTarget(
-  options: SimTargetOptions,
-): ConformanceTarget & { digest(): SimRunDigest; summary(): string } {
+export function simConformanceTarget(options: SimTargetOptions): SimConformanceTarget {
   const seed = options.seed ?? 1;
   const folded = new EventLog({ keepLines: false });
   let events = 0;
