@@ -4,6 +4,7 @@
  * every choice; an event log whose digest names the run.
  * @module
  */
+export type { DiskFaults } from "./disk.ts";
 export { EventLog, type EventLogOptions } from "./event-log.ts";
 export { createRandom, type Random } from "./random.ts";
 export { type SeedFailure, type SeedSearchOptions, type SeedSearchResult, searchSeeds } from "./seed-search.ts";

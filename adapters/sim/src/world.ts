@@ -18,6 +18,7 @@ import {
   type VirtualScheduler,
 } from "@anyrt/core";
 import { checkInteger, checkObject } from "@anyrt/core/adapter";
+import { Disk, type DiskFaults } from "./disk.ts";
 import { EventLog, type EventLogOptions } from "./event-log.ts";
 import { connect, HostTcp, isLoopback, listen, type NetHost, type NetworkWorld, type SimTcpStream } from "./network.ts";
 import { createRandom, type Random } from "./random.ts";
@@ -71,8 +72,9 @@ export interface SimHost {
   /** Whether the host is up: false between {@link World.crash} and {@link World.restart}. */
   readonly up: boolean;
   /**
-   * The host's runtime: TCP on the virtual network, tasks and time on the world's virtual
-   * scheduler; processes, `spawnBlocking`, files, TLS, UDP, Unix sockets and DNS undeclared.
+   * The host's runtime: TCP on the virtual network, files on the host's virtual disk, tasks and
+   * time on the world's virtual scheduler; processes, `spawnBlocking`, TLS, UDP, Unix sockets and
+   * DNS undeclared.
    */
   readonly runtime: Runtime;
 }
@@ -107,21 +109,25 @@ export interface World {
   /**
    * Drives the world by itself from now on: whenever work is queued and no drive runs, one
    * starts on the next host macrotask. For code the world does not call (a test framework
-   * running cases against a host's runtime), which may also wait on real time: so that a real
-   * wait of a few milliseconds does not let minutes of virtual time pass, virtual time runs at
-   * most `pace` times as fast as real time (default 200; `Infinity`: as fast as it can). The
-   * clock still only jumps from one timer's deadline to the next, when the world is idle, so
-   * the order of events and the times in the log do not depend on the pace. Returns the
-   * function that stops it.
+   * running cases against a host's runtime), which may also wait on real time. The clock jumps
+   * from one deadline to the next when the world is idle, at once while the jump is at most
+   * `freeMs` (default 1000), so that latencies and short sleeps finish before any real wait of
+   * the caller does; a longer jump first waits `jump / pace` real milliseconds (`pace` default
+   * 200; new work cuts the wait short), so that a real wait of a few milliseconds does not let a
+   * virtual minute pass. The pace changes when events happen in wall time, never their order or
+   * their virtual times, unless the caller's real waits race a long jump. Returns the function
+   * that stops it.
    */
-  autopilot(options?: { readonly pace?: number | undefined }): () => void;
+  autopilot(options?: { readonly pace?: number | undefined; readonly freeMs?: number | undefined }): () => void;
   /** Cuts the link between `a` and `b`: segments are held (TCP retransmits) and SYNs lost until {@link heal}. */
   partition(a: SimHost | string, b: SimHost | string): void;
   /** Heals the link between `a` and `b`, or every partition when called without hosts. */
   heal(a?: SimHost | string, b?: SimHost | string): void;
   /**
    * Crashes `host`: its connections fail at once with `ConnectionAborted` on its side, its
-   * listeners close, and it is unreachable until {@link restart}; peers' segments are held.
+   * listeners close, and it is unreachable until {@link restart}; peers' segments are held. Each
+   * file of its disk changed since its last `sync` keeps all of its unsynced writes, none, or a
+   * prefix, as the disk's generator chooses.
    */
   crash(host: SimHost | string): void;
   /**
@@ -129,6 +135,12 @@ export interface World {
    * crash killed gets a reset one latency later (the restarted stack answers its segments with RST).
    */
   restart(host: SimHost | string): void;
+  /**
+   * Sets faults of `host`'s disk: `full` (writes that would grow a file fail with `ENOSPC`, kind
+   * `Other`), `ioErrorRate` (each disk operation fails with `EIO`, kind `Other`, with that
+   * chance, drawn from the disk's own generator). Faults not given stay as they were.
+   */
+  diskFaults(host: SimHost | string, faults: DiskFaults): void;
   /** Resets every open connection (both ends fail with `ConnectionReset`) that `filter` selects (default all); returns how many. */
   resetConnections(filter?: (connection: ConnectionInfo) => boolean): number;
   /** Records an event of your own in the log (`host` names where, `world` by default). */
@@ -151,7 +163,7 @@ export interface ConnectionInfo {
 const capabilities = {
   tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true, resetOnClose: true },
   tls: false,
-  fs: false,
+  fs: { available: true, atomicWrite: true },
   process: false,
   blocking: false,
   udp: false,
@@ -167,12 +179,15 @@ export const simCapabilities: readonly Capability[] = [
   "tcp.socketOptions",
   "tcp.keepAliveDelay",
   "tcp.resetOnClose",
+  "fs",
+  "fs.atomicWrite",
 ];
 
 class Host implements SimHost, NetHost {
   up = true;
   readonly tcp = new HostTcp();
   runtime!: Runtime;
+  disk!: Disk;
   /** Connections the last crash killed: their peers get a reset on restart. */
   killed: SimTcpStream[] = [];
 
@@ -196,6 +211,13 @@ function checkLatency(operation: string, latency: unknown): asserts latency is L
       `${operation}: latency must be { minMs, maxMs } with 0 <= minMs <= maxMs, got ${JSON.stringify(latency)}`,
     );
   }
+}
+
+/** FNV-1a 32 of a host's name: what its disk's generator is seeded with, beside the world's seed. */
+function nameHash(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -340,6 +362,12 @@ export function createWorld(options: WorldOptions): World {
       if (hosts.has(name)) throw new IoError("AlreadyExists", `world.host: a host named ${name} exists`);
       if (byAddress.has(address)) throw new IoError("AddrInUse", `world.host: address ${address} is taken`);
       const host = new Host(name, address);
+      // The disk's generator is seeded from the world's seed and the host's name, not drawn from
+      // the world's generator: adding disks changes no choice of the network.
+      host.disk = new Disk(
+        { now: () => virtual.now(), record: (what) => record(name, what) },
+        createRandom((seed ^ nameHash(name)) >>> 0),
+      );
       host.runtime = defineRuntime({
         id: "sim",
         version: SIM_MODEL_VERSION,
@@ -350,6 +378,7 @@ export function createWorld(options: WorldOptions): World {
           connect: (connectOptions) => connect(net, host, connectOptions),
           listen: (listenOptions) => listen(net, host, listenOptions),
         },
+        fs: host.disk.fs,
         scheduler,
       });
       hosts.set(name, host);
@@ -392,30 +421,47 @@ export function createWorld(options: WorldOptions): World {
     },
     autopilot(autopilotOptions = {}) {
       checkObject("world.autopilot", "options", autopilotOptions);
-      const pace = autopilotOptions.pace ?? 200;
+      const { pace = 200, freeMs = 1000 } = autopilotOptions;
       if (typeof pace !== "number" || !(pace > 0)) {
         throw invalidInput(`world.autopilot: pace must be a number > 0, got ${String(pace)}`);
       }
+      if (typeof freeMs !== "number" || !(freeMs >= 0)) {
+        throw invalidInput(`world.autopilot: freeMs must be a number >= 0, got ${String(freeMs)}`);
+      }
       let driving = false;
       let stopped = false;
-      // The pace's anchor: virtual time may be at most `pace` times the real time since then.
-      const anchorVirtual = virtual.now();
-      const anchorReal = systemScheduler.now();
+      // Wakes a drive waiting out a long jump: new work may be due sooner.
+      let wake: (() => void) | null = null;
       const drive = async (): Promise<void> => {
         while (!stopped) {
           await virtual.advance(0);
           const next = nextDeadline();
           if (next === null) return;
-          const allowed = anchorVirtual + pace * (systemScheduler.now() - anchorReal);
-          if (next <= allowed) {
-            await virtual.advance(next - virtual.now());
-          } else {
-            await new Promise<void>((resolve) => systemScheduler.schedule((next - allowed) / pace, resolve));
+          const jump = next - virtual.now();
+          if (jump > freeMs) {
+            await new Promise<void>((resolve) => {
+              const cancel = systemScheduler.schedule(jump / pace, () => {
+                wake = null;
+                resolve();
+              });
+              wake = () => {
+                wake = null;
+                cancel();
+                resolve();
+              };
+            });
+            // Work queued while waiting may be due before `next`: look again.
+            if (nextDeadline() !== next || virtual.pending > deadlines.size) continue;
           }
+          await virtual.advance(next - virtual.now());
         }
       };
       const start = (): void => {
-        if (driving || stopped) return;
+        if (stopped) return;
+        if (driving) {
+          wake?.();
+          return;
+        }
         driving = true;
         // A drive starts on a host macrotask (not work of the world it drives), once the code
         // that queued the work has finished.
@@ -437,6 +483,7 @@ export function createWorld(options: WorldOptions): World {
       return () => {
         stopped = true;
         kick = null;
+        wake?.();
       };
     },
     partition(a, b) {
@@ -469,6 +516,7 @@ export function createWorld(options: WorldOptions): World {
       }
       for (const bound of [...host.tcp.listeners.values()]) void bound.listener.close();
       host.tcp.listeners.clear();
+      host.disk.crash();
     },
     restart(target) {
       const host = hostOf("world.restart", target);
@@ -485,6 +533,18 @@ export function createWorld(options: WorldOptions): World {
         });
       }
       releaseHeld();
+    },
+    diskFaults(target, faults) {
+      const host = hostOf("world.diskFaults", target);
+      checkObject("world.diskFaults", "faults", faults);
+      if (faults.full !== undefined && typeof faults.full !== "boolean") {
+        throw invalidInput(`world.diskFaults: full must be a boolean, got ${String(faults.full)}`);
+      }
+      const rate = faults.ioErrorRate;
+      if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) {
+        throw invalidInput(`world.diskFaults: ioErrorRate must be a number in 0..1, got ${String(rate)}`);
+      }
+      host.disk.faults(faults);
     },
     resetConnections(filter = () => true) {
       let count = 0;
