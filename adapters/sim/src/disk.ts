@@ -44,7 +44,7 @@ interface DirNode {
 
 type Node = FileNode | DirNode;
 
-/** Faults of a disk; see {@link Disk.faults}. */
+/** Faults of a host's disk; see `World.diskFaults`. */
 export interface DiskFaults {
   /** Writes that would grow a file fail with `ENOSPC` (kind `Other`). */
   full?: boolean;
