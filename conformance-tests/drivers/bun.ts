@@ -4,7 +4,7 @@
  * @module
  */
 import { startTestDnsServer } from "./dns-server.ts";
-import { compatTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver, simTargets, unixTargets } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Bun` global this driver uses (the driver compiles with `tsc`, not `bun`). */
@@ -18,7 +18,7 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/bun", load: () => loadTarget("@anyrt/bun/conformance", "bunConformanceTarget") },
-  extras: [compatTargets, unixTargets],
+  extras: [compatTargets, unixTargets, simTargets],
   dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,

@@ -4,7 +4,7 @@
  * @module
  */
 import { startTestDnsServer } from "./dns-server.ts";
-import { compatTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
+import { compatTargets, loadTarget, relayStressCases, runDriver, simTargets, unixTargets } from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 /** The part of the `Deno` namespace this driver uses (the driver compiles with `tsc`, not `deno`). */
@@ -31,7 +31,7 @@ runDriver({
   writeError: (text) => writeAllSync(Deno.stderr, text),
   exit: (code) => Deno.exit(code),
   adapter: { name: "@anyrt/deno", load: () => loadTarget("@anyrt/deno/conformance", "denoConformanceTarget") },
-  extras: [compatTargets, unixTargets],
+  extras: [compatTargets, unixTargets, simTargets],
   dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,

@@ -124,6 +124,13 @@ export const unixTargets: ExtraTargets = {
   specifier: "@anyrt/conformance",
   exportName: "unixPairTargets",
 };
+/** The `sim` group: the suite on `@anyrt/sim`, a simulated host, with its event-log digest. */
+export const simTargets: ExtraTargets = {
+  group: "sim",
+  adapter: "@anyrt/sim",
+  specifier: "@anyrt/sim/conformance",
+  exportName: "simConformanceTargets",
+};
 export const effectTargets: ExtraTargets = {
   group: "effect",
   adapter: "@anyrt/effect",
@@ -413,6 +420,9 @@ export function runTargets(host: Host): Promise<number> {
               onResult,
             });
       emit({ type: "run", run });
+      // Not JSON: the main job prints it as the driver's output, under the runtime's name.
+      const summary = stress === undefined ? target.summary?.() : undefined;
+      if (summary !== undefined) host.writeLine(`${summary}\n`);
       if (run.cases.some((result) => result.status === "failed")) failures++;
     }
     return failures === 0 ? 0 : 1;

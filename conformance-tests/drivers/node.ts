@@ -5,7 +5,15 @@
  */
 
 import { startTestDnsServer } from "./dns-server.ts";
-import { compatTargets, effectTargets, loadTarget, relayStressCases, runDriver, unixTargets } from "./driver.ts";
+import {
+  compatTargets,
+  effectTargets,
+  loadTarget,
+  relayStressCases,
+  runDriver,
+  simTargets,
+  unixTargets,
+} from "./driver.ts";
 import { processMemoryProbe } from "./memory.ts";
 
 runDriver({
@@ -16,7 +24,7 @@ runDriver({
   writeError: (text) => process.stderr.write(text),
   exit: (code) => process.exit(code),
   adapter: { name: "@anyrt/node", load: () => loadTarget("@anyrt/node/conformance", "nodeConformanceTarget") },
-  extras: [compatTargets, effectTargets, unixTargets],
+  extras: [compatTargets, effectTargets, unixTargets, simTargets],
   dnsServer: startTestDnsServer,
   memory: processMemoryProbe,
   stressExtras: relayStressCases,

@@ -164,6 +164,11 @@ export interface ConformanceTarget {
    * run. Cases left out are not part of the run at all (not reported as passed or unsupported).
    */
   readonly selects?: ((testCase: ConformanceCase) => boolean) | undefined;
+  /**
+   * One line about the run just finished, which a driver prints after the run's results (the
+   * simulation target's event-log digest, to compare across runtimes and runs).
+   */
+  summary?(): string | undefined;
 }
 
 /** What a case body receives. */

@@ -346,9 +346,9 @@ export function runDriver(driver, { progress, targets, caseTimeoutMs, driverTime
 
 /** The extra target groups each runtime's driver offers (see conformance-tests/drivers/*.ts). */
 const driverGroups = {
-  node: ["compat", "effect", "unix"],
-  deno: ["compat", "unix"],
-  bun: ["compat", "unix"],
+  node: ["compat", "effect", "unix", "sim"],
+  deno: ["compat", "unix", "sim"],
+  bun: ["compat", "unix", "sim"],
   workerd: [],
   chromium: ["compat", "websocket", "worker"],
 };

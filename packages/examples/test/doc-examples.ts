@@ -42,7 +42,7 @@ export interface DocExample {
 /**
  * Where each package's examples run unless their fence says otherwise: runtime-neutral code on
  * the three server runtimes, an adapter on its own runtime, the Effect adapter on Node (its
- * platform layers run elsewhere through their own tests).
+ * platform layers run elsewhere through their own tests), the simulation (runtime-neutral) on all three.
  */
 const defaultRuntimes: readonly [prefix: string, runtimes: readonly ExampleRuntime[]][] = [
   ["adapters/node/", ["node"]],
@@ -51,6 +51,7 @@ const defaultRuntimes: readonly [prefix: string, runtimes: readonly ExampleRunti
   ["adapters/web/", ["chromium"]],
   ["adapters/workerd/", ["workerd"]],
   ["adapters/effect/", ["node"]],
+  ["adapters/sim/", ["node", "deno", "bun"]],
   ["packages/core/", ["node", "deno", "bun"]],
   ["packages/compat/", ["node", "deno", "bun"]],
   ["packages/auto/", ["node", "deno", "bun"]],

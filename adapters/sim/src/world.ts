@@ -1,0 +1,579 @@
+/**
+ * `createWorld`: a deterministic simulation of hosts on a virtual network. Every host's `runtime`
+ * is a full anyrt `Runtime` on the world's virtual scheduler, so library code written against
+ * anyrt runs on it unchanged; every choice the world makes (latencies, which of two segments
+ * lands first) comes from one seeded generator, and every event goes to a log with a digest, so
+ * a seed names a run and replays it exactly.
+ * @module
+ */
+import {
+  type Capability,
+  createVirtualScheduler,
+  defineRuntime,
+  IoError,
+  invalidInput,
+  type Runtime,
+  type Scheduler,
+  systemScheduler,
+  type VirtualScheduler,
+} from "@anyrt/core";
+import { checkInteger, checkObject } from "@anyrt/core/adapter";
+import { Disk, type DiskFaults } from "./disk.ts";
+import { EventLog, type EventLogOptions } from "./event-log.ts";
+import { connect, HostTcp, isLoopback, listen, type NetHost, type NetworkWorld, type SimTcpStream } from "./network.ts";
+import { createRandom, type Random } from "./random.ts";
+
+/**
+ * The simulation model's version, reported as every host runtime's `version`: it changes when a
+ * change to `@anyrt/sim` makes a seed produce a different event sequence, so that two digests
+ * compare only under the same model.
+ */
+export const SIM_MODEL_VERSION = "1";
+
+/** One-way latency of a link in virtual milliseconds: uniform in `minMs..maxMs`, drawn per segment. */
+export interface LatencyRange {
+  /** The least latency, `>= 0`. */
+  readonly minMs: number;
+  /** The greatest latency, `>= minMs`. */
+  readonly maxMs: number;
+}
+
+/** Options of {@link createWorld}. */
+export interface WorldOptions {
+  /** The seed, an integer in 0..2^32-1: the same seed, the same run. */
+  readonly seed: number;
+  /** Latency between two hosts; default 1..10 ms. Override per pair with {@link World.link}. */
+  readonly latency?: LatencyRange | undefined;
+  /** Latency of a host to itself (loopback); default 0..1 ms. */
+  readonly loopbackLatency?: LatencyRange | undefined;
+  /**
+   * The window of each direction of a TCP connection, in bytes: bytes in flight plus bytes the
+   * receiver has not read; a write waits past it. Default 64 KiB.
+   */
+  readonly window?: number | undefined;
+  /** The event log's options (keep lines, print them live). */
+  readonly log?: EventLogOptions | undefined;
+  /** The most scheduler steps of one drive before it fails as a livelock; default 1 000 000. */
+  readonly stepLimit?: number | undefined;
+}
+
+/** Options of {@link World.host}. */
+export interface HostOptions {
+  /** The host's IPv4 address on the virtual network, unique in the world. */
+  readonly address: string;
+}
+
+/** A host of a world: a name, an address, and a runtime whose I/O is the world's. */
+export interface SimHost {
+  /** The host's name (resolves to its address from every host). */
+  readonly name: string;
+  /** The host's IPv4 address. */
+  readonly address: string;
+  /** Whether the host is up: false between {@link World.crash} and {@link World.restart}. */
+  readonly up: boolean;
+  /**
+   * The host's runtime: TCP on the virtual network, files on the host's virtual disk, tasks and
+   * time on the world's virtual scheduler; processes, `spawnBlocking`, TLS, UDP, Unix sockets and
+   * DNS undeclared.
+   */
+  readonly runtime: Runtime;
+}
+
+/** A world; see {@link createWorld}. */
+export interface World {
+  /** The world's seed. */
+  readonly seed: number;
+  /** The world's generator: draw from it (or a `fork()` of it) for choices of your own. */
+  readonly random: Random;
+  /** The event log, with its digest. */
+  readonly log: EventLog;
+  /** The virtual scheduler every host runs on. */
+  readonly scheduler: VirtualScheduler;
+  /** The virtual time, in milliseconds since the world began. */
+  now(): number;
+  /** Adds a host named `name` (unique) with `options.address` (unique); returns it. */
+  host(name: string, options: HostOptions): SimHost;
+  /** Sets the latency between hosts `a` and `b` (both directions). */
+  link(a: SimHost | string, b: SimHost | string, options: { readonly latency: LatencyRange }): void;
+  /**
+   * Runs `program` and drives the world until it settles, one virtual instant at a time (every
+   * job and every timer due at an instant runs before the program is looked at); resolves or
+   * rejects as it does. Work the program left behind (a server's accept loop, a fault injector)
+   * stays queued, and runs if the world is driven again. When the world is idle (nothing
+   * scheduled, nothing to deliver) and the program still waits, it can never finish: the run
+   * rejects with `Other`, a deadlock, or a wait on something outside the simulation (a real
+   * timer, real I/O), which would make the run depend on the host. With the autopilot on, the
+   * autopilot drives and `run` only waits for the program.
+   */
+  run<T>(program: () => Promise<T> | T): Promise<T>;
+  /**
+   * Drives the world by itself from now on: whenever work is queued and no drive runs, one
+   * starts on the next host macrotask. For code the world does not call (a test framework
+   * running cases against a host's runtime), which may also wait on real time. The clock jumps
+   * from one deadline to the next when the world is idle, at once while the jump is at most
+   * `freeMs` (default 1000), so that latencies and short sleeps finish before any real wait of
+   * the caller does; a longer jump first waits `jump / pace` real milliseconds (`pace` default
+   * 200; new work cuts the wait short), so that a real wait of a few milliseconds does not let a
+   * virtual minute pass. The pace changes when events happen in wall time, never their order or
+   * their virtual times, unless the caller's real waits race a long jump. Returns the function
+   * that stops it.
+   */
+  autopilot(options?: { readonly pace?: number | undefined; readonly freeMs?: number | undefined }): () => void;
+  /** Cuts the link between `a` and `b`: segments are held (TCP retransmits) and SYNs lost until {@link heal}. */
+  partition(a: SimHost | string, b: SimHost | string): void;
+  /** Heals the link between `a` and `b`, or every partition when called without hosts. */
+  heal(a?: SimHost | string, b?: SimHost | string): void;
+  /**
+   * Crashes `host`: its connections fail at once with `ConnectionAborted` on its side, its
+   * listeners close, and it is unreachable until {@link restart}; peers' segments are held. Each
+   * file of its disk changed since its last `sync` keeps all of its unsynced writes, none, or a
+   * prefix, as the disk's generator chooses.
+   */
+  crash(host: SimHost | string): void;
+  /**
+   * Restarts a crashed `host`, with no listener and no connection: each peer of a connection the
+   * crash killed gets a reset one latency later (the restarted stack answers its segments with RST).
+   */
+  restart(host: SimHost | string): void;
+  /**
+   * Sets faults of `host`'s disk: `full` (writes that would grow a file fail with `ENOSPC`, kind
+   * `Other`), `ioErrorRate` (each disk operation fails with `EIO`, kind `Other`, with that
+   * chance, drawn from the disk's own generator). Faults not given stay as they were.
+   */
+  diskFaults(host: SimHost | string, faults: DiskFaults): void;
+  /** Resets every open connection (both ends fail with `ConnectionReset`) that `filter` selects (default all); returns how many. */
+  resetConnections(filter?: (connection: ConnectionInfo) => boolean): number;
+  /** Records an event of your own in the log (`host` names where, `world` by default). */
+  record(what: string, host?: SimHost | string): void;
+}
+
+/** A connection as {@link World.resetConnections} describes it. */
+export interface ConnectionInfo {
+  /** The connection's id in the log (`tcp#3`). */
+  readonly id: number;
+  /** The connecting host's name. */
+  readonly client: string;
+  /** The accepting host's name. */
+  readonly server: string;
+  /** The port connected to. */
+  readonly port: number;
+}
+
+/** What a host's runtime declares. */
+const capabilities = {
+  tcp: { connect: true, listen: true, halfClose: true, socketOptions: true, keepAliveDelay: true, resetOnClose: true },
+  tls: false,
+  fs: { available: true, atomicWrite: true },
+  process: false,
+  blocking: false,
+  udp: false,
+  unix: false,
+  dns: false,
+} as const;
+
+/** The capabilities a host's runtime declares, by id. */
+export const simCapabilities: readonly Capability[] = [
+  "tcp.connect",
+  "tcp.listen",
+  "tcp.halfClose",
+  "tcp.socketOptions",
+  "tcp.keepAliveDelay",
+  "tcp.resetOnClose",
+  "fs",
+  "fs.atomicWrite",
+];
+
+class Host implements SimHost, NetHost {
+  up = true;
+  readonly tcp = new HostTcp();
+  runtime!: Runtime;
+  disk!: Disk;
+  /** Connections the last crash killed: their peers get a reset on restart. */
+  killed: SimTcpStream[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+  ) {}
+}
+
+function checkLatency(operation: string, latency: unknown): asserts latency is LatencyRange {
+  checkObject(operation, "latency", latency);
+  const { minMs, maxMs } = latency as LatencyRange;
+  if (
+    typeof minMs !== "number" ||
+    typeof maxMs !== "number" ||
+    !(minMs >= 0) ||
+    !(maxMs >= minMs) ||
+    !Number.isFinite(maxMs)
+  ) {
+    throw invalidInput(
+      `${operation}: latency must be { minMs, maxMs } with 0 <= minMs <= maxMs, got ${JSON.stringify(latency)}`,
+    );
+  }
+}
+
+/** FNV-1a 32 of a host's name: what its disk's generator is seeded with, beside the world's seed. */
+function nameHash(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * Creates a world from `options.seed`. Add hosts with `world.host`, run code on their runtimes
+ * inside `world.run`, inject faults with `partition`, `crash`, `resetConnections`; the log's
+ * digest is the same for the same seed and program on every runtime.
+ *
+ * Latencies are drawn in virtual time with fractional milliseconds (a latency of 0.25 ms is
+ * fine); draws come from the seeded generator in the order the simulation needs them, which is
+ * what makes runs repeat.
+ *
+ * @example
+ * ```ts
+ * import { createWorld } from "@anyrt/sim";
+ * import { readExact, writeAll } from "@anyrt/core";
+ * const world = createWorld({ seed: 7 });
+ * const server = world.host("server", { address: "10.0.0.1" });
+ * const client = world.host("client", { address: "10.0.0.2" });
+ * const reply = await world.run(async () => {
+ *   const listener = await server.runtime.tcp.listen({ hostname: "0.0.0.0", port: 7000 });
+ *   const accepted = listener.accept().then(async (stream) => {
+ *     const got = await readExact(stream, new Uint8Array(4));
+ *     await writeAll(stream, got.reverse());
+ *     await stream.close();
+ *   });
+ *   const stream = await client.runtime.tcp.connect({ hostname: "server", port: 7000 });
+ *   await writeAll(stream, new TextEncoder().encode("ping"));
+ *   const answer = new TextDecoder().decode(await readExact(stream, new Uint8Array(4)));
+ *   await Promise.all([accepted, stream.close(), listener.close()]);
+ *   return answer;
+ * });
+ * console.assert(reply === "gnip" && world.log.digest.length === 16);
+ * ```
+ */
+export function createWorld(options: WorldOptions): World {
+  checkObject("createWorld", "options", options);
+  const { seed, latency = { minMs: 1, maxMs: 10 }, loopbackLatency = { minMs: 0, maxMs: 1 } } = options;
+  const window = options.window ?? 64 * 1024;
+  checkLatency("createWorld", latency);
+  checkLatency("createWorld", loopbackLatency);
+  checkInteger("createWorld", "window", window, 1, 2 ** 30);
+  const random = createRandom(seed);
+  const log = new EventLog(options.log);
+  const virtual = createVirtualScheduler({ stepLimit: options.stepLimit });
+  const hosts = new Map<string, Host>();
+  const byAddress = new Map<string, Host>();
+  const links = new Map<string, LatencyRange>();
+  const partitions = new Set<string>();
+  const held = new Set<{ release(): void }>();
+  let connections = 0;
+  let kick: (() => void) | null = null;
+
+  // The deadlines of the timers not yet run or cancelled: the autopilot paces its jumps by them.
+  const deadlines = new Set<{ readonly at: number }>();
+  const nextDeadline = (): number | null => {
+    let next: number | null = null;
+    for (const { at } of deadlines) if (next === null || at < next) next = at;
+    return next;
+  };
+  // Every timer and macrotask job of the world goes through here, so the autopilot sees it.
+  const scheduler: Scheduler = {
+    now: () => virtual.now(),
+    schedule(ms, callback, scheduleOptions) {
+      // biome-ignore lint/complexity/useMathMinMax: a NaN delay means 0, as the virtual scheduler reads it; Math.max keeps NaN.
+      const entry = { at: virtual.now() + (ms > 0 ? ms : 0) };
+      deadlines.add(entry);
+      const cancel = virtual.schedule(
+        ms,
+        () => {
+          deadlines.delete(entry);
+          callback();
+        },
+        scheduleOptions,
+      );
+      kick?.();
+      return () => {
+        deadlines.delete(entry);
+        cancel();
+      };
+    },
+    queueMicrotask: (callback) => virtual.queueMicrotask(callback),
+    queueMacrotask(callback) {
+      virtual.queueMacrotask(callback);
+      kick?.();
+    },
+  };
+
+  const pairKey = (a: Host, b: Host): string => (a.name < b.name ? `${a.name}\n${b.name}` : `${b.name}\n${a.name}`);
+  const hostOf = (operation: string, host: SimHost | string): Host => {
+    const found = hosts.get(typeof host === "string" ? host : host?.name);
+    if (found === undefined || (typeof host !== "string" && found !== host)) {
+      throw invalidInput(
+        `${operation}: not a host of this world: ${typeof host === "string" ? host : String(host?.name)}`,
+      );
+    }
+    return found;
+  };
+  const draw = (range: LatencyRange): number =>
+    range.minMs === range.maxMs ? range.minMs : range.minMs + random.next() * (range.maxMs - range.minMs);
+  const record = (host: string, what: string): void => log.record(virtual.now(), host, what);
+
+  const net: NetworkWorld = {
+    scheduler,
+    window,
+    record,
+    latency: (from, to) =>
+      draw(from === to ? loopbackLatency : (links.get(pairKey(from as Host, to as Host)) ?? latency)),
+    linked: (from, to) => from.up && to.up && (from === to || !partitions.has(pairKey(from as Host, to as Host))),
+    resolve(from, hostname) {
+      if (isLoopback(hostname)) return from;
+      return byAddress.get(hostname) ?? hosts.get(hostname) ?? null;
+    },
+    nextConnectionId: () => ++connections,
+    holding: (flow) => {
+      held.add(flow);
+    },
+  };
+
+  const releaseHeld = (): void => {
+    const flows = [...held];
+    held.clear();
+    for (const flow of flows) flow.release();
+  };
+
+  const world: World = {
+    seed,
+    random,
+    log,
+    scheduler: virtual,
+    now: () => virtual.now(),
+    host(name, hostOptions) {
+      if (typeof name !== "string" || name === "" || /\s/.test(name)) {
+        throw invalidInput(`world.host: name must be a non-empty string without spaces, got ${String(name)}`);
+      }
+      checkObject("world.host", "options", hostOptions);
+      const { address } = hostOptions;
+      if (typeof address !== "string" || !IPV4.test(address) || address.startsWith("127.")) {
+        throw invalidInput(`world.host: address must be an IPv4 address outside 127/8, got ${String(address)}`);
+      }
+      if (hosts.has(name)) throw new IoError("AlreadyExists", `world.host: a host named ${name} exists`);
+      if (byAddress.has(address)) throw new IoError("AddrInUse", `world.host: address ${address} is taken`);
+      const host = new Host(name, address);
+      // The disk's generator is seeded from the world's seed and the host's name, not drawn from
+      // the world's generator: adding disks changes no choice of the network.
+      host.disk = new Disk(
+        { now: () => virtual.now(), record: (what) => record(name, what) },
+        createRandom((seed ^ nameHash(name)) >>> 0),
+      );
+      host.runtime = defineRuntime({
+        id: "sim",
+        version: SIM_MODEL_VERSION,
+        adapter: "@anyrt/sim",
+        capabilities,
+        facts: { tcp: { keepAliveDelayResolutionMs: 1 }, unix: null },
+        tcp: {
+          connect: (connectOptions) => connect(net, host, connectOptions),
+          listen: (listenOptions) => listen(net, host, listenOptions),
+        },
+        fs: host.disk.fs,
+        scheduler,
+      });
+      hosts.set(name, host);
+      byAddress.set(address, host);
+      record("world", `host ${name} ${address}`);
+      return host;
+    },
+    link(a, b, linkOptions) {
+      const x = hostOf("world.link", a);
+      const y = hostOf("world.link", b);
+      checkObject("world.link", "options", linkOptions);
+      checkLatency("world.link", linkOptions.latency);
+      links.set(pairKey(x, y), { minMs: linkOptions.latency.minMs, maxMs: linkOptions.latency.maxMs });
+      record("world", `link ${x.name}-${y.name} ${linkOptions.latency.minMs}..${linkOptions.latency.maxMs} ms`);
+    },
+    async run(program) {
+      let settled = false;
+      const outcome = Promise.resolve()
+        .then(program)
+        .finally(() => {
+          settled = true;
+        });
+      // Observed here so that a failure is never reported unhandled while the world drives on.
+      outcome.catch(() => undefined);
+      if (kick !== null) return outcome;
+      for (;;) {
+        await virtual.advance(0);
+        if (settled) break;
+        const next = nextDeadline();
+        if (next === null) {
+          throw new IoError(
+            "Other",
+            `world.run (seed ${seed}): the world is idle at ${virtual.now()} ms and the program still waits: a deadlock, or a wait on something outside the simulation (a real timer, real I/O)`,
+          );
+        }
+        await virtual.advance(next - virtual.now());
+        if (settled) break;
+      }
+      return outcome;
+    },
+    autopilot(autopilotOptions = {}) {
+      checkObject("world.autopilot", "options", autopilotOptions);
+      const { pace = 200, freeMs = 1000 } = autopilotOptions;
+      if (typeof pace !== "number" || !(pace > 0)) {
+        throw invalidInput(`world.autopilot: pace must be a number > 0, got ${String(pace)}`);
+      }
+      if (typeof freeMs !== "number" || !(freeMs >= 0)) {
+        throw invalidInput(`world.autopilot: freeMs must be a number >= 0, got ${String(freeMs)}`);
+      }
+      let driving = false;
+      let stopped = false;
+      // Wakes a drive waiting out a long jump: new work may be due sooner.
+      let wake: (() => void) | null = null;
+      const drive = async (): Promise<void> => {
+        while (!stopped) {
+          await virtual.advance(0);
+          const next = nextDeadline();
+          if (next === null) return;
+          const jump = next - virtual.now();
+          if (jump > freeMs) {
+            await new Promise<void>((resolve) => {
+              const cancel = systemScheduler.schedule(jump / pace, () => {
+                wake = null;
+                resolve();
+              });
+              wake = () => {
+                wake = null;
+                cancel();
+                resolve();
+              };
+            });
+            // Work queued while waiting may be due before `next`: look again.
+            if (nextDeadline() !== next || virtual.pending > deadlines.size) continue;
+          }
+          await virtual.advance(next - virtual.now());
+        }
+      };
+      const start = (): void => {
+        if (stopped) return;
+        if (driving) {
+          wake?.();
+          return;
+        }
+        driving = true;
+        // A drive starts on a host macrotask (not work of the world it drives), once the code
+        // that queued the work has finished.
+        systemScheduler.queueMacrotask(() => {
+          drive().then(
+            () => {
+              driving = false;
+              if (virtual.pending > 0) start();
+            },
+            (error: unknown) => {
+              driving = false;
+              record("world", `autopilot stopped: ${error instanceof Error ? error.message : String(error)}`);
+            },
+          );
+        });
+      };
+      kick = start;
+      if (virtual.pending > 0) start();
+      return () => {
+        stopped = true;
+        kick = null;
+        wake?.();
+      };
+    },
+    partition(a, b) {
+      const x = hostOf("world.partition", a);
+      const y = hostOf("world.partition", b);
+      if (x === y) throw invalidInput(`world.partition: a host cannot be cut from itself (${x.name})`);
+      partitions.add(pairKey(x, y));
+      record("world", `partition ${x.name} | ${y.name}`);
+    },
+    heal(a, b) {
+      if (a === undefined && b === undefined) {
+        partitions.clear();
+        record("world", "heal all");
+      } else {
+        const x = hostOf("world.heal", a as SimHost | string);
+        const y = hostOf("world.heal", b as SimHost | string);
+        partitions.delete(pairKey(x, y));
+        record("world", `heal ${x.name} - ${y.name}`);
+      }
+      releaseHeld();
+    },
+    crash(target) {
+      const host = hostOf("world.crash", target);
+      if (!host.up) return;
+      host.up = false;
+      record(host.name, "crash");
+      for (const end of [...host.tcp.endpoints]) {
+        host.killed.push(end);
+        end.abort(new IoError("ConnectionAborted", `${end.label}: host ${host.name} crashed`));
+      }
+      for (const bound of [...host.tcp.listeners.values()]) void bound.listener.close();
+      host.tcp.listeners.clear();
+      host.disk.crash();
+    },
+    restart(target) {
+      const host = hostOf("world.restart", target);
+      if (host.up) return;
+      host.up = true;
+      record(host.name, "restart");
+      for (const end of host.killed.splice(0)) {
+        const peer = end.peer;
+        scheduler.schedule(net.latency(host, peer.host), () => {
+          if (end.connection.reset) return;
+          end.connection.reset = true;
+          record(peer.host.name, `${peer.label} RST from restarted ${host.name}`);
+          peer.abort(new IoError("ConnectionReset", `read ${peer.label}: connection reset by peer`));
+        });
+      }
+      releaseHeld();
+    },
+    diskFaults(target, faults) {
+      const host = hostOf("world.diskFaults", target);
+      checkObject("world.diskFaults", "faults", faults);
+      if (faults.full !== undefined && typeof faults.full !== "boolean") {
+        throw invalidInput(`world.diskFaults: full must be a boolean, got ${String(faults.full)}`);
+      }
+      const rate = faults.ioErrorRate;
+      if (rate !== undefined && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) {
+        throw invalidInput(`world.diskFaults: ioErrorRate must be a number in 0..1, got ${String(rate)}`);
+      }
+      host.disk.faults(faults);
+    },
+    resetConnections(filter = () => true) {
+      let count = 0;
+      const seen = new Set<unknown>();
+      for (const host of hosts.values()) {
+        for (const end of [...host.tcp.endpoints]) {
+          const connection = end.connection;
+          if (seen.has(connection) || connection.reset) continue;
+          seen.add(connection);
+          const info: ConnectionInfo = {
+            id: connection.id,
+            client: connection.client.host.name,
+            server: connection.server.host.name,
+            port: connection.server.localAddress.port,
+          };
+          if (!filter(info)) continue;
+          count++;
+          connection.reset = true;
+          record("world", `reset tcp#${connection.id}`);
+          for (const side of [connection.client, connection.server]) {
+            side.abort(new IoError("ConnectionReset", `${side.label}: connection reset`));
+          }
+        }
+      }
+      return count;
+    },
+    record(what, host = "world") {
+      record(typeof host === "string" ? host : host.name, what);
+    },
+  };
+  return world;
+}
