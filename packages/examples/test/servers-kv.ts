@@ -122,19 +122,31 @@ async function threadsStopped(pid: number, ms = 10_000): Promise<void> {
 
 /**
  * Resolves once a connection accepted on `port` has bytes its server has not read (the
- * `rx_queue` of an established socket in /proc/net/tcp).
+ * `rx_queue` of an established socket in /proc/net/tcp) and that count has held for 50 ms: a
+ * client's later write (a pipeline behind the first command) must land before the kill too, or it
+ * meets the reset itself and takes the socket's error, leaving the client's read a clean EOF
+ * (seen on Deno under load: `UnexpectedEof` where the kill should read as `ConnectionReset`).
  */
 async function unreadBytes(port: number, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let last = 0;
+  let since = 0;
   for (;;) {
+    let unread = 0;
     for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
       if (!existsSync(table)) continue;
       for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
         const fields = line.trim().split(/\s+/);
         const [address, , state, queues] = [fields[1], fields[2], fields[3], fields[4]];
-        if (address?.endsWith(local) && state === "01" && Number.parseInt(queues?.split(":")[1] ?? "0", 16) > 0) return;
+        if (address?.endsWith(local) && state === "01") unread += Number.parseInt(queues?.split(":")[1] ?? "0", 16);
       }
+    }
+    if (unread !== last) {
+      last = unread;
+      since = Date.now();
+    } else if (unread > 0 && Date.now() - since >= 50) {
+      return;
     }
     if (Date.now() > deadline) throw new Error(`no request reached 127.0.0.1:${port} within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
