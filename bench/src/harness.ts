@@ -176,7 +176,8 @@ function spreadWide(values: readonly number[]): boolean {
 
 /**
  * The two modes of `values` when they split at one gap of at least {@link BIMODAL_GAP} (the
- * widest ratio between neighbours in sorted order), each with at least one sample; else `null`.
+ * widest ratio between neighbours in sorted order), each with at least two samples (one sample
+ * apart is an outlier, not a mode); else `null`.
  */
 export function modesOf(values: readonly number[]): Modes | null {
   if (values.length < 2) return null;
@@ -192,7 +193,7 @@ export function modesOf(values: readonly number[]): Modes | null {
       at = i;
     }
   }
-  if (widest < BIMODAL_GAP) return null;
+  if (widest < BIMODAL_GAP || at < 2 || sorted.length - at < 2) return null;
   const lower = sorted.slice(0, at);
   const upper = sorted.slice(at);
   return {

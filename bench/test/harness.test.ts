@@ -31,6 +31,7 @@ describe("modesOf", () => {
     expect(modesOf([1310, 3850, 1400, 3700, 1350])).toEqual({ low: 1350, lowCount: 3, high: 3775, highCount: 2 });
     expect(modesOf([1000, 1100, 1200, 1050])).toBeNull();
     expect(modesOf([5])).toBeNull();
+    expect(modesOf([130, 260, 270, 265, 280])).toBeNull();
   });
 });
 
