@@ -42,7 +42,13 @@ describe("runBenchmark", () => {
         anyrt: values(90, 90, 90, 90),
         native: values(100, 100, 100, 100),
         extras: {
-          "anyrt-other": { kind: "anyrt", api: "o", sample: values(60, 60, 60, 60), against: ["n1", "n2"], headline: true },
+          "anyrt-other": {
+            kind: "anyrt",
+            api: "o",
+            sample: values(60, 60, 60, 60),
+            against: ["n1", "n2"],
+            headline: true,
+          },
           n1: { kind: "native", api: "n1", sample: values(80, 80, 80, 80) },
           n2: { kind: "native", api: "n2", sample: values(100, 100, 100, 100) },
         },
