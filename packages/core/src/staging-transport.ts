@@ -132,7 +132,11 @@ export class StagingTransport implements WriteTransport {
     const length = buf.length;
     let ring = this.#ring;
     if (ring === null) {
-      ring = this.#pool.acquire(RING_MIN);
+      // Sized for this write at once (16, 64 or 256 KiB), so that a stream whose first write is
+      // large takes one buffer, not a small one and then a larger one to grow into.
+      let size = RING_MIN;
+      while (size < length && size < RING_MAX) size *= 4;
+      ring = this.#pool.acquire(size);
       this.#ring = ring;
       this.#start = 0;
     } else if (this.#size + length > ring.length && ring.length < RING_MAX) {
