@@ -1,6 +1,8 @@
 /**
  * The shared benchmark harness: a benchmark's shape, repetitions in alternating order with the
- * median taken, the result record written to `reports/bench.json`, and the terminal table.
+ * median taken (more of them when the samples spread widely, and both modes recorded when they
+ * fall in two groups), the headline as the worst of the benchmark's like-for-like comparisons, the
+ * result record written to `reports/bench.json`, and the terminal table.
  * @module
  */
 import { collectGarbage, host } from "./host.ts";
@@ -51,16 +53,26 @@ export interface Limit {
   readonly maxRatio: number;
 }
 
-/** A further variant of a benchmark; see {@link Benchmark.extras}. */
+/**
+ * A further variant of a benchmark; see {@link Benchmark.extras}. `native` is a native variant that
+ * only the `anyrt` extras naming it in `against` are compared with (the other direction of a
+ * stream, say); it has no ratio of its own.
+ */
 export interface Extra {
-  readonly kind: "baseline" | "anyrt";
+  readonly kind: "baseline" | "anyrt" | "native";
   readonly api: string;
   readonly sample: Sample;
   /**
    * For an `anyrt` extra: the label of another extra to compare it with instead of the main
-   * native baseline (a variant with its own limit, such as a different frame size).
+   * native baseline (a variant with its own limit, such as a different frame size). Several labels
+   * are the runtime's competing native paths for the same work: the best of them by median counts.
    */
-  readonly against?: string;
+  readonly against?: string | readonly string[];
+  /**
+   * For an `anyrt` extra: this comparison is like for like with the main one (the same work in
+   * another direction, say), and the headline ratio is the worst of the main ratio and these.
+   */
+  readonly headline?: boolean;
   /**
    * For a `baseline`: it competes with `native` for the headline. The issue asks for "the
    * runtime's fastest path, measured in the same run"; the better of the two (by median) becomes
@@ -90,12 +102,37 @@ export interface BenchResult {
     string,
     { kind: Extra["kind"]; api: string; value: number; ratio: number | null; against?: string }
   >;
+  /**
+   * The like-for-like comparisons the headline is the worst of, by anyrt variant (`anyrt` is the
+   * main one), each with the native variant it was measured against; present when a benchmark has
+   * more than one. `ratio` and `pairedRatio` above are the worst of these.
+   */
+  readonly comparisons?: Readonly<
+    Record<string, { readonly against: string; readonly ratio: number; readonly pairedRatio: number }>
+  >;
+  /** The anyrt variant whose comparison gave the headline ratio (`anyrt` unless another was worse). */
+  readonly headline?: string;
   readonly samples: Record<string, number[]>;
+  /**
+   * Variants whose samples fell in two groups (the larger median at least {@link BIMODAL_GAP} times
+   * the smaller, with nothing between): each group's median and size, so a reader sees both modes
+   * rather than a median that lands on either.
+   */
+  readonly modes?: Readonly<Record<string, Modes>>;
+  /** Timed rounds run: `ANYRT_BENCH_REPS`, or more when the samples spread widely. */
   readonly repetitions: number;
   readonly params: Readonly<Record<string, number | string>>;
   /** The benchmark's limits with anyrt / native as `ratio`; `met` above requires each. */
   readonly limits?: Readonly<Record<string, Limit & { readonly ratio: number | null; readonly met: boolean }>>;
   readonly skipped?: string;
+}
+
+/** Two groups of samples; see {@link BenchResult.modes}. */
+export interface Modes {
+  readonly low: number;
+  readonly lowCount: number;
+  readonly high: number;
+  readonly highCount: number;
 }
 
 /** Settings read from the environment, so that a quick run needs no code change. */
@@ -104,6 +141,11 @@ export interface BenchSettings {
   readonly scale: number;
   /** Timed repetitions per variant after one warm-up; `ANYRT_BENCH_REPS`, default 5. */
   readonly repetitions: number;
+  /**
+   * The most rounds when the samples spread widely (see {@link runBenchmark});
+   * `ANYRT_BENCH_MAX_REPS`, default twice `repetitions`.
+   */
+  readonly maxRepetitions?: number;
 }
 
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): BenchSettings {
@@ -114,7 +156,52 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
   if (!Number.isInteger(repetitions) || repetitions < 1) {
     throw new Error(`ANYRT_BENCH_REPS must be an integer >= 1, got ${env.ANYRT_BENCH_REPS}`);
   }
-  return { scale, repetitions };
+  const maxRepetitions = Number(env.ANYRT_BENCH_MAX_REPS ?? String(2 * repetitions));
+  if (!Number.isInteger(maxRepetitions) || maxRepetitions < repetitions) {
+    throw new Error(`ANYRT_BENCH_MAX_REPS must be an integer >= ANYRT_BENCH_REPS, got ${env.ANYRT_BENCH_MAX_REPS}`);
+  }
+  return { scale, repetitions, maxRepetitions };
+}
+
+/** Samples whose largest value is more than this many times their smallest count as widely spread. */
+const WIDE_SPREAD = 1.3;
+/** Two groups of samples this far apart (the upper's smallest / the lower's largest) are two modes. */
+export const BIMODAL_GAP = 1.25;
+
+/** Whether a variant's samples spread widely: more rounds make its median mean more. */
+function spreadWide(values: readonly number[]): boolean {
+  const low = Math.min(...values);
+  return low > 0 && Math.max(...values) / low > WIDE_SPREAD;
+}
+
+/**
+ * The two modes of `values` when they split at one gap of at least {@link BIMODAL_GAP} (the
+ * widest ratio between neighbours in sorted order), each with at least two samples (one sample
+ * apart is an outlier, not a mode); else `null`.
+ */
+export function modesOf(values: readonly number[]): Modes | null {
+  if (values.length < 2) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  let at = -1;
+  let widest = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const below = sorted[i - 1] as number;
+    if (!(below > 0)) continue;
+    const gap = (sorted[i] as number) / below;
+    if (gap > widest) {
+      widest = gap;
+      at = i;
+    }
+  }
+  if (widest < BIMODAL_GAP || at < 2 || sorted.length - at < 2) return null;
+  const lower = sorted.slice(0, at);
+  const upper = sorted.slice(at);
+  return {
+    low: round(median(lower), 1),
+    lowCount: lower.length,
+    high: round(median(upper), 1),
+    highCount: upper.length,
+  };
 }
 
 /** `count` scaled by the settings, at least `min`. */
@@ -142,9 +229,14 @@ function round(value: number, digits: number): number {
 }
 
 /**
- * Runs every variant once to warm up, then `repetitions` times, alternating the order (anyrt
+ * Runs every variant once to warm up, then `repetitions` rounds, alternating the order (anyrt
  * first on even rounds, last on odd ones) so that drift in the machine's speed cancels out, and
- * reports the medians.
+ * reports the medians. When a variant of a headline comparison spread widely (its largest sample
+ * more than {@link WIDE_SPREAD} times its smallest: loopback throughput on a loaded 2-core machine
+ * falls in two modes from one connection to the next), rounds continue in pairs up to
+ * `maxRepetitions`, so that the median rests on more samples of each mode; variants whose samples
+ * fall in two groups have both modes recorded. The headline ratio is the worst of the benchmark's
+ * like-for-like comparisons (the main one and each `headline` extra against its native variant).
  */
 export async function runBenchmark(
   bench: Benchmark,
@@ -155,15 +247,33 @@ export async function runBenchmark(
   if (typeof bench.anyrt === "function") variants.push(["anyrt", bench.anyrt]);
   variants.push(["native", bench.native]);
   for (const [label, extra] of Object.entries(bench.extras ?? {})) variants.push([label, extra.sample]);
+  const againstOf = (extra: Extra): readonly string[] =>
+    extra.against === undefined ? [] : typeof extra.against === "string" ? [extra.against] : extra.against;
+  // The variants whose spread asks for more rounds: those of the headline comparisons.
+  const headlineExtras = Object.entries(bench.extras ?? {}).filter(
+    ([, extra]) => extra.kind === "anyrt" && extra.headline === true,
+  );
+  const watched = new Set<string>(["anyrt", "native"]);
+  for (const [label, extra] of Object.entries(bench.extras ?? {})) {
+    if (extra.kind === "baseline" && extra.candidate === true) watched.add(label);
+  }
+  for (const [label, extra] of headlineExtras) for (const name of [label, ...againstOf(extra)]) watched.add(name);
 
   const samples: Record<string, number[]> = Object.fromEntries(variants.map(([label]) => [label, []]));
+  const maxRounds = Math.max(settings.repetitions, settings.maxRepetitions ?? settings.repetitions);
+  let rounds = 0;
   try {
     for (const [label, sample] of variants) {
       collectGarbage();
       const value = await sample();
       log(`  ${bench.name} warm-up ${label}: ${formatValue(value)} ${bench.unit}`);
     }
-    for (let round = 0; round < settings.repetitions; round++) {
+    // Extra rounds come in pairs, so that each order runs as often as the other.
+    const more = () =>
+      (rounds - settings.repetitions) % 2 === 1 ||
+      variants.some(([label]) => watched.has(label) && spreadWide(samples[label] as number[]));
+    while (rounds < settings.repetitions || (rounds < maxRounds && more())) {
+      const round = rounds++;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const [label, sample] of order) {
         collectGarbage();
@@ -171,7 +281,7 @@ export async function runBenchmark(
         (samples[label] as number[]).push(value);
       }
       log(
-        `  ${bench.name} round ${round + 1}/${settings.repetitions}: ` +
+        `  ${bench.name} round ${round + 1}/${round < settings.repetitions ? settings.repetitions : `${maxRounds} (wide spread)`}: ` +
           variants
             .map(([label]) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`)
             .join(", "),
@@ -181,46 +291,77 @@ export async function runBenchmark(
     await bench.close?.();
   }
 
-  // The headline baseline: `native`, or a candidate extra when its median is better.
-  let nativeLabel = "native";
-  let nativeApi = bench.nativeApi;
-  for (const [label, extra] of Object.entries(bench.extras ?? {})) {
-    if (extra.kind !== "baseline" || extra.candidate !== true) continue;
-    const better = ratioOf(
-      median(samples[label] as number[]),
-      median(samples[nativeLabel] as number[]),
-      bench.higherIsBetter,
+  // The best of several native variants by median (for `native`: it and the candidate baselines).
+  const best = (labels: readonly string[]): string =>
+    labels.reduce((winner, label) =>
+      ratioOf(median(samples[label] as number[]), median(samples[winner] as number[]), bench.higherIsBetter) > 1
+        ? label
+        : winner,
     );
-    if (better > 1) {
-      nativeLabel = label;
-      nativeApi = extra.api;
-    }
-  }
+  const candidates = Object.entries(bench.extras ?? {})
+    .filter(([, extra]) => extra.kind === "baseline" && extra.candidate === true)
+    .map(([label]) => label);
+  const nativeLabel = best(["native", ...candidates]);
+  const nativeApi = bench.extras?.[nativeLabel]?.api ?? bench.nativeApi;
   const native = median(samples[nativeLabel] as number[]);
   const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
-  const ratio = anyrt === null ? null : ratioOf(anyrt, native, bench.higherIsBetter);
-  const pairs = (samples.anyrt ?? []).map((value, i) =>
-    ratioOf(value, samples[nativeLabel]?.[i] as number, bench.higherIsBetter),
+  const pairedOf = (anyrtLabel: string, nativeSamples: string): number =>
+    median(
+      (samples[anyrtLabel] ?? []).map((value, i) =>
+        ratioOf(value, samples[nativeSamples]?.[i] as number, bench.higherIsBetter),
+      ),
+    );
+  // The like-for-like comparisons: the main one, then each headline extra against its best native.
+  const comparisons: Record<string, { against: string; ratio: number; pairedRatio: number }> = {};
+  if (anyrt !== null) {
+    comparisons.anyrt = {
+      against: nativeLabel,
+      ratio: round(ratioOf(anyrt, native, bench.higherIsBetter), 3),
+      pairedRatio: round(pairedOf("anyrt", nativeLabel), 3),
+    };
+    for (const [label, extra] of headlineExtras) {
+      const against = best(againstOf(extra).length > 0 ? againstOf(extra) : [nativeLabel]);
+      comparisons[label] = {
+        against,
+        ratio: round(
+          ratioOf(median(samples[label] as number[]), median(samples[against] as number[]), bench.higherIsBetter),
+          3,
+        ),
+        pairedRatio: round(pairedOf(label, against), 3),
+      };
+    }
+  }
+  const worst = Object.entries(comparisons).reduce<[string, number] | null>(
+    (found, [label, c]) => (found === null || c.ratio < found[1] ? [label, c.ratio] : found),
+    null,
   );
-  const pairedRatio = pairs.length === 0 ? null : median(pairs);
+  const ratio = worst === null ? null : worst[1];
+  const pairedRatio = anyrt === null ? null : Math.min(...Object.values(comparisons).map((c) => c.pairedRatio));
   const extra: BenchResult["extra"] = {};
   const variantsApart = Object.entries(bench.extras ?? {});
   // When a candidate won, the original `native` is reported as an extra baseline like the others.
   if (nativeLabel !== "native") {
     variantsApart.push(["native", { kind: "baseline", api: bench.nativeApi, sample: bench.native }]);
   }
-  for (const [label, { kind, api, against }] of variantsApart) {
+  for (const [label, candidate] of variantsApart) {
+    const { kind, api } = candidate;
     if (label === nativeLabel) continue;
     const value = median(samples[label] as number[]);
-    const reference = against === undefined ? native : median(samples[against] as number[]);
-    let extraRatio: number | null = ratioOf(value, reference, bench.higherIsBetter);
+    const against = againstOf(candidate);
+    const reference = comparisons[label]?.against ?? (against.length === 0 ? undefined : best(against));
+    let extraRatio: number | null = ratioOf(
+      value,
+      reference === undefined ? native : median(samples[reference] as number[]),
+      bench.higherIsBetter,
+    );
     if (kind === "baseline") extraRatio = anyrt === null ? null : ratioOf(anyrt, value, bench.higherIsBetter);
+    if (kind === "native") extraRatio = null;
     extra[label] = {
       kind,
       api,
       value: round(value, 1),
       ratio: extraRatio === null ? null : round(extraRatio, 3),
-      ...(against === undefined ? {} : { against }),
+      ...(reference === undefined ? {} : { against: reference }),
     };
   }
   const limits: NonNullable<BenchResult["limits"]> = Object.fromEntries(
@@ -235,6 +376,11 @@ export async function runBenchmark(
     ),
   );
   const limitsMet = Object.values(limits).every((limit) => limit.met);
+  const modes: Record<string, Modes> = {};
+  for (const [label, values] of Object.entries(samples)) {
+    const found = modesOf(values);
+    if (found !== null) modes[label] = found;
+  }
   const result: BenchResult = {
     runtime: host.runtime,
     runtimeVersion: host.runtimeVersion,
@@ -243,7 +389,7 @@ export async function runBenchmark(
     unit: bench.unit,
     anyrt: anyrt === null ? null : round(anyrt, 1),
     native: round(native, 1),
-    ratio: ratio === null ? null : round(ratio, 3),
+    ratio,
     pairedRatio: pairedRatio === null ? null : round(pairedRatio, 3),
     higherIsBetter: bench.higherIsBetter,
     target: bench.target,
@@ -251,10 +397,12 @@ export async function runBenchmark(
     anyrtApi: bench.anyrtApi,
     nativeApi,
     extra,
+    ...(Object.keys(comparisons).length > 1 ? { comparisons, headline: (worst as [string, number])[0] } : {}),
     samples: Object.fromEntries(
       Object.entries(samples).map(([label, values]) => [label, values.map((v) => round(v, 1))]),
     ),
-    repetitions: settings.repetitions,
+    ...(Object.keys(modes).length === 0 ? {} : { modes }),
+    repetitions: rounds,
     params: bench.params,
     ...(bench.limits === undefined ? {} : { limits }),
   };
@@ -311,6 +459,20 @@ export function formatTable(results: readonly BenchResult[]): string {
         e.kind === "baseline"
           ? `${r.runtime} ${r.name}: anyrt / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
           : `${r.runtime} ${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of ${e.against ?? "native"}`,
+      );
+    }
+    if (r.comparisons !== undefined) {
+      for (const [label, c] of Object.entries(r.comparisons)) {
+        out.push(
+          `${r.runtime} ${r.name}: ${label} / ${c.against} = ${c.ratio.toFixed(3)} (paired ${c.pairedRatio.toFixed(3)})` +
+            (label === r.headline ? ", the headline (worst)" : ""),
+        );
+      }
+    }
+    for (const [label, m] of Object.entries(r.modes ?? {})) {
+      out.push(
+        `${r.runtime} ${r.name}: ${label} bimodal: ${m.lowCount} samples near ${formatValue(m.low)}, ` +
+          `${m.highCount} near ${formatValue(m.high)} ${r.unit}`,
       );
     }
     for (const [label, limit] of Object.entries(r.limits ?? {})) {

@@ -70,11 +70,15 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** `npm run bench -- --only a,b --runtimes node,deno --reps 7 --scale 0.1`, and the variable each sets. */
+/**
+ * `npm run bench -- --only a,b --runtimes node,deno --reps 7 --max-reps 12 --scale 0.1`, and the
+ * variable each sets.
+ */
 const flags: Readonly<Record<string, string>> = {
   "--only": "ANYRT_BENCH_ONLY",
   "--runtimes": "ANYRT_BENCH_RUNTIMES",
   "--reps": "ANYRT_BENCH_REPS",
+  "--max-reps": "ANYRT_BENCH_MAX_REPS",
   "--scale": "ANYRT_BENCH_SCALE",
 };
 
@@ -250,7 +254,8 @@ async function main(): Promise<number> {
     if (!known.includes(name)) throw new Error(`unknown benchmark ${name}; known: ${known.join(", ")}`);
   log(
     `anyrt bench on ${runtimes.map((launcher) => launcher.runtime).join(", ")}: ${names.join(", ")} ` +
-      `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, median reported)`,
+      `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, up to ` +
+      `${settings.maxRepetitions} when samples spread widely, median reported)`,
   );
 
   // Runtime by runtime, each benchmark in its own process, one at a time: the machine has two

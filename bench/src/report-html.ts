@@ -1,7 +1,8 @@
 /**
  * `reports/bench.html`: the benchmark report as one self-contained page. A summary matrix (ratio per
  * benchmark and runtime against its target), then per benchmark one chart with a lane per runtime:
- * every sample of every variant as a dot on a shared axis, the median as a bar, and the value anyrt
+ * every sample of every variant as a dot on a shared axis (a variant whose samples fell in two
+ * groups marked "2 modes"), the median as a bar, and the value anyrt
  * has to reach for the target as a dashed mark, so the spread of a noisy machine is visible and a
  * ratio can be read at a glance. No script, no external asset: it opens from the file system.
  * @module
@@ -112,7 +113,14 @@ function chart(name: string, runs: readonly BenchResult[]): string {
       const samples = run.samples[label] ?? [];
       const colour = label === "anyrt" ? colours.anyrt : label === nativeLabel ? colours.native : colours.extra;
       const middle = y + rowHeight / 2;
-      parts.push(`<text x="${labelWidth - 6}" y="${middle + 4}" class="variant">${htmlText(label)}</text>`);
+      // A variant whose samples fell in two groups says so, with both modes in its tooltip.
+      const modes = run.modes?.[label];
+      parts.push(
+        modes === undefined
+          ? `<text x="${labelWidth - 6}" y="${middle + 4}" class="variant">${htmlText(label)}</text>`
+          : `<text x="${labelWidth - 6}" y="${middle + 4}" class="variant">${htmlText(`${label} (2 modes)`)}` +
+              `<title>${htmlText(`${modes.lowCount} samples near ${short(modes.low)}, ${modes.highCount} near ${short(modes.high)} ${run.unit}`)}</title></text>`,
+      );
       for (const value of samples) {
         parts.push(
           `<circle cx="${x(value).toFixed(1)}" cy="${middle}" r="3.5" fill="${colour}" fill-opacity="0.55">` +

@@ -33,24 +33,19 @@ function bun(): BunTcp {
 }
 
 /**
- * `total` bytes in 64 KiB writes from a `Bun.connect` client to a `Bun.listen` server that counts
- * them in its `data` handler; resolves the elapsed ms. Partial writes resume on `drain`.
+ * `total` bytes in 64 KiB writes between a `Bun.connect` client and a `Bun.listen` server, the
+ * `reader` end counting them in its `data` handler (`"server"`: the client writes; `"client"`: the
+ * accepted socket writes); resolves the elapsed ms. Partial writes resume on `drain`.
  */
-export async function throughputBun(chunk: Uint8Array, total: number): Promise<number> {
+export async function throughputBun(
+  chunk: Uint8Array,
+  total: number,
+  reader: "server" | "client" = "server",
+): Promise<number> {
   let received = 0;
   let finish = () => {};
   const done = new Promise<void>((resolve) => {
     finish = resolve;
-  });
-  const server = bun().listen({
-    hostname: HOST,
-    port: 0,
-    socket: {
-      data(_socket, data) {
-        received += data.byteLength;
-        if (received >= total) finish();
-      },
-    },
   });
   let left = total;
   let pending: Uint8Array | null = null;
@@ -70,9 +65,27 @@ export async function throughputBun(chunk: Uint8Array, total: number): Promise<n
       pending = null;
     }
   };
-  const client = await bun().connect({ hostname: HOST, port: server.port, socket: { drain: pump } });
+  const count = (_socket: Socket, data: Uint8Array) => {
+    received += data.byteLength;
+    if (received >= total) finish();
+  };
+  let accepted: (socket: Socket) => void = () => {};
+  const opened = new Promise<Socket>((resolve) => {
+    accepted = resolve;
+  });
+  const server = bun().listen({
+    hostname: HOST,
+    port: 0,
+    socket: reader === "server" ? { open: accepted, data: count } : { open: accepted, drain: pump },
+  });
+  const client = await bun().connect({
+    hostname: HOST,
+    port: server.port,
+    socket: reader === "server" ? { drain: pump } : { data: count },
+  });
+  const writer = reader === "server" ? client : await opened;
   const start = now();
-  pump(client);
+  pump(writer);
   await done;
   const elapsed = now() - start;
   client.end();

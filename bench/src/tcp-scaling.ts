@@ -3,7 +3,8 @@
  * `TcpStream` against the same program on the runtime's native API (`tcp-scaling-native.ts`).
  * Each sample opens N pairs (in batches of 250, under any listen backlog), measures the memory the
  * open pairs hold (after a full collection, divided by N), then has every client write its bytes
- * and shut down while every accepted stream reads to EOF, and reports the aggregate throughput.
+ * and shut down while every accepted stream reads to EOF (into a 64 KiB buffer of its own, kept
+ * from one sample to the next: see `readBuffer`), and reports the aggregate throughput.
  * The headline is throughput (target 0.90: anyrt's cost must not grow faster than the runtime's);
  * memory per connection is a limit (at most 1.2x native's).
  * @module
@@ -13,7 +14,7 @@ import { type Benchmark, type BenchSettings, median, megabytesPerSecond, now, sc
 import { adapterName, collectGarbage, loadAdapterRuntime, usedMemory } from "./host.ts";
 import { readCounting, writeRepeated } from "./loops.ts";
 import { HOST } from "./tcp-native.ts";
-import { nativeScalingProgram, type ScalingProgram } from "./tcp-scaling-native.ts";
+import { nativeScalingProgram, readBuffer, type ScalingProgram } from "./tcp-scaling-native.ts";
 
 const BYTES = 64 * 1024;
 const BATCH = 250;
@@ -43,8 +44,8 @@ function anyrtProgram(runtime: Runtime): ScalingProgram {
     },
     async transfer(bytes) {
       const chunk = new Uint8Array(Math.min(bytes, 64 * 1024)).fill(7);
-      const reads = accepted.map(async (stream) => {
-        const received = await readCounting(stream, new Uint8Array(64 * 1024));
+      const reads = accepted.map(async (stream, index) => {
+        const received = await readCounting(stream, readBuffer(index));
         if (received !== bytes) throw new Error(`read ${received} of ${bytes} bytes`);
       });
       const writes = clients.map(async (stream) => {

@@ -126,3 +126,20 @@ describe("renderBenchHtml with limits", () => {
     expect(() => renderBenchHtml({ generatedAt: "now", scale: 1, runs: [broken] })).not.toThrow();
   });
 });
+
+describe("renderBenchHtml with bimodal samples", () => {
+  it("marks a variant whose samples fell in two groups, with both modes in its tooltip", () => {
+    const html = renderBenchHtml({
+      generatedAt: "2026-12-07T00:00:00.000Z",
+      scale: 1,
+      runs: [
+        run({
+          samples: { anyrt: [1300, 1350, 3700, 3850], native: [990, 1000, 1010, 1020] },
+          modes: { anyrt: { low: 1325, lowCount: 2, high: 3775, highCount: 2 } },
+        }),
+      ],
+    });
+    expect(html).toContain("anyrt (2 modes)<title>2 samples near 1325, 2 near 3775 MB/s</title>");
+    expect(html).not.toContain("native (2 modes)");
+  });
+});

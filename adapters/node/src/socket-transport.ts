@@ -1,7 +1,7 @@
 /**
  * The write transport of a Node socket or pipe (`net.Socket`, a child's stdin) under core's
- * `WriteHalf`: bounded buffering through a reused staging ring, `'drain'` as room, `end()` as
- * the half-close, and the mapping of Node's write errors.
+ * `WriteHalf`: bounded buffering through copies into one process-wide staging arena, `'drain'` as
+ * room, `end()` as the half-close, and the mapping of Node's write errors.
  * @module
  */
 import type { Writable } from "node:stream";
@@ -12,115 +12,66 @@ import { toIoError } from "./error.ts";
 
 /** The most bytes one write accepts; larger buffers are written partially (`writeAll` loops). */
 const MAX_ACCEPT = 256 * 1024;
-/** Size of the staging ring of a socket whose writes are large (taken from the pool while in use). */
-const STAGING_SIZE = 512 * 1024;
-/**
- * Size of the staging ring of a socket whose first write since its ring went back was at most
- * {@link MEDIUM_WRITE}: room for Node's high-water mark (16 KiB before Node 22, 64 KiB since) and
- * one more such write, so that 10,000 connections writing 8 KiB pieces hold 1.25 GiB, not 5.
- */
-const MEDIUM_STAGING_SIZE = 128 * 1024;
-/** Writes up to this size, first after the ring went back, take the {@link MEDIUM_STAGING_SIZE} ring. */
-const MEDIUM_WRITE = 16 * 1024;
-/** Writes up to this size are copied into Node's shared buffer pool instead of the ring. */
+/** Size of a staging arena: room for two of the largest accepted writes. */
+const ARENA_SIZE = 2 * MAX_ACCEPT;
+/** Writes up to this size are copied into Node's shared buffer pool instead of an arena. */
 const SMALL_WRITE = 4 * 1024;
 
 /**
- * Where accepted bytes wait until Node has written them: a ring of one reused buffer, so that the
- * steady state allocates nothing. Node completes writes in order, so the region of the oldest
- * unfinished write is always at the ring's head. A write that does not fit gets its own buffer.
- * The ring's buffer goes back to the adapter's pool whenever Node has finished every write, so a
- * connection that stopped writing holds none (it held 512 KiB for life before) and a busy one
- * takes the same cache-warm buffer back at its next write.
+ * A pooled buffer that accepted bytes are copied into, bump-allocated: `tail` is where the next
+ * region starts, `lent` counts the regions Node still holds (written asynchronously). Once full it
+ * is retired, and goes back to the pool when its last lent region comes back.
  */
-class StagingRing {
-  #bytes: Buffer | null = null;
-  #head = 0;
-  #tail = 0;
-  /**
-   * End offsets of the regions handed out, oldest first; -1 marks a standalone buffer or a region
-   * already given back by {@link releaseNewest}.
-   */
-  readonly #ends: number[] = [];
-  #first = 0;
+interface Arena {
+  readonly bytes: Buffer;
+  tail: number;
+  lent: number;
+  retired: boolean;
+}
 
-  /**
-   * A buffer of `n` bytes that stays untouched until the matching {@link release}. Small ones come
-   * from Node's shared pool, so that a connection that only writes small messages never allocates
-   * the ring.
-   */
-  acquire(n: number): Buffer {
-    if (n <= SMALL_WRITE) {
-      this.#ends.push(-1);
-      return Buffer.allocUnsafe(n);
-    }
-    if (this.#bytes === null) {
-      const size = n <= MEDIUM_WRITE ? MEDIUM_STAGING_SIZE : STAGING_SIZE;
-      const bytes = nodeBuffers.acquire(size);
-      this.#bytes = Buffer.from(bytes.buffer, bytes.byteOffset, size);
-    }
-    const empty = this.#first === this.#ends.length;
-    if (empty) {
-      this.#head = 0;
-      this.#tail = 0;
-    }
-    let start = -1;
-    if (this.#tail >= this.#head) {
-      if (this.#bytes.length - this.#tail >= n) start = this.#tail;
-      else if (this.#head > n) start = 0;
-    } else if (this.#head - this.#tail > n) {
-      start = this.#tail;
-    }
-    if (start === -1) {
-      this.#ends.push(-1);
-      return Buffer.allocUnsafe(n);
-    }
-    this.#tail = start + n;
-    this.#ends.push(this.#tail);
-    return this.#bytes.subarray(start, start + n);
-  }
+/**
+ * The arena every socket of the process copies accepted writes into. A write that Node completes
+ * synchronously (the kernel took every byte: 98% of the 64 KiB writes of a bulk transfer) holds
+ * nothing afterwards, so its region is taken again by the next write, of whichever socket: the
+ * steady state copies through one cache-hot region, and a socket holds staging memory only while
+ * Node holds bytes of it. A socket kept a ring of its own until 2026-12-07, taken from the pool
+ * at its first large write: 1,000 connections each writing 64 KiB at once took 1,000 fresh
+ * 512 KiB rings, and the page faults of that memory (with those of the 256 KiB landing buffers)
+ * made anyrt 8x slower than `node:net` in `tcp-scaling-1k`.
+ */
+let currentArena: Arena | null = null;
 
-  /**
-   * The newest acquired buffer is no longer used (Node wrote it synchronously): its region is
-   * reused by the next {@link acquire}, so the steady state copies through one cache-hot region.
-   * Its completion callback still arrives later and calls {@link release}.
-   */
-  releaseNewest(start: number): void {
-    const last = this.#ends.length - 1;
-    if (last < this.#first || this.#ends[last] === -1) return;
-    this.#ends[last] = -1;
-    this.#tail = start;
-  }
-
-  /** Offset of `buffer` in the ring, or -1 for a standalone buffer. */
-  offsetOf(buffer: Buffer): number {
-    return buffer.buffer === this.#bytes?.buffer ? buffer.byteOffset - this.#bytes.byteOffset : -1;
-  }
-
-  /** The oldest acquired buffer is no longer used by Node. */
-  release(): void {
-    const end = this.#ends[this.#first++] as number;
-    if (end !== -1) this.#head = end;
-    if (this.#first === this.#ends.length) {
-      this.#ends.length = 0;
-      this.#first = 0;
-      if (this.#bytes !== null) {
-        nodeBuffers.release(this.#bytes.buffer);
-        this.#bytes = null;
-      }
-    } else if (this.#first > 1024) {
-      this.#ends.splice(0, this.#first);
-      this.#first = 0;
+/** A region of `n` (more than {@link SMALL_WRITE}, at most {@link MAX_ACCEPT}) bytes in the current arena. */
+function arenaFor(n: number): Arena {
+  let arena = currentArena;
+  if (arena !== null && arena.bytes.length - arena.tail < n) {
+    if (arena.lent === 0) {
+      arena.tail = 0;
+    } else {
+      arena.retired = true;
+      arena = null;
     }
   }
+  if (arena === null) {
+    const bytes = nodeBuffers.acquire(ARENA_SIZE);
+    arena = { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, ARENA_SIZE), tail: 0, lent: 0, retired: false };
+    currentArena = arena;
+  }
+  return arena;
+}
+
+/** Node has finished with a region of `arena`: a retired arena whose last region this was goes back. */
+function giveBack(arena: Arena): void {
+  if (--arena.lent === 0 && arena.retired) nodeBuffers.release(arena.bytes.buffer);
 }
 
 /**
  * The {@link WriteTransport} of a Node `Writable` (its `half` is the stream's write side): a write
  * is accepted only while Node's buffer is below its high-water mark (so memory stays bounded by
  * that mark plus one accepted write of at most {@link MAX_ACCEPT} bytes), accepted bytes are
- * copied into the {@link StagingRing} so the caller may reuse its buffer at once, `'drain'` is the
- * room for a waiting write, and `shutdown` ends the stream once its writes completed.
+ * copied (into Node's pool when small, else into the shared arena, see {@link currentArena}) so
+ * the caller may reuse its buffer at once, `'drain'` is the room for a waiting write, and
+ * `shutdown` ends the stream once its writes completed.
  */
 export class SocketTransport implements WriteTransport {
   /** The write side over this transport. */
@@ -129,7 +80,13 @@ export class SocketTransport implements WriteTransport {
   readonly #label: () => string;
   /** Writes handed to Node whose callback has not run yet. */
   #unflushed = 0;
-  readonly #staging = new StagingRing();
+  /**
+   * The arena of each write handed to Node whose callback has not run, oldest first (Node
+   * completes writes in order); `null` for a write whose copy holds no arena region (a small
+   * write, or one Node completed synchronously).
+   */
+  readonly #lent: (Arena | null)[] = [];
+  #firstLent = 0;
 
   constructor(stream: Writable, label: () => string) {
     this.#stream = stream;
@@ -174,7 +131,18 @@ export class SocketTransport implements WriteTransport {
     if (total === 0) return 0;
     if (this.#stream.writableNeedDrain) return WOULD_BLOCK;
     const n = Math.min(total, MAX_ACCEPT);
-    const copy = this.#staging.acquire(n);
+    let arena: Arena | null = null;
+    let copy: Buffer;
+    let start = 0;
+    if (n <= SMALL_WRITE) {
+      copy = Buffer.allocUnsafe(n);
+    } else {
+      arena = arenaFor(n);
+      start = arena.tail;
+      arena.tail = start + n;
+      arena.lent++;
+      copy = arena.bytes.subarray(start, start + n);
+    }
     let offset = 0;
     for (const buf of bufs) {
       if (offset === n) break;
@@ -185,17 +153,28 @@ export class SocketTransport implements WriteTransport {
     this.#unflushed++;
     const before = this.#stream.writableLength;
     this.#stream.write(copy, this.#written);
-    if (this.#stream.writableLength === before) {
-      // Written synchronously: Node holds no reference to the copy any more.
-      const start = this.#staging.offsetOf(copy);
-      if (start !== -1) this.#staging.releaseNewest(start);
+    if (arena !== null && this.#stream.writableLength === before) {
+      // Written synchronously: Node holds no reference to the copy any more, and the next write
+      // (of any socket) takes the region again.
+      giveBack(arena);
+      if (arena.tail === start + n) arena.tail = start;
+      arena = null;
     }
+    this.#lent.push(arena);
     return n;
   }
 
   readonly #written = (error?: Error | null): void => {
     this.#unflushed--;
-    this.#staging.release();
+    const arena = this.#lent[this.#firstLent++] as Arena | null;
+    if (arena !== null) giveBack(arena);
+    if (this.#firstLent === this.#lent.length) {
+      this.#lent.length = 0;
+      this.#firstLent = 0;
+    } else if (this.#firstLent > 1024) {
+      this.#lent.splice(0, this.#firstLent);
+      this.#firstLent = 0;
+    }
     if (error) return; // Reported through the 'error' event.
     if (this.#unflushed === 0) this.half.flushed();
   };

@@ -61,10 +61,13 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * - after a read that left room in its landing buffer (the kernel had no more), the next read
  *   lands in the shared buffer, and what nobody waits for is copied into the queue's packed
  *   blocks: a connection that went quiet holds no landing buffer, whatever it received before;
- * - after a read that filled its landing buffer (more is waiting in the kernel), the next read
- *   lands in a 256 KiB buffer of the socket's own, taken from the adapter's pool, so each read
- *   syscall takes more; a large rest nobody waits for is queued in that buffer itself (no copy)
- *   and goes back to the pool once read.
+ * - after two reads in a row that filled the shared landing buffer (or one that filled its own:
+ *   more is waiting in the kernel), the next read lands in a 256 KiB buffer of the socket's own,
+ *   taken from the adapter's pool, so each read syscall takes more; a large rest nobody waits for
+ *   is queued in that buffer itself (no copy) and goes back to the pool once read. One full read
+ *   is not enough: a single 64 KiB message fills the shared buffer too, and 1,000 connections
+ *   each receiving one took 1,000 fresh 256 KiB buffers (about half of anyrt's time in
+ *   `tcp-scaling-1k`, in page faults).
  * Memory held stays proportional to the bytes held; past {@link READ_HIGH_WATER} queued bytes the
  * socket stops reading.
  *
@@ -81,6 +84,8 @@ export class AdaptiveLanding {
   socket: net.Socket | null = null;
   /** The socket's own landing buffer while it receives bulk data, else `null` (the shared one). */
   #own: Uint8Array | null = null;
+  /** Whether the previous read filled the shared landing buffer. */
+  #filled = false;
   #paused = false;
 
   constructor(label: () => string) {
@@ -119,11 +124,14 @@ export class AdaptiveLanding {
     }
     // Node asks for the next landing buffer right after this callback returns and keeps it until
     // the next read, however long the socket stays quiet.
-    if (n === buf.length) {
+    // One full read may be a single 64 KiB message; two in a row are a stream.
+    if (n === buf.length && (buf === this.#own || this.#filled)) {
       this.#own = own ?? nodeBuffers.acquire(OWN_LANDING_SIZE);
+      this.#filled = false;
     } else {
       if (own !== null) nodeBuffers.release(own.buffer);
       this.#own = null;
+      this.#filled = n === buf.length;
     }
     if (this.queue.size >= READ_HIGH_WATER) {
       this.#paused = true;

@@ -384,6 +384,9 @@ export class ReadHalf {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
+    // Only when a read waits: see WriteHalf.close.
+    if (this.#pending.busy) {
+      this.#pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
+    }
   }
 }

@@ -9,7 +9,7 @@ import { BufferPool } from "./buffer-pool.ts";
 import { type IoError, invalidInput } from "./error.ts";
 import { WOULD_BLOCK } from "./io.ts";
 import { copyBytes } from "./read-half.ts";
-import { checkBuffer, checkFunction, checkMethods, describe } from "./validate.ts";
+import { checkArray, checkBuffer, checkFunction, checkMethods, describe } from "./validate.ts";
 import { WriteHalf, type WriteTransport } from "./write-half.ts";
 
 /** Ring sizes: a stream starts with a small ring and grows it while writes outpace the drain. */
@@ -129,25 +129,64 @@ export class StagingTransport implements WriteTransport {
   /** Copies as much of `buf` as the ring takes; `WOULD_BLOCK` when it is full. */
   accept(buf: Uint8Array): number {
     checkBuffer("write", buf);
+    const n = this.#stage(buf, buf.length);
+    if (n === 0) return WOULD_BLOCK;
+    this.#pump();
+    return n;
+  }
+
+  /**
+   * Copies as much of the concatenation of `bufs` as the ring takes, then starts one native write
+   * for all of it: a driver's corked messages (`pg` sends five per query) leave as one write, where
+   * offering them to {@link accept} in turn sent the first alone and the rest after it resolved.
+   */
+  acceptVectored(bufs: readonly Uint8Array[]): number {
+    checkArray(`write ${this.#label()}`, "bufs", bufs);
+    let want = 0;
+    for (const buf of bufs) {
+      checkBuffer("write", buf);
+      want += buf.length;
+    }
+    if (want === 0) return 0;
+    let total = 0;
+    for (const buf of bufs) {
+      if (buf.length === 0) continue;
+      const n = this.#stage(buf, want - total);
+      total += n;
+      if (n < buf.length) break;
+    }
+    if (total === 0) return WOULD_BLOCK;
+    this.#pump();
+    return total;
+  }
+
+  /**
+   * Copies as much of the non-empty `buf` as the ring takes (taking a ring sized for `want` bytes,
+   * or growing it, first) and returns the count, 0 when the ring is full.
+   */
+  #stage(buf: Uint8Array, want: number): number {
     const length = buf.length;
     let ring = this.#ring;
     if (ring === null) {
-      ring = this.#pool.acquire(RING_MIN);
+      // Sized for what is being written at once (16, 64 or 256 KiB), so that a stream whose first
+      // write is large takes one buffer, not a small one and then a larger one to grow into.
+      let size = RING_MIN;
+      while (size < want && size < RING_MAX) size *= 4;
+      ring = this.#pool.acquire(size);
       this.#ring = ring;
       this.#start = 0;
     } else if (this.#size + length > ring.length && ring.length < RING_MAX) {
-      ring = this.#grow(Math.min(RING_MAX, Math.max(ring.length * 4, this.#size + length)));
+      ring = this.#grow(Math.min(RING_MAX, Math.max(ring.length * 4, this.#size + want)));
     }
     const capacity = ring.length;
     const n = Math.min(length, capacity - this.#size);
-    if (n === 0) return WOULD_BLOCK;
+    if (n === 0) return 0;
     let end = this.#start + this.#size;
     if (end >= capacity) end -= capacity;
     const first = Math.min(n, capacity - end);
     copyBytes(first === length ? buf : buf.subarray(0, first), ring, end);
     if (first < n) copyBytes(buf.subarray(first, n), ring, 0);
     this.#size += n;
-    this.#pump();
     return n;
   }
 

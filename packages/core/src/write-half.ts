@@ -450,7 +450,9 @@ export class WriteHalf {
     this.#closed = true;
     this.#open = false;
     this.waiting = null;
-    this.#pending.reject(this.#closedError("write", true));
+    // Only when a write waits: an error's stack trace costs about 10 us, and 10,000 connections
+    // closing at once made them a third of the time closing took.
+    if (this.#pending.busy) this.#pending.reject(this.#closedError("write", true));
     this.#flushes.rejectAll(this.#closedError("flush", true));
     const guards = [...this.#guards];
     this.#guards.clear();

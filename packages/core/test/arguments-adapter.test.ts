@@ -834,6 +834,9 @@ const methodRows: Readonly<Record<string, Rows>> = {
   },
   "StagingTransport#writeDirect": { buf: throwing(notBuffer, (buf) => staging().writeDirect(as(buf))) },
   "StagingTransport#accept": { buf: throwing(notBuffer, (buf) => staging().accept(as(buf))) },
+  "StagingTransport#acceptVectored": {
+    bufs: throwing([undefined, null, new Uint8Array(1), [null]], (bufs) => staging().acceptVectored(as(bufs))),
+  },
   "StagingTransport#end": { exempt: "takes no arguments" },
   "StagingTransport#onClose": { exempt: "takes no arguments" },
   "StartQueue#push": {

@@ -10,6 +10,8 @@ class TestStream extends StagedStream {
   protected readonly reader: ReadHalf;
   protected readonly writer: WriteHalf;
   readonly sent: number[] = [];
+  /** The length of each native write, in order. */
+  readonly writes: number[] = [];
   released = 0;
 
   constructor(readonly pool: BufferPool = new BufferPool()) {
@@ -18,6 +20,7 @@ class TestStream extends StagedStream {
     this.writer = new StagingTransport(
       {
         write: async (buf) => {
+          this.writes.push(buf.length);
           this.sent.push(...buf);
           return buf.length;
         },
@@ -107,5 +110,28 @@ describe("StagedStream", () => {
     await stream.flush();
     expect(taken).toEqual([16 * 1024, 16 * 1024]);
     expect(given).toEqual([16 * 1024, 16 * 1024]);
+  });
+
+  it("sends a vectored write as one native write, in a ring sized for all of it", async () => {
+    const taken: number[] = [];
+    class CountingPool extends BufferPool {
+      override acquire(size: number): Uint8Array {
+        taken.push(size);
+        return super.acquire(size);
+      }
+    }
+    const stream = new TestStream(new CountingPool());
+    const messages = [
+      new Uint8Array(10).fill(1),
+      new Uint8Array(0),
+      new Uint8Array(20 * 1024).fill(2),
+      new Uint8Array([3]),
+    ];
+    expect(await stream.writeVectored(messages)).toBe(10 + 20 * 1024 + 1);
+    await stream.flush();
+    expect(stream.writes).toEqual([10 + 20 * 1024 + 1]);
+    expect(stream.sent.slice(0, 11)).toEqual([...new Array(10).fill(1), 2]);
+    expect(stream.sent.at(-1)).toBe(3);
+    expect(taken).toEqual([64 * 1024]);
   });
 });
