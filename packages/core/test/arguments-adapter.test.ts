@@ -147,6 +147,8 @@ const resolver = never("makeResolver");
 const connectOptions = { hostname: "localhost", port: 1 };
 
 /** Rows for a check whose last argument is the value it checks. */
+/** A family beside 4 and 6: 5 would pick IPv6's limit, NaN and "4" no family at all. */
+const notFamily = [0, 5, 46, Number.NaN, "4", null, undefined];
 const valueRow = (bad: readonly unknown[], call: (value: unknown) => unknown) => ({ value: throwing(bad, call) });
 
 const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
@@ -217,6 +219,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   },
   checkDatagram: {
     bytes: throwing([...notBuffer, new Uint8Array(65508)], (bytes) => kit.checkDatagram("send", bytes, 4)),
+    family: throwing(notFamily, (family) => kit.checkDatagram("send", new Uint8Array(1), as(family))),
   },
   checkHostname: valueRow(notHostname, (v) => kit.checkHostname("op", v)),
   checkIpLiteral: valueRow(notIpLiteral, (v) => kit.checkIpLiteral("op", "hostname", v)),
@@ -239,7 +242,12 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     ),
     signal: throwing(notSignalOption, (signal) => kit.checkRecordsArguments("localhost", "A", { signal })),
   },
-  checkUdpAddress: valueRow(notUdpAddress, (v) => kit.checkUdpAddress("send", v, 4)),
+  checkUdpAddress: {
+    ...valueRow(notUdpAddress, (v) => kit.checkUdpAddress("send", v, 4)),
+    family: throwing(notFamily, (family) =>
+      kit.checkUdpAddress("send", { hostname: "127.0.0.1", port: 1 }, as(family)),
+    ),
+  },
   checkUnixConnectOptions: {
     options: throwing([undefined, ...notObject], (o) => kit.checkUnixConnectOptions(o)),
     path: throwing(notSocketPath, (path) => kit.checkUnixConnectOptions({ path })),
@@ -252,7 +260,12 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
       kit.checkUnixListenOptions({ path: "/tmp/s.sock", backlog }),
     ),
   },
-  checkUnixPath: valueRow(notSocketPath, (v) => kit.checkUnixPath("connect", v)),
+  checkUnixPath: {
+    ...valueRow(notSocketPath, (v) => kit.checkUnixPath("connect", v)),
+    maxBytes: throwing([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 108, "107", null], (maxBytes) =>
+      kit.checkUnixPath("connect", "/tmp/s.sock", as(maxBytes)),
+    ),
+  },
   closedSocket: { operation: throwing(notText, (operation) => kit.closedSocket(as(operation))) },
   connectHappyEyeballs: {
     connect: rejecting(notFunction, (c) =>
