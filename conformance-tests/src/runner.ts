@@ -18,6 +18,7 @@ import {
   type RunResult,
   type TcpStreamPair,
 } from "./case.ts";
+import { checkCase, checkCases, checkRunOptions, checkTarget } from "./check.ts";
 import { runtimeTlsPeers, sharedTestCertificates, type TlsPeers } from "./fixtures/tls-peers.ts";
 
 const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat", perl: "perl" };
@@ -152,6 +153,9 @@ export async function runCase(
   testCase: ConformanceCase,
   options: RunOptions = {},
 ): Promise<CaseResult> {
+  checkTarget("runCase", target);
+  checkCase("runCase", "testCase", testCase);
+  checkRunOptions("runCase", options);
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -273,6 +277,9 @@ export async function runSuite(
   cases: readonly ConformanceCase[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  checkTarget("runSuite", target);
+  checkCases("runSuite", cases);
+  checkRunOptions("runSuite", options);
   const results: CaseResult[] = [];
   let capabilities: Readonly<Record<string, boolean>> | undefined;
   let facts: Readonly<Record<string, FactValue>> | undefined;

@@ -12,6 +12,8 @@ export type Answer = "throws" | "rejects";
 export interface Row {
   readonly answer: Answer;
   readonly bad: readonly unknown[];
+  /** Set by {@link optionRows} and {@link signalRows}: the row is one option of an options bag. */
+  readonly option?: true;
   call(value: unknown): unknown;
 }
 
@@ -25,6 +27,23 @@ export type Rows<A extends string = string> = { readonly [K in A]: Row } | Exemp
 
 /** `"options"` and each key of an options type. */
 export type OptionsOf<T> = "options" | (keyof T & string);
+
+/** The rows of an options type `T`: one for the bag itself (`options`) and one per key of `T`. */
+export type OptionRows<T> = { readonly [K in OptionsOf<T>]: Row };
+
+/**
+ * The rows of the options type `T`, each but the bag's marked as an option (and counted as one).
+ * Called with `T` explicit, the rows must name every key of `T` and nothing else, so an option
+ * added to a public options type fails the type-check until it has rows; spread the result beside
+ * the member's positional arguments.
+ */
+export function optionRows<T>(rows: OptionRows<T>): OptionRows<T> {
+  const marked: Record<string, Row> = {};
+  for (const [name, row] of Object.entries(rows) as [string, Row][]) {
+    marked[name] = name === "options" ? row : { ...row, option: true };
+  }
+  return marked as OptionRows<T>;
+}
 
 export const notObject: readonly unknown[] = ["options", 1, null, true];
 export const notSignal: readonly unknown[] = ["x", 1, null, {}, { aborted: false }];
@@ -55,11 +74,11 @@ export const rejecting = (bad: readonly unknown[], call: (value: unknown) => unk
 /** A bad value passed where the types want a good one. */
 export const as = (value: unknown): never => value as never;
 
-/** The rows of an operation's `options` bag and its `signal`. */
+/** The rows of an operation's `options` bag and its `signal` (the `OperationOptions` of core). */
 export function signalRows(answer: Answer, call: (options: unknown) => unknown): { options: Row; signal: Row } {
   return {
     options: { answer, bad: notObject, call },
-    signal: { answer, bad: notSignal, call: (signal: unknown) => call({ signal }) },
+    signal: { answer, bad: notSignal, option: true, call: (signal: unknown) => call({ signal }) },
   };
 }
 
@@ -121,23 +140,39 @@ export const show = (value: unknown): string =>
 
 /** What a table covers, as the line it prints. */
 export interface TableCounts {
+  /** Exports and methods: the members the table must name. */
   readonly members: number;
+  /** The exports (members named without `#` or `.`). */
+  readonly exports: number;
+  /** The methods, of exported classes (`Class#method`) or exported objects (`object.method`). */
+  readonly methods: number;
+  /** All rows: arguments (an options bag counts as one) and options. */
   readonly rows: number;
+  /** The rows that are one option of an options bag ({@link optionRows}, {@link signalRows}). */
+  readonly options: number;
   readonly badCalls: number;
 }
 
-/** Counts a table's members, rows (arguments and options) and bad calls. */
+/** Counts a table's exports and methods, its rows (arguments and options) and its bad calls. */
 export function countTable(members: readonly string[], table: Readonly<Record<string, Rows>>): TableCounts {
   let rows = 0;
+  let options = 0;
   let badCalls = 0;
   for (const entry of Object.values(table)) {
     if ("exempt" in entry) continue;
     for (const row of Object.values(entry) as Row[]) {
       rows++;
+      if (row.option === true) options++;
       badCalls += row.bad.length;
     }
   }
-  return { members: members.length, rows, badCalls };
+  const methods = members.filter((member) => /[#.]/.test(member)).length;
+  return { members: members.length, exports: members.length - methods, methods, rows, options, badCalls };
+}
+
+/** The line a table prints: `title: N exports, M methods, K options (R rows in all), B bad calls`. */
+export function describeCounts(title: string, counts: TableCounts): string {
+  return `${title}: ${counts.exports} exports, ${counts.methods} methods, ${counts.options} options (${counts.rows} arguments and options in all), ${counts.badCalls} bad calls`;
 }
 
 /** What running a table found: members without rows, rows of no member, and each failed bad call. */

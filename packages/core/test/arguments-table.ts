@@ -2,7 +2,7 @@
 // the rows, the shared bad values and the member enumeration, re-exported here), so that a new
 // export, method or option without rows fails in every table alike.
 import { describe, expect, it } from "vitest";
-import { countTable, memberFailures, membersOf, type Row, type Rows } from "./arguments-rows.ts";
+import { countTable, describeCounts, memberFailures, membersOf, type Row, type Rows } from "./arguments-rows.ts";
 
 export * from "./arguments-rows.ts";
 
@@ -27,7 +27,7 @@ export function describeTable(
       expect(Object.keys(table).filter((member) => !members.includes(member))).toEqual([]);
       const counts = countTable(members, table);
       console.log(
-        `${title}: ${counts.members} exports and methods, ${counts.rows} arguments and options, ${counts.badCalls} bad calls, ${Object.keys(knownDefects).length} members known not to check yet`,
+        `${describeCounts(title, counts)}, ${Object.keys(knownDefects).length} members known not to check yet`,
       );
     });
 
