@@ -4,7 +4,20 @@
 // that does not exist, a closed port or a command that does not exist, so that a call that is not
 // refused fails with another kind and leaves nothing behind.
 import { type Dns, duplex, type Fs, type Processes, type Tcp, type Tls, type Udp, type Unix } from "@anyrt/core";
-import { as, notBoolean, notObject, notSignal, notText, type Rows, rejecting, throwing } from "./arguments-rows.ts";
+import type { BlockingPoolOptions, BlockingRuntimeOptions } from "@anyrt/core/adapter";
+import {
+  as,
+  nestedOptionRows,
+  notBoolean,
+  notObject,
+  notScheduler,
+  notSignal,
+  notText,
+  optionRows,
+  type Rows,
+  rejecting,
+  throwing,
+} from "./arguments-rows.ts";
 
 const notSignalOption = notSignal.filter((value) => value !== undefined);
 const notPath = [undefined, null, "", "a\0b", 1];
@@ -224,18 +237,23 @@ export function toIoErrorRows(toIoError: (error: unknown, operation: string) => 
   return { operation: throwing(notText, (operation) => toIoError(new Error("x"), as(operation))) };
 }
 
-/** The rows of a runtime factory's options (`createXRuntime(options)`): its own `blocking` pool's. */
+/**
+ * The rows of a runtime factory's options (`createXRuntime(options)`), typed by
+ * `BlockingRuntimeOptions` and the `BlockingPoolOptions` of its own `blocking` pool, so that a new
+ * option of either fails to compile until it has rows.
+ */
 export function runtimeOptionRows(create: (options: never) => unknown, blocking = true): Rows {
+  if (!blocking) return { options: throwing(notObject, (o) => create(as(o))) };
+  const pool = (options: unknown) => create(as({ blocking: options }));
   return {
-    options: throwing(notObject, (o) => create(as(o))),
-    ...(blocking
-      ? {
-          blocking: throwing([null, 1, "b"], (b) => create(as({ blocking: b }))),
-          size: throwing([0, -1, 1.5, "1", null], (size) => create(as({ blocking: { size } }))),
-          idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) =>
-            create(as({ blocking: { idleTimeoutMs } })),
-          ),
-        }
-      : {}),
+    ...optionRows<BlockingRuntimeOptions>({
+      options: throwing(notObject, (o) => create(as(o))),
+      blocking: throwing([null, 1, "b"], pool),
+    }),
+    ...nestedOptionRows<BlockingPoolOptions>({
+      size: throwing([0, -1, 1.5, "1", null], (size) => pool({ size })),
+      idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) => pool({ idleTimeoutMs })),
+      scheduler: throwing(notScheduler, (scheduler) => pool({ scheduler })),
+    }),
   };
 }

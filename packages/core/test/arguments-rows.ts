@@ -45,6 +45,19 @@ export function optionRows<T>(rows: OptionRows<T>): OptionRows<T> {
   return marked as OptionRows<T>;
 }
 
+/**
+ * The rows of a nested options type `T` (such as a runtime's `blocking: BlockingPoolOptions`),
+ * whose bag has its row under the outer option's name: one row per key of `T`, each marked as an
+ * option, and a type that fails while a key of `T` has no row.
+ */
+export function nestedOptionRows<T>(rows: { readonly [K in keyof T & string]: Row }): {
+  readonly [K in keyof T & string]: Row;
+} {
+  const marked: Record<string, Row> = {};
+  for (const [name, row] of Object.entries(rows) as [string, Row][]) marked[name] = { ...row, option: true };
+  return marked as { readonly [K in keyof T & string]: Row };
+}
+
 export const notObject: readonly unknown[] = ["options", 1, null, true];
 export const notSignal: readonly unknown[] = ["x", 1, null, {}, { aborted: false }];
 export const notBoolean: readonly unknown[] = ["yes", 1, null, {}];
