@@ -12,7 +12,13 @@ import {
   type RuntimeFacts,
   type Tcp,
 } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools, checkObject, createWebWorkerPool } from "@anyrt/core/adapter";
+import {
+  type BlockingRuntimeOptions,
+  blockingPools,
+  checkBlockingPoolOptions,
+  checkObject,
+  createWebWorkerPool,
+} from "@anyrt/core/adapter";
 import { webScheduler } from "./scheduler.ts";
 
 /** The parts of a browser runtime that other modules of this adapter supply. */
@@ -110,6 +116,10 @@ const blockingPool = blockingPools((options) => createWebWorkerPool(options));
 /** Builds the runtime from its parts; the public constructors live in `index.ts`. */
 export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOptions = {}): Runtime {
   const capabilities = webCapabilities(parts);
+  // Without workers no pool is made; a bad `blocking` is refused all the same, as where there are.
+  if (!capabilities.blocking.available && options.blocking !== undefined) {
+    checkBlockingPoolOptions("blocking", options.blocking, false);
+  }
   return defineRuntime({
     id: browserId(),
     version: browserVersion(),

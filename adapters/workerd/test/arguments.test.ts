@@ -38,10 +38,11 @@ describe("the bad-argument table of @anyrt/workerd, inside workerd serve", () =>
     if (result === undefined || "error" in result) throw new Error(`the Worker failed: ${result?.error}`);
     const { counts } = result;
     console.log(describeCounts("@anyrt/workerd", counts));
-    expect({ missing: result.missing, stale: result.stale, failures: result.failures }).toEqual({
-      missing: [],
-      stale: [],
-      failures: [],
-    });
+    expect({
+      missing: result.missing,
+      stale: result.stale,
+      untyped: result.untyped,
+      failures: result.failures,
+    }).toEqual({ missing: [], stale: [], untyped: [], failures: [] });
   });
 });

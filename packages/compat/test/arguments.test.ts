@@ -5,7 +5,7 @@
 import { Readable, Writable } from "node:stream";
 import * as compat from "@anyrt/compat";
 import * as compatNode from "@anyrt/compat/node";
-import { duplex, type Runtime, simplex, systemScheduler } from "@anyrt/core";
+import { type ChunksOptions, duplex, type Runtime, simplex, systemScheduler } from "@anyrt/core";
 import {
   as,
   describeTable,
@@ -18,6 +18,7 @@ import {
   notSignal,
   notSize,
   notWriter,
+  optionRows,
   type Rows,
   rejecting,
   throwing,
@@ -28,6 +29,7 @@ const notLabel = [1, null, {}];
 const reader = () => simplex()[0];
 const writer = () => simplex()[1];
 const duplexStream = () => duplex()[0];
+const nodeDuplex = () => compatNode.toNodeDuplex(duplexStream());
 const webPair = () => ({ readable: new ReadableStream(), writable: new WritableStream() });
 const notWebReadable = [undefined, null, {}, "s", new WritableStream()];
 const notWebWritable = [undefined, null, {}, "s", new ReadableStream()];
@@ -52,22 +54,28 @@ const compatRows: { readonly [K in keyof typeof compat]: Rows } = {
   },
   fromAsyncIterable: {
     iterable: throwing([undefined, null, 1, {}, "s"], (i) => compat.fromAsyncIterable(as(i))),
-    options: throwing(notObject, (o) => compat.fromAsyncIterable([], as(o))),
-    readAhead: throwing(notSize, (readAhead) => compat.fromAsyncIterable([], as({ readAhead }))),
-    label: throwing(notLabel, (label) => compat.fromAsyncIterable([], as({ label }))),
+    ...optionRows<compat.FromAsyncIterableOptions>({
+      options: throwing(notObject, (o) => compat.fromAsyncIterable([], as(o))),
+      readAhead: throwing(notSize, (readAhead) => compat.fromAsyncIterable([], as({ readAhead }))),
+      label: throwing(notLabel, (label) => compat.fromAsyncIterable([], as({ label }))),
+    }),
   },
   toAsyncIterable: {
     reader: throwing(notReader, (r) => compat.toAsyncIterable(as(r))),
-    options: throwing(notObject, (o) => compat.toAsyncIterable(reader(), as(o))),
-    bufferSize: throwing(notSize, (bufferSize) => compat.toAsyncIterable(reader(), as({ bufferSize }))),
-    signal: throwing(notSignalOption, (signal) => compat.toAsyncIterable(reader(), as({ signal }))),
-    scheduler: throwing(notScheduler, (scheduler) => compat.toAsyncIterable(reader(), as({ scheduler }))),
+    ...optionRows<ChunksOptions>({
+      options: throwing(notObject, (o) => compat.toAsyncIterable(reader(), as(o))),
+      bufferSize: throwing(notSize, (bufferSize) => compat.toAsyncIterable(reader(), as({ bufferSize }))),
+      signal: throwing(notSignalOption, (signal) => compat.toAsyncIterable(reader(), as({ signal }))),
+      scheduler: throwing(notScheduler, (scheduler) => compat.toAsyncIterable(reader(), as({ scheduler }))),
+    }),
   },
   fromAbortable: {
     work: throwing(notFunction, (work) => compat.fromAbortable(as(work))),
-    options: throwing(notObject, (o) => compat.fromAbortable(async () => {}, as(o))),
-    signal: throwing(notSignalOption, (signal) => compat.fromAbortable(async () => {}, as({ signal }))),
-    spawn: throwing(["s", 1, null, {}], (spawn) => compat.fromAbortable(async () => {}, as({ spawn }))),
+    ...optionRows<compat.FromAbortableOptions>({
+      options: throwing(notObject, (o) => compat.fromAbortable(async () => {}, as(o))),
+      signal: throwing(notSignalOption, (signal) => compat.fromAbortable(async () => {}, as({ signal }))),
+      spawn: throwing(["s", 1, null, {}], (spawn) => compat.fromAbortable(async () => {}, as({ spawn }))),
+    }),
   },
   toAbortable: {
     start: throwing(notFunction, (start) => compat.toAbortable(as(start))),
@@ -77,44 +85,56 @@ const compatRows: { readonly [K in keyof typeof compat]: Rows } = {
   },
   fromWebReadable: {
     stream: throwing(notWebReadable, (s) => compat.fromWebReadable(as(s))),
-    options: throwing(notObject, (o) => compat.fromWebReadable(new ReadableStream(), as(o))),
-    readAhead: throwing(notSize, (readAhead) => compat.fromWebReadable(new ReadableStream(), as({ readAhead }))),
-    chunkSize: throwing(notSize, (chunkSize) => compat.fromWebReadable(new ReadableStream(), as({ chunkSize }))),
-    label: throwing(notLabel, (label) => compat.fromWebReadable(new ReadableStream(), as({ label }))),
+    ...optionRows<compat.FromWebReadableOptions>({
+      options: throwing(notObject, (o) => compat.fromWebReadable(new ReadableStream(), as(o))),
+      readAhead: throwing(notSize, (readAhead) => compat.fromWebReadable(new ReadableStream(), as({ readAhead }))),
+      chunkSize: throwing(notSize, (chunkSize) => compat.fromWebReadable(new ReadableStream(), as({ chunkSize }))),
+      label: throwing(notLabel, (label) => compat.fromWebReadable(new ReadableStream(), as({ label }))),
+    }),
   },
   toWebReadable: {
     reader: throwing(notReader, (r) => compat.toWebReadable(as(r))),
-    options: throwing(notObject, (o) => compat.toWebReadable(reader(), as(o))),
-    chunkSize: throwing(notSize, (chunkSize) => compat.toWebReadable(reader(), as({ chunkSize }))),
-    closeOnCancel: throwing(notBoolean, (closeOnCancel) => compat.toWebReadable(reader(), as({ closeOnCancel }))),
+    ...optionRows<compat.ToWebReadableOptions>({
+      options: throwing(notObject, (o) => compat.toWebReadable(reader(), as(o))),
+      chunkSize: throwing(notSize, (chunkSize) => compat.toWebReadable(reader(), as({ chunkSize }))),
+      closeOnCancel: throwing(notBoolean, (closeOnCancel) => compat.toWebReadable(reader(), as({ closeOnCancel }))),
+    }),
   },
   fromWebWritable: {
     stream: throwing(notWebWritable, (s) => compat.fromWebWritable(as(s))),
-    options: throwing(notObject, (o) => compat.fromWebWritable(new WritableStream(), as(o))),
-    maxChunkSize: throwing(notSize, (maxChunkSize) =>
-      compat.fromWebWritable(new WritableStream(), as({ maxChunkSize })),
-    ),
-    label: throwing(notLabel, (label) => compat.fromWebWritable(new WritableStream(), as({ label }))),
+    ...optionRows<compat.FromWebWritableOptions>({
+      options: throwing(notObject, (o) => compat.fromWebWritable(new WritableStream(), as(o))),
+      maxChunkSize: throwing(notSize, (maxChunkSize) =>
+        compat.fromWebWritable(new WritableStream(), as({ maxChunkSize })),
+      ),
+      label: throwing(notLabel, (label) => compat.fromWebWritable(new WritableStream(), as({ label }))),
+    }),
   },
   toWebWritable: {
     writer: throwing(notWriter, (w) => compat.toWebWritable(as(w))),
-    options: throwing(notObject, (o) => compat.toWebWritable(writer(), as(o))),
-    highWaterMark: throwing(notSize, (highWaterMark) => compat.toWebWritable(writer(), as({ highWaterMark }))),
-    closeOnAbort: throwing(notBoolean, (closeOnAbort) => compat.toWebWritable(writer(), as({ closeOnAbort }))),
+    ...optionRows<compat.ToWebWritableOptions>({
+      options: throwing(notObject, (o) => compat.toWebWritable(writer(), as(o))),
+      highWaterMark: throwing(notSize, (highWaterMark) => compat.toWebWritable(writer(), as({ highWaterMark }))),
+      closeOnAbort: throwing(notBoolean, (closeOnAbort) => compat.toWebWritable(writer(), as({ closeOnAbort }))),
+    }),
   },
   fromWebDuplex: {
     pair: throwing([undefined, null, {}, { readable: new ReadableStream() }], (p) => compat.fromWebDuplex(as(p))),
-    options: throwing(notObject, (o) => compat.fromWebDuplex(webPair(), as(o))),
-    readAhead: throwing(notSize, (readAhead) => compat.fromWebDuplex(webPair(), as({ readAhead }))),
-    chunkSize: throwing(notSize, (chunkSize) => compat.fromWebDuplex(webPair(), as({ chunkSize }))),
-    maxChunkSize: throwing(notSize, (maxChunkSize) => compat.fromWebDuplex(webPair(), as({ maxChunkSize }))),
-    label: throwing(notLabel, (label) => compat.fromWebDuplex(webPair(), as({ label }))),
+    ...optionRows<compat.FromWebDuplexOptions>({
+      options: throwing(notObject, (o) => compat.fromWebDuplex(webPair(), as(o))),
+      readAhead: throwing(notSize, (readAhead) => compat.fromWebDuplex(webPair(), as({ readAhead }))),
+      chunkSize: throwing(notSize, (chunkSize) => compat.fromWebDuplex(webPair(), as({ chunkSize }))),
+      maxChunkSize: throwing(notSize, (maxChunkSize) => compat.fromWebDuplex(webPair(), as({ maxChunkSize }))),
+      label: throwing(notLabel, (label) => compat.fromWebDuplex(webPair(), as({ label }))),
+    }),
   },
   toWebDuplex: {
     stream: throwing(notDuplex, (s) => compat.toWebDuplex(as(s))),
-    options: throwing(notObject, (o) => compat.toWebDuplex(duplexStream(), as(o))),
-    chunkSize: throwing(notSize, (chunkSize) => compat.toWebDuplex(duplexStream(), as({ chunkSize }))),
-    highWaterMark: throwing(notSize, (highWaterMark) => compat.toWebDuplex(duplexStream(), as({ highWaterMark }))),
+    ...optionRows<compat.ToWebDuplexOptions>({
+      options: throwing(notObject, (o) => compat.toWebDuplex(duplexStream(), as(o))),
+      chunkSize: throwing(notSize, (chunkSize) => compat.toWebDuplex(duplexStream(), as({ chunkSize }))),
+      highWaterMark: throwing(notSize, (highWaterMark) => compat.toWebDuplex(duplexStream(), as({ highWaterMark }))),
+    }),
   },
 };
 
@@ -148,31 +168,49 @@ const compatNodeRows: Readonly<Record<string, Rows>> = {
   },
   createNodeSocket: {
     runtime: throwing([undefined, null, 1, {}], (r) => compatNode.createNodeSocket(as(r))),
-    options: throwing(notObject, (o) => compatNode.createNodeSocket(runtime, as(o))),
-    allowHalfOpen: throwing(notBoolean, (allowHalfOpen) => compatNode.createNodeSocket(runtime, as({ allowHalfOpen }))),
-    chunkSize: throwing(notSize, (chunkSize) => compatNode.createNodeSocket(runtime, as({ chunkSize }))),
-    readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
-      compatNode.createNodeSocket(runtime, as({ readableHighWaterMark })),
-    ),
-    writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
-      compatNode.createNodeSocket(runtime, as({ writableHighWaterMark })),
-    ),
+    ...optionRows<compatNode.NodeSocketOptions>({
+      options: throwing(notObject, (o) => compatNode.createNodeSocket(runtime, as(o))),
+      allowHalfOpen: throwing(notBoolean, (allowHalfOpen) =>
+        compatNode.createNodeSocket(runtime, as({ allowHalfOpen })),
+      ),
+      chunkSize: throwing(notSize, (chunkSize) => compatNode.createNodeSocket(runtime, as({ chunkSize }))),
+      readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
+        compatNode.createNodeSocket(runtime, as({ readableHighWaterMark })),
+      ),
+      writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
+        compatNode.createNodeSocket(runtime, as({ writableHighWaterMark })),
+      ),
+    }),
   },
   NodeSocket: {
     runtime: throwing([undefined, null, 1, {}], (r) => new compatNode.NodeSocket(as(r))),
-    options: throwing(notObject, (o) => new compatNode.NodeSocket(runtime, as(o))),
+    ...optionRows<compatNode.NodeSocketOptions>({
+      options: throwing(notObject, (o) => new compatNode.NodeSocket(runtime, as(o))),
+      allowHalfOpen: throwing(notBoolean, (allowHalfOpen) => new compatNode.NodeSocket(runtime, as({ allowHalfOpen }))),
+      chunkSize: throwing(notSize, (chunkSize) => new compatNode.NodeSocket(runtime, as({ chunkSize }))),
+      readableHighWaterMark: throwing(
+        notSize,
+        (readableHighWaterMark) => new compatNode.NodeSocket(runtime, as({ readableHighWaterMark })),
+      ),
+      writableHighWaterMark: throwing(
+        notSize,
+        (writableHighWaterMark) => new compatNode.NodeSocket(runtime, as({ writableHighWaterMark })),
+      ),
+    }),
   },
   "NodeSocket#connect": {
-    options: throwing([null, true, {}], (o) => socket().connect(as(o))),
-    port: throwing([-1, 0, 65536, 1.5, "http", null], (port) => socket().connect(as({ port }))),
-    host: throwing(["", 1, null, ["h"]], (host) => socket().connect(as({ port: 80, host }))),
-    noDelay: throwing(notBoolean, (noDelay) => socket().connect(as({ port: 80, noDelay }))),
-    keepAlive: throwing(notBoolean, (keepAlive) => socket().connect(as({ port: 80, keepAlive }))),
-    keepAliveInitialDelay: throwing([-1, 1.5, "1", null], (keepAliveInitialDelay) =>
-      socket().connect(as({ port: 80, keepAlive: true, keepAliveInitialDelay })),
-    ),
-    timeout: throwing([-1, Number.NaN, "1", null], (timeout) => socket().connect(as({ port: 80, timeout }))),
     listener: throwing(["f", 1, null, {}], (listener) => socket().connect(80, "127.0.0.1", as(listener))),
+    ...optionRows<compatNode.NodeSocketConnectOptions>({
+      options: throwing([null, true, {}], (o) => socket().connect(as(o))),
+      port: throwing([-1, 0, 65536, 1.5, "http", null], (port) => socket().connect(as({ port }))),
+      host: throwing(["", 1, null, ["h"]], (host) => socket().connect(as({ port: 80, host }))),
+      noDelay: throwing(notBoolean, (noDelay) => socket().connect(as({ port: 80, noDelay }))),
+      keepAlive: throwing(notBoolean, (keepAlive) => socket().connect(as({ port: 80, keepAlive }))),
+      keepAliveInitialDelay: throwing([-1, 1.5, "1", null], (keepAliveInitialDelay) =>
+        socket().connect(as({ port: 80, keepAlive: true, keepAliveInitialDelay })),
+      ),
+      timeout: throwing([-1, Number.NaN, "1", null], (timeout) => socket().connect(as({ port: 80, timeout }))),
+    }),
   },
   "NodeSocket#_read": { exempt: "Node's hook, called by node:stream with no arguments" },
   "NodeSocket#push": { exempt: "Node's hook, called by the bridge's own read pump with its chunks" },
@@ -196,58 +234,80 @@ const compatNodeRows: Readonly<Record<string, Rows>> = {
   ...inheritedRows(),
   fromNodeReadable: {
     stream: throwing(notNodeReadable, (s) => compatNode.fromNodeReadable(as(s))),
-    options: throwing(notObject, (o) => compatNode.fromNodeReadable(new Readable({ read() {} }), as(o))),
-    readAhead: throwing(notSize, (readAhead) =>
-      compatNode.fromNodeReadable(new Readable({ read() {} }), as({ readAhead })),
-    ),
-    label: throwing(notLabel, (label) => compatNode.fromNodeReadable(new Readable({ read() {} }), as({ label }))),
+    ...optionRows<compatNode.FromNodeReadableOptions>({
+      options: throwing(notObject, (o) => compatNode.fromNodeReadable(new Readable({ read() {} }), as(o))),
+      readAhead: throwing(notSize, (readAhead) =>
+        compatNode.fromNodeReadable(new Readable({ read() {} }), as({ readAhead })),
+      ),
+      label: throwing(notLabel, (label) => compatNode.fromNodeReadable(new Readable({ read() {} }), as({ label }))),
+    }),
   },
   fromNodeWritable: {
     stream: throwing(notNodeWritable, (s) => compatNode.fromNodeWritable(as(s))),
-    options: throwing(notObject, (o) => compatNode.fromNodeWritable(new Writable(), as(o))),
-    maxChunkSize: throwing(notSize, (maxChunkSize) =>
-      compatNode.fromNodeWritable(new Writable(), as({ maxChunkSize })),
-    ),
-    label: throwing(notLabel, (label) => compatNode.fromNodeWritable(new Writable(), as({ label }))),
+    ...optionRows<compatNode.FromNodeWritableOptions>({
+      options: throwing(notObject, (o) => compatNode.fromNodeWritable(new Writable(), as(o))),
+      maxChunkSize: throwing(notSize, (maxChunkSize) =>
+        compatNode.fromNodeWritable(new Writable(), as({ maxChunkSize })),
+      ),
+      label: throwing(notLabel, (label) => compatNode.fromNodeWritable(new Writable(), as({ label }))),
+    }),
   },
   fromNodeDuplex: {
     stream: throwing(notNodeReadable, (s) => compatNode.fromNodeDuplex(as(s))),
-    options: throwing(notObject, (o) => compatNode.fromNodeDuplex(compatNode.toNodeDuplex(duplexStream()), as(o))),
+    ...optionRows<compatNode.FromNodeReadableOptions & compatNode.FromNodeWritableOptions>({
+      options: throwing(notObject, (o) => compatNode.fromNodeDuplex(nodeDuplex(), as(o))),
+      readAhead: throwing(notSize, (readAhead) => compatNode.fromNodeDuplex(nodeDuplex(), as({ readAhead }))),
+      maxChunkSize: throwing(notSize, (maxChunkSize) => compatNode.fromNodeDuplex(nodeDuplex(), as({ maxChunkSize }))),
+      label: throwing(notLabel, (label) => compatNode.fromNodeDuplex(nodeDuplex(), as({ label }))),
+    }),
   },
   toNodeReadable: {
     reader: throwing(notReader, (r) => compatNode.toNodeReadable(as(r))),
-    options: throwing(notObject, (o) => compatNode.toNodeReadable(reader(), as(o))),
-    chunkSize: throwing(notSize, (chunkSize) => compatNode.toNodeReadable(reader(), as({ chunkSize }))),
-    readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
-      compatNode.toNodeReadable(reader(), as({ readableHighWaterMark })),
-    ),
-    closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
-      compatNode.toNodeReadable(reader(), as({ closeOnDestroy })),
-    ),
+    ...optionRows<compatNode.ToNodeOptions>({
+      options: throwing(notObject, (o) => compatNode.toNodeReadable(reader(), as(o))),
+      chunkSize: throwing(notSize, (chunkSize) => compatNode.toNodeReadable(reader(), as({ chunkSize }))),
+      readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
+        compatNode.toNodeReadable(reader(), as({ readableHighWaterMark })),
+      ),
+      closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
+        compatNode.toNodeReadable(reader(), as({ closeOnDestroy })),
+      ),
+      writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
+        compatNode.toNodeReadable(reader(), as({ writableHighWaterMark })),
+      ),
+    }),
   },
   toNodeWritable: {
     writer: throwing(notWriter, (w) => compatNode.toNodeWritable(as(w))),
-    options: throwing(notObject, (o) => compatNode.toNodeWritable(writer(), as(o))),
-    writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
-      compatNode.toNodeWritable(writer(), as({ writableHighWaterMark })),
-    ),
-    closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
-      compatNode.toNodeWritable(writer(), as({ closeOnDestroy })),
-    ),
+    ...optionRows<compatNode.ToNodeOptions>({
+      options: throwing(notObject, (o) => compatNode.toNodeWritable(writer(), as(o))),
+      writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
+        compatNode.toNodeWritable(writer(), as({ writableHighWaterMark })),
+      ),
+      closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
+        compatNode.toNodeWritable(writer(), as({ closeOnDestroy })),
+      ),
+      chunkSize: throwing(notSize, (chunkSize) => compatNode.toNodeWritable(writer(), as({ chunkSize }))),
+      readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
+        compatNode.toNodeWritable(writer(), as({ readableHighWaterMark })),
+      ),
+    }),
   },
   toNodeDuplex: {
     stream: throwing(notDuplex, (s) => compatNode.toNodeDuplex(as(s))),
-    options: throwing(notObject, (o) => compatNode.toNodeDuplex(duplexStream(), as(o))),
-    chunkSize: throwing(notSize, (chunkSize) => compatNode.toNodeDuplex(duplexStream(), as({ chunkSize }))),
-    readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
-      compatNode.toNodeDuplex(duplexStream(), as({ readableHighWaterMark })),
-    ),
-    writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
-      compatNode.toNodeDuplex(duplexStream(), as({ writableHighWaterMark })),
-    ),
-    closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
-      compatNode.toNodeDuplex(duplexStream(), as({ closeOnDestroy })),
-    ),
+    ...optionRows<compatNode.ToNodeOptions>({
+      options: throwing(notObject, (o) => compatNode.toNodeDuplex(duplexStream(), as(o))),
+      chunkSize: throwing(notSize, (chunkSize) => compatNode.toNodeDuplex(duplexStream(), as({ chunkSize }))),
+      readableHighWaterMark: throwing(notSize, (readableHighWaterMark) =>
+        compatNode.toNodeDuplex(duplexStream(), as({ readableHighWaterMark })),
+      ),
+      writableHighWaterMark: throwing(notSize, (writableHighWaterMark) =>
+        compatNode.toNodeDuplex(duplexStream(), as({ writableHighWaterMark })),
+      ),
+      closeOnDestroy: throwing(notBoolean, (closeOnDestroy) =>
+        compatNode.toNodeDuplex(duplexStream(), as({ closeOnDestroy })),
+      ),
+    }),
   },
 };
 

@@ -3,7 +3,7 @@
 // enumerated (each export, and each method of an exported class) and how one bad call is checked.
 // arguments-table.ts runs a table under vitest; a runtime without vitest (workerd) runs it with
 // `runTable` and reports the result.
-import { isIoError } from "@anyrt/core";
+import { isIoError, type OperationOptions } from "@anyrt/core";
 
 /** How the contract answers a bad argument: a synchronous throw, or a promise that rejects at once. */
 export type Answer = "throws" | "rejects";
@@ -14,6 +14,8 @@ export interface Row {
   readonly bad: readonly unknown[];
   /** Set by {@link optionRows} and {@link signalRows}: the row is one option of an options bag. */
   readonly option?: true;
+  /** Set by {@link optionRows} on the bag's own row (`options`): the bag's options are typed. */
+  readonly bag?: true;
   call(value: unknown): unknown;
 }
 
@@ -40,9 +42,22 @@ export type OptionRows<T> = { readonly [K in OptionsOf<T>]: Row };
 export function optionRows<T>(rows: OptionRows<T>): OptionRows<T> {
   const marked: Record<string, Row> = {};
   for (const [name, row] of Object.entries(rows) as [string, Row][]) {
-    marked[name] = name === "options" ? row : { ...row, option: true };
+    marked[name] = name === "options" ? { ...row, bag: true } : { ...row, option: true };
   }
   return marked as OptionRows<T>;
+}
+
+/**
+ * The rows of the options of `T` that a kit helper checks (such as `writeFileFlag`, which reads
+ * `append` and `createNew` of a `WriteFileOptions`): the bag's row and a row per option it
+ * checks, each naming a key of `T` (a key `T` does not have fails the type-check), marked as
+ * {@link optionRows} marks them. For helpers whose contract is a part of an options type; an
+ * entry point takes {@link optionRows}, which wants every key.
+ */
+export function optionSubset<T>(rows: { readonly options: Row } & { readonly [K in keyof T & string]?: Row }): {
+  readonly [K in OptionsOf<T>]?: Row;
+} {
+  return optionRows<T>(rows as OptionRows<T>);
 }
 
 /**
@@ -87,12 +102,12 @@ export const rejecting = (bad: readonly unknown[], call: (value: unknown) => unk
 /** A bad value passed where the types want a good one. */
 export const as = (value: unknown): never => value as never;
 
-/** The rows of an operation's `options` bag and its `signal` (the `OperationOptions` of core). */
-export function signalRows(answer: Answer, call: (options: unknown) => unknown): { options: Row; signal: Row } {
-  return {
+/** The rows of an operation's `options` bag and its `signal`: core's `OperationOptions`. */
+export function signalRows(answer: Answer, call: (options: unknown) => unknown): OptionRows<OperationOptions> {
+  return optionRows<OperationOptions>({
     options: { answer, bad: notObject, call },
-    signal: { answer, bad: notSignal, option: true, call: (signal: unknown) => call({ signal }) },
-  };
+    signal: { answer, bad: notSignal, call: (signal: unknown) => call({ signal }) },
+  });
 }
 
 function isClass(value: unknown): value is abstract new (...args: never[]) => unknown {
@@ -188,10 +203,22 @@ export function describeCounts(title: string, counts: TableCounts): string {
   return `${title}: ${counts.exports} exports, ${counts.methods} methods, ${counts.options} options (${counts.rows} arguments and options in all), ${counts.badCalls} bad calls`;
 }
 
+/**
+ * The members whose `options` row was written by hand rather than by {@link optionRows}: their
+ * options are not typed by the options type, so a new option could go without rows.
+ */
+export function untypedOptions(table: Readonly<Record<string, Rows>>): string[] {
+  return Object.entries(table)
+    .filter(([, entry]) => !("exempt" in entry) && "options" in entry && (entry.options as Row).bag !== true)
+    .map(([member]) => member);
+}
+
 /** What running a table found: members without rows, rows of no member, and each failed bad call. */
 export interface TableResult {
   readonly missing: readonly string[];
   readonly stale: readonly string[];
+  /** Members whose options bag has hand-written rows ({@link untypedOptions}). */
+  readonly untyped: readonly string[];
   readonly failures: readonly string[];
   readonly counts: TableCounts;
 }
@@ -222,6 +249,7 @@ export async function runTable(
   return {
     missing: members.filter((member) => !(member in table)),
     stale: Object.keys(table).filter((member) => !members.includes(member)),
+    untyped: untypedOptions(table),
     failures,
     counts: countTable(members, table),
   };
