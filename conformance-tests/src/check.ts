@@ -5,7 +5,16 @@
  * over the adapter kit's checks so the messages read the same.
  * @module
  */
-import { checkArray, checkBoolean, checkFunction, checkInteger, checkObject, checkText } from "@anyrt/core/adapter";
+import { capabilityRow, invalidInput } from "@anyrt/core";
+import {
+  checkArray,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkText,
+  describe,
+} from "@anyrt/core/adapter";
 
 /** Throws `InvalidInput` unless `target` is a conformance target: names, a `setup` and optional `teardown` and `selects`. */
 export function checkTarget(operation: string, target: unknown): void {
@@ -66,4 +75,28 @@ export function checkReport(operation: string, report: unknown): void {
 /** Throws `InvalidInput` unless `value` is absent or a boolean. */
 export function checkOptionalBoolean(operation: string, name: string, value: unknown): void {
   if (value !== undefined) checkBoolean(operation, name, value);
+}
+
+/** Throws `InvalidInput` unless `runtime` is an anyrt runtime (an object with `supports`). */
+export function checkRuntime(operation: string, runtime: unknown): void {
+  checkObject(operation, "runtime", runtime);
+  checkFunction(operation, "runtime.supports", (runtime as Record<string, unknown>).supports);
+}
+
+/** Throws `InvalidInput` unless `keep` is an array of capability ids of the table. */
+export function checkCapabilities(operation: string, keep: unknown): void {
+  checkArray(operation, "keep", keep);
+  for (const [index, id] of keep.entries()) {
+    if (typeof id !== "string" || capabilityRow(id as never) === undefined) {
+      throw invalidInput(`${operation}: keep[${index}] must be a capability id, got ${describe(id)}`);
+    }
+  }
+}
+
+/** Throws `InvalidInput` unless `address` is a host name and a port in 1..65535. */
+export function checkAddress(operation: string, name: string, address: unknown): void {
+  checkObject(operation, name, address);
+  const { hostname, port } = address as Record<string, unknown>;
+  checkText(operation, `${name}.hostname`, hostname);
+  checkInteger(operation, `${name}.port`, port, 1, 65535);
 }

@@ -55,6 +55,8 @@ export function shouldColor(
   stream: { readonly isTTY?: boolean | undefined },
   env: Readonly<Record<string, string | undefined>>,
 ): boolean {
+  checkObject("shouldColor", "stream", stream);
+  checkObject("shouldColor", "env", env);
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   if ((env.NO_COLOR ?? "") !== "") return false;
