@@ -86,7 +86,11 @@ export function memoryTarget(
  * keeping a capability of the same part that hands those objects out (`tcp.connect`): the
  * streams would still honour it, so the restricted runtime would fail its `Unsupported` cases.
  */
-export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], adapter = runtime?.adapter): Runtime {
+export function restrictRuntime(
+  runtime: Runtime,
+  keep: readonly Capability[],
+  adapter: string = runtime?.adapter,
+): Runtime {
   checkRuntime("restrictRuntime", runtime);
   checkCapabilities("restrictRuntime", keep);
   checkText("restrictRuntime", "adapter", adapter);
