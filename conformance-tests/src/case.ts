@@ -4,6 +4,7 @@
  * @module
  */
 import type { Capability, Duplex, FactValue, Runtime, TcpStream } from "@anyrt/core";
+import { checkText } from "@anyrt/core/adapter";
 import type { TlsPeers } from "./fixtures/tls-peers.ts";
 
 /**
@@ -215,6 +216,7 @@ export interface ConformanceCase {
 
 /** The area of a case: the part of its id before the first slash. */
 export function areaOf(id: string): string {
+  checkText("areaOf", "id", id);
   const slash = id.indexOf("/");
   return slash === -1 ? id : id.slice(0, slash);
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Capability, type FactValue, flattenCapabilities, flattenFacts, type Runtime } from "@anyrt/core";
+import { checkObject } from "@anyrt/core/adapter";
 import {
   type CaseContext,
   type CaseResult,
@@ -18,6 +19,7 @@ import {
   type RunResult,
   type TcpStreamPair,
 } from "./case.ts";
+import { checkCase, checkCases, checkRunOptions, checkRuntime, checkTarget } from "./check.ts";
 import { runtimeTlsPeers, sharedTestCertificates, type TlsPeers } from "./fixtures/tls-peers.ts";
 
 const defaultPrograms: ConformancePrograms = { shell: "/bin/sh", cat: "cat", perl: "perl" };
@@ -39,6 +41,8 @@ export interface RunOptions {
 
 /** Why `fixture` cannot run a case needing `requirement`, or `null` if it can. */
 export function missingRequirement(fixture: Fixture, requirement: Requirement): string | null {
+  checkObject("missingRequirement", "fixture", fixture);
+  checkRuntime("missingRequirement", fixture.runtime);
   const runtime = fixture.runtime;
   if (requirement.startsWith("!")) {
     const capability = requirement.slice(1) as Capability;
@@ -86,6 +90,7 @@ export async function closedPortOf(runtime: Runtime): Promise<number> {
 
 /** Opens a connected TCP pair on 127.0.0.1 through the runtime: `a` connected, `b` accepted. */
 export async function openTcpPair(runtime: Runtime): Promise<TcpStreamPair> {
+  checkRuntime("openTcpPair", runtime);
   const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
   try {
     const [a, b] = await Promise.all([
@@ -152,6 +157,9 @@ export async function runCase(
   testCase: ConformanceCase,
   options: RunOptions = {},
 ): Promise<CaseResult> {
+  checkTarget("runCase", target);
+  checkCase("runCase", "testCase", testCase);
+  checkRunOptions("runCase", options);
   const started = performance.now();
   const elapsed = () => Math.round((performance.now() - started) * 100) / 100;
   const timeoutMs = options.timeoutMs ?? 15_000;
@@ -273,6 +281,9 @@ export async function runSuite(
   cases: readonly ConformanceCase[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  checkTarget("runSuite", target);
+  checkCases("runSuite", cases);
+  checkRunOptions("runSuite", options);
   const results: CaseResult[] = [];
   let capabilities: Readonly<Record<string, boolean>> | undefined;
   let facts: Readonly<Record<string, FactValue>> | undefined;

@@ -19,7 +19,9 @@ import {
   type TcpStream,
   type TlsStream,
 } from "@anyrt/core";
+import { checkObject, checkSize, checkText } from "@anyrt/core/adapter";
 import type { ConformanceCase, ConformanceTarget, Fixture, TcpStreamPair } from "./case.ts";
+import { checkAddress, checkCapabilities, checkCase, checkRuntime, checkTarget } from "./check.ts";
 import { sharedTestCertificates } from "./fixtures/tls-peers.ts";
 
 /**
@@ -27,6 +29,7 @@ import { sharedTestCertificates } from "./fixtures/tls-peers.ts";
  * pair is made (a bridge around it, another transport under it).
  */
 export function usesStreamPair(testCase: ConformanceCase): boolean {
+  checkCase("usesStreamPair", "testCase", testCase);
   return testCase.requires.some((requirement) => requirement === "stream.pair" || requirement === "stream.halfClose");
 }
 
@@ -38,6 +41,10 @@ export function memoryTarget(
   host: { runtime: string; runtimeVersion: string },
   capacity = 64 * 1024,
 ): ConformanceTarget {
+  checkObject("memoryTarget", "host", host);
+  checkText("memoryTarget", "host.runtime", host.runtime);
+  checkText("memoryTarget", "host.runtimeVersion", host.runtimeVersion);
+  checkSize("memoryTarget", "capacity", capacity, capacity);
   return {
     runtime: host.runtime,
     runtimeVersion: host.runtimeVersion,
@@ -79,7 +86,14 @@ export function memoryTarget(
  * keeping a capability of the same part that hands those objects out (`tcp.connect`): the
  * streams would still honour it, so the restricted runtime would fail its `Unsupported` cases.
  */
-export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], adapter = runtime.adapter): Runtime {
+export function restrictRuntime(
+  runtime: Runtime,
+  keep: readonly Capability[],
+  adapter: string = runtime?.adapter,
+): Runtime {
+  checkRuntime("restrictRuntime", runtime);
+  checkCapabilities("restrictRuntime", keep);
+  checkText("restrictRuntime", "adapter", adapter);
   const kept = (capability: Capability) => keep.includes(capability) && runtime.supports(capability);
   const capabilities: Record<string, Record<string, boolean>> = {};
   for (const row of capabilityRows) {
@@ -124,6 +138,8 @@ export function restrictRuntime(runtime: Runtime, keep: readonly Capability[], a
  * `capabilities/*` cases check that calling one fails with `Unsupported`.
  */
 export function limitedTarget(target: ConformanceTarget, keep: readonly Capability[]): ConformanceTarget {
+  checkTarget("limitedTarget", target);
+  checkCapabilities("limitedTarget", keep);
   const adapter = `${target.adapter}:limited`;
   return {
     runtime: target.runtime,
@@ -149,6 +165,7 @@ export async function openTlsPair(runtime: Runtime): Promise<{
   /** The accepted end. */
   readonly b: TlsStream;
 }> {
+  checkRuntime("openTlsPair", runtime);
   const certificates = await sharedTestCertificates();
   const listener = await runtime.tls.listen({ hostname: "127.0.0.1", port: 0, ...certificates.server });
   try {
@@ -173,6 +190,7 @@ export async function openTlsPair(runtime: Runtime): Promise<{
  * TLS pair (no `tls.connect` and `tls.listen`), every such case is reported unsupported.
  */
 export function tlsPairTarget(target: ConformanceTarget): ConformanceTarget {
+  checkTarget("tlsPairTarget", target);
   const adapter = `${target.adapter}:tls`;
   return {
     runtime: target.runtime,
@@ -270,6 +288,8 @@ async function connectWithToken(runtime: Runtime, relay: RendezvousAddress, toke
  * ```
  */
 export async function openRendezvousPair(runtime: Runtime, relay: RendezvousAddress): Promise<TcpStreamPair> {
+  checkRuntime("openRendezvousPair", runtime);
+  checkAddress("openRendezvousPair", "relay", relay);
   const token = rendezvousToken();
   const a = await connectWithToken(runtime, relay, token);
   try {
@@ -288,6 +308,8 @@ export function withDnsServer(
   target: ConformanceTarget,
   server: { readonly hostname: string; readonly port: number },
 ): ConformanceTarget {
+  checkTarget("withDnsServer", target);
+  checkAddress("withDnsServer", "server", server);
   return {
     ...target,
     setup: async () => ({ ...(await target.setup()), dnsServer: server }),
@@ -311,6 +333,7 @@ interface UnixFixture extends Fixture {
  * `fs` (for the directory), the pair cases are reported unsupported, never run over TCP.
  */
 export function unixPairTargets(base: ConformanceTarget): ConformanceTarget[] {
+  checkTarget("unixPairTargets", base);
   const adapter = `${base.adapter}:unix`;
   return [
     {

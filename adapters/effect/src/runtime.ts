@@ -78,15 +78,19 @@ export interface EffectRuntimeOptions {
   readonly version?: string | undefined;
 }
 
+/** Throws `InvalidInput` unless the option `name` is an object whose `fields` are objects. */
+function checkPart(operation: string, name: string, part: unknown, fields: readonly string[]): void {
+  checkObject(operation, name, part);
+  for (const field of fields) checkObject(operation, `${name}.${field}`, (part as Record<string, unknown>)[field]);
+}
+
 /** Throws `InvalidInput` for options that are not {@link EffectRuntimeOptions}, before anything is made. */
 function checkRuntimeOptions(operation: string, options: EffectRuntimeOptions): void {
   checkOptions(operation, options);
-  if (options.tcp !== undefined) {
-    checkObject(operation, "tcp", options.tcp);
-    checkObject(operation, "tcp.tcp", options.tcp.tcp);
-    checkObject(operation, "tcp.capabilities", options.tcp.capabilities);
-    checkObject(operation, "tcp.facts", options.tcp.facts);
-  }
+  if (options.tcp !== undefined) checkPart(operation, "tcp", options.tcp, ["tcp", "capabilities", "facts"]);
+  if (options.udp !== undefined) checkPart(operation, "udp", options.udp, ["udp", "capabilities"]);
+  if (options.unix !== undefined) checkPart(operation, "unix", options.unix, ["unix", "facts"]);
+  if (options.tls !== undefined) checkPart(operation, "tls", options.tls, ["tls", "capabilities"]);
   if (options.id !== undefined) checkText(operation, "id", options.id);
   if (options.version !== undefined) checkText(operation, "version", options.version);
 }

@@ -2,7 +2,7 @@
 // constructors, bridges) and every method of their classes has rows (each bad value must be
 // InvalidInput at once, before any Effect runs), or says why no value is bad. A runtime whose
 // parts fail the row when used shows that nothing was connected, listened on or spawned.
-import type { Runtime } from "@anyrt/core";
+import type { Runtime, SpawnOptions, TcpListenOptions } from "@anyrt/core";
 import { simplex } from "@anyrt/core";
 import * as effect from "@anyrt/effect";
 import * as effectNode from "@anyrt/effect/node";
@@ -19,6 +19,7 @@ import {
   notSize,
   notText,
   notWriter,
+  optionRows,
   type Rows,
   rejecting,
   throwing,
@@ -77,43 +78,47 @@ const effectRows: { readonly [K in keyof typeof effect]: Rows } = {
   },
   createEffectRuntime: {
     context: throwing(notContext, (c) => effect.createEffectRuntime(as(c))),
-    options: throwing(notObject, (o) => effect.createEffectRuntime(context, as(o))),
-    tcp: throwing([null, 1, {}, { tcp: {} }], (tcp) => effect.createEffectRuntime(context, as({ tcp }))),
-    version: throwing(notLabel, (version) => effect.createEffectRuntime(context, as({ version }))),
+    ...runtimeOptionRows((o) => effect.createEffectRuntime(context, as(o))),
   },
-  makeEffectRuntime: {
-    options: throwing(notObject, (o) => effect.makeEffectRuntime(as(o))),
-    tcp: throwing([null, 1, {}], (tcp) => effect.makeEffectRuntime(as({ tcp }))),
-    version: throwing(notLabel, (version) => effect.makeEffectRuntime(as({ version }))),
-  },
+  makeEffectRuntime: runtimeOptionRows((o) => effect.makeEffectRuntime(as(o))),
   fromStream: {
     stream: throwing(notEffect, (s) => effect.fromStream(as(s))),
-    options: throwing(notObject, (o) => effect.fromStream(Stream.empty, as(o))),
-    context: throwing([null, 1, {}], (c) => effect.fromStream(Stream.empty, as({ context: c }))),
-    label: throwing(notLabel, (label) => effect.fromStream(Stream.empty, as({ label }))),
+    ...optionRows<effect.BridgeOptions>({
+      options: throwing(notObject, (o) => effect.fromStream(Stream.empty, as(o))),
+      context: throwing([null, 1, {}], (c) => effect.fromStream(Stream.empty, as({ context: c }))),
+      label: throwing(notLabel, (label) => effect.fromStream(Stream.empty, as({ label }))),
+    }),
   },
   fromSink: {
     sink: throwing(notEffect, (s) => effect.fromSink(as(s))),
-    options: throwing(notObject, (o) => effect.fromSink(Sink.drain, as(o))),
-    context: throwing([null, 1, {}], (c) => effect.fromSink(Sink.drain, as({ context: c }))),
-    label: throwing(notLabel, (label) => effect.fromSink(Sink.drain, as({ label }))),
-    capacity: throwing(notSize, (capacity) => effect.fromSink(Sink.drain, as({ capacity }))),
+    ...optionRows<effect.SinkOptions>({
+      options: throwing(notObject, (o) => effect.fromSink(Sink.drain, as(o))),
+      context: throwing([null, 1, {}], (c) => effect.fromSink(Sink.drain, as({ context: c }))),
+      label: throwing(notLabel, (label) => effect.fromSink(Sink.drain, as({ label }))),
+      capacity: throwing(notSize, (capacity) => effect.fromSink(Sink.drain, as({ capacity }))),
+    }),
   },
   toStream: {
     reader: throwing(notReader, (r) => effect.toStream(as(r))),
-    options: throwing(notObject, (o) => effect.toStream(reader(), as(o))),
-    chunkSize: throwing(notSize, (chunkSize) => effect.toStream(reader(), as({ chunkSize }))),
+    ...optionRows<effect.ToStreamOptions>({
+      options: throwing(notObject, (o) => effect.toStream(reader(), as(o))),
+      chunkSize: throwing(notSize, (chunkSize) => effect.toStream(reader(), as({ chunkSize }))),
+    }),
   },
   toSink: {
     writer: throwing(notWriter, (w) => effect.toSink(as(w))),
-    options: throwing(notObject, (o) => effect.toSink(writer(), as(o))),
-    shutdown: throwing(notBoolean, (shutdown) => effect.toSink(writer(), as({ shutdown }))),
+    ...optionRows<effect.ToSinkOptions>({
+      options: throwing(notObject, (o) => effect.toSink(writer(), as(o))),
+      shutdown: throwing(notBoolean, (shutdown) => effect.toSink(writer(), as({ shutdown }))),
+    }),
   },
   FiberTask: {
     run: throwing(notFunction, (r) => new effect.FiberTask(as(r), async () => {}, undefined)),
     task: throwing([undefined, 1, "t", {}], (t) => new effect.FiberTask(run, as(t), undefined)),
-    options: throwing(notObject, (o) => new effect.FiberTask(run, async () => {}, as(o))),
-    signal: throwing(notSignalOption, (signal) => new effect.FiberTask(run, async () => {}, as({ signal }))),
+    ...optionRows<SpawnOptions>({
+      options: throwing(notObject, (o) => new effect.FiberTask(run, async () => {}, as(o))),
+      signal: throwing(notSignalOption, (signal) => new effect.FiberTask(run, async () => {}, as({ signal }))),
+    }),
   },
   makeChildProcessSpawner: { runtime: throwing(notRuntime, (r) => effect.makeChildProcessSpawner(as(r))) },
   layerChildProcessSpawner: { runtime: throwing(notRuntime, (r) => effect.layerChildProcessSpawner(as(r))) },
@@ -130,24 +135,48 @@ const effectRows: { readonly [K in keyof typeof effect]: Rows } = {
   layerSocketServer: serverRows((r, o) => effect.layerSocketServer(r, o)),
 };
 
+/** The rows of `createEffectRuntime`'s and `makeEffectRuntime`'s options, given the call with them. */
+function runtimeOptionRows(create: (options: unknown) => unknown) {
+  const notPart = (field: string) => [null, 1, {}, { [field]: {} }];
+  return optionRows<effect.EffectRuntimeOptions>({
+    options: throwing(notObject, create),
+    tcp: throwing(notPart("tcp"), (tcp) => create({ tcp })),
+    udp: throwing(notPart("udp"), (udp) => create({ udp })),
+    unix: throwing(notPart("unix"), (unix) => create({ unix })),
+    tls: throwing(notPart("tls"), (tls) => create({ tls })),
+    id: throwing(notLabel, (id) => create({ id })),
+    version: throwing(notLabel, (version) => create({ version })),
+  });
+}
+
 function socketRows(make: (runtime: never, options: never) => unknown) {
   return {
     runtime: throwing(notRuntime, (r) => make(as(r), as({ port: 80 }))),
-    options: throwing([undefined, ...notObject], (o) => make(as(runtime), as(o))),
-    hostname: throwing(["", 1, null], (hostname) => make(as(runtime), as({ hostname, port: 80 }))),
-    port: throwing([0, -1, 65536, 1.5, "80", null, undefined], (port) => make(as(runtime), as({ port }))),
-    noDelay: throwing(notBoolean, (noDelay) => make(as(runtime), as({ port: 80, noDelay }))),
-    chunkSize: throwing(notSize, (chunkSize) => make(as(runtime), as({ port: 80, chunkSize }))),
+    ...optionRows<effect.SocketOptions>({
+      options: throwing([undefined, ...notObject], (o) => make(as(runtime), as(o))),
+      hostname: throwing(["", 1, null], (hostname) => make(as(runtime), as({ hostname, port: 80 }))),
+      port: throwing([0, -1, 65536, 1.5, "80", null, undefined], (port) => make(as(runtime), as({ port }))),
+      noDelay: throwing(notBoolean, (noDelay) => make(as(runtime), as({ port: 80, noDelay }))),
+      chunkSize: throwing(notSize, (chunkSize) => make(as(runtime), as({ port: 80, chunkSize }))),
+      timeoutMs: throwing([0, -1, 1.5, Number.NaN, "1", null], (timeoutMs) =>
+        make(as(runtime), as({ port: 80, timeoutMs })),
+      ),
+      happyEyeballs: throwing(["yes", 1, null, { attemptDelayMs: -1 }], (happyEyeballs) =>
+        make(as(runtime), as({ port: 80, happyEyeballs })),
+      ),
+    }),
   };
 }
 
 function serverRows(make: (runtime: never, options: never) => unknown) {
   return {
     runtime: throwing(notRuntime, (r) => make(as(r), as({ port: 0 }))),
-    options: throwing([undefined, ...notObject], (o) => make(as(runtime), as(o))),
-    hostname: throwing(["", 1, null], (hostname) => make(as(runtime), as({ hostname, port: 0 }))),
-    port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) => make(as(runtime), as({ port }))),
-    backlog: throwing([-1, 1.5, "1", null], (backlog) => make(as(runtime), as({ port: 0, backlog }))),
+    ...optionRows<TcpListenOptions>({
+      options: throwing([undefined, ...notObject], (o) => make(as(runtime), as(o))),
+      hostname: throwing(["", 1, null], (hostname) => make(as(runtime), as({ hostname, port: 0 }))),
+      port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) => make(as(runtime), as({ port }))),
+      backlog: throwing([-1, 1.5, "1", null], (backlog) => make(as(runtime), as({ port: 0, backlog }))),
+    }),
   };
 }
 

@@ -3,6 +3,7 @@
 // runtime factory, the blocking pool and the error mapping. Each bad value must be InvalidInput at
 // once and touch nothing (see packages/core/test/arguments-parts.ts); the runtime's own methods are
 // the suite's `arguments/*`.
+import type { BlockingPoolOptions } from "@anyrt/core/adapter";
 import * as node from "@anyrt/node";
 import {
   dnsRows,
@@ -16,7 +17,15 @@ import {
   udpRows,
   unixRows,
 } from "../../../packages/core/test/arguments-parts.ts";
-import { as, describeTable, notObject, type Rows, throwing } from "../../../packages/core/test/arguments-table.ts";
+import {
+  as,
+  describeTable,
+  notObject,
+  notScheduler,
+  optionRows,
+  type Rows,
+  throwing,
+} from "../../../packages/core/test/arguments-table.ts";
 
 const parts = ["nodeFs", "nodeTcp", "nodeTls", "nodeProcesses", "nodeUdp", "nodeUnix", "nodeDns"];
 
@@ -39,13 +48,14 @@ const table: Readonly<Record<string, Rows>> = {
   ...unixRows("nodeUnix", node.nodeUnix),
   ...dnsRows("nodeDns", node.nodeDns),
   createNodeRuntime: runtimeOptionRows((o) => node.createNodeRuntime(o)),
-  createNodeBlockingPool: {
+  createNodeBlockingPool: optionRows<BlockingPoolOptions>({
     options: throwing(notObject, (o) => node.createNodeBlockingPool(as(o))),
     size: throwing([0, -1, 1.5, "1", null], (size) => node.createNodeBlockingPool(as({ size }))),
     idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) =>
       node.createNodeBlockingPool(as({ idleTimeoutMs })),
     ),
-  },
+    scheduler: throwing(notScheduler, (scheduler) => node.createNodeBlockingPool(as({ scheduler }))),
+  }),
   nodeWorkerFactory: {
     events: throwing([undefined, null, 1, {}], (events) => node.nodeWorkerFactory(as(events))),
   },

@@ -13,7 +13,13 @@ import {
   type Tcp,
   type Tls,
 } from "@anyrt/core";
-import { type BlockingRuntimeOptions, blockingPools, checkObject, createWebWorkerPool } from "@anyrt/core/adapter";
+import {
+  type BlockingRuntimeOptions,
+  blockingPools,
+  checkBlockingPoolOptions,
+  checkObject,
+  createWebWorkerPool,
+} from "@anyrt/core/adapter";
 import { webScheduler } from "./scheduler.ts";
 import type { RelayTlsFeatures } from "./websocket/protocol.ts";
 
@@ -130,6 +136,10 @@ const blockingPool = blockingPools((options) => createWebWorkerPool(options));
 /** Builds the runtime from its parts; the public constructors live in `index.ts`. */
 export function webRuntimeFrom(parts: WebRuntimeParts, options: WebRuntimeOptions = {}): Runtime {
   const capabilities = webCapabilities(parts);
+  // Without workers no pool is made; a bad `blocking` is refused all the same, as where there are.
+  if (!capabilities.blocking.available && options.blocking !== undefined) {
+    checkBlockingPoolOptions("blocking", options.blocking, false);
+  }
   return defineRuntime({
     id: browserId(),
     version: browserVersion(),

@@ -84,7 +84,8 @@ export interface WorkerdRuntimeOptions {
 /**
  * Creates the anyrt {@link Runtime} for workerd. Call it inside a request handler or at module
  * scope; sockets may only be opened while a request is being handled. A `version` that is not a
- * non-empty string fails with `InvalidInput`.
+ * non-empty string, `trustedCertificates` that are not an array of PEM certificates and
+ * `systemCertificates` that is not a boolean (`null` included) fail with `InvalidInput`.
  *
  * @example
  * ```ts
@@ -98,12 +99,13 @@ export function createWorkerdRuntime(options: WorkerdRuntimeOptions = {}): Runti
   checkObject("createWorkerdRuntime", "options", options);
   const version = options.version === undefined ? "unknown" : options.version;
   checkText("createWorkerdRuntime", "version", version);
-  const trustedCertificates = options.trustedCertificates ?? [];
+  // `=== undefined`, not `??`: null is a bad value, not the default.
+  const trustedCertificates = options.trustedCertificates === undefined ? [] : options.trustedCertificates;
   checkArray("createWorkerdRuntime", "trustedCertificates", trustedCertificates);
   trustedCertificates.forEach((pem, i) => {
     checkCertificatePem("createWorkerdRuntime", `trustedCertificates[${i}]`, pem);
   });
-  const systemCertificates = options.systemCertificates ?? true;
+  const systemCertificates = options.systemCertificates === undefined ? true : options.systemCertificates;
   checkBoolean("createWorkerdRuntime", "systemCertificates", systemCertificates);
   // One pool per runtime: its connections' staging rings come from it.
   const pool = new BufferPool();

@@ -9,6 +9,7 @@
 import { capabilityRow, capabilityRows, factRows, partNames } from "@anyrt/core";
 import { areaOf, type CaseResult, type RunResult } from "../case.ts";
 import { cases as suiteCases } from "../cases/index.ts";
+import { checkReport } from "../check.ts";
 import {
   areasOf,
   type ConformanceReport,
@@ -41,6 +42,7 @@ import {
  * ```
  */
 export function renderHtml(report: ConformanceReport): string {
+  checkReport("renderHtml", report);
   const all = countReport(report);
   const groups = groupRuns(report);
   const title = `anyrt conformance: ${all.passed} passed, ${all.failed} failed, ${all.unsupported} unsupported`;

@@ -5,6 +5,7 @@
  * @module
  */
 import { areaOf, type CaseResult, type RunResult } from "../case.ts";
+import { checkReport } from "../check.ts";
 import { type ConformanceReport, countReport, countStatuses } from "./report.ts";
 
 /**
@@ -27,6 +28,7 @@ import { type ConformanceReport, countReport, countStatuses } from "./report.ts"
  * ```
  */
 export function renderJunit(report: ConformanceReport): string {
+  checkReport("renderJunit", report);
   const timestamp = junitTimestamp(report.generatedAt);
   const environment = Object.entries(report.environment ?? {}).map(([name, value]) => [name, String(value)] as const);
   const suites: string[] = [];

@@ -5,7 +5,9 @@
  * Every line fits the width asked for (120 columns by default); the HTML report has the full matrix.
  * @module
  */
+import { checkInteger, checkObject } from "@anyrt/core/adapter";
 import type { RunResult } from "../case.ts";
+import { checkOptionalBoolean, checkReport } from "../check.ts";
 import {
   areasOf,
   type ConformanceReport,
@@ -53,6 +55,8 @@ export function shouldColor(
   stream: { readonly isTTY?: boolean | undefined },
   env: Readonly<Record<string, string | undefined>>,
 ): boolean {
+  checkObject("shouldColor", "stream", stream);
+  checkObject("shouldColor", "env", env);
   const force = env.FORCE_COLOR;
   if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
   if ((env.NO_COLOR ?? "") !== "") return false;
@@ -95,6 +99,14 @@ interface Row {
  * ```
  */
 export function renderMatrix(report: ConformanceReport, options: MatrixOptions = {}): string {
+  checkReport("renderMatrix", report);
+  checkObject("renderMatrix", "options", options);
+  checkOptionalBoolean("renderMatrix", "color", options.color);
+  checkOptionalBoolean("renderMatrix", "fold", options.fold);
+  if (options.width !== undefined) checkInteger("renderMatrix", "width", options.width, 1, 100_000);
+  if (options.maxFailuresPerRun !== undefined) {
+    checkInteger("renderMatrix", "maxFailuresPerRun", options.maxFailuresPerRun, 0);
+  }
   const color = options.color ?? false;
   const width = Math.max(40, Math.floor(options.width ?? 120));
   const paint = (code: string, text: string) => (color && text.trim() !== "" ? `${code}${text}${ansi.reset}` : text);

@@ -3,7 +3,9 @@
  * TypeScript with no runtime imports, so any runtime's driver can render a report.
  * @module
  */
+import { checkArray, checkInteger, checkObject, checkText } from "@anyrt/core/adapter";
 import { areaOf, type CaseResult, type RunResult } from "../case.ts";
+import { checkReport } from "../check.ts";
 
 /** A runtime the main job could not run, with the command that installs it. */
 export interface UnavailableRuntime {
@@ -78,6 +80,8 @@ export interface StatusCounts {
 
 /** Counts `cases` by status. */
 export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
+  checkArray("countStatuses", "cases", cases);
+  for (const [index, result] of cases.entries()) checkObject("countStatuses", `cases[${index}]`, result);
   let passed = 0;
   let failed = 0;
   let unsupported = 0;
@@ -91,11 +95,13 @@ export function countStatuses(cases: readonly CaseResult[]): StatusCounts {
 
 /** Counts over every run of `report`. */
 export function countReport(report: ConformanceReport): StatusCounts {
+  checkReport("countReport", report);
   return countStatuses(report.runs.flatMap((run) => run.cases));
 }
 
 /** Every area in `report`, in the order cases first name them. */
 export function areasOf(report: ConformanceReport): string[] {
+  checkReport("areasOf", report);
   const areas = new Set<string>();
   for (const run of report.runs) for (const result of run.cases) areas.add(areaOf(result.id));
   return [...areas];
@@ -117,6 +123,10 @@ export function runLabel(run: RunResult): { runtime: string; adapter: string } {
  * cases only, so an unsupported case is never counted as passed.
  */
 export function formatCell(counts: StatusCounts): string {
+  checkObject("formatCell", "counts", counts);
+  for (const name of ["passed", "failed", "unsupported", "total"] as const) {
+    checkInteger("formatCell", `counts.${name}`, counts[name], 0);
+  }
   if (counts.total === 0) return "—";
   const supported = counts.passed + counts.failed;
   const parts: string[] = [];
@@ -132,6 +142,8 @@ export function formatCell(counts: StatusCounts): string {
  * `@anyrt/compat:web-streams`). Renderings fold these under their runtime.
  */
 export function isVariant(run: RunResult): boolean {
+  checkObject("isVariant", "run", run);
+  checkText("isVariant", "run.adapter", run.adapter);
   return run.adapter.includes(":");
 }
 
@@ -154,6 +166,7 @@ export interface RuntimeGroup {
  * each group's adapter runs before its bridge and variant runs.
  */
 export function groupRuns(report: ConformanceReport): RuntimeGroup[] {
+  checkReport("groupRuns", report);
   const groups = new Map<string, { runtime: string; runtimeVersion: string; runs: RunResult[] }>();
   for (const run of report.runs) {
     const label = runLabel(run).runtime;
@@ -190,6 +203,8 @@ const areaShortNames: Readonly<Record<string, string>> = {
  * two areas would share a heading.
  */
 export function shortAreaNames(areas: readonly string[]): Map<string, string> {
+  checkArray("shortAreaNames", "areas", areas);
+  for (const [index, area] of areas.entries()) checkText("shortAreaNames", `areas[${index}]`, area);
   const names = new Map<string, string>();
   const taken = new Set<string>();
   for (const area of areas) {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Runtime, TcpListener } from "@anyrt/core";
+import { checkInteger } from "@anyrt/core/adapter";
 import { ok } from "../assert.ts";
 import type { CaseContext, Requirement } from "../case.ts";
 import { delay, readExactly } from "../cases/util.ts";
@@ -26,6 +27,8 @@ const WARM_UP_BATCHES = 4;
  * exceeds it by half a buffer per cycle, which the control proves.
  */
 export function leakTolerance(cycles: number, unit: number): number {
+  checkInteger("leakTolerance", "cycles", cycles, 0);
+  checkInteger("leakTolerance", "unit", unit, 0);
   return SLACK + (cycles * unit) / 2;
 }
 

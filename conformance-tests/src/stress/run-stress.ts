@@ -4,8 +4,10 @@
  * checked first, and each case's figures attached to its result.
  * @module
  */
-import { type FactValue, flattenCapabilities, flattenFacts } from "@anyrt/core";
+import { type FactValue, flattenCapabilities, flattenFacts, invalidInput } from "@anyrt/core";
+import { checkFunction, checkInteger, checkObject } from "@anyrt/core/adapter";
 import type { ConformanceTarget } from "../case.ts";
+import { checkCases, checkTarget, checkTimeout } from "../check.ts";
 import { runCase } from "../runner.ts";
 import {
   bashPeer,
@@ -20,6 +22,26 @@ import {
   type StressSize,
   stressScales,
 } from "./stress-case.ts";
+
+/** Throws `InvalidInput` unless `target` is a conformance target and `options` are {@link StressOptions}. */
+function checkStressOptions(target: unknown, options: unknown): void {
+  checkTarget("runStress", target);
+  checkObject("runStress", "options", options);
+  const { cases, size, scale, seed, memory, echo, peer, timeoutMs, onResult } = options as Record<string, unknown>;
+  checkCases("runStress", cases);
+  if (size !== undefined && size !== "small" && size !== "full") {
+    throw invalidInput(
+      `runStress: size must be "small" or "full", got ${typeof size === "string" ? JSON.stringify(size) : String(size)}`,
+    );
+  }
+  if (scale !== undefined) checkObject("runStress", "scale", scale);
+  if (seed !== undefined) checkInteger("runStress", "seed", seed, 0);
+  if (memory !== undefined) checkObject("runStress", "memory", memory);
+  if (echo !== undefined) checkObject("runStress", "echo", echo);
+  if (peer !== undefined) checkObject("runStress", "peer", peer);
+  checkTimeout("runStress", "timeoutMs", timeoutMs);
+  if (onResult !== undefined) checkFunction("runStress", "onResult", onResult);
+}
 
 /** Options of {@link runStress}. */
 export interface StressOptions {
@@ -69,6 +91,7 @@ function missingNeed(need: StressNeed, options: StressOptions): string | null {
  * missing is `unsupported`, never passed. Never throws for a failing case.
  */
 export async function runStress(target: ConformanceTarget, options: StressOptions): Promise<StressRunResult> {
+  checkStressOptions(target, options);
   const size = options.size ?? "small";
   const scale: StressScale = { ...stressScales[size], ...options.scale };
   const seed = options.seed ?? randomSeed();

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AsyncRead, AsyncWrite, OperationOptions } from "@anyrt/core";
+import { checkFunction, checkInteger, checkObject } from "@anyrt/core/adapter";
 import { AssertionError } from "../assert.ts";
 import { delay } from "../cases/util.ts";
 import type { MemoryProbe } from "./stress-case.ts";
@@ -117,6 +118,9 @@ export async function forEachLimited(
   limit: number,
   work: (index: number) => Promise<void>,
 ): Promise<void> {
+  checkInteger("forEachLimited", "count", count, 0);
+  checkInteger("forEachLimited", "limit", limit, 1);
+  checkFunction("forEachLimited", "work", work);
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
@@ -135,6 +139,8 @@ export async function forEachLimited(
 
 /** Rejects with `what` when `promise` has not settled within `ms`: a hang guard, not a timing. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  checkFunction("within", "promise.then", (promise as { then?: unknown } | null)?.then);
+  checkInteger("within", "ms", ms, 0, 2 ** 31 - 1);
   let timer: ReturnType<typeof setTimeout> | undefined;
   // A promise given up on may still reject later: that is not an unhandled rejection.
   promise.catch(() => undefined);
@@ -150,6 +156,9 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 
 /** The probe's reading after three rounds of a macrotask and a full collection. */
 export async function settledMemory(probe: MemoryProbe): Promise<number> {
+  checkObject("settledMemory", "probe", probe);
+  checkFunction("settledMemory", "probe.collect", probe.collect);
+  checkFunction("settledMemory", "probe.used", probe.used);
   for (let i = 0; i < 3; i++) {
     await delay(0);
     await probe.collect();

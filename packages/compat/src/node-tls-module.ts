@@ -7,9 +7,9 @@
  * @module
  */
 import { IoError } from "@anyrt/core";
-import { checkCallback, checkObject, checkText, describe } from "@anyrt/core/adapter";
+import { checkCallback, checkObject, checkText, checkTlsClientOptions, describe } from "@anyrt/core/adapter";
 import { NodeSocket } from "./node-socket.ts";
-import type { NodeTlsOptions } from "./node-tls.ts";
+import { type NodeTlsOptions, tlsOptionsOf } from "./node-tls.ts";
 
 /** What {@link createSecureContext} returns: the options it was given, kept for {@link connect}. */
 export interface SecureContext {
@@ -22,11 +22,14 @@ const contexts = new WeakSet<SecureContext>();
 
 /**
  * Keeps `options` (`ca`, `cert`, `key`) for a later {@link connect}, as `tls.createSecureContext`
- * would build an OpenSSL context from them. Nothing is parsed here: the runtime's TLS checks them
- * at the handshake. Bad values fail there, or at once with `InvalidInput` when not an object.
+ * would build an OpenSSL context from them. They are checked as `startTls` checks them (a value
+ * of the wrong type, a `ca` that is not PEM: `InvalidInput` at once); the runtime's TLS parses the
+ * certificates at the handshake.
  */
 export function createSecureContext(options: NodeTlsOptions = {}): SecureContext {
-  checkObject("tls.createSecureContext", "options", options);
+  const operation = "tls.createSecureContext";
+  checkObject(operation, "options", options);
+  checkTlsClientOptions(operation, tlsOptionsOf(operation, options));
   const secureContext: SecureContext = Object.freeze({ context: { ...options } });
   contexts.add(secureContext);
   return secureContext;
@@ -57,6 +60,8 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
   checkObject("tls.connect", "options", options);
   checkCallback("tls.connect", "secureConnectListener", secureConnectListener);
   const { socket, secureContext, ...rest } = options;
+  checkObject("tls.connect", "socket", socket);
+  if (secureContext !== undefined) checkObject("tls.connect", "secureContext", secureContext);
   if (!(socket instanceof NodeSocket)) {
     throw new IoError(
       "Unsupported",

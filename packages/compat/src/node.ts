@@ -71,6 +71,8 @@ export function toNodeReadable(reader: AsyncRead, options: ToNodeOptions = {}): 
   checkReader(operation, "reader", reader);
   const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
   const highWaterMark = checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE);
+  // The writable side's option has no use here, but a bad value in the shared options is refused as everywhere.
+  checkSize(operation, "writableHighWaterMark", options.writableHighWaterMark, DEFAULT_SIZE);
   const pump = readPump(reader, chunkSize);
   const close = closerOf(reader, options.closeOnDestroy);
   return new Readable({
@@ -110,6 +112,9 @@ export function toNodeWritable(writer: AsyncWrite, options: ToNodeOptions = {}):
   checkBridgeOptions(operation, options, ["closeOnDestroy"]);
   checkWriter(operation, "writer", writer);
   const highWaterMark = checkSize(operation, "writableHighWaterMark", options.writableHighWaterMark, DEFAULT_SIZE);
+  // The readable side's options have no use here, but bad values in the shared options are refused as everywhere.
+  checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_SIZE);
+  checkSize(operation, "readableHighWaterMark", options.readableHighWaterMark, DEFAULT_SIZE);
   const aborter = new AbortController();
   const close = closerOf(writer, options.closeOnDestroy);
   return new Writable({

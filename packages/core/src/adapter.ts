@@ -30,6 +30,7 @@ export {
   type BlockingPoolOptions,
   type BlockingRuntimeOptions,
   blockingPools,
+  checkBlockingPoolOptions,
   type WorkerEvents,
   type WorkerFactory,
   type WorkerPort,

@@ -252,9 +252,11 @@ export function checkIpLiteral(operation: string, name: string, hostname: unknow
 /**
  * Checks a datagram's destination and returns it as a `SocketAddress` with the canonical host:
  * `InvalidInput` unless it is an object with an IP literal of the socket's `family` and a port in
- * 1..65535.
+ * 1..65535, and unless `family` itself is 4 or 6 (an adapter passing its socket's family wrong
+ * learns it here, not from a datagram refused for an "IPv5" mismatch).
  */
 export function checkUdpAddress(operation: string, address: unknown, family: 4 | 6): SocketAddress {
+  if (family !== 4 && family !== 6) badFamily(operation, family);
   checkObject(operation, "address", address);
   const { hostname, port } = address as UdpAddress;
   const parsed = checkIpLiteral(operation, "address.hostname", hostname);
@@ -269,17 +271,23 @@ export function checkUdpAddress(operation: string, address: unknown, family: 4 |
 
 /**
  * Checks a datagram's payload for a destination of `family`: `InvalidInput` unless it is a
- * `Uint8Array` of at most 65507 bytes (IPv4) or 65527 (IPv6).
+ * `Uint8Array` of at most 65507 bytes (IPv4) or 65527 (IPv6), and unless `family` is 4 or 6.
+ * Called on every send: the family costs no test beyond the two comparisons that pick the limit.
  */
 export function checkDatagram(operation: string, bytes: unknown, family: 4 | 6): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array))
     throw invalidInput(`${operation}: bytes must be a Uint8Array, got ${describe(bytes)}`);
-  const max = family === 4 ? MAX_DATAGRAM_IPV4 : MAX_DATAGRAM_IPV6;
+  const max = family === 4 ? MAX_DATAGRAM_IPV4 : family === 6 ? MAX_DATAGRAM_IPV6 : badFamily(operation, family);
   if (bytes.length > max) {
     throw invalidInput(
       `${operation}: a datagram to an IPv${family} address must be at most ${max} bytes, got ${bytes.length}`,
     );
   }
+}
+
+/** The `InvalidInput` of a kit check given an address family that is neither 4 nor 6. */
+function badFamily(operation: string, family: unknown): never {
+  throw invalidInput(`${operation}: family must be 4 or 6, got ${describe(family)}`);
 }
 
 /** The checked options of {@link Udp.bind}, with their defaults filled in. */

@@ -332,13 +332,16 @@ export function checkWriteCount(operation: string, n: number, length: number): n
 /**
  * Throws `InvalidInput` unless `path` is a Unix socket path: a non-empty string without NUL whose
  * UTF-8 encoding is at most `maxBytes` bytes long (the platform's `sun_path` less its NUL; core
- * checks {@link MAX_UNIX_PATH_BYTES}, an adapter on a stricter platform its own limit).
+ * checks {@link MAX_UNIX_PATH_BYTES}, an adapter on a stricter platform its own limit), and unless
+ * `maxBytes` is an integer in 1..{@link MAX_UNIX_PATH_BYTES} (a limit above the one every
+ * platform shares, or `NaN`, would let any path through).
  */
 export function checkUnixPath(
   operation: string,
   path: unknown,
   maxBytes: number = MAX_UNIX_PATH_BYTES,
 ): asserts path is string {
+  if (maxBytes !== MAX_UNIX_PATH_BYTES) checkInteger(operation, "maxBytes", maxBytes, 1, MAX_UNIX_PATH_BYTES);
   checkPath(operation, path);
   const bytes = new TextEncoder().encode(path).length;
   if (bytes > maxBytes) {

@@ -3,7 +3,25 @@
 // why no value is bad. The kit's callbacks that must not run (a worker factory, a sink, a spawn)
 // fail the row when called, so a row also shows that nothing started. The export list and the
 // methods are read from the entry, so a new export or method without rows fails here.
-import { duplex, IoError, simplex, systemScheduler } from "@anyrt/core";
+import {
+  type DnsLookupOptions,
+  type DnsRecordsOptions,
+  duplex,
+  IoError,
+  type OpenOptions,
+  simplex,
+  systemScheduler,
+  type TcpConnectOptions,
+  type TcpListenOptions,
+  type TlsClientOptions,
+  type TlsConnectOptions,
+  type TlsListenOptions,
+  type TlsUpgradeOptions,
+  type UdpBindOptions,
+  type UnixConnectOptions,
+  type UnixListenOptions,
+  type WriteFileOptions,
+} from "@anyrt/core";
 import * as kit from "@anyrt/core/adapter";
 import {
   as,
@@ -17,6 +35,9 @@ import {
   notSize,
   notString,
   notText,
+  optionRows,
+  optionSubset,
+  type Row,
   type Rows,
   rejecting,
   signalRows,
@@ -145,8 +166,38 @@ const notInterface = [null, "", 1, "eth0", "::1"];
 const localDns = { timeoutMs: 1, nameServer: { hostname: "127.0.0.1", port: 1 } };
 const resolver = never("makeResolver");
 const connectOptions = { hostname: "localhost", port: 1 };
+/** What `timeoutMs` refuses: not an integer in 1..2^31-1. */
+const notTimeout = [0, -1, 1.5, Number.NaN, "1", null, 2 ** 31];
+/** What `happyEyeballs` refuses: neither a boolean nor its options object with valid fields. */
+const notHappyEyeballs = ["yes", 1, null, { attemptDelayMs: -1 }, { attemptTimeoutMs: 0 }, { lookup: "localhost" }];
+
+/**
+ * The rows of the TLS client options (`TlsClientOptions`) but those in `skip` (rows the member
+ * has already), calling `call` with one option set.
+ */
+function tlsClientRows<S extends keyof TlsClientOptions & string>(
+  call: (options: object) => unknown,
+  skip: readonly S[],
+): { readonly [K in Exclude<keyof TlsClientOptions & string, S>]: Row } {
+  const rows: Record<string, Row> = {
+    serverName: throwing(["", 1, null, "a b"], (serverName) => call({ serverName })),
+    caCertificates: throwing(["x", ["x"], [1], null], (caCertificates) => call({ caCertificates })),
+    systemCertificates: throwing(["no", 0, null, false], (systemCertificates) => call({ systemCertificates })),
+    alpnProtocols: throwing(["h2", [""], [1], null], (alpnProtocols) => call({ alpnProtocols })),
+    clientCertificate: throwing([null, "x", { certificate: "x", key: "y" }], (clientCertificate) =>
+      call({ clientCertificate }),
+    ),
+    dangerouslyAcceptInvalidCertificates: throwing([false, "yes", 1, null], (dangerouslyAcceptInvalidCertificates) =>
+      call({ dangerouslyAcceptInvalidCertificates }),
+    ),
+  };
+  for (const name of skip) delete rows[name];
+  return rows as { readonly [K in Exclude<keyof TlsClientOptions & string, S>]: Row };
+}
 
 /** Rows for a check whose last argument is the value it checks. */
+/** A family beside 4 and 6: 5 would pick IPv6's limit, NaN and "4" no family at all. */
+const notFamily = [0, 5, 46, Number.NaN, "4", null, undefined];
 const valueRow = (bad: readonly unknown[], call: (value: unknown) => unknown) => ({ value: throwing(bad, call) });
 
 const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
@@ -188,25 +239,27 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
       [undefined, null, {}, acceptQueue()],
       (q) => new kit.QueuedDatagramSocket(transport(), as(q), socketOptions),
     ),
-    options: throwing(
-      [undefined, ...notObject],
-      (o) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as(o)),
-    ),
-    adapter: throwing(
-      notText,
-      (adapter) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, adapter })),
-    ),
-    broadcast: throwing(
-      [undefined, ...notBoolean],
-      (broadcast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, broadcast })),
-    ),
-    multicast: throwing(
-      [undefined, ...notBoolean],
-      (multicast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, multicast })),
-    ),
+    ...optionRows<kit.QueuedDatagramSocketOptions>({
+      options: throwing(
+        [undefined, ...notObject],
+        (o) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as(o)),
+      ),
+      adapter: throwing(
+        notText,
+        (adapter) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, adapter })),
+      ),
+      broadcast: throwing(
+        [undefined, ...notBoolean],
+        (broadcast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, broadcast })),
+      ),
+      multicast: throwing(
+        [undefined, ...notBoolean],
+        (multicast) => new kit.QueuedDatagramSocket(transport(), datagramQueue(), as({ ...socketOptions, multicast })),
+      ),
+    }),
   },
   bareName: { name: throwing(notString, (name) => kit.bareName(as(name))) },
-  checkBindOptions: {
+  checkBindOptions: optionRows<UdpBindOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkBindOptions(o)),
     hostname: throwing(["", 1, null, "localhost", "::1%lo"], (hostname) => kit.checkBindOptions({ hostname, port: 0 })),
     port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) => kit.checkBindOptions({ port })),
@@ -214,45 +267,60 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     receiveQueue: throwing([0, -1, 1.5, 65537, "1", null], (receiveQueue) =>
       kit.checkBindOptions({ port: 0, receiveQueue }),
     ),
-  },
+  }),
   checkDatagram: {
     bytes: throwing([...notBuffer, new Uint8Array(65508)], (bytes) => kit.checkDatagram("send", bytes, 4)),
+    family: throwing(notFamily, (family) => kit.checkDatagram("send", new Uint8Array(1), as(family))),
   },
   checkHostname: valueRow(notHostname, (v) => kit.checkHostname("op", v)),
   checkIpLiteral: valueRow(notIpLiteral, (v) => kit.checkIpLiteral("op", "hostname", v)),
   checkLookupArguments: {
     hostname: throwing(notHostname, (hostname) => kit.checkLookupArguments(hostname)),
-    options: throwing(notObject, (o) => kit.checkLookupArguments("localhost", o)),
-    family: throwing([1, 5, "4", null], (family) => kit.checkLookupArguments("localhost", { family })),
-    signal: throwing(notSignalOption, (signal) => kit.checkLookupArguments("localhost", { signal })),
+    ...optionRows<DnsLookupOptions>({
+      options: throwing(notObject, (o) => kit.checkLookupArguments("localhost", o)),
+      family: throwing([1, 5, "4", null], (family) => kit.checkLookupArguments("localhost", { family })),
+      signal: throwing(notSignalOption, (signal) => kit.checkLookupArguments("localhost", { signal })),
+    }),
   },
   checkRecordsArguments: {
     name: throwing(notHostname, (name) => kit.checkRecordsArguments(name, "A")),
     type: throwing([undefined, null, "a", "PTR", 1], (type) => kit.checkRecordsArguments("localhost", type)),
-    options: throwing(notObject, (o) => kit.checkRecordsArguments("localhost", "A", o)),
-    timeoutMs: throwing([0, -1, 1.5, "1", null, 2 ** 31], (timeoutMs) =>
-      kit.checkRecordsArguments("localhost", "A", { timeoutMs }),
-    ),
-    nameServer: throwing(
-      [null, 1, "127.0.0.1", {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }],
-      (nameServer) => kit.checkRecordsArguments("localhost", "A", { nameServer }),
-    ),
-    signal: throwing(notSignalOption, (signal) => kit.checkRecordsArguments("localhost", "A", { signal })),
+    ...optionRows<DnsRecordsOptions>({
+      options: throwing(notObject, (o) => kit.checkRecordsArguments("localhost", "A", o)),
+      timeoutMs: throwing([0, -1, 1.5, "1", null, 2 ** 31], (timeoutMs) =>
+        kit.checkRecordsArguments("localhost", "A", { timeoutMs }),
+      ),
+      nameServer: throwing(
+        [null, 1, "127.0.0.1", {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }],
+        (nameServer) => kit.checkRecordsArguments("localhost", "A", { nameServer }),
+      ),
+      signal: throwing(notSignalOption, (signal) => kit.checkRecordsArguments("localhost", "A", { signal })),
+    }),
   },
-  checkUdpAddress: valueRow(notUdpAddress, (v) => kit.checkUdpAddress("send", v, 4)),
-  checkUnixConnectOptions: {
+  checkUdpAddress: {
+    ...valueRow(notUdpAddress, (v) => kit.checkUdpAddress("send", v, 4)),
+    family: throwing(notFamily, (family) =>
+      kit.checkUdpAddress("send", { hostname: "127.0.0.1", port: 1 }, as(family)),
+    ),
+  },
+  checkUnixConnectOptions: optionRows<UnixConnectOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkUnixConnectOptions(o)),
     path: throwing(notSocketPath, (path) => kit.checkUnixConnectOptions({ path })),
     signal: throwing(notSignalOption, (signal) => kit.checkUnixConnectOptions({ path: "/tmp/s.sock", signal })),
-  },
-  checkUnixListenOptions: {
+  }),
+  checkUnixListenOptions: optionRows<UnixListenOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkUnixListenOptions(o)),
     path: throwing(notSocketPath, (path) => kit.checkUnixListenOptions({ path })),
     backlog: throwing([-1, 65536, 1.5, "1", null], (backlog) =>
       kit.checkUnixListenOptions({ path: "/tmp/s.sock", backlog }),
     ),
+  }),
+  checkUnixPath: {
+    ...valueRow(notSocketPath, (v) => kit.checkUnixPath("connect", v)),
+    maxBytes: throwing([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 108, "107", null], (maxBytes) =>
+      kit.checkUnixPath("connect", "/tmp/s.sock", as(maxBytes)),
+    ),
   },
-  checkUnixPath: valueRow(notSocketPath, (v) => kit.checkUnixPath("connect", v)),
   closedSocket: { operation: throwing(notText, (operation) => kit.closedSocket(as(operation))) },
   connectHappyEyeballs: {
     connect: rejecting(notFunction, (c) =>
@@ -264,34 +332,49 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     scheduler: rejecting([undefined, ...notScheduler], (s) =>
       kit.connectHappyEyeballs(never("connect"), never("lookup"), as(s), connectOptions),
     ),
-    options: rejecting([undefined, ...notObject], (o) =>
-      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as(o)),
-    ),
-    hostname: rejecting(["", 1, null, ["localhost"]], (hostname) =>
-      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ hostname, port: 1 })),
-    ),
-    port: rejecting([0, -1, 65536, 1.5, "80", null, undefined], (port) =>
-      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ hostname: "localhost", port })),
-    ),
-    timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
-      kit.connectHappyEyeballs(
-        never("connect"),
-        never("lookup"),
-        systemScheduler,
-        as({ ...connectOptions, timeoutMs }),
+    ...optionRows<TcpConnectOptions>({
+      options: rejecting([undefined, ...notObject], (o) =>
+        kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as(o)),
       ),
-    ),
-    happyEyeballs: rejecting([null, 1, "yes", { attemptDelayMs: -1 }, { attemptTimeoutMs: 0 }, { lookup: 1 }], (h) =>
-      kit.connectHappyEyeballs(
-        never("connect"),
-        never("lookup"),
-        systemScheduler,
-        as({ ...connectOptions, happyEyeballs: h }),
+      hostname: rejecting(["", 1, null, ["localhost"]], (hostname) =>
+        kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ hostname, port: 1 })),
       ),
-    ),
-    signal: rejecting(notSignalOption, (signal) =>
-      kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ ...connectOptions, signal })),
-    ),
+      port: rejecting([0, -1, 65536, 1.5, "80", null, undefined], (port) =>
+        kit.connectHappyEyeballs(
+          never("connect"),
+          never("lookup"),
+          systemScheduler,
+          as({ hostname: "localhost", port }),
+        ),
+      ),
+      timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
+        kit.connectHappyEyeballs(
+          never("connect"),
+          never("lookup"),
+          systemScheduler,
+          as({ ...connectOptions, timeoutMs }),
+        ),
+      ),
+      happyEyeballs: rejecting([null, 1, "yes", { attemptDelayMs: -1 }, { attemptTimeoutMs: 0 }, { lookup: 1 }], (h) =>
+        kit.connectHappyEyeballs(
+          never("connect"),
+          never("lookup"),
+          systemScheduler,
+          as({ ...connectOptions, happyEyeballs: h }),
+        ),
+      ),
+      signal: rejecting(notSignalOption, (signal) =>
+        kit.connectHappyEyeballs(never("connect"), never("lookup"), systemScheduler, as({ ...connectOptions, signal })),
+      ),
+      noDelay: rejecting(notBoolean, (noDelay) =>
+        kit.connectHappyEyeballs(
+          never("connect"),
+          never("lookup"),
+          systemScheduler,
+          as({ ...connectOptions, noDelay }),
+        ),
+      ),
+    }),
   },
   fileHandleAtomicOps: {
     fs: throwing([undefined, null, {}, { open: () => {} }], (fs) => kit.fileHandleAtomicOps(as(fs))),
@@ -303,20 +386,22 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     type: rejecting([undefined, null, "a", "PTR", 1], (type) =>
       kit.recordsWithResolver(resolver, "localhost", as(type), localDns, toIoError),
     ),
-    options: rejecting(notObject, (o) => kit.recordsWithResolver(resolver, "localhost", "A", as(o), toIoError)),
-    timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
-      kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, timeoutMs }), toIoError),
-    ),
-    nameServer: rejecting([null, 1, {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }], (nameServer) =>
-      kit.recordsWithResolver(resolver, "localhost", "A", as({ timeoutMs: 1, nameServer }), toIoError),
-    ),
-    signal: rejecting(notSignalOption, (signal) =>
-      kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, signal }), toIoError),
-    ),
     toIoError: rejecting(notFunction, (f) => kit.recordsWithResolver(resolver, "localhost", "A", localDns, as(f))),
     scheduler: rejecting(notScheduler, (s) =>
       kit.recordsWithResolver(resolver, "localhost", "A", localDns, toIoError, as(s)),
     ),
+    ...optionRows<DnsRecordsOptions>({
+      options: rejecting(notObject, (o) => kit.recordsWithResolver(resolver, "localhost", "A", as(o), toIoError)),
+      timeoutMs: rejecting([0, -1, 1.5, "1", null], (timeoutMs) =>
+        kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, timeoutMs }), toIoError),
+      ),
+      nameServer: rejecting([null, 1, {}, { hostname: "" }, { hostname: "127.0.0.1", port: 0 }], (nameServer) =>
+        kit.recordsWithResolver(resolver, "localhost", "A", as({ timeoutMs: 1, nameServer }), toIoError),
+      ),
+      signal: rejecting(notSignalOption, (signal) =>
+        kit.recordsWithResolver(resolver, "localhost", "A", as({ ...localDns, signal }), toIoError),
+      ),
+    }),
   },
   AcceptQueue: {
     label: throwing(notText, (label) => new kit.AcceptQueue(as(label), 4)),
@@ -325,22 +410,24 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   },
   BlockingPool: {
     start: throwing(notFunction, (start) => new kit.BlockingPool(as(start), { size: 1 })),
-    options: throwing(
-      [undefined, ...notObject],
-      (options) => new kit.BlockingPool(never("WorkerFactory"), as(options)),
-    ),
-    size: throwing(
-      [0, -1, 1.5, Number.NaN, "1", null, undefined],
-      (size) => new kit.BlockingPool(never("WorkerFactory"), as({ size })),
-    ),
-    idleTimeoutMs: throwing(
-      [-1, Number.NaN, "1", null],
-      (idleTimeoutMs) => new kit.BlockingPool(never("WorkerFactory"), as({ size: 1, idleTimeoutMs })),
-    ),
-    scheduler: throwing(
-      notScheduler,
-      (scheduler) => new kit.BlockingPool(never("WorkerFactory"), as({ size: 1, scheduler })),
-    ),
+    ...optionRows<kit.BlockingPoolOptions>({
+      options: throwing(
+        [undefined, ...notObject],
+        (options) => new kit.BlockingPool(never("WorkerFactory"), as(options)),
+      ),
+      size: throwing(
+        [0, -1, 1.5, Number.NaN, "1", null, undefined],
+        (size) => new kit.BlockingPool(never("WorkerFactory"), as({ size })),
+      ),
+      idleTimeoutMs: throwing(
+        [-1, Number.NaN, "1", null],
+        (idleTimeoutMs) => new kit.BlockingPool(never("WorkerFactory"), as({ size: 1, idleTimeoutMs })),
+      ),
+      scheduler: throwing(
+        notScheduler,
+        (scheduler) => new kit.BlockingPool(never("WorkerFactory"), as({ size: 1, scheduler })),
+      ),
+    }),
   },
   BufferPool: { exempt: "takes no arguments" },
   ChunkQueue: { onChunkDone: throwing(["f", 1, null, {}], (f) => new kit.ChunkQueue(as(f))) },
@@ -398,10 +485,10 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     release: throwing(["f", 1, null, {}], (release) => new kit.WriteHalfStream(writeHalf(), as(release))),
   },
   abortReason: { signal: throwing(notSignalOption.concat([undefined]), (s) => kit.abortReason(as(s))) },
-  atomicRequested: {
+  atomicRequested: optionSubset<WriteFileOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.atomicRequested(as(o))),
     atomic: throwing(["yes", 1, null], (atomic) => kit.atomicRequested(as({ atomic }))),
-  },
+  }),
   atomicTempPath: { path: throwing(notPath, (p) => kit.atomicTempPath(as(p))) },
   attemptOrWait: {
     slot: rejecting([undefined, null, {}], (slot) =>
@@ -418,6 +505,14 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     ),
   },
   blockingPools: { make: throwing(notFunction, (make) => kit.blockingPools(as(make))) },
+  checkBlockingPoolOptions: optionRows<kit.BlockingPoolOptions>({
+    options: throwing([undefined, ...notObject], (o) => kit.checkBlockingPoolOptions("op", o, false)),
+    size: throwing([0, -1, 1.5, Number.NaN, "1", null], (size) => kit.checkBlockingPoolOptions("op", { size }, false)),
+    idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) =>
+      kit.checkBlockingPoolOptions("op", { idleTimeoutMs }, false),
+    ),
+    scheduler: throwing(notScheduler, (scheduler) => kit.checkBlockingPoolOptions("op", { scheduler }, false)),
+  }),
   checkArray: valueRow([undefined, null, "a", {}], (v) => kit.checkArray("op", "list", v)),
   checkBoolean: valueRow(notBoolean, (v) => kit.checkBoolean("op", "flag", v)),
   checkBuffer: valueRow(notBuffer, (v) => kit.checkBuffer("op", v)),
@@ -432,7 +527,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     stdout: throwing(["pipe", 1, null], (stdout) => kit.checkCommand(as({ command: "ls", stdout }))),
     stderr: throwing(["pipe", 1, null], (stderr) => kit.checkCommand(as({ command: "ls", stderr }))),
   },
-  checkTlsConnectOptions: {
+  checkTlsConnectOptions: optionRows<TlsConnectOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkTlsConnectOptions(o)),
     port: throwing([0, -1, "80", null, undefined], (port) => kit.checkTlsConnectOptions({ port })),
     serverName: throwing(["", 1, null, "a b"], (serverName) => kit.checkTlsConnectOptions({ port: 1, serverName })),
@@ -451,13 +546,24 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     dangerouslyAcceptInvalidCertificates: throwing([false, "yes", 1, null], (dangerouslyAcceptInvalidCertificates) =>
       kit.checkTlsConnectOptions({ port: 1, dangerouslyAcceptInvalidCertificates }),
     ),
-  },
+    hostname: throwing(["", 1, null, ["127.0.0.1"]], (hostname) => kit.checkTlsConnectOptions({ hostname, port: 1 })),
+    noDelay: throwing(notBoolean, (noDelay) => kit.checkTlsConnectOptions({ port: 1, noDelay })),
+    timeoutMs: throwing(notTimeout, (timeoutMs) => kit.checkTlsConnectOptions({ port: 1, timeoutMs })),
+    happyEyeballs: throwing(notHappyEyeballs, (happyEyeballs) =>
+      kit.checkTlsConnectOptions({ port: 1, happyEyeballs }),
+    ),
+    signal: throwing(notSignalOption, (signal) => kit.checkTlsConnectOptions({ port: 1, signal })),
+  }),
   checkTlsUpgradeArguments: {
     stream: throwing([undefined, null, "stream", 1, {}], (stream) => kit.checkTlsUpgradeArguments(stream)),
-    options: throwing(notObject, (o) => kit.checkTlsUpgradeArguments(duplex(16)[0], o)),
-    serverName: throwing(["", 1, null], (serverName) => kit.checkTlsUpgradeArguments(duplex(16)[0], { serverName })),
+    ...optionRows<TlsUpgradeOptions>({
+      options: throwing(notObject, (o) => kit.checkTlsUpgradeArguments(duplex(16)[0], o)),
+      serverName: throwing(["", 1, null], (serverName) => kit.checkTlsUpgradeArguments(duplex(16)[0], { serverName })),
+      ...tlsClientRows((options) => kit.checkTlsUpgradeArguments(duplex(16)[0], options), ["serverName"]),
+      signal: throwing(notSignalOption, (signal) => kit.checkTlsUpgradeArguments(duplex(16)[0], { signal })),
+    }),
   },
-  checkTlsListenOptions: {
+  checkTlsListenOptions: optionRows<TlsListenOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkTlsListenOptions(o)),
     certificate: throwing([undefined, null, 1, "x", pemKey], (certificate) =>
       kit.checkTlsListenOptions({ port: 0, certificate, key: pemKey }),
@@ -468,17 +574,30 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     clientCertificates: throwing([null, "x", {}, { caCertificates: [] }], (clientCertificates) =>
       kit.checkTlsListenOptions({ port: 0, certificate: pemCertificate, key: pemKey, clientCertificates }),
     ),
-  },
-  checkTlsClientOptions: {
+    hostname: throwing(["", 1, null], (hostname) =>
+      kit.checkTlsListenOptions({ hostname, port: 0, certificate: pemCertificate, key: pemKey }),
+    ),
+    port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) =>
+      kit.checkTlsListenOptions({ port, certificate: pemCertificate, key: pemKey }),
+    ),
+    backlog: throwing([-1, 1.5, "1", null], (backlog) =>
+      kit.checkTlsListenOptions({ port: 0, backlog, certificate: pemCertificate, key: pemKey }),
+    ),
+    alpnProtocols: throwing(["h2", [""], [1], null], (alpnProtocols) =>
+      kit.checkTlsListenOptions({ port: 0, alpnProtocols, certificate: pemCertificate, key: pemKey }),
+    ),
+  }),
+  checkTlsClientOptions: optionRows<TlsClientOptions>({
     options: throwing(notObject, (o) => kit.checkTlsClientOptions("op", as(o))),
     alpnProtocols: throwing(["h2", [""]], (alpnProtocols) => kit.checkTlsClientOptions("op", { alpnProtocols })),
-  },
-  checkTlsServerOptions: {
+    ...tlsClientRows((options) => kit.checkTlsClientOptions("op", options), ["alpnProtocols"]),
+  }),
+  checkTlsServerOptions: optionSubset<TlsListenOptions>({
     options: throwing(notObject, (o) => kit.checkTlsServerOptions("op", as(o))),
     certificate: throwing([undefined, "x"], (certificate) =>
       kit.checkTlsServerOptions("op", { certificate, key: pemKey }),
     ),
-  },
+  }),
   checkCertificatePem: valueRow([undefined, null, 1, "x", pemKey], (v) => kit.checkCertificatePem("op", "ca", v)),
   peerCertificateOf: {
     fields: throwing([undefined, null, 1, "x"], (fields) => kit.peerCertificateOf(as(fields))),
@@ -492,30 +611,36 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   },
   lookupAll: {
     hostname: rejecting(notHostname, (hostname) => kit.lookupAll(as(hostname), {}, never("getaddrinfo"), toIoError)),
-    options: rejecting(notObject, (o) => kit.lookupAll("localhost", as(o), never("getaddrinfo"), toIoError)),
-    family: rejecting([1, 5, "4", null], (family) =>
-      kit.lookupAll("localhost", as({ family }), never("getaddrinfo"), toIoError),
-    ),
-    signal: rejecting(notSignalOption, (signal) =>
-      kit.lookupAll("localhost", as({ signal }), never("getaddrinfo"), toIoError),
-    ),
     getaddrinfo: rejecting(notFunction, (getaddrinfo) => kit.lookupAll("localhost", {}, as(getaddrinfo), toIoError)),
     toIoError: rejecting(notFunction, (convert) => kit.lookupAll("localhost", {}, never("getaddrinfo"), as(convert))),
+    ...optionRows<DnsLookupOptions>({
+      options: rejecting(notObject, (o) => kit.lookupAll("localhost", as(o), never("getaddrinfo"), toIoError)),
+      family: rejecting([1, 5, "4", null], (family) =>
+        kit.lookupAll("localhost", as({ family }), never("getaddrinfo"), toIoError),
+      ),
+      signal: rejecting(notSignalOption, (signal) =>
+        kit.lookupAll("localhost", as({ signal }), never("getaddrinfo"), toIoError),
+      ),
+    }),
   },
-  checkConnectOptions: {
+  checkConnectOptions: optionRows<TcpConnectOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkConnectOptions(o)),
     hostname: throwing(["", 1, null, ["127.0.0.1"]], (hostname) => kit.checkConnectOptions({ hostname, port: 1 })),
     port: throwing([0, -1, 65536, 1.5, "80", null, undefined], (port) => kit.checkConnectOptions({ port })),
     noDelay: throwing(notBoolean, (noDelay) => kit.checkConnectOptions({ port: 1, noDelay })),
     signal: throwing(notSignalOption, (signal) => kit.checkConnectOptions({ port: 1, signal })),
-  },
+    timeoutMs: throwing(notTimeout, (timeoutMs) => kit.checkConnectOptions({ port: 1, timeoutMs })),
+    happyEyeballs: throwing(notHappyEyeballs, (happyEyeballs) => kit.checkConnectOptions({ port: 1, happyEyeballs })),
+  }),
   checkDecodeBuffer: valueRow([undefined, null, new Uint8Array(1), {}], (v) => kit.checkDecodeBuffer("op", v)),
   checkDuplex: valueRow([undefined, null, {}, simplex()[0]], (v) => kit.checkDuplex("op", "stream", v)),
   checkEncodeBuffer: valueRow([undefined, null, new Uint8Array(1), {}], (v) => kit.checkEncodeBuffer("op", v)),
   checkFlags: {
-    options: throwing(notObject, (o) => kit.checkFlags("op", o, ["flag"])),
-    flag: throwing(["yes", 1, null], (flag) => kit.checkFlags("op", { flag }, ["flag"])),
     names: throwing([undefined, null, "flag", [1]], (names) => kit.checkFlags("op", {}, as(names))),
+    ...optionRows<{ readonly flag?: boolean }>({
+      options: throwing(notObject, (o) => kit.checkFlags("op", o, ["flag"])),
+      flag: throwing(["yes", 1, null], (flag) => kit.checkFlags("op", { flag }, ["flag"])),
+    }),
   },
   checkFsArguments: {
     open: throwing(notPath, (p) => kit.checkFsArguments.open(as(p))),
@@ -534,12 +659,12 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     initialDelayMs: throwing([-1, 1.5, Number.NaN, "1", null], (delay) => kit.checkKeepAlive("op", true, delay)),
   },
   checkLimit: valueRow([0, -1, 1.5, Number.NaN, "1", null], (v) => kit.checkLimit("op", "limit", v)),
-  checkListenOptions: {
+  checkListenOptions: optionRows<TcpListenOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.checkListenOptions(o)),
     hostname: throwing(["", 1, null], (hostname) => kit.checkListenOptions({ hostname, port: 0 })),
     port: throwing([-1, 65536, 1.5, "80", null, undefined], (port) => kit.checkListenOptions({ port })),
     backlog: throwing([-1, 1.5, "1", null], (backlog) => kit.checkListenOptions({ port: 0, backlog })),
-  },
+  }),
   checkMethods: {
     value: throwing([undefined, null, {}, { a: 1 }], (v) => kit.checkMethods("op", "x", v, ["a"])),
     methods: throwing([undefined, null, "a", [1]], (methods) => kit.checkMethods("op", "x", { a() {} }, as(methods))),
@@ -571,7 +696,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
       kit.copyBytes(new Uint8Array(1), new Uint8Array(4), as(offset)),
     ),
   },
-  createWebWorkerPool: {
+  createWebWorkerPool: optionRows<kit.BlockingPoolOptions & kit.WebWorkerOptions>({
     options: throwing(notObject, (o) => kit.createWebWorkerPool(as(o))),
     size: throwing([0, -1, 1.5, "1", null], (size) => kit.createWebWorkerPool(as({ size }))),
     idleTimeoutMs: throwing([-1, Number.NaN, "1", null], (idleTimeoutMs) =>
@@ -579,7 +704,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     ),
     scheduler: throwing(notScheduler, (scheduler) => kit.createWebWorkerPool(as({ scheduler }))),
     checkCloneable: throwing(notBoolean, (checkCloneable) => kit.createWebWorkerPool(as({ checkCloneable }))),
-  },
+  }),
   decodeTextFile: {
     path: throwing(notPath, (path) => kit.decodeTextFile(as(path), new Uint8Array(0))),
     data: throwing(notBuffer, (data) => kit.decodeTextFile("/tmp/x", as(data))),
@@ -601,8 +726,10 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   handleInternally: { promise: throwing([undefined, null, 1, {}], (p) => kit.handleInternally(as(p))) },
   hostnameOf: {
     operation: throwing(["bind", 1, null], (operation) => kit.hostnameOf(as(operation), {})),
-    options: throwing([undefined, null, 1], (options) => kit.hostnameOf("connect", as(options))),
-    hostname: throwing(["", 1, null, ["h"], "h".repeat(254)], (hostname) => kit.hostnameOf("connect", { hostname })),
+    ...optionSubset<TcpConnectOptions>({
+      options: throwing([undefined, null, 1], (options) => kit.hostnameOf("connect", as(options))),
+      hostname: throwing(["", 1, null, ["h"], "h".repeat(254)], (hostname) => kit.hostnameOf("connect", { hostname })),
+    }),
   },
   kindOfErrno: {
     codes: throwing(notErrnoTable, (codes) => kit.kindOfErrno(as(codes), "ENOENT")),
@@ -619,16 +746,20 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     onAbort: throwing(notFunction, (f) => kit.onAbort(new AbortController().signal, as(f))),
   },
   openAccess: {
-    options: throwing([undefined, ...notObject], (o) => kit.openAccess(as(o))),
-    write: throwing(["yes", 1, null], (write) => kit.openAccess(as({ write }))),
-    mode: throwing([-1, 1.5, "644", null], (mode) => kit.openAccess(as({ write: true, mode }))),
     flags: throwing([{ read: false }, { append: true, truncate: true }, { create: true }], (o) =>
       kit.openAccess(as(o)),
     ),
+    ...optionSubset<OpenOptions>({
+      options: throwing([undefined, ...notObject], (o) => kit.openAccess(as(o))),
+      write: throwing(["yes", 1, null], (write) => kit.openAccess(as({ write }))),
+      mode: throwing([-1, 1.5, "644", null], (mode) => kit.openAccess(as({ write: true, mode }))),
+    }),
   },
   openFlags: {
-    options: throwing([undefined, ...notObject], (o) => kit.openFlags(as(o), flagConstants)),
     constants: throwing([undefined, null, 1, {}], (c) => kit.openFlags({ read: true }, as(c))),
+    ...optionSubset<OpenOptions>({
+      options: throwing([undefined, ...notObject], (o) => kit.openFlags(as(o), flagConstants)),
+    }),
   },
   outputOf: {
     spawn: rejecting(notFunction, (spawn) => kit.outputOf(as(spawn), { command: "ls" })),
@@ -655,24 +786,28 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   unsupportedBlocking: { adapter: throwing(notText, (adapter) => kit.unsupportedBlocking(as(adapter))) },
   webWorkerFactory: {
     bootstrap: throwing([undefined, null, 1, {}], (b) => kit.webWorkerFactory(as(b))),
-    options: throwing(notObject, (o) => kit.webWorkerFactory("./w.js", as(o))),
-    checkCloneable: throwing(notBoolean, (checkCloneable) => kit.webWorkerFactory("./w.js", as({ checkCloneable }))),
+    ...optionRows<kit.WebWorkerOptions>({
+      options: throwing(notObject, (o) => kit.webWorkerFactory("./w.js", as(o))),
+      checkCloneable: throwing(notBoolean, (checkCloneable) => kit.webWorkerFactory("./w.js", as({ checkCloneable }))),
+    }),
   },
   writeFileAtomic: {
     path: rejecting(notPath, (path) => kit.writeFileAtomic(as(path), "", {}, atomicOps)),
     data: rejecting([undefined, null, 1, [1]], (data) => kit.writeFileAtomic("/tmp/x", as(data), {}, atomicOps)),
-    options: rejecting([undefined, ...notObject], (o) => kit.writeFileAtomic("/tmp/x", "", as(o), atomicOps)),
-    mode: rejecting([-1, 1.5, "644", null], (mode) => kit.writeFileAtomic("/tmp/x", "", as({ mode }), atomicOps)),
-    signal: rejecting(notSignalOption, (signal) => kit.writeFileAtomic("/tmp/x", "", as({ signal }), atomicOps)),
     ops: rejecting([undefined, null, {}, { writeNew: () => {} }], (ops) =>
       kit.writeFileAtomic("/tmp/x", "", {}, as(ops)),
     ),
+    ...optionSubset<WriteFileOptions>({
+      options: rejecting([undefined, ...notObject], (o) => kit.writeFileAtomic("/tmp/x", "", as(o), atomicOps)),
+      mode: rejecting([-1, 1.5, "644", null], (mode) => kit.writeFileAtomic("/tmp/x", "", as({ mode }), atomicOps)),
+      signal: rejecting(notSignalOption, (signal) => kit.writeFileAtomic("/tmp/x", "", as({ signal }), atomicOps)),
+    }),
   },
-  writeFileFlag: {
+  writeFileFlag: optionSubset<WriteFileOptions>({
     options: throwing([undefined, ...notObject], (o) => kit.writeFileFlag(as(o))),
     append: throwing(["yes", 1, null], (append) => kit.writeFileFlag(as({ append }))),
     createNew: throwing(["yes", 1, null], (createNew) => kit.writeFileFlag(as({ createNew }))),
-  },
+  }),
 };
 
 /** The rows of the methods of each exported class, by `Class#method`, on a fresh instance. */

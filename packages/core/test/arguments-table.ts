@@ -2,7 +2,15 @@
 // the rows, the shared bad values and the member enumeration, re-exported here), so that a new
 // export, method or option without rows fails in every table alike.
 import { describe, expect, it } from "vitest";
-import { countTable, memberFailures, membersOf, type Row, type Rows } from "./arguments-rows.ts";
+import {
+  countTable,
+  describeCounts,
+  memberFailures,
+  membersOf,
+  type Row,
+  type Rows,
+  untypedOptions,
+} from "./arguments-rows.ts";
 
 export * from "./arguments-rows.ts";
 
@@ -23,12 +31,14 @@ export function describeTable(
   const members = [...membersOf(module), ...(options.extraMembers ?? [])];
   describe(`the bad-argument table of ${title}`, () => {
     it("has rows or a reason for every export and every method of an exported class", () => {
-      expect(members.filter((member) => !(member in table))).toEqual([]);
-      expect(Object.keys(table).filter((member) => !members.includes(member))).toEqual([]);
       const counts = countTable(members, table);
       console.log(
-        `${title}: ${counts.members} exports and methods, ${counts.rows} arguments and options, ${counts.badCalls} bad calls, ${Object.keys(knownDefects).length} members known not to check yet`,
+        `${describeCounts(title, counts)}, ${Object.keys(knownDefects).length} members known not to check yet`,
       );
+      expect(members.filter((member) => !(member in table))).toEqual([]);
+      expect(Object.keys(table).filter((member) => !members.includes(member))).toEqual([]);
+      // Every options bag's rows come from optionRows<T>, so an option added to T fails the type-check.
+      expect(untypedOptions(table), "members whose options rows are not typed by optionRows").toEqual([]);
     });
 
     for (const [member, entry] of Object.entries(table)) {

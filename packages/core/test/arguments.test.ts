@@ -41,8 +41,7 @@ import {
   notSignal,
   notSize,
   notWriter,
-  type OptionsOf,
-  type Row,
+  optionRows,
   type Rows,
   rejecting,
   signalRows,
@@ -67,10 +66,11 @@ function filled(n = 4): core.ByteBuffer {
 const notDecodeBuffer = [undefined, null, bytes("x"), {}, "x"];
 const notEncodeBuffer = [undefined, null, bytes("x"), {}, "x"];
 const writer = () => pipe()[1];
-const loopRows = (answer: Answer, call: (options: unknown) => unknown) => ({
-  ...signalRows(answer, call),
-  scheduler: { answer, bad: ["s", 1, null, {}], call: (scheduler: unknown) => call({ scheduler }) },
-});
+const loopRows = (answer: Answer, call: (options: unknown) => unknown) =>
+  optionRows<core.LoopOptions>({
+    ...signalRows(answer, call),
+    scheduler: { answer, bad: ["s", 1, null, {}], call: (scheduler: unknown) => call({ scheduler }) },
+  });
 
 const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   WOULD_BLOCK: { exempt: "a constant" },
@@ -116,12 +116,12 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   simplex: { capacity: throwing(notSize, (c) => simplex(as(c))) },
   createSpawn: { scheduler: throwing(["s", 1, null, {}], (s) => core.createSpawn(as(s))) },
   createTime: { scheduler: throwing(["s", 1, null, {}], (s) => core.createTime(as(s))) },
-  createVirtualScheduler: {
+  createVirtualScheduler: optionRows<VirtualSchedulerOptions>({
     options: throwing(notObject, (o) => core.createVirtualScheduler(as(o))),
     start: throwing([Number.NaN, "0", null], (start) => core.createVirtualScheduler(as({ start }))),
     host: throwing(["h", 1, null, {}], (host) => core.createVirtualScheduler(as({ host }))),
     stepLimit: throwing(notLimit, (stepLimit) => core.createVirtualScheduler(as({ stepLimit }))),
-  } satisfies Rows<OptionsOf<VirtualSchedulerOptions>>,
+  }),
   taskGroup: {
     body: rejecting(notFunction, (body) => core.taskGroup(as(body))),
     ...groupOptionRows("rejects", (options) => core.taskGroup(async () => {}, as(options))),
@@ -153,23 +153,29 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   },
   chunks: {
     reader: throwing(notReader, (r) => core.chunks(as(r))),
-    bufferSize: throwing(notSize, (bufferSize) => core.chunks(reader(), as({ bufferSize }))),
-    ...loopRows("throws", (o) => core.chunks(reader(), as(o))),
-  } satisfies Rows<"reader" | OptionsOf<ChunksOptions>>,
+    ...optionRows<ChunksOptions>({
+      bufferSize: throwing(notSize, (bufferSize) => core.chunks(reader(), as({ bufferSize }))),
+      ...loopRows("throws", (o) => core.chunks(reader(), as(o))),
+    }),
+  },
   copy: {
     reader: rejecting(notReader, (r) => core.copy(as(r), writer())),
     writer: rejecting(notWriter, (w) => core.copy(reader(), as(w))),
-    bufferSize: rejecting(notSize, (bufferSize) => core.copy(reader(), writer(), as({ bufferSize }))),
-    ...loopRows("rejects", (o) => core.copy(reader(), writer(), as(o))),
-  } satisfies Rows<"reader" | "writer" | OptionsOf<CopyOptions>>,
+    ...optionRows<CopyOptions>({
+      bufferSize: rejecting(notSize, (bufferSize) => core.copy(reader(), writer(), as({ bufferSize }))),
+      ...loopRows("rejects", (o) => core.copy(reader(), writer(), as(o))),
+    }),
+  },
   copyBidirectional: {
     a: rejecting(notDuplex, (a) => core.copyBidirectional(as(a), duplex()[0])),
     b: rejecting(notDuplex, (b) => core.copyBidirectional(duplex()[0], as(b))),
-    bufferSize: rejecting(notSize, (bufferSize) =>
-      core.copyBidirectional(duplex()[0], duplex()[0], as({ bufferSize })),
-    ),
-    ...loopRows("rejects", (o) => core.copyBidirectional(duplex()[0], duplex()[0], as(o))),
-  } satisfies Rows<"a" | "b" | OptionsOf<CopyOptions>>,
+    ...optionRows<CopyOptions>({
+      bufferSize: rejecting(notSize, (bufferSize) =>
+        core.copyBidirectional(duplex()[0], duplex()[0], as({ bufferSize })),
+      ),
+      ...loopRows("rejects", (o) => core.copyBidirectional(duplex()[0], duplex()[0], as(o))),
+    }),
+  },
   readExact: {
     reader: rejecting(notReader, (r) => core.readExact(as(r), new Uint8Array(1))),
     buf: rejecting(notBuffer, (b) => core.readExact(reader(), as(b))),
@@ -180,16 +186,20 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   readNumber: {
     reader: rejecting(notReader, (r) => core.readNumber(as(r), "u8")),
     format: rejecting(["u7", 1, null, undefined], (f) => core.readNumber(reader(), as(f))),
-    littleEndian: rejecting(notBoolean, (littleEndian) => core.readNumber(reader(), "u16", as({ littleEndian }))),
-    ...signalRows("rejects", (o) => core.readNumber(reader(), "u8", as(o))),
-  } satisfies Rows<"reader" | "format" | OptionsOf<NumericOptions>>,
+    ...optionRows<NumericOptions>({
+      littleEndian: rejecting(notBoolean, (littleEndian) => core.readNumber(reader(), "u16", as({ littleEndian }))),
+      ...signalRows("rejects", (o) => core.readNumber(reader(), "u8", as(o))),
+    }),
+  },
   writeNumber: {
     writer: rejecting(notWriter, (w) => core.writeNumber(as(w), "u8", 1)),
     format: rejecting(["u7", 1, null, undefined], (f) => core.writeNumber(writer(), as(f), as(1))),
     value: rejecting([-1, 256, 1.5, Number.NaN, "1", null, 1n], (v) => core.writeNumber(writer(), "u8", as(v))),
-    littleEndian: rejecting(notBoolean, (littleEndian) => core.writeNumber(writer(), "u16", 1, as({ littleEndian }))),
-    ...signalRows("rejects", (o) => core.writeNumber(writer(), "u8", 1, as(o))),
-  } satisfies Rows<"writer" | "format" | "value" | OptionsOf<NumericOptions>>,
+    ...optionRows<NumericOptions>({
+      littleEndian: rejecting(notBoolean, (littleEndian) => core.writeNumber(writer(), "u16", 1, as({ littleEndian }))),
+      ...signalRows("rejects", (o) => core.writeNumber(writer(), "u8", 1, as(o))),
+    }),
+  },
   writeAll: {
     writer: rejecting(notWriter, (w) => core.writeAll(as(w), bytes("x"))),
     buf: rejecting(notBuffer, (b) => core.writeAll(writer(), as(b))),
@@ -202,21 +212,25 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
   },
   BufReader: {
     reader: throwing(notReader, (r) => new core.BufReader(as(r))),
-    options: throwing(notObject, (o) => new core.BufReader(reader(), as(o))),
-    capacity: throwing(notSize, (capacity) => new core.BufReader(reader(), as({ capacity }))),
-  } satisfies Rows<"reader" | OptionsOf<BufReaderOptions>>,
+    ...optionRows<BufReaderOptions>({
+      options: throwing(notObject, (o) => new core.BufReader(reader(), as(o))),
+      capacity: throwing(notSize, (capacity) => new core.BufReader(reader(), as({ capacity }))),
+    }),
+  },
   BufWriter: {
     writer: throwing(notWriter, (w) => new core.BufWriter(as(w))),
-    options: throwing(notObject, (o) => new core.BufWriter(writer(), as(o))),
-    capacity: throwing(notSize, (capacity) => new core.BufWriter(writer(), as({ capacity }))),
-  } satisfies Rows<"writer" | OptionsOf<BufWriterOptions>>,
+    ...optionRows<BufWriterOptions>({
+      options: throwing(notObject, (o) => new core.BufWriter(writer(), as(o))),
+      capacity: throwing(notSize, (capacity) => new core.BufWriter(writer(), as({ capacity }))),
+    }),
+  },
   ByteBuffer: { capacity: throwing([-1, 1.5, Number.NaN, "8", null, 2 ** 31], (c) => new core.ByteBuffer(as(c))) },
   Bytes: { exempt: "takes no arguments" },
-  Lines: {
+  Lines: optionRows<LinesOptions>({
     options: throwing(notObject, (o) => new core.Lines(as(o))),
     maxLength: throwing(notLimit, (maxLength) => new core.Lines(as({ maxLength }))),
-  } satisfies Rows<OptionsOf<LinesOptions>>,
-  AnyDelimiter: {
+  }),
+  AnyDelimiter: optionRows<AnyDelimiterOptions>({
     options: throwing([undefined, ...notObject], (o) => new core.AnyDelimiter(as(o))),
     delimiters: throwing(
       [undefined, null, [], "", ["\n"], 1, new Uint8Array(0)],
@@ -227,8 +241,8 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
       (writeDelimiter) => new core.AnyDelimiter(as({ delimiters: "\n", writeDelimiter })),
     ),
     maxLength: throwing(notLimit, (maxLength) => new core.AnyDelimiter(as({ delimiters: "\n", maxLength }))),
-  } satisfies Rows<OptionsOf<AnyDelimiterOptions>>,
-  LengthDelimited: {
+  }),
+  LengthDelimited: optionRows<LengthDelimitedOptions>({
     options: throwing(notObject, (o) => new core.LengthDelimited(as(o))),
     lengthFieldOffset: throwing(notCount, (lengthFieldOffset) => new core.LengthDelimited(as({ lengthFieldOffset }))),
     lengthFieldLength: throwing(
@@ -242,59 +256,67 @@ const exportRows: { readonly [K in keyof typeof core]: Rows<string> } = {
     ),
     numSkip: throwing(notCount, (numSkip) => new core.LengthDelimited(as({ numSkip }))),
     maxFrameLength: throwing(notLimit, (maxFrameLength) => new core.LengthDelimited(as({ maxFrameLength }))),
-  } satisfies Rows<OptionsOf<LengthDelimitedOptions>>,
+  }),
   FramedRead: {
     reader: throwing(notReader, (r) => new core.FramedRead(as(r), new core.Lines())),
     decoder: throwing([undefined, null, {}, "d"], (d) => new core.FramedRead(reader(), as(d))),
-    options: throwing(notObject, (o) => new core.FramedRead(reader(), new core.Lines(), as(o))),
-    readSize: throwing(notSize, (readSize) => new core.FramedRead(reader(), new core.Lines(), as({ readSize }))),
-    afterDecodeError: throwing(
-      ["skip", 1, null, true],
-      (afterDecodeError) => new core.FramedRead(reader(), new core.Lines(), as({ afterDecodeError })),
-    ),
-  } satisfies Rows<"reader" | "decoder" | OptionsOf<FramedReadOptions>>,
+    ...optionRows<FramedReadOptions>({
+      options: throwing(notObject, (o) => new core.FramedRead(reader(), new core.Lines(), as(o))),
+      readSize: throwing(notSize, (readSize) => new core.FramedRead(reader(), new core.Lines(), as({ readSize }))),
+      afterDecodeError: throwing(
+        ["skip", 1, null, true],
+        (afterDecodeError) => new core.FramedRead(reader(), new core.Lines(), as({ afterDecodeError })),
+      ),
+    }),
+  },
   FramedWrite: {
     writer: throwing(notWriter, (w) => new core.FramedWrite(as(w), new core.Lines())),
     encoder: throwing([undefined, null, {}, "e"], (e) => new core.FramedWrite(writer(), as(e))),
-    options: throwing(notObject, (o) => new core.FramedWrite(writer(), new core.Lines(), as(o))),
-    highWaterMark: throwing(
-      notSize,
-      (highWaterMark) => new core.FramedWrite(writer(), new core.Lines(), as({ highWaterMark })),
-    ),
-  } satisfies Rows<"writer" | "encoder" | OptionsOf<FramedWriteOptions>>,
+    ...optionRows<FramedWriteOptions>({
+      options: throwing(notObject, (o) => new core.FramedWrite(writer(), new core.Lines(), as(o))),
+      highWaterMark: throwing(
+        notSize,
+        (highWaterMark) => new core.FramedWrite(writer(), new core.Lines(), as({ highWaterMark })),
+      ),
+    }),
+  },
   Framed: {
     stream: throwing(notDuplex, (s) => new core.Framed(as(s), new core.Lines())),
     codec: throwing([undefined, null, {}, "c"], (c) => new core.Framed(duplex()[0], as(c))),
-    options: throwing(notObject, (o) => new core.Framed(duplex()[0], new core.Lines(), as(o))),
-    readSize: throwing(notSize, (readSize) => new core.Framed(duplex()[0], new core.Lines(), as({ readSize }))),
-    highWaterMark: throwing(
-      notSize,
-      (highWaterMark) => new core.Framed(duplex()[0], new core.Lines(), as({ highWaterMark })),
-    ),
-    afterDecodeError: throwing(
-      ["skip", 1, null, true],
-      (afterDecodeError) => new core.Framed(duplex()[0], new core.Lines(), as({ afterDecodeError })),
-    ),
-  } satisfies Rows<"stream" | "codec" | OptionsOf<FramedOptions>>,
+    ...optionRows<FramedOptions>({
+      options: throwing(notObject, (o) => new core.Framed(duplex()[0], new core.Lines(), as(o))),
+      readSize: throwing(notSize, (readSize) => new core.Framed(duplex()[0], new core.Lines(), as({ readSize }))),
+      highWaterMark: throwing(
+        notSize,
+        (highWaterMark) => new core.Framed(duplex()[0], new core.Lines(), as({ highWaterMark })),
+      ),
+      afterDecodeError: throwing(
+        ["skip", 1, null, true],
+        (afterDecodeError) => new core.Framed(duplex()[0], new core.Lines(), as({ afterDecodeError })),
+      ),
+    }),
+  },
 };
 
 function groupOptionRows(answer: Answer, call: (options: unknown) => unknown) {
-  return {
+  return optionRows<TaskGroupOptions>({
     options: { answer, bad: notObject, call },
     limit: { answer, bad: notLimit, call: (limit: unknown) => call({ limit }) },
     signal: { answer, bad: notSignal, call: (signal: unknown) => call({ signal }) },
     tasks: { answer, bad: ["t", 1, null, {}], call: (tasks: unknown) => call({ tasks }) },
     keepResults: { answer, bad: notBoolean, call: (keepResults: unknown) => call({ keepResults }) },
-  } satisfies { readonly [K in OptionsOf<TaskGroupOptions>]: Row };
+  });
 }
 
 function readToEndRows(read: (reader: core.AsyncRead, options: never) => Promise<unknown>) {
   return {
     reader: rejecting(notReader, (r) => read(as(r), as(undefined))),
-    maxBytes: rejecting([-1, 1.5, Number.NaN, "1", null], (maxBytes) => read(reader(), as({ maxBytes }))),
-    partial: rejecting(["p", 1, null, {}], (partial) => read(reader(), as({ partial }))),
-    ...loopRows("rejects", (o) => read(reader(), as(o))),
-  } satisfies { readonly [K in "reader" | OptionsOf<ReadToEndOptions>]: Row };
+    ...optionRows<ReadToEndOptions>({
+      maxBytes: rejecting([-1, 1.5, Number.NaN, "1", null], (maxBytes) => read(reader(), as({ maxBytes }))),
+      partial: rejecting(["p", 1, null, {}], (partial) => read(reader(), as({ partial }))),
+      ...loopRows("rejects", (o) => read(reader(), as(o))),
+    }),
+  };
 }
 
 /** The rows of the methods of each exported class, by `Class#method`, on a fresh instance. */
@@ -312,21 +334,23 @@ const methodRows: Readonly<Record<string, Rows<string>>> = {
     delimiter: rejecting([undefined, null, -1, 256, "", "ab", 1.5], (d) =>
       new core.BufReader(reader()).readUntil(as(d)),
     ),
-    max: rejecting(notLimit, (max) => new core.BufReader(reader()).readUntil(10, as({ max }))),
-    ...signalRows("rejects", (o) => new core.BufReader(reader()).readUntil(10, as(o))),
-  } satisfies Rows<"delimiter" | OptionsOf<ReadUntilOptions>>,
-  "BufReader#readLine": {
+    ...optionRows<ReadUntilOptions>({
+      max: rejecting(notLimit, (max) => new core.BufReader(reader()).readUntil(10, as({ max }))),
+      ...signalRows("rejects", (o) => new core.BufReader(reader()).readUntil(10, as(o))),
+    }),
+  },
+  "BufReader#readLine": optionRows<ReadLineOptions>({
     maxLength: rejecting(notLimit, (maxLength) => new core.BufReader(reader()).readLine(as({ maxLength }))),
     ...signalRows("rejects", (o) => new core.BufReader(reader()).readLine(as(o))),
-  } satisfies Rows<OptionsOf<ReadLineOptions>>,
-  "BufReader#tryReadLine": {
+  }),
+  "BufReader#tryReadLine": optionRows<NonNullable<Parameters<core.BufReader["tryReadLine"]>[0]>>({
     options: throwing(notObject, (o) => new core.BufReader(reader()).tryReadLine(as(o))),
     maxLength: throwing(notLimit, (maxLength) => new core.BufReader(reader()).tryReadLine(as({ maxLength }))),
-  },
-  "BufReader#lines": {
+  }),
+  "BufReader#lines": optionRows<ReadLineOptions>({
     maxLength: rejecting(notLimit, (maxLength) => new core.BufReader(reader()).lines(as({ maxLength })).next()),
     ...signalRows("rejects", (o) => new core.BufReader(reader()).lines(as(o)).next()),
-  },
+  }),
   "BufReader#close": { exempt: "takes no arguments" },
   "BufWriter#tryWrite": { buf: throwing(notBuffer, (b) => new core.BufWriter(writer()).tryWrite(as(b))) },
   "BufWriter#write": {

@@ -121,16 +121,8 @@ export class BlockingPool implements Blocking {
 
   constructor(start: WorkerFactory, options: BlockingPoolOptions) {
     checkFunction("BlockingPool", "start", start);
-    checkObject("BlockingPool", "options", options);
+    checkBlockingPoolOptions("BlockingPool", options, true);
     const { size, idleTimeoutMs = 10_000, scheduler = systemScheduler } = options;
-    checkInteger("BlockingPool", "size", size, 1);
-    if (typeof idleTimeoutMs !== "number" || !(idleTimeoutMs >= 0)) {
-      throw new IoError(
-        "InvalidInput",
-        `BlockingPool: idleTimeoutMs must be a number >= 0, got ${describe(idleTimeoutMs)}`,
-      );
-    }
-    checkScheduler("BlockingPool", scheduler);
     this.poolSize = size;
     this.#start = start;
     this.#idleTimeoutMs = idleTimeoutMs;
@@ -324,6 +316,26 @@ export class BlockingPool implements Blocking {
     if (job !== null) job.reject(new IoError("Closed", "spawnBlocking: the pool was closed"));
     worker.port.terminate();
   }
+}
+
+/**
+ * Throws `InvalidInput` unless `options` are a pool's options: an object whose `size` is an
+ * integer >= 1 (absent only when `sizeRequired` is false), `idleTimeoutMs` absent or a number
+ * >= 0 and `scheduler` absent or a scheduler. The {@link BlockingPool} constructor checks its
+ * options with it; a runtime factory that makes no pool where the host has no workers calls it on
+ * the `blocking` option it was given, so that a bad one is refused there too.
+ */
+export function checkBlockingPoolOptions(operation: string, options: unknown, sizeRequired: boolean): void {
+  checkObject(operation, "options", options);
+  const { size, idleTimeoutMs, scheduler } = options as Partial<BlockingPoolOptions>;
+  if (sizeRequired || size !== undefined) checkInteger(operation, "size", size, 1);
+  if (idleTimeoutMs !== undefined && (typeof idleTimeoutMs !== "number" || !(idleTimeoutMs >= 0))) {
+    throw new IoError(
+      "InvalidInput",
+      `${operation}: idleTimeoutMs must be a number >= 0, got ${describe(idleTimeoutMs)}`,
+    );
+  }
+  if (scheduler !== undefined) checkScheduler(operation, scheduler);
 }
 
 /** What a runtime factory accepts about its `spawnBlocking` pool (`createNodeRuntime(options)` and the others). */
