@@ -72,6 +72,7 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
       perConnectionTrust: false,
       peerCertificate: false,
       halfClose: false,
+      cancelHandshake: false,
     },
     fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },
