@@ -450,8 +450,9 @@ export class WriteHalf {
     this.#closed = true;
     this.#open = false;
     this.waiting = null;
-    this.#pending.reject(this.#closedError("write", true));
-    this.#flushes.rejectAll(this.#closedError("flush", true));
+    // Only what waits gets an error: making one captures a stack, and most closes find nothing waiting.
+    if (this.#pending.busy) this.#pending.reject(this.#closedError("write", true));
+    if (this.#flushes.size > 0) this.#flushes.rejectAll(this.#closedError("flush", true));
     const guards = [...this.#guards];
     this.#guards.clear();
     for (const reject of guards) reject();
