@@ -1,8 +1,11 @@
 /// <reference path="../../adapters/workerd/src/cloudflare-sockets.d.ts" />
 /**
- * The worker side of the workerd benchmarks (`tcp-throughput-64k`, `tcp-pingpong-1b` and
- * `redis-pipeline` on runtime `workerd`): bundled and served by `workerd-host.ts`; `GET /bench?name=N&scale=S&reps=R&relay=PORT`
- * runs one benchmark with the shared harness and answers its `BenchResult` as JSON.
+ * The worker side of the workerd benchmarks (`tcp-throughput-64k`, `tcp-pingpong-1b`,
+ * `tls-throughput-64k`, `tls-handshakes` and `redis-pipeline` on runtime `workerd`): bundled and
+ * served by `workerd-host.ts`; `GET /bench?name=N&scale=S&reps=R&relay=PORT` runs one benchmark
+ * with the shared harness and answers its `BenchResult` as JSON (the TLS ones also take `source`,
+ * `handshake` and `ca`, see {@link TlsServers}; redis-pipeline takes `redis`, the port of the
+ * host's redis-server).
  *
  * workerd cannot listen, so both ends of a connection are outbound sockets of this worker, spliced
  * by the host's rendezvous relay (see `conformance-tests/drivers/workerd.ts`): each socket sends the
@@ -10,11 +13,17 @@
  * socket's `readable` with a BYOB reader and its `writable` writer, directly) use the same relay,
  * so the relay's cost is in both. workerd advances its clocks only at I/O, which these loops do
  * constantly.
+ *
+ * The TLS benchmarks connect to `node:tls` servers of the host (workerd cannot listen), whose
+ * certificate the test CA signed; the generated configuration trusts that CA, so workerd's own
+ * verification is on in both variants: anyrt's `tls.connect` (`"starttls"` then `startTls()`,
+ * trusting the CA through `createWorkerdRuntime({ trustedCertificates })`) against
+ * `connect(..., { secureTransport: "on" })`, the native path a Worker's author writes.
  * @module
  */
 import { connect, type Socket } from "cloudflare:sockets";
 import { openRendezvousPair, rendezvousToken } from "@anyrt/conformance";
-import type { Duplex } from "@anyrt/core";
+import type { Duplex, Runtime } from "@anyrt/core";
 import { WOULD_BLOCK } from "@anyrt/core";
 import { createWorkerdRuntime } from "@anyrt/workerd";
 import { type Benchmark, megabytesPerSecond, now, perSecond, runBenchmark } from "./harness.ts";
@@ -23,11 +32,26 @@ import { createWorkerdRedisPipeline } from "./redis-pipeline-workerd.ts";
 
 const CHUNK = 64 * 1024;
 
-/** Two native sockets spliced by the relay, tokens sent. */
-async function nativePair(relay: number): Promise<[Socket, Socket]> {
+/**
+ * The host's `node:tls` servers for the TLS benchmarks, on 127.0.0.1 with the test server
+ * certificate: `source` answers a request line `<n>\n` with `n` bytes and ends; `handshake`
+ * sends one byte once its handshake completed and ends (so a client that read it knows both sides
+ * finished the handshake). `ca` is the test CA (PEM) the workerd configuration trusts.
+ */
+interface TlsServers {
+  readonly source: number;
+  readonly handshake: number;
+  readonly ca: string;
+}
+
+const TLS_HOST = "127.0.0.1";
+const encoder = new TextEncoder();
+
+/** Two native sockets spliced by the relay, tokens sent; `mode` is their `secureTransport`. */
+async function nativePair(relay: number, mode: "off" | "starttls" = "off"): Promise<[Socket, Socket]> {
   const token = rendezvousToken();
   const open = async (): Promise<Socket> => {
-    const socket = connect({ hostname: "127.0.0.1", port: relay }, { allowHalfOpen: true });
+    const socket = connect({ hostname: "127.0.0.1", port: relay }, { allowHalfOpen: true, secureTransport: mode });
     await socket.opened;
     const writer = socket.writable.getWriter();
     await writer.write(token);
@@ -67,8 +91,8 @@ function readerOf(socket: Socket): { read(buf: Uint8Array): Promise<{ n: number;
   }
 }
 
-async function nativeThroughput(relay: number, total: number): Promise<number> {
-  const [a, b] = await nativePair(relay);
+async function nativeThroughput(relay: number, total: number, mode: "off" | "starttls" = "off"): Promise<number> {
+  const [a, b] = await nativePair(relay, mode);
   const writer = a.writable.getWriter();
   const reader = readerOf(b);
   const chunk = new Uint8Array(CHUNK).fill(7);
@@ -164,11 +188,103 @@ async function anyrtPingpong(relay: number, roundTrips: number): Promise<number>
   return perSecond(roundTrips, elapsed);
 }
 
-/** The workerd benchmarks, by name, at `scale`; `redis` is the port of the host's redis-server, for redis-pipeline. */
-async function benchmarkOf(name: string, scale: number, relay: number, redis: number): Promise<Benchmark> {
+/**
+ * A native TLS socket to the host server on `port`: `secureTransport: "on"` (the handshake starts
+ * with the connection), or `"starttls"` and `startTls()` at once, as anyrt's `tls.connect` does.
+ */
+function nativeTls(port: number, mode: "on" | "starttls"): Socket {
+  if (mode === "on") return connect({ hostname: TLS_HOST, port }, { secureTransport: "on", allowHalfOpen: true });
+  const plain = connect({ hostname: TLS_HOST, port }, { secureTransport: "starttls", allowHalfOpen: true });
+  return plain.startTls({ expectedServerHostname: TLS_HOST });
+}
+
+/** Reads exactly `total` bytes from `socket` into reused 64 KiB buffers; resolves the count. */
+async function nativeReadCounting(socket: Socket, total: number): Promise<number> {
+  const reader = readerOf(socket);
+  let received = 0;
+  let buf: Uint8Array = new Uint8Array(CHUNK);
+  while (received < total) {
+    const result = await reader.read(buf);
+    if (result.n === 0) break;
+    received += result.n;
+    buf = result.buf;
+  }
+  return received;
+}
+
+async function nativeTlsThroughput(servers: TlsServers, total: number, mode: "on" | "starttls"): Promise<number> {
+  const socket = nativeTls(servers.source, mode);
+  await socket.opened;
+  const writer = socket.writable.getWriter();
+  const start = now();
+  await writer.write(encoder.encode(`${total}\n`));
+  const received = await nativeReadCounting(socket, total);
+  const elapsed = now() - start;
+  await socket.close();
+  if (received !== total) throw new Error(`tls-throughput-64k: read ${received} of ${total} bytes`);
+  return megabytesPerSecond(total, elapsed);
+}
+
+/** A runtime trusting the test CA as the generated configuration does. */
+function tlsRuntime(servers: TlsServers): Runtime {
+  return createWorkerdRuntime({ trustedCertificates: [servers.ca] });
+}
+
+async function anyrtTlsThroughput(runtime: Runtime, servers: TlsServers, total: number): Promise<number> {
+  const stream = await runtime.tls.connect({ hostname: TLS_HOST, port: servers.source, caCertificates: [servers.ca] });
+  try {
+    const start = now();
+    await writeRepeated(stream, encoder.encode(`${total}\n`), `${total}\n`.length);
+    const received = await readCounting(stream, new Uint8Array(CHUNK), total);
+    const elapsed = now() - start;
+    if (received !== total) throw new Error(`tls-throughput-64k: read ${received} of ${total} bytes`);
+    return megabytesPerSecond(total, elapsed);
+  } finally {
+    await stream.close();
+  }
+}
+
+async function nativeHandshakes(servers: TlsServers, count: number, mode: "on" | "starttls"): Promise<number> {
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    const socket = nativeTls(servers.handshake, mode);
+    if ((await nativeReadCounting(socket, 1)) !== 1) throw new Error("tls-handshakes: no byte after the handshake");
+    await socket.close();
+  }
+  return perSecond(count, now() - start);
+}
+
+async function anyrtHandshakes(runtime: Runtime, servers: TlsServers, count: number): Promise<number> {
+  const one = new Uint8Array(1);
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    const stream = await runtime.tls.connect({
+      hostname: TLS_HOST,
+      port: servers.handshake,
+      caCertificates: [servers.ca],
+    });
+    const n = await readOne(stream, one);
+    await stream.close();
+    if (n !== 1) throw new Error("tls-handshakes: no byte after the handshake");
+  }
+  return perSecond(count, now() - start);
+}
+
+/** The TLS servers the host named in the query; an error for a TLS benchmark run without them. */
+function tlsServersOf(params: URLSearchParams): TlsServers {
+  const source = Number(params.get("source"));
+  const handshake = Number(params.get("handshake"));
+  const ca = params.get("ca") ?? "";
+  if (!(source > 0) || !(handshake > 0) || ca === "")
+    throw new Error("the TLS benchmarks need source, handshake and ca");
+  return { source, handshake, ca };
+}
+
+/** The workerd benchmarks, by name, at `scale`, with the servers the host named in `params`. */
+async function benchmarkOf(name: string, scale: number, relay: number, params: URLSearchParams): Promise<Benchmark> {
   switch (name) {
     case "redis-pipeline":
-      return createWorkerdRedisPipeline(redis, Math.max(5, Math.round(500 * scale)));
+      return createWorkerdRedisPipeline(Number(params.get("redis") ?? "0"), Math.max(5, Math.round(500 * scale)));
     case "tcp-throughput-64k": {
       const total = Math.max(16, Math.round(2048 * scale)) * CHUNK; // 128 MiB at scale 1
       return {
@@ -181,6 +297,14 @@ async function benchmarkOf(name: string, scale: number, relay: number, redis: nu
         nativeApi: "cloudflare:sockets: writable writer + BYOB reader on readable, same relay",
         anyrt: () => anyrtThroughput(relay, total),
         native: () => nativeThroughput(relay, total),
+        extras: {
+          "native-starttls": {
+            kind: "baseline",
+            api: 'the same, both sockets opened with secureTransport: "starttls" (as anyrt opens them)',
+            sample: () => nativeThroughput(relay, total, "starttls"),
+            candidate: false,
+          },
+        },
         params: { bytes: total, chunk: CHUNK },
       };
     }
@@ -199,6 +323,56 @@ async function benchmarkOf(name: string, scale: number, relay: number, redis: nu
         params: { roundTrips, messageBytes: 1 },
       };
     }
+    case "tls-throughput-64k": {
+      const servers = tlsServersOf(params);
+      const runtime = tlsRuntime(servers);
+      const total = Math.max(16, Math.round(2048 * scale)) * CHUNK; // 128 MiB at scale 1
+      return {
+        name,
+        unit: "MB/s",
+        higherIsBetter: true,
+        target: 0.95,
+        adapter: "@anyrt/workerd",
+        anyrtApi: "tls.connect to the host's node:tls server, which sends; TlsStream reads into a reused 64 KiB buffer",
+        nativeApi: 'cloudflare:sockets connect({ secureTransport: "on" }), BYOB reader into reused 64 KiB buffers',
+        anyrt: () => anyrtTlsThroughput(runtime, servers, total),
+        native: () => nativeTlsThroughput(servers, total, "on"),
+        extras: {
+          "native-starttls": {
+            kind: "baseline",
+            api: 'cloudflare:sockets connect({ secureTransport: "starttls" }) then startTls(), as anyrt connects',
+            sample: () => nativeTlsThroughput(servers, total, "starttls"),
+            candidate: false,
+          },
+        },
+        params: { bytes: total, chunk: CHUNK },
+      };
+    }
+    case "tls-handshakes": {
+      const servers = tlsServersOf(params);
+      const runtime = tlsRuntime(servers);
+      const count = Math.max(20, Math.round(300 * scale));
+      return {
+        name,
+        unit: "handshakes/s",
+        higherIsBetter: true,
+        target: 0.9,
+        adapter: "@anyrt/workerd",
+        anyrtApi: "tls.connect to the host's node:tls server, one byte read, close",
+        nativeApi: 'cloudflare:sockets connect({ secureTransport: "on" }), one byte read, close',
+        anyrt: () => anyrtHandshakes(runtime, servers, count),
+        native: () => nativeHandshakes(servers, count, "on"),
+        extras: {
+          "native-starttls": {
+            kind: "baseline",
+            api: 'cloudflare:sockets connect({ secureTransport: "starttls" }) then startTls(), one byte read, close',
+            sample: () => nativeHandshakes(servers, count, "starttls"),
+            candidate: false,
+          },
+        },
+        params: { handshakes: count },
+      };
+    }
     default:
       throw new Error(`no workerd variant of benchmark ${name}`);
   }
@@ -215,9 +389,10 @@ export default {
     const version = url.searchParams.get("version") ?? "unknown";
     const lines: string[] = [];
     try {
-      const redis = Number(url.searchParams.get("redis") ?? "0");
-      const result = await runBenchmark(await benchmarkOf(name, scale, relay, redis), { scale, repetitions }, (line) =>
-        lines.push(line),
+      const result = await runBenchmark(
+        await benchmarkOf(name, scale, relay, url.searchParams),
+        { scale, repetitions },
+        (line) => lines.push(line),
       );
       return Response.json({ result: { ...result, runtime: "workerd", runtimeVersion: version }, log: lines });
     } catch (error) {

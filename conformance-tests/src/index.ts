@@ -37,6 +37,7 @@ export {
   STARTTLS_GO_AHEAD,
   STARTTLS_GREETING,
   sharedTestCertificates,
+  silentPeerCensus,
   type TlsPeerAddress,
   type TlsPeerCertificates,
   type TlsPeerName,

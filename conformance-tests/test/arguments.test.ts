@@ -155,7 +155,25 @@ const mainRows: { readonly [K in keyof typeof conformance]: Rows<string> } = {
   },
   describeTlsPeers: { peers: rejecting([undefined, null, "p"], (p) => conformance.describeTlsPeers(as(p))) },
   tlsPeersFrom: { description: throwing([undefined, null, "d"], (d) => conformance.tlsPeersFrom(as(d))) },
+  silentPeerCensus: {
+    runtime: rejecting([undefined, null, "r"], (r) =>
+      conformance.silentPeerCensus(as(r), { hostname: "127.0.0.1", port: 1 }),
+    ),
+    address: rejecting([undefined, null, "a", { hostname: "", port: 1 }, { hostname: "h", port: 0 }], (a) =>
+      conformance.silentPeerCensus(neverConnects, as(a)),
+    ),
+  },
 };
+
+/** A runtime whose connect fails the row: a bad address must be refused before anything connects. */
+const neverConnects = as({
+  supports: () => true,
+  tcp: {
+    connect: () => {
+      throw new Error("connected with a bad address");
+    },
+  },
+});
 
 const stressRows: { readonly [K in keyof typeof stress]: Rows<string> } = {
   bashPeer: { exempt: "a constant program description" },

@@ -33,6 +33,7 @@ export const bunCapabilities: CapabilityManifest = Object.freeze({
     perConnectionTrust: true,
     peerCertificate: true,
     halfClose: true,
+    cancelHandshake: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },

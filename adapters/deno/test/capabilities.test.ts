@@ -25,6 +25,7 @@ describe("Deno capabilities", () => {
         perConnectionTrust: true,
         peerCertificate: false,
         halfClose: true,
+        cancelHandshake: false,
       },
       fs: { available: true, atomicWrite: true },
       process: { available: true, signals: Deno.build.os !== "windows" },

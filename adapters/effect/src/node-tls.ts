@@ -97,6 +97,11 @@ function clientOptions(options: TlsClientOptions, name: string, operation: strin
   };
 }
 
+/** What an aborted connect destroys its connection with, so that the opening effect fails. */
+function abortedHandshake(): Error {
+  return new Error("tls connect aborted");
+}
+
 /**
  * The `Tls` of the Effect runtime on Node: `connect` and `listen` (no `upgrade`: an Effect
  * socket's reader owns its connection, and anyrt's stream pulls from it ahead of its caller, see
@@ -125,6 +130,7 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
             ...connectOptions,
           } as tls.ConnectionOptions);
           conn = socket;
+          if (signal?.aborted) socket.destroy(abortedHandshake());
           const onError = (cause: Error) =>
             resume(
               Effect.fail(new Socket.SocketError({ reason: new Socket.SocketOpenError({ kind: "Unknown", cause }) })),
@@ -138,12 +144,16 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
         }),
         (socket) => Effect.sync(() => socket.destroy()),
       );
+      // The opening fiber's interruption does not reach a handshake in progress (Effect's socket
+      // opens its connection in its reader's own scope): an abort fails the connection itself.
+      const onAbort = () => conn?.destroy(abortedHandshake());
+      signal?.addEventListener("abort", onAbort, { once: true });
       const exit = await run(
         Effect.flatMap(NodeSocket.fromDuplex(open), (socket) =>
           openSocketStream(socket, context, label, () => detailsOf(conn as tls.TLSSocket)),
         ),
         signal === undefined ? undefined : { signal },
-      );
+      ).finally(() => signal?.removeEventListener("abort", onAbort));
       if (Exit.isSuccess(exit)) return withInfo(exit.value, conn as tls.TLSSocket);
       if (signal?.aborted) throw signal.reason;
       throw failureOf(exit, `tls connect ${label}`);

@@ -69,6 +69,7 @@ export function createEffectNodeRuntime(context: Context.Context<never>): Runtim
         perConnectionTrust: true,
         peerCertificate: true,
         halfClose: true,
+        cancelHandshake: true,
       },
     },
   });

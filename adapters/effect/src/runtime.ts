@@ -138,6 +138,7 @@ export function createEffectRuntime(context: Context.Context<never>, options: Ef
       perConnectionTrust: false,
       peerCertificate: false,
       halfClose: false,
+      cancelHandshake: false,
     },
     fs: { available: hasFs, atomicWrite: hasFs },
     process: { available: hasProcess, signals: hasProcess },

@@ -32,6 +32,7 @@ export const nodeCapabilities: CapabilityManifest = Object.freeze({
     perConnectionTrust: true,
     peerCertificate: true,
     halfClose: true,
+    cancelHandshake: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: process.platform !== "win32" },

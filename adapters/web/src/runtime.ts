@@ -98,6 +98,7 @@ export function webCapabilities(parts: WebRuntimeParts = {}): CapabilityManifest
       perConnectionTrust: offers("perConnectionTrust"),
       peerCertificate: offers("peerCertificate"),
       halfClose: offers("halfClose"),
+      cancelHandshake: false,
     },
     fs: { available: parts.fs !== undefined, atomicWrite: false },
     process: { available: false, signals: false },

@@ -14,7 +14,10 @@ import { createWorkerdTls } from "./tls.ts";
  * file system, no subprocesses, no threads for `spawnBlocking`, and no socket options, so those are
  * `false`; `tls.listen` too. `tls.clientCertificates` is `false`: `connect()` and `startTls()`
  * cannot present a certificate. `tls.peerCertificate` is `false`: workerd reports nothing about
- * the handshake (nor the TLS version, nor an ALPN protocol, which it cannot negotiate). `udp` is
+ * the handshake (nor the TLS version, nor an ALPN protocol, which it cannot negotiate).
+ * `tls.cancelHandshake` is `false`: a socket whose TLS handshake waits for the peer stays open
+ * until the request ends, whichever of it (`close()`, the plain socket's `close()`, cancelling
+ * its streams) is closed (workerd 2026-11-17); an abort still rejects at once. `udp` is
  * `false`: Workers have no datagram sockets (`cloudflare:sockets` is TCP only). Nor Unix domain
  * sockets (a Worker has no file system and `connect()` takes host and port only) or DNS:
  * `connect()` resolves names itself, and workerd offers no lookup or record query (DNS over HTTPS
@@ -40,6 +43,7 @@ export const workerdCapabilities: CapabilityManifest = Object.freeze({
     perConnectionTrust: false,
     peerCertificate: false,
     halfClose: true,
+    cancelHandshake: false,
   },
   fs: { available: false, atomicWrite: false },
   process: { available: false, signals: false },

@@ -123,14 +123,27 @@ async function handshake(
     plain.close().catch(noop);
     throw signal?.aborted ? abortReason(signal) : toTlsIoError(error, operation);
   }
-  const onAbort = () => secure.close().catch(noop);
+  // Closing the TLS socket while its handshake waits for the peer settles neither its `opened`
+  // nor the connection (workerd 2026-11-17): an abort closes the plain socket under it too, and
+  // rejects at once rather than wait for `opened`.
+  const closeBoth = () => {
+    secure.close().catch(noop);
+    plain.close().catch(noop);
+  };
+  let onAbort = noop;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      closeBoth();
+      reject(abortReason(signal as AbortSignal));
+    };
+  });
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    await secure.opened;
+    await (signal === undefined ? secure.opened : Promise.race([secure.opened, aborted]));
     throwIfAborted(signal);
     return new WorkerdTlsStream(secure, remote, pool, `tls ${remote.hostname}:${remote.port}`);
   } catch (error) {
-    secure.close().catch(noop);
+    closeBoth();
     throw signal?.aborted ? abortReason(signal) : toTlsIoError(error, operation);
   } finally {
     signal?.removeEventListener("abort", onAbort);

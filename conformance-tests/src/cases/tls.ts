@@ -8,12 +8,13 @@
  * @module
  */
 import type { TcpStream, TlsConnectOptions, TlsStream } from "@anyrt/core";
-import { bytesEqual, equal, ioErrorKind, ok, rejects } from "../assert.ts";
+import { bytesEqual, equal, ioErrorKind, ok, rejects, rejectsWithKind } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
 import {
   PLAINTEXT_ANSWER,
   STARTTLS_GO_AHEAD,
   STARTTLS_GREETING,
+  silentPeerCensus,
   type TlsPeerName,
   type TlsPeers,
 } from "../fixtures/tls-peers.ts";
@@ -74,6 +75,32 @@ async function starttls(ctx: CaseContext, peers: TlsPeers): Promise<TcpStream> {
   ctx.defer(() => plain.close());
   equal(text(await readExactly(plain, STARTTLS_GREETING.length)), STARTTLS_GREETING, "the greeting");
   return plain;
+}
+
+/** A connect to the `silent` peer, whose handshake never completes; a connection made anyway is closed after the case. */
+async function stalled(ctx: CaseContext, peers: TlsPeers, options: Partial<TlsConnectOptions>): Promise<TlsStream> {
+  const address = await peers.address("silent");
+  const opening = ctx.runtime.tls.connect({ ...address, caCertificates: [peers.certificates.ca], ...options });
+  opening.then(
+    (stream) => ctx.defer(() => stream.close()),
+    () => {},
+  );
+  return opening;
+}
+
+/**
+ * Fails unless the `silent` peer holds no connection open within 3 s: what a failed connect to it
+ * opened was closed (the peer sees the FIN or the reset at once, the census a moment later).
+ */
+async function nothingLeftOpen(ctx: CaseContext, peers: TlsPeers, what: string): Promise<void> {
+  const address = await peers.address("silent");
+  const deadline = ctx.runtime.time.now() + 3000;
+  let open = await silentPeerCensus(ctx.runtime, address);
+  while (open > 0 && ctx.runtime.time.now() < deadline) {
+    await ctx.runtime.time.sleep(50);
+    open = await silentPeerCensus(ctx.runtime, address);
+  }
+  equal(open, 0, `connections ${what} left open at the silent peer`);
 }
 
 /** Fails unless every call on a stream taken over by an upgrade fails with `Closed` (and close resolves). */
@@ -248,6 +275,81 @@ export const tlsCases: ConformanceCase[] = [
         () => {},
       );
       equal(await rejects(opening, "connect with an aborted signal"), reason, "the rejection");
+    },
+  },
+  {
+    id: "tls/connect-timeout-covers-the-handshake",
+    title:
+      "tls.connect with timeoutMs to a peer that never answers the hello fails TimedOut after timeoutMs, not before",
+    requires: [...peers],
+    async run(ctx) {
+      const peers = await ctx.tlsPeers();
+      const started = ctx.runtime.time.now();
+      await rejectsWithKind(stalled(ctx, peers, { timeoutMs: 400 }), "TimedOut", "connect to a silent peer");
+      const elapsed = ctx.runtime.time.now() - started;
+      ok(elapsed >= 350, `failed after ${Math.round(elapsed)} ms, before the 400 ms timeout`);
+      ok(elapsed < 5000, `failed after ${Math.round(elapsed)} ms, long after the 400 ms timeout`);
+    },
+  },
+  {
+    id: "tls/connect-aborted-mid-handshake-rejects",
+    title: "tls.connect aborted while its handshake waits for the peer rejects with the signal's reason at once",
+    requires: [...peers],
+    async run(ctx) {
+      const peers = await ctx.tlsPeers();
+      const controller = new AbortController();
+      const reason = new Error("stop");
+      const opening = stalled(ctx, peers, { signal: controller.signal });
+      // Long enough for the TCP connection to open and the hello to go out on every runtime.
+      await ctx.runtime.time.sleep(300);
+      const aborted = ctx.runtime.time.now();
+      controller.abort(reason);
+      equal(await rejects(opening, "connect aborted mid-handshake"), reason, "the rejection");
+      const elapsed = ctx.runtime.time.now() - aborted;
+      ok(elapsed < 2000, `rejected ${Math.round(elapsed)} ms after the abort`);
+    },
+  },
+  {
+    id: "tls/cancelled-handshake-leaves-nothing-open",
+    title: "a tls.connect past its timeoutMs or aborted mid-handshake closes its connection",
+    requires: [...peers, "tls.cancelHandshake"],
+    async run(ctx) {
+      const peers = await ctx.tlsPeers();
+      await rejectsWithKind(stalled(ctx, peers, { timeoutMs: 300 }), "TimedOut", "connect to a silent peer");
+      await nothingLeftOpen(ctx, peers, "by the timed-out connect");
+      const controller = new AbortController();
+      const opening = stalled(ctx, peers, { signal: controller.signal });
+      await ctx.runtime.time.sleep(300);
+      controller.abort(new Error("stop"));
+      await rejects(opening, "connect aborted mid-handshake");
+      await nothingLeftOpen(ctx, peers, "by the aborted connect");
+    },
+  },
+  {
+    id: "tls/connect-by-name-verifies-the-name-through-happy-eyeballs",
+    title:
+      "tls.connect by host name resolves it with happyEyeballs.lookup and verifies the name, not the address connected to",
+    requires: [...peers],
+    async run(ctx) {
+      const peers = await ctx.tlsPeers();
+      const { port } = await peers.address("wrongName");
+      const looked: string[] = [];
+      // The wrongName peer's certificate is valid for wrong.invalid only, not for 127.0.0.1.
+      const stream = await ctx.runtime.tls.connect({
+        hostname: "wrong.invalid",
+        port,
+        caCertificates: [peers.certificates.ca],
+        happyEyeballs: {
+          lookup: async (name) => {
+            looked.push(name);
+            return [{ address: "127.0.0.1", family: 4 }];
+          },
+        },
+      });
+      ctx.defer(() => stream.close());
+      equal(looked.join(","), "wrong.invalid", "the names looked up");
+      equal(stream.remoteAddress.hostname, "127.0.0.1", "the address connected to");
+      await roundTrip(stream, "by name");
     },
   },
   {

@@ -243,6 +243,13 @@ export const capabilityTable = {
       objectGates: [],
       needs: ["tls.connect"],
     },
+    cancelHandshake: {
+      summary:
+        "A `connect` aborted or past its `timeoutMs` while the handshake waits for the peer closes its connection at once; undeclared, the connection may stay open until the peer answers or closes it (Deno) or the request ends (workerd).",
+      gates: [],
+      objectGates: [],
+      needs: ["tls.connect"],
+    },
   },
   fs: {
     available: {

@@ -384,7 +384,7 @@ export class ReadHalf {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Only when a read waits: see WriteHalf.close.
+    // Only a waiting read gets an error: making one captures a stack, and most closes find none.
     if (this.#pending.busy) {
       this.#pending.reject(new IoError("Closed", `read ${this.#hooks.label}: stream was closed while reading`));
     }

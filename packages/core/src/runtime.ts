@@ -33,7 +33,14 @@ import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import { createSpawn, type Spawn } from "./task.ts";
 import type { Tcp, TcpConnectOptions, TcpStream } from "./tcp.ts";
 import { createTime, type Time } from "./time.ts";
-import { checkTlsConnectOptions, checkTlsListenOptions, checkTlsUpgradeArguments, type Tls } from "./tls.ts";
+import {
+  checkTlsConnectOptions,
+  checkTlsListenOptions,
+  checkTlsUpgradeArguments,
+  type Tls,
+  type TlsConnectOptions,
+  type TlsStream,
+} from "./tls.ts";
 import { checkBindOptions, type Udp } from "./udp.ts";
 import type { Unix } from "./unix.ts";
 import {
@@ -275,6 +282,49 @@ function connectByName(connect: Tcp["connect"], dns: Dns | undefined, scheduler:
 }
 
 /**
+ * The TLS part's `connect` (the gated adapter's) with what `tcp.connect` gets from core (see
+ * {@link connectByName}): a host name goes through Happy Eyeballs when there is a lookup and the
+ * caller did not turn it off, each attempt a whole TLS connect to one address that verifies the
+ * name asked for (`serverName` defaults to the host name, never to the address), and `timeoutMs`
+ * bounds the whole connect, handshake included: past it the attempt's signal aborts, which stops
+ * the handshake and closes its connection. Without either, the adapter's connect is called as it is.
+ */
+function tlsConnectByName(connect: Tls["connect"], dns: Dns | undefined, scheduler: Scheduler): Tls["connect"] {
+  return (options: TlsConnectOptions): Promise<TlsStream> => {
+    try {
+      checkTlsConnectOptions(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const hostname = options.hostname ?? "127.0.0.1";
+    const custom = typeof options.happyEyeballs === "object" ? options.happyEyeballs.lookup : undefined;
+    const lookup = custom ?? (dns === undefined ? undefined : dns.lookup.bind(dns));
+    const byName = lookup !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
+    if (!byName && options.timeoutMs === undefined) return connect(options);
+    const { timeoutMs: _timeout, happyEyeballs: _happyEyeballs, signal: _signal, ...tls } = options;
+    const serverName = byName ? { serverName: options.serverName ?? hostname } : {};
+    const attempt = (tcp: TcpConnectOptions): Promise<TcpStream> =>
+      connect({
+        ...tls,
+        ...serverName,
+        hostname: tcp.hostname ?? hostname,
+        port: tcp.port,
+        ...(tcp.signal === undefined ? {} : { signal: tcp.signal }),
+      });
+    // Without a name to resolve, one attempt through the adapter's own connect, bounded by timeoutMs.
+    const itself = async () => [
+      { address: hostname, family: isIpLiteral(hostname) && hostname.includes(":") ? 6 : 4 } as const,
+    ];
+    return connectHappyEyeballs(
+      attempt,
+      byName ? (lookup as NonNullable<typeof lookup>) : itself,
+      scheduler,
+      byName ? options : { ...options, happyEyeballs: false },
+    ) as Promise<TlsStream>;
+  };
+}
+
+/**
  * Builds a {@link Runtime} from an adapter's parts. Every method the capability table gates
  * rejects with kind `Unsupported`, naming the capability and the adapter, when its capability is
  * declared `false` or its implementation is missing. Throws `InvalidInput` at once for a manifest
@@ -315,6 +365,14 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
   if (declared.has("tcp.connect")) {
     tcp.connect = connectByName(tcp.connect as Tcp["connect"], declared.has("dns.lookup") ? dns : undefined, scheduler);
   }
+  const tls = gate("tls", parts.tls, declared, adapter);
+  if (declared.has("tls.connect")) {
+    tls.connect = tlsConnectByName(
+      tls.connect as Tls["connect"],
+      declared.has("dns.lookup") ? dns : undefined,
+      scheduler,
+    );
+  }
   return Object.freeze({
     id: parts.id,
     version: parts.version,
@@ -323,7 +381,7 @@ export function defineRuntime(parts: RuntimeParts): Runtime {
     facts,
     supports: (capability: Capability) => declared.has(capability),
     tcp: Object.freeze(tcp) as unknown as Tcp,
-    tls: Object.freeze(gate("tls", parts.tls, declared, adapter)) as unknown as Tls,
+    tls: Object.freeze(tls) as unknown as Tls,
     unix: Object.freeze(gate("unix", parts.unix, declared, adapter)) as unknown as Unix,
     dns,
     fs: Object.freeze(gate("fs", parts.fs, declared, adapter)) as unknown as Fs,

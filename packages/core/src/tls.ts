@@ -149,8 +149,10 @@ export type TlsListener = Listener<TlsStream>;
 export interface Tls {
   /**
    * Connects with TCP, then runs the TLS handshake; resolves once it succeeded. Aborting the
-   * signal during either rejects with its reason and closes the connection. Fails as
-   * `runtime.tcp.connect` does, and with the TLS kinds above.
+   * signal during either rejects with its reason and closes the connection. `timeoutMs` bounds
+   * both (`TimedOut` past it, nothing left open), and a host name goes through Happy Eyeballs as
+   * for `runtime.tcp.connect` (each attempt a whole TLS connect verifying the name, not the
+   * address). Fails as `runtime.tcp.connect` does, and with the TLS kinds above.
    */
   connect(options: TlsConnectOptions): Promise<TlsStream>;
   /**

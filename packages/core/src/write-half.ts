@@ -450,10 +450,9 @@ export class WriteHalf {
     this.#closed = true;
     this.#open = false;
     this.waiting = null;
-    // Only when a write waits: an error's stack trace costs about 10 us, and 10,000 connections
-    // closing at once made them a third of the time closing took.
+    // Only what waits gets an error: making one captures a stack, and most closes find nothing waiting.
     if (this.#pending.busy) this.#pending.reject(this.#closedError("write", true));
-    this.#flushes.rejectAll(this.#closedError("flush", true));
+    if (this.#flushes.size > 0) this.#flushes.rejectAll(this.#closedError("flush", true));
     const guards = [...this.#guards];
     this.#guards.clear();
     for (const reject of guards) reject();

@@ -49,6 +49,7 @@ const everything: CapabilityManifest = {
     perConnectionTrust: true,
     peerCertificate: true,
     halfClose: true,
+    cancelHandshake: true,
   },
   fs: { available: true, atomicWrite: true },
   process: { available: true, signals: true },
@@ -135,6 +136,7 @@ describe("the capability table", () => {
       "tls.perConnectionTrust",
       "tls.peerCertificate",
       "tls.halfClose",
+      "tls.cancelHandshake",
       "fs",
       "fs.atomicWrite",
       "process",
@@ -282,6 +284,7 @@ describe("defineRuntime", () => {
         perConnectionTrust: false,
         peerCertificate: false,
         halfClose: false,
+        cancelHandshake: false,
       },
     });
     const client = { certificate: pem("CERTIFICATE"), key: pem("PRIVATE KEY") };
