@@ -5,6 +5,7 @@
  * @module
  */
 import { type IoError, invalidInput } from "../error.ts";
+import { keepShapes } from "../live-shapes.ts";
 import { copyBytes } from "../read-half.ts";
 import { checkBuffer, checkInteger, describe, MAX_BUFFER_SIZE } from "../validate.ts";
 
@@ -263,3 +264,6 @@ export class ByteBuffer implements BufferLike {
     this.#end = 0;
   }
 }
+
+// One unused instance for its hidden class (see `keepShapes`).
+keepShapes(new ByteBuffer(0));

@@ -5,6 +5,7 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
+import { keepShapes } from "../live-shapes.ts";
 import {
   checkBuffer,
   checkDecodeBuffer,
@@ -215,3 +216,6 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
 function orDefault<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
+
+// One unused instance for its hidden class (see `keepShapes`).
+keepShapes(new LengthDelimited());
