@@ -133,7 +133,10 @@ describe("duplex", () => {
             for (let i = 0; offset < data.length; i++) {
               const size = Math.min(writeSizes[i % writeSizes.length] as number, data.length - offset);
               let piece = pieces.get(size);
-              if (piece === undefined) pieces.set(size, (piece = writeBacking.subarray(shift, shift + size)));
+              if (piece === undefined) {
+                piece = writeBacking.subarray(shift, shift + size);
+                pieces.set(size, piece);
+              }
               piece.set(data.subarray(offset, offset + size));
               let n = a.tryWrite(piece);
               if (n === WOULD_BLOCK) n = await a.write(piece);
@@ -148,7 +151,10 @@ describe("duplex", () => {
           for (let i = 0; ; i++) {
             const size = readSizes[i % readSizes.length] as number;
             let buf = views.get(size);
-            if (buf === undefined) views.set(size, (buf = readBacking.subarray(shift, shift + size)));
+            if (buf === undefined) {
+              buf = readBacking.subarray(shift, shift + size);
+              views.set(size, buf);
+            }
             let n = b.tryRead(buf);
             if (n === WOULD_BLOCK) n = await b.read(buf);
             if (n === 0) break;
@@ -178,7 +184,10 @@ describe("duplex", () => {
     expect(b.tryRead(fresh)).toBe(16);
     expect(Array.from(fresh)).toEqual(new Array(16).fill(1));
     // A length-tracking view of a resizable buffer is never given a word view.
-    const Resizable = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & {
+    const Resizable = ArrayBuffer as unknown as new (
+      n: number,
+      o: { maxByteLength: number },
+    ) => ArrayBuffer & {
       resize(n: number): void;
     };
     const [c, d] = duplex(256);
