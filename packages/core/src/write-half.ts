@@ -156,6 +156,16 @@ export class WriteHalf {
   }
 
   /**
+   * Whether a write may go straight to the transport now without further checks: the half is
+   * open (not closed, shut down, failed or without a peer), the transport has no `check` hook and
+   * no write is pending. A transport's own fast path tests it (see the in-memory pipe's
+   * `tryWrite`).
+   */
+  get ready(): boolean {
+    return this.#open && this.#unchecked && !this.#pending.busy;
+  }
+
+  /**
    * The buffer of the write waiting for room, for a transport that can take from it directly
    * (`null` when none waits, or for a direct write). Transports only read it; it is a plain field
    * because an in-memory pipe's reads look at it on every read.

@@ -942,6 +942,8 @@ const methodRows: Readonly<Record<string, Rows>> = {
   "ReadHalf#close": { exempt: "takes no arguments" },
   "RingBuffer#put": { src: throwing(notBuffer, (src) => new kit.RingBuffer(8).put(as(src))) },
   "RingBuffer#take": { dst: throwing(notBuffer, (dst) => new kit.RingBuffer(8).take(as(dst))) },
+  "RingBuffer#putSmall": { src: throwing(notBuffer, (src) => new kit.RingBuffer(8).putSmall(as(src))) },
+  "RingBuffer#takeSmall": { dst: throwing(notBuffer, (dst) => new kit.RingBuffer(8).takeSmall(as(dst))) },
   "RingBuffer#clear": { exempt: "takes no arguments" },
   "SpawnedChild#kill": {
     signal: throwing(["", "TERM", 15, null], (s) => new kit.SpawnedChild(childParts(), toIoError).kill(as(s))),

@@ -113,4 +113,101 @@ describe("duplex", () => {
       { numRuns: 200 },
     );
   });
+
+  it("keeps the bytes when the writer and the reader reuse one buffer each (the word-copy path)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.constantFrom(1, 3, 4, 8, 12, 16, 20, 32, 64, 65, 100), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.constantFrom(1, 4, 8, 16, 17, 32, 64, 128), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(4, 7, 16, 64, 100, 256, 1024),
+        fc.constantFrom(0, 1, 4),
+        async (data, writeSizes, readSizes, capacity, shift) => {
+          const [a, b] = duplex(capacity);
+          // One backing buffer per side, reused for every call; `shift` misaligns the views.
+          const writeBacking = new Uint8Array(128 + shift);
+          const readBacking = new Uint8Array(128 + shift);
+          const pieces = new Map<number, Uint8Array>();
+          const writer = (async () => {
+            let offset = 0;
+            for (let i = 0; offset < data.length; i++) {
+              const size = Math.min(writeSizes[i % writeSizes.length] as number, data.length - offset);
+              let piece = pieces.get(size);
+              if (piece === undefined) {
+                piece = writeBacking.subarray(shift, shift + size);
+                pieces.set(size, piece);
+              }
+              piece.set(data.subarray(offset, offset + size));
+              let n = a.tryWrite(piece);
+              if (n === WOULD_BLOCK) n = await a.write(piece);
+              // Scribble over the buffer: the pipe must have copied what it accepted.
+              piece.fill(0xee);
+              offset += n;
+            }
+            await a.shutdown();
+          })();
+          const views = new Map<number, Uint8Array>();
+          const out: number[] = [];
+          for (let i = 0; ; i++) {
+            const size = readSizes[i % readSizes.length] as number;
+            let buf = views.get(size);
+            if (buf === undefined) {
+              buf = readBacking.subarray(shift, shift + size);
+              views.set(size, buf);
+            }
+            let n = b.tryRead(buf);
+            if (n === WOULD_BLOCK) n = await b.read(buf);
+            if (n === 0) break;
+            out.push(...buf.subarray(0, n));
+            buf.fill(0xdd);
+          }
+          await writer;
+          expect(Uint8Array.from(out)).toEqual(data);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("copies small writes and reads correctly after their buffers are detached or resized", () => {
+    const [a, b] = duplex(64);
+    const chunk = new Uint8Array(16).fill(1);
+    const buf = new Uint8Array(16);
+    for (let i = 0; i < 3; i++) expect(a.tryWrite(chunk)).toBe(16);
+    for (let i = 0; i < 2; i++) expect(b.tryRead(buf)).toBe(16);
+    // A detached buffer is refused, though the ring saw it before.
+    structuredClone(chunk.buffer, { transfer: [chunk.buffer] });
+    structuredClone(buf.buffer, { transfer: [buf.buffer] });
+    expect(() => a.tryWrite(chunk)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    expect(() => b.tryRead(buf)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    const fresh = new Uint8Array(16);
+    expect(b.tryRead(fresh)).toBe(16);
+    expect(Array.from(fresh)).toEqual(new Array(16).fill(1));
+    // A length-tracking view of a resizable buffer is never given a word view.
+    const Resizable = ArrayBuffer as unknown as new (
+      n: number,
+      o: { maxByteLength: number },
+    ) => ArrayBuffer & {
+      resize(n: number): void;
+    };
+    const [c, d] = duplex(256);
+    const backing = new Resizable(32, { maxByteLength: 64 });
+    const tracking = new Uint8Array(backing);
+    tracking.fill(2);
+    for (let i = 0; i < 2; i++) expect(c.tryWrite(tracking)).toBe(32);
+    backing.resize(64);
+    tracking.fill(3);
+    expect(c.tryWrite(tracking)).toBe(64);
+    const out = new Uint8Array(128);
+    expect(d.tryRead(out)).toBe(128);
+    expect(Array.from(out)).toEqual([...new Array(64).fill(2), ...new Array(64).fill(3)]);
+    backing.resize(32);
+    for (let i = 0; i < 2; i++) expect(c.tryWrite(out.subarray(0, 32))).toBe(32);
+    for (let i = 0; i < 2; i++) expect(d.tryRead(tracking)).toBe(32);
+    backing.resize(64);
+    expect(c.tryWrite(out.subarray(64, 128))).toBe(64);
+    expect(d.tryRead(tracking)).toBe(64);
+    expect(Array.from(tracking)).toEqual(new Array(64).fill(3));
+    expect(d.tryRead(tracking)).toBe(WOULD_BLOCK);
+  });
 });

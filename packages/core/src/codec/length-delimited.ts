@@ -5,6 +5,7 @@
  * @module
  */
 import { IoError, invalidInput } from "../error.ts";
+import { keepShapes } from "../live-shapes.ts";
 import {
   checkBuffer,
   checkDecodeBuffer,
@@ -131,25 +132,31 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
     if (available < this.#offset + this.#fieldLength || available < skip) return null;
     // Values past 2^53 lose precision but stay past any maximum, which is all that matters.
     const length = buf.uint(this.#offset, this.#fieldLength, this.#little);
-    if (length > this.#max) {
-      throw new IoError("InvalidData", `LengthDelimited: frame length ${length} exceeds the maximum ${this.#max}`);
-    }
     const adjusted = length + this.#adjustment;
-    if (adjusted < 0) {
-      throw new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
-    }
-    // A frame that ends inside its own header would leave the header to be read again: with
-    // `numSkip` below the header, an endless run of the same frame.
-    if (skip + adjusted < this.#header) {
-      throw new IoError(
-        "InvalidData",
-        `LengthDelimited: frame length ${length} ends inside its ${this.#header}-byte header (numSkip ${skip}, adjusted length ${adjusted})`,
-      );
-    }
+    // One test for the three ways a header is bad, the message built out of line, so that this
+    // method stays small enough for engines to inline into a caller's loop. A frame that ends
+    // inside its own header would leave the header to be read again: with `numSkip` below the
+    // header, an endless run of the same frame.
+    if (length > this.#max || adjusted < 0 || skip + adjusted < this.#header) throw this.#badHeader(length);
     if (available - skip >= adjusted) return buf.take(adjusted, skip);
     buf.consume(skip);
     this.#pending = adjusted;
     return null;
+  }
+
+  /** The `InvalidData` of a length field that {@link decode} refused. */
+  #badHeader(length: number): IoError {
+    if (length > this.#max) {
+      return new IoError("InvalidData", `LengthDelimited: frame length ${length} exceeds the maximum ${this.#max}`);
+    }
+    const adjusted = length + this.#adjustment;
+    if (adjusted < 0) {
+      return new IoError("InvalidData", `LengthDelimited: frame length ${length} is negative after adjustment`);
+    }
+    return new IoError(
+      "InvalidData",
+      `LengthDelimited: frame length ${length} ends inside its ${this.#header}-byte header (numSkip ${this.#skip}, adjusted length ${adjusted})`,
+    );
   }
 
   /**
@@ -209,3 +216,6 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
 function orDefault<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
+
+// One unused instance for its hidden class (see `keepShapes`).
+keepShapes(new LengthDelimited());

@@ -4,6 +4,7 @@
  * @module
  */
 import { IoError } from "../error.ts";
+import { keepShapes } from "../live-shapes.ts";
 import { checkDecodeBuffer, checkEncodeBuffer, checkLimit, checkOptions, describe } from "../validate.ts";
 import type { BufferLike, ByteBuffer } from "./byte-buffer.ts";
 import type { Decoder, Encoder } from "./codec.ts";
@@ -168,3 +169,6 @@ export class Lines implements Decoder<string>, Encoder<string> {
     }
   }
 }
+
+// One unused instance for its hidden class (see `keepShapes`).
+keepShapes(new Lines());
