@@ -60,7 +60,9 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
   checkObject("tls.connect", "options", options);
   checkCallback("tls.connect", "secureConnectListener", secureConnectListener);
   const { socket, secureContext, ...rest } = options;
-  checkObject("tls.connect", "socket", socket);
+  // No socket asks for a connection of this module's own (Unsupported below); a socket that is
+  // not an object is a bad argument.
+  if (socket !== undefined) checkObject("tls.connect", "socket", socket);
   if (secureContext !== undefined) checkObject("tls.connect", "secureContext", secureContext);
   if (!(socket instanceof NodeSocket)) {
     throw new IoError(
