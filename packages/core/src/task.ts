@@ -37,10 +37,11 @@ export interface SpawnOptions {
  * Starting tasks. `spawn` starts the task at once (before the caller awaits anything), on a
  * later microtask, so that a task never runs inside its spawner's stack.
  *
- * The task's function is always called with its signal, whatever parameters it declares: a
- * wrapper such as `(...args) => work(...args)` must not silently lose cancellation. (Calling
- * functions that declare no parameter without one would save the `AbortSignal`, up to 3.7 µs on
- * Node, but `length` says nothing about rest or default parameters, so anyrt does not guess.)
+ * The task's function is called with its signal whenever it could see it: a wrapper such as
+ * `(...args) => work(...args)` must not silently lose cancellation. Only an arrow function with
+ * an empty parameter list (`async () => ...`), which cannot see any argument, is called without
+ * one ({@link mayReadArguments}); its handle's `signal` is then made when first read. The
+ * `AbortController` is most of a task's cost after the handle (decision note 0004).
  *
  * A task whose handle is discarded keeps running (detached). A task's failure never crashes the
  * runtime or the process: it rejects the handle, and if nobody has awaited the handle one
