@@ -4,9 +4,10 @@
  * joined with `Fiber.joinAll`, each awaiting one resolved promise; tasks per second. The issue asks
  * for at most 1.1x the baseline's time (ratio >= 0.909) and heap. Effect 4 creates a
  * `node:async_hooks` `AsyncResource` per fork and per suspension wherever `process.getBuiltinModule`
- * exists (Node, Deno, Bun); both sides pay it. anyrt's contract hands every task its own
- * `AbortSignal`, which costs more than a fork (about 3.5 us on Node): the `fork-plus-abort-signal`
- * baseline adds one per fiber to show what remains of anyrt's own overhead. The heap held per
+ * exists (Node, Deno, Bun); both sides pay it. anyrt hands a task its own `AbortSignal` when its
+ * function can see it (the headline's `async () => ...` cannot, so it gets none); the
+ * `fork-plus-abort-signal` baseline adds one per fiber, the cost of a task that declares its
+ * signal. The heap held per
  * pending task is recorded in `params`.
  * @module
  */

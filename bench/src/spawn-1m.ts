@@ -2,8 +2,9 @@
  * `spawn-1m`: a million concurrent tasks started with core's `spawn`, each awaiting one resolved
  * promise, all joined through their handles, against a million plain async function calls joined
  * with `Promise.all`, in tasks per second. The issue asks for at most 1.5x the baseline's time
- * (ratio >= 0.667). Every task gets its AbortSignal (core always passes it), which dominates the
- * cost; `anyrt-with-signal` declares the parameter, the headline does not. The heap held per
+ * (ratio >= 0.667). A task gets its AbortSignal when its function can see it: the headline's
+ * `async () => ...` cannot, so its signal is never made; `anyrt-with-signal` declares the
+ * parameter and pays for one per task (decision note 0004). The heap held per
  * pending task (anyrt and native) is measured once, after a full collection, and recorded in
  * `params`.
  * @module

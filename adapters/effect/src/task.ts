@@ -14,6 +14,7 @@ import {
   checkSpawn,
   defineJoinHandleClass,
   handleInternally,
+  mayReadArguments,
   type StartQueue,
   signalOf,
   startQueueOf,
@@ -100,7 +101,8 @@ export class FiberTask<T> extends Promise<T> implements GroupChild<T> {
     this.#task = null;
     let outcome: PromiseLike<T> | T;
     try {
-      outcome = task(this.signal);
+      // A function that cannot see its signal gets none: the signal is made if someone reads it.
+      outcome = mayReadArguments(task) ? task(this.signal) : (task as () => PromiseLike<T> | T)();
     } catch (error) {
       resume(Effect.fail(error));
       this.#functionEnded("failure", error);

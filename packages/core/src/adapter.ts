@@ -83,6 +83,7 @@ export {
   defineJoinHandleClass,
   type GroupChild,
   handleInternally,
+  mayReadArguments,
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";

@@ -37,10 +37,11 @@ export interface SpawnOptions {
  * Starting tasks. `spawn` starts the task at once (before the caller awaits anything), on a
  * later microtask, so that a task never runs inside its spawner's stack.
  *
- * The task's function is always called with its signal, whatever parameters it declares: a
- * wrapper such as `(...args) => work(...args)` must not silently lose cancellation. (Calling
- * functions that declare no parameter without one would save the `AbortSignal`, up to 3.7 µs on
- * Node, but `length` says nothing about rest or default parameters, so anyrt does not guess.)
+ * The task's function is called with its signal whenever it could see it: a wrapper such as
+ * `(...args) => work(...args)` must not silently lose cancellation. Only an arrow function with
+ * an empty parameter list (`async () => ...`), which cannot see any argument, is called without
+ * one ({@link mayReadArguments}); its handle's `signal` is then made when first read. The
+ * `AbortController` is most of a task's cost after the handle (decision note 0004).
  *
  * A task whose handle is discarded keeps running (detached). A task's failure never crashes the
  * runtime or the process: it rejects the handle, and if nobody has awaited the handle one
@@ -149,6 +150,77 @@ export function defineJoinHandleClass<H extends Promise<unknown>>(
   });
 }
 
+/** `Function.prototype.toString`, read once: a function's own `toString` cannot mislead the check. */
+const functionSource = Function.prototype.toString;
+
+/** Whether the UTF-16 code unit `code` is JavaScript whitespace a parameter list may contain. */
+function isBlank(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/**
+ * Whether calling `fn` could let it see its arguments. `false` only when that is certain: an
+ * arrow function (which has no `arguments` of its own, nor an `arguments` property another
+ * function could read) whose source declares an empty parameter list, `() => ...` or
+ * `async () => ...`. Anything else answers `true`: a declared parameter, a rest or default
+ * parameter (`length` 0 too), a `function` or method (`arguments`), a bound function or a proxy
+ * (whose source is `[native code]`), a comment inside the parentheses.
+ *
+ * A task whose function cannot see its signal is started without one, and the signal is made
+ * only if someone reads `handle.signal` (decision note 0004): the `AbortController` is most of
+ * what a task costs. The check reads the function's source (a substring the engine slices, no
+ * copy), and only for functions of `length` 0.
+ *
+ * @example
+ * ```ts
+ * import { mayReadArguments } from "@anyrt/core/adapter";
+ * console.assert(!mayReadArguments(async () => 1));
+ * console.assert(mayReadArguments((...args: unknown[]) => args));
+ * console.assert(mayReadArguments(function () { return arguments; }));
+ * ```
+ */
+export function mayReadArguments(fn: (...args: never[]) => unknown): boolean {
+  checkFunction("mayReadArguments", "fn", fn);
+  return readsArguments(fn);
+}
+
+/** {@link mayReadArguments} without the argument check, for the start of every task. */
+function readsArguments(fn: (...args: never[]) => unknown): boolean {
+  if (fn.length !== 0) return true;
+  const source = functionSource.call(fn);
+  let i = 0;
+  if (source.startsWith("async")) {
+    i = 5;
+    const next = source.charCodeAt(i);
+    // `async(` (no space) or `async (`; anything else (`asyncWork()`, `async function`) is not an arrow here.
+    if (next !== 40 && !isBlank(next)) return true;
+    while (isBlank(source.charCodeAt(i))) i++;
+  }
+  if (source.charCodeAt(i) !== 40) return true;
+  i++;
+  while (isBlank(source.charCodeAt(i))) i++;
+  if (source.charCodeAt(i) !== 41) return true;
+  i++;
+  while (isBlank(source.charCodeAt(i))) i++;
+  return !(source.charCodeAt(i) === 61 && source.charCodeAt(i + 1) === 62);
+}
+
+/** The handle's flags (`Task.#state`). */
+const ABORTED = 1;
+const FINISHED = 2;
+const OBSERVED = 4;
+
+/**
+ * The resolving functions `super` hands out, taken by the constructor right after: one shared
+ * executor instead of a closure (and its context) per task.
+ */
+let newResolve: ((value: never) => void) | undefined;
+let newReject: ((reason: unknown) => void) | undefined;
+function takeResolvers(resolve: (value: never) => void, reject: (reason: unknown) => void): void {
+  newResolve = resolve;
+  newReject = reject;
+}
+
 /**
  * The default task: a job on its scheduler's start queue (a microtask), with an abortable handle.
  *
@@ -158,27 +230,32 @@ export function defineJoinHandleClass<H extends Promise<unknown>>(
  * `finally`, `Promise.all` and its siblings, `Promise.resolve`) reads its `constructor`; the
  * handle's `constructor` is a getter that records the observation and answers `Promise`, which
  * is how an unobserved failure is told from an awaited one without a `then` of its own.
+ *
+ * Its signal is made only when the function can see it ({@link mayReadArguments}) or someone
+ * reads {@link Task.signal}; until then an abort is a flag and a reason. The fields are few on
+ * purpose: a million pending tasks are a million of these, and most of what `spawn` costs is the
+ * garbage collector moving them.
  */
 export class Task<T> extends Promise<T> implements GroupChild<T> {
   static {
     defineJoinHandleClass(Task, (task) => {
-      if (#observed in task) task.#observed = true;
+      if (#state in task) task.#state |= OBSERVED;
     });
   }
 
-  /** Made when the task starts or someone reads the signal, whichever comes first. */
-  #controller: AbortController | null = null;
-  #aborted = false;
-  #reason: unknown;
-  readonly #hooks: TaskHooks | undefined;
+  /** `ABORTED`, `FINISHED` and `OBSERVED` bits. */
+  #state = 0;
+  /** The function until it starts (or the task is aborted first), then `null`. */
   #function: ((signal: AbortSignal) => PromiseLike<T> | T) | null;
-  #finished = false;
-  #observed = false;
-  #resolve!: (value: T) => void;
-  #reject!: (reason: unknown) => void;
-  #removeOuter: (() => void) | null = null;
+  readonly #resolve: (value: T) => void;
+  readonly #reject: (reason: unknown) => void;
+  readonly #hooks: TaskHooks | undefined;
   /** Where the task starts; its scheduler also runs the abort and the failure report. */
   readonly #starts: StartQueue;
+  /** Made when the function is given its signal or someone reads it, whichever comes first. */
+  #controller: AbortController | null = null;
+  /** The abort's reason once aborted; before, the outer signal's listener remover, if any. */
+  #reason: unknown = null;
 
   /**
    * A task running `task`, started on `starts` (default: the system scheduler's) unless
@@ -186,27 +263,26 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
    */
   constructor(
     task: (signal: AbortSignal) => PromiseLike<T> | T,
-    options: SpawnOptions = {},
+    options: SpawnOptions | undefined = undefined,
     hooks?: TaskHooks,
     starts: StartQueue = systemStartQueue,
   ) {
-    let resolve!: (value: T) => void;
-    let reject!: (reason: unknown) => void;
-    super((onValue, onFailure) => {
-      resolve = onValue;
-      reject = onFailure;
-    });
-    this.#resolve = resolve;
-    this.#reject = reject;
+    super(takeResolvers);
+    this.#resolve = newResolve as (value: T) => void;
+    this.#reject = newReject as (reason: unknown) => void;
+    newResolve = undefined;
+    newReject = undefined;
     this.#function = task;
     this.#hooks = hooks;
     this.#starts = starts;
-    if (hooks !== undefined) this.#observed = true;
-    if (hooks?.deferred !== true) starts.push(this as Task<unknown>);
-    const outer = options.signal;
+    if (hooks !== undefined) {
+      this.#state = OBSERVED;
+      if (!hooks.deferred) starts.push(this as Task<unknown>);
+    } else starts.push(this as Task<unknown>);
+    const outer = options?.signal;
     if (outer !== undefined) {
       if (outer.aborted) this.abort(abortReason(outer));
-      else this.#removeOuter = onAbort(outer, (reason) => this.abort(reason));
+      else this.#reason = onAbort(outer, (reason) => this.abort(reason));
     }
   }
 
@@ -217,12 +293,12 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     this.#function = null;
     let outcome: PromiseLike<T> | T;
     try {
-      outcome = task(this.signal);
+      outcome = readsArguments(task) ? task(this.signal) : (task as () => PromiseLike<T> | T)();
     } catch (error) {
       this.#end("failure", error);
       return;
     }
-    if (outcome === null || typeof (outcome as PromiseLike<T>)?.then !== "function") {
+    if (outcome === null || typeof (outcome as PromiseLike<T> | undefined)?.then !== "function") {
       this.#end("value", outcome);
       return;
     }
@@ -233,29 +309,32 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
   }
 
   #end(end: TaskEnd, outcome: unknown): void {
-    const aborted = this.#aborted;
-    if (!this.#finished && !aborted) {
-      this.#finished = true;
-      this.#removeOuter?.();
-      this.#removeOuter = null;
+    const state = this.#state;
+    if ((state & (FINISHED | ABORTED)) === 0) {
+      this.#state = state | FINISHED;
+      const removeOuter = this.#reason;
+      if (removeOuter !== null) {
+        this.#reason = null;
+        (removeOuter as () => void)();
+      }
       if (end === "value") this.#resolve(outcome as T);
       else this.#fail(outcome);
     }
-    this.#hooks?.ended(this as Task<unknown>, end, outcome, aborted);
+    this.#hooks?.ended(this as Task<unknown>, end, outcome, (state & ABORTED) !== 0);
   }
 
   get finished(): boolean {
-    return this.#finished;
+    return (this.#state & FINISHED) !== 0;
   }
 
   /** Whether the task was aborted, without making its signal. @internal */
   get aborted(): boolean {
-    return this.#aborted;
+    return (this.#state & ABORTED) !== 0;
   }
 
   /** The abort's reason, without making the signal. @internal */
   get abortReason(): unknown {
-    return this.#reason;
+    return (this.#state & ABORTED) !== 0 ? this.#reason : undefined;
   }
 
   get signal(): AbortSignal {
@@ -263,7 +342,7 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     if (controller === null) {
       controller = new AbortController();
       this.#controller = controller;
-      if (this.#aborted) controller.abort(this.#reason);
+      if ((this.#state & ABORTED) !== 0) controller.abort(this.#reason);
     }
     return controller.signal;
   }
@@ -273,25 +352,28 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     this.#reject(error);
     // The host never sees an unhandled rejection: an unobserved failure is reported below.
     handleInternally(this);
-    if (this.#observed) return;
+    if ((this.#state & OBSERVED) !== 0) return;
     this.#starts.scheduler.queueMacrotask(() => {
-      if (!this.#observed) console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
+      if ((this.#state & OBSERVED) === 0) {
+        console.error("anyrt: a spawned task failed and nobody awaited its handle:", error);
+      }
     });
   }
 
   abort(reason?: unknown): void {
-    if (this.#finished || this.#aborted) return;
+    const state = this.#state;
+    if ((state & (FINISHED | ABORTED)) !== 0) return;
     const cause = reason ?? new DOMException("The task was aborted", "AbortError");
-    this.#aborted = true;
+    const removeOuter = this.#reason;
+    this.#state = state | ABORTED;
     this.#reason = cause;
     this.#controller?.abort(cause);
-    this.#removeOuter?.();
-    this.#removeOuter = null;
+    if (removeOuter !== null) (removeOuter as () => void)();
     const neverStarted = this.#function !== null;
     this.#function = null;
     this.#starts.scheduler.queueMicrotask(() => {
-      if (!this.#finished) {
-        this.#finished = true;
+      if ((this.#state & FINISHED) === 0) {
+        this.#state |= FINISHED;
         this.#reject(new IoError("Aborted", "task aborted", { cause }));
         handleInternally(this);
       }

@@ -735,6 +735,7 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     codes: throwing(notErrnoTable, (codes) => kit.kindOfErrno(as(codes), "ENOENT")),
     code: throwing([1, null, {}], (code) => kit.kindOfErrno(kit.posixErrno, as(code))),
   },
+  mayReadArguments: { fn: throwing(notFunction, (fn) => kit.mayReadArguments(as(fn))) },
   nativeIoError: {
     kind: throwing(["Bogus", 1, null, undefined], (kind) => kit.nativeIoError(as(kind), "op", "detail", null)),
     operation: throwing(notText, (operation) => kit.nativeIoError("Other", as(operation), "detail", null)),

@@ -1,5 +1,6 @@
 // Unit tests of core's tasks: an unobserved failure is reported, never an unhandled rejection.
 import { createSpawn } from "@anyrt/core";
+import { mayReadArguments } from "@anyrt/core/adapter";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -53,6 +54,54 @@ describe("spawn", () => {
     expect((received[0] as AbortSignal).aborted).toBe(true);
     expect((received[0] as AbortSignal).reason).toBe(reason);
     await expect(wrapped).rejects.toMatchObject({ kind: "Aborted", cause: reason });
+  });
+
+  it("starts a function that cannot see its signal without one, and makes the signal when it is read", async () => {
+    const spawn = createSpawn();
+    let received: unknown[] | undefined;
+    const handle = spawn.spawn(() => new Promise(() => {}));
+    const seen = spawn.spawn(function () {
+      // biome-ignore lint/complexity/noArguments: a function that reads `arguments` must get its signal.
+      received = [...arguments];
+      return new Promise(() => {});
+    });
+    await tick();
+    expect(received).toHaveLength(1);
+    const reason = new Error("stop");
+    handle.abort(reason);
+    expect(handle.signal.aborted).toBe(true);
+    expect(handle.signal.reason).toBe(reason);
+    await expect(handle).rejects.toMatchObject({ kind: "Aborted", cause: reason });
+    const early = spawn.spawn(async () => 1);
+    const signal = early.signal;
+    expect(await early).toBe(1);
+    expect(signal.aborted).toBe(false);
+    seen.abort();
+    await expect(seen).rejects.toMatchObject({ kind: "Aborted" });
+  });
+
+  it("mayReadArguments answers false only for arrow functions with an empty parameter list", () => {
+    // Made from source: the test's own transform reformats and drops comments.
+    const fromSource = (source: string) => new Function(`return ${source}`)() as () => unknown;
+    const cannot = [() => 1, async () => 1, ...["async() => 1", "( ) => 1", "async (\n\t) =>\n1"].map(fromSource)];
+    for (const fn of cannot) expect(mayReadArguments(fn)).toBe(false);
+    const may = [
+      (...args: unknown[]) => args,
+      (signal = AbortSignal.abort()) => signal,
+      (signal: AbortSignal) => signal,
+      function () {
+        // biome-ignore lint/complexity/noArguments: the check must see `arguments`.
+        return arguments;
+      },
+      async function named() {},
+      (() => 1).bind(null),
+      new Proxy(() => 1, {}),
+      fromSource("(/* a comment */) => 1"),
+      fromSource("async /* a comment */ () => 1"),
+      { async() {} }.async,
+    ];
+    for (const fn of may) expect(mayReadArguments(fn as (...args: never[]) => unknown)).toBe(true);
+    expect(() => mayReadArguments(null as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
   });
 
   it("does not report a failure observed in any of the ways a promise can be, before or after it failed", async () => {
