@@ -584,20 +584,30 @@ async function connectStream(
 ): Promise<TcpStream> {
   const Ctor = webSocketStreamCtor() as WebSocketStreamConstructor;
   const wss = new Ctor(url, { protocols: [TCP_SUBPROTOCOL] });
-  const onAbort = () => wss.close();
+  // An abort rejects at once: the close handshake it starts can take seconds (a relay busy with a
+  // TLS handshake for this connection answers the close only once that ends), and `opened`,
+  // the first read and `closed` wait for it.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(abortReason(signal as AbortSignal));
+      wss.close();
+    };
+  });
+  aborted.catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     let opened: Awaited<WebSocketStreamLike["opened"]>;
     try {
-      opened = await wss.opened;
+      opened = await Promise.race([wss.opened, aborted]);
     } catch {
-      const { code, reason } = await closeInfo(wss);
       throwIfAborted(signal);
+      const { code, reason } = await closeInfo(wss);
       throw closeError(code, reason, "ConnectionRefused", operation) ?? new IoError("ConnectionRefused", operation);
     }
     const reader = opened.readable.getReader();
     const writer = opened.writable.getWriter();
-    const first = await reader.read().catch(() => ({ done: true, value: undefined }));
+    const first = await Promise.race([reader.read(), aborted]).catch(() => ({ done: true, value: undefined }));
     throwIfAborted(signal);
     const message = typeof first.value === "string" ? parseControl(first.value) : null;
     if (first.done === true || message?.type !== "open") {
