@@ -86,6 +86,7 @@ function settingsRows(call: (options: unknown) => unknown) {
     handshakeTimeoutMs: numeric("handshakeTimeoutMs"),
     idleTimeoutMs: numeric("idleTimeoutMs"),
     maxMessageSize: numeric("maxMessageSize"),
+    uploadWindow: numeric("uploadWindow"),
     maxHeaderBytes: numeric("maxHeaderBytes"),
     pingIntervalMs: numeric("pingIntervalMs"),
   });

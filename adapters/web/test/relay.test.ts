@@ -206,6 +206,31 @@ describe("the relay's WebSocket server", () => {
     await server.close();
   });
 
+  it("announces the upload window in open and acknowledges what it wrote to TCP, in quarters of it", async () => {
+    await using own = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", uploadWindow: 64 * 1024 });
+    const raw = await Raw.open(own.localAddress.port);
+    await raw.upgrade(`?host=127.0.0.1&port=${listener.localAddress.port}`);
+    const server = await listener.accept();
+    const open = JSON.parse(decoder.decode((await raw.readFrame())?.payload)) as { type: string; window: number };
+    expect([open.type, open.window]).toEqual(["open", 64 * 1024]);
+    for (let i = 0; i < 8; i++) await raw.frame(2, new Uint8Array(16 * 1024).fill(i));
+    const buf = new Uint8Array(128 * 1024);
+    let read = 0;
+    while (read < 128 * 1024) read += await server.read(buf.subarray(read));
+    expect(buf[128 * 1024 - 1]).toBe(7);
+    let acked = 0;
+    while (acked < 128 * 1024) {
+      const frame = await raw.readFrame();
+      const message = JSON.parse(decoder.decode(frame?.payload)) as { type: string; bytes: number };
+      expect(message.type).toBe("ack");
+      expect(message.bytes).toBeGreaterThanOrEqual(16 * 1024);
+      acked += message.bytes;
+    }
+    expect(acked).toBe(128 * 1024);
+    await raw.stream.close();
+    await server.close();
+  });
+
   it("pings the client every pingIntervalMs", async () => {
     await using own = await serveWebSocketRelay(nodeRuntime, { port: 0, path: "/tcp", pingIntervalMs: 20 });
     const raw = await Raw.open(own.localAddress.port);

@@ -118,6 +118,34 @@ describe("webSocketTcp over the classic WebSocket", () => {
     await server.close();
   });
 
+  it("echoes 32 MiB written while it is read back: the acks behind the data still reach the relay", async () => {
+    // The relay reads the client's data and acks from one WebSocket. Before the upload window, a
+    // relay blocked writing to the echoing peer read no further, so the client's acks waited
+    // behind its data, the relay sent nothing more down, the peer could not write its echo and
+    // stopped reading: all four stalled once the buffers on the way were full.
+    const [client, server] = await pair(256 * 1024);
+    const echo = (async () => {
+      const buf = new Uint8Array(64 * 1024);
+      for (;;) {
+        const n = await server.read(buf);
+        if (n === 0) break;
+        await writeAllBytes(server, buf.subarray(0, n));
+      }
+      await server.shutdown();
+    })();
+    const data = pattern(32 * 1024 * 1024, 3);
+    const [echoed] = await Promise.all([
+      readToEnd(client),
+      writeAllBytes(client, data).then(() => client.shutdown()),
+      echo,
+    ]);
+    expect(echoed.length).toBe(data.length);
+    // Byte by byte: `toEqual` on 32 MiB takes longer than the transfer.
+    expect(echoed.findIndex((byte, i) => byte !== data[i])).toBe(-1);
+    await client.close();
+    await server.close();
+  }, 60_000);
+
   it("half-closes from the client: the peer reads EOF and can still answer", async () => {
     const [client, server] = await pair();
     await client.write(encoder.encode("question"));

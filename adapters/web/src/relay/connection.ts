@@ -128,6 +128,22 @@ export class RelayedConnection<User> {
   #lastData = 0;
   /** The TCP shutdown the client's `end` started, settled either way. */
   #shutdownDone: Promise<void> | null = null;
+  /**
+   * The client's data taken from the WebSocket and not yet written to TCP, oldest first (copies:
+   * the frame reader reuses its buffer). At most about `uploadWindow` bytes: the upload task
+   * writes them while the frame reader goes on reading, so the client's `ack`s behind them arrive.
+   */
+  readonly #upload: Uint8Array[] = [];
+  /** Bytes in {@link #upload}. */
+  #uploadBytes = 0;
+  /** Bytes written to TCP and not acknowledged to the client yet. */
+  #uploadUnacked = 0;
+  /** Wakes the upload task: data or the client's `end` arrived, or the connection is closing. */
+  #wakeUpload: (() => void) | null = null;
+  /** Wakes the frame reader waiting for room in the upload window or for the upload to drain. */
+  #wakeRoom: (() => void) | null = null;
+  /** The upload task, settled when it ended (after the TCP shutdown the client's `end` asked for). */
+  #uploadDone: Promise<void> = Promise.resolve();
   /** Where the connection goes and for whom: an upgrade asks the policy again, as TLS. */
   #destination: Destination | null = null;
   #user: User | undefined;
@@ -231,11 +247,14 @@ export class RelayedConnection<User> {
       type: "open",
       localAddress: tcp.localAddress,
       remoteAddress: tcp.remoteAddress,
+      window: settings.uploadWindow,
       ...(tls === undefined ? {} : { tls }),
     }).catch(() => {});
     const tasks = this.#runtime.tasks;
     this.#lastData = this.#time.now();
     this.#startDownstream(tcp);
+    const upload = tasks.spawn(() => this.#uploadLoop());
+    this.#uploadDone = Promise.resolve(upload).then(noop, noop);
     // Detached and aborted at the end: a ping stuck behind a client that does not read must not
     // hold the connection's end up.
     if (settings.pingIntervalMs > 0) this.#pings = tasks.spawn((signal) => this.#ping(signal));
@@ -245,6 +264,7 @@ export class RelayedConnection<User> {
     // After an upgrade the connection is the TLS stream's (the plain one was taken over).
     await (this.#tcp ?? tcp).close();
     this.#wake();
+    await this.#uploadDone;
     this.#pings?.abort();
     this.#idle?.abort();
     await this.#downstreamDone;
@@ -420,6 +440,7 @@ export class RelayedConnection<User> {
     this.#frames.send(OP_CLOSE, closePayload(code, reason)).catch(noop);
     void this.#tcp?.close();
     this.#wake();
+    this.#wakeUploader();
     // The client answers with its close frame; one that does not is cut off.
     const timer = this.#time.timer(CLOSE_WAIT_MS);
     this.#closeTimer = timer;
@@ -430,6 +451,89 @@ export class RelayedConnection<User> {
     const wake = this.#wakeCredit;
     this.#wakeCredit = null;
     wake?.();
+  }
+
+  #wakeUploader(): void {
+    const wake = this.#wakeUpload;
+    this.#wakeUpload = null;
+    wake?.();
+    const room = this.#wakeRoom;
+    this.#wakeRoom = null;
+    room?.();
+  }
+
+  /**
+   * Takes a chunk of client data for TCP: queued for the upload task (a copy), then, while more
+   * than the upload window waits, the frame reader waits too (a client that ignores its window
+   * gets backpressure, as before the window existed).
+   */
+  async #toTcp(chunk: Uint8Array): Promise<void> {
+    if (this.#tcp === null || this.#closeSent || this.#clientEnded) return;
+    this.#upload.push(chunk.slice());
+    this.#uploadBytes += chunk.length;
+    this.#wakeUploader();
+    while (this.#uploadBytes > this.#settings.uploadWindow && !this.#closeSent) {
+      await new Promise<void>((resolve) => {
+        this.#wakeRoom = resolve;
+      });
+    }
+  }
+
+  /** Resolves once every chunk taken so far is written to TCP (or the connection is closing). */
+  async #uploadDrained(): Promise<void> {
+    while (this.#upload.length > 0 && !this.#closeSent) {
+      await new Promise<void>((resolve) => {
+        this.#wakeRoom = resolve;
+      });
+    }
+  }
+
+  /**
+   * WebSocket -> TCP: writes the client's data in order to the TCP stream of the moment (the TLS
+   * one after an upgrade), acknowledges it to the client in quarters of the upload window, and
+   * once the client's `end` arrived and everything before it is written, shuts TCP's writing side.
+   * A failed write ends the connection with its kind.
+   */
+  async #uploadLoop(): Promise<void> {
+    const quarter = Math.max(1, Math.floor(this.#settings.uploadWindow / 4));
+    const queue = this.#upload;
+    for (;;) {
+      while (queue.length === 0 && !this.#clientEnded && !this.#closeSent) {
+        await new Promise<void>((resolve) => {
+          this.#wakeUpload = resolve;
+        });
+      }
+      const tcp = this.#tcp;
+      if (this.#closeSent || tcp === null) return;
+      if (queue.length === 0) {
+        this.#shutdownDone = tcp.shutdown().then(
+          () => this.#maybeFinish(),
+          (error: unknown) => {
+            if (!this.#closeSent) this.#fail(error);
+          },
+        );
+        return;
+      }
+      const chunk = queue[0] as Uint8Array;
+      try {
+        let offset = 0;
+        while (offset < chunk.length) offset += await tcp.write(chunk.subarray(offset));
+      } catch (error) {
+        if (!this.#closeSent) this.#fail(error);
+        return;
+      }
+      queue.shift();
+      this.#uploadBytes -= chunk.length;
+      this.#uploadUnacked += chunk.length;
+      if (this.#uploadUnacked >= quarter && !this.#closeSent) {
+        // Not awaited: frames go out in order, and this task must not wait for the client to read.
+        this.#sendText({ type: "ack", bytes: this.#uploadUnacked }).catch(noop);
+        this.#uploadUnacked = 0;
+      }
+      const room = this.#wakeRoom;
+      this.#wakeRoom = null;
+      room?.();
+    }
   }
 
   #maybeFinish(): void {
@@ -553,9 +657,14 @@ export class RelayedConnection<User> {
       await this.#frames.settled();
       return;
     }
-    // After `end`, the bytes before it still reach the peer: let the TCP shutdown finish.
-    const shutdownDone = this.#shutdownDone;
-    if (shutdownDone !== null) await this.#time.moveOnAfter(CLOSE_WAIT_MS, () => shutdownDone);
+    // The bytes before the close frame still reach the peer, and after `end` the TCP shutdown
+    // finishes; within CLOSE_WAIT_MS, for a peer that does not read.
+    await this.#time.moveOnAfter(CLOSE_WAIT_MS, async () => {
+      await this.#uploadDrained();
+      if (!this.#clientEnded) return;
+      await this.#uploadDone;
+      await this.#shutdownDone;
+    });
     // A client that closes first, without `end`, abandons the connection: TCP is closed.
     this.#close(code, "");
     await this.#frames.settled();
@@ -594,6 +703,8 @@ export class RelayedConnection<User> {
       this.#close(CLOSE_FAILURE, upgradeRefusals.denied);
       return;
     }
+    // The data before `starttls` goes out in plaintext first.
+    await this.#uploadDrained();
     this.#downstreamStop?.abort();
     this.#wake();
     await this.#downstreamDone;
@@ -618,18 +729,6 @@ export class RelayedConnection<User> {
     this.#startDownstream(secure);
   }
 
-  /** Writes client data to TCP; a failure ends the connection with its kind. */
-  async #toTcp(chunk: Uint8Array): Promise<void> {
-    const tcp = this.#tcp;
-    if (tcp === null || this.#closeSent || this.#clientEnded) return;
-    try {
-      let offset = 0;
-      while (offset < chunk.length) offset += await tcp.write(chunk.subarray(offset));
-    } catch (error) {
-      if (!this.#closeSent) this.#fail(error);
-    }
-  }
-
   /**
    * Acts on a complete text message: `ack` adds credit, `end` shuts the TCP write side down,
    * `starttls` upgrades the connection (frames are not read meanwhile, so no data can overtake it).
@@ -651,15 +750,9 @@ export class RelayedConnection<User> {
       this.#credit += message.bytes;
       this.#wake();
     } else if (message.type === "end" && !this.#clientEnded) {
+      // The upload task shuts TCP's writing side once the data before `end` is written.
       this.#clientEnded = true;
-      const tcp = this.#tcp;
-      if (tcp === null || this.#closeSent) return;
-      this.#shutdownDone = tcp.shutdown().then(
-        () => this.#maybeFinish(),
-        (error: unknown) => {
-          if (!this.#closeSent) this.#fail(error);
-        },
-      );
+      this.#wakeUploader();
     }
   }
 }

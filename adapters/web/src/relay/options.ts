@@ -145,6 +145,17 @@ export interface RelayConnectionOptions<User = undefined> {
    * protocol's text messages are held until complete and are bounded at 16 KiB. Default 1 MiB.
    */
   readonly maxMessageSize?: number;
+  /**
+   * How many bytes a client may send ahead of what the relay has written to TCP (its upload
+   * window, announced in `open` and given back with `ack` messages as the relay writes): the relay
+   * takes that much from the WebSocket while a TCP write waits, so the client's own `ack`s behind
+   * it still arrive. Without it, a page writing and reading at once through a server that echoes
+   * (or answers as it reads) could stall both ways once the buffers on the way filled up. This is
+   * also the most the relay holds per connection for a client. Default 1 MiB. A client that sends
+   * more than its window finds the relay reading no further until TCP takes it (backpressure, as
+   * with a client that predates the window).
+   */
+  readonly uploadWindow?: number;
   /** The largest HTTP request head; larger ones get 431. Default 16 KiB. */
   readonly maxHeaderBytes?: number;
   /**
@@ -213,6 +224,7 @@ export interface RelaySettings<User = undefined> {
   readonly handshakeTimeoutMs: number;
   readonly idleTimeoutMs: number;
   readonly maxMessageSize: number;
+  readonly uploadWindow: number;
   readonly maxHeaderBytes: number;
   readonly pingIntervalMs: number;
 }
@@ -223,6 +235,7 @@ const numericOptions = [
   ["handshakeTimeoutMs", 1],
   ["idleTimeoutMs", 0],
   ["maxMessageSize", 1],
+  ["uploadWindow", 1],
   ["maxHeaderBytes", 1],
   ["pingIntervalMs", 0],
 ] as const;
@@ -252,6 +265,7 @@ export function relaySettings<User>(operation: string, options: RelayConnectionO
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
     maxMessageSize: options.maxMessageSize ?? 1024 * 1024,
+    uploadWindow: options.uploadWindow ?? 1024 * 1024,
     maxHeaderBytes: options.maxHeaderBytes ?? 16 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
   };

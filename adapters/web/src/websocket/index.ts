@@ -94,14 +94,77 @@ const MAX_MESSAGE = 256 * 1024;
 const HIGH_WATER = 1024 * 1024;
 /** How often `bufferedAmount` is polled while waiting (there is no drain event). */
 const POLL_MS = 1;
-/** A `WebSocketStream` reader stops pulling while this many bytes wait to be read. */
+/** A `WebSocketStream` reader of a connection without a window (0) stops pulling while this many bytes wait to be read. */
 const READ_HIGH_WATER = 1024 * 1024;
 
-/** The relay's `open` message: the addresses of its socket and, for TLS, the handshake's outcome. */
+/**
+ * The relay's `open` message: the addresses of its socket, for TLS the handshake's outcome, and
+ * the client's upload window.
+ */
 interface OpenMessage {
   readonly localAddress: unknown;
   readonly remoteAddress: unknown;
   readonly tls?: unknown;
+  readonly window?: unknown;
+}
+
+/**
+ * The client's side of the upload window the relay announced in `open`: how many more bytes may
+ * be sent before the relay acknowledges what it wrote to TCP. The relay keeps reading the
+ * WebSocket while its TCP write waits, up to the window, so the client's own `ack`s behind the
+ * data reach it and a connection that writes and reads at once through an echoing server never
+ * stalls both ways. Unlimited when the relay announced no window (it then pushes back by not
+ * reading). Owned by the link, so an upgrade's new stream goes on with the same credit.
+ */
+class UploadCredit {
+  #available: number;
+  #waiter: (() => void) | null = null;
+  #ended = false;
+
+  constructor(window: unknown) {
+    const valid = typeof window === "number" && Number.isSafeInteger(window) && window > 0;
+    this.#available = valid ? window : Number.POSITIVE_INFINITY;
+  }
+
+  /** Bytes that may be sent now. */
+  get available(): number {
+    return this.#available;
+  }
+
+  /** Resolves once some bytes may be sent, or the link ended. */
+  async room(): Promise<void> {
+    while (this.#available <= 0 && !this.#ended) {
+      await new Promise<void>((resolve) => {
+        this.#waiter = resolve;
+      });
+    }
+  }
+
+  /** `n` bytes went out. */
+  sent(n: number): void {
+    this.#available -= n;
+  }
+
+  /** Takes the relay's `ack`s out of the text messages: `true` when `message` was one. */
+  take(message: string): boolean {
+    const control = parseControl(message);
+    if (control?.type !== "ack") return false;
+    this.#available += control.bytes;
+    this.#wake();
+    return true;
+  }
+
+  /** The link ended: a write waiting for room goes on (and fails). */
+  end(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.();
+  }
 }
 
 /** Makes the stream of a connection the relay opened; throws an `IoError` to refuse it. */
@@ -473,12 +536,15 @@ function connectClassic(
     let closedCode = -1;
     const isOpen = () => ws.readyState === 1 && closedCode < 0;
     const goneError = () => new IoError("BrokenPipe", `${operation}: the WebSocket is closed`);
+    let credit = new UploadCredit(undefined);
     const link: Link = {
-      write(buf) {
-        if (!isOpen()) return Promise.reject(goneError());
-        const n = Math.min(buf.length, MAX_MESSAGE);
+      async write(buf) {
+        if (credit.available <= 0) await credit.room();
+        if (!isOpen()) throw goneError();
+        const n = Math.min(buf.length, MAX_MESSAGE, credit.available);
         ws.send((n === buf.length ? buf : buf.subarray(0, n)) as Uint8Array<ArrayBuffer>);
-        if (ws.bufferedAmount <= HIGH_WATER) return Promise.resolve(n);
+        credit.sent(n);
+        if (ws.bufferedAmount <= HIGH_WATER) return n;
         return pollUntil(() => !isOpen() || ws.bufferedAmount <= HIGH_WATER).then(() => {
           if (!isOpen()) throw goneError();
           return n;
@@ -504,8 +570,8 @@ function connectClassic(
     ws.onmessage = (event: MessageEvent) => {
       const data: unknown = event.data;
       if (stream !== null) {
-        if (typeof data === "string") stream.text(data);
-        else stream.data(new Uint8Array(data as ArrayBuffer));
+        if (typeof data !== "string") stream.data(new Uint8Array(data as ArrayBuffer));
+        else if (!credit.take(data)) stream.text(data);
         return;
       }
       const message = typeof data === "string" ? parseControl(data) : null;
@@ -521,6 +587,7 @@ function connectClassic(
       signal?.removeEventListener("abort", onAbort);
       if (settled) return;
       settled = true;
+      credit = new UploadCredit(message.window);
       try {
         stream = make(link, message, window, pool);
       } catch (error) {
@@ -532,6 +599,7 @@ function connectClassic(
     };
     ws.onclose = (event: CloseEvent) => {
       closedCode = event.code;
+      credit.end();
       if (stream !== null) {
         stream.closed(event.code, event.reason);
         return;
@@ -619,6 +687,7 @@ async function connectStream(
     }
     let gone = false;
     let lastWrite: Promise<void> = Promise.resolve();
+    const credit = new UploadCredit(message.window);
     /**
      * Whether the connection is closing: the readable ended (the relay's close frame arrived) or
      * the writable refused a message. Once it is, writes wait for {@link writesEnded}.
@@ -645,14 +714,16 @@ async function connectStream(
         // (issue 16, at full stress size), and so did every write of a page that stopped reading
         // (the read loop below waits for it, and sees no close). It waits for the close instead,
         // and fails with its kind.
+        if (credit.available <= 0) await Promise.race([credit.room(), closeSeenNow]);
         await Promise.race([writer.ready.catch(() => {}), closeSeenNow]);
         if (closeSeen) {
           await writesEnded();
           throw new IoError("BrokenPipe", `${operation}: the WebSocket is closed`);
         }
-        const n = Math.min(buf.length, MAX_MESSAGE);
+        const n = Math.min(buf.length, MAX_MESSAGE, credit.available);
         // The writable keeps the chunk until it is sent: give it a copy.
         lastWrite = writer.write(buf.slice(0, n));
+        credit.sent(n);
         lastWrite.catch(seeClose);
         return n;
       },
@@ -675,17 +746,21 @@ async function connectStream(
     void (async () => {
       try {
         for (;;) {
-          while (stream.buffered >= READ_HIGH_WATER) await new Promise<void>((r) => (resume = r));
+          // With a window the relay sends no more than it allows, so reading on is bounded, and
+          // must go on: the relay's `ack`s of the upload come in between its data.
+          while (window === 0 && stream.buffered >= READ_HIGH_WATER) await new Promise<void>((r) => (resume = r));
           const { done, value } = await reader.read();
           if (done) break;
-          if (typeof value === "string") stream.text(value);
-          else stream.data(value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer));
+          if (typeof value !== "string") {
+            stream.data(value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer));
+          } else if (!credit.take(value)) stream.text(value);
         }
       } catch {
         // The close information below says why.
       }
       gone = true;
       seeClose();
+      credit.end();
       const { code, reason } = await closeInfo(wss);
       stream.closed(code, reason);
     })();

@@ -72,6 +72,12 @@ export type ControlMessage =
       readonly remoteAddress: unknown;
       /** Present when the connection is TLS: what its handshake settled. */
       readonly tls?: unknown;
+      /**
+       * The client's upload window: how many bytes it may send ahead of the relay's `ack`s (the
+       * relay acknowledges what it wrote to TCP). Absent from relays that predate it: the client
+       * then sends without limit and the relay pushes back by not reading.
+       */
+      readonly window?: unknown;
     }
   | { readonly type: "hello"; readonly tls?: unknown }
   /** The page asks the relay to upgrade the connection in place (STARTTLS), with these options. */
@@ -79,6 +85,7 @@ export type ControlMessage =
   /** The relay's answer to `starttls`: the handshake succeeded, with this outcome. */
   | { readonly type: "upgraded"; readonly tls?: unknown }
   | { readonly type: "end" }
+  /** Either way: the receiver consumed (client) or wrote to TCP (relay) this many more bytes. */
   | { readonly type: "ack"; readonly bytes: number };
 
 /** Parses a control message; `null` for anything that is not one. */
