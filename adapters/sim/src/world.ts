@@ -14,12 +14,12 @@ import {
   invalidInput,
   type Runtime,
   type Scheduler,
-  systemScheduler,
   type VirtualScheduler,
 } from "@anyrt/core";
 import { checkInteger, checkObject } from "@anyrt/core/adapter";
 import { Disk, type DiskFaults } from "./disk.ts";
 import { EventLog, type EventLogOptions } from "./event-log.ts";
+import { hostScheduler, interceptTimers } from "./host-timers.ts";
 import { connect, HostTcp, isLoopback, listen, type NetHost, type NetworkWorld, type SimTcpStream } from "./network.ts";
 import { createRandom, type Random } from "./random.ts";
 
@@ -119,6 +119,17 @@ export interface World {
    * that stops it.
    */
   autopilot(options?: { readonly pace?: number | undefined; readonly freeMs?: number | undefined }): () => void;
+  /**
+   * Takes over the host's global timers (`setTimeout`, `clearTimeout`, `setInterval`,
+   * `clearInterval`) until the returned function restores them: a timer set meanwhile is a timer
+   * of this world, in virtual time and in the world's order, so code that calls the globals
+   * directly (a library's own retry timer, a test's `delay`) runs as deterministically as code
+   * on `runtime.time`. A timer set before keeps running in real time (clearing it still works); a
+   * timer set during the interception stays virtual after it. `Date.now`, `performance.now`,
+   * `setImmediate` and `node:timers` are left alone. One world at a time: another interception
+   * while one is on fails with `Busy`. The world's own machinery keeps the host's real timers.
+   */
+  interceptTimers(): () => void;
   /** Cuts the link between `a` and `b`: segments are held (TCP retransmits) and SYNs lost until {@link heal}. */
   partition(a: SimHost | string, b: SimHost | string): void;
   /** Heals the link between `a` and `b`, or every partition when called without hosts. */
@@ -263,7 +274,8 @@ export function createWorld(options: WorldOptions): World {
   checkInteger("createWorld", "window", window, 1, 2 ** 30);
   const random = createRandom(seed);
   const log = new EventLog(options.log);
-  const virtual = createVirtualScheduler({ stepLimit: options.stepLimit });
+  // The host's real timers drive the world's turns, even while the world intercepts the globals.
+  const virtual = createVirtualScheduler({ stepLimit: options.stepLimit, host: hostScheduler });
   const hosts = new Map<string, Host>();
   const byAddress = new Map<string, Host>();
   const links = new Map<string, LatencyRange>();
@@ -440,7 +452,7 @@ export function createWorld(options: WorldOptions): World {
           const jump = next - virtual.now();
           if (jump > freeMs) {
             await new Promise<void>((resolve) => {
-              const cancel = systemScheduler.schedule(jump / pace, () => {
+              const cancel = hostScheduler.schedule(jump / pace, () => {
                 wake = null;
                 resolve();
               });
@@ -465,7 +477,7 @@ export function createWorld(options: WorldOptions): World {
         driving = true;
         // A drive starts on a host macrotask (not work of the world it drives), once the code
         // that queued the work has finished.
-        systemScheduler.queueMacrotask(() => {
+        hostScheduler.queueMacrotask(() => {
           drive().then(
             () => {
               driving = false;
@@ -486,6 +498,7 @@ export function createWorld(options: WorldOptions): World {
         wake?.();
       };
     },
+    interceptTimers: () => interceptTimers(scheduler, `world.interceptTimers (seed ${seed})`),
     partition(a, b) {
       const x = hostOf("world.partition", a);
       const y = hostOf("world.partition", b);

@@ -247,3 +247,35 @@ describe("World", () => {
     );
   });
 });
+
+describe("World.interceptTimers", () => {
+  it("runs the global timers in virtual time while it holds them, and gives them back", async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    const world = createWorld({ seed: 1 });
+    world.host("a", { address: "10.0.0.1" });
+    const restore = world.interceptTimers();
+    try {
+      expect(() => createWorld({ seed: 2 }).interceptTimers()).toThrow(expect.objectContaining({ kind: "Busy" }));
+      const started = performance.now();
+      const fired: number[] = [];
+      await world.run(async () => {
+        const cancelled = setTimeout(() => fired.push(-1), 10);
+        clearTimeout(cancelled);
+        let ticks = 0;
+        const interval = setInterval(() => {
+          fired.push(world.now());
+          if (++ticks === 3) clearInterval(interval);
+        }, 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 60_000));
+      });
+      expect(fired).toEqual([20_000, 40_000, 60_000]);
+      expect(world.now()).toBe(60_000);
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      restore();
+    }
+    expect(globalThis.setTimeout).toBe(realSetTimeout);
+    restore();
+    expect(globalThis.setTimeout).toBe(realSetTimeout);
+  });
+});
