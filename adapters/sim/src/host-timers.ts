@@ -28,8 +28,8 @@ function hostTimers(): TimerGlobals {
 
 /**
  * The host's scheduler for the world's machinery, as core's `systemScheduler` but always on the
- * host's real timers: `setImmediate` where the host has one (Node, Bun), a real `setTimeout(0)`
- * elsewhere (Deno), whether or not a world intercepts the globals at the time.
+ * host's real timers: `setImmediate` where the host has one (Node, Deno, Bun), a real
+ * `setTimeout(0)` elsewhere (workerd), whether or not a world intercepts the globals at the time.
  */
 export const hostScheduler: Scheduler = Object.freeze({
   now: () => performance.now(),
