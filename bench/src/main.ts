@@ -31,6 +31,8 @@ import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
 import { createRedisPipeline } from "./redis-pipeline.ts";
 import { type BenchReport, renderBenchHtml } from "./report-html.ts";
+import { createSimEvents, createSimIdle } from "./sim-events.ts";
+import { createSimSuite } from "./sim-suite.ts";
 import { createSleepAbort100k } from "./sleep-abort-100k.ts";
 import { createSpawn1m } from "./spawn-1m.ts";
 import { createTcpPingpong1b } from "./tcp-pingpong-1b.ts";
@@ -66,6 +68,9 @@ const benchmarks: Readonly<Record<string, (settings: BenchSettings) => Benchmark
   "tcp-scaling-10k": createTcpScaling10k,
   "pg-insert-10k": createPgInsert10k,
   "redis-pipeline": createRedisPipeline,
+  "sim-suite": createSimSuite,
+  "sim-events": createSimEvents,
+  "sim-idle": createSimIdle,
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -92,7 +92,8 @@ export interface Host {
 
 /**
  * A group of further runs a package offers: its module exports `exportName`, a function from the
- * runtime's own adapter target to more targets (bridges that wrap it, executors that replace it).
+ * runtime's own adapter target (and the run's options: `{ seed }`, from `--seed`) to more targets
+ * (bridges that wrap it, executors that replace it, a simulation that draws from a seed).
  * Selected by `group` in `--targets`; every target it returns is its own run in the report.
  */
 export interface ExtraTargets {
@@ -174,7 +175,8 @@ Runs the anyrt conformance suite on this ${host.runtime} and prints JSON lines o
 With --suite stress it runs the stress suite instead (default target: ${host.runtime} only), at
 --size (default small), with --seed for its random choices, --echo for an echo server
 outside the runtime (scripts/stress.mjs runs one) and --only for the cases whose ids start
-with one of a comma-separated list.`;
+with one of a comma-separated list. In the conformance suite, --seed is the seed of the sim
+run's worlds (default 1), which the sim run prints after its results: the same seed replays it.`;
 }
 
 /** What `--suite stress` adds to a driver's arguments. */
@@ -198,6 +200,7 @@ function parseEcho(value: string): EchoAddress {
 function parseArguments(host: Host): {
   targets: TargetName[];
   timeoutMs: number | undefined;
+  seed: number | undefined;
   stress: StressArguments | undefined;
 } {
   // The runtime's own name selects its adapter: `--targets deno,memory` on Deno.
@@ -253,8 +256,10 @@ function parseArguments(host: Host): {
       throw new Error(`unexpected argument ${argument ?? ""}\n${usage(host)}`);
     }
   }
-  if (suite === "stress") return { targets: targets ?? ["native"], timeoutMs, stress: { size, seed, echo, only } };
-  return { targets: targets ?? [...builtInTargets, ...groups], timeoutMs, stress: undefined };
+  if (suite === "stress") {
+    return { targets: targets ?? ["native"], timeoutMs, seed, stress: { size, seed, echo, only } };
+  }
+  return { targets: targets ?? [...builtInTargets, ...groups], timeoutMs, seed, stress: undefined };
 }
 
 /**
@@ -296,20 +301,28 @@ interface PlannedRun {
 }
 
 /**
- * The runs of an extra group: its module's targets around the runtime's own adapter. A module
+ * The runs of an extra group: its module's targets around the runtime's own adapter, given the
+ * run's options (`seed`: the `--seed` of the command line, for a group that draws from one). A module
  * that cannot load, or a function that throws, becomes one run that fails to start, reported
  * under the package's name, so that a broken package is never silently absent from the report.
  */
-async function planExtras(extra: ExtraTargets, host: Host): Promise<PlannedRun[]> {
+async function planExtras(
+  extra: ExtraTargets,
+  host: Host,
+  options: { readonly seed: number | undefined },
+): Promise<PlannedRun[]> {
   try {
     const module =
       extra.load === undefined ? ((await import(extra.specifier)) as Record<string, unknown>) : await extra.load();
     const make = module[extra.exportName];
     if (typeof make !== "function") throw new Error(`${extra.specifier} does not export ${extra.exportName}()`);
     const base = await host.adapter.load();
-    const targets = (await (make as (base: ConformanceTarget) => Promise<ConformanceTarget[]> | ConformanceTarget[])(
-      base,
-    )) as ConformanceTarget[];
+    const targets = (await (
+      make as (
+        base: ConformanceTarget,
+        options: { readonly seed: number | undefined },
+      ) => Promise<ConformanceTarget[]> | ConformanceTarget[]
+    )(base, options)) as ConformanceTarget[];
     return targets.map((target) => ({ adapter: target.adapter, make: async () => target }));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -337,7 +350,7 @@ export function runDriver(host: Host): void {
  */
 export function runTargets(host: Host): Promise<number> {
   const emit = (message: DriverMessage): void => host.writeLine(`${JSON.stringify(message)}\n`);
-  const plan = async (name: TargetName): Promise<PlannedRun[]> => {
+  const plan = async (name: TargetName, seed: number | undefined): Promise<PlannedRun[]> => {
     switch (name) {
       case "native":
         return [{ adapter: host.adapter.name, make: () => host.adapter.load() }];
@@ -359,14 +372,14 @@ export function runTargets(host: Host): Promise<number> {
         ];
       default: {
         const extra = (host.extras ?? []).find((candidate) => candidate.group === name);
-        return extra === undefined ? [] : planExtras(extra, host);
+        return extra === undefined ? [] : planExtras(extra, host, { seed });
       }
     }
   };
   const main = async (): Promise<number> => {
-    const { targets, timeoutMs, stress } = parseArguments(host);
+    const { targets, timeoutMs, seed, stress } = parseArguments(host);
     const runs: PlannedRun[] = [];
-    for (const name of targets) runs.push(...(await plan(name)));
+    for (const name of targets) runs.push(...(await plan(name, seed)));
     emit({
       type: "start",
       runtime: host.runtime,

@@ -9,10 +9,13 @@ export { EventLog, type EventLogOptions } from "./event-log.ts";
 export { createRandom, type Random } from "./random.ts";
 export { type SeedFailure, type SeedSearchOptions, type SeedSearchResult, searchSeeds } from "./seed-search.ts";
 export {
+  type BandwidthRange,
   type ConnectionInfo,
   createWorld,
+  type FaultRates,
   type HostOptions,
   type LatencyRange,
+  type LinkOptions,
   SIM_MODEL_VERSION,
   type SimHost,
   simCapabilities,

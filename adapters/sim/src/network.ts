@@ -37,6 +37,14 @@ import {
 /** The first port handed out for port 0 and for the local end of a connect (the IANA dynamic range). */
 export const FIRST_DYNAMIC_PORT = 49152;
 
+/**
+ * The largest segment on a link with a bandwidth limit. Without a limit a write's accepted bytes
+ * travel as one segment; with one, a segment arrives only once it has all left, so smaller
+ * segments let the receiver read (and give window back) while the rest is still on the wire, as
+ * TCP's acknowledgements would: the link stays busy instead of idling a latency per window.
+ */
+export const LIMITED_SEGMENT = 16 * 1024;
+
 /** The SYN retransmission delays of a connect that gets no answer (Linux's: 127 s in all). */
 const SYN_RETRIES_MS = [1000, 2000, 4000, 8000, 16000, 32000, 64000] as const;
 
@@ -50,6 +58,14 @@ export interface NetworkWorld {
   record(host: string, what: string): void;
   /** A one-way latency for a segment from `from` to `to`, drawn from the link's distribution. */
   latency(from: NetHost, to: NetHost): number;
+  /**
+   * Puts `bytes` on the link from `from` to `to` after what it is sending already, at a bandwidth
+   * drawn from the link's distribution; returns the virtual time the last byte has left (now, on
+   * a link without a bandwidth limit).
+   */
+  transmit(from: NetHost, to: NetHost, bytes: number): number;
+  /** Whether the link from `from` to `to` has a bandwidth limit (its data goes in segments of at most {@link LIMITED_SEGMENT} bytes). */
+  limited(from: NetHost, to: NetHost): boolean;
   /** Whether a segment from `from` reaches `to` now: both up and not partitioned. */
   linked(from: NetHost, to: NetHost): boolean;
   /** The host `hostname` names as seen from `from` (an address, a host name, loopback), or `null`. */
@@ -159,7 +175,10 @@ class Flow implements WriteTransport {
     if (free <= 0) return WOULD_BLOCK;
     const n = Math.min(buf.length, free);
     this.#inFlight += n;
-    this.send({ kind: "data", bytes: buf.slice(0, n) });
+    const size = this.#world.limited(this.from, this.to) ? LIMITED_SEGMENT : n;
+    for (let offset = 0; offset < n; offset += size) {
+      this.send({ kind: "data", bytes: buf.slice(offset, Math.min(n, offset + size)) });
+    }
     return n;
   }
 
@@ -178,7 +197,8 @@ class Flow implements WriteTransport {
   send(segment: Segment): void {
     const world = this.#world;
     const now = world.scheduler.now();
-    const arrival = Math.max(this.#lastArrival, now + world.latency(this.from, this.to));
+    const left = world.transmit(this.from, this.to, segment.kind === "data" ? segment.bytes.length : 0);
+    const arrival = Math.max(this.#lastArrival, left + world.latency(this.from, this.to));
     this.#lastArrival = arrival;
     world.record(this.from.name, `${this.label} send ${describeSegment(segment)} arrives ${arrival.toFixed(3)}`);
     world.scheduler.schedule(arrival - now, () => this.#arrive(segment));

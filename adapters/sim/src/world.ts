@@ -14,13 +14,22 @@ import {
   invalidInput,
   type Runtime,
   type Scheduler,
-  systemScheduler,
   type VirtualScheduler,
 } from "@anyrt/core";
 import { checkInteger, checkObject } from "@anyrt/core/adapter";
 import { Disk, type DiskFaults } from "./disk.ts";
 import { EventLog, type EventLogOptions } from "./event-log.ts";
-import { connect, HostTcp, isLoopback, listen, type NetHost, type NetworkWorld, type SimTcpStream } from "./network.ts";
+import { hostScheduler, interceptTimers } from "./host-timers.ts";
+import {
+  type Connection,
+  connect,
+  HostTcp,
+  isLoopback,
+  listen,
+  type NetHost,
+  type NetworkWorld,
+  type SimTcpStream,
+} from "./network.ts";
 import { createRandom, type Random } from "./random.ts";
 
 /**
@@ -38,6 +47,50 @@ export interface LatencyRange {
   readonly maxMs: number;
 }
 
+/**
+ * Bandwidth of one direction of a link in bytes per virtual second: uniform in
+ * `minBytesPerSecond..maxBytesPerSecond`, drawn per segment. A segment leaves after the segments
+ * before it on that direction of the link (every connection between the two hosts shares it) and
+ * takes `bytes / bandwidth` seconds to leave; its latency starts then.
+ */
+export interface BandwidthRange {
+  /** The least bandwidth, `> 0`. */
+  readonly minBytesPerSecond: number;
+  /** The greatest bandwidth, `>= minBytesPerSecond`, finite. */
+  readonly maxBytesPerSecond: number;
+}
+
+/** Options of {@link World.link}: what is given changes, what is left out stays. */
+export interface LinkOptions {
+  /** The link's latency (both directions). */
+  readonly latency?: LatencyRange | undefined;
+  /** The link's bandwidth (each direction its own), or `null` for no limit. */
+  readonly bandwidth?: BandwidthRange | null | undefined;
+}
+
+/**
+ * Faults injected at random by {@link World.injectFaults}. Rates are per virtual second: the time
+ * to a fault's next occurrence is drawn uniformly between 0 and twice `1 / rate` seconds (the
+ * mean is `1 / rate`; no logarithm, whose last bit engines may round differently). A rate of 0 or
+ * left out injects none of that kind.
+ */
+export interface FaultRates {
+  /** Resets per second: each resets one open connection between the hosts, chosen at random (both ends fail with `ConnectionReset`). */
+  readonly resetRate?: number | undefined;
+  /** Partitions per second: each cuts a pair of the hosts, chosen at random, for `partitionMs`, then heals it. */
+  readonly partitionRate?: number | undefined;
+  /** How long an injected partition lasts; default 100..5000 ms. */
+  readonly partitionMs?: LatencyRange | undefined;
+  /** Latency spikes per second: each adds `spikeMs` to the latency of a pair of the hosts, chosen at random, for `spikeDurationMs`. */
+  readonly spikeRate?: number | undefined;
+  /** The latency a spike adds; default 100..1000 ms. */
+  readonly spikeMs?: LatencyRange | undefined;
+  /** How long a spike lasts; default 100..5000 ms. */
+  readonly spikeDurationMs?: LatencyRange | undefined;
+  /** The hosts whose links and connections the faults hit; default every host of the world at the time of each fault. */
+  readonly hosts?: readonly (SimHost | string)[] | undefined;
+}
+
 /** Options of {@link createWorld}. */
 export interface WorldOptions {
   /** The seed, an integer in 0..2^32-1: the same seed, the same run. */
@@ -46,6 +99,11 @@ export interface WorldOptions {
   readonly latency?: LatencyRange | undefined;
   /** Latency of a host to itself (loopback); default 0..1 ms. */
   readonly loopbackLatency?: LatencyRange | undefined;
+  /**
+   * Bandwidth of each direction between two hosts; default none (no limit). Override per pair
+   * with {@link World.link}. Loopback has no limit.
+   */
+  readonly bandwidth?: BandwidthRange | undefined;
   /**
    * The window of each direction of a TCP connection, in bytes: bytes in flight plus bytes the
    * receiver has not read; a write waits past it. Default 64 KiB.
@@ -93,8 +151,12 @@ export interface World {
   now(): number;
   /** Adds a host named `name` (unique) with `options.address` (unique); returns it. */
   host(name: string, options: HostOptions): SimHost;
-  /** Sets the latency between hosts `a` and `b` (both directions). */
-  link(a: SimHost | string, b: SimHost | string, options: { readonly latency: LatencyRange }): void;
+  /**
+   * Sets the latency (both directions) and the bandwidth (each direction) between hosts `a` and
+   * `b`; what `options` leaves out stays as it was (the world's defaults at first). At least one
+   * of them must be given (`InvalidInput`).
+   */
+  link(a: SimHost | string, b: SimHost | string, options: LinkOptions): void;
   /**
    * Runs `program` and drives the world until it settles, one virtual instant at a time (every
    * job and every timer due at an instant runs before the program is looked at); resolves or
@@ -119,6 +181,17 @@ export interface World {
    * that stops it.
    */
   autopilot(options?: { readonly pace?: number | undefined; readonly freeMs?: number | undefined }): () => void;
+  /**
+   * Takes over the host's global timers (`setTimeout`, `clearTimeout`, `setInterval`,
+   * `clearInterval`) until the returned function restores them: a timer set meanwhile is a timer
+   * of this world, in virtual time and in the world's order, so code that calls the globals
+   * directly (a library's own retry timer, a test's `delay`) runs as deterministically as code
+   * on `runtime.time`. A timer set before keeps running in real time (clearing it still works); a
+   * timer set during the interception stays virtual after it. `Date.now`, `performance.now`,
+   * `setImmediate` and `node:timers` are left alone. One world at a time: another interception
+   * while one is on fails with `Busy`. The world's own machinery keeps the host's real timers.
+   */
+  interceptTimers(): () => void;
   /** Cuts the link between `a` and `b`: segments are held (TCP retransmits) and SYNs lost until {@link heal}. */
   partition(a: SimHost | string, b: SimHost | string): void;
   /** Heals the link between `a` and `b`, or every partition when called without hosts. */
@@ -141,6 +214,18 @@ export interface World {
    * chance, drawn from the disk's own generator). Faults not given stay as they were.
    */
   diskFaults(host: SimHost | string, faults: DiskFaults): void;
+  /**
+   * Injects faults at random, at the rates given ({@link FaultRates}): resets of open connections,
+   * partitions that heal after a drawn time, latency spikes. Draws come from a generator forked
+   * from the world's when this is called, so a seed replays the faults too; every fault is a line
+   * of the log (`fault reset tcp#3`, `fault partition a | b for 812.500 ms`, ...). Waiting for
+   * the next fault does not keep the world busy (a partition under way does, until it heals):
+   * `world.run` still reports a program that waits for nothing else as a deadlock, and the
+   * autopilot stops driving when only that wait is left. Returns the
+   * function that stops injecting (partitions and spikes under way still end when drawn). Bad
+   * rates or ranges fail at once with `InvalidInput`.
+   */
+  injectFaults(rates: FaultRates): () => void;
   /** Resets every open connection (both ends fail with `ConnectionReset`) that `filter` selects (default all); returns how many. */
   resetConnections(filter?: (connection: ConnectionInfo) => boolean): number;
   /** Records an event of your own in the log (`host` names where, `world` by default). */
@@ -213,6 +298,16 @@ function checkLatency(operation: string, latency: unknown): asserts latency is L
   }
 }
 
+function checkBandwidth(operation: string, bandwidth: unknown): asserts bandwidth is BandwidthRange {
+  checkObject(operation, "bandwidth", bandwidth);
+  const { minBytesPerSecond: min, maxBytesPerSecond: max } = bandwidth as BandwidthRange;
+  if (typeof min !== "number" || typeof max !== "number" || !(min > 0) || !(max >= min) || !Number.isFinite(max)) {
+    throw invalidInput(
+      `${operation}: bandwidth must be { minBytesPerSecond, maxBytesPerSecond } with 0 < min <= max, finite, got ${JSON.stringify(bandwidth)}`,
+    );
+  }
+}
+
 /** FNV-1a 32 of a host's name: what its disk's generator is seeded with, beside the world's seed. */
 function nameHash(name: string): number {
   let hash = 0x811c9dc5;
@@ -263,43 +358,55 @@ export function createWorld(options: WorldOptions): World {
   checkInteger("createWorld", "window", window, 1, 2 ** 30);
   const random = createRandom(seed);
   const log = new EventLog(options.log);
-  const virtual = createVirtualScheduler({ stepLimit: options.stepLimit });
+  // The host's real timers drive the world's turns, even while the world intercepts the globals.
+  const virtual = createVirtualScheduler({ stepLimit: options.stepLimit, host: hostScheduler });
   const hosts = new Map<string, Host>();
   const byAddress = new Map<string, Host>();
-  const links = new Map<string, LatencyRange>();
+  const bandwidth = options.bandwidth ?? null;
+  if (bandwidth !== null) checkBandwidth("createWorld", bandwidth);
+  const links = new Map<string, { latency: LatencyRange; bandwidth: BandwidthRange | null }>();
+  /** When each direction of each link has sent what it was given, by `from>to`. */
+  const sending = new Map<string, number>();
+  /** Latency spikes under way, by pair. */
+  const spikes = new Map<string, { readonly extraMs: number; readonly until: number }>();
   const partitions = new Set<string>();
   const held = new Set<{ release(): void }>();
   let connections = 0;
   let kick: (() => void) | null = null;
 
   // The deadlines of the timers not yet run or cancelled: the autopilot paces its jumps by them.
-  const deadlines = new Set<{ readonly at: number }>();
+  // A background timer (a fault injector's) does not count as work: with only those left the
+  // world is idle.
+  const deadlines = new Set<{ readonly at: number; readonly background: boolean }>();
   const nextDeadline = (): number | null => {
     let next: number | null = null;
-    for (const { at } of deadlines) if (next === null || at < next) next = at;
-    return next;
+    let work = false;
+    for (const { at, background } of deadlines) {
+      if (next === null || at < next) next = at;
+      work ||= !background;
+    }
+    return work ? next : null;
+  };
+  /** Whether the world has work: a job queued, or a timer that is not a background one. */
+  const hasWork = (): boolean => virtual.pending > deadlines.size || nextDeadline() !== null;
+  const schedule = (ms: number, callback: () => void, background: boolean): (() => void) => {
+    // biome-ignore lint/complexity/useMathMinMax: a NaN delay means 0, as the virtual scheduler reads it; Math.max keeps NaN.
+    const entry = { at: virtual.now() + (ms > 0 ? ms : 0), background };
+    deadlines.add(entry);
+    const cancel = virtual.schedule(ms, () => {
+      deadlines.delete(entry);
+      callback();
+    });
+    if (!background) kick?.();
+    return () => {
+      deadlines.delete(entry);
+      cancel();
+    };
   };
   // Every timer and macrotask job of the world goes through here, so the autopilot sees it.
   const scheduler: Scheduler = {
     now: () => virtual.now(),
-    schedule(ms, callback, scheduleOptions) {
-      // biome-ignore lint/complexity/useMathMinMax: a NaN delay means 0, as the virtual scheduler reads it; Math.max keeps NaN.
-      const entry = { at: virtual.now() + (ms > 0 ? ms : 0) };
-      deadlines.add(entry);
-      const cancel = virtual.schedule(
-        ms,
-        () => {
-          deadlines.delete(entry);
-          callback();
-        },
-        scheduleOptions,
-      );
-      kick?.();
-      return () => {
-        deadlines.delete(entry);
-        cancel();
-      };
-    },
+    schedule: (ms, callback) => schedule(ms, callback, false),
     queueMicrotask: (callback) => virtual.queueMicrotask(callback),
     queueMacrotask(callback) {
       virtual.queueMacrotask(callback);
@@ -317,8 +424,19 @@ export function createWorld(options: WorldOptions): World {
     }
     return found;
   };
-  const draw = (range: LatencyRange): number =>
-    range.minMs === range.maxMs ? range.minMs : range.minMs + random.next() * (range.maxMs - range.minMs);
+  const drawFrom = (generator: Random, range: LatencyRange): number =>
+    range.minMs === range.maxMs ? range.minMs : range.minMs + generator.next() * (range.maxMs - range.minMs);
+  const draw = (range: LatencyRange): number => drawFrom(random, range);
+  const linkOf = (from: Host, to: Host) => links.get(pairKey(from, to));
+  const bandwidthOf = (from: Host, to: Host): BandwidthRange | null => {
+    if (from === to) return null;
+    const link = linkOf(from, to);
+    return link === undefined ? bandwidth : link.bandwidth;
+  };
+  const spikeOf = (from: Host, to: Host): number => {
+    const spike = spikes.get(pairKey(from, to));
+    return spike !== undefined && virtual.now() < spike.until ? spike.extraMs : 0;
+  };
   const record = (host: string, what: string): void => log.record(virtual.now(), host, what);
 
   const net: NetworkWorld = {
@@ -326,7 +444,23 @@ export function createWorld(options: WorldOptions): World {
     window,
     record,
     latency: (from, to) =>
-      draw(from === to ? loopbackLatency : (links.get(pairKey(from as Host, to as Host)) ?? latency)),
+      from === to
+        ? draw(loopbackLatency)
+        : draw(linkOf(from as Host, to as Host)?.latency ?? latency) + spikeOf(from as Host, to as Host),
+    limited: (from, to) => bandwidthOf(from as Host, to as Host) !== null,
+    transmit(from, to, bytes) {
+      const now = virtual.now();
+      const range = bandwidthOf(from as Host, to as Host);
+      if (range === null) return now;
+      const key = `${from.name}>${to.name}`;
+      const start = Math.max(now, sending.get(key) ?? now);
+      if (bytes === 0) return start;
+      const { minBytesPerSecond: min, maxBytesPerSecond: max } = range;
+      const rate = min === max ? min : min + random.next() * (max - min);
+      const done = start + (bytes * 1000) / rate;
+      sending.set(key, done);
+      return done;
+    },
     linked: (from, to) => from.up && to.up && (from === to || !partitions.has(pairKey(from as Host, to as Host))),
     resolve(from, hostname) {
       if (isLoopback(hostname)) return from;
@@ -336,6 +470,23 @@ export function createWorld(options: WorldOptions): World {
     holding: (flow) => {
       held.add(flow);
     },
+  };
+
+  /** The connections not reset yet, in a deterministic order: by host, then by when their ends opened. */
+  const openConnections = (): Connection[] => {
+    const seen = new Set<Connection>();
+    for (const host of hosts.values()) {
+      for (const end of host.tcp.endpoints) if (!end.connection.reset) seen.add(end.connection);
+    }
+    return [...seen];
+  };
+  /** Resets `connection` at both ends at once. */
+  const reset = (connection: Connection, why: string): void => {
+    connection.reset = true;
+    record("world", `${why} tcp#${connection.id}`);
+    for (const side of [connection.client, connection.server]) {
+      side.abort(new IoError("ConnectionReset", `${side.label}: connection reset`));
+    }
   };
 
   const releaseHeld = (): void => {
@@ -390,9 +541,29 @@ export function createWorld(options: WorldOptions): World {
       const x = hostOf("world.link", a);
       const y = hostOf("world.link", b);
       checkObject("world.link", "options", linkOptions);
-      checkLatency("world.link", linkOptions.latency);
-      links.set(pairKey(x, y), { minMs: linkOptions.latency.minMs, maxMs: linkOptions.latency.maxMs });
-      record("world", `link ${x.name}-${y.name} ${linkOptions.latency.minMs}..${linkOptions.latency.maxMs} ms`);
+      const { latency: newLatency, bandwidth: newBandwidth } = linkOptions;
+      if (newLatency === undefined && newBandwidth === undefined) {
+        throw invalidInput("world.link: options must give a latency, a bandwidth, or both");
+      }
+      if (newLatency !== undefined) checkLatency("world.link", newLatency);
+      if (newBandwidth !== undefined && newBandwidth !== null) checkBandwidth("world.link", newBandwidth);
+      const was = linkOf(x, y) ?? { latency, bandwidth };
+      const now = {
+        latency: newLatency === undefined ? was.latency : { minMs: newLatency.minMs, maxMs: newLatency.maxMs },
+        bandwidth:
+          newBandwidth === undefined
+            ? was.bandwidth
+            : newBandwidth === null
+              ? null
+              : {
+                  minBytesPerSecond: newBandwidth.minBytesPerSecond,
+                  maxBytesPerSecond: newBandwidth.maxBytesPerSecond,
+                },
+      };
+      links.set(pairKey(x, y), now);
+      const rate =
+        now.bandwidth === null ? "" : ` ${now.bandwidth.minBytesPerSecond}..${now.bandwidth.maxBytesPerSecond} B/s`;
+      record("world", `link ${x.name}-${y.name} ${now.latency.minMs}..${now.latency.maxMs} ms${rate}`);
     },
     async run(program) {
       let settled = false;
@@ -440,7 +611,7 @@ export function createWorld(options: WorldOptions): World {
           const jump = next - virtual.now();
           if (jump > freeMs) {
             await new Promise<void>((resolve) => {
-              const cancel = systemScheduler.schedule(jump / pace, () => {
+              const cancel = hostScheduler.schedule(jump / pace, () => {
                 wake = null;
                 resolve();
               });
@@ -465,11 +636,11 @@ export function createWorld(options: WorldOptions): World {
         driving = true;
         // A drive starts on a host macrotask (not work of the world it drives), once the code
         // that queued the work has finished.
-        systemScheduler.queueMacrotask(() => {
+        hostScheduler.queueMacrotask(() => {
           drive().then(
             () => {
               driving = false;
-              if (virtual.pending > 0) start();
+              if (hasWork()) start();
             },
             (error: unknown) => {
               driving = false;
@@ -479,13 +650,14 @@ export function createWorld(options: WorldOptions): World {
         });
       };
       kick = start;
-      if (virtual.pending > 0) start();
+      if (hasWork()) start();
       return () => {
         stopped = true;
         kick = null;
         wake?.();
       };
     },
+    interceptTimers: () => interceptTimers(scheduler, `world.interceptTimers (seed ${seed})`),
     partition(a, b) {
       const x = hostOf("world.partition", a);
       const y = hostOf("world.partition", b);
@@ -548,28 +720,128 @@ export function createWorld(options: WorldOptions): World {
     },
     resetConnections(filter = () => true) {
       let count = 0;
-      const seen = new Set<unknown>();
-      for (const host of hosts.values()) {
-        for (const end of [...host.tcp.endpoints]) {
-          const connection = end.connection;
-          if (seen.has(connection) || connection.reset) continue;
-          seen.add(connection);
-          const info: ConnectionInfo = {
-            id: connection.id,
-            client: connection.client.host.name,
-            server: connection.server.host.name,
-            port: connection.server.localAddress.port,
-          };
-          if (!filter(info)) continue;
-          count++;
-          connection.reset = true;
-          record("world", `reset tcp#${connection.id}`);
-          for (const side of [connection.client, connection.server]) {
-            side.abort(new IoError("ConnectionReset", `${side.label}: connection reset`));
-          }
-        }
+      for (const connection of openConnections()) {
+        const info: ConnectionInfo = {
+          id: connection.id,
+          client: connection.client.host.name,
+          server: connection.server.host.name,
+          port: connection.server.localAddress.port,
+        };
+        if (!filter(info)) continue;
+        count++;
+        reset(connection, "reset");
       }
       return count;
+    },
+    injectFaults(rates) {
+      checkObject("world.injectFaults", "rates", rates);
+      const rate = (name: keyof FaultRates): number => {
+        const value = rates[name] ?? 0;
+        if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) {
+          throw invalidInput(`world.injectFaults: ${name} must be a finite number >= 0, got ${String(value)}`);
+        }
+        return value;
+      };
+      const range = (name: keyof FaultRates, fallback: LatencyRange): LatencyRange => {
+        const value = rates[name] ?? fallback;
+        checkLatency(`world.injectFaults ${name}`, value);
+        return value;
+      };
+      const resetRate = rate("resetRate");
+      const partitionRate = rate("partitionRate");
+      const spikeRate = rate("spikeRate");
+      const partitionMs = range("partitionMs", { minMs: 100, maxMs: 5000 });
+      const spikeMs = range("spikeMs", { minMs: 100, maxMs: 1000 });
+      const spikeDurationMs = range("spikeDurationMs", { minMs: 100, maxMs: 5000 });
+      if (rates.hosts !== undefined && !Array.isArray(rates.hosts)) {
+        throw invalidInput(`world.injectFaults: hosts must be an array of hosts, got ${String(rates.hosts)}`);
+      }
+      const chosen = rates.hosts?.map((host) => hostOf("world.injectFaults", host));
+      const generator = random.fork();
+      const stops: (() => void)[] = [];
+      let stopped = false;
+      /** A pair of distinct hosts among those the faults may hit, at random; `null` with fewer than two. */
+      const pair = (): [Host, Host] | null => {
+        const among = chosen ?? [...hosts.values()];
+        if (among.length < 2) return null;
+        const i = generator.int(0, among.length - 1);
+        let j = generator.int(0, among.length - 2);
+        if (j >= i) j++;
+        return [among[i] as Host, among[j] as Host];
+      };
+      const faults: [number, () => void][] = [
+        [
+          resetRate,
+          () => {
+            const among = chosen === undefined ? null : new Set<NetHost>(chosen);
+            const open = openConnections().filter(
+              (c) => among === null || (among.has(c.client.host) && among.has(c.server.host)),
+            );
+            if (open.length > 0) reset(open[generator.int(0, open.length - 1)] as Connection, "fault reset");
+          },
+        ],
+        [
+          partitionRate,
+          () => {
+            const cut = pair();
+            if (cut === null) return;
+            const key = pairKey(cut[0], cut[1]);
+            if (partitions.has(key)) return;
+            const lasting = drawFrom(generator, partitionMs);
+            partitions.add(key);
+            record("world", `fault partition ${cut[0].name} | ${cut[1].name} for ${lasting.toFixed(3)} ms`);
+            // Not a background timer: what the partition holds arrives when it heals.
+            schedule(
+              lasting,
+              () => {
+                if (!partitions.delete(key)) return;
+                record("world", `fault heal ${cut[0].name} - ${cut[1].name}`);
+                releaseHeld();
+              },
+              false,
+            );
+          },
+        ],
+        [
+          spikeRate,
+          () => {
+            const slow = pair();
+            if (slow === null) return;
+            const extraMs = drawFrom(generator, spikeMs);
+            const lasting = drawFrom(generator, spikeDurationMs);
+            spikes.set(pairKey(slow[0], slow[1]), { extraMs, until: virtual.now() + lasting });
+            record(
+              "world",
+              `fault latency ${slow[0].name}-${slow[1].name} +${extraMs.toFixed(3)} ms for ${lasting.toFixed(3)} ms`,
+            );
+          },
+        ],
+      ];
+      for (const [perSecond, strike] of faults) {
+        if (perSecond === 0) continue;
+        const next = (): void => {
+          if (stopped) return;
+          const cancel = schedule(
+            (generator.next() * 2000) / perSecond,
+            () => {
+              stops.splice(stops.indexOf(cancel), 1);
+              strike();
+              next();
+            },
+            true,
+          );
+          stops.push(cancel);
+        };
+        next();
+      }
+      record(
+        "world",
+        `inject faults: resets ${resetRate}/s, partitions ${partitionRate}/s, latency spikes ${spikeRate}/s`,
+      );
+      return () => {
+        stopped = true;
+        for (const cancel of stops.splice(0)) cancel();
+      };
     },
     record(what, host = "world") {
       record(typeof host === "string" ? host : host.name, what);

@@ -247,3 +247,187 @@ describe("World", () => {
     );
   });
 });
+
+describe("World bandwidth", () => {
+  it("sends a link's bytes at its bandwidth: 50 000 bytes at 10 000 B/s take 5 virtual seconds", async () => {
+    const { world, server, client } = twoHosts(11, { latency: { minMs: 2, maxMs: 2 } });
+    world.link(client, server, { bandwidth: { minBytesPerSecond: 10_000, maxBytesPerSecond: 10_000 } });
+    await world.run(async () => {
+      const listener = await server.runtime.tcp.listen({ hostname: "0.0.0.0", port: 9 });
+      const [stream, accepted] = await Promise.all([
+        client.runtime.tcp.connect({ hostname: "server", port: 9 }),
+        listener.accept(),
+      ]);
+      const started = world.now();
+      await writeAll(stream, new Uint8Array(50_000));
+      await readExact(accepted, new Uint8Array(50_000));
+      // 5 s on the wire and the last segment's 2 ms latency; the other direction has no limit.
+      expect(world.now() - started).toBeCloseTo(5002, 3);
+      await Promise.all([stream.close(), accepted.close(), listener.close()]);
+    });
+    expect(world.log.lines.some((line) => line.includes("link client-server 2..2 ms 10000..10000 B/s"))).toBe(true);
+  });
+
+  it("shares a link's bandwidth between its connections and draws it per segment from the seed", async () => {
+    const run = async (seed: number) => {
+      const { world, server, client } = twoHosts(seed, {
+        bandwidth: { minBytesPerSecond: 5_000, maxBytesPerSecond: 20_000 },
+      });
+      await world.run(async () => {
+        const listener = await server.runtime.tcp.listen({ hostname: "0.0.0.0", port: 9 });
+        const pairs = [];
+        for (let i = 0; i < 2; i++) {
+          pairs.push(
+            await Promise.all([client.runtime.tcp.connect({ hostname: "server", port: 9 }), listener.accept()]),
+          );
+        }
+        await Promise.all(
+          pairs.map(async ([stream, accepted]) => {
+            await writeAll(stream, new Uint8Array(20_000));
+            await readExact(accepted, new Uint8Array(20_000));
+          }),
+        );
+        // 40 000 bytes over one link of 5..20 kB/s: 2 to 8 virtual seconds, whatever the split.
+        expect(world.now()).toBeGreaterThan(2000);
+        expect(world.now()).toBeLessThan(8100);
+        await Promise.all([...pairs.flat().map((end) => end.close()), listener.close()]);
+      });
+      return world;
+    };
+    const [a, b, c] = [await run(21), await run(21), await run(22)];
+    expect(b.log.digest).toBe(a.log.digest);
+    expect(c.now()).not.toBe(a.now());
+  });
+
+  it("refuses a bandwidth that is not a positive range, and a link call that changes nothing", () => {
+    const { world, server, client } = twoHosts(1);
+    for (const bandwidth of [
+      { minBytesPerSecond: 0, maxBytesPerSecond: 10 },
+      { minBytesPerSecond: 10, maxBytesPerSecond: 5 },
+      { minBytesPerSecond: 1, maxBytesPerSecond: Number.POSITIVE_INFINITY },
+    ]) {
+      expect(() => world.link(client, server, { bandwidth })).toThrow(
+        expect.objectContaining({ kind: "InvalidInput" }),
+      );
+      expect(() => createWorld({ seed: 1, bandwidth })).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    }
+    expect(() => world.link(client, server, {})).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+  });
+});
+
+describe("World.injectFaults", () => {
+  /** A client pinging the echo server once a virtual second for `seconds`, reconnecting after a failure. */
+  async function pinger(client: SimHost, seconds: number) {
+    const kinds: string[] = [];
+    let stream = await client.runtime.tcp.connect({ hostname: "server", port: 7 });
+    for (let second = 0; second < seconds; second++) {
+      await client.runtime.time.sleep(1000);
+      try {
+        await writeAll(stream, encode("p"));
+        await client.runtime.time.timeout(5000, (signal) => readExact(stream, new Uint8Array(1), { signal }));
+      } catch (error) {
+        kinds.push(isIoError(error) ? error.kind : String(error));
+        await stream.close();
+        stream = await client.runtime.tcp.connect({ hostname: "server", port: 7 });
+      }
+    }
+    await stream.close();
+    return kinds;
+  }
+
+  it("resets connections, cuts and heals links and slows them down at random, replayably", async () => {
+    const run = async (seed: number) => {
+      const { world, server, client } = twoHosts(seed);
+      let kinds: string[] = [];
+      await world.run(async () => {
+        const listener = await echoServer(server);
+        const stop = world.injectFaults({
+          resetRate: 0.1,
+          partitionRate: 0.05,
+          partitionMs: { minMs: 500, maxMs: 2000 },
+          spikeRate: 0.1,
+          spikeMs: { minMs: 500, maxMs: 500 },
+          spikeDurationMs: { minMs: 2000, maxMs: 2000 },
+        });
+        kinds = await pinger(client, 200);
+        stop();
+        await listener.close();
+      });
+      return { world, kinds };
+    };
+    const first = await run(31);
+    const lines = first.world.log.lines;
+    expect(lines.some((line) => / world fault reset tcp#\d+$/.test(line))).toBe(true);
+    expect(lines.some((line) => / world fault partition (client|server) \| (client|server) for /.test(line))).toBe(
+      true,
+    );
+    expect(lines.some((line) => / world fault heal /.test(line))).toBe(true);
+    expect(lines.some((line) => / world fault latency .* \+500\.000 ms for 2000\.000 ms$/.test(line))).toBe(true);
+    expect(first.kinds).toContain("ConnectionReset");
+    const second = await run(31);
+    expect(second.world.log.digest).toBe(first.world.log.digest);
+    expect(second.kinds).toEqual(first.kinds);
+  });
+
+  it("stops when asked, and does not keep a program that waits for nothing alive", async () => {
+    const { world, server, client } = twoHosts(32);
+    await world.run(async () => {
+      const listener = await echoServer(server);
+      const stop = world.injectFaults({ resetRate: 1 });
+      await pinger(client, 20);
+      stop();
+      const stoppedAt = world.now();
+      await client.runtime.time.sleep(60_000);
+      const after = world.log.lines.filter((line) => line.includes(" fault ") && Number(line.slice(0, 12)) > stoppedAt);
+      expect(after).toEqual([]);
+      await listener.close();
+    });
+    world.injectFaults({ partitionRate: 1 });
+    await expect(world.run(() => new Promise(() => {}))).rejects.toThrow(/idle/);
+  });
+
+  it("refuses bad rates and ranges with InvalidInput", () => {
+    const { world } = twoHosts(1);
+    for (const rates of [
+      { resetRate: -1 },
+      { partitionRate: Number.NaN },
+      { spikeRate: Number.POSITIVE_INFINITY },
+      { partitionMs: { minMs: 5, maxMs: 1 } },
+      { hosts: ["nobody"] },
+    ]) {
+      expect(() => world.injectFaults(rates)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+    }
+  });
+});
+
+describe("World.interceptTimers", () => {
+  it("runs the global timers in virtual time while it holds them, and gives them back", async () => {
+    const realSetTimeout = globalThis.setTimeout;
+    const world = createWorld({ seed: 1 });
+    world.host("a", { address: "10.0.0.1" });
+    const restore = world.interceptTimers();
+    try {
+      expect(() => createWorld({ seed: 2 }).interceptTimers()).toThrow(expect.objectContaining({ kind: "Busy" }));
+      const started = performance.now();
+      const fired: number[] = [];
+      await world.run(async () => {
+        const cancelled = setTimeout(() => fired.push(-1), 10);
+        clearTimeout(cancelled);
+        let ticks = 0;
+        const interval = setInterval(() => {
+          fired.push(world.now());
+          if (++ticks === 3) clearInterval(interval);
+        }, 20_000);
+        await new Promise((resolve) => setTimeout(resolve, 60_000));
+      });
+      expect(fired).toEqual([20_000, 40_000, 60_000]);
+      expect(world.now()).toBe(60_000);
+      expect(performance.now() - started).toBeLessThan(5000);
+    } finally {
+      restore();
+    }
+    expect(globalThis.setTimeout).toBe(realSetTimeout);
+    restore();
+    expect(globalThis.setTimeout).toBe(realSetTimeout);
+  });
+});
