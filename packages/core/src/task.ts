@@ -181,11 +181,30 @@ function isBlank(code: number): boolean {
  */
 export function mayReadArguments(fn: (...args: never[]) => unknown): boolean {
   checkFunction("mayReadArguments", "fn", fn);
-  return readsArguments(fn);
+  return scanReadsArguments(fn);
 }
+
+/**
+ * The function a task last started with, and {@link scanReadsArguments}'s answer for it: a loop
+ * spawning one closure a million times reads its source once. One entry, not a `WeakMap`: a
+ * closure made per spawn (`spawn(() => work(i))`) would add an entry per task, slower than the
+ * scan and held in the heap until a collection. {@link Task} clears it when a task ends, so that
+ * it never keeps a function alive past its own task.
+ */
+let lastFunction: unknown = null;
+let lastReadsArguments = true;
 
 /** {@link mayReadArguments} without the argument check, for the start of every task. */
 function readsArguments(fn: (...args: never[]) => unknown): boolean {
+  if (fn === lastFunction) return lastReadsArguments;
+  const reads = scanReadsArguments(fn);
+  lastFunction = fn;
+  lastReadsArguments = reads;
+  return reads;
+}
+
+/** The source scan of {@link mayReadArguments}. */
+function scanReadsArguments(fn: (...args: never[]) => unknown): boolean {
   if (fn.length !== 0) return true;
   const source = functionSource.call(fn);
   let i = 0;
@@ -309,6 +328,7 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
   }
 
   #end(end: TaskEnd, outcome: unknown): void {
+    lastFunction = null;
     const state = this.#state;
     if ((state & (FINISHED | ABORTED)) === 0) {
       this.#state = state | FINISHED;
