@@ -3,7 +3,8 @@
 // CPU time per task (process CPU, which other processes on a loaded machine disturb less than the
 // wall clock) over `Promise.all` of N tasks, and heap per pending task after a full collection.
 // Build first (`tsc -b`). Run: node --expose-gc | deno run --v8-flags=--expose-gc | bun  bench/experiments/spawn-contract-floor.mjs
-import { Effect, Fiber } from "effect";
+import { Context, Effect, Fiber } from "effect";
+import { createEffectRuntime } from "../../adapters/effect/dist/index.js";
 import { createSpawn } from "../../packages/core/dist/index.js";
 
 const N = 300_000;
@@ -191,4 +192,12 @@ const forkChild = await timeForkChild();
 const anyrtSpawn = await time(() => spawn(task));
 console.log(
   `Effect.forkChild x N, Fiber.joinAll       ${forkChild.toFixed(3)} µs/task; anyrt spawn next to it ${anyrtSpawn.toFixed(3)} µs/task (anyrt / fork speed ${(forkChild / anyrtSpawn).toFixed(3)})`,
+);
+// The Effect runtime's tasks (effect-spawn-1m's anyrt side), whose fiber is made only when read (decision 0013).
+const onEffect = createEffectRuntime(Context.empty()).tasks;
+await time(() => onEffect.spawn(task));
+const forkAgain = await timeForkChild();
+const anyrtOnEffect = await time(() => onEffect.spawn(task));
+console.log(
+  `Effect.forkChild x N, Fiber.joinAll       ${forkAgain.toFixed(3)} µs/task; anyrt spawn on the Effect runtime next to it ${anyrtOnEffect.toFixed(3)} µs/task (anyrt / fork speed ${(forkAgain / anyrtOnEffect).toFixed(3)})`,
 );

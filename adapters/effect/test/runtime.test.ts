@@ -3,7 +3,7 @@
 // current fiber's context.
 import { createSpawn, isIoError, TaskGroup, taskGroup } from "@anyrt/core";
 import { assert, describe, it } from "@effect/vitest";
-import { Context, Effect, Fiber } from "effect";
+import { Cause, Context, Effect, Fiber } from "effect";
 import { TestClock } from "effect/testing";
 import {
   createEffectRuntime,
@@ -108,6 +108,42 @@ describe("tasks are fibers", () => {
         ),
       );
       assert.isTrue(exit._tag === "Failure");
+    }),
+  );
+  it.effect("a task's fiber read after the task ended ends as the task did: value, failure, interruption", () =>
+    Effect.gen(function* () {
+      const runtime = createEffectRuntime(Context.empty());
+      const done = runtime.tasks.spawn(async () => 7) as FiberTask<number>;
+      const failure = new Error("own");
+      const failed = runtime.tasks.spawn(async () => {
+        throw failure;
+      }) as FiberTask<never>;
+      const aborted = runtime.tasks.spawn(() => new Promise(() => {})) as FiberTask<never>;
+      aborted.abort(new Error("stop"));
+      for (const handle of [done, failed, aborted]) yield* Effect.promise(() => Promise.allSettled([handle]));
+      assert.strictEqual(yield* Fiber.join(done.fiber), 7);
+      assert.strictEqual(done.fiber, done.fiber, "each read makes a new fiber");
+      const failedExit = yield* Fiber.await(failed.fiber);
+      assert.isTrue(failedExit._tag === "Failure" && Cause.squash(failedExit.cause) === failure);
+      const abortedExit = yield* Fiber.await(aborted.fiber);
+      assert.isTrue(abortedExit._tag === "Failure" && Cause.hasInterruptsOnly(abortedExit.cause));
+    }),
+  );
+
+  it.effect("abort() interrupts a fiber read while the task runs, and its interruption aborts the task", () =>
+    Effect.gen(function* () {
+      const runtime = createEffectRuntime(Context.empty());
+      const pending = () => new Promise(() => {});
+      const byAbort = runtime.tasks.spawn(pending) as FiberTask<never>;
+      const fiber = byAbort.fiber;
+      byAbort.abort(new Error("stop"));
+      const exit = yield* Fiber.await(fiber);
+      assert.isTrue(exit._tag === "Failure" && Cause.hasInterruptsOnly(exit.cause));
+      const byFiber = runtime.tasks.spawn(pending) as FiberTask<never>;
+      yield* Fiber.interrupt(byFiber.fiber);
+      const error = yield* Effect.promise(() => Promise.resolve(byFiber).catch((e: unknown) => e));
+      assert.isTrue(isIoError(error, "Aborted"), String(error));
+      assert.strictEqual((byFiber.signal.reason as Error).name, "AbortError");
     }),
   );
 });

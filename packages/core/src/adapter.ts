@@ -84,6 +84,7 @@ export {
   type GroupChild,
   handleInternally,
   mayReadArguments,
+  Task,
   type TaskEnd,
   type TaskHooks,
 } from "./task.ts";

@@ -6,9 +6,9 @@
 import { IoError, invalidInput } from "./error.ts";
 import type { Scheduler } from "./scheduler.ts";
 import { abortReason, onAbort } from "./signal.ts";
-import { type StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
+import { StartQueue, startQueueOf, systemStartQueue } from "./start-queue.ts";
 import { schedulerOption } from "./util/budget.ts";
-import { checkFunction, describe, signalOf } from "./validate.ts";
+import { checkBoolean, checkFunction, checkObject, describe, signalOf } from "./validate.ts";
 
 /**
  * A handle to a spawned task. Await it (it is a native promise) for the task's result.
@@ -181,11 +181,30 @@ function isBlank(code: number): boolean {
  */
 export function mayReadArguments(fn: (...args: never[]) => unknown): boolean {
   checkFunction("mayReadArguments", "fn", fn);
-  return readsArguments(fn);
+  return scanReadsArguments(fn);
 }
+
+/**
+ * The function a task last started with, and {@link scanReadsArguments}'s answer for it: a loop
+ * spawning one closure a million times reads its source once. One entry, not a `WeakMap`: a
+ * closure made per spawn (`spawn(() => work(i))`) would add an entry per task, slower than the
+ * scan and held in the heap until a collection. {@link Task} clears it when a task ends, so that
+ * it never keeps a function alive past its own task.
+ */
+let lastFunction: unknown = null;
+let lastReadsArguments = true;
 
 /** {@link mayReadArguments} without the argument check, for the start of every task. */
 function readsArguments(fn: (...args: never[]) => unknown): boolean {
+  if (fn === lastFunction) return lastReadsArguments;
+  const reads = scanReadsArguments(fn);
+  lastFunction = fn;
+  lastReadsArguments = reads;
+  return reads;
+}
+
+/** The source scan of {@link mayReadArguments}. */
+function scanReadsArguments(fn: (...args: never[]) => unknown): boolean {
   if (fn.length !== 0) return true;
   const source = functionSource.call(fn);
   let i = 0;
@@ -235,6 +254,19 @@ function takeResolvers(resolve: (value: never) => void, reject: (reason: unknown
  * reads {@link Task.signal}; until then an abort is a flag and a reason. The fields are few on
  * purpose: a million pending tasks are a million of these, and most of what `spawn` costs is the
  * garbage collector moving them.
+ *
+ * An executor with handles of its own extends it (`@anyrt/effect`'s `FiberTask` adds a fiber made
+ * on demand): the subclass deletes its prototype's own `constructor` in a static block, so that
+ * the observing getter above is the one every `await` reads, and may override `abort` (calling
+ * `super.abort`). The constructor checks its arguments as `spawn` does (`InvalidInput` before
+ * anything starts).
+ *
+ * @example
+ * ```ts
+ * import { Task } from "@anyrt/core/adapter";
+ * const task = new Task(async () => 42);
+ * console.assert((await task) === 42 && task.finished);
+ * ```
  */
 export class Task<T> extends Promise<T> implements GroupChild<T> {
   static {
@@ -267,6 +299,15 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
     hooks?: TaskHooks,
     starts: StartQueue = systemStartQueue,
   ) {
+    checkSpawn("spawn", task, options);
+    if (hooks !== undefined) {
+      checkObject("spawn", "hooks", hooks);
+      checkBoolean("spawn", "hooks.deferred", hooks.deferred);
+      checkFunction("spawn", "hooks.ended", hooks.ended);
+    }
+    if (starts !== systemStartQueue && !(starts instanceof StartQueue)) {
+      throw invalidInput(`spawn: starts must be a StartQueue, got ${describe(starts)}`);
+    }
     super(takeResolvers);
     this.#resolve = newResolve as (value: T) => void;
     this.#reject = newReject as (reason: unknown) => void;
@@ -309,6 +350,7 @@ export class Task<T> extends Promise<T> implements GroupChild<T> {
   }
 
   #end(end: TaskEnd, outcome: unknown): void {
+    lastFunction = null;
     const state = this.#state;
     if ((state & (FINISHED | ABORTED)) === 0) {
       this.#state = state | FINISHED;
@@ -399,14 +441,9 @@ export function createSpawn(scheduler?: Scheduler): Spawn {
   const starts = scheduler === undefined ? systemStartQueue : startQueueOf(scheduler);
   return {
     scheduler: starts.scheduler,
-    spawn: (task, options) => {
-      checkSpawn("spawn", task, options);
-      return new Task(task, options, undefined, starts);
-    },
-    spawnChild: (task, options, hooks) => {
-      checkSpawn("spawn", task, options);
-      return new Task(task, options, hooks, starts);
-    },
+    // The constructor checks the arguments (InvalidInput before anything starts).
+    spawn: (task, options) => new Task(task, options, undefined, starts),
+    spawnChild: (task, options, hooks) => new Task(task, options, hooks, starts),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   duplex,
   IoError,
   type OpenOptions,
+  type SpawnOptions,
   simplex,
   systemScheduler,
   type TcpConnectOptions,
@@ -473,6 +474,21 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     pool: throwing([undefined, null, {}], (p) => new kit.StagingTransport(sink(), () => "t", toIoError, as(p))),
   },
   StartQueue: { scheduler: throwing(notScheduler, (s) => new kit.StartQueue(as(s))) },
+  Task: {
+    task: throwing([undefined, null, 1, "t", {}], (t) => new kit.Task(as(t))),
+    ...optionRows<SpawnOptions>({
+      options: throwing(notObject, (o) => new kit.Task(never("task"), as(o))),
+      signal: throwing(notSignalOption, (signal) => new kit.Task(never("task"), as({ signal }))),
+    }),
+    hooks: throwing(
+      [null, "h", {}, { deferred: true }, { deferred: "yes", ended: () => {} }],
+      (hooks) => new kit.Task(never("task"), undefined, as(hooks)),
+    ),
+    starts: throwing(
+      [null, {}, "s", { push: () => {} }],
+      (starts) => new kit.Task(never("task"), undefined, undefined, as(starts)),
+    ),
+  },
   TimerEntry: { exempt: "an abstract class whose constructor takes no arguments" },
   TimerQueue: { scheduler: throwing(notScheduler, (s) => new kit.TimerQueue(as(s))) },
   WaitList: { exempt: "takes no arguments" },
@@ -980,6 +996,11 @@ const methodRows: Readonly<Record<string, Rows>> = {
   "StartQueue#push": {
     task: throwing([undefined, null, {}, "t"], (task) => new kit.StartQueue(systemScheduler).push(as(task))),
   },
+  "Task#start": { exempt: "takes no arguments" },
+  "Task#abort": { exempt: "any value is a reason" },
+  "Task#then": { exempt: "Promise's own method, with Promise's own rules" },
+  "Task#catch": { exempt: "Promise's own method, with Promise's own rules" },
+  "Task#finally": { exempt: "Promise's own method, with Promise's own rules" },
   "TimerQueue#now": { exempt: "takes no arguments" },
   "TimerQueue#peek": { exempt: "takes no arguments" },
   "TimerQueue#schedule": {

@@ -80,6 +80,24 @@ describe("spawn", () => {
     await expect(seen).rejects.toMatchObject({ kind: "Aborted" });
   });
 
+  it("gives each task its own answer when one function is spawned many times between others", async () => {
+    const spawn = createSpawn();
+    const blind = () => new Promise(() => {});
+    const seen: number[] = [];
+    const sees = (...args: unknown[]) => {
+      seen.push(args.length);
+      return new Promise(() => {});
+    };
+    const handles = [blind, blind, sees, sees, blind, sees].map((fn) => spawn.spawn(fn));
+    await tick();
+    expect(seen).toEqual([1, 1, 1]);
+    // Every handle has a signal of its own, made at start or on this read.
+    const signals = handles.map((handle) => handle.signal);
+    expect(new Set(signals).size).toBe(handles.length);
+    for (const handle of handles) handle.abort();
+    for (const handle of handles) await expect(handle).rejects.toMatchObject({ kind: "Aborted" });
+  });
+
   it("mayReadArguments answers false only for arrow functions with an empty parameter list", () => {
     // Made from source: the test's own transform reformats and drops comments.
     const fromSource = (source: string) => new Function(`return ${source}`)() as () => unknown;
