@@ -13,8 +13,14 @@ const CAPACITY = 64 * 1024;
 export function createPipe64k(settings: BenchSettings): Benchmark {
   const chunks = scaled(settings, 65_536, 64);
   const total = chunks * CHUNK;
-  const source = new Uint8Array(CHUNK).fill(7);
-  const target = new Uint8Array(CHUNK);
+  // Both buffers in one allocation, 2 KiB apart modulo 4096: a 64 KiB copy whose destination
+  // starts 1 to 63 bytes past its source modulo 4096 takes about 15x as long (4K aliasing in the
+  // memmove), and two buffers allocated one after the other can land so, differently in each
+  // process; both the baseline and the pipe's hand-off copy from `source` into `target`
+  // (bench/experiments/pipe-64k-floor.mjs, decision 0011).
+  const backing = new Uint8Array(2 * CHUNK + 4096 + 2048);
+  const source = backing.subarray(0, CHUNK).fill(7);
+  const target = backing.subarray(CHUNK + 4096 + 2048, 2 * CHUNK + 4096 + 2048);
 
   const anyrt = async (): Promise<number> => {
     const [writer, reader] = duplex(CAPACITY);
