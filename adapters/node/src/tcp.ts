@@ -322,8 +322,12 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   const hostname = options.hostname ?? "127.0.0.1";
   const { port, signal } = options;
   const what = `connect ${hostname}:${port}`;
+  // Made outside the executor: a closure made inside it would keep the executor's scope, with the
+  // connect handlers and the promise's functions, alive for as long as the stream lives.
+  const label = `tcp ${hostname}:${port}`;
+  const labelOf = () => label;
   return new Promise<TcpStream>((resolve, reject) => {
-    const landing = new AdaptiveLanding(() => `tcp ${hostname}:${port}`);
+    const landing = new AdaptiveLanding(labelOf);
     const socket = net.connect({
       host: hostname,
       port,
