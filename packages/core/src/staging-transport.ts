@@ -117,6 +117,8 @@ export class StagingTransport implements WriteTransport {
    * written. `tryWrite` then declines it, and the caller's `write` hands it down without a copy.
    */
   prefersDirect(buf: Uint8Array): boolean {
+    // One test on the write path (`tryWrite` checked `buf` already); the full check otherwise.
+    if (!(buf instanceof Uint8Array)) checkBuffer("write", buf);
     return buf.length >= DIRECT_AT && this.#size === 0 && !this.#writing;
   }
 
