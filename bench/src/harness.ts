@@ -42,6 +42,12 @@ export interface Benchmark {
   readonly limits?: () => Readonly<Record<string, Limit>>;
   /** Releases listeners and sockets. */
   readonly close?: () => Promise<void>;
+  /**
+   * The most timed rounds, whatever the settings ask (no extra rounds for a wide spread either):
+   * for a benchmark whose every sample takes seconds (`tcp-scaling-10k`), so that the full run
+   * stays short.
+   */
+  readonly maxRounds?: number;
 }
 
 /** A figure with a ceiling; see {@link Benchmark.limits}. */
@@ -260,7 +266,9 @@ export async function runBenchmark(
   for (const [label, extra] of headlineExtras) for (const name of [label, ...againstOf(extra)]) watched.add(name);
 
   const samples: Record<string, number[]> = Object.fromEntries(variants.map(([label]) => [label, []]));
-  const maxRounds = Math.max(settings.repetitions, settings.maxRepetitions ?? settings.repetitions);
+  const cap = bench.maxRounds ?? Number.POSITIVE_INFINITY;
+  const repetitions = Math.min(settings.repetitions, cap);
+  const maxRounds = Math.min(cap, Math.max(settings.repetitions, settings.maxRepetitions ?? settings.repetitions));
   let rounds = 0;
   try {
     for (const [label, sample] of variants) {
@@ -270,9 +278,9 @@ export async function runBenchmark(
     }
     // Extra rounds come in pairs, so that each order runs as often as the other.
     const more = () =>
-      (rounds - settings.repetitions) % 2 === 1 ||
+      (rounds - repetitions) % 2 === 1 ||
       variants.some(([label]) => watched.has(label) && spreadWide(samples[label] as number[]));
-    while (rounds < settings.repetitions || (rounds < maxRounds && more())) {
+    while (rounds < repetitions || (rounds < maxRounds && more())) {
       const round = rounds++;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const [label, sample] of order) {
@@ -281,7 +289,7 @@ export async function runBenchmark(
         (samples[label] as number[]).push(value);
       }
       log(
-        `  ${bench.name} round ${round + 1}/${round < settings.repetitions ? settings.repetitions : `${maxRounds} (wide spread)`}: ` +
+        `  ${bench.name} round ${round + 1}/${round < repetitions ? repetitions : `${maxRounds} (wide spread)`}: ` +
           variants
             .map(([label]) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`)
             .join(", "),

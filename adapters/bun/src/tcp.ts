@@ -68,14 +68,16 @@ function addressOf(address: string | undefined, port: number | undefined, family
 class BunSocketTransport implements WriteTransport {
   readonly half = new WriteHalf(this);
   readonly #stream: { readonly label: string };
-  readonly #socket: () => BunSocket | null;
+  /**
+   * The live socket, set by the stream: `null` before it opened and once Bun closed it. A field
+   * the stream sets rather than a function asking it, which each connection would hold.
+   */
+  socket: BunSocket | null = null;
   /** The last write was partial or took nothing: the next waits for `drain`. */
   #blocked = false;
 
-  /** `socket` is the live socket, or `null` before it opened and once Bun closed it. */
-  constructor(stream: { readonly label: string }, socket: () => BunSocket | null) {
+  constructor(stream: { readonly label: string }) {
     this.#stream = stream;
-    this.#socket = socket;
   }
 
   get label(): string {
@@ -89,7 +91,7 @@ class BunSocketTransport implements WriteTransport {
   /** Offers `buf[0, length)` to the socket: the count the kernel took, or `WOULD_BLOCK`. */
   #send(buf: Uint8Array, length: number): number {
     if (this.#blocked) return WOULD_BLOCK;
-    const socket = this.#socket();
+    const socket = this.socket;
     const n = socket === null ? -1 : socket.write(buf, 0, length);
     if (n > 0) {
       if (n < length) this.#blocked = true;
@@ -124,12 +126,12 @@ class BunSocketTransport implements WriteTransport {
   }
 
   /** Pushes out Bun's cork buffer. */
-  readonly flushNative = (): void => {
-    this.#socket()?.flush();
-  };
+  flushNative(): void {
+    this.socket?.flush();
+  }
 
   end(): void {
-    const socket = this.#socket();
+    const socket = this.socket;
     if (socket !== null) {
       socket.flush();
       socket.shutdown();
@@ -140,6 +142,31 @@ class BunSocketTransport implements WriteTransport {
   drained(): void {
     this.#blocked = false;
     this.half.room();
+  }
+}
+
+/**
+ * The read half's hooks of a {@link BunTcpStream}: its label, and resuming a paused socket. A
+ * class rather than an object literal with a getter and a closure, which each connection would
+ * hold one of.
+ */
+class ReadHooks {
+  readonly #stream: BunTcpStream;
+
+  constructor(stream: BunTcpStream) {
+    this.#stream = stream;
+  }
+
+  get label(): string {
+    return this.#stream.label;
+  }
+
+  onConsumed(): void {
+    BunTcpStream.resume(this.#stream);
+  }
+
+  onWait(): void {
+    BunTcpStream.resume(this.#stream);
   }
 }
 
@@ -180,17 +207,14 @@ export class BunTcpStream implements TcpStream {
 
   constructor(label: string) {
     this.label = label;
-    const resume = () => this.#resume();
-    const stream = this;
-    this.#half = new ReadHalf(this.#queue, {
-      get label() {
-        return stream.label;
-      },
-      onConsumed: resume,
-      onWait: resume,
-    });
-    this.#transport = new BunSocketTransport(this, () => (this.#gone ? null : this.#socket));
+    this.#half = new ReadHalf(this.#queue, new ReadHooks(this));
+    this.#transport = new BunSocketTransport(this);
     this.#writer = this.#transport.half;
+  }
+
+  /** A read consumed bytes or started waiting: a socket paused by a full queue resumes. */
+  static resume(stream: BunTcpStream): void {
+    stream.#resume();
   }
 
   /** The handlers shared by every socket; `socket.data` is the stream. */
@@ -264,6 +288,7 @@ export class BunTcpStream implements TcpStream {
 
   #attach(socket: BunSocket): void {
     this.#socket = socket;
+    if (!this.#gone) this.#transport.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
   }
@@ -295,6 +320,7 @@ export class BunTcpStream implements TcpStream {
 
   #socketClosed(error: Error | undefined): void {
     this.#gone = true;
+    this.#transport.socket = null;
     this.closedNatively(error);
     if (error === undefined) {
       this.#half.end();

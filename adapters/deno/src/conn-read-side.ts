@@ -47,9 +47,14 @@ export class ConnReadSide implements ReadSide {
   /** The waiting read's buffer when that read may use the direct path. */
   #directBuf: Uint8Array | null = null;
   #aheadScheduled = false;
+  /** {@link tryRead}'s read ahead, made at its first use. */
+  #readAhead: (() => void) | null = null;
   #landingSize = LANDING_MIN;
-  /** Landing buffers queued as they are (not the queue's own packing blocks). */
-  readonly #handedOver = new Set<ArrayBufferLike>();
+  /**
+   * Landing buffers queued as they are (not the queue's own packing blocks); made at the first,
+   * since a set costs every connection memory even while empty.
+   */
+  #handedOver: Set<ArrayBufferLike> | null = null;
 
   /**
    * `pool` is the runtime's, which landing buffers come from and go back to. `onFail` hears of a
@@ -63,17 +68,21 @@ export class ConnReadSide implements ReadSide {
     this.#onFail = onFail;
     // A landing buffer handed to the queue goes back to the pool once it was read completely.
     this.queue = new ChunkQueue((chunk) => {
-      if (this.#handedOver.delete(chunk.buffer)) this.#pool.release(chunk.buffer);
+      if (this.#handedOver?.delete(chunk.buffer) === true) this.#pool.release(chunk.buffer);
     });
-    this.half = new ReadHalf(this.queue, {
-      get label() {
-        return label();
-      },
-      onWait: () => {
-        this.#directBuf = this.#direct ? this.half.waiting : null;
-        this.#pull();
-      },
-    });
+    // This object is the half's hooks (`label`, `onWait`): no hooks object and closures of their own.
+    this.half = new ReadHalf(this.queue, this);
+  }
+
+  /** Names the stream in error messages (the read half's hook). */
+  get label(): string {
+    return this.#label();
+  }
+
+  /** The read half's hook: a read started waiting, so a native read starts for it. */
+  onWait(): void {
+    this.#directBuf = this.#direct ? this.half.waiting : null;
+    this.#pull();
   }
 
   /** Whether a native read is in flight (for a waiting read, or ahead of a `tryRead`). */
@@ -100,15 +109,14 @@ export class ConnReadSide implements ReadSide {
     const n = this.half.tryRead(buf);
     if (n === WOULD_BLOCK && !this.#reading && !this.#aheadScheduled) {
       this.#aheadScheduled = true;
+      this.#readAhead ??= () => {
+        this.#aheadScheduled = false;
+        this.#pull(true);
+      };
       queueMicrotask(this.#readAhead);
     }
     return n;
   }
-
-  readonly #readAhead = (): void => {
-    this.#aheadScheduled = false;
-    this.#pull(true);
-  };
 
   /**
    * Starts a native read for the waiting read (or, with `ahead`, for a later `tryRead`), unless
@@ -164,6 +172,7 @@ export class ConnReadSide implements ReadSide {
     }
     if (n - offset >= HAND_OVER_AT) {
       this.queue.push(landing.subarray(offset, n));
+      this.#handedOver ??= new Set();
       this.#handedOver.add(landing.buffer);
     } else {
       if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
@@ -191,6 +200,6 @@ export class ConnReadSide implements ReadSide {
   close(): void {
     this.half.close();
     this.queue.clear();
-    this.#handedOver.clear();
+    this.#handedOver = null;
   }
 }

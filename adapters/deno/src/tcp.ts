@@ -62,26 +62,38 @@ export class DenoTcpStream extends StagedStream implements TcpStream {
   #handedOver = false;
   protected readonly reader: ConnReadSide;
   protected readonly writer: WriteHalf;
-  readonly localAddress: SocketAddress;
-  readonly remoteAddress: SocketAddress;
-  readonly label: string;
+  /**
+   * The addresses and the label, made when first asked for (an error message, a caller): a server
+   * holding many connections would otherwise keep three objects per connection that most never read.
+   */
+  #localAddress: SocketAddress | null = null;
+  #remoteAddress: SocketAddress | null = null;
+  #label: string | null = null;
 
   /** `tcp` is `conn` when it is a `Deno.TcpConn`, `null` for a `Deno.TlsConn`. */
   constructor(conn: Deno.Conn, tcp: Deno.TcpConn | null, pool: BufferPool) {
     super();
     this.#conn = conn;
     this.#tcp = tcp;
-    this.localAddress = addressOf(conn.localAddr);
-    this.remoteAddress = addressOf(conn.remoteAddr);
-    const label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
-    this.label = label;
-    this.reader = new ConnReadSide(
-      conn,
-      () => label,
-      pool,
-      (error) => this.readFailed(error),
-    );
-    this.writer = new StagingTransport(conn, () => label, toIoError, pool).half;
+    // One function for both halves' messages.
+    const label = () => this.label;
+    this.reader = new ConnReadSide(conn, label, pool, (error) => this.readFailed(error));
+    this.writer = new StagingTransport(conn, label, toIoError, pool).half;
+  }
+
+  get localAddress(): SocketAddress {
+    this.#localAddress ??= addressOf(this.#conn.localAddr);
+    return this.#localAddress;
+  }
+
+  get remoteAddress(): SocketAddress {
+    this.#remoteAddress ??= addressOf(this.#conn.remoteAddr);
+    return this.#remoteAddress;
+  }
+
+  get label(): string {
+    this.#label ??= `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    return this.#label;
   }
 
   protected release(): void {

@@ -88,16 +88,29 @@ export class AdaptiveLanding {
   #filled = false;
   #paused = false;
 
+  readonly #label: () => string;
+
   constructor(label: () => string) {
+    this.#label = label;
     this.queue = new ChunkQueue((chunk) => this.#recycle(chunk));
-    const resume = () => this.#resume();
-    this.half = new ReadHalf(this.queue, {
-      get label() {
-        return label();
-      },
-      onConsumed: resume,
-      onWait: resume,
-    });
+    // This object is the half's hooks (`label`, `onConsumed`, `onWait`): no hooks object and
+    // closures of their own for each connection.
+    this.half = new ReadHalf(this.queue, this);
+  }
+
+  /** Names the stream in error messages (the read half's hook). */
+  get label(): string {
+    return this.#label();
+  }
+
+  /** The read half's hook: a read took bytes, so a socket paused by a full queue may resume. */
+  onConsumed(): void {
+    this.#resume();
+  }
+
+  /** The read half's hook: a read waits, so a paused socket resumes. */
+  onWait(): void {
+    this.#resume();
   }
 
   readonly onread: Onread = {
@@ -309,8 +322,12 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   const hostname = options.hostname ?? "127.0.0.1";
   const { port, signal } = options;
   const what = `connect ${hostname}:${port}`;
+  // Made outside the executor: a closure made inside it would keep the executor's scope, with the
+  // connect handlers and the promise's functions, alive for as long as the stream lives.
+  const label = `tcp ${hostname}:${port}`;
+  const labelOf = () => label;
   return new Promise<TcpStream>((resolve, reject) => {
-    const landing = new AdaptiveLanding(() => `tcp ${hostname}:${port}`);
+    const landing = new AdaptiveLanding(labelOf);
     const socket = net.connect({
       host: hostname,
       port,

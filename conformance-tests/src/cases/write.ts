@@ -222,7 +222,9 @@ export const writeCases: ConformanceCase[] = [
     async run({ pair }) {
       const { a, b } = await pair();
       equal(a.tryWrite(new Uint8Array(0)), 0, "tryWrite of an empty buffer");
-      const chunk = new Uint8Array(64 * 1024).fill(7);
+      // Below 64 KiB: a stream may decline a larger buffer on an idle connection so that the
+      // write after it goes down without a copy (Deno's), which would end the loop at once.
+      const chunk = new Uint8Array(32 * 1024).fill(7);
       let accepted = 0;
       let n = 0;
       while (accepted <= 64 * 1024 * 1024) {

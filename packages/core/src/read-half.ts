@@ -7,6 +7,7 @@
  */
 import { IoError, invalidInput } from "./error.ts";
 import { type OperationOptions, WOULD_BLOCK } from "./io.ts";
+import { abortReason } from "./signal.ts";
 import {
   checkBuffer,
   checkCallback,
@@ -17,7 +18,7 @@ import {
   MAX_BUFFER_SIZE,
   signalOf,
 } from "./validate.ts";
-import { attemptOrWait, WaitSlot } from "./wait-slot.ts";
+import { WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
 export interface ByteStore {
@@ -399,7 +400,11 @@ export class RingBuffer implements ByteStore {
   }
 }
 
-/** Hooks through which a {@link ReadHalf} talks to its producer. */
+/**
+ * Hooks through which a {@link ReadHalf} talks to its producer. They are called as methods of the
+ * hooks object, so a producer may pass itself (or one object of a class) rather than an object
+ * literal with closures, which every connection would hold.
+ */
 export interface ReadHalfHooks {
   /** Names the stream in error messages, such as `"tcp 127.0.0.1:5000"`. */
   readonly label: string;
@@ -474,7 +479,7 @@ export class ReadHalf {
       const store = this.#store;
       if (store.size > 0) {
         const n = store.take(buf);
-        this.#onConsumed?.();
+        this.#onConsumed?.call(this.#hooks);
         return n;
       }
     }
@@ -488,7 +493,7 @@ export class ReadHalf {
     if (buf.length === 0) return 0;
     if (this.#store.size > 0) {
       const n = this.#store.take(buf);
-      this.#onConsumed?.();
+      this.#onConsumed?.call(this.#hooks);
       return n;
     }
     if (this.#error !== null) throw this.#error;
@@ -498,18 +503,23 @@ export class ReadHalf {
 
   /** Reads at least one byte, waiting for the producer; 0 at EOF: see `AsyncRead.read`. Cancel-safe. */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    // `attemptOrWait`'s steps, written out: passing it `tryRead` would take a bound function per
+    // half, memory that each of many idle connections holds.
     let signal: AbortSignal | undefined;
+    let n: number;
     try {
       signal = options === undefined ? undefined : signalOf("read", options);
+      checkBuffer("read", buf);
+      if (signal?.aborted) throw abortReason(signal);
+      n = this.tryRead(buf);
     } catch (error) {
       return Promise.reject(error);
     }
-    const result = attemptOrWait(this.#pending, "read", buf, signal, this.#tryRead);
-    if (this.#pending.busy) this.#hooks.onWait?.();
+    if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    const result = this.#pending.wait(buf, signal);
+    this.#hooks.onWait?.();
     return result;
   }
-
-  readonly #tryRead = (buf: Uint8Array): number => this.tryRead(buf);
 
   /** Producer: the store has new bytes (or nothing changed); satisfies a pending read. */
   notify(): void {
@@ -517,7 +527,7 @@ export class ReadHalf {
     if (buf === null) return;
     if (this.#store.size > 0) {
       this.#pending.resolve(this.#store.take(buf));
-      this.#onConsumed?.();
+      this.#onConsumed?.call(this.#hooks);
     } else if (this.#error !== null) {
       this.#pending.reject(this.#error);
     } else if (this.#ended) {

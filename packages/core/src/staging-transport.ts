@@ -37,7 +37,10 @@ export interface WriteSink {
  * (at most 256 KiB), taken from the runtime's {@link BufferPool} while bytes are staged and given back once they
  * are written. A write of at least 64 KiB into an empty ring without a signal is handed to the
  * native write as it is (no copy) and resolves with the count the native write reports; it cannot
- * be aborted (it has no signal) and `close()` rejects it with `Closed`.
+ * be aborted (it has no signal) and `close()` rejects it with `Closed`. `tryWrite` returns
+ * `WOULD_BLOCK` for such a buffer (see `WriteTransport.prefersDirect`), so that a loop writing
+ * `tryWrite` first, then `write`, takes that path: a copy would hold a 64 KiB ring per connection
+ * until Deno's asynchronous write of it is done, where the native program holds none.
  *
  * @example
  * ```ts
@@ -109,10 +112,20 @@ export class StagingTransport implements WriteTransport {
     return !this.#writing && this.#size === 0;
   }
 
+  /**
+   * Whether {@link writeDirect} would take `buf` now: it is large and nothing is staged or being
+   * written. `tryWrite` then declines it, and the caller's `write` hands it down without a copy.
+   */
+  prefersDirect(buf: Uint8Array): boolean {
+    // One test on the write path (`tryWrite` checked `buf` already); the full check otherwise.
+    if (!(buf instanceof Uint8Array)) checkBuffer("write", buf);
+    return buf.length >= DIRECT_AT && this.#size === 0 && !this.#writing;
+  }
+
   /** Hands `buf` to the native write as it is when it is large and nothing else is staged. */
   writeDirect(buf: Uint8Array): boolean {
     checkBuffer("write", buf);
-    if (buf.length < DIRECT_AT || this.#size !== 0 || this.#writing) return false;
+    if (!this.prefersDirect(buf)) return false;
     this.#writing = true;
     this.#sink.write(buf).then(
       (n) => {

@@ -51,6 +51,15 @@ export interface WriteTransport {
    */
   writeDirect?(buf: Uint8Array): boolean;
   /**
+   * With {@link writeDirect}: whether `writeDirect(buf)` would take `buf` now. `tryWrite` then
+   * returns {@link WOULD_BLOCK} instead of copying it, so that the `write` a caller makes next
+   * hands it down as it is (Deno's `conn.write` of a large buffer on an idle connection: the copy
+   * and the staging memory it holds were most of the cost of many connections writing at once).
+   * Only `tryWrite` asks: a write (with a signal, or retried for room) is accepted as before, so a
+   * declined buffer never leaves a write waiting.
+   */
+  prefersDirect?(buf: Uint8Array): boolean;
+  /**
    * Throws the `IoError` of `operation` when the native side refuses writes by its own state,
    * reporting it with {@link WriteHalf.fail} first, as {@link accept} does.
    */
@@ -125,19 +134,22 @@ export class WriteHalf {
   readonly #transport: WriteTransport;
   /** The transport has no `check` hook, so an open half may hand a write straight to `accept`. */
   readonly #unchecked: boolean;
+  /** The transport has {@link WriteTransport.prefersDirect}: `tryWrite` asks it first. */
+  readonly #mayDecline: boolean;
   readonly #pending = new WaitSlot<number, Uint8Array>();
-  readonly #flushes = new WaitList();
-  /** Rejecters of the flush and shutdown waits that `close()` must end with `Closed`. */
-  readonly #guards = new Set<() => void>();
+  /**
+   * The waiting flushes, and the rejecters of the flush and shutdown waits that `close()` must end
+   * with `Closed`: made at the first such wait, since most streams of a server with many
+   * connections never flush explicitly, and each would hold an empty list and set.
+   */
+  #flushes: WaitList | null = null;
+  #guards: Set<() => void> | null = null;
   /** Nothing (close, shutdown, a failure, a peer gone) stands in the way of a write. */
   #open = true;
   #closed = false;
   #error: unknown = null;
   /** The peer went away ({@link peerClosed}): the next write fails with this. */
   #peerGone: unknown = null;
-  readonly #waitAborted = (): void => {
-    this.waiting = null;
-  };
   #shutdownState: number = SHUTDOWN_NONE;
   /** The shutdown's outcome, shared by every caller; `null` before the first call. */
   #shutdown: Promise<void> | null = null;
@@ -148,6 +160,7 @@ export class WriteHalf {
     checkMethods("WriteHalf", "transport", transport, ["accept", "end"]);
     this.#transport = transport;
     this.#unchecked = transport.check === undefined;
+    this.#mayDecline = typeof transport.prefersDirect === "function" && typeof transport.writeDirect === "function";
   }
 
   /** Whether `close()` was called. */
@@ -172,10 +185,24 @@ export class WriteHalf {
    */
   waiting: Uint8Array | null = null;
 
-  /** Accepts what the transport can take now: see `AsyncWrite.tryWrite`. */
+  /**
+   * Accepts what the transport can take now: see `AsyncWrite.tryWrite`. `WOULD_BLOCK` also when
+   * the transport would rather write `buf` without a copy ({@link WriteTransport.prefersDirect}):
+   * the caller's `write` then does.
+   */
   tryWrite(buf: Uint8Array): number {
     // The common case in few bytecodes, so that engines inline it into a caller's write loop:
     // every condition below is one that the checked path would pass.
+    if (this.#open && this.#unchecked && buf instanceof Uint8Array && buf.length !== 0 && !this.#pending.busy) {
+      const transport = this.#transport;
+      if (this.#mayDecline && (transport.prefersDirect as (buf: Uint8Array) => boolean)(buf)) return WOULD_BLOCK;
+      return transport.accept(buf);
+    }
+    return this.#tryWriteChecked(buf);
+  }
+
+  /** `tryWrite` for a write: the transport takes what it can, never declining. */
+  #attempt(buf: Uint8Array): number {
     if (this.#open && this.#unchecked && buf instanceof Uint8Array && buf.length !== 0 && !this.#pending.busy) {
       return this.#transport.accept(buf);
     }
@@ -214,12 +241,13 @@ export class WriteHalf {
         checkBuffer("write", buf);
         throw abortReason(signal);
       }
-      n = this.tryWrite(buf);
+      n = this.#attempt(buf);
     } catch (error) {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
-    const waiting = this.#pending.wait(buf, signal, this.#waitAborted);
+    // Only a signal can abort the wait: the mirror of its buffer is cleared then.
+    const waiting = this.#pending.wait(buf, signal, signal === undefined ? undefined : () => this.#waitAborted());
     this.waiting = buf;
     transport.onWait?.();
     return waiting;
@@ -242,6 +270,10 @@ export class WriteHalf {
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
     // Nothing fits now: wait as a plain write of the first non-empty buffer does.
     return this.write(bufs.find((buf) => buf.length > 0) as Uint8Array, options);
+  }
+
+  #waitAborted(): void {
+    this.waiting = null;
   }
 
   #acceptVectored(bufs: readonly Uint8Array[]): number {
@@ -281,6 +313,7 @@ export class WriteHalf {
     const transport = this.#transport;
     const native = transport.flushNative;
     if (transport.idle) return native === undefined ? RESOLVED : this.#flushNative(signal);
+    this.#flushes ??= new WaitList();
     const flushed = this.#flushes.wait(signal);
     return native === undefined ? flushed : flushed.then(() => this.#flushNative(signal));
   }
@@ -361,19 +394,23 @@ export class WriteHalf {
       return;
     }
     if (ending === undefined) this.#shutdownDone();
-    else ending.then(this.#shutdownDone, this.#shutdownFailed);
+    else
+      ending.then(
+        () => this.#shutdownDone(),
+        (error: unknown) => this.#shutdownFailed(error),
+      );
   }
 
-  readonly #shutdownDone = (): void => {
+  #shutdownDone(): void {
     if (this.#shutdownState !== SHUTDOWN_RUNNING) return;
     this.#shutdownState = SHUTDOWN_DONE;
     this.#settleShutdown?.resolve();
     this.#settleShutdown = null;
-  };
+  }
 
-  readonly #shutdownFailed = (error: unknown): void => {
+  #shutdownFailed(error: unknown): void {
     this.fail(error);
-  };
+  }
 
   /** Transport: there is room again; a waiting write takes what fits now, or keeps waiting. */
   room(): void {
@@ -410,7 +447,7 @@ export class WriteHalf {
   /** Transport: every accepted byte was handed down; settles flushes and lets a shutdown go on. */
   flushed(): void {
     if (!this.#transport.idle) return;
-    this.#flushes.resolveAll();
+    this.#flushes?.resolveAll();
     if (this.#shutdownState === SHUTDOWN_RUNNING) this.#continueShutdown();
   }
 
@@ -426,7 +463,7 @@ export class WriteHalf {
     this.#open = false;
     this.waiting = null;
     this.#pending.reject(error);
-    this.#flushes.rejectAll(error);
+    this.#flushes?.rejectAll(error);
     if (this.#shutdownState === SHUTDOWN_RUNNING) {
       this.#shutdownState = SHUTDOWN_FAILED;
       this.#settleShutdown?.reject(error);
@@ -462,33 +499,36 @@ export class WriteHalf {
     this.waiting = null;
     // Only what waits gets an error: making one captures a stack, and most closes find nothing waiting.
     if (this.#pending.busy) this.#pending.reject(this.#closedError("write", true));
-    if (this.#flushes.size > 0) this.#flushes.rejectAll(this.#closedError("flush", true));
-    const guards = [...this.#guards];
-    this.#guards.clear();
-    for (const reject of guards) reject();
+    const flushes = this.#flushes;
+    if (flushes !== null && flushes.size > 0) flushes.rejectAll(this.#closedError("flush", true));
+    const guards = this.#guards;
+    this.#guards = null;
+    if (guards !== null) for (const reject of guards) reject();
     this.#transport.onClose?.();
   }
 
   /** `promise`, or `Closed` on `close()`, or the signal's reason on abort, whichever comes first. */
   #guard(promise: Promise<void>, signal: AbortSignal | undefined, operation: string): Promise<void> {
+    this.#guards ??= new Set();
+    const guards = this.#guards;
     return new Promise<void>((resolve, reject) => {
       const onClose = () => {
         removeAbort();
         reject(this.#closedError(operation, true));
       };
       const removeAbort = onAbort(signal, (reason) => {
-        this.#guards.delete(onClose);
+        guards.delete(onClose);
         reject(reason);
       });
-      this.#guards.add(onClose);
+      guards.add(onClose);
       promise.then(
         () => {
-          this.#guards.delete(onClose);
+          guards.delete(onClose);
           removeAbort();
           resolve();
         },
         (error: unknown) => {
-          this.#guards.delete(onClose);
+          guards.delete(onClose);
           removeAbort();
           reject(error);
         },

@@ -987,6 +987,7 @@ const methodRows: Readonly<Record<string, Rows>> = {
     exempt: "a protected helper that always throws Unsupported (or Closed), called with the subclass's own names",
   },
   "StagingTransport#writeDirect": { buf: throwing(notBuffer, (buf) => staging().writeDirect(as(buf))) },
+  "StagingTransport#prefersDirect": { buf: throwing(notBuffer, (buf) => staging().prefersDirect(as(buf))) },
   "StagingTransport#accept": { buf: throwing(notBuffer, (buf) => staging().accept(as(buf))) },
   "StagingTransport#acceptVectored": {
     bufs: throwing([undefined, null, new Uint8Array(1), [null]], (bufs) => staging().acceptVectored(as(bufs))),

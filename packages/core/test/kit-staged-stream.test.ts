@@ -1,6 +1,6 @@
 // StagedStream: the kit's duplex over a read side and a WriteHalf on a StagingTransport (Deno, workerd and the
 // browser's WebSocket transport use it; the suite runs their streams, this checks the class alone).
-import { IoError, isIoError } from "@anyrt/core";
+import { IoError, isIoError, WOULD_BLOCK } from "@anyrt/core";
 import { BufferPool, ChunkQueue, ReadHalf, StagedStream, StagingTransport, type WriteHalf } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
 
@@ -133,5 +133,31 @@ describe("StagedStream", () => {
     expect(stream.sent.slice(0, 11)).toEqual([...new Array(10).fill(1), 2]);
     expect(stream.sent.at(-1)).toBe(3);
     expect(taken).toEqual([64 * 1024]);
+  });
+
+  it("tryWrite declines a large buffer on an idle stream, and the write then sends it without a copy", async () => {
+    const taken: number[] = [];
+    class CountingPool extends BufferPool {
+      override acquire(size: number): Uint8Array {
+        taken.push(size);
+        return super.acquire(size);
+      }
+    }
+    const stream = new TestStream(new CountingPool());
+    const large = new Uint8Array(64 * 1024).fill(9);
+    expect(stream.tryWrite(large)).toBe(WOULD_BLOCK);
+    expect(await stream.write(large)).toBe(64 * 1024);
+    await stream.flush();
+    expect(stream.writes).toEqual([64 * 1024]);
+    expect(taken).toEqual([]);
+    // A write with a signal cannot go down directly: it is accepted into the ring, never left waiting.
+    expect(await stream.write(large, { signal: new AbortController().signal })).toBe(64 * 1024);
+    await stream.flush();
+    expect(taken).toEqual([64 * 1024]);
+    // Smaller buffers, and any while bytes are staged, are accepted at once as before.
+    expect(stream.tryWrite(new Uint8Array(16 * 1024))).toBe(16 * 1024);
+    expect(stream.tryWrite(large)).toBeGreaterThan(0);
+    await stream.flush();
+    expect(stream.sent.length).toBe(3 * 64 * 1024 + 16 * 1024);
   });
 });

@@ -91,6 +91,28 @@ describe("WriteHalf", () => {
     await flushed;
   });
 
+  it("tryWrite declines what the transport prefers to write directly; write takes it, and with a signal accepts it", async () => {
+    class Preferring extends ManualTransport {
+      prefersDirect(buf: Uint8Array): boolean {
+        return buf.length >= 1000 && this.direct === null;
+      }
+    }
+    const t = new Preferring();
+    t.room = 10_000;
+    const big = new Uint8Array(4096);
+    expect(t.half.tryWrite(big)).toBe(WOULD_BLOCK);
+    expect(t.taken.length).toBe(0);
+    expect(t.half.tryWrite(new Uint8Array(10))).toBe(10);
+    const write = t.half.write(big);
+    expect(t.direct).toBe(big);
+    t.half.complete(4096);
+    expect(await write).toBe(4096);
+    t.direct = null;
+    // The same buffer under a signal cannot be written directly: it is accepted, not declined again.
+    expect(await t.half.write(big, { signal: new AbortController().signal })).toBe(4096);
+    expect(t.taken.length).toBe(10 + 4096);
+  });
+
   it("shutdown ends the transport once it is idle, once, and every caller gets the outcome", async () => {
     const t = new ManualTransport();
     t.room = 4;
