@@ -12,27 +12,41 @@ import { checkArray, checkMethods, checkText, checkTlsClientOptions, checkTlsSer
 
 /** What a client trusts and presents, as `createSecureContext` takes it; no `ca`: the module's bundled roots. */
 export interface NodeTlsTrust {
+  /** The CA certificates (PEM) trusted, replacing the module's roots. */
   readonly ca?: string[];
+  /** The client certificate (PEM) presented for mutual TLS. */
   readonly cert?: string;
+  /** The client certificate's private key (PEM). */
   readonly key?: string;
 }
 
 /** `tls.createServer`'s options for anyrt's {@link TlsListenOptions}. */
 export interface NodeTlsServerOptions {
+  /** The server's certificate (PEM). */
   readonly cert: string;
+  /** Its private key (PEM). */
   readonly key: string;
+  /** Always: a peer's FIN ends reading only (`shutdown` is a half-close). */
   readonly allowHalfOpen: true;
+  /** The ALPN protocols accepted, in order of preference. */
   readonly ALPNProtocols?: string[];
+  /** With `clientCertificates`: every client is asked for a certificate... */
   readonly requestCert?: true;
+  /** ...and one that does not chain to `ca` fails its handshake. */
   readonly rejectUnauthorized?: true;
+  /** The CAs (PEM) a client's certificate must chain to. */
   readonly ca?: string[];
 }
 
 /** The members of a `node:tls` module that {@link NodeTlsKit} uses. */
 export interface NodeTlsModule {
+  /** The module's bundled root CAs (PEM): the system store of `systemCertificates`. */
   readonly rootCertificates: readonly string[];
+  /** Makes a secure context (parsing every certificate given); throws for PEM it cannot load. */
   createSecureContext(options: NodeTlsTrust): unknown;
+  /** The error of a peer certificate not valid for `hostname`, else `undefined`. */
   checkServerIdentity(hostname: string, certificate: never): Error | undefined;
+  /** Makes a TLS server, not listening yet; throws for PEM it cannot load. */
   createServer(options: NodeTlsServerOptions): unknown;
 }
 
@@ -42,8 +56,11 @@ export interface NodeTlsClientOptions {
   readonly secureContext: unknown;
   /** SNI: the name verified, unless it is an IP literal (RFC 6066 sends no address). */
   readonly servername?: string;
+  /** Checks the peer's certificate against the name verified, whatever host was connected to. */
   readonly checkServerIdentity: (hostname: string, certificate: unknown) => Error | undefined;
+  /** `false` only with `dangerouslyAcceptInvalidCertificates`. */
   readonly rejectUnauthorized: boolean;
+  /** The ALPN protocols offered, in order of preference. */
   readonly ALPNProtocols?: string[];
 }
 
@@ -57,6 +74,7 @@ interface HandshakingSocket {
 
 /** A `node:tls` server, as far as {@link NodeTlsKit.trackHandshakes} uses it. */
 export interface NodeTlsServer {
+  /** Adds `listener` for `event` (`'connection'`, `'secureConnection'`, `'tlsClientError'`). */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

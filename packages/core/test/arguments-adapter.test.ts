@@ -940,10 +940,10 @@ const methodRows: Readonly<Record<string, Rows>> = {
     ...optionSubset<TlsListenOptions>({
       options: throwing([undefined, ...notObject], (o) => nodeTlsKit().createServer("op", as(o))),
       certificate: throwing([undefined, "x"], (certificate) =>
-        nodeTlsKit().createServer("op", { port: 0, certificate, key: pemKey }),
+        nodeTlsKit().createServer("op", as({ port: 0, certificate, key: pemKey })),
       ),
       clientCertificates: throwing([null, { caCertificates: [] }], (clientCertificates) =>
-        nodeTlsKit().createServer("op", { port: 0, certificate: pemCertificate, key: pemKey, clientCertificates }),
+        nodeTlsKit().createServer("op", as({ port: 0, certificate: pemCertificate, key: pemKey, clientCertificates })),
       ),
     }),
   },
