@@ -52,30 +52,21 @@ const serverTls = (certs: NativeTlsCertificates): TlsOptions => ({
 const clientTls = (certs: NativeTlsCertificates): TlsOptions => ({ ca: [certs.ca], serverName: "localhost" });
 
 /**
- * `total` bytes in writes of `chunk` from a `Bun.connect({ tls })` client to a
- * `Bun.listen({ tls })` server that counts them in its `data` handler; resolves the elapsed ms from
- * the client's handshake on. Partial writes resume on `drain`.
+ * `total` bytes in writes of `chunk` between a `Bun.connect({ tls })` client and a
+ * `Bun.listen({ tls })` server, the `reader` end counting them in its `data` handler (`"server"`:
+ * the client writes; `"client"`: the accepted socket writes); resolves the elapsed ms from the
+ * writer's handshake on. Partial writes resume on `drain`.
  */
 export async function throughputBunTls(
   certs: NativeTlsCertificates,
   chunk: Uint8Array,
   total: number,
+  reader: "client" | "server" = "server",
 ): Promise<number> {
   let received = 0;
   let finish = () => {};
   const done = new Promise<void>((resolve) => {
     finish = resolve;
-  });
-  const server = bun().listen({
-    hostname: HOST,
-    port: 0,
-    tls: serverTls(certs),
-    socket: {
-      data(_socket, data) {
-        received += data.byteLength;
-        if (received >= total) finish();
-      },
-    },
   });
   let left = total;
   let pending: Uint8Array | null = null;
@@ -94,19 +85,30 @@ export async function throughputBunTls(
       pending = null;
     }
   };
+  const count = (_socket: Socket, data: Uint8Array) => {
+    received += data.byteLength;
+    if (received >= total) finish();
+  };
   let start = 0;
+  const writer: Handlers = {
+    handshake(socket, success) {
+      if (!success) throw new Error("tls-throughput-64k: the native handshake failed");
+      start = now();
+      pump(socket);
+    },
+    drain: pump,
+  };
+  const server = bun().listen({
+    hostname: HOST,
+    port: 0,
+    tls: serverTls(certs),
+    socket: reader === "server" ? { data: count } : writer,
+  });
   const client = await bun().connect({
     hostname: HOST,
     port: server.port,
     tls: clientTls(certs),
-    socket: {
-      handshake(socket, success) {
-        if (!success) throw new Error("tls-throughput-64k: the native handshake failed");
-        start = now();
-        pump(socket);
-      },
-      drain: pump,
-    },
+    socket: reader === "server" ? writer : { data: count },
   });
   await done;
   const elapsed = now() - start;

@@ -61,18 +61,21 @@ function closeQuietly(resource: { close(): void }): void {
 }
 
 /**
- * `total` bytes in writes of `chunk` from a `Deno.startTls` client to an accepted
- * `Deno.listenTls` connection that reads them with `conn.read` into a reused buffer of the same
- * size; resolves the elapsed ms (handshake excluded).
+ * `total` bytes in writes of `chunk` between a `Deno.startTls` client and an accepted
+ * `Deno.listenTls` connection, the `reader` end reading them with `conn.read` into a reused buffer
+ * of the same size (`"server"`: the client writes; `"client"`: the accepted connection writes);
+ * resolves the elapsed ms (handshake excluded).
  */
 export async function throughputDenoTls(
   certs: NativeTlsCertificates,
   chunk: Uint8Array,
   total: number,
+  reader: "client" | "server" = "server",
 ): Promise<number> {
   const listener = deno().listenTls({ hostname: HOST, port: 0, cert: certs.server.certificate, key: certs.server.key });
   const [client, server] = await Promise.all([connectTls(certs, listener.addr.port), listener.accept()]);
   await Promise.all([client.handshake(), server.handshake()]);
+  const [writer, readerConn] = reader === "server" ? [client, server] : [server, client];
   const buffer = new Uint8Array(chunk.length);
   const start = now();
   const writing = (async () => {
@@ -80,12 +83,12 @@ export async function throughputDenoTls(
     while (left > 0) {
       let piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
       left -= piece.length;
-      while (piece.length > 0) piece = piece.subarray(await client.write(piece));
+      while (piece.length > 0) piece = piece.subarray(await writer.write(piece));
     }
   })();
   let received = 0;
   while (received < total) {
-    const n = await server.read(buffer);
+    const n = await readerConn.read(buffer);
     if (n === null) break;
     received += n;
   }

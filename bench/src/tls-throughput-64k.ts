@@ -1,9 +1,12 @@
 /**
  * `tls-throughput-64k`: 256 MiB over a TLS connection on loopback in 64 KiB writes, read with one
- * reused 64 KiB buffer by the connecting side; anyrt's `TlsStream` pair (`tls.listen` writes,
- * `tls.connect` reads) against the runtime's fastest native TLS path: on Node `node:tls` with the
- * client reading through `onread`. Runtimes whose adapter does not declare TLS report why; their
- * native rows (Deno's `connectTls`, Bun's `Bun.connect({ tls })`) go in `nativeBaselines`.
+ * reused 64 KiB buffer; anyrt's `TlsStream` pair against the runtime's fastest native TLS path.
+ * Both directions are measured like for like, as `tcp-throughput-64k` does: the connected stream
+ * reading (`tls.listen`'s stream writes, `tls.connect`'s reads) against the native connecting
+ * socket reading (on Node `node:tls` through `onread`), and the accepted stream reading against the
+ * native accepted socket reading (on Node `'data'` events: a TLS server's sockets have no
+ * `onread`); the headline is the worse of the two. Runtimes whose adapter does not declare TLS
+ * report why; their native rows (Deno's `startTls`, Bun's `Bun.connect({ tls })`) stay.
  * @module
  */
 import tls from "node:tls";
@@ -68,8 +71,13 @@ async function anyrtThroughput(runtime: Runtime, total: number, reader: "client"
   }
 }
 
-/** node:tls on both ends: the server writes, the client reads with `onread` or `'data'` events. */
-async function nodeTlsThroughput(total: number, mode: "onread" | "data"): Promise<number> {
+/**
+ * node:tls on both ends. With `reader` `"client"` the accepted socket writes and the connecting
+ * socket reads, with `onread` into one reused buffer or with `'data'` events; with `"server"` the
+ * connecting socket writes and the accepted one reads with `'data'` events (the only way a TLS
+ * server's socket reads).
+ */
+async function nodeTlsThroughput(total: number, mode: "onread" | "data", reader: "client" | "server"): Promise<number> {
   let accept: (socket: tls.TLSSocket) => void = () => {};
   const accepted = new Promise<tls.TLSSocket>((resolve) => {
     accept = resolve;
@@ -90,14 +98,14 @@ async function nodeTlsThroughput(total: number, mode: "onread" | "data"): Promis
     port,
     servername: "localhost",
     secureContext: await nativeClientContext(),
-    ...(mode === "onread" ? { onread: { buffer: Buffer.alloc(CHUNK), callback: count } } : {}),
+    ...(mode === "onread" && reader === "client" ? { onread: { buffer: Buffer.alloc(CHUNK), callback: count } } : {}),
   };
   const client = tls.connect(options);
-  if (mode === "data") client.on("data", (data: Buffer) => count(data.length));
   await new Promise<void>((resolve) => client.once("secureConnect", () => resolve()));
   const socket = await accepted;
+  if (mode === "data") (reader === "client" ? client : socket).on("data", (data: Buffer) => count(data.length));
   const start = now();
-  await Promise.all([writeNative(socket, Buffer.alloc(CHUNK, 7), total), done]);
+  await Promise.all([writeNative(reader === "client" ? socket : client, Buffer.alloc(CHUNK, 7), total), done]);
   const elapsed = now() - start;
   client.destroy();
   socket.destroy();
@@ -105,38 +113,75 @@ async function nodeTlsThroughput(total: number, mode: "onread" | "data"): Promis
   return megabytesPerSecond(total, elapsed);
 }
 
-/** The runtime's native baseline and the other native variants measured next to it. */
-function nativeBaselines(total: number): { api: string; sample: Sample; extras: Record<string, Extra> } {
+/**
+ * The runtime's native baseline (the connecting socket reads), the other native variants measured
+ * next to it, and the native paths of the other direction (the accepted socket reads), which
+ * `anyrt-accepted-reads` is compared with.
+ */
+function nativeBaselines(total: number): {
+  api: string;
+  sample: Sample;
+  extras: Record<string, Extra>;
+  acceptedReads: string[];
+} {
   const nodeTls = (api: string, candidate: boolean): Extra => ({
     kind: "baseline",
     api,
-    sample: () => nodeTlsThroughput(total, "data"),
+    sample: () => nodeTlsThroughput(total, "data", "client"),
     candidate,
   });
+  const nodeTlsAccepted = (api: string): Extra => ({
+    kind: "native",
+    api,
+    sample: () => nodeTlsThroughput(total, "data", "server"),
+  });
+  const chunk = () => new Uint8Array(CHUNK).fill(7);
   switch (host.runtime) {
     case "node":
       return {
-        api: "node:tls, client reads with connect({ onread }) into a reused 64 KiB buffer",
-        sample: () => nodeTlsThroughput(total, "onread"),
-        extras: { "data-events": nodeTls("node:tls 'data' events", false) },
+        api: "node:tls, client reads with connect({ onread }) into a reused 64 KiB buffer, accepted socket writes",
+        sample: () => nodeTlsThroughput(total, "onread", "client"),
+        extras: {
+          "data-events": nodeTls("node:tls 'data' events", false),
+          "native-accepted-reads": nodeTlsAccepted("node:tls connecting socket writes, accepted socket 'data' events"),
+        },
+        acceptedReads: ["native-accepted-reads"],
       };
-    case "deno":
+    case "deno": {
+      const deno = (reader: "client" | "server") => async () =>
+        megabytesPerSecond(total, await throughputDenoTls(await certificates(), chunk(), total, reader));
       return {
-        api: "Deno.listenTls and Deno.connect with Nagle off then startTls, conn.read into a reused 64 KiB buffer",
-        sample: async () =>
-          megabytesPerSecond(
-            total,
-            await throughputDenoTls(await certificates(), new Uint8Array(CHUNK).fill(7), total),
-          ),
-        extras: { "node-tls": nodeTls("node:tls in Deno, 'data' events", false) },
+        api: "Deno.listenTls and Deno.connect with Nagle off then startTls, the client's conn.read into a reused 64 KiB buffer",
+        sample: deno("client"),
+        extras: {
+          "node-tls": nodeTls("node:tls in Deno, 'data' events", false),
+          "native-accepted-reads": {
+            kind: "native",
+            api: "Deno.listenTls conn.read into a reused 64 KiB buffer, startTls client writes",
+            sample: deno("server"),
+          },
+        },
+        acceptedReads: ["native-accepted-reads"],
       };
-    case "bun":
+    }
+    case "bun": {
+      const bun = (reader: "client" | "server") => async () =>
+        megabytesPerSecond(total, await throughputBunTls(await certificates(), chunk(), total, reader));
       return {
-        api: "Bun.listen({ tls }) / Bun.connect({ tls }) handlers, write + drain",
-        sample: async () =>
-          megabytesPerSecond(total, await throughputBunTls(await certificates(), new Uint8Array(CHUNK).fill(7), total)),
-        extras: { "node-tls": nodeTls("node:tls in Bun, 'data' events", true) },
+        api: "Bun.connect({ tls }) data handler reads, Bun.listen({ tls }) socket writes + drain",
+        sample: bun("client"),
+        extras: {
+          "node-tls": nodeTls("node:tls in Bun, 'data' events", true),
+          "native-accepted-reads": {
+            kind: "native",
+            api: "Bun.listen({ tls }) data handler reads, Bun.connect({ tls }) socket writes + drain",
+            sample: bun("server"),
+          },
+          "node-tls-accepted-reads": nodeTlsAccepted("node:tls in Bun, accepted socket 'data' events"),
+        },
+        acceptedReads: ["native-accepted-reads", "node-tls-accepted-reads"],
       };
+    }
   }
 }
 
@@ -150,7 +195,7 @@ export async function createTlsThroughput64k(settings: BenchSettings): Promise<B
     higherIsBetter: true,
     target: 0.95,
     adapter: adapterName,
-    anyrtApi: "TlsStream: accepted stream writes, connected stream reads",
+    anyrtApi: "TlsStream: accepted stream writes, connected stream reads (and the other way round)",
     nativeApi: baselines.api,
     native: baselines.sample,
     params: { bytes: total, chunkBytes: CHUNK },
@@ -164,10 +209,12 @@ export async function createTlsThroughput64k(settings: BenchSettings): Promise<B
     anyrt: () => anyrtThroughput(runtime, total, "client"),
     extras: {
       ...baselines.extras,
-      "anyrt-server-reads": {
+      "anyrt-accepted-reads": {
         kind: "anyrt",
         api: "anyrt, connected stream writes, accepted stream reads",
         sample: () => anyrtThroughput(runtime, total, "server"),
+        against: baselines.acceptedReads,
+        headline: true,
       },
     },
   };

@@ -4,7 +4,7 @@
  * out once Bun's `handshake` handler reported success.
  * @module
  */
-import { createSecureContext, rootCertificates } from "node:tls";
+import tls from "node:tls";
 import {
   IoError,
   type PeerCertificate,
@@ -24,6 +24,7 @@ import {
   checkTlsConnectOptions,
   checkTlsListenOptions,
   checkTlsUpgradeArguments,
+  NodeTlsKit,
   peerCertificateOf,
   QueuedListener,
   throwIfAborted,
@@ -165,22 +166,14 @@ function isCertificateFailure(error: Error | null): boolean {
 function peerCertificateOfSocket(socket: BunSocket): PeerCertificate | null {
   const certificate = socket.getPeerX509Certificate() as ReturnType<BunSocket["getPeerX509Certificate"]> | undefined;
   if (certificate === undefined || certificate === null) return null;
-  return peerCertificateOf({
-    subject: certificate.subject,
-    issuer: certificate.issuer,
-    validFrom: certificate.validFrom,
-    validTo: certificate.validTo,
-    fingerprint256: certificate.fingerprint256,
-    subjectAltName: certificate.subjectAltName,
-  });
+  return peerCertificateOf(certificate);
 }
 
 /** The trust and client certificate of a connection, as `Bun.TLSOptions` takes them. */
 type Trust = Pick<Bun.TLSOptions, "ca" | "cert" | "key"> & { readonly secureContext?: object };
 
-/** Trusts by their configuration, so that repeated connects load no certificate again. */
-const trusts = new Map<string, Trust>();
-const TRUST_CACHE_SIZE = 32;
+/** anyrt's trust options on Bun's `node:tls`, whose secure contexts core's kit caches by configuration. */
+const kit = new NodeTlsKit(tls);
 
 /**
  * What a client trusts and presents: nothing for Bun's bundled roots alone, else the roots plus
@@ -188,39 +181,14 @@ const TRUST_CACHE_SIZE = 32;
  * certificate. Given as options, Bun loads every certificate again at each connect (the bundled
  * store is 118 roots: about 0.4 ms of a 1.3 ms handshake here); so a native secure context made
  * once by `node:tls`'s `createSecureContext` is passed instead (`secureContext`, which
- * `Bun.connect` takes as its own `node:tls` does), cached by configuration, least recently used
- * out. A Bun whose `createSecureContext` holds no native context gets the options. A certificate
- * or key OpenSSL cannot load is `InvalidInput`.
+ * `Bun.connect` takes as its own `node:tls` does), cached by the kit. A Bun whose
+ * `createSecureContext` holds no native context gets the options. A certificate or key OpenSSL
+ * cannot load is `InvalidInput`.
  */
 function trustOf(options: TlsClientOptions, operation: string): Trust {
-  const extra = options.caCertificates ?? [];
-  const client = options.clientCertificate;
-  if (extra.length === 0 && client === undefined) return {};
-  const system = options.systemCertificates !== false;
-  const key = JSON.stringify([system, extra, client?.certificate ?? null, client?.key ?? null]);
-  const cached = trusts.get(key);
-  if (cached !== undefined) {
-    trusts.delete(key);
-    trusts.set(key, cached);
-    return cached;
-  }
-  const loaded = {
-    ...(extra.length === 0 ? {} : { ca: system ? [...rootCertificates, ...extra] : [...extra] }),
-    ...(client === undefined ? {} : { cert: client.certificate, key: client.key }),
-  };
-  let native: unknown;
-  try {
-    native = (createSecureContext(loaded) as { context?: unknown }).context;
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new IoError("InvalidInput", `${operation}: a certificate or key cannot be loaded (${detail})`, {
-      cause: error,
-    });
-  }
-  const made: Trust = typeof native === "object" && native !== null ? { secureContext: native } : loaded;
-  trusts.set(key, made);
-  if (trusts.size > TRUST_CACHE_SIZE) trusts.delete(trusts.keys().next().value as string);
-  return made;
+  if ((options.caCertificates ?? []).length === 0 && options.clientCertificate === undefined) return {};
+  const native = (kit.secureContext(operation, options) as { context?: unknown }).context;
+  return typeof native === "object" && native !== null ? { secureContext: native } : kit.trust(operation, options);
 }
 
 /** Bun's client TLS options for `options`, SNI and the name verified being `serverName`. */

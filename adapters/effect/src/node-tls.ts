@@ -7,12 +7,10 @@
  * @module
  */
 import type net from "node:net";
-import { isIP } from "node:net";
 import tls from "node:tls";
 import {
   IoError,
   type Tls,
-  type TlsClientOptions,
   type TlsConnectOptions,
   type TlsInfo,
   type TlsListener,
@@ -23,6 +21,7 @@ import {
   AcceptQueue,
   checkTlsConnectOptions,
   checkTlsListenOptions,
+  NodeTlsKit,
   peerCertificateOf,
   QueuedListener,
 } from "@anyrt/core/adapter";
@@ -36,23 +35,16 @@ import { toIoError } from "./error.ts";
 import { addressOf, detailsOf, failureOf } from "./node-tcp.ts";
 import { openSocketStream } from "./socket-stream.ts";
 
+/** anyrt's TLS options on `node:tls`, shared with the Node adapter through core's kit. */
+const kit = new NodeTlsKit(tls);
+
 /** What the handshake of `socket` settled. */
 function infoOf(socket: tls.TLSSocket): TlsInfo {
   const certificate = socket.getPeerX509Certificate();
   return Object.freeze({
     protocol: socket.getProtocol() ?? null,
     alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
-    peerCertificate:
-      certificate === undefined
-        ? null
-        : peerCertificateOf({
-            subject: certificate.subject,
-            issuer: certificate.issuer,
-            validFrom: certificate.validFrom,
-            validTo: certificate.validTo,
-            fingerprint256: certificate.fingerprint256,
-            subjectAltName: certificate.subjectAltName,
-          }),
+    peerCertificate: certificate === undefined ? null : peerCertificateOf(certificate),
   });
 }
 
@@ -60,41 +52,6 @@ function infoOf(socket: tls.TLSSocket): TlsInfo {
 function withInfo(stream: unknown, socket: tls.TLSSocket): TlsStream {
   Object.defineProperty(stream, "tls", { value: infoOf(socket), enumerable: true });
   return stream as TlsStream;
-}
-
-/** `make()`, whose failure means OpenSSL could not load a certificate or key that looked like PEM. */
-function loading<T>(operation: string, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new IoError("InvalidInput", `${operation}: a certificate or key cannot be loaded (${detail})`, {
-      cause: error,
-    });
-  }
-}
-
-/**
- * `tls.connect`'s options for a client that verifies `name` (SNI only for a host name): the
- * system's CAs (Node's bundled store) plus `caCertificates`, or only those; the client certificate.
- */
-function clientOptions(options: TlsClientOptions, name: string, operation: string): tls.ConnectionOptions {
-  const extra = options.caCertificates ?? [];
-  const system = options.systemCertificates ?? true;
-  const client = options.clientCertificate;
-  const secureContext = loading(operation, () =>
-    tls.createSecureContext({
-      ...(extra.length > 0 ? { ca: system ? [...tls.rootCertificates, ...extra] : [...extra] } : {}),
-      ...(client === undefined ? {} : { cert: client.certificate, key: client.key }),
-    }),
-  );
-  return {
-    secureContext,
-    ...(isIP(name) === 0 ? { servername: name } : {}),
-    checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(name, certificate),
-    rejectUnauthorized: options.dangerouslyAcceptInvalidCertificates !== true,
-    ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
-  };
 }
 
 /** What an aborted connect destroys its connection with, so that the opening effect fails. */
@@ -118,7 +75,7 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
       if (signal?.aborted) throw signal.reason;
       const host = options.hostname ?? "127.0.0.1";
       const label = `${host}:${options.port}`;
-      const connectOptions = clientOptions(options, options.serverName ?? host, `tls connect ${label}`);
+      const connectOptions = kit.clientOptions(`tls connect ${label}`, options, options.serverName ?? host);
       let conn: tls.TLSSocket | undefined;
       const open = Effect.acquireRelease(
         Effect.callback<tls.TLSSocket, Socket.SocketError>((resume) => {
@@ -166,18 +123,7 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
       const host = options.hostname ?? "127.0.0.1";
       const what = `tls listen ${host}:${options.port}`;
       const backlog = options.backlog ?? 511;
-      const mutual = options.clientCertificates;
-      const server = loading(what, () =>
-        tls.createServer({
-          cert: options.certificate,
-          key: options.key,
-          allowHalfOpen: true,
-          ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: [...options.alpnProtocols] }),
-          ...(mutual === undefined
-            ? {}
-            : { requestCert: true, rejectUnauthorized: true, ca: [...mutual.caCertificates] }),
-        }),
-      );
+      const server = kit.createServer(what, options) as tls.Server;
       await new Promise<void>((resolve, reject) => {
         const onError = (error: unknown) => {
           server.close();
@@ -192,19 +138,9 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
       const address = server.address() as net.AddressInfo;
       const localAddress = addressOf(address.address, address.port, address.family);
       const queue = new AcceptQueue<TlsStream>(`accept on ${host}:${address.port}`, backlog);
-      // Connections still in their handshake, by the peer's endpoint, ended when the listener closes.
-      const handshaking = new Map<string, net.Socket>();
-      const endpoint = (socket: net.Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
-      server.on("connection", (raw: net.Socket) => {
-        const key = endpoint(raw);
-        handshaking.set(key, raw);
-        raw.once("close", () => {
-          if (handshaking.get(key) === raw) handshaking.delete(key);
-        });
-      });
-      server.on("tlsClientError", (_error: Error, socket: tls.TLSSocket) => socket.destroy());
+      // Handshakes still under way end when the listener closes; failed ones are never handed out.
+      const endHandshakes = kit.trackHandshakes(server);
       server.on("secureConnection", (socket: tls.TLSSocket) => {
-        handshaking.delete(endpoint(socket));
         if (queue.refusing) {
           socket.destroy();
           return;
@@ -227,8 +163,7 @@ export function effectNodeTls(context: Context.Context<never>): Tls {
       });
       return new QueuedListener(localAddress, queue, () => {
         server.close();
-        for (const raw of handshaking.values()) raw.destroy();
-        handshaking.clear();
+        endHandshakes();
         return new Promise((resolve) => setTimeout(resolve, 0));
       });
     },

@@ -65,6 +65,14 @@ export {
 export { type FileOps, OpenFile, type PositionalHandle, positionedOps } from "./file-handle.ts";
 export { connectHappyEyeballs, isIpLiteral, type Lookup } from "./happy-eyeballs.ts";
 export {
+  type NodeTlsClientOptions,
+  NodeTlsKit,
+  type NodeTlsModule,
+  type NodeTlsServer,
+  type NodeTlsServerOptions,
+  type NodeTlsTrust,
+} from "./node-tls-kit.ts";
+export {
   checkFsArguments,
   checkTempPrefix,
   decodeTextFile,

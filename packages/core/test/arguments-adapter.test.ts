@@ -131,6 +131,14 @@ const unixStream = () => new kit.AddressedUnixStream(vectored(), { path: "" }, u
 const notUnixAddress = [undefined, null, 1, {}, { path: 1 }];
 const notSocketPath = [...notPath, `/${"x".repeat(200)}`];
 const pemCertificate = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+/** A `node:tls` module for the kit's rows: a row must fail before it makes a context or a server. */
+const nodeTlsModule = (): kit.NodeTlsModule => ({
+  rootCertificates: [],
+  createSecureContext: never("createSecureContext"),
+  checkServerIdentity: () => undefined,
+  createServer: never("createServer"),
+});
+const nodeTlsKit = () => new kit.NodeTlsKit(nodeTlsModule());
 const pemKey = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
 const x509: kit.X509Fields = {
   subject: "CN=localhost",
@@ -431,6 +439,12 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
     }),
   },
   BufferPool: { exempt: "takes no arguments" },
+  NodeTlsKit: {
+    module: throwing(
+      [undefined, null, {}, { ...nodeTlsModule(), createServer: 1 }, { ...nodeTlsModule(), rootCertificates: null }],
+      (module) => new kit.NodeTlsKit(as(module)),
+    ),
+  },
   ChunkQueue: { onChunkDone: throwing(["f", 1, null, {}], (f) => new kit.ChunkQueue(as(f))) },
   OpenFile: {
     path: throwing(notPath, (path) => new kit.OpenFile(as(path), fileOps(), toIoError)),
@@ -913,6 +927,45 @@ const methodRows: Readonly<Record<string, Rows>> = {
     ),
   },
   "BlockingPool#close": { exempt: "takes no arguments" },
+  "NodeTlsKit#trust": {
+    operation: throwing(notText, (operation) => nodeTlsKit().trust(as(operation), {})),
+    ...optionRows<TlsClientOptions>({
+      options: throwing(notObject, (o) => nodeTlsKit().trust("op", as(o))),
+      ...tlsClientRows((options) => nodeTlsKit().trust("op", options), []),
+    }),
+  },
+  "NodeTlsKit#secureContext": {
+    operation: throwing(notText, (operation) => nodeTlsKit().secureContext(as(operation), {})),
+    ...optionRows<TlsClientOptions>({
+      options: throwing(notObject, (o) => nodeTlsKit().secureContext("op", as(o))),
+      ...tlsClientRows((options) => nodeTlsKit().secureContext("op", options), []),
+    }),
+  },
+  "NodeTlsKit#clientOptions": {
+    operation: throwing(notText, (operation) => nodeTlsKit().clientOptions(as(operation), {}, "localhost")),
+    name: throwing([undefined, null, "", 1], (name) => nodeTlsKit().clientOptions("op", {}, as(name))),
+    ...optionRows<TlsClientOptions>({
+      options: throwing(notObject, (o) => nodeTlsKit().clientOptions("op", as(o), "localhost")),
+      ...tlsClientRows((options) => nodeTlsKit().clientOptions("op", options, "localhost"), []),
+    }),
+  },
+  "NodeTlsKit#createServer": {
+    operation: throwing(notText, (operation) =>
+      nodeTlsKit().createServer(as(operation), { port: 0, certificate: pemCertificate, key: pemKey }),
+    ),
+    ...optionSubset<TlsListenOptions>({
+      options: throwing([undefined, ...notObject], (o) => nodeTlsKit().createServer("op", as(o))),
+      certificate: throwing([undefined, "x"], (certificate) =>
+        nodeTlsKit().createServer("op", as({ port: 0, certificate, key: pemKey })),
+      ),
+      clientCertificates: throwing([null, { caCertificates: [] }], (clientCertificates) =>
+        nodeTlsKit().createServer("op", as({ port: 0, certificate: pemCertificate, key: pemKey, clientCertificates })),
+      ),
+    }),
+  },
+  "NodeTlsKit#trackHandshakes": {
+    server: throwing([undefined, null, {}, { on: 1 }], (server) => nodeTlsKit().trackHandshakes(as(server))),
+  },
   "BufferPool#acquire": {
     size: throwing([-1, 1.5, Number.NaN, "8", null], (size) => new kit.BufferPool().acquire(as(size))),
   },

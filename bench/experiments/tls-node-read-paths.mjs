@@ -1,0 +1,140 @@
+// Where anyrt's Node TLS transfer costs more than node:tls's (decision note 0008, "Node's receive
+// path"): 64 KiB writes over loopback TLS in one process, each direction with every mix of anyrt
+// and node:tls on the writing and the reading end, rounds in alternating order, medians in MB/s.
+// Run after `tsc -b`: node_modules/.bin/node bench/experiments/tls-node-read-paths.mjs [MiB] [rounds]
+// (ANYRT_NODE_ADAPTER=<path to an adapter build's index.js> measures another build).
+import { once } from "node:events";
+import tls from "node:tls";
+import { pathToFileURL } from "node:url";
+import { makeTestCertificates } from "@anyrt/conformance";
+import { WOULD_BLOCK } from "@anyrt/core";
+
+const adapter = await import(
+  process.env.ANYRT_NODE_ADAPTER ? pathToFileURL(process.env.ANYRT_NODE_ADAPTER).href : "@anyrt/node"
+);
+const runtime = adapter.createNodeRuntime();
+const CHUNK = 64 * 1024;
+const total = Number(process.argv[2] ?? 128) * 1024 * 1024;
+const rounds = Number(process.argv[3] ?? 5);
+const certs = await makeTestCertificates();
+const clientContext = tls.createSecureContext({ ca: certs.ca });
+const chunk = Buffer.alloc(CHUNK, 7);
+
+async function writeAnyrt(stream) {
+  for (let left = total; left > 0; left -= CHUNK) {
+    let offset = 0;
+    while (offset < CHUNK) {
+      const rest = offset === 0 ? chunk : chunk.subarray(offset);
+      let n = stream.tryWrite(rest);
+      if (n === WOULD_BLOCK) n = await stream.write(rest);
+      offset += n;
+    }
+  }
+}
+
+async function readAnyrt(stream) {
+  const buf = new Uint8Array(CHUNK);
+  let received = 0;
+  while (received < total) {
+    let n = stream.tryRead(buf);
+    if (n === WOULD_BLOCK) n = await stream.read(buf);
+    if (n === 0) break;
+    received += n;
+  }
+}
+
+async function writeNative(socket) {
+  for (let left = total; left > 0; left -= CHUNK) if (!socket.write(chunk)) await once(socket, "drain");
+}
+
+function readNative(socket) {
+  let received = 0;
+  return new Promise((resolve) => {
+    socket.on("data", (data) => {
+      received += data.length;
+      if (received >= total) resolve();
+    });
+  });
+}
+
+/** A connected pair: each end anyrt's or node:tls's, the server's accepted socket and the client. */
+async function pair(serverKind, clientKind) {
+  let server;
+  let accepted;
+  if (serverKind === "anyrt") {
+    const listener = await runtime.tls.listen({ hostname: "127.0.0.1", port: 0, ...certs.server });
+    server = { port: listener.localAddress.port, close: () => listener.close() };
+    accepted = listener.accept();
+  } else {
+    let accept;
+    accepted = new Promise((resolve) => {
+      accept = resolve;
+    });
+    const native = tls.createServer({ cert: certs.server.certificate, key: certs.server.key }, accept);
+    native.listen(0, "127.0.0.1");
+    await once(native, "listening");
+    server = { port: native.address().port, close: async () => native.close() };
+  }
+  let client;
+  if (clientKind === "anyrt") {
+    client = await runtime.tls.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+      caCertificates: [certs.ca],
+      systemCertificates: false,
+    });
+  } else {
+    client = tls.connect({
+      host: "127.0.0.1",
+      port: server.port,
+      servername: "localhost",
+      secureContext: clientContext,
+    });
+    await once(client, "secureConnect");
+  }
+  return { server, accepted: await accepted, client };
+}
+
+const end = (socket) => (typeof socket.close === "function" ? socket.close() : socket.destroy());
+
+/** MB/s of one transfer: `writer` and `reader` name which end writes and what each end is. */
+async function transfer(readerSide, writerKind, readerKind) {
+  const serverKind = readerSide === "server" ? readerKind : writerKind;
+  const clientKind = readerSide === "server" ? writerKind : readerKind;
+  const { server, accepted, client } = await pair(serverKind, clientKind);
+  const [writer, reader] = readerSide === "server" ? [client, accepted] : [accepted, client];
+  const start = performance.now();
+  await Promise.all([
+    writerKind === "anyrt" ? writeAnyrt(writer) : writeNative(writer),
+    readerKind === "anyrt" ? readAnyrt(reader) : readNative(reader),
+  ]);
+  const elapsed = performance.now() - start;
+  await Promise.all([end(client), end(accepted)]);
+  await server.close();
+  return total / 1e6 / (elapsed / 1e3);
+}
+
+const variants = [];
+for (const side of ["server", "client"]) {
+  for (const writerKind of ["native", "anyrt"]) {
+    for (const readerKind of ["native", "anyrt"]) {
+      variants.push([
+        `${side} reads: ${writerKind} writes, ${readerKind} reads`,
+        () => transfer(side, writerKind, readerKind),
+      ]);
+    }
+  }
+}
+const samples = new Map(variants.map(([label]) => [label, []]));
+for (const [, sample] of variants) await sample();
+for (let round = 0; round < rounds; round++) {
+  for (const [label, sample] of round % 2 === 0 ? variants : [...variants].reverse()) {
+    samples.get(label).push(await sample());
+  }
+}
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+for (const [label, values] of samples) {
+  console.log(
+    `${label.padEnd(48)} ${median(values).toFixed(0).padStart(5)} MB/s  (${values.map((v) => v.toFixed(0)).join(" ")})`,
+  );
+}
