@@ -98,6 +98,10 @@ export class FiberTask<T> extends Task<T> {
     return fiber;
   }
 
+  /**
+   * Aborts the task as core's `abort` does (idempotent; nothing changes once it finished) and
+   * interrupts its fiber if one was made; a fiber made after the abort ends interrupted.
+   */
   override abort(reason?: unknown): void {
     const settled = this.finished || this.aborted;
     super.abort(reason);
