@@ -126,7 +126,9 @@ export interface AsyncWrite {
 
   /**
    * Accepts synchronously what the stream can take now: `n >= 1` bytes, `0` for an empty `buf`,
-   * or {@link WOULD_BLOCK}. Throws the `IoError` that `write` would reject with.
+   * or {@link WOULD_BLOCK}, when the stream would have to wait or when `write` takes `buf` more
+   * cheaply (a large buffer sent without a copy): follow it with `write`, not another `tryWrite`.
+   * Throws the `IoError` that `write` would reject with.
    */
   tryWrite(buf: Uint8Array): number;
 
