@@ -1,0 +1,104 @@
+// The floor of compat-from-web-readable (decision note 0012, "Bun's short rows"): the benchmark's
+// byte stream (a source copying from a 1 MiB block into each BYOB request) read four ways. `native`
+// is the benchmark's baseline, a BYOB reader recycling one 64 KiB buffer; `byob+copy` adds the one
+// copy into the caller's reused 64 KiB buffer that any `AsyncRead` over a BYOB reader pays (a BYOB
+// read transfers the view it is given, so it cannot land in the caller's buffer); `byob256+copy`
+// and `byob1M+copy` do the same with 256 KiB and 1 MiB landing buffers copied out 64 KiB at a
+// time (fewer stream reads per byte); `anyrt` is `fromWebReadable` with its defaults (landing
+// buffers growing to 256 KiB), `anyrt-1M` with `chunkSize` 1 MiB. CPU time per MiB, the best and
+// the median of ROUNDS rounds, interleaved.
+// Build first (`tsc -b`). Run: node | deno run -A | bun  bench/experiments/web-readable-floor.mjs [MiB] [rounds]
+import { fromWebReadable } from "../../packages/compat/dist/index.js";
+import { WOULD_BLOCK } from "../../packages/core/dist/index.js";
+
+const CHUNK = 64 * 1024;
+const BLOCK = 1024 * 1024;
+const total = Number(globalThis.process?.argv[2] ?? globalThis.Deno?.args[0] ?? 256) * 1024 * 1024;
+const rounds = Number(globalThis.process?.argv[3] ?? globalThis.Deno?.args[1] ?? 7);
+const block = new Uint8Array(BLOCK).fill(7);
+const buf = new Uint8Array(CHUNK);
+
+/** CPU time in µs: the process's where the runtime reports it, else the wall clock. */
+const cpu = () => {
+  const usage = globalThis.process?.cpuUsage?.();
+  return usage === undefined ? performance.now() * 1000 : usage.user + usage.system;
+};
+
+function byteStream() {
+  let sent = 0;
+  let offset = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(controller) {
+      const request = controller.byobRequest;
+      if (sent >= total) {
+        controller.close();
+        request.respond(0);
+        return;
+      }
+      const view = new Uint8Array(request.view.buffer, request.view.byteOffset, request.view.byteLength);
+      const n = Math.min(view.length, total - sent, block.length - offset);
+      view.set(block.subarray(offset, offset + n));
+      offset = offset + n === block.length ? 0 : offset + n;
+      sent += n;
+      request.respond(n);
+    },
+    autoAllocateChunkSize: CHUNK,
+  });
+}
+
+async function anyrt(options) {
+  const reader = fromWebReadable(byteStream(), options);
+  let received = 0;
+  while (received < total) {
+    let n = reader.tryRead(buf);
+    if (n === WOULD_BLOCK) n = await reader.read(buf);
+    if (n === 0) break;
+    received += n;
+  }
+  await reader.close();
+}
+
+async function byob(copy, size) {
+  const reader = byteStream().getReader({ mode: "byob" });
+  let buffer = new ArrayBuffer(size);
+  let received = 0;
+  while (received < total) {
+    const { value, done } = await reader.read(new Uint8Array(buffer));
+    if (done) break;
+    if (copy) {
+      for (let offset = 0; offset < value.length; offset += CHUNK) {
+        buf.set(value.length <= CHUNK ? value : value.subarray(offset, offset + CHUNK));
+      }
+    }
+    received += value.byteLength;
+    buffer = value.buffer;
+  }
+}
+
+const variants = {
+  native: () => byob(false, CHUNK),
+  "byob+copy": () => byob(true, CHUNK),
+  "byob256+copy": () => byob(true, 256 * 1024),
+  "byob1M+copy": () => byob(true, 1024 * 1024),
+  anyrt: () => anyrt(),
+  "anyrt-1M": () => anyrt({ chunkSize: 1024 * 1024 }),
+};
+const results = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+for (let round = 0; round < rounds; round++) {
+  const names = Object.keys(variants);
+  for (const name of round % 2 === 0 ? names : names.reverse()) {
+    const before = cpu();
+    await variants[name]();
+    results[name].push((cpu() - before) / (total / 1024 / 1024));
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const best = Math.min(...results.native);
+console.log(`${total / 1024 / 1024} MiB x ${rounds} rounds`);
+for (const [name, samples] of Object.entries(results)) {
+  const mine = Math.min(...samples);
+  console.log(
+    `${name.padEnd(13)} CPU us/MiB best ${mine.toFixed(1)} median ${median(samples).toFixed(1)} (native / it, best ${(best / mine).toFixed(3)})`,
+  );
+}
