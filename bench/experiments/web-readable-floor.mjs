@@ -5,10 +5,14 @@
 // read transfers the view it is given, so it cannot land in the caller's buffer); `byob256+copy`
 // and `byob1M+copy` do the same with 256 KiB and 1 MiB landing buffers copied out 64 KiB at a
 // time (fewer stream reads per byte); `anyrt` is `fromWebReadable` with its defaults (landing
-// buffers growing to 256 KiB), `anyrt-1M` with `chunkSize` 1 MiB. CPU time per MiB, the best and
-// the median of ROUNDS rounds, interleaved.
+// buffers growing to 256 KiB), `anyrt-1M` with `chunkSize` 1 MiB. Two bridges bisect anyrt's
+// cost: `minimal-bridge` (BYOB reads into one recycled 256 KiB landing buffer, a 64 KiB take per
+// read, a promise when it is empty, the next stream read started when a landing buffer is used
+// up) and `pulled-reader` (compat's `PulledReader` over a plain source doing the same reads).
+// CPU time per MiB, the best and the median of ROUNDS rounds, interleaved.
 // Build first (`tsc -b`). Run: node | deno run -A | bun  bench/experiments/web-readable-floor.mjs [MiB] [rounds]
 import { fromWebReadable } from "../../packages/compat/dist/index.js";
+import { PulledReader } from "../../packages/compat/dist/pulled-reader.js";
 import { WOULD_BLOCK } from "../../packages/core/dist/index.js";
 
 const CHUNK = 64 * 1024;
@@ -59,6 +63,81 @@ async function anyrt(options) {
   await reader.close();
 }
 
+const LANDING = 256 * 1024;
+
+async function minimalBridge() {
+  const reader = byteStream().getReader({ mode: "byob" });
+  let chunk = null;
+  let offset = 0;
+  let spare = new ArrayBuffer(LANDING);
+  let done = false;
+  let wake = null;
+  const pull = () => {
+    const landing = spare;
+    spare = null;
+    reader.read(new Uint8Array(landing)).then((result) => {
+      if (result.done) done = true;
+      else {
+        chunk = result.value;
+        offset = 0;
+      }
+      const w = wake;
+      wake = null;
+      w?.();
+    });
+  };
+  const take = () => {
+    if (chunk === null) return -1;
+    const n = Math.min(CHUNK, chunk.length - offset);
+    buf.set(offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n));
+    offset += n;
+    if (offset === chunk.length) {
+      spare = chunk.buffer;
+      chunk = null;
+      pull();
+    }
+    return n;
+  };
+  pull();
+  let received = 0;
+  while (received < total) {
+    let n = take();
+    if (n < 0) {
+      await new Promise((resolve) => (wake = resolve));
+      if (done) break;
+      n = take();
+    }
+    received += n;
+  }
+  await reader.cancel();
+}
+
+async function pulledReader() {
+  const reader = byteStream().getReader({ mode: "byob" });
+  let spare = new ArrayBuffer(LANDING);
+  const source = {
+    pull() {
+      const landing = spare ?? new ArrayBuffer(LANDING);
+      spare = null;
+      return reader.read(new Uint8Array(landing));
+    },
+    bytes: (value) => value,
+    recycle(chunk) {
+      spare = chunk.buffer;
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+  const bridge = new PulledReader(source, "web stream", 64 * 1024);
+  let received = 0;
+  while (received < total) {
+    let n = bridge.tryRead(buf);
+    if (n === WOULD_BLOCK) n = await bridge.read(buf);
+    if (n === 0) break;
+    received += n;
+  }
+  await bridge.close();
+}
+
 async function byob(copy, size) {
   const reader = byteStream().getReader({ mode: "byob" });
   let buffer = new ArrayBuffer(size);
@@ -83,6 +162,8 @@ const variants = {
   "byob1M+copy": () => byob(true, 1024 * 1024),
   anyrt: () => anyrt(),
   "anyrt-1M": () => anyrt({ chunkSize: 1024 * 1024 }),
+  "minimal-bridge": minimalBridge,
+  "pulled-reader": pulledReader,
 };
 const results = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
@@ -99,6 +180,6 @@ console.log(`${total / 1024 / 1024} MiB x ${rounds} rounds`);
 for (const [name, samples] of Object.entries(results)) {
   const mine = Math.min(...samples);
   console.log(
-    `${name.padEnd(13)} CPU us/MiB best ${mine.toFixed(1)} median ${median(samples).toFixed(1)} (native / it, best ${(best / mine).toFixed(3)})`,
+    `${name.padEnd(15)} CPU us/MiB best ${mine.toFixed(1)} median ${median(samples).toFixed(1)} (native / it, best ${(best / mine).toFixed(3)})`,
   );
 }
