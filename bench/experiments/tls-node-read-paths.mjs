@@ -170,7 +170,7 @@ for (const [label, values] of samples) {
   const rates = values.map((v) => v.rate);
   const cpus = values.map((v) => v.cpu);
   console.log(
-    `${label.padEnd(48)} ${median(rates).toFixed(0).padStart(5)} MB/s  ${median(cpus).toFixed(2)} ms CPU/MiB` +
+    `${label.padEnd(48)} ${median(rates).toFixed(0).padStart(5)} MB/s  ${median(cpus).toFixed(2)} ms CPU/MiB (least ${Math.min(...cpus).toFixed(2)})` +
       `  (${rates.map((v) => v.toFixed(0)).join(" ")} | ${cpus.map((v) => v.toFixed(2)).join(" ")})`,
   );
 }
