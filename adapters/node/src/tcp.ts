@@ -204,15 +204,23 @@ export class NodeTcpStream implements TcpStream {
   readonly label: string;
   #closing: Promise<void> | null = null;
 
-  /** `label` names the stream in error messages; default `tcp <remote host>:<remote port>`. */
-  constructor(socket: net.Socket, landing: AdaptiveLanding, label?: string) {
+  /**
+   * `label` names the stream in error messages; default `tcp <remote host>:<remote port>`.
+   * `transport` is the write side's (TLS streams write large buffers without a copy, `tls.ts`).
+   */
+  constructor(
+    socket: net.Socket,
+    landing: AdaptiveLanding,
+    label?: string,
+    transport: new (socket: net.Socket, label: () => string) => SocketTransport = SocketTransport,
+  ) {
     this.#socket = socket;
     this.#landing = landing;
     landing.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
     this.label = label ?? `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
-    this.#writer = new SocketTransport(socket, () => this.label).half;
+    this.#writer = new transport(socket, () => this.label).half;
     socket.on("end", () => landing.half.end());
     socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
     socket.on("close", () => landing.half.end());

@@ -47,7 +47,8 @@ export interface WriteTransport {
    * Offered a write without a signal (so it ends only by completing, failing or `close`): returns
    * `true` when the transport writes `buf` as it is, without a copy; it must then settle the write
    * later, never synchronously, with {@link WriteHalf.complete} or {@link WriteHalf.fail}, and
-   * count as not {@link idle} until the native write is done.
+   * count as not {@link idle} until the native write is done. A transport with {@link check} is
+   * offered the write only after `check` passed.
    */
   writeDirect?(buf: Uint8Array): boolean;
   /**
@@ -198,7 +199,7 @@ export class WriteHalf {
       if (this.#mayDecline && (transport.prefersDirect as (buf: Uint8Array) => boolean)(buf)) return WOULD_BLOCK;
       return transport.accept(buf);
     }
-    return this.#tryWriteChecked(buf);
+    return this.#tryWriteChecked(buf, this.#mayDecline);
   }
 
   /** `tryWrite` for a write: the transport takes what it can, never declining. */
@@ -206,16 +207,25 @@ export class WriteHalf {
     if (this.#open && this.#unchecked && buf instanceof Uint8Array && buf.length !== 0 && !this.#pending.busy) {
       return this.#transport.accept(buf);
     }
-    return this.#tryWriteChecked(buf);
+    return this.#tryWriteChecked(buf, false);
   }
 
-  #tryWriteChecked(buf: Uint8Array): number {
+  /** `tryWrite` through every check; `decline`: ask {@link WriteTransport.prefersDirect} too. */
+  #tryWriteChecked(buf: Uint8Array, decline: boolean): number {
     checkBuffer("write", buf);
     if (!this.#open) throw this.#stateError("write");
     if (this.#pending.busy) throw this.#busy();
     const transport = this.#transport;
     transport.check?.("write");
-    return buf.length === 0 ? 0 : transport.accept(buf);
+    if (buf.length === 0) return 0;
+    if (decline && (transport.prefersDirect as (buf: Uint8Array) => boolean)(buf)) return WOULD_BLOCK;
+    return transport.accept(buf);
+  }
+
+  /** The transport's `check` passed (it throws the stream's error otherwise): a direct write may go. */
+  #checked(transport: WriteTransport): true {
+    transport.check?.("write");
+    return true;
   }
 
   /** Accepts at least one byte, waiting for room: see `AsyncWrite.write`. Cancel-safe. */
@@ -232,7 +242,7 @@ export class WriteHalf {
           !this.#pending.busy &&
           buf instanceof Uint8Array &&
           buf.length > 0 &&
-          this.#unchecked &&
+          (this.#unchecked || this.#checked(transport)) &&
           transport.writeDirect(buf)
         ) {
           return this.#pending.wait(buf);

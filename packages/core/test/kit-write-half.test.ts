@@ -113,6 +113,37 @@ describe("WriteHalf", () => {
     expect(t.taken.length).toBe(10 + 4096);
   });
 
+  it("a transport with check declines and writes directly too, and its check still refuses a write", async () => {
+    class Checked extends ManualTransport {
+      refuse: IoError | null = null;
+      checks = 0;
+      prefersDirect(buf: Uint8Array): boolean {
+        return buf.length >= 1000 && this.direct === null;
+      }
+      check(): void {
+        this.checks++;
+        if (this.refuse !== null) throw this.half.fail(this.refuse);
+      }
+    }
+    const t = new Checked();
+    t.room = 10_000;
+    const big = new Uint8Array(4096);
+    expect(t.half.tryWrite(big)).toBe(WOULD_BLOCK);
+    expect(t.half.tryWrite(new Uint8Array(10))).toBe(10);
+    const write = t.half.write(big);
+    expect(t.direct).toBe(big);
+    t.half.complete(4096);
+    expect(await write).toBe(4096);
+    t.direct = null;
+    expect(await t.half.write(big, { signal: new AbortController().signal })).toBe(4096);
+    expect(t.taken.length).toBe(10 + 4096);
+    const checks = t.checks;
+    t.refuse = new IoError("BrokenPipe", "gone");
+    await expect(t.half.write(big)).rejects.toMatchObject({ kind: "BrokenPipe" });
+    expect(t.checks).toBe(checks + 1);
+    expect(t.direct).toBe(null);
+  });
+
   it("shutdown ends the transport once it is idle, once, and every caller gets the outcome", async () => {
     const t = new ManualTransport();
     t.room = 4;
