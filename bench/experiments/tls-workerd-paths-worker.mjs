@@ -1,10 +1,12 @@
 // The worker of tls-workerd-paths.mjs. `GET /sample?variant=V&port=P&total=T&ca=PEM` reads T bytes
 // from the host's source server on P (TLS, or plain TCP for the `tcp-` variants) one way (V) and
 // answers the elapsed ms and the number of reads; `GET /pingpong?variant=V&port=P&n=N` makes N
-// one-byte round trips with the host's echo server on P.
+// one-byte round trips with the host's echo server on P; `GET /redis?variant=V&port=P&n=N` runs
+// one sample (N pipelines) of the workerd redis-pipeline benchmark's variant V against redis on P.
 import { connect } from "cloudflare:sockets";
 import { WOULD_BLOCK } from "@anyrt/core";
 import { createWorkerdRuntime } from "@anyrt/workerd";
+import { createWorkerdRedisPipeline } from "../dist/redis-pipeline-workerd.js";
 
 const CHUNK = 64 * 1024;
 const HOST = "127.0.0.1";
@@ -95,17 +97,20 @@ async function pingpong(variant, port, n) {
     await stream.close();
     return { ms, received: n, reads: n };
   }
-  const socket = nativeSocket(port, variant === "native-off" ? "off" : "plainstarttls");
+  // native-<off|plainstarttls>[-<KiB>|-<bytes>b]: the read buffer is 1 byte, or that many KiB (bytes).
+  const [, mode, kib] = variant.split("-");
+  const size = kib === undefined ? 1 : kib.endsWith("b") ? Number(kib.slice(0, -1)) : Number(kib) * 1024;
+  const socket = nativeSocket(port, mode);
   await socket.opened;
   const writer = socket.writable.getWriter();
   const reader = socket.readable.getReader({ mode: "byob" });
-  let pong = new Uint8Array(1);
+  let pong = new Uint8Array(size);
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     await writer.write(ping);
     const { value, done } = await reader.read(pong);
     if (done || value.byteLength !== 1) throw new Error("pingpong: EOF");
-    pong = new Uint8Array(value.buffer);
+    pong = new Uint8Array(value.buffer, 0, size);
   }
   const ms = performance.now() - start;
   await socket.close();
@@ -134,6 +139,20 @@ export default {
     const port = Number(url.searchParams.get("port"));
     if (url.pathname === "/micro")
       return Response.json(await micro(url.searchParams.get("what"), Number(url.searchParams.get("n"))));
+    if (url.pathname === "/redis") {
+      // One sample of the workerd redis-pipeline benchmark's variant (anyrt, native, native-byob).
+      const bench = await createWorkerdRedisPipeline(port, Number(url.searchParams.get("n")));
+      const start = performance.now();
+      const perSecond =
+        variant === "anyrt"
+          ? await bench.anyrt()
+          : variant === "native"
+            ? await bench.native()
+            : await bench.extras[variant].sample();
+      const ms = performance.now() - start;
+      await bench.close();
+      return Response.json({ ms, received: Number(url.searchParams.get("n")), reads: 1, perSecond });
+    }
     if (url.pathname === "/pingpong")
       return Response.json(await pingpong(variant, port, Number(url.searchParams.get("n"))));
     if (url.pathname !== "/sample") return new Response("ok\n");

@@ -1,8 +1,10 @@
 // Where workerd's read costs go (decision note 0008): a worker reads from a source server of this
 // process, over TLS (node:tls) or plain TCP (node:net, the `-tcp`/`off`/`plainstarttls` variants),
 // through anyrt or natively (see the worker for the variant names), each sample one request; or,
-// with PINGPONG=N, makes N one-byte round trips with an echo server of this process. Reports MB/s
-// (round trips/s) and the CPU time workerd spent per MiB (per round trip), summed over its
+// with PINGPONG=N, makes N one-byte round trips with an echo server of this process; or, with
+// REDIS=N, runs N pipelines of the workerd redis-pipeline benchmark's variants (anyrt, native,
+// native-byob) against a redis-server it starts. Reports MB/s (round trips or pipelines per
+// second) and the CPU time workerd spent per MiB (per round trip or pipeline), summed over its
 // threads from /proc/<pid>/task/*/schedstat (nanoseconds, so short samples resolve), and this
 // host's (the servers'). Build first (`tsc -b`).
 // Run: node bench/experiments/tls-workerd-paths.mjs [MiB] [rounds] [variants]
@@ -15,6 +17,7 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import { makeTestCertificates } from "../../conformance-tests/dist/index.js";
 import * as driver from "../../conformance-tests/drivers/dist/workerd.js";
+import { startRedis } from "../dist/redis-pipeline.js";
 
 const CHUNK = 64 * 1024;
 const total = Number(process.argv[2] ?? "128") * 1024 * 1024;
@@ -97,12 +100,13 @@ const hostCpu = () => {
   return (usage.user + usage.system) / 1000;
 };
 
-const pingpongs = Number(process.env.PINGPONG ?? "0");
+const pingpongs = Number(process.env.PINGPONG ?? process.env.REDIS ?? "0");
+const redis = process.env.REDIS ? await startRedis() : undefined;
 
 async function sample(variant) {
   const query =
     pingpongs > 0
-      ? new URLSearchParams({ variant, port: String(echoPort), n: String(pingpongs) })
+      ? new URLSearchParams({ variant, port: String(redis?.port ?? echoPort), n: String(pingpongs) })
       : new URLSearchParams({
           variant,
           port: String(isPlain(variant) ? plainPort : sourcePort),
@@ -111,7 +115,8 @@ async function sample(variant) {
         });
   const w0 = ticks();
   const h0 = hostCpu();
-  const response = await fetch(`http://127.0.0.1:${port}/${pingpongs > 0 ? "pingpong" : "sample"}?${query}`);
+  const path = redis !== undefined ? "redis" : pingpongs > 0 ? "pingpong" : "sample";
+  const response = await fetch(`http://127.0.0.1:${port}/${path}?${query}`);
   const text = await response.text();
   const w = ticks() - w0;
   const h = hostCpu() - h0;
@@ -149,9 +154,9 @@ async function compare() {
     const host = median(rs.map((r) => r.host)).toFixed(3);
     const perRead = (median(rs.map((r) => r.perRead)) / 1024).toFixed(1);
     const samples = `[${rs.map((r) => r.mbs.toFixed(0)).join(" ")}] [${rs.map((r) => r.workerd.toFixed(3)).join(" ")}]`;
-    const unit = pingpongs > 0 ? "us/round trip" : "ms/MiB";
+    const unit = redis !== undefined ? "us/pipeline" : pingpongs > 0 ? "us/round trip" : "ms/MiB";
     console.log(
-      `${v.padEnd(28)} ${mbs} ${pingpongs > 0 ? "rt/s" : "MB/s"}  workerd cpu ${workerdCpu} ${unit}  host ${host} ${unit}  ${perRead} KiB/read  ${samples}`,
+      `${v.padEnd(28)} ${mbs} ${redis !== undefined ? "pipelines/s" : pingpongs > 0 ? "rt/s" : "MB/s"}  workerd cpu ${workerdCpu} ${unit}  host ${host} ${unit}  ${perRead} KiB/read  ${samples}`,
     );
   }
 }
@@ -174,5 +179,6 @@ try {
   server.close();
   plainServer.close();
   echoServer.close();
+  redis?.stop();
   rmSync(directory, { recursive: true, force: true });
 }

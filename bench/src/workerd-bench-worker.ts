@@ -136,30 +136,31 @@ async function anyrtThroughput(relay: number, total: number): Promise<number> {
   return megabytesPerSecond(total, elapsed);
 }
 
-async function nativePingpong(relay: number, roundTrips: number): Promise<number> {
+/** One-byte round trips; each end reads into a reused buffer of `size` bytes (the one byte expected, by default). */
+async function nativePingpong(relay: number, roundTrips: number, size = 1): Promise<number> {
   const [a, b] = await nativePair(relay);
   const aw = a.writable.getWriter();
   const bw = b.writable.getWriter();
   const ar = byobOf(a);
   const br = byobOf(b);
   const echo = (async () => {
-    let buf = new Uint8Array(1);
+    let buf = new Uint8Array(size);
     for (;;) {
       const { value, done } = await br.read(buf);
       if (done || value === undefined) return;
       // The write settles before the next read takes the buffer back.
       await bw.write(value);
-      buf = new Uint8Array(value.buffer, 0, 1);
+      buf = new Uint8Array(value.buffer, 0, size);
     }
   })();
   const ping = new Uint8Array([1]);
-  let pong = new Uint8Array(1);
+  let pong = new Uint8Array(size);
   const start = now();
   for (let i = 0; i < roundTrips; i++) {
     await aw.write(ping);
     const { value, done } = await ar.read(pong);
     if (done || value?.byteLength !== 1) throw new Error("tcp-pingpong-1b: unexpected EOF");
-    pong = new Uint8Array(value.buffer, 0, 1);
+    pong = new Uint8Array(value.buffer, 0, size);
   }
   const elapsed = now() - start;
   await aw.close();
@@ -327,6 +328,14 @@ async function benchmarkOf(name: string, scale: number, relay: number, params: U
         nativeApi: "cloudflare:sockets: writable writer + BYOB reader on readable, same relay",
         anyrt: () => anyrtPingpong(relay, roundTrips),
         native: () => nativePingpong(relay, roundTrips),
+        extras: {
+          "native-64k-read": {
+            kind: "baseline",
+            api: "the same, each end reading into a reused 64 KiB buffer (as a reader that does not know the message size does, and anyrt's landing buffer)",
+            sample: () => nativePingpong(relay, roundTrips, CHUNK),
+            candidate: false,
+          },
+        },
         params: { roundTrips, messageBytes: 1 },
       };
     }
