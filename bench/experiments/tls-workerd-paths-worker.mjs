@@ -2,7 +2,9 @@
 // from the host's source server on P (TLS, or plain TCP for the `tcp-` variants) one way (V) and
 // answers the elapsed ms and the number of reads; `GET /pingpong?variant=V&port=P&n=N` makes N
 // one-byte round trips with the host's echo server on P; `GET /redis?variant=V&port=P&n=N` runs
-// one sample (N pipelines) of the workerd redis-pipeline benchmark's variant V against redis on P.
+// one sample (N pipelines) of the workerd redis-pipeline benchmark's variant V against redis on P;
+// `GET /handshakes?variant=V&port=P&n=N&ca=PEM` makes N TLS connections (anyrt, native-on,
+// native-starttls) to the host's server on P, each reading its one byte, then closing.
 import { connect } from "cloudflare:sockets";
 import { WOULD_BLOCK } from "@anyrt/core";
 import { createWorkerdRuntime } from "@anyrt/workerd";
@@ -152,6 +154,30 @@ export default {
       const ms = performance.now() - start;
       await bench.close();
       return Response.json({ ms, received: Number(url.searchParams.get("n")), reads: 1, perSecond });
+    }
+    if (url.pathname === "/handshakes") {
+      // n handshakes with the host's server that sends one byte once its handshake completed.
+      const n = Number(url.searchParams.get("n"));
+      const ca = url.searchParams.get("ca");
+      const runtime = createWorkerdRuntime({ trustedCertificates: [ca] });
+      const one = new Uint8Array(1);
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        if (variant === "anyrt") {
+          const stream = await runtime.tls.connect({ hostname: HOST, port, caCertificates: [ca] });
+          let got = stream.tryRead(one);
+          if (got === WOULD_BLOCK) got = await stream.read(one);
+          await stream.close();
+          if (got !== 1) throw new Error("handshakes: no byte");
+        } else {
+          const socket = nativeSocket(port, variant === "native-on" ? "on" : "starttls");
+          const reader = socket.readable.getReader({ mode: "byob" });
+          const { value } = await reader.read(new Uint8Array(64 * 1024));
+          await socket.close();
+          if (value?.byteLength !== 1) throw new Error("handshakes: no byte");
+        }
+      }
+      return Response.json({ ms: performance.now() - start, received: n, reads: n });
     }
     if (url.pathname === "/pingpong")
       return Response.json(await pingpong(variant, port, Number(url.searchParams.get("n"))));

@@ -3,7 +3,8 @@
 // through anyrt or natively (see the worker for the variant names), each sample one request; or,
 // with PINGPONG=N, makes N one-byte round trips with an echo server of this process; or, with
 // REDIS=N, runs N pipelines of the workerd redis-pipeline benchmark's variants (anyrt, native,
-// native-byob) against a redis-server it starts. Reports MB/s (round trips or pipelines per
+// native-byob) against a redis-server it starts; or, with HANDSHAKES=N, makes N TLS connections a
+// sample (anyrt, native-on, native-starttls), each reading the one byte the server sends. Reports MB/s (round trips or pipelines per
 // second) and the CPU time workerd spent per MiB (per round trip or pipeline), summed over its
 // threads from /proc/<pid>/task/*/schedstat (nanoseconds, so short samples resolve), and this
 // host's (the servers'). Build first (`tsc -b`).
@@ -100,13 +101,24 @@ const hostCpu = () => {
   return (usage.user + usage.system) / 1000;
 };
 
-const pingpongs = Number(process.env.PINGPONG ?? process.env.REDIS ?? "0");
+const pingpongs = Number(process.env.PINGPONG ?? process.env.REDIS ?? process.env.HANDSHAKES ?? "0");
+const handshakes = process.env.HANDSHAKES !== undefined;
+const handshakeServer = tls.createServer({ cert: certs.server.certificate, key: certs.server.key }, (socket) => {
+  socket.on("error", () => socket.destroy());
+  socket.end(Buffer.of(1));
+});
+const handshakePort = await listen(handshakeServer);
 const redis = process.env.REDIS ? await startRedis() : undefined;
 
 async function sample(variant) {
   const query =
     pingpongs > 0
-      ? new URLSearchParams({ variant, port: String(redis?.port ?? echoPort), n: String(pingpongs) })
+      ? new URLSearchParams({
+          variant,
+          port: String(handshakes ? handshakePort : (redis?.port ?? echoPort)),
+          n: String(pingpongs),
+          ca: certs.ca,
+        })
       : new URLSearchParams({
           variant,
           port: String(isPlain(variant) ? plainPort : sourcePort),
@@ -115,7 +127,7 @@ async function sample(variant) {
         });
   const w0 = ticks();
   const h0 = hostCpu();
-  const path = redis !== undefined ? "redis" : pingpongs > 0 ? "pingpong" : "sample";
+  const path = handshakes ? "handshakes" : redis !== undefined ? "redis" : pingpongs > 0 ? "pingpong" : "sample";
   const response = await fetch(`http://127.0.0.1:${port}/${path}?${query}`);
   const text = await response.text();
   const w = ticks() - w0;
@@ -154,7 +166,13 @@ async function compare() {
     const host = median(rs.map((r) => r.host)).toFixed(3);
     const perRead = (median(rs.map((r) => r.perRead)) / 1024).toFixed(1);
     const samples = `[${rs.map((r) => r.mbs.toFixed(0)).join(" ")}] [${rs.map((r) => r.workerd.toFixed(3)).join(" ")}]`;
-    const unit = redis !== undefined ? "us/pipeline" : pingpongs > 0 ? "us/round trip" : "ms/MiB";
+    const unit = handshakes
+      ? "us/handshake"
+      : redis !== undefined
+        ? "us/pipeline"
+        : pingpongs > 0
+          ? "us/round trip"
+          : "ms/MiB";
     console.log(
       `${v.padEnd(28)} ${mbs} ${redis !== undefined ? "pipelines/s" : pingpongs > 0 ? "rt/s" : "MB/s"}  workerd cpu ${workerdCpu} ${unit}  host ${host} ${unit}  ${perRead} KiB/read  ${samples}`,
     );
@@ -179,6 +197,7 @@ try {
   server.close();
   plainServer.close();
   echoServer.close();
+  handshakeServer.close();
   redis?.stop();
   rmSync(directory, { recursive: true, force: true });
 }
