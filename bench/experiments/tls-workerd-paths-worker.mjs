@@ -170,7 +170,13 @@ export default {
           await stream.close();
           if (got !== 1) throw new Error("handshakes: no byte");
         } else {
-          const socket = nativeSocket(port, variant === "native-on" ? "on" : "starttls");
+          // native-starttls-opened waits for the plain socket's `opened` before startTls(), as anyrt does.
+          let socket;
+          if (variant === "native-starttls-opened") {
+            const plain = nativeSocket(port, "plainstarttls");
+            await plain.opened;
+            socket = plain.startTls();
+          } else socket = nativeSocket(port, variant === "native-on" ? "on" : "starttls");
           const reader = socket.readable.getReader({ mode: "byob" });
           const { value } = await reader.read(new Uint8Array(64 * 1024));
           await socket.close();
