@@ -225,7 +225,12 @@ class SocketReadSide implements ReadSide {
  */
 export class WorkerdTcpStream extends StagedStream implements TcpStream {
   readonly #socket: WorkerdSocket;
-  readonly #writable: WritableStreamDefaultWriter<Uint8Array>;
+  /**
+   * The socket's writer, taken at the first write or shutdown: a stream that only reads (a TLS
+   * handshake's one-byte probe, say) spares workerd the call (18-32 µs of CPU per handshake less,
+   * `bench/experiments/tls-workerd-paths.mjs` with `HANDSHAKES`).
+   */
+  #writable: WritableStreamDefaultWriter<Uint8Array> | null = null;
   /** {@link handOver} gave the socket to `startTls()`: closing this stream must not close it. */
   #handedOver = false;
   protected readonly reader: SocketReadSide;
@@ -261,16 +266,29 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
       (error) => this.readFailed(error),
       pool,
     );
-    const writer = socket.writable.getWriter();
-    this.#writable = writer;
+    // The transport expects promises: a writer workerd refused to give becomes a rejection.
+    const writer = (): WritableStreamDefaultWriter<Uint8Array> | Promise<never> => {
+      try {
+        this.#writable ??= socket.writable.getWriter();
+        return this.#writable;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     this.writer = new StagingTransport(
       {
-        write: (buf) => writer.write(buf).then(() => buf.length),
-        closeWrite: () =>
-          writer.close().then(() => {
+        write: (buf) => {
+          const w = writer();
+          return w instanceof Promise ? w : w.write(buf).then(() => buf.length);
+        },
+        closeWrite: () => {
+          const w = writer();
+          if (w instanceof Promise) return w;
+          return w.close().then(() => {
             this.#writeEnded = true;
             this.#releaseWhenDone();
-          }),
+          });
+        },
       },
       () => label,
       toIoError,
@@ -327,7 +345,7 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
       );
     }
     this.reader.releaseLock();
-    this.#writable.releaseLock();
+    this.#writable?.releaseLock();
     this.#handedOver = true;
     await this.close();
     return this.#socket;
