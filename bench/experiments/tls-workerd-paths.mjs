@@ -3,11 +3,12 @@
 // through anyrt or natively (see the worker for the variant names), each sample one request; or,
 // with PINGPONG=N, makes N one-byte round trips with an echo server of this process; or, with
 // REDIS=N, runs N pipelines of the workerd redis-pipeline benchmark's variants (anyrt, native,
-// native-byob) against a redis-server it starts; or, with HANDSHAKES=N, makes N TLS connections a
-// sample (anyrt, native-on, native-starttls), each reading the one byte the server sends. Reports MB/s (round trips or pipelines per
-// second) and the CPU time workerd spent per MiB (per round trip or pipeline), summed over its
-// threads from /proc/<pid>/task/*/schedstat (nanoseconds, so short samples resolve), and this
-// host's (the servers'). Build first (`tsc -b`).
+// native-byob) against a redis-server it starts; or, with HANDSHAKES=N, makes N TLS connections
+// a sample (anyrt, native-on, native-starttls, native-starttls-opened), each reading the one byte
+// the server sends. Reports MB/s (round trips, pipelines or handshakes per second) and the CPU
+// time workerd spent per MiB (per round trip, pipeline or handshake), summed over its threads
+// from /proc/<pid>/task/*/schedstat (nanoseconds, so short samples resolve), and this host's
+// (the servers'). Build first (`tsc -b`).
 // Run: node bench/experiments/tls-workerd-paths.mjs [MiB] [rounds] [variants]
 // (MICRO=1 instead times 1,000,000 microtasks scheduled with queueMicrotask and with a settled promise.)
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
