@@ -33,6 +33,13 @@ import { createWorkerdRedisPipeline } from "./redis-pipeline-workerd.ts";
 const CHUNK = 64 * 1024;
 
 /**
+ * The read size of the throughput rows' `native-byob-256k` baseline: the largest landing buffer
+ * `@anyrt/workerd` reads into, which is not the benchmark's (its caller reads 64 KiB at a time);
+ * shown so that what anyrt gains from reading more per native read is visible beside it.
+ */
+const LARGE_READ = 256 * 1024;
+
+/**
  * The host's `node:tls` servers for the TLS benchmarks, on 127.0.0.1 with the test server
  * certificate: `source` answers a request line `<n>\n` with `n` bytes and ends; `handshake`
  * sends one byte once its handshake completed and ends (so a client that read it knows both sides
@@ -68,47 +75,40 @@ async function anyrtPair(relay: number): Promise<[Duplex, Duplex]> {
   return [a, b];
 }
 
-/** A BYOB reader when workerd offers one for the socket, otherwise the default reader. */
-function readerOf(socket: Socket): { read(buf: Uint8Array): Promise<{ n: number; buf: Uint8Array }> } {
-  try {
-    const byob = socket.readable.getReader({ mode: "byob" }) as ReadableStreamBYOBReader;
-    return {
-      async read(buf) {
-        const result = await byob.read(buf);
-        const view = result.value ?? new Uint8Array(0);
-        // The BYOB read transferred `buf`: keep reading into the returned view's buffer.
-        return { n: result.done ? 0 : view.byteLength, buf: new Uint8Array(view.buffer, 0, view.buffer.byteLength) };
-      },
-    };
-  } catch {
-    const reader = socket.readable.getReader();
-    return {
-      async read(buf) {
-        const result = await reader.read();
-        return { n: result.done ? 0 : result.value.byteLength, buf };
-      },
-    };
-  }
+/**
+ * The socket's BYOB reader: workerd's fastest native read (its default reader returns 4 KiB
+ * chunks and took 4-5 times the CPU per MiB, `bench/experiments/tls-workerd-paths.mjs`). Called
+ * directly in the loops below, with no wrapper, so that the native side pays nothing extra.
+ */
+function byobOf(socket: Socket): ReadableStreamBYOBReader {
+  return socket.readable.getReader({ mode: "byob" }) as ReadableStreamBYOBReader;
 }
 
 /**
- * Reads `total` bytes from `socket` (fewer if it ends first) into reused 64 KiB buffers, as the
- * native loop of every throughput benchmark here (TCP and TLS) does; resolves the count.
+ * Reads `total` bytes from `socket` (fewer if it ends first) into reused buffers of `size` bytes
+ * (64 KiB, the caller's buffer of every throughput benchmark here, TCP and TLS), as their native
+ * loops do; resolves the count.
  */
-async function nativeReadCounting(socket: Socket, total: number): Promise<number> {
-  const reader = readerOf(socket);
+async function nativeReadCounting(socket: Socket, total: number, size = CHUNK): Promise<number> {
+  const reader = byobOf(socket);
   let received = 0;
-  let buf: Uint8Array = new Uint8Array(CHUNK);
+  let buf = new Uint8Array(size);
   while (received < total) {
-    const result = await reader.read(buf);
-    if (result.n === 0) break;
-    received += result.n;
-    buf = result.buf;
+    const { value, done } = await reader.read(buf);
+    if (done || value === undefined) break;
+    received += value.byteLength;
+    // The read transferred `buf`: read on into the returned view's buffer.
+    buf = new Uint8Array(value.buffer, 0, size);
   }
   return received;
 }
 
-async function nativeThroughput(relay: number, total: number, mode: "off" | "starttls" = "off"): Promise<number> {
+async function nativeThroughput(
+  relay: number,
+  total: number,
+  mode: "off" | "starttls" = "off",
+  size = CHUNK,
+): Promise<number> {
   const [a, b] = await nativePair(relay, mode);
   const writer = a.writable.getWriter();
   const chunk = new Uint8Array(CHUNK).fill(7);
@@ -116,7 +116,7 @@ async function nativeThroughput(relay: number, total: number, mode: "off" | "sta
   const writing = (async () => {
     for (let sent = 0; sent < total; sent += CHUNK) await writer.write(chunk);
   })();
-  const received = await nativeReadCounting(b, total);
+  const received = await nativeReadCounting(b, total, size);
   await writing;
   const elapsed = now() - start;
   if (received !== total) throw new Error(`tcp-throughput-64k: read ${received} of ${total} bytes`);
@@ -136,29 +136,31 @@ async function anyrtThroughput(relay: number, total: number): Promise<number> {
   return megabytesPerSecond(total, elapsed);
 }
 
-async function nativePingpong(relay: number, roundTrips: number): Promise<number> {
+/** One-byte round trips; each end reads into a reused buffer of `size` bytes (the one byte expected, by default). */
+async function nativePingpong(relay: number, roundTrips: number, size = 1): Promise<number> {
   const [a, b] = await nativePair(relay);
   const aw = a.writable.getWriter();
   const bw = b.writable.getWriter();
-  const ar = readerOf(a);
-  const br = readerOf(b);
+  const ar = byobOf(a);
+  const br = byobOf(b);
   const echo = (async () => {
-    let buf: Uint8Array = new Uint8Array(1);
+    let buf = new Uint8Array(size);
     for (;;) {
-      const result = await br.read(buf);
-      if (result.n === 0) return;
-      buf = result.buf;
-      await bw.write(new Uint8Array([1]));
+      const { value, done } = await br.read(buf);
+      if (done || value === undefined) return;
+      // The write settles before the next read takes the buffer back.
+      await bw.write(value);
+      buf = new Uint8Array(value.buffer, 0, size);
     }
   })();
   const ping = new Uint8Array([1]);
-  let pong: Uint8Array = new Uint8Array(1);
+  let pong = new Uint8Array(size);
   const start = now();
   for (let i = 0; i < roundTrips; i++) {
     await aw.write(ping);
-    const result = await ar.read(pong);
-    if (result.n !== 1) throw new Error("tcp-pingpong-1b: unexpected EOF");
-    pong = result.buf;
+    const { value, done } = await ar.read(pong);
+    if (done || value?.byteLength !== 1) throw new Error("tcp-pingpong-1b: unexpected EOF");
+    pong = new Uint8Array(value.buffer, 0, size);
   }
   const elapsed = now() - start;
   await aw.close();
@@ -207,13 +209,18 @@ function nativeTls(port: number, mode: "on" | "starttls"): Socket {
   return plain.startTls({ expectedServerHostname: TLS_HOST });
 }
 
-async function nativeTlsThroughput(servers: TlsServers, total: number, mode: "on" | "starttls"): Promise<number> {
+async function nativeTlsThroughput(
+  servers: TlsServers,
+  total: number,
+  mode: "on" | "starttls",
+  size = CHUNK,
+): Promise<number> {
   const socket = nativeTls(servers.source, mode);
   await socket.opened;
   const writer = socket.writable.getWriter();
   const start = now();
   await writer.write(encoder.encode(`${total}\n`));
-  const received = await nativeReadCounting(socket, total);
+  const received = await nativeReadCounting(socket, total, size);
   const elapsed = now() - start;
   await socket.close();
   if (received !== total) throw new Error(`tls-throughput-64k: read ${received} of ${total} bytes`);
@@ -299,6 +306,12 @@ async function benchmarkOf(name: string, scale: number, relay: number, params: U
             sample: () => nativeThroughput(relay, total, "starttls"),
             candidate: false,
           },
+          "native-byob-256k": {
+            kind: "baseline",
+            api: "the same native loop reading into reused 256 KiB buffers (the largest landing buffer anyrt reads into)",
+            sample: () => nativeThroughput(relay, total, "off", LARGE_READ),
+            candidate: false,
+          },
         },
         params: { bytes: total, chunk: CHUNK },
       };
@@ -315,6 +328,14 @@ async function benchmarkOf(name: string, scale: number, relay: number, params: U
         nativeApi: "cloudflare:sockets: writable writer + BYOB reader on readable, same relay",
         anyrt: () => anyrtPingpong(relay, roundTrips),
         native: () => nativePingpong(relay, roundTrips),
+        extras: {
+          "native-64k-read": {
+            kind: "baseline",
+            api: "the same, each end reading into a reused 64 KiB buffer (as a reader that does not know the message size does, and anyrt's landing buffer)",
+            sample: () => nativePingpong(relay, roundTrips, CHUNK),
+            candidate: false,
+          },
+        },
         params: { roundTrips, messageBytes: 1 },
       };
     }
@@ -337,6 +358,12 @@ async function benchmarkOf(name: string, scale: number, relay: number, params: U
             kind: "baseline",
             api: 'cloudflare:sockets connect({ secureTransport: "starttls" }) then startTls(), as anyrt connects',
             sample: () => nativeTlsThroughput(servers, total, "starttls"),
+            candidate: false,
+          },
+          "native-byob-256k": {
+            kind: "baseline",
+            api: 'connect({ secureTransport: "on" }), BYOB reader into reused 256 KiB buffers (the largest landing buffer anyrt reads into)',
+            sample: () => nativeTlsThroughput(servers, total, "on", LARGE_READ),
             candidate: false,
           },
         },

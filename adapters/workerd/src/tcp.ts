@@ -52,8 +52,18 @@ export interface WorkerdSocket {
 /** A settled promise: `then` on it runs a callback as a microtask (see `SocketReadSide.tryRead`). */
 const SETTLED = Promise.resolve();
 
-/** Landing buffer size of a BYOB read: the most one native read returns. */
+/** Landing buffer size of a BYOB read while a stream's reads come in small pieces. */
 const LANDING = 64 * 1024;
+
+/**
+ * Landing buffer size of a BYOB read once a read returned at least {@link BULK} bytes: workerd
+ * fills what it is given (about 250 KiB a read from a TLS source), and its cost is mostly per
+ * read, 1.23 against 1.59 ms of CPU per MiB natively (`bench/experiments/tls-workerd-paths.mjs`).
+ */
+const LANDING_LARGE = 256 * 1024;
+
+/** A read returning this many bytes or more means bulk data is flowing: the next read lands large. */
+const BULK = LANDING / 2;
 
 /** What a {@link SocketReadSide} reads with: the socket's BYOB reader when workerd offers one, or its default reader. */
 type SocketReader =
@@ -71,11 +81,14 @@ function readerOf(readable: ReadableStream<Uint8Array>): SocketReader {
 /**
  * The read side of a workerd socket, on demand: one native read of the socket's `readable` runs
  * only while an anyrt read waits (or once after a `tryRead` that would block). With workerd's BYOB
- * reader the native read lands in a 64 KiB buffer of the adapter (a BYOB read transfers its buffer,
- * so it is never the caller's); the bytes are queued as they landed (no copy) and the caller's
- * reads copy them out, so a short caller's buffer loses nothing and an aborted read loses no byte.
- * A landing buffer whose bytes were all read is reused. The stream's own queue and the kernel hold
- * what nobody asked for: that is the backpressure.
+ * reader the native read lands in a landing buffer of the runtime's pool (a BYOB read transfers
+ * and detaches its buffer, so it can never be the caller's); the bytes are queued as they landed
+ * (no copy) and the caller's reads copy them out, so a short caller's buffer loses nothing and an
+ * aborted read loses no byte. A landing buffer whose bytes were all read goes back to the pool, so
+ * a stream holds one only while a read is in flight or bytes wait in it. Landing buffers are
+ * 64 KiB, and 256 KiB after a read that returned 32 KiB or more (bulk data: fewer, larger native
+ * reads, each of which costs workerd far more than the copy), until a read returns less. The
+ * stream's own queue and the kernel hold what nobody asked for: that is the backpressure.
  */
 class SocketReadSide implements ReadSide {
   readonly queue: ChunkQueue;
@@ -84,25 +97,30 @@ class SocketReadSide implements ReadSide {
   readonly #label: () => string;
   readonly #onEnd: () => void;
   readonly #onFail: (error: IoError) => void;
+  readonly #pool: BufferPool;
   #reading = false;
   #aheadScheduled = false;
-  /** A landing buffer whose bytes were all consumed, ready for the next BYOB read. */
-  #spare: ArrayBuffer | null = null;
+  /** The last native read returned {@link BULK} bytes or more: the next lands in a large buffer. */
+  #bulk = false;
 
-  /** `onEnd` hears of the peer's FIN, `onFail` of a failed native read once the reader has it. */
+  /**
+   * `onEnd` hears of the peer's FIN, `onFail` of a failed native read once the reader has it;
+   * landing buffers come from `pool`.
+   */
   constructor(
     readable: ReadableStream<Uint8Array>,
     label: () => string,
     onEnd: () => void,
     onFail: (error: IoError) => void,
+    pool: BufferPool,
   ) {
     this.#reader = readerOf(readable);
     this.#label = label;
     this.#onEnd = onEnd;
     this.#onFail = onFail;
-    this.queue = new ChunkQueue((chunk) => {
-      if (chunk.buffer.byteLength === LANDING && chunk.buffer instanceof ArrayBuffer) this.#spare = chunk.buffer;
-    });
+    this.#pool = pool;
+    // Only BYOB reads' chunks are landing buffers; the default reader's are workerd's own.
+    this.queue = new ChunkQueue(this.#reader.byob ? (chunk) => pool.release(chunk.buffer) : undefined);
     this.half = new ReadHalf(this.queue, {
       get label() {
         return label();
@@ -139,9 +157,9 @@ class SocketReadSide implements ReadSide {
   #nativeRead(): Promise<ReadableStreamReadResult<Uint8Array>> {
     const source = this.#reader;
     if (!source.byob) return source.reader.read();
-    const landing = this.#spare ?? new ArrayBuffer(LANDING);
-    this.#spare = null;
-    return source.reader.read(new Uint8Array(landing)) as Promise<ReadableStreamReadResult<Uint8Array>>;
+    // The pool's buffers are plain ArrayBuffers (it refuses shared ones).
+    const landing = this.#pool.acquire(this.#bulk ? LANDING_LARGE : LANDING) as Uint8Array<ArrayBuffer>;
+    return source.reader.read(landing) as Promise<ReadableStreamReadResult<Uint8Array>>;
   }
 
   #pull(ahead = false): void {
@@ -158,7 +176,9 @@ class SocketReadSide implements ReadSide {
           return;
         }
         const chunk = result.value;
+        this.#bulk = chunk.length >= BULK;
         if (chunk.length > 0) this.queue.push(chunk);
+        else if (this.#reader.byob) this.#pool.release(chunk.buffer);
         this.half.notify();
         this.#pull();
       },
@@ -205,7 +225,12 @@ class SocketReadSide implements ReadSide {
  */
 export class WorkerdTcpStream extends StagedStream implements TcpStream {
   readonly #socket: WorkerdSocket;
-  readonly #writable: WritableStreamDefaultWriter<Uint8Array>;
+  /**
+   * The socket's writer, taken at the first write or shutdown: a stream that only reads (a TLS
+   * handshake's one-byte probe, say) spares workerd the call (18-32 µs of CPU per handshake less,
+   * `bench/experiments/tls-workerd-paths.mjs` with `HANDSHAKES`).
+   */
+  #writable: WritableStreamDefaultWriter<Uint8Array> | null = null;
   /** {@link handOver} gave the socket to `startTls()`: closing this stream must not close it. */
   #handedOver = false;
   protected readonly reader: SocketReadSide;
@@ -239,17 +264,31 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
         this.#releaseWhenDone();
       },
       (error) => this.readFailed(error),
+      pool,
     );
-    const writer = socket.writable.getWriter();
-    this.#writable = writer;
+    // The transport expects promises: a writer workerd refused to give becomes a rejection.
+    const writer = (): WritableStreamDefaultWriter<Uint8Array> | Promise<never> => {
+      try {
+        this.#writable ??= socket.writable.getWriter();
+        return this.#writable;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
     this.writer = new StagingTransport(
       {
-        write: (buf) => writer.write(buf).then(() => buf.length),
-        closeWrite: () =>
-          writer.close().then(() => {
+        write: (buf) => {
+          const w = writer();
+          return w instanceof Promise ? w : w.write(buf).then(() => buf.length);
+        },
+        closeWrite: () => {
+          const w = writer();
+          if (w instanceof Promise) return w;
+          return w.close().then(() => {
             this.#writeEnded = true;
             this.#releaseWhenDone();
-          }),
+          });
+        },
       },
       () => label,
       toIoError,
@@ -306,7 +345,7 @@ export class WorkerdTcpStream extends StagedStream implements TcpStream {
       );
     }
     this.reader.releaseLock();
-    this.#writable.releaseLock();
+    this.#writable?.releaseLock();
     this.#handedOver = true;
     await this.close();
     return this.#socket;

@@ -118,7 +118,11 @@ async function handshake(
   let secure: WorkerdSocket;
   try {
     throwIfAborted(signal);
-    secure = plain.startTls({ expectedServerHostname: serverName });
+    // The option only when the name differs from the host connected to, which workerd verifies
+    // by default: workerd 2026-11-17 logs "startTls called with unsupported expectedServerHostname
+    // option" as an error (once per process) when it is passed, which a Worker's owner would
+    // otherwise find in their logs after any TLS connect.
+    secure = serverName === remote.hostname ? plain.startTls() : plain.startTls({ expectedServerHostname: serverName });
   } catch (error) {
     plain.close().catch(noop);
     throw signal?.aborted ? abortReason(signal) : toTlsIoError(error, operation);
