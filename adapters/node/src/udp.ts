@@ -5,6 +5,8 @@
  * @module
  */
 import dgram from "node:dgram";
+import dns from "node:dns";
+import { isIP } from "node:net";
 import type { DatagramSocket, SocketAddress, Udp, UdpBindOptions } from "@anyrt/core";
 import {
   checkBindOptions,
@@ -18,6 +20,23 @@ import { toIoError } from "./error.ts";
 /** What `node:dgram` reports about a sender, as anyrt's `SocketAddress`. */
 function addressOf(info: dgram.RemoteInfo | { address: string; port: number; family: string }): SocketAddress {
   return { hostname: info.address, port: info.port, family: info.family === "IPv6" ? 6 : 4 };
+}
+
+/**
+ * `node:dgram`'s `lookup` option: an IP literal answers at once. Core has checked every address a
+ * socket binds or sends to (`checkBindOptions`, `checkUdpAddress` take IP literals only), yet
+ * `node:dgram`'s default lookup sends each one through `dns.lookup`, which answers a literal on the
+ * next tick: one more tick and a regular expression per datagram. Anything else still goes to
+ * `dns.lookup`.
+ */
+function literalLookup(
+  address: string,
+  options: dns.LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const literal = isIP(address);
+  if (literal !== 0) callback(null, address, literal);
+  else dns.lookup(address, options, callback);
 }
 
 /** A `node:dgram` socket as core's transport. */
@@ -99,7 +118,11 @@ export const nodeUdp: Udp = {
       return Promise.reject(error);
     }
     const { hostname, family, port, reuseAddress, receiveQueue } = checked;
-    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: reuseAddress });
+    const socket = dgram.createSocket({
+      type: family === 6 ? "udp6" : "udp4",
+      reuseAddr: reuseAddress,
+      lookup: literalLookup,
+    });
     const where = `${family === 6 ? `[${hostname}]` : hostname}:${port}`;
     return new Promise<DatagramSocket>((resolve, reject) => {
       const onBindError = (error: Error) => {

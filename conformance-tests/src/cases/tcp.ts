@@ -3,7 +3,7 @@
  * resets).
  * @module
  */
-import { isAbortError, type TcpListener, type TcpStream } from "@anyrt/core";
+import { isAbortError, type TcpListener, type TcpStream, WOULD_BLOCK } from "@anyrt/core";
 import { AssertionError, equal, ioErrorKind, isPending, ok, rejects, rejectsWithKind, throws } from "../assert.ts";
 import type { CaseContext, ConformanceCase } from "../case.ts";
 import {
@@ -12,6 +12,7 @@ import {
   fillUntilPending,
   handled,
   readExactly,
+  settleWithin,
   text,
   waitFor,
   writeAll,
@@ -76,6 +77,103 @@ async function readUntilFailure(reader: TcpStream, attempts = 200): Promise<unkn
     ok(n !== 0, "the read saw a clean EOF where the peer had reset the connection");
   }
   throw new AssertionError(`${attempts} reads of a reset connection all resolved`);
+}
+
+/** The byte at `offset` of the late-reader case's stream: a function of the offset alone, so order shows. */
+function streamByte(offset: number): number {
+  return (offset * 31 + Math.floor(offset / 251)) & 0xff;
+}
+
+/** `length` bytes of the late-reader case's stream from `offset`. */
+function streamBytes(offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = streamByte(offset + i);
+  return out;
+}
+
+/** The late-reader case's chunk: the write that waits is one of these. */
+const LATE_CHUNK = 64 * 1024;
+/** What the late-reader case writes after the waiting write, once the peer reads. */
+const LATE_TAIL = 256 * 1024;
+
+/**
+ * Writes the late-reader stream to `writer` from offset 0 while nobody reads, until a write waits
+ * (confirmed over 50 ms, then 100 ms more) or `limit` bytes were accepted. Resolves the bytes
+ * accepted before the waiting write, and that write (with a rejection handler attached) or `null`.
+ */
+async function writeUntilWaiting(
+  writer: TcpStream,
+  limit: number,
+): Promise<{ written: number; pending: Promise<number> | null }> {
+  let written = 0;
+  while (written < limit) {
+    const write = writer.write(streamBytes(written, LATE_CHUNK));
+    let outcome = await settleWithin(write, 50);
+    if (!outcome.settled) outcome = await settleWithin(write, 100);
+    if (!outcome.settled) {
+      write.catch(() => {});
+      return { written, pending: write };
+    }
+    if (!outcome.ok) throw outcome.error;
+    const n = outcome.value;
+    if (n < 1 || n > LATE_CHUNK) throw new AssertionError(`write of ${LATE_CHUNK} bytes resolved ${n}`);
+    written += n;
+  }
+  return { written, pending: null };
+}
+
+/**
+ * Buffer sizes the late-reader case's reads cycle through: below and above what adapters read
+ * into directly or through their own landing buffers, so queued rests are read back too.
+ */
+const LATE_READ_SIZES = [65_536, 1000, 17, 16_384, 4096, 333] as const;
+
+/**
+ * One read of the late-reader case: `tryRead` first, then `read` when it would block (so the
+ * adapter's read-ahead and queue serve it as often as its direct path does).
+ */
+async function readSome(stream: TcpStream, buf: Uint8Array): Promise<number> {
+  const n = stream.tryRead(buf);
+  return n === WOULD_BLOCK ? await stream.read(buf) : n;
+}
+
+/** Echoes exactly `total` bytes from `stream` back to it, reading with buffers of varied sizes. */
+async function echoExactly(stream: TcpStream, total: number): Promise<void> {
+  const buf = new Uint8Array(64 * 1024);
+  let echoed = 0;
+  for (let i = 0; echoed < total; i++) {
+    const size = Math.min(LATE_READ_SIZES[i % LATE_READ_SIZES.length] as number, total - echoed);
+    const n = await readSome(stream, buf.subarray(0, size));
+    if (n === 0) throw new AssertionError(`the echo read EOF after ${echoed} of ${total} bytes`);
+    if (n < 0 || n > size) throw new AssertionError(`read resolved ${n} for a ${size}-byte buffer`);
+    await writeAll(stream, buf.subarray(0, n));
+    echoed += n;
+  }
+}
+
+/**
+ * Reads exactly `total` bytes of the late-reader stream from `stream` (buffers of varied sizes),
+ * checking each byte's place.
+ */
+async function readStreamExactly(stream: TcpStream, total: number): Promise<void> {
+  const whole = new Uint8Array(64 * 1024);
+  let received = 0;
+  for (let r = 1; received < total; r++) {
+    const buf = whole.subarray(0, LATE_READ_SIZES[r % LATE_READ_SIZES.length]);
+    const n = await readSome(stream, buf);
+    if (n === 0) throw new AssertionError(`EOF after ${received} of ${total} echoed bytes`);
+    if (n < 0 || n > buf.length || received + n > total) {
+      throw new AssertionError(`read resolved ${n} with ${received} of ${total} echoed bytes received`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (buf[i] !== streamByte(received + i)) {
+        throw new AssertionError(
+          `echoed byte ${received + i} is ${buf[i]}, expected ${streamByte(received + i)}: bytes were lost or reordered`,
+        );
+      }
+    }
+    received += n;
+  }
 }
 
 const badPorts: readonly unknown[] = [-1, 65536, 1.5, "80", Number.NaN, Number.POSITIVE_INFINITY, null];
@@ -380,6 +478,32 @@ export const tcpCases: ConformanceCase[] = [
         peerGone,
         "tryWrite",
       );
+    },
+  },
+  {
+    id: "tcp/late-reader-echo-loses-nothing",
+    title:
+      "a peer that starts reading only after the writer had to wait gets every byte in order, and echoes it all back whole",
+    requires: ["tcp.pair"],
+    async run(ctx) {
+      const { a, b } = await ctx.tcpPair();
+      // Nobody reads b: a's writes fill every buffer between them until one waits (backpressure).
+      const { written, pending } = await writeUntilWaiting(a, ctx.pairBuffering);
+      if (pending === null) {
+        throw new AssertionError(
+          `no write waited after ${written} bytes with nobody reading: the pair buffers without bound`,
+        );
+      }
+      ok(await isPending(pending, 100), "the waiting write stayed pending while nobody read");
+      // The reader starts late and echoes; a finishes the waiting write, writes more, and reads the echo.
+      const total = written + LATE_CHUNK + LATE_TAIL;
+      const writing = (async () => {
+        const n = await pending;
+        if (n < 1 || n > LATE_CHUNK) throw new AssertionError(`the waiting write resolved ${n}`);
+        const from = written + n;
+        await writeAll(a, streamBytes(from, total - from));
+      })();
+      await Promise.all([writing, echoExactly(b, total), readStreamExactly(a, total)]);
     },
   },
   {
