@@ -48,6 +48,7 @@ export const readChunk: unique symbol = Symbol.for("@anyrt/core/readChunk");
 
 /** A stream that offers the zero-copy read keyed by {@link readChunk}. */
 export interface ChunkReadable {
+  /** Up to `max` held bytes as a chunk the caller owns, 0 at EOF, or `WOULD_BLOCK` (see {@link readChunk}). */
   [readChunk](max: number): Uint8Array | number;
 }
 
