@@ -27,6 +27,7 @@ import {
   copyBytes,
   QueuedListener,
   ReadHalf,
+  readChunk,
   throwIfAborted,
   WriteHalf,
   type WriteTransport,
@@ -343,6 +344,14 @@ export class BunTcpStream implements TcpStream {
 
   tryRead(buf: Uint8Array): number {
     return this.#half.tryRead(buf);
+  }
+
+  /**
+   * The zero-copy read (see `readChunk` in `@anyrt/core/adapter`): the buffers Bun's `data` handler
+   * gave are the queue's own, so they are handed over as they are rather than copied.
+   */
+  [readChunk](max: number): Uint8Array | number {
+    return this.#half.tryReadChunk(max);
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {

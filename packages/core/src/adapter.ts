@@ -81,7 +81,17 @@ export {
   openFlags,
   writeFileFlag,
 } from "./open-options.ts";
-export { type ByteStore, ChunkQueue, copyBytes, ReadHalf, type ReadHalfHooks, RingBuffer } from "./read-half.ts";
+export {
+  type ByteStore,
+  ChunkQueue,
+  type ChunkReadable,
+  copyBytes,
+  isChunkReadable,
+  ReadHalf,
+  type ReadHalfHooks,
+  RingBuffer,
+  readChunk,
+} from "./read-half.ts";
 export { abortReason, onAbort, raceSignal, throwIfAborted } from "./signal.ts";
 export { type ReadSide, StagedStream } from "./staged-stream.ts";
 export { StagingTransport, type WriteSink } from "./staging-transport.ts";

@@ -26,6 +26,37 @@ export interface ByteStore {
   readonly size: number;
   /** Moves up to `dst.length` bytes into `dst[0, n)` and returns `n`. */
   take(dst: Uint8Array): number;
+  /**
+   * Removes and returns the next held bytes, at most `max` (an integer >= 1), as memory the caller
+   * then owns and the store never writes again. Called only while `size > 0`. Optional: a store
+   * without it is read by copying (see {@link ReadHalf.tryReadChunk}).
+   */
+  takeChunk?(max: number): Uint8Array;
+}
+
+/**
+ * The key of a stream's optional zero-copy read. `stream[readChunk](max)` is `tryRead` without the
+ * caller's buffer: it returns bytes the stream already holds, at most `max` (an integer >= 1), as
+ * a chunk the caller then owns (the transport's own buffer or a view of it, never written again),
+ * or 0 at EOF, or `WOULD_BLOCK` when nothing is held; it throws as `tryRead` does (`Busy` while a
+ * read is pending, `Closed`, the stream's error). It never waits, so it is trivially cancel-safe.
+ * A consumer that keeps what it reads (Effect's socket reader hands every chunk on) saves the copy
+ * into a buffer of its own, and with it the fresh memory that copy would need per chunk; streams
+ * that hold their bytes in owned chunks offer it (see {@link ChunkReadable}).
+ */
+export const readChunk: unique symbol = Symbol.for("@anyrt/core/readChunk");
+
+/** A stream that offers the zero-copy read keyed by {@link readChunk}. */
+export interface ChunkReadable {
+  /** Up to `max` held bytes as a chunk the caller owns, 0 at EOF, or `WOULD_BLOCK` (see {@link readChunk}). */
+  [readChunk](max: number): Uint8Array | number;
+}
+
+/** Whether `stream` offers the zero-copy read keyed by {@link readChunk}. */
+export function isChunkReadable<T>(stream: T): stream is T & ChunkReadable {
+  return (
+    typeof stream === "object" && stream !== null && typeof (stream as Partial<ChunkReadable>)[readChunk] === "function"
+  );
 }
 
 /** Copies `src` into `dst` at `offset`; a plain loop beats `set` for a few bytes. */
@@ -133,6 +164,40 @@ export class ChunkQueue implements ByteStore {
     }
   }
 
+  /**
+   * Removes and returns the head chunk, or a view of its next `max` bytes, without copying: the
+   * caller owns it. A queue with an `onChunkDone` producer (which recycles read chunks) returns a
+   * copy instead, since its producer will write the chunk again; a packing block handed out in part
+   * is never packed into again.
+   */
+  takeChunk(max: number): Uint8Array {
+    if (!(Number.isInteger(max) && max >= 1)) {
+      throw invalidInput(`ChunkQueue.takeChunk: max must be an integer >= 1, got ${describe(max)}`);
+    }
+    const chunk = this.#chunks[this.#head];
+    if (chunk === undefined || this.#head >= this.#chunks.length) return EMPTY;
+    const available = chunk.length - this.#offset;
+    const count = Math.min(available, max);
+    const view =
+      this.#offset === 0 && count === chunk.length ? chunk : chunk.subarray(this.#offset, this.#offset + count);
+    const out = this.#onChunkDone === undefined ? view : view.slice();
+    if (chunk.buffer === this.#block.buffer) {
+      this.#block = EMPTY;
+      this.#blockUsed = 0;
+      this.#blockView = -1;
+    }
+    if (count === available) {
+      this.#chunks[this.#head] = EMPTY;
+      this.#head++;
+      this.#offset = 0;
+      this.#onChunkDone?.(chunk);
+    } else {
+      this.#offset += count;
+    }
+    this.#settleTaken(count);
+    return out;
+  }
+
   take(dst: Uint8Array): number {
     checkBytes("ChunkQueue.take", "dst", dst);
     let written = 0;
@@ -153,6 +218,12 @@ export class ChunkQueue implements ByteStore {
         this.#offset += count;
       }
     }
+    this.#settleTaken(written);
+    return written;
+  }
+
+  /** After `count` bytes left the head: drops the consumed chunks' slots and counts the bytes out. */
+  #settleTaken(count: number): void {
     if (this.#head === this.#chunks.length) {
       this.#chunks = [];
       this.#head = 0;
@@ -166,8 +237,7 @@ export class ChunkQueue implements ByteStore {
       this.#blockView -= this.#head;
       this.#head = 0;
     }
-    this.#size -= written;
-    return written;
+    this.#size -= count;
   }
 
   /** Drops everything held. */
@@ -495,6 +565,34 @@ export class ReadHalf {
       const n = this.#store.take(buf);
       this.#onConsumed?.call(this.#hooks);
       return n;
+    }
+    if (this.#error !== null) throw this.#error;
+    if (this.#ended) return 0;
+    return WOULD_BLOCK;
+  }
+
+  /**
+   * The zero-copy read of {@link readChunk}: up to `max` held bytes as a chunk the caller owns
+   * (taken from the store without copying where it offers `takeChunk`, else copied into a new
+   * buffer), 0 at EOF, `WOULD_BLOCK` when nothing is held; throws as {@link tryRead} does. Never
+   * waits.
+   */
+  tryReadChunk(max: number): Uint8Array | number {
+    checkInteger("read", "max", max, 1, MAX_BUFFER_SIZE);
+    if (this.#closed) throw new IoError("Closed", `read ${this.#hooks.label}: stream is closed`);
+    if (this.#pending.busy) throw new IoError("Busy", `read ${this.#hooks.label}: another read is pending`);
+    const store = this.#store;
+    const size = store.size;
+    if (size > 0) {
+      let chunk: Uint8Array;
+      if (store.takeChunk !== undefined) {
+        chunk = store.takeChunk(max);
+      } else {
+        chunk = new Uint8Array(Math.min(size, max));
+        store.take(chunk);
+      }
+      this.#onConsumed?.call(this.#hooks);
+      return chunk;
     }
     if (this.#error !== null) throw this.#error;
     if (this.#ended) return 0;

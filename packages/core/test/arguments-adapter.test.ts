@@ -214,6 +214,8 @@ const exportRows: { readonly [K in keyof typeof kit]: Rows } = {
   posixErrno: { exempt: "a constant table" },
   nodeStyleErrno: { exempt: "a constant table" },
   describe: { exempt: "describes any value for a message: every value is one it answers" },
+  isChunkReadable: { exempt: "a predicate: every value is one it answers" },
+  readChunk: { exempt: "a constant" },
   invalidSignal: { exempt: "builds the error of any value that is not a signal" },
   checkReadCount: {
     exempt:
@@ -975,6 +977,9 @@ const methodRows: Readonly<Record<string, Rows>> = {
   "ChunkQueue#push": { chunk: throwing(notBuffer, (chunk) => new kit.ChunkQueue().push(as(chunk))) },
   "ChunkQueue#pushCopy": { bytes: throwing(notBuffer, (bytes) => new kit.ChunkQueue().pushCopy(as(bytes))) },
   "ChunkQueue#take": { dst: throwing(notBuffer, (dst) => new kit.ChunkQueue().take(as(dst))) },
+  "ChunkQueue#takeChunk": {
+    max: throwing([0, -1, 1.5, Number.NaN, "1", null], (max) => new kit.ChunkQueue().takeChunk(as(max))),
+  },
   "ChunkQueue#clear": { exempt: "takes no arguments" },
   "OpenFile#read": {
     buf: rejecting(notBuffer, (buf) => openFile().read(as(buf))),
@@ -1001,6 +1006,9 @@ const methodRows: Readonly<Record<string, Rows>> = {
   ),
   "QueuedListener#close": { exempt: "takes no arguments" },
   "ReadHalf#tryRead": { buf: throwing(notBuffer, (buf) => readHalf().tryRead(as(buf))) },
+  "ReadHalf#tryReadChunk": {
+    max: throwing([0, -1, 1.5, Number.NaN, "1", null], (max) => readHalf().tryReadChunk(as(max))),
+  },
   "ReadHalf#read": {
     buf: rejecting(notBuffer, (buf) => readHalf().read(as(buf))),
     ...signalRows("rejects", (o) => readHalf().read(new Uint8Array(1), as(o))),
