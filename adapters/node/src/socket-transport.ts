@@ -16,6 +16,10 @@ const MAX_ACCEPT = 256 * 1024;
 const ARENA_SIZE = 2 * MAX_ACCEPT;
 /** Writes up to this size are copied into Node's shared buffer pool instead of an arena. */
 const SMALL_WRITE = 4 * 1024;
+/** A write at least this large on an idle stream goes to Node as it is (see {@link SocketTransport.prefersDirect}). */
+const DIRECT_AT = 64 * 1024;
+/** The entry of {@link SocketTransport}'s lent list for a direct write: the caller's buffer, no copy. */
+const DIRECT = "direct";
 
 /**
  * A pooled buffer that accepted bytes are copied into, bump-allocated: `tail` is where the next
@@ -85,8 +89,10 @@ export class SocketTransport implements WriteTransport {
    * completes writes in order); `null` for a write whose copy holds no arena region (a small
    * write, or one Node completed synchronously).
    */
-  readonly #lent: (Arena | null)[] = [];
+  readonly #lent: (Arena | null | typeof DIRECT)[] = [];
   #firstLent = 0;
+  /** The length of the direct write Node holds (at most one: it is only taken on an idle stream). */
+  #directLength = 0;
 
   constructor(stream: Writable, label: () => string) {
     this.#stream = stream;
@@ -106,10 +112,44 @@ export class SocketTransport implements WriteTransport {
     return this.#unflushed === 0;
   }
 
-  check(operation: string): void {
+  /**
+   * Fails the half with `BrokenPipe` once Node refuses writes. Done in {@link acceptVectored}
+   * rather than as the transport's `check`: a transport with `check` keeps `WriteHalf` off its
+   * fast path (the checked `tryWrite`, and no direct write), and every write reaches
+   * `acceptVectored` or {@link writeDirect} anyway.
+   */
+  #check(): void {
     if (this.#stream.destroyed || !this.#stream.writable) {
-      throw this.half.fail(new IoError("BrokenPipe", `${operation} ${this.#label()}: the stream is closed`));
+      throw this.half.fail(new IoError("BrokenPipe", `write ${this.#label()}: the stream is closed`));
     }
+  }
+
+  /**
+   * Whether {@link writeDirect} would take `buf` now: it is at least {@link DIRECT_AT} bytes and
+   * Node holds nothing of this stream, so `tryWrite` declines it and the caller's `write` hands it
+   * to Node without the copy. Node writes such a buffer at once when the kernel has room (nearly
+   * every write of a bulk transfer), and its callback resolves the write a tick later.
+   */
+  prefersDirect(buf: Uint8Array): boolean {
+    const stream = this.#stream;
+    return buf.length >= DIRECT_AT && this.#unflushed === 0 && stream.writableLength === 0 && !stream.destroyed;
+  }
+
+  /**
+   * Hands up to {@link MAX_ACCEPT} bytes of `buf` to Node as they are when {@link prefersDirect}
+   * says so (no more than a copied write would take, so a huge write does not make Node hold, or
+   * on TLS encrypt, all of it at once); the write resolves with that length in Node's callback, so
+   * the caller gets `buf` back only once Node is done with it.
+   */
+  writeDirect(buf: Uint8Array): boolean {
+    // A stream Node refuses is failed by the accept that `WriteHalf` tries next.
+    if (!this.prefersDirect(buf) || !this.#stream.writable) return false;
+    const n = Math.min(buf.length, MAX_ACCEPT);
+    this.#unflushed++;
+    this.#directLength = n;
+    this.#lent.push(DIRECT);
+    this.#stream.write(n === buf.length ? buf : buf.subarray(0, n), this.#written);
+    return true;
   }
 
   /**
@@ -126,6 +166,7 @@ export class SocketTransport implements WriteTransport {
    * Node as a single write (one system call for many small buffers).
    */
   acceptVectored(bufs: readonly Uint8Array[]): number {
+    this.#check();
     let total = 0;
     for (const buf of bufs) total += buf.length;
     if (total === 0) return 0;
@@ -166,8 +207,10 @@ export class SocketTransport implements WriteTransport {
 
   readonly #written = (error?: Error | null): void => {
     this.#unflushed--;
-    const arena = this.#lent[this.#firstLent++] as Arena | null;
-    if (arena !== null) giveBack(arena);
+    const arena = this.#lent[this.#firstLent++] as Arena | null | typeof DIRECT;
+    let direct = 0;
+    if (arena === DIRECT) direct = this.#directLength;
+    else if (arena !== null) giveBack(arena);
     if (this.#firstLent === this.#lent.length) {
       this.#lent.length = 0;
       this.#firstLent = 0;
@@ -175,7 +218,8 @@ export class SocketTransport implements WriteTransport {
       this.#lent.splice(0, this.#firstLent);
       this.#firstLent = 0;
     }
-    if (error) return; // Reported through the 'error' event.
+    if (error) return; // Reported through the 'error' event, which fails the direct write too.
+    if (direct !== 0) this.half.complete(direct);
     if (this.#unflushed === 0) this.half.flushed();
   };
 

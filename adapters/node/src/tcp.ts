@@ -201,31 +201,32 @@ export class NodeTcpStream implements TcpStream {
   readonly #writer: WriteHalf;
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
-  readonly label: string;
+  /** The label given, or the default one once asked for (most streams never name themselves). */
+  #label: string | undefined;
   #closing: Promise<void> | null = null;
 
-  /**
-   * `label` names the stream in error messages; default `tcp <remote host>:<remote port>`.
-   * `transport` is the write side's (TLS streams write large buffers without a copy, `tls.ts`).
-   */
-  constructor(
-    socket: net.Socket,
-    landing: AdaptiveLanding,
-    label?: string,
-    transport: new (socket: net.Socket, label: () => string) => SocketTransport = SocketTransport,
-  ) {
+  /** `label` names the stream in error messages; default `tcp <remote host>:<remote port>`. */
+  constructor(socket: net.Socket, landing: AdaptiveLanding, label?: string) {
     this.#socket = socket;
     this.#landing = landing;
     landing.socket = socket;
     this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
     this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
-    this.label = label ?? `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
-    this.#writer = new transport(socket, () => this.label).half;
-    socket.on("end", () => landing.half.end());
+    this.#label = label;
+    this.#writer = new SocketTransport(socket, () => this.label).half;
+    // One function for both: a closure per listener is memory each of many connections holds.
+    const end = () => landing.half.end();
+    socket.on("end", end);
     socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
-    socket.on("close", () => landing.half.end());
+    socket.on("close", end);
     // Flowing mode makes Node emit 'end'; with onread no 'data' event is ever emitted.
     socket.resume();
+  }
+
+  /** Names the stream in error messages, such as `tcp 127.0.0.1:5000`. */
+  get label(): string {
+    if (this.#label === undefined) this.#label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    return this.#label;
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
@@ -381,12 +382,13 @@ export function adopt(accepted: ServerSocket, unixLabel?: string): NodeTcpStream
   const handle = accepted._handle;
   accepted._handle = null;
   accepted.destroy();
-  let label = unixLabel ?? "tcp";
-  const landing = new AdaptiveLanding(() => label);
+  // The stream's label, made only when an error message needs it (the read half checks that
+  // there is one as it is made, before the stream exists).
+  let stream: NodeTcpStream | undefined;
+  const landing = new AdaptiveLanding(() => stream?.label ?? unixLabel ?? "tcp");
   const socket = new net.Socket({ handle, allowHalfOpen: true, onread: landing.onread } as net.SocketConstructorOpts);
   if (unixLabel === undefined) socket.setNoDelay(true);
-  const stream = new NodeTcpStream(socket, landing, unixLabel);
-  label = stream.label;
+  stream = new NodeTcpStream(socket, landing, unixLabel);
   return stream;
 }
 

@@ -4,7 +4,7 @@
  * verification on by default and Node's error codes mapped onto the TLS kinds. Wrapped and
  * server-side TLS sockets take no `onread` option (nodejs/node#35753): they are switched to the
  * same landing once made (see `readIntoLanding`). Large writes go to the socket without the staging
- * copy (`TlsSocketTransport`).
+ * copy, as on plain TCP (`SocketTransport.writeDirect`).
  * @module
  */
 import type { X509Certificate } from "node:crypto";
@@ -35,56 +35,7 @@ import {
   tlsFailureKind,
 } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
-import { SocketTransport } from "./socket-transport.ts";
 import { AdaptiveLanding, addressOf, NodeTcpStream } from "./tcp.ts";
-
-/** A write at least this large, with nothing of the socket's in flight, skips the staging copy. */
-const DIRECT_AT = 64 * 1024;
-/** The most one direct write hands down (`SocketTransport` accepts as much per write). */
-const DIRECT_MAX = 256 * 1024;
-
-/**
- * The write side of a TLS socket: {@link SocketTransport}, except that a large write without a
- * signal, while Node holds nothing of the socket's, goes to `socket.write` as it is, without the
- * copy into the staging arena (`tryWrite` declines such a buffer, see
- * `WriteTransport.prefersDirect`, so a loop's `write` takes it). The write resolves in Node's
- * write callback, once Node is done with the buffer, which is when `'drain'` would let a copied
- * write go on: one 64 KiB write in flight either way. `node:tls` writes its callers' buffers so.
- */
-class TlsSocketTransport extends SocketTransport {
-  readonly #socket: net.Socket;
-  /** A direct write is in flight (its callback has not run). */
-  #direct = false;
-
-  constructor(socket: net.Socket, label: () => string) {
-    super(socket, label);
-    this.#socket = socket;
-  }
-
-  override get idle(): boolean {
-    return !this.#direct && super.idle;
-  }
-
-  /** Whether {@link writeDirect} would take `buf` now: it is large and Node holds no write of this socket. */
-  prefersDirect(buf: Uint8Array): boolean {
-    return buf.length >= DIRECT_AT && !this.#direct && this.#socket.writableLength === 0;
-  }
-
-  /** Hands up to {@link DIRECT_MAX} bytes of `buf` to Node as they are; the write resolves in Node's callback. */
-  writeDirect(buf: Uint8Array): boolean {
-    if (!this.prefersDirect(buf)) return false;
-    const n = Math.min(buf.length, DIRECT_MAX);
-    this.#direct = true;
-    this.#socket.write(n === buf.length ? buf : buf.subarray(0, n), (error) => {
-      this.#direct = false;
-      // A failed write is reported through the socket's 'error' or 'close' event.
-      if (error || this.half.closed) return;
-      this.half.complete(n);
-      this.half.flushed();
-    });
-    return true;
-  }
-}
 
 /**
  * A TLS connection: the Node TCP stream over a `tls.TLSSocket`, with what its handshake settled.
@@ -98,7 +49,7 @@ class NodeTlsStream extends NodeTcpStream implements TlsStream {
   #info: TlsInfo | null = null;
 
   constructor(socket: tls.TLSSocket, landing: AdaptiveLanding) {
-    super(socket, landing, `tls ${socket.remoteAddress ?? ""}:${socket.remotePort ?? 0}`, TlsSocketTransport);
+    super(socket, landing, `tls ${socket.remoteAddress ?? ""}:${socket.remotePort ?? 0}`);
     this.#protocol = socket.getProtocol() ?? null;
     this.#alpnProtocol = typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null;
     this.#certificate = socket.getPeerX509Certificate();
