@@ -1,8 +1,9 @@
 // `WaitSlot`'s cancel safety with the waiter kept in the slot's own fields: an abort empties the
 // slot and rejects only its own wait, a signal of an earlier, settled wait aborts nothing, and a
 // settle after an abort delivers nothing.
+
+import { WaitSlot } from "@anyrt/core/adapter";
 import { describe, expect, it } from "vitest";
-import { WaitSlot } from "../src/adapter.ts";
 
 describe("WaitSlot", () => {
   it("resolves its one wait, with the data seen by producers until then", async () => {
