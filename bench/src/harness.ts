@@ -1,8 +1,9 @@
 /**
  * The shared benchmark harness: a benchmark's shape, repetitions in alternating order with the
  * median taken (more of them when the samples spread widely, and both modes recorded when they
- * fall in two groups), the headline as the worst of the benchmark's like-for-like comparisons, the
- * result record written to `reports/bench.json`, and the terminal table.
+ * fall in two groups), the headline as the worst of the benchmark's like-for-like comparisons (mode
+ * against mode when the samples are bimodal), the result record written to `reports/bench.json`,
+ * and the terminal table.
  * @module
  */
 import { collectGarbage, host } from "./host.ts";
@@ -96,7 +97,15 @@ export interface BenchResult {
   readonly unit: string;
   readonly anyrt: number | null;
   readonly native: number;
+  /** anyrt / native, higher is better: the worst comparison's ratio by its rule (`ratioRule`). */
   readonly ratio: number | null;
+  /**
+   * Which rule made `ratio` (see {@link compareSamples}): absent in reports written before modes
+   * were paired, whose `ratio` is always the ratio of the medians.
+   */
+  readonly ratioRule?: RatioRule;
+  /** The headline comparison's ratio of the medians, whatever `ratioRule` says. */
+  readonly medianRatio?: number;
   /** The median of the per-round ratios (each anyrt sample against the native one next to it). */
   readonly pairedRatio: number | null;
   readonly higherIsBetter: boolean;
@@ -113,9 +122,7 @@ export interface BenchResult {
    * main one), each with the native variant it was measured against; present when a benchmark has
    * more than one. `ratio` and `pairedRatio` above are the worst of these.
    */
-  readonly comparisons?: Readonly<
-    Record<string, { readonly against: string; readonly ratio: number; readonly pairedRatio: number }>
-  >;
+  readonly comparisons?: Readonly<Record<string, { readonly against: string } & Comparison>>;
   /** The anyrt variant whose comparison gave the headline ratio (`anyrt` unless another was worse). */
   readonly headline?: string;
   readonly samples: Record<string, number[]>;
@@ -181,11 +188,11 @@ function spreadWide(values: readonly number[]): boolean {
 }
 
 /**
- * The two modes of `values` when they split at one gap of at least {@link BIMODAL_GAP} (the
- * widest ratio between neighbours in sorted order), each with at least two samples (one sample
- * apart is an outlier, not a mode); else `null`.
+ * `values` sorted and split at one gap of at least {@link BIMODAL_GAP} (the widest ratio between
+ * neighbours), each group at least two samples (one sample apart is an outlier, not a mode); else
+ * `null`.
  */
-export function modesOf(values: readonly number[]): Modes | null {
+function splitModes(values: readonly number[]): [lower: number[], upper: number[]] | null {
   if (values.length < 2) return null;
   const sorted = [...values].sort((a, b) => a - b);
   let at = -1;
@@ -200,14 +207,73 @@ export function modesOf(values: readonly number[]): Modes | null {
     }
   }
   if (widest < BIMODAL_GAP || at < 2 || sorted.length - at < 2) return null;
-  const lower = sorted.slice(0, at);
-  const upper = sorted.slice(at);
+  return [sorted.slice(0, at), sorted.slice(at)];
+}
+
+/**
+ * The two modes of `values` when they split at one gap of at least {@link BIMODAL_GAP} (the
+ * widest ratio between neighbours in sorted order), each with at least two samples (one sample
+ * apart is an outlier, not a mode); else `null`.
+ */
+export function modesOf(values: readonly number[]): Modes | null {
+  const split = splitModes(values);
+  if (split === null) return null;
+  const [lower, upper] = split;
   return {
     low: round(median(lower), 1),
     lowCount: lower.length,
     high: round(median(upper), 1),
     highCount: upper.length,
   };
+}
+
+/**
+ * Which rule made a comparison's ratio (see {@link compareSamples}): `median`, the ratio of the
+ * medians (neither side bimodal); `modes`, mode against mode, the worse of the two (both sides
+ * bimodal); `paired`, the median of the per-round ratios (one side bimodal: its modes have
+ * nothing to pair with).
+ */
+export type RatioRule = "median" | "modes" | "paired";
+
+/** One like-for-like comparison; see {@link compareSamples}. */
+export interface Comparison {
+  /** anyrt / native by `rule`, oriented so that higher is better. */
+  readonly ratio: number;
+  readonly rule: RatioRule;
+  /** The median of the per-round ratios (each anyrt sample against the native one next to it). */
+  readonly pairedRatio: number;
+  /** The ratio of the two medians, whatever the rule (the headline before modes were paired). */
+  readonly medianRatio: number;
+}
+
+/**
+ * anyrt's samples against native's as one ratio that compares like with like. Loopback throughput
+ * on a loaded machine falls in two modes from one connection to the next, and a median of each
+ * side can land in different modes (anyrt's low over native's high), so the rule depends only on
+ * which sides are bimodal ({@link modesOf}), never on which answer is higher: neither, the ratio
+ * of the medians; both, each mode against the same mode of the other side (low with low, high
+ * with high) and the worse of the two, so that anyrt slower in either mode shows; one, the paired
+ * ratio, since the rounds alternate the two programs and a round's samples share the machine's
+ * state. Ratios are rounded to three digits.
+ */
+export function compareSamples(
+  anyrt: readonly number[],
+  native: readonly number[],
+  higherIsBetter: boolean,
+): Comparison {
+  const pairedRatio = round(median(anyrt.map((value, i) => ratioOf(value, native[i] as number, higherIsBetter))), 3);
+  const medianRatio = round(ratioOf(median(anyrt), median(native), higherIsBetter), 3);
+  const anyrtModes = splitModes(anyrt);
+  const nativeModes = splitModes(native);
+  if (anyrtModes !== null && nativeModes !== null) {
+    const low = ratioOf(median(anyrtModes[0]), median(nativeModes[0]), higherIsBetter);
+    const high = ratioOf(median(anyrtModes[1]), median(nativeModes[1]), higherIsBetter);
+    return { ratio: round(Math.min(low, high), 3), rule: "modes", pairedRatio, medianRatio };
+  }
+  if (anyrtModes !== null || nativeModes !== null) {
+    return { ratio: pairedRatio, rule: "paired", pairedRatio, medianRatio };
+  }
+  return { ratio: medianRatio, rule: "median", pairedRatio, medianRatio };
 }
 
 /** `count` scaled by the settings, at least `min`. */
@@ -242,7 +308,8 @@ function round(value: number, digits: number): number {
  * falls in two modes from one connection to the next), rounds continue in pairs up to
  * `maxRepetitions`, so that the median rests on more samples of each mode; variants whose samples
  * fall in two groups have both modes recorded. The headline ratio is the worst of the benchmark's
- * like-for-like comparisons (the main one and each `headline` extra against its native variant).
+ * like-for-like comparisons (the main one and each `headline` extra against its native variant),
+ * each made by {@link compareSamples}: mode against mode when both sides are bimodal.
  */
 export async function runBenchmark(
   bench: Benchmark,
@@ -313,37 +380,23 @@ export async function runBenchmark(
   const nativeApi = bench.extras?.[nativeLabel]?.api ?? bench.nativeApi;
   const native = median(samples[nativeLabel] as number[]);
   const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
-  const pairedOf = (anyrtLabel: string, nativeSamples: string): number =>
-    median(
-      (samples[anyrtLabel] ?? []).map((value, i) =>
-        ratioOf(value, samples[nativeSamples]?.[i] as number, bench.higherIsBetter),
-      ),
-    );
   // The like-for-like comparisons: the main one, then each headline extra against its best native.
-  const comparisons: Record<string, { against: string; ratio: number; pairedRatio: number }> = {};
+  const compare = (anyrtLabel: string, against: string) => ({
+    against,
+    ...compareSamples(samples[anyrtLabel] ?? [], samples[against] ?? [], bench.higherIsBetter),
+  });
+  const comparisons: Record<string, { against: string } & Comparison> = {};
   if (anyrt !== null) {
-    comparisons.anyrt = {
-      against: nativeLabel,
-      ratio: round(ratioOf(anyrt, native, bench.higherIsBetter), 3),
-      pairedRatio: round(pairedOf("anyrt", nativeLabel), 3),
-    };
+    comparisons.anyrt = compare("anyrt", nativeLabel);
     for (const [label, extra] of headlineExtras) {
-      const against = best(againstOf(extra).length > 0 ? againstOf(extra) : [nativeLabel]);
-      comparisons[label] = {
-        against,
-        ratio: round(
-          ratioOf(median(samples[label] as number[]), median(samples[against] as number[]), bench.higherIsBetter),
-          3,
-        ),
-        pairedRatio: round(pairedOf(label, against), 3),
-      };
+      comparisons[label] = compare(label, best(againstOf(extra).length > 0 ? againstOf(extra) : [nativeLabel]));
     }
   }
-  const worst = Object.entries(comparisons).reduce<[string, number] | null>(
-    (found, [label, c]) => (found === null || c.ratio < found[1] ? [label, c.ratio] : found),
+  const worst = Object.entries(comparisons).reduce<[string, { against: string } & Comparison] | null>(
+    (found, [label, c]) => (found === null || c.ratio < found[1].ratio ? [label, c] : found),
     null,
   );
-  const ratio = worst === null ? null : worst[1];
+  const ratio = worst === null ? null : worst[1].ratio;
   const pairedRatio = anyrt === null ? null : Math.min(...Object.values(comparisons).map((c) => c.pairedRatio));
   const extra: BenchResult["extra"] = {};
   const variantsApart = Object.entries(bench.extras ?? {});
@@ -398,6 +451,7 @@ export async function runBenchmark(
     anyrt: anyrt === null ? null : round(anyrt, 1),
     native: round(native, 1),
     ratio,
+    ...(worst === null ? {} : { ratioRule: worst[1].rule, medianRatio: worst[1].medianRatio }),
     pairedRatio: pairedRatio === null ? null : round(pairedRatio, 3),
     higherIsBetter: bench.higherIsBetter,
     target: bench.target,
@@ -405,7 +459,7 @@ export async function runBenchmark(
     anyrtApi: bench.anyrtApi,
     nativeApi,
     extra,
-    ...(Object.keys(comparisons).length > 1 ? { comparisons, headline: (worst as [string, number])[0] } : {}),
+    ...(Object.keys(comparisons).length > 1 ? { comparisons, headline: (worst as [string, Comparison])[0] } : {}),
     samples: Object.fromEntries(
       Object.entries(samples).map(([label, values]) => [label, values.map((v) => round(v, 1))]),
     ),
@@ -469,10 +523,17 @@ export function formatTable(results: readonly BenchResult[]): string {
           : `${r.runtime} ${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of ${e.against ?? "native"}`,
       );
     }
+    // A headline not made from the two medians says so, and what the medians gave.
+    if (r.comparisons === undefined && r.ratioRule !== undefined && r.ratioRule !== "median") {
+      out.push(
+        `${r.runtime} ${r.name}: ratio by ${r.ratioRule} (bimodal samples; medians ${r.medianRatio?.toFixed(3) ?? "-"})`,
+      );
+    }
     if (r.comparisons !== undefined) {
       for (const [label, c] of Object.entries(r.comparisons)) {
         out.push(
-          `${r.runtime} ${r.name}: ${label} / ${c.against} = ${c.ratio.toFixed(3)} (paired ${c.pairedRatio.toFixed(3)})` +
+          `${r.runtime} ${r.name}: ${label} / ${c.against} = ${c.ratio.toFixed(3)} by ${c.rule} ` +
+            `(paired ${c.pairedRatio.toFixed(3)}, medians ${c.medianRatio.toFixed(3)})` +
             (label === r.headline ? ", the headline (worst)" : ""),
         );
       }

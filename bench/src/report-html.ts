@@ -4,7 +4,8 @@
  * every sample of every variant as a dot on a shared axis (a variant whose samples fell in two
  * groups marked "2 modes"), the median as a bar, and the value anyrt
  * has to reach for the target as a dashed mark, so the spread of a noisy machine is visible and a
- * ratio can be read at a glance. No script, no external asset: it opens from the file system.
+ * ratio can be read at a glance. A ratio made mode against mode or from the paired rounds (bimodal
+ * samples) names its rule. No script, no external asset: it opens from the file system.
  * @module
  */
 import type { BenchResult } from "./harness.ts";
@@ -66,6 +67,24 @@ function headlineNative(run: BenchResult): string {
 function targetValue(run: BenchResult): number {
   const native = median(run.samples[headlineNative(run)] ?? [run.native]);
   return run.higherIsBetter ? native * run.target : native / run.target;
+}
+
+/**
+ * How a ratio was made when not from the two medians (see `compareSamples`): `" by modes"` or
+ * `" by paired rounds"`, else nothing (also for reports written before the rule was recorded).
+ */
+function ruleText(run: BenchResult): string {
+  if (run.ratioRule === "modes") return " by modes";
+  if (run.ratioRule === "paired") return " by paired rounds";
+  return "";
+}
+
+/** Why a rule other than the medians made the ratio, as a tooltip; nothing for the medians. */
+function ruleTitle(run: BenchResult): string {
+  const medians = run.medianRatio === undefined ? "" : ` (the medians give ${run.medianRatio.toFixed(3)})`;
+  if (run.ratioRule === "modes") return `both sides bimodal: each mode against the same mode, the worse${medians}`;
+  if (run.ratioRule === "paired") return `one side bimodal: the median of the per-round ratios${medians}`;
+  return "";
 }
 
 /** A target as people write it: `0.909` rather than `0.9090909090909091`. */
@@ -143,7 +162,8 @@ function chart(name: string, runs: readonly BenchResult[]): string {
     const ratio = run.ratio === null ? (run.skipped === undefined ? "-" : "skipped") : run.ratio.toFixed(2);
     parts.push(
       `<text x="${labelWidth + plotWidth + 10}" y="${laneTop + 13}" class="${run.met ? "met" : "short"}">` +
-        `${ratio} / ${targetText(run.target)}</text>`,
+        `${ratio} / ${targetText(run.target)}${htmlText(ruleText(run))}` +
+        `${ruleTitle(run) === "" ? "" : `<title>${htmlText(ruleTitle(run))}</title>`}</text>`,
     );
     let line = laneTop + 13;
     for (const [label, limit] of Object.entries(run.limits ?? {})) {
@@ -173,7 +193,10 @@ function matrix(names: readonly string[], runtimes: readonly string[], runs: rea
       const run = runs.find((r) => r.name === name && r.runtime === runtime);
       if (run === undefined) return "<td></td>";
       if (run.ratio === null) return `<td class="skipped" title="${htmlText(run.skipped ?? "")}">skipped</td>`;
-      return `<td class="${run.met ? "met" : "short"}">${run.ratio.toFixed(2)}</td>`;
+      const title = ruleTitle(run);
+      return title === ""
+        ? `<td class="${run.met ? "met" : "short"}">${run.ratio.toFixed(2)}</td>`
+        : `<td class="${run.met ? "met" : "short"}" title="${htmlText(title)}">${run.ratio.toFixed(2)}*</td>`;
     });
     return `<tr><th><a href="#${htmlText(name)}">${htmlText(name)}</a></th>${cells.join("")}<td>&ge; ${target === undefined ? "" : targetText(target)}</td></tr>`;
   });
@@ -230,7 +253,7 @@ svg .target{stroke:${colours.target};stroke-dasharray:4 3;stroke-width:1.5}svg t
 </style></head><body>
 <h1>anyrt benchmarks</h1>
 <p>Generated ${htmlText(report.generatedAt)} on ${htmlText(versions)}, scale ${report.scale}. ${met} of ${runs.length} targets met.
-Ratio = anyrt / native in the same run, oriented so that higher is better.</p>
+Ratio = anyrt / native in the same run, oriented so that higher is better: the ratio of the medians, or, where samples fell in two modes (marked *), each mode against the same mode and the worse of the two when both sides are bimodal, the median of the per-round ratios when one side is.</p>
 ${matrix(names, runtimes, runs)}
 <p class="legend"><span style="color:${colours.anyrt}">&#9679; anyrt</span><span style="color:${colours.native}">&#9679; native (headline)</span><span style="color:${colours.extra}">&#9679; other variants</span><span style="color:${colours.target}">- - value anyrt must reach for the target</span> Each dot is one sample, each bar a median; the figure at the right of a lane is the ratio and its target.</p>
 ${sections.join("\n")}

@@ -142,4 +142,28 @@ describe("renderBenchHtml with bimodal samples", () => {
     expect(html).toContain("anyrt (2 modes)<title>2 samples near 1325, 2 near 3775 MB/s</title>");
     expect(html).not.toContain("native (2 modes)");
   });
+
+  it("names the rule that made a ratio from bimodal samples, in the lane and the matrix", () => {
+    const bimodal = renderBenchHtml({
+      generatedAt: "2026-12-07T00:00:00.000Z",
+      scale: 1,
+      runs: [run({ ratio: 0.951, ratioRule: "modes", medianRatio: 0.685 })],
+    });
+    expect(bimodal).toContain("0.95 / 0.95 by modes<title>both sides bimodal");
+    expect(bimodal).toContain("(the medians give 0.685)");
+    expect(bimodal).toMatch(/<td class="short" title="both sides bimodal[^"]*">0\.95\*<\/td>/);
+    const paired = renderBenchHtml({
+      generatedAt: "2026-12-07T00:00:00.000Z",
+      scale: 1,
+      runs: [run({ ratioRule: "paired", medianRatio: 0.8 })],
+    });
+    expect(paired).toContain("0.90 / 0.95 by paired rounds<title>one side bimodal");
+    const plain = renderBenchHtml({
+      generatedAt: "2026-12-07T00:00:00.000Z",
+      scale: 1,
+      runs: [run({ ratioRule: "median" })],
+    });
+    expect(plain).toContain("0.90 / 0.95</text>");
+    expect(plain).toContain('<td class="short">0.90</td>');
+  });
 });

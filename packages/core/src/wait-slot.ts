@@ -10,35 +10,35 @@ import { WOULD_BLOCK } from "./io.ts";
 import { abortReason } from "./signal.ts";
 import { checkBuffer, checkSignal, describe, invalidSignal } from "./validate.ts";
 
-interface Waiter<T, D> {
-  readonly data: D;
-  readonly resolve: (value: T) => void;
-  readonly reject: (error: unknown) => void;
-  readonly removeAbort: () => void;
-}
-
 /**
  * Holds at most one waiting operation with its data (the caller's buffer, say). Producers look at
  * `data`, then settle the waiter with `resolve` / `reject`; settling an empty slot does nothing.
  */
 export class WaitSlot<T, D = undefined> {
-  #waiter: Waiter<T, D> | null = null;
+  // The waiting operation in the slot's own fields rather than a waiter object and a closure over
+  // it per wait: `#resolve` is `null` when the slot is empty.
+  #resolve: ((value: T) => void) | null = null;
+  #reject: (error: unknown) => void = noop;
+  #data: D | null = null;
+  #signal: AbortSignal | undefined = undefined;
+  #listener: (() => void) | undefined = undefined;
 
   /** Whether an operation is waiting. */
   get busy(): boolean {
-    return this.#waiter !== null;
+    return this.#resolve !== null;
   }
 
   /** The waiting operation's data, or `null` when nothing waits. */
   get data(): D | null {
-    return this.#waiter === null ? null : this.#waiter.data;
+    return this.#data;
   }
 
   /**
    * Parks an operation until it is settled or `signal` aborts (the slot must be empty; callers
    * check `busy` first and fail with `Busy`). An already-aborted signal rejects at once, and one
    * that is not an `AbortSignal` with `InvalidInput`. `onAbort` runs when an abort empties the
-   * slot, for an owner that mirrors the waiting operation's data.
+   * slot, for an owner that mirrors the waiting operation's data. A wait costs one promise and its
+   * executor (and, with a signal, one abort listener).
    */
   wait(data: D, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
     if (onAbort !== undefined && typeof onAbort !== "function") {
@@ -48,44 +48,63 @@ export class WaitSlot<T, D = undefined> {
       if (!(signal instanceof AbortSignal)) return Promise.reject(invalidSignal("wait", signal));
       if (signal.aborted) return Promise.reject(abortReason(signal));
     }
-    return new Promise<T>((resolve, reject) => {
-      let removeAbort = noop;
-      if (signal !== undefined) {
-        const listener = () => {
-          if (this.#waiter === waiter) {
-            this.#waiter = null;
-            onAbort?.();
-            reject(abortReason(signal));
-          }
-        };
-        signal.addEventListener("abort", listener, { once: true });
-        removeAbort = () => signal.removeEventListener("abort", listener);
-      }
-      const waiter: Waiter<T, D> = { data, resolve, reject, removeAbort };
-      this.#waiter = waiter;
+    // The executor an arrow that captures only `this`: V8 runs it as fast as any (a module-level
+    // executor handing the resolvers over cost 60-80 ns more per pipe round trip on Node and Deno).
+    const promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
+    this.#data = data;
+    if (signal !== undefined) {
+      // Each wait's own listener: one left over from an earlier wait (removed, but still being
+      // dispatched) finds a different listener in the slot and does nothing.
+      const listener = () => {
+        if (this.#listener !== listener) return;
+        const reject = this.#reject;
+        this.#clear();
+        onAbort?.();
+        reject(abortReason(signal));
+      };
+      signal.addEventListener("abort", listener, ONCE);
+      this.#signal = signal;
+      this.#listener = listener;
+    }
+    return promise;
   }
 
   /** Empties the slot and resolves its operation with `value`. */
   resolve(value: T): void {
-    const waiter = this.#take();
-    waiter?.resolve(value);
+    const resolve = this.#resolve;
+    if (resolve === null) return;
+    this.#take();
+    resolve(value);
   }
 
   /** Empties the slot and rejects its operation with `error`. */
   reject(error: unknown): void {
-    const waiter = this.#take();
-    waiter?.reject(error);
+    if (this.#resolve === null) return;
+    const reject = this.#reject;
+    this.#take();
+    reject(error);
   }
 
-  #take(): Waiter<T, D> | null {
-    const waiter = this.#waiter;
-    if (waiter === null) return null;
-    this.#waiter = null;
-    waiter.removeAbort();
-    return waiter;
+  /** Empties the slot and stops listening for its signal. */
+  #take(): void {
+    const signal = this.#signal;
+    if (signal !== undefined) signal.removeEventListener("abort", this.#listener as () => void);
+    this.#clear();
+  }
+
+  #clear(): void {
+    this.#resolve = null;
+    this.#reject = noop;
+    this.#data = null;
+    this.#signal = undefined;
+    this.#listener = undefined;
   }
 }
+
+const ONCE: AddEventListenerOptions = { once: true };
 
 function noop(): void {}
 
