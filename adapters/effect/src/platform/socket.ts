@@ -255,7 +255,11 @@ export function fromTcpStream(
 
   // What a write could not hand over at once is written by a promise chain that an interrupted
   // write leaves running (the bytes were accepted, as `node:net`'s buffer accepts them for Effect's
-  // own sockets); the next write waits for it first. No AbortSignal is made per write.
+  // own sockets); the next write waits for it first. No AbortSignal is made per write. The chain
+  // writes the caller's buffer as it is, as `node:net` does for Effect's own sockets: a write that
+  // completes gives it back untouched, and only an interrupted one still reads it afterwards. A copy
+  // here cost every large write on Node, whose `tryWrite` declines 64 KiB on an idle socket so
+  // that `write` takes it without the staging copy.
   let backlog: Promise<void> | null = null;
   const awaitPromise = (promise: Promise<void>) =>
     Effect.callback<void, Socket.SocketError>((resume) => {
@@ -278,7 +282,7 @@ export function fromTcpStream(
       return Effect.fail(toSocketError(error, "write"));
     }
     if (n === bytes.length) return Effect.void;
-    const rest = (n === WOULD_BLOCK ? bytes : bytes.subarray(n)).slice();
+    const rest = n === WOULD_BLOCK ? bytes : bytes.subarray(n);
     const pending = (async () => {
       let offset = 0;
       while (offset < rest.length) offset += await stream.write(offset === 0 ? rest : rest.subarray(offset));
