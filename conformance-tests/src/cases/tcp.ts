@@ -494,7 +494,9 @@ export const tcpCases: ConformanceCase[] = [
           `no write waited after ${written} bytes with nobody reading: the pair buffers without bound`,
         );
       }
-      ok(await isPending(pending, 100), "the waiting write stayed pending while nobody read");
+      // The write has already waited 150 ms with nobody reading (writeUntilWaiting): that is the
+      // backpressure. Whether it is still pending 100 ms later is the kernel's and the scheduler's
+      // (a loaded machine, TCP buffer autotuning), not the adapter's, so it is not asserted.
       // The reader starts late and echoes; a finishes the waiting write, writes more, and reads the echo.
       const total = written + LATE_CHUNK + LATE_TAIL;
       const writing = (async () => {
