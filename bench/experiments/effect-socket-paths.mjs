@@ -3,7 +3,9 @@
 // through the Effect `Socket` layer on the runtime's anyrt adapter (the benchmark's anyrt side),
 // and (3) through the anyrt adapter's `TcpStream` alone, a plain write loop and read loop with no
 // Effect (the floor of (2): what the layer can at best reach). Wall time and process CPU per
-// 64 KiB chunk, the best of ROUNDS interleaved rounds.
+// 64 KiB chunk, the best and the median of ROUNDS interleaved rounds. With THREAD=1 the CPU is the
+// main thread's alone (`process.threadCpuUsage`, Node 23.9+): the collector's helper threads add
+// noise to the process's figure without doing any of the program's work.
 // Build first (`tsc -b`). Run: node --expose-gc | deno run -A --unstable-net | bun  bench/experiments/effect-socket-paths.mjs
 import * as NodeSocket from "@effect/platform-node/NodeSocket";
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer";
@@ -21,7 +23,7 @@ const adapter = await import(`../../adapters/${runtimeName}/dist/index.js`);
 const runtime = adapter[`create${runtimeName[0].toUpperCase()}${runtimeName.slice(1)}Runtime`]();
 
 const cpu = () => {
-  const usage = process.cpuUsage();
+  const usage = process.env.THREAD ? process.threadCpuUsage() : process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
 
@@ -96,15 +98,17 @@ for (let round = 0; round < ROUNDS; round++) {
     await run();
     const wall = performance.now() - t0;
     const used = cpu() - c0;
-    best[name] ??= { wall: Infinity, cpu: Infinity };
+    best[name] ??= { wall: Infinity, cpu: Infinity, cpus: [] };
     const b = best[name];
     b.wall = Math.min(b.wall, wall);
     b.cpu = Math.min(b.cpu, used);
+    b.cpus.push(used);
   }
 }
 for (const [name, b] of Object.entries(best)) {
+  const median = b.cpus.sort((x, y) => x - y)[b.cpus.length >> 1];
   console.log(
-    `${runtimeName} ${name.padEnd(7)} ${((total / 1e6 / b.wall) * 1000).toFixed(0).padStart(6)} MB/s  wall ${((b.wall * 1000) / CHUNKS).toFixed(1)} us/chunk  cpu ${((b.cpu * 1000) / CHUNKS).toFixed(1)} us/chunk`,
+    `${runtimeName} ${name.padEnd(7)} ${((total / 1e6 / b.wall) * 1000).toFixed(0).padStart(6)} MB/s  wall ${((b.wall * 1000) / CHUNKS).toFixed(1)} us/chunk  cpu ${((b.cpu * 1000) / CHUNKS).toFixed(1)} us/chunk (median ${((median * 1000) / CHUNKS).toFixed(1)})`,
   );
 }
 process.exit(0);

@@ -125,6 +125,84 @@ export function platformChecks(runtime: Runtime): Check[] {
         ),
     },
     {
+      name: "socket: writes that return before their bytes are written deliver every byte in order, then releasing the writer half-closes",
+      run: () =>
+        run(
+          Effect.gen(function* () {
+            const listener = yield* Effect.acquireRelease(
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
+              (l) => Effect.promise(() => l.close()),
+            );
+            const accepting = listener.accept();
+            const socket = makeSocket(runtime, { port: listener.localAddress.port });
+            yield* socket.reader;
+            const peer = yield* Effect.promise(() => accepting);
+            yield* Effect.addFinalizer(() => Effect.promise(() => peer.close()));
+            // 63 distinct chunks of 64 KiB, more than the kernel's buffers hold while the peer does
+            // not read: each write either returns with its bytes still waiting or waits itself,
+            // and with an odd count the last one returns with its bytes waiting.
+            const chunks = Array.from({ length: 63 }, (_, i) => new Uint8Array(64 * 1024).fill(i));
+            const received = Effect.promise(async () => {
+              const buf = new Uint8Array(64 * 1024);
+              let total = 0;
+              let wrong = -1;
+              for (;;) {
+                const n = await peer.read(buf);
+                if (n === 0) return { total, wrong };
+                for (let i = 0; i < n; i++) {
+                  if (wrong < 0 && buf[i] !== Math.floor((total + i) / (64 * 1024))) wrong = total + i;
+                }
+                total += n;
+              }
+            });
+            const writeScope = yield* Scope.make();
+            const writer = yield* Scope.provide(socket.writer, writeScope);
+            const writing = yield* Effect.forkChild(
+              Effect.gen(function* () {
+                for (const chunk of chunks) yield* writer.write(chunk);
+                // At once, while the last write's bytes may still wait to be written.
+                yield* Scope.close(writeScope, Exit.void);
+              }),
+            );
+            yield* sleep(20);
+            const reading = yield* Effect.forkChild(received);
+            yield* Fiber.join(writing);
+            const got = yield* Fiber.join(reading);
+            ensure(got.wrong < 0, `byte ${got.wrong} arrived out of order`);
+            ensure(got.total === chunks.length * 64 * 1024, `the peer read ${got.total} bytes before EOF`);
+          }),
+        ),
+    },
+    {
+      name: "socket: a write after the peer reset the connection fails with a SocketWriteError instead of hanging",
+      run: () =>
+        run(
+          Effect.gen(function* () {
+            const listener = yield* Effect.acquireRelease(
+              Effect.promise(() => runtime.tcp.listen({ port: 0 })),
+              (l) => Effect.promise(() => l.close()),
+            );
+            const accepting = listener.accept();
+            const socket = makeSocket(runtime, { port: listener.localAddress.port });
+            yield* socket.reader;
+            const peer = yield* Effect.promise(() => accepting);
+            const writer = yield* socket.writer;
+            const chunk = new Uint8Array(64 * 1024);
+            yield* writer.write(chunk);
+            // Closing with unread bytes resets the connection; later writes must fail, whether the
+            // failure reaches the write that handed bytes over or the one after it.
+            yield* Effect.promise(() => peer.close());
+            let error: Socket.SocketError | undefined;
+            for (let i = 0; i < 4096 && error === undefined; i++) {
+              const exit = yield* Effect.exit(writer.write(chunk));
+              if (Exit.isFailure(exit)) error = Option.getOrUndefined(Exit.findErrorOption(exit));
+              else if (i % 16 === 15) yield* sleep(1);
+            }
+            ensure(error?.reason._tag === "SocketWriteError", `the writes ended with ${String(error)}`);
+          }),
+        ),
+    },
+    {
       name: "socket: a write to a port nobody listens on fails with the connect's error instead of waiting",
       run: () =>
         run(

@@ -40,8 +40,10 @@ export interface FromNodeReadableOptions {
   /**
    * Bytes that may wait in the bridge before it pauses the stream (on top of the stream's own
    * buffer). Default 256 KiB; `1..2^30`. The stream pauses once this much is still queued after
-   * the reader had its turn (a microtask later), and at once past twice this much: a reader that
-   * keeps up with bursts of several chunks in one task (Deno's and Bun's `node:net`) never pauses it.
+   * the reader had its turn (a microtask later). A burst of chunks in one task pauses it at once
+   * past twice this much, or, when the reader took bytes in its turn after the previous burst,
+   * past eight times this much: a reader that keeps up with a runtime's bursts (Deno's `node:net`
+   * emits up to 2 MiB in one task) never pauses it.
    */
   readonly readAhead?: number | undefined;
   /** Names the stream in error messages. Default `"node stream"`. */
@@ -69,6 +71,10 @@ export class NodeReadSide {
   #paused = false;
   /** A {@link #checkPause} is queued. */
   #pauseCheck = false;
+  /** The reader took bytes since the last {@link #checkPause}. */
+  #took = false;
+  /** The reader took bytes in its turn after the last burst: the next burst may queue more. */
+  #keepsUp = false;
 
   constructor(stream: NodeReadableLike, label: string, readAhead: number) {
     this.#stream = stream;
@@ -99,6 +105,7 @@ export class NodeReadSide {
       const n = Math.min(chunk.length, waiting.length);
       copyBytes(n === chunk.length ? chunk : chunk.subarray(0, n), waiting, 0);
       this.#half.complete(n);
+      this.#took = true;
       if (n === chunk.length) return;
       this.#queue.push(chunk.subarray(n));
     } else {
@@ -106,8 +113,8 @@ export class NodeReadSide {
       this.#half.notify();
     }
     if (this.#paused || this.#queue.size < this.#readAhead) return;
-    if (this.#queue.size >= 2 * this.#readAhead) {
-      // A burst larger than the reader could have drained stops here, whatever the reader does.
+    if (this.#queue.size > (this.#keepsUp ? 8 : 2) * this.#readAhead) {
+      // A burst larger than the reader could drain stops here, whatever the reader does.
       this.#paused = true;
       this.#stream.pause();
     } else if (!this.#pauseCheck) {
@@ -118,22 +125,28 @@ export class NodeReadSide {
 
   /**
    * Pauses the stream when `readAhead` bytes are still queued once the reader had its turn. A
-   * runtime may emit several `'data'` events in one task (Deno's `node:net` bursts of 256 KiB and
-   * more, Bun's single chunks of 512 KiB), so a reader that keeps up cannot run between them;
-   * pausing at once paused such a socket 780 times per 256 MiB on Deno and once per chunk on Bun,
-   * each resumed a tick later. The check is a microtask queued after the one that resumes the read
-   * the burst completed, so a reader that drains the queue with `tryRead` leaves nothing to pause
-   * for, and one that does not (or has not started) still pauses the stream after the burst;
-   * `#onData` pauses at once past twice `readAhead`, which bounds what a burst can queue.
+   * runtime may emit many `'data'` events in one task (Deno's `node:net` up to 2 MiB in 64 KiB
+   * chunks, Bun's single chunks of 512 KiB), so a reader that keeps up cannot run between them:
+   * pausing at `readAhead` paused a socket about 800 times per 256 MiB on Deno and once per
+   * chunk on Bun, each resumed a tick later, and cost Deno 12% more CPU per MiB than never
+   * pausing (bench/experiments/compat-node-socket-paths.mjs, `anyrt` against `anyrt-4m`). The
+   * check is a microtask queued after the one that resumes the read the burst completed, so a
+   * reader that drains the queue leaves nothing to pause for; one that does not still pauses the
+   * stream after the burst. A burst pauses the stream at once past twice `readAhead` (past eight
+   * times when the reader took bytes after the previous burst), which bounds what a synchronous
+   * producer can queue.
    */
   readonly #checkPause = (): void => {
     this.#pauseCheck = false;
+    this.#keepsUp = this.#took;
+    this.#took = false;
     if (this.#paused || this.#half.finished || this.#queue.size < this.#readAhead) return;
     this.#paused = true;
     this.#stream.pause();
   };
 
   readonly #onConsumed = (): void => {
+    this.#took = true;
     if (this.#paused && this.#queue.size < this.#readAhead >> 1) {
       this.#paused = false;
       this.#stream.resume();

@@ -164,6 +164,44 @@ describe("fromNodeReadable / fromNodeWritable", () => {
     await expect(other.read(new Uint8Array(8))).rejects.toMatchObject({ kind: "ConnectionReset" });
   });
 
+  it("a reader that keeps up with bursts of many chunks in one task never pauses the stream; one that stops does", async () => {
+    const source = new PassThrough();
+    let pauses = 0;
+    const pause = source.pause.bind(source);
+    source.pause = () => {
+      pauses++;
+      return pause();
+    };
+    const readAhead = 64 * 1024;
+    const reader = fromNodeReadable(source, { readAhead });
+    const chunk = Buffer.alloc(16 * 1024, 1);
+    const bursts = 20;
+    const perBurst = 24; // 384 KiB in one task: past twice readAhead, within eight times.
+    const total = bursts * perBurst * chunk.length;
+    const reading = (async () => {
+      const buf = new Uint8Array(64 * 1024);
+      let got = 0;
+      while (got < total) {
+        let n = reader.tryRead(buf);
+        if (n === WOULD_BLOCK) n = await reader.read(buf);
+        if (n === 0) break;
+        got += n;
+      }
+      return got;
+    })();
+    for (let burst = 0; burst < bursts; burst++) {
+      for (let i = 0; i < perBurst; i++) source.write(chunk);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await reading).toBe(total);
+    // The first burst comes before the reader has shown it keeps up, and may pause the stream once.
+    expect(pauses).toBeLessThanOrEqual(1);
+    // Nobody reads now: the next burst is held, and the stream pauses after it.
+    for (let i = 0; i < perBurst; i++) source.write(chunk);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(source.isPaused()).toBe(true);
+  });
+
   it("a write after the stream ended fails with BrokenPipe", async () => {
     const stream = new PassThrough();
     const writer = fromNodeWritable(stream);

@@ -45,6 +45,13 @@ export interface SocketOptions extends Omit<TcpConnectOptions, "signal"> {
 const encoder = new TextEncoder();
 
 /**
+ * The most bytes a `Socket`'s writer holds in its write chain when a write returns: Node's
+ * default high-water mark for streams, so a write returns as `node:net`'s does for Effect's own
+ * sockets.
+ */
+const WRITE_HIGH_WATER = 64 * 1024;
+
+/**
  * An Effect `Socket` over an anyrt stream that `open` makes when the reader is acquired (and closes
  * when the reader's scope closes, failing a pull in flight). A write while there is no connection
  * waits for an open in flight, or else opens the connection itself (failing with that open's
@@ -56,6 +63,14 @@ const encoder = new TextEncoder();
  * hands over its own receive buffers, which pulls pass on as they are; other streams' bytes are
  * copied into views of shared slabs of 1 MiB (as Node's `Buffer`s are views into its pool): a
  * consumer that keeps many small chunks for long should copy them, or it keeps their slabs alive.
+ *
+ * A write returns once the stream took its bytes or, when it could not at once, while at most
+ * 64 KiB wait to be written after it (Node's default high-water mark; past it the write waits
+ * until none do), as `node:net`'s write does for Effect's own sockets. Waiting bytes are the
+ * caller's buffers, not copies: do not change a buffer after writing it. A write that fails after
+ * its call returned fails the next write; releasing the writer half-closes after the waiting
+ * bytes; closing the reader's scope (or writing a `CloseEvent`) closes the stream at once,
+ * discarding bytes not yet written. An interrupted write leaves its bytes to be written.
  */
 export function fromTcpStream(
   open: Effect.Effect<TcpStream, Socket.SocketError>,
@@ -253,14 +268,19 @@ export function fromTcpStream(
     return { pull, upgrade: Socket.SocketUpgradeError.unsupported };
   });
 
-  // What a write could not hand over at once is written by a promise chain that an interrupted
-  // write leaves running (the bytes were accepted, as `node:net`'s buffer accepts them for Effect's
-  // own sockets); the next write waits for it first. No AbortSignal is made per write. The chain
-  // writes the caller's buffer as it is, as `node:net` does for Effect's own sockets: a write that
-  // completes gives it back untouched, and only an interrupted one still reads it afterwards. A copy
-  // here cost every large write on Node, whose `tryWrite` declines 64 KiB on an idle socket so
-  // that `write` takes it without the staging copy.
+  // What a write could not hand over at once goes to a promise chain of anyrt writes, and the write
+  // returns while the chain holds at most WRITE_HIGH_WATER bytes, as `node:net` takes a write below
+  // its high-water mark for Effect's own sockets; past it, the write waits for the chain to empty
+  // (Node's 'drain'). The chain writes the caller's buffers as they are, as `node:net` does. A
+  // write that waited for every 64 KiB cost a fiber suspension per write on Node, whose `tryWrite`
+  // declines 64 KiB on an idle socket so that `write` takes it without the staging copy: 116-119
+  // against 101-107 µs of main-thread CPU per chunk (bench/experiments/effect-socket-paths.mjs).
+  // A failed chain fails the next write. The state is the connection's: a connection opened later
+  // starts with none.
+  let owner: TcpStream | undefined;
   let backlog: Promise<void> | null = null;
+  let queued = 0;
+  let failure: Socket.SocketError | null = null;
   const awaitPromise = (promise: Promise<void>) =>
     Effect.callback<void, Socket.SocketError>((resume) => {
       promise.then(
@@ -268,33 +288,47 @@ export function fromTcpStream(
         (error: unknown) => resume(Effect.fail(toSocketError(error, "write"))),
       );
     });
+  const writeOut = async (stream: TcpStream, bytes: Uint8Array): Promise<void> => {
+    let offset = 0;
+    while (offset < bytes.length) offset += await stream.write(offset === 0 ? bytes : bytes.subarray(offset));
+  };
   const writeBytes = (stream: TcpStream, bytes: Uint8Array): Effect.Effect<void, Socket.SocketError> => {
-    const waiting = backlog;
-    if (waiting !== null)
-      return Effect.andThen(
-        awaitPromise(waiting),
-        Effect.suspend(() => writeBytes(stream, bytes)),
-      );
-    let n: number;
-    try {
-      n = stream.tryWrite(bytes);
-    } catch (error) {
-      return Effect.fail(toSocketError(error, "write"));
+    if (stream !== owner) {
+      owner = stream;
+      backlog = null;
+      queued = 0;
+      failure = null;
     }
-    if (n === bytes.length) return Effect.void;
-    const rest = n === WOULD_BLOCK ? bytes : bytes.subarray(n);
-    const pending = (async () => {
-      let offset = 0;
-      while (offset < rest.length) offset += await stream.write(offset === 0 ? rest : rest.subarray(offset));
-    })();
-    backlog = pending;
-    pending.then(
+    if (failure !== null) return Effect.fail(failure);
+    const previous = backlog;
+    let rest = bytes;
+    if (previous === null) {
+      let n: number;
+      try {
+        n = stream.tryWrite(bytes);
+      } catch (error) {
+        return Effect.fail(toSocketError(error, "write"));
+      }
+      if (n === bytes.length) return Effect.void;
+      if (n !== WOULD_BLOCK) rest = bytes.subarray(n);
+    }
+    const link = previous === null ? writeOut(stream, rest) : previous.then(() => writeOut(stream, rest));
+    const length = rest.length;
+    queued += length;
+    backlog = link;
+    link.then(
       () => {
-        if (backlog === pending) backlog = null;
+        if (owner !== stream) return;
+        queued -= length;
+        if (backlog === link) backlog = null;
       },
-      () => {},
+      (error: unknown) => {
+        if (owner !== stream) return;
+        failure ??= toSocketError(error, "write");
+        if (backlog === link) backlog = null;
+      },
     );
-    return awaitPromise(pending);
+    return queued <= WRITE_HIGH_WATER ? Effect.void : awaitPromise(link);
   };
   // A write with no connection waits for an open in flight, or opens the connection itself: a
   // write that waited for a reader that nobody acquires would wait forever.
@@ -325,7 +359,9 @@ export function fromTcpStream(
     Effect.sync(() => {
       const stream = current;
       if (stream === undefined) return;
-      const shutdown = stream.shutdown().catch(() => {});
+      // After what the write chain still holds: a shutdown while one of its writes waits is `Busy`.
+      const pending = stream === owner ? backlog : null;
+      const shutdown = (pending === null ? stream.shutdown() : pending.then(() => stream.shutdown())).catch(() => {});
       if (claimed) return;
       disconnected(stream);
       void shutdown.then(() => stream.close());
