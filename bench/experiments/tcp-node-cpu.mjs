@@ -2,7 +2,8 @@
 // directions"): this process connects and either writes or reads 64 KiB chunks, with anyrt or
 // node:net (`onread` into one reused 64 KiB buffer), while a child process holds the other end
 // with node:net, so this process's CPU time is that one end's alone. Variants rotate per round;
-// the median CPU time per GiB and wall-clock MB/s are printed.
+// the median CPU time per GiB and wall-clock MB/s are printed. `anyrt-copy` writes with a signal on
+// every write, which keeps it off the direct path (the copying writer, for the A/B of direct writes).
 // Run after `tsc -b`: node_modules/.bin/node bench/experiments/tcp-node-cpu.mjs [MiB] [rounds]
 // (ANYRT_NODE_ADAPTER=<path to an adapter build's index.js> measures another build).
 import { fork } from "node:child_process";
@@ -70,7 +71,7 @@ if (process.argv[2] === "--peer") {
       finish = resolve;
     });
     const socket =
-      kind === "anyrt"
+      kind !== "net"
         ? await runtime.tcp.connect({ hostname: HOST, port })
         : net.connect({
             host: HOST,
@@ -85,17 +86,21 @@ if (process.argv[2] === "--peer") {
               },
             },
           });
-    if (kind !== "anyrt") await once(socket, "connect");
+    if (kind === "net") await once(socket, "connect");
     const peerDone = next();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    if (role === "write" && kind === "anyrt") {
+    if (role === "write" && kind !== "net") {
+      // "anyrt-copy": every write carries a signal, which keeps it off the direct path (each 64 KiB
+      // is copied into the staging arena, as before 2026-12-07).
+      const copy = kind === "anyrt-copy";
+      const options = copy ? { signal: new AbortController().signal } : undefined;
       for (let left = total; left > 0; left -= CHUNK) {
         let offset = 0;
         while (offset < CHUNK) {
           const rest = offset === 0 ? chunk : chunk.subarray(offset);
-          let n = socket.tryWrite(rest);
-          if (n === WOULD_BLOCK) n = await socket.write(rest);
+          let n = copy ? WOULD_BLOCK : socket.tryWrite(rest);
+          if (n === WOULD_BLOCK) n = await socket.write(rest, options);
           offset += n;
         }
       }
@@ -115,7 +120,7 @@ if (process.argv[2] === "--peer") {
     await peerDone;
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    if (kind === "anyrt") await socket.close();
+    if (kind !== "net") await socket.close();
     else socket.destroy();
     return { mbps: total / 1e6 / (ms / 1000), cpu: ((cpu.user + cpu.system) / 1000) * (2 ** 30 / total) };
   }
@@ -123,6 +128,7 @@ if (process.argv[2] === "--peer") {
   const variants = [
     ["write", "net"],
     ["write", "anyrt"],
+    ["write", "anyrt-copy"],
     ["read", "net"],
     ["read", "anyrt"],
   ];

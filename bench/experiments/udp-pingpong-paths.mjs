@@ -4,14 +4,26 @@
 // a send that resolves once Node is done with the bytes needs), and anyrt. Process CPU per round
 // trip and wall-clock round trips/s, median of ROUNDS rounds in rotating order. Build first (`tsc -b`).
 // Run: node bench/experiments/udp-pingpong-paths.mjs [roundTrips] [rounds] [only,variants]
+// (ANYRT_NODE_ADAPTER=<an adapter build's index.js> measures another build as "anyrt";
+// ANYRT_NODE_ADAPTER_B=<another build> adds it as "anyrt-b", for an A/B in one process).
 import dgram from "node:dgram";
-import { createNodeRuntime } from "../../adapters/node/dist/index.js";
+import { pathToFileURL } from "node:url";
+
+const { createNodeRuntime } = await import(
+  process.env.ANYRT_NODE_ADAPTER
+    ? pathToFileURL(process.env.ANYRT_NODE_ADAPTER).href
+    : "../../adapters/node/dist/index.js"
+);
 
 const HOST = "127.0.0.1";
 const TRIPS = Number(process.argv[2] ?? "20000");
 const ROUNDS = Number(process.argv[3] ?? "5");
 const ONLY = process.argv[4]?.split(",");
 const runtime = createNodeRuntime();
+// A second adapter build to compare in the same process (variant "anyrt-b"), for an A/B.
+const runtimeB = process.env.ANYRT_NODE_ADAPTER_B
+  ? (await import(pathToFileURL(process.env.ANYRT_NODE_ADAPTER_B).href)).createNodeRuntime()
+  : null;
 const ping = Buffer.alloc(16, 1);
 
 function bound(socket) {
@@ -40,10 +52,27 @@ async function nativeRun(awaitSend) {
   await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => client.close(r))]);
 }
 
-async function anyrtRun() {
+/** The benchmark's own baseline: each reply sent from the 'message' handler, no promise anywhere. */
+async function nativeHandlersRun() {
+  const server = dgram.createSocket("udp4");
+  const client = dgram.createSocket("udp4");
+  const [port] = await Promise.all([bound(server), bound(client)]);
+  server.on("message", (message, info) => server.send(message, info.port, info.address));
+  let count = 0;
+  await new Promise((resolve) => {
+    client.on("message", () => {
+      if (++count >= TRIPS) resolve();
+      else client.send(ping, port, HOST);
+    });
+    client.send(ping, port, HOST);
+  });
+  await Promise.all([new Promise((r) => server.close(r)), new Promise((r) => client.close(r))]);
+}
+
+async function anyrtRun(rt = runtime) {
   const [server, client] = await Promise.all([
-    runtime.udp.bind({ hostname: HOST, port: 0 }),
-    runtime.udp.bind({ hostname: HOST, port: 0 }),
+    rt.udp.bind({ hostname: HOST, port: 0 }),
+    rt.udp.bind({ hostname: HOST, port: 0 }),
   ]);
   const echo = (async () => {
     const buffer = new Uint8Array(2048);
@@ -62,7 +91,13 @@ async function anyrtRun() {
   await echo;
 }
 
-const variants = { native: () => nativeRun(false), "native-await-send": () => nativeRun(true), anyrt: anyrtRun };
+const variants = {
+  "native-handlers": nativeHandlersRun,
+  native: () => nativeRun(false),
+  "native-await-send": () => nativeRun(true),
+  anyrt: () => anyrtRun(),
+  ...(runtimeB === null ? {} : { "anyrt-b": () => anyrtRun(runtimeB) }),
+};
 const names = Object.keys(variants).filter((n) => !ONLY || ONLY.includes(n));
 const results = Object.fromEntries(names.map((n) => [n, []]));
 async function measure(name) {

@@ -1,7 +1,9 @@
 /**
  * UDP on `node:dgram`: each arrival (a `'message'` event, a buffer of its own) goes to core's
- * `DatagramQueue`; sends go through `socket.send`, whose callback ends the wait, so that Node's
- * send queue is the backpressure. Broadcast and multicast are `node:dgram`'s own options.
+ * `DatagramQueue`; sends go through `socket.send`: one the kernel took at once resolves at once,
+ * one Node queued (or that failed) waits for its callback, so that Node's send queue is the
+ * backpressure and every send error reaches its send. Broadcast and multicast are `node:dgram`'s
+ * own options.
  * @module
  */
 import dgram from "node:dgram";
@@ -39,30 +41,79 @@ function literalLookup(
   else dns.lookup(address, options, callback);
 }
 
+/** What the last call of a socket's native `send` returned (see {@link watchNativeSends}). */
+interface SendWatch {
+  /** The native result: the datagram's length plus one when sent at once, 0 when queued, < 0 an errno. */
+  result: unknown;
+}
+
+/**
+ * Wraps the native `send` of `socket`'s UDP handle (private: `socket[kStateSymbol].handle`, found by
+ * the symbol's description, as on Node 20 and 24) to record what it returns, so that a send can
+ * tell at once whether the kernel took its datagram. `node:dgram` keeps that to itself: it reports
+ * a datagram sent at once on the next tick through the send's callback, as it reports a queued
+ * one's completion and every error, and a send that waited for that tick cost a round trip of
+ * `udp-pingpong` 0.8-2.1 µs (decision note 0012). Returns `null` where the handle is not found, and
+ * every send then waits for its callback.
+ */
+function watchNativeSends(socket: dgram.Socket): SendWatch | null {
+  const state = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === "state symbol");
+  const handle =
+    state === undefined
+      ? undefined
+      : (socket as unknown as Record<symbol, { handle?: unknown } | undefined>)[state]?.handle;
+  if (typeof handle !== "object" || handle === null) return null;
+  const native = (handle as { send?: unknown }).send;
+  if (typeof native !== "function") return null;
+  const watch: SendWatch = { result: 0 };
+  (handle as { send: unknown }).send = function send(this: unknown, ...args: unknown[]): unknown {
+    const result: unknown = Reflect.apply(native, this, args);
+    watch.result = result;
+    return result;
+  };
+  return watch;
+}
+
 /** A `node:dgram` socket as core's transport. */
 class NodeDatagramTransport implements DatagramTransport {
   readonly localAddress: SocketAddress;
   readonly #socket: dgram.Socket;
   readonly #label: string;
+  readonly #watch: SendWatch | null;
   #closed = false;
 
   constructor(socket: dgram.Socket, label: string) {
     this.#socket = socket;
     this.#label = label;
     this.localAddress = addressOf(socket.address());
+    this.#watch = watchNativeSends(socket);
   }
 
   // Node takes the datagram at once (sent, or queued in libuv's send queue holding `bytes`), so
-  // no signal can take it back: the send waits for the callback, which says when `bytes` are free
-  // again and carries the send error.
+  // no signal can take it back. A datagram the kernel took during the call (the native send
+  // returned its length plus one; the address is a literal, which `literalLookup` answers at once,
+  // so the native send runs inside `socket.send`) leaves `bytes` free: the send resolves at once,
+  // and the callback Node still makes a tick later finds nothing to settle. Otherwise (queued, or
+  // failed: a broadcast without `setBroadcast(true)`, an unreachable network) the send waits for
+  // the callback, which says when `bytes` are free again and carries the error.
   send(bytes: Uint8Array, to: SocketAddress): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedSocket("send"));
-    const socket = this.#socket;
-    return new Promise<void>((resolve, reject) => {
-      socket.send(bytes, to.port, to.hostname, (error) => {
-        if (error === null || error === undefined) resolve();
-        else reject(toIoError(error, `send to ${to.hostname}:${to.port}`));
+    const watch = this.#watch;
+    let resolve: (() => void) | undefined;
+    let reject: ((error: unknown) => void) | undefined;
+    if (watch !== null) watch.result = 0;
+    try {
+      this.#socket.send(bytes, to.port, to.hostname, (error) => {
+        if (error === null || error === undefined) resolve?.();
+        else reject?.(toIoError(error, `send to ${to.hostname}:${to.port}`));
       });
+    } catch (error) {
+      return Promise.reject(toIoError(error, `send to ${to.hostname}:${to.port}`));
+    }
+    if (watch !== null && (watch.result as number) >= 1) return undefined;
+    return new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
   }
 
