@@ -247,6 +247,7 @@ export async function createTcpThroughput64k(settings: BenchSettings): Promise<B
     nativeApi: baselines.api,
     native: baselines.sample,
     params: { bytes: total, chunkBytes: CHUNK },
+    warmEachSample: true,
   };
   if (typeof runtime === "string") return { ...common, anyrt: runtime, extras: baselines.extras };
 
