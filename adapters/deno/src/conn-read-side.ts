@@ -4,7 +4,6 @@
  * otherwise into an adaptive landing buffer whose surplus the kit's `ChunkQueue` keeps.
  * @module
  */
-import type { IoError } from "@anyrt/core";
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
 import { type BufferPool, ChunkQueue, copyBytes, ReadHalf, type ReadSide } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -16,6 +15,12 @@ const LANDING_MIN = 16 * 1024;
 const LANDING_MAX = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
+/** What hears of a {@link ConnReadSide}'s native read failure: a stream's write side. */
+export interface Failing {
+  /** The connection failed with `error` (an `IoError`). */
+  fail(error: unknown): unknown;
+}
+
 /** What a {@link ConnReadSide} reads from: `Deno.Conn`'s `read`. */
 export interface ReadInto {
   /** Reads into `buf[0, n)` and resolves `n`, or `null` at EOF. */
@@ -38,9 +43,10 @@ export class ConnReadSide implements ReadSide {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   readonly #source: ReadInto;
-  readonly #label: () => string;
+  /** Names the stream; set once the read half is made (see {@link label}). */
+  readonly #label: (() => string) | undefined;
   readonly #pool: BufferPool;
-  readonly #onFail: ((error: IoError) => void) | undefined;
+  readonly #onFail: Failing | undefined;
   #reading = false;
   /** Whether the read being started may use the direct path (set around `half.read`). */
   #direct = false;
@@ -58,12 +64,12 @@ export class ConnReadSide implements ReadSide {
 
   /**
    * `pool` is the runtime's, which landing buffers come from and go back to. `onFail` hears of a
-   * native read failure once it has been given to the reader (a TCP stream fails its write side
-   * with it).
+   * native read failure once it has been given to the reader: a stream's write side, which fails
+   * with it (an object with a `fail` method rather than a function, which would be a closure each
+   * connection holds).
    */
-  constructor(source: ReadInto, label: () => string, pool: BufferPool, onFail?: (error: IoError) => void) {
+  constructor(source: ReadInto, label: () => string, pool: BufferPool, onFail?: Failing) {
     this.#source = source;
-    this.#label = label;
     this.#pool = pool;
     this.#onFail = onFail;
     // A landing buffer handed to the queue goes back to the pool once it was read completely.
@@ -72,11 +78,15 @@ export class ConnReadSide implements ReadSide {
     });
     // This object is the half's hooks (`label`, `onWait`): no hooks object and closures of their own.
     this.half = new ReadHalf(this.queue, this);
+    // Only now: the half reads its label as it is made, and a stream's default label (made from
+    // its remote address when first asked for) would be made for every connection.
+    this.#label = label;
   }
 
-  /** Names the stream in error messages (the read half's hook). */
+  /** Names the stream in error messages (the read half's hook); `stream` until the half is made. */
   get label(): string {
-    return this.#label();
+    const label = this.#label;
+    return label === undefined ? "stream" : label();
   }
 
   /** The read half's hook: a read started waiting, so a native read starts for it. */
@@ -191,9 +201,9 @@ export class ConnReadSide implements ReadSide {
   #failed(error: unknown): void {
     this.#reading = false;
     if (this.half.closed) return;
-    const failure = toIoError(error, `read ${this.#label()}`);
+    const failure = toIoError(error, `read ${this.label}`);
     this.half.fail(failure);
-    this.#onFail?.(failure);
+    this.#onFail?.fail(failure);
   }
 
   /** Closes the read side: a waiting read rejects with `Closed`; queued bytes are dropped. */
