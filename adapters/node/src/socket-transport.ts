@@ -171,7 +171,7 @@ export class SocketTransport implements WriteTransport {
     this.#unflushed++;
     this.#directLength = n;
     this.#lent.push(DIRECT);
-    this.#stream.write(n === buf.length ? buf : buf.subarray(0, n), this.#written);
+    this.#stream.write(n === buf.length ? buf : buf.subarray(0, n), this.#callback());
     return true;
   }
 
@@ -216,7 +216,7 @@ export class SocketTransport implements WriteTransport {
     }
     this.#unflushed++;
     const before = this.#stream.writableLength;
-    this.#stream.write(copy, this.#written);
+    this.#stream.write(copy, this.#callback());
     if (arena !== null && this.#stream.writableLength === before) {
       // Written synchronously: Node holds no reference to the copy any more, and the next write
       // (of any socket) takes the region again.
@@ -228,7 +228,24 @@ export class SocketTransport implements WriteTransport {
     return n;
   }
 
-  readonly #written = (error?: Error | null): void => {
+  /**
+   * The callback of this transport's writes, made at its first write: a closure and its context
+   * that a connection which never writes (a server's idle connections, most of them) holds for
+   * nothing otherwise.
+   */
+  #written: ((error?: Error | null) => void) | null = null;
+
+  #callback(): (error?: Error | null) => void {
+    let written = this.#written;
+    if (written === null) {
+      written = (error) => this.#done(error);
+      this.#written = written;
+    }
+    return written;
+  }
+
+  /** Node is done with the oldest write it holds. */
+  #done(error?: Error | null): void {
     this.#unflushed--;
     const arena = this.#lent[this.#firstLent++] as Arena | null | typeof DIRECT;
     let direct = 0;
@@ -244,7 +261,7 @@ export class SocketTransport implements WriteTransport {
     if (error) return; // Reported through the 'error' event, which fails the direct write too.
     if (direct !== 0) this.half.complete(direct);
     if (this.#unflushed === 0) this.half.flushed();
-  };
+  }
 
   /** Ends the stream (FIN after what Node holds) and resolves on `'finish'`. */
   end(): Promise<void> {
