@@ -15,6 +15,22 @@ const LANDING_MIN = 16 * 1024;
 const LANDING_MAX = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
+/**
+ * The pool of each landing buffer queued as it is (not a queue's own packing blocks) until it was
+ * read completely, for every connection: a set and a callback of each connection's own were memory
+ * that every idle connection held. A queue that `close()` clears drops its buffers, and their
+ * entries go with them.
+ */
+const handedOver = new WeakMap<ArrayBufferLike, BufferPool>();
+
+/** A queued chunk was read completely: a handed-over landing buffer goes back to its pool. */
+function recycleLanding(chunk: Uint8Array): void {
+  const pool = handedOver.get(chunk.buffer);
+  if (pool === undefined) return;
+  handedOver.delete(chunk.buffer);
+  pool.release(chunk.buffer);
+}
+
 /** What hears of a {@link ConnReadSide}'s native read failure: a stream's write side. */
 export interface Failing {
   /** The connection failed with `error` (an `IoError`). */
@@ -56,11 +72,6 @@ export class ConnReadSide implements ReadSide {
   /** {@link tryRead}'s read ahead, made at its first use. */
   #readAhead: (() => void) | null = null;
   #landingSize = LANDING_MIN;
-  /**
-   * Landing buffers queued as they are (not the queue's own packing blocks); made at the first,
-   * since a set costs every connection memory even while empty.
-   */
-  #handedOver: Set<ArrayBufferLike> | null = null;
 
   /**
    * `pool` is the runtime's, which landing buffers come from and go back to. `onFail` hears of a
@@ -72,10 +83,7 @@ export class ConnReadSide implements ReadSide {
     this.#source = source;
     this.#pool = pool;
     this.#onFail = onFail;
-    // A landing buffer handed to the queue goes back to the pool once it was read completely.
-    this.queue = new ChunkQueue((chunk) => {
-      if (this.#handedOver?.delete(chunk.buffer) === true) this.#pool.release(chunk.buffer);
-    });
+    this.queue = new ChunkQueue(recycleLanding);
     // This object is the half's hooks (`label`, `onWait`): no hooks object and closures of their own.
     this.half = new ReadHalf(this.queue, this);
     // Only now: the half reads its label as it is made, and a stream's default label (made from
@@ -182,8 +190,7 @@ export class ConnReadSide implements ReadSide {
     }
     if (n - offset >= HAND_OVER_AT) {
       this.queue.push(landing.subarray(offset, n));
-      this.#handedOver ??= new Set();
-      this.#handedOver.add(landing.buffer);
+      handedOver.set(landing.buffer, this.#pool);
     } else {
       if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
       this.#pool.release(landing.buffer);
@@ -210,6 +217,5 @@ export class ConnReadSide implements ReadSide {
   close(): void {
     this.half.close();
     this.queue.clear();
-    this.#handedOver = null;
   }
 }
