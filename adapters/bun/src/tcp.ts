@@ -68,7 +68,7 @@ function addressOf(address: string | undefined, port: number | undefined, family
  */
 class BunSocketTransport implements WriteTransport {
   readonly half = new WriteHalf(this);
-  readonly #stream: { readonly label: string };
+  readonly #stream: BunTcpStream;
   /**
    * The live socket, set by the stream: `null` before it opened and once Bun closed it. A field
    * the stream sets rather than a function asking it, which each connection would hold.
@@ -77,12 +77,23 @@ class BunSocketTransport implements WriteTransport {
   /** The last write was partial or took nothing: the next waits for `drain`. */
   #blocked = false;
 
-  constructor(stream: { readonly label: string }) {
+  constructor(stream: BunTcpStream) {
     this.#stream = stream;
   }
 
+  /** Names the stream in error messages (also the read half's hook: this object is its hooks). */
   get label(): string {
     return this.#stream.label;
+  }
+
+  /** The read half's hook: a read took bytes, so a socket paused by a full queue may resume. */
+  onConsumed(): void {
+    BunTcpStream.resume(this.#stream);
+  }
+
+  /** The read half's hook: a read waits, so a paused socket resumes. */
+  onWait(): void {
+    BunTcpStream.resume(this.#stream);
   }
 
   get idle(): boolean {
@@ -147,31 +158,6 @@ class BunSocketTransport implements WriteTransport {
 }
 
 /**
- * The read half's hooks of a {@link BunTcpStream}: its label, and resuming a paused socket. A
- * class rather than an object literal with a getter and a closure, which each connection would
- * hold one of.
- */
-class ReadHooks {
-  readonly #stream: BunTcpStream;
-
-  constructor(stream: BunTcpStream) {
-    this.#stream = stream;
-  }
-
-  get label(): string {
-    return this.#stream.label;
-  }
-
-  onConsumed(): void {
-    BunTcpStream.resume(this.#stream);
-  }
-
-  onWait(): void {
-    BunTcpStream.resume(this.#stream);
-  }
-}
-
-/**
  * A connected TCP socket over a native Bun socket.
  *
  * **Reading.** Bun calls the `data` handler with a fresh buffer per arrival and never touches it
@@ -191,7 +177,8 @@ class ReadHooks {
 export class BunTcpStream implements TcpStream {
   localAddress: SocketAddress = unknownAddress;
   remoteAddress: SocketAddress = unknownAddress;
-  label: string;
+  /** The label given, or the default one once asked for (most streams never name themselves). */
+  #label: string | undefined;
   #socket: BunSocket | null = null;
   readonly #queue = new ChunkQueue();
   readonly #half: ReadHalf;
@@ -206,11 +193,23 @@ export class BunTcpStream implements TcpStream {
   /** {@link handOver} gave the socket to a TLS stream: its events are no longer this stream's. */
   #handedOver = false;
 
-  constructor(label: string) {
-    this.label = label;
-    this.#half = new ReadHalf(this.#queue, new ReadHooks(this));
+  /** `label` names the stream in error messages; default `tcp <remote host>:<remote port>`. */
+  constructor(label?: string) {
+    this.#label = label;
     this.#transport = new BunSocketTransport(this);
     this.#writer = this.#transport.half;
+    // The transport is the read half's hooks too: no hooks object of its own for each connection.
+    this.#half = new ReadHalf(this.#queue, this.#transport);
+  }
+
+  /** Names the stream in error messages, such as `tcp 127.0.0.1:5000`. */
+  get label(): string {
+    if (this.#label === undefined) {
+      // Not kept before the socket is attached: its address is not known yet.
+      if (this.remoteAddress === unknownAddress) return "tcp";
+      this.#label = `tcp ${this.remoteAddress.hostname}:${this.remoteAddress.port}`;
+    }
+    return this.#label;
   }
 
   /** A read consumed bytes or started waiting: a socket paused by a full queue resumes. */
@@ -280,10 +279,11 @@ export class BunTcpStream implements TcpStream {
    */
   static adopt<S extends BunTcpStream>(socket: BunSocket, stream: S, label?: string): S;
   static adopt(socket: BunSocket): BunTcpStream;
-  static adopt(socket: BunSocket, stream: BunTcpStream = new BunTcpStream("tcp"), label?: string): BunTcpStream {
+  static adopt(socket: BunSocket, stream: BunTcpStream = new BunTcpStream(), label?: string): BunTcpStream {
     socket.data = stream;
     stream.#attach(socket);
-    stream.label = label ?? `tcp ${stream.remoteAddress.hostname}:${stream.remoteAddress.port}`;
+    // Without one, the default label (a TLS stream's placeholder is replaced as before).
+    stream.#label = label;
     return stream;
   }
 
@@ -524,7 +524,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   }
   const hostname = options.hostname ?? "127.0.0.1";
   const { port } = options;
-  const stream = new BunTcpStream(`tcp ${hostname}:${port}`);
+  const stream = new BunTcpStream();
   return connectSocket(
     stream,
     hostname,

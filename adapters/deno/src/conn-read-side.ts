@@ -4,7 +4,6 @@
  * otherwise into an adaptive landing buffer whose surplus the kit's `ChunkQueue` keeps.
  * @module
  */
-import type { IoError } from "@anyrt/core";
 import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
 import { type BufferPool, ChunkQueue, copyBytes, ReadHalf, type ReadSide } from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
@@ -16,6 +15,28 @@ const LANDING_MIN = 16 * 1024;
 const LANDING_MAX = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
+/**
+ * The pool of each landing buffer queued as it is (not a queue's own packing blocks) until it was
+ * read completely, for every connection: a set and a callback of each connection's own were memory
+ * that every idle connection held. A queue that `close()` clears drops its buffers, and their
+ * entries go with them.
+ */
+const handedOver = new WeakMap<ArrayBufferLike, BufferPool>();
+
+/** A queued chunk was read completely: a handed-over landing buffer goes back to its pool. */
+function recycleLanding(chunk: Uint8Array): void {
+  const pool = handedOver.get(chunk.buffer);
+  if (pool === undefined) return;
+  handedOver.delete(chunk.buffer);
+  pool.release(chunk.buffer);
+}
+
+/** What hears of a {@link ConnReadSide}'s native read failure: a stream's write side. */
+export interface Failing {
+  /** The connection failed with `error` (an `IoError`). */
+  fail(error: unknown): unknown;
+}
+
 /** What a {@link ConnReadSide} reads from: `Deno.Conn`'s `read`. */
 export interface ReadInto {
   /** Reads into `buf[0, n)` and resolves `n`, or `null` at EOF. */
@@ -38,9 +59,10 @@ export class ConnReadSide implements ReadSide {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   readonly #source: ReadInto;
-  readonly #label: () => string;
+  /** Names the stream; set once the read half is made (see {@link label}). */
+  readonly #label: (() => string) | undefined;
   readonly #pool: BufferPool;
-  readonly #onFail: ((error: IoError) => void) | undefined;
+  readonly #onFail: Failing | undefined;
   #reading = false;
   /** Whether the read being started may use the direct path (set around `half.read`). */
   #direct = false;
@@ -50,33 +72,29 @@ export class ConnReadSide implements ReadSide {
   /** {@link tryRead}'s read ahead, made at its first use. */
   #readAhead: (() => void) | null = null;
   #landingSize = LANDING_MIN;
-  /**
-   * Landing buffers queued as they are (not the queue's own packing blocks); made at the first,
-   * since a set costs every connection memory even while empty.
-   */
-  #handedOver: Set<ArrayBufferLike> | null = null;
 
   /**
    * `pool` is the runtime's, which landing buffers come from and go back to. `onFail` hears of a
-   * native read failure once it has been given to the reader (a TCP stream fails its write side
-   * with it).
+   * native read failure once it has been given to the reader: a stream's write side, which fails
+   * with it (an object with a `fail` method rather than a function, which would be a closure each
+   * connection holds).
    */
-  constructor(source: ReadInto, label: () => string, pool: BufferPool, onFail?: (error: IoError) => void) {
+  constructor(source: ReadInto, label: () => string, pool: BufferPool, onFail?: Failing) {
     this.#source = source;
-    this.#label = label;
     this.#pool = pool;
     this.#onFail = onFail;
-    // A landing buffer handed to the queue goes back to the pool once it was read completely.
-    this.queue = new ChunkQueue((chunk) => {
-      if (this.#handedOver?.delete(chunk.buffer) === true) this.#pool.release(chunk.buffer);
-    });
+    this.queue = new ChunkQueue(recycleLanding);
     // This object is the half's hooks (`label`, `onWait`): no hooks object and closures of their own.
     this.half = new ReadHalf(this.queue, this);
+    // Only now: the half reads its label as it is made, and a stream's default label (made from
+    // its remote address when first asked for) would be made for every connection.
+    this.#label = label;
   }
 
-  /** Names the stream in error messages (the read half's hook). */
+  /** Names the stream in error messages (the read half's hook); `stream` until the half is made. */
   get label(): string {
-    return this.#label();
+    const label = this.#label;
+    return label === undefined ? "stream" : label();
   }
 
   /** The read half's hook: a read started waiting, so a native read starts for it. */
@@ -172,8 +190,7 @@ export class ConnReadSide implements ReadSide {
     }
     if (n - offset >= HAND_OVER_AT) {
       this.queue.push(landing.subarray(offset, n));
-      this.#handedOver ??= new Set();
-      this.#handedOver.add(landing.buffer);
+      handedOver.set(landing.buffer, this.#pool);
     } else {
       if (offset < n) this.queue.pushCopy(landing.subarray(offset, n));
       this.#pool.release(landing.buffer);
@@ -191,15 +208,14 @@ export class ConnReadSide implements ReadSide {
   #failed(error: unknown): void {
     this.#reading = false;
     if (this.half.closed) return;
-    const failure = toIoError(error, `read ${this.#label()}`);
+    const failure = toIoError(error, `read ${this.label}`);
     this.half.fail(failure);
-    this.#onFail?.(failure);
+    this.#onFail?.fail(failure);
   }
 
   /** Closes the read side: a waiting read rejects with `Closed`; queued bytes are dropped. */
   close(): void {
     this.half.close();
     this.queue.clear();
-    this.#handedOver = null;
   }
 }

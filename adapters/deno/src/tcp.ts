@@ -75,10 +75,11 @@ export class DenoTcpStream extends StagedStream implements TcpStream {
     super();
     this.#conn = conn;
     this.#tcp = tcp;
-    // One function for both halves' messages.
+    // One function for both halves' messages. A native read failure fails the write side too
+    // (`StagedStream.readFailed`), which the read side calls directly.
     const label = () => this.label;
-    this.reader = new ConnReadSide(conn, label, pool, (error) => this.readFailed(error));
     this.writer = new StagingTransport(conn, label, toIoError, pool).half;
+    this.reader = new ConnReadSide(conn, label, pool, this.writer);
   }
 
   get localAddress(): SocketAddress {

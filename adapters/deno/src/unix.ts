@@ -42,13 +42,10 @@ class DenoUnixStream extends StagedStream implements UnixStream {
     this.label = label;
     this.localAddress = local;
     this.remoteAddress = remote;
-    this.reader = new ConnReadSide(
-      conn,
-      () => label,
-      pool,
-      (error) => this.readFailed(error),
-    );
-    this.writer = new StagingTransport(conn, () => label, toIoError, pool).half;
+    const labelOf = () => label;
+    this.writer = new StagingTransport(conn, labelOf, toIoError, pool).half;
+    // A native read failure fails the write side too, as `StagedStream.readFailed` does.
+    this.reader = new ConnReadSide(conn, labelOf, pool, this.writer);
   }
 
   protected release(): void {

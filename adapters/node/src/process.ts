@@ -75,7 +75,7 @@ class PipeReader implements ReadStream {
 
 /** A child's stdin as an anyrt `WriteStream`: `shutdown()` ends it, giving the child EOF; `close()` destroys it. */
 function stdinOf(stream: Writable, label: string): WriteStream {
-  return new WriteHalfStream(new SocketTransport(stream, () => label).half, () => stream.destroy());
+  return new WriteHalfStream(new SocketTransport(stream, { label }).half, () => stream.destroy());
 }
 
 /** A running child: the kit's `SpawnedChild` over a `node:child_process` child. */

@@ -81,7 +81,8 @@ export class SocketTransport implements WriteTransport {
   /** The write side over this transport. */
   readonly half: WriteHalf;
   readonly #stream: Writable;
-  readonly #label: () => string;
+  /** What names the stream in error messages: an object, not a function, which would be a closure per stream. */
+  readonly #named: { readonly label: string };
   /** Writes handed to Node whose callback has not run yet. */
   #unflushed = 0;
   /**
@@ -94,18 +95,40 @@ export class SocketTransport implements WriteTransport {
   /** The length of the direct write Node holds (at most one: it is only taken on an idle stream). */
   #directLength = 0;
 
-  constructor(stream: Writable, label: () => string) {
+  /**
+   * `named.label` names the stream in error messages. With `listens` false the owner listens to
+   * the stream's `'drain'`, `'error'` and `'close'` and calls {@link drained}, {@link failed} and
+   * {@link closed} itself (a TCP stream shares one listener per event between its two sides, and
+   * every stream the same functions: listeners of their own were closures each connection held).
+   */
+  constructor(stream: Writable, named: { readonly label: string }, listens = true) {
     this.#stream = stream;
-    this.#label = label;
-    const half = new WriteHalf(this);
-    this.half = half;
-    stream.on("drain", () => half.room());
-    stream.on("error", (error) => half.fail(toIoError(error, `write ${label()}`)));
-    stream.on("close", () => half.fail(new IoError("BrokenPipe", `write ${label()}: the stream is closed`)));
+    this.#named = named;
+    this.half = new WriteHalf(this);
+    if (listens) {
+      stream.on("drain", () => this.drained());
+      stream.on("error", (error) => this.failed(error));
+      stream.on("close", () => this.closed());
+    }
   }
 
   get label(): string {
-    return this.#label();
+    return this.#named.label;
+  }
+
+  /** The stream's `'drain'`: room for a waiting write. */
+  drained(): void {
+    this.half.room();
+  }
+
+  /** The stream's `'error'`: the write side fails with it. */
+  failed(error: unknown): void {
+    this.half.fail(toIoError(error, `write ${this.label}`));
+  }
+
+  /** The stream's `'close'`: writes fail with `BrokenPipe` from now on. */
+  closed(): void {
+    this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closed`));
   }
 
   get idle(): boolean {
@@ -120,7 +143,7 @@ export class SocketTransport implements WriteTransport {
    */
   #check(): void {
     if (this.#stream.destroyed || !this.#stream.writable) {
-      throw this.half.fail(new IoError("BrokenPipe", `write ${this.#label()}: the stream is closed`));
+      throw this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closed`));
     }
   }
 
@@ -148,7 +171,7 @@ export class SocketTransport implements WriteTransport {
     this.#unflushed++;
     this.#directLength = n;
     this.#lent.push(DIRECT);
-    this.#stream.write(n === buf.length ? buf : buf.subarray(0, n), this.#written);
+    this.#stream.write(n === buf.length ? buf : buf.subarray(0, n), this.#callback());
     return true;
   }
 
@@ -193,7 +216,7 @@ export class SocketTransport implements WriteTransport {
     }
     this.#unflushed++;
     const before = this.#stream.writableLength;
-    this.#stream.write(copy, this.#written);
+    this.#stream.write(copy, this.#callback());
     if (arena !== null && this.#stream.writableLength === before) {
       // Written synchronously: Node holds no reference to the copy any more, and the next write
       // (of any socket) takes the region again.
@@ -205,7 +228,24 @@ export class SocketTransport implements WriteTransport {
     return n;
   }
 
-  readonly #written = (error?: Error | null): void => {
+  /**
+   * The callback of this transport's writes, made at its first write: a closure and its context
+   * that a connection which never writes (a server's idle connections, most of them) holds for
+   * nothing otherwise.
+   */
+  #written: ((error?: Error | null) => void) | null = null;
+
+  #callback(): (error?: Error | null) => void {
+    let written = this.#written;
+    if (written === null) {
+      written = (error) => this.#done(error);
+      this.#written = written;
+    }
+    return written;
+  }
+
+  /** Node is done with the oldest write it holds. */
+  #done(error?: Error | null): void {
     this.#unflushed--;
     const arena = this.#lent[this.#firstLent++] as Arena | null | typeof DIRECT;
     let direct = 0;
@@ -221,7 +261,7 @@ export class SocketTransport implements WriteTransport {
     if (error) return; // Reported through the 'error' event, which fails the direct write too.
     if (direct !== 0) this.half.complete(direct);
     if (this.#unflushed === 0) this.half.flushed();
-  };
+  }
 
   /** Ends the stream (FIN after what Node holds) and resolves on `'finish'`. */
   end(): Promise<void> {
@@ -237,7 +277,7 @@ export class SocketTransport implements WriteTransport {
       };
       const onError = (cause: unknown) => {
         stream.off("finish", onFinish);
-        reject(toIoError(cause, `shutdown ${this.#label()}`));
+        reject(toIoError(cause, `shutdown ${this.label}`));
       };
       stream.once("finish", onFinish);
       stream.once("error", onError);

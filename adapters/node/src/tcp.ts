@@ -51,7 +51,51 @@ const HAND_OVER_AT = 16 * 1024;
  */
 const sharedLanding = new Uint8Array(SHARED_LANDING_SIZE);
 
-type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+type Onread = { buffer: () => Uint8Array; callback: (this: net.Socket, n: number, buf: Uint8Array) => boolean };
+
+/**
+ * Where a socket of this adapter keeps its landing: the `onread` functions and the socket's
+ * listeners are shared by every socket, and find the connection's state through it.
+ */
+const LANDING = Symbol("anyrt landing");
+
+/** A socket that {@link AdaptiveLanding.attach} gave its landing. */
+type LandedSocket = net.Socket & { [LANDING]: AdaptiveLanding };
+
+/**
+ * The landing buffer the socket whose read callback ran last asked for, handed to Node by the
+ * shared `buffer` function: Node calls a socket's `onread.callback` with the socket as `this`,
+ * then at once, with nothing in between, its `onread.buffer` without one, for the buffer of the
+ * next read (`onStreamRead`, Node 20 to 24). Set as the callback's last step (a callback that
+ * threw leaves the default), and reset as it is taken, so the buffer of one socket never reaches
+ * another: a socket's first landing buffer (asked for as Node sets up its handle) is the shared one.
+ */
+let nextLanding: Uint8Array = sharedLanding;
+
+/**
+ * The `onread` option of every socket of this adapter: functions shared by all, where functions
+ * of each landing were two closures and their context per connection.
+ */
+const sharedOnread: Onread = {
+  buffer: () => {
+    const landing = nextLanding;
+    nextLanding = sharedLanding;
+    return landing;
+  },
+  callback(n, buf) {
+    const landing = (this as LandedSocket)[LANDING];
+    const more = landing.received(n, buf);
+    nextLanding = landing.nextBuffer;
+    return more;
+  },
+};
+
+/** A handed-over landing buffer was read completely: back to the pool. One function for every queue. */
+function recycleLanding(chunk: Uint8Array): void {
+  // Only handed-over landing buffers have this size: the packed blocks of `pushCopy` hold at
+  // most a shared landing buffer's bytes.
+  if (chunk.buffer.byteLength === OWN_LANDING_SIZE) nodeBuffers.release(chunk.buffer);
+}
 
 /**
  * The receive side of one socket, with an adaptive landing buffer (Netty's adaptive receive
@@ -76,31 +120,49 @@ type Onread = { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array)
  * spare for life, and the write side its staging ring.
  *
  * A socket that cannot read through `onread` (a wrapped or server-side TLS socket) feeds its
- * `'data'` chunks to the same callback (see `tls.ts`).
+ * `'data'` chunks to {@link AdaptiveLanding.received} (see `tls.ts`).
  */
 export class AdaptiveLanding {
   readonly queue: ChunkQueue;
   readonly half: ReadHalf;
   socket: net.Socket | null = null;
+  /** The stream over this landing, which names it; `null` until the stream is made. */
+  stream: NodeTcpStream | null = null;
   /** The socket's own landing buffer while it receives bulk data, else `null` (the shared one). */
   #own: Uint8Array | null = null;
   /** Whether the previous read filled the shared landing buffer. */
   #filled = false;
   #paused = false;
 
-  readonly #label: () => string;
-
-  constructor(label: () => string) {
-    this.#label = label;
-    this.queue = new ChunkQueue((chunk) => this.#recycle(chunk));
+  constructor() {
+    this.queue = new ChunkQueue(recycleLanding);
     // This object is the half's hooks (`label`, `onConsumed`, `onWait`): no hooks object and
     // closures of their own for each connection.
     this.half = new ReadHalf(this.queue, this);
   }
 
+  /** The socket's `onread` option: functions shared by every socket (see {@link attach}). */
+  get onread(): Onread {
+    return sharedOnread;
+  }
+
+  /**
+   * Makes `socket` (created with {@link onread}, or fed by {@link received}) this landing's: the
+   * shared `onread` callback and the stream's listeners find the landing on it.
+   */
+  attach(socket: net.Socket): void {
+    this.socket = socket;
+    (socket as LandedSocket)[LANDING] = this;
+  }
+
+  /** The landing buffer the socket reads into next (the shared one, or its own while bulk data streams in). */
+  get nextBuffer(): Uint8Array {
+    return this.#own ?? sharedLanding;
+  }
+
   /** Names the stream in error messages (the read half's hook). */
   get label(): string {
-    return this.#label();
+    return this.stream?.label ?? "tcp";
   }
 
   /** The read half's hook: a read took bytes, so a socket paused by a full queue may resume. */
@@ -113,12 +175,11 @@ export class AdaptiveLanding {
     this.#resume();
   }
 
-  readonly onread: Onread = {
-    buffer: () => this.#own ?? sharedLanding,
-    callback: (n, buf) => this.#received(n, buf),
-  };
-
-  #received(n: number, buf: Uint8Array): boolean {
+  /**
+   * `n` bytes arrived in `buf` (the landing buffer Node read into, or a `'data'` chunk of a socket
+   * that cannot read through `onread`); returns whether the socket should go on reading.
+   */
+  received(n: number, buf: Uint8Array): boolean {
     let offset = 0;
     const waiting = this.queue.size === 0 ? this.half.waiting : null;
     if (waiting !== null) {
@@ -153,19 +214,34 @@ export class AdaptiveLanding {
     return true;
   }
 
-  /** A landing buffer queued by {@link #received} was read completely: back to the pool. */
-  #recycle(chunk: Uint8Array): void {
-    // Only handed-over landing buffers have this size: the packed blocks of `pushCopy` hold at
-    // most a shared landing buffer's bytes.
-    if (chunk.buffer.byteLength === OWN_LANDING_SIZE) nodeBuffers.release(chunk.buffer);
-  }
-
   #resume(): void {
     if (!this.#paused || this.queue.size >= READ_HIGH_WATER / 2) return;
     this.#paused = false;
     const socket = this.socket;
     if (socket !== null && !socket.destroyed) socket.resume();
   }
+}
+
+/** The native handle's address getters, which fill `out` and return 0 or an error number. */
+type AddressHandle = {
+  getsockname?(out: NativeAddress): number;
+  getpeername?(out: NativeAddress): number;
+};
+type NativeAddress = { address?: string; port?: number; family?: string };
+
+/**
+ * This end's (`peer` false) or the peer's address of a connected socket, read from its handle as
+ * Node's getters do but without the object and strings that they keep on the socket for later
+ * calls; through the getters where the handle has no such method (a TLS socket's).
+ */
+function endpointOf(socket: net.Socket, peer: boolean): SocketAddress {
+  const handle = (socket as net.Socket & { _handle?: AddressHandle | null })._handle;
+  const read = peer ? handle?.getpeername : handle?.getsockname;
+  const out: NativeAddress = {};
+  if (typeof read === "function" && read.call(handle, out) === 0) return addressOf(out.address, out.port, out.family);
+  return peer
+    ? addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily)
+    : addressOf(socket.localAddress, socket.localPort, socket.localFamily);
 }
 
 export function addressOf(
@@ -194,11 +270,20 @@ export interface TakenSocket {
  * A connected socket over a `net.Socket` created with {@link AdaptiveLanding.onread} (or fed by
  * it): TCP, TLS (`tls.ts` extends it, with a `tls` label) or a Unix socket (`unix.ts` makes its
  * streams with this constructor, with their own `label`).
+ *
+ * What each of many connections holds is kept small (decision note 0012): the socket's listeners
+ * and `onread` functions are shared by every stream, the addresses are read from the handle
+ * without the copies Node would cache, and the default label is made when first asked for.
  */
 export class NodeTcpStream implements TcpStream {
   readonly #socket: net.Socket;
   readonly #landing: AdaptiveLanding;
+  readonly #transport: SocketTransport;
   readonly #writer: WriteHalf;
+  /**
+   * Read at once: not when first asked for, since a peer's reset leaves a socket without its peer
+   * (`getpeername` fails with `ENOTCONN`) and Node forgets both addresses with its handle.
+   */
   readonly localAddress: SocketAddress;
   readonly remoteAddress: SocketAddress;
   /** The label given, or the default one once asked for (most streams never name themselves). */
@@ -209,19 +294,45 @@ export class NodeTcpStream implements TcpStream {
   constructor(socket: net.Socket, landing: AdaptiveLanding, label?: string) {
     this.#socket = socket;
     this.#landing = landing;
-    landing.socket = socket;
-    this.localAddress = addressOf(socket.localAddress, socket.localPort, socket.localFamily);
-    this.remoteAddress = addressOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+    landing.attach(socket);
+    landing.stream = this;
+    this.localAddress = endpointOf(socket, false);
+    this.remoteAddress = endpointOf(socket, true);
     this.#label = label;
-    this.#writer = new SocketTransport(socket, () => this.label).half;
-    // One function for both: a closure per listener is memory each of many connections holds.
-    const end = () => landing.half.end();
-    socket.on("end", end);
-    socket.on("error", (error) => landing.half.fail(toIoError(error, `read ${this.label}`)));
-    socket.on("close", end);
+    this.#transport = new SocketTransport(socket, this, false);
+    this.#writer = this.#transport.half;
+    socket.on("end", NodeTcpStream.#onEnd);
+    socket.on("error", NodeTcpStream.#onError);
+    socket.on("close", NodeTcpStream.#onClose);
+    socket.on("drain", NodeTcpStream.#onDrain);
     // Flowing mode makes Node emit 'end'; with onread no 'data' event is ever emitted.
     socket.resume();
   }
+
+  /** The stream of a socket given to the constructor (the listeners' `this`). */
+  static #of(socket: net.Socket): NodeTcpStream {
+    return (socket as LandedSocket)[LANDING].stream as NodeTcpStream;
+  }
+
+  static readonly #onEnd = function (this: net.Socket): void {
+    NodeTcpStream.#of(this).#landing.half.end();
+  };
+
+  static readonly #onError = function (this: net.Socket, error: Error): void {
+    const stream = NodeTcpStream.#of(this);
+    stream.#landing.half.fail(toIoError(error, `read ${stream.label}`));
+    stream.#transport.failed(error);
+  };
+
+  static readonly #onClose = function (this: net.Socket): void {
+    const stream = NodeTcpStream.#of(this);
+    stream.#landing.half.end();
+    stream.#transport.closed();
+  };
+
+  static readonly #onDrain = function (this: net.Socket): void {
+    NodeTcpStream.#of(this).#transport.drained();
+  };
 
   /** Names the stream in error messages, such as `tcp 127.0.0.1:5000`. */
   get label(): string {
@@ -331,12 +442,10 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
   const hostname = options.hostname ?? "127.0.0.1";
   const { port, signal } = options;
   const what = `connect ${hostname}:${port}`;
-  // Made outside the executor: a closure made inside it would keep the executor's scope, with the
-  // connect handlers and the promise's functions, alive for as long as the stream lives.
-  const label = `tcp ${hostname}:${port}`;
-  const labelOf = () => label;
   return new Promise<TcpStream>((resolve, reject) => {
-    const landing = new AdaptiveLanding(labelOf);
+    // Nothing the stream keeps refers to this scope (the connect handlers, the promise's
+    // functions): its label is made from its remote address when first asked for.
+    const landing = new AdaptiveLanding();
     const socket = net.connect({
       host: hostname,
       port,
@@ -344,6 +453,7 @@ function connect(options: TcpConnectOptions): Promise<TcpStream> {
       noDelay: options.noDelay ?? true,
       onread: landing.onread,
     } as net.NetConnectOpts);
+    landing.attach(socket);
     const cleanup = () => {
       socket.off("connect", onConnect);
       socket.off("error", onError);
@@ -382,14 +492,10 @@ export function adopt(accepted: ServerSocket, unixLabel?: string): NodeTcpStream
   const handle = accepted._handle;
   accepted._handle = null;
   accepted.destroy();
-  // The stream's label, made only when an error message needs it (the read half checks that
-  // there is one as it is made, before the stream exists).
-  let stream: NodeTcpStream | undefined;
-  const landing = new AdaptiveLanding(() => stream?.label ?? unixLabel ?? "tcp");
+  const landing = new AdaptiveLanding();
   const socket = new net.Socket({ handle, allowHalfOpen: true, onread: landing.onread } as net.SocketConstructorOpts);
   if (unixLabel === undefined) socket.setNoDelay(true);
-  stream = new NodeTcpStream(socket, landing, unixLabel);
-  return stream;
+  return new NodeTcpStream(socket, landing, unixLabel);
 }
 
 /**

@@ -36,8 +36,9 @@ function connect(options: UnixConnectOptions): Promise<UnixStream> {
   const { path, signal } = options;
   const label = `unix ${path}`;
   return new Promise<UnixStream>((resolve, reject) => {
-    const landing = new AdaptiveLanding(() => label);
+    const landing = new AdaptiveLanding();
     const socket = net.connect({ path, allowHalfOpen: true, onread: landing.onread } as net.NetConnectOpts);
+    landing.attach(socket);
     const cleanup = () => {
       socket.off("connect", onConnect);
       socket.off("error", onError);

@@ -18,7 +18,7 @@ import {
   MAX_BUFFER_SIZE,
   signalOf,
 } from "./validate.ts";
-import { WaitSlot } from "./wait-slot.ts";
+import { idleSlot, isIdleSlot, WaitSlot } from "./wait-slot.ts";
 
 /** Where a {@link ReadHalf} keeps bytes that arrived before anybody read them. */
 export interface ByteStore {
@@ -99,13 +99,20 @@ function checkBytes(operation: string, name: string, buf: unknown): void {
 const PACK_BLOCK = 16 * 1024;
 
 /**
+ * The chunk list of every empty {@link ChunkQueue}: a queue makes a list of its own at its first
+ * chunk, so that an idle connection's queue holds none (an empty array is 32 bytes on V8).
+ */
+const NO_CHUNKS: Uint8Array[] = [];
+
+/**
  * A FIFO of chunks. `push` hands a chunk's ownership to the queue (the producer must not touch it
  * again) and `onChunkDone` lets the producer recycle its memory once it was read completely.
  * `pushCopy` copies small chunks into shared blocks instead, so that many small arrivals hold
  * memory in proportion to their bytes, not to the buffers they landed in.
  */
 export class ChunkQueue implements ByteStore {
-  #chunks: Uint8Array[] = [];
+  /** The chunks from `#head` on; the shared {@link NO_CHUNKS} while empty (never pushed to). */
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;
   #offset = 0;
   #size = 0;
@@ -128,7 +135,8 @@ export class ChunkQueue implements ByteStore {
   push(chunk: Uint8Array): void {
     checkBytes("ChunkQueue.push", "chunk", chunk);
     if (chunk.length === 0) return;
-    this.#chunks.push(chunk);
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [chunk];
+    else this.#chunks.push(chunk);
     this.#size += chunk.length;
   }
 
@@ -155,6 +163,7 @@ export class ChunkQueue implements ByteStore {
         const view = this.#chunks[last] as Uint8Array;
         this.#chunks[last] = this.#block.subarray(view.byteOffset - this.#block.byteOffset, end);
       } else {
+        if (this.#chunks === NO_CHUNKS) this.#chunks = [];
         this.#chunks.push(this.#block.subarray(this.#blockUsed, end));
         this.#blockView = this.#chunks.length - 1;
       }
@@ -225,7 +234,7 @@ export class ChunkQueue implements ByteStore {
   /** After `count` bytes left the head: drops the consumed chunks' slots and counts the bytes out. */
   #settleTaken(count: number): void {
     if (this.#head === this.#chunks.length) {
-      this.#chunks = [];
+      this.#chunks = NO_CHUNKS;
       this.#head = 0;
       this.#blockView = -1;
       // Nothing refers to the packing block any more: reuse a standard one from its start, and
@@ -242,7 +251,7 @@ export class ChunkQueue implements ByteStore {
 
   /** Drops everything held. */
   clear(): void {
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#head = 0;
     this.#offset = 0;
     this.#size = 0;
@@ -498,7 +507,8 @@ export class ReadHalf {
   readonly #hooks: ReadHalfHooks;
   /** The hook called after every consuming read, kept in a field of its own for the read path. */
   readonly #onConsumed: (() => void) | undefined;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
+  /** The pending read's slot: the shared idle one until the first read waits. */
+  #pending: WaitSlot<number, Uint8Array> = idleSlot();
   #ended = false;
   #error: unknown = null;
   #closed = false;
@@ -614,6 +624,7 @@ export class ReadHalf {
       return Promise.reject(error);
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
+    if (isIdleSlot(this.#pending)) this.#pending = new WaitSlot();
     const result = this.#pending.wait(buf, signal);
     this.#hooks.onWait?.();
     return result;

@@ -104,6 +104,28 @@ export class WaitSlot<T, D = undefined> {
   }
 }
 
+/**
+ * The one empty slot shared by every owner that has not waited yet (see {@link idleSlot}): never
+ * waited on, so it stays empty and settling it does nothing.
+ */
+const IDLE: WaitSlot<unknown, unknown> = new WaitSlot();
+
+/**
+ * An empty slot shared by every owner that has not waited yet: `busy` is false, `data` null,
+ * `resolve` and `reject` do nothing. Its owner must never call its `wait`: it replaces it with a
+ * slot of its own first (see {@link isIdleSlot}). A stream side that makes its slot at its first
+ * wait holds nothing for it until then: most write sides never wait (the kernel takes their
+ * bytes at once), and a connection that has not been read yet has no read waiting.
+ */
+export function idleSlot<T, D>(): WaitSlot<T, D> {
+  return IDLE as WaitSlot<T, D>;
+}
+
+/** Whether `slot` is the shared {@link idleSlot}, which must be replaced before a wait. */
+export function isIdleSlot<T, D>(slot: WaitSlot<T, D>): boolean {
+  return (slot as WaitSlot<unknown, unknown>) === IDLE;
+}
+
 const ONCE: AddEventListenerOptions = { once: true };
 
 function noop(): void {}

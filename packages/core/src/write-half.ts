@@ -11,7 +11,7 @@ import { type OperationOptions, WOULD_BLOCK, type WriteStream } from "./io.ts";
 import { abortReason, onAbort } from "./signal.ts";
 import { checkArray, checkBuffer, checkCallback, checkMethods, describe, signalOf } from "./validate.ts";
 import { WaitList } from "./wait-list.ts";
-import { WaitSlot } from "./wait-slot.ts";
+import { idleSlot, isIdleSlot, WaitSlot } from "./wait-slot.ts";
 
 /**
  * What a {@link WriteHalf} needs from its transport: where accepted bytes go and how the write
@@ -137,7 +137,8 @@ export class WriteHalf {
   readonly #unchecked: boolean;
   /** The transport has {@link WriteTransport.prefersDirect}: `tryWrite` asks it first. */
   readonly #mayDecline: boolean;
-  readonly #pending = new WaitSlot<number, Uint8Array>();
+  /** The pending write's slot: the shared idle one until the first write waits. */
+  #pending: WaitSlot<number, Uint8Array> = idleSlot();
   /**
    * The waiting flushes, and the rejecters of the flush and shutdown waits that `close()` must end
    * with `Closed`: made at the first such wait, since most streams of a server with many
@@ -245,7 +246,7 @@ export class WriteHalf {
           (this.#unchecked || this.#checked(transport)) &&
           transport.writeDirect(buf)
         ) {
-          return this.#pending.wait(buf);
+          return this.#slot().wait(buf);
         }
       } else if (signal.aborted) {
         checkBuffer("write", buf);
@@ -257,7 +258,7 @@ export class WriteHalf {
     }
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
     // Only a signal can abort the wait: the mirror of its buffer is cleared then.
-    const waiting = this.#pending.wait(buf, signal, signal === undefined ? undefined : () => this.#waitAborted());
+    const waiting = this.#slot().wait(buf, signal, signal === undefined ? undefined : () => this.#waitAborted());
     this.waiting = buf;
     transport.onWait?.();
     return waiting;
@@ -280,6 +281,12 @@ export class WriteHalf {
     if (n !== WOULD_BLOCK) return Promise.resolve(n);
     // Nothing fits now: wait as a plain write of the first non-empty buffer does.
     return this.write(bufs.find((buf) => buf.length > 0) as Uint8Array, options);
+  }
+
+  /** The slot a write waits in, made at the first wait. */
+  #slot(): WaitSlot<number, Uint8Array> {
+    if (isIdleSlot(this.#pending)) this.#pending = new WaitSlot();
+    return this.#pending;
   }
 
   #waitAborted(): void {
