@@ -49,14 +49,6 @@ export interface Benchmark {
    * stays short.
    */
   readonly maxRounds?: number;
-  /**
-   * Whether each timed sample follows an untimed one of the same variant. Node's loopback
-   * throughput fell in a fast mode mostly when a variant ran right after itself and in a slow one
-   * after another variant (decision 0012), so the order of a round, not the code, picked the mode;
-   * with this every timed sample starts from its own variant's state, whatever ran before. Doubles
-   * the benchmark's time.
-   */
-  readonly warmEachSample?: boolean;
 }
 
 /** A figure with a ceiling; see {@link Benchmark.limits}. */
@@ -142,8 +134,6 @@ export interface BenchResult {
   readonly modes?: Readonly<Record<string, Modes>>;
   /** Timed rounds run: `ANYRT_BENCH_REPS`, or more when the samples spread widely. */
   readonly repetitions: number;
-  /** Present when each timed sample followed an untimed one of its variant ({@link Benchmark.warmEachSample}). */
-  readonly warmEachSample?: true;
   readonly params: Readonly<Record<string, number | string>>;
   /** The benchmark's limits with anyrt / native as `ratio`; `met` above requires each. */
   readonly limits?: Readonly<Record<string, Limit & { readonly ratio: number | null; readonly met: boolean }>>;
@@ -319,8 +309,7 @@ function round(value: number, digits: number): number {
  * `maxRepetitions`, so that the median rests on more samples of each mode; variants whose samples
  * fall in two groups have both modes recorded. The headline ratio is the worst of the benchmark's
  * like-for-like comparisons (the main one and each `headline` extra against its native variant),
- * each made by {@link compareSamples}: mode against mode when both sides are bimodal. With
- * {@link Benchmark.warmEachSample} each timed sample follows an untimed one of its own variant.
+ * each made by {@link compareSamples}: mode against mode when both sides are bimodal.
  */
 export async function runBenchmark(
   bench: Benchmark,
@@ -362,10 +351,6 @@ export async function runBenchmark(
       const round = rounds++;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       for (const [label, sample] of order) {
-        if (bench.warmEachSample === true) {
-          collectGarbage();
-          await sample();
-        }
         collectGarbage();
         const value = await sample();
         (samples[label] as number[]).push(value);
@@ -480,7 +465,6 @@ export async function runBenchmark(
     ),
     ...(Object.keys(modes).length === 0 ? {} : { modes }),
     repetitions: rounds,
-    ...(bench.warmEachSample === true ? { warmEachSample: true as const } : {}),
     params: bench.params,
     ...(bench.limits === undefined ? {} : { limits }),
   };

@@ -247,7 +247,6 @@ export async function createTcpThroughput64k(settings: BenchSettings): Promise<B
     nativeApi: baselines.api,
     native: baselines.sample,
     params: { bytes: total, chunkBytes: CHUNK },
-    warmEachSample: true,
   };
   if (typeof runtime === "string") return { ...common, anyrt: runtime, extras: baselines.extras };
 

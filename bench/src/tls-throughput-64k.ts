@@ -199,7 +199,6 @@ export async function createTlsThroughput64k(settings: BenchSettings): Promise<B
     nativeApi: baselines.api,
     native: baselines.sample,
     params: { bytes: total, chunkBytes: CHUNK },
-    warmEachSample: true,
   };
   if (typeof runtime === "string") return { ...common, anyrt: runtime, extras: baselines.extras };
   if (!runtime.supports("tls.connect") || !runtime.supports("tls.listen")) {

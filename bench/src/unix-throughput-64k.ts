@@ -268,7 +268,6 @@ export async function createUnixThroughput64k(settings: BenchSettings): Promise<
     nativeApi: baseline.api,
     native: baseline.sample,
     params: { bytes: total, chunkBytes: CHUNK },
-    warmEachSample: true,
   };
   const extras: Record<string, Extra> = { "native-accepted-reads": baseline.accepted };
   if (typeof runtime === "string") return { ...common, anyrt: runtime, extras };

@@ -1,8 +1,7 @@
 // The harness's headline and its robustness to a noisy machine: the headline ratio is the worst of
 // the like-for-like comparisons (each against the best of its native paths), a wide spread buys
 // more rounds (in pairs, up to the maximum), samples in two groups have both modes recorded, and a
-// comparison with bimodal samples compares mode with mode rather than two medians of different modes,
-// and a benchmark that asks for it has each timed sample follow an untimed one of its variant.
+// comparison with bimodal samples compares mode with mode rather than two medians of different modes.
 import { describe, expect, it } from "vitest";
 import { type Benchmark, compareSamples, modesOf, runBenchmark } from "../src/harness.ts";
 
@@ -151,28 +150,5 @@ describe("runBenchmark", () => {
     const tight = await runBenchmark(bench({}), { scale: 1, repetitions: 3, maxRepetitions: 8 }, () => {});
     expect(tight.repetitions).toBe(3);
     expect(tight.modes).toBeUndefined();
-  });
-
-  it("runs an untimed sample of a variant right before each timed one when asked, and keeps only the timed", async () => {
-    const ran: string[] = [];
-    // Each variant answers 1, 2, 3, ... in call order: the timed samples must be the even calls.
-    const counting = (label: string) => {
-      let calls = 0;
-      return async () => {
-        ran.push(label);
-        return ++calls;
-      };
-    };
-    const result = await runBenchmark(
-      bench({ anyrt: counting("a"), native: counting("n"), warmEachSample: true }),
-      { scale: 1, repetitions: 2, maxRepetitions: 2 },
-      () => {},
-    );
-    // The first warm-up of each, then round 1 (anyrt first) and round 2 (reversed), each doubled.
-    expect(ran).toEqual(["a", "n", "a", "a", "n", "n", "n", "n", "a", "a"]);
-    expect(result.samples).toEqual({ anyrt: [3, 5], native: [3, 5] });
-    expect(result.warmEachSample).toBe(true);
-    const plain = await runBenchmark(bench({}), { scale: 1, repetitions: 2, maxRepetitions: 2 }, () => {});
-    expect(plain.warmEachSample).toBeUndefined();
   });
 });
