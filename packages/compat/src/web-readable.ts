@@ -286,11 +286,16 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
     return reader.read(buf, readOptions).then(finish, fail);
   };
 
-  // A default pull of a reader without chunks of its own: a fresh buffer read into.
+  // A default pull of a reader without chunks of its own: a fresh buffer read into. A read that
+  // fills at least half of it hands the buffer on; a shorter one hands on a copy of its bytes, so
+  // that a chunk the consumer holds (a `Response` collecting small reads, say) pins at most twice
+  // its bytes rather than a whole chunkSize buffer. The buffer is not kept between pulls: a
+  // stream whose consumer stopped reading holds no memory in the bridge.
   const deliver = (buf: Uint8Array<ArrayBuffer>, n: number): void => {
     if (done) return;
     if (n === 0) end();
-    else controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
+    else if (n === buf.length) controller.enqueue(buf);
+    else controller.enqueue(n * 2 >= buf.length ? buf.subarray(0, n) : buf.slice(0, n));
   };
   const pullFresh = (): Promise<void> | undefined => {
     const buf = new Uint8Array(chunkSize);
@@ -336,8 +341,9 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
     }
     const head = byte[0] as number;
     if (tailsOwned && rest.byteOffset > 0 && ownsTail(rest)) {
-      // The byte came from just before `rest` in the same arrival, whose buffer is now ours:
-      // widen the view over it instead of copying the rest.
+      // `rest`'s buffer is ours and every byte before `rest` in it was read: the byte goes in the
+      // slot just before `rest` (where an arrival's head was), and the view widens over it
+      // instead of the rest being copied.
       const whole = new Uint8Array(rest.buffer, rest.byteOffset - 1, rest.byteLength + 1);
       whole[0] = head;
       controller.enqueue(whole);

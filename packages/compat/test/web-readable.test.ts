@@ -56,6 +56,20 @@ describe("toWebReadable", () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
   });
 
+  it("a default read that fills half its chunk or more gets the chunk; a shorter one an exact copy", async () => {
+    const [reader, writer] = simplex(1024);
+    const stream = toWebReadable(reader, { chunkSize: 100 });
+    const chunks = stream.getReader();
+    await writeAll(writer, new Uint8Array(40).fill(1));
+    const short = await chunks.read();
+    expect(short.value?.byteLength).toBe(40);
+    expect(short.value?.buffer.byteLength).toBe(40);
+    await writeAll(writer, new Uint8Array(60).fill(2));
+    const long = await chunks.read();
+    expect(long.value).toEqual(new Uint8Array(60).fill(2));
+    expect(long.value?.buffer.byteLength).toBe(100);
+  });
+
   it("EOF closes the stream: a BYOB read then resolves done with an empty view of its buffer", async () => {
     const [reader, writer] = simplex();
     await writer.shutdown();
