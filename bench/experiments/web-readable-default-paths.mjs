@@ -2,7 +2,7 @@
 // 256 KiB fresh buffers where the stream has no chunks of its own to hand on) and by a BYOB reader
 // into one recycled 64 KiB buffer, against Duplex.toWeb over node:net read by its default reader:
 // medians of MB/s and of process CPU per GiB. Run after `tsc -b` with node, `bun` or
-// `deno run -A` on this file; MIB (default 256) and ROUNDS (default 7) size it.
+// `deno run -A --unstable-net` on this file; MIB (default 256) and ROUNDS (default 7) size it.
 import net from "node:net";
 import { Duplex } from "node:stream";
 import { toWebReadable } from "@anyrt/compat";
