@@ -24,6 +24,7 @@ import {
   checkConnectOptions,
   checkKeepAlive,
   checkListenOptions,
+  chunkTailsOwned,
   copyBytes,
   QueuedListener,
   ReadHalf,
@@ -352,6 +353,16 @@ export class BunTcpStream implements TcpStream {
    */
   [readChunk](max: number): Uint8Array | number {
     return this.#half.tryReadChunk(max);
+  }
+
+  /**
+   * Every buffer the queue holds is one Bun gave a `data` call for this socket alone (or the tail
+   * of one whose head a waiting read took), so a chunk ending at its buffer's end comes with the
+   * buffer (see `chunkTailsOwned` in `@anyrt/core/adapter`). A getter, so that no connection pays
+   * a field for it.
+   */
+  get [chunkTailsOwned](): boolean {
+    return true;
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {

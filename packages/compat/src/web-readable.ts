@@ -1,12 +1,22 @@
 /**
  * Web `ReadableStream` ⇄ anyrt `AsyncRead`. `fromWebReadable` reads a default or byte stream
  * (with a BYOB reader into recycled landing buffers when the stream supports it);
- * `toWebReadable` exposes any `AsyncRead` as a byte stream whose pulls read straight into the
- * consumer's (or the auto-allocated) view.
+ * `toWebReadable` exposes any `AsyncRead` as a byte stream whose BYOB pulls read straight into
+ * the consumer's view and whose default pulls hand on a whole chunk: the stream's own, where it
+ * offers one that may be transferred, else one fresh buffer.
  * @module
  */
-import { type AsyncRead, IoError, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
-import { checkReader, checkSize, describe } from "@anyrt/core/adapter";
+import { type AsyncRead, invalidInput, type ReadStream, WOULD_BLOCK } from "@anyrt/core";
+import {
+  type ChunkReadable,
+  checkReader,
+  checkSize,
+  chunkTailsOwned,
+  describe,
+  isChunkReadable,
+  MAX_BUFFER_SIZE,
+  readChunk,
+} from "@anyrt/core/adapter";
 import { checkBridgeOptions, chunkBytes, DEFAULT_CHUNK_SIZE } from "./chunk.ts";
 import { noop, toIoError } from "./errors.ts";
 import { DEFAULT_READ_AHEAD, PulledReader, type PullResult, type PullSource } from "./pulled-reader.ts";
@@ -160,8 +170,9 @@ export function fromWebReadable(stream: ReadableStream, options: FromWebReadable
 /** Options of {@link toWebReadable}. */
 export interface ToWebReadableOptions {
   /**
-   * Size of the chunk the stream allocates for a default reader (`autoAllocateChunkSize`); a
-   * BYOB reader's view is used as it is. Default 64 KiB; `1..2^30`.
+   * Size of the buffer a default reader's pull reads into when the reader has no chunk of its own
+   * to hand on (see {@link toWebReadable}); a BYOB reader's view is used as it is. Default 64 KiB;
+   * `1..2^30`.
    */
   readonly chunkSize?: number | undefined;
   /**
@@ -178,21 +189,36 @@ function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
 }
 
 /**
+ * Whether `chunk`'s whole `ArrayBuffer` may be transferred (a byte stream's `enqueue` detaches
+ * it): the stream promises its chunk tails ({@link chunkTailsOwned}) and this one ends where its
+ * buffer ends. A `SharedArrayBuffer` (or another realm's buffer) is never transferred.
+ */
+function ownsTail(chunk: Uint8Array): chunk is Uint8Array<ArrayBuffer> {
+  const buffer = chunk.buffer;
+  return buffer instanceof ArrayBuffer && chunk.byteOffset + chunk.byteLength === buffer.byteLength;
+}
+
+/**
  * Exposes an anyrt `AsyncRead` as a Web `ReadableStream` of type `"bytes"`.
  *
- * Every pull reads the reader straight into the view the consumer asked for: a BYOB reader's own
- * buffer (no copy in the bridge), or a chunk of `chunkSize` bytes the stream allocates for a
- * default reader. The stream's high-water mark is 0: nothing is read before a consumer asks, so
- * memory is bounded by the consumer's reads (a slow consumer never makes the bridge buffer a
- * whole file, unlike nodejs/node#46347). `tryRead` is tried first, so that bytes already
- * available cost no promise in the bridge.
+ * A BYOB reader's pull reads the reader straight into the consumer's view (no copy in the
+ * bridge). A default reader's pull (a `getReader()`, `pipeTo`, `Response`) hands on a whole
+ * chunk: where the reader offers the zero-copy read (`readChunk` in `@anyrt/core/adapter`), the
+ * chunk it holds, transferred as it is when the reader promises its chunk tails
+ * (`chunkTailsOwned`, as Bun's TCP streams do) and copied once otherwise; else a fresh buffer of
+ * `chunkSize` bytes read into. Such a reader with nothing held is waited on with a one-byte read,
+ * which leaves the rest of the arrival in the reader, so the byte rejoins it in the chunk handed
+ * on. The stream's high-water mark is 0: nothing is read before a consumer asks, so memory is
+ * bounded by the consumer's reads and what the reader already holds (a slow consumer never makes
+ * the bridge buffer a whole file, unlike nodejs/node#46347). `tryRead` (or the zero-copy read) is
+ * tried first, so that bytes already available cost no promise in the bridge.
  *
  * The reader's EOF closes the stream; its error errors the stream with the `IoError` (so a round
- * trip back through {@link fromWebReadable} keeps its kind). Cancelling the stream aborts the
- * pending read (cancel-safe: no byte is lost in the reader) and closes the reader when it has
- * `close()` (unless `closeOnCancel` is `false`). The bridge never calls the controller after the
- * stream was cancelled or errored, so no late failure can become an uncaught exception
- * (nodejs/node#54205).
+ * trip back through {@link fromWebReadable} keeps its kind), after the bytes read before it.
+ * Cancelling the stream aborts the pending read (cancel-safe: no byte is lost in the reader) and
+ * closes the reader when it has `close()` (unless `closeOnCancel` is `false`). The bridge never
+ * calls the controller after the stream was cancelled or errored, so no late failure can become
+ * an uncaught exception (nodejs/node#54205).
  *
  * @example
  * ```ts
@@ -210,23 +236,19 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
   checkReader(operation, "reader", reader);
   const chunkSize = checkSize(operation, "chunkSize", options.chunkSize, DEFAULT_CHUNK_SIZE);
   const close = options.closeOnCancel === false ? undefined : closerOf(reader);
+  const chunked: ChunkReadable | null = isChunkReadable(reader) ? reader : null;
+  const tailsOwned = chunked !== null && chunked[chunkTailsOwned] === true;
   const aborter = new AbortController();
   const readOptions = { signal: aborter.signal };
   let done = false;
   let request: ReadableStreamBYOBRequest | null = null;
   let controller!: ReadableByteStreamController;
+  // The buffer a chunked reader is waited on with; replaced once it is handed on itself.
+  let waitByte = new Uint8Array(1);
 
-  const finish = (n: number): void => {
-    const current = request;
-    request = null;
-    if (done || current === null) return;
-    if (n === 0) {
-      done = true;
-      controller.close();
-      current.respond(0);
-    } else {
-      current.respond(n);
-    }
+  const end = (): void => {
+    done = true;
+    controller.close();
   };
   const fail = (error: unknown): void => {
     request = null;
@@ -235,36 +257,137 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
     controller.error(toIoError(error, "read"));
   };
 
+  // A BYOB pull's read is done: respond with what landed in the view.
+  const finish = (n: number): void => {
+    const current = request;
+    request = null;
+    if (done || current === null) return;
+    if (n === 0) {
+      end();
+      current.respond(0);
+    } else {
+      current.respond(n);
+    }
+  };
+  const pullInto = (view: ArrayBufferView): Promise<void> | undefined => {
+    // A byte stream's request view is a Uint8Array; anything else is viewed as one.
+    const buf = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    let n: number;
+    try {
+      n = reader.tryRead(buf);
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    if (n !== WOULD_BLOCK) {
+      finish(n);
+      return undefined;
+    }
+    return reader.read(buf, readOptions).then(finish, fail);
+  };
+
+  // A default pull of a reader without chunks of its own: a fresh buffer read into. A read that
+  // fills at least half of it hands the buffer on; a shorter one hands on a copy of its bytes, so
+  // that a chunk the consumer holds (a `Response` collecting small reads, say) pins at most twice
+  // its bytes rather than a whole chunkSize buffer. The buffer is not kept between pulls: a
+  // stream whose consumer stopped reading holds no memory in the bridge.
+  const deliver = (buf: Uint8Array<ArrayBuffer>, n: number): void => {
+    if (done) return;
+    if (n === 0) end();
+    else if (n === buf.length) controller.enqueue(buf);
+    else controller.enqueue(n * 2 >= buf.length ? buf.subarray(0, n) : buf.slice(0, n));
+  };
+  const pullFresh = (): Promise<void> | undefined => {
+    const buf = new Uint8Array(chunkSize);
+    let n: number;
+    try {
+      n = reader.tryRead(buf);
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    if (n !== WOULD_BLOCK) {
+      deliver(buf, n);
+      return undefined;
+    }
+    return reader.read(buf, readOptions).then((got) => deliver(buf, got), fail);
+  };
+
+  // A default pull of a chunked reader: its next held chunk, else a one-byte wait.
+  const handOn = (chunk: Uint8Array): void => {
+    controller.enqueue(tailsOwned && ownsTail(chunk) ? chunk : chunk.slice());
+  };
+  // The wait's byte arrived: it goes on with whatever the reader holds after it, in one chunk.
+  const rejoin = (n: number): void => {
+    if (done) return;
+    if (n === 0) {
+      end();
+      return;
+    }
+    const byte = waitByte;
+    let rest: Uint8Array | number;
+    try {
+      rest = (chunked as ChunkReadable)[readChunk](MAX_BUFFER_SIZE);
+    } catch {
+      // The reader failed (or closed) right after the byte: the byte goes first, and the next
+      // pull's read throws the error again.
+      rest = WOULD_BLOCK;
+    }
+    if (typeof rest === "number") {
+      // Nothing after the byte (or EOF, which the next pull reads again): the byte alone.
+      waitByte = new Uint8Array(1);
+      controller.enqueue(byte);
+      return;
+    }
+    const head = byte[0] as number;
+    if (tailsOwned && rest.byteOffset > 0 && ownsTail(rest)) {
+      // `rest`'s buffer is ours and every byte before `rest` in it was read: the byte goes in the
+      // slot just before `rest` (where an arrival's head was), and the view widens over it
+      // instead of the rest being copied.
+      const whole = new Uint8Array(rest.buffer, rest.byteOffset - 1, rest.byteLength + 1);
+      whole[0] = head;
+      controller.enqueue(whole);
+      return;
+    }
+    const joined = new Uint8Array(rest.byteLength + 1);
+    joined[0] = head;
+    joined.set(rest, 1);
+    controller.enqueue(joined);
+  };
+  const pullChunk = (source: ChunkReadable): Promise<void> | undefined => {
+    let got: Uint8Array | number;
+    try {
+      got = source[readChunk](MAX_BUFFER_SIZE);
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    if (typeof got !== "number") {
+      handOn(got);
+      return undefined;
+    }
+    if (got === 0) {
+      end();
+      return undefined;
+    }
+    return reader.read(waitByte, readOptions).then(rejoin, fail);
+  };
+
   return new ReadableStream(
     {
       type: "bytes",
-      autoAllocateChunkSize: chunkSize,
       start(c) {
         controller = c;
       },
       pull(c): Promise<void> | undefined {
+        // No `autoAllocateChunkSize`: a default reader's pull has no request and takes a chunk.
         const byobRequest = c.byobRequest;
-        if (byobRequest === null || byobRequest.view === null) {
-          // Not reachable with autoAllocateChunkSize; kept so a non-conforming host fails loudly.
-          fail(new IoError("Unsupported", `${operation}: the host gave no BYOB request to read into`));
-          return undefined;
+        const view = byobRequest?.view;
+        if (byobRequest !== null && view !== null && view !== undefined) {
+          request = byobRequest;
+          return pullInto(view);
         }
-        const view = byobRequest.view;
-        // A byte stream's request view is a Uint8Array; anything else is viewed as one.
-        const buf = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-        request = byobRequest;
-        let n: number;
-        try {
-          n = reader.tryRead(buf);
-        } catch (error) {
-          fail(error);
-          return undefined;
-        }
-        if (n !== WOULD_BLOCK) {
-          finish(n);
-          return undefined;
-        }
-        return reader.read(buf, readOptions).then(finish, fail);
+        return chunked !== null ? pullChunk(chunked) : pullFresh();
       },
       cancel(reason) {
         done = true;

@@ -3,7 +3,19 @@
 // and memory bounded by what the consumer asks for (nodejs/node#46347).
 
 import { fromWebReadable, toWebReadable } from "@anyrt/compat";
-import { duplex, IoError, isIoError, readToEnd, readToString, simplex, WOULD_BLOCK, writeAll } from "@anyrt/core";
+import {
+  type AsyncRead,
+  duplex,
+  IoError,
+  isIoError,
+  type OperationOptions,
+  readToEnd,
+  readToString,
+  simplex,
+  WOULD_BLOCK,
+  writeAll,
+} from "@anyrt/core";
+import { ChunkQueue, type ChunkReadable, chunkTailsOwned, ReadHalf, readChunk } from "@anyrt/core/adapter";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CountingReader, concat, decoder, delay, encoder, FailingReader, within } from "./support.ts";
@@ -42,6 +54,20 @@ describe("toWebReadable", () => {
     await writing;
     expect(sizes.every((size) => size >= 1 && size <= 300)).toBe(true);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000);
+  });
+
+  it("a default read that fills half its chunk or more gets the chunk; a shorter one an exact copy", async () => {
+    const [reader, writer] = simplex(1024);
+    const stream = toWebReadable(reader, { chunkSize: 100 });
+    const chunks = stream.getReader();
+    await writeAll(writer, new Uint8Array(40).fill(1));
+    const short = await chunks.read();
+    expect(short.value?.byteLength).toBe(40);
+    expect(short.value?.buffer.byteLength).toBe(40);
+    await writeAll(writer, new Uint8Array(60).fill(2));
+    const long = await chunks.read();
+    expect(long.value).toEqual(new Uint8Array(60).fill(2));
+    expect(long.value?.buffer.byteLength).toBe(100);
   });
 
   it("EOF closes the stream: a BYOB read then resolves done with an empty view of its buffer", async () => {
@@ -137,6 +163,206 @@ describe("toWebReadable", () => {
     expect(() => toWebReadable({} as never)).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
     const [reader] = simplex();
     expect(() => toWebReadable(reader, { chunkSize: 0 })).toThrow(expect.objectContaining({ kind: "InvalidInput" }));
+  });
+});
+
+/**
+ * A reader that holds its arrivals as chunks and offers the zero-copy read, as Bun's TCP stream
+ * does: an arrival lands first in a waiting read, the rest is queued as it is. `tailsOwned` says
+ * whether it promises its chunk tails (`chunkTailsOwned`).
+ */
+class Arrivals implements AsyncRead, ChunkReadable {
+  readonly #queue = new ChunkQueue();
+  readonly #half = new ReadHalf(this.#queue, { label: "arrivals" });
+  readonly #tailsOwned: boolean;
+  closed = false;
+
+  constructor(tailsOwned: boolean) {
+    this.#tailsOwned = tailsOwned;
+  }
+
+  get [chunkTailsOwned](): boolean {
+    return this.#tailsOwned;
+  }
+
+  /** Queues `data` as it is (after its head, when a read waits). */
+  arrive(data: Uint8Array): void {
+    const waiting = this.#queue.size === 0 ? this.#half.waiting : null;
+    if (waiting !== null) {
+      const n = Math.min(data.length, waiting.length);
+      waiting.set(data.subarray(0, n));
+      this.#half.complete(n);
+      if (n < data.length) this.#queue.push(data.subarray(n));
+      return;
+    }
+    this.#queue.push(data);
+    this.#half.notify();
+  }
+
+  end(): void {
+    this.#half.end();
+  }
+
+  fail(error: unknown): void {
+    this.#half.fail(error);
+  }
+
+  read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    return this.#half.read(buf, options);
+  }
+
+  tryRead(buf: Uint8Array): number {
+    return this.#half.tryRead(buf);
+  }
+
+  [readChunk](max: number): Uint8Array | number {
+    return this.#half.tryReadChunk(max);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    this.#half.close();
+    return Promise.resolve();
+  }
+}
+
+/** `length` bytes counting up from `start` (mod 256), in a buffer of their own. */
+function counting(length: number, start = 0): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (start + i) & 255);
+}
+
+describe("toWebReadable with a default reader over a chunked reader", () => {
+  it("hands a held chunk on whole, whatever chunkSize says, transferring its buffer when the tail is owned", async () => {
+    const source = new Arrivals(true);
+    const arrival = counting(100_000);
+    source.arrive(arrival);
+    const reader = toWebReadable(source, { chunkSize: 1024 }).getReader();
+    const { value } = await reader.read();
+    expect(value?.byteLength).toBe(100_000);
+    expect(value).toEqual(counting(100_000));
+    expect(arrival.buffer.byteLength).toBe(0); // handed on, not copied
+  });
+
+  it("copies a chunk whose buffer is not promised, leaving the reader's memory intact", async () => {
+    const source = new Arrivals(false);
+    const arrival = counting(5000);
+    source.arrive(arrival);
+    const { value } = await toWebReadable(source).getReader().read();
+    expect(value).toEqual(counting(5000));
+    expect(arrival.buffer.byteLength).toBe(5000);
+    expect(value?.buffer).not.toBe(arrival.buffer);
+  });
+
+  it("never transfers a buffer that still holds queued bytes: a chunk that does not end its buffer is copied", async () => {
+    const source = new Arrivals(true);
+    const shared = counting(3000);
+    // Two chunks over one buffer: the first one's transfer would destroy the second.
+    source.arrive(shared.subarray(0, 1000));
+    source.arrive(shared.subarray(1000));
+    const reader = toWebReadable(source).getReader();
+    const first = await reader.read();
+    expect(first.value).toEqual(counting(1000));
+    expect(shared.buffer.byteLength).toBe(3000);
+    const second = await reader.read();
+    expect(second.value).toEqual(counting(2000, 1000));
+  });
+
+  it("a read that waits takes one byte and hands it on with the rest of the arrival, in one chunk", async () => {
+    for (const owned of [true, false]) {
+      const source = new Arrivals(owned);
+      const reader = toWebReadable(source).getReader();
+      const pending = reader.read();
+      await delay(1);
+      const arrival = counting(70_000, 9);
+      source.arrive(arrival);
+      const { value } = await within(pending, 1000, "the waiting read");
+      expect(value?.byteLength).toBe(70_000);
+      expect(value).toEqual(counting(70_000, 9));
+      expect(arrival.buffer.byteLength).toBe(owned ? 0 : 70_000);
+      source.arrive(counting(10, 1));
+      source.end();
+      expect((await reader.read()).value).toEqual(counting(10, 1));
+      expect((await reader.read()).done).toBe(true);
+    }
+  });
+
+  it("a waited byte with nothing after it goes on alone; the reader's error follows it", async () => {
+    const source = new Arrivals(true);
+    const reader = toWebReadable(source).getReader();
+    const pending = reader.read();
+    await delay(1);
+    source.arrive(Uint8Array.of(42));
+    source.fail(new IoError("ConnectionReset", "reset by the peer"));
+    expect((await within(pending, 1000, "the waiting read")).value).toEqual(Uint8Array.of(42));
+    await expect(reader.read()).rejects.toSatisfy((error: unknown) => isIoError(error, "ConnectionReset"));
+  });
+
+  it("EOF while a read waits closes the stream", async () => {
+    const source = new Arrivals(true);
+    const reader = toWebReadable(source).getReader();
+    const pending = reader.read();
+    await delay(1);
+    source.end();
+    expect((await within(pending, 1000, "the waiting read")).done).toBe(true);
+    await reader.closed;
+  });
+
+  it("cancel while a read waits loses no byte of the reader (closeOnCancel: false)", async () => {
+    const source = new Arrivals(true);
+    const reader = toWebReadable(source, { closeOnCancel: false }).getReader();
+    const pending = reader.read();
+    await delay(1);
+    await reader.cancel("enough");
+    expect((await pending).done).toBe(true);
+    expect(source.closed).toBe(false);
+    source.arrive(encoder.encode("kept"));
+    source.end();
+    expect(await readToString(source)).toBe("kept");
+  });
+
+  it("cancel closes the chunked reader by default", async () => {
+    const source = new Arrivals(true);
+    const reader = toWebReadable(source).getReader();
+    const pending = reader.read();
+    await delay(1);
+    await reader.cancel();
+    await pending;
+    expect(source.closed).toBe(true);
+  });
+
+  it("any split of arrivals reaches a default reader byte for byte", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        async (sizes, owned) => {
+          const source = new Arrivals(owned);
+          const expected = counting(
+            sizes.reduce((a, b) => a + b, 0),
+            3,
+          );
+          const reader = toWebReadable(source).getReader();
+          const chunks: Uint8Array[] = [];
+          const reading = (async () => {
+            for (;;) {
+              const { value, done } = await reader.read();
+              if (done) return;
+              chunks.push(value);
+            }
+          })();
+          let offset = 0;
+          for (const size of sizes) {
+            source.arrive(expected.slice(offset, offset + size));
+            offset += size;
+            if (size % 2 === 0) await delay(0);
+          }
+          source.end();
+          await reading;
+          expect(concat(chunks)).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -85,6 +85,7 @@ export {
   type ByteStore,
   ChunkQueue,
   type ChunkReadable,
+  chunkTailsOwned,
   copyBytes,
   isChunkReadable,
   ReadHalf,

@@ -46,10 +46,25 @@ export interface ByteStore {
  */
 export const readChunk: unique symbol = Symbol.for("@anyrt/core/readChunk");
 
+/**
+ * The key of a {@link ChunkReadable} stream's promise about the memory under its chunks. When
+ * `stream[chunkTailsOwned] === true`, a chunk from `stream[readChunk]` that ends where its
+ * `ArrayBuffer` ends comes with that whole buffer: every byte of it before the chunk was already
+ * read, and neither the stream, nor the runtime, nor anybody else holds or touches the buffer
+ * again. The caller may then write to the buffer before the chunk and transfer it (a byte
+ * stream's `enqueue` detaches the whole buffer), which a view of a shared or pooled buffer would
+ * not allow. A stream sets it only when every buffer its queue holds is its own: the fresh
+ * buffer of each arrival (as Bun's socket `data` handler gives), never a slice of a pool.
+ * Absent or not `true`: the caller owns only the chunk's own bytes.
+ */
+export const chunkTailsOwned: unique symbol = Symbol.for("@anyrt/core/chunkTailsOwned");
+
 /** A stream that offers the zero-copy read keyed by {@link readChunk}. */
 export interface ChunkReadable {
   /** Up to `max` held bytes as a chunk the caller owns, 0 at EOF, or `WOULD_BLOCK` (see {@link readChunk}). */
   [readChunk](max: number): Uint8Array | number;
+  /** `true` when a chunk that ends at its buffer's end gives the caller that buffer (see {@link chunkTailsOwned}). */
+  readonly [chunkTailsOwned]?: boolean;
 }
 
 /** Whether `stream` offers the zero-copy read keyed by {@link readChunk}. */
