@@ -2,7 +2,8 @@
 // request / response round trips over loopback, both ends in this process, each variant an anyrt
 // or native end per side so a gap shows on the side that makes it. Process CPU per round trip
 // (both ends run on this process) and wall-clock round trips/s, median of ROUNDS rounds in rotating
-// order. Build first (`tsc -b`).
+// order. `floor` is the least a stream with anyrt's contract costs over the same ops (decision
+// note 0012, "tcp-pingpong-1b: at the floor"). Build first (`tsc -b`).
 // Run: deno run --allow-all bench/experiments/deno-pingpong-paths.mjs [roundTrips] [rounds] [only,variants]
 import process from "node:process";
 import { createDenoRuntime } from "../../adapters/deno/dist/index.js";
@@ -40,6 +41,72 @@ const anyrtEnd = (s) => ({
   },
   close: () => s.close(),
 });
+
+/**
+ * The least a stream with anyrt's contract costs over Deno's ops: a write copies the caller's
+ * bytes and starts the native write without waiting for it; a read waits on a promise of its own
+ * that the native read's reaction settles after copying out of a landing buffer.
+ */
+const floorEnd = (conn) => {
+  const staging = new Uint8Array(16 * 1024);
+  const landing = new Uint8Array(16 * 1024);
+  const noop = () => {};
+  return {
+    tryWrite(b) {
+      staging.set(b);
+      conn.write(staging.subarray(0, b.length)).then(noop, noop);
+      return b.length;
+    },
+    read(b) {
+      return new Promise((resolve, reject) => {
+        conn.read(landing).then((n) => {
+          b.set(landing.subarray(0, n ?? 0));
+          resolve(n ?? 0);
+        }, reject);
+      });
+    },
+    close() {
+      try {
+        conn.close();
+      } catch {
+        // Closed by the other side's end of the run already.
+      }
+    },
+  };
+};
+
+/** Both ends {@link floorEnd}, inline as `runInline` writes anyrt's loop. */
+async function runFloor() {
+  const listener = Deno.listen({ hostname: HOST, port: 0 });
+  const [c, s] = await Promise.all([Deno.connect({ hostname: HOST, port: listener.addr.port }), listener.accept()]);
+  c.setNoDelay(true);
+  s.setNoDelay(true);
+  const client = floorEnd(c);
+  const server = floorEnd(s);
+  const echo = (async () => {
+    const buf = new Uint8Array(1);
+    for (;;) {
+      const n = await server.read(buf).catch(() => 0);
+      if (n === 0) return;
+      server.tryWrite(buf);
+    }
+  })();
+  const ping = new Uint8Array([1]);
+  const pong = new Uint8Array(1);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < TRIPS; i++) {
+    client.tryWrite(ping);
+    if ((await client.read(pong)) !== 1) throw new Error("EOF");
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  client.close();
+  await echo;
+  server.close();
+  listener.close();
+  return { perSec: (TRIPS / ms) * 1000, cpuUs: (cpu.user + cpu.system) / TRIPS };
+}
 
 /** A connected pair whose client and server ends are each `native` or `anyrt`. */
 async function pair(clientKind, serverKind) {
@@ -101,6 +168,7 @@ async function runInline() {
 
 async function run(clientKind, serverKind) {
   if (clientKind === "inline") return runInline();
+  if (clientKind === "floor") return runFloor();
   const { client, server, close } = await pair(clientKind, serverKind);
   let stop = false;
   const echo = (async () => {
@@ -133,6 +201,7 @@ const variants = {
   "anyrt-client": ["anyrt", "native"],
   "anyrt-server": ["native", "anyrt"],
   "anyrt-inline": ["inline", "inline"],
+  floor: ["floor", "floor"],
 };
 const names = Object.keys(variants).filter((n) => !ONLY || ONLY.includes(n));
 const results = Object.fromEntries(names.map((n) => [n, []]));

@@ -14,15 +14,20 @@ class TestStream extends StagedStream {
   readonly writes: number[] = [];
   released = 0;
 
-  constructor(readonly pool: BufferPool = new BufferPool()) {
+  /** `limit`: the most bytes one native write takes (a socket buffer with that much room). */
+  constructor(
+    readonly pool: BufferPool = new BufferPool(),
+    limit = Number.POSITIVE_INFINITY,
+  ) {
     super();
     this.reader = new ReadHalf(this.queue, { label: "test stream" });
     this.writer = new StagingTransport(
       {
         write: async (buf) => {
-          this.writes.push(buf.length);
-          this.sent.push(...buf);
-          return buf.length;
+          const n = Math.min(buf.length, limit);
+          this.writes.push(n);
+          this.sent.push(...buf.subarray(0, n));
+          return n;
         },
         closeWrite: async () => undefined,
       },
@@ -159,5 +164,37 @@ describe("StagedStream", () => {
     expect(stream.tryWrite(large)).toBeGreaterThan(0);
     await stream.flush();
     expect(stream.sent.length).toBe(3 * 64 * 1024 + 16 * 1024);
+  });
+
+  it("writes the rest of a direct write after a partial native write, without staging it", async () => {
+    const taken: number[] = [];
+    class CountingPool extends BufferPool {
+      override acquire(size: number): Uint8Array {
+        taken.push(size);
+        return super.acquire(size);
+      }
+    }
+    const stream = new TestStream(new CountingPool(), 40_000);
+    const large = new Uint8Array(100_000);
+    for (let i = 0; i < large.length; i++) large[i] = i % 251;
+    expect(stream.tryWrite(large)).toBe(WOULD_BLOCK);
+    expect(await stream.write(large)).toBe(100_000);
+    expect(stream.writes).toEqual([40_000, 40_000, 20_000]);
+    expect(stream.sent).toEqual([...large]);
+    // Nothing was staged, so the next large write goes down directly too.
+    expect(stream.tryWrite(large)).toBe(WOULD_BLOCK);
+    expect(await stream.write(large)).toBe(100_000);
+    await stream.flush();
+    expect(taken).toEqual([]);
+    expect(stream.sent.length).toBe(200_000);
+  });
+
+  it("close during a direct write rejects it with Closed and stops writing the rest", async () => {
+    const stream = new TestStream(new BufferPool(), 1000);
+    const writing = stream.write(new Uint8Array(64 * 1024));
+    await stream.close();
+    await expect(writing).rejects.toMatchObject({ kind: "Closed" });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(stream.writes.length).toBeLessThanOrEqual(1);
   });
 });
