@@ -269,9 +269,8 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
       current.respond(n);
     }
   };
-  const pullInto = (view: ArrayBufferView): Promise<void> | undefined => {
-    // A byte stream's request view is a Uint8Array; anything else is viewed as one.
-    const buf = view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  // Reads `buf` at once when bytes are held, else waits for them; `settle` gets the count.
+  const readInto = (buf: Uint8Array, settle: (n: number) => void): Promise<void> | undefined => {
     let n: number;
     try {
       n = reader.tryRead(buf);
@@ -280,11 +279,14 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
       return undefined;
     }
     if (n !== WOULD_BLOCK) {
-      finish(n);
+      settle(n);
       return undefined;
     }
-    return reader.read(buf, readOptions).then(finish, fail);
+    return reader.read(buf, readOptions).then(settle, fail);
   };
+  // A byte stream's request view is a Uint8Array; anything else is viewed as one.
+  const pullInto = (view: ArrayBufferView): Promise<void> | undefined =>
+    readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength), finish);
 
   // A default pull of a reader without chunks of its own: a fresh buffer read into. A read that
   // fills at least half of it hands the buffer on; a shorter one hands on a copy of its bytes, so
@@ -299,18 +301,7 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
   };
   const pullFresh = (): Promise<void> | undefined => {
     const buf = new Uint8Array(chunkSize);
-    let n: number;
-    try {
-      n = reader.tryRead(buf);
-    } catch (error) {
-      fail(error);
-      return undefined;
-    }
-    if (n !== WOULD_BLOCK) {
-      deliver(buf, n);
-      return undefined;
-    }
-    return reader.read(buf, readOptions).then((got) => deliver(buf, got), fail);
+    return readInto(buf, (n) => deliver(buf, n));
   };
 
   // A default pull of a chunked reader: its next held chunk, else a one-byte wait.
