@@ -211,6 +211,27 @@ export const tcpCases: ConformanceCase[] = [
     },
   },
   {
+    id: "tcp/addresses-outlive-close",
+    title:
+      "both ends keep their addresses after the peer closed and after their own close, though nobody read them before",
+    requires: ["tcp.listen", "tcp.connect"],
+    async run(ctx) {
+      const listener = await listen(ctx);
+      const port = listener.localAddress.port;
+      const [client, server] = await Promise.all([connect(ctx, port), accept(ctx, listener)]);
+      // Nothing reads an address before the ends close: a runtime may forget them with the socket.
+      await client.close();
+      equal(await server.read(new Uint8Array(16)), 0, "the server's read after the client closed");
+      await server.close();
+      equal(client.remoteAddress.port, port, "client remote port after close");
+      equal(client.remoteAddress.hostname, host, "client remote hostname after close");
+      equal(server.localAddress.port, port, "server local port after close");
+      ok(client.localAddress.port !== 0 && client.localAddress.port !== port, "client local port after close");
+      equal(server.remoteAddress.port, client.localAddress.port, "server remote port vs client local port after close");
+      equal(server.remoteAddress.hostname, client.localAddress.hostname, "server remote vs client local hostname");
+    },
+  },
+  {
     id: "tcp/connect-closed-port-is-refused",
     title: "connecting to a loopback port nobody listens on fails with ConnectionRefused",
     requires: ["tcp.connect", "tcp.closedPort"],
