@@ -4,8 +4,17 @@
  * otherwise into an adaptive landing buffer whose surplus the kit's `ChunkQueue` keeps.
  * @module
  */
-import { type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
-import { type BufferPool, ChunkQueue, copyBytes, ReadHalf, type ReadSide } from "@anyrt/core/adapter";
+import { IoError, type OperationOptions, WOULD_BLOCK } from "@anyrt/core";
+import {
+  abortReason,
+  type BufferPool,
+  ChunkQueue,
+  checkBuffer,
+  copyBytes,
+  ReadHalf,
+  type ReadSide,
+  signalOf,
+} from "@anyrt/core/adapter";
 import { toIoError } from "./error.ts";
 
 /** A caller's buffer at least this large is read into directly when the read has no signal. */
@@ -48,9 +57,13 @@ export interface ReadInto {
  * whatever nobody asked for, which is the backpressure, and an idle connection holds no landing
  * buffer and no native read. At most one native read is in flight.
  *
- * - A waiting read with a buffer of at least {@link DIRECT_AT} bytes and no signal gets the native
- *   read into its own buffer: no copy. Without a signal the read can only end by completing or by
- *   `close()`, so the native read never writes into a buffer whose read was aborted.
+ * - A read with a buffer of at least {@link DIRECT_AT} bytes and no signal gets the native read
+ *   into its own buffer: no copy. Without a signal the read can only end by completing or by
+ *   `close()`, so the native read never writes into a buffer whose read was aborted. When the read
+ *   has no options at all, nothing is queued, no native read is in flight and the stream has not
+ *   ended, the read is the native read's promise with one reaction (see {@link read}): the read
+ *   half's own promise and wait slot, which the reaction settled before, are left out, so a record
+ *   costs one promise fewer (Deno's TLS reads are one 16 KiB record each).
  * - Any other waiting read gets a native read into a pooled landing buffer; what does not fit the
  *   caller's buffer (or everything, if the read was aborted meanwhile) is queued for later reads,
  *   so an aborted read loses no byte.
@@ -69,6 +82,11 @@ export class ConnReadSide implements ReadSide {
   /** The waiting read's buffer when that read may use the direct path. */
   #directBuf: Uint8Array | null = null;
   #aheadScheduled = false;
+  /**
+   * A read is the native read in flight into its own buffer (see {@link read}): the read half
+   * knows nothing of it, so `read` and `tryRead` answer `Busy` here until it settles.
+   */
+  #bare = false;
   /** {@link tryRead}'s read ahead, made at its first use. */
   #readAhead: (() => void) | null = null;
   #landingSize = LANDING_MIN;
@@ -103,13 +121,47 @@ export class ConnReadSide implements ReadSide {
     this.#pull();
   }
 
-  /** Whether a native read is in flight (for a waiting read, or ahead of a `tryRead`). */
+  /** Whether a native read is in flight (for a waiting read, a bare direct read, or ahead of a `tryRead`). */
   get reading(): boolean {
     return this.#reading;
   }
 
-  /** `AsyncRead.read`: see the class comment for the paths a read takes. */
+  /**
+   * `AsyncRead.read`: see the class comment for the paths a read takes. The bare direct read (a
+   * large buffer, no options, nothing queued, no native read in flight, the half open and not
+   * ended) returns the native read's promise with one reaction that maps its result: the count,
+   * 0 and the half ended at EOF, or the failure as an `IoError` (which the half and the write side
+   * then hold, as for a waiting read). `close()` meanwhile rejects it with `Closed` once the
+   * native read was cancelled by closing the connection; bytes that arrived first are dropped
+   * with the stream, as on the waiting path.
+   */
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
+    if (
+      options === undefined &&
+      buf instanceof Uint8Array &&
+      buf.length >= DIRECT_AT &&
+      !this.#reading &&
+      this.queue.size === 0 &&
+      this.half.ready &&
+      !this.half.finished
+    ) {
+      this.#reading = true;
+      this.#bare = true;
+      return this.#source.read(buf).then(
+        (n) => this.#bareRead(buf, n),
+        (error) => this.#bareFailed(error),
+      );
+    }
+    if (this.#bare) {
+      try {
+        const signal = signalOf("read", options);
+        checkBuffer("read", buf);
+        if (signal?.aborted) throw abortReason(signal);
+        this.#throwBusy(buf);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     this.#direct = options?.signal === undefined && buf instanceof Uint8Array && buf.length >= DIRECT_AT;
     try {
       return this.half.read(buf, options);
@@ -119,11 +171,50 @@ export class ConnReadSide implements ReadSide {
   }
 
   /**
+   * A read or `tryRead` while a bare direct read is in flight: the half's answers for a read of
+   * its own, `InvalidInput` for a bad buffer, `Closed` after `close()`, otherwise `Busy`.
+   */
+  #throwBusy(buf: Uint8Array): never {
+    checkBuffer("read", buf);
+    if (this.half.closed) throw new IoError("Closed", `read ${this.label}: stream is closed`);
+    throw new IoError("Busy", `read ${this.label}: another read is pending`);
+  }
+
+  /** The bare direct read's native read resolved `n`: the read's result. */
+  #bareRead(buf: Uint8Array, n: number | null): number | Promise<number> {
+    this.#reading = false;
+    this.#bare = false;
+    if (this.half.closed) throw this.#closedWhileReading();
+    if (n === null) {
+      this.half.end();
+      return 0;
+    }
+    // Deno resolves 0 only for an empty buffer; should it ever do so here, read again.
+    return n > 0 ? n : this.read(buf);
+  }
+
+  /** The bare direct read's native read failed: the read rejects as a waiting read would. */
+  #bareFailed(error: unknown): never {
+    this.#reading = false;
+    this.#bare = false;
+    if (this.half.closed) throw this.#closedWhileReading();
+    const failure = toIoError(error, `read ${this.label}`);
+    this.half.fail(failure);
+    this.#onFail?.fail(failure);
+    throw failure;
+  }
+
+  #closedWhileReading(): IoError {
+    return new IoError("Closed", `read ${this.label}: stream was closed while reading`);
+  }
+
+  /**
    * `AsyncRead.tryRead`: what the queue holds. When it would block, a native read into a landing
    * buffer starts a microtask later (so that bytes arrive for a later `tryRead`), unless a `read`
    * called meanwhile started one for itself, possibly into its own buffer.
    */
   tryRead(buf: Uint8Array): number {
+    if (this.#bare) this.#throwBusy(buf);
     const n = this.half.tryRead(buf);
     if (n === WOULD_BLOCK && !this.#reading && !this.#aheadScheduled) {
       this.#aheadScheduled = true;

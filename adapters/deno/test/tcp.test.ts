@@ -69,6 +69,33 @@ describe("TCP read paths", () => {
     });
   });
 
+  it("a large read waiting on the native read alone answers Busy, EOF and close like any read", async () => {
+    await withPair(async (client, server) => {
+      const buf = new Uint8Array(64 * 1024);
+      const pending = server.read(buf);
+      const small = new Uint8Array(10);
+      expect(() => server.tryRead(small)).toThrow(expect.objectContaining({ kind: "Busy" }));
+      expect(await server.read(small).catch((e) => e.kind)).toBe("Busy");
+      expect(await server.read(buf, {}).catch((e) => e.kind)).toBe("Busy");
+      expect(await server.read(null as unknown as Uint8Array).catch((e) => e.kind)).toBe("InvalidInput");
+      await writeAll(client, pattern(100, 5));
+      expect(await pending).toBe(100);
+      expect(buf.subarray(0, 100)).toEqual(pattern(100, 5));
+      const atEof = server.read(buf);
+      await client.shutdown();
+      expect(await atEof).toBe(0);
+      expect(await server.read(buf)).toBe(0);
+      expect(server.tryRead(small)).toBe(0);
+    });
+    await withPair(async (_client, server) => {
+      const pending = server.read(new Uint8Array(64 * 1024));
+      await server.close();
+      const error = await pending.catch((e) => e);
+      expect(error.kind).toBe("Closed");
+      expect(() => server.tryRead(new Uint8Array(10))).toThrow(expect.objectContaining({ kind: "Closed" }));
+    });
+  });
+
   it("tryRead alone (polling) sees bytes that arrive while nobody waits in read", async () => {
     await withPair(async (client, server) => {
       await writeAll(client, pattern(100_000, 1));
