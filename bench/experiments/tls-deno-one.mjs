@@ -94,7 +94,9 @@ async function pair() {
     stop = () => listener.close();
   }
   const connect =
-    clientKind === "native" ? nativeClient(port) : runtime.tls.connect({ hostname: HOST, port, caCertificates: [certs.ca] });
+    clientKind === "native"
+      ? nativeClient(port)
+      : runtime.tls.connect({ hostname: HOST, port, caCertificates: [certs.ca] });
   const [client, server] = await Promise.all([connect, accept()]);
   return { client, server, stop };
 }
@@ -120,4 +122,6 @@ async function transfer(total) {
 
 if (WARM > 0) await transfer(WARM);
 const ms = await transfer(TOTAL);
-console.log(`${WRITER} -> ${READER} ${DIRECTION} ${TOTAL / 1048576} MiB ${ms.toFixed(0)} ms ${((TOTAL / 1e6 / ms) * 1000).toFixed(0)} MB/s`);
+console.log(
+  `${WRITER} -> ${READER} ${DIRECTION} ${TOTAL / 1048576} MiB ${ms.toFixed(0)} ms ${((TOTAL / 1e6 / ms) * 1000).toFixed(0)} MB/s`,
+);
