@@ -1,7 +1,8 @@
-// What a Node Unix-socket transfer costs per end against TCP's (decision note 0012, "Unix on Node
-// and Bun, per operation"): 64 KiB writes in one process, every mix of anyrt and node:net at the
-// writing and the reading end, the connecting end reading (the benchmark's headline direction;
-// `server` in the variant list selects the accepted end reading instead). node:net reads through
+// What a Node Unix-socket transfer costs per end against TCP's (decision note 0012,
+// "unix-throughput-64k on Node and Bun: what Unix pays per operation"): 64 KiB writes in one
+// process, every mix of anyrt and node:net at the writing and the reading end, the connecting end
+// reading (the benchmark's headline direction; `server` in the variant list selects the accepted
+// end reading instead). node:net reads through
 // `onread` into one reused buffer of 64 KiB (the benchmark's baseline) or 256 KiB (anyrt's own
 // landing size), or with 'data' events; it writes with `write` + 'drain' as the benchmark does.
 // Per variant: median wall-clock MB/s, median process CPU per GiB (both ends are in this
