@@ -41,6 +41,15 @@ const SHARED_LANDING_SIZE = 64 * 1024;
 const OWN_LANDING_SIZE = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
+/**
+ * How many sockets of the process may keep their own landing buffer past a read that drained the
+ * kernel (see {@link AdaptiveLanding}): at most this many 256 KiB buffers are held by sockets that
+ * may have gone quiet.
+ */
+const MAX_KEPT_LANDINGS = 4;
+
+/** Sockets that kept their own landing buffer past a read that left room in it. */
+let keptLandings = 0;
 
 /**
  * The landing buffer that every socket shares while it is not receiving bulk data. Node lands
@@ -111,7 +120,16 @@ function recycleLanding(chunk: Uint8Array): void {
  *   is queued in that buffer itself (no copy) and goes back to the pool once read. One full read
  *   is not enough: a single 64 KiB message fills the shared buffer too, and 1,000 connections
  *   each receiving one took 1,000 fresh 256 KiB buffers (about half of anyrt's time in
- *   `tcp-scaling-1k`, in page faults).
+ *   `tcp-scaling-1k`, in page faults);
+ * - a read into its own buffer that drained the kernel but took more than the shared buffer holds
+ *   keeps the own buffer for the next read, for at most {@link MAX_KEPT_LANDINGS} sockets of the
+ *   process at a time. A Unix socket's kernel queue holds about 220 KiB of a stream, so every
+ *   wake-up's reads drain it without filling 256 KiB: without this, each wake-up read 64, 64 and
+ *   about 96 KiB (the first two into the shared buffer), three read calls and a pool round trip
+ *   where `onread` with a 256 KiB buffer makes one (decision note 0012). The cap bounds what
+ *   sockets that went quiet after such a read hold: Node keeps a socket's next landing buffer
+ *   until its next read, so a kept buffer is only given back by a read that fits the shared one,
+ *   or by the socket's close.
  * Memory held stays proportional to the bytes held; past {@link READ_HIGH_WATER} queued bytes the
  * socket stops reading.
  *
@@ -132,6 +150,8 @@ export class AdaptiveLanding {
   #own: Uint8Array | null = null;
   /** Whether the previous read filled the shared landing buffer. */
   #filled = false;
+  /** Whether {@link #own} counts in {@link keptLandings}: it was kept past a read that left room. */
+  #kept = false;
   #paused = false;
 
   constructor() {
@@ -202,16 +222,37 @@ export class AdaptiveLanding {
     if (n === buf.length && (buf === this.#own || this.#filled)) {
       this.#own = own ?? nodeBuffers.acquire(OWN_LANDING_SIZE);
       this.#filled = false;
+    } else if (buf === this.#own && n > SHARED_LANDING_SIZE && (this.#kept || keptLandings < MAX_KEPT_LANDINGS)) {
+      // The kernel had no more, but more than the shared buffer holds had come since the last read.
+      if (!this.#kept) keptLandings++;
+      this.#kept = true;
+      this.#own = own ?? nodeBuffers.acquire(OWN_LANDING_SIZE);
+      this.#filled = false;
     } else {
       if (own !== null) nodeBuffers.release(own.buffer);
       this.#own = null;
       this.#filled = n === buf.length;
+      this.#unkeep();
     }
     if (this.queue.size >= READ_HIGH_WATER) {
       this.#paused = true;
       return false;
     }
     return true;
+  }
+
+  /**
+   * The socket closed (or left anyrt, for a TLS upgrade): Node reads into its landing buffer no
+   * more, so a kept one stops counting against {@link MAX_KEPT_LANDINGS}.
+   */
+  detach(): void {
+    this.#unkeep();
+  }
+
+  #unkeep(): void {
+    if (!this.#kept) return;
+    this.#kept = false;
+    keptLandings--;
   }
 
   #resume(): void {
@@ -326,6 +367,7 @@ export class NodeTcpStream implements TcpStream {
 
   static readonly #onClose = function (this: net.Socket): void {
     const stream = NodeTcpStream.#of(this);
+    stream.#landing.detach();
     stream.#landing.half.end();
     stream.#transport.closed();
   };
@@ -409,6 +451,7 @@ export class NodeTcpStream implements TcpStream {
     landing.half.close();
     stream.#writer.close();
     landing.socket = null;
+    landing.detach();
     return { socket: stream.#socket, unread, remoteAddress: stream.remoteAddress };
   }
 
