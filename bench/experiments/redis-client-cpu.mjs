@@ -24,6 +24,18 @@ for (let i = 0; i < PIPELINE / 2; i++) text += "+OK\r\n";
 for (let i = 0; i < PIPELINE / 2; i++) text += `$${VALUE.length}\r\n${VALUE}\r\n`;
 const replies = new TextEncoder().encode(text);
 
+/** A later task without a timer's minimum delay (`setTimeout` waits 1 ms or more between pipelines). */
+const later =
+  globalThis.setImmediate ??
+  ((task) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      task();
+    };
+    port2.postMessage(null);
+  });
+
 /** A duplex whose every write makes `replies` readable, in one chunk, on a later task. */
 function cannedStream() {
   let readable = null;
@@ -31,12 +43,12 @@ function cannedStream() {
   const stream = {
     write: (buf) => stream.writeVectored([buf]),
     async writeVectored(bufs) {
-      setTimeout(() => {
+      later(() => {
         readable = replies;
         const wake = waiter;
         waiter = null;
         wake?.();
-      }, 0);
+      });
       return bufs.reduce((sum, buf) => sum + buf.length, 0);
     },
     tryWrite: () => WOULD_BLOCK,
