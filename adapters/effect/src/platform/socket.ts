@@ -44,6 +44,9 @@ export interface SocketOptions extends Omit<TcpConnectOptions, "signal"> {
 
 const encoder = new TextEncoder();
 
+/** Bytes of each slab a reader copies its reads into (see the reader's `window`). */
+const SLAB_SIZE = 256 * 1024;
+
 /**
  * The most bytes a `Socket`'s writer holds in its write chain when a write returns: Node's
  * default high-water mark for streams, so a write returns as `node:net`'s does for Effect's own
@@ -61,7 +64,7 @@ const WRITE_HIGH_WATER = 64 * 1024;
  * EOF, as Effect's sockets do; a failed read is a `SocketReadError` whose cause is the `IoError`.
  * A stream that offers the zero-copy read (`readChunk` in `@anyrt/core/adapter`, as Bun's does)
  * hands over its own receive buffers, which pulls pass on as they are; other streams' bytes are
- * copied into views of shared slabs of 1 MiB (as Node's `Buffer`s are views into its pool): a
+ * copied into views of shared slabs of 256 KiB (as Node's `Buffer`s are views into its pool): a
  * consumer that keeps many small chunks for long should copy them, or it keeps their slabs alive.
  *
  * A write returns once the stream took its bytes or, when it could not at once, while at most
@@ -201,12 +204,14 @@ export function fromTcpStream(
       );
       return read;
     };
-    // Reads land in windows of one large slab, each read taking only the bytes it got (as Node's
-    // buffer pool does), rather than in a fresh zero-filled buffer per pull: a chunk handed out is
-    // a view that is never written again.
+    // Reads land in windows of one slab, each read taking only the bytes it got (as Node's buffer
+    // pool does), rather than in a fresh zero-filled buffer per pull: a chunk handed out is a view
+    // that is never written again. A slab is four 64 KiB reads: zeroing a 1 MiB slab pushed it out
+    // of the cache before most of its reads copied into it, which cost the reader about 15% of its
+    // main-thread CPU per 64 KiB chunk on Node (bench/experiments/effect-socket-paths.mjs).
     let slab = new Uint8Array(0);
     let slabOffset = 0;
-    const slabSize = Math.max(1024 * 1024, chunkSize);
+    const slabSize = Math.max(SLAB_SIZE, chunkSize);
     const window = () => {
       if (slab.length - slabOffset < chunkSize) {
         slab = new Uint8Array(slabSize);
