@@ -182,24 +182,6 @@ export interface ToWebReadableOptions {
   readonly closeOnCancel?: boolean | undefined;
 }
 
-/** Where the runtime has it, `Buffer.allocUnsafeSlow` (a global on Node, Deno and Bun). */
-type UnsafeAlloc = { readonly Buffer?: { readonly allocUnsafeSlow?: (size: number) => Uint8Array } };
-
-/**
- * A fresh buffer of `size` bytes for a default pull to read into, left uninitialised where the
- * runtime can (`Buffer.allocUnsafeSlow`: a fresh, unpooled buffer of exactly that size), so its
- * unread bytes must never reach a consumer. A zeroed 64 KiB `Uint8Array` took 26-34 µs per
- * allocation on Node 24 in a loop of allocations, an uninitialised one 9-20 (decision 0012,
- * compat). A plain `Uint8Array` over the memory, so that `slice` copies (a `Buffer`'s `slice`
- * would be a view). Looked up per call, so that a runtime without it costs nothing to set up.
- */
-function freshBuffer(size: number): Uint8Array<ArrayBuffer> {
-  const alloc = (globalThis as UnsafeAlloc).Buffer?.allocUnsafeSlow;
-  if (typeof alloc !== "function") return new Uint8Array(size);
-  const bytes = alloc(size);
-  return new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, size);
-}
-
 /** The reader's `close()`, when it is closeable. */
 function closerOf(reader: AsyncRead): (() => Promise<void>) | undefined {
   const close = (reader as { close?: unknown }).close;
@@ -224,10 +206,9 @@ function ownsTail(chunk: Uint8Array): chunk is Uint8Array<ArrayBuffer> {
  * chunk: where the reader offers the zero-copy read (`readChunk` in `@anyrt/core/adapter`), the
  * chunk it holds, transferred as it is when the reader promises its chunk tails
  * (`chunkTailsOwned`, as Bun's TCP streams do) and copied once otherwise; else a fresh buffer of
- * `chunkSize` bytes read into (left uninitialised where the runtime has `Buffer.allocUnsafeSlow`;
- * a chunk's buffer never shows a byte the reader did not write). Such a reader with nothing held
- * is waited on with a one-byte read, which leaves the rest of the arrival in the reader, so the
- * byte rejoins it in the chunk handed on. The stream's high-water mark is 0: nothing is read before a consumer asks, so memory is
+ * `chunkSize` bytes read into. Such a reader with nothing held is waited on with a one-byte read,
+ * which leaves the rest of the arrival in the reader, so the byte rejoins it in the chunk handed
+ * on. The stream's high-water mark is 0: nothing is read before a consumer asks, so memory is
  * bounded by the consumer's reads and what the reader already holds (a slow consumer never makes
  * the bridge buffer a whole file, unlike nodejs/node#46347). `tryRead` (or the zero-copy read) is
  * tried first, so that bytes already available cost no promise in the bridge.
@@ -307,23 +288,19 @@ export function toWebReadable(reader: AsyncRead, options: ToWebReadableOptions =
   const pullInto = (view: ArrayBufferView): Promise<void> | undefined =>
     readInto(view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength), finish);
 
-  // A default pull of a reader without chunks of its own: a fresh buffer read into, left
-  // uninitialised where the runtime can (see `freshBuffer`). A read that fills at least half of it
-  // hands the buffer on, its unread tail zeroed (no uninitialised byte reaches the consumer through
-  // the chunk's `buffer`); a shorter one hands on a copy of its bytes, so that a chunk the consumer
-  // holds (a `Response` collecting small reads, say) pins at most twice its bytes rather than a
-  // whole chunkSize buffer. The buffer is not kept between pulls: a stream whose consumer stopped
-  // reading holds no memory in the bridge. The size stays chunkSize: buffers that grew while
-  // reads filled them cost more than they saved on Node and Deno (decision 0012, compat).
+  // A default pull of a reader without chunks of its own: a fresh buffer read into. A read that
+  // fills at least half of it hands the buffer on; a shorter one hands on a copy of its bytes, so
+  // that a chunk the consumer holds (a `Response` collecting small reads, say) pins at most twice
+  // its bytes rather than a whole chunkSize buffer. The buffer is not kept between pulls: a
+  // stream whose consumer stopped reading holds no memory in the bridge.
   const deliver = (buf: Uint8Array<ArrayBuffer>, n: number): void => {
     if (done) return;
     if (n === 0) end();
     else if (n === buf.length) controller.enqueue(buf);
-    else if (n * 2 < buf.length) controller.enqueue(buf.slice(0, n));
-    else controller.enqueue(buf.fill(0, n).subarray(0, n));
+    else controller.enqueue(n * 2 >= buf.length ? buf.subarray(0, n) : buf.slice(0, n));
   };
   const pullFresh = (): Promise<void> | undefined => {
-    const buf = freshBuffer(chunkSize);
+    const buf = new Uint8Array(chunkSize);
     return readInto(buf, (n) => deliver(buf, n));
   };
 
