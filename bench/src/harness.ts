@@ -132,6 +132,13 @@ export interface BenchResult {
    * rather than a median that lands on either.
    */
   readonly modes?: Readonly<Record<string, Modes>>;
+  /**
+   * Each comparison's paired ratio (by anyrt variant, as in `comparisons`) over the rounds taken in
+   * declared order (anyrt first) and over the reversed ones, when the order alternated: a ratio
+   * that follows the order shows here as two figures apart (decision 0012, "Harness: order and
+   * modes").
+   */
+  readonly pairedByOrder?: Readonly<Record<string, { readonly declared: number; readonly reversed: number }>>;
   /** Timed rounds run: `ANYRT_BENCH_REPS`, or more when the samples spread widely. */
   readonly repetitions: number;
   /**
@@ -394,6 +401,8 @@ function againstOf(extra: ExtraInfo): readonly string[] {
 export interface Rounds {
   readonly samples: Record<string, number[]>;
   readonly rounds: number;
+  /** The order the rounds were taken in; `alternate` when absent. */
+  readonly order?: BenchOrder;
 }
 
 /**
@@ -440,7 +449,7 @@ export async function takeRounds(
         variants.map((label) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`).join(", "),
     );
   }
-  return { samples, rounds };
+  return { samples, rounds, order: settings.order ?? "alternate" };
 }
 
 /**
@@ -480,7 +489,7 @@ export async function runBenchmark(
  */
 export function summarize(
   bench: BenchmarkInfo,
-  { samples, rounds }: Rounds,
+  { samples, rounds, order = "alternate" }: Rounds,
   benchLimits?: Readonly<Record<string, Limit>>,
 ): BenchResult {
   const headlineExtras = Object.entries(bench.extras).filter(
@@ -560,6 +569,23 @@ export function summarize(
     const found = modesOf(values);
     if (found !== null) modes[label] = found;
   }
+  // The paired ratio of each comparison over the rounds of each order: equal when the order does
+  // not matter, apart when a sample's mode follows the variant before it.
+  const byOrder = (values: readonly number[], from: number): number[] => values.filter((_, i) => i % 2 === from);
+  const pairedByOrder =
+    order !== "alternate" || rounds < 2 || anyrt === null
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(comparisons).map(([label, c]) => {
+            const paired = (from: number) =>
+              compareSamples(
+                byOrder(samples[label] ?? [], from),
+                byOrder(samples[c.against] ?? [], from),
+                bench.higherIsBetter,
+              ).pairedRatio;
+            return [label, { declared: paired(0), reversed: paired(1) }];
+          }),
+        );
   const result: BenchResult = {
     runtime: bench.runtime,
     runtimeVersion: bench.runtimeVersion,
@@ -582,6 +608,7 @@ export function summarize(
       Object.entries(samples).map(([label, values]) => [label, values.map((v) => round(v, 1))]),
     ),
     ...(Object.keys(modes).length === 0 ? {} : { modes }),
+    ...(pairedByOrder === undefined ? {} : { pairedByOrder }),
     repetitions: rounds,
     params: bench.params,
     ...(benchLimits === undefined ? {} : { limits }),
@@ -655,6 +682,12 @@ export function formatTable(results: readonly BenchResult[]): string {
             (label === r.headline ? ", the headline (worst)" : ""),
         );
       }
+    }
+    for (const [label, o] of Object.entries(r.pairedByOrder ?? {})) {
+      out.push(
+        `${r.runtime} ${r.name}: ${label} paired by order: ${o.declared.toFixed(3)} in declared-order rounds, ` +
+          `${o.reversed.toFixed(3)} in reversed ones`,
+      );
     }
     for (const [label, m] of Object.entries(r.modes ?? {})) {
       out.push(

@@ -204,6 +204,20 @@ describe("the order of a round", () => {
   });
 });
 
+describe("the paired ratio by order", () => {
+  it("shows a ratio that follows the order as two figures apart, and nothing for a fixed order", async () => {
+    const spec = { anyrt: values(100, 80, 120, 80, 120), native: values(100, 100, 100, 100, 100) };
+    const alternating = await runBenchmark(bench(spec), { scale: 1, repetitions: 4, maxRepetitions: 4 }, () => {});
+    expect(alternating.pairedByOrder).toEqual({ anyrt: { declared: 0.8, reversed: 1.2 } });
+    const fixed = await runBenchmark(
+      bench({ anyrt: values(100, 80, 120, 80, 120), native: values(100, 100, 100, 100, 100) }),
+      { scale: 1, repetitions: 4, maxRepetitions: 4, order: "forward" },
+      () => {},
+    );
+    expect(fixed.pairedByOrder).toBeUndefined();
+  });
+});
+
 describe("rounds taken apart from the benchmark's process", () => {
   it("summarise to what one process reports, from the benchmark's description alone", async () => {
     const spec = {
