@@ -132,8 +132,20 @@ export interface BenchResult {
    * rather than a median that lands on either.
    */
   readonly modes?: Readonly<Record<string, Modes>>;
+  /**
+   * Each comparison's paired ratio (by anyrt variant, as in `comparisons`) over the rounds taken in
+   * declared order (anyrt first) and over the reversed ones, when the order alternated: a ratio
+   * that follows the order shows here as two figures apart (decision 0012, "Harness: order and
+   * modes").
+   */
+  readonly pairedByOrder?: Readonly<Record<string, { readonly declared: number; readonly reversed: number }>>;
   /** Timed rounds run: `ANYRT_BENCH_REPS`, or more when the samples spread widely. */
   readonly repetitions: number;
+  /**
+   * Each timed sample ran in a fresh process of the runtime, after a warm-up of the same variant
+   * there (the socket throughput rows); absent when all ran in the benchmark's one process.
+   */
+  readonly processPerSample?: true;
   readonly params: Readonly<Record<string, number | string>>;
   /** The benchmark's limits with anyrt / native as `ratio`; `met` above requires each. */
   readonly limits?: Readonly<Record<string, Limit & { readonly ratio: number | null; readonly met: boolean }>>;
@@ -159,7 +171,19 @@ export interface BenchSettings {
    * `ANYRT_BENCH_MAX_REPS`, default twice `repetitions`.
    */
   readonly maxRepetitions?: number;
+  /**
+   * The order of the variants in each round: `alternate` (the default: declared order on even
+   * rounds, reversed on odd ones), `forward` (declared order, anyrt first, every round) or
+   * `reverse` (reversed every round); `ANYRT_BENCH_ORDER`. The fixed orders exist to show whether a
+   * ratio follows the order (decision 0012, "Harness: order and modes").
+   */
+  readonly order?: BenchOrder;
 }
+
+/** See {@link BenchSettings.order}. */
+export type BenchOrder = "alternate" | "forward" | "reverse";
+
+const ORDERS: readonly BenchOrder[] = ["alternate", "forward", "reverse"];
 
 export function readSettings(env: Readonly<Record<string, string | undefined>> = process.env): BenchSettings {
   const scale = Number(env.ANYRT_BENCH_SCALE ?? "1");
@@ -173,7 +197,17 @@ export function readSettings(env: Readonly<Record<string, string | undefined>> =
   if (!Number.isInteger(maxRepetitions) || maxRepetitions < repetitions) {
     throw new Error(`ANYRT_BENCH_MAX_REPS must be an integer >= ANYRT_BENCH_REPS, got ${env.ANYRT_BENCH_MAX_REPS}`);
   }
-  return { scale, repetitions, maxRepetitions };
+  const order = (env.ANYRT_BENCH_ORDER ?? "alternate") as BenchOrder;
+  if (!ORDERS.includes(order)) {
+    throw new Error(`ANYRT_BENCH_ORDER must be one of ${ORDERS.join(", ")}, got ${env.ANYRT_BENCH_ORDER}`);
+  }
+  return { scale, repetitions, maxRepetitions, order };
+}
+
+/** The variants of round `round` (from 0) in the order `order` asks for. */
+export function roundOrder<T>(variants: readonly T[], round: number, order: BenchOrder = "alternate"): T[] {
+  const reversed = order === "reverse" || (order === "alternate" && round % 2 === 1);
+  return reversed ? [...variants].reverse() : [...variants];
 }
 
 /** Samples whose largest value is more than this many times their smallest count as widely spread. */
@@ -300,72 +334,167 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
+/** A variant's description without its sample: what {@link summarize} needs of an {@link Extra}. */
+export type ExtraInfo = Omit<Extra, "sample">;
+
 /**
- * Runs every variant once to warm up, then `repetitions` rounds, alternating the order (anyrt
- * first on even rounds, last on odd ones) so that drift in the machine's speed cancels out, and
- * reports the medians. When a variant of a headline comparison spread widely (its largest sample
- * more than {@link WIDE_SPREAD} times its smallest: loopback throughput on a loaded 2-core machine
- * falls in two modes from one connection to the next), rounds continue in pairs up to
- * `maxRepetitions`, so that the median rests on more samples of each mode; variants whose samples
- * fall in two groups have both modes recorded. The headline ratio is the worst of the benchmark's
- * like-for-like comparisons (the main one and each `headline` extra against its native variant),
- * each made by {@link compareSamples}: mode against mode when both sides are bimodal.
+ * A benchmark without its functions, as JSON carries it from a child process to the runner:
+ * everything {@link summarize} needs besides the samples. `skipped` is anyrt's variant when that
+ * is a sentence saying why it cannot run; `runtime` and `runtimeVersion` are those of the process
+ * that described it.
+ */
+export interface BenchmarkInfo {
+  readonly name: string;
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly target: number;
+  readonly anyrtApi: string;
+  readonly nativeApi: string;
+  readonly adapter: string;
+  readonly skipped?: string;
+  readonly extras: Readonly<Record<string, ExtraInfo>>;
+  readonly params: Readonly<Record<string, number | string>>;
+  readonly maxRounds?: number;
+  readonly runtime: string;
+  readonly runtimeVersion: string;
+}
+
+/** `bench` without its functions, on this process's runtime; see {@link BenchmarkInfo}. */
+export function describeBenchmark(bench: Benchmark): BenchmarkInfo {
+  const extras: Record<string, ExtraInfo> = {};
+  for (const [label, { sample: _sample, ...info }] of Object.entries(bench.extras ?? {})) extras[label] = info;
+  return {
+    name: bench.name,
+    unit: bench.unit,
+    higherIsBetter: bench.higherIsBetter,
+    target: bench.target,
+    anyrtApi: bench.anyrtApi,
+    nativeApi: bench.nativeApi,
+    adapter: bench.adapter,
+    ...(typeof bench.anyrt === "string" ? { skipped: bench.anyrt } : {}),
+    extras,
+    params: bench.params,
+    ...(bench.maxRounds === undefined ? {} : { maxRounds: bench.maxRounds }),
+    runtime: host.runtime,
+    runtimeVersion: host.runtimeVersion,
+  };
+}
+
+/** The labels of a benchmark's variants in declared order: `anyrt` (unless skipped), `native`, the extras. */
+export function variantLabels(info: BenchmarkInfo): string[] {
+  return [...(info.skipped === undefined ? ["anyrt"] : []), "native", ...Object.keys(info.extras)];
+}
+
+/** The sample function of the variant `label` of `bench`, or `undefined` when it has none. */
+export function sampleOf(bench: Benchmark, label: string): Sample | undefined {
+  if (label === "anyrt") return typeof bench.anyrt === "function" ? bench.anyrt : undefined;
+  if (label === "native") return bench.native;
+  return bench.extras?.[label]?.sample;
+}
+
+/** A variant's `against` as a list. */
+function againstOf(extra: ExtraInfo): readonly string[] {
+  return extra.against === undefined ? [] : typeof extra.against === "string" ? [extra.against] : extra.against;
+}
+
+/** The timed samples of a benchmark by variant, in the order taken, and how many rounds ran. */
+export interface Rounds {
+  readonly samples: Record<string, number[]>;
+  readonly rounds: number;
+  /** The order the rounds were taken in; `alternate` when absent. */
+  readonly order?: BenchOrder;
+}
+
+/**
+ * Takes `repetitions` rounds of timed samples, one of each variant per round, in the order
+ * `settings.order` asks for (by default alternating: declared order on even rounds, reversed on odd
+ * ones, so that drift in the machine's speed cancels out); `sample(label)` takes one timed sample
+ * of a variant, in this process or in a fresh one. When a variant of a headline comparison spread
+ * widely (its largest sample more than {@link WIDE_SPREAD} times its smallest: loopback throughput
+ * on a loaded 2-core machine falls in two modes from one connection to the next), rounds continue
+ * in pairs up to `maxRepetitions`, so that the median rests on more samples of each mode. Rejects
+ * with the first failed sample's error.
+ */
+export async function takeRounds(
+  info: BenchmarkInfo,
+  settings: BenchSettings,
+  log: (line: string) => void,
+  sample: (label: string) => Promise<number>,
+): Promise<Rounds> {
+  const variants = variantLabels(info);
+  // The variants whose spread asks for more rounds: those of the headline comparisons.
+  const watched = new Set<string>(["anyrt", "native"]);
+  for (const [label, extra] of Object.entries(info.extras)) {
+    if (extra.kind === "baseline" && extra.candidate === true) watched.add(label);
+    if (extra.kind === "anyrt" && extra.headline === true) {
+      for (const name of [label, ...againstOf(extra)]) watched.add(name);
+    }
+  }
+  const samples: Record<string, number[]> = Object.fromEntries(variants.map((label) => [label, []]));
+  const cap = info.maxRounds ?? Number.POSITIVE_INFINITY;
+  const repetitions = Math.min(settings.repetitions, cap);
+  const maxRounds = Math.min(cap, Math.max(settings.repetitions, settings.maxRepetitions ?? settings.repetitions));
+  let rounds = 0;
+  // Extra rounds come in pairs, so that each order runs as often as the other.
+  const more = () =>
+    (rounds - repetitions) % 2 === 1 ||
+    variants.some((label) => watched.has(label) && spreadWide(samples[label] as number[]));
+  while (rounds < repetitions || (rounds < maxRounds && more())) {
+    const round = rounds++;
+    for (const label of roundOrder(variants, round, settings.order)) {
+      (samples[label] as number[]).push(await sample(label));
+    }
+    log(
+      `  ${info.name} round ${round + 1}/${round < repetitions ? repetitions : `${maxRounds} (wide spread)`}: ` +
+        variants.map((label) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`).join(", "),
+    );
+  }
+  return { samples, rounds, order: settings.order ?? "alternate" };
+}
+
+/**
+ * Runs every variant once to warm up, then the rounds of {@link takeRounds}, all in this process,
+ * each sample after a full collection, and summarises them ({@link summarize}). Closes the
+ * benchmark (`close`) whether or not a sample failed.
  */
 export async function runBenchmark(
   bench: Benchmark,
   settings: BenchSettings,
   log: (line: string) => void,
 ): Promise<BenchResult> {
-  const variants: [string, Sample][] = [];
-  if (typeof bench.anyrt === "function") variants.push(["anyrt", bench.anyrt]);
-  variants.push(["native", bench.native]);
-  for (const [label, extra] of Object.entries(bench.extras ?? {})) variants.push([label, extra.sample]);
-  const againstOf = (extra: Extra): readonly string[] =>
-    extra.against === undefined ? [] : typeof extra.against === "string" ? [extra.against] : extra.against;
-  // The variants whose spread asks for more rounds: those of the headline comparisons.
-  const headlineExtras = Object.entries(bench.extras ?? {}).filter(
-    ([, extra]) => extra.kind === "anyrt" && extra.headline === true,
-  );
-  const watched = new Set<string>(["anyrt", "native"]);
-  for (const [label, extra] of Object.entries(bench.extras ?? {})) {
-    if (extra.kind === "baseline" && extra.candidate === true) watched.add(label);
-  }
-  for (const [label, extra] of headlineExtras) for (const name of [label, ...againstOf(extra)]) watched.add(name);
-
-  const samples: Record<string, number[]> = Object.fromEntries(variants.map(([label]) => [label, []]));
-  const cap = bench.maxRounds ?? Number.POSITIVE_INFINITY;
-  const repetitions = Math.min(settings.repetitions, cap);
-  const maxRounds = Math.min(cap, Math.max(settings.repetitions, settings.maxRepetitions ?? settings.repetitions));
-  let rounds = 0;
+  const info = describeBenchmark(bench);
+  const timed = (label: string): Promise<number> => {
+    collectGarbage();
+    return (sampleOf(bench, label) as Sample)();
+  };
+  let rounds: Rounds;
   try {
-    for (const [label, sample] of variants) {
-      collectGarbage();
-      const value = await sample();
+    for (const label of variantLabels(info)) {
+      const value = await timed(label);
       log(`  ${bench.name} warm-up ${label}: ${formatValue(value)} ${bench.unit}`);
     }
-    // Extra rounds come in pairs, so that each order runs as often as the other.
-    const more = () =>
-      (rounds - repetitions) % 2 === 1 ||
-      variants.some(([label]) => watched.has(label) && spreadWide(samples[label] as number[]));
-    while (rounds < repetitions || (rounds < maxRounds && more())) {
-      const round = rounds++;
-      const order = round % 2 === 0 ? variants : [...variants].reverse();
-      for (const [label, sample] of order) {
-        collectGarbage();
-        const value = await sample();
-        (samples[label] as number[]).push(value);
-      }
-      log(
-        `  ${bench.name} round ${round + 1}/${round < repetitions ? repetitions : `${maxRounds} (wide spread)`}: ` +
-          variants
-            .map(([label]) => `${label} ${formatValue((samples[label] as number[])[round] as number)}`)
-            .join(", "),
-      );
-    }
+    rounds = await takeRounds(info, settings, log, timed);
   } finally {
     await bench.close?.();
   }
+  return summarize(info, rounds, bench.limits?.());
+}
 
+/**
+ * A benchmark's result from its rounds: each variant's median; the headline ratio, the worst of
+ * the benchmark's like-for-like comparisons (the main one and each `headline` extra against its
+ * best native variant), each made by {@link compareSamples} (mode against mode when both sides
+ * are bimodal); both modes of every variant whose samples fall in two groups; and `benchLimits`,
+ * read after the samples, each against its ceiling.
+ */
+export function summarize(
+  bench: BenchmarkInfo,
+  { samples, rounds, order = "alternate" }: Rounds,
+  benchLimits?: Readonly<Record<string, Limit>>,
+): BenchResult {
+  const headlineExtras = Object.entries(bench.extras).filter(
+    ([, extra]) => extra.kind === "anyrt" && extra.headline === true,
+  );
   // The best of several native variants by median (for `native`: it and the candidate baselines).
   const best = (labels: readonly string[]): string =>
     labels.reduce((winner, label) =>
@@ -373,13 +502,13 @@ export async function runBenchmark(
         ? label
         : winner,
     );
-  const candidates = Object.entries(bench.extras ?? {})
+  const candidates = Object.entries(bench.extras)
     .filter(([, extra]) => extra.kind === "baseline" && extra.candidate === true)
     .map(([label]) => label);
   const nativeLabel = best(["native", ...candidates]);
   const nativeApi = bench.extras?.[nativeLabel]?.api ?? bench.nativeApi;
   const native = median(samples[nativeLabel] as number[]);
-  const anyrt = typeof bench.anyrt === "function" ? median(samples.anyrt as number[]) : null;
+  const anyrt = bench.skipped === undefined ? median(samples.anyrt as number[]) : null;
   // The like-for-like comparisons: the main one, then each headline extra against its best native.
   const compare = (anyrtLabel: string, against: string) => ({
     against,
@@ -399,10 +528,10 @@ export async function runBenchmark(
   const ratio = worst === null ? null : worst[1].ratio;
   const pairedRatio = anyrt === null ? null : Math.min(...Object.values(comparisons).map((c) => c.pairedRatio));
   const extra: BenchResult["extra"] = {};
-  const variantsApart = Object.entries(bench.extras ?? {});
+  const variantsApart: [string, ExtraInfo][] = Object.entries(bench.extras);
   // When a candidate won, the original `native` is reported as an extra baseline like the others.
   if (nativeLabel !== "native") {
-    variantsApart.push(["native", { kind: "baseline", api: bench.nativeApi, sample: bench.native }]);
+    variantsApart.push(["native", { kind: "baseline", api: bench.nativeApi }]);
   }
   for (const [label, candidate] of variantsApart) {
     const { kind, api } = candidate;
@@ -426,15 +555,13 @@ export async function runBenchmark(
     };
   }
   const limits: NonNullable<BenchResult["limits"]> = Object.fromEntries(
-    Object.entries(bench.limits?.() ?? {}).map(
-      ([label, limit]): [string, NonNullable<BenchResult["limits"]>[string]] => {
-        // A native figure of zero or less (a collector that freed more than the program held) gives
-        // no ratio; the limit then counts as not met rather than as met by accident.
-        if (!(limit.native > 0)) return [label, { ...limit, ratio: null, met: false }];
-        const limitRatio = limit.anyrt / limit.native;
-        return [label, { ...limit, ratio: round(limitRatio, 3), met: limitRatio <= limit.maxRatio }];
-      },
-    ),
+    Object.entries(benchLimits ?? {}).map(([label, limit]): [string, NonNullable<BenchResult["limits"]>[string]] => {
+      // A native figure of zero or less (a collector that freed more than the program held) gives
+      // no ratio; the limit then counts as not met rather than as met by accident.
+      if (!(limit.native > 0)) return [label, { ...limit, ratio: null, met: false }];
+      const limitRatio = limit.anyrt / limit.native;
+      return [label, { ...limit, ratio: round(limitRatio, 3), met: limitRatio <= limit.maxRatio }];
+    }),
   );
   const limitsMet = Object.values(limits).every((limit) => limit.met);
   const modes: Record<string, Modes> = {};
@@ -442,9 +569,26 @@ export async function runBenchmark(
     const found = modesOf(values);
     if (found !== null) modes[label] = found;
   }
+  // The paired ratio of each comparison over the rounds of each order: equal when the order does
+  // not matter, apart when a sample's mode follows the variant before it.
+  const byOrder = (values: readonly number[], from: number): number[] => values.filter((_, i) => i % 2 === from);
+  const pairedByOrder =
+    order !== "alternate" || rounds < 2 || anyrt === null
+      ? undefined
+      : Object.fromEntries(
+          Object.entries(comparisons).map(([label, c]) => {
+            const paired = (from: number) =>
+              compareSamples(
+                byOrder(samples[label] ?? [], from),
+                byOrder(samples[c.against] ?? [], from),
+                bench.higherIsBetter,
+              ).pairedRatio;
+            return [label, { declared: paired(0), reversed: paired(1) }];
+          }),
+        );
   const result: BenchResult = {
-    runtime: host.runtime,
-    runtimeVersion: host.runtimeVersion,
+    runtime: bench.runtime,
+    runtimeVersion: bench.runtimeVersion,
     adapter: bench.adapter,
     name: bench.name,
     unit: bench.unit,
@@ -464,11 +608,12 @@ export async function runBenchmark(
       Object.entries(samples).map(([label, values]) => [label, values.map((v) => round(v, 1))]),
     ),
     ...(Object.keys(modes).length === 0 ? {} : { modes }),
+    ...(pairedByOrder === undefined ? {} : { pairedByOrder }),
     repetitions: rounds,
     params: bench.params,
-    ...(bench.limits === undefined ? {} : { limits }),
+    ...(benchLimits === undefined ? {} : { limits }),
   };
-  return typeof bench.anyrt === "string" ? { ...result, skipped: bench.anyrt } : result;
+  return bench.skipped === undefined ? result : { ...result, skipped: bench.skipped };
 }
 
 /** `12345678` as `12.3M`, `54321` as `54.3k`, `1850.4` as `1850`. */
@@ -537,6 +682,12 @@ export function formatTable(results: readonly BenchResult[]): string {
             (label === r.headline ? ", the headline (worst)" : ""),
         );
       }
+    }
+    for (const [label, o] of Object.entries(r.pairedByOrder ?? {})) {
+      out.push(
+        `${r.runtime} ${r.name}: ${label} paired by order: ${o.declared.toFixed(3)} in declared-order rounds, ` +
+          `${o.reversed.toFixed(3)} in reversed ones`,
+      );
     }
     for (const [label, m] of Object.entries(r.modes ?? {})) {
       out.push(

@@ -36,8 +36,19 @@ export function collectGarbage(): void {
 /** The package name of this runtime's adapter. */
 export const adapterName = `@anyrt/${host.runtime}`;
 
-/** This runtime's adapter as a `Runtime`, or a sentence saying why it is not available. */
-export async function loadAdapterRuntime(): Promise<Runtime | string> {
+let adapterRuntime: Promise<Runtime | string> | undefined;
+
+/**
+ * This runtime's adapter as a `Runtime`, or a sentence saying why it is not available: one per
+ * process, as an application has, so that a benchmark made twice in one process (a per-sample
+ * process's warm-up and its timed sample, `per-sample.ts`) shares the runtime and its buffer pools.
+ */
+export function loadAdapterRuntime(): Promise<Runtime | string> {
+  adapterRuntime ??= createAdapterRuntime();
+  return adapterRuntime;
+}
+
+async function createAdapterRuntime(): Promise<Runtime | string> {
   let module: Record<string, unknown>;
   try {
     module = (await import(adapterName)) as Record<string, unknown>;

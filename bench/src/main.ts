@@ -1,7 +1,9 @@
 /**
  * The benchmark runner behind `npm run bench`: runs each benchmark on each runtime available (Node,
- * Deno, Bun) in its own child process (so one benchmark's JIT state cannot skew the next), then
- * prints the table, merges the results into `reports/bench.json` and renders `reports/bench.html`.
+ * Deno, Bun) in its own child process (so one benchmark's JIT state cannot skew the next), or, for
+ * the socket throughput rows (`per-sample.ts`), each timed sample in a fresh child process of its
+ * own, so that no sample runs after another variant in the same process; then prints the table, merges the
+ * results into `reports/bench.json` and renders `reports/bench.html`.
  * @module
  */
 import { spawn } from "node:child_process";
@@ -17,15 +19,20 @@ import { createEffectSocketThroughput } from "./effect-socket-throughput.ts";
 import { createEffectSpawn1m } from "./effect-spawn-1m.ts";
 import {
   type Benchmark,
+  type BenchmarkInfo,
   type BenchResult,
   type BenchSettings,
   formatTable,
+  formatValue,
   readSettings,
   runBenchmark,
+  summarize,
+  takeRounds,
 } from "./harness.ts";
 import type { RuntimeId } from "./host.ts";
 import { createLengthDelimitedDecode } from "./length-delimited-decode.ts";
 import { createLines100mb } from "./lines-100mb.ts";
+import { perSampleBenchmarks } from "./per-sample.ts";
 import { createPgInsert10k } from "./pg-insert-10k.ts";
 import { createPipe16b } from "./pipe-16b.ts";
 import { createPipe64k } from "./pipe-64k.ts";
@@ -85,7 +92,22 @@ const flags: Readonly<Record<string, string>> = {
   "--reps": "ANYRT_BENCH_REPS",
   "--max-reps": "ANYRT_BENCH_MAX_REPS",
   "--scale": "ANYRT_BENCH_SCALE",
+  "--order": "ANYRT_BENCH_ORDER",
+  "--process": "ANYRT_BENCH_PROCESS",
 };
+
+/**
+ * Where the samples of the benchmarks in `perSampleBenchmarks` (`per-sample.ts`) run: `sample` (the default), each in a fresh
+ * process; `benchmark`, all in the benchmark's one process like every other row (to compare the
+ * two). `ANYRT_BENCH_PROCESS`, or `--process`.
+ */
+function processMode(): "sample" | "benchmark" {
+  const mode = process.env.ANYRT_BENCH_PROCESS ?? "sample";
+  if (mode !== "sample" && mode !== "benchmark") {
+    throw new Error(`ANYRT_BENCH_PROCESS must be sample or benchmark, got ${mode}`);
+  }
+  return mode;
+}
 
 /**
  * Applies the command line's flags as the environment variables they stand for (the children
@@ -192,10 +214,18 @@ function launchers(): Launcher[] {
   return all.filter((launcher) => wanted.includes(launcher.runtime));
 }
 
-function runInChild(launcher: Launcher, name: string): Promise<BenchResult> {
+/**
+ * Runs `<script> --child <name> ...childArgs` on the launcher's runtime (the script is the
+ * launcher's, or this file) and resolves the JSON of the child's last line on stdout.
+ */
+function runInChild<T>(
+  launcher: Launcher,
+  name: string,
+  childArgs: readonly string[] = [],
+  script = launcher.script?.path ?? fileURLToPath(import.meta.url),
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const script = launcher.script?.path ?? fileURLToPath(import.meta.url);
-    const child = spawn(launcher.command, [...launcher.args, script, "--child", name], {
+    const child = spawn(launcher.command, [...launcher.args, script, "--child", name, ...childArgs], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -211,12 +241,31 @@ function runInChild(launcher: Launcher, name: string): Promise<BenchResult> {
       }
       try {
         // The result is the last line: a runtime may print warnings before it.
-        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as BenchResult);
+        resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "") as T);
       } catch (error) {
         reject(new Error(`benchmark ${name} on ${launcher.runtime} printed no result: ${String(error)}`));
       }
     });
   });
+}
+
+/**
+ * Runs a benchmark with each timed sample in a fresh process of the launcher's runtime (after a
+ * warm-up of the same variant there), in rounds that alternate the order as in one process
+ * ({@link takeRounds}), and summarises the samples in this process.
+ */
+async function runPerSample(launcher: Launcher, name: string, settings: BenchSettings): Promise<BenchResult> {
+  const script = fileURLToPath(new URL("./per-sample.js", import.meta.url));
+  const info = await runInChild<BenchmarkInfo>(launcher, name, ["--describe"], script);
+  log(`  ${name}: each sample in a fresh ${launcher.runtime} process after a warm-up of its variant`);
+  const rounds = await takeRounds(info, settings, log, (label) =>
+    runInChild<number>(launcher, name, ["--sample", label], script),
+  );
+  const result = summarize(info, rounds);
+  log(
+    `  ${name}: ${info.skipped === undefined ? `anyrt ${formatValue(result.anyrt)}, ` : ""}native ${formatValue(result.native)} ${info.unit}`,
+  );
+  return { ...result, processPerSample: true };
 }
 
 /**
@@ -249,6 +298,7 @@ async function main(): Promise<number> {
     .map((name) => name.trim())
     .filter(Boolean);
   const runtimes = launchers();
+  const mode = processMode();
   // Benchmarks that exist only inside a hosted runtime (Chromium's WebSocket) come after the rest.
   const hostedOnly = [...new Set(runtimes.flatMap((launcher) => launcher.script?.benchmarks ?? []))].filter(
     (name) => !(name in benchmarks),
@@ -260,7 +310,7 @@ async function main(): Promise<number> {
   log(
     `anyrt bench on ${runtimes.map((launcher) => launcher.runtime).join(", ")}: ${names.join(", ")} ` +
       `(scale ${settings.scale}, ${settings.repetitions} repetitions + 1 warm-up, up to ` +
-      `${settings.maxRepetitions} when samples spread widely, median reported)`,
+      `${settings.maxRepetitions} when samples spread widely, order ${settings.order}, median reported)`,
   );
 
   // Runtime by runtime, each benchmark in its own process, one at a time: the machine has two
@@ -274,7 +324,11 @@ async function main(): Promise<number> {
       const started = performance.now();
       log(`${launcher.runtime} ${name} ...`);
       try {
-        results.push(await runInChild(launcher, name));
+        results.push(
+          launcher.script === undefined && name in perSampleBenchmarks && mode === "sample"
+            ? await runPerSample(launcher, name, settings)
+            : await runInChild<BenchResult>(launcher, name),
+        );
         log(`${launcher.runtime} ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       } catch (error) {
         failures++;

@@ -221,7 +221,9 @@ function apis(runs: readonly BenchResult[]): string {
     `<dl><dt>anyrt</dt><dd>${htmlText(first.anyrtApi)}</dd><dt>native</dt><dd>${native}</dd>` +
     extras.map(([label, api]) => `<dt>${htmlText(label)}</dt><dd>${htmlText(api)}</dd>`).join("") +
     `<dt>unit</dt><dd>${htmlText(first.unit)} (${first.higherIsBetter ? "higher" : "lower"} is better), ` +
-    `${first.repetitions} samples per variant${params === "" ? "" : `; ${params}`}</dd></dl>`
+    `${first.repetitions} samples per variant` +
+    (first.processPerSample === true ? " (each in a fresh process, after a warm-up of its variant there)" : "") +
+    `${params === "" ? "" : `; ${params}`}</dd></dl>`
   );
 }
 

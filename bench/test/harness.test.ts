@@ -2,8 +2,20 @@
 // the like-for-like comparisons (each against the best of its native paths), a wide spread buys
 // more rounds (in pairs, up to the maximum), samples in two groups have both modes recorded, and a
 // comparison with bimodal samples compares mode with mode rather than two medians of different modes.
+// The order of the variants in a round can be fixed (to show whether a ratio follows it), and the
+// rounds and the summary work apart from the samples' process, as the per-sample processes use them.
 import { describe, expect, it } from "vitest";
-import { type Benchmark, compareSamples, modesOf, runBenchmark } from "../src/harness.ts";
+import {
+  type Benchmark,
+  compareSamples,
+  describeBenchmark,
+  modesOf,
+  readSettings,
+  roundOrder,
+  runBenchmark,
+  summarize,
+  takeRounds,
+} from "../src/harness.ts";
 
 /** A sample that resolves the given values in turn (the warm-up takes the first). */
 function values(...list: number[]): () => Promise<number> {
@@ -150,5 +162,88 @@ describe("runBenchmark", () => {
     const tight = await runBenchmark(bench({}), { scale: 1, repetitions: 3, maxRepetitions: 8 }, () => {});
     expect(tight.repetitions).toBe(3);
     expect(tight.modes).toBeUndefined();
+  });
+});
+
+describe("the order of a round", () => {
+  it("alternates by default, and stays fixed forward or reversed when asked", () => {
+    const labels = ["anyrt", "native", "extra"];
+    expect([0, 1, 2].map((round) => roundOrder(labels, round).join(" "))).toEqual([
+      "anyrt native extra",
+      "extra native anyrt",
+      "anyrt native extra",
+    ]);
+    expect([0, 1].map((round) => roundOrder(labels, round, "forward")[0])).toEqual(["anyrt", "anyrt"]);
+    expect([0, 1].map((round) => roundOrder(labels, round, "reverse")[0])).toEqual(["extra", "extra"]);
+  });
+
+  it("reads ANYRT_BENCH_ORDER, alternate when unset, and rejects anything else at once", () => {
+    expect(readSettings({}).order).toBe("alternate");
+    expect(readSettings({ ANYRT_BENCH_ORDER: "reverse" }).order).toBe("reverse");
+    expect(() => readSettings({ ANYRT_BENCH_ORDER: "random" })).toThrow(/ANYRT_BENCH_ORDER/);
+  });
+
+  it("takes each round's samples in that order, whoever takes them", async () => {
+    const info = describeBenchmark(bench({ extras: { n2: { kind: "native", api: "n2", sample: values(1) } } }));
+    const taken = async (order: "alternate" | "forward" | "reverse") => {
+      const calls: string[] = [];
+      await takeRounds(
+        info,
+        { scale: 1, repetitions: 2, maxRepetitions: 2, order },
+        () => {},
+        async (label) => {
+          calls.push(label);
+          return 100;
+        },
+      );
+      return calls.join(" ");
+    };
+    expect(await taken("alternate")).toBe("anyrt native n2 n2 native anyrt");
+    expect(await taken("forward")).toBe("anyrt native n2 anyrt native n2");
+    expect(await taken("reverse")).toBe("n2 native anyrt n2 native anyrt");
+  });
+});
+
+describe("the paired ratio by order", () => {
+  it("shows a ratio that follows the order as two figures apart, and nothing for a fixed order", async () => {
+    const spec = { anyrt: values(100, 80, 120, 80, 120), native: values(100, 100, 100, 100, 100) };
+    const alternating = await runBenchmark(bench(spec), { scale: 1, repetitions: 4, maxRepetitions: 4 }, () => {});
+    expect(alternating.pairedByOrder).toEqual({ anyrt: { declared: 0.8, reversed: 1.2 } });
+    const fixed = await runBenchmark(
+      bench({ anyrt: values(100, 80, 120, 80, 120), native: values(100, 100, 100, 100, 100) }),
+      { scale: 1, repetitions: 4, maxRepetitions: 4, order: "forward" },
+      () => {},
+    );
+    expect(fixed.pairedByOrder).toBeUndefined();
+  });
+});
+
+describe("rounds taken apart from the benchmark's process", () => {
+  it("summarise to what one process reports, from the benchmark's description alone", async () => {
+    const spec = {
+      anyrt: values(90, 80, 90, 85),
+      native: values(100, 100, 95, 100),
+      extras: { other: { kind: "baseline", api: "o", sample: values(50, 50, 50, 50) } as const },
+    };
+    const inProcess = await runBenchmark(bench(spec), { scale: 1, repetitions: 3, maxRepetitions: 3 }, () => {});
+    // The description survives JSON, as it does on its way from a child process.
+    const info = JSON.parse(JSON.stringify(describeBenchmark(bench(spec))));
+    expect(info.extras.other).toEqual({ kind: "baseline", api: "o" });
+    const apart = summarize(info, { samples: inProcess.samples, rounds: 3 });
+    expect(apart).toEqual(inProcess);
+    expect(apart.ratio).toBe(0.85);
+  });
+
+  it("report a skipped anyrt variant as skipped, with only the native variants sampled", async () => {
+    const info = describeBenchmark(bench({ anyrt: "no adapter" }));
+    const rounds = await takeRounds(
+      info,
+      { scale: 1, repetitions: 2 },
+      () => {},
+      async () => 100,
+    );
+    expect(Object.keys(rounds.samples)).toEqual(["native"]);
+    const result = summarize(info, rounds);
+    expect(result).toMatchObject({ skipped: "no adapter", anyrt: null, ratio: null, met: false });
   });
 });

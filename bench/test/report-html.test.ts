@@ -75,6 +75,12 @@ describe("renderBenchHtml", () => {
     expect(dots(html)).toBe(3 + 3 + 3 + 3 + 3 + 2);
   });
 
+  it("says when each sample ran in a fresh process, and only then", () => {
+    const fresh = renderBenchHtml({ ...report, runs: [run({ processPerSample: true })] });
+    expect(fresh).toContain("3 samples per variant (each in a fresh process");
+    expect(html).not.toContain("fresh process");
+  });
+
   it("puts the target mark at the native median times the target, the winning candidate's median when one won", () => {
     const [node, deno] = targetMarks(html) as [number, number];
     // Node's native median 1000 x 0.95 = 950; Deno's headline is the byob candidate (median 1000),
