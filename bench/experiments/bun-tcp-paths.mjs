@@ -9,7 +9,7 @@
 // index.js> measures another build; ANYRT_EXP_WARMUP=0 skips the warm-up, for counting one
 // variant's system calls with `strace -c -f`).
 import { pathToFileURL } from "node:url";
-import { WOULD_BLOCK } from "@anyrt/core";
+import { readCounting, writeRepeated } from "../dist/loops.js";
 
 const adapter = await import(
   process.env.ANYRT_BUN_ADAPTER ? pathToFileURL(process.env.ANYRT_BUN_ADAPTER).href : "@anyrt/bun"
@@ -22,28 +22,11 @@ const rounds = Number(process.argv[3] ?? 5);
 const only = process.argv[4]?.split(",");
 const chunk = new Uint8Array(CHUNK).fill(7);
 
-async function writeAnyrt(stream) {
-  for (let left = total; left > 0; left -= CHUNK) {
-    let offset = 0;
-    while (offset < CHUNK) {
-      const rest = offset === 0 ? chunk : chunk.subarray(offset);
-      let n = stream.tryWrite(rest);
-      if (n === WOULD_BLOCK) n = await stream.write(rest);
-      offset += n;
-    }
-  }
-}
+/** anyrt's writer: the benchmarks' own loop, `total` bytes in 64 KiB writes. */
+const writeAnyrt = (stream) => writeRepeated(stream, chunk, total);
 
-async function readAnyrt(stream) {
-  const buf = new Uint8Array(CHUNK);
-  let received = 0;
-  while (received < total) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    received += n;
-  }
-}
+/** anyrt's reader: the benchmarks' own loop into one 64 KiB buffer. */
+const readAnyrt = (stream) => readCounting(stream, new Uint8Array(CHUNK), total);
 
 /** A native writer: `pump` on open and on every drain, like bench/src/tcp-native-bun.ts. */
 function nativeWriter() {

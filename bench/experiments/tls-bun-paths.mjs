@@ -9,7 +9,7 @@
 
 import { createBunRuntime } from "@anyrt/bun";
 import { makeTestCertificates } from "@anyrt/conformance";
-import { WOULD_BLOCK } from "@anyrt/core";
+import { readCounting, writeRepeated } from "../dist/loops.js";
 
 const runtime = createBunRuntime();
 const CHUNK = 64 * 1024;
@@ -19,28 +19,11 @@ const only = process.argv[4];
 const certs = await makeTestCertificates();
 const chunk = new Uint8Array(CHUNK).fill(7);
 
-async function writeAnyrt(stream) {
-  for (let left = total; left > 0; left -= CHUNK) {
-    let offset = 0;
-    while (offset < CHUNK) {
-      const rest = offset === 0 ? chunk : chunk.subarray(offset);
-      let n = stream.tryWrite(rest);
-      if (n === WOULD_BLOCK) n = await stream.write(rest);
-      offset += n;
-    }
-  }
-}
+/** anyrt's writer: the benchmarks' own loop, `total` bytes in 64 KiB writes. */
+const writeAnyrt = (stream) => writeRepeated(stream, chunk, total);
 
-async function readAnyrt(stream) {
-  const buf = new Uint8Array(CHUNK);
-  let received = 0;
-  while (received < total) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    received += n;
-  }
-}
+/** anyrt's reader: the benchmarks' own loop into one 64 KiB buffer. */
+const readAnyrt = (stream) => readCounting(stream, new Uint8Array(CHUNK), total);
 
 /** A native end: handlers that count what arrives or pump `total` bytes out, and its promise. */
 function nativeEnd(role) {

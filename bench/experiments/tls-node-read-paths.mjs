@@ -11,6 +11,7 @@ import tls from "node:tls";
 import { pathToFileURL } from "node:url";
 import { makeTestCertificates } from "@anyrt/conformance";
 import { WOULD_BLOCK } from "@anyrt/core";
+import { readCounting } from "../dist/loops.js";
 
 const adapter = await import(
   process.env.ANYRT_NODE_ADAPTER ? pathToFileURL(process.env.ANYRT_NODE_ADAPTER).href : "@anyrt/node"
@@ -40,16 +41,8 @@ async function writeAnyrt(stream, copy = false) {
   }
 }
 
-async function readAnyrt(stream) {
-  const buf = new Uint8Array(CHUNK);
-  let received = 0;
-  while (received < total) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    received += n;
-  }
-}
+/** anyrt's reader: the benchmarks' own loop into one 64 KiB buffer. */
+const readAnyrt = (stream) => readCounting(stream, new Uint8Array(CHUNK), total);
 
 async function writeNative(socket) {
   for (let left = total; left > 0; left -= CHUNK) if (!socket.write(chunk)) await once(socket, "drain");

@@ -18,7 +18,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { WOULD_BLOCK } from "@anyrt/core";
+import { readCounting, writeRepeated } from "../dist/loops.js";
 
 const adapter = await import(
   process.env.ANYRT_NODE_ADAPTER ? pathToFileURL(process.env.ANYRT_NODE_ADAPTER).href : "@anyrt/node"
@@ -42,28 +42,11 @@ let paths = 0;
 let reads = 0;
 let readBytes = 0;
 
-async function writeAnyrt(stream) {
-  for (let left = total; left > 0; left -= CHUNK) {
-    let offset = 0;
-    while (offset < CHUNK) {
-      const rest = offset === 0 ? chunk : chunk.subarray(offset);
-      let n = stream.tryWrite(rest);
-      if (n === WOULD_BLOCK) n = await stream.write(rest);
-      offset += n;
-    }
-  }
-}
+/** anyrt's writer: the benchmarks' own loop, `total` bytes in 64 KiB writes. */
+const writeAnyrt = (stream) => writeRepeated(stream, chunk, total);
 
-async function readAnyrt(stream) {
-  const buf = new Uint8Array(CHUNK);
-  let received = 0;
-  while (received < total) {
-    let n = stream.tryRead(buf);
-    if (n === WOULD_BLOCK) n = await stream.read(buf);
-    if (n === 0) break;
-    received += n;
-  }
-}
+/** anyrt's reader: the benchmarks' own loop into one 64 KiB buffer. */
+const readAnyrt = (stream) => readCounting(stream, new Uint8Array(CHUNK), total);
 
 async function writeNative(socket) {
   for (let left = total; left > 0; left -= CHUNK) if (!socket.write(chunk)) await once(socket, "drain");
