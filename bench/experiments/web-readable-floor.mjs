@@ -9,8 +9,10 @@
 // cost: `minimal-bridge` (BYOB reads into one recycled 256 KiB landing buffer, a 64 KiB take per
 // read, a promise when it is empty, the next stream read started when a landing buffer is used
 // up) and `pulled-reader` (compat's `PulledReader` over a plain source doing the same reads).
-// CPU time per MiB, the best and the median of ROUNDS rounds, interleaved.
-// Build first (`tsc -b`). Run: node | deno run -A | bun  bench/experiments/web-readable-floor.mjs [MiB] [rounds]
+// CPU time per MiB, the best and the median of ROUNDS rounds, interleaved, and each variant's
+// paired ratio to `native` and to `byob256+copy` (the copy's floor at anyrt's landing size: the
+// benchmark's `floor-copy`), median over rounds (CPU of the other / CPU of the variant).
+// Build first (`tsc -b`). Run: node | deno run -A | bun  bench/experiments/web-readable-floor.mjs [MiB] [rounds] [only,variants]
 import { fromWebReadable } from "../../packages/compat/dist/index.js";
 import { PulledReader } from "../../packages/compat/dist/pulled-reader.js";
 import { WOULD_BLOCK } from "../../packages/core/dist/index.js";
@@ -19,6 +21,7 @@ const CHUNK = 64 * 1024;
 const BLOCK = 1024 * 1024;
 const total = Number(globalThis.process?.argv[2] ?? globalThis.Deno?.args[0] ?? 256) * 1024 * 1024;
 const rounds = Number(globalThis.process?.argv[3] ?? globalThis.Deno?.args[1] ?? 7);
+const only = (globalThis.process?.argv[4] ?? globalThis.Deno?.args[2])?.split(",");
 const block = new Uint8Array(BLOCK).fill(7);
 const buf = new Uint8Array(CHUNK);
 
@@ -165,6 +168,9 @@ const variants = {
   "minimal-bridge": minimalBridge,
   "pulled-reader": pulledReader,
 };
+for (const name of Object.keys(variants)) {
+  if (only !== undefined && !only.includes(name)) delete variants[name];
+}
 const results = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
   const names = Object.keys(variants);
@@ -175,11 +181,12 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const best = Math.min(...results.native);
+const paired = (other, samples) =>
+  results[other] === undefined ? "-" : median(samples.map((x, i) => results[other][i] / x)).toFixed(3);
 console.log(`${total / 1024 / 1024} MiB x ${rounds} rounds`);
 for (const [name, samples] of Object.entries(results)) {
-  const mine = Math.min(...samples);
   console.log(
-    `${name.padEnd(15)} CPU us/MiB best ${mine.toFixed(1)} median ${median(samples).toFixed(1)} (native / it, best ${(best / mine).toFixed(3)})`,
+    `${name.padEnd(15)} CPU us/MiB best ${Math.min(...samples).toFixed(1)} median ${median(samples).toFixed(1)}` +
+      `  paired native/it ${paired("native", samples)}, byob256+copy/it ${paired("byob256+copy", samples)}`,
   );
 }
