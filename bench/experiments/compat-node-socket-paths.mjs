@@ -3,14 +3,16 @@
 // the same process, read with raw 'data' events, with 'data' plus one copy into a 64 KiB buffer, or
 // through compat() (fromNodeDuplex) with tryRead/read into a reused 64 KiB buffer, and the same
 // with a 4 MiB readAhead (how much the bridge's pause/resume cycles cost). Process CPU per
-// MiB and wall-clock MB/s, median of ROUNDS rounds in rotating order. Runs on Node, Deno and Bun
-// (their node:net). Build first (`tsc -b`).
+// MiB (least and median) and wall-clock MB/s, median of ROUNDS rounds in rotating order, and each
+// variant's paired CPU ratio to `native` and to `data+copy` (the benchmark's `floor-copy`), median
+// over rounds (CPU of the other / CPU of the variant). Runs on Node, Deno and Bun (their
+// node:net). Build first (`tsc -b`); anyrt's read loop is the benchmark's (`bench/dist/loops.js`).
 // Run: <runtime> bench/experiments/compat-node-socket-paths.mjs [MiB] [rounds] [only,variants]
 import net from "node:net";
 import process from "node:process";
 import { compat } from "@anyrt/compat";
 import { fromNodeDuplex } from "@anyrt/compat/node";
-import { WOULD_BLOCK } from "@anyrt/core";
+import { readCounting } from "../dist/loops.js";
 
 const args = process.argv.slice(2);
 const MIB = Number(args[0] ?? "256");
@@ -69,16 +71,7 @@ const anyrt = (readAhead) => async () => {
   const pair = await socketPair();
   const reader = readAhead === undefined ? compat(pair.server) : fromNodeDuplex(pair.server, { readAhead });
   const buf = new Uint8Array(CHUNK);
-  const reading = (async () => {
-    let received = 0;
-    while (received < TOTAL) {
-      let n = reader.tryRead(buf);
-      if (n === WOULD_BLOCK) n = await reader.read(buf);
-      if (n === 0) break;
-      received += n;
-    }
-  })();
-  await Promise.all([writeAll(pair.client), reading]);
+  await Promise.all([writeAll(pair.client), readCounting(reader, buf, TOTAL)]);
   await pair.close();
 };
 
@@ -106,11 +99,14 @@ for (let r = 0; r < ROUNDS; r++) {
   }
 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const paired = (other, rs) =>
+  results[other] === undefined ? "-" : median(rs.map((r, i) => results[other][i].cpuMs / r.cpuMs)).toFixed(3);
 for (const n of names) {
   const rs = results[n];
   const rate = median(rs.map((r) => r.mbs)).toFixed(0);
-  const cpus = rs.map((r) => r.cpuMs.toFixed(3)).join(" ");
+  const cpus = rs.map((r) => r.cpuMs);
   console.log(
-    `${n.padEnd(10)} ${rate.padStart(6)} MB/s  cpu ${median(rs.map((r) => r.cpuMs)).toFixed(3)} ms/MiB  (${cpus})`,
+    `${n.padEnd(10)} ${rate.padStart(6)} MB/s  cpu least ${Math.min(...cpus).toFixed(3)} median ${median(cpus).toFixed(3)} ms/MiB` +
+      `  paired native/it ${paired("native", rs)}, data+copy/it ${paired("data+copy", rs)}`,
   );
 }

@@ -12,6 +12,8 @@
 // CPU time per MiB, the best and the median of ROUNDS rounds, interleaved, and each variant's
 // paired ratio to `native` and to `byob256+copy` (the copy's floor at anyrt's landing size: the
 // benchmark's `floor-copy`), median over rounds (CPU of the other / CPU of the variant).
+// OLD_COMPAT, the path of another build's `packages/compat/dist/index.js`, adds `anyrt-old`
+// (`fromWebReadable` of that build) for an A/B in one process.
 // Build first (`tsc -b`). Run: node | deno run -A | bun  bench/experiments/web-readable-floor.mjs [MiB] [rounds] [only,variants]
 import { fromWebReadable } from "../../packages/compat/dist/index.js";
 import { PulledReader } from "../../packages/compat/dist/pulled-reader.js";
@@ -21,6 +23,8 @@ const CHUNK = 64 * 1024;
 const BLOCK = 1024 * 1024;
 const total = Number(globalThis.process?.argv[2] ?? globalThis.Deno?.args[0] ?? 256) * 1024 * 1024;
 const rounds = Number(globalThis.process?.argv[3] ?? globalThis.Deno?.args[1] ?? 7);
+const oldPath = globalThis.process?.env.OLD_COMPAT ?? globalThis.Deno?.env.get("OLD_COMPAT");
+const old = oldPath ? await import(oldPath) : undefined;
 const only = (globalThis.process?.argv[4] ?? globalThis.Deno?.args[2])?.split(",");
 const block = new Uint8Array(BLOCK).fill(7);
 const buf = new Uint8Array(CHUNK);
@@ -54,8 +58,8 @@ function byteStream() {
   });
 }
 
-async function anyrt(options) {
-  const reader = fromWebReadable(byteStream(), options);
+async function anyrt(options, from = fromWebReadable) {
+  const reader = from(byteStream(), options);
   let received = 0;
   while (received < total) {
     let n = reader.tryRead(buf);
@@ -165,6 +169,7 @@ const variants = {
   "byob1M+copy": () => byob(true, 1024 * 1024),
   anyrt: () => anyrt(),
   "anyrt-1M": () => anyrt({ chunkSize: 1024 * 1024 }),
+  ...(old === undefined ? {} : { "anyrt-old": () => anyrt(undefined, old.fromWebReadable) }),
   "minimal-bridge": minimalBridge,
   "pulled-reader": pulledReader,
 };
@@ -187,6 +192,7 @@ console.log(`${total / 1024 / 1024} MiB x ${rounds} rounds`);
 for (const [name, samples] of Object.entries(results)) {
   console.log(
     `${name.padEnd(15)} CPU us/MiB best ${Math.min(...samples).toFixed(1)} median ${median(samples).toFixed(1)}` +
-      `  paired native/it ${paired("native", samples)}, byob256+copy/it ${paired("byob256+copy", samples)}`,
+      `  paired native/it ${paired("native", samples)}, byob256+copy/it ${paired("byob256+copy", samples)}` +
+      (old === undefined ? "" : `, anyrt-old/it ${paired("anyrt-old", samples)}`),
   );
 }
