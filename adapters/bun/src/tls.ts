@@ -213,12 +213,16 @@ function trustOf(options: TlsClientOptions, operation: string): Trust {
 
 /** Bun's client TLS options for `options`, SNI and the name verified being `serverName`. */
 function clientTls(options: TlsClientOptions, serverName: string, operation: string): Bun.TLSOptions {
-  return {
+  const tls: Bun.TLSOptions & { secureContext?: object } = {
     serverName,
     rejectUnauthorized: options.dangerouslyAcceptInvalidCertificates !== true,
-    ...trustOf(options, operation),
-    ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: alpnWire(options.alpnProtocols) }),
   };
+  // Assigned, not spread: each connect makes these objects.
+  const trust = trustOf(options, operation);
+  if (trust.secureContext !== undefined) tls.secureContext = trust.secureContext;
+  else Object.assign(tls, trust);
+  if (options.alpnProtocols !== undefined) tls.ALPNProtocols = alpnWire(options.alpnProtocols);
+  return tls;
 }
 
 /**
