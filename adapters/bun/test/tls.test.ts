@@ -119,6 +119,30 @@ describe("Bun TLS streams", () => {
     await listener.close();
   });
 
+  it("describes the peer's certificate when first asked, even after both ends closed", async () => {
+    const { listener, accepted } = await echoServer(certs.server, {
+      clientCertificates: { caCertificates: [certs.ca] },
+    });
+    const stream = await connectTo(listener.localAddress.port, { clientCertificate: certs.client });
+    await stream.write(encoder.encode("later"));
+    await stream.shutdown();
+    expect(await readAll(stream)).toBe("later");
+    await stream.close();
+    const server = accepted[0];
+    await server?.close();
+    // `tls` was not read before: the certificate is described from what the handshake kept.
+    const info = stream.tls;
+    expect(info.protocol).toBe("TLSv1.3");
+    expect(info.peerCertificate?.subject).toBe("O=anyrt conformance, CN=localhost");
+    expect(info.peerCertificate?.issuer).toBe("O=anyrt conformance, CN=anyrt test CA");
+    expect(info.peerCertificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(info.peerCertificate?.subjectAltNames).toEqual(["DNS:localhost", "IP:127.0.0.1", "IP:::1"]);
+    expect(Object.isFrozen(info)).toBe(true);
+    expect(stream.tls).toBe(info);
+    expect(server?.tls.peerCertificate?.subject).toBe("O=anyrt conformance, CN=anyrt test client");
+    await listener.close();
+  });
+
   it("a server with clientCertificates sees the client's certificate and refuses a client without one", async () => {
     const { listener, accepted } = await echoServer(certs.server, {
       clientCertificates: { caCertificates: [certs.ca] },

@@ -126,9 +126,12 @@ export class SocketTransport implements WriteTransport {
     this.half.fail(toIoError(error, `write ${this.label}`));
   }
 
-  /** The stream's `'close'`: writes fail with `BrokenPipe` from now on. */
+  /**
+   * The stream's `'close'`: writes fail with `BrokenPipe` from now on. After the stream's own
+   * `close()` the half is closed and would drop the error, so none is made (it captures a stack).
+   */
   closed(): void {
-    this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closed`));
+    if (!this.half.closed) this.half.fail(new IoError("BrokenPipe", `write ${this.label}: the stream is closed`));
   }
 
   get idle(): boolean {

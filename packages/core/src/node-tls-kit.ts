@@ -108,6 +108,8 @@ const CONTEXT_CACHE_SIZE = 32;
 export class NodeTlsKit {
   readonly #module: NodeTlsModule;
   readonly #contexts = new Map<string, unknown>();
+  /** The configuration last asked for and its context (the most recently used entry of the cache). */
+  #last: LastContext | null = null;
 
   /** `module` is `node:tls` (`InvalidInput` unless it has the members {@link NodeTlsModule} names). */
   constructor(module: NodeTlsModule) {
@@ -144,6 +146,20 @@ export class NodeTlsKit {
     checkText("NodeTlsKit.secureContext", "operation", operation);
     checkTlsClientOptions(operation, options);
     const client = options.clientCertificate;
+    const systemCertificates = options.systemCertificates ?? true;
+    const caCertificates = options.caCertificates ?? [];
+    // The same configuration as the last connect (the usual case) skips the cache key: writing it
+    // copies every PEM into a new string, and looking it up hashes that string.
+    const last = this.#last;
+    if (
+      last !== null &&
+      last.systemCertificates === systemCertificates &&
+      last.certificate === client?.certificate &&
+      last.key === client?.key &&
+      sameStrings(last.caCertificates, caCertificates)
+    ) {
+      return last.context;
+    }
     const key = JSON.stringify([
       options.systemCertificates ?? true,
       options.caCertificates ?? [],
@@ -151,17 +167,25 @@ export class NodeTlsKit {
       client?.key ?? null,
     ]);
     const contexts = this.#contexts;
+    let context: unknown;
     if (contexts.has(key)) {
-      const cached = contexts.get(key);
+      context = contexts.get(key);
       contexts.delete(key);
-      contexts.set(key, cached);
-      return cached;
+      contexts.set(key, context);
+    } else {
+      const trust = this.trust(operation, options);
+      context = loading(operation, () => this.#module.createSecureContext(trust));
+      contexts.set(key, context);
+      if (contexts.size > CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value as string);
     }
-    const trust = this.trust(operation, options);
-    const made = loading(operation, () => this.#module.createSecureContext(trust));
-    contexts.set(key, made);
-    if (contexts.size > CONTEXT_CACHE_SIZE) contexts.delete(contexts.keys().next().value as string);
-    return made;
+    this.#last = {
+      systemCertificates,
+      caCertificates: [...caCertificates],
+      certificate: client?.certificate,
+      key: client?.key,
+      context,
+    };
+    return context;
   }
 
   /**
@@ -242,6 +266,23 @@ export class NodeTlsKit {
       handshaking.clear();
     };
   }
+}
+
+/** A configuration {@link NodeTlsKit.secureContext} made or found last, and its context. */
+interface LastContext {
+  readonly systemCertificates: boolean;
+  /** A copy: the caller's array may change after the call. */
+  readonly caCertificates: readonly string[];
+  readonly certificate: string | undefined;
+  readonly key: string | undefined;
+  readonly context: unknown;
+}
+
+/** Whether `a` and `b` hold the same strings in the same order. */
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** `make()`, whose failure means that the module could not load a certificate or key that looked like PEM. */

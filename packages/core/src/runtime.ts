@@ -269,9 +269,9 @@ function connectByName(connect: Tcp["connect"], dns: Dns | undefined, scheduler:
     }
     const hostname = options.hostname ?? "127.0.0.1";
     const custom = typeof options.happyEyeballs === "object" ? options.happyEyeballs.lookup : undefined;
-    const lookup = custom ?? (dns === undefined ? undefined : dns.lookup.bind(dns));
-    const byName = lookup !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
-    if (byName) return connectHappyEyeballs(connect, lookup, scheduler, options);
+    // Bound only for a connect by name: an address (the common case of a benchmark) makes no function.
+    const byName = (custom ?? dns) !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
+    if (byName) return connectHappyEyeballs(connect, custom ?? (dns as Dns).lookup.bind(dns), scheduler, options);
     if (options.timeoutMs === undefined) return connect(options);
     // One attempt through the runtime's own connect (which resolves a name itself), bounded by timeoutMs.
     const itself = async () => [
@@ -298,8 +298,9 @@ function tlsConnectByName(connect: Tls["connect"], dns: Dns | undefined, schedul
     }
     const hostname = options.hostname ?? "127.0.0.1";
     const custom = typeof options.happyEyeballs === "object" ? options.happyEyeballs.lookup : undefined;
-    const lookup = custom ?? (dns === undefined ? undefined : dns.lookup.bind(dns));
-    const byName = lookup !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
+    // Bound only for a connect by name: an address (the common case of a benchmark) makes no function.
+    const byName = (custom ?? dns) !== undefined && options.happyEyeballs !== false && !isIpLiteral(hostname);
+    const lookup = byName ? (custom ?? (dns as Dns).lookup.bind(dns)) : undefined;
     if (!byName && options.timeoutMs === undefined) return connect(options);
     const { timeoutMs: _timeout, happyEyeballs: _happyEyeballs, signal: _signal, ...tls } = options;
     const serverName = byName ? { serverName: options.serverName ?? hostname } : {};

@@ -422,9 +422,21 @@ export function checkRecordsArguments(name: unknown, type: unknown, options?: un
 const certificatePem = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
 const keyPem = /^\s*-----BEGIN ((RSA |EC |ENCRYPTED )?PRIVATE KEY)-----\r?\n[A-Za-z0-9+/=\r\n]+-----END \1-----\s*$/;
 
+/**
+ * Certificates that passed {@link checkCertificatePem} lately: a string that matched once always
+ * will, and a TLS connect checks the same CA certificates three or four times (the runtime, the
+ * adapter, the secure-context cache), each time running the pattern over the whole PEM. At most
+ * {@link CHECKED_PEM_SIZE}, emptied when full; certificates only, never a key.
+ */
+const checkedPem = new Set<string>();
+const CHECKED_PEM_SIZE = 16;
+
 /** Throws `InvalidInput` unless `value` is one or more PEM certificates (`-----BEGIN CERTIFICATE-----`). */
 export function checkCertificatePem(operation: string, name: string, value: unknown): asserts value is string {
+  if (typeof value === "string" && checkedPem.has(value)) return;
   checkString(operation, name, value, certificatePem, "a PEM certificate (-----BEGIN CERTIFICATE-----)");
+  if (checkedPem.size >= CHECKED_PEM_SIZE) checkedPem.clear();
+  checkedPem.add(value);
 }
 
 /** Throws `InvalidInput` unless `value` is an array of PEM certificates. */
