@@ -9,11 +9,11 @@
 // (process CPU, which other processes on a loaded machine disturb less than the wall clock),
 // the best of 15 rounds interleaved (see `timeAll`).
 // Build first (`tsc -b`). Run: [ALIAS=1] node | deno run -A | bun  bench/experiments/pipe-64k-floor.mjs
-// `ONLY=<index> ROUNDS=<n>` runs one variant alone (see the end).
+// `ONLY=<index> ROUNDS=<n> [CHUNKS=<n>]` runs one variant alone (see the end).
 import { duplex, WOULD_BLOCK } from "../../packages/core/dist/index.js";
 
 const CHUNK = 64 * 1024;
-const CHUNKS = 20_000;
+const CHUNKS = Number(process.env.CHUNKS ?? 20_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 /**
  * The writer's and the reader's buffers, placed in one allocation so that their distance is known:
