@@ -10,7 +10,8 @@
 // the best of 15 rounds interleaved (see `timeAll`).
 // Build first (`tsc -b`). Run: [ALIAS=1] node | deno run -A | bun  bench/experiments/pipe-64k-floor.mjs
 // `ONLY=<index> ROUNDS=<n> [CHUNKS=<n>]` runs one variant alone (see the end).
-import { duplex, WOULD_BLOCK } from "../../packages/core/dist/index.js";
+import { duplex } from "../../packages/core/dist/index.js";
+import { readCounting, writeRepeated } from "../dist/loops.js";
 
 const CHUNK = 64 * 1024;
 const CHUNKS = Number(process.env.CHUNKS ?? 20_000);
@@ -130,25 +131,14 @@ async function minimal(pipe) {
   await Promise.all([writer(), reader()]);
 }
 
-/** The bench's loops (bench/src/loops.ts) over core's `duplex(64 KiB)`. */
+/** The bench's own loops (`writeRepeated`, `readCounting` from bench/dist/loops.js) over core's `duplex(64 KiB)`. */
 async function corePipe() {
   const [a, b] = duplex(CHUNK);
-  const writer = async () => {
-    for (let i = 0; i < CHUNKS; i++) {
-      let n = a.tryWrite(source);
-      if (n === WOULD_BLOCK) n = await a.write(source);
-      if (n !== CHUNK) throw new Error("partial write");
-    }
-  };
-  const reader = async () => {
-    let received = 0;
-    while (received < CHUNKS * CHUNK) {
-      let n = b.tryRead(target);
-      if (n === WOULD_BLOCK) n = await b.read(target);
-      received += n;
-    }
-  };
-  await Promise.all([writer(), reader()]);
+  const [, received] = await Promise.all([
+    writeRepeated(a, source, CHUNKS * CHUNK),
+    readCounting(b, target, CHUNKS * CHUNK),
+  ]);
+  if (received !== CHUNKS * CHUNK) throw new Error(`read ${received} of ${CHUNKS * CHUNK} bytes`);
   await a.close();
   await b.close();
 }
