@@ -1,14 +1,20 @@
 // A benchmark of bench/src run as the bench's child runs it, with the process CPU of every sample
 // beside its wall-clock figure: whether a wall-clock ratio of the bench is a CPU ratio (the
 // process's CPU per sample, both ends and every thread) or a difference in waiting. Build first.
+// Runs on Deno, Node and Bun alike (named for the runtime it was first written for).
 // Run: deno run --allow-all --unstable-net --v8-flags=--expose-gc bench/experiments/deno-bench-cpu.mjs <module> <create> [rounds] [scale] [only,variants]
+//      node_modules/.bin/node | node_modules/.bin/bun  bench/experiments/deno-bench-cpu.mjs <same arguments>
 // e.g. unix-throughput-64k createUnixThroughput64k 7 0.5
+// With `params.bytes` (a transfer), each variant's CPU is also given per GiB, and every variant's
+// median and least CPU relative to `anyrt`'s (above 1: the variant costs more CPU than anyrt).
+import { loadavg } from "node:os";
 import process from "node:process";
 
-const [moduleName, createName] = Deno.args;
-const ROUNDS = Number(Deno.args[2] ?? "5");
-const SCALE = Number(Deno.args[3] ?? "1");
-const ONLY = Deno.args[4]?.split(",");
+const args = globalThis.Deno?.args ?? process.argv.slice(2);
+const [moduleName, createName] = args;
+const ROUNDS = Number(args[2] ?? "5");
+const SCALE = Number(args[3] ?? "1");
+const ONLY = args[4]?.split(",");
 const module = await import(`../dist/${moduleName}.js`);
 const bench = await module[createName]({ scale: SCALE, repetitions: ROUNDS });
 const variants = { anyrt: bench.anyrt, native: bench.native };
@@ -32,7 +38,9 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const load = Deno.loadavg().map((x) => x.toFixed(1));
+const load = loadavg().map((x) => x.toFixed(1));
+const gib = typeof bench.params?.bytes === "number" ? bench.params.bytes / 2 ** 30 : null;
+const anyrtCpu = results.anyrt?.map((r) => r.cpuMs);
 console.log(`${moduleName}, ${ROUNDS} rounds, scale ${SCALE}, load ${load.join(" ")}`);
 for (const name of names) {
   const rs = results[name];
@@ -40,7 +48,15 @@ for (const name of names) {
   const cpuMs = median(rs.map((r) => r.cpuMs)).toFixed(0);
   const least = Math.min(...rs.map((r) => r.cpuMs)).toFixed(0);
   const share = median(rs.map((r) => r.cpuMs / r.wallMs)).toFixed(2);
+  const perGib =
+    gib === null
+      ? ""
+      : `, ${(median(rs.map((r) => r.cpuMs)) / gib).toFixed(0)} ms/GiB (least ${(Math.min(...rs.map((r) => r.cpuMs)) / gib).toFixed(0)})`;
+  const relative =
+    anyrtCpu === undefined || name === "anyrt"
+      ? ""
+      : `, cpu / anyrt's ${(median(rs.map((r) => r.cpuMs)) / median(anyrtCpu)).toFixed(3)} (least ${(Math.min(...rs.map((r) => r.cpuMs)) / Math.min(...anyrtCpu)).toFixed(3)})`;
   console.log(
-    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least}), cpu/wall ${share}`,
+    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least})${perGib}, cpu/wall ${share}${relative}`,
   );
 }

@@ -9,11 +9,13 @@
 // (process CPU, which other processes on a loaded machine disturb less than the wall clock),
 // the best of 15 rounds interleaved (see `timeAll`).
 // Build first (`tsc -b`). Run: [ALIAS=1] node | deno run -A | bun  bench/experiments/pipe-64k-floor.mjs
-import { duplex, WOULD_BLOCK } from "../../packages/core/dist/index.js";
+// `ONLY=<index> ROUNDS=<n> [CHUNKS=<n>]` runs one variant alone (see the end).
+import { duplex } from "../../packages/core/dist/index.js";
+import { readCounting, writeRepeated } from "../dist/loops.js";
 
 const CHUNK = 64 * 1024;
-const CHUNKS = 20_000;
-const ROUNDS = 15;
+const CHUNKS = Number(process.env.CHUNKS ?? 20_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 15);
 /**
  * The writer's and the reader's buffers, placed in one allocation so that their distance is known:
  * a 64 KiB copy here takes about 1.4 µs, but about 24 µs (15x) when the destination starts 1 to
@@ -129,25 +131,14 @@ async function minimal(pipe) {
   await Promise.all([writer(), reader()]);
 }
 
-/** The bench's loops (bench/src/loops.ts) over core's `duplex(64 KiB)`. */
+/** The bench's own loops (`writeRepeated`, `readCounting` from bench/dist/loops.js) over core's `duplex(64 KiB)`. */
 async function corePipe() {
   const [a, b] = duplex(CHUNK);
-  const writer = async () => {
-    for (let i = 0; i < CHUNKS; i++) {
-      let n = a.tryWrite(source);
-      if (n === WOULD_BLOCK) n = await a.write(source);
-      if (n !== CHUNK) throw new Error("partial write");
-    }
-  };
-  const reader = async () => {
-    let received = 0;
-    while (received < CHUNKS * CHUNK) {
-      let n = b.tryRead(target);
-      if (n === WOULD_BLOCK) n = await b.read(target);
-      received += n;
-    }
-  };
-  await Promise.all([writer(), reader()]);
+  const [, received] = await Promise.all([
+    writeRepeated(a, source, CHUNKS * CHUNK),
+    readCounting(b, target, CHUNKS * CHUNK),
+  ]);
+  if (received !== CHUNKS * CHUNK) throw new Error(`read ${received} of ${CHUNKS * CHUNK} bytes`);
   await a.close();
   await b.close();
 }
@@ -184,6 +175,13 @@ const variants = [
   ["one-chunk ring (two copies)", () => minimal(new RingPipe())],
   ["core duplex(64 KiB), the bench's loops", corePipe],
 ];
+if (process.env.ONLY !== undefined) {
+  // One variant (its index in `variants`) ROUNDS times, nothing printed: for a profiler, or for
+  // `valgrind --tool=callgrind` instruction counts (two runs with different ROUNDS, subtracted).
+  const [, run] = variants[Number(process.env.ONLY)];
+  for (let round = 0; round <= ROUNDS; round++) await run();
+  process.exit(0);
+}
 const results = await timeAll(variants);
 const baseline = results[0];
 for (let i = 0; i < variants.length; i++) {

@@ -12,7 +12,7 @@ import { type Benchmark, type BenchSettings, now, perSecond, scaled } from "./ha
 const FEED = 64 * 1024;
 
 /** `count` frames of `size` bytes, each with a 4-byte big-endian length prefix. */
-function encodeFrames(count: number, size: number): Uint8Array {
+export function encodeFrames(count: number, size: number): Uint8Array {
   const out = new Uint8Array(count * (size + 4));
   for (let i = 0, offset = 0; i < count; i++, offset += size + 4) {
     new DataView(out.buffer).setUint32(offset, size);
@@ -21,8 +21,8 @@ function encodeFrames(count: number, size: number): Uint8Array {
   return out;
 }
 
-/** The codec over a ByteBuffer fed `FEED` bytes at a time; resolves frames per second. */
-function codecLoop(data: Uint8Array, count: number): number {
+/** The codec over a ByteBuffer fed `FEED` bytes at a time; returns frames per second. */
+export function codecLoop(data: Uint8Array, count: number): number {
   const codec = new LengthDelimited();
   const buffer = new ByteBuffer(FEED * 2);
   let frames = 0;
@@ -40,8 +40,8 @@ function codecLoop(data: Uint8Array, count: number): number {
   return perSecond(frames, elapsed);
 }
 
-/** The limit: a hand-written loop that reads each header and copies each payload out. */
-function handLoop(data: Uint8Array, count: number): number {
+/** The limit: a hand-written loop that reads each header and copies each payload out; frames per second. */
+export function handLoop(data: Uint8Array, count: number): number {
   let frames = 0;
   let bytes = 0;
   const start = now();

@@ -70,6 +70,16 @@ function referenceHeader(payloadLength: number, options: Required<LengthDelimite
   return out;
 }
 
+/** The default options, spelled out. */
+const plainOptions: Required<LengthDelimitedOptions> = {
+  lengthFieldOffset: 0,
+  lengthFieldLength: 4,
+  endian: "big",
+  lengthAdjustment: 0,
+  numSkip: 4,
+  maxFrameLength: 8 * 1024 * 1024,
+};
+
 const optionsArb = fc
   .record({
     lengthFieldLength: fc.integer({ min: 1, max: 8 }),
@@ -187,6 +197,43 @@ describe("LengthDelimited", () => {
     );
     expect(frames).toEqual([bytes("a")]);
     expect(isIoError(error, "InvalidData")).toBe(true);
+  });
+
+  it("the default header decodes as the general path does: the same frames, partial frames kept, the same errors", async () => {
+    // The default options take a path of their own in `decode`; `numSkip: 0` with an adjustment of
+    // 4 reads the same header through the general path and returns it with the payload.
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc
+              .uint8Array({ maxLength: 40 })
+              .map((payload) => concat([referenceHeader(payload.length, plainOptions), payload])),
+            fc.uint8Array({ minLength: 1, maxLength: 9 }),
+          ),
+          { maxLength: 8 },
+        ),
+        fc.integer({ min: 1, max: 64 }),
+        cutsArb,
+        readSizeArb,
+        async (pieces, maxFrameLength, cuts, readSize) => {
+          const stream = concat(pieces);
+          // A pipe that holds the whole stream: a reader that stops at an error leaves the rest.
+          const capacity = Math.max(16, stream.length);
+          const plain = await decodeAll(new LengthDelimited({ maxFrameLength }), stream, cuts, readSize, capacity);
+          const general = await decodeAll(
+            new LengthDelimited({ maxFrameLength, numSkip: 0, lengthAdjustment: 4 }),
+            stream,
+            cuts,
+            readSize,
+            capacity,
+          );
+          expect(plain.frames).toEqual(general.frames.map((frame) => frame.subarray(4)));
+          expect((plain.error as IoError | null)?.kind).toBe((general.error as IoError | null)?.kind);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("a length that does not fit the field fails with InvalidInput", () => {

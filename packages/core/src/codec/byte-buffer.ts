@@ -190,11 +190,25 @@ export class ByteBuffer implements BufferLike {
       throw badUint(offset, size, littleEndian, this.length);
     }
     const data = this.#data;
-    if (size <= 4 && !littleEndian) {
-      // Small integers in 32-bit arithmetic: the common header, and the fastest path.
-      let small = 0;
-      for (let i = 0; i < size; i++) small = (small << 8) | (data[at + i] as number);
-      return small >>> 0;
+    // `=== false`, not `!littleEndian`: the check above made it a boolean, but an engine that does
+    // not know that converts it to one in full on every call.
+    if (littleEndian === false) {
+      // The common header (4 bytes, big-endian) without a loop, then other small integers in
+      // 32-bit arithmetic.
+      if (size === 4) {
+        return (
+          (((data[at] as number) << 24) |
+            ((data[at + 1] as number) << 16) |
+            ((data[at + 2] as number) << 8) |
+            (data[at + 3] as number)) >>>
+          0
+        );
+      }
+      if (size < 4) {
+        let small = 0;
+        for (let i = 0; i < size; i++) small = (small << 8) | (data[at + i] as number);
+        return small;
+      }
     }
     return wideUint(data, at, size, littleEndian);
   }

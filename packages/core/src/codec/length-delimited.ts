@@ -83,6 +83,8 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
   readonly #max: number;
   /** The largest value the length field can hold. */
   readonly #fieldMax: number;
+  /** The default header: `lengthFieldLength` 4, big-endian, no offset, adjustment or `numSkip` other than 4. */
+  readonly #plain: boolean;
   /** Bytes the current frame still needs after its header was consumed, or -1 while in a header. */
   #pending = -1;
 
@@ -116,6 +118,8 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
       orDefault(options.maxFrameLength, 8 * 1024 * 1024),
       1,
     );
+    this.#plain =
+      this.#offset === 0 && fieldLength === 4 && !this.#little && this.#adjustment === 0 && this.#skip === 4;
     this.#fieldMax = fieldLength >= 7 ? Number.MAX_SAFE_INTEGER : 2 ** (8 * fieldLength) - 1;
   }
 
@@ -128,6 +132,18 @@ export class LengthDelimited implements Decoder<Uint8Array>, Encoder<Uint8Array>
       return buf.take(pending);
     }
     const available = buf.length;
+    if (this.#plain) {
+      // The default header (a 4-byte big-endian length, skipped), with constant arguments that
+      // let an engine fold the checks of `uint` and `take`; the same frames and errors as below,
+      // where a length that is never negative cannot end inside its header.
+      if (available < 4) return null;
+      const plain = buf.uint(0, 4, false);
+      if (plain > this.#max) throw this.#badHeader(plain);
+      if (available - 4 >= plain) return buf.take(plain, 4);
+      buf.consume(4);
+      this.#pending = plain;
+      return null;
+    }
     const skip = this.#skip;
     if (available < this.#offset + this.#fieldLength || available < skip) return null;
     // Values past 2^53 lose precision but stay past any maximum, which is all that matters.
