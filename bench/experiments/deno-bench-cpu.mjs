@@ -1,14 +1,18 @@
 // A benchmark of bench/src run as the bench's child runs it, with the process CPU of every sample
 // beside its wall-clock figure: whether a wall-clock ratio of the bench is a CPU ratio (the
 // process's CPU per sample, both ends and every thread) or a difference in waiting. Build first.
+// Runs on Deno, Node and Bun alike (the name is its first runtime's).
 // Run: deno run --allow-all --unstable-net --v8-flags=--expose-gc bench/experiments/deno-bench-cpu.mjs <module> <create> [rounds] [scale] [only,variants]
+//  or node_modules/.bin/node (or bun) bench/experiments/deno-bench-cpu.mjs <module> <create> ...
 // e.g. unix-throughput-64k createUnixThroughput64k 7 0.5
+import os from "node:os";
 import process from "node:process";
 
-const [moduleName, createName] = Deno.args;
-const ROUNDS = Number(Deno.args[2] ?? "5");
-const SCALE = Number(Deno.args[3] ?? "1");
-const ONLY = Deno.args[4]?.split(",");
+const args = process.argv.slice(2);
+const [moduleName, createName] = args;
+const ROUNDS = Number(args[2] ?? "5");
+const SCALE = Number(args[3] ?? "1");
+const ONLY = args[4]?.split(",");
 const module = await import(`../dist/${moduleName}.js`);
 const bench = await module[createName]({ scale: SCALE, repetitions: ROUNDS });
 const variants = { anyrt: bench.anyrt, native: bench.native };
@@ -20,6 +24,7 @@ const cpu = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
+const perOp = Number(bench.params?.roundTrips ?? 0); // for a benchmark counting round trips: CPU per one
 const results = Object.fromEntries(names.map((name) => [name, []]));
 for (const name of names) await variants[name]();
 for (let round = 0; round < ROUNDS; round++) {
@@ -32,7 +37,7 @@ for (let round = 0; round < ROUNDS; round++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const load = Deno.loadavg().map((x) => x.toFixed(1));
+const load = os.loadavg().map((x) => x.toFixed(1));
 console.log(`${moduleName}, ${ROUNDS} rounds, scale ${SCALE}, load ${load.join(" ")}`);
 for (const name of names) {
   const rs = results[name];
@@ -40,7 +45,9 @@ for (const name of names) {
   const cpuMs = median(rs.map((r) => r.cpuMs)).toFixed(0);
   const least = Math.min(...rs.map((r) => r.cpuMs)).toFixed(0);
   const share = median(rs.map((r) => r.cpuMs / r.wallMs)).toFixed(2);
+  const us = (ms) => ((ms * 1000) / perOp).toFixed(2);
+  const each = perOp > 0 ? `  per op ${us(Number(cpuMs))} us (least ${us(Number(least))})` : "";
   console.log(
-    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least}), cpu/wall ${share}`,
+    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least}), cpu/wall ${share}${each}`,
   );
 }
