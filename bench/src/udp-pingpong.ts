@@ -90,6 +90,37 @@ function copyInto<From>(buffer: Uint8Array, bytes: Uint8Array, from: From): Floo
 
 const SETTLED: Promise<void> = Promise.resolve();
 
+/**
+ * The floor's loop at both ends, anyrt's loop: the server echoes each datagram to its sender, the
+ * client sends and waits for the echo, `await` on every send and receive. Resolves ms.
+ */
+async function floorRoundTrips<From>(
+  roundTrips: number,
+  server: { readonly box: Mailbox<From>; send(bytes: Uint8Array, to: From): Promise<unknown> },
+  client: { readonly box: Mailbox<From>; send(bytes: Uint8Array): Promise<unknown> },
+): Promise<number> {
+  let running = true;
+  const echo = (async () => {
+    const buffer = new Uint8Array(2048);
+    while (running) {
+      const { bytesRead, from } = await server.box.receive(buffer);
+      await server.send(buffer.subarray(0, bytesRead), from);
+    }
+  })();
+  const ping = new Uint8Array(SIZE).fill(1);
+  const pong = new Uint8Array(2048);
+  const start = now();
+  for (let i = 0; i < roundTrips; i++) {
+    await client.send(ping);
+    await client.box.receive(pong);
+  }
+  const elapsed = now() - start;
+  running = false;
+  await client.send(ping); // wakes the echo loop, which then sees `running` false
+  await echo;
+  return elapsed;
+}
+
 /** `node:dgram`'s `lookup` for IP literals (the floor sends only to one): no tick of waiting. */
 function literalLookup(address: string, _options: unknown, callback: (e: null, a: string, f: number) => void): void {
   callback(null, address, 4);
@@ -112,25 +143,11 @@ async function nodeFloorPingpong(roundTrips: number): Promise<number> {
     socket.send(bytes, port, hostname);
     return SETTLED;
   };
-  let running = true;
-  const echo = (async () => {
-    const buffer = new Uint8Array(2048);
-    while (running) {
-      const { bytesRead, from } = await serverBox.receive(buffer);
-      await send(server, buffer.subarray(0, bytesRead), from.port, from.address);
-    }
-  })();
-  const ping = new Uint8Array(SIZE).fill(1);
-  const pong = new Uint8Array(2048);
-  const start = now();
-  for (let i = 0; i < roundTrips; i++) {
-    await send(client, ping, serverPort, HOST);
-    await clientBox.receive(pong);
-  }
-  const elapsed = now() - start;
-  running = false;
-  client.send(ping, serverPort, HOST); // wakes the echo loop, which then sees `running` false
-  await echo;
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, to) => send(server, bytes, to.port, to.address) },
+    { box: clientBox, send: (bytes) => send(client, bytes, serverPort, HOST) },
+  );
   await Promise.all([
     new Promise<void>((r) => server.close(() => r())),
     new Promise<void>((r) => client.close(() => r())),
@@ -199,26 +216,12 @@ async function denoFloorPingpong(roundTrips: number): Promise<number> {
   const serverBox = new Mailbox<DenoAddr>();
   const clientBox = new Mailbox<DenoAddr>();
   const pumps = Promise.all([pump(server, serverBox), pump(client, clientBox)]).catch(() => {});
-  let running = true;
-  const echo = (async () => {
-    const buffer = new Uint8Array(2048);
-    while (running) {
-      const { bytesRead, from } = await serverBox.receive(buffer);
-      await server.send(buffer.subarray(0, bytesRead), from);
-    }
-  })();
-  const ping = new Uint8Array(SIZE).fill(1);
-  const pong = new Uint8Array(2048);
   const to = server.addr;
-  const start = now();
-  for (let i = 0; i < roundTrips; i++) {
-    await client.send(ping, to);
-    await clientBox.receive(pong);
-  }
-  const elapsed = now() - start;
-  running = false;
-  await client.send(ping, to); // wakes the echo loop, which then sees `running` false
-  await echo;
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, from) => server.send(bytes, from) },
+    { box: clientBox, send: (bytes) => client.send(bytes, to) },
+  );
   server.close();
   client.close();
   await pumps;
@@ -292,25 +295,11 @@ async function bunFloorPingpong(roundTrips: number): Promise<number> {
   };
   const send = (socket: BunUdpSocket, bytes: Uint8Array, port: number, address: string): Promise<void> =>
     socket.send(bytes, port, address) ? SETTLED : sendLater(socket, bytes, port, address);
-  let running = true;
-  const echo = (async () => {
-    const buffer = new Uint8Array(2048);
-    while (running) {
-      const { bytesRead, from } = await serverBox.receive(buffer);
-      await send(server, buffer.subarray(0, bytesRead), from.port, from.address);
-    }
-  })();
-  const ping = new Uint8Array(SIZE).fill(1);
-  const pong = new Uint8Array(2048);
-  const start = now();
-  for (let i = 0; i < roundTrips; i++) {
-    await send(client, ping, server.port, HOST);
-    await clientBox.receive(pong);
-  }
-  const elapsed = now() - start;
-  running = false;
-  client.send(ping, server.port, HOST); // wakes the echo loop, which then sees `running` false
-  await echo;
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, to) => send(server, bytes, to.port, to.address) },
+    { box: clientBox, send: (bytes) => send(client, bytes, server.port, HOST) },
+  );
   server.close();
   client.close();
   return perSecond(roundTrips, elapsed);
