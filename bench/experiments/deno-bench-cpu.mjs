@@ -41,6 +41,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = loadavg().map((x) => x.toFixed(1));
 const gib = typeof bench.params?.bytes === "number" ? bench.params.bytes / 2 ** 30 : null;
 const anyrtCpu = results.anyrt?.map((r) => r.cpuMs);
+const perOp = Number(bench.params?.roundTrips ?? 0); // for a benchmark counting round trips: CPU per one
 console.log(`${moduleName}, ${ROUNDS} rounds, scale ${SCALE}, load ${load.join(" ")}`);
 for (const name of names) {
   const rs = results[name];
@@ -52,11 +53,13 @@ for (const name of names) {
     gib === null
       ? ""
       : `, ${(median(rs.map((r) => r.cpuMs)) / gib).toFixed(0)} ms/GiB (least ${(Math.min(...rs.map((r) => r.cpuMs)) / gib).toFixed(0)})`;
+  const us = (ms) => ((ms * 1000) / perOp).toFixed(2);
+  const each = perOp > 0 ? `  per op ${us(Number(cpuMs))} us (least ${us(Number(least))})` : "";
   const relative =
     anyrtCpu === undefined || name === "anyrt"
       ? ""
       : `, cpu / anyrt's ${(median(rs.map((r) => r.cpuMs)) / median(anyrtCpu)).toFixed(3)} (least ${(Math.min(...rs.map((r) => r.cpuMs)) / Math.min(...anyrtCpu)).toFixed(3)})`;
   console.log(
-    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least})${perGib}, cpu/wall ${share}${relative}`,
+    `${name.padEnd(24)} ${bench.unit} ${value.padStart(8)}  cpu ${cpuMs} ms (least ${least})${perGib}, cpu/wall ${share}${each}${relative}`,
   );
 }

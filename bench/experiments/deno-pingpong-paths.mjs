@@ -8,6 +8,7 @@
 import process from "node:process";
 import { createDenoRuntime } from "../../adapters/deno/dist/index.js";
 import { WOULD_BLOCK } from "../../packages/core/dist/index.js";
+import { pingpongDenoFloor } from "../dist/tcp-native-deno.js";
 
 const HOST = "127.0.0.1";
 const TRIPS = Number(Deno.args[0] ?? "20000");
@@ -43,68 +44,13 @@ const anyrtEnd = (s) => ({
 });
 
 /**
- * The least a stream with anyrt's contract costs over Deno's ops: a write copies the caller's
- * bytes and starts the native write without waiting for it; a read waits on a promise of its own
- * that the native read's reaction settles after copying out of a landing buffer.
+ * Both ends at the least a stream with anyrt's contract costs over Deno's ops: the benchmark's own
+ * floor variant (`pingpongDenoFloor` in bench/src/tcp-native-deno.ts).
  */
-const floorEnd = (conn) => {
-  const staging = new Uint8Array(16 * 1024);
-  const landing = new Uint8Array(16 * 1024);
-  const noop = () => {};
-  return {
-    tryWrite(b) {
-      staging.set(b);
-      conn.write(staging.subarray(0, b.length)).then(noop, noop);
-      return b.length;
-    },
-    read(b) {
-      return new Promise((resolve, reject) => {
-        conn.read(landing).then((n) => {
-          b.set(landing.subarray(0, n ?? 0));
-          resolve(n ?? 0);
-        }, reject);
-      });
-    },
-    close() {
-      try {
-        conn.close();
-      } catch {
-        // Closed by the other side's end of the run already.
-      }
-    },
-  };
-};
-
-/** Both ends {@link floorEnd}, inline as `runInline` writes anyrt's loop. */
 async function runFloor() {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const [c, s] = await Promise.all([Deno.connect({ hostname: HOST, port: listener.addr.port }), listener.accept()]);
-  c.setNoDelay(true);
-  s.setNoDelay(true);
-  const client = floorEnd(c);
-  const server = floorEnd(s);
-  const echo = (async () => {
-    const buf = new Uint8Array(1);
-    for (;;) {
-      const n = await server.read(buf).catch(() => 0);
-      if (n === 0) return;
-      server.tryWrite(buf);
-    }
-  })();
-  const ping = new Uint8Array([1]);
-  const pong = new Uint8Array(1);
   const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < TRIPS; i++) {
-    client.tryWrite(ping);
-    if ((await client.read(pong)) !== 1) throw new Error("EOF");
-  }
-  const ms = performance.now() - t0;
+  const ms = await pingpongDenoFloor(TRIPS);
   const cpu = process.cpuUsage(cpu0);
-  client.close();
-  await echo;
-  server.close();
-  listener.close();
   return { perSec: (TRIPS / ms) * 1000, cpuUs: (cpu.user + cpu.system) / TRIPS };
 }
 

@@ -120,3 +120,60 @@ export async function pingpongDeno(roundTrips: number): Promise<number> {
   pair.close();
   return elapsed;
 }
+
+/**
+ * One end of {@link pingpongDenoFloor}: the least a stream with anyrt's contract costs over
+ * Deno's ops. A write copies the caller's bytes into a staging buffer and starts the native write
+ * without waiting for it (the caller may reuse its bytes at once); a read waits on a promise of its
+ * own that the native read's reaction settles after copying out of a landing buffer (the caller's
+ * buffer is never handed to the native read, which could not be taken back).
+ */
+function floorEnd(conn: Conn): { write(bytes: Uint8Array): void; read(buffer: Uint8Array): Promise<number> } {
+  const staging = new Uint8Array(16 * 1024);
+  const landing = new Uint8Array(16 * 1024);
+  const noop = () => {};
+  return {
+    write(bytes) {
+      staging.set(bytes);
+      conn.write(staging.subarray(0, bytes.length)).then(noop, noop);
+    },
+    read(buffer) {
+      return new Promise((resolve, reject) => {
+        conn.read(landing).then((n) => {
+          buffer.set(landing.subarray(0, n ?? 0));
+          resolve(n ?? 0);
+        }, reject);
+      });
+    },
+  };
+}
+
+/**
+ * {@link pingpongDeno}'s round trips at the floor of anyrt's stream contract over Deno's ops (see
+ * {@link floorEnd}), the loop written as anyrt's benchmark writes it; resolves ms.
+ */
+export async function pingpongDenoFloor(roundTrips: number): Promise<number> {
+  const pair = await denoPair();
+  const client = floorEnd(pair.client);
+  const server = floorEnd(pair.server);
+  const echo = (async () => {
+    const buffer = new Uint8Array(1);
+    for (;;) {
+      const n = await server.read(buffer).catch(() => 0);
+      if (n === 0) return;
+      server.write(buffer);
+    }
+  })();
+  const ping = new Uint8Array([1]);
+  const pong = new Uint8Array(1);
+  const start = now();
+  for (let i = 0; i < roundTrips; i++) {
+    client.write(ping);
+    if ((await client.read(pong)) !== 1) throw new Error("tcp-pingpong-1b: unexpected EOF");
+  }
+  const elapsed = now() - start;
+  pair.client.close();
+  await echo;
+  pair.close();
+  return elapsed;
+}

@@ -10,7 +10,7 @@ import { type Benchmark, type BenchSettings, type Extra, now, perSecond, type Sa
 import { adapterName, host, loadAdapterRuntime } from "./host.ts";
 import { closeServer, HOST, listenNative, nextConnection } from "./tcp-native.ts";
 import { pingpongBun } from "./tcp-native-bun.ts";
-import { pingpongDeno } from "./tcp-native-deno.ts";
+import { pingpongDeno, pingpongDenoFloor } from "./tcp-native-deno.ts";
 
 async function nativePingpong(roundTrips: number): Promise<number> {
   const { server, port } = await listenNative();
@@ -94,7 +94,14 @@ function nativeBaselines(roundTrips: number): { api: string; sample: Sample; ext
       return {
         api: "Deno.connect / Deno.listen, conn.write + conn.read into a reused buffer",
         sample: async () => perSecond(roundTrips, await pingpongDeno(roundTrips)),
-        extras: { "node-net": nodeTcp("node:net in Deno, 'data' + write()", false) },
+        extras: {
+          "node-net": nodeTcp("node:net in Deno, 'data' + write()", false),
+          floor: {
+            kind: "baseline",
+            api: "floor: Deno.connect / Deno.listen, a write staged and not awaited, a read copied out of a landing buffer",
+            sample: async () => perSecond(roundTrips, await pingpongDenoFloor(roundTrips)),
+          },
+        },
       };
     case "bun":
       return {

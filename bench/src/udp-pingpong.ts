@@ -41,6 +41,120 @@ async function nodePingpong(roundTrips: number): Promise<number> {
   return perSecond(roundTrips, elapsed);
 }
 
+/** What the floor's receive resolves: the length and the sender as the runtime reported it. */
+interface FloorReceive<From> {
+  readonly bytesRead: number;
+  readonly from: From;
+}
+
+/**
+ * The receive side of the floor: one promise per datagram, resolved by the runtime's arrival
+ * handler (or pump) with the datagram copied into the caller's buffer and its sender; an arrival
+ * nobody waits for is kept (as it is when the runtime gave it a buffer of its own, else copied),
+ * so that none is lost.
+ */
+class Mailbox<From> {
+  #buffer: Uint8Array | null = null;
+  #resolve: ((received: FloorReceive<From>) => void) | null = null;
+  readonly #held: [Uint8Array, From][] = [];
+
+  /** One arrival from `from`. */
+  put(bytes: Uint8Array, owned: boolean, from: From): void {
+    const buffer = this.#buffer;
+    const resolve = this.#resolve;
+    if (buffer === null || resolve === null) {
+      this.#held.push([owned ? bytes : bytes.slice(), from]);
+      return;
+    }
+    this.#buffer = null;
+    this.#resolve = null;
+    resolve(copyInto(buffer, bytes, from));
+  }
+
+  /** The next datagram copied into `buffer`. */
+  receive(buffer: Uint8Array): Promise<FloorReceive<From>> {
+    const held = this.#held.shift();
+    if (held !== undefined) return Promise.resolve(copyInto(buffer, held[0], held[1]));
+    return new Promise<FloorReceive<From>>((resolve) => {
+      this.#buffer = buffer;
+      this.#resolve = resolve;
+    });
+  }
+}
+
+function copyInto<From>(buffer: Uint8Array, bytes: Uint8Array, from: From): FloorReceive<From> {
+  const bytesRead = Math.min(bytes.length, buffer.length);
+  buffer.set(bytesRead === bytes.length ? bytes : bytes.subarray(0, bytesRead));
+  return { bytesRead, from };
+}
+
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * The floor's loop at both ends, anyrt's loop: the server echoes each datagram to its sender, the
+ * client sends and waits for the echo, `await` on every send and receive. Resolves ms.
+ */
+async function floorRoundTrips<From>(
+  roundTrips: number,
+  server: { readonly box: Mailbox<From>; send(bytes: Uint8Array, to: From): Promise<unknown> },
+  client: { readonly box: Mailbox<From>; send(bytes: Uint8Array): Promise<unknown> },
+): Promise<number> {
+  let running = true;
+  const echo = (async () => {
+    const buffer = new Uint8Array(2048);
+    while (running) {
+      const { bytesRead, from } = await server.box.receive(buffer);
+      await server.send(buffer.subarray(0, bytesRead), from);
+    }
+  })();
+  const ping = new Uint8Array(SIZE).fill(1);
+  const pong = new Uint8Array(2048);
+  const start = now();
+  for (let i = 0; i < roundTrips; i++) {
+    await client.send(ping);
+    await client.box.receive(pong);
+  }
+  const elapsed = now() - start;
+  running = false;
+  await client.send(ping); // wakes the echo loop, which then sees `running` false
+  await echo;
+  return elapsed;
+}
+
+/** `node:dgram`'s `lookup` for IP literals (the floor sends only to one): no tick of waiting. */
+function literalLookup(address: string, _options: unknown, callback: (e: null, a: string, f: number) => void): void {
+  callback(null, address, 4);
+}
+
+/**
+ * The floor on Node: `node:dgram` with a {@link Mailbox} per socket fed by `'message'`, and a send
+ * that calls `socket.send` and returns a settled promise (what a send the kernel took during the
+ * call costs). The loop at both ends is anyrt's: `await send`, `await receive`.
+ */
+async function nodeFloorPingpong(roundTrips: number): Promise<number> {
+  const server = dgram.createSocket({ type: "udp4", lookup: literalLookup as never });
+  const client = dgram.createSocket({ type: "udp4", lookup: literalLookup as never });
+  const [serverPort] = await Promise.all([bound(server), bound(client)]);
+  const serverBox = new Mailbox<dgram.RemoteInfo>();
+  const clientBox = new Mailbox<dgram.RemoteInfo>();
+  server.on("message", (message: Buffer, info: dgram.RemoteInfo) => serverBox.put(message, true, info));
+  client.on("message", (message: Buffer, info: dgram.RemoteInfo) => clientBox.put(message, true, info));
+  const send = (socket: dgram.Socket, bytes: Uint8Array, port: number, hostname: string): Promise<void> => {
+    socket.send(bytes, port, hostname);
+    return SETTLED;
+  };
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, to) => send(server, bytes, to.port, to.address) },
+    { box: clientBox, send: (bytes) => send(client, bytes, serverPort, HOST) },
+  );
+  await Promise.all([
+    new Promise<void>((r) => server.close(() => r())),
+    new Promise<void>((r) => client.close(() => r())),
+  ]);
+  return perSecond(roundTrips, elapsed);
+}
+
 interface DenoAddr {
   readonly transport: "udp";
   readonly hostname: string;
@@ -84,6 +198,36 @@ async function denoPingpong(roundTrips: number): Promise<number> {
   return perSecond(roundTrips, elapsed);
 }
 
+/**
+ * The floor on Deno: each socket keeps one native `receive` in flight into a landing buffer (the
+ * least that makes a receive cancel-safe, since a native receive cannot be taken back) and hands
+ * each arrival to a {@link Mailbox}; a send is Deno's, awaited.
+ */
+async function denoFloorPingpong(roundTrips: number): Promise<number> {
+  const server = denoListen();
+  const client = denoListen();
+  const pump = async (conn: DenoDatagramConn, box: Mailbox<DenoAddr>) => {
+    const landing = new Uint8Array(64 * 1024);
+    for (;;) {
+      const [bytes, from] = await conn.receive(landing);
+      box.put(bytes, false, from);
+    }
+  };
+  const serverBox = new Mailbox<DenoAddr>();
+  const clientBox = new Mailbox<DenoAddr>();
+  const pumps = Promise.all([pump(server, serverBox), pump(client, clientBox)]).catch(() => {});
+  const to = server.addr;
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, from) => server.send(bytes, from) },
+    { box: clientBox, send: (bytes) => client.send(bytes, to) },
+  );
+  server.close();
+  client.close();
+  await pumps;
+  return perSecond(roundTrips, elapsed);
+}
+
 interface BunUdpSocket {
   readonly port: number;
   send(data: Uint8Array, port: number, address: string): boolean;
@@ -92,10 +236,10 @@ interface BunUdpSocket {
 
 type BunData = (socket: BunUdpSocket, data: Uint8Array, port: number, address: string) => void;
 
-function bunSocket(data: BunData): Promise<BunUdpSocket> {
+function bunSocket(data: BunData, drain?: () => void): Promise<BunUdpSocket> {
   const api = (globalThis as { Bun?: { udpSocket(options: object): Promise<BunUdpSocket> } }).Bun;
   if (api === undefined) throw new Error("the Bun baseline runs only on Bun");
-  return api.udpSocket({ hostname: HOST, port: 0, binaryType: "uint8array", socket: { data } });
+  return api.udpSocket({ hostname: HOST, port: 0, binaryType: "uint8array", socket: { data, drain } });
 }
 
 async function bunPingpong(roundTrips: number): Promise<number> {
@@ -116,6 +260,46 @@ async function bunPingpong(roundTrips: number): Promise<number> {
   client.send(ping, server.port, HOST);
   await finished;
   const elapsed = now() - start;
+  server.close();
+  client.close();
+  return perSecond(roundTrips, elapsed);
+}
+
+/** A sender as the floor on Bun reports it: the one object per datagram any receive returning one needs. */
+interface BunFrom {
+  readonly port: number;
+  readonly address: string;
+}
+
+/**
+ * The floor on Bun: each socket's `data` handler feeds a {@link Mailbox}; a send is Bun's `send`,
+ * settled at once when it answers `true` (the kernel took the datagram), else after `drain`.
+ */
+async function bunFloorPingpong(roundTrips: number): Promise<number> {
+  const serverBox = new Mailbox<BunFrom>();
+  const clientBox = new Mailbox<BunFrom>();
+  let drained: (() => void) | null = null;
+  const drain = () => {
+    const wake = drained;
+    drained = null;
+    wake?.();
+  };
+  const server = await bunSocket((_socket, data, port, address) => serverBox.put(data, true, { port, address }), drain);
+  const client = await bunSocket((_socket, data, port, address) => clientBox.put(data, true, { port, address }), drain);
+  const sendLater = async (socket: BunUdpSocket, bytes: Uint8Array, port: number, address: string) => {
+    do {
+      await new Promise<void>((resolve) => {
+        drained = resolve;
+      });
+    } while (!socket.send(bytes, port, address));
+  };
+  const send = (socket: BunUdpSocket, bytes: Uint8Array, port: number, address: string): Promise<void> =>
+    socket.send(bytes, port, address) ? SETTLED : sendLater(socket, bytes, port, address);
+  const elapsed = await floorRoundTrips(
+    roundTrips,
+    { box: serverBox, send: (bytes, to) => send(server, bytes, to.port, to.address) },
+    { box: clientBox, send: (bytes) => send(client, bytes, server.port, HOST) },
+  );
   server.close();
   client.close();
   return perSecond(roundTrips, elapsed);
@@ -161,10 +345,35 @@ function nativeBaseline(roundTrips: number): { api: string; sample: Sample } {
   }
 }
 
+/**
+ * The floor: the least code on the runtime's own UDP that keeps anyrt's receive and send contract
+ * (see {@link Mailbox}, and each runtime's floor function), the same loop as anyrt's at both ends.
+ */
+function floorVariant(roundTrips: number): { api: string; sample: Sample } {
+  switch (host.runtime) {
+    case "node":
+      return {
+        api: "floor: node:dgram 'message' into one promise per receive, send() + a settled promise",
+        sample: () => nodeFloorPingpong(roundTrips),
+      };
+    case "deno":
+      return {
+        api: "floor: one Deno receive in flight into a landing buffer, one promise per receive, send awaited",
+        sample: () => denoFloorPingpong(roundTrips),
+      };
+    case "bun":
+      return {
+        api: "floor: Bun's data handler into one promise per receive, send() settled when it returns true",
+        sample: () => bunFloorPingpong(roundTrips),
+      };
+  }
+}
+
 export async function createUdpPingpong(settings: BenchSettings): Promise<Benchmark> {
   const roundTrips = scaled(settings, 20_000, 100);
   const runtime = await loadAdapterRuntime();
   const baseline = nativeBaseline(roundTrips);
+  const floor = floorVariant(roundTrips);
   return {
     name: "udp-pingpong",
     unit: "round trips/s",
@@ -180,6 +389,7 @@ export async function createUdpPingpong(settings: BenchSettings): Promise<Benchm
           ? () => anyrtPingpong(runtime, roundTrips)
           : `${adapterName} does not declare udp here`,
     native: baseline.sample,
+    extras: { floor: { kind: "baseline", api: floor.api, sample: floor.sample } },
     params: { roundTrips, datagramBytes: SIZE },
   };
 }

@@ -24,21 +24,33 @@ function addressOf(info: dgram.RemoteInfo | { address: string; port: number; fam
   return { hostname: info.address, port: info.port, family: info.family === "IPv6" ? 6 : 4 };
 }
 
+/** The last address `literalLookup` found to be an IP literal, and its family (0: none yet). */
+let lastLiteral = "";
+let lastFamily = 0;
+
 /**
  * `node:dgram`'s `lookup` option: an IP literal answers at once. Core has checked every address a
  * socket binds or sends to (`checkBindOptions`, `checkUdpAddress` take IP literals only), yet
  * `node:dgram`'s default lookup sends each one through `dns.lookup`, which answers a literal on the
- * next tick: one more tick and a regular expression per datagram. Anything else still goes to
- * `dns.lookup`.
+ * next tick: one more tick and a regular expression per datagram. The last literal is remembered,
+ * so that a socket sending to the same peer again matches no regular expression either. Anything
+ * else still goes to `dns.lookup`.
  */
 function literalLookup(
   address: string,
   options: dns.LookupOneOptions,
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void {
-  const literal = isIP(address);
-  if (literal !== 0) callback(null, address, literal);
-  else dns.lookup(address, options, callback);
+  if (address !== lastLiteral || lastFamily === 0) {
+    const literal = isIP(address);
+    if (literal === 0) {
+      dns.lookup(address, options, callback);
+      return;
+    }
+    lastLiteral = address;
+    lastFamily = literal;
+  }
+  callback(null, address, lastFamily);
 }
 
 /** What the last call of a socket's native `send` returned (see {@link watchNativeSends}). */
@@ -66,10 +78,24 @@ function watchNativeSends(socket: dgram.Socket): SendWatch | null {
   const native = (handle as { send?: unknown }).send;
   if (typeof native !== "function") return null;
   const watch: SendWatch = { result: 0 };
-  (handle as { send: unknown }).send = function send(this: unknown, ...args: unknown[]): unknown {
-    const result: unknown = Reflect.apply(native, this, args);
+  // `node:dgram` calls it with six arguments (request, buffers, count, port, address, whether a
+  // callback waits) on a socket it has not connected, and anyrt never connects one (core keeps
+  // connected mode); named parameters rather than a rest parameter, which built an array per datagram.
+  (handle as { send: unknown }).send = function send(
+    this: unknown,
+    request: unknown,
+    buffers: unknown,
+    count: unknown,
+    port: unknown,
+    address: unknown,
+    hasCallback: unknown,
+  ): unknown {
+    const result: unknown = native.call(this, request, buffers, count, port, address, hasCallback);
     watch.result = result;
-    return result;
+    // Sent at once: the transport's send has resolved already, so `node:dgram` is told "queued"
+    // (0) and skips the tick it would spend calling the send's callback, which would find
+    // nothing to settle. Its request never completes (the native send made none).
+    return typeof result === "number" && result >= 1 ? 0 : result;
   };
   return watch;
 }
