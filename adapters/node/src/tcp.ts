@@ -59,7 +59,12 @@ const FRESH_LANDING_SIZE = 64 * 1024;
  * reader, through the chunk's `buffer` either.
  */
 function freshLanding(): Uint8Array {
-  return new Uint8Array(Buffer.allocUnsafeSlow(FRESH_LANDING_SIZE).buffer, 0, FRESH_LANDING_SIZE);
+  return freshBuffer(FRESH_LANDING_SIZE);
+}
+
+/** `size` bytes of memory of their own, not zeroed: the caller writes every byte before it hands them on. */
+function freshBuffer(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
 }
 /**
  * How many sockets of the process may keep their own landing buffer past a read that drained the
@@ -241,14 +246,21 @@ export class AdaptiveLanding {
     let own = this.#own;
     const fresh = own !== null && this.#fresh;
     if (offset < n) {
-      if (buf === own && n - offset >= HAND_OVER_AT) {
-        if (fresh) {
-          // The reader gets the buffer itself: what the kernel did not write is zeroed first.
-          if (n < buf.length) buf.fill(0, n);
-          this.queue.pushOwned(buf.subarray(offset, n));
-        } else {
-          this.queue.push(buf.subarray(offset, n));
-        }
+      if (buf === own && fresh && n - offset >= HAND_OVER_AT) {
+        // The reader gets the buffer itself: what the kernel did not write is zeroed first.
+        if (n < buf.length) buf.fill(0, n);
+        this.queue.pushOwned(buf.subarray(offset, n));
+        own = null;
+      } else if (this.chunked && n - offset >= HAND_OVER_AT) {
+        // A large rest in the shared or a pooled buffer, for a chunk reader: one copy into memory
+        // the reader then owns, with the bytes a waiting read took before it, so that a reader
+        // joining that read's bytes to the rest (as `toWebReadable` does) widens the chunk over
+        // them instead of copying it again.
+        const copy = freshBuffer(n);
+        copyBytes(n === buf.length ? buf : buf.subarray(0, n), copy, 0);
+        this.queue.pushOwned(copy.subarray(offset));
+      } else if (buf === own && n - offset >= HAND_OVER_AT) {
+        this.queue.push(buf.subarray(offset, n));
         own = null;
       } else {
         this.queue.pushCopy(buf.subarray(offset, n));
@@ -296,13 +308,23 @@ export class AdaptiveLanding {
       this.#own = own ?? freshLanding();
       this.#fresh = true;
       this.#filled = false;
+      this.#unkeep();
+    } else if (this.chunked && n >= HAND_OVER_AT && (this.#kept || keptLandings < MAX_KEPT_LANDINGS)) {
+      // A large read that left room: under load a bulk stream's reads often find a little less
+      // than a buffer's worth. For at most MAX_KEPT_LANDINGS sockets at a time (what a socket that
+      // went quiet now holds), the next read still lands in a fresh buffer.
+      if (!this.#kept) keptLandings++;
+      this.#kept = true;
+      this.#own = own ?? freshLanding();
+      this.#fresh = true;
+      this.#filled = false;
     } else {
       // A fresh buffer the queue did not take is left to the collector.
       this.#own = null;
       this.#fresh = false;
       this.#filled = n === buf.length;
+      this.#unkeep();
     }
-    this.#unkeep();
   }
 
   /**
