@@ -102,6 +102,46 @@ describe("AdaptiveLanding while the reader takes chunks", () => {
     landing.detach();
   });
 
+  it("copies a large rest of the shared buffer once, after the bytes a waiting read took, into memory of its own", async () => {
+    const landing = new AdaptiveLanding();
+    landing.chunked = true;
+    const wait = new Uint8Array(1);
+    const pending = landing.half.read(wait);
+    const shared = land(landing, 40 * KiB, 0);
+    expect(await pending).toBe(1);
+    const rest = landing.half.tryReadChunk(1024 * KiB) as Uint8Array;
+    expect(rest.buffer).not.toBe(shared.buffer);
+    // The chunk ends where its buffer ends, and the slot before it holds the byte the read took,
+    // so a reader joining the two widens the view instead of copying.
+    expect([rest.byteOffset, rest.byteLength, rest.buffer.byteLength]).toEqual([1, 40 * KiB - 1, 40 * KiB]);
+    expect(new Uint8Array(rest.buffer)[0]).toBe(wait[0]);
+    expect(expectStream([wait, rest], 0)).toBe(40 * KiB);
+    landing.detach();
+  });
+
+  it("keeps a fresh buffer past a large read that left room for at most four sockets", () => {
+    const landings = Array.from({ length: 6 }, () => new AdaptiveLanding());
+    try {
+      for (const landing of landings) {
+        landing.chunked = true;
+        land(landing, 64 * KiB, 0);
+        land(landing, 64 * KiB, 0);
+        land(landing, 60 * KiB, 0);
+        takeAll(landing, 1024 * KiB);
+      }
+      const fresh = landings.map((landing) => landing.nextBuffer !== landings[5]?.nextBuffer);
+      expect(fresh).toEqual([true, true, true, true, false, false]);
+      // A small read gives the kept buffer up, and another socket may keep one.
+      land(landings[0] as AdaptiveLanding, 1 * KiB, 0);
+      expect(landings[0]?.nextBuffer).toBe(landings[5]?.nextBuffer);
+      land(landings[4] as AdaptiveLanding, 64 * KiB, 0);
+      land(landings[4] as AdaptiveLanding, 60 * KiB, 0);
+      expect(landings[4]?.nextBuffer).not.toBe(landings[5]?.nextBuffer);
+    } finally {
+      for (const landing of landings) landing.detach();
+    }
+  });
+
   it("goes back to the shared buffer after a short read, and to pooled buffers once reads copy again", () => {
     const landing = new AdaptiveLanding();
     landing.chunked = true;
