@@ -6,6 +6,8 @@
 // 64 KiB chunk, the best and the median of ROUNDS interleaved rounds. With THREAD=1 the CPU is the
 // main thread's alone (`process.threadCpuUsage`, Node 23.9+): the collector's helper threads add
 // noise to the process's figure without doing any of the program's work.
+// OLD_ROOT, the root of another built checkout, adds `layer-old`: (2) on that build's Effect layer
+// and Node adapter, interleaved with the others for an A/B in one process (Node only).
 // Build first (`tsc -b`). Run: node --expose-gc | deno run -A --unstable-net | bun  bench/experiments/effect-socket-paths.mjs
 import * as NodeSocket from "@effect/platform-node/NodeSocket";
 import * as NodeSocketServer from "@effect/platform-node/NodeSocketServer";
@@ -21,6 +23,14 @@ const total = CHUNK * CHUNKS;
 const runtimeName = globalThis.Bun ? "bun" : globalThis.Deno ? "deno" : "node";
 const adapter = await import(`../../adapters/${runtimeName}/dist/index.js`);
 const runtime = adapter[`create${runtimeName[0].toUpperCase()}${runtimeName.slice(1)}Runtime`]();
+
+const oldRoot = process.env.OLD_ROOT;
+const old = oldRoot
+  ? {
+      effect: await import(`${oldRoot}/adapters/effect/dist/index.js`),
+      runtime: (await import(`${oldRoot}/adapters/node/dist/index.js`)).createNodeRuntime(),
+    }
+  : undefined;
 
 const cpu = () => {
   const usage = process.env.THREAD ? process.threadCpuUsage() : process.cpuUsage();
@@ -85,6 +95,12 @@ const paths = {
       Effect.succeed(makeSocket(runtime, { hostname: HOST, port })),
     ),
   plain,
+  ...(old && {
+    "layer-old": () =>
+      effectTransfer(old.effect.makeSocketServer(old.runtime, { hostname: HOST, port: 0 }), (port) =>
+        Effect.succeed(old.effect.makeSocket(old.runtime, { hostname: HOST, port })),
+      ),
+  }),
 };
 const only = process.env.ONLY?.split(",");
 const best = {};

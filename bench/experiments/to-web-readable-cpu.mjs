@@ -5,13 +5,25 @@
 // `deno run -A --unstable-net` on this file; MIB (default 128), ROUNDS (default 7) and
 // VARIANTS (comma-separated names, default all) choose what runs; OLD_COMPAT, the path of another
 // build's `@anyrt/compat` entry (a copy of packages/compat/dist/index.js from another commit, next to
-// a node_modules that resolves `@anyrt/core`), adds the variant `anyrt-old` for an A/B in one process.
+// a node_modules that resolves `@anyrt/core`), adds the variant `anyrt-old` for an A/B in one process;
+// OLD_ROOT, the root of another built checkout (its own node_modules resolving its own packages),
+// adds `anyrt-old-build`: that build's runtime and bridge both, for an A/B of an adapter change.
 // Each line also gives the median of the per-round ratios of CPU to the first variant's (paired).
 import net from "node:net";
 import { Duplex } from "node:stream";
 import { toWebReadable } from "@anyrt/compat";
 
 const old = process.env.OLD_COMPAT ? await import(process.env.OLD_COMPAT) : undefined;
+const oldRoot = process.env.OLD_ROOT;
+const oldBuild = oldRoot
+  ? await (async () => {
+      const [compat, node] = await Promise.all([
+        import(`${oldRoot}/packages/compat/dist/index.js`),
+        import(`${oldRoot}/adapters/node/dist/index.js`),
+      ]);
+      return { toWebReadable: compat.toWebReadable, runtime: node.createNodeRuntime() };
+    })()
+  : undefined;
 
 const runtimeName = globalThis.Bun !== undefined ? "bun" : globalThis.Deno !== undefined ? "deno" : "node";
 const adapter = await import(`@anyrt/${runtimeName}`);
@@ -50,8 +62,8 @@ async function timed(client, readable) {
   const cpu = process.cpuUsage(c);
   return { ms: performance.now() - t, cpu: (cpu.user + cpu.system) / 1000, main: (threadCpu() - m) / 1000, reads };
 }
-async function anyrt(options, bridge = toWebReadable) {
-  const listener = await runtime.tcp.listen({ hostname: "127.0.0.1", port: 0 });
+async function anyrt(options, bridge = toWebReadable, on = runtime) {
+  const listener = await on.tcp.listen({ hostname: "127.0.0.1", port: 0 });
   const client = net.connect({ host: "127.0.0.1", port: listener.localAddress.port });
   const server = await listener.accept();
   await new Promise((r) => (client.connecting ? client.once("connect", r) : r()));
@@ -79,6 +91,7 @@ const all = {
   "anyrt-64k": () => anyrt({ chunkSize: 65536 }),
   "anyrt-256k": () => anyrt({ chunkSize: 262144 }),
   "anyrt-old": () => anyrt({}, old?.toWebReadable),
+  "anyrt-old-build": () => anyrt({}, oldBuild?.toWebReadable, oldBuild?.runtime),
 };
 const chosen = process.env.VARIANTS?.split(",") ?? Object.keys(all);
 const results = Object.fromEntries(chosen.map((name) => [name, { mbs: [], cpu: [], main: [], reads: [] }]));

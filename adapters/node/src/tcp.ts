@@ -23,9 +23,11 @@ import {
   checkConnectOptions,
   checkKeepAlive,
   checkListenOptions,
+  chunkTailsOwned,
   copyBytes,
   QueuedListener,
   ReadHalf,
+  readChunk,
   throwIfAborted,
   type WriteHalf,
 } from "@anyrt/core/adapter";
@@ -41,6 +43,29 @@ const SHARED_LANDING_SIZE = 64 * 1024;
 const OWN_LANDING_SIZE = 256 * 1024;
 /** Rests at least this large are queued in the landing buffer itself instead of copied. */
 const HAND_OVER_AT = 16 * 1024;
+/**
+ * Size of the fresh landing buffer of each bulk read while the stream's reader takes chunks
+ * (see {@link AdaptiveLanding.chunked}): loopback reads of a 64 KiB-write stream arrive in about
+ * 64 KiB (decision note 0012), and a larger fresh allocation costs more per byte (glibc's `mmap`
+ * threshold is 128 KiB).
+ */
+const FRESH_LANDING_SIZE = 64 * 1024;
+
+/**
+ * A landing buffer no other code has seen, to be handed to one reader for good. Its memory is
+ * not zeroed (Node's `allocUnsafeSlow`: a buffer of its own, not a slice of Node's pool): the
+ * kernel's read writes its head, and {@link AdaptiveLanding.received} zeroes the rest of a buffer
+ * it hands over after a read that did not fill it, so no byte the kernel did not write reaches a
+ * reader, through the chunk's `buffer` either.
+ */
+function freshLanding(): Uint8Array {
+  return freshBuffer(FRESH_LANDING_SIZE);
+}
+
+/** `size` bytes of memory of their own, not zeroed: the caller writes every byte before it hands them on. */
+function freshBuffer(size: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+}
 /**
  * How many sockets of the process may keep their own landing buffer past a read that drained the
  * kernel (see {@link AdaptiveLanding}): at most this many 256 KiB buffers are held by sockets that
@@ -152,7 +177,18 @@ export class AdaptiveLanding {
   #filled = false;
   /** Whether {@link #own} counts in {@link keptLandings}: it was kept past a read that left room. */
   #kept = false;
+  /** Whether {@link #own} is a fresh buffer (see {@link freshLanding}) rather than one of the pool. */
+  #fresh = false;
   #paused = false;
+  /**
+   * Whether the stream's reader takes chunks (`readChunk`, from its last call until a read into a
+   * buffer of at least {@link HAND_OVER_AT} bytes). While it does, the bulk reads that would land
+   * in a pooled buffer of the socket's own land in a fresh one each instead, which the queue
+   * hands to the reader for good (`pushOwned`): the chunk reaches the reader without a copy, and
+   * no pool buffer, which another connection's bytes would later be written into, is ever handed
+   * out.
+   */
+  chunked = false;
 
   constructor() {
     this.queue = new ChunkQueue(recycleLanding);
@@ -208,8 +244,22 @@ export class AdaptiveLanding {
       this.half.complete(offset);
     }
     let own = this.#own;
+    const fresh = own !== null && this.#fresh;
     if (offset < n) {
-      if (buf === own && n - offset >= HAND_OVER_AT) {
+      if (buf === own && fresh && n - offset >= HAND_OVER_AT) {
+        // The reader gets the buffer itself: what the kernel did not write is zeroed first.
+        if (n < buf.length) buf.fill(0, n);
+        this.queue.pushOwned(buf.subarray(offset, n));
+        own = null;
+      } else if (this.chunked && n - offset >= HAND_OVER_AT) {
+        // A large rest in the shared or a pooled buffer, for a chunk reader: one copy into memory
+        // the reader then owns, with the bytes a waiting read took before it, so that a reader
+        // joining that read's bytes to the rest (as `toWebReadable` does) widens the chunk over
+        // them instead of copying it again.
+        const copy = freshBuffer(n);
+        copyBytes(n === buf.length ? buf : buf.subarray(0, n), copy, 0);
+        this.queue.pushOwned(copy.subarray(offset));
+      } else if (buf === own && n - offset >= HAND_OVER_AT) {
         this.queue.push(buf.subarray(offset, n));
         own = null;
       } else {
@@ -219,7 +269,9 @@ export class AdaptiveLanding {
     // Node asks for the next landing buffer right after this callback returns and keeps it until
     // the next read, however long the socket stays quiet.
     // One full read may be a single 64 KiB message; two in a row are a stream.
-    if (n === buf.length && (buf === this.#own || this.#filled)) {
+    if (this.chunked || fresh) {
+      this.#receivedChunked(n, buf, own, fresh);
+    } else if (n === buf.length && (buf === this.#own || this.#filled)) {
       this.#own = own ?? nodeBuffers.acquire(OWN_LANDING_SIZE);
       this.#filled = false;
     } else if (buf === this.#own && n > SHARED_LANDING_SIZE && (this.#kept || keptLandings < MAX_KEPT_LANDINGS)) {
@@ -242,6 +294,40 @@ export class AdaptiveLanding {
   }
 
   /**
+   * The next landing while the reader takes chunks (or the first read after it stopped, whose
+   * buffer was a fresh one): after two full reads in a row (or a full fresh one) a fresh buffer,
+   * else the shared one. `own` is the buffer read into when the queue did not take it.
+   */
+  #receivedChunked(n: number, buf: Uint8Array, own: Uint8Array | null, fresh: boolean): void {
+    if (own !== null && !fresh) {
+      // A pooled buffer (taken before the reader took chunks) goes back: it is never handed out.
+      nodeBuffers.release(own.buffer);
+      own = null;
+    }
+    if (this.chunked && n === buf.length && (buf === this.#own || this.#filled)) {
+      this.#own = own ?? freshLanding();
+      this.#fresh = true;
+      this.#filled = false;
+      this.#unkeep();
+    } else if (this.chunked && n >= HAND_OVER_AT && (this.#kept || keptLandings < MAX_KEPT_LANDINGS)) {
+      // A large read that left room: under load a bulk stream's reads often find a little less
+      // than a buffer's worth. For at most MAX_KEPT_LANDINGS sockets at a time (what a socket that
+      // went quiet now holds), the next read still lands in a fresh buffer.
+      if (!this.#kept) keptLandings++;
+      this.#kept = true;
+      this.#own = own ?? freshLanding();
+      this.#fresh = true;
+      this.#filled = false;
+    } else {
+      // A fresh buffer the queue did not take is left to the collector.
+      this.#own = null;
+      this.#fresh = false;
+      this.#filled = n === buf.length;
+      this.#unkeep();
+    }
+  }
+
+  /**
    * The socket closed (or left anyrt, for a TLS upgrade): Node reads into its landing buffer no
    * more, so a kept one stops counting against {@link MAX_KEPT_LANDINGS}.
    */
@@ -261,6 +347,11 @@ export class AdaptiveLanding {
     const socket = this.socket;
     if (socket !== null && !socket.destroyed) socket.resume();
   }
+}
+
+/** Whether a read into `buf` copies enough that the reader no longer counts as taking chunks. */
+function copiesInto(buf: Uint8Array): boolean {
+  return buf instanceof Uint8Array && buf.length >= HAND_OVER_AT;
 }
 
 /** The native handle's address getters, which fill `out` and return 0 or an error number. */
@@ -383,11 +474,38 @@ export class NodeTcpStream implements TcpStream {
   }
 
   read(buf: Uint8Array, options?: OperationOptions): Promise<number> {
-    return this.#landing.half.read(buf, options);
+    const landing = this.#landing;
+    if (landing.chunked) landing.chunked = !copiesInto(buf);
+    return landing.half.read(buf, options);
   }
 
   tryRead(buf: Uint8Array): number {
-    return this.#landing.half.tryRead(buf);
+    const landing = this.#landing;
+    if (landing.chunked) landing.chunked = !copiesInto(buf);
+    return landing.half.tryRead(buf);
+  }
+
+  /**
+   * The zero-copy read (see `readChunk` in `@anyrt/core/adapter`). From its first call until a
+   * read into a buffer of 16 KiB or more, the socket's bulk reads land in fresh buffers that the
+   * queue hands over as they are (see {@link AdaptiveLanding.chunked}); bytes that landed in the
+   * shared or a pooled buffer come as a copy.
+   */
+  [readChunk](max: number): Uint8Array | number {
+    const landing = this.#landing;
+    landing.chunked = true;
+    return landing.half.tryReadChunk(max);
+  }
+
+  /**
+   * Every chunk `readChunk` hands over is a fresh buffer's (zeroed past what the kernel wrote), a
+   * packing block's of the queue's own (zeroed where nothing was packed), or a copy; the bytes
+   * before it in its buffer were this stream's, already read. So a chunk ending at its buffer's
+   * end comes with the buffer (see `chunkTailsOwned` in `@anyrt/core/adapter`). A getter, so
+   * that no connection pays a field for it.
+   */
+  get [chunkTailsOwned](): boolean {
+    return true;
   }
 
   write(buf: Uint8Array, options?: OperationOptions): Promise<number> {

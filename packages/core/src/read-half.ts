@@ -122,8 +122,11 @@ const NO_CHUNKS: Uint8Array[] = [];
 /**
  * A FIFO of chunks. `push` hands a chunk's ownership to the queue (the producer must not touch it
  * again) and `onChunkDone` lets the producer recycle its memory once it was read completely.
+ * `pushOwned` hands a chunk over for good: it is never given back through `onChunkDone`, so
+ * `takeChunk` can give it away without a copy even on a queue whose producer recycles the others.
  * `pushCopy` copies small chunks into shared blocks instead, so that many small arrivals hold
- * memory in proportion to their bytes, not to the buffers they landed in.
+ * memory in proportion to their bytes, not to the buffers they landed in; the blocks are the
+ * queue's own (never given to `onChunkDone`).
  */
 export class ChunkQueue implements ByteStore {
   /** The chunks from `#head` on; the shared {@link NO_CHUNKS} while empty (never pushed to). */
@@ -136,6 +139,13 @@ export class ChunkQueue implements ByteStore {
   #blockUsed = 0;
   #blockView = -1;
   readonly #onChunkDone: ((chunk: Uint8Array) => void) | undefined;
+  /**
+   * The chunks of `#chunks` that `push` lent (they go back through `onChunkDone`), oldest first
+   * from `#lentHead`: the head chunk is lent exactly when it is `#lent[#lentHead]`. Always
+   * {@link NO_CHUNKS} on a queue without `onChunkDone`, whose every chunk is its own.
+   */
+  #lent: Uint8Array[] = NO_CHUNKS;
+  #lentHead = 0;
 
   constructor(onChunkDone?: (chunk: Uint8Array) => void) {
     checkCallback("ChunkQueue", "onChunkDone", onChunkDone);
@@ -146,10 +156,33 @@ export class ChunkQueue implements ByteStore {
     return this.#size;
   }
 
-  /** Appends a chunk (ownership passes to the queue). Empty chunks are ignored. */
+  /**
+   * Appends a chunk (ownership passes to the queue, and back to the producer through
+   * `onChunkDone` once it was read, when the queue has one). Empty chunks are ignored. A chunk
+   * object is pushed at most once.
+   */
   push(chunk: Uint8Array): void {
     checkBytes("ChunkQueue.push", "chunk", chunk);
     if (chunk.length === 0) return;
+    this.#append(chunk);
+    if (this.#onChunkDone !== undefined) {
+      if (this.#lent === NO_CHUNKS) this.#lent = [chunk];
+      else this.#lent.push(chunk);
+    }
+  }
+
+  /**
+   * Appends a chunk that the queue then owns for good: it is never passed to `onChunkDone`, and
+   * {@link takeChunk} hands it (or a view of it) to the reader as it is. The producer must neither
+   * touch it nor its buffer again. Empty chunks are ignored. A chunk object is pushed at most once.
+   */
+  pushOwned(chunk: Uint8Array): void {
+    checkBytes("ChunkQueue.pushOwned", "chunk", chunk);
+    if (chunk.length === 0) return;
+    this.#append(chunk);
+  }
+
+  #append(chunk: Uint8Array): void {
     if (this.#chunks === NO_CHUNKS) this.#chunks = [chunk];
     else this.#chunks.push(chunk);
     this.#size += chunk.length;
@@ -190,9 +223,10 @@ export class ChunkQueue implements ByteStore {
 
   /**
    * Removes and returns the head chunk, or a view of its next `max` bytes, without copying: the
-   * caller owns it. A queue with an `onChunkDone` producer (which recycles read chunks) returns a
-   * copy instead, since its producer will write the chunk again; a packing block handed out in part
-   * is never packed into again.
+   * caller owns it. A chunk that `push` lent to a queue with an `onChunkDone` producer (which
+   * recycles read chunks) is returned as a copy instead, since its producer will write it again;
+   * `pushOwned` chunks and the packing blocks are handed over as they are, and a packing block
+   * handed out in part is never packed into again.
    */
   takeChunk(max: number): Uint8Array {
     if (!(Number.isInteger(max) && max >= 1)) {
@@ -204,7 +238,8 @@ export class ChunkQueue implements ByteStore {
     const count = Math.min(available, max);
     const view =
       this.#offset === 0 && count === chunk.length ? chunk : chunk.subarray(this.#offset, this.#offset + count);
-    const out = this.#onChunkDone === undefined ? view : view.slice();
+    const lent = chunk === this.#lent[this.#lentHead];
+    const out = lent ? view.slice() : view;
     if (chunk.buffer === this.#block.buffer) {
       this.#block = EMPTY;
       this.#blockUsed = 0;
@@ -214,7 +249,7 @@ export class ChunkQueue implements ByteStore {
       this.#chunks[this.#head] = EMPTY;
       this.#head++;
       this.#offset = 0;
-      this.#onChunkDone?.(chunk);
+      if (lent) this.#giveBack(chunk);
     } else {
       this.#offset += count;
     }
@@ -237,13 +272,27 @@ export class ChunkQueue implements ByteStore {
         this.#chunks[this.#head] = EMPTY;
         this.#head++;
         this.#offset = 0;
-        this.#onChunkDone?.(chunk);
+        if (chunk === this.#lent[this.#lentHead]) this.#giveBack(chunk);
       } else {
         this.#offset += count;
       }
     }
     this.#settleTaken(written);
     return written;
+  }
+
+  /** The lent head chunk was read completely: it goes back to the producer. */
+  #giveBack(chunk: Uint8Array): void {
+    const lent = this.#lent;
+    lent[this.#lentHead++] = EMPTY;
+    if (this.#lentHead === lent.length) {
+      this.#lent = NO_CHUNKS;
+      this.#lentHead = 0;
+    } else if (this.#lentHead > 1024) {
+      this.#lent = lent.slice(this.#lentHead);
+      this.#lentHead = 0;
+    }
+    (this.#onChunkDone as (chunk: Uint8Array) => void)(chunk);
   }
 
   /** After `count` bytes left the head: drops the consumed chunks' slots and counts the bytes out. */
@@ -267,6 +316,8 @@ export class ChunkQueue implements ByteStore {
   /** Drops everything held. */
   clear(): void {
     this.#chunks = NO_CHUNKS;
+    this.#lent = NO_CHUNKS;
+    this.#lentHead = 0;
     this.#head = 0;
     this.#offset = 0;
     this.#size = 0;

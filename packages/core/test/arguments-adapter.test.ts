@@ -976,6 +976,7 @@ const methodRows: Readonly<Record<string, Rows>> = {
     buffer: throwing([undefined, null, 1, new Uint8Array(4)], (b) => new kit.BufferPool().release(as(b))),
   },
   "ChunkQueue#push": { chunk: throwing(notBuffer, (chunk) => new kit.ChunkQueue().push(as(chunk))) },
+  "ChunkQueue#pushOwned": { chunk: throwing(notBuffer, (chunk) => new kit.ChunkQueue().pushOwned(as(chunk))) },
   "ChunkQueue#pushCopy": { bytes: throwing(notBuffer, (bytes) => new kit.ChunkQueue().pushCopy(as(bytes))) },
   "ChunkQueue#take": { dst: throwing(notBuffer, (dst) => new kit.ChunkQueue().take(as(dst))) },
   "ChunkQueue#takeChunk": {

@@ -88,6 +88,59 @@ describe("ChunkQueue.takeChunk and ReadHalf.tryReadChunk", () => {
     expect(done).toEqual([chunk]);
   });
 
+  it("hands pushOwned chunks and packing blocks over as they are on a recycling queue, never giving them back", () => {
+    const done: Uint8Array[] = [];
+    const queue = new ChunkQueue((chunk) => done.push(chunk));
+    const lent = new Uint8Array([1, 2, 3]);
+    const owned = new Uint8Array([4, 5, 6, 7]);
+    queue.push(lent);
+    queue.pushOwned(owned);
+    queue.pushCopy(new Uint8Array([8, 9]));
+    const first = queue.takeChunk(8);
+    expect([...first]).toEqual([1, 2, 3]);
+    expect(first.buffer).not.toBe(lent.buffer);
+    expect(done).toEqual([lent]);
+    const part = queue.takeChunk(2);
+    expect(part.buffer).toBe(owned.buffer);
+    expect([part.byteOffset, ...part]).toEqual([0, 4, 5]);
+    const rest = queue.takeChunk(8);
+    expect(rest.buffer).toBe(owned.buffer);
+    expect([rest.byteOffset, ...rest]).toEqual([2, 6, 7]);
+    const packed = queue.takeChunk(8);
+    expect([...packed]).toEqual([8, 9]);
+    // A block handed out is never packed into again.
+    queue.pushCopy(new Uint8Array([10]));
+    expect([...packed]).toEqual([8, 9]);
+    expect([...queue.takeChunk(8)]).toEqual([10]);
+    expect(done).toEqual([lent]);
+    expect(queue.size).toBe(0);
+  });
+
+  it("gives back exactly the lent chunks, in order, when take reads across owned ones", () => {
+    const done: Uint8Array[] = [];
+    const queue = new ChunkQueue((chunk) => done.push(chunk));
+    const a = new Uint8Array([1, 2]);
+    const b = new Uint8Array([3, 4]);
+    const c = new Uint8Array([5, 6]);
+    const d = new Uint8Array([7]);
+    queue.push(a);
+    queue.pushOwned(b);
+    queue.push(c);
+    queue.pushOwned(d);
+    const dst = new Uint8Array(3);
+    expect(queue.take(dst)).toBe(3);
+    expect([...dst]).toEqual([1, 2, 3]);
+    expect(done).toEqual([a]);
+    // The rest of `b` (owned) then `c` (lent): the copy comes from c, which goes back.
+    expect([...queue.takeChunk(8)]).toEqual([4]);
+    const fromC = queue.takeChunk(8);
+    expect([...fromC]).toEqual([5, 6]);
+    expect(fromC.buffer).not.toBe(c.buffer);
+    expect(done).toEqual([a, c]);
+    expect(queue.takeChunk(8)).toBe(d);
+    expect(done).toEqual([a, c]);
+  });
+
   it("fails as tryRead does: Busy while a read waits, Closed after close, the error after the bytes", async () => {
     const queue = new ChunkQueue();
     const half = new ReadHalf(queue, { label: "test" });
