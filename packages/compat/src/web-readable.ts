@@ -177,7 +177,11 @@ export interface ToWebReadableOptions {
   readonly chunkSize?: number | undefined;
   /**
    * Whether cancelling the stream closes the reader (when it has `close()`). Default `true`:
-   * cancelling reaches the source.
+   * cancelling reaches the source. With `false` the reader stays open for its owner, who may go on
+   * reading it; a read the bridge made that had already completed when the stream was cancelled
+   * (its bytes taken from the reader, their delivery not yet run) cannot be undone, and those bytes
+   * reach neither the stream nor the owner. Cancel while the bridge waits for bytes (the usual
+   * case) and nothing is lost.
    */
   readonly closeOnCancel?: boolean | undefined;
 }
@@ -215,8 +219,9 @@ function ownsTail(chunk: Uint8Array): chunk is Uint8Array<ArrayBuffer> {
  *
  * The reader's EOF closes the stream; its error errors the stream with the `IoError` (so a round
  * trip back through {@link fromWebReadable} keeps its kind), after the bytes read before it.
- * Cancelling the stream aborts the pending read (cancel-safe: no byte is lost in the reader) and
- * closes the reader when it has `close()` (unless `closeOnCancel` is `false`). The bridge never
+ * Cancelling the stream aborts the pending read (cancel-safe: an aborted read takes no byte from
+ * the reader) and closes the reader when it has `close()` (unless `closeOnCancel` is `false`, whose
+ * one window is described there). The bridge never
  * calls the controller after the stream was cancelled or errored, so no late failure can become
  * an uncaught exception (nodejs/node#54205).
  *
