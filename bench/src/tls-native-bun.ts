@@ -55,13 +55,15 @@ const clientTls = (certs: NativeTlsCertificates): TlsOptions => ({ ca: [certs.ca
  * `total` bytes in writes of `chunk` between a `Bun.connect({ tls })` client and a
  * `Bun.listen({ tls })` server, the `reader` end counting them in its `data` handler (`"server"`:
  * the client writes; `"client"`: the accepted socket writes); resolves the elapsed ms from the
- * writer's handshake on. Partial writes resume on `drain`.
+ * writer's handshake on. Partial writes resume on `drain`. With `copy`, the reader also copies each
+ * arrival into one reused buffer of `chunk`'s size: the floor of a read into the caller's buffer.
  */
 export async function throughputBunTls(
   certs: NativeTlsCertificates,
   chunk: Uint8Array,
   total: number,
   reader: "client" | "server" = "server",
+  copy = false,
 ): Promise<number> {
   let received = 0;
   let finish = () => {};
@@ -85,7 +87,13 @@ export async function throughputBunTls(
       pending = null;
     }
   };
+  const landing = new Uint8Array(chunk.length);
   const count = (_socket: Socket, data: Uint8Array) => {
+    if (copy) {
+      for (let at = 0; at < data.byteLength; at += landing.length) {
+        landing.set(data.subarray(at, Math.min(at + landing.length, data.byteLength)));
+      }
+    }
     received += data.byteLength;
     if (received >= total) finish();
   };
