@@ -86,6 +86,12 @@ export interface Extra {
    * the reported `native`, and `nativeApi` names it.
    */
   readonly candidate?: boolean;
+  /**
+   * For a `baseline`: the label of the `anyrt` extra its ratio is taken with (that variant's
+   * median over this one's), rather than anyrt's main variant: a floor of the other direction of
+   * a stream, say. Default: anyrt's main variant.
+   */
+  readonly of?: string;
 }
 
 /** One entry of `reports/bench.json`'s `runs`. */
@@ -115,7 +121,7 @@ export interface BenchResult {
   readonly nativeApi: string;
   readonly extra: Record<
     string,
-    { kind: Extra["kind"]; api: string; value: number; ratio: number | null; against?: string }
+    { kind: Extra["kind"]; api: string; value: number; ratio: number | null; against?: string; of?: string }
   >;
   /**
    * The like-for-like comparisons the headline is the worst of, by anyrt variant (`anyrt` is the
@@ -544,7 +550,11 @@ export function summarize(
       reference === undefined ? native : median(samples[reference] as number[]),
       bench.higherIsBetter,
     );
-    if (kind === "baseline") extraRatio = anyrt === null ? null : ratioOf(anyrt, value, bench.higherIsBetter);
+    if (kind === "baseline") {
+      const ofSamples = candidate.of === undefined ? undefined : samples[candidate.of];
+      const of = candidate.of === undefined ? anyrt : ofSamples === undefined ? null : median(ofSamples);
+      extraRatio = of === null ? null : ratioOf(of, value, bench.higherIsBetter);
+    }
     if (kind === "native") extraRatio = null;
     extra[label] = {
       kind,
@@ -552,6 +562,7 @@ export function summarize(
       value: round(value, 1),
       ratio: extraRatio === null ? null : round(extraRatio, 3),
       ...(reference === undefined ? {} : { against: reference }),
+      ...(kind === "baseline" && candidate.of !== undefined ? { of: candidate.of } : {}),
     };
   }
   const limits: NonNullable<BenchResult["limits"]> = Object.fromEntries(
@@ -664,7 +675,7 @@ export function formatTable(results: readonly BenchResult[]): string {
       const ratio = e.ratio === null ? "-" : e.ratio.toFixed(3);
       out.push(
         e.kind === "baseline"
-          ? `${r.runtime} ${r.name}: anyrt / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
+          ? `${r.runtime} ${r.name}: ${e.of ?? "anyrt"} / ${label} (${e.api}, ${formatValue(e.value)} ${r.unit}) = ${ratio}`
           : `${r.runtime} ${r.name}: ${label} (${e.api}) ${formatValue(e.value)} ${r.unit} = ${ratio} of ${e.against ?? "native"}`,
       );
     }

@@ -181,11 +181,17 @@ function nativeBaselines(total: number): {
           },
           "node-tls-accepted-reads": nodeTlsAccepted("node:tls in Bun, accepted socket 'data' events"),
           // Every arrival is a fresh buffer that Bun chose, so a contract-keeping reader copies it out
-          // (decision 0008): the floor of the main direction, whose ratio the harness prints as anyrt's.
+          // (decision 0008): the floors of both directions, each compared with anyrt's reader of its direction.
           floor: {
             kind: "baseline",
             api: "floor: Bun.connect({ tls }) data handler, each arrival copied into a reused 64 KiB buffer",
             sample: bun("client", true),
+          },
+          "floor-accepted-reads": {
+            kind: "baseline",
+            api: "floor: Bun.listen({ tls }) data handler, each arrival copied into a reused 64 KiB buffer",
+            sample: bun("server", true),
+            of: "anyrt-accepted-reads",
           },
         },
         acceptedReads: ["native-accepted-reads", "node-tls-accepted-reads"],

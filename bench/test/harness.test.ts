@@ -9,6 +9,7 @@ import {
   type Benchmark,
   compareSamples,
   describeBenchmark,
+  formatTable,
   modesOf,
   readSettings,
   roundOrder,
@@ -145,6 +146,27 @@ describe("runBenchmark", () => {
     expect(result.ratioRule).toBe("median");
     expect(result.extra.n1?.ratio).toBeNull();
     expect(result.met).toBe(false);
+  });
+
+  it("takes a baseline's ratio with the anyrt variant it names in `of`, else with anyrt's main one", async () => {
+    const result = await runBenchmark(
+      bench({
+        anyrt: values(90, 90, 90, 90),
+        native: values(100, 100, 100, 100),
+        extras: {
+          "anyrt-other": { kind: "anyrt", api: "o", sample: values(40, 40, 40, 40), against: "n1" },
+          n1: { kind: "native", api: "n1", sample: values(50, 50, 50, 50) },
+          floor: { kind: "baseline", api: "f", sample: values(80, 80, 80, 80) },
+          "floor-other": { kind: "baseline", api: "fo", sample: values(50, 50, 50, 50), of: "anyrt-other" },
+        },
+      }),
+      { scale: 1, repetitions: 3, maxRepetitions: 3 },
+      () => {},
+    );
+    expect(result.extra.floor).toMatchObject({ ratio: 1.125 });
+    expect(result.extra.floor?.of).toBeUndefined();
+    expect(result.extra["floor-other"]).toMatchObject({ ratio: 0.8, of: "anyrt-other" });
+    expect(formatTable([result])).toContain("anyrt-other / floor-other (fo, 50");
   });
 
   it("runs more rounds, in pairs, while a headline variant spreads widely, and records both modes", async () => {
